@@ -1,0 +1,101 @@
+/**
+ * `mockAws` is `aws-sdk-client-mock`'s `mockClient` plus a record of every command the code under
+ * test sent, written per spec file to `build/api-calls/`. The template tests read these records to
+ * prove that each function's IAM role allows what its handler calls, and nothing more.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+
+export interface RecordedCall {
+  /** IAM action, e.g. `dynamodb:BatchWriteItem`. */
+  action: string;
+  /** The jest test name that made the call (tells the two import-users deployments apart). */
+  test: string;
+}
+
+const SERVICE_PREFIX: Record<string, string> = {
+  CognitoIdentityProviderClient: 'cognito-idp',
+  DynamoDBClient: 'dynamodb',
+  DynamoDBDocumentClient: 'dynamodb',
+  SQSClient: 'sqs',
+  SNSClient: 'sns',
+  S3Client: 's3',
+  SFNClient: 'states',
+  SSMClient: 'ssm',
+  CloudFormationClient: 'cloudformation',
+};
+
+/** lib-dynamodb command names differ from the DynamoDB API operations they call. */
+const DOCUMENT_COMMANDS: Record<string, string> = {
+  Put: 'PutItem',
+  Get: 'GetItem',
+  Delete: 'DeleteItem',
+  Update: 'UpdateItem',
+  BatchWrite: 'BatchWriteItem',
+  BatchGet: 'BatchGetItem',
+  TransactWrite: 'TransactWriteItems',
+  TransactGet: 'TransactGetItems',
+};
+
+export function iamAction(clientName: string, commandName: string): string {
+  const prefix = SERVICE_PREFIX[clientName] ?? clientName;
+  const operation = commandName.replace(/Command$/, '');
+  return `${prefix}:${DOCUMENT_COMMANDS[operation] ?? operation}`;
+}
+
+const recorded: RecordedCall[] = [];
+interface StubLike {
+  calls(): { args: unknown[] }[];
+  reset(): unknown;
+  restore(): void;
+  resetHistory(): unknown;
+}
+
+const stubs: { clientName: string; stub: StubLike }[] = [];
+
+function collect(clientName: string, stub: StubLike): void {
+  const test = expect.getState().currentTestName ?? '';
+  for (const call of stub.calls()) {
+    const command = call.args[0] as { constructor: { name: string } };
+    recorded.push({ action: iamAction(clientName, command.constructor.name), test });
+  }
+}
+
+// The client classes differ in their generic parameters; any SDK v3 client class is accepted.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function mockAws<C extends abstract new (...args: any[]) => any>(clientClass: C): AwsClientStub<InstanceType<C>> {
+  const stub = mockClient(clientClass as never) as unknown as StubLike;
+  const clientName = clientClass.name;
+  const reset = stub.reset.bind(stub);
+  const restore = stub.restore.bind(stub);
+  stub.reset = () => {
+    collect(clientName, stub);
+    return reset();
+  };
+  stub.restore = () => {
+    collect(clientName, stub);
+    restore();
+  };
+  stubs.push({ clientName, stub });
+  return stub as unknown as AwsClientStub<InstanceType<C>>;
+}
+
+/** Called after each test by the jest setup file. */
+export function collectRecordedCalls(): void {
+  for (const { clientName, stub } of stubs) {
+    collect(clientName, stub);
+    stub.resetHistory();
+  }
+}
+
+/** Called once per spec file by the jest setup file. */
+export function writeRecordedCalls(testPath: string): void {
+  if (recorded.length === 0) return;
+  const rel = relative(join(__dirname, '..'), testPath).replace(/\.spec\.ts$/, '.json');
+  const out = join(__dirname, '..', '..', 'build', 'api-calls', rel);
+  mkdirSync(dirname(out), { recursive: true });
+  const unique = [...new Map(recorded.map((call) => [`${call.action}|${call.test}`, call])).values()];
+  writeFileSync(out, JSON.stringify(unique, null, 2));
+}

@@ -1,0 +1,102 @@
+/**
+ * Typed environment configuration. Each package declares the variables it reads as an `EnvSpec`
+ * and parses them once per invocation; every problem is collected and reported in one error.
+ */
+
+export type Env = Record<string, string | undefined>;
+
+export interface VarSpec<T> {
+  /** Returns the parsed value or throws a `string` describing the problem. */
+  parse(raw: string | undefined, name: string): T;
+  readonly required: boolean;
+}
+
+export type EnvSpec = Record<string, VarSpec<unknown>>;
+export type ConfigOf<S extends EnvSpec> = { [K in keyof S]: S[K] extends VarSpec<infer T> ? T : never };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(
+      problems.length === 1
+        ? (problems[0] as string)
+        : `${problems.length} configuration problems: ${problems.join('; ')}`,
+    );
+  }
+}
+
+const missing = (name: string): string => `Error validating Environment Variables. Missing value for ${name}`;
+
+function required<T>(parse: (value: string, name: string) => T): VarSpec<T> {
+  return {
+    required: true,
+    parse(raw, name) {
+      if (raw === undefined || raw.trim() === '') throw missing(name);
+      return parse(raw.trim(), name);
+    },
+  };
+}
+
+function optional<T>(parse: (value: string, name: string) => T): VarSpec<T | undefined> {
+  return {
+    required: false,
+    parse(raw, name) {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      return parse(raw.trim(), name);
+    },
+  };
+}
+
+function integerFrom(raw: string, name: string, min: number): number {
+  if (!/^\d+$/.test(raw)) throw `Unable to parse a number from the ${name} value (${raw})`;
+  const value = Number.parseInt(raw, 10);
+  if (value < min) throw `${name} must be at least ${min} (found ${value})`;
+  return value;
+}
+
+export const env = {
+  string: (): VarSpec<string> => required((value) => value),
+  optionalString: (): VarSpec<string | undefined> => optional((value) => value),
+  integer: (min = 0): VarSpec<number> => required((value, name) => integerFrom(value, name, min)),
+  oneOf: <T extends string>(...allowed: T[]): VarSpec<T> =>
+    required((value, name) => {
+      if (!(allowed as string[]).includes(value)) {
+        throw `${name} must be one of ${allowed.join(', ')} (found "${value}")`;
+      }
+      return value as T;
+    }),
+  /** "Yes" means true; anything else, or absent, means false (the templates' convention). */
+  yesNo: (): VarSpec<boolean> => ({ required: false, parse: (raw) => raw?.trim() === 'Yes' }),
+};
+
+/**
+ * The Cognito request budget shared by every Cognito call of an invocation. The original accepted
+ * 0 and then never finished; we require at least 1.
+ */
+export const cognitoTps = (): VarSpec<number> => env.integer(1);
+
+export function parseConfig<S extends EnvSpec>(spec: S, source: Env = process.env): ConfigOf<S> {
+  const problems: string[] = [];
+  const result: Record<string, unknown> = {};
+  for (const [name, varSpec] of Object.entries(spec)) {
+    try {
+      result[name] = varSpec.parse(source[name], name);
+    } catch (problem) {
+      problems.push(problem instanceof Error ? problem.message : String(problem));
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result as ConfigOf<S>;
+}
+
+/**
+ * Variables that shared utils read in every handler, all optional with defaults: the user agent
+ * (`SOLUTION_ID`, `SOLUTION_VERSION`) and the Lambda runtime's own log level.
+ */
+export const SHARED_OPTIONAL_ENV = ['SOLUTION_ID', 'SOLUTION_VERSION', 'AWS_LAMBDA_LOG_LEVEL'] as const;
+
+/** The optional metric variables (§6.5); absent means metrics are off. */
+export const METRICS_ENV = {
+  SEND_METRIC: env.optionalString(),
+  METRICS_ANONYMOUS_UUID: env.optionalString(),
+} satisfies EnvSpec;

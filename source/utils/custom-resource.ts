@@ -1,0 +1,176 @@
+/**
+ * CloudFormation custom-resource protocol: one router for Create/Update/Delete handlers and one
+ * response sender used by every custom resource, synchronous or not.
+ *
+ * Why not `cfn-response-promise`: it sets Content-Length to the JavaScript string length (a
+ * non-ASCII message truncates the body and CloudFormation then waits an hour for a response),
+ * ignores the HTTP status, cannot retry, always uses port 443, prints the whole body and calls the
+ * deprecated `context.done`. This sender keeps its body format and fixes those.
+ */
+import { createLogger, type Logger } from './logger';
+import { realSleep, type Sleep } from './limiter';
+import { errorMessage, withRetry } from './retry';
+
+export type RequestType = 'Create' | 'Update' | 'Delete';
+export const SUCCESS = 'SUCCESS';
+export const FAILED = 'FAILED';
+export type ResponseStatus = typeof SUCCESS | typeof FAILED;
+
+export interface CustomResourceEvent<P = Record<string, unknown>> {
+  RequestType: RequestType | string;
+  ResponseURL: string;
+  StackId: string;
+  RequestId: string;
+  LogicalResourceId: string;
+  PhysicalResourceId?: string;
+  ResourceType?: string;
+  ServiceToken?: string;
+  ResourceProperties: P;
+  OldResourceProperties?: P;
+}
+
+export interface CustomResourceContext {
+  logStreamName: string;
+}
+
+export type ResponseData = Record<string, unknown>;
+
+export interface CustomResourceResponse {
+  status: ResponseStatus;
+  data: ResponseData;
+}
+
+export interface CfnResponseBody {
+  Status: ResponseStatus;
+  Reason: string;
+  PhysicalResourceId: string;
+  StackId: string;
+  RequestId: string;
+  LogicalResourceId: string;
+  NoEcho?: boolean;
+  Data: ResponseData;
+}
+
+/**
+ * The physical id a resource keeps for its whole life: the one CloudFormation already holds
+ * (Update, Delete), or the logical id on Create. A changed id on Update would make CloudFormation
+ * treat the resource as replaced and delete the "old" one.
+ */
+export function stablePhysicalResourceId(event: Pick<CustomResourceEvent, 'PhysicalResourceId' | 'LogicalResourceId'>): string {
+  return event.PhysicalResourceId || event.LogicalResourceId;
+}
+
+/** CloudFormation accepts at most 4,096 bytes for a whole response; keep the reason well inside it. */
+const MAX_REASON_CHARS = 1000;
+
+export function buildResponseBody(
+  event: CustomResourceEvent,
+  response: CustomResourceResponse,
+  logStreamName: string,
+): CfnResponseBody {
+  const pointer = `See the details in CloudWatch Log Stream: ${logStreamName}`;
+  const error = response.status === FAILED ? response.data.Error : undefined;
+  const reason = typeof error === 'string' && error ? `${error.slice(0, MAX_REASON_CHARS)} (${pointer})` : pointer;
+  return {
+    Status: response.status,
+    Reason: reason,
+    PhysicalResourceId: stablePhysicalResourceId(event),
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    LogicalResourceId: event.LogicalResourceId,
+    Data: response.data,
+  };
+}
+
+export interface SendResponseDeps {
+  fetch?: typeof fetch;
+  sleep?: Sleep;
+  logger?: Logger;
+  maxAttempts?: number;
+}
+
+/** PUTs the response to the pre-signed URL, retrying failures; throws only when every attempt failed. */
+export async function sendCfnResponse(
+  event: CustomResourceEvent,
+  response: CustomResourceResponse,
+  logStreamName: string,
+  deps: SendResponseDeps = {},
+): Promise<CfnResponseBody> {
+  const logger = deps.logger ?? createLogger({ component: 'custom-resource' });
+  const body = buildResponseBody(event, response, logStreamName);
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  await withRetry(
+    async (attempt) => {
+      const reply = await (deps.fetch ?? fetch)(event.ResponseURL, {
+        method: 'PUT',
+        headers: { 'content-type': '', 'content-length': String(bytes.length) },
+        body: bytes,
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!reply.ok) throw new ResponseRejectedError(reply.status, attempt);
+    },
+    {
+      maxAttempts: deps.maxAttempts ?? 5,
+      baseDelayMs: 500,
+      maxDelayMs: 8000,
+      sleep: deps.sleep ?? realSleep,
+      isRetryable: () => true,
+      onRetry: ({ attempt, error }) =>
+        logger.warn('Retrying the CloudFormation response', { attempt, error: errorMessage(error) }),
+    },
+  );
+  logger.info('Answered CloudFormation', {
+    status: body.Status,
+    logicalResourceId: body.LogicalResourceId,
+    physicalResourceId: body.PhysicalResourceId,
+  });
+  return body;
+}
+
+export class ResponseRejectedError extends Error {
+  override readonly name = 'ResponseRejectedError';
+  constructor(
+    readonly status: number,
+    attempt: number,
+  ) {
+    super(`CloudFormation's response URL answered HTTP ${status} (attempt ${attempt})`);
+  }
+}
+
+export type CustomResourceHandler<P> = (
+  event: CustomResourceEvent<P>,
+) => Promise<ResponseData | string | void> | ResponseData | string | void;
+
+export type CustomResourceHandlers<P> = Partial<Record<RequestType, CustomResourceHandler<P>>>;
+
+const REQUEST_TYPES: readonly string[] = ['Create', 'Update', 'Delete'];
+
+/**
+ * Runs the handler for the request type and always answers CloudFormation: SUCCESS with the
+ * handler's data (a string becomes `Data.Message`), FAILED with `Data.Error` on any error or on an
+ * unknown request type. Returns what was sent.
+ */
+export async function routeCustomResource<P>(
+  event: CustomResourceEvent<P>,
+  context: CustomResourceContext,
+  handlers: CustomResourceHandlers<P>,
+  deps: SendResponseDeps = {},
+): Promise<CustomResourceResponse> {
+  const logger = deps.logger ?? createLogger({ component: 'custom-resource' });
+  let response: CustomResourceResponse;
+  try {
+    if (!REQUEST_TYPES.includes(event.RequestType)) {
+      throw new Error(`Unsupported RequestType "${event.RequestType}"; expected Create, Update or Delete`);
+    }
+    const handler = handlers[event.RequestType as RequestType];
+    const result = handler ? await handler(event) : `No action required for ${event.RequestType}`;
+    const data: ResponseData =
+      typeof result === 'string' ? (result ? { Message: result } : {}) : result && typeof result === 'object' ? result : {};
+    response = { status: SUCCESS, data };
+  } catch (error) {
+    logger.error('Custom resource request failed', { requestType: event.RequestType, error });
+    response = { status: FAILED, data: { Error: errorMessage(error) } };
+  }
+  await sendCfnResponse(event as CustomResourceEvent, response, context.logStreamName, { ...deps, logger });
+  return response;
+}

@@ -1,0 +1,73 @@
+/**
+ * Structured JSON logs. Personal data never reaches a log line: values under keys that can hold
+ * user data are replaced, and e-mail addresses and phone numbers are masked in every string.
+ */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** Keys whose values can carry user data (attribute values, usernames, message bodies, CSV text). */
+const SENSITIVE_KEY =
+  /^(email|phone|phone_?number|username|pseudo_?username|grouppseudousername|groupuser|user_?attributes|attributes|value|values|password|body|message_?body|csv|item|items|users|name_value)$/i;
+export const REDACTED = '[REDACTED]';
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+const PHONE = /\+\d[\d\s().-]{6,}\d/g;
+
+export function scrub(text: string): string {
+  return text.replace(EMAIL, '[email]').replace(PHONE, '[phone]');
+}
+
+function redact(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 6) return '[depth]';
+  if (value instanceof Error) {
+    const meta = (value as { $metadata?: { httpStatusCode?: number; requestId?: string } }).$metadata;
+    return {
+      name: value.name,
+      message: scrub(value.message),
+      ...(meta ? { httpStatusCode: meta.httpStatusCode, requestId: meta.requestId } : {}),
+      ...(value.cause !== undefined ? { cause: redact(value.cause, depth + 1) } : {}),
+    };
+  }
+  if (Array.isArray(value)) return value.map((entry) => redact(entry, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    out[key] = SENSITIVE_KEY.test(key) ? REDACTED : redact(entry, depth + 1);
+  }
+  return out;
+}
+
+export function createLogger(
+  base: LogFields = {},
+  options: { level?: LogLevel; write?: (line: string) => void; now?: () => number } = {},
+): Logger {
+  const envLevel = process.env.AWS_LAMBDA_LOG_LEVEL?.toLowerCase() as LogLevel | undefined;
+  const threshold = LEVELS[options.level ?? (envLevel && envLevel in LEVELS ? envLevel : 'info')];
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const now = options.now ?? Date.now;
+
+  const log = (level: LogLevel, message: string, fields: LogFields = {}): void => {
+    if (LEVELS[level] < threshold) return;
+    const entry = { level, time: new Date(now()).toISOString(), message: scrub(message), ...base, ...fields };
+    write(JSON.stringify(redact(entry, 0)));
+  };
+
+  return {
+    debug: (m, f) => log('debug', m, f),
+    info: (m, f) => log('info', m, f),
+    warn: (m, f) => log('warn', m, f),
+    error: (m, f) => log('error', m, f),
+    child: (fields) => createLogger({ ...base, ...fields }, options),
+  };
+}

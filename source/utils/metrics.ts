@@ -1,0 +1,78 @@
+/**
+ * Anonymous operational metrics. Nothing is sent unless `SEND_METRIC` is `Yes` and an anonymous
+ * installation UUID is configured; a failure to send is logged and never reaches the caller.
+ */
+import type { Env } from './config';
+import { createLogger, type Logger } from './logger';
+import { errorName } from './retry';
+
+export const METRICS_ENDPOINT = 'https://metrics.awssolutionsbuilder.com/generic';
+
+export interface MetricsSettings {
+  sendMetric: boolean;
+  solutionId?: string;
+  solutionVersion?: string;
+  uuid?: string;
+}
+
+/** Reads the optional metric variables; absent ones mean metrics are off (ImportNewUsersLambda has none). */
+export function metricsSettingsFromEnv(source: Env = process.env): MetricsSettings {
+  return {
+    sendMetric: source.SEND_METRIC?.trim() === 'Yes',
+    solutionId: source.SOLUTION_ID?.trim() || undefined,
+    solutionVersion: source.SOLUTION_VERSION?.trim() || undefined,
+    uuid: source.METRICS_ANONYMOUS_UUID?.trim() || undefined,
+  };
+}
+
+export interface MetricPayload {
+  Solution: string;
+  Version: string;
+  UUID: string;
+  TimeStamp: string;
+  Data: Record<string, unknown>;
+}
+
+export interface MetricsDeps {
+  fetch?: typeof fetch;
+  now?: () => number;
+  logger?: Logger;
+  timeoutMs?: number;
+}
+
+/** Returns true when the metric was accepted by the endpoint. Never throws. */
+export async function sendAnonymousMetric(
+  settings: MetricsSettings,
+  data: Record<string, unknown>,
+  deps: MetricsDeps = {},
+): Promise<boolean> {
+  const logger = deps.logger ?? createLogger({ component: 'metrics' });
+  if (!settings.sendMetric) return false;
+  if (!settings.uuid || !settings.solutionId || !settings.solutionVersion) {
+    logger.warn('Metrics are enabled but not fully configured; nothing was sent');
+    return false;
+  }
+  const payload: MetricPayload = {
+    Solution: settings.solutionId,
+    Version: settings.solutionVersion,
+    UUID: settings.uuid,
+    TimeStamp: new Date((deps.now ?? Date.now)()).toISOString(),
+    Data: data,
+  };
+  try {
+    const response = await (deps.fetch ?? fetch)(METRICS_ENDPOINT, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(payload),
+      signal: AbortSignal.timeout(deps.timeoutMs ?? 5000),
+    });
+    if (!response.ok) {
+      logger.warn('The metrics endpoint refused the metric', { status: response.status });
+      return false;
+    }
+    return true;
+  } catch (error) {
+    logger.warn('Could not send the anonymous metric', { error: errorName(error) });
+    return false;
+  }
+}
