@@ -1,15 +1,49 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Three projects, run in this order by deployment/run-unit-tests.sh:
+ *  - unit: every Lambda package and the shared utils (fast, mocked SDK clients);
+ *  - templates: the CloudFormation templates checked against the code (reads the API calls that the
+ *    unit tests recorded under build/api-calls, so it runs after them);
+ *  - integration: the local emulators and both workflows end to end (source/local).
+ */
+const base = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/source'],
-  testMatch: ['**/test/**/*.spec.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   setupFilesAfterEnv: ['<rootDir>/source/test-support/setup.ts'],
-  collectCoverageFrom: ['source/**/*.ts', '!source/**/test/**', '!source/test-support/**', '!source/local/**'],
+  clearMocks: true,
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      ...base,
+      displayName: 'unit',
+      roots: ['<rootDir>/source'],
+      testMatch: ['**/test/**/*.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/source/local/'],
+    },
+    {
+      ...base,
+      displayName: 'templates',
+      roots: ['<rootDir>/deployment'],
+      testMatch: ['**/test/**/*.spec.ts'],
+    },
+    {
+      ...base,
+      displayName: 'integration',
+      roots: ['<rootDir>/source/local'],
+      testMatch: ['**/test/**/*.spec.ts'],
+    },
+  ],
+  collectCoverageFrom: [
+    'source/**/*.ts',
+    '!source/**/test/**',
+    '!source/test-support/**',
+    '!source/local/**',
+  ],
   coverageDirectory: 'source/test/coverage-reports/jest',
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
   coverageThreshold: {
     './source/utils/': { lines: 90, branches: 85 },
   },
-  clearMocks: true,
 };
