@@ -35,6 +35,15 @@ export interface CustomResourceContext {
 
 export type ResponseData = Record<string, unknown>;
 
+/**
+ * The fields of a request that a response needs. The asynchronous responders (Step Functions
+ * tasks) carry only these, not the whole request.
+ */
+export type ResponseTarget = Pick<
+  CustomResourceEvent,
+  'ResponseURL' | 'StackId' | 'RequestId' | 'LogicalResourceId' | 'PhysicalResourceId'
+>;
+
 export interface CustomResourceResponse {
   status: ResponseStatus;
   data: ResponseData;
@@ -56,7 +65,9 @@ export interface CfnResponseBody {
  * (Update, Delete), or the logical id on Create. A changed id on Update would make CloudFormation
  * treat the resource as replaced and delete the "old" one.
  */
-export function stablePhysicalResourceId(event: Pick<CustomResourceEvent, 'PhysicalResourceId' | 'LogicalResourceId'>): string {
+export function stablePhysicalResourceId(
+  event: Pick<CustomResourceEvent, 'PhysicalResourceId' | 'LogicalResourceId'>,
+): string {
   return event.PhysicalResourceId || event.LogicalResourceId;
 }
 
@@ -64,13 +75,14 @@ export function stablePhysicalResourceId(event: Pick<CustomResourceEvent, 'Physi
 const MAX_REASON_CHARS = 1000;
 
 export function buildResponseBody(
-  event: CustomResourceEvent,
+  event: ResponseTarget,
   response: CustomResourceResponse,
   logStreamName: string,
 ): CfnResponseBody {
   const pointer = `See the details in CloudWatch Log Stream: ${logStreamName}`;
   const error = response.status === FAILED ? response.data.Error : undefined;
-  const reason = typeof error === 'string' && error ? `${error.slice(0, MAX_REASON_CHARS)} (${pointer})` : pointer;
+  const reason =
+    typeof error === 'string' && error ? `${error.slice(0, MAX_REASON_CHARS)} (${pointer})` : pointer;
   return {
     Status: response.status,
     Reason: reason,
@@ -91,7 +103,7 @@ export interface SendResponseDeps {
 
 /** PUTs the response to the pre-signed URL, retrying failures; throws only when every attempt failed. */
 export async function sendCfnResponse(
-  event: CustomResourceEvent,
+  event: ResponseTarget,
   response: CustomResourceResponse,
   logStreamName: string,
   deps: SendResponseDeps = {},
@@ -165,7 +177,13 @@ export async function routeCustomResource<P>(
     const handler = handlers[event.RequestType as RequestType];
     const result = handler ? await handler(event) : `No action required for ${event.RequestType}`;
     const data: ResponseData =
-      typeof result === 'string' ? (result ? { Message: result } : {}) : result && typeof result === 'object' ? result : {};
+      typeof result === 'string'
+        ? result
+          ? { Message: result }
+          : {}
+        : result && typeof result === 'object'
+          ? result
+          : {};
     response = { status: SUCCESS, data };
   } catch (error) {
     logger.error('Custom resource request failed', { requestType: event.RequestType, error });
