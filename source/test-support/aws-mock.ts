@@ -63,9 +63,14 @@ function collect(clientName: string, stub: StubLike): void {
   }
 }
 
-// The client classes differ in their generic parameters; any SDK v3 client class is accepted.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function mockAws<C extends abstract new (...args: any[]) => any>(clientClass: C): AwsClientStub<InstanceType<C>> {
+type SdkClient = Parameters<typeof mockClient>[0] extends infer C
+  ? C extends { prototype: infer P }
+    ? P
+    : C
+  : never;
+
+/** Accepts any SDK v3 client class, including the document client whose constructor is protected. */
+export function mockAws<T extends SdkClient>(clientClass: { prototype: T; name: string }): AwsClientStub<T> {
   const stub = mockClient(clientClass as never) as unknown as StubLike;
   const clientName = clientClass.name;
   const reset = stub.reset.bind(stub);
@@ -79,7 +84,7 @@ export function mockAws<C extends abstract new (...args: any[]) => any>(clientCl
     restore();
   };
   stubs.push({ clientName, stub });
-  return stub as unknown as AwsClientStub<InstanceType<C>>;
+  return stub as unknown as AwsClientStub<T>;
 }
 
 /** Called after each test by the jest setup file. */

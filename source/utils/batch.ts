@@ -50,7 +50,9 @@ export async function batchWrite(
 ): Promise<void> {
   if (requests.length === 0) return;
   if (requests.length > DYNAMODB_BATCH_SIZE) {
-    throw new RangeError(`A DynamoDB batch holds at most ${DYNAMODB_BATCH_SIZE} requests (got ${requests.length})`);
+    throw new RangeError(
+      `A DynamoDB batch holds at most ${DYNAMODB_BATCH_SIZE} requests (got ${requests.length})`,
+    );
   }
   let pending = requests;
   try {
@@ -84,7 +86,9 @@ export async function batchWriteAll(
   const batches = chunk(requests, DYNAMODB_BATCH_SIZE);
   const concurrency = Math.max(1, options.concurrency ?? 4);
   for (let i = 0; i < batches.length; i += concurrency) {
-    await Promise.all(batches.slice(i, i + concurrency).map((batch) => batchWrite(ddb, tableName, batch, options.retry)));
+    await Promise.all(
+      batches.slice(i, i + concurrency).map((batch) => batchWrite(ddb, tableName, batch, options.retry)),
+    );
   }
 }
 
@@ -120,7 +124,11 @@ async function sqsBatch<E extends { Id: string }>(
       `${what}: ${lastFailed.length} entr${lastFailed.length === 1 ? 'y' : 'ies'} failed (${[
         ...new Set(lastFailed.map((failure) => failure.Code ?? 'unknown')),
       ].join(', ')})`,
-      lastFailed.map((failure) => ({ id: failure.Id ?? '', code: failure.Code, senderFault: failure.SenderFault })),
+      lastFailed.map((failure) => ({
+        id: failure.Id ?? '',
+        code: failure.Code,
+        senderFault: failure.SenderFault,
+      })),
     );
   }
 }

@@ -8,7 +8,8 @@ export class TaskGroup {
   private failure: { error: unknown } | undefined;
 
   constructor(private readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be at least 1 (found ${limit})`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`limit must be at least 1 (found ${limit})`);
   }
 
   async add(task: () => Promise<unknown>): Promise<void> {

@@ -20,7 +20,9 @@ function fakeClock(start = 1_000_000) {
 function maxInAnyWindow(starts: number[], windowMs = 1000): number {
   let max = 0;
   for (let i = 0; i < starts.length; i += 1) {
-    const inWindow = starts.filter((t) => t >= (starts[i] as number) && t < (starts[i] as number) + windowMs).length;
+    const inWindow = starts.filter(
+      (t) => t >= (starts[i] as number) && t < (starts[i] as number) + windowMs,
+    ).length;
     max = Math.max(max, inWindow);
   }
   return max;
@@ -77,6 +79,8 @@ describe('SlidingWindowLimiter', () => {
   });
 
   it('rejects a budget below one call per second', () => {
-    expect(() => new SlidingWindowLimiter(0)).toThrow('callsPerSecond must be a whole number of at least 1 (found 0)');
+    expect(() => new SlidingWindowLimiter(0)).toThrow(
+      'callsPerSecond must be a whole number of at least 1 (found 0)',
+    );
   });
 });

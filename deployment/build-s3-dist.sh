@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+#
+# Builds the deployable assets of the solution.
+#
+#   ./build-s3-dist.sh <bucket-base-name> <solution-name> <version>
+#
+#   <bucket-base-name>  base name of the S3 buckets that will hold the assets; the templates append
+#                       -<region>, so create <bucket-base-name>-<region> in the primary and backup Regions
+#   <solution-name>     first part of the S3 key prefix, e.g. cognito-user-profiles-export-reference-architecture
+#   <version>           version string, e.g. v2.0.0; second part of the key prefix
+#
+# Output (beside this script):
+#   global-s3-assets/<template>.template    each deployment/*.yaml with the placeholders replaced
+#   regional-s3-assets/                     the same templates plus custom-resources.zip, workflow-common.zip,
+#                                           workflow-export.zip and workflow-import.zip
+set -euo pipefail
+
+usage() {
+  echo "Usage: $0 <bucket-base-name> <solution-name> <version>" >&2
+  echo "Example: $0 my-bucket cognito-user-profiles-export-reference-architecture v2.0.0" >&2
+}
+
+if [[ $# -ne 3 || -z "${1:-}" || -z "${2:-}" || -z "${3:-}" ]]; then
+  usage
+  exit 1
+fi
+
+bucket="$1"
+solution="$2"
+version="$3"
+
+deployment_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root_dir="$(cd "$deployment_dir/.." && pwd)"
+global_dir="$deployment_dir/global-s3-assets"
+regional_dir="$deployment_dir/regional-s3-assets"
+
+command -v zip >/dev/null || { echo "zip is required: apt-get install zip" >&2; exit 1; }
+
+echo "[build] Cleaning $global_dir and $regional_dir"
+rm -rf "$global_dir" "$regional_dir"
+mkdir -p "$global_dir" "$regional_dir"
+
+# Placeholder values are literal text, never sed patterns: escape what sed would interpret.
+escape() { printf '%s' "$1" | sed -e 's/[\/&|\\]/\\&/g'; }
+bucket_re="$(escape "$bucket")"
+solution_re="$(escape "$solution")"
+version_re="$(escape "$version")"
+
+shopt -s nullglob
+templates=("$deployment_dir"/*.yaml)
+if [[ ${#templates[@]} -eq 0 ]]; then
+  echo "[build] No templates found in $deployment_dir" >&2
+  exit 1
+fi
+for template in "${templates[@]}"; do
+  name="$(basename "$template" .yaml)"
+  echo "[build] Template $name.template"
+  sed -e "s|BUCKET_NAME_PLACEHOLDER|$bucket_re|g" \
+    -e "s|SOLUTION_NAME_PLACEHOLDER|$solution_re|g" \
+    -e "s|VERSION_PLACEHOLDER|$version_re|g" \
+    "$template" >"$global_dir/$name.template"
+  if grep -q -E 'BUCKET_NAME_PLACEHOLDER|SOLUTION_NAME_PLACEHOLDER|VERSION_PLACEHOLDER' "$global_dir/$name.template"; then
+    echo "[build] A placeholder is left in $name.template" >&2
+    exit 1
+  fi
+  cp "$global_dir/$name.template" "$regional_dir/"
+done
+
+cd "$root_dir"
+if [[ ! -d node_modules ]]; then
+  echo "[build] Installing dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+echo "[build] Bundling the Lambda handlers with webpack"
+npx webpack --config webpack.config.js
+
+packages=(custom-resources workflow-common workflow-export workflow-import)
+for package in "${packages[@]}"; do
+  if [[ ! -d "dist/$package" ]]; then
+    echo "[build] No handler was built for $package (expected source/$package/*.ts exporting handler)" >&2
+    exit 1
+  fi
+  echo "[build] Zipping $package.zip"
+  # Fixed timestamps make the zips reproducible for the same sources.
+  find "dist/$package" -exec touch -t 198001010000 {} +
+  (cd dist && zip -q -r -X "$regional_dir/$package.zip" "$package")
+done
+
+echo "[build] Done:"
+ls -1 "$global_dir" "$regional_dir"

@@ -1,0 +1,112 @@
+import { createLogger, REDACTED, scrub } from '../logger';
+
+function capture() {
+  const lines: string[] = [];
+  return { lines, write: (line: string) => lines.push(line), parsed: () => lines.map((l) => JSON.parse(l)) };
+}
+
+describe('logger', () => {
+  it('writes one JSON object per line with level, time, message and fields', () => {
+    const out = capture();
+    const logger = createLogger({ fn: 'export-users' }, { write: out.write, now: () => 0 });
+    logger.info('Page exported', { users: 'ignored', userCount: 60 });
+    expect(out.parsed()).toEqual([
+      {
+        level: 'info',
+        time: '1970-01-01T00:00:00.000Z',
+        message: 'Page exported',
+        fn: 'export-users',
+        users: REDACTED,
+        userCount: 60,
+      },
+    ]);
+  });
+
+  it('never prints attribute values, emails, phone numbers or usernames', () => {
+    const out = capture();
+    const logger = createLogger({}, { write: out.write });
+    logger.error('Failed for jane.doe@example.com at +1 206 555 0100', {
+      userAttributes: [{ Name: 'email', Value: 'jane.doe@example.com' }],
+      nested: {
+        Attributes: [{ Name: 'phone_number', Value: '+12065550100' }],
+        email: 'a@b.co',
+        pseudoUsername: 'jane',
+      },
+      error: Object.assign(new Error('User jane.doe@example.com does not exist'), {
+        name: 'UserNotFoundException',
+        $metadata: { httpStatusCode: 400, requestId: 'req-1' },
+        cause: new Error('inner +44 20 7946 0958'),
+      }),
+      note: 'call +33 1 23 45 67 89 later',
+    });
+    const text = out.lines.join('\n');
+    for (const secret of [
+      'jane.doe@example.com',
+      '+12065550100',
+      '2065550100',
+      'a@b.co',
+      '"jane"',
+      '7946',
+      '45 67 89',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    const [entry] = out.parsed();
+    expect(entry.error).toEqual({
+      name: 'UserNotFoundException',
+      message: 'User [email] does not exist',
+      httpStatusCode: 400,
+      requestId: 'req-1',
+      cause: { name: 'Error', message: 'inner [phone]' },
+    });
+    expect(entry.nested.Attributes).toBe(REDACTED);
+  });
+
+  it('filters below the configured level and carries child fields', () => {
+    const out = capture();
+    const logger = createLogger({ a: 1 }, { write: out.write, level: 'warn' }).child({ b: 2 });
+    logger.debug('d');
+    logger.info('i');
+    logger.warn('w');
+    logger.error('e');
+    expect(out.parsed().map((e) => [e.level, e.a, e.b])).toEqual([
+      ['warn', 1, 2],
+      ['error', 1, 2],
+    ]);
+  });
+
+  it('takes the level from AWS_LAMBDA_LOG_LEVEL when none is given', () => {
+    const out = capture();
+    process.env.AWS_LAMBDA_LOG_LEVEL = 'ERROR';
+    try {
+      const logger = createLogger({}, { write: out.write });
+      logger.warn('hidden');
+      logger.error('shown');
+    } finally {
+      delete process.env.AWS_LAMBDA_LOG_LEVEL;
+    }
+    expect(out.parsed().map((e) => e.message)).toEqual(['shown']);
+  });
+
+  it('cuts very deep structures instead of walking them', () => {
+    const out = capture();
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 10; i += 1) deep = { next: deep };
+    createLogger({}, { write: out.write }).info('deep', { deep });
+    expect(out.lines[0]).toContain('[depth]');
+  });
+
+  it('writes to stdout by default', () => {
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      createLogger().info('to stdout');
+      expect(spy).toHaveBeenCalledWith(expect.stringContaining('"message":"to stdout"'));
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('scrubs free text', () => {
+    expect(scrub('mail x.y+z@sub.example.org or +49 (30) 1234-5678')).toBe('mail [email] or [phone]');
+  });
+});
