@@ -1,0 +1,29 @@
+/**
+ * Task of StackSetCheckStatusWorkflow (§2.5, wrapped event): answers CloudFormation for the
+ * `Custom::StackSet` request once its StackSet operation has ended.
+ */
+import { cloudFormationClient } from '../utils/clients';
+import type { EnvSpec } from '../utils/config';
+import type { CustomResourceContext } from '../utils/custom-resource';
+import { resolveRuntime, type Runtime } from './lib/runtime';
+import { checkStackSetStatus } from './lib/stackset-status';
+import type { CheckStackSetStatusEvent, CheckStackSetStatusResult } from './lib/types';
+
+export const ENVIRONMENT = {} satisfies EnvSpec;
+
+export function createHandler(runtime: Runtime = {}) {
+  return async (
+    event: CheckStackSetStatusEvent,
+    context: CustomResourceContext,
+  ): Promise<CheckStackSetStatusResult> => {
+    const rt = resolveRuntime(runtime, 'check-stackset-status');
+    return checkStackSetStatus(event, context, {
+      cloudFormation: cloudFormationClient(),
+      responder: rt.responder,
+      logger: rt.logger,
+      now: rt.now,
+    });
+  };
+}
+
+export const handler = createHandler();

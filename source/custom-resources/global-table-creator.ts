@@ -1,0 +1,52 @@
+/**
+ * `Custom::CreateTable` (§2.6). Create adds the secondary replica and starts the checker workflow,
+ * which answers CloudFormation; Update and Delete change nothing (the table is retained) and are
+ * answered at once.
+ */
+import { dynamoDbClient, sfnClient } from '../utils/clients';
+import type { EnvSpec } from '../utils/config';
+import {
+  routeCustomResource,
+  sendCfnResponse,
+  SUCCESS,
+  type CustomResourceContext,
+  type CustomResourceEvent,
+  type CustomResourceResponse,
+} from '../utils/custom-resource';
+import { startReplicaCreation } from './lib/global-table';
+import { failedResponse } from './lib/properties';
+import { resolveRuntime, type Runtime } from './lib/runtime';
+import type { CreateTableProperties } from './lib/types';
+
+export const ENVIRONMENT = {} satisfies EnvSpec;
+
+type CreateTableEvent = CustomResourceEvent<CreateTableProperties>;
+
+export function createHandler(runtime: Runtime = {}) {
+  return async (
+    event: CreateTableEvent,
+    context: CustomResourceContext,
+  ): Promise<CreateTableEvent | CustomResourceResponse> => {
+    const rt = resolveRuntime(runtime, 'global-table-creator');
+    if (event.RequestType !== 'Create') {
+      const response = await routeCustomResource(
+        event,
+        context,
+        { Update: () => ({}), Delete: () => ({}) },
+        rt.responder,
+      );
+      return response.status === SUCCESS ? event : response;
+    }
+    try {
+      await startReplicaCreation(event, { dynamoDb: dynamoDbClient(), sfn: sfnClient() });
+      return event;
+    } catch (error) {
+      rt.logger.error('Could not start the replica creation', { error });
+      const response = failedResponse(error);
+      await sendCfnResponse(event, response, context.logStreamName, rt.responder);
+      return response;
+    }
+  };
+}
+
+export const handler = createHandler();

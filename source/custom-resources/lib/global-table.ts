@@ -1,0 +1,187 @@
+/**
+ * `Custom::CreateTable` (§2.6, §2.7): global-table-creator adds the backup table's replica in the
+ * secondary region and starts SecondaryUserPoolTableStepFunctions; its task, global-table-checker,
+ * answers CloudFormation once the replica is usable.
+ *
+ * "Usable" is stricter than the original's "the secondary table has a stream ARN": the primary
+ * table must report the replica `ACTIVE` (a replica that is still CREATING can already have a
+ * table and a stream), and the secondary table must have its stream ARN, which is returned as
+ * `Data.LatestStreamArn`. The checker sleeps between polls and gives up with a FAILED answer
+ * after a bounded time instead of letting CloudFormation wait for an hour.
+ */
+import {
+  DescribeTableCommand,
+  UpdateTableCommand,
+  type DynamoDBClient,
+  type ReplicaStatus,
+} from '@aws-sdk/client-dynamodb';
+import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  sendCfnResponse,
+  SUCCESS,
+  type CustomResourceContext,
+  type CustomResourceEvent,
+  type CustomResourceResponse,
+  type SendResponseDeps,
+} from '../../utils/custom-resource';
+import type { Now, Sleep } from '../../utils/limiter';
+import type { Logger } from '../../utils/logger';
+import { errorName, isRetryableError } from '../../utils/retry';
+import type { TimeBudget } from '../../utils/time-budget';
+import { MAX_ASYNC_WAIT_MS, failedResponse, requireProperty } from './properties';
+import type { CreateTableProperties, GlobalTableCheckerEvent, GlobalTableCheckerOutput } from './types';
+
+/** Creates the replica and starts the checker workflow; the workflow answers CloudFormation. */
+export async function startReplicaCreation(
+  event: CustomResourceEvent<CreateTableProperties>,
+  deps: { dynamoDb: DynamoDBClient; sfn: SFNClient },
+): Promise<void> {
+  const properties = event.ResourceProperties;
+  const tableName = requireProperty(properties, 'UserPoolTable');
+  const secondaryRegion = requireProperty(properties, 'SecondaryRegion');
+  const stateMachineArn = requireProperty(properties, 'StateMachineArn');
+  await deps.dynamoDb.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      ReplicaUpdates: [{ Create: { RegionName: secondaryRegion } }],
+    }),
+  );
+  const input: GlobalTableCheckerEvent = {
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    LogicalResourceId: event.LogicalResourceId,
+    ResponseURL: event.ResponseURL,
+  };
+  await deps.sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
+}
+
+/** Replica states from which the replica will not become ACTIVE without someone's intervention. */
+const BROKEN_REPLICA_STATES: ReadonlySet<ReplicaStatus | string> = new Set([
+  'CREATION_FAILED',
+  'DELETING',
+  'REGION_DISABLED',
+  'INACCESSIBLE_ENCRYPTION_CREDENTIALS',
+  'REPLICATION_NOT_AUTHORIZED',
+  'ARCHIVING',
+  'ARCHIVED',
+]);
+
+export class ReplicaNotUsableError extends Error {
+  override readonly name = 'ReplicaNotUsableError';
+}
+
+export interface ReplicaProbeDeps {
+  /** This Lambda's region: the primary table, which lists its replicas. */
+  primary: DynamoDBClient;
+  /** The secondary region: the replica table, which has its own stream. */
+  secondary: DynamoDBClient;
+  tableName: string;
+  secondaryRegion: string;
+}
+
+export type ReplicaState = { ready: true; streamArn: string } | { ready: false; reason: string };
+
+/** One look at the replica. Throws `ReplicaNotUsableError` when waiting longer is pointless. */
+export async function probeReplica(deps: ReplicaProbeDeps): Promise<ReplicaState> {
+  const primary = await deps.primary.send(new DescribeTableCommand({ TableName: deps.tableName }));
+  const replica = primary.Table?.Replicas?.find((entry) => entry.RegionName === deps.secondaryRegion);
+  if (!replica) return { ready: false, reason: 'replica not listed yet' };
+  const status = replica.ReplicaStatus ?? 'unknown';
+  if (BROKEN_REPLICA_STATES.has(status)) {
+    throw new ReplicaNotUsableError(
+      `The replica of table ${deps.tableName} in ${deps.secondaryRegion} is ${status}` +
+        (replica.ReplicaStatusDescription ? `: ${replica.ReplicaStatusDescription}` : ''),
+    );
+  }
+  if (status !== 'ACTIVE') return { ready: false, reason: `replica ${status}` };
+
+  let streamArn: string | undefined;
+  try {
+    streamArn = (await deps.secondary.send(new DescribeTableCommand({ TableName: deps.tableName }))).Table
+      ?.LatestStreamArn;
+  } catch (error) {
+    if (errorName(error) === 'ResourceNotFoundException')
+      return { ready: false, reason: 'replica table not found' };
+    throw error;
+  }
+  return streamArn ? { ready: true, streamArn } : { ready: false, reason: 'replica has no stream yet' };
+}
+
+export const REPLICA_POLL_INTERVAL_MS = 5_000;
+
+export interface ReplicaWaitDeps extends ReplicaProbeDeps {
+  budget: TimeBudget;
+  now: Now;
+  sleep: Sleep;
+  logger: Logger;
+  responder: SendResponseDeps;
+  pollIntervalMs?: number;
+  maxWaitMs?: number;
+}
+
+/**
+ * Polls until the replica is usable or this invocation's time budget is spent. Returns the input
+ * fields with `LatestStreamArn` (`""`: not ready, call again) and the wait's start time. Answers
+ * CloudFormation SUCCESS when ready; on an error that waiting cannot fix, or when the bounded
+ * wait is over, answers FAILED and throws (the execution then fails).
+ */
+export async function waitForReplica(
+  event: GlobalTableCheckerEvent,
+  context: CustomResourceContext,
+  deps: ReplicaWaitDeps,
+): Promise<GlobalTableCheckerOutput> {
+  const output: GlobalTableCheckerOutput = {
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    LogicalResourceId: event.LogicalResourceId,
+    ResponseURL: event.ResponseURL,
+    ...(event.PhysicalResourceId ? { PhysicalResourceId: event.PhysicalResourceId } : {}),
+    ReplicaWaitStartTime:
+      typeof event.ReplicaWaitStartTime === 'number' ? event.ReplicaWaitStartTime : deps.now(),
+    LatestStreamArn: '',
+  };
+  const respond = (response: CustomResourceResponse) =>
+    sendCfnResponse(output, response, context.logStreamName, deps.responder);
+  const maxWaitMs = deps.maxWaitMs ?? MAX_ASYNC_WAIT_MS;
+
+  let lastReason = 'not checked yet';
+  let streamArn = '';
+  try {
+    while (deps.budget.hasTime()) {
+      if (deps.now() - output.ReplicaWaitStartTime > maxWaitMs) {
+        throw new ReplicaNotUsableError(
+          `The replica of table ${deps.tableName} in ${deps.secondaryRegion} was not ready within ` +
+            `${Math.round(maxWaitMs / 60_000)} minutes (${lastReason})`,
+        );
+      }
+      const state = await probeTolerantly(deps);
+      if (state.ready) {
+        streamArn = state.streamArn;
+        break;
+      }
+      lastReason = state.reason;
+      await deps.sleep(deps.pollIntervalMs ?? REPLICA_POLL_INTERVAL_MS);
+    }
+  } catch (error) {
+    deps.logger.error('The replica is not usable', { error });
+    await respond(failedResponse(error));
+    throw error;
+  }
+  if (streamArn === '') {
+    deps.logger.info('Replica not ready yet; the state machine will call again', { reason: lastReason });
+    return output;
+  }
+  await respond({ status: SUCCESS, data: { LatestStreamArn: streamArn } });
+  return { ...output, LatestStreamArn: streamArn };
+}
+
+/** Transient errors (throttling, 5xx) that outlived the SDK's retries are a reason to look again later. */
+async function probeTolerantly(deps: ReplicaWaitDeps): Promise<ReplicaState> {
+  try {
+    return await probeReplica(deps);
+  } catch (error) {
+    if (!isRetryableError(error)) throw error;
+    deps.logger.warn('DescribeTable failed transiently', { error: errorName(error) });
+    return { ready: false, reason: `transient ${errorName(error)}` };
+  }
+}

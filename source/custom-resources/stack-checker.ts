@@ -1,0 +1,59 @@
+/**
+ * `Custom::StackChecker` (§2.2): validates the deployment on Create and guards the fixed
+ * parameters (SSM `/<ParentStackName>-<AWS_REGION>/fixed-solution-parameters`) afterwards.
+ */
+import { cognitoClient, ssmClient } from '../utils/clients';
+import { RateLimitedCognito } from '../utils/cognito';
+import { env, parseConfig, type EnvSpec } from '../utils/config';
+import {
+  routeCustomResource,
+  type CustomResourceContext,
+  type CustomResourceEvent,
+  type CustomResourceResponse,
+} from '../utils/custom-resource';
+import { SlidingWindowLimiter } from '../utils/limiter';
+import { resolveRuntime, type Runtime } from './lib/runtime';
+import { checkOnCreate, checkOnUpdate, parseFixedNames, removeOnDelete } from './lib/stack-checker';
+import type { StackCheckerProperties } from './lib/types';
+
+export const ENVIRONMENT = { AWS_REGION: env.string(), FIXED_PARAMETERS: env.string() } satisfies EnvSpec;
+
+export function createHandler(runtime: Runtime = {}) {
+  return async (
+    event: CustomResourceEvent<StackCheckerProperties>,
+    context: CustomResourceContext,
+  ): Promise<CustomResourceResponse> => {
+    const rt = resolveRuntime(runtime, 'stack-checker');
+    // Built inside the request handlers, so that a bad environment is answered FAILED.
+    const deps = () => {
+      const config = parseConfig(ENVIRONMENT, rt.env);
+      return {
+        ssm: ssmClient(),
+        // One DescribeUserPool per request; the limiter is there for the retries of RateLimitedCognito.
+        cognito: new RateLimitedCognito(cognitoClient(), new SlidingWindowLimiter(1, rt.now, rt.sleep), {
+          maxAttempts: 5,
+          now: rt.now,
+          sleep: rt.sleep,
+        }),
+        logger: rt.logger,
+        region: config.AWS_REGION,
+        fixedNames: parseFixedNames(config.FIXED_PARAMETERS),
+      };
+    };
+    // Delete needs only the region: a missing FIXED_PARAMETERS must not block a stack deletion.
+    const region = () => parseConfig({ AWS_REGION: ENVIRONMENT.AWS_REGION }, rt.env).AWS_REGION;
+    return routeCustomResource(
+      event,
+      context,
+      {
+        Create: ({ ResourceProperties }) => checkOnCreate(ResourceProperties, deps()),
+        Update: ({ ResourceProperties }) => checkOnUpdate(ResourceProperties, deps()),
+        Delete: ({ ResourceProperties }) =>
+          removeOnDelete(ResourceProperties, { ssm: ssmClient(), region: region(), logger: rt.logger }),
+      },
+      rt.responder,
+    );
+  };
+}
+
+export const handler = createHandler();

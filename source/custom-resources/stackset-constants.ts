@@ -1,0 +1,32 @@
+/**
+ * `Custom::StackSetConstants` (§2.3): exposes the fixed-parameters document of the primary region
+ * as attributes, on Create and again on Update.
+ */
+import { ssmClient } from '../utils/clients';
+import type { EnvSpec } from '../utils/config';
+import {
+  routeCustomResource,
+  type CustomResourceContext,
+  type CustomResourceEvent,
+  type CustomResourceResponse,
+} from '../utils/custom-resource';
+import { resolveRuntime, type Runtime } from './lib/runtime';
+import { readStackSetConstants } from './lib/stackset-constants';
+import type { StackSetConstantsProperties } from './lib/types';
+
+/** No variables of its own: the SSM client's region is ResourceProperties.PrimaryRegion. */
+export const ENVIRONMENT = {} satisfies EnvSpec;
+
+export function createHandler(runtime: Runtime = {}) {
+  return async (
+    event: CustomResourceEvent<StackSetConstantsProperties>,
+    context: CustomResourceContext,
+  ): Promise<CustomResourceResponse> => {
+    const rt = resolveRuntime(runtime, 'stackset-constants');
+    const read = ({ ResourceProperties }: CustomResourceEvent<StackSetConstantsProperties>) =>
+      readStackSetConstants(ResourceProperties, (region) => ssmClient({ region }));
+    return routeCustomResource(event, context, { Create: read, Update: read }, rt.responder);
+  };
+}
+
+export const handler = createHandler();
