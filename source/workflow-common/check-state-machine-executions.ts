@@ -1,0 +1,19 @@
+/** CheckExecutionsLambda: is this the only running execution of its state machine? (spec §3.1) */
+import { sfnClient } from '../utils/clients';
+import type { EnvSpec } from '../utils/config';
+import type { LambdaContextLike } from '../utils/time-budget';
+import { isOnlyRunningExecution } from './lib/check-executions';
+import { defaultRuntime, handlerLogger, type Runtime } from './lib/runtime';
+import type { CheckExecutionsEvent, CheckExecutionsOutput } from './lib/types';
+
+export const ENVIRONMENT = {} satisfies EnvSpec;
+
+export function createHandler(runtime: Runtime = defaultRuntime()) {
+  return async (event: CheckExecutionsEvent, context?: LambdaContextLike): Promise<CheckExecutionsOutput> => {
+    const logger = handlerLogger(runtime, 'check-state-machine-executions', context);
+    const onlyThis = await isOnlyRunningExecution(event.Context, { sfn: sfnClient(), logger });
+    return { result: { OnlyThisStateMachineExecution: onlyThis } };
+  };
+}
+
+export const handler = createHandler();

@@ -1,0 +1,33 @@
+/** Event and output shapes of the Lambdas shared by both workflows (spec §3, §7). */
+import type { WrappedEvent, WrappedResult } from '../../utils/step-functions';
+
+export type CheckExecutionsEvent = WrappedEvent<unknown>;
+export type CheckExecutionsOutput = WrappedResult<{ OnlyThisStateMachineExecution: boolean }>;
+
+export type CheckWorkflowQueuesEvent = WrappedEvent<Record<string, unknown>>;
+export type CheckWorkflowQueuesOutput = WrappedResult<
+  Record<string, unknown> & { QueuesStartedOutEmpty: true }
+>;
+
+/** The error handler receives the Catch payload; the cleanup state the workflow's last output. */
+export interface MessageBrokerInput {
+  Error?: string;
+  Cause?: string;
+  ExportTimestamp?: number;
+  [field: string]: unknown;
+}
+export type MessageBrokerEvent = WrappedEvent<MessageBrokerInput>;
+
+/** Names of the message broker's states (spec §3.3, §6.10). */
+export const ERROR_HANDLER_STATES: readonly string[] = [
+  'WorkflowErrorHandlerLambda',
+  'WorkflowErrorHandlerLambdaGroupsMap',
+  // No current definition uses this one; it costs nothing to keep.
+  'WorkflowErrorHandlerLambdaDeletedGroupsMap',
+  'Parallel: WorkflowErrorHandlerLambda (Scan Table)',
+  'Parallel: WorkflowErrorHandlerLambda',
+];
+export const CLEANUP_STATE = 'WorkflowCleanupLambda';
+
+export const EXPORT_WORKFLOW = 'ExportWorkflow';
+export const IMPORT_WORKFLOW = 'ImportWorkflow';

@@ -1,0 +1,44 @@
+/** WorkflowMessageBrokerLambda: error and success notifications of both workflows (spec §3.3). */
+import { documentClient, snsClient } from '../utils/clients';
+import { env, METRICS_ENV, parseConfig, type EnvSpec } from '../utils/config';
+import { metricsSettingsFromEnv, sendAnonymousMetric } from '../utils/metrics';
+import type { LambdaContextLike } from '../utils/time-budget';
+import { brokerWorkflowMessage } from './lib/message-broker';
+import { defaultRuntime, handlerLogger, type Runtime } from './lib/runtime';
+import type { MessageBrokerEvent } from './lib/types';
+
+export const ENVIRONMENT = {
+  BACKUP_TABLE_NAME: env.string(),
+  TYPE_TIMESTAMP: env.string(),
+  SNS_MESSAGE_PREFERENCE: env.oneOf('INFO_AND_ERRORS', 'ERRORS_ONLY'),
+  IS_PRIMARY_REGION: env.oneOf('Yes', 'No'),
+  NOTIFICATION_TOPIC: env.string(),
+  AWS_REGION: env.string(),
+  ...METRICS_ENV,
+} satisfies EnvSpec;
+
+export function createHandler(runtime: Runtime = defaultRuntime()) {
+  return async (event: MessageBrokerEvent, context?: LambdaContextLike): Promise<void> => {
+    const config = parseConfig(ENVIRONMENT, runtime.env);
+    const logger = handlerLogger(runtime, 'message-broker', context);
+    const metrics = metricsSettingsFromEnv(runtime.env);
+    await brokerWorkflowMessage(event, {
+      sns: snsClient(),
+      ddb: documentClient(),
+      logger,
+      now: runtime.now,
+      sendMetric: (data) =>
+        sendAnonymousMetric(metrics, data, { fetch: runtime.fetch, now: runtime.now, logger }),
+      config: {
+        tableName: config.BACKUP_TABLE_NAME,
+        typeTimestamp: config.TYPE_TIMESTAMP,
+        snsPreference: config.SNS_MESSAGE_PREFERENCE,
+        isPrimaryRegion: config.IS_PRIMARY_REGION,
+        topicArn: config.NOTIFICATION_TOPIC,
+        region: config.AWS_REGION,
+      },
+    });
+  };
+}
+
+export const handler = createHandler();

@@ -1,0 +1,28 @@
+/** BackupTableCleanupLambda: "Find Items" and "Remove Items" of the export run (spec §4.6). */
+import { documentClient, sqsClient } from '../utils/clients';
+import { env, parseConfig, type EnvSpec } from '../utils/config';
+import type { LambdaContextLike } from '../utils/time-budget';
+import { backupTableCleanup } from './lib/backup-table-cleanup';
+import { batchRetry, defaultRuntime, handlerLogger, timeBudget, type Runtime } from './lib/runtime';
+import type { BackupTableCleanupEvent, BackupTableCleanupOutput } from './lib/types';
+
+export const ENVIRONMENT = { BACKUP_TABLE_NAME: env.string(), QUEUE_URL: env.string() } satisfies EnvSpec;
+
+export function createHandler(runtime: Runtime = defaultRuntime()) {
+  return async (
+    event: BackupTableCleanupEvent,
+    context?: LambdaContextLike,
+  ): Promise<BackupTableCleanupOutput> => {
+    const config = parseConfig(ENVIRONMENT, runtime.env);
+    return backupTableCleanup(event, {
+      ddb: documentClient(),
+      sqs: sqsClient(),
+      logger: handlerLogger(runtime, 'backup-table-cleanup', context),
+      budget: timeBudget(runtime, context),
+      batchRetry: batchRetry(runtime),
+      config: { tableName: config.BACKUP_TABLE_NAME, queueUrl: config.QUEUE_URL },
+    });
+  };
+}
+
+export const handler = createHandler();

@@ -1,0 +1,31 @@
+/** CheckUserPoolConfigLambda: rejects unsupported pools and passes UsernameAttributes on (spec §4.1). */
+import { env, parseConfig, type EnvSpec } from '../utils/config';
+import { checkUserPoolConfig } from './lib/check-user-pool-config';
+import { defaultRuntime, handlerLogger, rateLimitedCognito, type Runtime } from './lib/runtime';
+import type { CheckUserPoolConfigEvent, CheckUserPoolConfigOutput } from './lib/types';
+import type { LambdaContextLike } from '../utils/time-budget';
+
+export const ENVIRONMENT = { PRIMARY_USER_POOL_ID: env.string() } satisfies EnvSpec;
+
+/** One DescribeUserPool call per execution: the limiter only spaces the retries of that call. */
+const DESCRIBE_TPS = 1;
+
+export function createHandler(runtime: Runtime = defaultRuntime()) {
+  return async (
+    _event: CheckUserPoolConfigEvent,
+    context?: LambdaContextLike,
+  ): Promise<CheckUserPoolConfigOutput> => {
+    const config = parseConfig(ENVIRONMENT, runtime.env);
+    const logger = handlerLogger(runtime, 'check-user-pool-config', context);
+    const cognito = rateLimitedCognito(runtime, DESCRIBE_TPS, logger);
+    return {
+      result: await checkUserPoolConfig({
+        cognito,
+        logger,
+        config: { userPoolId: config.PRIMARY_USER_POOL_ID },
+      }),
+    };
+  };
+}
+
+export const handler = createHandler();

@@ -1,0 +1,36 @@
+/** Rejects unsupported source pools before an export starts (spec §4.1, rules in §6.7). */
+import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
+import type { RateLimitedCognito } from '../../utils/cognito';
+import type { Logger } from '../../utils/logger';
+import type { CheckUserPoolConfigResult } from './types';
+import { checkUserPoolConfiguration } from './user-pool-rules';
+
+export class UserPoolNotFoundError extends Error {
+  override readonly name = 'UserPoolNotFoundError';
+}
+
+export interface CheckUserPoolConfigDeps {
+  cognito: RateLimitedCognito;
+  logger: Logger;
+  config: { userPoolId: string };
+}
+
+export async function checkUserPoolConfig(deps: CheckUserPoolConfigDeps): Promise<CheckUserPoolConfigResult> {
+  const { cognito, logger, config } = deps;
+  const { UserPool: userPool } = await cognito.send(
+    new DescribeUserPoolCommand({ UserPoolId: config.userPoolId }),
+  );
+  if (userPool === undefined) {
+    throw new UserPoolNotFoundError(`DescribeUserPool returned no user pool for ${config.userPoolId}`);
+  }
+  checkUserPoolConfiguration(userPool);
+  const result: CheckUserPoolConfigResult = {};
+  // Any array, even an empty one, is passed on; pools without the setting pass nothing (spec §4.1).
+  if (userPool.UsernameAttributes !== undefined) {
+    result.UsernameAttributes = JSON.stringify(userPool.UsernameAttributes);
+  }
+  logger.info('The user pool configuration is supported', {
+    usernameAttributes: userPool.UsernameAttributes?.length ?? 0,
+  });
+  return result;
+}

@@ -1,0 +1,72 @@
+/**
+ * Lists one page of groups for the "Process Groups Map" (spec §4.3). The pool's UsernameAttributes
+ * goes into every group item and, new in the port, into the output, so the next page has it too
+ * (§9.1-4).
+ */
+import { ListGroupsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import type { RateLimitedCognito } from '../../utils/cognito';
+import type { Logger } from '../../utils/logger';
+import { DeadlineExceededError } from '../../utils/retry';
+import type { TimeBudget } from '../../utils/time-budget';
+import { optionalToken, requireTimestamp } from './payload';
+import type { GroupMapItem, ListGroupsEvent, ListGroupsOutput } from './types';
+
+/** The page size Cognito allows at most for ListGroups. */
+export const LIST_GROUPS_LIMIT = 60;
+
+/** What groups carry when the pool has no username attribute. */
+export const NO_USERNAME_ATTRIBUTES = '[]';
+
+export interface ListGroupsDeps {
+  cognito: RateLimitedCognito;
+  logger: Logger;
+  budget: TimeBudget;
+  config: { userPoolId: string };
+}
+
+export async function listGroups(event: ListGroupsEvent, deps: ListGroupsDeps): Promise<ListGroupsOutput> {
+  const { cognito, logger, budget, config } = deps;
+  const exportTimestamp = requireTimestamp(event.ExportTimestamp, 'ExportTimestamp');
+  const token = optionalToken(event.ListGroupsNextToken);
+  const usernameAttributes = event.UsernameAttributes || NO_USERNAME_ATTRIBUTES;
+
+  let response;
+  try {
+    response = await cognito.send(
+      new ListGroupsCommand({ UserPoolId: config.userPoolId, Limit: LIST_GROUPS_LIMIT, NextToken: token }),
+      { deadline: budget.deadline() },
+    );
+  } catch (error) {
+    if (!(error instanceof DeadlineExceededError)) throw error;
+    // No group was handed out: the next ListGroups call retries this same page.
+    logger.warn('The time budget ran out while retrying ListGroups; the page will be listed again');
+    return {
+      ExportTimestamp: exportTimestamp,
+      NumGroupsToProcess: 0,
+      Groups: [],
+      ListGroupsNextToken: token,
+      ProcessedAllGroups: 'No',
+      UsernameAttributes: usernameAttributes,
+    };
+  }
+
+  const groups: GroupMapItem[] = (response.Groups ?? []).map((group) => ({
+    groupName: group.GroupName ?? '',
+    groupLastModifiedDate: group.LastModifiedDate?.toISOString(),
+    UsernameAttributes: usernameAttributes,
+    groupDescription: group.Description || '',
+    groupPrecedence: group.Precedence ?? -1,
+  }));
+  logger.info('Listed a page of groups', {
+    groups: groups.length,
+    morePages: response.NextToken !== undefined,
+  });
+  return {
+    ExportTimestamp: exportTimestamp,
+    NumGroupsToProcess: groups.length,
+    Groups: groups,
+    ListGroupsNextToken: response.NextToken,
+    ProcessedAllGroups: response.NextToken ? 'No' : 'Yes',
+    UsernameAttributes: usernameAttributes,
+  };
+}

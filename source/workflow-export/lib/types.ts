@@ -1,0 +1,113 @@
+/**
+ * Event and output shapes of the export workflow's Lambdas (spec §4, §7). Field names are part of the
+ * state machine's contract; fields marked "added" are new in the port and ignored by the original
+ * state machine.
+ */
+import type { WrappedEvent, WrappedResult } from '../../utils/step-functions';
+
+/** The pool's `UsernameAttributes` as a JSON array string, e.g. `'["email"]'`, carried along the workflow. */
+export type UsernameAttributesJson = string;
+
+export type YesNo = 'Yes' | 'No';
+
+// check-user-pool-config (wrapped; the input is ignored)
+export type CheckUserPoolConfigEvent = WrappedEvent<unknown>;
+export interface CheckUserPoolConfigResult {
+  UsernameAttributes?: UsernameAttributesJson;
+}
+export type CheckUserPoolConfigOutput = WrappedResult<CheckUserPoolConfigResult>;
+
+// export-users (raw event; OutputPath $.result)
+export interface ExportUsersEvent {
+  /** Opaque cursor; `''` or absent starts a new export run. */
+  paginationToken?: string;
+  /** Epoch ms of the run; read only when `paginationToken` continues a run. */
+  ExportTimestamp?: number;
+  UsernameAttributes?: UsernameAttributesJson;
+}
+export interface ExportUsersResult {
+  /** `''` when every user has been exported. */
+  paginationToken: string;
+  UsernameAttributes?: UsernameAttributesJson;
+  ExportTimestamp: number;
+}
+export interface ExportUsersOutput extends WrappedResult<ExportUsersResult> {
+  totalUserProcessedCount: number;
+}
+
+// list-groups (raw event, flat output)
+export interface ListGroupsEvent {
+  ExportTimestamp?: number;
+  ListGroupsNextToken?: string;
+  UsernameAttributes?: UsernameAttributesJson;
+}
+/** One item of the "Process Groups Map" (the Map's Parameters select these fields). */
+export interface GroupMapItem {
+  groupName: string;
+  groupLastModifiedDate?: string;
+  UsernameAttributes: UsernameAttributesJson;
+  groupDescription: string;
+  groupPrecedence: number;
+}
+export interface ListGroupsOutput {
+  ExportTimestamp: number;
+  NumGroupsToProcess: number;
+  Groups: GroupMapItem[];
+  ListGroupsNextToken?: string;
+  ProcessedAllGroups: YesNo;
+  /** Added (§9.1-4): the next ListGroups page reads it from here. */
+  UsernameAttributes: UsernameAttributesJson;
+}
+
+// export-group (raw event = one Map item, flat output)
+export interface ExportGroupEvent {
+  groupName?: string;
+  groupDescription?: string;
+  groupPrecedence?: number;
+  groupLastModifiedDate?: string;
+  UsernameAttributes?: UsernameAttributesJson;
+  /** Lower-case e: the Map's Parameters name it so. */
+  exportTimestamp?: number;
+}
+export interface ExportGroupOutput {
+  exportTimestamp: number;
+  groupName: string;
+  UsernameAttributes?: UsernameAttributesJson;
+}
+
+// export-users-in-group (raw event, flat output)
+export interface ExportUsersInGroupEvent {
+  groupName?: string;
+  exportTimestamp?: number;
+  listUsersInGroupNextToken?: string;
+  UsernameAttributes?: UsernameAttributesJson;
+}
+export interface ExportUsersInGroupOutput {
+  exportTimestamp: number;
+  groupName: string;
+  listUsersInGroupNextToken?: string;
+  processedAllUsersInGroup: YesNo;
+  /** Added (§9.1-4): continuation pages of the group read it from here. */
+  UsernameAttributes?: UsernameAttributesJson;
+}
+
+// backup-table-cleanup (wrapped)
+export type BackupTableKey = Record<string, unknown>;
+export interface BackupTableCleanupInput {
+  ExportTimestamp?: number;
+  NumItemsAddedToQueue?: number;
+  /** A DynamoDB key while the scan is unfinished, `''` when it is complete. */
+  lastEvaluatedKey?: BackupTableKey | '';
+}
+export type BackupTableCleanupEvent = WrappedEvent<BackupTableCleanupInput>;
+export interface BackupTableCleanupResult {
+  ExportTimestamp?: number;
+  NumItemsAddedToQueue: number;
+  lastEvaluatedKey?: BackupTableKey | '';
+  IsQueueEmpty?: boolean;
+}
+export type BackupTableCleanupOutput = WrappedResult<BackupTableCleanupResult>;
+
+/** State names of the two cleanup tasks (spec §6.10). */
+export const FIND_ITEMS_STATE = 'BackupTableCleanup: Find Items';
+export const REMOVE_ITEMS_STATE = 'BackupTableCleanup: Remove Items';

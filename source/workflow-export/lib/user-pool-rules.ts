@@ -1,0 +1,29 @@
+/**
+ * The user-pool configurations this solution supports (spec §6.7), shared by the export workflow's
+ * check-user-pool-config and the stack-checker custom resource. Pure: it throws the spec's messages.
+ */
+import type { UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
+
+export class UnsupportedUserPoolError extends Error {
+  override readonly name = 'UnsupportedUserPoolError';
+}
+
+/**
+ * Rejects pools with MFA ON or OPTIONAL (a CSV import cannot carry MFA settings) and pools that allow
+ * more than one username attribute (the backup stores one pseudoUsername per user). MFA is checked
+ * first. Nothing else is validated.
+ */
+export function checkUserPoolConfiguration(userPool: UserPoolType): void {
+  const mfa = userPool.MfaConfiguration;
+  if (mfa !== undefined && mfa !== 'OFF') {
+    throw new UnsupportedUserPoolError(
+      `User Pools with MFA enabled are not supported. The user pool's MFA configuration is set to ${mfa}`,
+    );
+  }
+  const usernameAttributes = userPool.UsernameAttributes;
+  if (usernameAttributes !== undefined && usernameAttributes.length > 1) {
+    throw new UnsupportedUserPoolError(
+      `This solution does not support user pools for which more than one username attribute is allowed. Configured username attributes: ${JSON.stringify(usernameAttributes)}`,
+    );
+  }
+}

@@ -1,0 +1,27 @@
+/** ListGroupsLambda: one page of groups for the groups Map (spec §4.3). */
+import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
+import type { LambdaContextLike } from '../utils/time-budget';
+import { listGroups } from './lib/list-groups';
+import { defaultRuntime, handlerLogger, rateLimitedCognito, timeBudget, type Runtime } from './lib/runtime';
+import type { ListGroupsEvent, ListGroupsOutput } from './lib/types';
+
+/** The original left COGNITO_TPS unread; the port rate-limits ListGroups with it too. */
+export const ENVIRONMENT = { USER_POOL_ID: env.string(), COGNITO_TPS: cognitoTps() } satisfies EnvSpec;
+
+export function createHandler(runtime: Runtime = defaultRuntime()) {
+  return async (
+    event: ListGroupsEvent | undefined,
+    context?: LambdaContextLike,
+  ): Promise<ListGroupsOutput> => {
+    const config = parseConfig(ENVIRONMENT, runtime.env);
+    const logger = handlerLogger(runtime, 'list-groups', context);
+    return listGroups(event ?? {}, {
+      cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger),
+      logger,
+      budget: timeBudget(runtime, context),
+      config: { userPoolId: config.USER_POOL_ID },
+    });
+  };
+}
+
+export const handler = createHandler();

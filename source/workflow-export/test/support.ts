@@ -1,0 +1,95 @@
+/** Test helpers for the export handlers: a fake clock, a Lambda context on it, captured logs, users. */
+import {
+  TooManyRequestsException,
+  type AttributeType,
+  type UserType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import type { Env } from '../../utils/config';
+import type { Runtime } from '../lib/runtime';
+
+export const T0 = Date.UTC(2024, 0, 15, 3, 0, 0);
+
+/** A clock whose sleep advances time at once and records each wait. */
+export function fakeClock(start = T0) {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    now: () => now,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+    sleeps,
+    slept: () => sleeps.reduce((sum, ms) => sum + ms, 0),
+  };
+}
+export type FakeClock = ReturnType<typeof fakeClock>;
+
+/** A Lambda context whose remaining time follows the fake clock. */
+export function contextWithRemaining(clock: FakeClock, remainingMs: number) {
+  const endsAt = clock.now() + remainingMs;
+  return { getRemainingTimeInMillis: () => endsAt - clock.now(), awsRequestId: 'request-id' };
+}
+
+export function testRuntime(clock: FakeClock, env: Env, lines: string[] = []): Runtime {
+  return { env, now: clock.now, sleep: clock.sleep, random: () => 0.5, write: (line) => lines.push(line) };
+}
+
+export function user(n: number, overrides: Partial<UserType> = {}): UserType {
+  const attributes: AttributeType[] = [
+    { Name: 'sub', Value: `sub-${n}` },
+    { Name: 'email', Value: `person${n}@example.com` },
+    { Name: 'phone_number', Value: `+1555010${String(n).padStart(4, '0')}` },
+    { Name: 'given_name', Value: `Given${n}` },
+  ];
+  return {
+    Username: `username-${n}`,
+    Attributes: attributes,
+    Enabled: true,
+    UserStatus: 'CONFIRMED',
+    UserCreateDate: new Date(T0 - 86_400_000),
+    UserLastModifiedDate: new Date(T0 - 3_600_000),
+    ...overrides,
+  };
+}
+
+export function federatedUser(n: number): UserType {
+  return user(n, { Username: `Google_${n}`, UserStatus: 'EXTERNAL_PROVIDER' });
+}
+
+/** Lets pending promise callbacks and I/O callbacks run `turns` times (no timers). */
+export async function ticks(turns: number): Promise<void> {
+  for (let i = 0; i < turns; i += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Errors as the SDK v3 raises them for throttling, and as the original's tests injected them. */
+export function throttlingError(): Error {
+  const error = new TooManyRequestsException({
+    message: 'Rate exceeded',
+    $metadata: { httpStatusCode: 400 },
+  });
+  return Object.assign(error, { $retryable: { throttling: true } });
+}
+
+export function injectedRetryableError(): Error {
+  return Object.assign(new Error('retry me'), { retryable: true });
+}
+
+/** Every personal value the fixtures contain (for the log assertions). */
+export function personalValues(users: UserType[]): string[] {
+  return users.flatMap((u) => [
+    u.Username ?? '',
+    ...(u.Attributes ?? []).filter((a) => a.Name !== 'sub').map((a) => a.Value ?? ''),
+  ]);
+}
