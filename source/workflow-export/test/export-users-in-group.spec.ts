@@ -11,6 +11,7 @@ import {
   type BatchWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../export-users-in-group';
 import type { ExportUsersInGroupEvent } from '../lib/types';
 import {
@@ -76,7 +77,7 @@ let lines: string[];
 const run = (
   e: ExportUsersInGroupEvent | undefined,
   context?: { getRemainingTimeInMillis(): number },
-  env = ENV,
+  env: Env = ENV,
 ) => createHandler(testRuntime(clock, env, lines))(e, context);
 
 beforeEach(() => {

@@ -11,6 +11,7 @@ import {
   type BatchWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import type { Env } from '../../utils/config';
 import { documentClient, cognitoClient } from '../../utils/clients';
 import { RateLimitedCognito } from '../../utils/cognito';
 import { SlidingWindowLimiter } from '../../utils/limiter';
@@ -80,7 +81,7 @@ let lines: string[];
 const run = (
   event: ExportUsersEvent | undefined,
   context?: { getRemainingTimeInMillis(): number },
-  env = ENV,
+  env: Env = ENV,
 ) => createHandler(testRuntime(clock, env, lines))(event, context);
 
 beforeEach(() => {
