@@ -1,0 +1,244 @@
+/**
+ * One whole export run driven the way the ExportWorkflow state machine drives it (loops on the
+ * returned tokens, Map over each group page), against an in-memory backup table and queue. Proves
+ * that the cleanup of a run removes exactly the items the run did not stamp, and that every group
+ * page and continuation keeps the pool's username attribute.
+ */
+import {
+  CognitoIdentityProviderClient,
+  DescribeUserPoolCommand,
+  ListGroupsCommand,
+  ListUsersCommand,
+  ListUsersInGroupCommand,
+  type UserType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockAws } from '../../test-support/aws-mock';
+import { createHandler as backupTableCleanup } from '../backup-table-cleanup';
+import { createHandler as checkUserPoolConfig } from '../check-user-pool-config';
+import { createHandler as exportGroup } from '../export-group';
+import { createHandler as exportUsers } from '../export-users';
+import { createHandler as exportUsersInGroup } from '../export-users-in-group';
+import { createHandler as listGroups } from '../list-groups';
+import type { ExportUsersInGroupOutput, ListGroupsEvent } from '../lib/types';
+import { fakeClock, T0, testRuntime, ticks, user, type FakeClock } from './support';
+
+const cognito = mockAws(CognitoIdentityProviderClient);
+const ddb = mockAws(DynamoDBDocumentClient);
+const sqs = mockAws(SQSClient);
+
+const TABLE = 'backup-table';
+const ENV = {
+  PRIMARY_USER_POOL_ID: 'pool',
+  USER_POOL_ID: 'pool',
+  COGNITO_TPS: '5',
+  TABLE_NAME: TABLE,
+  BACKUP_TABLE_NAME: TABLE,
+  TYPE_USER: 'USER-uuid',
+  TYPE_GROUP: 'GROUP-uuid',
+  AWS_REGION: 'us-east-1',
+  QUEUE_URL: 'queue-url',
+};
+const PREVIOUS_RUN = T0 - 86_400_000;
+
+type Item = Record<string, unknown>;
+const table = new Map<string, Item>();
+const put = (item: Item) => table.set(`${String(item.id)}|${String(item.type)}`, item);
+const queue: Message[] = [];
+
+/** The current pool: users 1-7 (8 is federated), groups with members; previous-run leftovers in the table. */
+const poolUsers: UserType[] = [1, 2, 3, 4, 5, 6, 7]
+  .map((n) => user(n))
+  .concat(user(8, { UserStatus: 'EXTERNAL_PROVIDER' }));
+const members: Record<string, number[]> = { admins: [1, 2, 3, 4, 5], editors: [6], readers: [] };
+
+function servePaged<T>(all: T[], size: number, token: string | undefined): { page: T[]; next?: string } {
+  const start = token ? Number(token.split('-')[1]) : 0;
+  const page = all.slice(start, start + size);
+  return { page, next: start + size < all.length ? `at-${start + size}` : undefined };
+}
+
+function installFakes(clock: FakeClock): void {
+  const latency = () => clock.advance(700);
+  cognito
+    .on(DescribeUserPoolCommand)
+    .resolves({ UserPool: { MfaConfiguration: 'OFF', UsernameAttributes: ['email'] } });
+  cognito.on(ListUsersCommand).callsFake((input) => {
+    latency();
+    const { page, next } = servePaged(poolUsers, 2, input.PaginationToken);
+    return { Users: page, PaginationToken: next };
+  });
+  cognito.on(ListGroupsCommand).callsFake((input) => {
+    latency();
+    const { page, next } = servePaged(Object.keys(members), 1, input.NextToken);
+    return {
+      Groups: page.map((GroupName) => ({ GroupName, LastModifiedDate: new Date(T0) })),
+      NextToken: next,
+    };
+  });
+  cognito.on(ListUsersInGroupCommand).callsFake((input) => {
+    latency();
+    const groupUsers = (members[input.GroupName ?? ''] ?? []).map((n) => user(n));
+    const { page, next } = servePaged(groupUsers, 2, input.NextToken);
+    return { Users: page, NextToken: next };
+  });
+
+  ddb.on(BatchWriteCommand).callsFake(async (input) => {
+    await ticks(3); // writes finish later than they start
+    for (const request of input.RequestItems?.[TABLE] ?? []) {
+      if (request.PutRequest) put(request.PutRequest.Item as Item);
+      if (request.DeleteRequest)
+        table.delete(`${String(request.DeleteRequest.Key.id)}|${String(request.DeleteRequest.Key.type)}`);
+    }
+    return {};
+  });
+  ddb.on(PutCommand).callsFake((input) => {
+    put(input.Item as Item);
+    return {};
+  });
+  ddb.on(ScanCommand).callsFake((input) => {
+    expect(input.FilterExpression).toBe(
+      'attribute_exists(lastConfirmedInUserPool) and lastConfirmedInUserPool < :ts',
+    );
+    const ts = input.ExpressionAttributeValues?.[':ts'] as number;
+    const stale = [...table.values()]
+      .filter((item) => typeof item.lastConfirmedInUserPool === 'number' && item.lastConfirmedInUserPool < ts)
+      .map((item) => ({ id: item.id, type: item.type }));
+    return { Items: stale, Count: stale.length };
+  });
+
+  sqs.on(SendMessageBatchCommand).callsFake((input) => {
+    for (const entry of input.Entries ?? []) {
+      queue.push({ MessageId: entry.Id, ReceiptHandle: `rh-${entry.Id}`, Body: entry.MessageBody });
+    }
+    return { Successful: [], Failed: [] };
+  });
+  sqs.on(ReceiveMessageCommand).callsFake(() => ({ Messages: queue.slice(0, 10) }));
+  sqs.on(DeleteMessageBatchCommand).callsFake((input) => {
+    for (const entry of input.Entries ?? []) {
+      const index = queue.findIndex((m) => m.ReceiptHandle === entry.ReceiptHandle);
+      if (index >= 0) queue.splice(index, 1);
+    }
+    return { Successful: [], Failed: [] };
+  });
+}
+
+function seedPreviousRun(): void {
+  const stamp = { lastConfirmedInUserPool: PREVIOUS_RUN, lastUpdatedRegion: 'us-east-1' };
+  for (const n of [1, 2, 9])
+    put({ id: `USER-sub-${n}`, type: 'USER-uuid', username: `username-${n}`, ...stamp });
+  put({ id: 'GROUP-admins', type: 'GROUP-uuid', groupName: 'admins', ...stamp });
+  put({ id: 'GROUP-retired', type: 'GROUP-uuid', groupName: 'retired', ...stamp });
+  for (const [group, n] of [
+    ['admins', 1],
+    ['admins', 9],
+    ['retired', 2],
+  ] as const) {
+    put({ id: `GROUP_MEMBER-${group}`, type: `GROUP_MEMBER-sub-${n}`, groupName: group, ...stamp });
+  }
+  put({ id: 'latest-export-timestamp', type: 'SYNC_TIMESTAMP-uuid', latestExportTimestamp: PREVIOUS_RUN });
+}
+
+const wrapped = <I>(state: string, input: I) => ({
+  Input: input,
+  Context: {
+    Execution: { Id: 'exec', Input: {}, StartTime: new Date(T0).toISOString() },
+    State: { Name: state },
+    StateMachine: { Id: 'sm', Name: 'ExportWorkflow-abc' },
+  },
+});
+
+beforeEach(() => {
+  cognito.reset();
+  ddb.reset();
+  sqs.reset();
+  table.clear();
+  queue.length = 0;
+});
+
+it('backs up the pool and removes exactly what the run did not confirm', async () => {
+  const clock = fakeClock();
+  installFakes(clock);
+  seedPreviousRun();
+  const runtime = testRuntime(clock, ENV);
+  // Each invocation gets 61 s: two 0.7 s Cognito calls, then the one-minute rule stops it.
+  const context = () => {
+    const endsAt = clock.now() + 61_000;
+    return { getRemainingTimeInMillis: () => endsAt - clock.now() };
+  };
+  let invocations = 0;
+
+  const { result: poolConfig } = await checkUserPoolConfig(runtime)(wrapped('CheckUserPoolConfigLambda', {}));
+  let users = (await exportUsers(runtime)(poolConfig, context())).result;
+  invocations += 1;
+  while (users.paginationToken !== '') {
+    users = (await exportUsers(runtime)(users, context())).result;
+    invocations += 1;
+  }
+
+  let groupsInput: ListGroupsEvent = users;
+  for (;;) {
+    const page = await listGroups(runtime)(groupsInput, context());
+    const processed: ExportUsersInGroupOutput[] = [];
+    for (const group of page.Groups) {
+      const exported = await exportGroup(runtime)({ ...group, exportTimestamp: page.ExportTimestamp });
+      let memberships = await exportUsersInGroup(runtime)(exported, context());
+      while (memberships.processedAllUsersInGroup !== 'Yes') {
+        memberships = await exportUsersInGroup(runtime)(memberships, context());
+        invocations += 1;
+      }
+      processed.push(memberships);
+    }
+    if (page.ProcessedAllGroups === 'Yes') break;
+    groupsInput = { ...page, ProcessedGroups: processed } as ListGroupsEvent;
+  }
+
+  let found = (await backupTableCleanup(runtime)(wrapped('BackupTableCleanup: Find Items', users), context()))
+    .result;
+  while (found.lastEvaluatedKey !== '') {
+    found = (await backupTableCleanup(runtime)(wrapped('BackupTableCleanup: Find Items', found), context()))
+      .result;
+  }
+  expect(found.NumItemsAddedToQueue).toBe(4);
+  let removed = (
+    await backupTableCleanup(runtime)(wrapped('BackupTableCleanup: Remove Items', found), context())
+  ).result;
+  while (!removed.IsQueueEmpty) {
+    removed = (
+      await backupTableCleanup(runtime)(wrapped('BackupTableCleanup: Remove Items', removed), context())
+    ).result;
+  }
+
+  expect(invocations).toBeGreaterThan(2); // the run really went through continuations
+  const byKind = (prefix: string) =>
+    [...table.values()]
+      .filter((item) => String(item.id).startsWith(prefix))
+      .map((item) => `${String(item.id)} ${String(item.type)}`)
+      .sort();
+  expect(byKind('USER-')).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `USER-sub-${n} USER-uuid`));
+  expect(byKind('GROUP-')).toEqual([
+    'GROUP-admins GROUP-uuid',
+    'GROUP-editors GROUP-uuid',
+    'GROUP-readers GROUP-uuid',
+  ]);
+  expect(byKind('GROUP_MEMBER-')).toEqual([
+    ...[1, 2, 3, 4, 5].map((n) => `GROUP_MEMBER-admins GROUP_MEMBER-sub-${n}`),
+    'GROUP_MEMBER-editors GROUP_MEMBER-sub-6',
+  ]);
+  expect(table.get('latest-export-timestamp|SYNC_TIMESTAMP-uuid')).toBeDefined();
+  const confirmed = [...table.values()].filter((item) => item.lastConfirmedInUserPool !== undefined);
+  expect(confirmed.every((item) => item.lastConfirmedInUserPool === users.ExportTimestamp)).toBe(true);
+  // Every membership, on every group page and continuation, carries the e-mail pseudoUsername (§9.1-4).
+  const memberships = [...table.values()].filter((item) => String(item.id).startsWith('GROUP_MEMBER-'));
+  expect(memberships.map((item) => item.groupPseudoUsername).sort()).toEqual(
+    [1, 2, 3, 4, 5, 6].map((n) => `person${n}@example.com`),
+  );
+  expect(queue).toEqual([]);
+});

@@ -1,0 +1,167 @@
+import {
+  CognitoIdentityProviderClient,
+  ListGroupsCommand,
+  type GroupType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { mockAws } from '../../test-support/aws-mock';
+import type { Env } from '../../utils/config';
+import { createHandler, ENVIRONMENT } from '../list-groups';
+import type { ListGroupsEvent } from '../lib/types';
+import {
+  contextWithRemaining,
+  fakeClock,
+  injectedRetryableError,
+  T0,
+  testRuntime,
+  throttlingError,
+  type FakeClock,
+} from './support';
+
+const cognito = mockAws(CognitoIdentityProviderClient);
+const ENV = { USER_POOL_ID: 'us-east-1_pool', COGNITO_TPS: '10' };
+const MODIFIED = new Date('2023-05-06T07:08:09.000Z');
+
+const group = (name: string, overrides: Partial<GroupType> = {}): GroupType => ({
+  GroupName: name,
+  Description: `${name} description`,
+  Precedence: 3,
+  LastModifiedDate: MODIFIED,
+  CreationDate: MODIFIED,
+  UserPoolId: 'us-east-1_pool',
+  ...overrides,
+});
+
+let clock: FakeClock;
+const run = (
+  event: ListGroupsEvent | undefined,
+  context?: { getRemainingTimeInMillis(): number },
+  env: Env = ENV,
+) => createHandler(testRuntime(clock, env))(event, context);
+
+beforeEach(() => {
+  cognito.reset();
+  clock = fakeClock();
+});
+
+describe('list-groups', () => {
+  it('declares exactly the variables it reads', () => {
+    expect(Object.keys(ENVIRONMENT).sort()).toEqual(['COGNITO_TPS', 'USER_POOL_ID']);
+  });
+
+  it('turns a page of groups into Map items and reports all groups listed', async () => {
+    cognito.on(ListGroupsCommand).resolves({
+      Groups: [
+        group('a'),
+        group('b', { Description: undefined, Precedence: undefined }),
+        group('c', { Precedence: 0 }),
+      ],
+    });
+
+    const output = await run({ ExportTimestamp: T0, UsernameAttributes: '["email"]' });
+
+    expect(cognito).toHaveReceivedCommandWith(ListGroupsCommand, { UserPoolId: 'us-east-1_pool', Limit: 60 });
+    const item = (groupName: string, groupDescription: string, groupPrecedence: number) => ({
+      groupName,
+      groupLastModifiedDate: '2023-05-06T07:08:09.000Z',
+      UsernameAttributes: '["email"]',
+      groupDescription,
+      groupPrecedence,
+    });
+    expect(output).toEqual({
+      ExportTimestamp: T0,
+      NumGroupsToProcess: 3,
+      Groups: [item('a', 'a description', 3), item('b', '', -1), item('c', 'c description', 0)],
+      ProcessedAllGroups: 'Yes',
+      UsernameAttributes: '["email"]',
+    });
+  });
+
+  it('reports more groups with the token, and lists the page of a given token', async () => {
+    cognito.on(ListGroupsCommand).resolves({ Groups: [group('a')], NextToken: 'groups-2' });
+    const first = await run({ ExportTimestamp: T0 });
+    expect(first).toMatchObject({
+      ProcessedAllGroups: 'No',
+      ListGroupsNextToken: 'groups-2',
+      NumGroupsToProcess: 1,
+    });
+
+    cognito.reset();
+    cognito.on(ListGroupsCommand).resolves({ Groups: [group('b'), group('c')] });
+    const second = await run({ ...first, ExportTimestamp: T0 });
+    expect(cognito).toHaveReceivedCommandWith(ListGroupsCommand, { NextToken: 'groups-2', Limit: 60 });
+    expect(second).toMatchObject({ ProcessedAllGroups: 'Yes', NumGroupsToProcess: 2 });
+    expect(JSON.parse(JSON.stringify(second))).not.toHaveProperty('ListGroupsNextToken');
+  });
+
+  it('handles a pool without groups', async () => {
+    cognito.on(ListGroupsCommand).resolves({});
+    expect(await run({ ExportTimestamp: T0 })).toEqual({
+      ExportTimestamp: T0,
+      NumGroupsToProcess: 0,
+      Groups: [],
+      ProcessedAllGroups: 'Yes',
+      UsernameAttributes: '[]',
+    });
+  });
+
+  it('gives every group of every page the pool UsernameAttributes (§9.1-4)', async () => {
+    cognito
+      .on(ListGroupsCommand)
+      .resolvesOnce({ Groups: [group('a')], NextToken: 'groups-2' })
+      .resolves({ Groups: [group('b')] });
+    const first = await run({ ExportTimestamp: T0, UsernameAttributes: '["phone_number"]' });
+    // What the next ListGroups receives: this output plus the Map's results (ResultPath $.ProcessedGroups).
+    const second = await run({ ...first, ProcessedGroups: [{ groupName: 'a' }] } as ListGroupsEvent);
+    expect([...first.Groups, ...second.Groups].map((g) => g.UsernameAttributes)).toEqual([
+      '["phone_number"]',
+      '["phone_number"]',
+    ]);
+  });
+
+  it.each([
+    ['an SDK v3 throttling error', throttlingError],
+    ['an injected retryable: true error', injectedRetryableError],
+  ])('retries ListGroups after %s', async (_label, makeError) => {
+    cognito
+      .on(ListGroupsCommand)
+      .rejectsOnce(makeError())
+      .resolves({ Groups: [group('a')] });
+    const output = await run({ ExportTimestamp: T0 });
+    expect(output.NumGroupsToProcess).toBe(1);
+    expect(cognito.commandCalls(ListGroupsCommand)).toHaveLength(2);
+  });
+
+  it('asks for the same page again when the budget runs out while retrying', async () => {
+    cognito.on(ListGroupsCommand).rejects(throttlingError());
+    const output = await run(
+      { ExportTimestamp: T0, ListGroupsNextToken: 'groups-2', UsernameAttributes: '["email"]' },
+      contextWithRemaining(clock, 60_100),
+    );
+    expect(output).toEqual({
+      ExportTimestamp: T0,
+      NumGroupsToProcess: 0,
+      Groups: [],
+      ListGroupsNextToken: 'groups-2',
+      ProcessedAllGroups: 'No',
+      UsernameAttributes: '["email"]',
+    });
+  });
+
+  it('fails on an error that is not retryable', async () => {
+    cognito.on(ListGroupsCommand).rejects(new Error('ERROR - listGroups'));
+    await expect(run({ ExportTimestamp: T0 })).rejects.toThrow('ERROR - listGroups');
+  });
+
+  it('validates the event and the environment with the original messages', async () => {
+    await expect(run({})).rejects.toThrow(
+      'Error validating Event Payload. Missing value for ExportTimestamp',
+    );
+    await expect(run({ ExportTimestamp: T0 }, undefined, { COGNITO_TPS: '10' })).rejects.toThrow(
+      'Error validating Environment Variables. Missing value for USER_POOL_ID',
+    );
+    await expect(run({ ExportTimestamp: 'yesterday' } as unknown as ListGroupsEvent)).rejects.toThrow(
+      'Error validating Event Payload. ExportTimestamp must be a number of milliseconds since the epoch',
+    );
+    expect(cognito).not.toHaveReceivedCommand(ListGroupsCommand);
+  });
+});
