@@ -1,0 +1,91 @@
+/**
+ * ImportNewUsersLambda and ImportCheckImportJobLambda: one handler, dispatched on the state name
+ * (spec §5.3). Only the CheckUserImportJob deployment has the metric variables, so they are optional.
+ */
+import { s3Client, sqsClient } from '../utils/clients';
+import { env, METRICS_ENV, parseConfig, type EnvSpec } from '../utils/config';
+import { metricsSettingsFromEnv } from '../utils/metrics';
+import type { LambdaContextLike } from '../utils/time-budget';
+import { MIN_REMAINING_MS } from '../utils/constants';
+import { checkUserImportJob } from './lib/import-job';
+import { FINALIZE_RESERVE_MS, importNewUsers } from './lib/import-new-users';
+import {
+  defaultRuntime,
+  handlerLogger,
+  holdSeconds,
+  newUserPoolId,
+  optionalCognitoTps,
+  rateLimitedCognito,
+  retryOptions,
+  stateName,
+  timeBudget,
+  type Runtime,
+} from './lib/runtime';
+import type { ImportUsersEvent, ImportUsersResult, Wrapped } from './lib/types';
+
+export const ENVIRONMENT = {
+  NEW_USERS_QUEUE_URL: env.string(),
+  USER_IMPORT_CLOUDWATCH_ROLE_ARN: env.string(),
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.string(),
+  COGNITO_TPS: optionalCognitoTps(),
+  AWS_REGION: env.string(),
+  ...METRICS_ENV,
+} satisfies EnvSpec;
+
+export function createHandler(runtime: Runtime = defaultRuntime()) {
+  return async (
+    event: ImportUsersEvent,
+    context?: LambdaContextLike,
+  ): Promise<Wrapped<ImportUsersResult>> => {
+    const carried: Record<string, unknown> = { ...event?.Input };
+    const userPoolId = newUserPoolId(event?.Context);
+    const name = stateName(event.Context);
+    if (name !== undefined) carried.StateName = name;
+    const config = parseConfig(ENVIRONMENT, runtime.env);
+    const logger = handlerLogger(runtime, 'import-users', context);
+    const budget = timeBudget(runtime, context);
+    const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline());
+    const fetchImpl = runtime.fetch ?? fetch;
+    const jobConfig = {
+      userPoolId,
+      region: config.AWS_REGION,
+      bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET,
+      cloudWatchLogsRoleArn: config.USER_IMPORT_CLOUDWATCH_ROLE_ARN,
+    };
+
+    if (name === 'ImportNewUsers' || name === 'Parallel: ImportNewUsers') {
+      const output = await importNewUsers(
+        {
+          cognito,
+          sqs: sqsClient(),
+          s3: s3Client(),
+          fetch: fetchImpl,
+          logger,
+          drainBudget: timeBudget(runtime, context, MIN_REMAINING_MS + FINALIZE_RESERVE_MS),
+          holdSeconds: () => holdSeconds(context),
+          retry: retryOptions(runtime, budget.deadline()),
+          config: { ...jobConfig, queueUrl: config.NEW_USERS_QUEUE_URL },
+        },
+        userPoolId,
+      );
+      return { result: { ...carried, ...output } };
+    }
+    if (name === 'CheckUserImportJob' || name === 'Parallel: CheckUserImportJob') {
+      const output = await checkUserImportJob(
+        {
+          cognito,
+          logger,
+          metrics: metricsSettingsFromEnv(runtime.env),
+          fetch: fetchImpl,
+          now: runtime.now,
+          config: jobConfig,
+        },
+        carried.ImportJobId,
+      );
+      return { result: { ...carried, ...output } };
+    }
+    throw new Error(`Unknown StateName: ${name ?? ''}`);
+  };
+}
+
+export const handler = createHandler();

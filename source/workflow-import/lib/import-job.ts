@@ -1,0 +1,218 @@
+/**
+ * The Cognito user import job (spec §5.3, §6.4): create it, store the mapping file, upload the CSV,
+ * start it; and later describe it for the CheckUserImportJob states.
+ */
+import {
+  CreateUserImportJobCommand,
+  DescribeUserImportJobCommand,
+  StartUserImportJobCommand,
+  type UserImportJobType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { RateLimitedCognito } from '../../utils/cognito';
+import type { Logger } from '../../utils/logger';
+import { sendAnonymousMetric, type MetricsSettings } from '../../utils/metrics';
+import { errorMessage, errorName, type RetryOptions } from '../../utils/retry';
+import { uploadToPresignedUrl } from './upload';
+
+export const IMPORT_JOB_NAME = 'cognito-user-profiles-export-reference-architecture';
+
+/** Statuses after which the state machine keeps going (polling or moving on). */
+const RUNNING = new Set(['Pending', 'InProgress']);
+const ACCEPTED = new Set(['Pending', 'InProgress', 'Succeeded']);
+
+export const mappingFileKey = (jobId: string): string => `${jobId}-user-mapping.csv`;
+
+/** The failure text of the original, word for word (spec §5.3), including its grammar. */
+export function importJobFailureMessage(
+  jobId: string,
+  status: string,
+  region: string,
+  bucket: string,
+): string {
+  return (
+    `User import job with ID "${jobId}" was detected to have a status of "${status}" in ${region}.\n\n` +
+    `Please check the CloudWatch logs for this Cognito user import job and use the mapping file (${mappingFileKey(jobId)}) ` +
+    `that has been saved in this the solution's S3 bucket (${bucket}) to cross-reference the line numbers reported the user import job CloudWatch logs`
+  );
+}
+
+/** StartUserImportJob did not take (spec §9.1-8): the workflow fails with this message. */
+export class ImportJobStartError extends Error {
+  override readonly name = 'ImportJobStartError';
+}
+
+export interface ImportJobConfig {
+  userPoolId: string;
+  region: string;
+  bucket: string;
+  cloudWatchLogsRoleArn: string;
+}
+
+export interface ImportJobDeps {
+  cognito: RateLimitedCognito;
+  s3: S3Client;
+  fetch: typeof fetch;
+  logger: Logger;
+  retry: RetryOptions;
+  config: ImportJobConfig;
+}
+
+export interface ImportFile {
+  users: number;
+  csv: { chunks: Buffer[]; byteLength: number };
+  mapping: Buffer[];
+}
+
+/** Creates, fills and starts one import job; returns its id and the status StartUserImportJob reported. */
+export async function runImportJob(
+  deps: ImportJobDeps,
+  file: ImportFile,
+): Promise<{ jobId: string; status: string }> {
+  const { cognito, config, logger } = deps;
+  const created = await cognito.send(
+    new CreateUserImportJobCommand({
+      CloudWatchLogsRoleArn: config.cloudWatchLogsRoleArn,
+      UserPoolId: config.userPoolId,
+      JobName: IMPORT_JOB_NAME,
+    }),
+  );
+  const jobId = created.UserImportJob?.JobId;
+  const url = created.UserImportJob?.PreSignedUrl;
+  if (!jobId || !url) {
+    throw new Error(
+      `CreateUserImportJob returned no job ID or pre-signed URL for the new user pool (${config.userPoolId})`,
+    );
+  }
+  logger.info('User import job created', { jobId, users: file.users });
+
+  await deps.s3.send(
+    new PutObjectCommand({
+      Bucket: config.bucket,
+      Key: mappingFileKey(jobId),
+      ServerSideEncryption: 'AES256',
+      Body: Buffer.concat(file.mapping),
+    }),
+  );
+  await uploadToPresignedUrl(url, file.csv.chunks, file.csv.byteLength, {
+    fetch: deps.fetch,
+    retry: deps.retry,
+  });
+  logger.info('User import file uploaded', { jobId, bytes: file.csv.byteLength });
+
+  const status = await startImportJob(deps, jobId);
+  logger.info('User import job started', { jobId, status });
+  return { jobId, status };
+}
+
+/**
+ * StartUserImportJob with the limiter's retries. When it still fails (or answers without a status),
+ * the job is described: a start that reached Cognito although the call failed counts as started.
+ * Otherwise the error says what happened; it never turns into a missing output key.
+ */
+async function startImportJob(deps: ImportJobDeps, jobId: string): Promise<string> {
+  const { cognito, config, logger } = deps;
+  let failure: unknown;
+  try {
+    const started = await cognito.send(
+      new StartUserImportJobCommand({ UserPoolId: config.userPoolId, JobId: jobId }),
+    );
+    const status = started.UserImportJob?.Status;
+    if (status) return status;
+    failure = new Error('the response named no job status');
+  } catch (error) {
+    failure = error;
+  }
+  let described: string | undefined;
+  try {
+    const response = await cognito.send(
+      new DescribeUserImportJobCommand({ UserPoolId: config.userPoolId, JobId: jobId }),
+    );
+    described = response.UserImportJob?.Status;
+  } catch (error) {
+    logger.warn('Could not describe the user import job after a failed start', {
+      jobId,
+      error: errorName(error),
+    });
+  }
+  if (described !== undefined && ACCEPTED.has(described)) {
+    logger.warn('StartUserImportJob failed but the job is running', {
+      jobId,
+      status: described,
+      error: errorName(failure),
+    });
+    return described;
+  }
+  throw new ImportJobStartError(
+    `Unable to start the user import job "${jobId}" in ${config.region} (${errorName(failure)}: ${errorMessage(failure)}); ` +
+      `its status is "${described ?? 'unknown'}". The users of this file were not removed from the new users queue. ` +
+      `The mapping file (${mappingFileKey(jobId)}) is in the solution's S3 bucket (${config.bucket})`,
+    { cause: failure },
+  );
+}
+
+export interface CheckJobDeps {
+  cognito: RateLimitedCognito;
+  logger: Logger;
+  metrics: MetricsSettings;
+  fetch: typeof fetch;
+  now: () => number;
+  config: { userPoolId: string; region: string; bucket: string };
+}
+
+/** DescribeUserImportJob for CheckUserImportJob: running and succeeded jobs pass, any other status fails. */
+export async function checkUserImportJob(
+  deps: CheckJobDeps,
+  jobId: unknown,
+): Promise<{ ImportJobId: string; ImportJobStatus: string }> {
+  const { config, logger } = deps;
+  if (typeof jobId !== 'string' || jobId.trim() === '') {
+    throw new Error('Unable to check the user import job: the state input has no ImportJobId');
+  }
+  const response = await deps.cognito.send(
+    new DescribeUserImportJobCommand({ UserPoolId: config.userPoolId, JobId: jobId }),
+  );
+  const job: UserImportJobType | undefined = response.UserImportJob;
+  const status = job?.Status;
+  if (job === undefined || status === undefined) {
+    throw new Error(`DescribeUserImportJob returned no status for the user import job "${jobId}"`);
+  }
+  logger.info('User import job checked', {
+    jobId,
+    status,
+    importedUsers: job.ImportedUsers,
+    skippedUsers: job.SkippedUsers,
+    failedUsers: job.FailedUsers,
+  });
+  if (!RUNNING.has(status)) {
+    await sendAnonymousMetric(
+      deps.metrics,
+      {
+        EventType: 'user-import-job-ended',
+        EventDetails: {
+          JobStatus: status,
+          CreationDate: job.CreationDate,
+          StartDate: job.StartDate,
+          CompletionDate: job.CompletionDate,
+          CompletionMessage: job.CompletionMessage,
+          Region: config.region,
+        },
+      },
+      { fetch: deps.fetch, now: deps.now, logger },
+    );
+  }
+  if (!ACCEPTED.has(status)) {
+    throw new Error(importJobFailureMessage(job.JobId ?? jobId, status, config.region, config.bucket));
+  }
+  if (status === 'Succeeded' && ((job.FailedUsers ?? 0) > 0 || (job.SkippedUsers ?? 0) > 0)) {
+    logger.warn(
+      'The user import job succeeded but left users out; see its CloudWatch logs and the mapping file',
+      {
+        jobId,
+        failedUsers: job.FailedUsers,
+        skippedUsers: job.SkippedUsers,
+      },
+    );
+  }
+  return { ImportJobId: jobId, ImportJobStatus: status };
+}

@@ -1,0 +1,339 @@
+/**
+ * ImportNewUsers (spec §5.3): drains the new-users queue into one user CSV and starts a Cognito
+ * import job with it.
+ *
+ * Design (fixes §9.1-7, §9.1-9, §9.2-6):
+ * - Every ReceiveMessage asks for a visibility timeout that covers the rest of this invocation plus a
+ *   margin (`holdSeconds`), so a received message stays invisible while its user is in the file, and
+ *   reappears on its own if the invocation dies.
+ * - Messages are deleted only after StartUserImportJob succeeded (or the job is found running). Any
+ *   failure before that releases every received message (visibility 0): nobody is lost, and the next
+ *   attempt sees them at once.
+ * - A file holds each `sub` once (standard queues may deliver a message twice): a duplicate is
+ *   deleted with the file's messages, so a user is imported once.
+ * - Receives ask for no more messages than the file can still take (users, and bytes estimated from
+ *   the average line); a message that still does not fit is released at once for the next file.
+ * - A user the CSV format cannot carry is left out with a logged reason (sub, message id, column; never
+ *   a value) and its message deleted with the file's; the item stays in the backup table.
+ * - The CSV and the mapping file are kept as 1 MB chunks and streamed to the upload.
+ * - Receives run in a few parallel workers (the drain is latency-bound); draining stops while enough
+ *   time is left for the upload, the start and the deletes (`FINALIZE_RESERVE_MS`).
+ */
+import { GetCSVHeaderCommand } from '@aws-sdk/client-cognito-identity-provider';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import type { RateLimitedCognito } from '../../utils/cognito';
+import type { Logger } from '../../utils/logger';
+import { errorName, type RetryOptions } from '../../utils/retry';
+import type { TimeBudget } from '../../utils/time-budget';
+import { runImportJob, type ImportJobConfig } from './import-job';
+import { deleteAll, receiveMessages, releaseMessages } from './queue';
+import type { BackupUserItem, ImportNewUsersOutput } from './types';
+import {
+  ChunkedText,
+  headerLine,
+  MAPPING_HEADER,
+  mappingLine,
+  USERNAME_COLUMN,
+  userLine,
+  userSub,
+} from './user-csv';
+
+/** Cognito's limits for one import file (platform-facts §3.5); the original's constants. */
+export const MAX_USERS_PER_FILE = 500_000;
+export const MAX_CSV_BYTES = 100_000_000;
+/** Time kept back from draining for the job: upload, start and up to 50,000 delete batches. */
+export const FINALIZE_RESERVE_MS = 180_000;
+export const MISSING_SUB_ERROR = "Unable to extract user's sub attribute";
+
+const RECEIVE_WAIT_SECONDS = 20;
+
+export interface DrainLimits {
+  maxUsers: number;
+  maxBytes: number;
+  receiveConcurrency: number;
+  deleteConcurrency: number;
+}
+
+export const DEFAULT_LIMITS: DrainLimits = {
+  maxUsers: MAX_USERS_PER_FILE,
+  maxBytes: MAX_CSV_BYTES,
+  receiveConcurrency: 5,
+  deleteConcurrency: 16,
+};
+
+export interface ImportNewUsersDeps {
+  cognito: RateLimitedCognito;
+  sqs: SQSClient;
+  s3: S3Client;
+  fetch: typeof fetch;
+  logger: Logger;
+  /** `hasTime()` answers whether another receive may start (reserve: one minute plus `FINALIZE_RESERVE_MS`). */
+  drainBudget: TimeBudget;
+  holdSeconds: () => number;
+  retry: RetryOptions;
+  config: ImportJobConfig & { queueUrl: string };
+  limits?: Partial<DrainLimits>;
+}
+
+type Disposition = 'pending' | 'import' | 'duplicate' | 'rejected' | 'overflow';
+interface Held {
+  MessageId?: string;
+  ReceiptHandle?: string;
+  disposition: Disposition;
+}
+
+/** The file being built; created when the first message arrives (the header comes from Cognito). */
+class UserFile {
+  readonly csv = new ChunkedText();
+  readonly mapping = new ChunkedText();
+  readonly subs = new Set<string>();
+  readonly headerBytes: number;
+  users = 0;
+  full = false;
+
+  constructor(readonly header: string[]) {
+    this.csv.append(headerLine(header));
+    this.mapping.append(MAPPING_HEADER);
+    this.headerBytes = this.csv.byteLength;
+  }
+
+  averageLineBytes(): number {
+    return this.users === 0 ? 0 : (this.csv.byteLength - this.headerBytes) / this.users;
+  }
+}
+
+class DrainState {
+  readonly received: Held[] = [];
+  file: UserFile | undefined;
+  private headerPromise: Promise<string[]> | undefined;
+  reserved = 0;
+  receives = 0;
+  stop = false;
+  queueEmpty = false;
+  failure: { error: unknown } | undefined;
+
+  constructor(private readonly limits: DrainLimits) {}
+
+  header(load: () => Promise<string[]>): Promise<string[]> {
+    this.headerPromise ??= load();
+    return this.headerPromise;
+  }
+
+  /** How many messages the next receive may ask for: what the file can still take, at most 10. */
+  receiveSize(): number {
+    const file = this.file;
+    const users = file?.users ?? 0;
+    let room = this.limits.maxUsers - users - this.reserved;
+    const average = file?.averageLineBytes() ?? 0;
+    if (file && average > 0) {
+      const bytesLeft = this.limits.maxBytes - file.csv.byteLength - this.reserved * average;
+      room = Math.min(room, Math.floor(bytesLeft / average));
+    }
+    return Math.max(0, Math.min(10, room));
+  }
+
+  count(disposition: Disposition): number {
+    return this.received.filter((held) => held.disposition === disposition).length;
+  }
+}
+
+export async function importNewUsers(
+  deps: ImportNewUsersDeps,
+  userPoolId: string,
+): Promise<ImportNewUsersOutput> {
+  const limits: DrainLimits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const { logger, sqs, config } = deps;
+  const state = new DrainState(limits);
+
+  const workers = Array.from({ length: limits.receiveConcurrency }, (_, index) =>
+    drainWorker(deps, state, limits, userPoolId, index === 0).catch((error: unknown) => {
+      state.failure ??= { error };
+      state.stop = true;
+    }),
+  );
+  await Promise.all(workers);
+
+  const file = state.file;
+  const overflow = state.received.filter((held) => held.disposition === 'overflow');
+  const counts = {
+    receives: state.receives,
+    users: file?.users ?? 0,
+    bytes: file?.csv.byteLength ?? 0,
+    duplicates: state.count('duplicate'),
+    rejected: state.count('rejected'),
+    released: overflow.length,
+    queueEmpty: state.queueEmpty,
+  };
+  logger.info('New users queue drained', counts);
+
+  let job: { jobId: string; status: string } | undefined;
+  try {
+    if (state.failure) throw state.failure.error;
+    if (overflow.length > 0) await releaseMessages(sqs, config.queueUrl, overflow, deps.retry);
+    if (file && file.users > 0) {
+      job = await runImportJob(
+        { cognito: deps.cognito, s3: deps.s3, fetch: deps.fetch, logger, retry: deps.retry, config },
+        {
+          users: file.users,
+          csv: { chunks: file.csv.chunks(), byteLength: file.csv.byteLength },
+          mapping: file.mapping.chunks(),
+        },
+      );
+    }
+  } catch (error) {
+    await releaseAfterFailure(deps, state.received);
+    throw error;
+  }
+
+  // The job (if any) has started: every message represented by the file, or refused for good, goes.
+  const done = state.received.filter((held) => held.disposition !== 'overflow');
+  try {
+    await deleteAll(sqs, config.queueUrl, done, { concurrency: limits.deleteConcurrency, retry: deps.retry });
+  } catch (error) {
+    if (job === undefined) throw error;
+    throw new Error(
+      `The user import job "${job.jobId}" started, but messages of its users could not be deleted from the new users queue ` +
+        `(${errorName(error)}); they would be imported again by a later run`,
+      { cause: error },
+    );
+  }
+
+  if (job === undefined)
+    return { ImportJobStatus: '', QueueEmpty: state.queueEmpty && overflow.length === 0 };
+  // Like the original: after a job the state machine looks at the queue again.
+  return { ImportJobStatus: job.status, ImportJobId: job.jobId, QueueEmpty: false };
+}
+
+async function releaseAfterFailure(deps: ImportNewUsersDeps, received: Held[]): Promise<void> {
+  if (received.length === 0) return;
+  try {
+    await releaseMessages(deps.sqs, deps.config.queueUrl, received, deps.retry);
+    deps.logger.warn('Released the received messages after a failure; no user was removed from the queue', {
+      released: received.length,
+    });
+  } catch (error) {
+    deps.logger.error(
+      'Could not release the received messages; they reappear when their visibility timeout ends',
+      {
+        messages: received.length,
+        error: errorName(error),
+      },
+    );
+  }
+}
+
+async function drainWorker(
+  deps: ImportNewUsersDeps,
+  state: DrainState,
+  limits: DrainLimits,
+  userPoolId: string,
+  first: boolean,
+): Promise<void> {
+  // The first worker always receives once (the original's do-while); the rest needs time left.
+  let mustReceive = first;
+  while (!state.stop && (mustReceive || deps.drainBudget.hasTime())) {
+    mustReceive = false;
+    const size = state.receiveSize();
+    if (size === 0) {
+      // Full, or the rest of the room is promised to receives in flight.
+      if (state.reserved === 0 && state.file) {
+        state.file.full = true;
+        state.stop = true;
+      }
+      return;
+    }
+    state.reserved += size;
+    let messages: Message[];
+    try {
+      messages = await receiveMessages(deps.sqs, deps.config.queueUrl, {
+        max: size,
+        waitSeconds: RECEIVE_WAIT_SECONDS,
+        visibilitySeconds: deps.holdSeconds(),
+      });
+    } finally {
+      state.reserved -= size;
+    }
+    state.receives += 1;
+    if (messages.length === 0) {
+      state.queueEmpty = true;
+      state.stop = true;
+      return;
+    }
+    const held = messages.map((message) => {
+      const entry: Held = {
+        MessageId: message.MessageId,
+        ReceiptHandle: message.ReceiptHandle,
+        disposition: 'pending',
+      };
+      state.received.push(entry);
+      return { message, entry };
+    });
+    const header = await state.header(() => csvHeader(deps.cognito, userPoolId));
+    state.file ??= new UserFile(header);
+    for (const { message, entry } of held)
+      entry.disposition = intake(deps.logger, state.file, limits, message);
+    if (state.file.full) state.stop = true;
+  }
+}
+
+async function csvHeader(cognito: RateLimitedCognito, userPoolId: string): Promise<string[]> {
+  const response = await cognito.send(new GetCSVHeaderCommand({ UserPoolId: userPoolId }));
+  const header = response.CSVHeader ?? [];
+  if (!header.includes(USERNAME_COLUMN)) {
+    throw new Error(`GetCSVHeader returned no usable CSV header for the new user pool (${userPoolId})`);
+  }
+  return header;
+}
+
+function parseItem(body: string | undefined): BackupUserItem | undefined {
+  try {
+    const item: unknown = JSON.parse(body ?? '');
+    return typeof item === 'object' && item !== null && !Array.isArray(item)
+      ? (item as BackupUserItem)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Decides what one message becomes; appends its user to the file when it fits. */
+function intake(logger: Logger, file: UserFile, limits: DrainLimits, message: Message): Disposition {
+  if (file.full) return 'overflow';
+  const messageId = message.MessageId;
+  const item = parseItem(message.Body);
+  if (item === undefined) {
+    logger.warn('User left out of the import file', {
+      messageId,
+      reason: 'the message body is not a backup item',
+    });
+    return 'rejected';
+  }
+  const sub = userSub(item);
+  if (sub === undefined) throw new Error(MISSING_SUB_ERROR);
+  if (file.subs.has(sub)) {
+    logger.info('Duplicate message for a user already in the import file', { sub, messageId });
+    return 'duplicate';
+  }
+  if (/[,\r\n]/.test(sub)) {
+    logger.warn('User left out of the import file', { messageId, reason: 'the sub attribute is malformed' });
+    return 'rejected';
+  }
+  const line = userLine(file.header, item);
+  if ('rejected' in line) {
+    logger.warn('User left out of the import file', { sub, messageId, reason: line.rejected });
+    return 'rejected';
+  }
+  if (
+    file.users >= limits.maxUsers ||
+    file.csv.byteLength + Buffer.byteLength(line.line) >= limits.maxBytes
+  ) {
+    file.full = true;
+    return 'overflow';
+  }
+  file.users += 1;
+  file.csv.append(line.line);
+  file.mapping.append(mappingLine(file.users, sub));
+  file.subs.add(sub);
+  return 'import';
+}

@@ -1,0 +1,89 @@
+/**
+ * check-new-user-pool (spec §5.1): the new pool must have no users and no groups. A pool that cannot
+ * be read (wrong id, no permission, ...) is an error with its own message naming the pool, not "not
+ * empty" (fix §9.1-17). Both lists are read at once; nothing sleeps.
+ */
+import { ListGroupsCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
+import type { RateLimitedCognito } from '../../utils/cognito';
+import type { Logger } from '../../utils/logger';
+import { errorMessage, errorName } from '../../utils/retry';
+
+/** Pages can be empty although more follow (platform-facts §3.1); give up after this many. */
+const MAX_EMPTY_PAGES = 10;
+
+export class NewUserPoolUnreadableError extends Error {
+  override readonly name = 'NewUserPoolUnreadableError';
+}
+
+function unreadable(userPoolId: string, error: unknown): NewUserPoolUnreadableError {
+  const name = errorName(error);
+  let reason: string;
+  if (name === 'ResourceNotFoundException') {
+    reason = `it does not exist in this Region (${name}). Check NewUserPoolId in the execution input`;
+  } else if (/AccessDenied|NotAuthorized|UnrecognizedClient|Forbidden/.test(name)) {
+    reason = `access was denied (${name}). Check the permissions of this function's role`;
+  } else if (name === 'InvalidParameterException') {
+    reason = `the ID was refused (${name}: ${errorMessage(error)})`;
+  } else {
+    reason = `${name}: ${errorMessage(error)}`;
+  }
+  return new NewUserPoolUnreadableError(`Unable to read the new user pool (${userPoolId}): ${reason}`, {
+    cause: error,
+  });
+}
+
+async function hasAny(
+  list: (token: string | undefined) => Promise<{ count: number; next: string | undefined }>,
+  what: string,
+  userPoolId: string,
+): Promise<boolean> {
+  let token: string | undefined;
+  for (let page = 0; page < MAX_EMPTY_PAGES; page += 1) {
+    const { count, next } = await list(token);
+    if (count > 0) return true;
+    if (!next) return false;
+    token = next;
+  }
+  throw new NewUserPoolUnreadableError(
+    `Unable to read the new user pool (${userPoolId}): ${what} kept answering empty pages with a continuation token`,
+  );
+}
+
+export async function isNewUserPoolEmpty(
+  deps: { cognito: RateLimitedCognito; logger: Logger },
+  userPoolId: string,
+): Promise<boolean> {
+  const { cognito, logger } = deps;
+  const [users, groups] = await Promise.allSettled([
+    hasAny(
+      async (token) => {
+        const page = await cognito.send(
+          new ListUsersCommand({ UserPoolId: userPoolId, Limit: 1, PaginationToken: token }),
+        );
+        return { count: page.Users?.length ?? 0, next: page.PaginationToken };
+      },
+      'ListUsers',
+      userPoolId,
+    ),
+    hasAny(
+      async (token) => {
+        const page = await cognito.send(
+          new ListGroupsCommand({ UserPoolId: userPoolId, Limit: 1, NextToken: token }),
+        );
+        return { count: page.Groups?.length ?? 0, next: page.NextToken };
+      },
+      'ListGroups',
+      userPoolId,
+    ),
+  ]);
+  for (const outcome of [users, groups]) {
+    if (outcome.status === 'rejected') {
+      const error = outcome.reason;
+      throw error instanceof NewUserPoolUnreadableError ? error : unreadable(userPoolId, error);
+    }
+  }
+  const hasUsers = users.status === 'fulfilled' && users.value;
+  const hasGroups = groups.status === 'fulfilled' && groups.value;
+  logger.info('New user pool checked', { userPoolId, hasUsers, hasGroups });
+  return !hasUsers && !hasGroups;
+}

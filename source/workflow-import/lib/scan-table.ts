@@ -1,0 +1,165 @@
+/**
+ * scan-table (spec §5.2): reads the backup table page by page; users go to the new-users queue,
+ * memberships and disabled users to the updates queue, groups are created in the new pool.
+ *
+ * - Queue bodies are the complete items as JSON (spec §6.2); failed batch entries are retried and
+ *   what still fails fails the invocation (fix §9.1-10).
+ * - CreateGroup through the limiter; a group that already exists is success (fix §9.1-18).
+ * - The next page is read while the current one is sent; a page is small enough (`Limit`) that its
+ *   groups fit in the time budget even if every item is a group, so stopping between pages keeps the
+ *   one-minute rule.
+ */
+import { CreateGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { ScanCommand, type DynamoDBDocumentClient, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { chunk, sendMessages, SQS_BATCH_SIZE } from '../../utils/batch';
+import type { RateLimitedCognito } from '../../utils/cognito';
+import { TaskGroup } from '../../utils/concurrency';
+import type { Logger } from '../../utils/logger';
+import { errorName, type RetryOptions } from '../../utils/retry';
+import type { TimeBudget } from '../../utils/time-budget';
+import type { BackupGroupItem, BackupItem, ScanTableResult, TableKey } from './types';
+
+/** Seconds of CreateGroup calls (at `COGNITO_TPS`) that one page may hold at most. */
+const PAGE_SECONDS_OF_GROUPS = 40;
+const PAGE_CONCURRENCY = 8;
+
+export interface ScanTableConfig {
+  tableName: string;
+  typeUser: string;
+  typeGroup: string;
+  typeTimestamp: string;
+  newUsersQueueUrl: string;
+  updatesQueueUrl: string;
+  cognitoTps: number;
+}
+
+export interface ScanTableDeps {
+  ddb: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  cognito: RateLimitedCognito;
+  logger: Logger;
+  budget: TimeBudget;
+  retry: RetryOptions;
+  config: ScanTableConfig;
+}
+
+export interface SortedPage {
+  newUsers: BackupItem[];
+  updates: BackupItem[];
+  groups: BackupGroupItem[];
+}
+
+/** Classification by `type` (spec §6.1); a disabled user goes to both queues. */
+export function sortItems(items: readonly BackupItem[], config: ScanTableConfig): SortedPage {
+  const page: SortedPage = { newUsers: [], updates: [], groups: [] };
+  for (const item of items) {
+    if (item.type === config.typeTimestamp) continue;
+    if (item.type === config.typeGroup) {
+      page.groups.push(item as BackupGroupItem);
+    } else if (item.type === config.typeUser) {
+      page.newUsers.push(item);
+      if (!item.userEnabled) page.updates.push(item);
+    } else {
+      page.updates.push(item);
+    }
+  }
+  return page;
+}
+
+async function createGroup(
+  deps: ScanTableDeps,
+  userPoolId: string,
+  group: BackupGroupItem,
+): Promise<'created' | 'existed'> {
+  const precedence = group.groupPrecedence;
+  try {
+    await deps.cognito.send(
+      new CreateGroupCommand({
+        UserPoolId: userPoolId,
+        GroupName: group.groupName,
+        Description: group.groupDescription,
+        ...(typeof precedence === 'number' && precedence >= 0 ? { Precedence: precedence } : {}),
+      }),
+      { deadline: deps.budget.deadline() },
+    );
+    return 'created';
+  } catch (error) {
+    if (errorName(error) === 'GroupExistsException') return 'existed';
+    throw error;
+  }
+}
+
+async function processPage(deps: ScanTableDeps, userPoolId: string, items: readonly BackupItem[]) {
+  const { config } = deps;
+  const page = sortItems(items, config);
+  const counts = { newUsers: page.newUsers.length, updates: page.updates.length, created: 0, existed: 0 };
+  const group = new TaskGroup(PAGE_CONCURRENCY);
+  const send = async (queueUrl: string, bodies: string[]) => {
+    await group.add(() => sendMessages(deps.sqs, queueUrl, bodies, deps.retry));
+  };
+  try {
+    for (const batch of chunk(
+      page.newUsers.map((item) => JSON.stringify(item)),
+      SQS_BATCH_SIZE,
+    )) {
+      await send(config.newUsersQueueUrl, batch);
+    }
+    for (const batch of chunk(
+      page.updates.map((item) => JSON.stringify(item)),
+      SQS_BATCH_SIZE,
+    )) {
+      await send(config.updatesQueueUrl, batch);
+    }
+    for (const item of page.groups) {
+      await group.add(async () => {
+        counts[await createGroup(deps, userPoolId, item)] += 1;
+      });
+    }
+  } finally {
+    await group.drain();
+  }
+  return counts;
+}
+
+const scanPage = (deps: ScanTableDeps, startKey: TableKey | undefined): Promise<ScanCommandOutput> =>
+  deps.ddb.send(
+    new ScanCommand({
+      TableName: deps.config.tableName,
+      Limit: Math.max(25, deps.config.cognitoTps * PAGE_SECONDS_OF_GROUPS),
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    }),
+  );
+
+export async function scanTable(
+  deps: ScanTableDeps,
+  userPoolId: string,
+  startKey: TableKey | undefined,
+): Promise<ScanTableResult> {
+  const totals = { pages: 0, newUsers: 0, updates: 0, created: 0, existed: 0 };
+  let page = await scanPage(deps, startKey);
+  for (;;) {
+    const lastKey = page.LastEvaluatedKey;
+    const more = lastKey !== undefined && deps.budget.hasTime();
+    const next = more ? scanPage(deps, lastKey) : undefined;
+    // Both settle before anything is decided: no read or write outlives the invocation.
+    const [processed, fetched] = await Promise.allSettled([
+      processPage(deps, userPoolId, page.Items ?? []),
+      next ?? Promise.resolve(undefined),
+    ]);
+    if (processed.status === 'rejected') throw processed.reason;
+    totals.pages += 1;
+    for (const key of ['newUsers', 'updates', 'created', 'existed'] as const)
+      totals[key] += processed.value[key];
+    if (lastKey === undefined) {
+      deps.logger.info('Backup table scanned to the end', totals);
+      return { AllGroupsProcessed: 'Yes' };
+    }
+    if (fetched.status === 'rejected') throw fetched.reason;
+    if (fetched.value === undefined || !deps.budget.hasTime()) {
+      deps.logger.info('Stopping the scan to stay within the time budget', totals);
+      return { AllGroupsProcessed: 'No', LastEvaluatedKey: lastKey };
+    }
+    page = fetched.value;
+  }
+}

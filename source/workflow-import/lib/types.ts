@@ -1,0 +1,89 @@
+/**
+ * Payloads of the import workflow's Lambdas (spec §5, §7) and the backup items they read (spec §6.1).
+ * Items come from a table written by the original solution or by this port: every field is read
+ * defensively, nothing beyond the documented attributes is assumed.
+ */
+import type { SfnContextObject, WrappedResult } from '../../utils/step-functions';
+
+/** `Context` may be absent when a handler is called directly (tests, manual invocations). */
+export interface ImportEvent<I> {
+  Input?: I;
+  Context?: SfnContextObject;
+}
+
+export interface NameValue {
+  Name?: string;
+  Value?: string;
+}
+
+/** `USER-<sub>` / `TYPE_USER` (spec §6.1). */
+export interface BackupUserItem {
+  id?: string;
+  type?: string;
+  username?: string;
+  pseudoUsername?: unknown;
+  userAttributes?: NameValue[];
+  userEnabled?: boolean;
+  userStatus?: string;
+  lastConfirmedInUserPool?: number;
+  lastUpdatedRegion?: string;
+}
+
+/** `GROUP-<groupName>` / `TYPE_GROUP`. */
+export interface BackupGroupItem {
+  id?: string;
+  type?: string;
+  groupName?: string;
+  groupDescription?: string;
+  groupPrecedence?: number;
+  groupLastModifiedDate?: string;
+}
+
+/** `GROUP_MEMBER-<groupName>` / `GROUP_MEMBER-<sub>`. */
+export interface BackupMembershipItem {
+  id?: string;
+  type?: string;
+  groupUser?: string;
+  groupPseudoUsername?: string;
+  groupName?: string;
+}
+
+export type BackupItem = Record<string, unknown>;
+export type TableKey = Record<string, unknown>;
+
+export type CheckNewUserPoolEvent = ImportEvent<unknown>;
+export interface CheckNewUserPoolResult {
+  NewUserPoolEmpty: boolean;
+}
+
+export interface ScanTableInput {
+  LastEvaluatedKey?: TableKey;
+}
+export type ScanTableEvent = ImportEvent<ScanTableInput>;
+export type ScanTableResult =
+  { AllGroupsProcessed: 'No'; LastEvaluatedKey: TableKey } | { AllGroupsProcessed: 'Yes' };
+
+/** After the Parallel state the input is the two-element array of branch outputs (spec §5). */
+export type ImportUsersInput = Record<string, unknown> | unknown[];
+export type ImportUsersEvent = ImportEvent<ImportUsersInput>;
+
+/** ImportNewUsers: `ImportJobStatus` is `''` when no job was started; the Choice states test it. */
+export interface ImportNewUsersOutput {
+  ImportJobStatus: string;
+  QueueEmpty: boolean;
+  ImportJobId?: string;
+}
+
+export interface CheckUserImportJobOutput {
+  ImportJobId: string;
+  ImportJobStatus: string;
+}
+
+export type ImportUsersResult = Record<string, unknown> & { StateName?: string } & (
+    ImportNewUsersOutput | CheckUserImportJobOutput
+  );
+
+export type UpdateNewUsersEvent = ImportEvent<Record<string, unknown>>;
+export type UpdateNewUsersResult = Record<string, unknown> & { StateName?: string; QueueEmpty: boolean };
+
+export type Wrapped<R> = WrappedResult<R>;

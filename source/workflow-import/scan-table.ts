@@ -1,0 +1,59 @@
+/** ImportScanTableLambda: backup table → new pool's groups and the two import queues (spec §5.2). */
+import { documentClient, sqsClient } from '../utils/clients';
+import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
+import type { LambdaContextLike } from '../utils/time-budget';
+import {
+  defaultRuntime,
+  handlerLogger,
+  newUserPoolId,
+  rateLimitedCognito,
+  retryOptions,
+  timeBudget,
+  type Runtime,
+} from './lib/runtime';
+import { scanTable } from './lib/scan-table';
+import type { ScanTableEvent, ScanTableResult, Wrapped } from './lib/types';
+
+export const ENVIRONMENT = {
+  COGNITO_TPS: cognitoTps(),
+  BACKUP_TABLE_NAME: env.string(),
+  TYPE_USER: env.string(),
+  TYPE_GROUP: env.string(),
+  TYPE_TIMESTAMP: env.string(),
+  NEW_USERS_QUEUE_URL: env.string(),
+  NEW_USERS_UPDATES_QUEUE_URL: env.string(),
+} satisfies EnvSpec;
+
+export function createHandler(runtime: Runtime = defaultRuntime()) {
+  return async (event: ScanTableEvent, context?: LambdaContextLike): Promise<Wrapped<ScanTableResult>> => {
+    // The original validates COGNITO_TPS before the pool id (spec §5.2, §9.1-27).
+    const config = parseConfig(ENVIRONMENT, runtime.env);
+    const userPoolId = newUserPoolId(event?.Context);
+    const logger = handlerLogger(runtime, 'scan-table', context);
+    const budget = timeBudget(runtime, context);
+    const result = await scanTable(
+      {
+        ddb: documentClient(),
+        sqs: sqsClient(),
+        cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger),
+        logger,
+        budget,
+        retry: retryOptions(runtime),
+        config: {
+          tableName: config.BACKUP_TABLE_NAME,
+          typeUser: config.TYPE_USER,
+          typeGroup: config.TYPE_GROUP,
+          typeTimestamp: config.TYPE_TIMESTAMP,
+          newUsersQueueUrl: config.NEW_USERS_QUEUE_URL,
+          updatesQueueUrl: config.NEW_USERS_UPDATES_QUEUE_URL,
+          cognitoTps: config.COGNITO_TPS,
+        },
+      },
+      userPoolId,
+      event?.Input?.LastEvaluatedKey || undefined,
+    );
+    return { result };
+  };
+}
+
+export const handler = createHandler();
