@@ -1,0 +1,361 @@
+/**
+ * The templates keep the contract of templates.md: parameters, mappings, conditions, logical ids
+ * and types, outputs. Deviations are the listed fixes, each named where it is expected.
+ */
+import { isObject, loadTemplate, MAIN_TEMPLATE, STACKSET_TEMPLATE, type Json } from './support/cfn';
+import { lambdaFunctions } from './support/functions';
+
+const EMAIL_PATTERN = '^[_A-Za-z0-9-\\+]+(\\.[_A-Za-z0-9-]+)*@[A-Za-z0-9-]+(\\.[A-Za-z0-9]+)*(\\.[A-Za-z]{2,})$';
+
+/** templates.md §1.6, in file order. */
+const MAIN_RESOURCES: Record<string, string> = {
+  BackupTable: 'AWS::DynamoDB::Table',
+  GlobalTableCreator: 'AWS::Lambda::Function',
+  GlobalTableCreatorRole: 'AWS::IAM::Role',
+  GlobalTableChecker: 'AWS::Lambda::Function',
+  GlobalTableCheckerRole: 'AWS::IAM::Role',
+  SecondaryUserPoolTable: 'Custom::CreateTable',
+  SecondaryUserPoolTableStepFunctionsRole: 'AWS::IAM::Role',
+  SecondaryUserPoolTableStepFunctions: 'AWS::StepFunctions::StateMachine',
+  StackCheckerCustomResourceLambda: 'AWS::Lambda::Function',
+  StackCheckerCustomResourceLambdaRole: 'AWS::IAM::Role',
+  StackCheckerCustomResource: 'Custom::StackChecker',
+  SolutionConstantsCustomResourceLambda: 'AWS::Lambda::Function',
+  SolutionConstantsCustomResourceLambdaRole: 'AWS::IAM::Role',
+  SolutionConstantsCustomResource: 'Custom::SolutionConstants',
+  StackSetManagerCustomResourceLambda: 'AWS::Lambda::Function',
+  StackSetManagerCustomResourceLambdaRole: 'AWS::IAM::Role',
+  StackSetManagerCustomResource: 'Custom::StackSet',
+  StackSetAdminRole: 'AWS::IAM::Role',
+  StackSetExecRole: 'AWS::IAM::Role',
+  StackSetCheckStatusLambda: 'AWS::Lambda::Function',
+  StackSetCheckStatusLambdaRole: 'AWS::IAM::Role',
+  StackSetCheckStatusWorkflowRole: 'AWS::IAM::Role',
+  StackSetCheckStatusWorkflow: 'AWS::StepFunctions::StateMachine',
+};
+
+/** templates.md §2.5: created in both regions. */
+const STACKSET_BOTH: Record<string, string> = {
+  StackSetConstantsCustomResourceLambda: 'AWS::Lambda::Function',
+  StackSetConstantsCustomResourceLambdaRole: 'AWS::IAM::Role',
+  StackSetConstantsCustomResource: 'Custom::StackSetConstants',
+  ImportWorkflowServiceRole: 'AWS::IAM::Role',
+  ImportWorkflow: 'AWS::StepFunctions::StateMachine',
+  CheckWorkflowQueuesLambda: 'AWS::Lambda::Function',
+  CheckWorkflowQueuesLambdaRole: 'AWS::IAM::Role',
+  ImportCheckNewUserPoolLambda: 'AWS::Lambda::Function',
+  ImportCheckNewUserPoolLambdaRole: 'AWS::IAM::Role',
+  ImportScanTableLambda: 'AWS::Lambda::Function',
+  ImportScanTableLambdaRole: 'AWS::IAM::Role',
+  ImportNewUsersLambda: 'AWS::Lambda::Function',
+  ImportNewUsersLambdaRole: 'AWS::IAM::Role',
+  ImportCheckImportJobLambda: 'AWS::Lambda::Function',
+  ImportCheckImportJobLambdaRole: 'AWS::IAM::Role',
+  ImportUpdateNewUsersLambda: 'AWS::Lambda::Function',
+  ImportUpdateNewUsersLambdaRole: 'AWS::IAM::Role',
+  ImportNewUsersQueue: 'AWS::SQS::Queue',
+  ImportNewUsersUpdatesQueue: 'AWS::SQS::Queue',
+  ImportNewUsersDeadLetterQueue: 'AWS::SQS::Queue',
+  NotificationTopic: 'AWS::SNS::Topic',
+  WorkflowMessageBrokerLambda: 'AWS::Lambda::Function',
+  WorkflowMessageBrokerLambdaRole: 'AWS::IAM::Role',
+  CognitoUserImportCloudWatchLogsRole: 'AWS::IAM::Role',
+  UserImportJobMappingFiles: 'AWS::S3::Bucket',
+  UserImportJobMappingFilesPolicy: 'AWS::S3::BucketPolicy',
+  UserImportJobMappingFilesLogsBucket: 'AWS::S3::Bucket',
+  S3ServerAccessLogsPolicy: 'AWS::S3::BucketPolicy',
+  CheckExecutionsLambda: 'AWS::Lambda::Function',
+  CheckExecutionsLambdaRole: 'AWS::IAM::Role',
+};
+
+/** templates.md §2.5: only where `IsPrimaryRegion` holds. */
+const STACKSET_PRIMARY: Record<string, string> = {
+  ExportWorkflowServiceRole: 'AWS::IAM::Role',
+  ExportWorkflow: 'AWS::StepFunctions::StateMachine',
+  ExportWorkflowEventRule: 'AWS::Events::Rule',
+  ExportWorkflowEventRuleRole: 'AWS::IAM::Role',
+  ExportUsersLambda: 'AWS::Lambda::Function',
+  ExportUsersLambdaRole: 'AWS::IAM::Role',
+  ListGroupsLambda: 'AWS::Lambda::Function',
+  ListGroupsLambdaRole: 'AWS::IAM::Role',
+  ExportGroupLambda: 'AWS::Lambda::Function',
+  ExportGroupLambdaRole: 'AWS::IAM::Role',
+  ExportUsersInGroupLambda: 'AWS::Lambda::Function',
+  ExportUsersInGroupLambdaRole: 'AWS::IAM::Role',
+  CheckUserPoolConfigLambda: 'AWS::Lambda::Function',
+  CheckUserPoolConfigLambdaRole: 'AWS::IAM::Role',
+  BackupTableCleanupLambda: 'AWS::Lambda::Function',
+  BackupTableCleanupLambdaRole: 'AWS::IAM::Role',
+  ExportWorkflowQueue: 'AWS::SQS::Queue',
+  ExportWorkflowDeadLetterQueue: 'AWS::SQS::Queue',
+};
+
+/**
+ * Deviation (fix §8-7): every function gets its own `AWS::Logs::LogGroup` with a retention period,
+ * named `<function logical id>LogGroup` and created under the function's condition.
+ */
+function withLogGroups(resources: Record<string, string>): Record<string, string> {
+  const logGroups = Object.entries(resources)
+    .filter(([, type]) => type === 'AWS::Lambda::Function')
+    .map(([id]) => [`${id}LogGroup`, 'AWS::Logs::LogGroup']);
+  return { ...resources, ...Object.fromEntries(logGroups) };
+}
+
+const typesOf = (file: string): Record<string, string> =>
+  Object.fromEntries(Object.entries(loadTemplate(file).Resources).map(([id, resource]) => [id, resource.Type]));
+
+describe('main template', () => {
+  const template = loadTemplate(MAIN_TEMPLATE);
+
+  it('has the 23 resources of templates.md §1.6 plus one log group per function', () => {
+    expect(Object.keys(MAIN_RESOURCES)).toHaveLength(23);
+    expect(typesOf(MAIN_TEMPLATE)).toEqual(withLogGroups(MAIN_RESOURCES));
+  });
+
+  it('keeps the description, parameters and the Solution mapping', () => {
+    expect(template.Description).toBe(
+      '(SO0126) - Cognito User Profiles Export Reference Architecture. Version VERSION_PLACEHOLDER',
+    );
+    const pick = (name: string) => {
+      const { Type, Default, AllowedValues, AllowedPattern } = template.Parameters[name] ?? {};
+      return { Type, Default, AllowedValues, AllowedPattern };
+    };
+    expect(Object.keys(template.Parameters)).toEqual([
+      'PrimaryUserPoolId',
+      'SecondaryRegion',
+      'ExportFrequency',
+      'CognitoTPS',
+      'NotificationEmail',
+      'SnsPreference',
+    ]);
+    expect(pick('PrimaryUserPoolId')).toEqual({ Type: 'String', AllowedPattern: '^[\\w-]+_[0-9a-zA-Z]+$' });
+    expect(pick('SecondaryRegion')).toEqual({ Type: 'String', AllowedPattern: '^[a-z]{2}-[a-z]+-\\d{1}$' });
+    expect(pick('ExportFrequency')).toEqual({
+      Type: 'String',
+      Default: 'EVERY_DAY',
+      AllowedValues: ['EVERY_DAY', 'EVERY_7_DAYS', 'EVERY_30_DAYS'],
+    });
+    expect(pick('CognitoTPS')).toEqual({ Type: 'String', Default: '10', AllowedValues: ['1', '5', '10'] });
+    expect(pick('NotificationEmail')).toEqual({ Type: 'String', AllowedPattern: EMAIL_PATTERN });
+    expect(pick('SnsPreference')).toEqual({
+      Type: 'String',
+      Default: 'INFO_AND_ERRORS',
+      AllowedValues: ['INFO_AND_ERRORS', 'ERRORS_ONLY'],
+    });
+    expect(template.Mappings).toEqual({
+      Solution: {
+        Config: {
+          SendAnonymousData: 'Yes',
+          SolutionId: 'SO0126',
+          Version: 'VERSION_PLACEHOLDER',
+          S3BucketPrefix: 'BUCKET_NAME_PLACEHOLDER',
+          S3KeyPrefix: 'SOLUTION_NAME_PLACEHOLDER/VERSION_PLACEHOLDER',
+        },
+      },
+    });
+    expect(template.Conditions).toBeUndefined();
+  });
+
+  it('groups the parameters as in templates.md §1.3', () => {
+    const groups = (template.Metadata?.['AWS::CloudFormation::Interface'] as { ParameterGroups: { Parameters: string[] }[] })
+      .ParameterGroups;
+    expect(groups.map((group) => group.Parameters)).toEqual([
+      ['PrimaryUserPoolId', 'SecondaryRegion'],
+      ['ExportFrequency', 'CognitoTPS', 'NotificationEmail', 'SnsPreference'],
+    ]);
+  });
+
+  it('passes the custom resources their properties', () => {
+    const properties = (id: string) => Object.keys(template.Resources[id]?.Properties ?? {}).sort();
+    expect(properties('SecondaryUserPoolTable')).toEqual(
+      ['ServiceToken', 'UserPoolTable', 'SecondaryRegion', 'StateMachineArn'].sort(),
+    );
+    expect(properties('StackCheckerCustomResource')).toEqual(
+      [
+        'ServiceToken',
+        'PrimaryUserPoolId',
+        'SecondaryRegion',
+        'BackupTableName',
+        'AnonymousDataUUID',
+        'ParentStackName',
+        'FormattedStackName',
+        'PrimaryRegion',
+        'ExportWorkflowQueueNamePrefix',
+        'ImportNewUsersQueueNamePrefix',
+        'SolutionInstanceUUID',
+        'UserImportJobMappingFileBucketPrefix',
+      ].sort(),
+    );
+    expect(properties('SolutionConstantsCustomResource')).toEqual(['ServiceToken', 'StackName']);
+    expect(properties('StackSetManagerCustomResource')).toEqual(
+      [
+        'ServiceToken',
+        'TemplateURL',
+        'StackSetName',
+        'AdministrationRoleARN',
+        'ExecutionRoleName',
+        'AccountId',
+        'SecondaryRegion',
+        'StackSetParameters',
+      ].sort(),
+    );
+    const stackSetParameters = template.Resources.StackSetManagerCustomResource?.Properties?.StackSetParameters;
+    expect(Object.keys(isObject(stackSetParameters) ? stackSetParameters : {}).sort()).toEqual(
+      Object.keys(loadTemplate(STACKSET_TEMPLATE).Parameters).sort(),
+    );
+  });
+
+  it('starts the StackSet only after the StackChecker has stored the fixed parameters (fix §8-12)', () => {
+    expect(template.Resources.StackSetManagerCustomResource?.DependsOn).toBe('StackCheckerCustomResource');
+    expect(template.Resources.StackCheckerCustomResourceLambdaRole?.DependsOn).toBe('SecondaryUserPoolTable');
+    expect(template.Resources.SolutionConstantsCustomResourceLambdaRole?.DependsOn).toBe('SecondaryUserPoolTable');
+  });
+
+  it('keeps the StackSet execution role at path / (StackSets builds its ARN from its name)', () => {
+    expect(template.Resources.StackSetExecRole?.Properties?.Path).toBeUndefined();
+  });
+
+  it('has the two outputs', () => {
+    expect(Object.keys(template.Outputs ?? {})).toEqual(['BackupTableName', 'UserImportJobMappingFileBucketPrefix']);
+  });
+});
+
+describe('StackSet template', () => {
+  const template = loadTemplate(STACKSET_TEMPLATE);
+
+  it('has the 48 resources of templates.md §2.5 plus one log group per function', () => {
+    expect(Object.keys({ ...STACKSET_BOTH, ...STACKSET_PRIMARY })).toHaveLength(48);
+    expect(typesOf(STACKSET_TEMPLATE)).toEqual(withLogGroups({ ...STACKSET_BOTH, ...STACKSET_PRIMARY }));
+  });
+
+  it('creates exactly the export resources (and their log groups) in the primary region only', () => {
+    const primaryOnly = Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Condition === 'IsPrimaryRegion')
+      .map(([id]) => id)
+      .sort();
+    expect(primaryOnly).toEqual(Object.keys(withLogGroups(STACKSET_PRIMARY)).sort());
+    const otherConditions = Object.values(template.Resources).filter(
+      (resource) => resource.Condition !== undefined && resource.Condition !== 'IsPrimaryRegion',
+    );
+    expect(otherConditions).toEqual([]);
+  });
+
+  it('keeps the description, parameters and mapping', () => {
+    expect(template.Description).toBe(
+      '(SO0126s) - StackSet template for Cognito User Profiles Export Reference Architecture. Version VERSION_PLACEHOLDER',
+    );
+    const shape = Object.fromEntries(
+      Object.entries(template.Parameters).map(([name, { Type, Default, AllowedValues, AllowedPattern }]) => [
+        name,
+        { Type, Default, AllowedValues, AllowedPattern },
+      ]),
+    );
+    expect(shape).toEqual({
+      PrimaryRegion: { Type: 'String', AllowedPattern: '^[\\w-]+$' },
+      CognitoTPS: { Type: 'String', Default: '10', AllowedValues: ['1', '5', '10'] },
+      ExportFrequency: {
+        Type: 'String',
+        Default: 'EVERY_DAY',
+        AllowedValues: ['EVERY_DAY', 'EVERY_7_DAYS', 'EVERY_30_DAYS'],
+      },
+      NotificationEmail: { Type: 'String', AllowedPattern: EMAIL_PATTERN },
+      SendAnonymousData: { Type: 'String' },
+      ParentStackName: { Type: 'String' },
+      SnsPreference: { Type: 'String', Default: 'INFO_AND_ERRORS', AllowedValues: ['INFO_AND_ERRORS', 'ERRORS_ONLY'] },
+    });
+    expect(template.Mappings).toEqual({
+      Solution: {
+        Config: {
+          SolutionId: 'SO0126',
+          Version: 'VERSION_PLACEHOLDER',
+          S3BucketPrefix: 'BUCKET_NAME_PLACEHOLDER',
+          S3KeyPrefix: 'SOLUTION_NAME_PLACEHOLDER/VERSION_PLACEHOLDER',
+        },
+      },
+    });
+  });
+
+  it('keeps the used conditions and drops the unused ExportMonthly (fix §8-18)', () => {
+    expect(template.Conditions).toEqual({
+      IsPrimaryRegion: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'PrimaryRegion' }] },
+      ExportDaily: { 'Fn::Equals': [{ Ref: 'ExportFrequency' }, 'EVERY_DAY'] },
+      ExportWeekly: { 'Fn::Equals': [{ Ref: 'ExportFrequency' }, 'EVERY_7_DAYS'] },
+    });
+  });
+
+  it('schedules the export as in templates.md §2.8', () => {
+    const rule = template.Resources.ExportWorkflowEventRule?.Properties ?? {};
+    expect(rule.ScheduleExpression).toEqual({
+      'Fn::If': ['ExportDaily', 'rate(1 day)', { 'Fn::If': ['ExportWeekly', 'rate(7 days)', 'rate(30 days)'] }],
+    });
+    expect(rule.State).toBe('ENABLED');
+    expect(rule.Targets).toEqual([
+      {
+        Id: 'export-workflow-event-rule-target',
+        Arn: { Ref: 'ExportWorkflow' },
+        RoleArn: { 'Fn::GetAtt': ['ExportWorkflowEventRuleRole', 'Arn'] },
+      },
+    ]);
+  });
+
+  it('gives every work queue a visibility timeout of at least its consumer timeout (fix §8-17)', () => {
+    const timeout = (id: string) => Number(template.Resources[id]?.Properties?.Timeout);
+    const visibility = (id: string) => Number(template.Resources[id]?.Properties?.VisibilityTimeout ?? 30);
+    expect(visibility('ImportNewUsersQueue')).toBeGreaterThanOrEqual(timeout('ImportNewUsersLambda'));
+    expect(visibility('ImportNewUsersUpdatesQueue')).toBeGreaterThanOrEqual(timeout('ImportUpdateNewUsersLambda'));
+    expect(visibility('ExportWorkflowQueue')).toBeGreaterThanOrEqual(timeout('BackupTableCleanupLambda'));
+  });
+
+  it('keeps dead letters for 14 days (fix §8-17)', () => {
+    for (const id of ['ImportNewUsersDeadLetterQueue', 'ExportWorkflowDeadLetterQueue']) {
+      expect(template.Resources[id]?.Properties?.MessageRetentionPeriod).toBe(1209600);
+    }
+  });
+
+  it('delivers access logs: the bucket policy covers the log prefix and the logs bucket uses SSE-S3 (fix §8-9)', () => {
+    const bucket = template.Resources.UserImportJobMappingFiles?.Properties ?? {};
+    const prefix = (bucket.LoggingConfiguration as { LogFilePrefix: string }).LogFilePrefix;
+    expect(prefix).toBe('user-import-job-mapping-files/');
+    const statements = (
+      template.Resources.S3ServerAccessLogsPolicy?.Properties?.PolicyDocument as { Statement: Record<string, Json>[] }
+    ).Statement;
+    const allow = statements.find((statement) => statement.Sid === 'S3ServerAccessLogsPolicy');
+    expect(allow?.Resource).toEqual({
+      'Fn::Sub': `arn:\${AWS::Partition}:s3:::\${UserImportJobMappingFilesLogsBucket}/${prefix}*`,
+    });
+    expect(template.Resources.UserImportJobMappingFilesLogsBucket?.Properties?.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+  });
+});
+
+describe('both templates', () => {
+  it('run every function on nodejs22.x (fix §8-1)', () => {
+    const runtimes = lambdaFunctions().map((fn) => [
+      fn.logicalId,
+      loadTemplate(fn.template).Resources[fn.logicalId]?.Properties?.Runtime,
+    ]);
+    expect(runtimes.filter(([, runtime]) => runtime !== 'nodejs22.x')).toEqual([]);
+    expect(runtimes).toHaveLength(6 + 15);
+  });
+
+  it('pair every DeletionPolicy Retain with UpdateReplacePolicy Retain (fix §8-11)', () => {
+    for (const file of [MAIN_TEMPLATE, STACKSET_TEMPLATE]) {
+      const unpaired = Object.entries(loadTemplate(file).Resources)
+        .filter(([, resource]) => resource.DeletionPolicy === 'Retain' && resource.UpdateReplacePolicy !== 'Retain')
+        .map(([id]) => id);
+      expect(unpaired).toEqual([]);
+    }
+  });
+
+  it('send every function to its own log group with a retention period (fix §8-7)', () => {
+    for (const fn of lambdaFunctions()) {
+      const template = loadTemplate(fn.template);
+      const logging = template.Resources[fn.logicalId]?.Properties?.LoggingConfig;
+      expect({ id: fn.logicalId, logging }).toEqual({ id: fn.logicalId, logging: { LogGroup: { Ref: `${fn.logicalId}LogGroup` } } });
+      const group = template.Resources[`${fn.logicalId}LogGroup`];
+      expect(group?.Properties?.RetentionInDays).toEqual(expect.any(Number));
+      expect(group?.Condition).toBe(template.Resources[fn.logicalId]?.Condition);
+    }
+  });
+});
