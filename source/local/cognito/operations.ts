@@ -1,0 +1,775 @@
+/**
+ * The Cognito Identity Provider operations the emulator serves: validation, behaviour and response
+ * shapes as Cognito's JSON 1.1 protocol has them (dates as epoch seconds), plus the quota category of
+ * each operation (platform-facts §3.3).
+ */
+import { createHash } from 'node:crypto';
+import { CognitoServiceError, groupNotFound, invalidParameter } from './errors';
+import { filterPredicate, parseFilter } from './filter';
+import { ImportJobs, type ImportJob } from './import-jobs';
+import { NAME_PATTERN, RequestInput } from './input';
+import { SEARCHABLE_ATTRIBUTES, csvHeader, isWritableStandardAttribute, schemaAttributes } from './schema';
+import type { CognitoStore, GroupState, PoolState } from './store';
+import type {
+  AttributeType,
+  CognitoEmulatorOptions,
+  CustomAttributeDefinition,
+  MfaConfiguration,
+  QuotaCategory,
+  UserRecord,
+  UsernameAttribute,
+} from './types';
+
+export type ListOperation = 'ListUsers' | 'ListUsersInGroup' | 'ListGroups' | 'AdminListGroupsForUser';
+
+export interface OperationContext {
+  store: CognitoStore;
+  jobs: ImportJobs;
+  now: () => number;
+  defaultLimits: Record<ListOperation, number>;
+  partialPages: boolean;
+}
+
+type Handler = (ctx: OperationContext, input: RequestInput) => unknown;
+
+export interface OperationDefinition {
+  category: QuotaCategory;
+  handler: Handler;
+}
+
+/** Cognito's defaults when `Limit` is omitted: 25 for the user lists (reported), 60 otherwise [verify]. */
+export const DEFAULT_LIMITS: Readonly<Record<ListOperation, number>> = {
+  ListUsers: 25,
+  ListUsersInGroup: 25,
+  ListGroups: 60,
+  AdminListGroupsForUser: 60,
+};
+
+const TOKEN_VALIDITY_MS = 60 * 60 * 1000;
+
+// ---- wire shapes --------------------------------------------------------------------------------
+
+const seconds = (ms: number): number => ms / 1000;
+
+function attributeList(attributes: Record<string, string>, only?: ReadonlySet<string>): AttributeType[] {
+  const list: AttributeType[] = [];
+  for (const name of Object.keys(attributes)) {
+    if (!only || only.has(name)) list.push({ Name: name, Value: attributes[name] as string });
+  }
+  return list;
+}
+
+function userWire(user: UserRecord, only?: ReadonlySet<string>): Record<string, unknown> {
+  return {
+    Username: user.username,
+    Attributes: attributeList(user.attributes, only),
+    UserCreateDate: seconds(user.createdMs),
+    UserLastModifiedDate: seconds(user.modifiedMs),
+    Enabled: user.enabled,
+    UserStatus: user.status,
+  };
+}
+
+function groupWire(pool: PoolState, group: GroupState): Record<string, unknown> {
+  const { record } = group;
+  return {
+    GroupName: record.name,
+    UserPoolId: pool.id,
+    ...(record.description !== undefined ? { Description: record.description } : {}),
+    ...(record.roleArn !== undefined ? { RoleArn: record.roleArn } : {}),
+    ...(record.precedence !== undefined ? { Precedence: record.precedence } : {}),
+    LastModifiedDate: seconds(record.modifiedMs),
+    CreationDate: seconds(record.createdMs),
+  };
+}
+
+function jobWire(job: ImportJob): Record<string, unknown> {
+  return {
+    JobName: job.jobName,
+    JobId: job.jobId,
+    UserPoolId: job.poolId,
+    PreSignedUrl: job.preSignedUrl,
+    CreationDate: seconds(job.createdMs),
+    ...(job.startedMs !== undefined ? { StartDate: seconds(job.startedMs) } : {}),
+    ...(job.completedMs !== undefined ? { CompletionDate: seconds(job.completedMs) } : {}),
+    Status: job.status,
+    CloudWatchLogsRoleArn: job.roleArn,
+    ImportedUsers: job.imported,
+    SkippedUsers: job.skipped,
+    FailedUsers: job.failed,
+    ...(job.completionMessage !== undefined ? { CompletionMessage: job.completionMessage } : {}),
+  };
+}
+
+function poolWire(pool: PoolState): Record<string, unknown> {
+  return {
+    Id: pool.id,
+    Name: pool.name,
+    Arn: pool.arn,
+    Policies: {
+      PasswordPolicy: {
+        MinimumLength: 8,
+        RequireUppercase: true,
+        RequireLowercase: true,
+        RequireNumbers: true,
+        RequireSymbols: true,
+        TemporaryPasswordValidityDays: 7,
+      },
+    },
+    DeletionProtection: 'INACTIVE',
+    LambdaConfig: {},
+    LastModifiedDate: seconds(pool.modifiedMs),
+    CreationDate: seconds(pool.createdMs),
+    SchemaAttributes: schemaAttributes(pool.customAttributes),
+    AutoVerifiedAttributes: [...pool.autoVerifiedAttributes],
+    ...(pool.usernameAttributes.length > 0 ? { UsernameAttributes: [...pool.usernameAttributes] } : {}),
+    MfaConfiguration: pool.mfaConfiguration,
+    EstimatedNumberOfUsers: pool.users.size,
+    AdminCreateUserConfig: { AllowAdminCreateUserOnly: false, UnusedAccountValidityDays: 7 },
+    UsernameConfiguration: { CaseSensitive: true },
+    AccountRecoverySetting: {
+      RecoveryMechanisms: [
+        { Priority: 1, Name: 'verified_email' },
+        { Priority: 2, Name: 'verified_phone_number' },
+      ],
+    },
+  };
+}
+
+// ---- pagination tokens --------------------------------------------------------------------------
+
+interface TokenBody {
+  /** operation */
+  o: string;
+  /** pool */
+  p: string;
+  /** scope: filter, group or user the listing is about */
+  c: string;
+  /** cursor */
+  s: number;
+  /** page number (for partialPages) */
+  n: number;
+  /** issued at (epoch ms) */
+  t: number;
+}
+
+const scopeHash = (text: string): string =>
+  createHash('sha256').update(text).digest('base64url').slice(0, 22);
+
+function encodeToken(body: TokenBody): string {
+  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+}
+
+function decodeToken(
+  ctx: OperationContext,
+  token: string | undefined,
+  expected: Pick<TokenBody, 'o' | 'p' | 'c'>,
+): { cursor: number; page: number } {
+  if (token === undefined) return { cursor: 0, page: 0 };
+  let body: Partial<TokenBody>;
+  try {
+    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<TokenBody>;
+  } catch {
+    throw invalidParameter('Invalid pagination token.');
+  }
+  if (
+    typeof body !== 'object' ||
+    body === null ||
+    body.o !== expected.o ||
+    body.p !== expected.p ||
+    body.c !== expected.c ||
+    typeof body.s !== 'number' ||
+    typeof body.n !== 'number' ||
+    typeof body.t !== 'number'
+  ) {
+    throw invalidParameter('Invalid pagination token.');
+  }
+  if (ctx.now() - body.t > TOKEN_VALIDITY_MS) throw invalidParameter('The pagination token has expired.');
+  return { cursor: body.s, page: body.n };
+}
+
+function pageLimit(
+  ctx: OperationContext,
+  limit: number | undefined,
+  op: ListOperation,
+  page: number,
+): number {
+  const size = limit === undefined || limit === 0 ? ctx.defaultLimits[op] : limit;
+  return ctx.partialPages && page % 2 === 1 ? Math.max(1, Math.floor(size / 2)) : size;
+}
+
+// ---- helpers ------------------------------------------------------------------------------------
+
+function requireGroup(pool: PoolState, name: string): GroupState {
+  const group = pool.groups.get(name);
+  if (!group) throw groupNotFound();
+  return group;
+}
+
+const groupNameRule = {
+  required: true as const,
+  max: 128,
+  pattern: NAME_PATTERN,
+  patternText: '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+',
+};
+const usernameRule = { ...groupNameRule, sensitive: true };
+const jobIdRule = {
+  required: true as const,
+  max: 55,
+  pattern: /^import-[0-9a-zA-Z-]+$/,
+  patternText: 'import-[0-9a-zA-Z-]+',
+};
+
+/** AttributesToGet: only the named attributes; a non-searchable one must be set on every returned user. */
+function selectAttributes(users: UserRecord[], names: string[] | undefined): ReadonlySet<string> | undefined {
+  if (names === undefined) return undefined;
+  const wanted = new Set(names);
+  for (const name of wanted) {
+    if (SEARCHABLE_ATTRIBUTES.has(name)) continue;
+    if (users.some((u) => u.attributes[name] === undefined)) {
+      throw invalidParameter(
+        `AttributesToGet names ${name}, which is not set for every user in the result. Request only attributes that every user has.`,
+      );
+    }
+  }
+  return wanted;
+}
+
+function readCustomAttributes(schema: unknown): CustomAttributeDefinition[] {
+  if (schema === undefined || schema === null) return [];
+  if (!Array.isArray(schema))
+    throw new CognitoServiceError('SerializationException', 'Schema must be a list.');
+  const custom: CustomAttributeDefinition[] = [];
+  for (const entry of schema as Record<string, unknown>[]) {
+    const name = typeof entry?.Name === 'string' ? entry.Name : undefined;
+    if (!name) throw invalidParameter('Every schema attribute needs a Name.');
+    const bare = name.startsWith('custom:') ? name.slice(7) : name;
+    if (!name.startsWith('custom:') && (isWritableStandardAttribute(name) || name === 'sub')) continue;
+    custom.push({
+      name: bare,
+      ...(typeof entry.AttributeDataType === 'string'
+        ? { dataType: entry.AttributeDataType as CustomAttributeDefinition['dataType'] }
+        : {}),
+      ...(typeof entry.Mutable === 'boolean' ? { mutable: entry.Mutable } : {}),
+    });
+  }
+  return custom;
+}
+
+function readUsernameAttributes(value: unknown): UsernameAttribute[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value))
+    throw new CognitoServiceError('SerializationException', 'UsernameAttributes must be a list.');
+  return value as UsernameAttribute[];
+}
+
+function readMfa(value: string | undefined): MfaConfiguration | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'OFF' && value !== 'ON' && value !== 'OPTIONAL') {
+    throw invalidParameter(
+      `1 validation error detected: Value '${value}' at 'mfaConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [OFF, ON, OPTIONAL]`,
+    );
+  }
+  return value;
+}
+
+// ---- operations ---------------------------------------------------------------------------------
+
+export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
+  ListUsers: {
+    category: 'UserList',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const names = input.stringList('AttributesToGet', { min: 0, max: 32 });
+      const limit = input.integer('Limit', { min: 0, max: 60 });
+      const token = input.string('PaginationToken', { min: 1, max: 131072 });
+      const filterText = input.string('Filter', { max: 256 });
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const filter = parseFilter(filterText);
+      // The token binds the filter by hash: tokens travel through workflow state, values must not.
+      const scope = filter ? scopeHash(`${filter.attribute}${filter.operator}${filter.value}`) : '';
+      const { cursor, page } = decodeToken(ctx, token, { o: 'ListUsers', p: poolId, c: scope });
+      const result = pool.users.page(
+        cursor,
+        pageLimit(ctx, limit, 'ListUsers', page),
+        filter ? filterPredicate(filter) : undefined,
+      );
+      const selected = selectAttributes(result.items, names);
+      return {
+        Users: result.items.map((u) => userWire(u, selected)),
+        ...(result.more
+          ? {
+              PaginationToken: encodeToken({
+                o: 'ListUsers',
+                p: poolId,
+                c: scope,
+                s: result.lastSeq,
+                n: page + 1,
+                t: ctx.now(),
+              }),
+            }
+          : {}),
+      };
+    },
+  },
+
+  ListUsersInGroup: {
+    category: 'UserList',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const groupName = input.string('GroupName', groupNameRule);
+      const limit = input.integer('Limit', { min: 0, max: 60 });
+      const token = input.string('NextToken', { min: 1, max: 131072 });
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const group = requireGroup(pool, groupName);
+      const { cursor, page } = decodeToken(ctx, token, { o: 'ListUsersInGroup', p: poolId, c: groupName });
+      const result = group.members.page(cursor, pageLimit(ctx, limit, 'ListUsersInGroup', page));
+      return {
+        Users: result.items.map((u) => userWire(u)),
+        ...(result.more
+          ? {
+              NextToken: encodeToken({
+                o: 'ListUsersInGroup',
+                p: poolId,
+                c: groupName,
+                s: result.lastSeq,
+                n: page + 1,
+                t: ctx.now(),
+              }),
+            }
+          : {}),
+      };
+    },
+  },
+
+  ListGroups: {
+    category: 'UserPoolResourceRead',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const limit = input.integer('Limit', { min: 0, max: 60 });
+      const token = input.string('NextToken', { min: 1, max: 131072 });
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const { cursor, page } = decodeToken(ctx, token, { o: 'ListGroups', p: poolId, c: '' });
+      const result = pool.groups.page(cursor, pageLimit(ctx, limit, 'ListGroups', page));
+      return {
+        Groups: result.items.map((g) => groupWire(pool, g)),
+        ...(result.more
+          ? {
+              NextToken: encodeToken({
+                o: 'ListGroups',
+                p: poolId,
+                c: '',
+                s: result.lastSeq,
+                n: page + 1,
+                t: ctx.now(),
+              }),
+            }
+          : {}),
+      };
+    },
+  },
+
+  AdminListGroupsForUser: {
+    category: 'UserResourceRead',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const username = input.string('Username', usernameRule);
+      const limit = input.integer('Limit', { min: 0, max: 60 });
+      const token = input.string('NextToken', { min: 1, max: 131072 });
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const user = ctx.store.requireUser(pool, username);
+      const { cursor, page } = decodeToken(ctx, token, {
+        o: 'AdminListGroupsForUser',
+        p: poolId,
+        c: scopeHash(user.username),
+      });
+      // A user belongs to at most 100 groups, so an index cursor over the membership order is enough.
+      const names = [...(user.groups ?? [])];
+      const size = pageLimit(ctx, limit, 'AdminListGroupsForUser', page);
+      const slice = names.slice(cursor, cursor + size);
+      const next = cursor + slice.length;
+      return {
+        Groups: slice.map((name) => groupWire(pool, requireGroup(pool, name))),
+        ...(next < names.length
+          ? {
+              NextToken: encodeToken({
+                o: 'AdminListGroupsForUser',
+                p: poolId,
+                c: scopeHash(user.username),
+                s: next,
+                n: page + 1,
+                t: ctx.now(),
+              }),
+            }
+          : {}),
+      };
+    },
+  },
+
+  DescribeUserPool: {
+    category: 'UserPoolRead',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      input.validate();
+      return { UserPool: poolWire(ctx.store.requirePool(poolId)) };
+    },
+  },
+
+  ListUserPools: {
+    category: 'UserPoolRead',
+    handler: (ctx, input) => {
+      const max = input.integer('MaxResults', { min: 1, max: 60, required: true }) ?? 60;
+      const token = input.string('NextToken', { min: 1, max: 131072 });
+      input.validate();
+      const ids = ctx.store.poolIds();
+      const { cursor, page } = decodeToken(ctx, token, { o: 'ListUserPools', p: '', c: '' });
+      const slice = ids.slice(cursor, cursor + max);
+      const next = cursor + slice.length;
+      return {
+        UserPools: slice.map((id) => {
+          const pool = ctx.store.requirePool(id);
+          return {
+            Id: pool.id,
+            Name: pool.name,
+            LambdaConfig: {},
+            LastModifiedDate: seconds(pool.modifiedMs),
+            CreationDate: seconds(pool.createdMs),
+          };
+        }),
+        ...(next < ids.length
+          ? {
+              NextToken: encodeToken({
+                o: 'ListUserPools',
+                p: '',
+                c: '',
+                s: next,
+                n: page + 1,
+                t: ctx.now(),
+              }),
+            }
+          : {}),
+      };
+    },
+  },
+
+  CreateUserPool: {
+    category: 'UserPoolUpdate',
+    handler: (ctx, input) => {
+      const name = input.string('PoolName', {
+        required: true,
+        max: 128,
+        pattern: /^[\w\s+=,.@-]+$/,
+        patternText: '[\\w\\s+=,.@-]+',
+      });
+      const mfa = readMfa(input.string('MfaConfiguration'));
+      input.validate();
+      const autoVerified = input.other('AutoVerifiedAttributes');
+      const pool = ctx.store.createUserPool({
+        name,
+        usernameAttributes: readUsernameAttributes(input.other('UsernameAttributes')) ?? [],
+        ...(Array.isArray(autoVerified)
+          ? { autoVerifiedAttributes: autoVerified as UsernameAttribute[] }
+          : {}),
+        customAttributes: readCustomAttributes(input.other('Schema')),
+        ...(mfa ? { mfaConfiguration: mfa } : {}),
+      });
+      return { UserPool: poolWire(pool) };
+    },
+  },
+
+  DeleteUserPool: {
+    category: 'UserPoolUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      input.validate();
+      ctx.store.requirePool(poolId);
+      ctx.store.deleteUserPool(poolId);
+      return {};
+    },
+  },
+
+  GetUserPoolMfaConfig: {
+    category: 'UserPoolRead',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      return {
+        MfaConfiguration: pool.mfaConfiguration,
+        SoftwareTokenMfaConfiguration: { Enabled: pool.mfaConfiguration !== 'OFF' },
+      };
+    },
+  },
+
+  SetUserPoolMfaConfig: {
+    category: 'UserPoolUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const mfa = readMfa(input.string('MfaConfiguration'));
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      if (mfa) {
+        pool.mfaConfiguration = mfa;
+        pool.modifiedMs = ctx.now();
+      }
+      return {
+        MfaConfiguration: pool.mfaConfiguration,
+        SoftwareTokenMfaConfiguration: { Enabled: pool.mfaConfiguration !== 'OFF' },
+      };
+    },
+  },
+
+  CreateGroup: {
+    category: 'UserPoolResourceUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const groupName = input.string('GroupName', groupNameRule);
+      const description = input.string('Description', { max: 2048 });
+      const roleArn = input.string('RoleArn', { min: 20, max: 2048 });
+      const precedence = input.integer('Precedence', { min: 0, max: 2147483647 });
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const group = ctx.store.createGroup(pool, {
+        name: groupName,
+        ...(description !== undefined ? { description } : {}),
+        ...(roleArn !== undefined ? { roleArn } : {}),
+        ...(precedence !== undefined ? { precedence } : {}),
+      });
+      return { Group: groupWire(pool, group) };
+    },
+  },
+
+  GetGroup: {
+    category: 'UserPoolResourceRead',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const groupName = input.string('GroupName', groupNameRule);
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      return { Group: groupWire(pool, requireGroup(pool, groupName)) };
+    },
+  },
+
+  DeleteGroup: {
+    category: 'UserPoolResourceUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const groupName = input.string('GroupName', groupNameRule);
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      requireGroup(pool, groupName);
+      ctx.store.deleteGroup(pool, groupName);
+      return {};
+    },
+  },
+
+  AdminAddUserToGroup: {
+    category: 'UserResourceUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const username = input.string('Username', usernameRule);
+      const groupName = input.string('GroupName', groupNameRule);
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const group = requireGroup(pool, groupName);
+      ctx.store.addToGroup(group, ctx.store.requireUser(pool, username));
+      return {};
+    },
+  },
+
+  AdminRemoveUserFromGroup: {
+    category: 'UserResourceUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const username = input.string('Username', usernameRule);
+      const groupName = input.string('GroupName', groupNameRule);
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const group = requireGroup(pool, groupName);
+      ctx.store.removeFromGroup(group, ctx.store.requireUser(pool, username));
+      return {};
+    },
+  },
+
+  AdminDisableUser: {
+    category: 'UserUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const username = input.string('Username', usernameRule);
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      ctx.store.setUserEnabled(ctx.store.requireUser(pool, username), false);
+      return {};
+    },
+  },
+
+  AdminEnableUser: {
+    category: 'UserUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const username = input.string('Username', usernameRule);
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      ctx.store.setUserEnabled(ctx.store.requireUser(pool, username), true);
+      return {};
+    },
+  },
+
+  AdminDeleteUser: {
+    category: 'UserUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const username = input.string('Username', usernameRule);
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      ctx.store.deleteUser(pool, ctx.store.requireUser(pool, username));
+      return {};
+    },
+  },
+
+  AdminGetUser: {
+    category: 'UserRead',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const username = input.string('Username', usernameRule);
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const user = ctx.store.requireUser(pool, username);
+      return {
+        Username: user.username,
+        UserAttributes: attributeList(user.attributes),
+        UserCreateDate: seconds(user.createdMs),
+        UserLastModifiedDate: seconds(user.modifiedMs),
+        Enabled: user.enabled,
+        UserStatus: user.status,
+      };
+    },
+  },
+
+  AdminCreateUser: {
+    category: 'UserCreation',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const username = input.string('Username', usernameRule);
+      const messageAction = input.string('MessageAction');
+      input.string('TemporaryPassword', { min: 0, max: 256, sensitive: true });
+      input.validate();
+      if (messageAction !== undefined && messageAction !== 'RESEND' && messageAction !== 'SUPPRESS') {
+        throw invalidParameter(
+          `1 validation error detected: Value '${messageAction}' at 'messageAction' failed to satisfy constraint: Member must satisfy enum value set: [RESEND, SUPPRESS]`,
+        );
+      }
+      const pool = ctx.store.requirePool(poolId);
+      if (messageAction === 'RESEND') return { User: userWire(ctx.store.requireUser(pool, username)) };
+      const user = ctx.store.createUser(pool, {
+        username,
+        attributes: input.attributeList('UserAttributes'),
+        enabled: true,
+        status: 'FORCE_CHANGE_PASSWORD',
+      });
+      return { User: userWire(user) };
+    },
+  },
+
+  GetCSVHeader: {
+    category: 'UserPoolResourceRead',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      return { UserPoolId: pool.id, CSVHeader: csvHeader(pool.customAttributes) };
+    },
+  },
+
+  CreateUserImportJob: {
+    category: 'UserPoolResourceUpdate',
+    handler: (ctx, input) => {
+      const jobName = input.string('JobName', {
+        required: true,
+        max: 128,
+        pattern: /^[\w\s+=,.@-]+$/,
+        patternText: '[\\w\\s+=,.@-]+',
+      });
+      const poolId = input.userPoolId();
+      const roleArn = input.string('CloudWatchLogsRoleArn', {
+        required: true,
+        min: 20,
+        max: 2048,
+        pattern:
+          /^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$/,
+        patternText:
+          'arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?',
+      });
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      return { UserImportJob: jobWire(ctx.jobs.create(pool, jobName, roleArn)) };
+    },
+  },
+
+  StartUserImportJob: {
+    category: 'UserPoolResourceUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const jobId = input.string('JobId', jobIdRule);
+      input.validate();
+      return { UserImportJob: jobWire(ctx.jobs.start(ctx.store.requirePool(poolId), jobId)) };
+    },
+  },
+
+  StopUserImportJob: {
+    category: 'UserPoolResourceUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const jobId = input.string('JobId', jobIdRule);
+      input.validate();
+      return { UserImportJob: jobWire(ctx.jobs.stop(ctx.store.requirePool(poolId), jobId)) };
+    },
+  },
+
+  DescribeUserImportJob: {
+    category: 'UserPoolResourceRead',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const jobId = input.string('JobId', jobIdRule);
+      input.validate();
+      return { UserImportJob: jobWire(ctx.jobs.require(ctx.store.requirePool(poolId), jobId)) };
+    },
+  },
+
+  ListUserImportJobs: {
+    category: 'UserPoolResourceRead',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const max = input.integer('MaxResults', { min: 1, max: 60, required: true }) ?? 60;
+      const token = input.string('PaginationToken', { min: 1, max: 131072 });
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const { cursor, page } = decodeToken(ctx, token, { o: 'ListUserImportJobs', p: poolId, c: '' });
+      const result = pool.importJobs.page(cursor, max);
+      return {
+        UserImportJobs: result.items.map((job) => jobWire(ctx.jobs.require(pool, job.jobId))),
+        ...(result.more
+          ? {
+              PaginationToken: encodeToken({
+                o: 'ListUserImportJobs',
+                p: poolId,
+                c: '',
+                s: result.lastSeq,
+                n: page + 1,
+                t: ctx.now(),
+              }),
+            }
+          : {}),
+      };
+    },
+  },
+};
+
+/** Default limits merged with the caller's overrides. */
+export function resolveDefaultLimits(options: CognitoEmulatorOptions): Record<ListOperation, number> {
+  return { ...DEFAULT_LIMITS, ...options.defaultLimits };
+}
