@@ -1,0 +1,131 @@
+/**
+ * The set of local emulators one run (or one test file) shares: dynalite and fauxqs in child
+ * processes, the Cognito emulator and the small fakes (Step Functions API, SSM, CloudFormation
+ * responses) in this process. Every server binds 127.0.0.1 on a free port. The AWS SDK clients of the
+ * Lambda code reach them through `AWS_ENDPOINT_URL_<SERVICE>` variables, with dummy credentials.
+ */
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { resetClientCache } from '../utils/clients';
+import { type CognitoEmulator, startCognitoEmulator } from './cognito';
+import type { LatencyOption, ThrottlingOptions } from './cognito';
+import type { EmulatorEndpoints } from './deployment';
+import { startEmulatorProcess, type EmulatorProcess } from './emulators/processes';
+import { FakeServices } from './fake-services';
+
+export interface EnvironmentOptions {
+  region?: string;
+  accountId?: string;
+  latency?: LatencyOption;
+  /** Cognito quotas (default: AWS's); `false` turns throttling off. */
+  throttling?: ThrottlingOptions | false;
+  /** Longest wait of an empty SQS long poll, in ms. Default 200. */
+  maxReceiveWaitMs?: number;
+}
+
+export const DEFAULT_MAX_RECEIVE_WAIT_MS = 200;
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export class LocalEnvironment {
+  private stopped = false;
+
+  private constructor(
+    readonly region: string,
+    readonly accountId: string,
+    readonly dynalite: EmulatorProcess,
+    readonly fauxqs: EmulatorProcess,
+    readonly cognito: CognitoEmulator,
+    readonly fakes: FakeServices,
+  ) {}
+
+  static async start(options: EnvironmentOptions = {}): Promise<LocalEnvironment> {
+    const region = options.region ?? 'us-east-1';
+    const accountId = options.accountId ?? '000000000000';
+    const started: { stop(): Promise<void> }[] = [];
+    try {
+      const fakes = new FakeServices(region, accountId);
+      const [dynalite, fauxqs, cognito] = await Promise.all([
+        startEmulatorProcess('dynalite').then((p) => (started.push(p), p)),
+        startEmulatorProcess('fauxqs', {
+          maxReceiveWaitMs: options.maxReceiveWaitMs ?? DEFAULT_MAX_RECEIVE_WAIT_MS,
+        }).then((p) => (started.push(p), p)),
+        startCognitoEmulator({
+          region,
+          accountId,
+          latency: options.latency ?? 'none',
+          ...(options.throttling !== undefined ? { throttling: options.throttling } : {}),
+        }).then((c) => (started.push(c), c)),
+        fakes.start().then(() => started.push(fakes)),
+      ]);
+      const environment = new LocalEnvironment(region, accountId, dynalite, fauxqs, cognito, fakes);
+      environment.exportEndpoints();
+      return environment;
+    } catch (error) {
+      await Promise.allSettled(started.map((item) => item.stop()));
+      throw error;
+    }
+  }
+
+  /** Points every AWS SDK client of this process (the Lambda code's) at the emulators. */
+  private exportEndpoints(): void {
+    const env = process.env;
+    env.AWS_REGION = this.region;
+    env.AWS_DEFAULT_REGION = this.region;
+    env.AWS_ACCESS_KEY_ID = CREDENTIALS.accessKeyId;
+    env.AWS_SECRET_ACCESS_KEY = CREDENTIALS.secretAccessKey;
+    delete env.AWS_SESSION_TOKEN;
+    delete env.AWS_PROFILE;
+    delete env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
+    env.AWS_EC2_METADATA_DISABLED = 'true';
+    env.AWS_ENDPOINT_URL_DYNAMODB = this.dynalite.endpoint;
+    env.AWS_ENDPOINT_URL_SQS = this.fauxqs.endpoint;
+    env.AWS_ENDPOINT_URL_SNS = this.fauxqs.endpoint;
+    env.AWS_ENDPOINT_URL_S3 = this.fauxqs.endpoint;
+    env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER = this.cognito.endpoint;
+    env.AWS_ENDPOINT_URL_SFN = this.fakes.endpoint;
+    env.AWS_ENDPOINT_URL_SSM = this.fakes.endpoint;
+    // Anything else must not reach AWS from a local run.
+    env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9';
+    resetClientCache();
+  }
+
+  endpoints(): EmulatorEndpoints {
+    return {
+      region: this.region,
+      accountId: this.accountId,
+      dynamodb: this.dynalite.endpoint,
+      fauxqs: this.fauxqs.endpoint,
+      fakes: this.fakes,
+    };
+  }
+
+  /** A Cognito client for the harness itself (seeding checks, test set-up). */
+  cognitoClient(): CognitoIdentityProviderClient {
+    return new CognitoIdentityProviderClient({
+      region: this.region,
+      endpoint: this.cognito.endpoint,
+      credentials: CREDENTIALS,
+      maxAttempts: 5,
+    });
+  }
+
+  documentClient(): DynamoDBDocumentClient {
+    return DynamoDBDocumentClient.from(
+      new DynamoDBClient({ region: this.region, endpoint: this.dynalite.endpoint, credentials: CREDENTIALS }),
+      { marshallOptions: { removeUndefinedValues: true } },
+    );
+  }
+
+  /** Stops everything this environment started (idempotent). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.allSettled([
+      this.cognito.stop(),
+      this.fakes.stop(),
+      this.dynalite.stop(),
+      this.fauxqs.stop(),
+    ]);
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * Small local stand-ins for the AWS APIs the Lambdas call besides the emulated data services:
+ * Step Functions (StartExecution, DescribeExecution, ListExecutions, StopExecution, served from the
+ * local executions), SSM parameters (GetParameter, PutParameter, DeleteParameter) and the pre-signed
+ * URL a custom resource answers CloudFormation on. One HTTP server on 127.0.0.1, JSON protocols as the
+ * SDK v3 clients speak them.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Json } from './cfn-template';
+import {
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type LocalStepFunctions,
+  StateMachineError,
+} from './step-functions';
+
+class ApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+type Body = Record<string, unknown>;
+
+const epochSeconds = (date: Date): number => date.getTime() / 1000;
+
+function executionSummary(record: ExecutionRecord): Body {
+  return {
+    executionArn: record.executionArn,
+    stateMachineArn: record.stateMachineArn,
+    name: record.name,
+    status: record.status,
+    startDate: epochSeconds(record.startDate),
+    ...(record.stopDate ? { stopDate: epochSeconds(record.stopDate) } : {}),
+  };
+}
+
+function requireString(body: Body, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value === '') {
+    throw new ApiError(
+      'ValidationException',
+      `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  return value;
+}
+
+interface StoredParameter {
+  value: string;
+  type: string;
+  version: number;
+  modified: Date;
+}
+
+export interface CfnResponse {
+  Status: string;
+  Reason?: string;
+  PhysicalResourceId?: string;
+  Data?: Record<string, Json>;
+  [other: string]: unknown;
+}
+
+export class FakeServices {
+  private server: Server | undefined;
+  private sfn: LocalStepFunctions | undefined;
+  private readonly parameters = new Map<string, StoredParameter>();
+  private readonly cfnResponses = new Map<string, (response: CfnResponse) => void>();
+  /** API calls received, by `<service>.<operation>`. */
+  readonly calls: Record<string, number> = {};
+  endpoint = '';
+
+  constructor(
+    private readonly region: string,
+    private readonly accountId: string,
+  ) {}
+
+  async start(): Promise<string> {
+    const server = createServer((request, response) => {
+      void this.handle(request, response);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.endpoint;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  attachStepFunctions(sfn: LocalStepFunctions): void {
+    this.sfn = sfn;
+  }
+
+  putParameter(name: string, value: string): void {
+    const previous = this.parameters.get(name);
+    this.parameters.set(name, {
+      value,
+      type: 'String',
+      version: (previous?.version ?? 0) + 1,
+      modified: new Date(),
+    });
+  }
+
+  deleteParameter(name: string): void {
+    this.parameters.delete(name);
+  }
+
+  getParameter(name: string): string | undefined {
+    return this.parameters.get(name)?.value;
+  }
+
+  /** A URL a custom-resource handler can PUT its response to, and the response once it arrives. */
+  cfnResponseUrl(): { url: string; response: Promise<CfnResponse> } {
+    const id = `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+    const response = new Promise<CfnResponse>((resolve) => this.cfnResponses.set(id, resolve));
+    return { url: `${this.endpoint}/cloudformation-response/${id}?X-Amz-Signature=local`, response };
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (request.method === 'PUT' && url.pathname.startsWith('/cloudformation-response/')) {
+      const resolve = this.cfnResponses.get(url.pathname.split('/')[2] ?? '');
+      try {
+        resolve?.(JSON.parse(text) as CfnResponse);
+      } catch {
+        resolve?.({ Status: 'INVALID', Reason: 'response body is not JSON' });
+      }
+      response.writeHead(resolve === undefined ? 404 : 200).end();
+      return;
+    }
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const [service, operation] = target.split('.');
+    const contentType =
+      service === 'AWSStepFunctions' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
+    try {
+      const body = (text === '' ? {} : JSON.parse(text)) as Body;
+      this.calls[`${service === 'AWSStepFunctions' ? 'sfn' : 'ssm'}.${operation}`] =
+        (this.calls[`${service === 'AWSStepFunctions' ? 'sfn' : 'ssm'}.${operation}`] ?? 0) + 1;
+      let result: Body;
+      if (service === 'AWSStepFunctions') result = this.stepFunctions(operation ?? '', body);
+      else if (service === 'AmazonSSM') result = this.ssm(operation ?? '', body);
+      else throw new ApiError('UnknownOperationException', `Unsupported target ${target}`);
+      response.writeHead(200, { 'content-type': contentType }).end(JSON.stringify(result));
+    } catch (error) {
+      const failure =
+        error instanceof ApiError
+          ? error
+          : error instanceof StateMachineError
+            ? new ApiError(error.message.split(':')[0]?.replace(/ /g, '') ?? 'InvalidArn', error.message)
+            : new ApiError('InternalServerError', (error as Error).message, 500);
+      response
+        .writeHead(failure.status, { 'content-type': contentType, 'x-amzn-errortype': failure.type })
+        .end(JSON.stringify({ __type: failure.type, message: failure.message }));
+    }
+  }
+
+  private requireSfn(): LocalStepFunctions {
+    if (this.sfn === undefined) throw new ApiError('ServiceUnavailable', 'No state machines are loaded', 503);
+    return this.sfn;
+  }
+
+  private stepFunctions(operation: string, body: Body): Body {
+    const sfn = this.requireSfn();
+    switch (operation) {
+      case 'StartExecution': {
+        const arn = requireString(body, 'stateMachineArn');
+        if (sfn.machine(arn) === undefined) {
+          throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+        }
+        const input = typeof body.input === 'string' ? (JSON.parse(body.input) as Json) : {};
+        const name = typeof body.name === 'string' ? body.name : undefined;
+        const record = sfn.start(arn, input, name);
+        return { executionArn: record.executionArn, startDate: epochSeconds(record.startDate) };
+      }
+      case 'DescribeExecution': {
+        const arn = requireString(body, 'executionArn');
+        const record = sfn.describe(arn);
+        if (record === undefined)
+          throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+        return {
+          ...executionSummary(record),
+          input: record.input,
+          ...(record.output !== undefined ? { output: record.output } : {}),
+          ...(record.error !== undefined ? { error: record.error } : {}),
+          ...(record.cause !== undefined ? { cause: record.cause } : {}),
+        };
+      }
+      case 'StopExecution': {
+        const arn = requireString(body, 'executionArn');
+        if (sfn.stop(arn) === undefined)
+          throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+        return { stopDate: Date.now() / 1000 };
+      }
+      case 'ListExecutions': {
+        const arn = requireString(body, 'stateMachineArn');
+        if (sfn.machine(arn) === undefined) {
+          throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+        }
+        const status =
+          typeof body.statusFilter === 'string' ? (body.statusFilter as ExecutionStatus) : undefined;
+        const all = sfn.list(arn, status);
+        const max =
+          typeof body.maxResults === 'number' && body.maxResults > 0 ? Math.min(body.maxResults, 1000) : 100;
+        const start = typeof body.nextToken === 'string' ? Number.parseInt(body.nextToken, 10) || 0 : 0;
+        const page = all.slice(start, start + max);
+        return {
+          executions: page.map(executionSummary),
+          ...(start + max < all.length ? { nextToken: String(start + max) } : {}),
+        };
+      }
+      default:
+        throw new ApiError(
+          'UnknownOperationException',
+          `Step Functions operation ${operation} is not emulated`,
+        );
+    }
+  }
+
+  private ssm(operation: string, body: Body): Body {
+    const name = requireString(body, 'Name');
+    const arn = `arn:aws:ssm:${this.region}:${this.accountId}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+    switch (operation) {
+      case 'GetParameter': {
+        const stored = this.parameters.get(name);
+        if (stored === undefined) throw new ApiError('ParameterNotFound', '');
+        return {
+          Parameter: {
+            Name: name,
+            Type: stored.type,
+            Value: stored.value,
+            Version: stored.version,
+            LastModifiedDate: epochSeconds(stored.modified),
+            ARN: arn,
+            DataType: 'text',
+          },
+        };
+      }
+      case 'PutParameter': {
+        const existing = this.parameters.get(name);
+        if (existing !== undefined && body.Overwrite !== true) {
+          throw new ApiError(
+            'ParameterAlreadyExists',
+            'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+          );
+        }
+        const value = requireString(body, 'Value');
+        const version = (existing?.version ?? 0) + 1;
+        this.parameters.set(name, {
+          value,
+          type: typeof body.Type === 'string' ? body.Type : 'String',
+          version,
+          modified: new Date(),
+        });
+        return { Version: version, Tier: 'Standard' };
+      }
+      case 'DeleteParameter': {
+        if (!this.parameters.delete(name)) throw new ApiError('ParameterNotFound', '');
+        return {};
+      }
+      default:
+        throw new ApiError('UnknownOperationException', `SSM operation ${operation} is not emulated`);
+    }
+  }
+}

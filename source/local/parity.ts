@@ -1,0 +1,202 @@
+/**
+ * Compares the restored pool with the source pool: every exported user present with the same
+ * attributes (except what Cognito assigns itself) and enabled flag, the same groups (description,
+ * precedence) and the same memberships. Users the solution leaves out by design are listed with the
+ * reason instead of counting as missing.
+ *
+ * Users are matched by what identifies them to people: the Username in pools without a username
+ * attribute, the email or phone number otherwise (Cognito gives restored users new Usernames there).
+ */
+
+export interface SnapshotUser {
+  username: string;
+  sub: string;
+  enabled: boolean;
+  status: string;
+  attributes: Record<string, string>;
+  groups: string[];
+}
+
+export interface SnapshotGroup {
+  name: string;
+  description?: string;
+  precedence?: number;
+  /** Usernames (Cognito's, as ListUsersInGroup returns them). */
+  members: string[];
+}
+
+export interface PoolContent {
+  poolId: string;
+  users: SnapshotUser[];
+  groups: SnapshotGroup[];
+}
+
+export interface Mismatch {
+  /** `user <key>` or `group <name>`. */
+  item: string;
+  field: string;
+  expected: string | number | boolean | null;
+  actual: string | number | boolean | null;
+}
+
+export interface ParityResult {
+  ok: boolean;
+  counts: { users: number; groups: number; memberships: number; excludedUsers: number };
+  missingUsers: string[];
+  unexpectedUsers: string[];
+  missingGroups: string[];
+  unexpectedGroups: string[];
+  missingMemberships: { group: string; user: string }[];
+  unexpectedMemberships: { group: string; user: string }[];
+  mismatches: Mismatch[];
+  excluded: { user: string; reason: string }[];
+  /** Differences that are expected by design (not failures), e.g. user status after a CSV import. */
+  notes: string[];
+}
+
+/** Attributes Cognito assigns itself: a restored user cannot carry the source's values. */
+export const COGNITO_ASSIGNED_ATTRIBUTES = new Set([
+  'sub',
+  'identities',
+  'cognito:user_status',
+  'cognito:mfa_enabled',
+]);
+/** The CSV import writes `false` for a missing verification flag (functions.md §6.3). */
+const FLAGS_DEFAULT_FALSE = new Set(['email_verified', 'phone_number_verified']);
+
+const FEDERATED_REASON =
+  'federated user (EXTERNAL_PROVIDER): not exported by design; Cognito re-creates it at its next federated sign-in';
+
+export function userKey(user: SnapshotUser, usernameAttribute: string | undefined): string {
+  if (usernameAttribute === undefined) return user.username;
+  return user.attributes[usernameAttribute] ?? user.username;
+}
+
+function attributeValue(attributes: Record<string, string>, name: string): string | null {
+  const value = attributes[name];
+  if (value === undefined) return FLAGS_DEFAULT_FALSE.has(name) ? 'false' : null;
+  return value;
+}
+
+export function comparePools(
+  source: PoolContent,
+  target: PoolContent,
+  usernameAttribute: string | undefined,
+): ParityResult {
+  const result: ParityResult = {
+    ok: false,
+    counts: { users: 0, groups: source.groups.length, memberships: 0, excludedUsers: 0 },
+    missingUsers: [],
+    unexpectedUsers: [],
+    missingGroups: [],
+    unexpectedGroups: [],
+    missingMemberships: [],
+    unexpectedMemberships: [],
+    mismatches: [],
+    excluded: [],
+    notes: [],
+  };
+  const sourceKeyOf = new Map<string, string>();
+  const excludedUsernames = new Set<string>();
+  const targetByKey = new Map<string, SnapshotUser>();
+  const targetKeyOf = new Map<string, string>();
+  for (const user of target.users) {
+    const key = userKey(user, usernameAttribute);
+    targetByKey.set(key, user);
+    targetKeyOf.set(user.username, key);
+  }
+
+  const seen = new Set<string>();
+  let statusChanged = 0;
+  for (const user of source.users) {
+    const key = userKey(user, usernameAttribute);
+    sourceKeyOf.set(user.username, key);
+    if (user.status === 'EXTERNAL_PROVIDER') {
+      excludedUsernames.add(user.username);
+      result.excluded.push({ user: key, reason: FEDERATED_REASON });
+      continue;
+    }
+    result.counts.users += 1;
+    const restored = targetByKey.get(key);
+    if (restored === undefined) {
+      result.missingUsers.push(key);
+      continue;
+    }
+    seen.add(key);
+    if (restored.status !== user.status) statusChanged += 1;
+    if (restored.enabled !== user.enabled) {
+      result.mismatches.push({
+        item: `user ${key}`,
+        field: 'enabled',
+        expected: user.enabled,
+        actual: restored.enabled,
+      });
+    }
+    const names = new Set([...Object.keys(user.attributes), ...Object.keys(restored.attributes)]);
+    for (const name of [...names].sort()) {
+      if (COGNITO_ASSIGNED_ATTRIBUTES.has(name)) continue;
+      const expected = attributeValue(user.attributes, name);
+      const actual = attributeValue(restored.attributes, name);
+      if (expected !== actual)
+        result.mismatches.push({ item: `user ${key}`, field: `attributes.${name}`, expected, actual });
+    }
+  }
+  for (const key of targetByKey.keys()) if (!seen.has(key)) result.unexpectedUsers.push(key);
+  result.counts.excludedUsers = result.excluded.length;
+
+  const targetGroups = new Map(target.groups.map((group) => [group.name, group]));
+  for (const group of source.groups) {
+    const restored = targetGroups.get(group.name);
+    const sourceMembers = new Set(
+      group.members
+        .filter((member) => !excludedUsernames.has(member))
+        .map((member) => sourceKeyOf.get(member) ?? member),
+    );
+    result.counts.memberships += sourceMembers.size;
+    if (restored === undefined) {
+      result.missingGroups.push(group.name);
+      for (const user of sourceMembers) result.missingMemberships.push({ group: group.name, user });
+      continue;
+    }
+    if ((group.description ?? '') !== (restored.description ?? '')) {
+      result.mismatches.push({
+        item: `group ${group.name}`,
+        field: 'description',
+        expected: group.description ?? null,
+        actual: restored.description ?? null,
+      });
+    }
+    if ((group.precedence ?? null) !== (restored.precedence ?? null)) {
+      result.mismatches.push({
+        item: `group ${group.name}`,
+        field: 'precedence',
+        expected: group.precedence ?? null,
+        actual: restored.precedence ?? null,
+      });
+    }
+    const restoredMembers = new Set(restored.members.map((member) => targetKeyOf.get(member) ?? member));
+    for (const user of sourceMembers)
+      if (!restoredMembers.has(user)) result.missingMemberships.push({ group: group.name, user });
+    for (const user of restoredMembers)
+      if (!sourceMembers.has(user)) result.unexpectedMemberships.push({ group: group.name, user });
+  }
+  const sourceGroupNames = new Set(source.groups.map((group) => group.name));
+  for (const name of targetGroups.keys()) if (!sourceGroupNames.has(name)) result.unexpectedGroups.push(name);
+
+  if (statusChanged > 0) {
+    result.notes.push(
+      `${statusChanged} restored user(s) have another status than in the source pool (a CSV import leaves users RESET_REQUIRED; by design)`,
+    );
+  }
+  if (result.excluded.length > 0)
+    result.notes.push(`${result.excluded.length} federated user(s) excluded by design`);
+  result.ok =
+    result.missingUsers.length === 0 &&
+    result.unexpectedUsers.length === 0 &&
+    result.missingGroups.length === 0 &&
+    result.unexpectedGroups.length === 0 &&
+    result.missingMemberships.length === 0 &&
+    result.unexpectedMemberships.length === 0 &&
+    result.mismatches.length === 0;
+  return result;
+}

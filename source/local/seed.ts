@@ -1,0 +1,547 @@
+/**
+ * The seed of the primary user pool: the documented JSON file format (validated, with the bad entry
+ * named in every message) and a generator of realistic pools (custom attributes, disabled users,
+ * users in several groups, a group larger than one page, values with commas and non-ASCII text).
+ */
+import { readFileSync } from 'node:fs';
+
+export type UsernameAttribute = 'email' | 'phone_number';
+export type MfaConfiguration = 'OFF' | 'ON' | 'OPTIONAL';
+
+export interface SeedUser {
+  /** The Username; in a pool with a username attribute, the user's email or phone number. */
+  username: string;
+  enabled: boolean;
+  /** Cognito user status; `EXTERNAL_PROVIDER` marks a federated user. Default `CONFIRMED`. */
+  status?: string;
+  attributes: Record<string, string>;
+}
+
+export interface SeedGroup {
+  name: string;
+  description?: string;
+  precedence?: number;
+  members: string[];
+}
+
+export interface SeedFile {
+  userPool: {
+    usernameAttributes: UsernameAttribute[];
+    customAttributes: string[];
+    mfaConfiguration: MfaConfiguration;
+  };
+  users: SeedUser[];
+  groups: SeedGroup[];
+}
+
+export class SeedError extends Error {
+  override readonly name = 'SeedError';
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    const shown = problems.slice(0, 20);
+    const more = problems.length > shown.length ? `\n  ... and ${problems.length - shown.length} more` : '';
+    super(`${source} is not a valid seed:\n  ${shown.join('\n  ')}${more}`);
+  }
+}
+
+/** Writable standard attributes (sub and the Cognito-managed ones are not seedable). */
+export const STANDARD_ATTRIBUTES = new Set([
+  'address',
+  'birthdate',
+  'email',
+  'email_verified',
+  'family_name',
+  'gender',
+  'given_name',
+  'locale',
+  'middle_name',
+  'name',
+  'nickname',
+  'phone_number',
+  'phone_number_verified',
+  'picture',
+  'preferred_username',
+  'profile',
+  'updated_at',
+  'website',
+  'zoneinfo',
+]);
+
+const USER_STATUSES = new Set([
+  'UNCONFIRMED',
+  'CONFIRMED',
+  'ARCHIVED',
+  'COMPROMISED',
+  'UNKNOWN',
+  'RESET_REQUIRED',
+  'FORCE_CHANGE_PASSWORD',
+  'EXTERNAL_PROVIDER',
+]);
+const NAME_PATTERN = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u;
+const CUSTOM_NAME_PATTERN = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,20}$/u;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
+const PHONE_PATTERN = /^\+\d{4,17}$/;
+const MAX_VALUE_LENGTH = 2048;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function unknownKeys(
+  value: Record<string, unknown>,
+  allowed: string[],
+  where: string,
+  problems: string[],
+): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key))
+      problems.push(`${where}: unknown field "${key}" (allowed: ${allowed.join(', ')})`);
+  }
+}
+
+/** Checks a parsed seed file; returns it typed (with defaults filled in) or throws a SeedError. */
+export function validateSeed(value: unknown, source = 'seed'): SeedFile {
+  const problems: string[] = [];
+  if (!isRecord(value)) throw new SeedError(source, ['the file must hold a JSON object']);
+  unknownKeys(value, ['userPool', 'users', 'groups'], 'top level', problems);
+
+  const pool = value.userPool ?? {};
+  const seed: SeedFile = {
+    userPool: { usernameAttributes: [], customAttributes: [], mfaConfiguration: 'OFF' },
+    users: [],
+    groups: [],
+  };
+  if (!isRecord(pool)) {
+    problems.push('userPool: must be an object');
+  } else {
+    unknownKeys(pool, ['usernameAttributes', 'customAttributes', 'mfaConfiguration'], 'userPool', problems);
+    const attrs = pool.usernameAttributes ?? [];
+    if (!Array.isArray(attrs) || attrs.some((a) => a !== 'email' && a !== 'phone_number')) {
+      problems.push('userPool.usernameAttributes: must be [], ["email"] or ["phone_number"]');
+    } else if (attrs.length > 1) {
+      problems.push('userPool.usernameAttributes: the solution supports at most one username attribute');
+    } else {
+      seed.userPool.usernameAttributes = attrs as UsernameAttribute[];
+    }
+    const custom = pool.customAttributes ?? [];
+    if (!Array.isArray(custom)) {
+      problems.push('userPool.customAttributes: must be a list of names (without "custom:")');
+    } else {
+      custom.forEach((name, index) => {
+        if (typeof name !== 'string' || !CUSTOM_NAME_PATTERN.test(name)) {
+          problems.push(
+            `userPool.customAttributes[${index}]: must be a name of 1 to 20 characters without spaces`,
+          );
+        } else if (name.startsWith('custom:')) {
+          problems.push(`userPool.customAttributes[${index}] ("${name}"): give the name without "custom:"`);
+        } else if (seed.userPool.customAttributes.includes(name)) {
+          problems.push(`userPool.customAttributes[${index}] ("${name}"): listed twice`);
+        } else {
+          seed.userPool.customAttributes.push(name);
+        }
+      });
+    }
+    const mfa = pool.mfaConfiguration ?? 'OFF';
+    if (mfa !== 'OFF' && mfa !== 'ON' && mfa !== 'OPTIONAL') {
+      problems.push('userPool.mfaConfiguration: must be "OFF", "ON" or "OPTIONAL"');
+    } else {
+      seed.userPool.mfaConfiguration = mfa;
+    }
+  }
+
+  const usernameAttribute = seed.userPool.usernameAttributes[0];
+  const usernames = new Map<string, number>();
+  const users = value.users ?? [];
+  if (!Array.isArray(users)) {
+    problems.push('users: must be a list');
+  } else {
+    users.forEach((entry, index) => {
+      let where = `users[${index}]`;
+      if (!isRecord(entry)) {
+        problems.push(`${where}: must be an object`);
+        return;
+      }
+      unknownKeys(entry, ['username', 'enabled', 'status', 'attributes'], where, problems);
+      const username = entry.username;
+      if (typeof username !== 'string' || username.trim() === '') {
+        problems.push(`${where}: "username" must be a non-empty string`);
+        return;
+      }
+      where = `${where} (username "${username}")`;
+      if (username.length > 128 || !NAME_PATTERN.test(username)) {
+        problems.push(`${where}: a username has 1 to 128 characters and no spaces`);
+      }
+      const seen = usernames.get(username);
+      if (seen !== undefined) problems.push(`${where}: same username as users[${seen}]`);
+      else usernames.set(username, index);
+      if (entry.enabled !== undefined && typeof entry.enabled !== 'boolean') {
+        problems.push(`${where}: "enabled" must be true or false`);
+      }
+      if (
+        entry.status !== undefined &&
+        (typeof entry.status !== 'string' || !USER_STATUSES.has(entry.status))
+      ) {
+        problems.push(`${where}: "status" must be one of ${[...USER_STATUSES].join(', ')}`);
+      }
+      const attributes: Record<string, string> = {};
+      const given = entry.attributes ?? {};
+      if (!isRecord(given)) {
+        problems.push(`${where}: "attributes" must be an object of name → string value`);
+      } else {
+        for (const [name, attributeValue] of Object.entries(given)) {
+          const custom = name.startsWith('custom:') ? name.slice('custom:'.length) : undefined;
+          if (name === 'sub') {
+            problems.push(`${where}: attribute "sub" is set by Cognito and cannot be seeded`);
+          } else if (custom !== undefined && !seed.userPool.customAttributes.includes(custom)) {
+            problems.push(`${where}: attribute "${name}" is not declared in userPool.customAttributes`);
+          } else if (custom === undefined && !STANDARD_ATTRIBUTES.has(name)) {
+            problems.push(
+              `${where}: "${name}" is not a standard attribute (custom ones start with "custom:")`,
+            );
+          }
+          if (typeof attributeValue !== 'string') {
+            problems.push(`${where}: attribute "${name}" must be a string`);
+            continue;
+          }
+          if (attributeValue.length > MAX_VALUE_LENGTH) {
+            problems.push(`${where}: attribute "${name}" is longer than ${MAX_VALUE_LENGTH} characters`);
+          }
+          attributes[name] = attributeValue;
+        }
+      }
+      for (const flag of ['email_verified', 'phone_number_verified']) {
+        if (attributes[flag] !== undefined && attributes[flag] !== 'true' && attributes[flag] !== 'false') {
+          problems.push(`${where}: "${flag}" must be "true" or "false"`);
+        }
+      }
+      if (attributes.email !== undefined && !EMAIL_PATTERN.test(attributes.email)) {
+        problems.push(`${where}: "email" is not an email address`);
+      }
+      if (attributes.phone_number !== undefined && !PHONE_PATTERN.test(attributes.phone_number)) {
+        problems.push(`${where}: "phone_number" must be in E.164 form, e.g. +14155550100`);
+      }
+      if (usernameAttribute !== undefined) {
+        if (attributes[usernameAttribute] === undefined) attributes[usernameAttribute] = username;
+        else if (attributes[usernameAttribute] !== username) {
+          problems.push(
+            `${where}: in a pool with ${usernameAttribute} as username, "username" must equal that attribute`,
+          );
+        }
+        const pattern = usernameAttribute === 'email' ? EMAIL_PATTERN : PHONE_PATTERN;
+        if (!pattern.test(username))
+          problems.push(`${where}: the username must be a valid ${usernameAttribute}`);
+      }
+      seed.users.push({
+        username,
+        enabled: entry.enabled !== false,
+        ...(typeof entry.status === 'string' ? { status: entry.status } : {}),
+        attributes,
+      });
+    });
+  }
+
+  const groupNames = new Map<string, number>();
+  const groups = value.groups ?? [];
+  if (!Array.isArray(groups)) {
+    problems.push('groups: must be a list');
+  } else {
+    groups.forEach((entry, index) => {
+      let where = `groups[${index}]`;
+      if (!isRecord(entry)) {
+        problems.push(`${where}: must be an object`);
+        return;
+      }
+      unknownKeys(entry, ['name', 'description', 'precedence', 'members'], where, problems);
+      const name = entry.name;
+      if (typeof name !== 'string' || name === '' || name.length > 128 || !NAME_PATTERN.test(name)) {
+        problems.push(`${where}: "name" must have 1 to 128 characters and no spaces`);
+        return;
+      }
+      where = `${where} ("${name}")`;
+      const seen = groupNames.get(name);
+      if (seen !== undefined) problems.push(`${where}: same name as groups[${seen}]`);
+      else groupNames.set(name, index);
+      const group: SeedGroup = { name, members: [] };
+      if (entry.description !== undefined) {
+        if (typeof entry.description !== 'string' || entry.description.length > 2048) {
+          problems.push(`${where}: "description" must be a string of at most 2048 characters`);
+        } else {
+          group.description = entry.description;
+        }
+      }
+      if (entry.precedence !== undefined) {
+        if (
+          typeof entry.precedence !== 'number' ||
+          !Number.isInteger(entry.precedence) ||
+          entry.precedence < 0
+        ) {
+          problems.push(`${where}: "precedence" must be a whole number ≥ 0`);
+        } else {
+          group.precedence = entry.precedence;
+        }
+      }
+      const members = entry.members ?? [];
+      if (!Array.isArray(members)) {
+        problems.push(`${where}: "members" must be a list of usernames`);
+      } else {
+        const inGroup = new Set<string>();
+        members.forEach((member, position) => {
+          if (typeof member !== 'string' || !usernames.has(member)) {
+            problems.push(
+              `${where}: members[${position}] ("${String(member)}") is not the username of a seeded user`,
+            );
+          } else if (inGroup.has(member)) {
+            problems.push(`${where}: members[${position}] ("${member}") is listed twice`);
+          } else {
+            inGroup.add(member);
+            group.members.push(member);
+          }
+        });
+      }
+      seed.groups.push(group);
+    });
+  }
+  if (problems.length > 0) throw new SeedError(source, problems);
+  return seed;
+}
+
+export function loadSeedFile(path: string): SeedFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new SeedError(path, [`cannot read the file: ${(error as Error).message}`]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new SeedError(path, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  return validateSeed(parsed, path);
+}
+
+/** Users the CSV import will refuse (no verified email or phone), as notes for the summary. */
+export function importWarnings(seed: SeedFile): string[] {
+  const notes: string[] = [];
+  seed.users.forEach((user, index) => {
+    if (user.status === 'EXTERNAL_PROVIDER') return;
+    const email = user.attributes.email_verified === 'true' && user.attributes.email !== undefined;
+    const phone =
+      user.attributes.phone_number_verified === 'true' && user.attributes.phone_number !== undefined;
+    if (!email && !phone)
+      notes.push(`users[${index}]: no verified email or phone number; the CSV import will reject it`);
+  });
+  return notes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generator
+
+export interface GeneratorOptions {
+  users: number;
+  groups: number;
+  usernameAttribute: 'none' | UsernameAttribute;
+  /** Same number, same pool. */
+  randomSeed?: number;
+  /** Share of disabled users (default 0.04). */
+  disabledShare?: number;
+  /** Federated (EXTERNAL_PROVIDER) users to add; excluded from backups by design. Default 0. */
+  federatedUsers?: number;
+}
+
+/** mulberry32: small, fast, deterministic. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const GIVEN = [
+  'Ana',
+  'José',
+  'Zoë',
+  'Björn',
+  'Łukasz',
+  'Amélie',
+  'Søren',
+  'Chloé',
+  'Mateo',
+  'Aiko',
+  'Nguyễn',
+  'Oğuz',
+  'Siobhán',
+  'Jürgen',
+  'Inès',
+  'Marta',
+  'Kwame',
+  'Priya',
+  'Olivia',
+  'Yusuf',
+];
+const FAMILY = [
+  'García',
+  'Müller',
+  "O'Brien",
+  'Dubois',
+  'Kowalski',
+  'Núñez',
+  'Søndergaard',
+  'Smith',
+  'Ålund',
+  'Tanaka',
+  'Çelik',
+  'Nakamura',
+  'Rossi',
+  'Åberg',
+  'Van der Berg',
+  'Ivanova',
+  'Ng',
+  'Moreau',
+  'Schmidt',
+  'Pérez',
+];
+const CITIES = [
+  'Paris, Île-de-France',
+  'München, Bayern',
+  'São Paulo, SP',
+  'Zürich, ZH',
+  'Kraków, Małopolska',
+  'Québec, QC',
+  'Málaga, Andalucía',
+  'Tōkyō, Kantō',
+];
+const STREETS = [
+  "Rue de l'Église",
+  'Königstraße',
+  'Avenida Paulista',
+  'Bahnhofstrasse',
+  'ulica Floriańska',
+  'Grande Allée',
+];
+const LOCALES = ['fr-FR', 'de-DE', 'pt-BR', 'de-CH', 'pl-PL', 'fr-CA', 'es-ES', 'ja-JP'];
+const PLANS = ['free', 'pro', 'enterprise, annual', 'enterprise, monthly'];
+const TEAMS = [
+  'Ventes',
+  'Support, niveau 1',
+  'Ingénierie',
+  'Finanzen',
+  'Équipe Paris',
+  'Recherche & Développement',
+  'Ops, on-call',
+  'Marketing',
+];
+
+const ascii = (text: string): string =>
+  text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .toLowerCase();
+
+export const GENERATED_CUSTOM_ATTRIBUTES = ['tenant', 'plan', 'notes', 'employee_id'];
+
+export function generateSeed(options: GeneratorOptions): SeedFile {
+  const rnd = random(options.randomSeed ?? 1);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
+  const usernameAttribute = options.usernameAttribute === 'none' ? undefined : options.usernameAttribute;
+  const disabledShare = options.disabledShare ?? 0.04;
+  const users: SeedUser[] = [];
+  for (let i = 0; i < options.users; i += 1) {
+    const given = pick(GIVEN);
+    const family = pick(FAMILY);
+    const number = String(i + 1).padStart(6, '0');
+    const email = `${ascii(given)}.${ascii(family)}.${number}@example.com`;
+    const phone = `+1555${String(1_000_000 + i).padStart(7, '0')}`;
+    // Mostly verified email; some verified phone only; every user can be imported.
+    const phoneOnly =
+      usernameAttribute === 'phone_number' || (usernameAttribute === undefined && i % 17 === 5);
+    const withPhone = phoneOnly || rnd() < 0.4;
+    const attributes: Record<string, string> = {
+      given_name: given,
+      family_name: family,
+      name: `${given} ${family}`,
+      locale: pick(LOCALES),
+      address: `${1 + Math.floor(rnd() * 200)} ${pick(STREETS)}, ${pick(CITIES)}`,
+      'custom:tenant': `tenant-${1 + (i % 7)}`,
+      'custom:plan': pick(PLANS),
+      'custom:employee_id': `E${number}`,
+    };
+    if (!phoneOnly) {
+      attributes.email = email;
+      attributes.email_verified = 'true';
+    }
+    if (withPhone) {
+      attributes.phone_number = phone;
+      attributes.phone_number_verified = phoneOnly ? 'true' : 'false';
+    }
+    if (i % 5 === 0)
+      attributes['custom:notes'] = `Préfère le café, pas le thé; badge n°${i + 1}, étage ${i % 9}`;
+    if (i % 11 === 3) attributes.nickname = `${given}-${ascii(family).slice(0, 3)}`;
+    let username: string;
+    if (usernameAttribute === 'email') username = email;
+    else if (usernameAttribute === 'phone_number') username = phone;
+    else
+      username =
+        i % 13 === 7
+          ? `${ascii(given)}.${family.replace(/[^\p{L}]/gu, '').toLowerCase()}.${number}`
+          : `user-${number}`;
+    users.push({ username, enabled: rnd() >= disabledShare, attributes });
+  }
+  for (let i = 0; i < (options.federatedUsers ?? 0); i += 1) {
+    const id = String(100_000_000 + i);
+    users.push({
+      username: `Google_${id}`,
+      enabled: true,
+      status: 'EXTERNAL_PROVIDER',
+      attributes: { email: `federated.${id}@example.com`, email_verified: 'true', name: `Federated ${id}` },
+    });
+  }
+
+  const groups: SeedGroup[] = [];
+  for (let g = 0; g < options.groups; g += 1) {
+    const team = TEAMS[g % TEAMS.length] as string;
+    const group: SeedGroup = {
+      name: `${ascii(team) || 'team'}-${String(g + 1).padStart(2, '0')}`,
+      members: [],
+    };
+    if (g % 4 !== 3) group.description = `${team}, groupe n°${g + 1} — accès «standard»`;
+    if (g % 2 === 0) group.precedence = g + 1;
+    groups.push(group);
+  }
+  const native = users.filter((user) => user.status !== 'EXTERNAL_PROVIDER');
+  if (groups.length > 0) {
+    // One large group (more than a page of 60 even in small pools), then users spread over the
+    // others, some of them in two or three groups.
+    const largeShare = Math.min(0.5, Math.max(0.15, 70 / Math.max(1, native.length)));
+    native.forEach((user) => {
+      const chosen = new Set<number>();
+      if (rnd() < largeShare) chosen.add(0);
+      if (groups.length > 1) {
+        const draw = rnd();
+        const extra = draw < 0.02 ? 2 : draw < 0.1 ? 1 : 0;
+        for (let k = 0; k < extra; k += 1) chosen.add(1 + Math.floor(rnd() * (groups.length - 1)));
+      }
+      for (const index of chosen) groups[index]?.members.push(user.username);
+    });
+    // Federated users can be group members too; the export skips both the user and the membership.
+    const federated = users.find((user) => user.status === 'EXTERNAL_PROVIDER');
+    if (federated !== undefined) groups[0]?.members.push(federated.username);
+  }
+  return {
+    userPool: {
+      usernameAttributes: usernameAttribute === undefined ? [] : [usernameAttribute],
+      customAttributes: [...GENERATED_CUSTOM_ATTRIBUTES],
+      mfaConfiguration: 'OFF',
+    },
+    users,
+    groups,
+  };
+}

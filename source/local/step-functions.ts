@@ -1,0 +1,343 @@
+/**
+ * Runs the state machines of the template on aws-local-stepfunctions, with what the library lacks:
+ * every Task runs its Lambda in process (LambdaHost), the context object each task receives through
+ * `"Context.$": "$$"` carries `State.Name`/`State.EnteredTime` and the execution's real input (the
+ * library has no `$$.State` and resets `$$.Execution.Input` inside Map iterations), Task states get the
+ * function's timeout instead of the library's 60 s default, and Wait states are shortened.
+ * It also keeps the execution table that the fake Step Functions API answers from.
+ */
+import './polyfills';
+import { randomUUID } from 'node:crypto';
+import type * as LocalStepFunctionsLibrary from 'aws-local-stepfunctions' with {
+  'resolution-mode': 'import',
+};
+import type { Json, JsonObject } from './cfn-template';
+import type { LambdaHost, LocalFunction } from './lambda-host';
+
+export interface StateMachineInfo {
+  logicalId: string;
+  name: string;
+  arn: string;
+  roleArn?: string;
+  definition: JsonObject;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface ExecutionRecord {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  startDate: Date;
+  stopDate?: Date;
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+export interface ExecutionEvent {
+  type: string;
+  stateName?: string;
+  /** Map iteration index, when the event comes from inside a Map. */
+  index?: number;
+  error?: string;
+  cause?: string;
+}
+
+export interface LocalStepFunctionsOptions {
+  region: string;
+  accountId: string;
+  machines: StateMachineInfo[];
+  lambdas: LambdaHost;
+  /** Milliseconds a Wait state really waits, given its name and `Seconds`. Default: at most 250 ms. */
+  waitMs?: (stateName: string, seconds: number | undefined) => number;
+  onEvent?: (execution: ExecutionRecord, event: ExecutionEvent) => void;
+}
+
+export class StateMachineError extends Error {
+  override readonly name = 'StateMachineError';
+}
+
+interface TaskBinding {
+  fn: LocalFunction;
+  /** `lambda:invoke` integration (payload under `Payload`) rather than a function ARN as Resource. */
+  invokeIntegration: boolean;
+  /** Keys of the Lambda payload that receive the whole context object (`"Context.$": "$$"`). */
+  contextKeys: string[];
+}
+
+interface PreparedMachine {
+  info: StateMachineInfo;
+  definition: JsonObject;
+  tasks: Map<string, TaskBinding>;
+  waits: Map<string, number | undefined>;
+}
+
+const LAMBDA_ARN = /^arn:[^:]+:lambda:[^:]+:[^:]+:function:.+$/;
+const INVOKE_INTEGRATION = /^arn:[^:]+:states:::lambda:invoke$/;
+/** Extra seconds on top of a function's timeout, so that the Lambda's own timeout fires first. */
+const TASK_TIMEOUT_MARGIN_SECONDS = 5;
+export const DEFAULT_MAX_WAIT_MS = 250;
+
+// The package is ESM-typed but ships a CommonJS build, which the harness (CommonJS) loads.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { StateMachine } = require('aws-local-stepfunctions') as typeof LocalStepFunctionsLibrary;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function contextKeysOf(parameters: Json | undefined): string[] {
+  if (!isObject(parameters)) return [];
+  return Object.entries(parameters)
+    .filter(([key, value]) => key.endsWith('.$') && value === '$$')
+    .map(([key]) => key.slice(0, -2));
+}
+
+/** Every `States` map of a definition: top level, Map iterators and Parallel branches. */
+function* stateMaps(definition: JsonObject): Generator<JsonObject> {
+  const states = definition.States;
+  if (!isObject(states)) return;
+  yield states;
+  for (const state of Object.values(states)) {
+    if (!isObject(state)) continue;
+    for (const nested of [state.Iterator, state.ItemProcessor])
+      if (isObject(nested)) yield* stateMaps(nested);
+    if (Array.isArray(state.Branches))
+      for (const branch of state.Branches) if (isObject(branch)) yield* stateMaps(branch);
+  }
+}
+
+export function prepareMachine(info: StateMachineInfo, lambdas: LambdaHost): PreparedMachine {
+  const definition = JSON.parse(JSON.stringify(info.definition)) as JsonObject;
+  const tasks = new Map<string, TaskBinding>();
+  const waits = new Map<string, number | undefined>();
+  for (const states of stateMaps(definition)) {
+    for (const [stateName, state] of Object.entries(states)) {
+      if (!isObject(state)) continue;
+      if (state.Type === 'Wait')
+        waits.set(stateName, typeof state.Seconds === 'number' ? state.Seconds : undefined);
+      if (state.Type !== 'Task') continue;
+      const resource = String(state.Resource);
+      let binding: TaskBinding;
+      if (LAMBDA_ARN.test(resource)) {
+        const fn = lambdas.find(resource);
+        if (fn === undefined)
+          throw new StateMachineError(`${info.logicalId} / ${stateName}: no function ${resource}`);
+        binding = { fn, invokeIntegration: false, contextKeys: contextKeysOf(state.Parameters) };
+      } else if (INVOKE_INTEGRATION.test(resource) && isObject(state.Parameters)) {
+        const target = state.Parameters.FunctionName;
+        const fn = typeof target === 'string' ? lambdas.find(target) : undefined;
+        if (fn === undefined) {
+          throw new StateMachineError(
+            `${info.logicalId} / ${stateName}: no function ${JSON.stringify(target)}`,
+          );
+        }
+        binding = { fn, invokeIntegration: true, contextKeys: contextKeysOf(state.Parameters.Payload) };
+      } else {
+        throw new StateMachineError(
+          `${info.logicalId} / ${stateName}: resource ${resource} is not a Lambda function; the local run only emulates Lambda tasks`,
+        );
+      }
+      const previous = tasks.get(stateName);
+      if (previous !== undefined && previous.fn.logicalId !== binding.fn.logicalId) {
+        throw new StateMachineError(
+          `${info.logicalId}: two Task states named "${stateName}" call different functions`,
+        );
+      }
+      tasks.set(stateName, binding);
+      if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+        state.TimeoutSeconds = binding.fn.timeoutSeconds + TASK_TIMEOUT_MARGIN_SECONDS;
+      }
+    }
+  }
+  return { info, definition, tasks, waits };
+}
+
+interface RunningExecution {
+  record: ExecutionRecord;
+  abort(): void;
+  done: Promise<ExecutionRecord>;
+}
+
+export class LocalStepFunctions {
+  private readonly machines = new Map<string, PreparedMachine>();
+  private readonly executions = new Map<string, RunningExecution>();
+
+  constructor(private readonly options: LocalStepFunctionsOptions) {
+    for (const info of options.machines) this.machines.set(info.arn, prepareMachine(info, options.lambdas));
+  }
+
+  machine(arnOrLogicalId: string): StateMachineInfo | undefined {
+    const direct = this.machines.get(arnOrLogicalId);
+    if (direct !== undefined) return direct.info;
+    for (const prepared of this.machines.values()) {
+      if (prepared.info.logicalId === arnOrLogicalId || prepared.info.name === arnOrLogicalId)
+        return prepared.info;
+    }
+    return undefined;
+  }
+
+  get machineList(): StateMachineInfo[] {
+    return [...this.machines.values()].map((prepared) => prepared.info);
+  }
+
+  private waitMs(stateName: string, seconds: number | undefined): number {
+    if (this.options.waitMs !== undefined) return this.options.waitMs(stateName, seconds);
+    return Math.min((seconds ?? 0) * 1000, DEFAULT_MAX_WAIT_MS);
+  }
+
+  /** StartExecution: returns as soon as the execution runs. */
+  start(stateMachineArn: string, input: Json = {}, name: string = randomUUID()): ExecutionRecord {
+    const prepared = this.machines.get(stateMachineArn);
+    if (prepared === undefined)
+      throw new StateMachineError(`State Machine Does Not Exist: '${stateMachineArn}'`);
+    const executionArn = `arn:aws:states:${this.options.region}:${this.options.accountId}:execution:${prepared.info.name}:${name}`;
+    if (this.executions.has(executionArn)) {
+      throw new StateMachineError(`Execution Already Exists: '${executionArn}'`);
+    }
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn,
+      name,
+      status: 'RUNNING',
+      startDate: new Date(),
+      input: JSON.stringify(input),
+    };
+    const executionContext = {
+      Id: executionArn,
+      Name: name,
+      RoleArn: prepared.info.roleArn ?? '',
+      StartTime: record.startDate.toISOString(),
+      Input: input,
+      RedriveCount: 0,
+    };
+    const stateMachineContext = { Id: prepared.info.arn, Name: prepared.info.name };
+
+    const withContext = (payload: Json, binding: TaskBinding, stateName: string, entered: string): Json => {
+      if (!isObject(payload)) return payload;
+      const patched: JsonObject = { ...payload };
+      for (const key of binding.contextKeys) {
+        const theirs = patched[key];
+        patched[key] = {
+          ...(isObject(theirs) ? theirs : {}),
+          Execution: executionContext,
+          StateMachine: stateMachineContext,
+          State: { Name: stateName, EnteredTime: entered, RetryCount: 0 },
+        } as JsonObject;
+      }
+      return patched;
+    };
+
+    const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
+    for (const [stateName, binding] of prepared.tasks) {
+      taskResourceLocalHandlers[stateName] = async (effectiveInput: Json) => {
+        const entered = new Date().toISOString();
+        if (!binding.invokeIntegration) {
+          return this.options.lambdas.invoke(
+            binding.fn.arn,
+            withContext(effectiveInput, binding, stateName, entered),
+          );
+        }
+        const request = isObject(effectiveInput) ? effectiveInput : {};
+        const payload = withContext(request.Payload ?? null, binding, stateName, entered);
+        const result = await this.options.lambdas.invoke(binding.fn.arn, payload);
+        return { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 };
+      };
+    }
+    const waitTimeOverrides: Record<string, number> = {};
+    for (const [stateName, seconds] of prepared.waits)
+      waitTimeOverrides[stateName] = this.waitMs(stateName, seconds);
+
+    const machine = new StateMachine(prepared.definition as never, {
+      validationOptions: { checkArn: false, checkPaths: false },
+    });
+    const run = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides },
+      context: { Execution: { ...executionContext }, StateMachine: stateMachineContext },
+    });
+
+    const events = (async () => {
+      for await (const event of run.eventLogs) {
+        const entry = event as {
+          type: string;
+          state?: { name: string };
+          index?: number;
+          Error?: string;
+          Cause?: unknown;
+        };
+        this.options.onEvent?.(record, {
+          type: entry.type,
+          stateName: entry.state?.name,
+          index: entry.index,
+          error: entry.Error,
+          cause: entry.Cause === undefined ? undefined : String(entry.Cause),
+        });
+      }
+    })();
+
+    const done = run.result.then(
+      (output) => {
+        record.status = 'SUCCEEDED';
+        record.output = JSON.stringify(output);
+        return record;
+      },
+      (error: unknown) => {
+        const cause = (error as { cause?: unknown }).cause;
+        const failure =
+          cause instanceof Error ? cause : error instanceof Error ? error : new Error(String(error));
+        record.status =
+          failure.name === 'ExecutionAbortedError'
+            ? 'ABORTED'
+            : failure.name === 'ExecutionTimeoutError'
+              ? 'TIMED_OUT'
+              : 'FAILED';
+        record.error = failure.name;
+        record.cause = failure.message;
+        return record;
+      },
+    );
+    const finished = done.then(async (result) => {
+      result.stopDate = new Date();
+      await events.catch(() => undefined);
+      return result;
+    });
+    this.executions.set(executionArn, { record, abort: run.abort, done: finished });
+    return record;
+  }
+
+  describe(executionArn: string): ExecutionRecord | undefined {
+    return this.executions.get(executionArn)?.record;
+  }
+
+  /** Resolves when the execution has stopped (never rejects). */
+  async wait(executionArn: string): Promise<ExecutionRecord> {
+    const running = this.executions.get(executionArn);
+    if (running === undefined) throw new StateMachineError(`Execution Does Not Exist: '${executionArn}'`);
+    return running.done;
+  }
+
+  stop(executionArn: string): ExecutionRecord | undefined {
+    const running = this.executions.get(executionArn);
+    if (running?.record.status === 'RUNNING') running.abort();
+    return running?.record;
+  }
+
+  /** Newest first, as ListExecutions answers. */
+  list(stateMachineArn: string, statusFilter?: ExecutionStatus): ExecutionRecord[] {
+    return [...this.executions.values()]
+      .map((running) => running.record)
+      .filter((record) => record.stateMachineArn === stateMachineArn)
+      .filter((record) => statusFilter === undefined || record.status === statusFilter)
+      .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+  }
+
+  /** Aborts every running execution and waits for them to stop. */
+  async stopAll(): Promise<void> {
+    const running = [...this.executions.values()].filter((entry) => entry.record.status === 'RUNNING');
+    for (const entry of running) entry.abort();
+    await Promise.all(running.map((entry) => entry.done));
+  }
+}
