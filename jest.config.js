@@ -45,5 +45,7 @@ module.exports = {
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
   coverageThreshold: {
     './source/utils/': { lines: 90, branches: 85 },
+    './source/workflow-common/': { lines: 90, branches: 90 },
+    './source/workflow-export/': { lines: 90, branches: 90 },
   },
 };
