@@ -1,0 +1,135 @@
+import {
+  CognitoIdentityProviderClient,
+  CognitoIdentityProviderServiceException,
+  ListGroupsCommand,
+  ListUsersCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { mockAws } from '../../test-support/aws-mock';
+import { createHandler, ENVIRONMENT } from '../check-new-user-pool';
+import { fakeClock, logCapture, POOL_ID, runtimeWith, wrapped } from './support';
+
+const cognito = mockAws(CognitoIdentityProviderClient);
+
+function awsError(name: string, message = name) {
+  return new CognitoIdentityProviderServiceException({ name, $fault: 'client', message, $metadata: { httpStatusCode: 400 } });
+}
+
+function setup(env: Record<string, string | undefined> = { COGNITO_TPS: '10' }) {
+  const clock = fakeClock();
+  const logs = logCapture();
+  const handler = createHandler(runtimeWith(clock, env, { write: logs.write }));
+  return { clock, logs, handler };
+}
+
+describe('check-new-user-pool', () => {
+  beforeEach(() => {
+    cognito.reset();
+    cognito.on(ListUsersCommand).resolves({ Users: [] });
+    cognito.on(ListGroupsCommand).resolves({ Groups: [] });
+  });
+
+  it('declares the variables it reads', () => {
+    expect(Object.keys(ENVIRONMENT)).toEqual(['COGNITO_TPS']);
+  });
+
+  it('answers true for a pool with no users and no groups, without sleeping', async () => {
+    const { handler, clock } = setup();
+    await expect(handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: true } });
+    expect(cognito).toHaveReceivedCommandWith(ListUsersCommand, { UserPoolId: POOL_ID, Limit: 1 });
+    expect(cognito).toHaveReceivedCommandWith(ListGroupsCommand, { UserPoolId: POOL_ID, Limit: 1 });
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('answers false when the pool has a user', async () => {
+    cognito.on(ListUsersCommand).resolves({ Users: [{ Username: 'someone' }] });
+    await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: false } });
+  });
+
+  it('answers false when the pool has a group but no user', async () => {
+    cognito.on(ListGroupsCommand).resolves({ Groups: [{ GroupName: 'admins' }] });
+    await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: false } });
+  });
+
+  it('follows a continuation token after an empty page before answering', async () => {
+    cognito
+      .on(ListUsersCommand)
+      .resolvesOnce({ Users: [], PaginationToken: 't1' })
+      .resolvesOnce({ Users: [{ Username: 'late' }] });
+    await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: false } });
+    expect(cognito).toHaveReceivedCommandWith(ListUsersCommand, { PaginationToken: 't1' });
+  });
+
+  it('fails when pages stay empty but keep a token', async () => {
+    cognito.on(ListGroupsCommand).resolves({ Groups: [], NextToken: 'again' });
+    await expect(setup().handler(wrapped({}))).rejects.toThrow(
+      `Unable to read the new user pool (${POOL_ID}): ListGroups kept answering empty pages with a continuation token`,
+    );
+  });
+
+  it.each([undefined, '', '   ', 42])('rejects a NewUserPoolId of %p with the spec message', async (poolId) => {
+    await expect(setup().handler(wrapped({}, { poolId }))).rejects.toThrow('Unable to determine the new user pool ID');
+  });
+
+  it('rejects an event without Context with the pool-id message', async () => {
+    await expect(setup().handler({})).rejects.toThrow('Unable to determine the new user pool ID');
+  });
+
+  // §9.1-17: the original answered NewUserPoolEmpty: false for all of these.
+  it.each([
+    [
+      'ResourceNotFoundException',
+      `Unable to read the new user pool (${POOL_ID}): it does not exist in this Region (ResourceNotFoundException). Check NewUserPoolId in the execution input`,
+    ],
+    [
+      'AccessDeniedException',
+      `Unable to read the new user pool (${POOL_ID}): access was denied (AccessDeniedException). Check the permissions of this function's role`,
+    ],
+    [
+      'NotAuthorizedException',
+      `Unable to read the new user pool (${POOL_ID}): access was denied (NotAuthorizedException). Check the permissions of this function's role`,
+    ],
+    [
+      'InvalidParameterException',
+      `Unable to read the new user pool (${POOL_ID}): the ID was refused (InvalidParameterException: InvalidParameterException)`,
+    ],
+    ['InternalErrorException', `Unable to read the new user pool (${POOL_ID}): InternalErrorException: InternalErrorException`],
+  ])('fails with a distinct message naming the pool when it cannot be read (%s)', async (name, expected) => {
+    const error = awsError(name);
+    if (name === 'InternalErrorException') Object.assign(error, { $fault: 'server', $metadata: { httpStatusCode: 400 } });
+    cognito.on(ListUsersCommand).rejects(error);
+    const failure = await setup({ COGNITO_TPS: '10' })
+      .handler(wrapped({}))
+      .catch((e: unknown) => e as Error);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).name).toBe('NewUserPoolUnreadableError');
+    expect((failure as Error).message).toBe(expected);
+  });
+
+  it('retries throttling through the limiter and then answers', async () => {
+    cognito
+      .on(ListGroupsCommand)
+      .rejectsOnce(awsError('TooManyRequestsException'))
+      .resolves({ Groups: [] });
+    const { handler, clock, logs } = setup();
+    await expect(handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: true } });
+    expect(clock.sleeps.length).toBe(1);
+    expect(logs.text()).toContain('Retrying a Cognito call');
+  });
+
+  it('uses the stack default TPS when COGNITO_TPS is absent and rejects a bad one', async () => {
+    await expect(setup({}).handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: true } });
+    await expect(setup({ COGNITO_TPS: 'abc' }).handler(wrapped({}))).rejects.toThrow(
+      'Unable to parse a number from the COGNITO_TPS value (abc)',
+    );
+  });
+
+  it('logs the pool id and the outcome only', async () => {
+    cognito.on(ListUsersCommand).resolves({ Users: [{ Username: 'private@example.com' }] });
+    const { handler, logs } = setup();
+    await handler(wrapped({}));
+    expect(logs.entries()).toEqual([
+      expect.objectContaining({ message: 'New user pool checked', userPoolId: POOL_ID, hasUsers: true, hasGroups: false }),
+    ]);
+    expect(logs.text()).not.toContain('private');
+  });
+});

@@ -1,0 +1,253 @@
+import {
+  CognitoIdentityProviderClient,
+  CognitoIdentityProviderServiceException,
+  CreateGroupCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { SendMessageBatchCommand, SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockAws } from '../../test-support/aws-mock';
+import { createHandler, ENVIRONMENT } from '../scan-table';
+import {
+  fakeClock,
+  fakeContext,
+  groupItem,
+  logCapture,
+  membershipItem,
+  NEW_USERS_QUEUE_URL,
+  POOL_ID,
+  runtimeWith,
+  timestampItem,
+  TYPE_GROUP,
+  TYPE_TIMESTAMP,
+  TYPE_USER,
+  UPDATES_QUEUE_URL,
+  userItem,
+  wrapped,
+} from './support';
+
+const ddb = mockAws(DynamoDBDocumentClient);
+const sqs = mockAws(SQSClient);
+const cognito = mockAws(CognitoIdentityProviderClient);
+
+const ENV = {
+  BACKUP_TABLE_NAME: 'backup-table',
+  TYPE_USER,
+  TYPE_GROUP,
+  TYPE_TIMESTAMP,
+  COGNITO_TPS: '10',
+  NEW_USERS_QUEUE_URL,
+  NEW_USERS_UPDATES_QUEUE_URL: UPDATES_QUEUE_URL,
+};
+
+function setup(env: Record<string, string | undefined> = ENV) {
+  const clock = fakeClock();
+  const logs = logCapture();
+  return { clock, logs, handler: createHandler(runtimeWith(clock, env, { write: logs.write })) };
+}
+
+function sentBodies(queueUrl: string): unknown[] {
+  return sqs
+    .commandCalls(SendMessageBatchCommand)
+    .map((call) => call.args[0].input as SendMessageBatchCommandInput)
+    .filter((input) => input.QueueUrl === queueUrl)
+    .flatMap((input) => (input.Entries ?? []).map((entry) => JSON.parse(entry.MessageBody ?? '') as unknown));
+}
+
+function awsError(name: string) {
+  return new CognitoIdentityProviderServiceException({ name, $fault: 'client', message: name, $metadata: {} });
+}
+
+describe('scan-table', () => {
+  beforeEach(() => {
+    ddb.reset();
+    sqs.reset();
+    cognito.reset();
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    cognito.on(CreateGroupCommand).resolves({});
+  });
+
+  it('declares the variables it reads', () => {
+    expect(Object.keys(ENVIRONMENT).sort()).toEqual(Object.keys(ENV).sort());
+  });
+
+  it('answers Yes for an empty table (no context)', async () => {
+    ddb.on(ScanCommand).resolves({});
+    await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { AllGroupsProcessed: 'Yes' } });
+    expect(ddb).toHaveReceivedCommandWith(ScanCommand, { TableName: 'backup-table' });
+  });
+
+  it('answers No with the key when the time budget is spent', async () => {
+    ddb.on(ScanCommand).resolves({ LastEvaluatedKey: { id: 'another-key', type: 't' } });
+    const { handler, clock } = setup();
+    await expect(handler(wrapped({}), fakeContext(clock, 1))).resolves.toEqual({
+      result: { AllGroupsProcessed: 'No', LastEvaluatedKey: { id: 'another-key', type: 't' } },
+    });
+    expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 1);
+  });
+
+  it('resumes from the LastEvaluatedKey of its input and reads pages until the end', async () => {
+    ddb
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [userItem(1)], LastEvaluatedKey: { id: 'k2', type: 't' } })
+      .resolvesOnce({ Items: [userItem(2)] });
+    const { handler, clock } = setup();
+    await expect(handler(wrapped({ LastEvaluatedKey: { id: 'k1', type: 't' } }), fakeContext(clock, 300_000))).resolves.toEqual({
+      result: { AllGroupsProcessed: 'Yes' },
+    });
+    expect(ddb).toHaveReceivedNthCommandWith(1, ScanCommand, { ExclusiveStartKey: { id: 'k1', type: 't' }, Limit: 400 });
+    expect(ddb).toHaveReceivedNthCommandWith(2, ScanCommand, { ExclusiveStartKey: { id: 'k2', type: 't' } });
+    expect(sentBodies(NEW_USERS_QUEUE_URL)).toEqual([userItem(1), userItem(2)]);
+  });
+
+  it('stops between pages when the budget runs out during a page', async () => {
+    const { handler, clock } = setup();
+    ddb
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [userItem(1)], LastEvaluatedKey: { id: 'k2', type: 't' } })
+      .resolvesOnce({ Items: [userItem(2)], LastEvaluatedKey: { id: 'k3', type: 't' } });
+    sqs.on(SendMessageBatchCommand).callsFake(async () => {
+      clock.advance(10_000);
+      return {};
+    });
+    await expect(handler(wrapped({}), fakeContext(clock, 65_000))).resolves.toEqual({
+      result: { AllGroupsProcessed: 'No', LastEvaluatedKey: { id: 'k2', type: 't' } },
+    });
+    expect(sentBodies(NEW_USERS_QUEUE_URL)).toEqual([userItem(1)]);
+  });
+
+  it('ignores the timestamp item', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [timestampItem()] });
+    await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { AllGroupsProcessed: 'Yes' } });
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 0);
+    expect(cognito).toHaveReceivedCommandTimes(CreateGroupCommand, 0);
+  });
+
+  it('creates groups with precedence only when it is 0 or more', async () => {
+    ddb.on(ScanCommand).resolves({
+      Items: [
+        groupItem('admins', { groupDescription: 'Admins', groupPrecedence: 0 }),
+        groupItem('readers', { groupPrecedence: -1 }),
+      ],
+    });
+    await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { AllGroupsProcessed: 'Yes' } });
+    expect(cognito).toHaveReceivedCommandWith(CreateGroupCommand, {
+      UserPoolId: POOL_ID,
+      GroupName: 'admins',
+      Description: 'Admins',
+      Precedence: 0,
+    });
+    const readers = cognito.commandCalls(CreateGroupCommand).find((call) => call.args[0].input.GroupName === 'readers');
+    expect(readers?.args[0].input).toEqual({ UserPoolId: POOL_ID, GroupName: 'readers', Description: '' });
+  });
+
+  it('queues a disabled user to both queues and a membership to the updates queue', async () => {
+    const disabled = userItem(1, { userEnabled: false });
+    const enabled = userItem(2);
+    const membership = membershipItem('admins', 2);
+    ddb.on(ScanCommand).resolves({ Items: [disabled, enabled, membership] });
+    await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { AllGroupsProcessed: 'Yes' } });
+    expect(sentBodies(NEW_USERS_QUEUE_URL)).toEqual([disabled, enabled]);
+    expect(sentBodies(UPDATES_QUEUE_URL)).toEqual([disabled, membership]);
+  });
+
+  it('sends in batches of 10 with unique entry ids', async () => {
+    ddb.on(ScanCommand).resolves({ Items: Array.from({ length: 23 }, (_, i) => userItem(i)) });
+    await setup().handler(wrapped({}));
+    const calls = sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries ?? []);
+    expect(calls.map((entries) => entries.length).sort()).toEqual([10, 10, 3]);
+    const ids = calls.flat().map((entry) => entry.Id);
+    expect(new Set(ids).size).toBe(23);
+  });
+
+  // §9.1-18: the original failed on a rerun.
+  it('treats GroupExistsException as success, so a rerun of a page passes', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [groupItem('admins')] });
+    cognito.on(CreateGroupCommand).rejects(awsError('GroupExistsException'));
+    const { handler, logs } = setup();
+    await expect(handler(wrapped({}))).resolves.toEqual({ result: { AllGroupsProcessed: 'Yes' } });
+    expect(logs.entries().at(-1)).toEqual(expect.objectContaining({ existed: 1, created: 0 }));
+  });
+
+  it('fails on any other CreateGroup error', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [groupItem('admins')] });
+    cognito.on(CreateGroupCommand).rejects(awsError('InvalidParameterException'));
+    await expect(setup().handler(wrapped({}))).rejects.toThrow('InvalidParameterException');
+  });
+
+  // §9.1-10: the original ignored Failed entries.
+  it('resends failed entries of SendMessageBatch', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [userItem(1), userItem(2)] });
+    sqs
+      .on(SendMessageBatchCommand)
+      .callsFakeOnce(async (input: SendMessageBatchCommandInput) => ({
+        Failed: [{ Id: input.Entries?.[1]?.Id, Code: 'InternalError', SenderFault: false }],
+      }))
+      .resolves({});
+    await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { AllGroupsProcessed: 'Yes' } });
+    const calls = sqs.commandCalls(SendMessageBatchCommand);
+    expect(calls).toHaveLength(2);
+    expect(JSON.parse(calls[1]!.args[0].input.Entries?.[0]?.MessageBody ?? '')).toEqual(userItem(2));
+  });
+
+  it('fails the invocation when entries keep failing', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [userItem(1)] });
+    sqs.on(SendMessageBatchCommand).callsFake(async (input: SendMessageBatchCommandInput) => ({
+      Failed: [{ Id: input.Entries?.[0]?.Id, Code: 'InternalError', SenderFault: false }],
+    }));
+    await expect(setup().handler(wrapped({}))).rejects.toThrow(/SendMessageBatch to .*: 1 entry failed \(InternalError\)/);
+  });
+
+  it('waits for the prefetched page before failing', async () => {
+    let resolved = false;
+    ddb
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [groupItem('g')], LastEvaluatedKey: { id: 'k', type: 't' } })
+      .callsFake(async () => {
+        await Promise.resolve();
+        resolved = true;
+        return { Items: [] };
+      });
+    cognito.on(CreateGroupCommand).rejects(awsError('InvalidParameterException'));
+    await expect(setup().handler(wrapped({}))).rejects.toThrow('InvalidParameterException');
+    expect(resolved).toBe(true);
+  });
+
+  it('fails when the next page cannot be read', async () => {
+    ddb
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [], LastEvaluatedKey: { id: 'k', type: 't' } })
+      .rejects(new Error('scan failed'));
+    await expect(setup().handler(wrapped({}))).rejects.toThrow('scan failed');
+  });
+
+  it('stays under COGNITO_TPS for CreateGroup', async () => {
+    ddb.on(ScanCommand).resolves({ Items: Array.from({ length: 7 }, (_, i) => groupItem(`g${i}`)) });
+    const { handler, clock } = setup({ ...ENV, COGNITO_TPS: '2' });
+    const starts: number[] = [];
+    cognito.on(CreateGroupCommand).callsFake(async () => {
+      starts.push(clock.now());
+      return {};
+    });
+    await handler(wrapped({}));
+    expect(starts).toHaveLength(7);
+    for (const start of starts) expect(starts.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(2);
+    expect(ddb).toHaveReceivedCommandWith(ScanCommand, { Limit: 80 });
+  });
+
+  it('checks COGNITO_TPS before the pool id', async () => {
+    await expect(setup({ ...ENV, COGNITO_TPS: 'invalid' }).handler({ Input: {} })).rejects.toThrow(
+      'Unable to parse a number from the COGNITO_TPS value (invalid)',
+    );
+    await expect(setup().handler(wrapped({}, { poolId: '' }))).rejects.toThrow('Unable to determine the new user pool ID');
+  });
+
+  it('logs counts, never item contents', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [userItem(1), membershipItem('admins', 1), groupItem('admins')] });
+    const { handler, logs } = setup();
+    await handler(wrapped({}));
+    expect(logs.text()).not.toMatch(/example\.com|user1/);
+    expect(logs.entries().at(-1)).toEqual(
+      expect.objectContaining({ message: 'Backup table scanned to the end', pages: 1, newUsers: 1, updates: 1, created: 1 }),
+    );
+  });
+});

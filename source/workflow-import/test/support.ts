@@ -1,0 +1,141 @@
+/** Builders and fakes shared by the workflow-import specs. */
+import type { Message } from '@aws-sdk/client-sqs';
+import type { SfnContextObject } from '../../utils/step-functions';
+import type { LambdaContextLike } from '../../utils/time-budget';
+import type { Runtime } from '../lib/runtime';
+import type { ImportEvent } from '../lib/types';
+
+export const INSTANCE = '5a3c2e1f-0000-4000-8000-00000000abcd';
+export const TYPE_USER = `USER-${INSTANCE}`;
+export const TYPE_GROUP = `GROUP-${INSTANCE}`;
+export const TYPE_TIMESTAMP = `SYNC_TIMESTAMP-${INSTANCE}`;
+export const POOL_ID = 'us-east-2_NewPool01';
+export const NEW_USERS_QUEUE_URL = 'https://sqs.us-east-2.amazonaws.com/111122223333/import-new-users-x';
+export const UPDATES_QUEUE_URL = 'https://sqs.us-east-2.amazonaws.com/111122223333/import-new-users-x-updates';
+
+/** A clock whose sleep advances time at once and records each wait. */
+export function fakeClock(start = 1_700_000_000_000) {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    now: () => now,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      now += Math.max(0, ms);
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+    sleeps,
+  };
+}
+export type FakeClock = ReturnType<typeof fakeClock>;
+
+/** A Lambda context whose remaining time follows the fake clock. */
+export function fakeContext(clock: FakeClock, remainingMs: number): LambdaContextLike {
+  const end = clock.now() + remainingMs;
+  return { getRemainingTimeInMillis: () => end - clock.now(), awsRequestId: 'request-1' };
+}
+
+export function sfnContext(overrides: { poolId?: unknown; stateName?: string } = {}): SfnContextObject {
+  return {
+    Execution: {
+      Id: 'arn:aws:states:us-east-2:111122223333:execution:ImportWorkflow-abc:run-1',
+      Input: 'poolId' in overrides ? { NewUserPoolId: overrides.poolId } : { NewUserPoolId: ` ${POOL_ID} ` },
+      StartTime: '2024-01-01T00:00:00.000Z',
+    },
+    ...(overrides.stateName !== undefined ? { State: { Name: overrides.stateName, EnteredTime: '2024-01-01T00:01:00.000Z' } } : {}),
+    StateMachine: { Id: 'arn:aws:states:us-east-2:111122223333:stateMachine:ImportWorkflow-abc', Name: 'ImportWorkflow-abc' },
+  };
+}
+
+export function wrapped<I>(input: I, overrides: { poolId?: unknown; stateName?: string } = {}): ImportEvent<I> {
+  return { Input: input, Context: sfnContext(overrides) };
+}
+
+export function logCapture() {
+  const lines: string[] = [];
+  return {
+    write: (line: string) => {
+      lines.push(line);
+    },
+    lines,
+    text: () => lines.join('\n'),
+    entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+export function runtimeWith(
+  clock: FakeClock,
+  env: Record<string, string | undefined>,
+  extra: Partial<Runtime> = {},
+): Runtime {
+  return { env, now: clock.now, sleep: clock.sleep, random: () => 0.5, ...extra };
+}
+
+let sequence = 0;
+export const subOf = (n: number): string => `0000${n.toString(16).padStart(4, '0')}-aaaa-4bbb-8ccc-${n.toString().padStart(12, '0')}`;
+
+/** A user item exactly as the original export-users writes it (spec §6.1). */
+export function userItem(n: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const sub = subOf(n);
+  return {
+    id: `USER-${sub}`,
+    type: TYPE_USER,
+    username: sub,
+    pseudoUsername: `user${n}@example.com`,
+    userAttributes: [
+      { Name: 'sub', Value: sub },
+      { Name: 'email', Value: `user${n}@example.com` },
+      { Name: 'email_verified', Value: 'true' },
+    ],
+    userEnabled: true,
+    userStatus: 'CONFIRMED',
+    lastConfirmedInUserPool: 1_700_000_000_000,
+    lastUpdatedRegion: 'us-east-1',
+    ...overrides,
+  };
+}
+
+export function groupItem(name: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: `GROUP-${name}`,
+    type: TYPE_GROUP,
+    groupName: name,
+    groupDescription: '',
+    groupPrecedence: -1,
+    groupLastModifiedDate: '2023-11-14T22:13:20.000Z',
+    lastConfirmedInUserPool: 1_700_000_000_000,
+    lastUpdatedRegion: 'us-east-1',
+    ...overrides,
+  };
+}
+
+export function membershipItem(groupName: string, n: number): Record<string, unknown> {
+  const sub = subOf(n);
+  return {
+    id: `GROUP_MEMBER-${groupName}`,
+    type: `GROUP_MEMBER-${sub}`,
+    groupUser: sub,
+    groupPseudoUsername: `user${n}@example.com`,
+    groupName,
+    lastConfirmedInUserPool: 1_700_000_000_000,
+    lastUpdatedRegion: 'us-east-1',
+  };
+}
+
+export const timestampItem = (): Record<string, unknown> => ({
+  id: 'latest-export-timestamp',
+  type: TYPE_TIMESTAMP,
+  latestExportTimestamp: 1_700_000_000_000,
+});
+
+export function message(body: unknown, id?: string): Message {
+  sequence += 1;
+  const messageId = id ?? `m-${sequence}`;
+  return {
+    MessageId: messageId,
+    ReceiptHandle: `rh-${messageId}-${sequence}`,
+    Body: typeof body === 'string' ? body : JSON.stringify(body),
+  };
+}
