@@ -144,22 +144,22 @@ export async function waitForReplica(
     sendCfnResponse(output, response, context.logStreamName, deps.responder);
   const maxWaitMs = deps.maxWaitMs ?? MAX_ASYNC_WAIT_MS;
 
-  let lastReason = 'not checked yet';
+  let lastReason = '';
   let streamArn = '';
   try {
     while (deps.budget.hasTime()) {
-      if (deps.now() - output.ReplicaWaitStartTime > maxWaitMs) {
-        throw new ReplicaNotUsableError(
-          `The replica of table ${deps.tableName} in ${deps.secondaryRegion} was not ready within ` +
-            `${Math.round(maxWaitMs / 60_000)} minutes (${lastReason})`,
-        );
-      }
       const state = await probeTolerantly(deps);
       if (state.ready) {
         streamArn = state.streamArn;
         break;
       }
       lastReason = state.reason;
+      if (deps.now() - output.ReplicaWaitStartTime > maxWaitMs) {
+        throw new ReplicaNotUsableError(
+          `The replica of table ${deps.tableName} in ${deps.secondaryRegion} was not ready within ` +
+            `${Math.round(maxWaitMs / 60_000)} minutes (${lastReason})`,
+        );
+      }
       await deps.sleep(deps.pollIntervalMs ?? REPLICA_POLL_INTERVAL_MS);
     }
   } catch (error) {

@@ -35,7 +35,7 @@ export function formattedStackName(stackName: string): string {
 
 /** `<lowercase formatted name>-import-jobs-<last group of the instance UUID>`. */
 export function mappingFileBucketPrefix(formatted: string, solutionInstanceUuid: string): string {
-  const tail = solutionInstanceUuid.split('-').pop() ?? solutionInstanceUuid;
+  const tail = solutionInstanceUuid.slice(solutionInstanceUuid.lastIndexOf('-') + 1);
   return `${formatted.toLowerCase()}-import-jobs-${tail}`;
 }
 

@@ -3,6 +3,7 @@ import {
   DeleteStackSetCommand,
   DescribeStackSetOperationCommand,
   ListStackSetOperationResultsCommand,
+  type StackSetOperationResultSummary,
 } from '@aws-sdk/client-cloudformation';
 import { mockAws } from '../../test-support/aws-mock';
 import type { CustomResourceEvent } from '../../utils/custom-resource';
@@ -74,11 +75,12 @@ function wrapped(
   };
 }
 
-const summaries = (...statuses: string[]) =>
-  statuses.map((Status, index) => ({
+const summaries = (...statuses: string[]): StackSetOperationResultSummary[] =>
+  statuses.map((status, index) => ({
     Account: '111122223333',
     Region: index === 0 ? 'eu-west-1' : 'us-east-1',
-    Status,
+    // The API's casing varies in the original's tests; the code compares case-insensitively.
+    Status: status as StackSetOperationResultSummary['Status'],
   }));
 
 beforeEach(() => {

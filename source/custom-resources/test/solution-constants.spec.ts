@@ -39,8 +39,9 @@ function setup(options: { env?: Record<string, string | undefined>; randomUUID?:
   return { http, handler };
 }
 
-const event = (overrides: Partial<Parameters<typeof cfnEvent>[0]> = {}) =>
-  cfnEvent({
+type Props = Record<string, string>;
+const event = (overrides: Partial<Parameters<typeof cfnEvent<Props>>[0]> = {}) =>
+  cfnEvent<Props>({
     LogicalResourceId: 'SolutionConstantsCustomResource',
     ResourceProperties: { StackName: 'stack-name' },
     ...overrides,

@@ -181,6 +181,17 @@ describe('stackset-manager hands each request to the status workflow', () => {
     expect(http.cfnPuts()).toEqual([]);
   });
 
+  it('passes no parameters when StackSetParameters is absent', async () => {
+    cloudFormation.on(UpdateStackSetCommand).resolves({ OperationId: 'op-update' });
+    const { handler } = setup();
+    const { StackSetParameters: _none, ...rest } = properties;
+    await handler(event({ RequestType: 'Update', ResourceProperties: rest }), context);
+    expect(cloudFormation).toHaveReceivedCommandWith(UpdateStackSetCommand, {
+      ...definition,
+      Parameters: [],
+    });
+  });
+
   it('sends no metric unless SEND_METRIC is Yes', async () => {
     cloudFormation.on(UpdateStackSetCommand).resolves({ OperationId: 'op-update' });
     const { http, handler } = setup({ env: { ...ENV, SEND_METRIC: 'No' } });

@@ -1,0 +1,164 @@
+import { DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockAws } from '../../test-support/aws-mock';
+import { createHandler, ENVIRONMENT } from '../global-table-creator';
+import {
+  awsError,
+  cfnEvent,
+  fakeFetch,
+  LOG_STREAM,
+  memoryLogger,
+  REASON,
+  RESPONSE_URL,
+  STACK_ID,
+} from './support';
+
+const dynamoDb = mockAws(DynamoDBClient);
+const sfn = mockAws(SFNClient);
+const context = { logStreamName: LOG_STREAM };
+const STATE_MACHINE_ARN =
+  'arn:aws:states:us-east-1:111122223333:stateMachine:SecondaryUserPoolTableStepFunctions-x';
+const properties = {
+  ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:creator',
+  UserPoolTable: 'my-stack-BackupTable-1ABC',
+  SecondaryRegion: 'eu-west-1',
+  StateMachineArn: STATE_MACHINE_ARN,
+};
+
+function setup(reply?: Parameters<typeof fakeFetch>[0]) {
+  const http = fakeFetch(reply);
+  const handler = createHandler({
+    fetch: http.fetch,
+    sleep: async () => undefined,
+    logger: memoryLogger().logger,
+    env: {},
+  });
+  return { http, handler };
+}
+
+type Props = Record<string, string>;
+const event = (overrides: Partial<Parameters<typeof cfnEvent<Props>>[0]> = {}) =>
+  cfnEvent<Props>({
+    LogicalResourceId: 'SecondaryUserPoolTable',
+    ResourceProperties: properties,
+    ...overrides,
+  });
+
+beforeEach(() => {
+  dynamoDb.reset();
+  sfn.reset();
+});
+
+describe('global-table-creator Create', () => {
+  it('adds the replica, starts the checker workflow and leaves the answer to it', async () => {
+    dynamoDb.on(UpdateTableCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution' });
+    const { http, handler } = setup();
+    const request = event();
+
+    expect(await handler(request, context)).toBe(request);
+
+    expect(dynamoDb).toHaveReceivedCommandWith(UpdateTableCommand, {
+      TableName: 'my-stack-BackupTable-1ABC',
+      ReplicaUpdates: [{ Create: { RegionName: 'eu-west-1' } }],
+    });
+    const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(start?.stateMachineArn).toBe(STATE_MACHINE_ARN);
+    expect(JSON.parse(start?.input ?? '')).toEqual({
+      StackId: STACK_ID,
+      RequestId: 'a4a5b7c2-6f77-4c5e-8d0f-0d7a0e5b1c11',
+      LogicalResourceId: 'SecondaryUserPoolTable',
+      ResponseURL: RESPONSE_URL,
+    });
+    expect(http.requests).toEqual([]);
+  });
+
+  it.each([
+    ['UpdateTable', 'ERROR to update the table'],
+    ['StartExecution', 'ERROR to start execution'],
+  ])('answers FAILED with the logical id (not the log stream) when %s fails', async (which, message) => {
+    if (which === 'UpdateTable') {
+      dynamoDb.on(UpdateTableCommand).rejects(awsError('LimitExceededException', message));
+    } else {
+      dynamoDb.on(UpdateTableCommand).resolves({});
+      sfn.on(StartExecutionCommand).rejects(awsError('InvalidArn', message));
+    }
+    const { http, handler } = setup();
+
+    expect(await handler(event(), context)).toEqual({ status: 'FAILED', data: { Error: message } });
+    expect(http.cfnBodies()).toEqual([
+      {
+        Status: 'FAILED',
+        Reason: `${message} (${REASON})`,
+        PhysicalResourceId: 'SecondaryUserPoolTable',
+        StackId: STACK_ID,
+        RequestId: 'a4a5b7c2-6f77-4c5e-8d0f-0d7a0e5b1c11',
+        LogicalResourceId: 'SecondaryUserPoolTable',
+        Data: { Error: message },
+      },
+    ]);
+  });
+
+  it('answers FAILED when a property is missing, before touching the table', async () => {
+    const { http, handler } = setup();
+    await handler(
+      event({ ResourceProperties: { UserPoolTable: 'table', SecondaryRegion: 'eu-west-1' } }),
+      context,
+    );
+    expect(http.cfnBodies()).toEqual([
+      expect.objectContaining({
+        Data: { Error: 'Error validating ResourceProperties. Missing value for StateMachineArn' },
+      }),
+    ]);
+    expect(dynamoDb).not.toHaveReceivedAnyCommand();
+  });
+
+  it('rejects when the FAILED response cannot be delivered after retries', async () => {
+    dynamoDb.on(UpdateTableCommand).rejects(awsError('ValidationException', 'Réplique déjà présente ✓'));
+    const { http, handler } = setup(() => 500);
+    await expect(handler(event(), context)).rejects.toThrow(/HTTP 500/);
+    expect(http.cfnPuts()).toHaveLength(5);
+    const [put] = http.cfnPuts();
+    expect(put?.headers['content-length']).toBe(String(Buffer.byteLength(put?.text ?? '', 'utf8')));
+    expect(put?.byteLength).toBeGreaterThan(put?.text.length ?? 0);
+  });
+});
+
+describe('global-table-creator Update and Delete', () => {
+  it.each(['Update', 'Delete'])(
+    '%s changes nothing and answers SUCCESS at once, keeping the physical id',
+    async (type) => {
+      const { http, handler } = setup();
+      // Stacks created by the original hold the creator's log stream name as physical id.
+      const request = event({ RequestType: type, PhysicalResourceId: '2021/01/01/[$LATEST]original' });
+
+      expect(await handler(request, context)).toBe(request);
+
+      expect(http.cfnBodies()).toEqual([
+        {
+          Status: 'SUCCESS',
+          Reason: REASON,
+          PhysicalResourceId: '2021/01/01/[$LATEST]original',
+          StackId: STACK_ID,
+          RequestId: 'a4a5b7c2-6f77-4c5e-8d0f-0d7a0e5b1c11',
+          LogicalResourceId: 'SecondaryUserPoolTable',
+          Data: {},
+        },
+      ]);
+      expect(dynamoDb).not.toHaveReceivedAnyCommand();
+      expect(sfn).not.toHaveReceivedAnyCommand();
+    },
+  );
+
+  it('answers FAILED for an unknown request type', async () => {
+    const { http, handler } = setup();
+    const response = await handler(event({ RequestType: 'Unexpected' }), context);
+    expect(response).toMatchObject({ status: 'FAILED' });
+    expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'FAILED' })]);
+    expect(dynamoDb).not.toHaveReceivedAnyCommand();
+  });
+});
+
+it('declares no variables of its own', () => {
+  expect(Object.keys(ENVIRONMENT)).toEqual([]);
+});
