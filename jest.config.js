@@ -47,5 +47,6 @@ module.exports = {
     './source/utils/': { lines: 90, branches: 85 },
     './source/workflow-common/': { lines: 90, branches: 90 },
     './source/workflow-export/': { lines: 90, branches: 90 },
+    './source/custom-resources/': { lines: 90, branches: 90 },
   },
 };
