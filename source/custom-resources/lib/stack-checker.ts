@@ -7,10 +7,10 @@ import { DeleteParameterCommand, PutParameterCommand, type SSMClient } from '@aw
 import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Logger } from '../../utils/logger';
 import { errorName } from '../../utils/retry';
+import { checkUserPoolConfiguration } from '../../workflow-export/lib/user-pool-rules';
 import { fixedParametersName, readFixedParameters } from './fixed-parameters';
 import { requireProperty } from './properties';
 import type { StackCheckerProperties } from './types';
-import { checkUserPoolConfiguration } from './user-pool-rules';
 
 export interface StackCheckerDeps {
   ssm: SSMClient;
@@ -52,6 +52,7 @@ export async function checkOnCreate(
   const userPoolId = requireProperty(properties, 'PrimaryUserPoolId');
   const name = fixedParametersName(requireProperty(properties, 'ParentStackName'), deps.region);
   const described = await deps.cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
+  if (!described.UserPool) throw new Error(`DescribeUserPool returned no user pool for ${userPoolId}`);
   checkUserPoolConfiguration(described.UserPool);
 
   const value = JSON.stringify(fixedParameterValues(deps.fixedNames, properties));

@@ -11,7 +11,6 @@ import {
 import { mockAws } from '../../test-support/aws-mock';
 import { createHandler, ENVIRONMENT } from '../stack-checker';
 import { fixedParameterValues, parseFixedNames } from '../lib/stack-checker';
-import { checkUserPoolConfiguration } from '../lib/user-pool-rules';
 import {
   awsError,
   cfnEvent,
@@ -359,11 +358,22 @@ describe('stack-checker helpers', () => {
     expect(fixedParameterValues(['A', 'B'], { A: 'x' })).toEqual({ A: 'x' });
   });
 
-  it('checks MFA before the username attributes, and accepts a pool without either', () => {
-    expect(() =>
-      checkUserPoolConfiguration({ MfaConfiguration: 'ON', UsernameAttributes: ['email', 'phone_number'] }),
-    ).toThrow(/MFA configuration is set to ON$/);
-    expect(() => checkUserPoolConfiguration(undefined)).not.toThrow();
+  it('reports MFA first when a pool breaks both rules', async () => {
+    cognito
+      .on(DescribeUserPoolCommand)
+      .resolves({ UserPool: { MfaConfiguration: 'ON', UsernameAttributes: ['email', 'phone_number'] } });
+    const { handler } = setup();
+    const { data } = await handler(event(), context);
+    expect(data.Error).toMatch(/MFA configuration is set to ON$/);
+  });
+
+  it('answers FAILED when DescribeUserPool returns no pool', async () => {
+    cognito.on(DescribeUserPoolCommand).resolves({});
+    const { handler } = setup();
+    expect(await handler(event(), context)).toEqual({
+      status: 'FAILED',
+      data: { Error: 'DescribeUserPool returned no user pool for us-east-1_AbCdEf123' },
+    });
   });
 });
 
