@@ -287,6 +287,25 @@ describe('backup-table-cleanup', () => {
     expect(sqs.calls()).toHaveLength(0);
   });
 
+  it('treats a missing Input as empty', async () => {
+    const output = await run({
+      ...cleanupEvent('SomethingElse', {}),
+      Input: undefined,
+    } as unknown as BackupTableCleanupEvent);
+    expect(output).toEqual({ result: { NumItemsAddedToQueue: 0 } });
+  });
+
+  it('fails on a message without id whose body is JSON null', async () => {
+    sqs.on(ReceiveMessageCommand).resolves({ Messages: [{ ReceiptHandle: 'r', Body: 'null' }] });
+    await expect(run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }))).rejects.toThrow(
+      'The cleanup message  has no item key',
+    );
+    sqs.on(ReceiveMessageCommand).resolves({ Messages: [{ ReceiptHandle: 'r' }] });
+    await expect(run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }))).rejects.toThrow(
+      'Unable to read the cleanup message',
+    );
+  });
+
   it('never logs item keys or message bodies', async () => {
     ddb.on(ScanCommand).resolves({ Items: [key(1)], Count: 1 });
     await run(cleanupEvent(FIND, { ExportTimestamp: T0 }));

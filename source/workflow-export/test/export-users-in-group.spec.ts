@@ -301,6 +301,12 @@ describe('export-users-in-group', () => {
       expect(cognito).not.toHaveReceivedCommand(ListUsersInGroupCommand);
     });
 
+    it('rejects a missing event', async () => {
+      await expect(run(undefined)).rejects.toThrow(
+        'Error validating Event Payload. Missing value for groupName',
+      );
+    });
+
     it('rejects an invalid UsernameAttributes value with a meaningful message', async () => {
       servePages({ first: { users: [user(1)] } });
       await expect(run(event({ UsernameAttributes: '{"email":true}' }))).rejects.toThrow(

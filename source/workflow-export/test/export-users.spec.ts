@@ -166,6 +166,14 @@ describe('export-users', () => {
     expect(writtenItems()[0]?.pseudoUsername).toBe(expected);
   });
 
+  it('starts a new run when invoked without an event', async () => {
+    servePages({ first: { users: [user(1)] } });
+    expect(await run(undefined)).toEqual({
+      result: { paginationToken: '', ExportTimestamp: T0 },
+      totalUserProcessedCount: 1,
+    });
+  });
+
   it('skips federated users and counts only exported ones', async () => {
     servePages({ first: { users: [federatedUser(1), federatedUser(2)] } });
     const output = await run({});

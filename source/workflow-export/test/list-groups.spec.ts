@@ -93,6 +93,17 @@ describe('list-groups', () => {
     expect(JSON.parse(JSON.stringify(second))).not.toHaveProperty('ListGroupsNextToken');
   });
 
+  it('leaves out what Cognito does not return, and rejects a missing event', async () => {
+    cognito.on(ListGroupsCommand).resolves({ Groups: [{ GroupName: 'bare' }] });
+    const output = await run({ ExportTimestamp: T0 });
+    expect(JSON.parse(JSON.stringify(output.Groups))).toEqual([
+      { groupName: 'bare', UsernameAttributes: '[]', groupDescription: '', groupPrecedence: -1 },
+    ]);
+    await expect(run(undefined)).rejects.toThrow(
+      'Error validating Event Payload. Missing value for ExportTimestamp',
+    );
+  });
+
   it('handles a pool without groups', async () => {
     cognito.on(ListGroupsCommand).resolves({});
     expect(await run({ ExportTimestamp: T0 })).toEqual({

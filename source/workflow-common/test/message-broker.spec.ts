@@ -1,0 +1,300 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockAws } from '../../test-support/aws-mock';
+import type { Env } from '../../utils/config';
+import type { SfnContextObject } from '../../utils/step-functions';
+import { NotificationFailedError } from '../lib/message-broker';
+import type { MessageBrokerEvent, MessageBrokerInput } from '../lib/types';
+import { createHandler, ENVIRONMENT } from '../message-broker';
+
+const sns = mockAws(SNSClient);
+const ddb = mockAws(DynamoDBDocumentClient);
+
+const ENV = {
+  BACKUP_TABLE_NAME: 'table-name',
+  TYPE_TIMESTAMP: 'timestamp-type',
+  SNS_MESSAGE_PREFERENCE: 'INFO_AND_ERRORS',
+  IS_PRIMARY_REGION: 'Yes',
+  NOTIFICATION_TOPIC: 'topic-arn',
+  AWS_REGION: 'us-east-1',
+  SEND_METRIC: 'No',
+  SOLUTION_ID: 'SO0126',
+  SOLUTION_VERSION: 'v2.0.0',
+  METRICS_ANONYMOUS_UUID: 'anonymous-uuid',
+};
+const NOW = 2500;
+
+function context(
+  state: string,
+  name = 'ExportWorkflow-HASH',
+  entered: string | null = new Date(1000).toISOString(),
+) {
+  const ctx: SfnContextObject = {
+    Execution: { Id: 'execution-arn', Input: {}, StartTime: new Date(0).toISOString() },
+    State: { Name: state, ...(entered ? { EnteredTime: entered } : {}) },
+    StateMachine: { Id: 'state-machine-arn', Name: name },
+  };
+  return ctx;
+}
+const event = (state: string, input: MessageBrokerInput = {}, ctx = context(state)): MessageBrokerEvent => ({
+  Input: input,
+  Context: ctx,
+});
+
+let lines: string[];
+let metrics: { url: string; body: Record<string, unknown> }[];
+let fetchFails: boolean;
+const fakeFetch = (async (url: string, init: { body: string }) => {
+  if (fetchFails) throw new Error('network down');
+  metrics.push({ url, body: JSON.parse(init.body) as Record<string, unknown> });
+  return { ok: true, status: 200 };
+}) as unknown as typeof fetch;
+const run = (e: MessageBrokerEvent, env: Env = ENV) =>
+  createHandler({ env, now: () => NOW, fetch: fakeFetch, write: (line) => lines.push(line) })(e);
+const published = () => sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+
+beforeEach(() => {
+  sns.reset();
+  ddb.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'id' });
+  ddb.on(PutCommand).resolves({});
+  lines = [];
+  metrics = [];
+  fetchFails = false;
+});
+
+const ERROR_STATES = [
+  'WorkflowErrorHandlerLambda',
+  'WorkflowErrorHandlerLambdaGroupsMap',
+  'WorkflowErrorHandlerLambdaDeletedGroupsMap',
+  'Parallel: WorkflowErrorHandlerLambda (Scan Table)',
+  'Parallel: WorkflowErrorHandlerLambda',
+];
+
+describe('message-broker', () => {
+  it('declares exactly the variables it reads', () => {
+    expect(Object.keys(ENVIRONMENT).sort()).toEqual([
+      'AWS_REGION',
+      'BACKUP_TABLE_NAME',
+      'IS_PRIMARY_REGION',
+      'METRICS_ANONYMOUS_UUID',
+      'NOTIFICATION_TOPIC',
+      'SEND_METRIC',
+      'SNS_MESSAGE_PREFERENCE',
+      'TYPE_TIMESTAMP',
+    ]);
+  });
+
+  describe('error path', () => {
+    it.each(ERROR_STATES)('publishes the parsed Cause and the context from %s', async (state) => {
+      const cause = { errorType: 'Error', errorMessage: 'ERROR - listUsers' };
+      const e = event(state, { Error: 'Error', Cause: JSON.stringify(cause) });
+      await expect(run(e)).resolves.toBeUndefined();
+      expect(published()).toEqual([
+        {
+          TopicArn: 'topic-arn',
+          Message:
+            'An unexpected error occurred while executing the ExportWorkflow-HASH for this solution:\n' +
+            '{\n  "errorType": "Error",\n  "errorMessage": "ERROR - listUsers"\n}\n\n' +
+            "Please check the state machine's task logs for additional information\n\n" +
+            `Execution details:\n${JSON.stringify(e.Context, null, 2)}`,
+        },
+      ]);
+    });
+
+    it.each([
+      ['no Cause', {}, '"Unknown"'],
+      ['a Cause that is not JSON', { Cause: 'some-error-cause' }, '"some-error-cause"'],
+      ['a blank Cause', { Cause: '   ' }, '"Unknown"'],
+    ])('publishes with %s', async (_label, input, expected) => {
+      await run(event('WorkflowErrorHandlerLambda', input));
+      expect(published()[0]?.Message).toContain(`for this solution:\n${expected}\n\nPlease check`);
+    });
+
+    it('publishes errors whatever the SNS preference', async () => {
+      await run(event('WorkflowErrorHandlerLambda', { Cause: 'x' }), {
+        ...ENV,
+        SNS_MESSAGE_PREFERENCE: 'ERRORS_ONLY',
+      });
+      expect(published()).toHaveLength(1);
+    });
+
+    it('sends the workflow-error metric when metrics are on', async () => {
+      await run(
+        event(
+          'WorkflowErrorHandlerLambda',
+          { Cause: 'x' },
+          context('WorkflowErrorHandlerLambda', 'ImportWorkflow-abc'),
+        ),
+        {
+          ...ENV,
+          SEND_METRIC: 'Yes',
+        },
+      );
+      expect(metrics).toHaveLength(1);
+      expect(metrics[0]?.body).toMatchObject({
+        Solution: 'SO0126',
+        Version: 'v2.0.0',
+        UUID: 'anonymous-uuid',
+        Data: {
+          EventType: 'workflow-error',
+          EventDetails: {
+            Region: 'us-east-1',
+            IsPrimaryRegion: 'Yes',
+            ExecutionTimeInSeconds: 1,
+            WorkflowName: 'ImportWorkflow',
+          },
+        },
+      });
+    });
+
+    it('keeps the workflow error visible and logs it when the notification cannot be published (§9.1-23)', async () => {
+      sns
+        .on(PublishCommand)
+        .rejects(Object.assign(new Error('Topic does not exist'), { name: 'NotFoundException' }));
+      const cause = {
+        errorType: 'UserRecordError',
+        errorMessage: 'Unable to determine the sub attribute for user',
+      };
+      const failure = run(
+        event('WorkflowErrorHandlerLambda', { Error: 'UserRecordError', Cause: JSON.stringify(cause) }),
+        {
+          ...ENV,
+          SEND_METRIC: 'Yes',
+        },
+      );
+
+      await expect(failure).rejects.toBeInstanceOf(NotificationFailedError);
+      await expect(failure).rejects.toThrow(
+        'The error notification for ExportWorkflow-HASH could not be published (NotFoundException: Topic does not exist). ' +
+          'The workflow failed with: UserRecordError: Unable to determine the sub attribute for user',
+      );
+      const errors = lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((l) => l.level === 'error');
+      expect(errors).toEqual([
+        expect.objectContaining({
+          message: 'Could not publish the workflow error notification',
+          error: 'NotFoundException',
+          workflowError: 'UserRecordError',
+        }),
+      ]);
+      expect(metrics).toHaveLength(1);
+    });
+
+    it('summarizes a plain-text Cause in the failure', async () => {
+      sns.on(PublishCommand).rejects(new Error('denied'));
+      await expect(run(event('WorkflowErrorHandlerLambda', { Cause: 'plain cause' }))).rejects.toThrow(
+        'The workflow failed with: plain cause',
+      );
+      await expect(run(event('WorkflowErrorHandlerLambda', { Cause: '{"code":7}' }))).rejects.toThrow(
+        'The workflow failed with: {"code":7}',
+      );
+    });
+  });
+
+  describe('cleanup path', () => {
+    it('records the export timestamp and announces success', async () => {
+      const e = event('WorkflowCleanupLambda', { ExportTimestamp: 1234 });
+      await expect(run(e)).resolves.toBeUndefined();
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+        TableName: 'table-name',
+        Item: { id: 'latest-export-timestamp', type: 'timestamp-type', latestExportTimestamp: 1234 },
+      });
+      expect(published()).toEqual([
+        {
+          TopicArn: 'topic-arn',
+          Message:
+            'Workflow (ExportWorkflow-HASH) completed successfully. Execution took 1 second(s).\n\n' +
+            `Execution details:\n${JSON.stringify(e.Context, null, 2)}`,
+        },
+      ]);
+    });
+
+    it('stays silent on success with ERRORS_ONLY but still records the timestamp', async () => {
+      await run(event('WorkflowCleanupLambda', { ExportTimestamp: 1234 }), {
+        ...ENV,
+        SNS_MESSAGE_PREFERENCE: 'ERRORS_ONLY',
+      });
+      expect(sns).not.toHaveReceivedCommand(PublishCommand);
+      expect(ddb).toHaveReceivedCommand(PutCommand);
+    });
+
+    it.each([
+      ['an import run', 'ImportWorkflow-abc', { ExportTimestamp: 1234 }],
+      ['an export run without timestamp', 'ExportWorkflow-abc', {}],
+    ])('writes no timestamp for %s', async (_label, name, input) => {
+      await run(event('WorkflowCleanupLambda', input, context('WorkflowCleanupLambda', name)));
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(published()).toHaveLength(1);
+    });
+
+    it.each([
+      ['ExportWorkflow-abc', 1],
+      ['ImportWorkflow-abc', 1],
+      ['OtherWorkflow-abc', 0],
+    ])('sends the workflow-finished metric for %s only when it is a known workflow', async (name, count) => {
+      await run(event('WorkflowCleanupLambda', {}, context('WorkflowCleanupLambda', name)), {
+        ...ENV,
+        SEND_METRIC: 'Yes',
+      });
+      expect(metrics).toHaveLength(count);
+      if (count) expect(metrics[0]?.body.Data).toMatchObject({ EventType: 'workflow-finished' });
+    });
+
+    it('measures up to now when EnteredTime is missing (never NaN)', async () => {
+      await run(
+        event('WorkflowCleanupLambda', {}, context('WorkflowCleanupLambda', 'ExportWorkflow-abc', null)),
+        {
+          ...ENV,
+          SEND_METRIC: 'Yes',
+        },
+      );
+      expect(published()[0]?.Message).toContain('Execution took 2.5 second(s).');
+      expect(metrics[0]?.body.Data).toMatchObject({ EventDetails: { ExecutionTimeInSeconds: 2.5 } });
+    });
+
+    it('reports 0 s rather than NaN when the start time cannot be read', async () => {
+      const ctx = context('WorkflowCleanupLambda');
+      ctx.Execution.StartTime = 'not a date';
+      await run(event('WorkflowCleanupLambda', {}, ctx));
+      expect(published()[0]?.Message).toContain('Execution took 0 second(s).');
+    });
+
+    it('fails when the success notification cannot be published (the Catch reports it)', async () => {
+      sns.on(PublishCommand).rejects(new Error('ERROR - publish'));
+      await expect(run(event('WorkflowCleanupLambda', {}))).rejects.toThrow('ERROR - publish');
+    });
+
+    it('never fails because of the metric', async () => {
+      fetchFails = true;
+      await expect(
+        run(event('WorkflowCleanupLambda', {}), { ...ENV, SEND_METRIC: 'Yes' }),
+      ).resolves.toBeUndefined();
+    });
+  });
+
+  it('does nothing for another state name', async () => {
+    await expect(run(event('SomethingElse', { Cause: 'x' }))).resolves.toBeUndefined();
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('does nothing for an event without a state', async () => {
+    const e = event('x');
+    delete e.Context.State;
+    await expect(run(e)).resolves.toBeUndefined();
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('publishes a Cause that is already an object as it is', async () => {
+    await run(event('WorkflowErrorHandlerLambda', { Cause: { code: 7 } as unknown as string }));
+    expect(published()[0]?.Message).toContain('for this solution:\n{\n  "code": 7\n}\n\nPlease check');
+  });
+
+  it('rejects an unknown SNS preference', async () => {
+    await expect(
+      run(event('WorkflowCleanupLambda'), { ...ENV, SNS_MESSAGE_PREFERENCE: 'ALL' }),
+    ).rejects.toThrow('SNS_MESSAGE_PREFERENCE must be one of INFO_AND_ERRORS, ERRORS_ONLY (found "ALL")');
+  });
+});
