@@ -3,6 +3,7 @@
  * exits when its stdin closes, and `stopAll` (also run on process exit) terminates the ones left.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type EmulatorKind = 'dynalite' | 'fauxqs';
@@ -102,4 +103,15 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 export async function stopAllEmulatorProcesses(): Promise<void> {
   await Promise.all([...running].map((child) => stopChild(child)));
+}
+
+/** Peak resident memory of a process (Linux `VmHWM`), in MB; undefined where /proc is unavailable. */
+export function processPeakRssMb(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    return match?.[1] === undefined ? undefined : Math.round(Number(match[1]) / 1024);
+  } catch {
+    return undefined;
+  }
 }

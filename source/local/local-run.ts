@@ -1,0 +1,392 @@
+/**
+ * One local run end to end: seed a primary pool, deploy the solution from the templates onto the
+ * emulators, run the ExportWorkflow, create an empty pool with the same configuration, run the
+ * ImportWorkflow into it, compare the pools and collect what the summary and the JSON report show.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JsonObject } from './cfn-template';
+import type { CognitoEmulator } from './cognito';
+import { Deployment, type Notification } from './deployment';
+import { LocalEnvironment, type EnvironmentOptions } from './environment';
+import { processPeakRssMb } from './emulators/processes';
+import type { InvocationEvent, LocalFunction } from './lambda-host';
+import { comparePools, type ParityResult, type PoolContent } from './parity';
+import type { SeedFile } from './seed';
+import type { ExecutionEvent, ExecutionRecord } from './step-functions';
+
+export type WorkflowName = 'export' | 'import';
+
+export interface WorkflowReport {
+  status: string;
+  executionArn: string;
+  wallMs: number;
+  error?: string;
+  cause?: string;
+  /** Requests the Cognito emulator received during the workflow, by operation (throttled ones included). */
+  cognitoCalls: Record<string, number>;
+  /** Requests answered with TooManyRequestsException, by operation. */
+  throttled: Record<string, number>;
+  cognitoErrors: Record<string, number>;
+  lambdaInvocations: Record<string, number>;
+  lambdaErrors: Record<string, number>;
+  importJobs?: {
+    jobId: string;
+    status: string;
+    imported: number;
+    skipped: number;
+    failed: number;
+    message?: string;
+  }[];
+}
+
+export interface SeedSummary {
+  source: string;
+  usernameAttributes: string[];
+  customAttributes: string[];
+  users: number;
+  disabledUsers: number;
+  federatedUsers: number;
+  groups: number;
+  memberships: number;
+}
+
+export interface LocalRunReport {
+  ok: boolean;
+  parity: ParityResult | { ok: false; skipped: string };
+  export: WorkflowReport;
+  import?: WorkflowReport;
+  seed: SeedSummary;
+  notifications: { sent: number; success: number; error: number };
+  primaryUserPoolId: string;
+  restoredUserPoolId?: string;
+  settings: {
+    tps: number;
+    latency: string;
+    throttling: boolean;
+    maxWaitMs: number;
+    maxReceiveWaitMs: number;
+  };
+  totalWallMs: number;
+  peakRssMb: { harness: number; dynalite?: number; fauxqs?: number };
+}
+
+export interface ProgressEvent {
+  workflow: WorkflowName;
+  elapsedMs: number;
+  kind: 'state' | 'counts' | 'failed';
+  text: string;
+}
+
+export interface LocalRunOptions {
+  root: string;
+  seed: SeedFile;
+  seedSource: string;
+  tps: number;
+  latency?: 'none' | 'aws';
+  throttling?: boolean;
+  /** Cap of every Wait state, ms. */
+  maxWaitMs?: number;
+  /** Cap of an empty SQS long poll, ms. */
+  maxReceiveWaitMs?: number;
+  snsPreference?: 'INFO_AND_ERRORS' | 'ERRORS_ONLY';
+  onProgress?: (event: ProgressEvent) => void;
+  /** Log lines of the Lambda functions (JSON lines, as CloudWatch would hold them). */
+  onLambdaLog?: (fn: LocalFunction, line: string) => void;
+  /** How often the users/groups counters are reported, ms. Default 2000. */
+  countsEveryMs?: number;
+  /** Reuse running emulators (tests); otherwise the run starts and stops its own. */
+  environment?: LocalEnvironment;
+  stackName?: string;
+}
+
+export const DEFAULT_MAX_WAIT_MS = 250;
+
+export function summariseSeed(seed: SeedFile, source: string): SeedSummary {
+  return {
+    source,
+    usernameAttributes: seed.userPool.usernameAttributes,
+    customAttributes: seed.userPool.customAttributes,
+    users: seed.users.length,
+    disabledUsers: seed.users.filter((user) => !user.enabled).length,
+    federatedUsers: seed.users.filter((user) => user.status === 'EXTERNAL_PROVIDER').length,
+    groups: seed.groups.length,
+    memberships: seed.groups.reduce((sum, group) => sum + group.members.length, 0),
+  };
+}
+
+/** Creates the primary pool from a validated seed through the emulator's bulk path. */
+export function seedPrimaryPool(cognito: CognitoEmulator, seed: SeedFile): string {
+  return cognito.seed({
+    userPool: {
+      name: 'local-primary',
+      usernameAttributes: seed.userPool.usernameAttributes,
+      customAttributes: seed.userPool.customAttributes,
+      mfaConfiguration: seed.userPool.mfaConfiguration,
+    },
+    users: seed.users.map((user) => ({
+      username: user.username,
+      enabled: user.enabled,
+      attributes: user.attributes,
+      ...(user.status !== undefined ? { status: user.status as never } : {}),
+    })),
+    groups: seed.groups.map((group) => ({
+      name: group.name,
+      ...(group.description !== undefined ? { description: group.description } : {}),
+      ...(group.precedence !== undefined ? { precedence: group.precedence } : {}),
+      members: group.members,
+    })),
+  }).poolId;
+}
+
+/** An empty pool with the same configuration as the source (username attributes, custom attributes, MFA). */
+export function createRestorePool(cognito: CognitoEmulator, seed: SeedFile): string {
+  return cognito.createUserPool({
+    name: 'local-restored',
+    usernameAttributes: seed.userPool.usernameAttributes,
+    customAttributes: seed.userPool.customAttributes,
+    mfaConfiguration: seed.userPool.mfaConfiguration,
+  });
+}
+
+export function poolContent(cognito: CognitoEmulator, poolId: string): PoolContent {
+  const snapshot = cognito.snapshot(poolId);
+  return {
+    poolId,
+    users: snapshot.users.map((user) => ({ ...user, status: user.status as string })),
+    groups: snapshot.groups,
+  };
+}
+
+/** The input EventBridge passes when the schedule starts the ExportWorkflow. */
+export function scheduledEvent(region: string, accountId: string): JsonObject {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: accountId,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources: [`arn:aws:events:${region}:${accountId}:rule/export-workflow-schedule`],
+    detail: {},
+  };
+}
+
+/** Collects per-workflow counters from the Lambda and execution callbacks. */
+class WorkflowTracker {
+  current: WorkflowName = 'export';
+  started = Date.now();
+  invocations: Record<string, number> = {};
+  errors: Record<string, number> = {};
+  usersExported = 0;
+  groupsExported = 0;
+  private lastState = '';
+  private repeats = 0;
+
+  constructor(private readonly onProgress?: (event: ProgressEvent) => void) {}
+
+  begin(workflow: WorkflowName): void {
+    this.current = workflow;
+    this.started = Date.now();
+    this.invocations = {};
+    this.errors = {};
+    this.lastState = '';
+    this.repeats = 0;
+  }
+
+  elapsed(): number {
+    return Date.now() - this.started;
+  }
+
+  emit(kind: ProgressEvent['kind'], text: string): void {
+    this.onProgress?.({ workflow: this.current, elapsedMs: this.elapsed(), kind, text });
+  }
+
+  invocation(event: InvocationEvent): void {
+    const id = event.fn.logicalId;
+    this.invocations[id] = (this.invocations[id] ?? 0) + 1;
+    if (event.error !== undefined) {
+      this.errors[id] = (this.errors[id] ?? 0) + 1;
+      return;
+    }
+    const result = event.result as { totalUserProcessedCount?: unknown } | null | undefined;
+    if (id === 'ExportUsersLambda' && typeof result?.totalUserProcessedCount === 'number') {
+      this.usersExported += result.totalUserProcessedCount;
+    }
+    if (id === 'ExportGroupLambda') this.groupsExported += 1;
+  }
+
+  execution(execution: ExecutionRecord, event: ExecutionEvent): void {
+    if (event.type === 'StateEntered' && event.stateName !== undefined) {
+      // Loops re-enter the same states many times: show each state once per run of repeats.
+      if (event.stateName === this.lastState) {
+        this.repeats += 1;
+        return;
+      }
+      this.lastState = event.stateName;
+      this.repeats = 0;
+      this.emit('state', event.stateName);
+    } else if (event.type === 'ExecutionFailed') {
+      this.emit('failed', `${execution.name}: ${event.error ?? 'failed'}: ${event.cause ?? ''}`);
+    }
+  }
+}
+
+function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(after)) {
+    const delta = value - (before[key] ?? 0);
+    if (delta > 0) out[key] = delta;
+  }
+  return out;
+}
+
+export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport> {
+  const started = Date.now();
+  const settings = {
+    tps: options.tps,
+    latency: options.latency ?? 'none',
+    throttling: options.throttling ?? true,
+    maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+    maxReceiveWaitMs: options.maxReceiveWaitMs ?? 200,
+  };
+  const environmentOptions: EnvironmentOptions = {
+    latency: settings.latency,
+    maxReceiveWaitMs: settings.maxReceiveWaitMs,
+    ...(settings.throttling ? {} : { throttling: false }),
+  };
+  const environment = options.environment ?? (await LocalEnvironment.start(environmentOptions));
+  const ownsEnvironment = options.environment === undefined;
+  let deployment: Deployment | undefined;
+  const tracker = new WorkflowTracker(options.onProgress);
+  try {
+    const cognito = environment.cognito;
+    const primaryUserPoolId = seedPrimaryPool(cognito, options.seed);
+    deployment = await Deployment.deploy(environment.endpoints(), {
+      root: options.root,
+      primaryUserPoolId,
+      stackName: options.stackName ?? 'cupera-local',
+      cognitoTps: options.tps,
+      ...(options.snsPreference ? { snsPreference: options.snsPreference } : {}),
+      waitMs: (_state, seconds) => Math.min((seconds ?? 0) * 1000, settings.maxWaitMs),
+      onInvocation: (event) => tracker.invocation(event),
+      onExecutionEvent: (execution, event) => tracker.execution(execution, event),
+      ...(options.onLambdaLog ? { onLambdaLog: options.onLambdaLog } : {}),
+    });
+    const active = deployment;
+
+    const runWorkflow = async (
+      workflow: WorkflowName,
+      logicalId: string,
+      input: JsonObject,
+      counts: () => string,
+      jobsOf?: () => WorkflowReport['importJobs'],
+    ): Promise<WorkflowReport> => {
+      tracker.begin(workflow);
+      const statsBefore = cognito.stats();
+      const ticker = setInterval(() => tracker.emit('counts', counts()), options.countsEveryMs ?? 2000);
+      let record: ExecutionRecord;
+      try {
+        record = await active.run(logicalId, input);
+      } finally {
+        clearInterval(ticker);
+      }
+      const wallMs = tracker.elapsed();
+      tracker.emit('counts', counts());
+      const statsAfter = cognito.stats();
+      return {
+        status: record.status,
+        executionArn: record.executionArn,
+        wallMs,
+        ...(record.error !== undefined ? { error: record.error } : {}),
+        ...(record.cause !== undefined ? { cause: record.cause } : {}),
+        cognitoCalls: difference(statsAfter.calls, statsBefore.calls),
+        throttled: difference(statsAfter.throttled, statsBefore.throttled),
+        cognitoErrors: difference(statsAfter.errors, statsBefore.errors),
+        lambdaInvocations: { ...tracker.invocations },
+        lambdaErrors: { ...tracker.errors },
+        ...(jobsOf ? { importJobs: jobsOf() } : {}),
+      };
+    };
+
+    const exportReport = await runWorkflow(
+      'export',
+      'ExportWorkflow',
+      scheduledEvent(environment.region, environment.accountId),
+      () => `users exported: ${tracker.usersExported}, groups exported: ${tracker.groupsExported}`,
+    );
+    const report: LocalRunReport = {
+      ok: false,
+      parity: { ok: false, skipped: 'the ExportWorkflow did not succeed' },
+      export: exportReport,
+      seed: summariseSeed(options.seed, options.seedSource),
+      notifications: { sent: 0, success: 0, error: 0 },
+      primaryUserPoolId,
+      settings,
+      totalWallMs: 0,
+      peakRssMb: { harness: 0 },
+    };
+    if (exportReport.status === 'SUCCEEDED') {
+      const restoredUserPoolId = createRestorePool(cognito, options.seed);
+      report.restoredUserPoolId = restoredUserPoolId;
+      const restoredPool = () => cognito.store.getPool(restoredUserPoolId);
+      report.import = await runWorkflow(
+        'import',
+        'ImportWorkflow',
+        { NewUserPoolId: restoredUserPoolId },
+        () => {
+          const pool = restoredPool();
+          const added =
+            (cognito.stats().calls.AdminAddUserToGroup ?? 0) -
+            (cognito.stats().throttled.AdminAddUserToGroup ?? 0);
+          return `users restored: ${pool?.users.size ?? 0}, groups: ${pool?.groups.size ?? 0}, memberships added: ${Math.max(0, added)}`;
+        },
+        () =>
+          [...(restoredPool()?.importJobs.values() ?? [])].map((job) => ({
+            jobId: job.jobId,
+            status: job.status,
+            imported: job.imported,
+            skipped: job.skipped,
+            failed: job.failed,
+            ...(job.completionMessage !== undefined ? { message: job.completionMessage } : {}),
+          })),
+      );
+      report.parity =
+        report.import.status === 'SUCCEEDED'
+          ? comparePools(
+              poolContent(cognito, primaryUserPoolId),
+              poolContent(cognito, restoredUserPoolId),
+              options.seed.userPool.usernameAttributes[0],
+            )
+          : { ok: false, skipped: 'the ImportWorkflow did not succeed' };
+    }
+    const notifications: Notification[] = await deployment.notifications();
+    report.notifications = {
+      sent: notifications.length,
+      success: notifications.filter((n) => n.kind === 'success').length,
+      error: notifications.filter((n) => n.kind === 'error').length,
+    };
+    report.ok =
+      report.export.status === 'SUCCEEDED' &&
+      report.import?.status === 'SUCCEEDED' &&
+      report.parity.ok === true;
+    report.totalWallMs = Date.now() - started;
+    report.peakRssMb = {
+      harness: Math.round(process.resourceUsage().maxRSS / 1024),
+      ...peaks(environment),
+    };
+    return report;
+  } finally {
+    await deployment?.teardown().catch(() => undefined);
+    if (ownsEnvironment) await environment.stop();
+  }
+}
+
+function peaks(environment: LocalEnvironment): { dynalite?: number; fauxqs?: number } {
+  const out: { dynalite?: number; fauxqs?: number } = {};
+  const dynalite = processPeakRssMb(environment.dynalite.pid);
+  const fauxqs = processPeakRssMb(environment.fauxqs.pid);
+  if (dynalite !== undefined) out.dynalite = dynalite;
+  if (fauxqs !== undefined) out.fauxqs = fauxqs;
+  return out;
+}

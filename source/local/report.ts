@@ -1,0 +1,102 @@
+/** The human-readable summary of a local run (the JSON report is the LocalRunReport itself). */
+import type { LocalRunReport, WorkflowReport } from './local-run';
+import type { ParityResult } from './parity';
+
+const number = (value: number): string => value.toLocaleString('en-US');
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+function isParity(value: LocalRunReport['parity']): value is ParityResult {
+  return !('skipped' in value);
+}
+
+function workflowLine(name: string, report: WorkflowReport | undefined): string {
+  if (report === undefined) return `${name.padEnd(16)} not run`;
+  const line = `${name.padEnd(16)} ${report.status.padEnd(10)} ${seconds(report.wallMs).padStart(9)}`;
+  return report.error === undefined ? line : `${line}   ${report.error}: ${firstLine(report.cause ?? '')}`;
+}
+
+/** The message inside a Lambda error document, or the first line of any other cause. */
+export function firstLine(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage.split('\n')[0] ?? '';
+  } catch {
+    // not JSON
+  }
+  return cause.split('\n')[0]?.slice(0, 300) ?? '';
+}
+
+function callsTable(report: LocalRunReport): string[] {
+  const exported = report.export.cognitoCalls;
+  const imported = report.import?.cognitoCalls ?? {};
+  const operations = [...new Set([...Object.keys(exported), ...Object.keys(imported)])].sort();
+  if (operations.length === 0) return ['Cognito calls: none'];
+  const lines = [`Cognito calls per operation ${'export'.padStart(14)} ${'import'.padStart(8)}`];
+  for (const operation of operations) {
+    lines.push(
+      `  ${operation.padEnd(36)} ${number(exported[operation] ?? 0).padStart(8)} ${number(imported[operation] ?? 0).padStart(8)}`,
+    );
+  }
+  const sum = (values: Record<string, number>): number => Object.values(values).reduce((a, b) => a + b, 0);
+  lines.push(
+    `  ${'throttled (TooManyRequestsException)'.padEnd(36)} ${number(sum(report.export.throttled)).padStart(8)} ${number(sum(report.import?.throttled ?? {})).padStart(8)}`,
+  );
+  return lines;
+}
+
+function parityLines(parity: LocalRunReport['parity']): string[] {
+  if (!isParity(parity)) return [`Parity           not checked: ${parity.skipped}`];
+  const { counts } = parity;
+  const lines = [
+    `Parity           ${parity.ok ? 'OK' : 'FAILED'}   ${number(counts.users)} users, ${number(counts.groups)} groups, ${number(counts.memberships)} memberships compared`,
+  ];
+  const show = <T>(label: string, items: T[], render: (item: T) => string): void => {
+    if (items.length === 0) return;
+    lines.push(`  ${label}: ${number(items.length)}`);
+    for (const item of items.slice(0, 10)) lines.push(`    ${render(item)}`);
+    if (items.length > 10) lines.push(`    ... ${number(items.length - 10)} more (see --report)`);
+  };
+  show('missing users', parity.missingUsers, (user) => user);
+  show('unexpected users', parity.unexpectedUsers, (user) => user);
+  show('missing groups', parity.missingGroups, (group) => group);
+  show('unexpected groups', parity.unexpectedGroups, (group) => group);
+  show('missing memberships', parity.missingMemberships, (m) => `${m.group} ← ${m.user}`);
+  show('unexpected memberships', parity.unexpectedMemberships, (m) => `${m.group} ← ${m.user}`);
+  show(
+    'mismatches',
+    parity.mismatches,
+    (m) => `${m.item} ${m.field}: expected ${JSON.stringify(m.expected)}, found ${JSON.stringify(m.actual)}`,
+  );
+  show('excluded by design', parity.excluded, (e) => `${e.user}: ${e.reason}`);
+  for (const note of parity.notes) lines.push(`  note: ${note}`);
+  return lines;
+}
+
+export function formatSummary(report: LocalRunReport): string {
+  const seed = report.seed;
+  const lines = [
+    '',
+    `Seed: ${seed.source}: ${number(seed.users)} users (${number(seed.disabledUsers)} disabled, ${number(seed.federatedUsers)} federated), ${number(seed.groups)} groups, ${number(seed.memberships)} memberships; username attribute: ${seed.usernameAttributes[0] ?? 'none'}`,
+    `Settings: COGNITO_TPS ${report.settings.tps}, latency ${report.settings.latency}, Cognito quotas ${report.settings.throttling ? 'on' : 'off'}, Wait states ≤ ${report.settings.maxWaitMs} ms, empty long polls ≤ ${report.settings.maxReceiveWaitMs} ms`,
+    '',
+    workflowLine('ExportWorkflow', report.export),
+    workflowLine('ImportWorkflow', report.import),
+    ...parityLines(report.parity),
+    '',
+    ...callsTable(report),
+  ];
+  for (const job of report.import?.importJobs ?? []) {
+    lines.push(
+      `User import job ${job.jobId}: ${job.status}, ${number(job.imported)} imported, ${number(job.skipped)} skipped, ${number(job.failed)} failed`,
+    );
+  }
+  lines.push(
+    `SNS notifications sent: ${report.notifications.sent} (${report.notifications.success} success, ${report.notifications.error} error)`,
+    `Total ${seconds(report.totalWallMs)}; peak memory: harness ${report.peakRssMb.harness} MB` +
+      (report.peakRssMb.dynalite !== undefined ? `, dynalite ${report.peakRssMb.dynalite} MB` : '') +
+      (report.peakRssMb.fauxqs !== undefined ? `, fauxqs ${report.peakRssMb.fauxqs} MB` : ''),
+    '',
+    report.ok ? 'Result: OK (both workflows succeeded and the restored pool matches)' : 'Result: FAILED',
+  );
+  return lines.join('\n');
+}
