@@ -8,6 +8,9 @@ export const MAX_CSV_BYTES = 100 * 1024 * 1024;
 export const MAX_CSV_USERS = 500_000;
 export const MAX_CSV_ROW_CHARS = 16_000;
 
+/** Trims control characters and spaces (Java's `trim`): a byte-order mark is not whitespace here. */
+const trimValue = (value: string): string => value.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+
 /** Splits one line into trimmed values, turning `\,` into a literal comma. */
 export function splitCsvLine(line: string): string[] {
   const values: string[] = [];
@@ -18,13 +21,13 @@ export function splitCsvLine(line: string): string[] {
       current += ',';
       i += 1;
     } else if (ch === ',') {
-      values.push(current.trim());
+      values.push(trimValue(current));
       current = '';
     } else {
       current += ch;
     }
   }
-  values.push(current.trim());
+  values.push(trimValue(current));
   return values;
 }
 
@@ -63,7 +66,7 @@ export function decodeCsv(body: Buffer): DecodeResult {
   if (rows.length > MAX_CSV_USERS) {
     return { ok: false, message: `The CSV file has more than ${MAX_CSV_USERS} users.` };
   }
-  return { ok: true, header: headerLine.split(',').map((c) => c.trim()), rows };
+  return { ok: true, header: headerLine.split(',').map(trimValue), rows };
 }
 
 /** Compares an uploaded header with the pool's (order free, all columns required, none extra). */

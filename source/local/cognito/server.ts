@@ -110,6 +110,16 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
   };
   let stats: EmulatorStats = { calls: {}, throttled: {}, errors: {} };
   const timers = new Set<NodeJS.Timeout>();
+  const sleep =
+    options.sleep ??
+    ((ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          resolve();
+        }, ms);
+        timers.add(timer);
+      }));
 
   const send = (
     response: http.ServerResponse,
@@ -124,11 +134,7 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
       response.end(body);
     };
     if (delayMs <= 0) return write();
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      write();
-    }, delayMs);
-    timers.add(timer);
+    void sleep(delayMs).then(write);
   };
 
   const sendError = (response: http.ServerResponse, error: CognitoServiceError, delayMs: number): void => {

@@ -158,6 +158,8 @@ export interface CognitoEmulatorOptions {
    * other operation 100 ms. A map gives ms per operation (`default` for the rest). Default `'none'`.
    */
   latency?: LatencyOption;
+  /** Waits `ms` before a response is sent (latency); default a timer that `stop()` cancels. */
+  sleep?: (ms: number) => Promise<void>;
   /** Clock (epoch ms) for throttling, dates, token and pre-signed URL expiry. Default `Date.now`. */
   now?: () => number;
   /** Rows an import job processes per event-loop turn (`setImmediate`). Default 500. */
