@@ -1,0 +1,123 @@
+/**
+ * Least privilege, proven against the code: (a) every AWS API action a handler's unit tests saw it
+ * call is allowed by its function's role, and (b) the role allows nothing else, CloudWatch Logs
+ * for the function's own log group aside. The calls come from build/api-calls/<package>/test/
+ * <handler>.json, written by the unit tests (`mockAws`), so the unit tests must run first.
+ */
+import { apiCallsRecorded, API_CALLS_DIR, recordedCalls, type RecordedCall } from './support/artifacts';
+import { loadTemplate, type Json } from './support/cfn';
+import { actionMatches, lambdaFunctions, roleStatements, type LambdaFunction } from './support/functions';
+
+/** SDK operations whose IAM action has another name. */
+const ACTION_ALIASES: Record<string, string> = {
+  'sqs:SendMessageBatch': 'sqs:SendMessage',
+  'sqs:DeleteMessageBatch': 'sqs:DeleteMessage',
+  'sqs:ChangeMessageVisibilityBatch': 'sqs:ChangeMessageVisibility',
+  's3:HeadObject': 's3:GetObject',
+};
+
+/** Actions IAM checks for an API call besides the call's own action. */
+const IMPLIED_ACTIONS: Record<string, string[]> = {
+  // UpdateTable with a replica Create (global tables 2019.11.21) needs these on the table and the replica,
+  // and creates DynamoDB's replication service-linked role on first use.
+  'dynamodb:UpdateTable': [
+    'dynamodb:DescribeTable',
+    'dynamodb:CreateTableReplica',
+    'dynamodb:CreateTable',
+    'dynamodb:Scan',
+    'dynamodb:Query',
+    'dynamodb:UpdateItem',
+    'dynamodb:PutItem',
+    'dynamodb:GetItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+    'iam:CreateServiceLinkedRole',
+  ],
+  // The job's CloudWatchLogsRoleArn is passed to Cognito.
+  'cognito-idp:CreateUserImportJob': ['iam:PassRole'],
+  // A self-managed StackSet passes its administration role; the template is read with the caller's rights.
+  'cloudformation:CreateStackSet': ['iam:PassRole', 's3:GetObject'],
+  'cloudformation:UpdateStackSet': ['iam:PassRole', 's3:GetObject'],
+};
+
+/**
+ * import-users runs as two functions with different roles; its tests say in their names which
+ * deployment (state) they exercise.
+ */
+const DEPLOYMENT_OF_TEST: Record<string, (test: string) => boolean> = {
+  ImportNewUsersLambda: (test) => /ImportNewUsers/.test(test) && !/CheckUserImportJob/.test(test),
+  ImportCheckImportJobLambda: (test) => /CheckUserImportJob/.test(test),
+};
+
+const iamAction = (call: RecordedCall): string => ACTION_ALIASES[call.action] ?? call.action;
+
+function calledActions(fn: LambdaFunction): Set<string> {
+  const calls = recordedCalls(fn.handler) ?? [];
+  const belongs = DEPLOYMENT_OF_TEST[fn.logicalId] ?? (() => true);
+  return new Set(calls.filter((call) => belongs(call.test)).map(iamAction));
+}
+
+const isLogs = (action: string): boolean => action.startsWith('logs:');
+
+function grantedActions(fn: LambdaFunction): string[] {
+  const statements = roleStatements(loadTemplate(fn.template), fn.roleId).filter((s) => s.Effect === 'Allow');
+  return [...new Set(statements.flatMap((statement) => statement.Action))];
+}
+
+const functions = lambdaFunctions();
+const cases = functions.map((fn) => [`${fn.logicalId} (${fn.handler})`, fn] as const);
+
+describe('IAM roles of the functions', () => {
+  beforeAll(() => {
+    if (!apiCallsRecorded()) {
+      throw new Error(`${API_CALLS_DIR} does not exist: run the unit tests first (npx jest --selectProjects unit)`);
+    }
+  });
+
+  it('each function has a role of its own', () => {
+    const roles = functions.map((fn) => `${fn.template}:${fn.roleId}`);
+    expect(new Set(roles).size).toBe(roles.length);
+  });
+
+  it.each(cases)('%s: its unit tests recorded the AWS calls it makes', (_name, fn) => {
+    const calls = recordedCalls(fn.handler);
+    expect(calls === undefined ? `no ${API_CALLS_DIR}/${fn.handler.replace('/', '/test/')}.json` : 'recorded').toBe(
+      'recorded',
+    );
+    expect(calledActions(fn).size).toBeGreaterThan(0);
+  });
+
+  it('every import-users call is attributed to exactly one of its two functions', () => {
+    const calls = recordedCalls('workflow-import/import-users') ?? [];
+    const unattributed = calls.filter(
+      (call) => Object.values(DEPLOYMENT_OF_TEST).filter((belongs) => belongs(call.test)).length !== 1,
+    );
+    expect(unattributed.map((call) => `${call.action} in "${call.test}"`)).toEqual([]);
+  });
+
+  it.each(cases)('%s: (a) the role allows every action the handler calls', (_name, fn) => {
+    const granted = grantedActions(fn);
+    const denied = [...calledActions(fn)].filter((action) => !granted.some((pattern) => actionMatches(pattern, action)));
+    expect(denied).toEqual([]);
+  });
+
+  it.each(cases)('%s: (b) the role allows no action the handler never calls (logs aside)', (_name, fn) => {
+    const called = calledActions(fn);
+    const needed = new Set([...called, ...[...called].flatMap((action) => IMPLIED_ACTIONS[action] ?? [])]);
+    const extra = grantedActions(fn).filter((action) => !isLogs(action) && !needed.has(action));
+    expect(extra).toEqual([]);
+  });
+
+  it.each(cases)('%s: logs only to its own log group, and grants nothing on every resource', (_name, fn) => {
+    const statements = roleStatements(loadTemplate(fn.template), fn.roleId);
+    const logs = statements.filter((statement) => statement.Action.some(isLogs));
+    expect(logs.map((statement) => ({ Action: [...statement.Action].sort(), Resource: statement.Resource }))).toEqual([
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [{ 'Fn::GetAtt': [`${fn.logicalId}LogGroup`, 'Arn'] }] as Json[],
+      },
+    ]);
+    expect(statements.filter((statement) => statement.Resource.includes('*'))).toEqual([]);
+    expect(statements.filter((statement) => statement.Effect !== 'Allow')).toEqual([]);
+  });
+});
