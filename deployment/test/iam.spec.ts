@@ -70,7 +70,9 @@ const cases = functions.map((fn) => [`${fn.logicalId} (${fn.handler})`, fn] as c
 describe('IAM roles of the functions', () => {
   beforeAll(() => {
     if (!apiCallsRecorded()) {
-      throw new Error(`${API_CALLS_DIR} does not exist: run the unit tests first (npx jest --selectProjects unit)`);
+      throw new Error(
+        `${API_CALLS_DIR} does not exist: run the unit tests first (npx jest --selectProjects unit)`,
+      );
     }
   });
 
@@ -81,9 +83,9 @@ describe('IAM roles of the functions', () => {
 
   it.each(cases)('%s: its unit tests recorded the AWS calls it makes', (_name, fn) => {
     const calls = recordedCalls(fn.handler);
-    expect(calls === undefined ? `no ${API_CALLS_DIR}/${fn.handler.replace('/', '/test/')}.json` : 'recorded').toBe(
-      'recorded',
-    );
+    expect(
+      calls === undefined ? `no ${API_CALLS_DIR}/${fn.handler.replace('/', '/test/')}.json` : 'recorded',
+    ).toBe('recorded');
     expect(calledActions(fn).size).toBeGreaterThan(0);
   });
 
@@ -97,7 +99,9 @@ describe('IAM roles of the functions', () => {
 
   it.each(cases)('%s: (a) the role allows every action the handler calls', (_name, fn) => {
     const granted = grantedActions(fn);
-    const denied = [...calledActions(fn)].filter((action) => !granted.some((pattern) => actionMatches(pattern, action)));
+    const denied = [...calledActions(fn)].filter(
+      (action) => !granted.some((pattern) => actionMatches(pattern, action)),
+    );
     expect(denied).toEqual([]);
   });
 
@@ -111,7 +115,9 @@ describe('IAM roles of the functions', () => {
   it.each(cases)('%s: logs only to its own log group, and grants nothing on every resource', (_name, fn) => {
     const statements = roleStatements(loadTemplate(fn.template), fn.roleId);
     const logs = statements.filter((statement) => statement.Action.some(isLogs));
-    expect(logs.map((statement) => ({ Action: [...statement.Action].sort(), Resource: statement.Resource }))).toEqual([
+    expect(
+      logs.map((statement) => ({ Action: [...statement.Action].sort(), Resource: statement.Resource })),
+    ).toEqual([
       {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: [{ 'Fn::GetAtt': [`${fn.logicalId}LogGroup`, 'Arn'] }] as Json[],

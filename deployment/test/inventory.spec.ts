@@ -5,7 +5,8 @@
 import { isObject, loadTemplate, MAIN_TEMPLATE, STACKSET_TEMPLATE, type Json } from './support/cfn';
 import { lambdaFunctions } from './support/functions';
 
-const EMAIL_PATTERN = '^[_A-Za-z0-9-\\+]+(\\.[_A-Za-z0-9-]+)*@[A-Za-z0-9-]+(\\.[A-Za-z0-9]+)*(\\.[A-Za-z]{2,})$';
+const EMAIL_PATTERN =
+  '^[_A-Za-z0-9-\\+]+(\\.[_A-Za-z0-9-]+)*@[A-Za-z0-9-]+(\\.[A-Za-z0-9]+)*(\\.[A-Za-z]{2,})$';
 
 /** templates.md §1.6, in file order. */
 const MAIN_RESOURCES: Record<string, string> = {
@@ -102,7 +103,9 @@ function withLogGroups(resources: Record<string, string>): Record<string, string
 }
 
 const typesOf = (file: string): Record<string, string> =>
-  Object.fromEntries(Object.entries(loadTemplate(file).Resources).map(([id, resource]) => [id, resource.Type]));
+  Object.fromEntries(
+    Object.entries(loadTemplate(file).Resources).map(([id, resource]) => [id, resource.Type]),
+  );
 
 describe('main template', () => {
   const template = loadTemplate(MAIN_TEMPLATE);
@@ -157,8 +160,9 @@ describe('main template', () => {
   });
 
   it('groups the parameters as in templates.md §1.3', () => {
-    const groups = (template.Metadata?.['AWS::CloudFormation::Interface'] as { ParameterGroups: { Parameters: string[] }[] })
-      .ParameterGroups;
+    const groups = (
+      template.Metadata?.['AWS::CloudFormation::Interface'] as { ParameterGroups: { Parameters: string[] }[] }
+    ).ParameterGroups;
     expect(groups.map((group) => group.Parameters)).toEqual([
       ['PrimaryUserPoolId', 'SecondaryRegion'],
       ['ExportFrequency', 'CognitoTPS', 'NotificationEmail', 'SnsPreference'],
@@ -199,7 +203,8 @@ describe('main template', () => {
         'StackSetParameters',
       ].sort(),
     );
-    const stackSetParameters = template.Resources.StackSetManagerCustomResource?.Properties?.StackSetParameters;
+    const stackSetParameters =
+      template.Resources.StackSetManagerCustomResource?.Properties?.StackSetParameters;
     expect(Object.keys(isObject(stackSetParameters) ? stackSetParameters : {}).sort()).toEqual(
       Object.keys(loadTemplate(STACKSET_TEMPLATE).Parameters).sort(),
     );
@@ -208,7 +213,9 @@ describe('main template', () => {
   it('starts the StackSet only after the StackChecker has stored the fixed parameters (fix §8-12)', () => {
     expect(template.Resources.StackSetManagerCustomResource?.DependsOn).toBe('StackCheckerCustomResource');
     expect(template.Resources.StackCheckerCustomResourceLambdaRole?.DependsOn).toBe('SecondaryUserPoolTable');
-    expect(template.Resources.SolutionConstantsCustomResourceLambdaRole?.DependsOn).toBe('SecondaryUserPoolTable');
+    expect(template.Resources.SolutionConstantsCustomResourceLambdaRole?.DependsOn).toBe(
+      'SecondaryUserPoolTable',
+    );
   });
 
   it('keeps the StackSet execution role at path / (StackSets builds its ARN from its name)', () => {
@@ -216,7 +223,10 @@ describe('main template', () => {
   });
 
   it('has the two outputs', () => {
-    expect(Object.keys(template.Outputs ?? {})).toEqual(['BackupTableName', 'UserImportJobMappingFileBucketPrefix']);
+    expect(Object.keys(template.Outputs ?? {})).toEqual([
+      'BackupTableName',
+      'UserImportJobMappingFileBucketPrefix',
+    ]);
   });
 });
 
@@ -261,7 +271,11 @@ describe('StackSet template', () => {
       NotificationEmail: { Type: 'String', AllowedPattern: EMAIL_PATTERN },
       SendAnonymousData: { Type: 'String' },
       ParentStackName: { Type: 'String' },
-      SnsPreference: { Type: 'String', Default: 'INFO_AND_ERRORS', AllowedValues: ['INFO_AND_ERRORS', 'ERRORS_ONLY'] },
+      SnsPreference: {
+        Type: 'String',
+        Default: 'INFO_AND_ERRORS',
+        AllowedValues: ['INFO_AND_ERRORS', 'ERRORS_ONLY'],
+      },
     });
     expect(template.Mappings).toEqual({
       Solution: {
@@ -286,7 +300,11 @@ describe('StackSet template', () => {
   it('schedules the export as in templates.md §2.8', () => {
     const rule = template.Resources.ExportWorkflowEventRule?.Properties ?? {};
     expect(rule.ScheduleExpression).toEqual({
-      'Fn::If': ['ExportDaily', 'rate(1 day)', { 'Fn::If': ['ExportWeekly', 'rate(7 days)', 'rate(30 days)'] }],
+      'Fn::If': [
+        'ExportDaily',
+        'rate(1 day)',
+        { 'Fn::If': ['ExportWeekly', 'rate(7 days)', 'rate(30 days)'] },
+      ],
     });
     expect(rule.State).toBe('ENABLED');
     expect(rule.Targets).toEqual([
@@ -302,7 +320,9 @@ describe('StackSet template', () => {
     const timeout = (id: string) => Number(template.Resources[id]?.Properties?.Timeout);
     const visibility = (id: string) => Number(template.Resources[id]?.Properties?.VisibilityTimeout ?? 30);
     expect(visibility('ImportNewUsersQueue')).toBeGreaterThanOrEqual(timeout('ImportNewUsersLambda'));
-    expect(visibility('ImportNewUsersUpdatesQueue')).toBeGreaterThanOrEqual(timeout('ImportUpdateNewUsersLambda'));
+    expect(visibility('ImportNewUsersUpdatesQueue')).toBeGreaterThanOrEqual(
+      timeout('ImportUpdateNewUsersLambda'),
+    );
     expect(visibility('ExportWorkflowQueue')).toBeGreaterThanOrEqual(timeout('BackupTableCleanupLambda'));
   });
 
@@ -317,7 +337,9 @@ describe('StackSet template', () => {
     const prefix = (bucket.LoggingConfiguration as { LogFilePrefix: string }).LogFilePrefix;
     expect(prefix).toBe('user-import-job-mapping-files/');
     const statements = (
-      template.Resources.S3ServerAccessLogsPolicy?.Properties?.PolicyDocument as { Statement: Record<string, Json>[] }
+      template.Resources.S3ServerAccessLogsPolicy?.Properties?.PolicyDocument as {
+        Statement: Record<string, Json>[];
+      }
     ).Statement;
     const allow = statements.find((statement) => statement.Sid === 'S3ServerAccessLogsPolicy');
     expect(allow?.Resource).toEqual({
@@ -342,7 +364,9 @@ describe('both templates', () => {
   it('pair every DeletionPolicy Retain with UpdateReplacePolicy Retain (fix §8-11)', () => {
     for (const file of [MAIN_TEMPLATE, STACKSET_TEMPLATE]) {
       const unpaired = Object.entries(loadTemplate(file).Resources)
-        .filter(([, resource]) => resource.DeletionPolicy === 'Retain' && resource.UpdateReplacePolicy !== 'Retain')
+        .filter(
+          ([, resource]) => resource.DeletionPolicy === 'Retain' && resource.UpdateReplacePolicy !== 'Retain',
+        )
         .map(([id]) => id);
       expect(unpaired).toEqual([]);
     }
@@ -352,7 +376,10 @@ describe('both templates', () => {
     for (const fn of lambdaFunctions()) {
       const template = loadTemplate(fn.template);
       const logging = template.Resources[fn.logicalId]?.Properties?.LoggingConfig;
-      expect({ id: fn.logicalId, logging }).toEqual({ id: fn.logicalId, logging: { LogGroup: { Ref: `${fn.logicalId}LogGroup` } } });
+      expect({ id: fn.logicalId, logging }).toEqual({
+        id: fn.logicalId,
+        logging: { LogGroup: { Ref: `${fn.logicalId}LogGroup` } },
+      });
       const group = template.Resources[`${fn.logicalId}LogGroup`];
       expect(group?.Properties?.RetentionInDays).toEqual(expect.any(Number));
       expect(group?.Condition).toBe(template.Resources[fn.logicalId]?.Condition);

@@ -51,7 +51,9 @@ describe('state machine definitions', () => {
       ].sort(),
     );
     for (const machine of machines) {
-      expect(loadTemplate(machine.template).Resources[machine.logicalId]?.Properties?.StateMachineName).toBeUndefined();
+      expect(
+        loadTemplate(machine.template).Resources[machine.logicalId]?.Properties?.StateMachineName,
+      ).toBeUndefined();
     }
   });
 
@@ -76,7 +78,10 @@ describe('state machine definitions', () => {
   it.each(machineCases)('%s: retries Lambda service errors on every Lambda task', (_id, machine) => {
     const withoutRetry = allStates(machine.definition)
       .filter(({ state }) => state.Type === 'Task')
-      .filter(({ state }) => !(state.Retry ?? []).some((retry) => LAMBDA_ERRORS.every((e) => retry.ErrorEquals.includes(e))))
+      .filter(
+        ({ state }) =>
+          !(state.Retry ?? []).some((retry) => LAMBDA_ERRORS.every((e) => retry.ErrorEquals.includes(e))),
+      )
       .map(({ name }) => name);
     expect(withoutRetry).toEqual([]);
   });
@@ -106,7 +111,11 @@ describe('state machine definitions', () => {
           .map(({ state }) => String(state.Error)),
       ),
     );
-    expect([...errors].sort()).toEqual(['AnotherExecutionRunning', 'NewUserPoolNotEmpty', 'UnexpectedErrorInWorkflow']);
+    expect([...errors].sort()).toEqual([
+      'AnotherExecutionRunning',
+      'NewUserPoolNotEmpty',
+      'UnexpectedErrorInWorkflow',
+    ]);
   });
 });
 
@@ -220,11 +229,18 @@ function outputOrigins(
       const fn = functionIn(machine.template, functionOf(state) ?? '');
       if (!fn) throw new Error(`${name}: not a Lambda task of ${machine.template}`);
       const result = handlerResultFields(fn.handler, state.OutputPath);
-      return [{ label: `${name} (${fn.handler})`, fields: result.kind === 'fields' ? result.fields : new Set() }];
+      return [
+        { label: `${name} (${fn.handler})`, fields: result.kind === 'fields' ? result.fields : new Set() },
+      ];
     }
     case 'Pass':
       if (state.Parameters) {
-        return [{ label: name, fields: new Set(Object.keys(state.Parameters).map((key) => key.replace(/\.\$$/, ''))) }];
+        return [
+          {
+            label: name,
+            fields: new Set(Object.keys(state.Parameters).map((key) => key.replace(/\.\$$/, ''))),
+          },
+        ];
       }
       if (state.Result !== undefined || state.ResultPath !== undefined) {
         throw new Error(`${name}: Pass with Result/ResultPath is not supported by this test`);
@@ -282,16 +298,19 @@ describe('fields tested by Choice states', () => {
     );
   });
 
-  it.each(choiceCases)('%s: each tested field is produced by every task that leads to it', (_label, machine, name) => {
-    const { scope, mapState } = scopeOf(machine.definition, name);
-    const origins = inputOrigins(machine, scope, name, mapState, new Set());
-    const state = scope.States[name] as AslState;
-    expect(origins.length).toBeGreaterThan(0);
-    const missing = origins.flatMap((origin) =>
-      choiceFields(state)
-        .filter((field) => origin.fields === 'unknown' || !origin.fields.has(field))
-        .map((field) => `${field} is not produced by ${origin.label}`),
-    );
-    expect(missing).toEqual([]);
-  });
+  it.each(choiceCases)(
+    '%s: each tested field is produced by every task that leads to it',
+    (_label, machine, name) => {
+      const { scope, mapState } = scopeOf(machine.definition, name);
+      const origins = inputOrigins(machine, scope, name, mapState, new Set());
+      const state = scope.States[name] as AslState;
+      expect(origins.length).toBeGreaterThan(0);
+      const missing = origins.flatMap((origin) =>
+        choiceFields(state)
+          .filter((field) => origin.fields === 'unknown' || !origin.fields.has(field))
+          .map((field) => `${field} is not produced by ${origin.label}`),
+      );
+      expect(missing).toEqual([]);
+    },
+  );
 });

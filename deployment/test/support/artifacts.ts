@@ -38,7 +38,9 @@ export interface CodePackage {
 
 function listDir(dir: string, prefix: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? listDir(join(dir, entry.name), `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`],
+    entry.isDirectory()
+      ? listDir(join(dir, entry.name), `${prefix}${entry.name}/`)
+      : [`${prefix}${entry.name}`],
   );
 }
 
@@ -61,6 +63,7 @@ export function codePackage(zip: string): CodePackage {
       throw new Error(
         `Neither ${zipFile} nor dist/${pkg}/ exists and "npx webpack --config webpack.config.js" failed; ` +
           `run "bash deployment/build-s3-dist.sh <bucket> <solution> <version>" first.\n${output}`,
+        { cause: error },
       );
     }
   }
@@ -68,7 +71,10 @@ export function codePackage(zip: string): CodePackage {
   if (!existsSync(distDir)) {
     throw new Error(`No build output for ${zip}: neither ${zipFile} nor ${distDir} exists after building`);
   }
-  return { source: `${distDir}/ (webpack output; zips not built)`, files: new Set(listDir(distDir, `${pkg}/`)) };
+  return {
+    source: `${distDir}/ (webpack output; zips not built)`,
+    files: new Set(listDir(distDir, `${pkg}/`)),
+  };
 }
 
 export interface RecordedCall {

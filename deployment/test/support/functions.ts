@@ -32,7 +32,8 @@ export function lambdaFunctions(templates: Template[] = loadTemplates()): Lambda
       const code = isObject(properties.Code) ? properties.Code : {};
       const key = subText(code.S3Key) ?? '';
       const roleId = referencedResource(properties.Role);
-      if (!roleId) throw new Error(`${template.file} ${logicalId}: Role is not a GetAtt of a role of the template`);
+      if (!roleId)
+        throw new Error(`${template.file} ${logicalId}: Role is not a GetAtt of a role of the template`);
       const environment = isObject(properties.Environment) ? properties.Environment.Variables : undefined;
       return {
         template: template.file,
@@ -55,12 +56,14 @@ export interface PolicyStatement {
   Condition?: JsonObject;
 }
 
-const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const asList = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** The inline policy statements of a role. */
 export function roleStatements(template: Template, roleId: string): PolicyStatement[] {
   const role = template.Resources[roleId];
-  if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${template.file}: ${roleId} is not an IAM role`);
+  if (!role || role.Type !== 'AWS::IAM::Role')
+    throw new Error(`${template.file}: ${roleId} is not an IAM role`);
   const policies = asList(role.Properties?.Policies as Json[] | undefined);
   return policies.flatMap((policy) => {
     const document = isObject(policy) && isObject(policy.PolicyDocument) ? policy.PolicyDocument : {};

@@ -40,7 +40,8 @@ export type ResultFields = { kind: 'fields'; fields: Set<string> } | { kind: 'no
 function propertyNames(checker: ts.TypeChecker, type: ts.Type): Set<string> {
   const types = type.isUnion() ? type.types : [type];
   const names = new Set<string>();
-  for (const member of types) for (const property of checker.getPropertiesOfType(member)) names.add(property.name);
+  for (const member of types)
+    for (const property of checker.getPropertiesOfType(member)) names.add(property.name);
   return names;
 }
 
@@ -66,7 +67,8 @@ export function handlerResultFields(handler: string, outputPath: string | null |
   if (type.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)) return { kind: 'none' };
   if (outputPath === '$.result') {
     const result = checker.getPropertyOfType(type, 'result');
-    if (!result) throw new Error(`${handler}: the state selects $.result but the handler's result has no 'result'`);
+    if (!result)
+      throw new Error(`${handler}: the state selects $.result but the handler's result has no 'result'`);
     type = checker.getTypeOfSymbolAtLocation(result, source);
   } else if (outputPath !== undefined && outputPath !== '$') {
     throw new Error(`${handler}: OutputPath ${String(outputPath)} is not supported by this test`);
@@ -77,7 +79,8 @@ export function handlerResultFields(handler: string, outputPath: string | null |
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
     const full = join(dir, entry);
-    if (statSync(full).isDirectory()) return entry === 'test' || entry === 'node_modules' ? [] : sourceFiles(full);
+    if (statSync(full).isDirectory())
+      return entry === 'test' || entry === 'node_modules' ? [] : sourceFiles(full);
     return entry.endsWith('.ts') ? [full] : [];
   });
 }

@@ -67,7 +67,8 @@ export function stateMachines(templates: Template[] = loadTemplates()): StateMac
   return templates.flatMap((template) =>
     resourcesOfType(template, 'AWS::StepFunctions::StateMachine').map(([logicalId, resource]) => {
       const text = subText(resource.Properties?.DefinitionString);
-      if (text === undefined) throw new Error(`${template.file} ${logicalId}: DefinitionString is not a Fn::Sub`);
+      if (text === undefined)
+        throw new Error(`${template.file} ${logicalId}: DefinitionString is not a Fn::Sub`);
       const arnReferences: string[] = [];
       const substituted = text.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
         const arn = /^([A-Za-z0-9]+)\.Arn$/.exec(name);
@@ -75,7 +76,12 @@ export function stateMachines(templates: Template[] = loadTemplates()): StateMac
         arnReferences.push(arn[1]);
         return lambdaArn(arn[1]);
       });
-      return { template: template.file, logicalId, arnReferences, definition: JSON.parse(substituted) as AslDefinition };
+      return {
+        template: template.file,
+        logicalId,
+        arnReferences,
+        definition: JSON.parse(substituted) as AslDefinition,
+      };
     }),
   );
 }
@@ -112,7 +118,8 @@ export function choiceFields(state: AslState): string[] {
       if (!match?.[1]) throw new Error(`Choice variable ${rule.Variable} is not a path into the state data`);
       fields.add(match[1]);
     }
-    for (const inner of [...(rule.And ?? []), ...(rule.Or ?? []), ...(rule.Not ? [rule.Not] : [])]) visit(inner);
+    for (const inner of [...(rule.And ?? []), ...(rule.Or ?? []), ...(rule.Not ? [rule.Not] : [])])
+      visit(inner);
   };
   for (const rule of state.Choices ?? []) visit(rule);
   return [...fields];
