@@ -9,7 +9,13 @@ export const MAX_CSV_USERS = 500_000;
 export const MAX_CSV_ROW_CHARS = 16_000;
 
 /** Trims control characters and spaces (Java's `trim`): a byte-order mark is not whitespace here. */
-const trimValue = (value: string): string => value.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+function trimValue(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && value.charCodeAt(start) <= 0x20) start += 1;
+  while (end > start && value.charCodeAt(end - 1) <= 0x20) end -= 1;
+  return value.slice(start, end);
+}
 
 /** Splits one line into trimmed values, turning `\,` into a literal comma. */
 export function splitCsvLine(line: string): string[] {
