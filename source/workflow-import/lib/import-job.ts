@@ -84,7 +84,7 @@ export async function runImportJob(
       `CreateUserImportJob returned no job ID or pre-signed URL for the new user pool (${config.userPoolId})`,
     );
   }
-  logger.info('User import job created', { jobId, users: file.users });
+  logger.info('User import job created', { jobId, userCount: file.users });
 
   await deps.s3.send(
     new PutObjectCommand({

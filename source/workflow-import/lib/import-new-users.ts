@@ -158,7 +158,7 @@ export async function importNewUsers(
   const overflow = state.received.filter((held) => held.disposition === 'overflow');
   const counts = {
     receives: state.receives,
-    users: file?.users ?? 0,
+    userCount: file?.users ?? 0,
     bytes: file?.csv.byteLength ?? 0,
     duplicates: state.count('duplicate'),
     rejected: state.count('rejected'),
@@ -243,37 +243,38 @@ async function drainWorker(
       }
       return;
     }
+    // The reservation holds until the received messages are counted in the file, so parallel
+    // receives never promise the same room twice.
     state.reserved += size;
-    let messages: Message[];
     try {
-      messages = await receiveMessages(deps.sqs, deps.config.queueUrl, {
+      const messages = await receiveMessages(deps.sqs, deps.config.queueUrl, {
         max: size,
         waitSeconds: RECEIVE_WAIT_SECONDS,
         visibilitySeconds: deps.holdSeconds(),
       });
+      state.receives += 1;
+      if (messages.length === 0) {
+        state.queueEmpty = true;
+        state.stop = true;
+        return;
+      }
+      const held = messages.map((message) => {
+        const entry: Held = {
+          MessageId: message.MessageId,
+          ReceiptHandle: message.ReceiptHandle,
+          disposition: 'pending',
+        };
+        state.received.push(entry);
+        return { message, entry };
+      });
+      const header = await state.header(() => csvHeader(deps.cognito, userPoolId));
+      state.file ??= new UserFile(header);
+      for (const { message, entry } of held)
+        entry.disposition = intake(deps.logger, state.file, limits, message);
+      if (state.file.full) state.stop = true;
     } finally {
       state.reserved -= size;
     }
-    state.receives += 1;
-    if (messages.length === 0) {
-      state.queueEmpty = true;
-      state.stop = true;
-      return;
-    }
-    const held = messages.map((message) => {
-      const entry: Held = {
-        MessageId: message.MessageId,
-        ReceiptHandle: message.ReceiptHandle,
-        disposition: 'pending',
-      };
-      state.received.push(entry);
-      return { message, entry };
-    });
-    const header = await state.header(() => csvHeader(deps.cognito, userPoolId));
-    state.file ??= new UserFile(header);
-    for (const { message, entry } of held)
-      entry.disposition = intake(deps.logger, state.file, limits, message);
-    if (state.file.full) state.stop = true;
   }
 }
 

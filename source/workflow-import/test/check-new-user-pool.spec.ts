@@ -5,13 +5,18 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockAws } from '../../test-support/aws-mock';
-import { createHandler, ENVIRONMENT } from '../check-new-user-pool';
+import { createHandler, ENVIRONMENT, handler as lambdaHandler } from '../check-new-user-pool';
 import { fakeClock, logCapture, POOL_ID, runtimeWith, wrapped } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 
 function awsError(name: string, message = name) {
-  return new CognitoIdentityProviderServiceException({ name, $fault: 'client', message, $metadata: { httpStatusCode: 400 } });
+  return new CognitoIdentityProviderServiceException({
+    name,
+    $fault: 'client',
+    message,
+    $metadata: { httpStatusCode: 400 },
+  });
 }
 
 function setup(env: Record<string, string | undefined> = { COGNITO_TPS: '10' }) {
@@ -40,6 +45,18 @@ describe('check-new-user-pool', () => {
     expect(clock.sleeps).toEqual([]);
   });
 
+  it('reads answers without lists as empty', async () => {
+    cognito.on(ListUsersCommand).resolves({});
+    cognito.on(ListGroupsCommand).resolves({});
+    await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: true } });
+  });
+
+  it('exports the Lambda handler built on the default runtime', async () => {
+    await expect(lambdaHandler(wrapped({}, { poolId: '' }))).rejects.toThrow(
+      'Unable to determine the new user pool ID',
+    );
+  });
+
   it('answers false when the pool has a user', async () => {
     cognito.on(ListUsersCommand).resolves({ Users: [{ Username: 'someone' }] });
     await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: false } });
@@ -66,9 +83,14 @@ describe('check-new-user-pool', () => {
     );
   });
 
-  it.each([undefined, '', '   ', 42])('rejects a NewUserPoolId of %p with the spec message', async (poolId) => {
-    await expect(setup().handler(wrapped({}, { poolId }))).rejects.toThrow('Unable to determine the new user pool ID');
-  });
+  it.each([undefined, '', '   ', 42])(
+    'rejects a NewUserPoolId of %p with the spec message',
+    async (poolId) => {
+      await expect(setup().handler(wrapped({}, { poolId }))).rejects.toThrow(
+        'Unable to determine the new user pool ID',
+      );
+    },
+  );
 
   it('rejects an event without Context with the pool-id message', async () => {
     await expect(setup().handler({})).rejects.toThrow('Unable to determine the new user pool ID');
@@ -92,10 +114,14 @@ describe('check-new-user-pool', () => {
       'InvalidParameterException',
       `Unable to read the new user pool (${POOL_ID}): the ID was refused (InvalidParameterException: InvalidParameterException)`,
     ],
-    ['InternalErrorException', `Unable to read the new user pool (${POOL_ID}): InternalErrorException: InternalErrorException`],
+    [
+      'InternalErrorException',
+      `Unable to read the new user pool (${POOL_ID}): InternalErrorException: InternalErrorException`,
+    ],
   ])('fails with a distinct message naming the pool when it cannot be read (%s)', async (name, expected) => {
     const error = awsError(name);
-    if (name === 'InternalErrorException') Object.assign(error, { $fault: 'server', $metadata: { httpStatusCode: 400 } });
+    if (name === 'InternalErrorException')
+      Object.assign(error, { $fault: 'server', $metadata: { httpStatusCode: 400 } });
     cognito.on(ListUsersCommand).rejects(error);
     const failure = await setup({ COGNITO_TPS: '10' })
       .handler(wrapped({}))
@@ -106,10 +132,7 @@ describe('check-new-user-pool', () => {
   });
 
   it('retries throttling through the limiter and then answers', async () => {
-    cognito
-      .on(ListGroupsCommand)
-      .rejectsOnce(awsError('TooManyRequestsException'))
-      .resolves({ Groups: [] });
+    cognito.on(ListGroupsCommand).rejectsOnce(awsError('TooManyRequestsException')).resolves({ Groups: [] });
     const { handler, clock, logs } = setup();
     await expect(handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: true } });
     expect(clock.sleeps.length).toBe(1);
@@ -128,7 +151,12 @@ describe('check-new-user-pool', () => {
     const { handler, logs } = setup();
     await handler(wrapped({}));
     expect(logs.entries()).toEqual([
-      expect.objectContaining({ message: 'New user pool checked', userPoolId: POOL_ID, hasUsers: true, hasGroups: false }),
+      expect.objectContaining({
+        message: 'New user pool checked',
+        userPoolId: POOL_ID,
+        hasUsers: true,
+        hasGroups: false,
+      }),
     ]);
     expect(logs.text()).not.toContain('private');
   });

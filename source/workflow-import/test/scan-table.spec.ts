@@ -54,7 +54,12 @@ function sentBodies(queueUrl: string): unknown[] {
 }
 
 function awsError(name: string) {
-  return new CognitoIdentityProviderServiceException({ name, $fault: 'client', message: name, $metadata: {} });
+  return new CognitoIdentityProviderServiceException({
+    name,
+    $fault: 'client',
+    message: name,
+    $metadata: {},
+  });
 }
 
 describe('scan-table', () => {
@@ -91,10 +96,15 @@ describe('scan-table', () => {
       .resolvesOnce({ Items: [userItem(1)], LastEvaluatedKey: { id: 'k2', type: 't' } })
       .resolvesOnce({ Items: [userItem(2)] });
     const { handler, clock } = setup();
-    await expect(handler(wrapped({ LastEvaluatedKey: { id: 'k1', type: 't' } }), fakeContext(clock, 300_000))).resolves.toEqual({
+    await expect(
+      handler(wrapped({ LastEvaluatedKey: { id: 'k1', type: 't' } }), fakeContext(clock, 300_000)),
+    ).resolves.toEqual({
       result: { AllGroupsProcessed: 'Yes' },
     });
-    expect(ddb).toHaveReceivedNthCommandWith(1, ScanCommand, { ExclusiveStartKey: { id: 'k1', type: 't' }, Limit: 400 });
+    expect(ddb).toHaveReceivedNthCommandWith(1, ScanCommand, {
+      ExclusiveStartKey: { id: 'k1', type: 't' },
+      Limit: 400,
+    });
     expect(ddb).toHaveReceivedNthCommandWith(2, ScanCommand, { ExclusiveStartKey: { id: 'k2', type: 't' } });
     expect(sentBodies(NEW_USERS_QUEUE_URL)).toEqual([userItem(1), userItem(2)]);
   });
@@ -136,7 +146,9 @@ describe('scan-table', () => {
       Description: 'Admins',
       Precedence: 0,
     });
-    const readers = cognito.commandCalls(CreateGroupCommand).find((call) => call.args[0].input.GroupName === 'readers');
+    const readers = cognito
+      .commandCalls(CreateGroupCommand)
+      .find((call) => call.args[0].input.GroupName === 'readers');
     expect(readers?.args[0].input).toEqual({ UserPoolId: POOL_ID, GroupName: 'readers', Description: '' });
   });
 
@@ -194,7 +206,9 @@ describe('scan-table', () => {
     sqs.on(SendMessageBatchCommand).callsFake(async (input: SendMessageBatchCommandInput) => ({
       Failed: [{ Id: input.Entries?.[0]?.Id, Code: 'InternalError', SenderFault: false }],
     }));
-    await expect(setup().handler(wrapped({}))).rejects.toThrow(/SendMessageBatch to .*: 1 entry failed \(InternalError\)/);
+    await expect(setup().handler(wrapped({}))).rejects.toThrow(
+      /SendMessageBatch to .*: 1 entry failed \(InternalError\)/,
+    );
   });
 
   it('waits for the prefetched page before failing', async () => {
@@ -230,7 +244,8 @@ describe('scan-table', () => {
     });
     await handler(wrapped({}));
     expect(starts).toHaveLength(7);
-    for (const start of starts) expect(starts.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(2);
+    for (const start of starts)
+      expect(starts.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(2);
     expect(ddb).toHaveReceivedCommandWith(ScanCommand, { Limit: 80 });
   });
 
@@ -238,7 +253,9 @@ describe('scan-table', () => {
     await expect(setup({ ...ENV, COGNITO_TPS: 'invalid' }).handler({ Input: {} })).rejects.toThrow(
       'Unable to parse a number from the COGNITO_TPS value (invalid)',
     );
-    await expect(setup().handler(wrapped({}, { poolId: '' }))).rejects.toThrow('Unable to determine the new user pool ID');
+    await expect(setup().handler(wrapped({}, { poolId: '' }))).rejects.toThrow(
+      'Unable to determine the new user pool ID',
+    );
   });
 
   it('logs counts, never item contents', async () => {
@@ -247,7 +264,13 @@ describe('scan-table', () => {
     await handler(wrapped({}));
     expect(logs.text()).not.toMatch(/example\.com|user1/);
     expect(logs.entries().at(-1)).toEqual(
-      expect.objectContaining({ message: 'Backup table scanned to the end', pages: 1, newUsers: 1, updates: 1, created: 1 }),
+      expect.objectContaining({
+        message: 'Backup table scanned to the end',
+        pages: 1,
+        newUsers: 1,
+        updates: 1,
+        created: 1,
+      }),
     );
   });
 });

@@ -11,7 +11,8 @@ export const TYPE_GROUP = `GROUP-${INSTANCE}`;
 export const TYPE_TIMESTAMP = `SYNC_TIMESTAMP-${INSTANCE}`;
 export const POOL_ID = 'us-east-2_NewPool01';
 export const NEW_USERS_QUEUE_URL = 'https://sqs.us-east-2.amazonaws.com/111122223333/import-new-users-x';
-export const UPDATES_QUEUE_URL = 'https://sqs.us-east-2.amazonaws.com/111122223333/import-new-users-x-updates';
+export const UPDATES_QUEUE_URL =
+  'https://sqs.us-east-2.amazonaws.com/111122223333/import-new-users-x-updates';
 
 /** A clock whose sleep advances time at once and records each wait. */
 export function fakeClock(start = 1_700_000_000_000) {
@@ -44,12 +45,20 @@ export function sfnContext(overrides: { poolId?: unknown; stateName?: string } =
       Input: 'poolId' in overrides ? { NewUserPoolId: overrides.poolId } : { NewUserPoolId: ` ${POOL_ID} ` },
       StartTime: '2024-01-01T00:00:00.000Z',
     },
-    ...(overrides.stateName !== undefined ? { State: { Name: overrides.stateName, EnteredTime: '2024-01-01T00:01:00.000Z' } } : {}),
-    StateMachine: { Id: 'arn:aws:states:us-east-2:111122223333:stateMachine:ImportWorkflow-abc', Name: 'ImportWorkflow-abc' },
+    ...(overrides.stateName !== undefined
+      ? { State: { Name: overrides.stateName, EnteredTime: '2024-01-01T00:01:00.000Z' } }
+      : {}),
+    StateMachine: {
+      Id: 'arn:aws:states:us-east-2:111122223333:stateMachine:ImportWorkflow-abc',
+      Name: 'ImportWorkflow-abc',
+    },
   };
 }
 
-export function wrapped<I>(input: I, overrides: { poolId?: unknown; stateName?: string } = {}): ImportEvent<I> {
+export function wrapped<I>(
+  input: I,
+  overrides: { poolId?: unknown; stateName?: string } = {},
+): ImportEvent<I> {
   return { Input: input, Context: sfnContext(overrides) };
 }
 
@@ -74,7 +83,8 @@ export function runtimeWith(
 }
 
 let sequence = 0;
-export const subOf = (n: number): string => `0000${n.toString(16).padStart(4, '0')}-aaaa-4bbb-8ccc-${n.toString().padStart(12, '0')}`;
+export const subOf = (n: number): string =>
+  `0000${n.toString(16).padStart(4, '0')}-aaaa-4bbb-8ccc-${n.toString().padStart(12, '0')}`;
 
 /** A user item exactly as the original export-users writes it (spec §6.1). */
 export function userItem(n: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -4,7 +4,8 @@ import { DeadlineExceededError } from '../../utils/retry';
 import { UploadError, uploadToPresignedUrl } from '../lib/upload';
 import { fakeClock } from './support';
 
-const URL_WITH_SECRET = 'https://bucket.s3.amazonaws.com/import?X-Amz-Security-Token=SECRET&X-Amz-Signature=abc';
+const URL_WITH_SECRET =
+  'https://bucket.s3.amazonaws.com/import?X-Amz-Security-Token=SECRET&X-Amz-Signature=abc';
 
 function retry(clock = fakeClock()) {
   return { now: clock.now, sleep: clock.sleep, random: () => 0.5 };
@@ -26,7 +27,10 @@ describe('uploadToPresignedUrl', () => {
       const { port } = server.address() as AddressInfo;
       const chunks = [Buffer.from('cognito:username,email\n'), Buffer.from('jöhn,j@example.com\n')];
       const bytes = chunks[0]!.length + chunks[1]!.length;
-      await uploadToPresignedUrl(`http://127.0.0.1:${port}/upload?sig=1`, chunks, bytes, { fetch, retry: retry() });
+      await uploadToPresignedUrl(`http://127.0.0.1:${port}/upload?sig=1`, chunks, bytes, {
+        fetch,
+        retry: retry(),
+      });
       expect(seen).toHaveLength(1);
       expect(seen[0]!.method).toBe('PUT');
       expect(seen[0]!.headers['content-length']).toBe(String(bytes));
@@ -61,14 +65,19 @@ describe('uploadToPresignedUrl', () => {
 
   it('fails at once on a 403 with the S3 error code, never naming the URL', async () => {
     const fakeFetch = jest.fn(
-      async () => new Response('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>', { status: 403 }),
+      async () =>
+        new Response('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>', {
+          status: 403,
+        }),
     ) as unknown as typeof fetch;
     const error = await uploadToPresignedUrl(URL_WITH_SECRET, [Buffer.from('x')], 1, {
       fetch: fakeFetch,
       retry: retry(),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UploadError);
-    expect((error as Error).message).toBe('The CSV upload to the pre-signed URL failed with HTTP 403 (AccessDenied)');
+    expect((error as Error).message).toBe(
+      'The CSV upload to the pre-signed URL failed with HTTP 403 (AccessDenied)',
+    );
     expect((error as Error).message).not.toContain('SECRET');
     expect(fakeFetch).toHaveBeenCalledTimes(1);
   });
@@ -77,7 +86,10 @@ describe('uploadToPresignedUrl', () => {
     const clock = fakeClock();
     const fakeFetch = jest.fn(async () => new Response('', { status: 500 })) as unknown as typeof fetch;
     await expect(
-      uploadToPresignedUrl('https://example.test/u', [Buffer.from('x')], 1, { fetch: fakeFetch, retry: retry(clock) }),
+      uploadToPresignedUrl('https://example.test/u', [Buffer.from('x')], 1, {
+        fetch: fakeFetch,
+        retry: retry(clock),
+      }),
     ).rejects.toThrow('The CSV upload to the pre-signed URL failed with HTTP 500');
     expect(fakeFetch).toHaveBeenCalledTimes(5);
 

@@ -49,7 +49,9 @@ describe('userLine', () => {
 
   it('defaults the verification columns to false and sets cognito:mfa_enabled to false', () => {
     const item = userItem(3, { pseudoUsername: 'u3', userAttributes: [{ Name: 'sub', Value: 's' }] });
-    expect(userLine(['cognito:username', 'email_verified', 'phone_number_verified', 'cognito:mfa_enabled'], item)).toEqual({
+    expect(
+      userLine(['cognito:username', 'email_verified', 'phone_number_verified', 'cognito:mfa_enabled'], item),
+    ).toEqual({
       line: 'u3,false,false,false\n',
     });
   });
@@ -60,7 +62,12 @@ describe('userLine', () => {
     ['a backslash before a comma', 'a\\,b', 'the value of name has a backslash before a comma or at its end'],
     ['a trailing backslash', 'ends\\', 'the value of name has a backslash before a comma or at its end'],
   ])('refuses a user whose value holds %s (the file would be corrupted)', (_what, value, reason) => {
-    const item = userItem(4, { userAttributes: [{ Name: 'sub', Value: 's' }, { Name: 'name', Value: value }] });
+    const item = userItem(4, {
+      userAttributes: [
+        { Name: 'sub', Value: 's' },
+        { Name: 'name', Value: value },
+      ],
+    });
     expect(userLine(HEADER, item)).toEqual({ rejected: reason });
   });
 
@@ -87,18 +94,29 @@ describe('userLine', () => {
         {},
       ],
     });
-    expect(userLine(['cognito:username', 'custom:n', 'custom:b', 'custom:o'], item)).toEqual({ line: '1234,5,true,\n' });
+    expect(userLine(['cognito:username', 'custom:n', 'custom:b', 'custom:o'], item)).toEqual({
+      line: '1234,5,true,\n',
+    });
   });
 
   it("refuses a line longer than Cognito's 16,000 characters and accepts one of exactly 16,000", () => {
-    const exact = userItem(8, { pseudoUsername: 'u', userAttributes: [{ Name: 'name', Value: 'x'.repeat(15_998) }] });
+    const exact = userItem(8, {
+      pseudoUsername: 'u',
+      userAttributes: [{ Name: 'name', Value: 'x'.repeat(15_998) }],
+    });
     expect(userLine(['cognito:username', 'name'], exact)).toEqual({ line: `u,${'x'.repeat(15_998)}\n` });
-    const long = userItem(8, { pseudoUsername: 'u', userAttributes: [{ Name: 'name', Value: 'x'.repeat(15_999) }] });
+    const long = userItem(8, {
+      pseudoUsername: 'u',
+      userAttributes: [{ Name: 'name', Value: 'x'.repeat(15_999) }],
+    });
     expect(userLine(['cognito:username', 'name'], long)).toEqual({
       rejected: "the line would be longer than Cognito's 16000 characters",
     });
     // Counted in characters, not UTF-16 units: 8,000 emoji are 16,000 units but 8,000 characters.
-    const wide = userItem(8, { pseudoUsername: 'u', userAttributes: [{ Name: 'name', Value: '😀'.repeat(8_000) }] });
+    const wide = userItem(8, {
+      pseudoUsername: 'u',
+      userAttributes: [{ Name: 'name', Value: '😀'.repeat(8_000) }],
+    });
     expect('line' in userLine(['cognito:username', 'name'], wide)).toBe(true);
   });
 

@@ -1,0 +1,252 @@
+import {
+  CognitoIdentityProviderClient,
+  CreateUserImportJobCommand,
+  GetCSVHeaderCommand,
+  StartUserImportJobCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { mockAws } from '../../test-support/aws-mock';
+import { RateLimitedCognito } from '../../utils/cognito';
+import { SlidingWindowLimiter } from '../../utils/limiter';
+import { createLogger } from '../../utils/logger';
+import { TimeBudget } from '../../utils/time-budget';
+import { importNewUsers, MAX_USERS_PER_FILE, type DrainLimits } from '../lib/import-new-users';
+import { fakeClock, logCapture, NEW_USERS_QUEUE_URL, POOL_ID } from './support';
+
+const cognito = mockAws(CognitoIdentityProviderClient);
+const s3 = mockAws(S3Client);
+
+const HEADER = ['cognito:username', 'email_verified', 'cognito:mfa_enabled'];
+
+/**
+ * A cheap in-memory standard queue: bodies are made on receive from a number, so half a million
+ * messages cost little. Receives return up to the requested count of visible messages and hide them;
+ * deletes remove them; a visibility of 0 makes them visible again.
+ */
+class FakeQueue {
+  private readonly visible: number[] = [];
+  private readonly inFlight = new Map<string, number>();
+  readonly receiveSizes: number[] = [];
+  readonly receiveVisibility: number[] = [];
+  receives = 0;
+  deleted = 0;
+  released = 0;
+  private handle = 0;
+
+  constructor(
+    count: number,
+    private readonly body: (n: number) => string,
+  ) {
+    for (let n = 1; n <= count; n += 1) this.visible.push(n);
+  }
+
+  get size(): number {
+    return this.visible.length + this.inFlight.size;
+  }
+
+  visibleCount(): number {
+    return this.visible.length;
+  }
+
+  readonly client = {
+    send: async (command: unknown): Promise<unknown> => {
+      if (command instanceof ReceiveMessageCommand) {
+        this.receives += 1;
+        const max = command.input.MaxNumberOfMessages ?? 1;
+        this.receiveSizes.push(max);
+        this.receiveVisibility.push(command.input.VisibilityTimeout ?? -1);
+        const taken = this.visible.splice(0, max);
+        const messages: Message[] = taken.map((n) => {
+          this.handle += 1;
+          const receiptHandle = `rh-${this.handle}`;
+          this.inFlight.set(receiptHandle, n);
+          return { MessageId: `id-${n}`, ReceiptHandle: receiptHandle, Body: this.body(n) };
+        });
+        return { Messages: messages };
+      }
+      if (command instanceof DeleteMessageBatchCommand) {
+        for (const entry of command.input.Entries ?? []) {
+          if (this.inFlight.delete(entry.ReceiptHandle ?? '')) this.deleted += 1;
+        }
+        return { Successful: [], Failed: [] };
+      }
+      if (command instanceof ChangeMessageVisibilityBatchCommand) {
+        for (const entry of command.input.Entries ?? []) {
+          const n = this.inFlight.get(entry.ReceiptHandle ?? '');
+          if (n !== undefined && entry.VisibilityTimeout === 0) {
+            this.inFlight.delete(entry.ReceiptHandle ?? '');
+            this.visible.unshift(n);
+            this.released += 1;
+          }
+        }
+        return { Successful: [], Failed: [] };
+      }
+      throw new Error(`unexpected command ${String(command)}`);
+    },
+  };
+}
+
+const userBody = (n: number) =>
+  JSON.stringify({
+    id: `USER-sub-${n}`,
+    type: 'USER-x',
+    pseudoUsername: `u${n}`,
+    userAttributes: [
+      { Name: 'sub', Value: `sub-${n}` },
+      { Name: 'email_verified', Value: 'true' },
+    ],
+    userEnabled: true,
+  });
+
+function deps(queue: FakeQueue, limits: Partial<DrainLimits> = {}) {
+  const clock = fakeClock();
+  const logs = logCapture();
+  const uploads: { lines: number; bytes: number; firstLine: string; lastLine: string }[] = [];
+  const fetchImpl = (async (_url: unknown, init?: RequestInit) => {
+    let text = '';
+    for await (const part of init?.body as AsyncIterable<Uint8Array>) text += Buffer.from(part).toString();
+    const lines = text.split('\n');
+    lines.pop();
+    uploads.push({
+      lines: lines.length - 1,
+      bytes: Buffer.byteLength(text),
+      firstLine: lines[1] ?? '',
+      lastLine: lines.at(-1) ?? '',
+    });
+    return new Response('', { status: 200 });
+  }) as typeof fetch;
+  return {
+    uploads,
+    logs,
+    deps: {
+      cognito: new RateLimitedCognito(
+        new CognitoIdentityProviderClient({}),
+        new SlidingWindowLimiter(10, clock.now, clock.sleep),
+        {
+          now: clock.now,
+          sleep: clock.sleep,
+        },
+      ),
+      sqs: queue.client as unknown as SQSClient,
+      s3: new S3Client({}),
+      fetch: fetchImpl,
+      logger: createLogger({}, { write: logs.write }),
+      drainBudget: new TimeBudget(undefined),
+      holdSeconds: () => 960,
+      retry: { now: clock.now, sleep: clock.sleep },
+      config: {
+        userPoolId: POOL_ID,
+        region: 'us-east-2',
+        bucket: 'mapping-bucket',
+        cloudWatchLogsRoleArn: 'arn:aws:iam::111122223333:role/logs',
+        queueUrl: NEW_USERS_QUEUE_URL,
+      },
+      limits,
+    },
+  };
+}
+
+describe('importNewUsers', () => {
+  let jobs = 0;
+  beforeEach(() => {
+    cognito.reset();
+    s3.reset();
+    jobs = 0;
+    cognito.on(GetCSVHeaderCommand).resolves({ CSVHeader: HEADER });
+    cognito.on(CreateUserImportJobCommand).callsFake(async () => {
+      jobs += 1;
+      return { UserImportJob: { JobId: `import-${jobs}`, PreSignedUrl: `https://upload/${jobs}` } };
+    });
+    cognito.on(StartUserImportJobCommand).resolves({ UserImportJob: { Status: 'Pending' } });
+    s3.on(PutObjectCommand).resolves({});
+  });
+
+  it('puts 500,000 users in the first file and starts a second file for user 500,001', async () => {
+    expect(MAX_USERS_PER_FILE).toBe(500_000);
+    const queue = new FakeQueue(500_001, userBody);
+    const run = deps(queue);
+
+    await expect(importNewUsers(run.deps, POOL_ID)).resolves.toEqual({
+      ImportJobStatus: 'Pending',
+      ImportJobId: 'import-1',
+      QueueEmpty: false,
+    });
+    expect(run.uploads[0]).toEqual(
+      expect.objectContaining({ lines: 500_000, firstLine: 'u1,true,false', lastLine: 'u500000,true,false' }),
+    );
+    // Receives never asked for more than the file could take, so nothing was received in vain.
+    expect(queue.released).toBe(0);
+    expect(queue.deleted).toBe(500_000);
+    expect(queue.size).toBe(1);
+
+    await expect(importNewUsers(run.deps, POOL_ID)).resolves.toEqual({
+      ImportJobStatus: 'Pending',
+      ImportJobId: 'import-2',
+      QueueEmpty: false,
+    });
+    expect(run.uploads[1]).toEqual(expect.objectContaining({ lines: 1, firstLine: 'u500001,true,false' }));
+    expect(queue.size).toBe(0);
+
+    await expect(importNewUsers(run.deps, POOL_ID)).resolves.toEqual({
+      ImportJobStatus: '',
+      QueueEmpty: true,
+    });
+    expect(run.uploads).toHaveLength(2);
+    const mappingKeys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
+    expect(mappingKeys).toEqual(['import-1-user-mapping.csv', 'import-2-user-mapping.csv']);
+    const secondMapping = s3.commandCalls(PutObjectCommand)[1]!.args[0].input.Body as Buffer;
+    expect(secondMapping.toString()).toBe('userImportCsvLineNumber,userSub\n1,sub-500001\n');
+  }, 120_000);
+
+  it('keeps each file under the byte limit and gives back what did not fit (visibility 0)', async () => {
+    const queue = new FakeQueue(100, userBody);
+    const headerBytes = Buffer.byteLength(`${HEADER.join(',')}\n`);
+    // Room for about 30 lines of 'uNN,true,false\n' (15 bytes; u1..u9 are 14).
+    const run = deps(queue, { maxBytes: headerBytes + 30 * 15 });
+    const result = await importNewUsers(run.deps, POOL_ID);
+    expect(result).toEqual(expect.objectContaining({ QueueEmpty: false, ImportJobId: 'import-1' }));
+    const first = run.uploads[0]!;
+    expect(first.bytes).toBeLessThan(headerBytes + 30 * 15);
+    expect(queue.deleted).toBe(first.lines);
+    expect(queue.size).toBe(100 - first.lines);
+    expect(queue.visibleCount()).toBe(100 - first.lines);
+
+    // The rest follows in later files, each user exactly once.
+    let imported = first.lines;
+    for (let i = 0; i < 10 && queue.size > 0; i += 1) {
+      await importNewUsers(run.deps, POOL_ID);
+      imported += run.uploads.at(-1)!.lines;
+    }
+    expect(imported).toBe(100);
+    expect(queue.deleted).toBe(100);
+  });
+
+  it('asks for no more messages than the file can take while several receives run at once', async () => {
+    const queue = new FakeQueue(57, userBody);
+    const run = deps(queue, { maxUsers: 25, receiveConcurrency: 4 });
+    await importNewUsers(run.deps, POOL_ID);
+    expect(run.uploads[0]!.lines).toBe(25);
+    expect(queue.released).toBe(0);
+    expect(queue.receiveSizes.every((size) => size >= 1 && size <= 10)).toBe(true);
+    expect(queue.receiveVisibility.every((seconds) => seconds === 960)).toBe(true);
+    expect(queue.size).toBe(32);
+  });
+
+  it('logs the drain in counts only', async () => {
+    const queue = new FakeQueue(3, userBody);
+    const run = deps(queue);
+    await importNewUsers(run.deps, POOL_ID);
+    const drained = run.logs.entries().find((entry) => entry.message === 'New users queue drained');
+    expect(drained).toEqual(
+      expect.objectContaining({ userCount: 3, duplicates: 0, rejected: 0, released: 0, queueEmpty: true }),
+    );
+    expect(run.logs.text()).not.toMatch(/"u\d/);
+  });
+});

@@ -1,0 +1,673 @@
+import {
+  CognitoIdentityProviderClient,
+  CognitoIdentityProviderServiceException,
+  CreateUserImportJobCommand,
+  DescribeUserImportJobCommand,
+  GetCSVHeaderCommand,
+  StartUserImportJobCommand,
+  type UserImportJobStatusType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type DeleteMessageBatchCommandInput,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { mockAws } from '../../test-support/aws-mock';
+import { createHandler, ENVIRONMENT } from '../import-users';
+import { importJobFailureMessage } from '../lib/import-job';
+import {
+  fakeClock,
+  fakeContext,
+  logCapture,
+  message,
+  NEW_USERS_QUEUE_URL,
+  POOL_ID,
+  runtimeWith,
+  subOf,
+  userItem,
+  wrapped,
+} from './support';
+
+const cognito = mockAws(CognitoIdentityProviderClient);
+const sqs = mockAws(SQSClient);
+const s3 = mockAws(S3Client);
+
+const HEADER = [
+  'cognito:username',
+  'cognito:mfa_enabled',
+  'custom:foobar',
+  'email_verified',
+  'phone_number_verified',
+];
+const PRESIGNED = 'https://cognito-import.s3.amazonaws.com/import-abc?X-Amz-Security-Token=SECRET';
+
+/** ImportNewUsersLambda's environment (template): no metric variables. */
+const NEW_USERS_ENV = {
+  NEW_USERS_QUEUE_URL,
+  USER_IMPORT_CLOUDWATCH_ROLE_ARN: 'arn:aws:iam::111122223333:role/import-logs',
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: 'mapping-bucket',
+  COGNITO_TPS: '10',
+  AWS_REGION: 'us-east-2',
+};
+/** ImportCheckImportJobLambda's environment adds the metric variables. */
+const CHECK_ENV = {
+  ...NEW_USERS_ENV,
+  SEND_METRIC: 'Yes',
+  METRICS_ANONYMOUS_UUID: 'anon-uuid',
+  SOLUTION_ID: 'SO0126',
+  SOLUTION_VERSION: 'v2.0.0',
+};
+
+function awsError(name: string, fault: 'client' | 'server' = 'client') {
+  return new CognitoIdentityProviderServiceException({
+    name,
+    $fault: fault,
+    message: `${name} happened`,
+    $metadata: {},
+  });
+}
+
+function setup(env: Record<string, string | undefined> = NEW_USERS_ENV) {
+  const clock = fakeClock();
+  const logs = logCapture();
+  const uploads: { url: string; headers: Record<string, string>; body: string }[] = [];
+  const metrics: unknown[] = [];
+  const fetchImpl = jest.fn(async (url: string | URL | Request, init?: RequestInit) => {
+    const target = String(url);
+    if (target.includes('metrics')) {
+      metrics.push(JSON.parse(String(init?.body)));
+      return new Response('', { status: 200 });
+    }
+    const parts: Buffer[] = [];
+    for await (const part of init?.body as AsyncIterable<Uint8Array>) parts.push(Buffer.from(part));
+    uploads.push({
+      url: target,
+      headers: init?.headers as Record<string, string>,
+      body: Buffer.concat(parts).toString(),
+    });
+    return new Response('', { status: 200 });
+  });
+  const handler = createHandler(
+    runtimeWith(clock, env, { write: logs.write, fetch: fetchImpl as unknown as typeof fetch }),
+  );
+  return { clock, logs, uploads, metrics, handler, fetchImpl };
+}
+
+/** Serves the given batches to successive receives, then empty answers. */
+function queueServes(...batches: Message[][]) {
+  let next = 0;
+  sqs.on(ReceiveMessageCommand).callsFake(async () => {
+    const batch = batches[next];
+    next += 1;
+    return batch ? { Messages: batch } : {};
+  });
+}
+
+function deletedReceiptHandles(): string[] {
+  return sqs
+    .commandCalls(DeleteMessageBatchCommand)
+    .flatMap((call) => (call.args[0].input as DeleteMessageBatchCommandInput).Entries ?? [])
+    .map((entry) => entry.ReceiptHandle ?? '');
+}
+
+function releasedReceiptHandles(): string[] {
+  return sqs
+    .commandCalls(ChangeMessageVisibilityBatchCommand)
+    .flatMap((call) => call.args[0].input.Entries ?? [])
+    .filter((entry) => entry.VisibilityTimeout === 0)
+    .map((entry) => entry.ReceiptHandle ?? '');
+}
+
+function mappingBody(): string {
+  const body = s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Body;
+  return Buffer.isBuffer(body) ? body.toString() : String(body);
+}
+
+/** sinon numbers every call across spies; the typings leave the field out. */
+const callId = (call: object): number => (call as { callId: number }).callId;
+
+/** The order in which the listed operations happened, across clients. */
+function order(): string[] {
+  const named = [
+    ...cognito.calls().map((call) => ({ call, client: 'cognito' })),
+    ...sqs.calls().map((call) => ({ call, client: 'sqs' })),
+    ...s3.calls().map((call) => ({ call, client: 's3' })),
+  ];
+  return named
+    .sort((a, b) => callId(a.call) - callId(b.call))
+    .map(({ call }) => (call.args[0] as object).constructor.name.replace(/Command$/, ''));
+}
+
+const USER = (n: number, overrides: Record<string, unknown> = {}) =>
+  userItem(n, {
+    pseudoUsername: `user-${n}`,
+    userAttributes: [
+      { Name: 'sub', Value: subOf(n) },
+      { Name: 'custom:foobar', Value: `foo ${n}` },
+      { Name: 'email_verified', Value: 'true' },
+    ],
+    ...overrides,
+  });
+
+describe('import-users', () => {
+  beforeEach(() => {
+    cognito.reset();
+    sqs.reset();
+    s3.reset();
+    cognito.on(GetCSVHeaderCommand).resolves({ CSVHeader: HEADER, UserPoolId: POOL_ID });
+    cognito
+      .on(CreateUserImportJobCommand)
+      .resolves({ UserImportJob: { JobId: 'import-job-id', PreSignedUrl: PRESIGNED, Status: 'Created' } });
+    cognito
+      .on(StartUserImportJobCommand)
+      .resolves({ UserImportJob: { JobId: 'import-job-id', Status: 'Pending' } });
+    sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+    s3.on(PutObjectCommand).resolves({});
+  });
+
+  it('declares every variable it reads; the metric variables are optional', () => {
+    expect(Object.keys(ENVIRONMENT).sort()).toEqual(
+      [...Object.keys(NEW_USERS_ENV), 'SEND_METRIC', 'METRICS_ANONYMOUS_UUID'].sort(),
+    );
+    expect(ENVIRONMENT.SEND_METRIC.required).toBe(false);
+    expect(ENVIRONMENT.METRICS_ANONYMOUS_UUID.required).toBe(false);
+  });
+
+  it.each([
+    ['Unknown', 'Unknown StateName: Unknown'],
+    [undefined, 'Unknown StateName: '],
+  ])('rejects the state name %p', async (stateName, expected) => {
+    const event = stateName === undefined ? wrapped({}) : wrapped({}, { stateName });
+    await expect(setup().handler(event)).rejects.toThrow(expected);
+  });
+
+  it('rejects an empty NewUserPoolId with the spec message', async () => {
+    await expect(setup().handler(wrapped({}, { stateName: 'ImportNewUsers', poolId: '' }))).rejects.toThrow(
+      'Unable to determine the new user pool ID',
+    );
+  });
+
+  describe('ImportNewUsers (ImportNewUsersLambda)', () => {
+    it.each(['ImportNewUsers', 'Parallel: ImportNewUsers'])(
+      'answers an empty queue for %s',
+      async (stateName) => {
+        queueServes();
+        const { handler, clock } = setup();
+        await expect(handler(wrapped({}, { stateName }), fakeContext(clock, 900_000))).resolves.toEqual({
+          result: { ImportJobStatus: '', QueueEmpty: true, StateName: stateName },
+        });
+        expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, {
+          QueueUrl: NEW_USERS_QUEUE_URL,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 20,
+          VisibilityTimeout: 960,
+        });
+        expect(cognito).toHaveReceivedCommandTimes(GetCSVHeaderCommand, 0);
+      },
+    );
+
+    it('imports a user: header, CSV, mapping file, job started, then the message deleted', async () => {
+      const received = message(
+        USER(1, {
+          userAttributes: [
+            { Name: 'sub', Value: subOf(1) },
+            { Name: 'custom:foobar', Value: 'a, "b"' },
+          ],
+        }),
+      );
+      queueServes([received]);
+      const { handler, uploads } = setup();
+      await expect(handler(wrapped({ Carried: 'yes' }, { stateName: 'ImportNewUsers' }))).resolves.toEqual({
+        result: {
+          Carried: 'yes',
+          ImportJobStatus: 'Pending',
+          ImportJobId: 'import-job-id',
+          QueueEmpty: false,
+          StateName: 'ImportNewUsers',
+        },
+      });
+      expect(cognito).toHaveReceivedCommandWith(GetCSVHeaderCommand, { UserPoolId: POOL_ID });
+      expect(cognito).toHaveReceivedCommandWith(CreateUserImportJobCommand, {
+        CloudWatchLogsRoleArn: NEW_USERS_ENV.USER_IMPORT_CLOUDWATCH_ROLE_ARN,
+        UserPoolId: POOL_ID,
+        JobName: 'cognito-user-profiles-export-reference-architecture',
+      });
+      expect(uploads).toEqual([
+        {
+          url: PRESIGNED,
+          headers: {
+            'x-amz-server-side-encryption': 'aws:kms',
+            'content-length': String(Buffer.byteLength(uploads[0]!.body)),
+          },
+          body: `${HEADER.join(',')}\nuser-1,false,a\\, "b",false,false\n`,
+        },
+      ]);
+      expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
+        Bucket: 'mapping-bucket',
+        Key: 'import-job-id-user-mapping.csv',
+        ServerSideEncryption: 'AES256',
+      });
+      expect(mappingBody()).toBe(`userImportCsvLineNumber,userSub\n1,${subOf(1)}\n`);
+      expect(cognito).toHaveReceivedCommandWith(StartUserImportJobCommand, {
+        UserPoolId: POOL_ID,
+        JobId: 'import-job-id',
+      });
+      expect(deletedReceiptHandles()).toEqual([received.ReceiptHandle]);
+      // §9.1-7: the delete comes after the start; the original deleted right after reading.
+      const steps = order().filter((step) => step !== 'ReceiveMessage');
+      expect(steps).toEqual([
+        'GetCSVHeader',
+        'CreateUserImportJob',
+        'PutObject',
+        'StartUserImportJob',
+        'DeleteMessageBatch',
+      ]);
+    });
+
+    it('numbers mapping lines in CSV order and writes each sub once (duplicate deliveries)', async () => {
+      const first = message(USER(1));
+      const again = message(USER(1));
+      queueServes([first, message(USER(2)), again], [message(USER(3))]);
+      const { handler, uploads } = setup();
+      await handler(wrapped({}, { stateName: 'ImportNewUsers' }));
+      expect(uploads[0]!.body.split('\n').filter(Boolean)).toHaveLength(4); // header + 3 users
+      expect(mappingBody()).toBe(
+        `userImportCsvLineNumber,userSub\n1,${subOf(1)}\n2,${subOf(2)}\n3,${subOf(3)}\n`,
+      );
+      expect(deletedReceiptHandles()).toHaveLength(4);
+      expect(deletedReceiptHandles()).toContain(again.ReceiptHandle);
+    });
+
+    it("rejects a message without a sub with the original's message and gives every message back", async () => {
+      const good = message(USER(1));
+      const bad = message(USER(2, { userAttributes: [{ Name: 'email', Value: 'x' }] }));
+      queueServes([good, bad]);
+      await expect(setup().handler(wrapped({}, { stateName: 'ImportNewUsers' }))).rejects.toThrow(
+        "Unable to extract user's sub attribute",
+      );
+      expect(sqs).toHaveReceivedCommandTimes(DeleteMessageBatchCommand, 0);
+      expect(releasedReceiptHandles().sort()).toEqual([good.ReceiptHandle, bad.ReceiptHandle].sort());
+    });
+
+    // §9.1-7: a failure before the job started loses nobody, whatever step failed.
+    it.each([
+      [
+        'CreateUserImportJob',
+        () => cognito.on(CreateUserImportJobCommand).rejects(awsError('InvalidParameterException')),
+      ],
+      ['PutObject', () => s3.on(PutObjectCommand).rejects(new Error('AccessDenied'))],
+      ['GetCSVHeader', () => cognito.on(GetCSVHeaderCommand).rejects(awsError('ResourceNotFoundException'))],
+      ['GetCSVHeader (no header)', () => cognito.on(GetCSVHeaderCommand).resolves({ CSVHeader: [] })],
+    ])('deletes nothing and releases the messages when %s fails', async (_step, arrange) => {
+      arrange();
+      const received = [message(USER(1)), message(USER(2))];
+      queueServes(received);
+      await expect(setup().handler(wrapped({}, { stateName: 'ImportNewUsers' }))).rejects.toThrow();
+      expect(sqs).toHaveReceivedCommandTimes(DeleteMessageBatchCommand, 0);
+      expect(releasedReceiptHandles().sort()).toEqual(received.map((m) => m.ReceiptHandle).sort());
+    });
+
+    it('still fails with the first error when the messages cannot be released, and says so in the log', async () => {
+      cognito.on(CreateUserImportJobCommand).rejects(awsError('InvalidParameterException'));
+      sqs.on(ChangeMessageVisibilityBatchCommand).rejects(new Error('AccessDenied'));
+      queueServes([message(USER(1))]);
+      const { handler, logs } = setup();
+      await expect(handler(wrapped({}, { stateName: 'ImportNewUsers' }))).rejects.toThrow(
+        'InvalidParameterException happened',
+      );
+      expect(logs.entries()).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          message:
+            'Could not release the received messages; they reappear when their visibility timeout ends',
+          messages: 1,
+        }),
+      );
+      expect(sqs).toHaveReceivedCommandTimes(DeleteMessageBatchCommand, 0);
+    });
+
+    it('leaves out a user whose sub cannot go into the mapping file', async () => {
+      const odd = message(USER(1, { userAttributes: [{ Name: 'sub', Value: 'a,b' }] }));
+      queueServes([odd, message(USER(2))]);
+      const { handler, uploads, logs } = setup();
+      await handler(wrapped({}, { stateName: 'ImportNewUsers' }));
+      expect(uploads[0]!.body).toBe(`${HEADER.join(',')}\nuser-2,false,foo 2,true,false\n`);
+      expect(logs.entries()).toContainEqual(
+        expect.objectContaining({ messageId: odd.MessageId, reason: 'the sub attribute is malformed' }),
+      );
+    });
+
+    it('deletes nothing when the upload is refused, and a rerun imports each user once', async () => {
+      const items = [USER(1), USER(2)];
+      queueServes(items.map((item) => message(item)));
+      const first = setup();
+      first.fetchImpl.mockImplementationOnce(
+        async () => new Response('<Code>AccessDenied</Code>', { status: 403 }),
+      );
+      await expect(first.handler(wrapped({}, { stateName: 'ImportNewUsers' }))).rejects.toThrow(
+        'The CSV upload to the pre-signed URL failed with HTTP 403 (AccessDenied)',
+      );
+      expect(sqs).toHaveReceivedCommandTimes(DeleteMessageBatchCommand, 0);
+      expect(releasedReceiptHandles()).toHaveLength(2);
+
+      // The released messages come back (one of them twice, as a standard queue may do).
+      sqs.reset();
+      sqs.on(DeleteMessageBatchCommand).resolves({});
+      const redelivered = [message(items[0]), message(items[1]), message(items[0])];
+      queueServes(redelivered);
+      const second = setup();
+      await expect(second.handler(wrapped({}, { stateName: 'ImportNewUsers' }))).resolves.toEqual({
+        result: expect.objectContaining({ ImportJobStatus: 'Pending', QueueEmpty: false }),
+      });
+      expect(second.uploads[0]!.body).toBe(
+        `${HEADER.join(',')}\nuser-1,false,foo 1,true,false\nuser-2,false,foo 2,true,false\n`,
+      );
+      expect(deletedReceiptHandles().sort()).toEqual(redelivered.map((m) => m.ReceiptHandle).sort());
+    });
+
+    // §9.1-8: the original swallowed the failure and dropped the ImportJobStatus key.
+    it('fails with a clear message when StartUserImportJob fails and the job did not start', async () => {
+      cognito.on(StartUserImportJobCommand).rejects(awsError('InvalidParameterException'));
+      cognito
+        .on(DescribeUserImportJobCommand)
+        .resolves({ UserImportJob: { JobId: 'import-job-id', Status: 'Created' } });
+      const received = message(USER(1));
+      queueServes([received]);
+      const failure = (await setup()
+        .handler(wrapped({}, { stateName: 'ImportNewUsers' }))
+        .catch((e: unknown) => e)) as Error;
+      expect(failure).toBeInstanceOf(Error);
+      expect(failure.name).toBe('ImportJobStartError');
+      expect(failure.message).toBe(
+        'Unable to start the user import job "import-job-id" in us-east-2 (InvalidParameterException: InvalidParameterException happened); ' +
+          'its status is "Created". The users of this file were not removed from the new users queue. ' +
+          "The mapping file (import-job-id-user-mapping.csv) is in the solution's S3 bucket (mapping-bucket)",
+      );
+      expect(sqs).toHaveReceivedCommandTimes(DeleteMessageBatchCommand, 0);
+      expect(releasedReceiptHandles()).toEqual([received.ReceiptHandle]);
+    });
+
+    it('retries a throttled start through the limiter', async () => {
+      cognito
+        .on(StartUserImportJobCommand)
+        .rejectsOnce(awsError('TooManyRequestsException'))
+        .resolves({ UserImportJob: { Status: 'Pending' } });
+      queueServes([message(USER(1))]);
+      const { handler, clock } = setup();
+      await expect(handler(wrapped({}, { stateName: 'ImportNewUsers' }))).resolves.toEqual({
+        result: expect.objectContaining({ ImportJobStatus: 'Pending' }),
+      });
+      expect(cognito).toHaveReceivedCommandTimes(StartUserImportJobCommand, 2);
+      expect(clock.sleeps.length).toBeGreaterThan(0);
+    });
+
+    it('counts a start that reached Cognito although the call failed, and fails when nothing can be learned', async () => {
+      cognito.on(StartUserImportJobCommand).resolves({});
+      cognito.on(DescribeUserImportJobCommand).resolves({ UserImportJob: { Status: 'InProgress' } });
+      queueServes([message(USER(1))]);
+      await expect(setup().handler(wrapped({}, { stateName: 'ImportNewUsers' }))).resolves.toEqual({
+        result: expect.objectContaining({ ImportJobStatus: 'InProgress', ImportJobId: 'import-job-id' }),
+      });
+      expect(deletedReceiptHandles()).toHaveLength(1);
+
+      sqs.reset();
+      sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
+      cognito.on(DescribeUserImportJobCommand).rejects(awsError('InvalidParameterException'));
+      queueServes([message(USER(1))]);
+      await expect(setup().handler(wrapped({}, { stateName: 'ImportNewUsers' }))).rejects.toThrow(
+        /^Unable to start the user import job "import-job-id" in us-east-2 \(Error: the response named no job status\); its status is "unknown"/,
+      );
+    });
+
+    it('fails when Cognito answers CreateUserImportJob without a job id or URL', async () => {
+      cognito.on(CreateUserImportJobCommand).resolves({ UserImportJob: { JobId: 'import-x' } });
+      queueServes([message(USER(1))]);
+      await expect(setup().handler(wrapped({}, { stateName: 'ImportNewUsers' }))).rejects.toThrow(
+        `CreateUserImportJob returned no job ID or pre-signed URL for the new user pool (${POOL_ID})`,
+      );
+      expect(releasedReceiptHandles()).toHaveLength(1);
+    });
+
+    // §9.1-10: the original ignored Failed entries of DeleteMessageBatch.
+    it('resends failed delete entries', async () => {
+      const received = [message(USER(1)), message(USER(2))];
+      queueServes(received);
+      sqs
+        .on(DeleteMessageBatchCommand)
+        .callsFakeOnce(async (input: DeleteMessageBatchCommandInput) => ({
+          Failed: [{ Id: input.Entries?.[0]?.Id, Code: 'InternalError', SenderFault: false }],
+        }))
+        .resolves({});
+      await expect(setup().handler(wrapped({}, { stateName: 'ImportNewUsers' }))).resolves.toBeDefined();
+      expect(sqs).toHaveReceivedCommandTimes(DeleteMessageBatchCommand, 2);
+      expect(sqs.commandCalls(DeleteMessageBatchCommand)[1]!.args[0].input.Entries).toHaveLength(1);
+    });
+
+    it('fails, naming the started job, when deletes keep failing', async () => {
+      queueServes([message(USER(1))]);
+      sqs.on(DeleteMessageBatchCommand).callsFake(async (input: DeleteMessageBatchCommandInput) => ({
+        Failed: [{ Id: input.Entries?.[0]?.Id, Code: 'InternalError', SenderFault: false }],
+      }));
+      await expect(setup().handler(wrapped({}, { stateName: 'ImportNewUsers' }))).rejects.toThrow(
+        'The user import job "import-job-id" started, but messages of its users could not be deleted from the new users queue (BatchFailedError); they would be imported again by a later run',
+      );
+    });
+
+    // §9.1-9: users the format cannot carry are left out with a reason instead of corrupting the file.
+    it('leaves out users that cannot be written, logs why without personal data, and deletes them after the start', async () => {
+      const broken = message(
+        USER(2, {
+          userAttributes: [
+            { Name: 'sub', Value: subOf(2) },
+            { Name: 'custom:foobar', Value: 'secret\nvalue' },
+          ],
+        }),
+      );
+      const nameless = message(USER(3, { pseudoUsername: undefined }));
+      const notJson = message('{not json');
+      const good = message(USER(1));
+      queueServes([good, broken, nameless, notJson]);
+      const { handler, uploads, logs } = setup();
+      await handler(wrapped({}, { stateName: 'ImportNewUsers' }));
+      expect(uploads[0]!.body).toBe(`${HEADER.join(',')}\nuser-1,false,foo 1,true,false\n`);
+      expect(uploads[0]!.body).not.toContain('undefined');
+      const reasons = logs.entries().filter((entry) => entry.message === 'User left out of the import file');
+      expect(reasons).toEqual([
+        expect.objectContaining({
+          sub: subOf(2),
+          messageId: broken.MessageId,
+          reason: 'the value of custom:foobar contains a line break',
+        }),
+        expect.objectContaining({
+          sub: subOf(3),
+          messageId: nameless.MessageId,
+          reason: 'the user has no pseudoUsername',
+        }),
+        expect.objectContaining({
+          messageId: notJson.MessageId,
+          reason: 'the message body is not a backup item',
+        }),
+      ]);
+      expect(logs.text()).not.toMatch(/secret|example\.com|user-\d|foo \d/);
+      expect(deletedReceiptHandles().sort()).toEqual(
+        [good, broken, nameless, notJson].map((m) => m.ReceiptHandle).sort(),
+      );
+    });
+
+    it('starts no job when every received user is left out, deletes them and reports the queue empty', async () => {
+      const broken = message(USER(2, { pseudoUsername: '' }));
+      queueServes([broken]);
+      await expect(setup().handler(wrapped({}, { stateName: 'ImportNewUsers' }))).resolves.toEqual({
+        result: { ImportJobStatus: '', QueueEmpty: true, StateName: 'ImportNewUsers' },
+      });
+      expect(cognito).toHaveReceivedCommandTimes(CreateUserImportJobCommand, 0);
+      expect(deletedReceiptHandles()).toEqual([broken.ReceiptHandle]);
+    });
+
+    it('stops draining while time is left for the job, after at least one receive', async () => {
+      const { handler, clock } = setup();
+      let receives = 0;
+      sqs.on(ReceiveMessageCommand).callsFake(async () => {
+        receives += 1;
+        return { Messages: [message(USER(receives))] };
+      });
+      // 200 s left: less than the one-minute rule plus the 180 s kept for the job.
+      const result = await handler(wrapped({}, { stateName: 'ImportNewUsers' }), fakeContext(clock, 200_000));
+      expect(receives).toBe(1);
+      expect(result.result).toEqual(
+        expect.objectContaining({ ImportJobStatus: 'Pending', QueueEmpty: false }),
+      );
+      expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, { VisibilityTimeout: 260 });
+    });
+
+    it('carries an array input (after the Parallel state) as the original did', async () => {
+      queueServes();
+      const result = await setup().handler(
+        wrapped([{ AllGroupsProcessed: 'Yes' }, { QueueEmpty: true }], { stateName: 'ImportNewUsers' }),
+      );
+      expect(result.result).toEqual({
+        0: { AllGroupsProcessed: 'Yes' },
+        1: { QueueEmpty: true },
+        ImportJobStatus: '',
+        QueueEmpty: true,
+        StateName: 'ImportNewUsers',
+      });
+    });
+
+    it('reads no metric variable (its Lambda has none)', async () => {
+      queueServes([message(USER(1))]);
+      const { handler, metrics } = setup(NEW_USERS_ENV);
+      await handler(wrapped({}, { stateName: 'ImportNewUsers' }));
+      expect(metrics).toEqual([]);
+    });
+  });
+
+  describe('CheckUserImportJob (ImportCheckImportJobLambda)', () => {
+    const job = (Status: UserImportJobStatusType) => ({
+      UserImportJob: {
+        JobId: 'import-job-id',
+        Status,
+        CreationDate: new Date('2024-01-01T00:00:00Z'),
+        StartDate: new Date('2024-01-01T00:01:00Z'),
+        CompletionDate: new Date('2024-01-01T00:05:00Z'),
+        CompletionMessage: 'done',
+        ImportedUsers: 3,
+        FailedUsers: 0,
+        SkippedUsers: 0,
+      },
+    });
+
+    it.each([
+      ['Pending', 'CheckUserImportJob'],
+      ['InProgress', 'Parallel: CheckUserImportJob'],
+      ['Succeeded', 'CheckUserImportJob'],
+    ] as const)('answers status %s for %s, carrying the input', async (status, stateName) => {
+      cognito.on(DescribeUserImportJobCommand).resolves(job(status));
+      const input = { ImportJobId: 'import-job-id', ImportJobStatus: 'Pending', QueueEmpty: false };
+      await expect(setup(CHECK_ENV).handler(wrapped(input, { stateName }))).resolves.toEqual({
+        result: {
+          ImportJobId: 'import-job-id',
+          ImportJobStatus: status,
+          QueueEmpty: false,
+          StateName: stateName,
+        },
+      });
+      expect(cognito).toHaveReceivedCommandWith(DescribeUserImportJobCommand, {
+        UserPoolId: POOL_ID,
+        JobId: 'import-job-id',
+      });
+    });
+
+    it.each(['Failed', 'Stopped', 'Expired', 'Created', 'Stopping'] as const)(
+      'fails on status %s with the original text',
+      async (status) => {
+        cognito
+          .on(DescribeUserImportJobCommand)
+          .resolves({ UserImportJob: { JobId: 'import-from-describe', Status: status } });
+        await expect(
+          setup(CHECK_ENV).handler(
+            wrapped({ ImportJobId: 'import-job-id' }, { stateName: 'CheckUserImportJob' }),
+          ),
+        ).rejects.toThrow(
+          importJobFailureMessage('import-from-describe', status, 'us-east-2', 'mapping-bucket'),
+        );
+      },
+    );
+
+    it('fails with the exact text of the original', () => {
+      expect(importJobFailureMessage('job-id', 'Failed', 'us-east-2', 'mapping-bucket')).toBe(
+        'User import job with ID "job-id" was detected to have a status of "Failed" in us-east-2.\n\nPlease check the CloudWatch logs for this Cognito user import job and use the mapping file (job-id-user-mapping.csv) that has been saved in this the solution\'s S3 bucket (mapping-bucket) to cross-reference the line numbers reported the user import job CloudWatch logs',
+      );
+    });
+
+    it('sends the import-job-ended metric when the job ended, not while it runs', async () => {
+      cognito
+        .on(DescribeUserImportJobCommand)
+        .resolvesOnce(job('InProgress'))
+        .resolvesOnce(job('Failed'))
+        .resolves(job('Succeeded'));
+      const { handler, metrics } = setup(CHECK_ENV);
+      const event = wrapped({ ImportJobId: 'import-job-id' }, { stateName: 'CheckUserImportJob' });
+      await handler(event);
+      expect(metrics).toEqual([]);
+      await expect(handler(event)).rejects.toThrow('status of "Failed"');
+      await handler(event);
+      expect(metrics).toEqual([
+        expect.objectContaining({
+          Solution: 'SO0126',
+          UUID: 'anon-uuid',
+          Data: {
+            EventType: 'user-import-job-ended',
+            EventDetails: {
+              JobStatus: 'Failed',
+              CreationDate: '2024-01-01T00:00:00.000Z',
+              StartDate: '2024-01-01T00:01:00.000Z',
+              CompletionDate: '2024-01-01T00:05:00.000Z',
+              CompletionMessage: 'done',
+              Region: 'us-east-2',
+            },
+          },
+        }),
+        expect.objectContaining({
+          Data: expect.objectContaining({
+            EventDetails: expect.objectContaining({ JobStatus: 'Succeeded' }),
+          }),
+        }),
+      ]);
+    });
+
+    it('sends no metric without SEND_METRIC', async () => {
+      cognito.on(DescribeUserImportJobCommand).resolves(job('Succeeded'));
+      const { handler, metrics } = setup(NEW_USERS_ENV);
+      await handler(wrapped({ ImportJobId: 'import-job-id' }, { stateName: 'CheckUserImportJob' }));
+      expect(metrics).toEqual([]);
+    });
+
+    it('warns when a succeeded job left users out', async () => {
+      cognito
+        .on(DescribeUserImportJobCommand)
+        .resolves({ UserImportJob: { Status: 'Succeeded', FailedUsers: 2, SkippedUsers: 1 } });
+      const { handler, logs } = setup(CHECK_ENV);
+      await handler(wrapped({ ImportJobId: 'import-job-id' }, { stateName: 'CheckUserImportJob' }));
+      expect(logs.entries()).toContainEqual(
+        expect.objectContaining({ level: 'warn', failedUsers: 2, skippedUsers: 1 }),
+      );
+    });
+
+    it('fails clearly without a job id or a described job', async () => {
+      const { handler } = setup(CHECK_ENV);
+      await expect(handler(wrapped({}, { stateName: 'CheckUserImportJob' }))).rejects.toThrow(
+        'Unable to check the user import job: the state input has no ImportJobId',
+      );
+      cognito.on(DescribeUserImportJobCommand).resolves({});
+      await expect(
+        handler(wrapped({ ImportJobId: 'import-x' }, { stateName: 'CheckUserImportJob' })),
+      ).rejects.toThrow('DescribeUserImportJob returned no status for the user import job "import-x"');
+    });
+  });
+});

@@ -1,0 +1,355 @@
+import {
+  AdminAddUserToGroupCommand,
+  AdminDisableUserCommand,
+  CognitoIdentityProviderClient,
+  CognitoIdentityProviderServiceException,
+} from '@aws-sdk/client-cognito-identity-provider';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type DeleteMessageBatchCommandInput,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { mockAws } from '../../test-support/aws-mock';
+import { createHandler, ENVIRONMENT } from '../update-new-users';
+import {
+  fakeClock,
+  fakeContext,
+  logCapture,
+  membershipItem,
+  message,
+  POOL_ID,
+  runtimeWith,
+  TYPE_USER,
+  UPDATES_QUEUE_URL,
+  userItem,
+  wrapped,
+  type FakeClock,
+} from './support';
+
+const cognito = mockAws(CognitoIdentityProviderClient);
+const sqs = mockAws(SQSClient);
+
+const ENV = { COGNITO_TPS: '10', NEW_USERS_UPDATES_QUEUE_URL: UPDATES_QUEUE_URL, TYPE_USER };
+const STATE = { stateName: 'UpdateNewUsers' };
+
+function setup(env: Record<string, string | undefined> = ENV) {
+  const clock = fakeClock();
+  const logs = logCapture();
+  return { clock, logs, handler: createHandler(runtimeWith(clock, env, { write: logs.write })) };
+}
+
+function awsError(name: string, extra: Record<string, unknown> = {}) {
+  return Object.assign(
+    new CognitoIdentityProviderServiceException({
+      name,
+      $fault: 'client',
+      message: `${name} happened`,
+      $metadata: {},
+    }),
+    extra,
+  );
+}
+
+/** Serves the batches to successive receives (recording when, and for how long, each was held), then empties. */
+function queueServes(clock: FakeClock | undefined, ...batches: Message[][]) {
+  const holds = new Map<string, number>();
+  let next = 0;
+  sqs.on(ReceiveMessageCommand).callsFake(async (input: { VisibilityTimeout?: number }) => {
+    const batch = batches[next] ?? [];
+    next += 1;
+    for (const m of batch)
+      holds.set(m.ReceiptHandle ?? '', (clock?.now() ?? 0) + (input.VisibilityTimeout ?? 30) * 1000);
+    return { Messages: batch };
+  });
+  return holds;
+}
+
+const deleted = () =>
+  sqs
+    .commandCalls(DeleteMessageBatchCommand)
+    .flatMap((call) => (call.args[0].input as DeleteMessageBatchCommandInput).Entries ?? [])
+    .map((entry) => entry.ReceiptHandle);
+
+describe('update-new-users', () => {
+  beforeEach(() => {
+    cognito.reset();
+    sqs.reset();
+    cognito.on(AdminAddUserToGroupCommand).resolves({});
+    cognito.on(AdminDisableUserCommand).resolves({});
+    sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+  });
+
+  it('declares the variables it reads', () => {
+    expect(Object.keys(ENVIRONMENT).sort()).toEqual(Object.keys(ENV).sort());
+  });
+
+  it('answers QueueEmpty true for an empty queue, carrying the input and the state name', async () => {
+    queueServes(undefined);
+    const { handler, clock } = setup();
+    await expect(handler(wrapped({ Carried: 1 }, STATE), fakeContext(clock, 900_000))).resolves.toEqual({
+      result: { Carried: 1, QueueEmpty: true, StateName: 'UpdateNewUsers' },
+    });
+    expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, {
+      QueueUrl: UPDATES_QUEUE_URL,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 3,
+      VisibilityTimeout: 960,
+    });
+  });
+
+  it('adds no StateName without a state in the context', async () => {
+    queueServes(undefined);
+    const event = wrapped({ Carried: 1 });
+    await expect(setup().handler(event)).resolves.toEqual({ result: { Carried: 1, QueueEmpty: true } });
+  });
+
+  it('adds members to groups, disables disabled users, and deletes the messages', async () => {
+    const membership = message(membershipItem('admins', 1));
+    const enabledOtherType = message({
+      ...membershipItem('readers', 2),
+      type: 'user : uuid',
+      userEnabled: true,
+    });
+    const disabled = message(userItem(3, { userEnabled: false }));
+    queueServes(undefined, [membership, enabledOtherType, disabled]);
+    await expect(setup().handler(wrapped({}, STATE))).resolves.toEqual({
+      result: { QueueEmpty: true, StateName: 'UpdateNewUsers' },
+    });
+    expect(cognito).toHaveReceivedCommandWith(AdminAddUserToGroupCommand, {
+      UserPoolId: POOL_ID,
+      GroupName: 'admins',
+      Username: 'user1@example.com',
+    });
+    expect(cognito).toHaveReceivedCommandWith(AdminAddUserToGroupCommand, {
+      GroupName: 'readers',
+      Username: 'user2@example.com',
+    });
+    expect(cognito).toHaveReceivedCommandWith(AdminDisableUserCommand, {
+      UserPoolId: POOL_ID,
+      Username: 'user3@example.com',
+    });
+    expect(cognito).toHaveReceivedCommandTimes(AdminDisableUserCommand, 1);
+    expect(deleted().sort()).toEqual(
+      [membership, enabledOtherType, disabled].map((m) => m.ReceiptHandle).sort(),
+    );
+  });
+
+  it('treats an enabled TYPE_USER item as a membership (original rule) and fails clearly on its missing fields', async () => {
+    queueServes(undefined, [message(userItem(4, { userEnabled: true }), 'mid-4')]);
+    await expect(setup().handler(wrapped({}, STATE))).rejects.toThrow(
+      'The update message mid-4 (a group membership) has no groupName or groupPseudoUsername',
+    );
+  });
+
+  it('fails clearly on a body that is not an item or a disabled user without pseudoUsername', async () => {
+    queueServes(undefined, [message('not json', 'mid-5')]);
+    await expect(setup().handler(wrapped({}, STATE))).rejects.toThrow(
+      'The update message mid-5 is not a backup item',
+    );
+    sqs.reset();
+    queueServes(undefined, [message(userItem(6, { userEnabled: false, pseudoUsername: '' }), 'mid-6')]);
+    await expect(setup().handler(wrapped({}, STATE))).rejects.toThrow(
+      'The update message mid-6 (a disabled user) has no pseudoUsername',
+    );
+  });
+
+  it('surfaces a DeleteMessageBatch error', async () => {
+    queueServes(undefined, [message(membershipItem('admins', 1))]);
+    sqs.on(DeleteMessageBatchCommand).rejects(new Error('DeletionError'));
+    await expect(setup().handler(wrapped({}, STATE))).rejects.toThrow('DeletionError');
+  });
+
+  // §9.1-10: the original ignored Failed entries.
+  it('resends failed delete entries and fails when they keep failing', async () => {
+    const batch = [message(membershipItem('a', 1)), message(membershipItem('a', 2))];
+    queueServes(undefined, batch);
+    sqs
+      .on(DeleteMessageBatchCommand)
+      .callsFakeOnce(async (input: DeleteMessageBatchCommandInput) => ({
+        Failed: [{ Id: input.Entries?.[1]?.Id, Code: 'InternalError', SenderFault: false }],
+      }))
+      .resolves({});
+    await expect(setup().handler(wrapped({}, STATE))).resolves.toEqual({
+      result: expect.objectContaining({ QueueEmpty: true }),
+    });
+    expect(sqs.commandCalls(DeleteMessageBatchCommand)[1]!.args[0].input.Entries).toHaveLength(1);
+
+    sqs.reset();
+    queueServes(undefined, [message(membershipItem('a', 3))]);
+    sqs
+      .on(DeleteMessageBatchCommand)
+      .resolves({ Failed: [{ Id: 'x', Code: 'ReceiptHandleIsInvalid', SenderFault: true }] });
+    await expect(setup().handler(wrapped({}, STATE))).rejects.toThrow(
+      /DeleteMessageBatch on .*: 1 entry failed \(ReceiptHandleIsInvalid\)/,
+    );
+  });
+
+  it('never starts more than COGNITO_TPS calls in any one-second window (fake clock)', async () => {
+    const { handler, clock } = setup({ ...ENV, COGNITO_TPS: '5' });
+    const batches = Array.from({ length: 6 }, (_, b) =>
+      Array.from({ length: 10 }, (_, i) => message(membershipItem(`g${b}`, b * 10 + i))),
+    );
+    queueServes(clock, ...batches);
+    const starts: number[] = [];
+    cognito.on(AdminAddUserToGroupCommand).callsFake(async () => {
+      starts.push(clock.now());
+      clock.advance(120); // each call takes a while
+      return {};
+    });
+    await expect(handler(wrapped({}, STATE), fakeContext(clock, 900_000))).resolves.toEqual({
+      result: { QueueEmpty: true, StateName: 'UpdateNewUsers' },
+    });
+    expect(starts).toHaveLength(60);
+    const inWindow = (start: number) => starts.filter((t) => t >= start && t < start + 1000).length;
+    expect(Math.max(...starts.map(inWindow))).toBe(5);
+    expect(deleted()).toHaveLength(60);
+  });
+
+  // §9.1-16: the original waited from the timestamp taken before the previous call (here 1,301 ms, not 1,000).
+  it('waits exactly what the limiter requires, not from stale timestamps', async () => {
+    const { handler, clock } = setup({ ...ENV, COGNITO_TPS: '1' });
+    queueServes(clock, [
+      message(membershipItem('g', 1)),
+      message(membershipItem('g', 2)),
+      message(membershipItem('g', 3)),
+    ]);
+    const t0 = clock.now();
+    const starts: number[] = [];
+    cognito.on(AdminAddUserToGroupCommand).callsFake(async () => {
+      starts.push(clock.now() - t0);
+      clock.advance(300);
+      return {};
+    });
+    await handler(wrapped({}, STATE));
+    expect(starts).toEqual([0, 1000, 2000]);
+  });
+
+  // §9.1-11: the original held messages for the queue's 30 s while retrying for longer.
+  it('never keeps a message past its visibility timeout while retrying for longer than the queue default (30 s)', async () => {
+    const { handler, clock } = setup();
+    const slow = message(membershipItem('g', 1));
+    const quick = message(membershipItem('g', 2));
+    const holds = queueServes(clock, [slow, quick]);
+    const deletedAt = new Map<string, number>();
+    sqs.on(DeleteMessageBatchCommand).callsFake(async (input: DeleteMessageBatchCommandInput) => {
+      for (const entry of input.Entries ?? []) deletedAt.set(entry.ReceiptHandle ?? '', clock.now());
+      return {};
+    });
+    // Throttled 5 times, each answer taking 8 s: more than 40 s on one message, then fine.
+    let throttles = 0;
+    cognito.on(AdminAddUserToGroupCommand).callsFake(async (input: { Username?: string }) => {
+      if (input.Username === 'user1@example.com' && throttles < 5) {
+        throttles += 1;
+        clock.advance(8_000);
+        throw awsError('TooManyRequestsException');
+      }
+      return {};
+    });
+    await expect(handler(wrapped({}, STATE), fakeContext(clock, 120_000))).resolves.toEqual({
+      result: { QueueEmpty: true, StateName: 'UpdateNewUsers' },
+    });
+    expect(throttles).toBe(5);
+    expect(
+      deletedAt.get(slow.ReceiptHandle ?? '')! - (holds.get(slow.ReceiptHandle ?? '')! - 180_000),
+    ).toBeGreaterThan(30_000);
+    for (const m of [slow, quick]) {
+      const handle = m.ReceiptHandle ?? '';
+      expect(deletedAt.get(handle)).toBeLessThan(holds.get(handle) ?? 0);
+    }
+    expect(holds.get(slow.ReceiptHandle ?? '')! - clock.now()).toBeGreaterThan(0);
+  });
+
+  it('releases a message whose retries would outlast the time budget and reports the queue not empty', async () => {
+    const { handler, clock, logs } = setup();
+    const stuck = message(membershipItem('g', 1));
+    const fine = message(membershipItem('g', 2));
+    queueServes(clock, [stuck, fine]);
+    cognito.on(AdminAddUserToGroupCommand).callsFake(async (input: { Username?: string }) => {
+      if (input.Username === 'user1@example.com') {
+        clock.advance(5_000);
+        throw awsError('TooManyRequestsException');
+      }
+      return {};
+    });
+    await expect(handler(wrapped({}, STATE), fakeContext(clock, 70_000))).resolves.toEqual({
+      result: { QueueEmpty: false, StateName: 'UpdateNewUsers' },
+    });
+    expect(deleted()).toEqual([fine.ReceiptHandle]);
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityBatchCommand, {
+      QueueUrl: UPDATES_QUEUE_URL,
+      Entries: [{ Id: stuck.MessageId, ReceiptHandle: stuck.ReceiptHandle, VisibilityTimeout: 0 }],
+    });
+    expect(logs.entries().at(-1)).toEqual(expect.objectContaining({ released: 1, added: 1 }));
+  });
+
+  it('stops receiving when the time budget is spent', async () => {
+    const { handler, clock } = setup();
+    sqs.on(ReceiveMessageCommand).callsFake(async () => {
+      clock.advance(6_000);
+      return { Messages: [message(membershipItem('g', 1))] };
+    });
+    await expect(handler(wrapped({}, STATE), fakeContext(clock, 70_000))).resolves.toEqual({
+      result: { QueueEmpty: false, StateName: 'UpdateNewUsers' },
+    });
+    expect(sqs).toHaveReceivedCommandTimes(ReceiveMessageCommand, 2);
+  });
+
+  it('drops an update whose user is not in the new pool, with a log line naming the message only', async () => {
+    const missing = message(membershipItem('g', 1));
+    queueServes(undefined, [missing]);
+    cognito.on(AdminAddUserToGroupCommand).rejects(awsError('UserNotFoundException'));
+    const { handler, logs } = setup();
+    await expect(handler(wrapped({}, STATE))).resolves.toEqual({
+      result: { QueueEmpty: true, StateName: 'UpdateNewUsers' },
+    });
+    expect(deleted()).toEqual([missing.ReceiptHandle]);
+    expect(logs.entries()).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        messageId: missing.MessageId,
+        operation: 'AdminAddUserToGroup',
+      }),
+    );
+    expect(logs.text()).not.toContain('example.com');
+  });
+
+  it('fails on any other error, naming the operation and message, after deleting what succeeded', async () => {
+    const good = message(membershipItem('g', 1));
+    const bad = message(membershipItem('missing-group', 2), 'mid-bad');
+    queueServes(undefined, [good, bad]);
+    cognito.on(AdminAddUserToGroupCommand).callsFake(async (input: { GroupName?: string }) => {
+      if (input.GroupName === 'missing-group') throw awsError('ResourceNotFoundException');
+      return {};
+    });
+    await expect(setup().handler(wrapped({}, STATE))).rejects.toThrow(
+      'AdminAddUserToGroup failed for the update message mid-bad: ResourceNotFoundException: ResourceNotFoundException happened',
+    );
+    expect(deleted()).toEqual([good.ReceiptHandle]);
+  });
+
+  it('checks the pool id before COGNITO_TPS, then COGNITO_TPS', async () => {
+    await expect(
+      setup({ ...ENV, COGNITO_TPS: 'invalid' }).handler(wrapped({}, { poolId: '' })),
+    ).rejects.toThrow('Unable to determine the new user pool ID');
+    await expect(setup({ ...ENV, COGNITO_TPS: 'invalid' }).handler(wrapped({}, STATE))).rejects.toThrow(
+      'Unable to parse a number from the COGNITO_TPS value (invalid)',
+    );
+  });
+
+  it('logs counts only', async () => {
+    queueServes(undefined, [
+      message(membershipItem('admins', 1)),
+      message(userItem(2, { userEnabled: false })),
+    ]);
+    const { handler, logs } = setup();
+    await handler(wrapped({}, STATE));
+    expect(logs.text()).not.toMatch(/example\.com|admins/);
+    expect(logs.entries().at(-1)).toEqual(
+      expect.objectContaining({ message: 'Updates applied', added: 1, disabled: 1 }),
+    );
+  });
+});
