@@ -27,6 +27,7 @@ import {
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { startCognitoEmulator, type CognitoEmulator, type NewUser } from '../cognito';
+import { parseCliArguments } from '../cognito/cli';
 import { cognitoClientFor } from '../cognito/testing';
 
 let emulator: CognitoEmulator;
@@ -698,5 +699,38 @@ describe('seed primitives', () => {
     expect(() => emulator.store.addUsers(seeded.poolId, [{ username: 'b', attributes: { sub } }])).toThrow(
       /^users\[0\]: InvalidParameterException/,
     );
+  });
+});
+
+describe('standalone CLI arguments', () => {
+  it('parses the options the harness may pass', () => {
+    expect(
+      parseCliArguments([
+        '--port',
+        '4599',
+        '--seed',
+        'pool.json',
+        '--latency',
+        'aws',
+        '--throttle-scale',
+        '2.5',
+        '--region',
+        'eu-west-1',
+      ]),
+    ).toEqual({
+      options: { port: 4599, latency: 'aws', throttling: { scale: 2.5 }, region: 'eu-west-1' },
+      seedFile: 'pool.json',
+    });
+    expect(parseCliArguments(['--no-throttle'])).toEqual({ options: { throttling: false } });
+  });
+
+  it.each([
+    [['--latency', 'slow'], '--latency must be none or aws'],
+    [['--throttle-scale', '0'], '--throttle-scale must be a positive number'],
+    [['--port'], '--port needs a value'],
+    [['--port', '70000'], '--port must be 0-65535'],
+    [['--users', '5'], 'unknown argument --users'],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseCliArguments(argv)).toThrow(message);
   });
 });
