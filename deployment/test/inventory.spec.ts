@@ -386,3 +386,29 @@ describe('both templates', () => {
     }
   });
 });
+
+describe('tags (templates.md §0)', () => {
+  /** Resources the original leaves untagged: custom resources, bucket policies, the Events rule. */
+  const UNTAGGED = /^(Custom::|AWS::S3::BucketPolicy$|AWS::Events::Rule$)/;
+
+  it.each([
+    [MAIN_TEMPLATE, { 'Fn::Sub': '${AWS::StackName}-${AWS::Region}' }],
+    [STACKSET_TEMPLATE, { 'Fn::Sub': '${ParentStackName}-${PrimaryRegion}' }],
+  ])('%s: every taggable resource carries solution-id-SO0126', (file, value) => {
+    const template = loadTemplate(file);
+    const wrong = Object.entries(template.Resources)
+      .filter(([, resource]) => !UNTAGGED.test(resource.Type))
+      .filter(([id, resource]) => {
+        // The StackSet's constants function and role are tagged with their own stack's name (templates.md §0).
+        const expected = id.startsWith('StackSetConstantsCustomResourceLambda')
+          ? { 'Fn::Sub': '${AWS::StackName}-${AWS::Region}' }
+          : value;
+        return (
+          JSON.stringify(resource.Properties?.Tags) !==
+          JSON.stringify([{ Key: 'solution-id-SO0126', Value: expected }])
+        );
+      })
+      .map(([id]) => id);
+    expect(wrong).toEqual([]);
+  });
+});
