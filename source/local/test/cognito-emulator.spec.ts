@@ -734,3 +734,118 @@ describe('standalone CLI arguments', () => {
     expect(() => parseCliArguments(argv)).toThrow(message);
   });
 });
+
+describe('protocol and store edges', () => {
+  const post = (operation: string, body: string): Promise<Response> =>
+    fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: {
+        'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+        'content-type': 'application/x-amz-json-1.1',
+      },
+      body,
+    });
+
+  it('answers malformed bodies and wrong member types with SerializationException', async () => {
+    const { poolId } = emulator.seed({});
+    for (const body of ['{not json', '[]', JSON.stringify({ UserPoolId: poolId, Limit: '5' })]) {
+      const response = await post('ListUsers', body);
+      expect(response.status).toBe(400);
+      expect(response.headers.get('x-amzn-errortype')).toBe('SerializationException');
+      expect(((await response.json()) as { __type: string }).__type).toBe('SerializationException');
+    }
+  });
+
+  it('serves /health, 404 for other routes, 413 for an oversized body', async () => {
+    expect(await (await fetch(`${emulator.endpoint}/health`)).text()).toBe('ok');
+    expect((await fetch(`${emulator.endpoint}/elsewhere`)).status).toBe(404);
+    expect((await post('ListUsers', 'x'.repeat(1024 * 1024 + 1))).status).toBe(413);
+  });
+
+  it('validates attribute values like Cognito', async () => {
+    const { poolId } = emulator.seed({});
+    const create = (Name: string, Value: string) =>
+      errorOf(
+        client.send(
+          new AdminCreateUserCommand({
+            UserPoolId: poolId,
+            Username: `u-${Name}`,
+            UserAttributes: [{ Name, Value }],
+          }),
+        ),
+      );
+    expect((await create('email', 'not-an-email')).message).toBe('Invalid email address format.');
+    expect((await create('phone_number', '555-1234')).message).toBe('Invalid phone number format.');
+    expect((await create('name', 'x'.repeat(2049))).message).toBe(
+      'Attributes did not conform to the schema: name: String must be no longer than 2048 characters',
+    );
+    expect((await create('sub', '1234')).message).toBe(
+      'Attributes did not conform to the schema: sub: Attribute cannot be updated.',
+    );
+  });
+
+  it('frees an email when its user is deleted (email-as-username pool)', async () => {
+    const { poolId, usernames } = emulator.seed({
+      userPool: { usernameAttributes: ['email'] },
+      users: [{ username: 'gone@example.com' }],
+    });
+    await client.send(new AdminDeleteUserCommand({ UserPoolId: poolId, Username: 'gone@example.com' }));
+    const again = await client.send(
+      new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'gone@example.com' }),
+    );
+    expect(again.User?.Username).not.toBe(usernames.get('gone@example.com'));
+  });
+
+  it('pages correctly after many deletions compact the order', async () => {
+    const seeded = emulator.seed({
+      users: Array.from({ length: 3000 }, (_, i) => ({ username: `bulk-${String(i).padStart(4, '0')}` })),
+    });
+    const pool = emulator.store.getPool(seeded.poolId);
+    if (!pool) throw new Error('pool missing');
+    for (let i = 0; i < 3000; i += 1) {
+      if (i % 3 !== 0)
+        emulator.store.deleteUser(
+          pool,
+          emulator.store.requireUser(pool, `bulk-${String(i).padStart(4, '0')}`),
+        );
+    }
+    const { users, pages } = await listAll({ UserPoolId: seeded.poolId, Limit: 60 });
+    expect(pages).toHaveLength(17);
+    expect(users.map((u) => u.Username)).toEqual(
+      Array.from({ length: 1000 }, (_, i) => `bulk-${String(i * 3).padStart(4, '0')}`),
+    );
+  });
+});
+
+describe('page options', () => {
+  it('partialPages returns short pages while users remain; defaultLimits changes the default page', async () => {
+    const other = await startCognitoEmulator({
+      throttling: 'off',
+      partialPages: true,
+      defaultLimits: { ListUsers: 40 },
+    });
+    const otherClient = cognitoClientFor(other.endpoint);
+    try {
+      const { poolId } = other.seed({
+        users: Array.from({ length: 250 }, (_, i) => ({ username: `p${i}` })),
+      });
+      const sizes = async (limit?: number): Promise<number[]> => {
+        const pages: number[] = [];
+        let token: string | undefined;
+        do {
+          const page = await otherClient.send(
+            new ListUsersCommand({ UserPoolId: poolId, Limit: limit, PaginationToken: token }),
+          );
+          pages.push(page.Users?.length ?? 0);
+          token = page.PaginationToken;
+        } while (token);
+        return pages;
+      };
+      expect(await sizes(60)).toEqual([60, 30, 60, 30, 60, 10]);
+      expect((await sizes()).slice(0, 2)).toEqual([40, 20]);
+    } finally {
+      otherClient.destroy();
+      await other.stop();
+    }
+  });
+});
