@@ -8,7 +8,7 @@ import {
   newUserPoolId,
   optionalCognitoTps,
   rateLimitedCognito,
-  timeBudget,
+  stepDeadline,
   type Runtime,
 } from './lib/runtime';
 import type { CheckNewUserPoolEvent, CheckNewUserPoolResult, Wrapped } from './lib/types';
@@ -25,12 +25,8 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
     const userPoolId = newUserPoolId(event?.Context);
     const config = parseConfig(ENVIRONMENT, runtime.env);
     const logger = handlerLogger(runtime, 'check-new-user-pool', context);
-    const cognito = rateLimitedCognito(
-      runtime,
-      config.COGNITO_TPS,
-      logger,
-      timeBudget(runtime, context).deadline(),
-    );
+    // A 60-second Lambda: its retries may use all but the last seconds.
+    const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context));
     return { result: { NewUserPoolEmpty: await isNewUserPoolEmpty({ cognito, logger }, userPoolId) } };
   };
 }

@@ -18,6 +18,7 @@ import {
   rateLimitedCognito,
   retryOptions,
   stateName,
+  stepDeadline,
   timeBudget,
   type Runtime,
 } from './lib/runtime';
@@ -44,7 +45,6 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
     const config = parseConfig(ENVIRONMENT, runtime.env);
     const logger = handlerLogger(runtime, 'import-users', context);
     const budget = timeBudget(runtime, context);
-    const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline());
     const fetchImpl = runtime.fetch ?? fetch;
     const jobConfig = {
       userPoolId,
@@ -56,7 +56,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
     if (name === 'ImportNewUsers' || name === 'Parallel: ImportNewUsers') {
       const output = await importNewUsers(
         {
-          cognito,
+          cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline()),
           sqs: sqsClient(),
           s3: s3Client(),
           fetch: fetchImpl,
@@ -71,9 +71,10 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       return { result: { ...carried, ...output } };
     }
     if (name === 'CheckUserImportJob' || name === 'Parallel: CheckUserImportJob') {
+      // ImportCheckImportJobLambda runs for 60 s: its retries may use all but the last seconds.
       const output = await checkUserImportJob(
         {
-          cognito,
+          cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context)),
           logger,
           metrics: metricsSettingsFromEnv(runtime.env),
           fetch: fetchImpl,

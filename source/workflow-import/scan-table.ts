@@ -8,6 +8,7 @@ import {
   newUserPoolId,
   rateLimitedCognito,
   retryOptions,
+  stepDeadline,
   timeBudget,
   type Runtime,
 } from './lib/runtime';
@@ -35,7 +36,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       {
         ddb: documentClient(),
         sqs: sqsClient(),
-        cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger),
+        cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context)),
         logger,
         budget,
         retry: retryOptions(runtime),

@@ -42,6 +42,17 @@ export function timeBudget(runtime: Runtime, context?: LambdaContextLike, reserv
   return new TimeBudget(context, runtime.now, reserveMs);
 }
 
+/**
+ * Retries inside one short step (a check on a 60-second Lambda, a page already started) may use the
+ * invocation's time up to this much before its end; the one-minute rule governs starting new work.
+ */
+export const RESPONSE_RESERVE_MS = 10_000;
+
+/** The epoch ms by which retries of a step already under way must be over. */
+export function stepDeadline(runtime: Runtime, context?: LambdaContextLike): number {
+  return timeBudget(runtime, context, RESPONSE_RESERVE_MS).deadline();
+}
+
 /** Backoff for retried batch leftovers and uploads, bounded by the invocation's deadline. */
 export function retryOptions(runtime: Runtime, deadline?: number): RetryOptions {
   return { now: runtime.now, sleep: runtime.sleep, random: runtime.random, deadline };

@@ -4,7 +4,8 @@
  *
  * - Queue bodies are the complete items as JSON (spec §6.2); failed batch entries are retried and
  *   what still fails fails the invocation (fix §9.1-10).
- * - CreateGroup through the limiter; a group that already exists is success (fix §9.1-18).
+ * - CreateGroup through the limiter; a group that already exists is success (fix §9.1-18). A page
+ *   once started is finished: its retries may use the invocation's time up to its last seconds.
  * - The next page is read while the current one is sent; a page is small enough (`Limit`) that its
  *   groups fit in the time budget even if every item is a group, so stopping between pages keeps the
  *   one-minute rule.
@@ -81,7 +82,6 @@ async function createGroup(
         Description: group.groupDescription,
         ...(typeof precedence === 'number' && precedence >= 0 ? { Precedence: precedence } : {}),
       }),
-      { deadline: deps.budget.deadline() },
     );
     return 'created';
   } catch (error) {

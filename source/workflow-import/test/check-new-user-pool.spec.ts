@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockAws } from '../../test-support/aws-mock';
 import { createHandler, ENVIRONMENT, handler as lambdaHandler } from '../check-new-user-pool';
-import { fakeClock, logCapture, POOL_ID, runtimeWith, wrapped } from './support';
+import { fakeClock, fakeContext, logCapture, POOL_ID, runtimeWith, wrapped } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 
@@ -137,6 +137,19 @@ describe('check-new-user-pool', () => {
     await expect(handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: true } });
     expect(clock.sleeps.length).toBe(1);
     expect(logs.text()).toContain('Retrying a Cognito call');
+  });
+
+  it('retries within its 60-second Lambda (the one-minute rule is for starting new work)', async () => {
+    cognito
+      .on(ListUsersCommand)
+      .rejectsOnce(awsError('TooManyRequestsException'))
+      .rejectsOnce(awsError('TooManyRequestsException'))
+      .resolves({ Users: [] });
+    const { handler, clock } = setup();
+    await expect(handler(wrapped({}), fakeContext(clock, 59_500))).resolves.toEqual({
+      result: { NewUserPoolEmpty: true },
+    });
+    expect(cognito).toHaveReceivedCommandTimes(ListUsersCommand, 3);
   });
 
   it('uses the stack default TPS when COGNITO_TPS is absent and rejects a bad one', async () => {

@@ -641,6 +641,19 @@ describe('import-users', () => {
       ]);
     });
 
+    it('retries a throttled describe within its 60-second Lambda', async () => {
+      cognito
+        .on(DescribeUserImportJobCommand)
+        .rejectsOnce(awsError('TooManyRequestsException'))
+        .resolves(job('InProgress'));
+      const { handler, clock } = setup(CHECK_ENV);
+      const event = wrapped({ ImportJobId: 'import-job-id' }, { stateName: 'CheckUserImportJob' });
+      await expect(handler(event, fakeContext(clock, 59_800))).resolves.toEqual({
+        result: expect.objectContaining({ ImportJobStatus: 'InProgress' }),
+      });
+      expect(cognito).toHaveReceivedCommandTimes(DescribeUserImportJobCommand, 2);
+    });
+
     it('sends no metric without SEND_METRIC', async () => {
       cognito.on(DescribeUserImportJobCommand).resolves(job('Succeeded'));
       const { handler, metrics } = setup(NEW_USERS_ENV);

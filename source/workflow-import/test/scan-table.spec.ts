@@ -180,6 +180,16 @@ describe('scan-table', () => {
     expect(logs.entries().at(-1)).toEqual(expect.objectContaining({ existed: 1, created: 0 }));
   });
 
+  it('finishes a page started at the one-minute mark although its CreateGroup is throttled', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [groupItem('admins')] });
+    cognito.on(CreateGroupCommand).rejectsOnce(awsError('TooManyRequestsException')).resolves({});
+    const { handler, clock } = setup();
+    await expect(handler(wrapped({}), fakeContext(clock, 60_100))).resolves.toEqual({
+      result: { AllGroupsProcessed: 'Yes' },
+    });
+    expect(cognito).toHaveReceivedCommandTimes(CreateGroupCommand, 2);
+  });
+
   it('fails on any other CreateGroup error', async () => {
     ddb.on(ScanCommand).resolves({ Items: [groupItem('admins')] });
     cognito.on(CreateGroupCommand).rejects(awsError('InvalidParameterException'));
