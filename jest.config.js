@@ -48,5 +48,6 @@ module.exports = {
     './source/workflow-common/': { lines: 90, branches: 90 },
     './source/workflow-export/': { lines: 90, branches: 90 },
     './source/custom-resources/': { lines: 90, branches: 90 },
+    './source/workflow-import/': { lines: 90, branches: 90 },
   },
 };
