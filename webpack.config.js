@@ -16,6 +16,9 @@ module.exports = {
     filename: '[name].js',
     library: { type: 'commonjs2' },
     clean: true,
+    // The SDK loads some modules with dynamic import(); inline them so each bundle is one file
+    // and the zips, which hold only <package>/, miss nothing.
+    asyncChunks: false,
   },
   resolve: { extensions: ['.ts', '.js', '.json'] },
   module: {

@@ -75,6 +75,11 @@ fi
 echo "[build] Bundling the Lambda handlers with webpack"
 npx webpack --config webpack.config.js
 
+if compgen -G "dist/*.js" >/dev/null; then
+  echo "[build] webpack emitted shared chunks outside the package folders; they would be missing from the zips" >&2
+  exit 1
+fi
+
 packages=(custom-resources workflow-common workflow-export workflow-import)
 for package in "${packages[@]}"; do
   if [[ ! -d "dist/$package" ]]; then
