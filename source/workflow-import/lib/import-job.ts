@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RateLimitedCognito } from '../../utils/cognito';
-import type { Logger } from '../../utils/logger';
+import { scrub, type Logger } from '../../utils/logger';
 import { sendAnonymousMetric, type MetricsSettings } from '../../utils/metrics';
 import { errorMessage, errorName, type RetryOptions } from '../../utils/retry';
 import { uploadToPresignedUrl } from './upload';
@@ -144,7 +144,7 @@ async function startImportJob(deps: ImportJobDeps, jobId: string): Promise<strin
     return described;
   }
   throw new ImportJobStartError(
-    `Unable to start the user import job "${jobId}" in ${config.region} (${errorName(failure)}: ${errorMessage(failure)}); ` +
+    `Unable to start the user import job "${jobId}" in ${config.region} (${errorName(failure)}: ${scrub(errorMessage(failure))}); ` +
       `its status is "${described ?? 'unknown'}". The users of this file were not removed from the new users queue. ` +
       `The mapping file (${mappingFileKey(jobId)}) is in the solution's S3 bucket (${config.bucket})`,
     { cause: failure },

@@ -23,7 +23,7 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { deleteMessages, type ReceivedMessage } from '../../utils/batch';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { TaskGroup } from '../../utils/concurrency';
-import type { Logger } from '../../utils/logger';
+import { scrub, type Logger } from '../../utils/logger';
 import { DeadlineExceededError, errorMessage, errorName, type RetryOptions } from '../../utils/retry';
 import type { TimeBudget } from '../../utils/time-budget';
 import { receiveMessages, releaseMessages } from './queue';
@@ -118,7 +118,7 @@ export async function updateNewUsers(
       }
       if (errorName(error) !== 'UserNotFoundException') {
         throw new UpdateFailedError(
-          `${update.kind} failed for the update message ${message.MessageId}: ${errorName(error)}: ${errorMessage(error)}`,
+          `${update.kind} failed for the update message ${message.MessageId}: ${errorName(error)}: ${scrub(errorMessage(error))}`,
           { cause: error },
         );
       }

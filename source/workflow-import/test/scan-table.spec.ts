@@ -6,6 +6,7 @@ import {
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import { sqsBatches } from '../lib/scan-table';
 import { createHandler, ENVIRONMENT } from '../scan-table';
 import {
   fakeClock,
@@ -169,6 +170,35 @@ describe('scan-table', () => {
     expect(calls.map((entries) => entries.length).sort()).toEqual([10, 10, 3]);
     const ids = calls.flat().map((entry) => entry.Id);
     expect(new Set(ids).size).toBe(23);
+  });
+
+  it('keeps each SendMessageBatch under the 256 KiB request limit', async () => {
+    const big = (n: number) =>
+      userItem(n, {
+        userAttributes: [
+          { Name: 'sub', Value: `s${n}` },
+          { Name: 'custom:blob', Value: 'x'.repeat(60_000) },
+        ],
+      });
+    ddb.on(ScanCommand).resolves({ Items: Array.from({ length: 9 }, (_, i) => big(i)) });
+    await setup().handler(wrapped({}));
+    const sizes = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .map((call) =>
+        (call.args[0].input.Entries ?? []).reduce(
+          (sum, entry) => sum + Buffer.byteLength(entry.MessageBody ?? ''),
+          0,
+        ),
+      );
+    expect(sizes.length).toBe(3);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(262_144);
+    expect(sentBodies(NEW_USERS_QUEUE_URL)).toHaveLength(9);
+  });
+
+  it('sends a body larger than the limit on its own', () => {
+    expect(sqsBatches(['a'.repeat(10), 'b'.repeat(30), 'c', 'd'], 20).map((batch) => batch.length)).toEqual([
+      1, 1, 2,
+    ]);
   });
 
   // §9.1-18: the original failed on a rerun.

@@ -331,6 +331,21 @@ describe('update-new-users', () => {
     expect(deleted()).toEqual([good.ReceiptHandle]);
   });
 
+  it('masks e-mail addresses and phone numbers in the error message', async () => {
+    queueServes(undefined, [message(membershipItem('g', 1), 'mid-x')]);
+    cognito.on(AdminAddUserToGroupCommand).rejects(
+      new CognitoIdentityProviderServiceException({
+        name: 'InvalidParameterException',
+        $fault: 'client',
+        message: "Value 'user1@example.com' at 'username' failed, call +1 415 555 0100",
+        $metadata: {},
+      }),
+    );
+    await expect(setup().handler(wrapped({}, STATE))).rejects.toThrow(
+      "AdminAddUserToGroup failed for the update message mid-x: InvalidParameterException: Value '[email]' at 'username' failed, call [phone]",
+    );
+  });
+
   it('checks the pool id before COGNITO_TPS, then COGNITO_TPS', async () => {
     await expect(
       setup({ ...ENV, COGNITO_TPS: 'invalid' }).handler(wrapped({}, { poolId: '' })),
