@@ -195,7 +195,10 @@ function pageLimit(
   page: number,
 ): number {
   const size = limit === undefined || limit === 0 ? ctx.defaultLimits[op] : limit;
-  return ctx.partialPages && page % 2 === 1 ? Math.max(1, Math.floor(size / 2)) : size;
+  if (!ctx.partialPages) return size;
+  // Full, half, empty (with a token while users remain), and again: pagination must follow tokens only.
+  const phase = page % 3;
+  return phase === 0 ? size : phase === 1 ? Math.max(1, Math.floor(size / 2)) : 0;
 }
 
 // ---- helpers ------------------------------------------------------------------------------------

@@ -174,8 +174,8 @@ export interface CognitoEmulatorOptions {
     Record<'ListUsers' | 'ListUsersInGroup' | 'ListGroups' | 'AdminListGroupsForUser', number>
   >;
   /**
-   * Return some pages shorter than `Limit` while more users remain, as Cognito sometimes does (every
-   * other page holds half of `Limit`). Default false.
+   * Return pages shorter than `Limit` while more users remain, as Cognito sometimes does: pages cycle
+   * full, half, empty (an empty page still carries a token). Default false.
    */
   partialPages?: boolean;
   /** Called once per request with the operation, outcome and duration; never with request data. */

@@ -818,7 +818,7 @@ describe('protocol and store edges', () => {
 });
 
 describe('page options', () => {
-  it('partialPages returns short pages while users remain; defaultLimits changes the default page', async () => {
+  it('partialPages returns short and empty pages while users remain; defaultLimits changes the default page', async () => {
     const other = await startCognitoEmulator({
       throttling: 'off',
       partialPages: true,
@@ -841,8 +841,8 @@ describe('page options', () => {
         } while (token);
         return pages;
       };
-      expect(await sizes(60)).toEqual([60, 30, 60, 30, 60, 10]);
-      expect((await sizes()).slice(0, 2)).toEqual([40, 20]);
+      expect(await sizes(60)).toEqual([60, 30, 0, 60, 30, 0, 60, 10]);
+      expect((await sizes()).slice(0, 4)).toEqual([40, 20, 0, 40]);
     } finally {
       otherClient.destroy();
       await other.stop();
