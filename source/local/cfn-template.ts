@@ -250,6 +250,18 @@ export function defaultResourceValue(
   }
 }
 
+const NAME_PROPERTIES = [
+  'FunctionName',
+  'RoleName',
+  'StateMachineName',
+  'QueueName',
+  'TopicName',
+  'BucketName',
+  'TableName',
+  'Name',
+  'LogGroupName',
+];
+
 /** One stack built from a template: resolves intrinsics and provisions resources on demand. */
 export class TemplateStack {
   readonly pseudo: PseudoParameters;
@@ -342,7 +354,15 @@ export class TemplateStack {
       throw new TemplateError(`${logicalId} is referenced but its condition ${resource.Condition} is false`);
     }
     const provided = await this.options.provision?.(logicalId, resource, this);
-    return provided ?? defaultResourceValue(logicalId, resource, await this.properties(logicalId), this);
+    if (provided !== undefined) return provided;
+    // Only the properties that name the resource: the others may reference the resource itself.
+    const names: JsonObject = {};
+    for (const key of NAME_PROPERTIES) {
+      const value = resource.Properties?.[key];
+      if (value !== undefined) names[key] = await this.resolve(value);
+    }
+    if (typeof resource.Properties?.Path === 'string') names.Path = resource.Properties.Path;
+    return defaultResourceValue(logicalId, resource, names, this);
   }
 
   async condition(name: string): Promise<boolean> {

@@ -20,7 +20,8 @@ Seed (one of):
   --users <n>                        generated users (default 1000)
   --groups <n>                       generated groups (default 10)
   --username-attributes <a>          none | email | phone_number (default none)
-  --federated-users <n>              generated federated users, excluded by design (default 2)
+  --federated-users <n>              generated federated users, excluded by design (default 2;
+                                     pools without a username attribute only)
   --random-seed <n>                  generator seed (default 1)
 
 Run:

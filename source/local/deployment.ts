@@ -126,6 +126,9 @@ export class Deployment {
   private readonly s3: S3Client;
   private readonly ddb: DynamoDBClient;
   private ssmParameterName = '';
+  /** States entered so far, per execution, and who waits for which. */
+  private readonly entered = new Map<string, Set<string>>();
+  private readonly stateWaiters: { arn: string; state: string; resolve: () => void }[] = [];
 
   private constructor(
     private readonly endpoints: EmulatorEndpoints,
@@ -215,7 +218,11 @@ export class Deployment {
       machines: [...this.stateMachines.values()],
       lambdas: this.lambdas,
       waitMs: this.options.waitMs,
-      onEvent: this.options.onExecutionEvent,
+      onEvent: (execution, event) => {
+        if (event.type === 'StateEntered' && event.stateName !== undefined)
+          this.stateEntered(execution, event.stateName);
+        this.options.onExecutionEvent?.(execution, event);
+      },
     });
     this.endpoints.fakes.attachStepFunctions(this.sfn);
   }
@@ -441,6 +448,28 @@ export class Deployment {
         Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0);
     }
     return depths;
+  }
+
+  private stateEntered(execution: ExecutionRecord, stateName: string): void {
+    let states = this.entered.get(execution.executionArn);
+    if (states === undefined) {
+      states = new Set();
+      this.entered.set(execution.executionArn, states);
+    }
+    states.add(stateName);
+    for (let i = this.stateWaiters.length - 1; i >= 0; i -= 1) {
+      const waiter = this.stateWaiters[i];
+      if (waiter?.arn === execution.executionArn && waiter.state === stateName) {
+        this.stateWaiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  /** Resolves once the execution has entered the state (at once if it already did). */
+  waitForState(executionArn: string, stateName: string): Promise<void> {
+    if (this.entered.get(executionArn)?.has(stateName)) return Promise.resolve();
+    return new Promise((resolve) => this.stateWaiters.push({ arn: executionArn, state: stateName, resolve }));
   }
 
   machine(logicalId: string): StateMachineInfo {

@@ -188,8 +188,6 @@ export function comparePools(
       `${statusChanged} restored user(s) have another status than in the source pool (a CSV import leaves users RESET_REQUIRED; by design)`,
     );
   }
-  if (result.excluded.length > 0)
-    result.notes.push(`${result.excluded.length} federated user(s) excluded by design`);
   result.ok =
     result.missingUsers.length === 0 &&
     result.unexpectedUsers.length === 0 &&

@@ -495,7 +495,10 @@ export function generateSeed(options: GeneratorOptions): SeedFile {
           : `user-${number}`;
     users.push({ username, enabled: rnd() >= disabledShare, attributes });
   }
-  for (let i = 0; i < (options.federatedUsers ?? 0); i += 1) {
+  // Federated users keep a provider-prefixed Username (Google_...), which the emulator's seed path
+  // accepts only in pools without a username attribute.
+  const federated = usernameAttribute === undefined ? (options.federatedUsers ?? 0) : 0;
+  for (let i = 0; i < federated; i += 1) {
     const id = String(100_000_000 + i);
     users.push({
       username: `Google_${id}`,
@@ -520,10 +523,12 @@ export function generateSeed(options: GeneratorOptions): SeedFile {
   if (groups.length > 0) {
     // One large group (more than a page of 60 even in small pools), then users spread over the
     // others, some of them in two or three groups.
-    const largeShare = Math.min(0.5, Math.max(0.15, 70 / Math.max(1, native.length)));
-    native.forEach((user) => {
+    const largeSize = Math.min(native.length, Math.max(Math.round(0.15 * native.length), 70));
+    const inLarge = new Set<number>();
+    while (inLarge.size < largeSize) inLarge.add(Math.floor(rnd() * native.length));
+    native.forEach((user, index) => {
       const chosen = new Set<number>();
-      if (rnd() < largeShare) chosen.add(0);
+      if (inLarge.has(index)) chosen.add(0);
       if (groups.length > 1) {
         const draw = rnd();
         const extra = draw < 0.02 ? 2 : draw < 0.1 ? 1 : 0;
@@ -532,8 +537,8 @@ export function generateSeed(options: GeneratorOptions): SeedFile {
       for (const index of chosen) groups[index]?.members.push(user.username);
     });
     // Federated users can be group members too; the export skips both the user and the membership.
-    const federated = users.find((user) => user.status === 'EXTERNAL_PROVIDER');
-    if (federated !== undefined) groups[0]?.members.push(federated.username);
+    const federatedUser = users.find((user) => user.status === 'EXTERNAL_PROVIDER');
+    if (federatedUser !== undefined) groups[0]?.members.push(federatedUser.username);
   }
   return {
     userPool: {

@@ -1,0 +1,162 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type LambdaContext, LambdaFunctionError, LambdaHost, type LocalFunction } from '../lambda-host';
+
+type Handler = (event: unknown, context: LambdaContext) => unknown;
+
+/** A source tree with empty handler files; the modules themselves are injected. */
+function sourceRoot(files: string[]): string {
+  const root = mkdtempSync(join(tmpdir(), 'lambda-host-'));
+  for (const file of files) {
+    mkdirSync(join(root, file, '..'), { recursive: true });
+    writeFileSync(join(root, file), '');
+  }
+  return root;
+}
+
+function fn(logicalId: string, handler: string, overrides: Partial<LocalFunction> = {}): LocalFunction {
+  return {
+    logicalId,
+    name: `stack-${logicalId}`,
+    arn: `arn:aws:lambda:us-east-1:000000000000:function:stack-${logicalId}`,
+    handler,
+    timeoutSeconds: 60,
+    memoryMb: 128,
+    environment: {},
+    ...overrides,
+  };
+}
+
+function host(
+  functions: LocalFunction[],
+  modules: Record<string, Record<string, Handler>>,
+  extra: Partial<ConstructorParameters<typeof LambdaHost>[0]> = {},
+): LambdaHost {
+  const root = sourceRoot(Object.keys(modules));
+  return new LambdaHost({
+    sourceRoot: root,
+    region: 'us-east-1',
+    functions,
+    loadModule: (path) => modules[path.slice(root.length + 1)] ?? {},
+    ...extra,
+  });
+}
+
+describe('LambdaHost', () => {
+  it('gives concurrent invocations their own environment, as separate functions have', async () => {
+    const seen: Record<string, string | undefined>[] = [];
+    const handler: Handler = async () => {
+      const before = process.env.QUEUE_URL;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      seen.push({ before, after: process.env.QUEUE_URL, name: process.env.AWS_LAMBDA_FUNCTION_NAME });
+      return null;
+    };
+    const lambdas = host(
+      [
+        fn('A', 'pkg/a.handler', { environment: { QUEUE_URL: 'queue-a' } }),
+        fn('B', 'pkg/b.handler', { environment: { QUEUE_URL: 'queue-b' } }),
+      ],
+      { 'pkg/a.ts': { handler }, 'pkg/b.ts': { handler } },
+    );
+    await Promise.all([lambdas.invoke('A', {}), lambdas.invoke('stack-B', {})]);
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        { before: 'queue-a', after: 'queue-a', name: 'stack-A' },
+        { before: 'queue-b', after: 'queue-b', name: 'stack-B' },
+      ]),
+    );
+    expect(process.env.QUEUE_URL).toBeUndefined();
+  });
+
+  it("counts the remaining time down from the function's Timeout", async () => {
+    let clock = 1_000_000;
+    const remaining: number[] = [];
+    const lambdas = host(
+      [fn('A', 'pkg/a.handler', { timeoutSeconds: 900 })],
+      {
+        'pkg/a.ts': {
+          handler: (_event, context) => {
+            remaining.push(context.getRemainingTimeInMillis());
+            clock += 840_001;
+            remaining.push(context.getRemainingTimeInMillis());
+            return { done: true };
+          },
+        },
+      },
+      { now: () => clock },
+    );
+    expect(await lambdas.invoke('arn:aws:lambda:us-east-1:000000000000:function:stack-A', {})).toEqual({
+      done: true,
+    });
+    expect(remaining).toEqual([900_000, 59_999]);
+  });
+
+  it('fails an invocation that outlives its Timeout with Sandbox.Timedout', async () => {
+    const lambdas = host([fn('A', 'pkg/a.handler', { timeoutSeconds: 0.05 })], {
+      'pkg/a.ts': { handler: () => new Promise((resolve) => setTimeout(resolve, 1000)) },
+    });
+    await expect(lambdas.invoke('A', {})).rejects.toMatchObject({
+      name: 'Sandbox.Timedout',
+      errorMessage: expect.stringContaining('Task timed out after 0.05 seconds'),
+    });
+  });
+
+  it('shapes errors as Step Functions reports them and serialises results as JSON', async () => {
+    class NamedError extends Error {
+      override readonly name = 'NamedError';
+    }
+    const lambdas = host([fn('A', 'pkg/a.handler'), fn('B', 'pkg/b.handler'), fn('C', 'pkg/c.handler')], {
+      'pkg/a.ts': {
+        handler: () => {
+          throw new NamedError('Queue (x) is not empty');
+        },
+      },
+      'pkg/b.ts': { handler: () => ({ when: new Date(0), gone: undefined, list: [1] }) },
+      'pkg/c.ts': { handler: () => undefined },
+    });
+    const failure = await lambdas.invoke('A', {}).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(LambdaFunctionError);
+    expect((failure as Error).name).toBe('NamedError');
+    expect(JSON.parse((failure as Error).message)).toMatchObject({
+      errorType: 'NamedError',
+      errorMessage: 'Queue (x) is not empty',
+      trace: expect.any(Array),
+    });
+    expect(await lambdas.invoke('B', {})).toEqual({ when: '1970-01-01T00:00:00.000Z', list: [1] });
+    expect(await lambdas.invoke('C', {})).toBeNull();
+  });
+
+  it("routes an invocation's stdout lines to its log sink, and refuses oversized results", async () => {
+    const lines: string[] = [];
+    const lambdas = host(
+      [fn('A', 'pkg/a.handler'), fn('Big', 'pkg/big.handler')],
+      {
+        'pkg/a.ts': {
+          handler: () => {
+            process.stdout.write('{"level":"info","message":"one"}\n{"level":"info","message":"two"}\n');
+            return 1;
+          },
+        },
+        'pkg/big.ts': { handler: () => 'x'.repeat(300_000) },
+      },
+      { onLog: (f, line) => lines.push(`${f.logicalId} ${line}`) },
+    );
+    await lambdas.invoke('A', {});
+    expect(lines).toEqual(['A {"level":"info","message":"one"}', 'A {"level":"info","message":"two"}']);
+    await expect(lambdas.invoke('Big', {})).rejects.toMatchObject({ name: 'States.DataLimitExceeded' });
+  });
+
+  it('names the function whose Handler file or export is missing', async () => {
+    const lambdas = host([fn('A', 'pkg/missing.handler'), fn('B', 'pkg/b.main')], { 'pkg/b.ts': {} });
+    expect(() => lambdas.modulePath(fn('A', 'pkg/missing.handler'))).toThrow(
+      /A: Handler "pkg\/missing.handler" names .*pkg\/missing.ts, which does not exist/,
+    );
+    await expect(lambdas.invoke('B', {})).rejects.toThrow(
+      /B: .*pkg\/b.ts does not export a function named main/,
+    );
+    await expect(lambdas.invoke('nope', {})).rejects.toMatchObject({
+      name: 'Lambda.ResourceNotFoundException',
+    });
+  });
+});

@@ -1,0 +1,112 @@
+import { comparePools, type PoolContent, type SnapshotUser } from '../parity';
+
+function user(username: string, overrides: Partial<SnapshotUser> = {}): SnapshotUser {
+  return {
+    username,
+    sub: `sub-${username}`,
+    enabled: true,
+    status: 'CONFIRMED',
+    attributes: { sub: `sub-${username}`, email: `${username}@example.com`, email_verified: 'true' },
+    groups: [],
+    ...overrides,
+  };
+}
+
+function pool(users: SnapshotUser[], groups: PoolContent['groups'] = []): PoolContent {
+  return { poolId: 'p', users, groups };
+}
+
+describe('comparePools', () => {
+  it('holds for a faithful restore: new subs, RESET_REQUIRED status, absent flag read as false', () => {
+    const source = pool(
+      [
+        user('ana', { attributes: { sub: 's1', email: 'ana@example.com', phone_number_verified: 'false' } }),
+        user('bo'),
+      ],
+      [{ name: 'g', description: 'd', precedence: 1, members: ['ana'] }],
+    );
+    const restored = pool(
+      [
+        user('ana', {
+          sub: 'n1',
+          status: 'RESET_REQUIRED',
+          attributes: { sub: 'n1', email: 'ana@example.com' },
+        }),
+        user('bo', { sub: 'n2', status: 'RESET_REQUIRED' }),
+      ],
+      [{ name: 'g', description: 'd', precedence: 1, members: ['ana'] }],
+    );
+    const result = comparePools(source, restored, undefined);
+    expect(result.ok).toBe(true);
+    expect(result.counts).toEqual({ users: 2, groups: 1, memberships: 1, excludedUsers: 0 });
+    expect(result.notes).toEqual([
+      '2 restored user(s) have another status than in the source pool (a CSV import leaves users RESET_REQUIRED; by design)',
+    ]);
+  });
+
+  it('reports every kind of difference', () => {
+    const source = pool(
+      [user('ana'), user('bo'), user('cy', { enabled: false })],
+      [
+        { name: 'g', description: 'd', precedence: 1, members: ['ana', 'bo'] },
+        { name: 'h', members: [] },
+      ],
+    );
+    const restored = pool(
+      [
+        user('ana', { attributes: { sub: 'x', email: 'other@example.com', email_verified: 'true' } }),
+        user('cy'),
+        user('zed'),
+      ],
+      [
+        { name: 'g', description: 'changed', members: ['ana', 'zed'] },
+        { name: 'extra', members: [] },
+      ],
+    );
+    const result = comparePools(source, restored, undefined);
+    expect(result).toMatchObject({
+      ok: false,
+      missingUsers: ['bo'],
+      unexpectedUsers: ['zed'],
+      missingGroups: ['h'],
+      unexpectedGroups: ['extra'],
+      missingMemberships: [{ group: 'g', user: 'bo' }],
+      unexpectedMemberships: [{ group: 'g', user: 'zed' }],
+    });
+    expect(result.mismatches).toEqual([
+      {
+        item: 'user ana',
+        field: 'attributes.email',
+        expected: 'ana@example.com',
+        actual: 'other@example.com',
+      },
+      { item: 'user cy', field: 'enabled', expected: false, actual: true },
+      { item: 'group g', field: 'description', expected: 'd', actual: 'changed' },
+      { item: 'group g', field: 'precedence', expected: 1, actual: null },
+    ]);
+  });
+
+  it('matches users by email in email pools and excludes federated users with the reason', () => {
+    const source = pool(
+      [
+        user('uuid-1', { attributes: { email: 'ana@example.com', email_verified: 'true' } }),
+        user('Google_1', { status: 'EXTERNAL_PROVIDER', attributes: { email: 'fed@example.com' } }),
+      ],
+      [{ name: 'g', members: ['uuid-1', 'Google_1'] }],
+    );
+    const restored = pool(
+      [user('uuid-9', { attributes: { email: 'ana@example.com', email_verified: 'true' } })],
+      [{ name: 'g', members: ['uuid-9'] }],
+    );
+    const result = comparePools(source, restored, 'email');
+    expect(result.ok).toBe(true);
+    expect(result.excluded).toEqual([
+      {
+        user: 'fed@example.com',
+        reason:
+          'federated user (EXTERNAL_PROVIDER): not exported by design; Cognito re-creates it at its next federated sign-in',
+      },
+    ]);
+    expect(result.counts).toEqual({ users: 1, groups: 1, memberships: 1, excludedUsers: 1 });
+  });
+});

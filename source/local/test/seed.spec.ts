@@ -1,0 +1,146 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSeed, importWarnings, loadSeedFile, SeedError, validateSeed } from '../seed';
+
+function problemsOf(value: unknown): string[] {
+  try {
+    validateSeed(value, 'seed.json');
+  } catch (error) {
+    if (error instanceof SeedError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('validateSeed', () => {
+  it('accepts the documented format and fills in the defaults', () => {
+    const seed = validateSeed({
+      userPool: { usernameAttributes: ['email'], customAttributes: ['tenant'] },
+      users: [
+        { username: 'ana@example.com', attributes: { email_verified: 'true', 'custom:tenant': 'a, b' } },
+        {
+          username: 'bo@example.com',
+          enabled: false,
+          attributes: { email: 'bo@example.com', email_verified: 'true' },
+        },
+      ],
+      groups: [
+        { name: 'admins', members: ['ana@example.com'] },
+        { name: 'ops', description: 'Équipe', precedence: 2, members: [] },
+      ],
+    });
+    expect(seed.userPool).toEqual({
+      usernameAttributes: ['email'],
+      customAttributes: ['tenant'],
+      mfaConfiguration: 'OFF',
+    });
+    expect(seed.users[0]).toEqual({
+      username: 'ana@example.com',
+      enabled: true,
+      attributes: { email: 'ana@example.com', email_verified: 'true', 'custom:tenant': 'a, b' },
+    });
+    expect(seed.users[1]?.enabled).toBe(false);
+    expect(seed.groups[1]).toEqual({ name: 'ops', description: 'Équipe', precedence: 2, members: [] });
+  });
+
+  it('names every bad entry by its position (and username or group name)', () => {
+    const problems = problemsOf({
+      userPool: { usernameAttributes: [], customAttributes: ['tenant'], extra: 1 },
+      users: [
+        { username: 'ana', attributes: { 'custom:plan': 'x' } },
+        { username: 'ana', attributes: { sub: '123' } },
+        { username: 'with space', attributes: { email_verified: 'yes', shoe_size: '42' } },
+        { attributes: {} },
+      ],
+      groups: [{ name: 'g', precedence: -1, members: ['ana', 'nobody', 'ana'] }, { name: 'g' }],
+    });
+    expect(problems).toEqual([
+      'userPool: unknown field "extra" (allowed: usernameAttributes, customAttributes, mfaConfiguration)',
+      'users[0] (username "ana"): attribute "custom:plan" is not declared in userPool.customAttributes',
+      'users[1] (username "ana"): same username as users[0]',
+      'users[1] (username "ana"): attribute "sub" is set by Cognito and cannot be seeded',
+      'users[2] (username "with space"): a username has 1 to 128 characters and no spaces',
+      'users[2] (username "with space"): "shoe_size" is not a standard attribute (custom ones start with "custom:")',
+      'users[2] (username "with space"): "email_verified" must be "true" or "false"',
+      'users[3]: "username" must be a non-empty string',
+      'groups[0] ("g"): "precedence" must be a whole number ≥ 0',
+      'groups[0] ("g"): members[1] ("nobody") is not the username of a seeded user',
+      'groups[0] ("g"): members[2] ("ana") is listed twice',
+      'groups[1] ("g"): same name as groups[0]',
+    ]);
+  });
+
+  it('requires the username to be the username attribute in such pools', () => {
+    expect(
+      problemsOf({
+        userPool: { usernameAttributes: ['phone_number'] },
+        users: [
+          { username: '+14155550100', attributes: { phone_number: '+14155550199' } },
+          { username: 'bob' },
+        ],
+      }),
+    ).toEqual([
+      'users[0] (username "+14155550100"): in a pool with phone_number as username, "username" must equal that attribute',
+      'users[1] (username "bob"): the username must be a valid phone_number',
+    ]);
+    expect(problemsOf({ userPool: { usernameAttributes: ['email', 'phone_number'] } })).toEqual([
+      'userPool.usernameAttributes: the solution supports at most one username attribute',
+    ]);
+  });
+
+  it('reports unreadable and non-JSON files with their path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seed-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, '{ "users": [ }');
+    expect(() => loadSeedFile(file)).toThrow(`${file} is not a valid seed:\n  not valid JSON`);
+    expect(() => loadSeedFile(join(dir, 'missing.json'))).toThrow('cannot read the file');
+  });
+
+  it('warns about users the CSV import will reject', () => {
+    const seed = validateSeed({ users: [{ username: 'a', attributes: { email: 'a@example.com' } }] });
+    expect(importWarnings(seed)).toEqual([
+      'users[0]: no verified email or phone number; the CSV import will reject it',
+    ]);
+  });
+});
+
+describe('generateSeed', () => {
+  it('generates a realistic pool the validator accepts and the CSV import can take', () => {
+    const seed = generateSeed({ users: 250, groups: 5, usernameAttribute: 'none', federatedUsers: 2 });
+    expect(validateSeed(JSON.parse(JSON.stringify(seed)))).toEqual(seed);
+    expect(seed.users).toHaveLength(252);
+    expect(importWarnings(seed)).toEqual([]);
+    const values = seed.users.flatMap((user) => Object.values(user.attributes));
+    expect(values.some((value) => value.includes(','))).toBe(true);
+    expect(values.some((value) => /[^\p{ASCII}]/u.test(value))).toBe(true);
+    expect(seed.users.filter((user) => !user.enabled).length).toBeGreaterThan(0);
+    expect(Math.max(...seed.groups.map((group) => group.members.length))).toBeGreaterThan(60);
+    const memberships = new Map<string, number>();
+    for (const group of seed.groups)
+      for (const member of group.members) memberships.set(member, (memberships.get(member) ?? 0) + 1);
+    expect([...memberships.values()].some((count) => count > 1)).toBe(true);
+    expect(
+      seed.users.some((user) => Object.keys(user.attributes).some((name) => name.startsWith('custom:'))),
+    ).toBe(true);
+  });
+
+  it('is deterministic for a random seed and differs across seeds', () => {
+    const options = { users: 50, groups: 3, usernameAttribute: 'email' as const };
+    expect(generateSeed({ ...options, randomSeed: 4 })).toEqual(generateSeed({ ...options, randomSeed: 4 }));
+    expect(generateSeed({ ...options, randomSeed: 4 })).not.toEqual(
+      generateSeed({ ...options, randomSeed: 5 }),
+    );
+  });
+
+  it.each(['email', 'phone_number'] as const)(
+    'uses the %s as username in such pools, without federated users',
+    (attribute) => {
+      const seed = generateSeed({ users: 30, groups: 2, usernameAttribute: attribute, federatedUsers: 3 });
+      expect(seed.users).toHaveLength(30);
+      for (const user of seed.users) expect(user.attributes[attribute]).toBe(user.username);
+      expect(seed.userPool.usernameAttributes).toEqual([attribute]);
+      expect(importWarnings(seed)).toEqual([]);
+    },
+  );
+});

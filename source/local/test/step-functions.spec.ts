@@ -1,0 +1,313 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { JsonObject } from '../cfn-template';
+import { FakeServices } from '../fake-services';
+import { LambdaHost, type LocalFunction } from '../lambda-host';
+import {
+  LocalStepFunctions,
+  prepareMachine,
+  StateMachineError,
+  type StateMachineInfo,
+} from '../step-functions';
+
+const ARN = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:stack-${name}`;
+
+interface WrappedEvent {
+  Input: JsonObject;
+  Context: {
+    Execution: { Id: string; Input: unknown; StartTime: string };
+    StateMachine: { Id: string; Name: string };
+    State: { Name: string; EnteredTime: string };
+  };
+}
+
+const DEFINITION = {
+  StartAt: 'First',
+  States: {
+    First: {
+      Type: 'Task',
+      Resource: ARN('Wrapped'),
+      Parameters: { 'Input.$': '$', 'Context.$': '$$' },
+      OutputPath: '$.result',
+      Next: 'Pause',
+    },
+    Pause: { Type: 'Wait', Seconds: 3600, Next: 'Items' },
+    Items: {
+      Type: 'Map',
+      ItemsPath: '$.items',
+      MaxConcurrency: 1,
+      Parameters: { 'value.$': '$$.Map.Item.Value' },
+      Iterator: {
+        StartAt: 'InMap',
+        States: {
+          InMap: {
+            Type: 'Task',
+            Resource: ARN('Wrapped'),
+            Parameters: { 'Input.$': '$', 'Context.$': '$$' },
+            OutputPath: '$.result',
+            End: true,
+          },
+        },
+      },
+      ResultPath: '$.mapped',
+      Next: 'Invoke',
+    },
+    Invoke: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: ARN('Plain'), Payload: { 'x.$': '$.items' } },
+      ResultSelector: { 'payload.$': '$.Payload' },
+      ResultPath: '$.invoked',
+      Next: 'Throws',
+    },
+    Throws: {
+      Type: 'Task',
+      Resource: ARN('Thrower'),
+      Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'WorkflowErrorHandlerLambda' }],
+      End: true,
+    },
+    WorkflowErrorHandlerLambda: {
+      Type: 'Task',
+      Resource: ARN('Wrapped'),
+      Parameters: { 'Input.$': '$', 'Context.$': '$$' },
+      OutputPath: '$.result',
+      Next: 'Unexpected workflow error',
+    },
+    'Unexpected workflow error': { Type: 'Fail', Error: 'UnexpectedErrorInWorkflow', Cause: 'see the logs' },
+  },
+};
+
+const MACHINE: StateMachineInfo = {
+  logicalId: 'DemoWorkflow',
+  name: 'DemoWorkflow-ABC',
+  arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:DemoWorkflow-ABC',
+  definition: DEFINITION as unknown as JsonObject,
+};
+
+class NamedError extends Error {
+  override readonly name = 'NamedError';
+}
+
+function setUp(gate?: Promise<void>): { lambdas: LambdaHost; wrapped: WrappedEvent[]; plain: unknown[] } {
+  const root = mkdtempSync(join(tmpdir(), 'sfn-'));
+  mkdirSync(join(root, 'pkg'));
+  for (const file of ['wrapped', 'plain', 'thrower']) writeFileSync(join(root, 'pkg', `${file}.ts`), '');
+  const wrapped: WrappedEvent[] = [];
+  const plain: unknown[] = [];
+  const modules: Record<string, Record<string, (event: never) => unknown>> = {
+    'pkg/wrapped.ts': {
+      handler: async (event: WrappedEvent) => {
+        wrapped.push(event);
+        await gate;
+        return { result: { ...event.Input, seen: event.Context.State.Name } };
+      },
+    },
+    'pkg/plain.ts': { handler: (event: unknown) => (plain.push(event), { sum: 3 }) },
+    'pkg/thrower.ts': {
+      handler: () => {
+        throw new NamedError('Something broke');
+      },
+    },
+  };
+  const fn = (name: string, file: string): LocalFunction => ({
+    logicalId: name,
+    name: `stack-${name}`,
+    arn: ARN(name),
+    handler: `pkg/${file}.handler`,
+    timeoutSeconds: 60,
+    memoryMb: 128,
+    environment: {},
+  });
+  const lambdas = new LambdaHost({
+    sourceRoot: root,
+    region: 'us-east-1',
+    functions: [fn('Wrapped', 'wrapped'), fn('Plain', 'plain'), fn('Thrower', 'thrower')],
+    loadModule: (path) => modules[path.slice(root.length + 1)] ?? {},
+  });
+  return { lambdas, wrapped, plain };
+}
+
+describe('LocalStepFunctions', () => {
+  it('gives each wrapped task its state name, entered time and the execution input, also inside a Map', async () => {
+    const { lambdas, wrapped, plain } = setUp();
+    const sfn = new LocalStepFunctions({
+      region: 'us-east-1',
+      accountId: '000000000000',
+      machines: [MACHINE],
+      lambdas,
+    });
+    const input = { items: [1, 2] };
+    const started = Date.now();
+    const record = sfn.start(MACHINE.arn, input, 'run-1');
+    const done = await sfn.wait(record.executionArn);
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    expect(wrapped.map((event) => event.Context.State.Name)).toEqual([
+      'First',
+      'InMap',
+      'InMap',
+      'WorkflowErrorHandlerLambda',
+    ]);
+    for (const event of wrapped) {
+      expect(event.Context.Execution).toMatchObject({
+        Id: 'arn:aws:states:us-east-1:000000000000:execution:DemoWorkflow-ABC:run-1',
+        Input: input,
+        StartTime: record.startDate.toISOString(),
+      });
+      expect(event.Context.StateMachine).toEqual({ Id: MACHINE.arn, Name: MACHINE.name });
+      expect(Date.parse(event.Context.State.EnteredTime)).toBeGreaterThanOrEqual(record.startDate.getTime());
+    }
+    expect(wrapped[1]?.Input).toEqual({ value: 1 });
+    expect(plain).toEqual([{ x: [1, 2] }]);
+    // The error handler receives the Step Functions catch payload: Cause is the Lambda error document.
+    const caught = wrapped[3]?.Input as { Error: string; Cause: string };
+    expect(caught.Error).toBe('NamedError');
+    expect(JSON.parse(caught.Cause)).toMatchObject({
+      errorType: 'NamedError',
+      errorMessage: 'Something broke',
+    });
+    expect(done).toMatchObject({
+      status: 'FAILED',
+      error: 'UnexpectedErrorInWorkflow',
+      cause: 'see the logs',
+    });
+    expect(done.stopDate).toBeInstanceOf(Date);
+  });
+
+  it("gives Task states the function's timeout instead of the library's 60 s default", () => {
+    const { lambdas } = setUp();
+    const prepared = prepareMachine(MACHINE, lambdas);
+    const states = prepared.definition.States as Record<string, JsonObject>;
+    expect(states.First?.TimeoutSeconds).toBe(65);
+    expect(prepared.waits.get('Pause')).toBe(3600);
+    expect([...prepared.tasks.keys()].sort()).toEqual([
+      'First',
+      'InMap',
+      'Invoke',
+      'Throws',
+      'WorkflowErrorHandlerLambda',
+    ]);
+  });
+
+  it('refuses a definition with a Task that is not a Lambda function', () => {
+    const { lambdas } = setUp();
+    const definition = {
+      StartAt: 'Publish',
+      States: { Publish: { Type: 'Task', Resource: 'arn:aws:states:::sns:publish', End: true } },
+    };
+    expect(() => prepareMachine({ ...MACHINE, definition }, lambdas)).toThrow(StateMachineError);
+    expect(() => prepareMachine({ ...MACHINE, definition }, lambdas)).toThrow(
+      /DemoWorkflow \/ Publish: resource/,
+    );
+  });
+});
+
+describe('FakeServices', () => {
+  const fakes = new FakeServices('us-east-1', '000000000000');
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  let sfnApi: SFNClient;
+  let ssm: SSMClient;
+
+  beforeAll(async () => {
+    const endpoint = await fakes.start();
+    sfnApi = new SFNClient({ region: 'us-east-1', endpoint, credentials, maxAttempts: 1 });
+    ssm = new SSMClient({ region: 'us-east-1', endpoint, credentials, maxAttempts: 1 });
+  });
+
+  afterAll(async () => {
+    await fakes.stop();
+  });
+
+  it('serves StartExecution, ListExecutions, DescribeExecution and StopExecution from the local executions', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { lambdas } = setUp(gate);
+    const sfn = new LocalStepFunctions({
+      region: 'us-east-1',
+      accountId: '000000000000',
+      machines: [MACHINE],
+      lambdas,
+    });
+    fakes.attachStepFunctions(sfn);
+
+    const first = await sfnApi.send(
+      new StartExecutionCommand({
+        stateMachineArn: MACHINE.arn,
+        name: 'one',
+        input: JSON.stringify({ items: [] }),
+      }),
+    );
+    const second = await sfnApi.send(
+      new StartExecutionCommand({ stateMachineArn: MACHINE.arn, input: '{"items":[]}' }),
+    );
+    await expect(
+      sfnApi.send(new StartExecutionCommand({ stateMachineArn: MACHINE.arn, name: 'one', input: '{}' })),
+    ).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+    await expect(
+      sfnApi.send(new ListExecutionsCommand({ stateMachineArn: `${MACHINE.arn}-missing` })),
+    ).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+
+    const running = await sfnApi.send(
+      new ListExecutionsCommand({ stateMachineArn: MACHINE.arn, statusFilter: 'RUNNING' }),
+    );
+    expect(running.executions?.map((e) => e.executionArn).sort()).toEqual(
+      [first.executionArn, second.executionArn].sort(),
+    );
+    expect(running.executions?.[0]?.startDate).toBeInstanceOf(Date);
+    const page = await sfnApi.send(
+      new ListExecutionsCommand({ stateMachineArn: MACHINE.arn, maxResults: 1 }),
+    );
+    expect(page.executions).toHaveLength(1);
+    expect(page.nextToken).toBeDefined();
+
+    await sfnApi.send(new StopExecutionCommand({ executionArn: second.executionArn }));
+    open();
+    await sfn.wait(first.executionArn ?? '');
+    await sfn.wait(second.executionArn ?? '');
+    const described = await sfnApi.send(new DescribeExecutionCommand({ executionArn: first.executionArn }));
+    expect(described).toMatchObject({
+      status: 'FAILED',
+      error: 'UnexpectedErrorInWorkflow',
+      input: '{"items":[]}',
+    });
+    const stopped = await sfnApi.send(new DescribeExecutionCommand({ executionArn: second.executionArn }));
+    expect(stopped.status).toBe('ABORTED');
+    const none = await sfnApi.send(
+      new ListExecutionsCommand({ stateMachineArn: MACHINE.arn, statusFilter: 'RUNNING' }),
+    );
+    expect(none.executions).toEqual([]);
+  });
+
+  it('stores SSM parameters and answers ParameterNotFound and ParameterAlreadyExists', async () => {
+    await ssm.send(
+      new PutParameterCommand({ Name: '/stack-us-east-1/fixed', Value: '{"a":1}', Type: 'String' }),
+    );
+    const read = await ssm.send(new GetParameterCommand({ Name: '/stack-us-east-1/fixed' }));
+    expect(read.Parameter).toMatchObject({ Name: '/stack-us-east-1/fixed', Value: '{"a":1}', Version: 1 });
+    await expect(ssm.send(new GetParameterCommand({ Name: '/missing' }))).rejects.toMatchObject({
+      name: 'ParameterNotFound',
+    });
+    await expect(
+      ssm.send(new PutParameterCommand({ Name: '/stack-us-east-1/fixed', Value: 'x', Type: 'String' })),
+    ).rejects.toMatchObject({ name: 'ParameterAlreadyExists' });
+  });
+
+  it('receives a custom resource response on its pre-signed URL', async () => {
+    const { url, response } = fakes.cfnResponseUrl();
+    const reply = await fetch(url, {
+      method: 'PUT',
+      body: JSON.stringify({ Status: 'SUCCESS', Data: { A: '1' } }),
+    });
+    expect(reply.status).toBe(200);
+    await expect(response).resolves.toEqual({ Status: 'SUCCESS', Data: { A: '1' } });
+  });
+});

@@ -1,0 +1,349 @@
+/**
+ * Both workflows end to end on the local emulators, from the real templates and handlers. One set of
+ * emulators serves every scenario; each scenario deploys its own stack (own table, queues, topic).
+ */
+import {
+  AdminDeleteUserCommand,
+  AdminRemoveUserFromGroupCommand,
+  SetUserPoolMfaConfigCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { LocalEnvironment } from '../environment';
+import { createRestorePool, poolContent, scheduledEvent, seedPrimaryPool } from '../local-run';
+import { comparePools, type PoolContent } from '../parity';
+import { generateSeed, type SeedFile } from '../seed';
+import { deployWith, keyOf, scanTable, type TestDeployment } from './support';
+
+jest.setTimeout(120_000);
+
+let environment: LocalEnvironment;
+
+beforeAll(async () => {
+  environment = await LocalEnvironment.start({ maxReceiveWaitMs: 100 });
+});
+
+afterAll(async () => {
+  await environment?.stop();
+});
+
+function smallPool(usernameAttribute: 'none' | 'email'): SeedFile {
+  return generateSeed({ users: 250, groups: 5, usernameAttribute, federatedUsers: 1, randomSeed: 7 });
+}
+
+function describePool(seed: SeedFile): {
+  largestGroup: number;
+  disabled: number;
+  comma: boolean;
+  nonAscii: boolean;
+} {
+  const values = seed.users.flatMap((user) => Object.values(user.attributes));
+  return {
+    largestGroup: Math.max(...seed.groups.map((group) => group.members.length)),
+    disabled: seed.users.filter((user) => !user.enabled).length,
+    comma: values.some((value) => value.includes(',')),
+    nonAscii: values.some((value) => /[^\p{ASCII}]/u.test(value)),
+  };
+}
+
+/** What a run ended with, plus the error notifications and logs that explain a failure. */
+async function outcome(
+  scenario: TestDeployment,
+  run: { status: string; cause?: string },
+): Promise<{ status: string; cause?: string; errorLogs: string[]; errorNotifications: string[] }> {
+  const notifications = await scenario.deployment.notifications();
+  return {
+    status: run.status,
+    cause: run.cause,
+    errorLogs: scenario.errors,
+    errorNotifications: notifications.filter((n) => n.kind === 'error').map((n) => n.message.slice(0, 2000)),
+  };
+}
+
+const SUCCEEDED = { status: 'SUCCEEDED', cause: undefined, errorLogs: [], errorNotifications: [] };
+
+async function exportAndRestore(
+  scenario: TestDeployment,
+  seed: SeedFile,
+): Promise<{ restoredUserPoolId: string; source: PoolContent }> {
+  const exported = await scenario.deployment.run(
+    'ExportWorkflow',
+    scheduledEvent('us-east-1', '000000000000'),
+  );
+  expect(await outcome(scenario, exported)).toEqual(SUCCEEDED);
+  const restoredUserPoolId = createRestorePool(environment.cognito, seed);
+  const imported = await scenario.deployment.run('ImportWorkflow', { NewUserPoolId: restoredUserPoolId });
+  expect(await outcome(scenario, imported)).toEqual(SUCCEEDED);
+  return { restoredUserPoolId, source: poolContent(environment.cognito, scenario.primaryUserPoolId) };
+}
+
+describe('a pool without a username attribute (250 users, 5 groups)', () => {
+  const seed = smallPool('none');
+  let scenario: TestDeployment;
+  let exportArn = '';
+
+  beforeAll(async () => {
+    scenario = await deployWith(environment, seed);
+  });
+
+  afterAll(async () => {
+    await scenario?.deployment.teardown();
+  });
+
+  it('has what the scenario needs: pages beyond 60, a group beyond 60, disabled users, commas and non-ASCII', () => {
+    const shape = describePool(seed);
+    expect(seed.users.length).toBeGreaterThan(120);
+    expect(shape.largestGroup).toBeGreaterThan(60);
+    expect(shape.disabled).toBeGreaterThan(0);
+    expect(shape.comma && shape.nonAscii).toBe(true);
+    expect(seed.userPool.customAttributes.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a second ExportWorkflow while one runs', async () => {
+    const { deployment } = scenario;
+    exportArn = await deployment.start('ExportWorkflow', scheduledEvent('us-east-1', '000000000000'));
+    // The first execution has passed its own check when the second one starts.
+    await deployment.waitForState(exportArn, 'CheckUserPoolConfigLambda');
+    const second = await deployment.run('ExportWorkflow', scheduledEvent('us-east-1', '000000000000'));
+    expect(second.status).toBe('FAILED');
+    expect(second.error).toBe('AnotherExecutionRunning');
+    const first = await deployment.wait(exportArn);
+    expect(first.status).toBe('SUCCEEDED');
+  });
+
+  it('restores every user, group and membership into a new pool, and notifies both successes', async () => {
+    const before = (await scenario.deployment.notifications()).length;
+    const { restoredUserPoolId, source } = await exportAndRestore(scenario, seed);
+    const parity = comparePools(source, poolContent(environment.cognito, restoredUserPoolId), undefined);
+    expect(parity).toMatchObject({
+      ok: true,
+      missingUsers: [],
+      mismatches: [],
+      missingMemberships: [],
+      unexpectedUsers: [],
+    });
+    expect(parity.counts).toEqual({
+      users: 250,
+      groups: 5,
+      memberships: expect.any(Number),
+      excludedUsers: 1,
+    });
+    const notifications = (await scenario.deployment.notifications()).slice(before);
+    expect(notifications.map((n) => n.kind)).toEqual(['success', 'success']);
+    expect(notifications[0]?.message).toMatch(/^Workflow \(ExportWorkflow-[^)]+\) completed successfully/);
+    expect(notifications[1]?.message).toMatch(/^Workflow \(ImportWorkflow-[^)]+\) completed successfully/);
+  });
+
+  it('removes exactly a deleted user and a removed membership from the backup table at the next export', async () => {
+    const { deployment, primaryUserPoolId } = scenario;
+    const cognito = environment.cognito;
+    const pool = poolContent(cognito, primaryUserPoolId);
+    const loner = pool.users.find((user) => user.groups.length === 0 && user.status !== 'EXTERNAL_PROVIDER');
+    const member = pool.users.find((user) => user.groups.length === 1 && user.status !== 'EXTERNAL_PROVIDER');
+    if (loner === undefined || member === undefined) throw new Error('the seed has no user without groups');
+    const group = member.groups[0] as string;
+    const client = environment.cognitoClient();
+    await client.send(
+      new AdminDeleteUserCommand({ UserPoolId: primaryUserPoolId, Username: loner.username }),
+    );
+    await client.send(
+      new AdminRemoveUserFromGroupCommand({
+        UserPoolId: primaryUserPoolId,
+        Username: member.username,
+        GroupName: group,
+      }),
+    );
+    const before = new Set((await scanTable(environment, deployment.tableName)).map(keyOf));
+
+    const rerun = await deployment.run('ExportWorkflow', scheduledEvent('us-east-1', '000000000000'));
+    expect(rerun.status).toBe('SUCCEEDED');
+
+    const after = new Set((await scanTable(environment, deployment.tableName)).map(keyOf));
+    const removed = [...before].filter((key) => !after.has(key)).sort();
+    const added = [...after].filter((key) => !before.has(key));
+    const typeUser = `USER-${String(deployment.constants.SolutionInstanceUUID)}`;
+    expect(removed).toEqual(
+      [`USER-${loner.sub} | ${typeUser}`, `GROUP_MEMBER-${group} | GROUP_MEMBER-${member.sub}`].sort(),
+    );
+    expect(added).toEqual([]);
+  });
+
+  it('fails the ImportWorkflow at the empty-pool check when the new pool has a user, and notifies the error', async () => {
+    const { deployment } = scenario;
+    const notEmpty = seedPrimaryPool(environment.cognito, {
+      userPool: {
+        usernameAttributes: [],
+        customAttributes: seed.userPool.customAttributes,
+        mfaConfiguration: 'OFF',
+      },
+      users: [
+        {
+          username: 'already-here',
+          enabled: true,
+          attributes: { email: 'here@example.com', email_verified: 'true' },
+        },
+      ],
+      groups: [],
+    });
+    const before = (await deployment.notifications()).length;
+    const run = await deployment.run('ImportWorkflow', { NewUserPoolId: notEmpty });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('NewUserPoolNotEmpty');
+    expect(run.cause).toMatch(/must have no users and no groups/);
+    const notifications = (await deployment.notifications()).slice(before);
+    expect(notifications.map((n) => n.kind)).toEqual(['error']);
+  });
+});
+
+describe('a pool with email as username (250 users, 5 groups)', () => {
+  const seed = smallPool('email');
+  let scenario: TestDeployment;
+
+  beforeAll(async () => {
+    scenario = await deployWith(environment, seed);
+  });
+
+  afterAll(async () => {
+    await scenario?.deployment.teardown();
+  });
+
+  it('restores with parity (users matched by email, new Usernames) and notifies both successes', async () => {
+    expect(describePool(seed).largestGroup).toBeGreaterThan(60);
+    const { restoredUserPoolId, source } = await exportAndRestore(scenario, seed);
+    const restored = poolContent(environment.cognito, restoredUserPoolId);
+    const parity = comparePools(source, restored, 'email');
+    expect(parity).toMatchObject({ ok: true, missingUsers: [], mismatches: [], missingMemberships: [] });
+    expect(parity.counts.users).toBe(250);
+    // Cognito generated new Usernames: matching by email is what makes the comparison meaningful.
+    const sourceUsernames = new Set(source.users.map((user) => user.username));
+    expect(restored.users.some((user) => sourceUsernames.has(user.username))).toBe(false);
+    expect((await scenario.deployment.notifications()).map((n) => n.kind)).toEqual(['success', 'success']);
+  });
+});
+
+describe('a pool whose MFA is switched ON after deployment', () => {
+  it('fails the ExportWorkflow with the MFA message and notifies the error', async () => {
+    const seed = generateSeed({ users: 5, groups: 1, usernameAttribute: 'none' });
+    const scenario = await deployWith(environment, seed);
+    try {
+      await environment.cognitoClient().send(
+        new SetUserPoolMfaConfigCommand({
+          UserPoolId: scenario.primaryUserPoolId,
+          MfaConfiguration: 'ON',
+          SoftwareTokenMfaConfiguration: { Enabled: true },
+        }),
+      );
+      const run = await scenario.deployment.run(
+        'ExportWorkflow',
+        scheduledEvent('us-east-1', '000000000000'),
+      );
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('UnexpectedErrorInWorkflow');
+      const notifications = await scenario.deployment.notifications();
+      expect(notifications).toHaveLength(1);
+      expect(notifications[0]?.kind).toBe('error');
+      expect(notifications[0]?.message).toContain(
+        "User Pools with MFA enabled are not supported. The user pool's MFA configuration is set to ON",
+      );
+    } finally {
+      await scenario.deployment.teardown();
+    }
+  });
+});
+
+/** The items the original solution (v1.0.10) writes for a pool (functions.md §6.1). */
+function originalBackupItems(
+  source: PoolContent,
+  uuid: string,
+  exportTimestamp: number,
+): Record<string, unknown>[] {
+  const region = 'us-east-1';
+  const items: Record<string, unknown>[] = [];
+  const subOf = new Map(source.users.map((user) => [user.username, user.sub]));
+  for (const user of source.users) {
+    if (user.status === 'EXTERNAL_PROVIDER') continue;
+    const attributes = [
+      { Name: 'sub', Value: user.sub },
+      ...Object.entries(user.attributes)
+        .filter(([name]) => name !== 'sub')
+        .map(([Name, Value]) => ({ Name, Value })),
+    ];
+    items.push({
+      id: `USER-${user.sub}`,
+      type: `USER-${uuid}`,
+      username: user.username,
+      pseudoUsername: user.username,
+      userAttributes: attributes,
+      userEnabled: user.enabled,
+      userStatus: user.status,
+      lastConfirmedInUserPool: exportTimestamp,
+      lastUpdatedRegion: region,
+    });
+  }
+  for (const group of source.groups) {
+    items.push({
+      id: `GROUP-${group.name}`,
+      type: `GROUP-${uuid}`,
+      groupName: group.name,
+      groupDescription: group.description ?? '',
+      groupPrecedence: group.precedence ?? -1,
+      groupLastModifiedDate: new Date(exportTimestamp).toISOString(),
+      lastConfirmedInUserPool: exportTimestamp,
+      lastUpdatedRegion: region,
+    });
+    for (const member of group.members) {
+      const sub = subOf.get(member);
+      if (sub === undefined || member.startsWith('Google_')) continue;
+      items.push({
+        id: `GROUP_MEMBER-${group.name}`,
+        type: `GROUP_MEMBER-${sub}`,
+        groupUser: member,
+        groupPseudoUsername: member,
+        groupName: group.name,
+        lastConfirmedInUserPool: exportTimestamp,
+        lastUpdatedRegion: region,
+      });
+    }
+  }
+  items.push({
+    id: 'latest-export-timestamp',
+    type: `SYNC_TIMESTAMP-${uuid}`,
+    latestExportTimestamp: exportTimestamp,
+  });
+  return items;
+}
+
+describe('a backup table written in the original format', () => {
+  it('restores into a new pool with parity', async () => {
+    const seed = generateSeed({
+      users: 150,
+      groups: 4,
+      usernameAttribute: 'none',
+      federatedUsers: 1,
+      randomSeed: 3,
+    });
+    const scenario = await deployWith(environment, seed);
+    try {
+      const source = poolContent(environment.cognito, scenario.primaryUserPoolId);
+      const items = originalBackupItems(
+        source,
+        String(scenario.deployment.constants.SolutionInstanceUUID),
+        Date.now(),
+      );
+      const ddb = environment.documentClient();
+      for (let i = 0; i < items.length; i += 25) {
+        const requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+        await ddb.send(
+          new BatchWriteCommand({ RequestItems: { [scenario.deployment.tableName]: requests } }),
+        );
+      }
+      const restoredUserPoolId = createRestorePool(environment.cognito, seed);
+      const run = await scenario.deployment.run('ImportWorkflow', { NewUserPoolId: restoredUserPoolId });
+      expect(await outcome(scenario, run)).toEqual(SUCCEEDED);
+      const parity = comparePools(source, poolContent(environment.cognito, restoredUserPoolId), undefined);
+      expect(parity).toMatchObject({ ok: true, missingUsers: [], mismatches: [], missingMemberships: [] });
+      expect(parity.counts.users).toBe(150);
+    } finally {
+      await scenario.deployment.teardown();
+    }
+  });
+});
