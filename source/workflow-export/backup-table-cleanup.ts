@@ -3,7 +3,7 @@ import { documentClient, sqsClient } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { backupTableCleanup } from './lib/backup-table-cleanup';
-import { batchRetry, defaultRuntime, handlerLogger, timeBudget, type Runtime } from './lib/runtime';
+import { defaultRuntime, handlerLogger, retryOptions, timeBudget, type Runtime } from '../utils/runtime';
 import type { BackupTableCleanupEvent, BackupTableCleanupOutput } from './lib/types';
 
 export const ENVIRONMENT = { BACKUP_TABLE_NAME: env.string(), QUEUE_URL: env.string() } satisfies EnvSpec;
@@ -19,7 +19,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       sqs: sqsClient(),
       logger: handlerLogger(runtime, 'backup-table-cleanup', context),
       budget: timeBudget(runtime, context),
-      batchRetry: batchRetry(runtime),
+      batchRetry: retryOptions(runtime),
       config: { tableName: config.BACKUP_TABLE_NAME, queueUrl: config.QUEUE_URL },
     });
   };

@@ -1,7 +1,7 @@
 /** CheckUserPoolConfigLambda: rejects unsupported pools and passes UsernameAttributes on (spec §4.1). */
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import { checkUserPoolConfig } from './lib/check-user-pool-config';
-import { defaultRuntime, handlerLogger, rateLimitedCognito, type Runtime } from './lib/runtime';
+import { defaultRuntime, handlerLogger, rateLimitedCognito, type Runtime } from '../utils/runtime';
 import type { CheckUserPoolConfigEvent, CheckUserPoolConfigOutput } from './lib/types';
 import type { LambdaContextLike } from '../utils/time-budget';
 

@@ -3,7 +3,7 @@ import { documentClient } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { exportGroup } from './lib/export-group';
-import { defaultRuntime, handlerLogger, type Runtime } from './lib/runtime';
+import { defaultRuntime, handlerLogger, type Runtime } from '../utils/runtime';
 import type { ExportGroupEvent, ExportGroupOutput } from './lib/types';
 
 /** The template also sets SOLUTION_INSTANCE_ID, which neither the original nor the port reads. */

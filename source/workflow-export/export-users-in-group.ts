@@ -1,16 +1,9 @@
 /** ExportUsersInGroupLambda: one group's memberships, page by page (spec §4.5). */
-import { documentClient } from '../utils/clients';
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
+import { defaultRuntime, type Runtime } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { exportUsersInGroup } from './lib/export-users-in-group';
-import {
-  batchRetry,
-  defaultRuntime,
-  handlerLogger,
-  rateLimitedCognito,
-  timeBudget,
-  type Runtime,
-} from './lib/runtime';
+import { pagedExportDeps } from './lib/paged-export';
 import type { ExportUsersInGroupEvent, ExportUsersInGroupOutput } from './lib/types';
 
 export const ENVIRONMENT = {
@@ -26,13 +19,8 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
     context?: LambdaContextLike,
   ): Promise<ExportUsersInGroupOutput> => {
     const config = parseConfig(ENVIRONMENT, runtime.env);
-    const logger = handlerLogger(runtime, 'export-users-in-group', context);
     return exportUsersInGroup(event ?? {}, {
-      cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger),
-      ddb: documentClient(),
-      logger,
-      budget: timeBudget(runtime, context),
-      batchRetry: batchRetry(runtime),
+      ...pagedExportDeps(runtime, 'export-users-in-group', config.COGNITO_TPS, context),
       config: {
         userPoolId: config.USER_POOL_ID,
         tableName: config.BACKUP_TABLE_NAME,

@@ -1,16 +1,9 @@
 /** ExportUsersLambda: users to the backup table, page by page (spec §4.2). */
-import { documentClient } from '../utils/clients';
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
+import { defaultRuntime, type Runtime } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { exportUsers } from './lib/export-users';
-import {
-  batchRetry,
-  defaultRuntime,
-  handlerLogger,
-  rateLimitedCognito,
-  timeBudget,
-  type Runtime,
-} from './lib/runtime';
+import { pagedExportDeps } from './lib/paged-export';
 import type { ExportUsersEvent, ExportUsersOutput } from './lib/types';
 
 /** `TABLE_NAME`, not `BACKUP_TABLE_NAME`: the template's name for this function (spec §4.2). */
@@ -28,14 +21,9 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
     context?: LambdaContextLike,
   ): Promise<ExportUsersOutput> => {
     const config = parseConfig(ENVIRONMENT, runtime.env);
-    const logger = handlerLogger(runtime, 'export-users', context);
     return exportUsers(event ?? {}, {
-      cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger),
-      ddb: documentClient(),
-      logger,
-      budget: timeBudget(runtime, context),
+      ...pagedExportDeps(runtime, 'export-users', config.COGNITO_TPS, context),
       now: runtime.now,
-      batchRetry: batchRetry(runtime),
       config: {
         userPoolId: config.USER_POOL_ID,
         tableName: config.TABLE_NAME,

@@ -2,7 +2,13 @@
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { listGroups } from './lib/list-groups';
-import { defaultRuntime, handlerLogger, rateLimitedCognito, timeBudget, type Runtime } from './lib/runtime';
+import {
+  defaultRuntime,
+  handlerLogger,
+  rateLimitedCognito,
+  timeBudget,
+  type Runtime,
+} from '../utils/runtime';
 import type { ListGroupsEvent, ListGroupsOutput } from './lib/types';
 
 /** The original left COGNITO_TPS unread; the port rate-limits ListGroups with it too. */

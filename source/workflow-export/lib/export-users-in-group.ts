@@ -4,14 +4,9 @@
  * run would be deleted by the run's cleanup.
  */
 import { ListUsersInGroupCommand, type UserType } from '@aws-sdk/client-cognito-identity-provider';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from '../../utils/batch';
-import type { RateLimitedCognito } from '../../utils/cognito';
-import type { Logger } from '../../utils/logger';
-import type { RetryOptions } from '../../utils/retry';
-import type { TimeBudget } from '../../utils/time-budget';
 import { isExportable, membershipItem, putRequests } from './items';
-import { pagedExport } from './paged-export';
+import { pagedExport, type PagedExportDeps } from './paged-export';
 import { optionalToken, requireString, requireTimestamp } from './payload';
 import type { ExportUsersInGroupEvent, ExportUsersInGroupOutput } from './types';
 import { parseUsernameAttributes } from './username';
@@ -25,12 +20,7 @@ export interface ExportUsersInGroupConfig {
   region: string;
 }
 
-export interface ExportUsersInGroupDeps {
-  cognito: RateLimitedCognito;
-  ddb: DynamoDBDocumentClient;
-  logger: Logger;
-  budget: TimeBudget;
-  batchRetry: RetryOptions;
+export interface ExportUsersInGroupDeps extends PagedExportDeps {
   config: ExportUsersInGroupConfig;
 }
 

@@ -3,15 +3,10 @@
  * returning the ListUsers token when the time budget runs short.
  */
 import { ListUsersCommand, type UserType } from '@aws-sdk/client-cognito-identity-provider';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from '../../utils/batch';
-import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Now } from '../../utils/limiter';
-import type { Logger } from '../../utils/logger';
-import type { RetryOptions } from '../../utils/retry';
-import type { TimeBudget } from '../../utils/time-budget';
 import { isExportable, putRequests, userItem, type RunStamp } from './items';
-import { pagedExport } from './paged-export';
+import { pagedExport, type PagedExportDeps } from './paged-export';
 import { optionalToken, requireTimestamp } from './payload';
 import type { ExportUsersEvent, ExportUsersOutput } from './types';
 import { parseUsernameAttributes } from './username';
@@ -26,13 +21,8 @@ export interface ExportUsersConfig {
   region: string;
 }
 
-export interface ExportUsersDeps {
-  cognito: RateLimitedCognito;
-  ddb: DynamoDBDocumentClient;
-  logger: Logger;
-  budget: TimeBudget;
+export interface ExportUsersDeps extends PagedExportDeps {
   now: Now;
-  batchRetry: RetryOptions;
   config: ExportUsersConfig;
 }
 

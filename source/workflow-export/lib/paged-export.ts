@@ -8,12 +8,50 @@
  * down to one minute. Every write is finished (or has failed the invocation) before a token is
  * returned, so a continuation never skips unwritten records.
  */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../utils/clients';
+import type { RateLimitedCognito } from '../../utils/cognito';
 import { TaskGroup } from '../../utils/concurrency';
-import { DeadlineExceededError } from '../../utils/retry';
-import type { TimeBudget } from '../../utils/time-budget';
+import type { Logger } from '../../utils/logger';
+import { DeadlineExceededError, type RetryOptions } from '../../utils/retry';
+import {
+  handlerLogger,
+  rateLimitedCognito,
+  retryOptions,
+  timeBudget,
+  type Runtime,
+} from '../../utils/runtime';
+import type { LambdaContextLike, TimeBudget } from '../../utils/time-budget';
 
 /** Pages whose writes may still be running while the next page is listed. */
 export const WRITE_PAGES_IN_FLIGHT = 4;
+
+/** What both paged exports take besides their own settings. */
+export interface PagedExportDeps {
+  cognito: RateLimitedCognito;
+  ddb: DynamoDBDocumentClient;
+  logger: Logger;
+  budget: TimeBudget;
+  /** Backoff for the DynamoDB UnprocessedItems of the writes. */
+  batchRetry: RetryOptions;
+}
+
+/** Builds the `PagedExportDeps` of one invocation: Cognito at `cognitoTps`, the backup table's client. */
+export function pagedExportDeps(
+  runtime: Runtime,
+  handler: string,
+  cognitoTps: number,
+  context?: LambdaContextLike,
+): PagedExportDeps {
+  const logger = handlerLogger(runtime, handler, context);
+  return {
+    cognito: rateLimitedCognito(runtime, cognitoTps, logger),
+    ddb: documentClient(),
+    logger,
+    budget: timeBudget(runtime, context),
+    batchRetry: retryOptions(runtime),
+  };
+}
 
 export interface Page<T> {
   records: T[];

@@ -8,11 +8,15 @@ import {
 } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import { captureLogs, type CapturedLogs } from '../../test-support/capture-logs';
+import type { FakeClock } from '../../test-support/fake-clock';
+import { lambdaContext } from '../../test-support/lambda-context';
+import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../backup-table-cleanup';
 import { EMPTY_RECEIVES_FOR_EMPTY_QUEUE } from '../lib/backup-table-cleanup';
 import type { BackupTableCleanupEvent, BackupTableCleanupInput } from '../lib/types';
-import { contextWithRemaining, fakeClock, T0, testRuntime, type FakeClock } from './support';
+import { fakeClock, T0 } from './support';
 
 const ddb = mockAws(DynamoDBDocumentClient);
 const sqs = mockAws(SQSClient);
@@ -32,12 +36,12 @@ const FIND = 'BackupTableCleanup: Find Items';
 const REMOVE = 'BackupTableCleanup: Remove Items';
 
 let clock: FakeClock;
-let lines: string[];
+let logs: CapturedLogs;
 const run = (
   event: BackupTableCleanupEvent,
   context?: { getRemainingTimeInMillis(): number },
   env: Env = ENV,
-) => createHandler(testRuntime(clock, env, lines))(event, context);
+) => createHandler(fakeRuntime(clock, env, { write: logs.write }))(event, context);
 
 const key = (n: number) => ({ id: `USER-sub-${n}`, type: 'USER-uuid' });
 const message = (n: number, k = key(n)): Message => ({
@@ -58,7 +62,7 @@ beforeEach(() => {
   sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   ddb.on(BatchWriteCommand).resolves({});
   clock = fakeClock();
-  lines = [];
+  logs = captureLogs();
 });
 
 describe('backup-table-cleanup', () => {
@@ -118,17 +122,14 @@ describe('backup-table-cleanup', () => {
         .on(ScanCommand)
         .resolvesOnce({ Items: [key(1)], Count: 1, LastEvaluatedKey: key(1) })
         .resolves({ Items: [key(2)], Count: 1 });
-      const first = await run(
-        cleanupEvent(FIND, { ExportTimestamp: T0 }),
-        contextWithRemaining(clock, 60_000),
-      );
+      const first = await run(cleanupEvent(FIND, { ExportTimestamp: T0 }), lambdaContext(clock, 60_000));
       expect(first.result).toEqual({
         ExportTimestamp: T0,
         NumItemsAddedToQueue: 1,
         lastEvaluatedKey: key(1),
       });
 
-      const second = await run(cleanupEvent(FIND, first.result), contextWithRemaining(clock, 300_000));
+      const second = await run(cleanupEvent(FIND, first.result), lambdaContext(clock, 300_000));
       expect(second.result).toEqual({ ExportTimestamp: T0, NumItemsAddedToQueue: 2, lastEvaluatedKey: '' });
     });
 
@@ -247,10 +248,7 @@ describe('backup-table-cleanup', () => {
 
     it('reports the queue not yet empty when at most 60 s remain', async () => {
       sqs.on(ReceiveMessageCommand).resolves({ Messages: [message(1)] });
-      const output = await run(
-        cleanupEvent(REMOVE, { ExportTimestamp: T0 }),
-        contextWithRemaining(clock, 60_000),
-      );
+      const output = await run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }), lambdaContext(clock, 60_000));
       expect(output.result.IsQueueEmpty).toBe(false);
       expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(1);
     });
@@ -314,7 +312,7 @@ describe('backup-table-cleanup', () => {
       .resolvesOnce({ Messages: [message(1)] })
       .resolves({});
     await run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }));
-    expect(lines.length).toBeGreaterThan(0);
-    expect(lines.join('\n')).not.toContain('sub-1');
+    expect(logs.lines.length).toBeGreaterThan(0);
+    expect(logs.text()).not.toContain('sub-1');
   });
 });

@@ -4,10 +4,11 @@ import {
   type UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockAws } from '../../test-support/aws-mock';
+import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../check-user-pool-config';
 import { checkUserPoolConfiguration, UnsupportedUserPoolError } from '../lib/user-pool-rules';
-import { fakeClock, testRuntime, throttlingError } from './support';
+import { fakeClock, throttlingError } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ENV = { PRIMARY_USER_POOL_ID: 'us-east-1_pool' };
@@ -19,7 +20,7 @@ const wrapped = {
   },
 };
 
-const run = (env: Env = ENV) => createHandler(testRuntime(fakeClock(), env))(wrapped);
+const run = (env: Env = ENV) => createHandler(fakeRuntime(fakeClock(), env))(wrapped);
 const pool = (overrides: Partial<UserPoolType>): UserPoolType => ({
   Id: 'us-east-1_pool',
   MfaConfiguration: 'OFF',

@@ -1,9 +1,10 @@
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../export-group';
 import type { ExportGroupEvent } from '../lib/types';
-import { fakeClock, T0, testRuntime } from './support';
+import { fakeClock, T0 } from './support';
 
 const ddb = mockAws(DynamoDBDocumentClient);
 const ENV = { BACKUP_TABLE_NAME: 'backup-table', TYPE_GROUP: 'GROUP-instance-uuid', AWS_REGION: 'us-east-1' };
@@ -19,7 +20,7 @@ const mapItem = (overrides: ExportGroupEvent = {}): ExportGroupEvent => ({
 });
 
 const run = (event: ExportGroupEvent | undefined, env: Env = ENV) =>
-  createHandler(testRuntime(fakeClock(), env))(event);
+  createHandler(fakeRuntime(fakeClock(), env))(event);
 
 beforeEach(() => {
   ddb.reset();
@@ -55,10 +56,10 @@ describe('export-group', () => {
   });
 
   it('reuses one DynamoDB client across invocations (§9.2-7)', async () => {
-    const handler = createHandler(testRuntime(fakeClock(), ENV));
+    const handler = createHandler(fakeRuntime(fakeClock(), ENV));
     await handler(mapItem({ groupName: 'a' }));
     await handler(mapItem({ groupName: 'b' }));
-    await createHandler(testRuntime(fakeClock(), ENV))(mapItem({ groupName: 'c' }));
+    await createHandler(fakeRuntime(fakeClock(), ENV))(mapItem({ groupName: 'c' }));
     const clients = ddb.commandCalls(PutCommand).map((call) => call.thisValue as unknown);
     expect(clients).toHaveLength(3);
     expect(clients[1]).toBe(clients[0]);

@@ -21,6 +21,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import type { FakeClock } from '../../test-support/fake-clock';
+import { lambdaContext } from '../../test-support/lambda-context';
+import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler as backupTableCleanup } from '../backup-table-cleanup';
 import { createHandler as checkUserPoolConfig } from '../check-user-pool-config';
 import { createHandler as exportGroup } from '../export-group';
@@ -28,7 +31,7 @@ import { createHandler as exportUsers } from '../export-users';
 import { createHandler as exportUsersInGroup } from '../export-users-in-group';
 import { createHandler as listGroups } from '../list-groups';
 import type { ExportUsersInGroupOutput, ListGroupsEvent } from '../lib/types';
-import { fakeClock, T0, testRuntime, ticks, user, type FakeClock } from './support';
+import { fakeClock, T0, ticks, user } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ddb = mockAws(DynamoDBDocumentClient);
@@ -167,12 +170,9 @@ it('backs up the pool and removes exactly what the run did not confirm', async (
   const clock = fakeClock();
   installFakes(clock);
   seedPreviousRun();
-  const runtime = testRuntime(clock, ENV);
+  const runtime = fakeRuntime(clock, ENV);
   // Each invocation gets 61 s: two 0.7 s Cognito calls, then the one-minute rule stops it.
-  const context = () => {
-    const endsAt = clock.now() + 61_000;
-    return { getRemainingTimeInMillis: () => endsAt - clock.now() };
-  };
+  const context = () => lambdaContext(clock, 61_000);
   let invocations = 0;
 
   const { result: poolConfig } = await checkUserPoolConfig(runtime)(wrapped('CheckUserPoolConfigLambda', {}));

@@ -5,27 +5,25 @@ import {
   type ListUsersInGroupCommandInput,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import {
-  BatchWriteCommand,
-  DynamoDBDocumentClient,
-  type BatchWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import { captureLogs, type CapturedLogs } from '../../test-support/capture-logs';
+import type { FakeClock } from '../../test-support/fake-clock';
+import { lambdaContext } from '../../test-support/lambda-context';
+import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../export-users-in-group';
 import type { ExportUsersInGroupEvent } from '../lib/types';
 import {
-  contextWithRemaining,
   fakeClock,
   federatedUser,
   injectedRetryableError,
   personalValues,
+  putItems,
   T0,
-  testRuntime,
   throttlingError,
   ticks,
   user,
-  type FakeClock,
 } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
@@ -54,14 +52,7 @@ function servePages(pages: Record<string, PageSpec>, onCall?: (token: string | u
   });
 }
 
-function writtenItems(): Record<string, unknown>[] {
-  return ddb.commandCalls(BatchWriteCommand).flatMap((call) => {
-    const input = call.args[0].input as BatchWriteCommandInput;
-    return (input.RequestItems?.[TABLE] ?? []).map(
-      (request) => request.PutRequest?.Item as Record<string, unknown>,
-    );
-  });
-}
+const writtenItems = (): Record<string, unknown>[] => putItems(ddb, TABLE);
 
 const listedTokens = (): (string | undefined)[] =>
   cognito.commandCalls(ListUsersInGroupCommand).map((call) => call.args[0].input.NextToken);
@@ -73,19 +64,19 @@ const event = (overrides: ExportUsersInGroupEvent = {}): ExportUsersInGroupEvent
 });
 
 let clock: FakeClock;
-let lines: string[];
+let logs: CapturedLogs;
 const run = (
   e: ExportUsersInGroupEvent | undefined,
   context?: { getRemainingTimeInMillis(): number },
   env: Env = ENV,
-) => createHandler(testRuntime(clock, env, lines))(e, context);
+) => createHandler(fakeRuntime(clock, env, { write: logs.write }))(e, context);
 
 beforeEach(() => {
   cognito.reset();
   ddb.reset();
   ddb.on(BatchWriteCommand).resolves({});
   clock = fakeClock();
-  lines = [];
+  logs = captureLogs();
 });
 
 describe('export-users-in-group', () => {
@@ -170,7 +161,7 @@ describe('export-users-in-group', () => {
 
     it('returns the token with "No" when at most 60 s remain; the next invocation resumes from it', async () => {
       servePages(pages);
-      const first = await run(event({ UsernameAttributes: '["email"]' }), contextWithRemaining(clock, 1000));
+      const first = await run(event({ UsernameAttributes: '["email"]' }), lambdaContext(clock, 1000));
       expect(first).toEqual({
         exportTimestamp: RUN,
         groupName: 'admins',
@@ -180,7 +171,7 @@ describe('export-users-in-group', () => {
       });
 
       // The state machine feeds the output back in (raw task, no OutputPath).
-      const second = await run(first, contextWithRemaining(clock, 300_000));
+      const second = await run(first, lambdaContext(clock, 300_000));
       expect(second.processedAllUsersInGroup).toBe('Yes');
       expect(listedTokens()).toEqual([undefined, 'next-token', 'last-token']);
       expect(writtenItems().map((item) => item.type)).toEqual([
@@ -193,10 +184,10 @@ describe('export-users-in-group', () => {
 
     it('keeps the pseudoUsername rule on continuation pages, after a cold start too (§9.1-4)', async () => {
       servePages(pages);
-      const first = await run(event({ UsernameAttributes: '["email"]' }), contextWithRemaining(clock, 1000));
+      const first = await run(event({ UsernameAttributes: '["email"]' }), lambdaContext(clock, 1000));
       // A fresh handler stands for a new Lambda instance: nothing survives but the output.
-      const coldHandler = createHandler(testRuntime(clock, ENV, lines));
-      await coldHandler(first, contextWithRemaining(clock, 300_000));
+      const coldHandler = createHandler(fakeRuntime(clock, ENV, { write: logs.write }));
+      await coldHandler(first, lambdaContext(clock, 300_000));
       expect(writtenItems().map((item) => item.groupPseudoUsername)).toEqual([
         'person1@example.com',
         'person2@example.com',
@@ -257,12 +248,12 @@ describe('export-users-in-group', () => {
 
     it('answers "No" without a token when the budget runs out on the first page, so the group is read again', async () => {
       cognito.on(ListUsersInGroupCommand).rejects(throttlingError());
-      const first = await run(event(), contextWithRemaining(clock, 60_500));
+      const first = await run(event(), lambdaContext(clock, 60_500));
       expect(first).toEqual({ exportTimestamp: RUN, groupName: 'admins', processedAllUsersInGroup: 'No' });
 
       cognito.reset();
       servePages({ first: { users: [user(1)] } });
-      const second = await run(first, contextWithRemaining(clock, 300_000));
+      const second = await run(first, lambdaContext(clock, 300_000));
       expect(second.processedAllUsersInGroup).toBe('Yes');
       expect(writtenItems().map((item) => item.type)).toEqual(['GROUP_MEMBER-sub-1']);
     });
@@ -270,7 +261,7 @@ describe('export-users-in-group', () => {
     it('returns the token of the page it could not read when the budget runs out on a later page', async () => {
       servePages({ first: { users: [user(1)], next: 'p2' } });
       cognito.on(ListUsersInGroupCommand, { NextToken: 'p2' }).rejects(throttlingError());
-      const output = await run(event(), contextWithRemaining(clock, 61_000));
+      const output = await run(event(), lambdaContext(clock, 61_000));
       expect(output).toMatchObject({ listUsersInGroupNextToken: 'p2', processedAllUsersInGroup: 'No' });
       expect(writtenItems()).toHaveLength(1);
     });
@@ -328,9 +319,9 @@ describe('export-users-in-group', () => {
   it('never writes personal data to the log', async () => {
     const users = [user(1), user(2), federatedUser(3)];
     servePages({ first: { users } });
-    await run(event({ UsernameAttributes: '["email"]' }), contextWithRemaining(clock, 300_000));
-    const log = lines.join('\n');
-    expect(lines.length).toBeGreaterThan(0);
+    await run(event({ UsernameAttributes: '["email"]' }), lambdaContext(clock, 300_000));
+    const log = logs.text();
+    expect(logs.lines.length).toBeGreaterThan(0);
     for (const value of personalValues(users)) expect(log).not.toContain(value);
   });
 });

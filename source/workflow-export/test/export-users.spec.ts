@@ -11,29 +11,30 @@ import {
   type BatchWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import { captureLogs, quietLogger, type CapturedLogs } from '../../test-support/capture-logs';
+import type { FakeClock } from '../../test-support/fake-clock';
+import { lambdaContext } from '../../test-support/lambda-context';
+import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import { documentClient, cognitoClient } from '../../utils/clients';
 import { RateLimitedCognito } from '../../utils/cognito';
 import { SlidingWindowLimiter } from '../../utils/limiter';
-import { createLogger } from '../../utils/logger';
 import { DeadlineExceededError } from '../../utils/retry';
 import { TimeBudget } from '../../utils/time-budget';
 import { createHandler, ENVIRONMENT } from '../export-users';
 import { exportUsers } from '../lib/export-users';
 import type { ExportUsersEvent } from '../lib/types';
 import {
-  contextWithRemaining,
   deferred,
   fakeClock,
   federatedUser,
   injectedRetryableError,
   personalValues,
+  putItems,
   T0,
-  testRuntime,
   throttlingError,
   ticks,
   user,
-  type FakeClock,
 } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
@@ -64,32 +65,25 @@ function servePages(pages: Record<string, PageSpec>, onCall?: (token: string | u
   });
 }
 
-function writtenItems(): Record<string, unknown>[] {
-  return ddb.commandCalls(BatchWriteCommand).flatMap((call) => {
-    const input = call.args[0].input as BatchWriteCommandInput;
-    return (input.RequestItems?.[TABLE] ?? []).map(
-      (request) => request.PutRequest?.Item as Record<string, unknown>,
-    );
-  });
-}
+const writtenItems = (): Record<string, unknown>[] => putItems(ddb, TABLE);
 
 const listedTokens = (): (string | undefined)[] =>
   cognito.commandCalls(ListUsersCommand).map((call) => call.args[0].input.PaginationToken);
 
 let clock: FakeClock;
-let lines: string[];
+let logs: CapturedLogs;
 const run = (
   event: ExportUsersEvent | undefined,
   context?: { getRemainingTimeInMillis(): number },
   env: Env = ENV,
-) => createHandler(testRuntime(clock, env, lines))(event, context);
+) => createHandler(fakeRuntime(clock, env, { write: logs.write }))(event, context);
 
 beforeEach(() => {
   cognito.reset();
   ddb.reset();
   ddb.on(BatchWriteCommand).resolves({});
   clock = fakeClock();
-  lines = [];
+  logs = captureLogs();
 });
 
 describe('export-users', () => {
@@ -209,14 +203,14 @@ describe('export-users', () => {
     it('returns the token when at most 60 s remain, and the next invocation resumes from it', async () => {
       servePages(pages);
 
-      const first = await run({ UsernameAttributes: '["email"]' }, contextWithRemaining(clock, 60_000));
+      const first = await run({ UsernameAttributes: '["email"]' }, lambdaContext(clock, 60_000));
       expect(first).toEqual({
         result: { paginationToken: 'token-2', UsernameAttributes: '["email"]', ExportTimestamp: T0 },
         totalUserProcessedCount: 2,
       });
 
       clock.advance(1000); // the state machine's Wait state
-      const second = await run(first.result, contextWithRemaining(clock, TEN_MINUTES));
+      const second = await run(first.result, lambdaContext(clock, TEN_MINUTES));
       expect(second).toEqual({
         result: { paginationToken: '', UsernameAttributes: '["email"]', ExportTimestamp: T0 },
         totalUserProcessedCount: 3,
@@ -237,7 +231,7 @@ describe('export-users', () => {
         t4: { users: [user(4)] },
       };
       servePages(many, () => clock.advance(1000)); // each ListUsers call takes a second
-      const output = await run({}, contextWithRemaining(clock, 62_500));
+      const output = await run({}, lambdaContext(clock, 62_500));
       // 61.5 s left after page 1, 60.5 s after page 2, 59.5 s after page 3: stop there.
       expect(output.result.paginationToken).toBe('t4');
       expect(listedTokens()).toEqual([undefined, 't2', 't3']);
@@ -246,7 +240,7 @@ describe('export-users', () => {
 
     it('lists one page even when the invocation starts with less than a minute left', async () => {
       servePages(pages);
-      const output = await run({}, contextWithRemaining(clock, 1000));
+      const output = await run({}, lambdaContext(clock, 1000));
       expect(output.result.paginationToken).toBe('token-2');
       expect(output.totalUserProcessedCount).toBe(2);
     });
@@ -325,7 +319,7 @@ describe('export-users', () => {
       servePages({ first: { users: [user(1)], next: 'token-2' } });
       cognito.on(ListUsersCommand, { PaginationToken: 'token-2' }).rejects(throttlingError());
       // 61 s left: page 1 is listed, then the retries of page 2 may only sleep one more second.
-      const output = await run({}, contextWithRemaining(clock, 61_000));
+      const output = await run({}, lambdaContext(clock, 61_000));
       expect(output).toEqual({
         result: { paginationToken: 'token-2', ExportTimestamp: T0 },
         totalUserProcessedCount: 1,
@@ -336,9 +330,7 @@ describe('export-users', () => {
 
     it('fails when the budget runs out on the first page of a run (there is no token to resume from)', async () => {
       cognito.on(ListUsersCommand).rejects(throttlingError());
-      await expect(run({}, contextWithRemaining(clock, 60_500))).rejects.toBeInstanceOf(
-        DeadlineExceededError,
-      );
+      await expect(run({}, lambdaContext(clock, 60_500))).rejects.toBeInstanceOf(DeadlineExceededError);
     });
 
     it('resends unprocessed items until DynamoDB takes them', async () => {
@@ -459,17 +451,14 @@ describe('export-users', () => {
         }
       },
     );
-    const output = await run(
-      { UsernameAttributes: '["phone_number"]' },
-      contextWithRemaining(clock, TEN_MINUTES),
-    );
+    const output = await run({ UsernameAttributes: '["phone_number"]' }, lambdaContext(clock, TEN_MINUTES));
     expect(output.totalUserProcessedCount).toBe(2);
     expect(throttled).toBe(true);
     servePages({ first: { users: [user(4, { Attributes: [{ Name: 'sub', Value: 'sub-4' }] })] } });
     await expect(run({ UsernameAttributes: '["email"]' })).rejects.toThrow();
 
-    const log = lines.join('\n');
-    expect(lines.length).toBeGreaterThan(0);
+    const log = logs.text();
+    expect(logs.lines.length).toBeGreaterThan(0);
     for (const value of personalValues([...users, user(4)])) expect(log).not.toContain(value);
     expect(log).not.toMatch(/@example\.com|\+1555/);
   });
@@ -484,7 +473,7 @@ describe('exportUsers with a shared limiter', () => {
       deps: {
         cognito: new RateLimitedCognito(cognitoClient(), limiter, retry),
         ddb: documentClient(),
-        logger: createLogger({}, { write: () => undefined }),
+        logger: quietLogger(),
         budget: new TimeBudget(undefined, clock.now),
         now: clock.now,
         batchRetry: retry,

@@ -4,18 +4,13 @@ import {
   type GroupType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockAws } from '../../test-support/aws-mock';
+import type { FakeClock } from '../../test-support/fake-clock';
+import { lambdaContext } from '../../test-support/lambda-context';
+import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../list-groups';
 import type { ListGroupsEvent } from '../lib/types';
-import {
-  contextWithRemaining,
-  fakeClock,
-  injectedRetryableError,
-  T0,
-  testRuntime,
-  throttlingError,
-  type FakeClock,
-} from './support';
+import { fakeClock, injectedRetryableError, T0, throttlingError } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ENV = { USER_POOL_ID: 'us-east-1_pool', COGNITO_TPS: '10' };
@@ -36,7 +31,7 @@ const run = (
   event: ListGroupsEvent | undefined,
   context?: { getRemainingTimeInMillis(): number },
   env: Env = ENV,
-) => createHandler(testRuntime(clock, env))(event, context);
+) => createHandler(fakeRuntime(clock, env))(event, context);
 
 beforeEach(() => {
   cognito.reset();
@@ -146,7 +141,7 @@ describe('list-groups', () => {
     cognito.on(ListGroupsCommand).rejects(throttlingError());
     const output = await run(
       { ExportTimestamp: T0, ListGroupsNextToken: 'groups-2', UsernameAttributes: '["email"]' },
-      contextWithRemaining(clock, 60_100),
+      lambdaContext(clock, 60_100),
     );
     expect(output).toEqual({
       ExportTimestamp: T0,

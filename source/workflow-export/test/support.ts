@@ -1,42 +1,17 @@
-/** Test helpers for the export handlers: a fake clock, a Lambda context on it, captured logs, users. */
+/** Test helpers for the export handlers: users, errors, a clock at T0 and a way to let writes start. */
 import {
   TooManyRequestsException,
   type AttributeType,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import type { Env } from '../../utils/config';
-import type { Runtime } from '../lib/runtime';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { fakeClock as clockAt } from '../../test-support/fake-clock';
 
 export const T0 = Date.UTC(2024, 0, 15, 3, 0, 0);
 
-/** A clock whose sleep advances time at once and records each wait. */
-export function fakeClock(start = T0) {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    advance: (ms: number) => {
-      now += ms;
-    },
-    sleeps,
-    slept: () => sleeps.reduce((sum, ms) => sum + ms, 0),
-  };
-}
-export type FakeClock = ReturnType<typeof fakeClock>;
-
-/** A Lambda context whose remaining time follows the fake clock. */
-export function contextWithRemaining(clock: FakeClock, remainingMs: number) {
-  const endsAt = clock.now() + remainingMs;
-  return { getRemainingTimeInMillis: () => endsAt - clock.now(), awsRequestId: 'request-id' };
-}
-
-export function testRuntime(clock: FakeClock, env: Env, lines: string[] = []): Runtime {
-  return { env, now: clock.now, sleep: clock.sleep, random: () => 0.5, write: (line) => lines.push(line) };
-}
+/** The shared fake clock, starting at `T0`. */
+export const fakeClock = (start = T0) => clockAt(start);
 
 export function user(n: number, overrides: Partial<UserType> = {}): UserType {
   const attributes: AttributeType[] = [
@@ -92,4 +67,18 @@ export function personalValues(users: UserType[]): string[] {
     u.Username ?? '',
     ...(u.Attributes ?? []).filter((a) => a.Name !== 'sub').map((a) => a.Value ?? ''),
   ]);
+}
+
+/** The items put into `table` by the BatchWrite calls the mock received, in order. */
+export function putItems(
+  ddb: AwsClientStub<DynamoDBDocumentClient>,
+  table: string,
+): Record<string, unknown>[] {
+  return ddb
+    .commandCalls(BatchWriteCommand)
+    .flatMap((call) =>
+      (call.args[0].input.RequestItems?.[table] ?? []).map(
+        (request) => request.PutRequest?.Item as Record<string, unknown>,
+      ),
+    );
 }
