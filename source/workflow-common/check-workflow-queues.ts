@@ -4,7 +4,7 @@ import { env, parseConfig, type EnvSpec } from '../utils/config';
 import { workflowName } from '../utils/step-functions';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { assertImportWorkflow, assertQueuesEmpty } from './lib/check-queues';
-import { defaultRuntime, handlerLogger, type Runtime } from './lib/runtime';
+import { defaultRuntime, handlerLogger, type Runtime } from '../utils/runtime';
 import type { CheckWorkflowQueuesEvent, CheckWorkflowQueuesOutput } from './lib/types';
 
 /** `UPDATES_QUEUE_URL`, not `NEW_USERS_UPDATES_QUEUE_URL`: the template's name for this function. */

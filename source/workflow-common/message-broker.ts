@@ -4,7 +4,7 @@ import { env, METRICS_ENV, parseConfig, type EnvSpec } from '../utils/config';
 import { metricsSettingsFromEnv, sendAnonymousMetric } from '../utils/metrics';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { brokerWorkflowMessage } from './lib/message-broker';
-import { defaultRuntime, handlerLogger, type Runtime } from './lib/runtime';
+import { defaultRuntime, handlerLogger, type Runtime } from '../utils/runtime';
 import type { MessageBrokerEvent } from './lib/types';
 
 export const ENVIRONMENT = {

@@ -1,5 +1,7 @@
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockAws } from '../../test-support/aws-mock';
+import { fakeClock } from '../../test-support/fake-clock';
+import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../check-state-machine-executions';
 import type { CheckExecutionsEvent } from '../lib/types';
 
@@ -15,7 +17,7 @@ const event: CheckExecutionsEvent = {
     StateMachine: { Id: SM, Name: 'ExportWorkflow-abc' },
   },
 };
-const run = () => createHandler({ env: {}, now: () => 0, write: () => undefined })(event);
+const run = () => createHandler(fakeRuntime(fakeClock(0)))(event);
 const execution = (executionArn: string) => ({
   executionArn,
   stateMachineArn: SM,

@@ -1,5 +1,7 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockAws } from '../../test-support/aws-mock';
+import { fakeClock } from '../../test-support/fake-clock';
+import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../check-workflow-queues';
 import type { CheckWorkflowQueuesEvent } from '../lib/types';
@@ -19,8 +21,7 @@ const event = (name = 'ImportWorkflow-abc'): CheckWorkflowQueuesEvent => ({
     StateMachine: { Id: 'arn:sm', Name: name },
   },
 });
-const run = (e: CheckWorkflowQueuesEvent, env: Env = ENV) =>
-  createHandler({ env, now: () => 0, write: () => undefined })(e);
+const run = (e: CheckWorkflowQueuesEvent, env: Env = ENV) => createHandler(fakeRuntime(fakeClock(0), env))(e);
 
 beforeEach(() => sqs.reset());
 

@@ -1,6 +1,9 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import { captureLogs, type CapturedLogs } from '../../test-support/capture-logs';
+import { fakeClock } from '../../test-support/fake-clock';
+import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import type { SfnContextObject } from '../../utils/step-functions';
 import { NotificationFailedError } from '../lib/message-broker';
@@ -41,7 +44,7 @@ const event = (state: string, input: MessageBrokerInput = {}, ctx = context(stat
   Context: ctx,
 });
 
-let lines: string[];
+let logs: CapturedLogs;
 let metrics: { url: string; body: Record<string, unknown> }[];
 let fetchFails: boolean;
 const fakeFetch = (async (url: string, init: { body: string }) => {
@@ -50,7 +53,7 @@ const fakeFetch = (async (url: string, init: { body: string }) => {
   return { ok: true, status: 200 };
 }) as unknown as typeof fetch;
 const run = (e: MessageBrokerEvent, env: Env = ENV) =>
-  createHandler({ env, now: () => NOW, fetch: fakeFetch, write: (line) => lines.push(line) })(e);
+  createHandler(fakeRuntime(fakeClock(NOW), env, { fetch: fakeFetch, write: logs.write }))(e);
 const published = () => sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
 
 beforeEach(() => {
@@ -58,7 +61,7 @@ beforeEach(() => {
   ddb.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'id' });
   ddb.on(PutCommand).resolves({});
-  lines = [];
+  logs = captureLogs();
   metrics = [];
   fetchFails = false;
 });
@@ -169,9 +172,7 @@ describe('message-broker', () => {
         'The error notification for ExportWorkflow-HASH could not be published (NotFoundException: Topic does not exist). ' +
           'The workflow failed with: UserRecordError: Unable to determine the sub attribute for user',
       );
-      const errors = lines
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((l) => l.level === 'error');
+      const errors = logs.entries().filter((l) => l.level === 'error');
       expect(errors).toEqual([
         expect.objectContaining({
           message: 'Could not publish the workflow error notification',
