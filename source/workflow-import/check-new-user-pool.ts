@@ -1,16 +1,9 @@
 /** ImportCheckNewUserPoolLambda: the new user pool has no users and no groups (spec §5.1). */
 import { parseConfig, type EnvSpec } from '../utils/config';
+import { defaultRuntime, handlerLogger, rateLimitedCognito, type Runtime } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { isNewUserPoolEmpty } from './lib/new-user-pool';
-import {
-  defaultRuntime,
-  handlerLogger,
-  newUserPoolId,
-  optionalCognitoTps,
-  rateLimitedCognito,
-  stepDeadline,
-  type Runtime,
-} from './lib/runtime';
+import { newUserPoolId, optionalCognitoTps, stepDeadline } from './lib/invocation';
 import type { CheckNewUserPoolEvent, CheckNewUserPoolResult, Wrapped } from './lib/types';
 
 export const ENVIRONMENT = {

@@ -5,23 +5,19 @@
 import { s3Client, sqsClient } from '../utils/clients';
 import { env, METRICS_ENV, parseConfig, type EnvSpec } from '../utils/config';
 import { metricsSettingsFromEnv } from '../utils/metrics';
+import {
+  defaultRuntime,
+  handlerLogger,
+  rateLimitedCognito,
+  retryOptions,
+  timeBudget,
+  type Runtime,
+} from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { MIN_REMAINING_MS } from '../utils/constants';
 import { checkUserImportJob } from './lib/import-job';
 import { FINALIZE_RESERVE_MS, importNewUsers } from './lib/import-new-users';
-import {
-  defaultRuntime,
-  handlerLogger,
-  holdSeconds,
-  newUserPoolId,
-  optionalCognitoTps,
-  rateLimitedCognito,
-  retryOptions,
-  stateName,
-  stepDeadline,
-  timeBudget,
-  type Runtime,
-} from './lib/runtime';
+import { holdSeconds, newUserPoolId, optionalCognitoTps, stateName, stepDeadline } from './lib/invocation';
 import type { ImportUsersEvent, ImportUsersResult, Wrapped } from './lib/types';
 
 export const ENVIRONMENT = {

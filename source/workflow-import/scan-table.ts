@@ -1,17 +1,16 @@
 /** ImportScanTableLambda: backup table → new pool's groups and the two import queues (spec §5.2). */
 import { documentClient, sqsClient } from '../utils/clients';
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
-import type { LambdaContextLike } from '../utils/time-budget';
 import {
   defaultRuntime,
   handlerLogger,
-  newUserPoolId,
   rateLimitedCognito,
   retryOptions,
-  stepDeadline,
   timeBudget,
   type Runtime,
-} from './lib/runtime';
+} from '../utils/runtime';
+import type { LambdaContextLike } from '../utils/time-budget';
+import { newUserPoolId, stepDeadline } from './lib/invocation';
 import { scanTable } from './lib/scan-table';
 import type { ScanTableEvent, ScanTableResult, Wrapped } from './lib/types';
 

@@ -1,18 +1,16 @@
 /** ImportUpdateNewUsersLambda: memberships and disabled flags into the new pool (spec §5.4). */
 import { sqsClient } from '../utils/clients';
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
-import type { LambdaContextLike } from '../utils/time-budget';
 import {
   defaultRuntime,
   handlerLogger,
-  holdSeconds,
-  newUserPoolId,
   rateLimitedCognito,
   retryOptions,
-  stateName,
   timeBudget,
   type Runtime,
-} from './lib/runtime';
+} from '../utils/runtime';
+import type { LambdaContextLike } from '../utils/time-budget';
+import { holdSeconds, newUserPoolId, stateName } from './lib/invocation';
 import type { UpdateNewUsersEvent, UpdateNewUsersResult, Wrapped } from './lib/types';
 import { updateNewUsers } from './lib/update-new-users';
 

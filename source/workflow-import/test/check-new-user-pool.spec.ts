@@ -5,8 +5,12 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockAws } from '../../test-support/aws-mock';
+import { captureLogs } from '../../test-support/capture-logs';
+import { fakeClock } from '../../test-support/fake-clock';
+import { lambdaContext } from '../../test-support/lambda-context';
+import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT, handler as lambdaHandler } from '../check-new-user-pool';
-import { fakeClock, fakeContext, logCapture, POOL_ID, runtimeWith, wrapped } from './support';
+import { POOL_ID, wrapped } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 
@@ -21,8 +25,8 @@ function awsError(name: string, message = name) {
 
 function setup(env: Record<string, string | undefined> = { COGNITO_TPS: '10' }) {
   const clock = fakeClock();
-  const logs = logCapture();
-  const handler = createHandler(runtimeWith(clock, env, { write: logs.write }));
+  const logs = captureLogs();
+  const handler = createHandler(fakeRuntime(clock, env, { write: logs.write }));
   return { clock, logs, handler };
 }
 
@@ -146,7 +150,7 @@ describe('check-new-user-pool', () => {
       .rejectsOnce(awsError('TooManyRequestsException'))
       .resolves({ Users: [] });
     const { handler, clock } = setup();
-    await expect(handler(wrapped({}), fakeContext(clock, 59_500))).resolves.toEqual({
+    await expect(handler(wrapped({}), lambdaContext(clock, 59_500))).resolves.toEqual({
       result: { NewUserPoolEmpty: true },
     });
     expect(cognito).toHaveReceivedCommandTimes(ListUsersCommand, 3);

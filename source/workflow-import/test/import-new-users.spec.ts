@@ -13,12 +13,13 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockAws } from '../../test-support/aws-mock';
+import { captureLogs } from '../../test-support/capture-logs';
+import { fakeClock } from '../../test-support/fake-clock';
 import { RateLimitedCognito } from '../../utils/cognito';
 import { SlidingWindowLimiter } from '../../utils/limiter';
-import { createLogger } from '../../utils/logger';
 import { TimeBudget } from '../../utils/time-budget';
 import { importNewUsers, MAX_USERS_PER_FILE, type DrainLimits } from '../lib/import-new-users';
-import { fakeClock, logCapture, NEW_USERS_QUEUE_URL, POOL_ID } from './support';
+import { NEW_USERS_QUEUE_URL, POOL_ID } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const s3 = mockAws(S3Client);
@@ -107,7 +108,7 @@ const userBody = (n: number) =>
 
 function deps(queue: FakeQueue, limits: Partial<DrainLimits> = {}) {
   const clock = fakeClock();
-  const logs = logCapture();
+  const logs = captureLogs();
   const uploads: { lines: number; bytes: number; firstLine: string; lastLine: string }[] = [];
   const fetchImpl = (async (_url: unknown, init?: RequestInit) => {
     let text = '';
@@ -137,7 +138,7 @@ function deps(queue: FakeQueue, limits: Partial<DrainLimits> = {}) {
       sqs: queue.client as unknown as SQSClient,
       s3: new S3Client({}),
       fetch: fetchImpl,
-      logger: createLogger({}, { write: logs.write }),
+      logger: logs.logger(),
       drainBudget: new TimeBudget(undefined),
       holdSeconds: () => 960,
       retry: { now: clock.now, sleep: clock.sleep },

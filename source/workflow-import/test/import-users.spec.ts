@@ -17,20 +17,13 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { mockAws } from '../../test-support/aws-mock';
+import { captureLogs } from '../../test-support/capture-logs';
+import { fakeClock } from '../../test-support/fake-clock';
+import { lambdaContext } from '../../test-support/lambda-context';
+import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../import-users';
 import { importJobFailureMessage } from '../lib/import-job';
-import {
-  fakeClock,
-  fakeContext,
-  logCapture,
-  message,
-  NEW_USERS_QUEUE_URL,
-  POOL_ID,
-  runtimeWith,
-  subOf,
-  userItem,
-  wrapped,
-} from './support';
+import { message, NEW_USERS_QUEUE_URL, POOL_ID, subOf, userItem, wrapped } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const sqs = mockAws(SQSClient);
@@ -73,7 +66,7 @@ function awsError(name: string, fault: 'client' | 'server' = 'client') {
 
 function setup(env: Record<string, string | undefined> = NEW_USERS_ENV) {
   const clock = fakeClock();
-  const logs = logCapture();
+  const logs = captureLogs();
   const uploads: { url: string; headers: Record<string, string>; body: string }[] = [];
   const metrics: unknown[] = [];
   const fetchImpl = jest.fn(async (url: string | URL | Request, init?: RequestInit) => {
@@ -92,7 +85,7 @@ function setup(env: Record<string, string | undefined> = NEW_USERS_ENV) {
     return new Response('', { status: 200 });
   });
   const handler = createHandler(
-    runtimeWith(clock, env, { write: logs.write, fetch: fetchImpl as unknown as typeof fetch }),
+    fakeRuntime(clock, env, { write: logs.write, fetch: fetchImpl as unknown as typeof fetch }),
   );
   return { clock, logs, uploads, metrics, handler, fetchImpl };
 }
@@ -198,7 +191,7 @@ describe('import-users', () => {
       async (stateName) => {
         queueServes();
         const { handler, clock } = setup();
-        await expect(handler(wrapped({}, { stateName }), fakeContext(clock, 900_000))).resolves.toEqual({
+        await expect(handler(wrapped({}, { stateName }), lambdaContext(clock, 900_000))).resolves.toEqual({
           result: { ImportJobStatus: '', QueueEmpty: true, StateName: stateName },
         });
         expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, {
@@ -517,7 +510,10 @@ describe('import-users', () => {
         return { Messages: [message(USER(receives))] };
       });
       // 200 s left: less than the one-minute rule plus the 180 s kept for the job.
-      const result = await handler(wrapped({}, { stateName: 'ImportNewUsers' }), fakeContext(clock, 200_000));
+      const result = await handler(
+        wrapped({}, { stateName: 'ImportNewUsers' }),
+        lambdaContext(clock, 200_000),
+      );
       expect(receives).toBe(1);
       expect(result.result).toEqual(
         expect.objectContaining({ ImportJobStatus: 'Pending', QueueEmpty: false }),
@@ -648,7 +644,7 @@ describe('import-users', () => {
         .resolves(job('InProgress'));
       const { handler, clock } = setup(CHECK_ENV);
       const event = wrapped({ ImportJobId: 'import-job-id' }, { stateName: 'CheckUserImportJob' });
-      await expect(handler(event, fakeContext(clock, 59_800))).resolves.toEqual({
+      await expect(handler(event, lambdaContext(clock, 59_800))).resolves.toEqual({
         result: expect.objectContaining({ ImportJobStatus: 'InProgress' }),
       });
       expect(cognito).toHaveReceivedCommandTimes(DescribeUserImportJobCommand, 2);

@@ -24,15 +24,15 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import { captureLogs } from '../../test-support/capture-logs';
+import { fakeClock } from '../../test-support/fake-clock';
+import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler as importUsers } from '../import-users';
 import { createHandler as scanTable } from '../scan-table';
 import { createHandler as updateNewUsers } from '../update-new-users';
 import {
-  fakeClock,
-  logCapture,
   NEW_USERS_QUEUE_URL,
   POOL_ID,
-  runtimeWith,
   TYPE_GROUP,
   TYPE_TIMESTAMP,
   TYPE_USER,
@@ -128,7 +128,7 @@ describe('items in the original format, from the backup table to the new pool', 
 
   it('queues, imports and updates them as the original format implies', async () => {
     const clock = fakeClock();
-    const logs = logCapture();
+    const logs = captureLogs();
     const env = {
       BACKUP_TABLE_NAME: 'backup',
       TYPE_USER,
@@ -141,7 +141,7 @@ describe('items in the original format, from the backup table to the new pool', 
       USER_IMPORT_JOB_MAPPING_FILES_BUCKET: 'mapping-bucket',
       AWS_REGION: 'us-east-2',
     };
-    const runtime = runtimeWith(clock, env, { write: logs.write });
+    const runtime = fakeRuntime(clock, env, { write: logs.write });
 
     // scan-table
     ddb.on(ScanCommand).resolves({ Items: ITEMS });

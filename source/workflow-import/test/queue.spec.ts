@@ -5,9 +5,10 @@ import {
   type ChangeMessageVisibilityBatchCommandInput,
 } from '@aws-sdk/client-sqs';
 import { mockAws } from '../../test-support/aws-mock';
+import { fakeClock } from '../../test-support/fake-clock';
 import { BatchFailedError } from '../../utils/batch';
 import { deleteAll, releaseMessages } from '../lib/queue';
-import { fakeClock, NEW_USERS_QUEUE_URL } from './support';
+import { NEW_USERS_QUEUE_URL } from './support';
 
 const sqs = mockAws(SQSClient);
 const client = new SQSClient({ region: 'us-east-2' });

@@ -6,17 +6,17 @@ import {
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import { captureLogs } from '../../test-support/capture-logs';
+import { fakeClock } from '../../test-support/fake-clock';
+import { lambdaContext } from '../../test-support/lambda-context';
+import { fakeRuntime } from '../../test-support/runtime';
 import { sqsBatches } from '../lib/scan-table';
 import { createHandler, ENVIRONMENT } from '../scan-table';
 import {
-  fakeClock,
-  fakeContext,
   groupItem,
-  logCapture,
   membershipItem,
   NEW_USERS_QUEUE_URL,
   POOL_ID,
-  runtimeWith,
   timestampItem,
   TYPE_GROUP,
   TYPE_TIMESTAMP,
@@ -42,8 +42,8 @@ const ENV = {
 
 function setup(env: Record<string, string | undefined> = ENV) {
   const clock = fakeClock();
-  const logs = logCapture();
-  return { clock, logs, handler: createHandler(runtimeWith(clock, env, { write: logs.write })) };
+  const logs = captureLogs();
+  return { clock, logs, handler: createHandler(fakeRuntime(clock, env, { write: logs.write })) };
 }
 
 function sentBodies(queueUrl: string): unknown[] {
@@ -85,7 +85,7 @@ describe('scan-table', () => {
   it('answers No with the key when the time budget is spent', async () => {
     ddb.on(ScanCommand).resolves({ LastEvaluatedKey: { id: 'another-key', type: 't' } });
     const { handler, clock } = setup();
-    await expect(handler(wrapped({}), fakeContext(clock, 1))).resolves.toEqual({
+    await expect(handler(wrapped({}), lambdaContext(clock, 1))).resolves.toEqual({
       result: { AllGroupsProcessed: 'No', LastEvaluatedKey: { id: 'another-key', type: 't' } },
     });
     expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 1);
@@ -98,7 +98,7 @@ describe('scan-table', () => {
       .resolvesOnce({ Items: [userItem(2)] });
     const { handler, clock } = setup();
     await expect(
-      handler(wrapped({ LastEvaluatedKey: { id: 'k1', type: 't' } }), fakeContext(clock, 300_000)),
+      handler(wrapped({ LastEvaluatedKey: { id: 'k1', type: 't' } }), lambdaContext(clock, 300_000)),
     ).resolves.toEqual({
       result: { AllGroupsProcessed: 'Yes' },
     });
@@ -120,7 +120,7 @@ describe('scan-table', () => {
       clock.advance(10_000);
       return {};
     });
-    await expect(handler(wrapped({}), fakeContext(clock, 65_000))).resolves.toEqual({
+    await expect(handler(wrapped({}), lambdaContext(clock, 65_000))).resolves.toEqual({
       result: { AllGroupsProcessed: 'No', LastEvaluatedKey: { id: 'k2', type: 't' } },
     });
     expect(sentBodies(NEW_USERS_QUEUE_URL)).toEqual([userItem(1)]);
@@ -214,7 +214,7 @@ describe('scan-table', () => {
     ddb.on(ScanCommand).resolves({ Items: [groupItem('admins')] });
     cognito.on(CreateGroupCommand).rejectsOnce(awsError('TooManyRequestsException')).resolves({});
     const { handler, clock } = setup();
-    await expect(handler(wrapped({}), fakeContext(clock, 60_100))).resolves.toEqual({
+    await expect(handler(wrapped({}), lambdaContext(clock, 60_100))).resolves.toEqual({
       result: { AllGroupsProcessed: 'Yes' },
     });
     expect(cognito).toHaveReceivedCommandTimes(CreateGroupCommand, 2);

@@ -1,8 +1,6 @@
 /** Builders and fakes shared by the workflow-import specs. */
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SfnContextObject } from '../../utils/step-functions';
-import type { LambdaContextLike } from '../../utils/time-budget';
-import type { Runtime } from '../lib/runtime';
 import type { ImportEvent } from '../lib/types';
 
 export const INSTANCE = '5a3c2e1f-0000-4000-8000-00000000abcd';
@@ -13,30 +11,6 @@ export const POOL_ID = 'us-east-2_NewPool01';
 export const NEW_USERS_QUEUE_URL = 'https://sqs.us-east-2.amazonaws.com/111122223333/import-new-users-x';
 export const UPDATES_QUEUE_URL =
   'https://sqs.us-east-2.amazonaws.com/111122223333/import-new-users-x-updates';
-
-/** A clock whose sleep advances time at once and records each wait. */
-export function fakeClock(start = 1_700_000_000_000) {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += Math.max(0, ms);
-    },
-    advance: (ms: number) => {
-      now += ms;
-    },
-    sleeps,
-  };
-}
-export type FakeClock = ReturnType<typeof fakeClock>;
-
-/** A Lambda context whose remaining time follows the fake clock. */
-export function fakeContext(clock: FakeClock, remainingMs: number): LambdaContextLike {
-  const end = clock.now() + remainingMs;
-  return { getRemainingTimeInMillis: () => end - clock.now(), awsRequestId: 'request-1' };
-}
 
 export function sfnContext(overrides: { poolId?: unknown; stateName?: string } = {}): SfnContextObject {
   return {
@@ -60,26 +34,6 @@ export function wrapped<I>(
   overrides: { poolId?: unknown; stateName?: string } = {},
 ): ImportEvent<I> {
   return { Input: input, Context: sfnContext(overrides) };
-}
-
-export function logCapture() {
-  const lines: string[] = [];
-  return {
-    write: (line: string) => {
-      lines.push(line);
-    },
-    lines,
-    text: () => lines.join('\n'),
-    entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
-
-export function runtimeWith(
-  clock: FakeClock,
-  env: Record<string, string | undefined>,
-  extra: Partial<Runtime> = {},
-): Runtime {
-  return { env, now: clock.now, sleep: clock.sleep, random: () => 0.5, ...extra };
 }
 
 let sequence = 0;

@@ -13,21 +13,12 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { mockAws } from '../../test-support/aws-mock';
+import { captureLogs } from '../../test-support/capture-logs';
+import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
+import { lambdaContext } from '../../test-support/lambda-context';
+import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../update-new-users';
-import {
-  fakeClock,
-  fakeContext,
-  logCapture,
-  membershipItem,
-  message,
-  POOL_ID,
-  runtimeWith,
-  TYPE_USER,
-  UPDATES_QUEUE_URL,
-  userItem,
-  wrapped,
-  type FakeClock,
-} from './support';
+import { membershipItem, message, POOL_ID, TYPE_USER, UPDATES_QUEUE_URL, userItem, wrapped } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const sqs = mockAws(SQSClient);
@@ -37,8 +28,8 @@ const STATE = { stateName: 'UpdateNewUsers' };
 
 function setup(env: Record<string, string | undefined> = ENV) {
   const clock = fakeClock();
-  const logs = logCapture();
-  return { clock, logs, handler: createHandler(runtimeWith(clock, env, { write: logs.write })) };
+  const logs = captureLogs();
+  return { clock, logs, handler: createHandler(fakeRuntime(clock, env, { write: logs.write })) };
 }
 
 function awsError(name: string, extra: Record<string, unknown> = {}) {
@@ -90,7 +81,7 @@ describe('update-new-users', () => {
   it('answers QueueEmpty true for an empty queue, carrying the input and the state name', async () => {
     queueServes(undefined);
     const { handler, clock } = setup();
-    await expect(handler(wrapped({ Carried: 1 }, STATE), fakeContext(clock, 900_000))).resolves.toEqual({
+    await expect(handler(wrapped({ Carried: 1 }, STATE), lambdaContext(clock, 900_000))).resolves.toEqual({
       result: { Carried: 1, QueueEmpty: true, StateName: 'UpdateNewUsers' },
     });
     expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, {
@@ -200,7 +191,7 @@ describe('update-new-users', () => {
       clock.advance(120); // each call takes a while
       return {};
     });
-    await expect(handler(wrapped({}, STATE), fakeContext(clock, 900_000))).resolves.toEqual({
+    await expect(handler(wrapped({}, STATE), lambdaContext(clock, 900_000))).resolves.toEqual({
       result: { QueueEmpty: true, StateName: 'UpdateNewUsers' },
     });
     expect(starts).toHaveLength(60);
@@ -249,7 +240,7 @@ describe('update-new-users', () => {
       }
       return {};
     });
-    await expect(handler(wrapped({}, STATE), fakeContext(clock, 120_000))).resolves.toEqual({
+    await expect(handler(wrapped({}, STATE), lambdaContext(clock, 120_000))).resolves.toEqual({
       result: { QueueEmpty: true, StateName: 'UpdateNewUsers' },
     });
     expect(throttles).toBe(5);
@@ -275,7 +266,7 @@ describe('update-new-users', () => {
       }
       return {};
     });
-    await expect(handler(wrapped({}, STATE), fakeContext(clock, 70_000))).resolves.toEqual({
+    await expect(handler(wrapped({}, STATE), lambdaContext(clock, 70_000))).resolves.toEqual({
       result: { QueueEmpty: false, StateName: 'UpdateNewUsers' },
     });
     expect(deleted()).toEqual([fine.ReceiptHandle]);
@@ -292,7 +283,7 @@ describe('update-new-users', () => {
       clock.advance(6_000);
       return { Messages: [message(membershipItem('g', 1))] };
     });
-    await expect(handler(wrapped({}, STATE), fakeContext(clock, 70_000))).resolves.toEqual({
+    await expect(handler(wrapped({}, STATE), lambdaContext(clock, 70_000))).resolves.toEqual({
       result: { QueueEmpty: false, StateName: 'UpdateNewUsers' },
     });
     expect(sqs).toHaveReceivedCommandTimes(ReceiveMessageCommand, 2);

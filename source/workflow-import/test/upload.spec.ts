@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fakeClock } from '../../test-support/fake-clock';
 import { DeadlineExceededError } from '../../utils/retry';
 import { UploadError, uploadToPresignedUrl } from '../lib/upload';
-import { fakeClock } from './support';
 
 const URL_WITH_SECRET =
   'https://bucket.s3.amazonaws.com/import?X-Amz-Security-Token=SECRET&X-Amz-Signature=abc';

@@ -1,46 +1,12 @@
 /**
- * What the import handlers take from their surroundings (environment, clock, sleep, randomness,
- * `fetch`, log sink) and the rules they share: the new-user-pool id rule and the state name (spec §5).
- * Handlers are built from a `Runtime` so that tests drive them with a fake clock and captured logs.
+ * What the import handlers derive from their invocation besides the shared runtime: the new user
+ * pool's id and the state name (spec §5), `COGNITO_TPS` where the original never read it, the
+ * deadline of a step already under way and how long received messages stay invisible.
  */
-import { cognitoClient } from '../../utils/clients';
-import { RateLimitedCognito } from '../../utils/cognito';
-import { cognitoTps, type Env, type VarSpec } from '../../utils/config';
-import { realSleep, SlidingWindowLimiter, type Now, type Sleep } from '../../utils/limiter';
-import { createLogger, type Logger } from '../../utils/logger';
-import { DEFAULT_RETRY, errorName, type RetryOptions } from '../../utils/retry';
+import { cognitoTps, type VarSpec } from '../../utils/config';
+import { timeBudget, type Runtime } from '../../utils/runtime';
 import type { SfnContextObject } from '../../utils/step-functions';
-import { TimeBudget, type LambdaContextLike } from '../../utils/time-budget';
-
-export interface Runtime {
-  env: Env;
-  now: Now;
-  sleep: Sleep;
-  random: () => number;
-  /** The pre-signed upload and the anonymous metric; the global `fetch` when absent. */
-  fetch?: typeof fetch;
-  /** Log sink; stdout when absent. */
-  write?: (line: string) => void;
-}
-
-export const defaultRuntime = (): Runtime => ({
-  env: process.env,
-  now: Date.now,
-  sleep: realSleep,
-  random: Math.random,
-});
-
-export function handlerLogger(runtime: Runtime, handler: string, context?: LambdaContextLike): Logger {
-  const fields = context?.awsRequestId ? { handler, requestId: context.awsRequestId } : { handler };
-  return createLogger(
-    fields,
-    runtime.write ? { write: runtime.write, now: runtime.now } : { now: runtime.now },
-  );
-}
-
-export function timeBudget(runtime: Runtime, context?: LambdaContextLike, reserveMs?: number): TimeBudget {
-  return new TimeBudget(context, runtime.now, reserveMs);
-}
+import type { LambdaContextLike } from '../../utils/time-budget';
 
 /**
  * Retries inside one short step (a check on a 60-second Lambda, a page already started) may use the
@@ -51,31 +17,6 @@ export const RESPONSE_RESERVE_MS = 10_000;
 /** The epoch ms by which retries of a step already under way must be over. */
 export function stepDeadline(runtime: Runtime, context?: LambdaContextLike): number {
   return timeBudget(runtime, context, RESPONSE_RESERVE_MS).deadline();
-}
-
-/** Backoff for retried batch leftovers and uploads, bounded by the invocation's deadline. */
-export function retryOptions(runtime: Runtime, deadline?: number): RetryOptions {
-  return { now: runtime.now, sleep: runtime.sleep, random: runtime.random, deadline };
-}
-
-/**
- * The invocation's only path to Cognito: one sliding-window limiter at `tps` calls per second, and
- * retries of throttling and transient errors that each take a limiter slot and never sleep past
- * `deadline`.
- */
-export function rateLimitedCognito(
-  runtime: Runtime,
-  tps: number,
-  logger: Logger,
-  deadline?: number,
-): RateLimitedCognito {
-  const limiter = new SlidingWindowLimiter(tps, runtime.now, runtime.sleep);
-  return new RateLimitedCognito(cognitoClient(), limiter, {
-    ...DEFAULT_RETRY,
-    ...retryOptions(runtime, deadline),
-    onRetry: ({ attempt, delayMs, error }) =>
-      logger.warn('Retrying a Cognito call', { attempt, delayMs, error: errorName(error) }),
-  });
 }
 
 /** The template's default `CognitoTPS`. */
