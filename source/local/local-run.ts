@@ -52,7 +52,7 @@ export interface SeedSummary {
 
 export interface LocalRunReport {
   ok: boolean;
-  parity: ParityResult | { ok: false; skipped: string };
+  parity: ParityResult | SkippedParity;
   export: WorkflowReport;
   import?: WorkflowReport;
   seed: SeedSummary;
@@ -76,6 +76,21 @@ export interface ProgressEvent {
   kind: 'state' | 'counts' | 'failed';
   text: string;
 }
+
+/** Parity when a workflow failed: nothing compared. */
+export interface SkippedParity {
+  ok: false;
+  skipped: string;
+  missingUsers: [];
+  mismatches: [];
+}
+
+const skipped = (reason: string): SkippedParity => ({
+  ok: false,
+  skipped: reason,
+  missingUsers: [],
+  mismatches: [],
+});
 
 export interface LocalRunOptions {
   root: string;
@@ -180,8 +195,9 @@ class WorkflowTracker {
   errors: Record<string, number> = {};
   usersExported = 0;
   groupsExported = 0;
-  private lastState = '';
-  private repeats = 0;
+  /** The state entered last, shown with the counters. */
+  currentState = '';
+  private readonly seenStates = new Set<string>();
 
   constructor(private readonly onProgress?: (event: ProgressEvent) => void) {}
 
@@ -190,8 +206,8 @@ class WorkflowTracker {
     this.started = Date.now();
     this.invocations = {};
     this.errors = {};
-    this.lastState = '';
-    this.repeats = 0;
+    this.currentState = '';
+    this.seenStates.clear();
   }
 
   elapsed(): number {
@@ -218,13 +234,11 @@ class WorkflowTracker {
 
   execution(execution: ExecutionRecord, event: ExecutionEvent): void {
     if (event.type === 'StateEntered' && event.stateName !== undefined) {
-      // Loops re-enter the same states many times: show each state once per run of repeats.
-      if (event.stateName === this.lastState) {
-        this.repeats += 1;
-        return;
-      }
-      this.lastState = event.stateName;
-      this.repeats = 0;
+      this.currentState = event.stateName;
+      // Loops and Map iterations re-enter the same states many times: show the path once; the
+      // periodic counters show where the execution is.
+      if (this.seenStates.has(event.stateName)) return;
+      this.seenStates.add(event.stateName);
       this.emit('state', event.stateName);
     } else if (event.type === 'ExecutionFailed') {
       this.emit('failed', `${execution.name}: ${event.error ?? 'failed'}: ${event.cause ?? ''}`);
@@ -279,12 +293,21 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       workflow: WorkflowName,
       logicalId: string,
       input: JsonObject,
-      counts: () => string,
+      counts: (succeeded: (operation: string) => number) => string,
       jobsOf?: () => WorkflowReport['importJobs'],
     ): Promise<WorkflowReport> => {
       tracker.begin(workflow);
       const statsBefore = cognito.stats();
-      const ticker = setInterval(() => tracker.emit('counts', counts()), options.countsEveryMs ?? 2000);
+      /** Cognito calls of an operation answered without error since the workflow started. */
+      const succeeded = (operation: string): number => {
+        const now = cognito.stats();
+        const count = (stats: typeof now): number =>
+          (stats.calls[operation] ?? 0) - (stats.throttled[operation] ?? 0) - (stats.errors[operation] ?? 0);
+        return count(now) - count(statsBefore);
+      };
+      const line = (): string =>
+        `${counts(succeeded)}${tracker.currentState ? ` (at ${tracker.currentState})` : ''}`;
+      const ticker = setInterval(() => tracker.emit('counts', line()), options.countsEveryMs ?? 2000);
       let record: ExecutionRecord;
       try {
         record = await active.run(logicalId, input);
@@ -292,7 +315,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         clearInterval(ticker);
       }
       const wallMs = tracker.elapsed();
-      tracker.emit('counts', counts());
+      tracker.currentState = '';
+      tracker.emit('counts', line());
       const statsAfter = cognito.stats();
       return {
         status: record.status,
@@ -313,11 +337,13 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       'export',
       'ExportWorkflow',
       scheduledEvent(environment.region, environment.accountId),
-      () => `users exported: ${tracker.usersExported}, groups exported: ${tracker.groupsExported}`,
+      (succeeded) =>
+        `ListUsers pages: ${succeeded('ListUsers')}, users exported: ${tracker.usersExported}, ` +
+        `groups exported: ${tracker.groupsExported}, ListUsersInGroup pages: ${succeeded('ListUsersInGroup')}`,
     );
     const report: LocalRunReport = {
       ok: false,
-      parity: { ok: false, skipped: 'the ExportWorkflow did not succeed' },
+      parity: skipped('the ExportWorkflow did not succeed'),
       export: exportReport,
       seed: summariseSeed(options.seed, options.seedSource),
       notifications: { sent: 0, success: 0, error: 0 },
@@ -358,7 +384,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
               poolContent(cognito, restoredUserPoolId),
               options.seed.userPool.usernameAttributes[0],
             )
-          : { ok: false, skipped: 'the ImportWorkflow did not succeed' };
+          : skipped('the ImportWorkflow did not succeed');
     }
     const notifications: Notification[] = await deployment.notifications();
     report.notifications = {
