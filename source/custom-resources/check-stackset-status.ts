@@ -5,23 +5,24 @@
 import { cloudFormationClient } from '../utils/clients';
 import type { EnvSpec } from '../utils/config';
 import type { CustomResourceContext } from '../utils/custom-resource';
-import { resolveRuntime, type Runtime } from './lib/runtime';
+import { defaultRuntime, type Runtime } from '../utils/runtime';
+import { requestScope } from './lib/request-scope';
 import { checkStackSetStatus } from './lib/stackset-status';
 import type { CheckStackSetStatusEvent, CheckStackSetStatusResult } from './lib/types';
 
 export const ENVIRONMENT = {} satisfies EnvSpec;
 
-export function createHandler(runtime: Runtime = {}) {
+export function createHandler(runtime: Runtime = defaultRuntime()) {
   return async (
     event: CheckStackSetStatusEvent,
     context: CustomResourceContext,
   ): Promise<CheckStackSetStatusResult> => {
-    const rt = resolveRuntime(runtime, 'check-stackset-status');
+    const { logger, responder } = requestScope(runtime, 'check-stackset-status');
     return checkStackSetStatus(event, context, {
       cloudFormation: cloudFormationClient(),
-      responder: rt.responder,
-      logger: rt.logger,
-      now: rt.now,
+      responder,
+      logger,
+      now: runtime.now,
     });
   };
 }

@@ -5,10 +5,11 @@
 import { dynamoDbClient } from '../utils/clients';
 import { env, parseConfig, type ConfigOf, type EnvSpec } from '../utils/config';
 import { sendCfnResponse, type CustomResourceContext } from '../utils/custom-resource';
-import { TimeBudget, type LambdaContextLike } from '../utils/time-budget';
+import { defaultRuntime, timeBudget, type Runtime } from '../utils/runtime';
+import type { LambdaContextLike } from '../utils/time-budget';
 import { waitForReplica } from './lib/global-table';
 import { failedResponse } from './lib/properties';
-import { resolveRuntime, type Runtime } from './lib/runtime';
+import { requestScope } from './lib/request-scope';
 import type { GlobalTableCheckerEvent, GlobalTableCheckerOutput } from './lib/types';
 
 export const ENVIRONMENT = {
@@ -16,18 +17,18 @@ export const ENVIRONMENT = {
   SECONDARY_REGION: env.string(),
 } satisfies EnvSpec;
 
-export function createHandler(runtime: Runtime = {}) {
+export function createHandler(runtime: Runtime = defaultRuntime()) {
   return async (
     event: GlobalTableCheckerEvent,
     context: LambdaContextLike & CustomResourceContext,
   ): Promise<GlobalTableCheckerOutput> => {
-    const rt = resolveRuntime(runtime, 'global-table-checker');
+    const { logger, responder } = requestScope(runtime, 'global-table-checker');
     let config: ConfigOf<typeof ENVIRONMENT>;
     try {
-      config = parseConfig(ENVIRONMENT, rt.env);
+      config = parseConfig(ENVIRONMENT, runtime.env);
     } catch (error) {
       // CloudFormation would otherwise wait for an answer until its timeout.
-      await sendCfnResponse(event, failedResponse(error), context.logStreamName, rt.responder);
+      await sendCfnResponse(event, failedResponse(error), context.logStreamName, responder);
       throw error;
     }
     return waitForReplica(event, context, {
@@ -35,11 +36,11 @@ export function createHandler(runtime: Runtime = {}) {
       secondary: dynamoDbClient({ region: config.SECONDARY_REGION }),
       tableName: config.USER_POOL_TABLE,
       secondaryRegion: config.SECONDARY_REGION,
-      budget: new TimeBudget(context, rt.now),
-      now: rt.now,
-      sleep: rt.sleep,
-      logger: rt.logger,
-      responder: rt.responder,
+      budget: timeBudget(runtime, context),
+      now: runtime.now,
+      sleep: runtime.sleep,
+      logger,
+      responder,
     });
   };
 }

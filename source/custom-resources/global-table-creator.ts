@@ -13,27 +13,28 @@ import {
   type CustomResourceEvent,
   type CustomResourceResponse,
 } from '../utils/custom-resource';
+import { defaultRuntime, type Runtime } from '../utils/runtime';
 import { startReplicaCreation } from './lib/global-table';
 import { failedResponse } from './lib/properties';
-import { resolveRuntime, type Runtime } from './lib/runtime';
+import { requestScope } from './lib/request-scope';
 import type { CreateTableProperties } from './lib/types';
 
 export const ENVIRONMENT = {} satisfies EnvSpec;
 
 type CreateTableEvent = CustomResourceEvent<CreateTableProperties>;
 
-export function createHandler(runtime: Runtime = {}) {
+export function createHandler(runtime: Runtime = defaultRuntime()) {
   return async (
     event: CreateTableEvent,
     context: CustomResourceContext,
   ): Promise<CreateTableEvent | CustomResourceResponse> => {
-    const rt = resolveRuntime(runtime, 'global-table-creator');
+    const { logger, responder } = requestScope(runtime, 'global-table-creator');
     if (event.RequestType !== 'Create') {
       const response = await routeCustomResource(
         event,
         context,
         { Update: () => ({}), Delete: () => ({}) },
-        rt.responder,
+        responder,
       );
       return response.status === SUCCESS ? event : response;
     }
@@ -41,9 +42,9 @@ export function createHandler(runtime: Runtime = {}) {
       await startReplicaCreation(event, { dynamoDb: dynamoDbClient(), sfn: sfnClient() });
       return event;
     } catch (error) {
-      rt.logger.error('Could not start the replica creation', { error });
+      logger.error('Could not start the replica creation', { error });
       const response = failedResponse(error);
-      await sendCfnResponse(event, response, context.logStreamName, rt.responder);
+      await sendCfnResponse(event, response, context.logStreamName, responder);
       return response;
     }
   };

@@ -2,6 +2,7 @@
  * `Custom::SolutionConstants` (§2.1). Create derives the installation's names and UUIDs; Update
  * returns the same values, read back from the fixed-parameters document (see lib/solution-constants).
  */
+import { randomUUID } from 'node:crypto';
 import { ssmClient } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import {
@@ -10,33 +11,39 @@ import {
   type CustomResourceEvent,
   type CustomResourceResponse,
 } from '../utils/custom-resource';
+import { defaultRuntime, type Runtime } from '../utils/runtime';
 import { requireProperty } from './lib/properties';
-import { resolveRuntime, type Runtime } from './lib/runtime';
+import { requestScope } from './lib/request-scope';
 import { createSolutionConstants, recoverSolutionConstants } from './lib/solution-constants';
 import type { SolutionConstantsProperties } from './lib/types';
 
 /** AWS_REGION (the runtime's own) names the fixed-parameters document read on Update. */
 export const ENVIRONMENT = { AWS_REGION: env.string() } satisfies EnvSpec;
 
-export function createHandler(runtime: Runtime = {}) {
+/** Create draws the installation's UUIDs (tests pass a fixed sequence). */
+export interface SolutionConstantsRuntime extends Runtime {
+  randomUUID: () => string;
+}
+
+export function createHandler(runtime: SolutionConstantsRuntime = { ...defaultRuntime(), randomUUID }) {
   return async (
     event: CustomResourceEvent<SolutionConstantsProperties>,
     context: CustomResourceContext,
   ): Promise<CustomResourceResponse> => {
-    const rt = resolveRuntime(runtime, 'solution-constants');
+    const { responder } = requestScope(runtime, 'solution-constants');
     return routeCustomResource(
       event,
       context,
       {
         Create: ({ ResourceProperties }) =>
-          createSolutionConstants(requireProperty(ResourceProperties, 'StackName'), rt.randomUUID),
+          createSolutionConstants(requireProperty(ResourceProperties, 'StackName'), runtime.randomUUID),
         Update: ({ ResourceProperties }) =>
           recoverSolutionConstants(requireProperty(ResourceProperties, 'StackName'), {
             ssm: ssmClient(),
-            region: parseConfig(ENVIRONMENT, rt.env).AWS_REGION,
+            region: parseConfig(ENVIRONMENT, runtime.env).AWS_REGION,
           }),
       },
-      rt.responder,
+      responder,
     );
   };
 }

@@ -12,36 +12,37 @@ import {
   type CustomResourceResponse,
 } from '../utils/custom-resource';
 import { SlidingWindowLimiter } from '../utils/limiter';
-import { resolveRuntime, type Runtime } from './lib/runtime';
+import { defaultRuntime, retryOptions, type Runtime } from '../utils/runtime';
+import { requestScope } from './lib/request-scope';
 import { checkOnCreate, checkOnUpdate, parseFixedNames, removeOnDelete } from './lib/stack-checker';
 import type { StackCheckerProperties } from './lib/types';
 
 export const ENVIRONMENT = { AWS_REGION: env.string(), FIXED_PARAMETERS: env.string() } satisfies EnvSpec;
 
-export function createHandler(runtime: Runtime = {}) {
+export function createHandler(runtime: Runtime = defaultRuntime()) {
   return async (
     event: CustomResourceEvent<StackCheckerProperties>,
     context: CustomResourceContext,
   ): Promise<CustomResourceResponse> => {
-    const rt = resolveRuntime(runtime, 'stack-checker');
+    const { logger, responder } = requestScope(runtime, 'stack-checker');
     // Built inside the request handlers, so that a bad environment is answered FAILED.
     const deps = () => {
-      const config = parseConfig(ENVIRONMENT, rt.env);
+      const config = parseConfig(ENVIRONMENT, runtime.env);
+      // One DescribeUserPool per request, 5 attempts; the limiter spaces the retries of that call.
+      const limiter = new SlidingWindowLimiter(1, runtime.now, runtime.sleep);
       return {
         ssm: ssmClient(),
-        // One DescribeUserPool per request; the limiter is there for the retries of RateLimitedCognito.
-        cognito: new RateLimitedCognito(cognitoClient(), new SlidingWindowLimiter(1, rt.now, rt.sleep), {
+        cognito: new RateLimitedCognito(cognitoClient(), limiter, {
+          ...retryOptions(runtime),
           maxAttempts: 5,
-          now: rt.now,
-          sleep: rt.sleep,
         }),
-        logger: rt.logger,
+        logger,
         region: config.AWS_REGION,
         fixedNames: parseFixedNames(config.FIXED_PARAMETERS),
       };
     };
     // Delete needs only the region: a missing FIXED_PARAMETERS must not block a stack deletion.
-    const region = () => parseConfig({ AWS_REGION: ENVIRONMENT.AWS_REGION }, rt.env).AWS_REGION;
+    const region = () => parseConfig({ AWS_REGION: ENVIRONMENT.AWS_REGION }, runtime.env).AWS_REGION;
     return routeCustomResource(
       event,
       context,
@@ -49,9 +50,9 @@ export function createHandler(runtime: Runtime = {}) {
         Create: ({ ResourceProperties }) => checkOnCreate(ResourceProperties, deps()),
         Update: ({ ResourceProperties }) => checkOnUpdate(ResourceProperties, deps()),
         Delete: ({ ResourceProperties }) =>
-          removeOnDelete(ResourceProperties, { ssm: ssmClient(), region: region(), logger: rt.logger }),
+          removeOnDelete(ResourceProperties, { ssm: ssmClient(), region: region(), logger }),
       },
-      rt.responder,
+      responder,
     );
   };
 }

@@ -10,22 +10,23 @@ import {
   type CustomResourceEvent,
   type CustomResourceResponse,
 } from '../utils/custom-resource';
-import { resolveRuntime, type Runtime } from './lib/runtime';
+import { defaultRuntime, type Runtime } from '../utils/runtime';
+import { requestScope } from './lib/request-scope';
 import { readStackSetConstants } from './lib/stackset-constants';
 import type { StackSetConstantsProperties } from './lib/types';
 
 /** No variables of its own: the SSM client's region is ResourceProperties.PrimaryRegion. */
 export const ENVIRONMENT = {} satisfies EnvSpec;
 
-export function createHandler(runtime: Runtime = {}) {
+export function createHandler(runtime: Runtime = defaultRuntime()) {
   return async (
     event: CustomResourceEvent<StackSetConstantsProperties>,
     context: CustomResourceContext,
   ): Promise<CustomResourceResponse> => {
-    const rt = resolveRuntime(runtime, 'stackset-constants');
+    const { responder } = requestScope(runtime, 'stackset-constants');
     const read = ({ ResourceProperties }: CustomResourceEvent<StackSetConstantsProperties>) =>
       readStackSetConstants(ResourceProperties, (region) => ssmClient({ region }));
-    return routeCustomResource(event, context, { Create: read, Update: read }, rt.responder);
+    return routeCustomResource(event, context, { Create: read, Update: read }, responder);
   };
 }
 

@@ -6,7 +6,8 @@ import { cloudFormationClient, sfnClient } from '../utils/clients';
 import { env, METRICS_ENV, parseConfig, type EnvSpec } from '../utils/config';
 import type { CustomResourceContext, CustomResourceResponse } from '../utils/custom-resource';
 import { metricsSettingsFromEnv } from '../utils/metrics';
-import { resolveRuntime, type Runtime } from './lib/runtime';
+import { defaultRuntime, type Runtime } from '../utils/runtime';
+import { requestScope } from './lib/request-scope';
 import { manageStackSet } from './lib/stackset-manager';
 import type { StackSetEvent } from './lib/types';
 
@@ -20,21 +21,21 @@ export const ENVIRONMENT = {
   ...METRICS_ENV,
 } satisfies EnvSpec;
 
-export function createHandler(runtime: Runtime = {}) {
+export function createHandler(runtime: Runtime = defaultRuntime()) {
   return async (
     event: StackSetEvent,
     context: CustomResourceContext,
   ): Promise<StackSetEvent | CustomResourceResponse> => {
-    const rt = resolveRuntime(runtime, 'stackset-manager');
+    const { logger, responder } = requestScope(runtime, 'stackset-manager');
     return manageStackSet(event, context, {
-      config: () => parseConfig(ENVIRONMENT, rt.env),
+      config: () => parseConfig(ENVIRONMENT, runtime.env),
       cloudFormation: cloudFormationClient(),
       sfn: sfnClient(),
-      metrics: metricsSettingsFromEnv(rt.env),
-      metricsDeps: { fetch: rt.fetch, now: rt.now, logger: rt.logger },
-      responder: rt.responder,
-      logger: rt.logger,
-      now: rt.now,
+      metrics: metricsSettingsFromEnv(runtime.env),
+      metricsDeps: { fetch: runtime.fetch, now: runtime.now, logger: logger },
+      responder,
+      logger,
+      now: runtime.now,
     });
   };
 }

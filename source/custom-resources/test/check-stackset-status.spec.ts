@@ -6,6 +6,7 @@ import {
   type StackSetOperationResultSummary,
 } from '@aws-sdk/client-cloudformation';
 import { mockAws } from '../../test-support/aws-mock';
+import { fakeRuntime } from '../../test-support/runtime';
 import type { CustomResourceEvent } from '../../utils/custom-resource';
 import { createHandler, ENVIRONMENT } from '../check-stackset-status';
 import type { CheckStackSetStatusEvent } from '../lib/types';
@@ -15,7 +16,6 @@ import {
   fakeClock,
   fakeFetch,
   LOG_STREAM,
-  memoryLogger,
   REASON,
   RESPONSE_URL,
   STACK_ID,
@@ -28,13 +28,7 @@ const STARTED = Date.parse('2024-05-01T12:00:00.000Z');
 function setup(options: { reply?: Parameters<typeof fakeFetch>[0]; now?: number } = {}) {
   const http = fakeFetch(options.reply);
   const clock = fakeClock(options.now ?? STARTED + 60_000);
-  const handler = createHandler({
-    fetch: http.fetch,
-    sleep: clock.sleep,
-    now: clock.now,
-    logger: memoryLogger().logger,
-    env: {},
-  });
+  const handler = createHandler(fakeRuntime(clock, {}, { fetch: http.fetch }));
   return { http, clock, handler };
 }
 

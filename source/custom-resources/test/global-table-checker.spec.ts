@@ -4,18 +4,11 @@ import {
   type DescribeTableCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import { lambdaContext } from '../../test-support/lambda-context';
+import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../global-table-checker';
 import type { GlobalTableCheckerEvent } from '../lib/types';
-import {
-  awsError,
-  fakeClock,
-  fakeFetch,
-  lambdaContext,
-  memoryLogger,
-  REASON,
-  RESPONSE_URL,
-  STACK_ID,
-} from './support';
+import { awsError, fakeClock, fakeFetch, LOG_STREAM, REASON, RESPONSE_URL, STACK_ID } from './support';
 
 const dynamoDb = mockAws(DynamoDBClient);
 const TABLE = 'my-stack-BackupTable-1ABC';
@@ -63,14 +56,8 @@ function setup(
 ) {
   const http = fakeFetch(options.reply);
   const clock = fakeClock();
-  const context = lambdaContext(clock, options.remainingMs ?? 300_000);
-  const handler = createHandler({
-    fetch: http.fetch,
-    sleep: clock.sleep,
-    now: clock.now,
-    env: options.env ?? ENV,
-    logger: memoryLogger().logger,
-  });
+  const context = lambdaContext(clock, options.remainingMs ?? 300_000, { logStreamName: LOG_STREAM });
+  const handler = createHandler(fakeRuntime(clock, options.env ?? ENV, { fetch: http.fetch }));
   return { http, clock, context, handler };
 }
 

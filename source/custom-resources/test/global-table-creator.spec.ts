@@ -1,13 +1,14 @@
 import { DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockAws } from '../../test-support/aws-mock';
+import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../global-table-creator';
 import {
   awsError,
   cfnEvent,
+  fakeClock,
   fakeFetch,
   LOG_STREAM,
-  memoryLogger,
   REASON,
   RESPONSE_URL,
   STACK_ID,
@@ -27,12 +28,7 @@ const properties = {
 
 function setup(reply?: Parameters<typeof fakeFetch>[0]) {
   const http = fakeFetch(reply);
-  const handler = createHandler({
-    fetch: http.fetch,
-    sleep: async () => undefined,
-    logger: memoryLogger().logger,
-    env: {},
-  });
+  const handler = createHandler(fakeRuntime(fakeClock(), {}, { fetch: http.fetch }));
   return { http, handler };
 }
 

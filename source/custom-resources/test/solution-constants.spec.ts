@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockAws } from '../../test-support/aws-mock';
+import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../solution-constants';
 import { appendWithMaxChars, createSolutionConstants } from '../lib/solution-constants';
 import {
   awsError,
   cfnEvent,
+  fakeClock,
   fakeFetch,
   LOG_STREAM,
-  memoryLogger,
   REASON,
   RESPONSE_URL,
   STACK_ID,
@@ -30,11 +32,8 @@ function uuids(...values: string[]) {
 function setup(options: { env?: Record<string, string | undefined>; randomUUID?: () => string } = {}) {
   const http = fakeFetch();
   const handler = createHandler({
-    fetch: http.fetch,
-    sleep: async () => undefined,
-    env: options.env ?? ENV,
-    logger: memoryLogger().logger,
-    ...(options.randomUUID ? { randomUUID: options.randomUUID } : {}),
+    ...fakeRuntime(fakeClock(), options.env ?? ENV, { fetch: http.fetch }),
+    randomUUID: options.randomUUID ?? randomUUID,
   });
   return { http, handler };
 }

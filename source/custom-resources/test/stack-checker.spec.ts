@@ -9,18 +9,10 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockAws } from '../../test-support/aws-mock';
+import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../stack-checker';
 import { fixedParameterValues, parseFixedNames } from '../lib/stack-checker';
-import {
-  awsError,
-  cfnEvent,
-  fakeClock,
-  fakeFetch,
-  LOG_STREAM,
-  memoryLogger,
-  REASON,
-  STACK_ID,
-} from './support';
+import { awsError, cfnEvent, fakeClock, fakeFetch, LOG_STREAM, REASON, STACK_ID } from './support';
 
 const ssm = mockAws(SSMClient);
 const cognito = mockAws(CognitoIdentityProviderClient);
@@ -67,13 +59,7 @@ function setup(
 ) {
   const http = fakeFetch(options.reply);
   const clock = fakeClock();
-  const handler = createHandler({
-    fetch: http.fetch,
-    sleep: clock.sleep,
-    now: clock.now,
-    env: options.env ?? ENV,
-    logger: memoryLogger().logger,
-  });
+  const handler = createHandler(fakeRuntime(clock, options.env ?? ENV, { fetch: http.fetch }));
   return { http, clock, handler };
 }
 

@@ -1,7 +1,8 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockAws } from '../../test-support/aws-mock';
+import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../stackset-constants';
-import { cfnEvent, fakeFetch, LOG_STREAM, memoryLogger, REASON } from './support';
+import { cfnEvent, fakeClock, fakeFetch, LOG_STREAM, REASON } from './support';
 
 const ssm = mockAws(SSMClient);
 const context = { logStreamName: LOG_STREAM };
@@ -22,12 +23,7 @@ const properties = { ParentStackName: 'my-stack', PrimaryRegion: 'us-east-1' };
 
 function setup() {
   const http = fakeFetch();
-  const handler = createHandler({
-    fetch: http.fetch,
-    sleep: async () => undefined,
-    logger: memoryLogger().logger,
-    env: {},
-  });
+  const handler = createHandler(fakeRuntime(fakeClock(), {}, { fetch: http.fetch }));
   return { http, handler };
 }
 

@@ -7,18 +7,11 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockAws } from '../../test-support/aws-mock';
+import { captureLogs } from '../../test-support/capture-logs';
+import { fakeRuntime } from '../../test-support/runtime';
 import { METRICS_ENDPOINT } from '../../utils/metrics';
 import { createHandler, ENVIRONMENT } from '../stackset-manager';
-import {
-  awsError,
-  cfnEvent,
-  fakeClock,
-  fakeFetch,
-  LOG_STREAM,
-  memoryLogger,
-  REASON,
-  STACK_ID,
-} from './support';
+import { awsError, cfnEvent, fakeClock, fakeFetch, LOG_STREAM, REASON, STACK_ID } from './support';
 
 const cloudFormation = mockAws(CloudFormationClient);
 const sfn = mockAws(SFNClient);
@@ -83,15 +76,11 @@ function setup(
 ) {
   const http = fakeFetch(options.reply);
   const clock = fakeClock();
-  const log = memoryLogger();
-  const handler = createHandler({
-    fetch: http.fetch,
-    sleep: clock.sleep,
-    now: clock.now,
-    env: options.env ?? ENV,
-    logger: log.logger,
-  });
-  return { http, clock, handler, lines: log.lines };
+  const logs = captureLogs();
+  const handler = createHandler(
+    fakeRuntime(clock, options.env ?? ENV, { fetch: http.fetch, write: logs.write }),
+  );
+  return { http, clock, handler, lines: logs.lines };
 }
 
 type Props = Record<string, unknown>;

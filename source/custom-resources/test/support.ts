@@ -1,6 +1,6 @@
-/** Test doubles shared by the custom-resources specs: HTTP, clock, Lambda context, events, logs. */
+/** Test doubles shared by the custom-resources specs: HTTP, events, errors, a clock at the request time. */
+import { fakeClock as clockAt } from '../../test-support/fake-clock';
 import type { CustomResourceEvent } from '../../utils/custom-resource';
-import { createLogger, type Logger } from '../../utils/logger';
 
 export const RESPONSE_URL =
   'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aresp?X-Amz-Signature=abc';
@@ -59,28 +59,8 @@ export function fakeFetch(reply: (request: RecordedRequest, index: number) => nu
   };
 }
 
-/** A fake clock whose sleep advances time at once and records each wait. */
-export function fakeClock(start = Date.parse('2024-05-01T12:00:00.000Z')) {
-  let current = start;
-  const sleeps: number[] = [];
-  return {
-    now: () => current,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      current += ms;
-    },
-    advance: (ms: number) => {
-      current += ms;
-    },
-    sleeps,
-  };
-}
-
-/** A Lambda context whose remaining time follows the fake clock. */
-export function lambdaContext(clock: { now: () => number }, remainingMs = 300_000) {
-  const endsAt = clock.now() + remainingMs;
-  return { logStreamName: LOG_STREAM, getRemainingTimeInMillis: () => endsAt - clock.now() };
-}
+/** The shared fake clock, starting at the custom-resource tests' request time. */
+export const fakeClock = (start = Date.parse('2024-05-01T12:00:00.000Z')) => clockAt(start);
 
 export function cfnEvent<P>(
   overrides: Partial<CustomResourceEvent<P>> & { ResourceProperties: P },
@@ -95,12 +75,6 @@ export function cfnEvent<P>(
     ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:token',
     ...overrides,
   };
-}
-
-/** A logger that keeps its lines in memory. */
-export function memoryLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  return { logger: createLogger({}, { write: (line) => lines.push(line), level: 'debug' }), lines };
 }
 
 /** An AWS SDK-style service error. */
