@@ -97,6 +97,17 @@ describe('validateSeed', () => {
     expect(() => loadSeedFile(join(dir, 'missing.json'))).toThrow('cannot read the file');
   });
 
+  it('accepts the example seed file of the README', () => {
+    const seed = loadSeedFile(join(__dirname, '..', 'examples', 'seed.example.json'));
+    expect(seed.users.map((user) => [user.username, user.enabled, user.status ?? 'CONFIRMED'])).toEqual([
+      ['ana.garcia', true, 'CONFIRMED'],
+      ['bjorn', false, 'CONFIRMED'],
+      ['zoe', true, 'CONFIRMED'],
+      ['Google_100000000', true, 'EXTERNAL_PROVIDER'],
+    ]);
+    expect(importWarnings(seed)).toEqual([]);
+  });
+
   it('warns about users the CSV import will reject', () => {
     const seed = validateSeed({ users: [{ username: 'a', attributes: { email: 'a@example.com' } }] });
     expect(importWarnings(seed)).toEqual([

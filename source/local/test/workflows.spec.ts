@@ -167,30 +167,41 @@ describe('a pool without a username attribute (250 users, 5 groups)', () => {
     expect(added).toEqual([]);
   });
 
-  it('fails the ImportWorkflow at the empty-pool check when the new pool has a user, and notifies the error', async () => {
-    const { deployment } = scenario;
-    const notEmpty = seedPrimaryPool(environment.cognito, {
-      userPool: {
-        usernameAttributes: [],
-        customAttributes: seed.userPool.customAttributes,
-        mfaConfiguration: 'OFF',
-      },
-      users: [
-        {
-          username: 'already-here',
-          enabled: true,
-          attributes: { email: 'here@example.com', email_verified: 'true' },
+  describe('an ImportWorkflow into a pool that is not empty', () => {
+    let run: { status: string; error?: string; cause?: string };
+    let notifications: { kind: string; message: string }[] = [];
+
+    beforeAll(async () => {
+      const { deployment } = scenario;
+      const notEmpty = seedPrimaryPool(environment.cognito, {
+        userPool: {
+          usernameAttributes: [],
+          customAttributes: seed.userPool.customAttributes,
+          mfaConfiguration: 'OFF',
         },
-      ],
-      groups: [],
+        users: [
+          {
+            username: 'already-here',
+            enabled: true,
+            attributes: { email: 'here@example.com', email_verified: 'true' },
+          },
+        ],
+        groups: [],
+      });
+      const before = (await deployment.notifications()).length;
+      run = await deployment.run('ImportWorkflow', { NewUserPoolId: notEmpty });
+      notifications = (await deployment.notifications()).slice(before);
     });
-    const before = (await deployment.notifications()).length;
-    const run = await deployment.run('ImportWorkflow', { NewUserPoolId: notEmpty });
-    expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('NewUserPoolNotEmpty');
-    expect(run.cause).toMatch(/must have no users and no groups/);
-    const notifications = (await deployment.notifications()).slice(before);
-    expect(notifications.map((n) => n.kind)).toEqual(['error']);
+
+    it('fails at the empty-pool check with its message', () => {
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('NewUserPoolNotEmpty');
+      expect(run.cause).toMatch(/must have no users and no groups/);
+    });
+
+    it('sends an error notification', () => {
+      expect(notifications.map((n) => n.kind)).toEqual(['error']);
+    });
   });
 });
 
