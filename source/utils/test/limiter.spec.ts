@@ -1,21 +1,5 @@
+import { fakeClock } from '../../test-support/fake-clock';
 import { SlidingWindowLimiter } from '../limiter';
-
-/** A fake clock whose sleep advances time instantly and records each wait. */
-function fakeClock(start = 1_000_000) {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    advance: (ms: number) => {
-      now += ms;
-    },
-    sleeps,
-  };
-}
 
 function maxInAnyWindow(starts: number[], windowMs = 1000): number {
   let max = 0;
@@ -30,7 +14,7 @@ function maxInAnyWindow(starts: number[], windowMs = 1000): number {
 
 describe('SlidingWindowLimiter', () => {
   it.each([1, 5, 10, 25])('never admits more than %i calls in any one-second window', async (tps) => {
-    const clock = fakeClock();
+    const clock = fakeClock(1_000_000);
     const limiter = new SlidingWindowLimiter(tps, clock.now, clock.sleep);
     const starts: number[] = [];
     for (let i = 0; i < tps * 7 + 3; i += 1) {
@@ -43,7 +27,7 @@ describe('SlidingWindowLimiter', () => {
   });
 
   it('does not wait at all while under budget', async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(1_000_000);
     const limiter = new SlidingWindowLimiter(10, clock.now, clock.sleep);
     for (let i = 0; i < 10; i += 1) await limiter.acquire();
     expect(clock.sleeps).toEqual([]);
@@ -51,7 +35,7 @@ describe('SlidingWindowLimiter', () => {
   });
 
   it('waits exactly until the oldest call leaves the window', async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(1_000_000);
     const limiter = new SlidingWindowLimiter(2, clock.now, clock.sleep);
     await limiter.acquire();
     clock.advance(300);
@@ -62,7 +46,7 @@ describe('SlidingWindowLimiter', () => {
   });
 
   it('serves concurrent callers in order and still within budget', async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(1_000_000);
     const limiter = new SlidingWindowLimiter(3, clock.now, clock.sleep);
     const order: number[] = [];
     const starts: number[] = [];

@@ -1,16 +1,12 @@
+import { captureLogs } from '../../test-support/capture-logs';
 import { createLogger, REDACTED, scrub } from '../logger';
-
-function capture() {
-  const lines: string[] = [];
-  return { lines, write: (line: string) => lines.push(line), parsed: () => lines.map((l) => JSON.parse(l)) };
-}
 
 describe('logger', () => {
   it('writes one JSON object per line with level, time, message and fields', () => {
-    const out = capture();
+    const out = captureLogs();
     const logger = createLogger({ fn: 'export-users' }, { write: out.write, now: () => 0 });
     logger.info('Page exported', { users: 'ignored', userCount: 60 });
-    expect(out.parsed()).toEqual([
+    expect(out.entries()).toEqual([
       {
         level: 'info',
         time: '1970-01-01T00:00:00.000Z',
@@ -23,7 +19,7 @@ describe('logger', () => {
   });
 
   it('never prints attribute values, emails, phone numbers or usernames', () => {
-    const out = capture();
+    const out = captureLogs();
     const logger = createLogger({}, { write: out.write });
     logger.error('Failed for jane.doe@example.com at +1 206 555 0100', {
       userAttributes: [{ Name: 'email', Value: 'jane.doe@example.com' }],
@@ -39,7 +35,7 @@ describe('logger', () => {
       }),
       note: 'call +33 1 23 45 67 89 later',
     });
-    const text = out.lines.join('\n');
+    const text = out.text();
     for (const secret of [
       'jane.doe@example.com',
       '+12065550100',
@@ -51,7 +47,7 @@ describe('logger', () => {
     ]) {
       expect(text).not.toContain(secret);
     }
-    const [entry] = out.parsed();
+    const [entry] = out.lines.map((line) => JSON.parse(line));
     expect(entry.error).toEqual({
       name: 'UserNotFoundException',
       message: 'User [email] does not exist',
@@ -63,20 +59,20 @@ describe('logger', () => {
   });
 
   it('filters below the configured level and carries child fields', () => {
-    const out = capture();
+    const out = captureLogs();
     const logger = createLogger({ a: 1 }, { write: out.write, level: 'warn' }).child({ b: 2 });
     logger.debug('d');
     logger.info('i');
     logger.warn('w');
     logger.error('e');
-    expect(out.parsed().map((e) => [e.level, e.a, e.b])).toEqual([
+    expect(out.entries().map((e) => [e.level, e.a, e.b])).toEqual([
       ['warn', 1, 2],
       ['error', 1, 2],
     ]);
   });
 
   it('takes the level from AWS_LAMBDA_LOG_LEVEL when none is given', () => {
-    const out = capture();
+    const out = captureLogs();
     process.env.AWS_LAMBDA_LOG_LEVEL = 'ERROR';
     try {
       const logger = createLogger({}, { write: out.write });
@@ -85,11 +81,11 @@ describe('logger', () => {
     } finally {
       delete process.env.AWS_LAMBDA_LOG_LEVEL;
     }
-    expect(out.parsed().map((e) => e.message)).toEqual(['shown']);
+    expect(out.entries().map((e) => e.message)).toEqual(['shown']);
   });
 
   it('cuts very deep structures instead of walking them', () => {
-    const out = capture();
+    const out = captureLogs();
     let deep: Record<string, unknown> = { leaf: 1 };
     for (let i = 0; i < 10; i += 1) deep = { next: deep };
     createLogger({}, { write: out.write }).info('deep', { deep });

@@ -1,3 +1,4 @@
+import { fakeClock } from '../../test-support/fake-clock';
 import {
   backoffDelay,
   DeadlineExceededError,
@@ -7,19 +8,6 @@ import {
   isThrottling,
   withRetry,
 } from '../retry';
-
-function clock(start = 0) {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    sleeps,
-  };
-}
 
 const throttled = () =>
   Object.assign(new Error('Rate exceeded'), {
@@ -76,7 +64,7 @@ describe('backoffDelay', () => {
 
 describe('withRetry', () => {
   it('retries throttling with growing backoff, then returns the result', async () => {
-    const c = clock();
+    const c = fakeClock(0);
     let calls = 0;
     const result = await withRetry(
       async () => {
@@ -92,14 +80,14 @@ describe('withRetry', () => {
   });
 
   it('rethrows a non-retryable error at once', async () => {
-    const c = clock();
+    const c = fakeClock(0);
     const error = Object.assign(new Error('bad input'), { name: 'InvalidParameterException' });
     await expect(withRetry(() => Promise.reject(error), { sleep: c.sleep })).rejects.toBe(error);
     expect(c.sleeps).toEqual([]);
   });
 
   it('gives up after maxAttempts with the last error', async () => {
-    const c = clock();
+    const c = fakeClock(0);
     let calls = 0;
     await expect(
       withRetry(
@@ -114,7 +102,7 @@ describe('withRetry', () => {
   });
 
   it('stops at the deadline with DeadlineExceededError carrying the last error', async () => {
-    const c = clock(1000);
+    const c = fakeClock(1000);
     const error = throttled();
     const attempt = withRetry(() => Promise.reject(error), {
       deadline: 1000 + 500,
@@ -132,7 +120,7 @@ describe('withRetry', () => {
   });
 
   it('reports each retry to onRetry', async () => {
-    const c = clock();
+    const c = fakeClock(0);
     const seen: number[] = [];
     let calls = 0;
     await withRetry(
