@@ -12,7 +12,16 @@ import { mockAws } from '../../test-support/aws-mock';
 import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../stack-checker';
 import { fixedParameterValues, parseFixedNames } from '../lib/stack-checker';
-import { awsError, cfnEvent, fakeClock, fakeFetch, LOG_STREAM, REASON, STACK_ID } from './support';
+import {
+  awsError,
+  cfnEvent,
+  fakeClock,
+  fakeFetch,
+  FIXED_VALUES,
+  LOG_STREAM,
+  REASON,
+  STACK_ID,
+} from './support';
 
 const ssm = mockAws(SSMClient);
 const cognito = mockAws(CognitoIdentityProviderClient);
@@ -40,19 +49,7 @@ const properties = {
   UserImportJobMappingFileBucketPrefix: 'my-stack-import-jobs-0c1d2e3f4a5b',
 };
 /** What the original wrote: the 11 fixed names, in FIXED_PARAMETERS order, and nothing else. */
-const storedValue = JSON.stringify({
-  SecondaryRegion: 'eu-west-1',
-  PrimaryUserPoolId: 'us-east-1_AbCdEf123',
-  BackupTableName: 'my-stack-BackupTable-1ABC',
-  AnonymousDataUUID: 'f0e1d2c3-b4a5-4968-8776-655443322110',
-  ParentStackName: 'my-stack',
-  FormattedStackName: 'my-stack',
-  PrimaryRegion: 'us-east-1',
-  ImportNewUsersQueueNamePrefix: 'import-new-users',
-  SolutionInstanceUUID: '6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b',
-  UserImportJobMappingFileBucketPrefix: 'my-stack-import-jobs-0c1d2e3f4a5b',
-  ExportWorkflowQueueNamePrefix: 'export-workflow',
-});
+const storedValue = JSON.stringify(FIXED_VALUES);
 
 function setup(
   options: { env?: Record<string, string | undefined>; reply?: Parameters<typeof fakeFetch>[0] } = {},

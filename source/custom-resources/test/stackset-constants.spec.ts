@@ -2,23 +2,11 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockAws } from '../../test-support/aws-mock';
 import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../stackset-constants';
-import { cfnEvent, fakeClock, fakeFetch, LOG_STREAM, REASON } from './support';
+import { cfnEvent, fakeClock, fakeFetch, FIXED_VALUES, LOG_STREAM, REASON } from './support';
 
 const ssm = mockAws(SSMClient);
 const context = { logStreamName: LOG_STREAM };
-const stored = {
-  SecondaryRegion: 'eu-west-1',
-  PrimaryUserPoolId: 'us-east-1_AbCdEf123',
-  BackupTableName: 'my-stack-BackupTable-1ABC',
-  AnonymousDataUUID: 'f0e1d2c3-b4a5-4968-8776-655443322110',
-  ParentStackName: 'my-stack',
-  FormattedStackName: 'my-stack',
-  PrimaryRegion: 'us-east-1',
-  ImportNewUsersQueueNamePrefix: 'import-new-users',
-  SolutionInstanceUUID: '6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b',
-  UserImportJobMappingFileBucketPrefix: 'my-stack-import-jobs-0c1d2e3f4a5b',
-  ExportWorkflowQueueNamePrefix: 'export-workflow',
-};
+const stored = FIXED_VALUES;
 const properties = { ParentStackName: 'my-stack', PrimaryRegion: 'us-east-1' };
 
 function setup() {

@@ -9,6 +9,24 @@ export const STACK_ID =
 export const LOG_STREAM = '2024/05/01/[$LATEST]0123456789abcdef';
 export const REASON = `See the details in CloudWatch Log Stream: ${LOG_STREAM}`;
 
+/**
+ * The fixed-parameters document of the test installation, as the stack checker stores it: the 11
+ * names of FIXED_PARAMETERS, in that order.
+ */
+export const FIXED_VALUES = {
+  SecondaryRegion: 'eu-west-1',
+  PrimaryUserPoolId: 'us-east-1_AbCdEf123',
+  BackupTableName: 'my-stack-BackupTable-1ABC',
+  AnonymousDataUUID: 'f0e1d2c3-b4a5-4968-8776-655443322110',
+  ParentStackName: 'my-stack',
+  FormattedStackName: 'my-stack',
+  PrimaryRegion: 'us-east-1',
+  ImportNewUsersQueueNamePrefix: 'import-new-users',
+  SolutionInstanceUUID: '6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b',
+  UserImportJobMappingFileBucketPrefix: 'my-stack-import-jobs-0c1d2e3f4a5b',
+  ExportWorkflowQueueNamePrefix: 'export-workflow',
+};
+
 export interface RecordedRequest {
   url: string;
   method: string;
