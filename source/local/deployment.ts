@@ -378,8 +378,16 @@ export class Deployment {
       );
     });
     try {
-      await Promise.race([this.lambdas.invoke(token, event).catch(() => undefined), timeout]);
-      const answer = await Promise.race([response, timeout]);
+      // The answer is the PUT to the response URL; a handler that fails without answering fails here.
+      const invoked = this.lambdas.invoke(token, event).then(
+        () => response,
+        async (error: unknown) => {
+          throw new TemplateError(
+            `${logicalId} (${resource.Type}): its Lambda failed: ${(error as Error).message}`,
+          );
+        },
+      );
+      const answer = await Promise.race([response, invoked, timeout]);
       if (answer.Status !== 'SUCCESS') {
         throw new TemplateError(`${logicalId} (${resource.Type}) failed: ${answer.Reason ?? answer.Status}`);
       }

@@ -231,6 +231,16 @@ describe('a pool with email as username (250 users, 5 groups)', () => {
   });
 });
 
+describe('a pool with MFA ON', () => {
+  it('cannot be deployed against: the StackChecker custom resource answers FAILED with the MFA message', async () => {
+    const seed = generateSeed({ users: 2, groups: 0, usernameAttribute: 'none' });
+    seed.userPool.mfaConfiguration = 'ON';
+    await expect(deployWith(environment, seed)).rejects.toThrow(
+      "StackCheckerCustomResource (Custom::StackChecker) failed: User Pools with MFA enabled are not supported. The user pool's MFA configuration is set to ON",
+    );
+  });
+});
+
 describe('a pool whose MFA is switched ON after deployment', () => {
   it('fails the ExportWorkflow with the MFA message and notifies the error', async () => {
     const seed = generateSeed({ users: 5, groups: 1, usernameAttribute: 'none' });
