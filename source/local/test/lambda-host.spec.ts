@@ -69,6 +69,33 @@ describe('LambdaHost', () => {
     expect(process.env.QUEUE_URL).toBeUndefined();
   });
 
+  it('keeps writes, deletions and listings of process.env inside the invocation', async () => {
+    const lambdas = host([fn('A', 'pkg/a.handler', { environment: { OWN: 'own' } })], {
+      'pkg/a.ts': {
+        handler: () => {
+          process.env.WRITTEN = 'inside';
+          const listed = Object.keys(process.env).includes('OWN') && 'OWN' in process.env;
+          const copied = { ...process.env }.OWN;
+          delete process.env.OWN;
+          return {
+            listed,
+            copied,
+            afterDelete: process.env.OWN ?? null,
+            written: process.env.WRITTEN ?? null,
+          };
+        },
+      },
+    });
+    expect(await lambdas.invoke('A', {})).toEqual({
+      listed: true,
+      copied: 'own',
+      afterDelete: null,
+      written: 'inside',
+    });
+    expect(process.env.WRITTEN).toBeUndefined();
+    expect('OWN' in process.env).toBe(false);
+  });
+
   it("counts the remaining time down from the function's Timeout", async () => {
     let clock = 1_000_000;
     const remaining: number[] = [];

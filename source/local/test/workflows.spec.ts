@@ -9,10 +9,17 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { LocalEnvironment } from '../environment';
-import { createRestorePool, poolContent, scheduledEvent, seedPrimaryPool } from '../local-run';
+import {
+  createRestorePool,
+  poolContent,
+  type ProgressEvent,
+  runLocal,
+  scheduledEvent,
+  seedPrimaryPool,
+} from '../local-run';
 import { comparePools, type PoolContent } from '../parity';
 import { generateSeed, type SeedFile } from '../seed';
-import { deployWith, keyOf, scanTable, type TestDeployment } from './support';
+import { deployWith, keyOf, ROOT, scanTable, type TestDeployment } from './support';
 
 jest.setTimeout(120_000);
 
@@ -366,5 +373,59 @@ describe('a backup table written in the original format', () => {
     } finally {
       await scenario.deployment.teardown();
     }
+  });
+});
+
+describe('runLocal (what npm start runs)', () => {
+  it('reports both workflows, the parity verdict, the Cognito calls and the notifications', async () => {
+    const seed = generateSeed({
+      users: 70,
+      groups: 2,
+      usernameAttribute: 'none',
+      federatedUsers: 1,
+      randomSeed: 11,
+    });
+    const progress: ProgressEvent[] = [];
+    const report = await runLocal({
+      root: ROOT,
+      seed,
+      seedSource: 'test',
+      tps: 20,
+      maxWaitMs: 50,
+      environment,
+      stackName: 'cupera-test-run-local',
+      countsEveryMs: 100,
+      onProgress: (event) => progress.push(event),
+    });
+    const memberships = seed.groups.reduce((sum, group) => sum + group.members.length, 0) - 1;
+    expect(report).toMatchObject({
+      ok: true,
+      parity: { ok: true, missingUsers: [], mismatches: [], counts: { users: 70, groups: 2, memberships } },
+      export: { status: 'SUCCEEDED', cognitoCalls: { ListUsers: 2, DescribeUserPool: 1 } },
+      import: {
+        status: 'SUCCEEDED',
+        cognitoCalls: { AdminAddUserToGroup: expect.any(Number), CreateGroup: expect.any(Number) },
+        importJobs: [expect.objectContaining({ status: 'Succeeded', failed: 0 })],
+      },
+      seed: { users: 71, federatedUsers: 1, groups: 2 },
+      notifications: { sent: 2, success: 2, error: 0 },
+    });
+    const added = report.import?.cognitoCalls.AdminAddUserToGroup ?? 0;
+    expect(added - (report.import?.throttled.AdminAddUserToGroup ?? 0)).toBe(memberships);
+    expect(report.export.wallMs).toBeGreaterThan(0);
+    expect(report.peakRssMb.harness).toBeGreaterThan(0);
+    const states = progress.filter((event) => event.kind === 'state');
+    expect(states.filter((event) => event.workflow === 'export').map((event) => event.text)).toContain(
+      'ExportUsersLambda',
+    );
+    expect(states.filter((event) => event.workflow === 'import').map((event) => event.text)).toContain(
+      'UpdateNewUsers',
+    );
+    // Each state is shown once per workflow, however often the loops re-enter it.
+    const importStates = states.filter((event) => event.workflow === 'import').map((event) => event.text);
+    expect(new Set(importStates).size).toBe(importStates.length);
+    expect(progress.some((event) => event.kind === 'counts' && /users restored: 70/.test(event.text))).toBe(
+      true,
+    );
   });
 });
