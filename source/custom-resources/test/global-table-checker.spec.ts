@@ -75,7 +75,9 @@ beforeAll(() => {
   process.env.AWS_REGION = 'us-east-1'; // the Lambda runtime's own region, read by the SDK
 });
 afterAll(() => {
-  process.env.AWS_REGION = originalRegion;
+  // Assigning undefined would leave the string "undefined" behind.
+  if (originalRegion === undefined) delete process.env.AWS_REGION;
+  else process.env.AWS_REGION = originalRegion;
 });
 beforeEach(() => {
   dynamoDb.reset();
