@@ -25,7 +25,9 @@ export interface SolutionConstantsRuntime extends Runtime {
   randomUUID: () => string;
 }
 
-export function createHandler(runtime: SolutionConstantsRuntime = { ...defaultRuntime(), randomUUID }) {
+export const solutionConstantsRuntime = (): SolutionConstantsRuntime => ({ ...defaultRuntime(), randomUUID });
+
+export function createHandler(runtime: SolutionConstantsRuntime = solutionConstantsRuntime()) {
   return async (
     event: CustomResourceEvent<SolutionConstantsProperties>,
     context: CustomResourceContext,

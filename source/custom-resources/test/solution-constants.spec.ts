@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockAws } from '../../test-support/aws-mock';
 import { fakeRuntime } from '../../test-support/runtime';
-import { createHandler, ENVIRONMENT } from '../solution-constants';
+import { createHandler, ENVIRONMENT, solutionConstantsRuntime } from '../solution-constants';
 import { appendWithMaxChars, createSolutionConstants } from '../lib/solution-constants';
 import {
   awsError,
@@ -252,4 +252,10 @@ describe('appendWithMaxChars', () => {
 
 it('declares exactly the variables it reads', () => {
   expect(Object.keys(ENVIRONMENT)).toEqual(['AWS_REGION']);
+});
+
+it('draws random v4 UUIDs on the default runtime', () => {
+  const { randomUUID: draw } = solutionConstantsRuntime();
+  expect(draw()).toMatch(UUID_V4);
+  expect(draw()).not.toBe(draw());
 });
