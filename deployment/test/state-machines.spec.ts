@@ -223,6 +223,10 @@ function outputOrigins(
 ): Origin[] {
   switch (state.Type) {
     case 'Task': {
+      // `ResultPath: null` discards the task's result: the state passes its input on unchanged.
+      if (state.ResultPath === null && state.ResultSelector === undefined && state.OutputPath === undefined) {
+        return inputOrigins(machine, scope, name, mapState, visited);
+      }
       if (state.ResultPath !== undefined || state.ResultSelector !== undefined) {
         throw new Error(`${name}: ResultPath/ResultSelector on a Task is not supported by this test`);
       }
@@ -294,6 +298,9 @@ describe('fields tested by Choice states', () => {
         'QueueEmpty',
         'HasRespondedToCfn',
         'LatestStreamArn',
+        // Added: the ImportWorkflow's "Which failure?" tells a non-empty target pool from other errors
+        // after the error notification, so that refusal is notified too.
+        'Error',
       ].sort(),
     );
   });
