@@ -86,9 +86,12 @@ export async function batchWriteAll(
   const batches = chunk(requests, DYNAMODB_BATCH_SIZE);
   const concurrency = Math.max(1, options.concurrency ?? 4);
   for (let i = 0; i < batches.length; i += concurrency) {
-    await Promise.all(
+    // allSettled: a failed batch must not leave its siblings (and their retries) running unawaited.
+    const outcomes = await Promise.allSettled(
       batches.slice(i, i + concurrency).map((batch) => batchWrite(ddb, tableName, batch, options.retry)),
     );
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 

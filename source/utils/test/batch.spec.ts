@@ -94,6 +94,37 @@ describe('batchWriteAll', () => {
       .map((c) => c.args[0].input.RequestItems?.table?.length);
     expect(sizes).toEqual([25, 25, 10]);
   });
+
+  it('lets every batch of a round settle before it reports the first failure (no write outlives it)', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let slowBatchDone = false;
+    ddbMock
+      .on(BatchWriteCommand)
+      .callsFake(async (input: { RequestItems: Record<string, WriteRequest[]> }) => {
+        if (input.RequestItems.table?.[0]?.PutRequest?.Item.id === '0') throw new Error('first batch failed');
+        await gate;
+        slowBatchDone = true;
+        return {};
+      });
+    let settled = false;
+    const outcome = batchWriteAll(
+      documentClient(),
+      'table',
+      Array.from({ length: 50 }, (_, i) => put(`${i}`)),
+      { concurrency: 2 },
+    ).finally(() => {
+      settled = true;
+    });
+    outcome.catch(() => undefined);
+    for (let i = 0; i < 50; i += 1) await Promise.resolve();
+    expect(settled).toBe(false);
+    release();
+    await expect(outcome).rejects.toThrow('first batch failed');
+    expect(slowBatchDone).toBe(true);
+  });
 });
 
 describe('sendMessages', () => {
