@@ -3,11 +3,11 @@
  * re-stamped by this run, "Remove Items" drains the queue and deletes those items.
  */
 import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchWrite, deleteMessages, sendMessages } from '../../utils/batch';
+import { DeleteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { deleteMessages, sendMessages } from '../../utils/batch';
 import { TaskGroup } from '../../utils/concurrency';
 import type { Logger } from '../../utils/logger';
-import type { RetryOptions } from '../../utils/retry';
+import { errorName, type RetryOptions } from '../../utils/retry';
 import type { TimeBudget } from '../../utils/time-budget';
 import { requireTimestamp } from './payload';
 import {
@@ -27,10 +27,17 @@ export const RECEIVE_WAIT_SECONDS = 5;
  * with a one-second sleep after each (about 30 s per run). This function is the queue's only
  * consumer and "Find Items" has finished sending before "Remove Items" starts; a long poll asks every
  * SQS server, so one empty answer already means "drained" and the second only guards against a rare
- * false empty. Messages that a failed earlier attempt left invisible reappear later; their items are
- * then found again by the next run's "Find Items", so nothing is lost by declaring the queue empty.
+ * false empty. Messages that a failed earlier attempt left invisible reappear later, possibly in the
+ * next run: each delete is therefore conditional on the item still being older than the run that
+ * handles the message (`STALE_CONDITION`), so a late message never removes an item stamped since.
  */
 export const EMPTY_RECEIVES_FOR_EMPTY_QUEUE = 2;
+
+/**
+ * The "Find Items" filter, checked again at delete time: an item that was stamped by this run (or a
+ * later one) since its key was queued is still in the pool and is kept.
+ */
+export const STALE_CONDITION = 'attribute_exists(lastConfirmedInUserPool) and lastConfirmedInUserPool < :ts';
 
 /** Key-value messages queued per scanned item. */
 export interface DeleteMessageBody {
@@ -67,7 +74,12 @@ export async function backupTableCleanup(
     case FIND_ITEMS_STATE:
       return { result: await findItems(input, base, deps) };
     case REMOVE_ITEMS_STATE:
-      return { result: { ...base, IsQueueEmpty: await removeItems(deps) } };
+      return {
+        result: {
+          ...base,
+          IsQueueEmpty: await removeItems(requireTimestamp(input.ExportTimestamp, 'ExportTimestamp'), deps),
+        },
+      };
     default:
       deps.logger.warn('Not a backup-table cleanup state; nothing to do', { state });
       return { result: base };
@@ -90,7 +102,7 @@ async function findItems(
       const page = await ddb.send(
         new ScanCommand({
           TableName: config.tableName,
-          FilterExpression: 'attribute_exists(lastConfirmedInUserPool) and lastConfirmedInUserPool < :ts',
+          FilterExpression: STALE_CONDITION,
           ProjectionExpression: 'id,#type',
           ExpressionAttributeValues: { ':ts': exportTimestamp },
           ExpressionAttributeNames: { '#type': 'type' },
@@ -148,11 +160,37 @@ export function uniqueKeys(messages: Message[]): DeleteMessageBody['Key'][] {
   return [...byKey.values()];
 }
 
+/**
+ * Deletes `key` unless its item was stamped at or after `exportTimestamp` since it was queued.
+ * Returns false for an item that was kept (or is already gone).
+ */
+async function deleteIfStale(
+  deps: BackupTableCleanupDeps,
+  key: DeleteMessageBody['Key'],
+  exportTimestamp: number,
+): Promise<boolean> {
+  try {
+    await deps.ddb.send(
+      new DeleteCommand({
+        TableName: deps.config.tableName,
+        Key: key,
+        ConditionExpression: STALE_CONDITION,
+        ExpressionAttributeValues: { ':ts': exportTimestamp },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (errorName(error) === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
 /** Returns true once the queue is drained, false when the time budget ran out first. */
-async function removeItems(deps: BackupTableCleanupDeps): Promise<boolean> {
-  const { ddb, sqs, budget, config } = deps;
+async function removeItems(exportTimestamp: number, deps: BackupTableCleanupDeps): Promise<boolean> {
+  const { sqs, budget, config } = deps;
   let emptyReceives = 0;
   let deleted = 0;
+  let kept = 0;
   let drained = false;
   do {
     const { Messages: messages = [] } = await sqs.send(
@@ -170,15 +208,14 @@ async function removeItems(deps: BackupTableCleanupDeps): Promise<boolean> {
     emptyReceives = 0;
     const keys = uniqueKeys(messages);
     // Items first, messages second: a crash in between leaves messages that are simply processed again.
-    await batchWrite(
-      ddb,
-      config.tableName,
-      keys.map((Key) => ({ DeleteRequest: { Key } })),
-      deps.batchRetry,
-    );
+    const outcomes = await Promise.allSettled(keys.map((key) => deleteIfStale(deps, key, exportTimestamp)));
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      if (outcome.value) deleted += 1;
+      else kept += 1;
+    }
     await deleteMessages(sqs, config.queueUrl, messages, deps.batchRetry);
-    deleted += keys.length;
   } while (!drained && budget.hasTime());
-  deps.logger.info('Removed stale backup items', { deleted, queueEmpty: drained });
+  deps.logger.info('Removed stale backup items', { deleted, keptAsConfirmed: kept, queueEmpty: drained });
   return drained;
 }

@@ -6,7 +6,7 @@ import {
   type Message,
   type SendMessageBatchCommandInput,
 } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs, type CapturedLogs } from '../../test-support/capture-logs';
 import type { FakeClock } from '../../test-support/fake-clock';
@@ -14,7 +14,7 @@ import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../backup-table-cleanup';
-import { EMPTY_RECEIVES_FOR_EMPTY_QUEUE } from '../lib/backup-table-cleanup';
+import { EMPTY_RECEIVES_FOR_EMPTY_QUEUE, STALE_CONDITION } from '../lib/backup-table-cleanup';
 import type { BackupTableCleanupEvent, BackupTableCleanupInput } from '../lib/types';
 import { fakeClock, T0 } from './support';
 
@@ -60,7 +60,7 @@ beforeEach(() => {
   sqs.reset();
   sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-  ddb.on(BatchWriteCommand).resolves({});
+  ddb.on(DeleteCommand).resolves({});
   clock = fakeClock();
   logs = captureLogs();
 });
@@ -187,23 +187,24 @@ describe('backup-table-cleanup', () => {
       expect(clock.sleeps).toEqual([]);
     });
 
-    it('deletes the keys of received messages, then the messages', async () => {
+    const deletedKeys = () => ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key);
+
+    it('deletes the keys of received messages, each only if still older than the run, then the messages', async () => {
       sqs
         .on(ReceiveMessageCommand)
         .resolvesOnce({ Messages: [message(1)] })
         .resolves({ Messages: [] });
-      ddb
-        .on(BatchWriteCommand)
-        .resolvesOnce({ UnprocessedItems: { [TABLE]: [{ DeleteRequest: { Key: key(1) } }] } })
-        .resolves({});
 
       const output = await run(cleanupEvent(REMOVE, { ExportTimestamp: T0, NumItemsAddedToQueue: 1 }));
 
       expect(output.result).toEqual({ ExportTimestamp: T0, NumItemsAddedToQueue: 1, IsQueueEmpty: true });
-      const writes = ddb.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems);
-      expect(writes).toEqual([
-        { [TABLE]: [{ DeleteRequest: { Key: key(1) } }] },
-        { [TABLE]: [{ DeleteRequest: { Key: key(1) } }] },
+      expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([
+        {
+          TableName: TABLE,
+          Key: key(1),
+          ConditionExpression: STALE_CONDITION,
+          ExpressionAttributeValues: { ':ts': T0 },
+        },
       ]);
       expect(sqs).toHaveReceivedCommandWith(DeleteMessageBatchCommand, {
         QueueUrl: QUEUE,
@@ -212,15 +213,49 @@ describe('backup-table-cleanup', () => {
       expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(1 + EMPTY_RECEIVES_FOR_EMPTY_QUEUE);
     });
 
-    it('names each key once in a delete batch, and still deletes every message (§9.1-12)', async () => {
+    it('keeps an item stamped by this run although an older message names it, and drops the message', async () => {
+      sqs
+        .on(ReceiveMessageCommand)
+        .resolvesOnce({ Messages: [message(1), message(2)] })
+        .resolves({});
+      ddb.on(DeleteCommand, { Key: key(1) }).rejects(
+        Object.assign(new Error('The conditional request failed'), {
+          name: 'ConditionalCheckFailedException',
+        }),
+      );
+      const output = await run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }));
+      expect(output.result.IsQueueEmpty).toBe(true);
+      expect(deletedKeys()).toEqual([key(1), key(2)]);
+      expect(sqs.commandCalls(DeleteMessageBatchCommand)[0]?.args[0].input.Entries?.map((e) => e.Id)).toEqual(
+        ['message-1', 'message-2'],
+      );
+      expect(logs.text()).toContain('"keptAsConfirmed":1');
+    });
+
+    it('fails on another delete error, after the other deletes settled, keeping the messages', async () => {
+      sqs.on(ReceiveMessageCommand).resolves({ Messages: [message(1), message(2)] });
+      ddb
+        .on(DeleteCommand, { Key: key(1) })
+        .rejects(Object.assign(new Error('boom'), { name: 'InternalServerError' }));
+      await expect(run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }))).rejects.toThrow('boom');
+      expect(deletedKeys()).toEqual([key(1), key(2)]);
+      expect(sqs).not.toHaveReceivedCommand(DeleteMessageBatchCommand);
+    });
+
+    it('refuses to remove items without the run timestamp', async () => {
+      await expect(run(cleanupEvent(REMOVE, {}))).rejects.toThrow(
+        'Error validating Event Payload. Missing value for ExportTimestamp',
+      );
+      expect(sqs.calls()).toHaveLength(0);
+    });
+
+    it('deletes each key once per received batch, and still deletes every message (§9.1-12)', async () => {
       sqs
         .on(ReceiveMessageCommand)
         .resolvesOnce({ Messages: [message(1), message(2, key(1)), message(3)] })
         .resolves({});
       await run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }));
-      expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, {
-        RequestItems: { [TABLE]: [{ DeleteRequest: { Key: key(1) } }, { DeleteRequest: { Key: key(3) } }] },
-      });
+      expect(deletedKeys()).toEqual([key(1), key(3)]);
       expect(sqs.commandCalls(DeleteMessageBatchCommand)[0]?.args[0].input.Entries?.map((e) => e.Id)).toEqual(
         ['message-1', 'message-2', 'message-3'],
       );
@@ -273,7 +308,7 @@ describe('backup-table-cleanup', () => {
         .on(ReceiveMessageCommand)
         .resolves({ Messages: [{ MessageId: 'message-9', ReceiptHandle: 'r', Body: body }] });
       await expect(run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }))).rejects.toThrow(error);
-      expect(ddb).not.toHaveReceivedCommand(BatchWriteCommand);
+      expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
       expect(sqs).not.toHaveReceivedCommand(DeleteMessageBatchCommand);
     });
   });

@@ -1,8 +1,9 @@
 /**
  * One whole export run driven the way the ExportWorkflow state machine drives it (loops on the
  * returned tokens, Map over each group page), against an in-memory backup table and queue. Proves
- * that the cleanup of a run removes exactly the items the run did not stamp, and that every group
- * page and continuation keeps the pool's username attribute.
+ * that the cleanup of a run removes exactly the items the run did not stamp (even when the queue still
+ * holds messages of an earlier, interrupted run), and that every group page and continuation keeps the
+ * pool's username attribute.
  */
 import {
   CognitoIdentityProviderClient,
@@ -19,7 +20,13 @@ import {
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import type { FakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
@@ -102,6 +109,23 @@ function installFakes(clock: FakeClock): void {
     }
     return {};
   });
+  // DeleteItem with the cleanup's condition, evaluated like DynamoDB does.
+  ddb.on(DeleteCommand).callsFake((input) => {
+    expect(input.ConditionExpression).toBe(
+      'attribute_exists(lastConfirmedInUserPool) and lastConfirmedInUserPool < :ts',
+    );
+    const ts = input.ExpressionAttributeValues?.[':ts'] as number;
+    const id = `${String(input.Key?.id)}|${String(input.Key?.type)}`;
+    const item = table.get(id);
+    if (item === undefined) return {};
+    if (typeof item.lastConfirmedInUserPool === 'number' && item.lastConfirmedInUserPool < ts) {
+      table.delete(id);
+      return {};
+    }
+    throw Object.assign(new Error('The conditional request failed'), {
+      name: 'ConditionalCheckFailedException',
+    });
+  });
   ddb.on(PutCommand).callsFake((input) => {
     put(input.Item as Item);
     return {};
@@ -147,6 +171,18 @@ function seedPreviousRun(): void {
     put({ id: `GROUP_MEMBER-${group}`, type: `GROUP_MEMBER-sub-${n}`, groupName: group, ...stamp });
   }
   put({ id: 'latest-export-timestamp', type: 'SYNC_TIMESTAMP-uuid', latestExportTimestamp: PREVIOUS_RUN });
+  // An earlier run was interrupted during "Remove Items": its messages reappear in this run's queue.
+  // They name a user and a membership that are in the pool again and are re-stamped by this run.
+  for (const Key of [
+    { id: 'USER-sub-1', type: 'USER-uuid' },
+    { id: 'GROUP_MEMBER-admins', type: 'GROUP_MEMBER-sub-1' },
+  ]) {
+    queue.push({
+      MessageId: `earlier-${Key.id}`,
+      ReceiptHandle: `rh-earlier-${Key.id}`,
+      Body: JSON.stringify({ Action: 'DELETE', Key }),
+    });
+  }
 }
 
 const wrapped = <I>(state: string, input: I) => ({
