@@ -101,6 +101,13 @@ function jobWire(job: ImportJob): Record<string, unknown> {
   };
 }
 
+function mfaConfigWire(pool: PoolState): Record<string, unknown> {
+  return {
+    MfaConfiguration: pool.mfaConfiguration,
+    SoftwareTokenMfaConfiguration: { Enabled: pool.mfaConfiguration !== 'OFF' },
+  };
+}
+
 function poolWire(pool: PoolState): Record<string, unknown> {
   return {
     Id: pool.id,
@@ -156,6 +163,9 @@ interface TokenBody {
 const scopeHash = (text: string): string =>
   createHash('sha256').update(text).digest('base64url').slice(0, 22);
 
+/** What a token is bound to: operation, pool and scope. */
+type TokenScope = Pick<TokenBody, 'o' | 'p' | 'c'>;
+
 function encodeToken(body: TokenBody): string {
   return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 }
@@ -163,7 +173,7 @@ function encodeToken(body: TokenBody): string {
 function decodeToken(
   ctx: OperationContext,
   token: string | undefined,
-  expected: Pick<TokenBody, 'o' | 'p' | 'c'>,
+  expected: TokenScope,
 ): { cursor: number; page: number } {
   if (token === undefined) return { cursor: 0, page: 0 };
   let body: Partial<TokenBody>;
@@ -186,6 +196,18 @@ function decodeToken(
   }
   if (ctx.now() - body.t > TOKEN_VALIDITY_MS) throw invalidParameter('The pagination token has expired.');
   return { cursor: body.s, page: body.n };
+}
+
+/** The response member that carries the token of the next page (after `cursor`), while items remain. */
+function nextToken(
+  ctx: OperationContext,
+  member: string,
+  scope: TokenScope,
+  cursor: number,
+  page: number,
+  more: boolean,
+): Record<string, string> {
+  return more ? { [member]: encodeToken({ ...scope, s: cursor, n: page + 1, t: ctx.now() }) } : {};
 }
 
 function pageLimit(
@@ -216,6 +238,15 @@ const groupNameRule = {
   patternText: '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+',
 };
 const usernameRule = { ...groupNameRule, sensitive: true };
+const tokenRule = { min: 1, max: 131072 };
+const limitRule = { min: 0, max: 60 };
+/** PoolName and JobName. */
+const plainNameRule = {
+  required: true as const,
+  max: 128,
+  pattern: /^[\w\s+=,.@-]+$/,
+  patternText: '[\\w\\s+=,.@-]+',
+};
 const jobIdRule = {
   required: true as const,
   max: 55,
@@ -276,6 +307,75 @@ function readMfa(value: string | undefined): MfaConfiguration | undefined {
   return value;
 }
 
+// ---- operation shapes ---------------------------------------------------------------------------
+
+/** An operation on one pool: UserPoolId validated, then the pool found. */
+function poolOperation(
+  category: QuotaCategory,
+  act: (ctx: OperationContext, pool: PoolState) => unknown,
+): OperationDefinition {
+  return {
+    category,
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      input.validate();
+      return act(ctx, ctx.store.requirePool(poolId));
+    },
+  };
+}
+
+/** An Admin* operation on one user: UserPoolId and Username validated, then the pool and the user found. */
+function userOperation(
+  category: QuotaCategory,
+  act: (ctx: OperationContext, pool: PoolState, user: UserRecord) => unknown,
+): OperationDefinition {
+  return {
+    category,
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const username = input.string('Username', usernameRule);
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      return act(ctx, pool, ctx.store.requireUser(pool, username));
+    },
+  };
+}
+
+/** AdminAddUserToGroup and AdminRemoveUserFromGroup: an unknown group is reported before an unknown user. */
+function membershipOperation(
+  change: (store: CognitoStore, group: GroupState, user: UserRecord) => void,
+): OperationDefinition {
+  return {
+    category: 'UserResourceUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const username = input.string('Username', usernameRule);
+      const groupName = input.string('GroupName', groupNameRule);
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const group = requireGroup(pool, groupName);
+      change(ctx.store, group, ctx.store.requireUser(pool, username));
+      return {};
+    },
+  };
+}
+
+/** An operation on one import job of a pool (UserPoolId and JobId validated); answers the job. */
+function importJobOperation(
+  category: QuotaCategory,
+  act: (jobs: ImportJobs, pool: PoolState, jobId: string) => ImportJob,
+): OperationDefinition {
+  return {
+    category,
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const jobId = input.string('JobId', jobIdRule);
+      input.validate();
+      return { UserImportJob: jobWire(act(ctx.jobs, ctx.store.requirePool(poolId), jobId)) };
+    },
+  };
+}
+
 // ---- operations ---------------------------------------------------------------------------------
 
 export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
@@ -284,15 +384,19 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     handler: (ctx, input) => {
       const poolId = input.userPoolId();
       const names = input.stringList('AttributesToGet', { min: 0, max: 32 });
-      const limit = input.integer('Limit', { min: 0, max: 60 });
-      const token = input.string('PaginationToken', { min: 1, max: 131072 });
+      const limit = input.integer('Limit', limitRule);
+      const token = input.string('PaginationToken', tokenRule);
       const filterText = input.string('Filter', { max: 256 });
       input.validate();
       const pool = ctx.store.requirePool(poolId);
       const filter = parseFilter(filterText);
       // The token binds the filter by hash: tokens travel through workflow state, values must not.
-      const scope = filter ? scopeHash(`${filter.attribute}${filter.operator}${filter.value}`) : '';
-      const { cursor, page } = decodeToken(ctx, token, { o: 'ListUsers', p: poolId, c: scope });
+      const scope = {
+        o: 'ListUsers',
+        p: poolId,
+        c: filter ? scopeHash(`${filter.attribute}${filter.operator}${filter.value}`) : '',
+      };
+      const { cursor, page } = decodeToken(ctx, token, scope);
       const result = pool.users.page(
         cursor,
         pageLimit(ctx, limit, 'ListUsers', page),
@@ -301,18 +405,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
       const selected = selectAttributes(result.items, names);
       return {
         Users: result.items.map((u) => userWire(u, selected)),
-        ...(result.more
-          ? {
-              PaginationToken: encodeToken({
-                o: 'ListUsers',
-                p: poolId,
-                c: scope,
-                s: result.lastSeq,
-                n: page + 1,
-                t: ctx.now(),
-              }),
-            }
-          : {}),
+        ...nextToken(ctx, 'PaginationToken', scope, result.lastSeq, page, result.more),
       };
     },
   },
@@ -322,27 +415,17 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     handler: (ctx, input) => {
       const poolId = input.userPoolId();
       const groupName = input.string('GroupName', groupNameRule);
-      const limit = input.integer('Limit', { min: 0, max: 60 });
-      const token = input.string('NextToken', { min: 1, max: 131072 });
+      const limit = input.integer('Limit', limitRule);
+      const token = input.string('NextToken', tokenRule);
       input.validate();
       const pool = ctx.store.requirePool(poolId);
       const group = requireGroup(pool, groupName);
-      const { cursor, page } = decodeToken(ctx, token, { o: 'ListUsersInGroup', p: poolId, c: groupName });
+      const scope = { o: 'ListUsersInGroup', p: poolId, c: groupName };
+      const { cursor, page } = decodeToken(ctx, token, scope);
       const result = group.members.page(cursor, pageLimit(ctx, limit, 'ListUsersInGroup', page));
       return {
         Users: result.items.map((u) => userWire(u)),
-        ...(result.more
-          ? {
-              NextToken: encodeToken({
-                o: 'ListUsersInGroup',
-                p: poolId,
-                c: groupName,
-                s: result.lastSeq,
-                n: page + 1,
-                t: ctx.now(),
-              }),
-            }
-          : {}),
+        ...nextToken(ctx, 'NextToken', scope, result.lastSeq, page, result.more),
       };
     },
   },
@@ -351,26 +434,16 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     category: 'UserPoolResourceRead',
     handler: (ctx, input) => {
       const poolId = input.userPoolId();
-      const limit = input.integer('Limit', { min: 0, max: 60 });
-      const token = input.string('NextToken', { min: 1, max: 131072 });
+      const limit = input.integer('Limit', limitRule);
+      const token = input.string('NextToken', tokenRule);
       input.validate();
       const pool = ctx.store.requirePool(poolId);
-      const { cursor, page } = decodeToken(ctx, token, { o: 'ListGroups', p: poolId, c: '' });
+      const scope = { o: 'ListGroups', p: poolId, c: '' };
+      const { cursor, page } = decodeToken(ctx, token, scope);
       const result = pool.groups.page(cursor, pageLimit(ctx, limit, 'ListGroups', page));
       return {
         Groups: result.items.map((g) => groupWire(pool, g)),
-        ...(result.more
-          ? {
-              NextToken: encodeToken({
-                o: 'ListGroups',
-                p: poolId,
-                c: '',
-                s: result.lastSeq,
-                n: page + 1,
-                t: ctx.now(),
-              }),
-            }
-          : {}),
+        ...nextToken(ctx, 'NextToken', scope, result.lastSeq, page, result.more),
       };
     },
   },
@@ -380,16 +453,13 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     handler: (ctx, input) => {
       const poolId = input.userPoolId();
       const username = input.string('Username', usernameRule);
-      const limit = input.integer('Limit', { min: 0, max: 60 });
-      const token = input.string('NextToken', { min: 1, max: 131072 });
+      const limit = input.integer('Limit', limitRule);
+      const token = input.string('NextToken', tokenRule);
       input.validate();
       const pool = ctx.store.requirePool(poolId);
       const user = ctx.store.requireUser(pool, username);
-      const { cursor, page } = decodeToken(ctx, token, {
-        o: 'AdminListGroupsForUser',
-        p: poolId,
-        c: scopeHash(user.username),
-      });
+      const scope = { o: 'AdminListGroupsForUser', p: poolId, c: scopeHash(user.username) };
+      const { cursor, page } = decodeToken(ctx, token, scope);
       // A user belongs to at most 100 groups, so an index cursor over the membership order is enough.
       const names = [...(user.groups ?? [])];
       const size = pageLimit(ctx, limit, 'AdminListGroupsForUser', page);
@@ -397,39 +467,22 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
       const next = cursor + slice.length;
       return {
         Groups: slice.map((name) => groupWire(pool, requireGroup(pool, name))),
-        ...(next < names.length
-          ? {
-              NextToken: encodeToken({
-                o: 'AdminListGroupsForUser',
-                p: poolId,
-                c: scopeHash(user.username),
-                s: next,
-                n: page + 1,
-                t: ctx.now(),
-              }),
-            }
-          : {}),
+        ...nextToken(ctx, 'NextToken', scope, next, page, next < names.length),
       };
     },
   },
 
-  DescribeUserPool: {
-    category: 'UserPoolRead',
-    handler: (ctx, input) => {
-      const poolId = input.userPoolId();
-      input.validate();
-      return { UserPool: poolWire(ctx.store.requirePool(poolId)) };
-    },
-  },
+  DescribeUserPool: poolOperation('UserPoolRead', (_ctx, pool) => ({ UserPool: poolWire(pool) })),
 
   ListUserPools: {
     category: 'UserPoolRead',
     handler: (ctx, input) => {
       const max = input.integer('MaxResults', { min: 1, max: 60, required: true }) ?? 60;
-      const token = input.string('NextToken', { min: 1, max: 131072 });
+      const token = input.string('NextToken', tokenRule);
       input.validate();
       const ids = ctx.store.poolIds();
-      const { cursor, page } = decodeToken(ctx, token, { o: 'ListUserPools', p: '', c: '' });
+      const scope = { o: 'ListUserPools', p: '', c: '' };
+      const { cursor, page } = decodeToken(ctx, token, scope);
       const slice = ids.slice(cursor, cursor + max);
       const next = cursor + slice.length;
       return {
@@ -443,18 +496,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
             CreationDate: seconds(pool.createdMs),
           };
         }),
-        ...(next < ids.length
-          ? {
-              NextToken: encodeToken({
-                o: 'ListUserPools',
-                p: '',
-                c: '',
-                s: next,
-                n: page + 1,
-                t: ctx.now(),
-              }),
-            }
-          : {}),
+        ...nextToken(ctx, 'NextToken', scope, next, page, next < ids.length),
       };
     },
   },
@@ -462,12 +504,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
   CreateUserPool: {
     category: 'UserPoolUpdate',
     handler: (ctx, input) => {
-      const name = input.string('PoolName', {
-        required: true,
-        max: 128,
-        pattern: /^[\w\s+=,.@-]+$/,
-        patternText: '[\\w\\s+=,.@-]+',
-      });
+      const name = input.string('PoolName', plainNameRule);
       const mfa = readMfa(input.string('MfaConfiguration'));
       input.validate();
       const autoVerified = input.other('AutoVerifiedAttributes');
@@ -484,29 +521,12 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     },
   },
 
-  DeleteUserPool: {
-    category: 'UserPoolUpdate',
-    handler: (ctx, input) => {
-      const poolId = input.userPoolId();
-      input.validate();
-      ctx.store.requirePool(poolId);
-      ctx.store.deleteUserPool(poolId);
-      return {};
-    },
-  },
+  DeleteUserPool: poolOperation('UserPoolUpdate', (ctx, pool) => {
+    ctx.store.deleteUserPool(pool.id);
+    return {};
+  }),
 
-  GetUserPoolMfaConfig: {
-    category: 'UserPoolRead',
-    handler: (ctx, input) => {
-      const poolId = input.userPoolId();
-      input.validate();
-      const pool = ctx.store.requirePool(poolId);
-      return {
-        MfaConfiguration: pool.mfaConfiguration,
-        SoftwareTokenMfaConfiguration: { Enabled: pool.mfaConfiguration !== 'OFF' },
-      };
-    },
-  },
+  GetUserPoolMfaConfig: poolOperation('UserPoolRead', (_ctx, pool) => mfaConfigWire(pool)),
 
   SetUserPoolMfaConfig: {
     category: 'UserPoolUpdate',
@@ -519,10 +539,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
         pool.mfaConfiguration = mfa;
         pool.modifiedMs = ctx.now();
       }
-      return {
-        MfaConfiguration: pool.mfaConfiguration,
-        SoftwareTokenMfaConfiguration: { Enabled: pool.mfaConfiguration !== 'OFF' },
-      };
+      return mfaConfigWire(pool);
     },
   },
 
@@ -570,88 +587,33 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     },
   },
 
-  AdminAddUserToGroup: {
-    category: 'UserResourceUpdate',
-    handler: (ctx, input) => {
-      const poolId = input.userPoolId();
-      const username = input.string('Username', usernameRule);
-      const groupName = input.string('GroupName', groupNameRule);
-      input.validate();
-      const pool = ctx.store.requirePool(poolId);
-      const group = requireGroup(pool, groupName);
-      ctx.store.addToGroup(group, ctx.store.requireUser(pool, username));
-      return {};
-    },
-  },
+  AdminAddUserToGroup: membershipOperation((store, group, user) => store.addToGroup(group, user)),
 
-  AdminRemoveUserFromGroup: {
-    category: 'UserResourceUpdate',
-    handler: (ctx, input) => {
-      const poolId = input.userPoolId();
-      const username = input.string('Username', usernameRule);
-      const groupName = input.string('GroupName', groupNameRule);
-      input.validate();
-      const pool = ctx.store.requirePool(poolId);
-      const group = requireGroup(pool, groupName);
-      ctx.store.removeFromGroup(group, ctx.store.requireUser(pool, username));
-      return {};
-    },
-  },
+  AdminRemoveUserFromGroup: membershipOperation((store, group, user) => store.removeFromGroup(group, user)),
 
-  AdminDisableUser: {
-    category: 'UserUpdate',
-    handler: (ctx, input) => {
-      const poolId = input.userPoolId();
-      const username = input.string('Username', usernameRule);
-      input.validate();
-      const pool = ctx.store.requirePool(poolId);
-      ctx.store.setUserEnabled(ctx.store.requireUser(pool, username), false);
-      return {};
-    },
-  },
+  AdminDisableUser: userOperation('UserUpdate', (ctx, _pool, user) => {
+    ctx.store.setUserEnabled(user, false);
+    return {};
+  }),
 
-  AdminEnableUser: {
-    category: 'UserUpdate',
-    handler: (ctx, input) => {
-      const poolId = input.userPoolId();
-      const username = input.string('Username', usernameRule);
-      input.validate();
-      const pool = ctx.store.requirePool(poolId);
-      ctx.store.setUserEnabled(ctx.store.requireUser(pool, username), true);
-      return {};
-    },
-  },
+  AdminEnableUser: userOperation('UserUpdate', (ctx, _pool, user) => {
+    ctx.store.setUserEnabled(user, true);
+    return {};
+  }),
 
-  AdminDeleteUser: {
-    category: 'UserUpdate',
-    handler: (ctx, input) => {
-      const poolId = input.userPoolId();
-      const username = input.string('Username', usernameRule);
-      input.validate();
-      const pool = ctx.store.requirePool(poolId);
-      ctx.store.deleteUser(pool, ctx.store.requireUser(pool, username));
-      return {};
-    },
-  },
+  AdminDeleteUser: userOperation('UserUpdate', (ctx, pool, user) => {
+    ctx.store.deleteUser(pool, user);
+    return {};
+  }),
 
-  AdminGetUser: {
-    category: 'UserRead',
-    handler: (ctx, input) => {
-      const poolId = input.userPoolId();
-      const username = input.string('Username', usernameRule);
-      input.validate();
-      const pool = ctx.store.requirePool(poolId);
-      const user = ctx.store.requireUser(pool, username);
-      return {
-        Username: user.username,
-        UserAttributes: attributeList(user.attributes),
-        UserCreateDate: seconds(user.createdMs),
-        UserLastModifiedDate: seconds(user.modifiedMs),
-        Enabled: user.enabled,
-        UserStatus: user.status,
-      };
-    },
-  },
+  AdminGetUser: userOperation('UserRead', (_ctx, _pool, user) => ({
+    Username: user.username,
+    UserAttributes: attributeList(user.attributes),
+    UserCreateDate: seconds(user.createdMs),
+    UserLastModifiedDate: seconds(user.modifiedMs),
+    Enabled: user.enabled,
+    UserStatus: user.status,
+  })),
 
   AdminCreateUser: {
     category: 'UserCreation',
@@ -678,25 +640,15 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     },
   },
 
-  GetCSVHeader: {
-    category: 'UserPoolResourceRead',
-    handler: (ctx, input) => {
-      const poolId = input.userPoolId();
-      input.validate();
-      const pool = ctx.store.requirePool(poolId);
-      return { UserPoolId: pool.id, CSVHeader: csvHeader(pool.customAttributes) };
-    },
-  },
+  GetCSVHeader: poolOperation('UserPoolResourceRead', (_ctx, pool) => ({
+    UserPoolId: pool.id,
+    CSVHeader: csvHeader(pool.customAttributes),
+  })),
 
   CreateUserImportJob: {
     category: 'UserPoolResourceUpdate',
     handler: (ctx, input) => {
-      const jobName = input.string('JobName', {
-        required: true,
-        max: 128,
-        pattern: /^[\w\s+=,.@-]+$/,
-        patternText: '[\\w\\s+=,.@-]+',
-      });
+      const jobName = input.string('JobName', plainNameRule);
       const poolId = input.userPoolId();
       const roleArn = input.string('CloudWatchLogsRoleArn', {
         required: true,
@@ -713,60 +665,32 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     },
   },
 
-  StartUserImportJob: {
-    category: 'UserPoolResourceUpdate',
-    handler: (ctx, input) => {
-      const poolId = input.userPoolId();
-      const jobId = input.string('JobId', jobIdRule);
-      input.validate();
-      return { UserImportJob: jobWire(ctx.jobs.start(ctx.store.requirePool(poolId), jobId)) };
-    },
-  },
+  StartUserImportJob: importJobOperation('UserPoolResourceUpdate', (jobs, pool, jobId) =>
+    jobs.start(pool, jobId),
+  ),
 
-  StopUserImportJob: {
-    category: 'UserPoolResourceUpdate',
-    handler: (ctx, input) => {
-      const poolId = input.userPoolId();
-      const jobId = input.string('JobId', jobIdRule);
-      input.validate();
-      return { UserImportJob: jobWire(ctx.jobs.stop(ctx.store.requirePool(poolId), jobId)) };
-    },
-  },
+  StopUserImportJob: importJobOperation('UserPoolResourceUpdate', (jobs, pool, jobId) =>
+    jobs.stop(pool, jobId),
+  ),
 
-  DescribeUserImportJob: {
-    category: 'UserPoolResourceRead',
-    handler: (ctx, input) => {
-      const poolId = input.userPoolId();
-      const jobId = input.string('JobId', jobIdRule);
-      input.validate();
-      return { UserImportJob: jobWire(ctx.jobs.require(ctx.store.requirePool(poolId), jobId)) };
-    },
-  },
+  DescribeUserImportJob: importJobOperation('UserPoolResourceRead', (jobs, pool, jobId) =>
+    jobs.require(pool, jobId),
+  ),
 
   ListUserImportJobs: {
     category: 'UserPoolResourceRead',
     handler: (ctx, input) => {
       const poolId = input.userPoolId();
       const max = input.integer('MaxResults', { min: 1, max: 60, required: true }) ?? 60;
-      const token = input.string('PaginationToken', { min: 1, max: 131072 });
+      const token = input.string('PaginationToken', tokenRule);
       input.validate();
       const pool = ctx.store.requirePool(poolId);
-      const { cursor, page } = decodeToken(ctx, token, { o: 'ListUserImportJobs', p: poolId, c: '' });
+      const scope = { o: 'ListUserImportJobs', p: poolId, c: '' };
+      const { cursor, page } = decodeToken(ctx, token, scope);
       const result = pool.importJobs.page(cursor, max);
       return {
         UserImportJobs: result.items.map((job) => jobWire(ctx.jobs.require(pool, job.jobId))),
-        ...(result.more
-          ? {
-              PaginationToken: encodeToken({
-                o: 'ListUserImportJobs',
-                p: poolId,
-                c: '',
-                s: result.lastSeq,
-                n: page + 1,
-                t: ctx.now(),
-              }),
-            }
-          : {}),
+        ...nextToken(ctx, 'PaginationToken', scope, result.lastSeq, page, result.more),
       };
     },
   },
