@@ -4,6 +4,8 @@
  * users in several groups, a group larger than one page, values with commas and non-ASCII text).
  */
 import { readFileSync } from 'node:fs';
+import { NAME_PATTERN } from './cognito/input';
+import { MAX_ATTRIBUTE_VALUE_LENGTH, isWritableStandardAttribute } from './cognito/schema';
 
 export type UsernameAttribute = 'email' | 'phone_number';
 export type MfaConfiguration = 'OFF' | 'ON' | 'OPTIONAL';
@@ -46,29 +48,6 @@ export class SeedError extends Error {
   }
 }
 
-/** Writable standard attributes (sub and the Cognito-managed ones are not seedable). */
-export const STANDARD_ATTRIBUTES = new Set([
-  'address',
-  'birthdate',
-  'email',
-  'email_verified',
-  'family_name',
-  'gender',
-  'given_name',
-  'locale',
-  'middle_name',
-  'name',
-  'nickname',
-  'phone_number',
-  'phone_number_verified',
-  'picture',
-  'preferred_username',
-  'profile',
-  'updated_at',
-  'website',
-  'zoneinfo',
-]);
-
 const USER_STATUSES = new Set([
   'UNCONFIRMED',
   'CONFIRMED',
@@ -79,11 +58,9 @@ const USER_STATUSES = new Set([
   'FORCE_CHANGE_PASSWORD',
   'EXTERNAL_PROVIDER',
 ]);
-const NAME_PATTERN = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u;
 const CUSTOM_NAME_PATTERN = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,20}$/u;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 const PHONE_PATTERN = /^\+\d{4,17}$/;
-const MAX_VALUE_LENGTH = 2048;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -99,6 +76,33 @@ function unknownKeys(
     if (!allowed.includes(key))
       problems.push(`${where}: unknown field "${key}" (allowed: ${allowed.join(', ')})`);
   }
+}
+
+/**
+ * Runs `check` on each entry of the list `seed[key]` (absent: empty) with its label (`users[3]`), after
+ * reporting a value that is not a list, entries that are not objects and unknown fields.
+ */
+function forEachEntry(
+  seed: Record<string, unknown>,
+  key: string,
+  allowed: string[],
+  problems: string[],
+  check: (entry: Record<string, unknown>, index: number, label: string) => void,
+): void {
+  const list = seed[key] ?? [];
+  if (!Array.isArray(list)) {
+    problems.push(`${key}: must be a list`);
+    return;
+  }
+  list.forEach((entry, index) => {
+    const label = `${key}[${index}]`;
+    if (!isRecord(entry)) {
+      problems.push(`${label}: must be an object`);
+      return;
+    }
+    unknownKeys(entry, allowed, label, problems);
+    check(entry, index, label);
+  });
 }
 
 /** Checks a parsed seed file; returns it typed (with defaults filled in) or throws a SeedError. */
@@ -153,23 +157,18 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
 
   const usernameAttribute = seed.userPool.usernameAttributes[0];
   const usernames = new Map<string, number>();
-  const users = value.users ?? [];
-  if (!Array.isArray(users)) {
-    problems.push('users: must be a list');
-  } else {
-    users.forEach((entry, index) => {
-      let where = `users[${index}]`;
-      if (!isRecord(entry)) {
-        problems.push(`${where}: must be an object`);
-        return;
-      }
-      unknownKeys(entry, ['username', 'enabled', 'status', 'attributes'], where, problems);
+  forEachEntry(
+    value,
+    'users',
+    ['username', 'enabled', 'status', 'attributes'],
+    problems,
+    (entry, index, label) => {
       const username = entry.username;
       if (typeof username !== 'string' || username.trim() === '') {
-        problems.push(`${where}: "username" must be a non-empty string`);
+        problems.push(`${label}: "username" must be a non-empty string`);
         return;
       }
-      where = `${where} (username "${username}")`;
+      const where = `${label} (username "${username}")`;
       if (username.length > 128 || !NAME_PATTERN.test(username)) {
         problems.push(`${where}: a username has 1 to 128 characters and no spaces`);
       }
@@ -196,7 +195,7 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
             problems.push(`${where}: attribute "sub" is set by Cognito and cannot be seeded`);
           } else if (custom !== undefined && !seed.userPool.customAttributes.includes(custom)) {
             problems.push(`${where}: attribute "${name}" is not declared in userPool.customAttributes`);
-          } else if (custom === undefined && !STANDARD_ATTRIBUTES.has(name)) {
+          } else if (custom === undefined && !isWritableStandardAttribute(name)) {
             problems.push(
               `${where}: "${name}" is not a standard attribute (custom ones start with "custom:")`,
             );
@@ -205,8 +204,10 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
             problems.push(`${where}: attribute "${name}" must be a string`);
             continue;
           }
-          if (attributeValue.length > MAX_VALUE_LENGTH) {
-            problems.push(`${where}: attribute "${name}" is longer than ${MAX_VALUE_LENGTH} characters`);
+          if (attributeValue.length > MAX_ATTRIBUTE_VALUE_LENGTH) {
+            problems.push(
+              `${where}: attribute "${name}" is longer than ${MAX_ATTRIBUTE_VALUE_LENGTH} characters`,
+            );
           }
           attributes[name] = attributeValue;
         }
@@ -239,27 +240,22 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
         ...(typeof entry.status === 'string' ? { status: entry.status } : {}),
         attributes,
       });
-    });
-  }
+    },
+  );
 
   const groupNames = new Map<string, number>();
-  const groups = value.groups ?? [];
-  if (!Array.isArray(groups)) {
-    problems.push('groups: must be a list');
-  } else {
-    groups.forEach((entry, index) => {
-      let where = `groups[${index}]`;
-      if (!isRecord(entry)) {
-        problems.push(`${where}: must be an object`);
-        return;
-      }
-      unknownKeys(entry, ['name', 'description', 'precedence', 'members'], where, problems);
+  forEachEntry(
+    value,
+    'groups',
+    ['name', 'description', 'precedence', 'members'],
+    problems,
+    (entry, index, label) => {
       const name = entry.name;
       if (typeof name !== 'string' || name === '' || name.length > 128 || !NAME_PATTERN.test(name)) {
-        problems.push(`${where}: "name" must have 1 to 128 characters and no spaces`);
+        problems.push(`${label}: "name" must have 1 to 128 characters and no spaces`);
         return;
       }
-      where = `${where} ("${name}")`;
+      const where = `${label} ("${name}")`;
       const seen = groupNames.get(name);
       if (seen !== undefined) problems.push(`${where}: same name as groups[${seen}]`);
       else groupNames.set(name, index);
@@ -301,8 +297,8 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
         });
       }
       seed.groups.push(group);
-    });
-  }
+    },
+  );
   if (problems.length > 0) throw new SeedError(source, problems);
   return seed;
 }
