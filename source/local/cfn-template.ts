@@ -310,12 +310,6 @@ export class TemplateStack {
     return `${stackPart}-${idPart}-${suffix}`;
   }
 
-  parameter(name: string): Json {
-    const value = this.parameters[name];
-    if (value === undefined) throw new TemplateError(`Unknown parameter ${name}`);
-    return value;
-  }
-
   /** Logical ids of the resources that exist (their Condition, if any, holds). */
   async resourceIds(type?: string): Promise<string[]> {
     const ids: string[] = [];

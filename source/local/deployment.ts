@@ -16,7 +16,6 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -69,13 +68,6 @@ export interface DeployOptions {
   stackSetTemplatePath?: string;
 }
 
-export interface QueueInfo {
-  logicalId: string;
-  name: string;
-  url: string;
-  arn: string;
-}
-
 export interface Notification {
   message: string;
   kind: 'success' | 'error' | 'other';
@@ -110,12 +102,9 @@ function classify(message: string): Notification['kind'] {
 
 export class Deployment {
   readonly lambdas: LambdaHost;
-  readonly queues = new Map<string, QueueInfo>();
   readonly sfnApi: SFNClient;
   sfn!: LocalStepFunctions;
   tableName = '';
-  topicArn = '';
-  mappingBucket = '';
   /** The StackSetConstants attributes (the fixed parameters the main stack stored in SSM). */
   constants: Record<string, Json> = {};
   stateMachines = new Map<string, StateMachineInfo>();
@@ -274,15 +263,14 @@ export class Deployment {
       );
       const url = created.QueueUrl ?? '';
       const arn = `arn:aws:sqs:${region}:${accountId}:${name}`;
-      this.queues.set(logicalId, { logicalId, name, url, arn });
       return { ref: url, attributes: { Arn: arn, QueueName: name, QueueUrl: url } };
     }
     if (resource.Type === 'AWS::SNS::Topic') {
       const props = await stack.properties(logicalId);
       const name = typeof props.TopicName === 'string' ? props.TopicName : stack.generatedName(logicalId);
       const created = await this.sns.send(new CreateTopicCommand({ Name: name }));
-      this.topicArn = created.TopicArn ?? '';
-      return { ref: this.topicArn, attributes: { TopicArn: this.topicArn, TopicName: name } };
+      const arn = created.TopicArn ?? '';
+      return { ref: arn, attributes: { TopicArn: arn, TopicName: name } };
     }
     if (resource.Type === 'AWS::S3::Bucket') {
       const props = await stack.properties(logicalId);
@@ -290,7 +278,6 @@ export class Deployment {
         typeof props.BucketName === 'string' ? props.BucketName : stack.generatedName(logicalId)
       ).toLowerCase();
       await this.s3.send(new CreateBucketCommand({ Bucket: name }));
-      if (this.mappingBucket === '') this.mappingBucket = name;
       return {
         ref: name,
         attributes: {
@@ -440,22 +427,6 @@ export class Deployment {
       );
     }
     return [...this.received];
-  }
-
-  /** Messages waiting in each queue of the template (visible + in flight + delayed). */
-  async queueDepths(): Promise<Record<string, number>> {
-    const depths: Record<string, number> = {};
-    for (const queue of this.queues.values()) {
-      const reply = await this.sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['All'] }),
-      );
-      const attributes = reply.Attributes ?? {};
-      depths[queue.logicalId] =
-        Number(attributes.ApproximateNumberOfMessages ?? 0) +
-        Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-        Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0);
-    }
-    return depths;
   }
 
   private stateEntered(execution: ExecutionRecord, stateName: string): void {

@@ -71,8 +71,6 @@ export class FakeServices {
   private sfn: LocalStepFunctions | undefined;
   private readonly parameters = new Map<string, StoredParameter>();
   private readonly cfnResponses = new Map<string, (response: CfnResponse) => void>();
-  /** API calls received, by `<service>.<operation>`. */
-  readonly calls: Record<string, number> = {};
   endpoint = '';
 
   constructor(
@@ -105,22 +103,8 @@ export class FakeServices {
     this.sfn = sfn;
   }
 
-  putParameter(name: string, value: string): void {
-    const previous = this.parameters.get(name);
-    this.parameters.set(name, {
-      value,
-      type: 'String',
-      version: (previous?.version ?? 0) + 1,
-      modified: new Date(),
-    });
-  }
-
   deleteParameter(name: string): void {
     this.parameters.delete(name);
-  }
-
-  getParameter(name: string): string | undefined {
-    return this.parameters.get(name)?.value;
   }
 
   /** A URL a custom-resource handler can PUT its response to, and the response once it arrives. */
@@ -151,8 +135,6 @@ export class FakeServices {
       service === 'AWSStepFunctions' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
     try {
       const body = (text === '' ? {} : JSON.parse(text)) as Body;
-      this.calls[`${service === 'AWSStepFunctions' ? 'sfn' : 'ssm'}.${operation}`] =
-        (this.calls[`${service === 'AWSStepFunctions' ? 'sfn' : 'ssm'}.${operation}`] ?? 0) + 1;
       let result: Body;
       if (service === 'AWSStepFunctions') result = this.stepFunctions(operation ?? '', body);
       else if (service === 'AmazonSSM') result = this.ssm(operation ?? '', body);

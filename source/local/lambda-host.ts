@@ -98,10 +98,6 @@ export class LambdaHost {
     installLambdaScopes();
   }
 
-  get functions(): LocalFunction[] {
-    return [...new Set(this.byKey.values())];
-  }
-
   /** Adds a function (as CloudFormation creates them, one by one). */
   register(fn: LocalFunction): void {
     this.byKey.set(fn.arn, fn);

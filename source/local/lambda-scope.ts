@@ -15,22 +15,19 @@ export interface InvocationScope {
 
 const storage = new AsyncLocalStorage<InvocationScope>();
 
-export function currentScope(): InvocationScope | undefined {
-  return storage.getStore();
-}
-
 export function runInScope<T>(scope: InvocationScope, work: () => Promise<T>): Promise<T> {
   return storage.run(scope, work);
 }
 
-let installed: { restore(): void } | undefined;
+let installed = false;
 
 /**
  * Replaces `process.env` with a view that reads the current invocation's variables first, and routes
- * stdout writes made inside an invocation to its sink. Idempotent; `uninstall` restores both.
+ * stdout writes made inside an invocation to its sink. Idempotent.
  */
 export function installLambdaScopes(): void {
-  if (installed !== undefined) return;
+  if (installed) return;
+  installed = true;
   const base = process.env;
   const view = new Proxy(base, {
     get(target, key) {
@@ -89,15 +86,4 @@ export function installLambdaScopes(): void {
     return true;
   };
   stdout.write = scopedWrite as typeof stdout.write;
-  installed = {
-    restore() {
-      process.env = base;
-      stdout.write = originalWrite;
-    },
-  };
-}
-
-export function uninstallLambdaScopes(): void {
-  installed?.restore();
-  installed = undefined;
 }

@@ -180,10 +180,6 @@ export class LocalStepFunctions {
     return undefined;
   }
 
-  get machineList(): StateMachineInfo[] {
-    return [...this.machines.values()].map((prepared) => prepared.info);
-  }
-
   private waitMs(stateName: string, seconds: number | undefined): number {
     if (this.options.waitMs !== undefined) return this.options.waitMs(stateName, seconds);
     return Math.min((seconds ?? 0) * 1000, DEFAULT_MAX_WAIT_MS);

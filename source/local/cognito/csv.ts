@@ -37,11 +37,6 @@ export function splitCsvLine(line: string): string[] {
   return values;
 }
 
-/** Writes values the way Cognito reads them (the inverse of splitCsvLine for values without edge cases). */
-export function joinCsvLine(values: readonly string[]): string {
-  return values.map((v) => v.replace(/,/g, '\\,')).join(',');
-}
-
 export interface CsvLine {
   /** 1-based line number in the file (the header is line 1). */
   lineNumber: number;

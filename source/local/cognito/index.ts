@@ -13,7 +13,7 @@ export { CognitoStore, type PoolState, type GroupState } from './store';
 export { DEFAULT_QUOTAS } from './throttle';
 export { DEFAULT_LIMITS, OPERATIONS } from './operations';
 export { COMPLETION_MESSAGES, type ImportJob } from './import-jobs';
-export { splitCsvLine, joinCsvLine } from './csv';
+export { splitCsvLine } from './csv';
 export { csvHeader } from './schema';
 export { CognitoServiceError } from './errors';
 export type * from './types';

@@ -74,11 +74,6 @@ export class QuotaThrottle {
     this.perPoolRps = perPool === false ? undefined : perPool * scale;
   }
 
-  /** Effective RPS per category after scaling. */
-  get effectiveQuotas(): Readonly<Record<QuotaCategory, number>> {
-    return this.rates;
-  }
-
   /** True when the request may proceed (and consumes its tokens); false when it is throttled. */
   tryAcquire(category: QuotaCategory, operation: string, poolId: string | undefined): boolean {
     const now = this.now();
