@@ -135,7 +135,7 @@ export interface StackOptions {
 const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
 type Resolved = Json | typeof NO_VALUE;
 
-function isObject(value: unknown): value is JsonObject {
+export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -329,7 +329,7 @@ export class TemplateStack {
   /** The resource's Properties with every intrinsic evaluated. */
   async properties(logicalId: string): Promise<JsonObject> {
     const resolved = await this.resolve(this.definition(logicalId).Properties ?? {});
-    if (!isObject(resolved)) throw new TemplateError(`${logicalId}: Properties is not an object`);
+    if (!isJsonObject(resolved)) throw new TemplateError(`${logicalId}: Properties is not an object`);
     return resolved;
   }
 
@@ -383,7 +383,7 @@ export class TemplateStack {
       const items = await Promise.all(value.map((item) => this.evaluate(item)));
       return items.filter((item): item is Json => item !== NO_VALUE);
     }
-    if (!isObject(value)) return value;
+    if (!isJsonObject(value)) return value;
     const key = singleKey(value);
     if (key !== undefined && (key === 'Ref' || key.startsWith('Fn::') || key === 'Condition')) {
       return this.intrinsic(key, value[key] as Json);
@@ -473,7 +473,7 @@ export class TemplateStack {
         if (typeof arg === 'string') return this.substitute(arg, {});
         const [text, variables] = asList(arg, fn);
         const vars = variables === undefined ? {} : variables;
-        if (!isObject(vars)) throw new TemplateError('Fn::Sub variables must be a map');
+        if (!isJsonObject(vars)) throw new TemplateError('Fn::Sub variables must be a map');
         return this.substitute(asString(await this.evaluate(text as Json), fn), vars);
       }
       case 'Fn::Join': {

@@ -6,9 +6,11 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopAllEmulatorProcesses } from './emulators/processes';
+import { DEFAULT_MAX_RECEIVE_WAIT_MS } from './environment';
 import { type LocalRunReport, type ProgressEvent, runLocal } from './local-run';
 import { firstLine, formatSummary } from './report';
 import { generateSeed, importWarnings, loadSeedFile, SeedError, type SeedFile } from './seed';
+import { DEFAULT_MAX_WAIT_MS } from './step-functions';
 
 export const USAGE = `Usage: npm start -- [options]      (or: npm run local -- [options])
 
@@ -29,8 +31,8 @@ Run:
   --latency <none|aws>               Cognito latency per call (aws: ListUsers ~400 ms, others ~100 ms)
   --no-throttling                    turn off the emulated Cognito request quotas
   --sns-preference <p>               INFO_AND_ERRORS (default) | ERRORS_ONLY
-  --max-wait-ms <n>                  longest real wait of a Wait state (default 250)
-  --max-receive-wait-ms <n>          longest wait of an empty SQS long poll (default 200)
+  --max-wait-ms <n>                  longest real wait of a Wait state (default ${DEFAULT_MAX_WAIT_MS})
+  --max-receive-wait-ms <n>          longest wait of an empty SQS long poll (default ${DEFAULT_MAX_RECEIVE_WAIT_MS})
 
 Output:
   --report <path>                    write the JSON report
@@ -154,8 +156,14 @@ export function parseCliArgs(argv: string[]): CliOptions {
       ['INFO_AND_ERRORS', 'ERRORS_ONLY'],
       'INFO_AND_ERRORS',
     ),
-    maxWaitMs: integer(v['max-wait-ms'], 'max-wait-ms', 250, 0, 3_600_000),
-    maxReceiveWaitMs: integer(v['max-receive-wait-ms'], 'max-receive-wait-ms', 200, 0, 20_000),
+    maxWaitMs: integer(v['max-wait-ms'], 'max-wait-ms', DEFAULT_MAX_WAIT_MS, 0, 3_600_000),
+    maxReceiveWaitMs: integer(
+      v['max-receive-wait-ms'],
+      'max-receive-wait-ms',
+      DEFAULT_MAX_RECEIVE_WAIT_MS,
+      0,
+      20_000,
+    ),
     ...(v.report !== undefined ? { report: v.report } : {}),
     ...(v['lambda-logs'] !== undefined ? { lambdaLogs: v['lambda-logs'] } : {}),
     quiet: v.quiet === true,

@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import {
   type CfnResource,
+  isJsonObject,
   type Json,
   type JsonObject,
   loadTemplate,
@@ -86,12 +87,14 @@ const QUEUE_ATTRIBUTES = [
   'ContentBasedDeduplication',
 ];
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isCustomResource(type: string): boolean {
   return type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
+}
+
+/** The name the template gives a resource, or the one CloudFormation would generate. */
+function physicalName(props: JsonObject, key: string, stack: TemplateStack, logicalId: string): string {
+  const given = props[key];
+  return typeof given === 'string' ? given : stack.generatedName(logicalId);
 }
 
 function classify(message: string): Notification['kind'] {
@@ -153,13 +156,14 @@ export class Deployment {
   private async create(): Promise<void> {
     const { region, accountId } = this.endpoints;
     const stackName = this.options.stackName;
+    const notificationEmail = this.options.notificationEmail ?? 'backup-admin@example.com';
     const main = new TemplateStack(
       loadTemplate(this.templatePath(this.options.mainTemplatePath, MAIN_TEMPLATE)),
       {
         parameters: {
           PrimaryUserPoolId: this.options.primaryUserPoolId,
           SecondaryRegion: this.options.secondaryRegion ?? 'us-west-2',
-          NotificationEmail: this.options.notificationEmail ?? 'backup-admin@example.com',
+          NotificationEmail: notificationEmail,
         },
         pseudo: { region, accountId, partition: 'aws', stackName },
         provision: (id, resource, stack) => this.provision(id, resource, stack),
@@ -176,7 +180,7 @@ export class Deployment {
         parameters: {
           PrimaryRegion: region,
           CognitoTPS: String(this.options.cognitoTps),
-          NotificationEmail: this.options.notificationEmail ?? 'backup-admin@example.com',
+          NotificationEmail: notificationEmail,
           SendAnonymousData: 'No',
           ParentStackName: stackName,
           SnsPreference: this.options.snsPreference ?? 'INFO_AND_ERRORS',
@@ -222,10 +226,10 @@ export class Deployment {
     let definition: Json;
     if (typeof props.DefinitionString === 'string') {
       definition = JSON.parse(props.DefinitionString) as Json;
-    } else if (isObject(props.Definition)) {
+    } else if (isJsonObject(props.Definition)) {
       let text = JSON.stringify(props.Definition);
       for (const [key, replacement] of Object.entries(
-        isObject(props.DefinitionSubstitutions) ? props.DefinitionSubstitutions : {},
+        isJsonObject(props.DefinitionSubstitutions) ? props.DefinitionSubstitutions : {},
       )) {
         text = text.split(`\${${key}}`).join(String(replacement));
       }
@@ -233,7 +237,7 @@ export class Deployment {
     } else {
       throw new TemplateError(`${logicalId}: neither DefinitionString nor Definition`);
     }
-    if (!isObject(definition)) throw new TemplateError(`${logicalId}: the definition is not an object`);
+    if (!isJsonObject(definition)) throw new TemplateError(`${logicalId}: the definition is not an object`);
     return {
       logicalId,
       name: String(value.attributes.Name),
@@ -251,7 +255,7 @@ export class Deployment {
     const { region, accountId } = this.endpoints;
     if (resource.Type === 'AWS::SQS::Queue') {
       const props = await stack.properties(logicalId);
-      const name = typeof props.QueueName === 'string' ? props.QueueName : stack.generatedName(logicalId);
+      const name = physicalName(props, 'QueueName', stack, logicalId);
       const attributes: Record<string, string> = {};
       for (const key of QUEUE_ATTRIBUTES) if (props[key] !== undefined) attributes[key] = String(props[key]);
       if (props.RedrivePolicy !== undefined) {
@@ -267,16 +271,14 @@ export class Deployment {
     }
     if (resource.Type === 'AWS::SNS::Topic') {
       const props = await stack.properties(logicalId);
-      const name = typeof props.TopicName === 'string' ? props.TopicName : stack.generatedName(logicalId);
+      const name = physicalName(props, 'TopicName', stack, logicalId);
       const created = await this.sns.send(new CreateTopicCommand({ Name: name }));
       const arn = created.TopicArn ?? '';
       return { ref: arn, attributes: { TopicArn: arn, TopicName: name } };
     }
     if (resource.Type === 'AWS::S3::Bucket') {
       const props = await stack.properties(logicalId);
-      const name = (
-        typeof props.BucketName === 'string' ? props.BucketName : stack.generatedName(logicalId)
-      ).toLowerCase();
+      const name = physicalName(props, 'BucketName', stack, logicalId).toLowerCase();
       await this.s3.send(new CreateBucketCommand({ Bucket: name }));
       return {
         ref: name,
@@ -289,7 +291,7 @@ export class Deployment {
     }
     if (resource.Type === 'AWS::DynamoDB::Table' || resource.Type === 'AWS::DynamoDB::GlobalTable') {
       const props = await stack.properties(logicalId);
-      const name = typeof props.TableName === 'string' ? props.TableName : stack.generatedName(logicalId);
+      const name = physicalName(props, 'TableName', stack, logicalId);
       const input = {
         TableName: name,
         AttributeDefinitions: props.AttributeDefinitions,
@@ -306,11 +308,10 @@ export class Deployment {
     }
     if (resource.Type === 'AWS::Lambda::Function') {
       const props = await stack.properties(logicalId);
-      const name =
-        typeof props.FunctionName === 'string' ? props.FunctionName : stack.generatedName(logicalId);
+      const name = physicalName(props, 'FunctionName', stack, logicalId);
       const arn = `arn:aws:lambda:${region}:${accountId}:function:${name}`;
       const variables =
-        isObject(props.Environment) && isObject(props.Environment.Variables)
+        isJsonObject(props.Environment) && isJsonObject(props.Environment.Variables)
           ? props.Environment.Variables
           : {};
       const environment: Record<string, string> = {};
@@ -378,7 +379,7 @@ export class Deployment {
       if (answer.Status !== 'SUCCESS') {
         throw new TemplateError(`${logicalId} (${resource.Type}) failed: ${answer.Reason ?? answer.Status}`);
       }
-      const data: Record<string, Json> = isObject(answer.Data) ? answer.Data : {};
+      const data: Record<string, Json> = isJsonObject(answer.Data) ? answer.Data : {};
       return { ref: String(answer.PhysicalResourceId ?? logicalId), attributes: data };
     } finally {
       clearTimeout(timer);

@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { JsonObject } from './cfn-template';
 import type { CognitoEmulator } from './cognito';
 import { Deployment, type Notification } from './deployment';
-import { LocalEnvironment, type EnvironmentOptions } from './environment';
+import { DEFAULT_MAX_RECEIVE_WAIT_MS, LocalEnvironment, type EnvironmentOptions } from './environment';
 import { processPeakRssMb } from './emulators/processes';
 import type { InvocationEvent, LocalFunction } from './lambda-host';
 import { comparePools, type ParityResult, type PoolContent } from './parity';
 import type { SeedFile } from './seed';
-import type { ExecutionEvent, ExecutionRecord } from './step-functions';
+import { DEFAULT_MAX_WAIT_MS, type ExecutionEvent, type ExecutionRecord } from './step-functions';
 
 export type WorkflowName = 'export' | 'import';
 
@@ -114,8 +114,6 @@ export interface LocalRunOptions {
   stackName?: string;
 }
 
-export const DEFAULT_MAX_WAIT_MS = 250;
-
 export function summariseSeed(seed: SeedFile, source: string): SeedSummary {
   return {
     source,
@@ -129,15 +127,20 @@ export function summariseSeed(seed: SeedFile, source: string): SeedSummary {
   };
 }
 
+/** The seed's pool configuration (username attributes, custom attributes, MFA) under a pool name. */
+function poolConfig(seed: SeedFile, name: string): SeedFile['userPool'] & { name: string } {
+  return {
+    name,
+    usernameAttributes: seed.userPool.usernameAttributes,
+    customAttributes: seed.userPool.customAttributes,
+    mfaConfiguration: seed.userPool.mfaConfiguration,
+  };
+}
+
 /** Creates the primary pool from a validated seed through the emulator's bulk path. */
 export function seedPrimaryPool(cognito: CognitoEmulator, seed: SeedFile): string {
   return cognito.seed({
-    userPool: {
-      name: 'local-primary',
-      usernameAttributes: seed.userPool.usernameAttributes,
-      customAttributes: seed.userPool.customAttributes,
-      mfaConfiguration: seed.userPool.mfaConfiguration,
-    },
+    userPool: poolConfig(seed, 'local-primary'),
     users: seed.users.map((user) => ({
       username: user.username,
       enabled: user.enabled,
@@ -155,12 +158,7 @@ export function seedPrimaryPool(cognito: CognitoEmulator, seed: SeedFile): strin
 
 /** An empty pool with the same configuration as the source (username attributes, custom attributes, MFA). */
 export function createRestorePool(cognito: CognitoEmulator, seed: SeedFile): string {
-  return cognito.createUserPool({
-    name: 'local-restored',
-    usernameAttributes: seed.userPool.usernameAttributes,
-    customAttributes: seed.userPool.customAttributes,
-    mfaConfiguration: seed.userPool.mfaConfiguration,
-  });
+  return cognito.createUserPool(poolConfig(seed, 'local-restored'));
 }
 
 export function poolContent(cognito: CognitoEmulator, poolId: string): PoolContent {
@@ -262,7 +260,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     latency: options.latency ?? 'none',
     throttling: options.throttling ?? true,
     maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
-    maxReceiveWaitMs: options.maxReceiveWaitMs ?? 200,
+    maxReceiveWaitMs: options.maxReceiveWaitMs ?? DEFAULT_MAX_RECEIVE_WAIT_MS,
   };
   const environmentOptions: EnvironmentOptions = {
     latency: settings.latency,

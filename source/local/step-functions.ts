@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type * as LocalStepFunctionsLibrary from 'aws-local-stepfunctions' with {
   'resolution-mode': 'import',
 };
-import type { Json, JsonObject } from './cfn-template';
+import { isJsonObject, type Json, type JsonObject } from './cfn-template';
 import type { LambdaHost, LocalFunction } from './lambda-host';
 
 export interface StateMachineInfo {
@@ -85,12 +85,8 @@ export const DEFAULT_MAX_WAIT_MS = 250;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { StateMachine } = require('aws-local-stepfunctions') as typeof LocalStepFunctionsLibrary;
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function contextKeysOf(parameters: Json | undefined): string[] {
-  if (!isObject(parameters)) return [];
+  if (!isJsonObject(parameters)) return [];
   return Object.entries(parameters)
     .filter(([key, value]) => key.endsWith('.$') && value === '$$')
     .map(([key]) => key.slice(0, -2));
@@ -99,14 +95,14 @@ function contextKeysOf(parameters: Json | undefined): string[] {
 /** Every `States` map of a definition: top level, Map iterators and Parallel branches. */
 function* stateMaps(definition: JsonObject): Generator<JsonObject> {
   const states = definition.States;
-  if (!isObject(states)) return;
+  if (!isJsonObject(states)) return;
   yield states;
   for (const state of Object.values(states)) {
-    if (!isObject(state)) continue;
+    if (!isJsonObject(state)) continue;
     for (const nested of [state.Iterator, state.ItemProcessor])
-      if (isObject(nested)) yield* stateMaps(nested);
+      if (isJsonObject(nested)) yield* stateMaps(nested);
     if (Array.isArray(state.Branches))
-      for (const branch of state.Branches) if (isObject(branch)) yield* stateMaps(branch);
+      for (const branch of state.Branches) if (isJsonObject(branch)) yield* stateMaps(branch);
   }
 }
 
@@ -116,7 +112,7 @@ export function prepareMachine(info: StateMachineInfo, lambdas: LambdaHost): Pre
   const waits = new Map<string, number | undefined>();
   for (const states of stateMaps(definition)) {
     for (const [stateName, state] of Object.entries(states)) {
-      if (!isObject(state)) continue;
+      if (!isJsonObject(state)) continue;
       if (state.Type === 'Wait')
         waits.set(stateName, typeof state.Seconds === 'number' ? state.Seconds : undefined);
       if (state.Type !== 'Task') continue;
@@ -127,7 +123,7 @@ export function prepareMachine(info: StateMachineInfo, lambdas: LambdaHost): Pre
         if (fn === undefined)
           throw new StateMachineError(`${info.logicalId} / ${stateName}: no function ${resource}`);
         binding = { fn, invokeIntegration: false, contextKeys: contextKeysOf(state.Parameters) };
-      } else if (INVOKE_INTEGRATION.test(resource) && isObject(state.Parameters)) {
+      } else if (INVOKE_INTEGRATION.test(resource) && isJsonObject(state.Parameters)) {
         const target = state.Parameters.FunctionName;
         const fn = typeof target === 'string' ? lambdas.find(target) : undefined;
         if (fn === undefined) {
@@ -213,12 +209,12 @@ export class LocalStepFunctions {
     const stateMachineContext = { Id: prepared.info.arn, Name: prepared.info.name };
 
     const withContext = (payload: Json, binding: TaskBinding, stateName: string, entered: string): Json => {
-      if (!isObject(payload)) return payload;
+      if (!isJsonObject(payload)) return payload;
       const patched: JsonObject = { ...payload };
       for (const key of binding.contextKeys) {
         const theirs = patched[key];
         patched[key] = {
-          ...(isObject(theirs) ? theirs : {}),
+          ...(isJsonObject(theirs) ? theirs : {}),
           Execution: executionContext,
           StateMachine: stateMachineContext,
           State: { Name: stateName, EnteredTime: entered, RetryCount: 0 },
@@ -237,7 +233,7 @@ export class LocalStepFunctions {
             withContext(effectiveInput, binding, stateName, entered),
           );
         }
-        const request = isObject(effectiveInput) ? effectiveInput : {};
+        const request = isJsonObject(effectiveInput) ? effectiveInput : {};
         const payload = withContext(request.Payload ?? null, binding, stateName, entered);
         const result = await this.options.lambdas.invoke(binding.fn.arn, payload);
         return { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 };

@@ -30,6 +30,12 @@ export const invalidParameter = (message: string): CognitoServiceError =>
 export const tooManyRequests = (): CognitoServiceError =>
   new CognitoServiceError('TooManyRequestsException', 'Rate exceeded');
 
+/** A seed-path error naming the bad entry by its position (`users[3]`), never by its values. */
+export function seedEntryError(entry: string, error: unknown): Error {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new Error(`${entry}: ${reason}`, { cause: error });
+}
+
 /**
  * Cognito's request validation (the Coral layer) reports every violated constraint in one
  * InvalidParameterException, e.g. `1 validation error detected: Value '61' at 'limit' failed to satisfy

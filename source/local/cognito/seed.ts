@@ -3,6 +3,7 @@
  * memberships from one structured object. The harness owns the seed file format and its validation;
  * errors here name the offending entry by index, never by its values.
  */
+import { seedEntryError } from './errors';
 import type { CognitoStore } from './store';
 import type { PoolSeed, SeededPool } from './types';
 
@@ -30,12 +31,7 @@ export function createPoolFromSeed(store: CognitoStore, seed: PoolSeed): SeededP
     try {
       state = store.createGroup(pool, group);
     } catch (error) {
-      throw new Error(
-        `groups[${groupIndex}]: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-        {
-          cause: error,
-        },
-      );
+      throw seedEntryError(`groups[${groupIndex}]`, error);
     }
     (group.members ?? []).forEach((member, memberIndex) => {
       const cognitoUsername = usernames.get(member);

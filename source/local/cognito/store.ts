@@ -7,7 +7,14 @@
  * (which wraps them with the index of the offending entry). Nothing here logs.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CognitoServiceError, invalidParameter, userNotFound, userPoolNotFound } from './errors';
+import {
+  CognitoServiceError,
+  invalidParameter,
+  seedEntryError,
+  userNotFound,
+  userPoolNotFound,
+} from './errors';
+import { NAME_PATTERN } from './input';
 import { OrderedCollection } from './ordered';
 import {
   MAX_ATTRIBUTE_VALUE_LENGTH,
@@ -74,7 +81,6 @@ export interface CreateUserInput {
 }
 
 const POOL_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const USERNAME_PATTERN = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u;
 
 function schemaError(attribute: string, problem: string): CognitoServiceError {
   return invalidParameter(`Attributes did not conform to the schema: ${attribute}: ${problem}`);
@@ -202,7 +208,7 @@ export class CognitoStore {
           `An account with the given ${attribute} already exists.`,
         );
       }
-    } else if (!USERNAME_PATTERN.test(signInName)) {
+    } else if (!NAME_PATTERN.test(signInName)) {
       throw invalidParameter(
         "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
       );
@@ -267,8 +273,7 @@ export class CognitoStore {
           }),
         );
       } catch (error) {
-        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        throw new Error(`users[${index}]: ${reason}`, { cause: error });
+        throw seedEntryError(`users[${index}]`, error);
       }
     });
     return created;
