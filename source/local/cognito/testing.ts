@@ -1,10 +1,13 @@
 /**
- * Test support for the emulator's specs and contract tests: SDK clients with fake credentials, and a
- * moto server (the reference implementation of the contract tests) started in a child process.
+ * Test support for the emulator's specs and contract tests: an emulator with an SDK client (fake
+ * credentials), pagination and error helpers, and a moto server (the reference implementation of the
+ * contract tests) started in a child process.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { startCognitoEmulator, type CognitoEmulator } from './server';
+import type { CognitoEmulatorOptions } from './types';
 
 export const FAKE_CREDENTIALS = { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' };
 
@@ -18,6 +21,64 @@ export function cognitoClientFor(endpoint: string, maxAttempts = 1): CognitoIden
     credentials: FAKE_CREDENTIALS,
     maxAttempts,
   });
+}
+
+export interface CognitoUnderTest {
+  emulator: CognitoEmulator;
+  client: CognitoIdentityProviderClient;
+  /** Destroys the client and stops the emulator. */
+  stop(): Promise<void>;
+}
+
+export async function startCognito(options: CognitoEmulatorOptions = {}): Promise<CognitoUnderTest> {
+  const emulator = await startCognitoEmulator(options);
+  const client = cognitoClientFor(emulator.endpoint);
+  return {
+    emulator,
+    client,
+    stop: async () => {
+      client.destroy();
+      await emulator.stop();
+    },
+  };
+}
+
+/** Runs `body` against an emulator of its own, stopped afterwards whatever happens. */
+export async function withCognito<T>(
+  options: CognitoEmulatorOptions,
+  body: (cognito: CognitoUnderTest) => Promise<T>,
+): Promise<T> {
+  const cognito = await startCognito(options);
+  try {
+    return await body(cognito);
+  } finally {
+    await cognito.stop();
+  }
+}
+
+/** Every page of a listing: fetches the first page, then the next while a page carries a token. */
+export async function allPages<P>(
+  fetchPage: (token: string | undefined) => Promise<P>,
+  nextToken: (page: P) => string | undefined,
+): Promise<P[]> {
+  const pages: P[] = [];
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(token);
+    pages.push(page);
+    token = nextToken(page);
+  } while (token);
+  return pages;
+}
+
+/** The name of the error a call fails with, or `no error`. */
+export async function errorName(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as Error).name;
+  }
+  return 'no error';
 }
 
 export interface MotoServer {

@@ -34,7 +34,14 @@ import {
   type ListUsersCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { startCognitoEmulator, type CognitoEmulator } from '../cognito';
-import { MOTO_MISSING_MESSAGE, cognitoClientFor, startMoto, type MotoServer } from '../cognito/testing';
+import {
+  MOTO_MISSING_MESSAGE,
+  allPages,
+  cognitoClientFor,
+  errorName,
+  startMoto,
+  type MotoServer,
+} from '../cognito/testing';
 
 interface Target {
   name: 'emulator' | 'moto';
@@ -157,18 +164,9 @@ function target(name: Target['name']): Target {
   return found;
 }
 
-/** Runs a scenario on both targets; returns [emulator, moto]. */
+/** Runs a scenario on both targets at once; returns [emulator, moto]. */
 async function onBoth<R>(scenario: (t: Target) => Promise<R>): Promise<[R, R]> {
-  return [await scenario(target('emulator')), await scenario(target('moto'))];
-}
-
-async function errorName(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as Error).name;
-  }
-  return 'no error';
+  return Promise.all([scenario(target('emulator')), scenario(target('moto'))]);
 }
 
 interface Paged {
@@ -178,23 +176,17 @@ interface Paged {
   tokens: boolean[];
 }
 
-async function listUsers(
-  t: Target,
-  input: Omit<ListUsersCommandInput, 'UserPoolId'>,
-  poolId = t.poolId,
-): Promise<Paged> {
-  const result: Paged = { pages: [], usernames: [], tokens: [] };
-  let token: string | undefined;
-  do {
-    const page = await t.client.send(
-      new ListUsersCommand({ ...input, UserPoolId: poolId, PaginationToken: token }),
-    );
-    result.pages.push(page.Users?.length ?? 0);
-    result.usernames.push(...(page.Users ?? []).map((u) => u.Username ?? ''));
-    token = page.PaginationToken;
-    result.tokens.push(token !== undefined);
-  } while (token);
-  return result;
+async function listUsers(t: Target, input: Omit<ListUsersCommandInput, 'UserPoolId'>): Promise<Paged> {
+  const pages = await allPages(
+    (token) =>
+      t.client.send(new ListUsersCommand({ ...input, UserPoolId: t.poolId, PaginationToken: token })),
+    (page) => page.PaginationToken,
+  );
+  return {
+    pages: pages.map((page) => page.Users?.length ?? 0),
+    usernames: pages.flatMap((page) => (page.Users ?? []).map((u) => u.Username ?? '')),
+    tokens: pages.map((page) => page.PaginationToken !== undefined),
+  };
 }
 
 const sorted = (values: string[]): string[] => [...values].sort();
@@ -327,18 +319,14 @@ describe('ListUsers filters agree', () => {
 describe('groups agree', () => {
   it('ListGroups pages with NextToken', async () => {
     const [emu, ref] = await onBoth(async (t) => {
-      const pages: number[] = [];
-      const names: string[] = [];
-      let next: string | undefined;
-      do {
-        const page = await t.client.send(
-          new ListGroupsCommand({ UserPoolId: t.poolId, Limit: 2, NextToken: next }),
-        );
-        pages.push(page.Groups?.length ?? 0);
-        names.push(...(page.Groups ?? []).map((g) => g.GroupName ?? ''));
-        next = page.NextToken;
-      } while (next);
-      return { pages, names };
+      const pages = await allPages(
+        (token) => t.client.send(new ListGroupsCommand({ UserPoolId: t.poolId, Limit: 2, NextToken: token })),
+        (page) => page.NextToken,
+      );
+      return {
+        pages: pages.map((page) => page.Groups?.length ?? 0),
+        names: pages.flatMap((page) => (page.Groups ?? []).map((g) => g.GroupName ?? '')),
+      };
     });
     expect(emu).toEqual({
       pages: [2, 2, 2],
@@ -349,18 +337,22 @@ describe('groups agree', () => {
 
   it('ListUsersInGroup pages a group of 70 as 60 + 10', async () => {
     const [emu, ref] = await onBoth(async (t) => {
-      const pages: number[] = [];
-      const members: string[] = [];
-      let next: string | undefined;
-      do {
-        const page = await t.client.send(
-          new ListUsersInGroupCommand({ UserPoolId: t.poolId, GroupName: 'big', Limit: 60, NextToken: next }),
-        );
-        pages.push(page.Users?.length ?? 0);
-        members.push(...(page.Users ?? []).map((u) => u.Username ?? ''));
-        next = page.NextToken;
-      } while (next);
-      return { pages, members: sorted(members) };
+      const pages = await allPages(
+        (token) =>
+          t.client.send(
+            new ListUsersInGroupCommand({
+              UserPoolId: t.poolId,
+              GroupName: 'big',
+              Limit: 60,
+              NextToken: token,
+            }),
+          ),
+        (page) => page.NextToken,
+      );
+      return {
+        pages: pages.map((page) => page.Users?.length ?? 0),
+        members: sorted(pages.flatMap((page) => (page.Users ?? []).map((u) => u.Username ?? ''))),
+      };
     });
     expect(emu).toEqual({ pages: [60, 10], members: allUsernames.slice(0, 70) });
     expect(emu).toEqual(ref);

@@ -26,9 +26,14 @@ import {
   type ListUsersCommandInput,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { startCognitoEmulator, type CognitoEmulator, type NewUser } from '../cognito';
+import {
+  startCognitoEmulator,
+  type CognitoEmulator,
+  type CognitoEmulatorOptions,
+  type NewUser,
+} from '../cognito';
 import { parseCliArguments } from '../cognito/cli';
-import { cognitoClientFor } from '../cognito/testing';
+import { allPages, cognitoClientFor, errorName, withCognito } from '../cognito/testing';
 
 let emulator: CognitoEmulator;
 let client: CognitoIdentityProviderClient;
@@ -70,18 +75,15 @@ function makeUsers(count: number): NewUser[] {
 async function listAll(
   input: ListUsersCommandInput,
 ): Promise<{ pages: number[]; users: UserType[]; tokens: string[] }> {
-  const pages: number[] = [];
-  const users: UserType[] = [];
-  const tokens: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListUsersCommand({ ...input, PaginationToken: token }));
-    pages.push(page.Users?.length ?? 0);
-    users.push(...(page.Users ?? []));
-    token = page.PaginationToken;
-    if (token) tokens.push(token);
-  } while (token);
-  return { pages, users, tokens };
+  const pages = await allPages(
+    (token) => client.send(new ListUsersCommand({ ...input, PaginationToken: token })),
+    (page) => page.PaginationToken,
+  );
+  return {
+    pages: pages.map((page) => page.Users?.length ?? 0),
+    users: pages.flatMap((page) => page.Users ?? []),
+    tokens: pages.flatMap((page) => (page.PaginationToken ? [page.PaginationToken] : [])),
+  };
 }
 
 async function errorOf(
@@ -398,7 +400,7 @@ describe('users', () => {
 
     await client.send(new AdminDeleteUserCommand({ UserPoolId: poolId, Username: 'carol' }));
     expect(
-      (await errorOf(client.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'carol' })))).name,
+      await errorName(client.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'carol' }))),
     ).toBe('UserNotFoundException');
   });
 
@@ -483,22 +485,18 @@ describe('groups', () => {
       status: 400,
     });
     expect(
-      (
-        await errorOf(
-          client.send(
-            new AdminAddUserToGroupCommand({ UserPoolId: poolId, GroupName: 'nobody', Username: 'user001' }),
-          ),
-        )
-      ).name,
+      await errorName(
+        client.send(
+          new AdminAddUserToGroupCommand({ UserPoolId: poolId, GroupName: 'nobody', Username: 'user001' }),
+        ),
+      ),
     ).toBe('ResourceNotFoundException');
     expect(
-      (
-        await errorOf(
-          client.send(
-            new AdminAddUserToGroupCommand({ UserPoolId: poolId, GroupName: 'admins', Username: 'ghost' }),
-          ),
-        )
-      ).name,
+      await errorName(
+        client.send(
+          new AdminAddUserToGroupCommand({ UserPoolId: poolId, GroupName: 'admins', Username: 'ghost' }),
+        ),
+      ),
     ).toBe('UserNotFoundException');
   });
 
@@ -506,16 +504,11 @@ describe('groups', () => {
     for (let i = 0; i < 5; i += 1) {
       await client.send(new CreateGroupCommand({ UserPoolId: poolId, GroupName: `team-${i}` }));
     }
-    const groupPages: number[] = [];
-    let next: string | undefined;
-    do {
-      const page = await client.send(
-        new ListGroupsCommand({ UserPoolId: poolId, Limit: 2, NextToken: next }),
-      );
-      groupPages.push(page.Groups?.length ?? 0);
-      next = page.NextToken;
-    } while (next);
-    expect(groupPages).toEqual([2, 2, 2]);
+    const groupPages = await allPages(
+      (token) => client.send(new ListGroupsCommand({ UserPoolId: poolId, Limit: 2, NextToken: token })),
+      (page) => page.NextToken,
+    );
+    expect(groupPages.map((page) => page.Groups?.length ?? 0)).toEqual([2, 2, 2]);
 
     for (const user of makeUsers(70)) {
       await client.send(
@@ -525,18 +518,22 @@ describe('groups', () => {
     await client.send(
       new AdminAddUserToGroupCommand({ UserPoolId: poolId, GroupName: 'team-0', Username: 'user000' }),
     );
-    const memberPages: number[] = [];
-    const members: string[] = [];
-    do {
-      const page = await client.send(
-        new ListUsersInGroupCommand({ UserPoolId: poolId, GroupName: 'team-0', Limit: 60, NextToken: next }),
-      );
-      memberPages.push(page.Users?.length ?? 0);
-      members.push(...(page.Users ?? []).map((u) => u.Username ?? ''));
-      next = page.NextToken;
-    } while (next);
-    expect(memberPages).toEqual([60, 10]);
-    expect(members).toEqual(makeUsers(70).map((u) => u.username));
+    const memberPages = await allPages(
+      (token) =>
+        client.send(
+          new ListUsersInGroupCommand({
+            UserPoolId: poolId,
+            GroupName: 'team-0',
+            Limit: 60,
+            NextToken: token,
+          }),
+        ),
+      (page) => page.NextToken,
+    );
+    expect(memberPages.map((page) => page.Users?.length ?? 0)).toEqual([60, 10]);
+    expect(memberPages.flatMap((page) => (page.Users ?? []).map((u) => u.Username))).toEqual(
+      makeUsers(70).map((u) => u.username),
+    );
     const defaultPage = await client.send(
       new ListUsersInGroupCommand({ UserPoolId: poolId, GroupName: 'team-0' }),
     );
@@ -639,14 +636,13 @@ describe('user pools', () => {
     const mfa = await client.send(new GetUserPoolMfaConfigCommand({ UserPoolId: poolId }));
     expect(mfa.MfaConfiguration).toBe('ON');
     expect(mfa.SoftwareTokenMfaConfiguration?.Enabled).toBe(true);
-    const listed: string[] = [];
-    let next: string | undefined;
-    do {
-      const page = await client.send(new ListUserPoolsCommand({ MaxResults: 3, NextToken: next }));
-      listed.push(...(page.UserPools ?? []).map((p) => p.Id ?? ''));
-      next = page.NextToken;
-    } while (next);
-    expect(listed).toEqual(emulator.store.poolIds());
+    const listed = await allPages(
+      (token) => client.send(new ListUserPoolsCommand({ MaxResults: 3, NextToken: token })),
+      (page) => page.NextToken,
+    );
+    expect(listed.flatMap((page) => (page.UserPools ?? []).map((p) => p.Id))).toEqual(
+      emulator.store.poolIds(),
+    );
   });
 });
 
@@ -819,33 +815,27 @@ describe('protocol and store edges', () => {
 
 describe('page options', () => {
   it('partialPages returns short and empty pages while users remain; defaultLimits changes the default page', async () => {
-    const other = await startCognitoEmulator({
+    const options: CognitoEmulatorOptions = {
       throttling: 'off',
       partialPages: true,
       defaultLimits: { ListUsers: 40 },
-    });
-    const otherClient = cognitoClientFor(other.endpoint);
-    try {
-      const { poolId } = other.seed({
+    };
+    await withCognito(options, async (other) => {
+      const { poolId } = other.emulator.seed({
         users: Array.from({ length: 250 }, (_, i) => ({ username: `p${i}` })),
       });
       const sizes = async (limit?: number): Promise<number[]> => {
-        const pages: number[] = [];
-        let token: string | undefined;
-        do {
-          const page = await otherClient.send(
-            new ListUsersCommand({ UserPoolId: poolId, Limit: limit, PaginationToken: token }),
-          );
-          pages.push(page.Users?.length ?? 0);
-          token = page.PaginationToken;
-        } while (token);
-        return pages;
+        const pages = await allPages(
+          (token) =>
+            other.client.send(
+              new ListUsersCommand({ UserPoolId: poolId, Limit: limit, PaginationToken: token }),
+            ),
+          (page) => page.PaginationToken,
+        );
+        return pages.map((page) => page.Users?.length ?? 0);
       };
       expect(await sizes(60)).toEqual([60, 30, 0, 60, 30, 0, 60, 10]);
       expect((await sizes()).slice(0, 4)).toEqual([40, 20, 0, 40]);
-    } finally {
-      otherClient.destroy();
-      await other.stop();
-    }
+    });
   });
 });

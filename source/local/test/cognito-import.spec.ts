@@ -16,7 +16,7 @@ import {
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { COMPLETION_MESSAGES, startCognitoEmulator, type CognitoEmulator, type NewUser } from '../cognito';
-import { cognitoClientFor } from '../cognito/testing';
+import { allPages, cognitoClientFor, errorName, withCognito } from '../cognito/testing';
 
 const ROLE_ARN = 'arn:aws:iam::000000000000:role/CognitoImportLogs';
 let clock = Date.UTC(2026, 10, 1);
@@ -70,16 +70,11 @@ function buildCsv(header: string[], users: UserType[], usernameOf: (u: UserType)
 }
 
 async function listUsers(poolId: string): Promise<UserType[]> {
-  const users: UserType[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListUsersCommand({ UserPoolId: poolId, Limit: 60, PaginationToken: token }),
-    );
-    users.push(...(page.Users ?? []));
-    token = page.PaginationToken;
-  } while (token);
-  return users;
+  const pages = await allPages(
+    (token) => client.send(new ListUsersCommand({ UserPoolId: poolId, Limit: 60, PaginationToken: token })),
+    (page) => page.PaginationToken,
+  );
+  return pages.flatMap((page) => page.Users ?? []);
 }
 
 async function createJob(poolId: string): Promise<UserImportJobType> {
@@ -106,15 +101,6 @@ async function runJob(poolId: string, csv: string | Buffer): Promise<UserImportJ
     (await client.send(new DescribeUserImportJobCommand({ UserPoolId: poolId, JobId: job.JobId })))
       .UserImportJob ?? {}
   );
-}
-
-async function errorName(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as Error).name;
-  }
-  return 'no error';
 }
 
 const attributesOf = (user: UserType): Record<string, string> =>
@@ -289,11 +275,9 @@ describe('CSV rules and failure counts', () => {
   });
 
   it('a failure threshold lets a job with some failed users succeed', async () => {
-    const tolerant = await startCognitoEmulator({ throttling: 'off', importFailureThreshold: 0.5 });
-    const tolerantClient = cognitoClientFor(tolerant.endpoint);
-    try {
-      const { poolId: pool } = tolerant.seed({});
-      const created = await tolerantClient.send(
+    await withCognito({ throttling: 'off', importFailureThreshold: 0.5 }, async (tolerant) => {
+      const { poolId: pool } = tolerant.emulator.seed({});
+      const created = await tolerant.client.send(
         new CreateUserImportJobCommand({
           UserPoolId: pool,
           JobName: 'restore',
@@ -302,15 +286,12 @@ describe('CSV rules and failure counts', () => {
       );
       const csv = [header.join(','), row(valid('a')), row(valid('b')), row(valid('a'))].join('\n');
       await put(created.UserImportJob?.PreSignedUrl ?? '', csv);
-      await tolerantClient.send(
+      await tolerant.client.send(
         new StartUserImportJobCommand({ UserPoolId: pool, JobId: created.UserImportJob?.JobId }),
       );
-      const finished = await tolerant.waitForImportJob(created.UserImportJob?.JobId ?? '');
+      const finished = await tolerant.emulator.waitForImportJob(created.UserImportJob?.JobId ?? '');
       expect([finished.status, finished.imported, finished.failed]).toEqual(['Succeeded', 2, 1]);
-    } finally {
-      tolerantClient.destroy();
-      await tolerant.stop();
-    }
+    });
   });
 
   it.each([

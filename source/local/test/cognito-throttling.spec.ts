@@ -7,7 +7,6 @@ import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminDisableUserCommand,
-  CognitoIdentityProviderClient,
   CreateGroupCommand,
   DescribeUserPoolCommand,
   GetUserPoolMfaConfigCommand,
@@ -15,17 +14,10 @@ import {
   ListUsersCommand,
   ListUsersInGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import {
-  DEFAULT_QUOTAS,
-  startCognitoEmulator,
-  type CognitoEmulator,
-  type CognitoEmulatorOptions,
-} from '../cognito';
-import { cognitoClientFor } from '../cognito/testing';
+import { DEFAULT_QUOTAS, startCognitoEmulator, type CognitoEmulatorOptions } from '../cognito';
+import { startCognito, type CognitoUnderTest } from '../cognito/testing';
 
-interface Harness {
-  emulator: CognitoEmulator;
-  client: CognitoIdentityProviderClient;
+interface Harness extends CognitoUnderTest {
   poolId: string;
   advance(ms: number): void;
 }
@@ -34,14 +26,13 @@ const running: Harness[] = [];
 
 async function start(options: CognitoEmulatorOptions = {}): Promise<Harness> {
   let clock = Date.UTC(2026, 10, 1);
-  const emulator = await startCognitoEmulator({ now: () => clock, ...options });
-  const { poolId } = emulator.seed({
+  const cognito = await startCognito({ now: () => clock, ...options });
+  const { poolId } = cognito.emulator.seed({
     users: Array.from({ length: 10 }, (_, i) => ({ username: `u${i}` })),
     groups: [{ name: 'g', members: ['u0'] }],
   });
   const harness = {
-    emulator,
-    client: cognitoClientFor(emulator.endpoint),
+    ...cognito,
     poolId,
     advance: (ms: number) => {
       clock += ms;
@@ -52,10 +43,7 @@ async function start(options: CognitoEmulatorOptions = {}): Promise<Harness> {
 }
 
 afterEach(async () => {
-  for (const h of running.splice(0)) {
-    h.client.destroy();
-    await h.emulator.stop();
-  }
+  for (const h of running.splice(0)) await h.stop();
 });
 
 /** Sends `count` calls sequentially; returns how many were throttled (and checks the error shape). */
