@@ -1,61 +1,25 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type LambdaContext, LambdaFunctionError, LambdaHost, type LocalFunction } from '../lambda-host';
-
-type Handler = (event: unknown, context: LambdaContext) => unknown;
-
-/** A source tree with empty handler files; the modules themselves are injected. */
-function sourceRoot(files: string[]): string {
-  const root = mkdtempSync(join(tmpdir(), 'lambda-host-'));
-  for (const file of files) {
-    mkdirSync(join(root, file, '..'), { recursive: true });
-    writeFileSync(join(root, file), '');
-  }
-  return root;
-}
-
-function fn(logicalId: string, handler: string, overrides: Partial<LocalFunction> = {}): LocalFunction {
-  return {
-    logicalId,
-    name: `stack-${logicalId}`,
-    arn: `arn:aws:lambda:us-east-1:000000000000:function:stack-${logicalId}`,
-    handler,
-    timeoutSeconds: 60,
-    memoryMb: 128,
-    environment: {},
-    ...overrides,
-  };
-}
-
-function host(
-  functions: LocalFunction[],
-  modules: Record<string, Record<string, Handler>>,
-  extra: Partial<ConstructorParameters<typeof LambdaHost>[0]> = {},
-): LambdaHost {
-  const root = sourceRoot(Object.keys(modules));
-  return new LambdaHost({
-    sourceRoot: root,
-    region: 'us-east-1',
-    functions,
-    loadModule: (path) => modules[path.slice(root.length + 1)] ?? {},
-    ...extra,
-  });
-}
+import { LambdaFunctionError } from '../lambda-host';
+import { lambdaHostFor, localFunction, type TestHandler } from './support';
 
 describe('LambdaHost', () => {
   it('gives concurrent invocations their own environment, as separate functions have', async () => {
     const seen: Record<string, string | undefined>[] = [];
-    const handler: Handler = async () => {
+    // Each invocation waits until both have started, so the two run interleaved.
+    let started = 0;
+    let bothStarted!: () => void;
+    const bothRunning = new Promise<void>((resolve) => (bothStarted = resolve));
+    const handler: TestHandler = async () => {
       const before = process.env.QUEUE_URL;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      started += 1;
+      if (started === 2) bothStarted();
+      await bothRunning;
       seen.push({ before, after: process.env.QUEUE_URL, name: process.env.AWS_LAMBDA_FUNCTION_NAME });
       return null;
     };
-    const lambdas = host(
+    const lambdas = lambdaHostFor(
       [
-        fn('A', 'pkg/a.handler', { environment: { QUEUE_URL: 'queue-a' } }),
-        fn('B', 'pkg/b.handler', { environment: { QUEUE_URL: 'queue-b' } }),
+        localFunction('A', 'pkg/a.handler', { environment: { QUEUE_URL: 'queue-a' } }),
+        localFunction('B', 'pkg/b.handler', { environment: { QUEUE_URL: 'queue-b' } }),
       ],
       { 'pkg/a.ts': { handler }, 'pkg/b.ts': { handler } },
     );
@@ -70,7 +34,7 @@ describe('LambdaHost', () => {
   });
 
   it('keeps writes, deletions and listings of process.env inside the invocation', async () => {
-    const lambdas = host([fn('A', 'pkg/a.handler', { environment: { OWN: 'own' } })], {
+    const lambdas = lambdaHostFor([localFunction('A', 'pkg/a.handler', { environment: { OWN: 'own' } })], {
       'pkg/a.ts': {
         handler: () => {
           process.env.WRITTEN = 'inside';
@@ -99,8 +63,8 @@ describe('LambdaHost', () => {
   it("counts the remaining time down from the function's Timeout", async () => {
     let clock = 1_000_000;
     const remaining: number[] = [];
-    const lambdas = host(
-      [fn('A', 'pkg/a.handler', { timeoutSeconds: 900 })],
+    const lambdas = lambdaHostFor(
+      [localFunction('A', 'pkg/a.handler', { timeoutSeconds: 900 })],
       {
         'pkg/a.ts': {
           handler: (_event, context) => {
@@ -120,8 +84,9 @@ describe('LambdaHost', () => {
   });
 
   it('fails an invocation that outlives its Timeout with Sandbox.Timedout', async () => {
-    const lambdas = host([fn('A', 'pkg/a.handler', { timeoutSeconds: 0.05 })], {
-      'pkg/a.ts': { handler: () => new Promise((resolve) => setTimeout(resolve, 1000)) },
+    const lambdas = lambdaHostFor([localFunction('A', 'pkg/a.handler', { timeoutSeconds: 0.05 })], {
+      // A handler that never answers.
+      'pkg/a.ts': { handler: () => new Promise(() => undefined) },
     });
     await expect(lambdas.invoke('A', {})).rejects.toMatchObject({
       name: 'Sandbox.Timedout',
@@ -133,15 +98,22 @@ describe('LambdaHost', () => {
     class NamedError extends Error {
       override readonly name = 'NamedError';
     }
-    const lambdas = host([fn('A', 'pkg/a.handler'), fn('B', 'pkg/b.handler'), fn('C', 'pkg/c.handler')], {
-      'pkg/a.ts': {
-        handler: () => {
-          throw new NamedError('Queue (x) is not empty');
+    const lambdas = lambdaHostFor(
+      [
+        localFunction('A', 'pkg/a.handler'),
+        localFunction('B', 'pkg/b.handler'),
+        localFunction('C', 'pkg/c.handler'),
+      ],
+      {
+        'pkg/a.ts': {
+          handler: () => {
+            throw new NamedError('Queue (x) is not empty');
+          },
         },
+        'pkg/b.ts': { handler: () => ({ when: new Date(0), gone: undefined, list: [1] }) },
+        'pkg/c.ts': { handler: () => undefined },
       },
-      'pkg/b.ts': { handler: () => ({ when: new Date(0), gone: undefined, list: [1] }) },
-      'pkg/c.ts': { handler: () => undefined },
-    });
+    );
     const failure = await lambdas.invoke('A', {}).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(LambdaFunctionError);
     expect((failure as Error).name).toBe('NamedError');
@@ -156,8 +128,8 @@ describe('LambdaHost', () => {
 
   it("routes an invocation's stdout lines to its log sink, and refuses oversized results", async () => {
     const lines: string[] = [];
-    const lambdas = host(
-      [fn('A', 'pkg/a.handler'), fn('Big', 'pkg/big.handler')],
+    const lambdas = lambdaHostFor(
+      [localFunction('A', 'pkg/a.handler'), localFunction('Big', 'pkg/big.handler')],
       {
         'pkg/a.ts': {
           handler: () => {
@@ -175,8 +147,11 @@ describe('LambdaHost', () => {
   });
 
   it('names the function whose Handler file or export is missing', async () => {
-    const lambdas = host([fn('A', 'pkg/missing.handler'), fn('B', 'pkg/b.main')], { 'pkg/b.ts': {} });
-    expect(() => lambdas.modulePath(fn('A', 'pkg/missing.handler'))).toThrow(
+    const lambdas = lambdaHostFor(
+      [localFunction('A', 'pkg/missing.handler'), localFunction('B', 'pkg/b.main')],
+      { 'pkg/b.ts': {} },
+    );
+    expect(() => lambdas.modulePath(localFunction('A', 'pkg/missing.handler'))).toThrow(
       /A: Handler "pkg\/missing.handler" names .*pkg\/missing.ts, which does not exist/,
     );
     await expect(lambdas.invoke('B', {})).rejects.toThrow(

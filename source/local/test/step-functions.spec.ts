@@ -1,6 +1,3 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
@@ -11,13 +8,14 @@ import {
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { JsonObject } from '../cfn-template';
 import { FakeServices } from '../fake-services';
-import { LambdaHost, type LocalFunction } from '../lambda-host';
+import type { LambdaHost } from '../lambda-host';
 import {
   LocalStepFunctions,
   prepareMachine,
   StateMachineError,
   type StateMachineInfo,
 } from '../step-functions';
+import { lambdaHostFor, localFunction } from './support';
 
 const ARN = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:stack-${name}`;
 
@@ -98,41 +96,30 @@ class NamedError extends Error {
 }
 
 function setUp(gate?: Promise<void>): { lambdas: LambdaHost; wrapped: WrappedEvent[]; plain: unknown[] } {
-  const root = mkdtempSync(join(tmpdir(), 'sfn-'));
-  mkdirSync(join(root, 'pkg'));
-  for (const file of ['wrapped', 'plain', 'thrower']) writeFileSync(join(root, 'pkg', `${file}.ts`), '');
   const wrapped: WrappedEvent[] = [];
   const plain: unknown[] = [];
-  const modules: Record<string, Record<string, (event: never) => unknown>> = {
-    'pkg/wrapped.ts': {
-      handler: async (event: WrappedEvent) => {
-        wrapped.push(event);
-        await gate;
-        return { result: { ...event.Input, seen: event.Context.State.Name } };
+  const lambdas = lambdaHostFor(
+    [
+      localFunction('Wrapped', 'pkg/wrapped.handler'),
+      localFunction('Plain', 'pkg/plain.handler'),
+      localFunction('Thrower', 'pkg/thrower.handler'),
+    ],
+    {
+      'pkg/wrapped.ts': {
+        handler: async (event: WrappedEvent) => {
+          wrapped.push(event);
+          await gate;
+          return { result: { ...event.Input, seen: event.Context.State.Name } };
+        },
+      },
+      'pkg/plain.ts': { handler: (event: unknown) => (plain.push(event), { sum: 3 }) },
+      'pkg/thrower.ts': {
+        handler: () => {
+          throw new NamedError('Something broke');
+        },
       },
     },
-    'pkg/plain.ts': { handler: (event: unknown) => (plain.push(event), { sum: 3 }) },
-    'pkg/thrower.ts': {
-      handler: () => {
-        throw new NamedError('Something broke');
-      },
-    },
-  };
-  const fn = (name: string, file: string): LocalFunction => ({
-    logicalId: name,
-    name: `stack-${name}`,
-    arn: ARN(name),
-    handler: `pkg/${file}.handler`,
-    timeoutSeconds: 60,
-    memoryMb: 128,
-    environment: {},
-  });
-  const lambdas = new LambdaHost({
-    sourceRoot: root,
-    region: 'us-east-1',
-    functions: [fn('Wrapped', 'wrapped'), fn('Plain', 'plain'), fn('Thrower', 'thrower')],
-    loadModule: (path) => modules[path.slice(root.length + 1)] ?? {},
-  });
+  );
   return { lambdas, wrapped, plain };
 }
 

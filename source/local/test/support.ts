@@ -1,9 +1,14 @@
-/** Helpers shared by the local-run tests: deployments on one shared set of emulators. */
+/**
+ * Helpers shared by the local-run tests: deployments on one shared set of emulators, and Lambda
+ * hosts whose handler modules the test injects.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Deployment } from '../deployment';
 import type { LocalEnvironment } from '../environment';
-import type { LocalFunction } from '../lambda-host';
+import { type LambdaContext, LambdaHost, type LambdaHostOptions, type LocalFunction } from '../lambda-host';
 import { seedPrimaryPool } from '../local-run';
 import type { SeedFile } from '../seed';
 
@@ -40,9 +45,18 @@ export async function deployWith(
   return { deployment, primaryUserPoolId, errors };
 }
 
-export interface BackupKey {
-  id: string;
-  type: string;
+/** Deploys a stack for `seed`, runs `body` on it, then tears the stack down whatever happened. */
+export async function withDeployment(
+  environment: LocalEnvironment,
+  seed: SeedFile,
+  body: (scenario: TestDeployment) => Promise<void>,
+): Promise<void> {
+  const scenario = await deployWith(environment, seed);
+  try {
+    await body(scenario);
+  } finally {
+    await scenario.deployment.teardown();
+  }
 }
 
 /** Every item of the backup table (small tables only). */
@@ -62,3 +76,44 @@ export async function scanTable(
 }
 
 export const keyOf = (item: Record<string, unknown>): string => `${String(item.id)} | ${String(item.type)}`;
+
+/** A handler as a test injects it. */
+export type TestHandler = (event: never, context: LambdaContext) => unknown;
+
+/** A function of the stack `stack` (60 s, 128 MB, no environment unless overridden). */
+export function localFunction(
+  logicalId: string,
+  handler: string,
+  overrides: Partial<LocalFunction> = {},
+): LocalFunction {
+  return {
+    logicalId,
+    name: `stack-${logicalId}`,
+    arn: `arn:aws:lambda:us-east-1:000000000000:function:stack-${logicalId}`,
+    handler,
+    timeoutSeconds: 60,
+    memoryMb: 128,
+    environment: {},
+    ...overrides,
+  };
+}
+
+/** A LambdaHost over a temporary source tree with an empty file per module; the modules are injected. */
+export function lambdaHostFor(
+  functions: LocalFunction[],
+  modules: Record<string, Record<string, TestHandler>>,
+  extra: Partial<LambdaHostOptions> = {},
+): LambdaHost {
+  const root = mkdtempSync(join(tmpdir(), 'lambda-host-'));
+  for (const file of Object.keys(modules)) {
+    mkdirSync(join(root, file, '..'), { recursive: true });
+    writeFileSync(join(root, file), '');
+  }
+  return new LambdaHost({
+    sourceRoot: root,
+    region: 'us-east-1',
+    functions,
+    loadModule: (path) => modules[path.slice(root.length + 1)] ?? {},
+    ...extra,
+  });
+}
