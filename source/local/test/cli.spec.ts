@@ -69,28 +69,32 @@ describe('parseCliArgs', () => {
 });
 
 describe('main', () => {
+  /** Runs `main` with `console[method]` captured: the exit code and the lines written. */
+  async function mainCapturing(
+    method: 'log' | 'error',
+    argv: string[],
+  ): Promise<{ code: number; output: string }> {
+    const lines: string[] = [];
+    const spy = jest.spyOn(console, method).mockImplementation((...args) => void lines.push(String(args[0])));
+    try {
+      return { code: await main(argv), output: lines.join('\n') };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
   it('exits 2 and names the bad entry of an invalid seed file, before starting anything', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'cli-')), 'seed.json');
     writeFileSync(file, JSON.stringify({ users: [{ username: 'a' }, { username: 'a' }] }));
-    const errors: string[] = [];
-    const spy = jest.spyOn(console, 'error').mockImplementation((text: string) => void errors.push(text));
-    try {
-      expect(await main(['--seed', file])).toBe(2);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(errors.join('\n')).toContain('users[1] (username "a"): same username as users[0]');
+    const { code, output } = await mainCapturing('error', ['--seed', file]);
+    expect(code).toBe(2);
+    expect(output).toContain('users[1] (username "a"): same username as users[0]');
   });
 
   it('prints the usage for --help and exits 0', async () => {
-    const lines: string[] = [];
-    const spy = jest.spyOn(console, 'log').mockImplementation((text: string) => void lines.push(text));
-    try {
-      expect(await main(['--help'])).toBe(0);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(lines.join('\n')).toContain('--username-attributes <a>');
+    const { code, output } = await mainCapturing('log', ['--help']);
+    expect(code).toBe(0);
+    expect(output).toContain('--username-attributes <a>');
   });
 });
 

@@ -8,6 +8,8 @@ import {
   SetUserPoolMfaConfigCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { chunk } from '../../utils/batch';
+import type { JsonObject } from '../cfn-template';
 import { LocalEnvironment } from '../environment';
 import {
   createRestorePool,
@@ -19,7 +21,7 @@ import {
 } from '../local-run';
 import { comparePools, type PoolContent } from '../parity';
 import { generateSeed, type SeedFile } from '../seed';
-import { deployWith, keyOf, ROOT, scanTable, type TestDeployment } from './support';
+import { deployWith, keyOf, ROOT, scanTable, type TestDeployment, withDeployment } from './support';
 
 jest.setTimeout(120_000);
 
@@ -68,14 +70,14 @@ async function outcome(
 
 const SUCCEEDED = { status: 'SUCCEEDED', cause: undefined, errorLogs: [], errorNotifications: [] };
 
+/** The input the schedule gives the ExportWorkflow. */
+const scheduledExport = (): JsonObject => scheduledEvent('us-east-1', '000000000000');
+
 async function exportAndRestore(
   scenario: TestDeployment,
   seed: SeedFile,
 ): Promise<{ restoredUserPoolId: string; source: PoolContent }> {
-  const exported = await scenario.deployment.run(
-    'ExportWorkflow',
-    scheduledEvent('us-east-1', '000000000000'),
-  );
+  const exported = await scenario.deployment.run('ExportWorkflow', scheduledExport());
   expect(await outcome(scenario, exported)).toEqual(SUCCEEDED);
   const restoredUserPoolId = createRestorePool(environment.cognito, seed);
   const imported = await scenario.deployment.run('ImportWorkflow', { NewUserPoolId: restoredUserPoolId });
@@ -107,10 +109,10 @@ describe('a pool without a username attribute (250 users, 5 groups)', () => {
 
   it('refuses a second ExportWorkflow while one runs', async () => {
     const { deployment } = scenario;
-    exportArn = await deployment.start('ExportWorkflow', scheduledEvent('us-east-1', '000000000000'));
+    exportArn = await deployment.start('ExportWorkflow', scheduledExport());
     // The first execution has passed its own check when the second one starts.
     await deployment.waitForState(exportArn, 'CheckUserPoolConfigLambda');
-    const second = await deployment.run('ExportWorkflow', scheduledEvent('us-east-1', '000000000000'));
+    const second = await deployment.run('ExportWorkflow', scheduledExport());
     expect(second.status).toBe('FAILED');
     expect(second.error).toBe('AnotherExecutionRunning');
     const first = await deployment.wait(exportArn);
@@ -161,7 +163,7 @@ describe('a pool without a username attribute (250 users, 5 groups)', () => {
     );
     const before = new Set((await scanTable(environment, deployment.tableName)).map(keyOf));
 
-    const rerun = await deployment.run('ExportWorkflow', scheduledEvent('us-east-1', '000000000000'));
+    const rerun = await deployment.run('ExportWorkflow', scheduledExport());
     expect(rerun.status).toBe('SUCCEEDED');
 
     const after = new Set((await scanTable(environment, deployment.tableName)).map(keyOf));
@@ -251,8 +253,7 @@ describe('a pool with MFA ON', () => {
 describe('a pool whose MFA is switched ON after deployment', () => {
   it('fails the ExportWorkflow with the MFA message and notifies the error', async () => {
     const seed = generateSeed({ users: 5, groups: 1, usernameAttribute: 'none' });
-    const scenario = await deployWith(environment, seed);
-    try {
+    await withDeployment(environment, seed, async (scenario) => {
       await environment.cognitoClient().send(
         new SetUserPoolMfaConfigCommand({
           UserPoolId: scenario.primaryUserPoolId,
@@ -260,10 +261,7 @@ describe('a pool whose MFA is switched ON after deployment', () => {
           SoftwareTokenMfaConfiguration: { Enabled: true },
         }),
       );
-      const run = await scenario.deployment.run(
-        'ExportWorkflow',
-        scheduledEvent('us-east-1', '000000000000'),
-      );
+      const run = await scenario.deployment.run('ExportWorkflow', scheduledExport());
       expect(run.status).toBe('FAILED');
       expect(run.error).toBe('UnexpectedErrorInWorkflow');
       const notifications = await scenario.deployment.notifications();
@@ -272,9 +270,7 @@ describe('a pool whose MFA is switched ON after deployment', () => {
       expect(notifications[0]?.message).toContain(
         "User Pools with MFA enabled are not supported. The user pool's MFA configuration is set to ON",
       );
-    } finally {
-      await scenario.deployment.teardown();
-    }
+    });
   });
 });
 
@@ -349,8 +345,7 @@ describe('a backup table written in the original format', () => {
       federatedUsers: 1,
       randomSeed: 3,
     });
-    const scenario = await deployWith(environment, seed);
-    try {
+    await withDeployment(environment, seed, async (scenario) => {
       const source = poolContent(environment.cognito, scenario.primaryUserPoolId);
       const items = originalBackupItems(
         source,
@@ -358,21 +353,23 @@ describe('a backup table written in the original format', () => {
         Date.now(),
       );
       const ddb = environment.documentClient();
-      for (let i = 0; i < items.length; i += 25) {
-        const requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-        await ddb.send(
-          new BatchWriteCommand({ RequestItems: { [scenario.deployment.tableName]: requests } }),
-        );
-      }
+      const table = scenario.deployment.tableName;
+      await Promise.all(
+        chunk(items, 25).map((batch) =>
+          ddb.send(
+            new BatchWriteCommand({
+              RequestItems: { [table]: batch.map((Item) => ({ PutRequest: { Item } })) },
+            }),
+          ),
+        ),
+      );
       const restoredUserPoolId = createRestorePool(environment.cognito, seed);
       const run = await scenario.deployment.run('ImportWorkflow', { NewUserPoolId: restoredUserPoolId });
       expect(await outcome(scenario, run)).toEqual(SUCCEEDED);
       const parity = comparePools(source, poolContent(environment.cognito, restoredUserPoolId), undefined);
       expect(parity).toMatchObject({ ok: true, missingUsers: [], mismatches: [], missingMemberships: [] });
       expect(parity.counts.users).toBe(150);
-    } finally {
-      await scenario.deployment.teardown();
-    }
+    });
   });
 });
 
