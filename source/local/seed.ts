@@ -5,7 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { NAME_PATTERN } from './cognito/input';
-import { MAX_ATTRIBUTE_VALUE_LENGTH, isWritableStandardAttribute } from './cognito/schema';
+import {
+  CUSTOM_ATTRIBUTE_NAME_PATTERN,
+  MAX_ATTRIBUTE_VALUE_LENGTH,
+  isWritableStandardAttribute,
+} from './cognito/schema';
 
 export type UsernameAttribute = 'email' | 'phone_number';
 export type MfaConfiguration = 'OFF' | 'ON' | 'OPTIONAL';
@@ -58,7 +62,6 @@ const USER_STATUSES = new Set([
   'FORCE_CHANGE_PASSWORD',
   'EXTERNAL_PROVIDER',
 ]);
-const CUSTOM_NAME_PATTERN = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,20}$/u;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 const PHONE_PATTERN = /^\+\d{4,17}$/;
 
@@ -134,7 +137,7 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
       problems.push('userPool.customAttributes: must be a list of names (without "custom:")');
     } else {
       custom.forEach((name, index) => {
-        if (typeof name !== 'string' || !CUSTOM_NAME_PATTERN.test(name)) {
+        if (typeof name !== 'string' || !CUSTOM_ATTRIBUTE_NAME_PATTERN.test(name)) {
           problems.push(
             `userPool.customAttributes[${index}]: must be a name of 1 to 20 characters without spaces`,
           );

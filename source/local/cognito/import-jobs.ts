@@ -10,14 +10,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { CognitoServiceError, resourceNotFound } from './errors';
 import { decodeCsv, headerProblem, splitCsvLine, MAX_CSV_ROW_CHARS, type CsvLine } from './csv';
 import { CSV_MFA_COLUMN, CSV_USERNAME_COLUMN, csvHeader } from './schema';
-import type { CognitoStore, PoolState } from './store';
+import { randomAlphanumeric, type CognitoStore, type PoolState } from './store';
 import type { ImportJobStatus } from './types';
 
 export const UPLOAD_PATH_PREFIX = '/_cognito-import/';
 const URL_VALIDITY_MS = 15 * 60 * 1000;
 const JOB_EXPIRY_MS = 24 * 60 * 60 * 1000;
 const MAX_JOBS_PER_POOL = 1000;
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export const COMPLETION_MESSAGES = {
   succeeded: 'Import Job Completed Successfully.',
@@ -58,12 +57,6 @@ export interface ImportJobOptions {
 const TERMINAL: ReadonlySet<ImportJobStatus> = new Set(['Stopped', 'Succeeded', 'Failed', 'Expired']);
 
 export const isTerminal = (status: ImportJobStatus): boolean => TERMINAL.has(status);
-
-function randomAlphanumeric(length: number): string {
-  let out = '';
-  for (const byte of randomBytes(length)) out += ALPHANUMERIC[byte % ALPHANUMERIC.length];
-  return out;
-}
 
 export interface UploadResult {
   statusCode: number;

@@ -45,6 +45,9 @@ export const isWritableStandardAttribute = (name: string): boolean =>
 
 export const MAX_ATTRIBUTE_VALUE_LENGTH = 2048;
 
+/** A custom attribute's name, without `custom:`. */
+export const CUSTOM_ATTRIBUTE_NAME_PATTERN = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,20}$/u;
+
 /** ListUsers `Filter` attributes and whether their match is case-sensitive (Cognito's documented list). */
 export const SEARCHABLE_ATTRIBUTES: ReadonlyMap<string, { caseSensitive: boolean }> = new Map([
   ['username', { caseSensitive: true }],

@@ -63,6 +63,8 @@ function latencyTable(option: LatencyOption | undefined): Partial<Record<string,
   return option;
 }
 
+const emptyStats = (): EmulatorStats => ({ calls: {}, throttled: {}, errors: {} });
+
 function increment(counter: Record<string, number>, key: string): void {
   counter[key] = (counter[key] ?? 0) + 1;
 }
@@ -108,7 +110,7 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
     defaultLimits: resolveDefaultLimits(options),
     partialPages: options.partialPages ?? false,
   };
-  let stats: EmulatorStats = { calls: {}, throttled: {}, errors: {} };
+  let stats = emptyStats();
   const timers = new Set<NodeJS.Timeout>();
   const sleep =
     options.sleep ??
@@ -273,7 +275,7 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
       errors: { ...stats.errors },
     }),
     resetStats: () => {
-      stats = { calls: {}, throttled: {}, errors: {} };
+      stats = emptyStats();
     },
     stop: async () => {
       jobs.dispose();

@@ -17,6 +17,7 @@ import {
 import { NAME_PATTERN } from './input';
 import { OrderedCollection } from './ordered';
 import {
+  CUSTOM_ATTRIBUTE_NAME_PATTERN,
   MAX_ATTRIBUTE_VALUE_LENGTH,
   aliasKey,
   isEmail,
@@ -80,7 +81,14 @@ export interface CreateUserInput {
   allowSub?: boolean;
 }
 
-const POOL_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Pool id suffixes and import job ids. */
+export function randomAlphanumeric(length: number): string {
+  let out = '';
+  for (const byte of randomBytes(length)) out += ALPHANUMERIC[byte % ALPHANUMERIC.length];
+  return out;
+}
 
 function schemaError(attribute: string, problem: string): CognitoServiceError {
   return invalidParameter(`Attributes did not conform to the schema: ${attribute}: ${problem}`);
@@ -92,7 +100,7 @@ function normaliseCustomAttributes(input: UserPoolConfig['customAttributes']): C
   for (const entry of input ?? []) {
     const definition = typeof entry === 'string' ? { name: entry } : entry;
     const name = definition.name.startsWith('custom:') ? definition.name.slice(7) : definition.name;
-    if (!/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,20}$/u.test(name)) {
+    if (!CUSTOM_ATTRIBUTE_NAME_PATTERN.test(name)) {
       throw invalidParameter(`Invalid custom attribute name: ${name}`);
     }
     if (seen.has(name)) throw invalidParameter(`Duplicate custom attribute name: ${name}`);
@@ -384,10 +392,7 @@ export class CognitoStore {
 
   private newPoolId(): string {
     for (;;) {
-      const bytes = randomBytes(9);
-      let suffix = '';
-      for (const byte of bytes) suffix += POOL_ID_ALPHABET[byte % POOL_ID_ALPHABET.length];
-      const id = `${this.options.region}_${suffix}`;
+      const id = `${this.options.region}_${randomAlphanumeric(9)}`;
       if (!this.pools.has(id)) return id;
     }
   }
