@@ -98,6 +98,17 @@ async function errorOf(
   throw new Error('expected the call to fail');
 }
 
+/** A raw JSON 1.1 request, for what the SDK would not send. */
+const post = (operation: string, body: string): Promise<Response> =>
+  fetch(emulator.endpoint, {
+    method: 'POST',
+    headers: {
+      'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+      'content-type': 'application/x-amz-json-1.1',
+    },
+    body,
+  });
+
 const attr = (user: UserType | undefined, name: string): string | undefined =>
   user?.Attributes?.find((a) => a.Name === name)?.Value;
 
@@ -314,14 +325,7 @@ describe('errors as Cognito returns them', () => {
       message: 'User does not exist.',
       status: 400,
     });
-    const response = await fetch(emulator.endpoint, {
-      method: 'POST',
-      headers: {
-        'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
-        'content-type': 'application/x-amz-json-1.1',
-      },
-      body: '{}',
-    });
+    const response = await post('InitiateAuth', '{}');
     expect(response.status).toBe(400);
     expect(((await response.json()) as { __type: string }).__type).toBe('UnknownOperationException');
     expect(emulator.stats().errors).toMatchObject({
@@ -732,16 +736,6 @@ describe('standalone CLI arguments', () => {
 });
 
 describe('protocol and store edges', () => {
-  const post = (operation: string, body: string): Promise<Response> =>
-    fetch(emulator.endpoint, {
-      method: 'POST',
-      headers: {
-        'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
-        'content-type': 'application/x-amz-json-1.1',
-      },
-      body,
-    });
-
   it('answers malformed bodies and wrong member types with SerializationException', async () => {
     const { poolId } = emulator.seed({});
     for (const body of ['{not json', '[]', JSON.stringify({ UserPoolId: poolId, Limit: '5' })]) {
