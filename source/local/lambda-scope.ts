@@ -28,8 +28,7 @@ let installed = false;
 export function installLambdaScopes(): void {
   if (installed) return;
   installed = true;
-  const base = process.env;
-  const view = new Proxy(base, {
+  process.env = new Proxy(process.env, {
     get(target, key) {
       const scope = storage.getStore();
       if (typeof key === 'string' && scope !== undefined && Object.hasOwn(scope.env, key))
@@ -71,7 +70,6 @@ export function installLambdaScopes(): void {
       return Reflect.getOwnPropertyDescriptor(target, key);
     },
   });
-  process.env = view;
 
   const stdout = process.stdout;
   const originalWrite = stdout.write;
