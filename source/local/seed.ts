@@ -8,6 +8,8 @@ import { NAME_PATTERN } from './cognito/input';
 import {
   CUSTOM_ATTRIBUTE_NAME_PATTERN,
   MAX_ATTRIBUTE_VALUE_LENGTH,
+  isEmail,
+  isPhoneNumber,
   isWritableStandardAttribute,
 } from './cognito/schema';
 
@@ -62,8 +64,6 @@ const USER_STATUSES = new Set([
   'FORCE_CHANGE_PASSWORD',
   'EXTERNAL_PROVIDER',
 ]);
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
-const PHONE_PATTERN = /^\+\d{4,17}$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -220,10 +220,10 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
           problems.push(`${where}: "${flag}" must be "true" or "false"`);
         }
       }
-      if (attributes.email !== undefined && !EMAIL_PATTERN.test(attributes.email)) {
+      if (attributes.email !== undefined && !isEmail(attributes.email)) {
         problems.push(`${where}: "email" is not an email address`);
       }
-      if (attributes.phone_number !== undefined && !PHONE_PATTERN.test(attributes.phone_number)) {
+      if (attributes.phone_number !== undefined && !isPhoneNumber(attributes.phone_number)) {
         problems.push(`${where}: "phone_number" must be in E.164 form, e.g. +14155550100`);
       }
       if (usernameAttribute !== undefined) {
@@ -233,9 +233,8 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
             `${where}: in a pool with ${usernameAttribute} as username, "username" must equal that attribute`,
           );
         }
-        const pattern = usernameAttribute === 'email' ? EMAIL_PATTERN : PHONE_PATTERN;
-        if (!pattern.test(username))
-          problems.push(`${where}: the username must be a valid ${usernameAttribute}`);
+        const valid = usernameAttribute === 'email' ? isEmail(username) : isPhoneNumber(username);
+        if (!valid) problems.push(`${where}: the username must be a valid ${usernameAttribute}`);
       }
       seed.users.push({
         username,

@@ -14,6 +14,17 @@ function problemsOf(value: unknown): string[] {
 }
 
 describe('validateSeed', () => {
+  it('refuses, before seeding, a phone number the Cognito emulator would refuse (more than 15 digits)', () => {
+    const users = (phone: string) => ({
+      userPool: { usernameAttributes: [] },
+      users: [{ username: 'p', attributes: { phone_number: phone, phone_number_verified: 'true' } }],
+    });
+    expect(problemsOf(users('+1415555010012'))).toEqual([]);
+    expect(problemsOf(users('+1234567890123456'))).toEqual([
+      'users[0] (username "p"): "phone_number" must be in E.164 form, e.g. +14155550100',
+    ]);
+  });
+
   it('accepts the documented format and fills in the defaults', () => {
     const seed = validateSeed({
       userPool: { usernameAttributes: ['email'], customAttributes: ['tenant'] },
