@@ -32,10 +32,14 @@ export async function assertQueuesEmpty(
   queueUrls: readonly string[],
   deps: { sqs: SQSClient; logger: Logger },
 ): Promise<void> {
-  for (const queueUrl of queueUrls) {
-    const { Attributes: attributes = {} } = await deps.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
-    );
+  // Both queues are read at once; they are then checked in the original's order.
+  const responses = await Promise.all(
+    queueUrls.map((queueUrl) =>
+      deps.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] })),
+    ),
+  );
+  for (const [index, queueUrl] of queueUrls.entries()) {
+    const attributes = responses[index]?.Attributes ?? {};
     for (const counter of QUEUE_COUNTERS) {
       const value = (attributes as Record<string, string | undefined>)[counter];
       if (value !== undefined && value !== '0') {
