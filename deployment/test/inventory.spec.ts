@@ -138,7 +138,7 @@ describe('main template', () => {
       Default: 'EVERY_DAY',
       AllowedValues: ['EVERY_DAY', 'EVERY_7_DAYS', 'EVERY_30_DAYS'],
     });
-    expect(pick('CognitoTPS')).toEqual({ Type: 'String', Default: '10', AllowedValues: ['1', '5', '10'] });
+    expect(pick('CognitoTPS')).toEqual({ Type: 'String', Default: '10', AllowedValues: ['1', '5', '10', '15', '20', '25'] });
     expect(pick('NotificationEmail')).toEqual({ Type: 'String', AllowedPattern: EMAIL_PATTERN });
     expect(pick('SnsPreference')).toEqual({
       Type: 'String',
@@ -262,7 +262,7 @@ describe('StackSet template', () => {
     );
     expect(shape).toEqual({
       PrimaryRegion: { Type: 'String', AllowedPattern: '^[\\w-]+$' },
-      CognitoTPS: { Type: 'String', Default: '10', AllowedValues: ['1', '5', '10'] },
+      CognitoTPS: { Type: 'String', Default: '10', AllowedValues: ['1', '5', '10', '15', '20', '25'] },
       ExportFrequency: {
         Type: 'String',
         Default: 'EVERY_DAY',

@@ -1,6 +1,7 @@
 /**
  * Every Cognito call of an invocation goes through one `RateLimitedCognito`: each attempt (retries
- * included) first takes a slot from the shared limiter, so `COGNITO_TPS` bounds what Cognito sees.
+ * included) first takes a slot from the shared limiter, named by its operation, so `COGNITO_TPS` and
+ * the operation's own Cognito quota bound what Cognito sees.
  */
 import type {
   CognitoIdentityProviderClient,
@@ -35,7 +36,7 @@ export class RateLimitedCognito {
     const operation = command.constructor.name.replace(/Command$/, '');
     return withRetry(
       async () => {
-        await this.limiter.acquire();
+        await this.limiter.acquire(operation);
         this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
         return this.client.send(command);
       },

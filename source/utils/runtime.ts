@@ -6,7 +6,7 @@
 import { cognitoClient } from './clients';
 import { RateLimitedCognito } from './cognito';
 import type { Env } from './config';
-import { realSleep, SlidingWindowLimiter, type Now, type Sleep } from './limiter';
+import { CognitoQuotaLimiter, realSleep, type Now, type Sleep } from './limiter';
 import { createLogger, type LogFields, type Logger } from './logger';
 import { DEFAULT_RETRY, errorName, type RetryOptions } from './retry';
 import { TimeBudget, type LambdaContextLike } from './time-budget';
@@ -56,7 +56,8 @@ export function retryOptions(runtime: Runtime, deadline?: number): RetryOptions 
 }
 
 /**
- * The invocation's only path to Cognito: one sliding-window limiter at `tps` calls per second, and
+ * The invocation's only path to Cognito: one sliding-window limiter at `tps` calls per second (and
+ * below it, per operation, Cognito's own quota where that is lower), and
  * retries of throttling and transient errors (SDK v3 classification) that each take a limiter slot
  * and never sleep past `deadline`.
  */
@@ -66,7 +67,7 @@ export function rateLimitedCognito(
   logger: Logger,
   deadline?: number,
 ): RateLimitedCognito {
-  const limiter = new SlidingWindowLimiter(tps, runtime.now, runtime.sleep);
+  const limiter = new CognitoQuotaLimiter(tps, runtime.now, runtime.sleep);
   return new RateLimitedCognito(cognitoClient(), limiter, {
     ...DEFAULT_RETRY,
     ...retryOptions(runtime, deadline),

@@ -1,5 +1,5 @@
 import { fakeClock } from '../../test-support/fake-clock';
-import { SlidingWindowLimiter } from '../limiter';
+import { CognitoQuotaLimiter, SlidingWindowLimiter } from '../limiter';
 
 function maxInAnyWindow(starts: number[], windowMs = 1000): number {
   let max = 0;
@@ -66,5 +66,105 @@ describe('SlidingWindowLimiter', () => {
     expect(() => new SlidingWindowLimiter(0)).toThrow(
       'callsPerSecond must be a whole number of at least 1 (found 0)',
     );
+  });
+});
+
+describe('CognitoQuotaLimiter', () => {
+  /** Runs `calls` concurrent acquisitions (operation names in turn) and returns each operation's starts. */
+  async function run(
+    limiter: CognitoQuotaLimiter,
+    clock: ReturnType<typeof fakeClock>,
+    operations: string[],
+  ) {
+    const starts = new Map<string, number[]>();
+    const all: number[] = [];
+    await Promise.all(
+      operations.map((operation) =>
+        limiter.acquire(operation).then(() => {
+          const list = starts.get(operation) ?? [];
+          list.push(clock.now());
+          starts.set(operation, list);
+          all.push(clock.now());
+        }),
+      ),
+    );
+    return { starts, all };
+  }
+
+  it.each([
+    [25, 'CreateGroup', 5],
+    [25, 'ListGroups', 5],
+    [25, 'GetCSVHeader', 5],
+    [25, 'DescribeUserPool', 15],
+    [25, 'AdminAddUserToGroup', 25],
+    [25, 'ListUsers', 25],
+    [10, 'ListUsers', 10],
+    [1, 'CreateGroup', 1],
+  ])('at COGNITO_TPS %i keeps %s within %i calls in any one-second window', async (tps, operation, bound) => {
+    const clock = fakeClock(1_000_000);
+    const limiter = new CognitoQuotaLimiter(tps, clock.now, clock.sleep);
+    expect(limiter.effectiveRate(operation)).toBe(bound);
+    const { all } = await run(
+      limiter,
+      clock,
+      Array.from({ length: bound * 6 + 1 }, () => operation),
+    );
+    expect(maxInAnyWindow(all)).toBe(bound);
+    // At the bound, not below it: six full seconds of calls plus the one that opens the seventh.
+    expect(Math.max(...all) - Math.min(...all)).toBeLessThan(7000);
+    expect(Math.max(...all) - Math.min(...all)).toBeGreaterThanOrEqual(6000);
+  });
+
+  it('keeps each operation under its quota and the mix under COGNITO_TPS', async () => {
+    const clock = fakeClock(1_000_000);
+    const limiter = new CognitoQuotaLimiter(20, clock.now, clock.sleep);
+    const operations = Array.from({ length: 300 }, (_, i) =>
+      i % 3 === 0 ? 'CreateGroup' : i % 3 === 1 ? 'AdminAddUserToGroup' : 'StartUserImportJob',
+    );
+    const { starts, all } = await run(limiter, clock, operations);
+    expect(maxInAnyWindow(starts.get('CreateGroup') ?? [])).toBe(5);
+    expect(maxInAnyWindow(starts.get('StartUserImportJob') ?? [])).toBe(5);
+    // CreateGroup and StartUserImportJob share UserPoolResourceUpdate (15) and fit in it together.
+    expect(maxInAnyWindow(all)).toBeLessThanOrEqual(20);
+    expect(starts.get('AdminAddUserToGroup')).toHaveLength(100);
+  });
+
+  it('a slow operation does not hold back the others', async () => {
+    const clock = fakeClock(1_000_000);
+    const limiter = new CognitoQuotaLimiter(25, clock.now, clock.sleep);
+    const operations = [
+      ...Array.from({ length: 50 }, () => 'CreateGroup'),
+      ...Array.from({ length: 25 }, () => 'AdminAddUserToGroup'),
+    ];
+    const { starts } = await run(limiter, clock, operations);
+    // The 25 memberships fit beside the first five groups in the first second.
+    expect(Math.max(...(starts.get('AdminAddUserToGroup') ?? [])) - 1_000_000).toBeLessThan(1000);
+    expect(maxInAnyWindow(starts.get('CreateGroup') ?? [])).toBe(5);
+  });
+
+  it('the category window covers every operation of the category together', async () => {
+    const clock = fakeClock(1_000_000);
+    const limiter = new CognitoQuotaLimiter(25, clock.now, clock.sleep);
+    const operations = Array.from(
+      { length: 120 },
+      (_, i) => ['CreateGroup', 'CreateUserImportJob', 'StartUserImportJob', 'ListGroups'][i % 4] as string,
+    );
+    const { starts } = await run(limiter, clock, operations);
+    const update = [
+      ...(starts.get('CreateGroup') ?? []),
+      ...(starts.get('CreateUserImportJob') ?? []),
+      ...(starts.get('StartUserImportJob') ?? []),
+    ].sort((a, b) => a - b);
+    expect(maxInAnyWindow(update)).toBeLessThanOrEqual(15);
+    for (const operation of ['CreateGroup', 'CreateUserImportJob', 'StartUserImportJob', 'ListGroups'])
+      expect(maxInAnyWindow(starts.get(operation) ?? [])).toBe(5);
+  });
+
+  it('an operation without a known category only takes the shared window', async () => {
+    const clock = fakeClock(1_000_000);
+    const limiter = new CognitoQuotaLimiter(3, clock.now, clock.sleep);
+    const { all } = await run(limiter, clock, ['Unknown', 'Unknown', 'Unknown', 'Unknown']);
+    expect(maxInAnyWindow(all)).toBe(3);
+    expect(limiter.admitted).toBe(4);
   });
 });
