@@ -138,7 +138,11 @@ describe('main template', () => {
       Default: 'EVERY_DAY',
       AllowedValues: ['EVERY_DAY', 'EVERY_7_DAYS', 'EVERY_30_DAYS'],
     });
-    expect(pick('CognitoTPS')).toEqual({ Type: 'String', Default: '10', AllowedValues: ['1', '5', '10', '15', '20', '25'] });
+    expect(pick('CognitoTPS')).toEqual({
+      Type: 'String',
+      Default: '10',
+      AllowedValues: ['1', '5', '10', '15', '20', '25'],
+    });
     expect(pick('NotificationEmail')).toEqual({ Type: 'String', AllowedPattern: EMAIL_PATTERN });
     expect(pick('SnsPreference')).toEqual({
       Type: 'String',
