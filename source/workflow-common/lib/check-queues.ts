@@ -28,6 +28,34 @@ export function assertImportWorkflow(workflow: string): void {
     throw new UnknownStateMachineError(`Unknown State Machine Name: ${workflow}`);
 }
 
+/** The non-zero counters of one queue, in the original's order. */
+interface QueueFinding {
+  queueUrl: string;
+  counters: { counter: string; value: string }[];
+}
+
+/**
+ * Every non-zero counter of every queue goes into one message (visible, in flight, delayed): the
+ * operator sees at once what is left where. With a single finding the text is the original's.
+ */
+export function queueNotEmptyMessage(findings: readonly QueueFinding[]): string {
+  const sentences = findings.map(
+    ({ queueUrl, counters }) =>
+      `Queue (${queueUrl}) is not empty.` +
+      counters
+        .map(
+          ({ counter, value }) =>
+            ` Expected a value of "0" for attribute (${counter}) and found value "${value}" instead.`,
+        )
+        .join(''),
+  );
+  const purge =
+    findings.length === 1
+      ? 'Please purge this queue prior to running this workflow'
+      : 'Please purge these queues prior to running this workflow';
+  return `${sentences.join(' ')} ${purge}`;
+}
+
 export async function assertQueuesEmpty(
   queueUrls: readonly string[],
   deps: { sqs: SQSClient; logger: Logger },
@@ -38,16 +66,23 @@ export async function assertQueuesEmpty(
       deps.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] })),
     ),
   );
+  const findings: QueueFinding[] = [];
   for (const [index, queueUrl] of queueUrls.entries()) {
-    const attributes = responses[index]?.Attributes ?? {};
-    for (const counter of QUEUE_COUNTERS) {
-      const value = (attributes as Record<string, string | undefined>)[counter];
-      if (value !== undefined && value !== '0') {
-        throw new QueueNotEmptyError(
-          `Queue (${queueUrl}) is not empty. Expected a value of "0" for attribute (${counter}) and found value "${value}" instead. Please purge this queue prior to running this workflow`,
-        );
-      }
-    }
+    const attributes = (responses[index]?.Attributes ?? {}) as Record<string, string | undefined>;
+    const counters = QUEUE_COUNTERS.flatMap((counter) => {
+      const value = attributes[counter];
+      return value !== undefined && value !== '0' ? [{ counter, value }] : [];
+    });
+    if (counters.length > 0) findings.push({ queueUrl, counters });
+  }
+  if (findings.length > 0) {
+    deps.logger.warn('The import queues are not empty', {
+      queues: findings.map(({ queueUrl, counters }) => ({
+        queueUrl,
+        ...Object.fromEntries(counters.map(({ counter, value }) => [counter, value])),
+      })),
+    });
+    throw new QueueNotEmptyError(queueNotEmptyMessage(findings));
   }
   deps.logger.info('The import queues are empty', { queues: queueUrls.length });
 }

@@ -52,12 +52,40 @@ describe('check-workflow-queues', () => {
     );
   });
 
-  it('checks the counters in the original order', async () => {
+  it('names every non-zero counter of a queue, in the original order', async () => {
     sqs.on(GetQueueAttributesCommand).resolves({
       Attributes: { ApproximateNumberOfMessages: '3', ApproximateNumberOfMessagesNotVisible: '2' },
     });
     await expect(run(event())).rejects.toThrow(
-      'Queue (new-users-queue-url) is not empty. Expected a value of "0" for attribute (ApproximateNumberOfMessages) and found value "3" instead.',
+      'Queue (new-users-queue-url) is not empty. Expected a value of "0" for attribute (ApproximateNumberOfMessages) and found value "3" instead. Expected a value of "0" for attribute (ApproximateNumberOfMessagesNotVisible) and found value "2" instead.',
+    );
+  });
+
+  it('names every non-zero counter of every queue: visible, in flight and delayed', async () => {
+    sqs
+      .on(GetQueueAttributesCommand, { QueueUrl: 'new-users-queue-url' })
+      .resolves({ Attributes: { ...EMPTY, ApproximateNumberOfMessagesNotVisible: '7' } })
+      .on(GetQueueAttributesCommand, { QueueUrl: 'updates-queue-url' })
+      .resolves({
+        Attributes: {
+          ApproximateNumberOfMessages: '4',
+          ApproximateNumberOfMessagesNotVisible: '1',
+          ApproximateNumberOfMessagesDelayed: '2',
+        },
+      });
+    const error = await run(event()).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.name).toBe('QueueNotEmptyError');
+    expect(error?.message).toBe(
+      'Queue (new-users-queue-url) is not empty. ' +
+        'Expected a value of "0" for attribute (ApproximateNumberOfMessagesNotVisible) and found value "7" instead. ' +
+        'Queue (updates-queue-url) is not empty. ' +
+        'Expected a value of "0" for attribute (ApproximateNumberOfMessages) and found value "4" instead. ' +
+        'Expected a value of "0" for attribute (ApproximateNumberOfMessagesNotVisible) and found value "1" instead. ' +
+        'Expected a value of "0" for attribute (ApproximateNumberOfMessagesDelayed) and found value "2" instead. ' +
+        'Please purge these queues prior to running this workflow',
     );
   });
 
