@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopAllEmulatorProcesses } from './emulators/processes';
 import { DEFAULT_MAX_RECEIVE_WAIT_MS } from './environment';
-import { type LocalRunReport, type ProgressEvent, runLocal } from './local-run';
+import { type LocalRunOptions, type LocalRunReport, type ProgressEvent, runLocal } from './local-run';
 import { firstLine, formatSummary } from './report';
 import { generateSeed, importWarnings, loadSeedFile, SeedError, type SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS } from './step-functions';
@@ -195,7 +195,10 @@ function progressPrinter(write: (line: string) => void): (event: ProgressEvent) 
   };
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs the CLI; `extra` reaches `runLocal` as is (tests: a fault injected after the deployment).
+ */
+export async function main(argv: string[], extra: Partial<LocalRunOptions> = {}): Promise<number> {
   let options: CliOptions;
   let seed: SeedFile;
   let source: string;
@@ -253,6 +256,7 @@ export async function main(argv: string[]): Promise<number> {
         if (/"level":"error"/.test(line)) recentErrors.push(`${fn.logicalId}: ${line.slice(0, 500)}`);
         if (recentErrors.length > 20) recentErrors.shift();
       },
+      ...extra,
     });
   } catch (error) {
     console.error(

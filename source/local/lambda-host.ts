@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from './cfn-template';
+import { scrub } from '../utils/logger';
 import { installLambdaScopes, runInScope } from './lambda-scope';
 
 export interface LocalFunction {
@@ -76,6 +77,21 @@ function defaultLoad(path: string): Record<string, unknown> {
   // The handlers are TypeScript modules loaded on demand (tsx in the CLI, ts-jest in the tests).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path) as Record<string, unknown>;
+}
+
+/**
+ * The line the Lambda runtime writes to the function's log when an invocation fails ("Invoke Error"),
+ * as a JSON line like the functions' own, with the message scrubbed as the logger scrubs it.
+ */
+export function invokeErrorLine(requestId: string, error: LambdaFunctionError, now: number): string {
+  return JSON.stringify({
+    level: 'error',
+    time: new Date(now).toISOString(),
+    message: 'Invoke Error',
+    requestId,
+    errorType: error.errorType,
+    errorMessage: scrub(error.errorMessage),
+  });
 }
 
 function toFunctionError(error: unknown): LambdaFunctionError {
@@ -205,6 +221,7 @@ export class LambdaHost {
       ]);
     } catch (error) {
       const failure = toFunctionError(error);
+      this.options.onLog?.(fn, invokeErrorLine(requestId, failure, this.now()));
       this.options.onInvocation?.({ fn, requestId, durationMs: this.now() - started, error: failure });
       throw failure;
     } finally {
@@ -216,6 +233,7 @@ export class LambdaHost {
         'States.DataLimitExceeded',
         `The result of ${fn.logicalId} has ${Buffer.byteLength(text)} bytes, more than Step Functions accepts (${MAX_PAYLOAD_BYTES})`,
       );
+      this.options.onLog?.(fn, invokeErrorLine(requestId, failure, this.now()));
       this.options.onInvocation?.({ fn, requestId, durationMs: this.now() - started, error: failure });
       throw failure;
     }

@@ -9,6 +9,7 @@ import type { CognitoEmulator } from './cognito';
 import { Deployment, type Notification } from './deployment';
 import { DEFAULT_MAX_RECEIVE_WAIT_MS, LocalEnvironment, type EnvironmentOptions } from './environment';
 import { processPeakRssMb } from './emulators/processes';
+import { explainFailure, type WorkflowFailure } from './failure';
 import type { InvocationEvent, LocalFunction } from './lambda-host';
 import { comparePools, type ParityResult, type PoolContent } from './parity';
 import type { SeedFile } from './seed';
@@ -22,6 +23,8 @@ export interface WorkflowReport {
   wallMs: number;
   error?: string;
   cause?: string;
+  /** Why the execution did not succeed: the failed state and its Lambda's error, or a refusal. */
+  failure?: WorkflowFailure;
   /** Requests the Cognito emulator received during the workflow, by operation (throttled ones included). */
   cognitoCalls: Record<string, number>;
   /** Requests answered with TooManyRequestsException, by operation. */
@@ -112,6 +115,15 @@ export interface LocalRunOptions {
   /** Reuse running emulators (tests); otherwise the run starts and stops its own. */
   environment?: LocalEnvironment;
   stackName?: string;
+  /**
+   * Runs between the deployment and the ExportWorkflow (tests: switch MFA on, break a resource), so
+   * that a workflow meets a refusal or a fault it cannot meet from a valid seed.
+   */
+  afterDeploy?: (context: {
+    deployment: Deployment;
+    environment: LocalEnvironment;
+    primaryUserPoolId: string;
+  }) => Promise<void>;
 }
 
 export function summariseSeed(seed: SeedFile, source: string): SeedSummary {
@@ -286,6 +298,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       ...(options.onLambdaLog ? { onLambdaLog: options.onLambdaLog } : {}),
     });
     const active = deployment;
+    await options.afterDeploy?.({ deployment, environment, primaryUserPoolId });
 
     const runWorkflow = async (
       workflow: WorkflowName,
@@ -316,12 +329,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       tracker.currentState = '';
       tracker.emit('counts', line());
       const statsAfter = cognito.stats();
+      const failure = explainFailure(record);
       return {
         status: record.status,
         executionArn: record.executionArn,
         wallMs,
         ...(record.error !== undefined ? { error: record.error } : {}),
         ...(record.cause !== undefined ? { cause: record.cause } : {}),
+        ...(failure !== undefined ? { failure } : {}),
         cognitoCalls: difference(statsAfter.calls, statsBefore.calls),
         throttled: difference(statsAfter.throttled, statsBefore.throttled),
         cognitoErrors: difference(statsAfter.errors, statsBefore.errors),

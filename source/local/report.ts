@@ -1,5 +1,6 @@
 /** The human-readable summary of a local run (the JSON report is the LocalRunReport itself). */
 import type { LocalRunReport, WorkflowReport } from './local-run';
+import type { WorkflowFailure } from './failure';
 import type { ParityResult } from './parity';
 
 const number = (value: number): string => value.toLocaleString('en-US');
@@ -9,10 +10,25 @@ function isParity(value: LocalRunReport['parity']): value is ParityResult {
   return !('skipped' in value);
 }
 
-function workflowLine(name: string, report: WorkflowReport | undefined): string {
-  if (report === undefined) return `${name.padEnd(16)} not run`;
+function workflowLines(name: string, report: WorkflowReport | undefined): string[] {
+  if (report === undefined) return [`${name.padEnd(16)} not run`];
   const line = `${name.padEnd(16)} ${report.status.padEnd(10)} ${seconds(report.wallMs).padStart(9)}`;
-  return report.error === undefined ? line : `${line}   ${report.error}: ${firstLine(report.cause ?? '')}`;
+  if (report.error === undefined) return [line];
+  return [`${line}   ${report.error}: ${firstLine(report.cause ?? '')}`, ...failureLines(report.failure)];
+}
+
+/** The failed state and the error its Lambda threw, or the refusal, under the workflow's line. */
+export function failureLines(failure: WorkflowFailure | undefined): string[] {
+  if (failure === undefined) return [];
+  if (failure.refusal) {
+    return [
+      `  refused by design at state "${failure.state}"${failure.lambda !== undefined ? ` (${failure.lambda})` : ''}: ${failure.message}`,
+    ];
+  }
+  return [
+    `  failed at state "${failure.state}"${failure.lambda !== undefined ? ` (${failure.lambda})` : ''}`,
+    `  error: ${failure.error}: ${failure.message}`,
+  ];
 }
 
 /** The message inside a Lambda error document, or the first line of any other cause. */
@@ -79,8 +95,8 @@ export function formatSummary(report: LocalRunReport): string {
     `Seed: ${seed.source}: ${number(seed.users)} users (${number(seed.disabledUsers)} disabled, ${number(seed.federatedUsers)} federated), ${number(seed.groups)} groups, ${number(seed.memberships)} memberships; username attribute: ${seed.usernameAttributes[0] ?? 'none'}`,
     `Settings: COGNITO_TPS ${report.settings.tps}, latency ${report.settings.latency}, Cognito quotas ${report.settings.throttling ? 'on' : 'off'}, Wait states ≤ ${report.settings.maxWaitMs} ms, empty long polls ≤ ${report.settings.maxReceiveWaitMs} ms`,
     '',
-    workflowLine('ExportWorkflow', report.export),
-    workflowLine('ImportWorkflow', report.import),
+    ...workflowLines('ExportWorkflow', report.export),
+    ...workflowLines('ImportWorkflow', report.import),
     ...parityLines(report.parity),
     '',
     ...callsTable(report),

@@ -35,6 +35,19 @@ export interface ExecutionRecord {
   output?: string;
   error?: string;
   cause?: string;
+  /** The Task state whose Lambda error ended the execution (set when it stopped other than SUCCEEDED). */
+  failedTask?: FailedTask;
+  /** The first state that failed with the execution's final error (a Fail state, or a Task without Catch). */
+  failedState?: string;
+}
+
+/** A Task state that failed (after its retries), with the error its Lambda function threw. */
+export interface FailedTask {
+  stateName: string;
+  /** Logical id of the function the state invokes. */
+  functionId: string;
+  error: string;
+  cause: string;
 }
 
 export interface ExecutionEvent {
@@ -251,6 +264,10 @@ export class LocalStepFunctions {
       context: { Execution: { ...executionContext }, StateMachine: stateMachineContext },
     });
 
+    // The last Task failure not followed by a retry of the same state: what ended the execution
+    // when a Catch then leads to a Fail state (the Fail state's Error says only "unexpected error").
+    let lastTaskFailure: FailedTask | undefined;
+    const failedStates: { stateName: string; error: string }[] = [];
     const events = (async () => {
       for await (const event of run.eventLogs) {
         const entry = event as {
@@ -260,12 +277,27 @@ export class LocalStepFunctions {
           Error?: string;
           Cause?: unknown;
         };
+        const cause = entry.Cause === undefined ? undefined : String(entry.Cause);
+        const stateName = entry.state?.name;
+        const binding = stateName === undefined ? undefined : prepared.tasks.get(stateName);
+        if (entry.type === 'StateFailed' && stateName !== undefined)
+          failedStates.push({ stateName, error: entry.Error ?? '' });
+        if (entry.type === 'StateFailed' && stateName !== undefined && binding !== undefined) {
+          lastTaskFailure = {
+            stateName,
+            functionId: binding.fn.logicalId,
+            error: entry.Error ?? 'Error',
+            cause: cause ?? '',
+          };
+        } else if (entry.type === 'StateRetried' && stateName === lastTaskFailure?.stateName) {
+          lastTaskFailure = undefined;
+        }
         this.options.onEvent?.(record, {
           type: entry.type,
-          stateName: entry.state?.name,
+          stateName,
           index: entry.index,
           error: entry.Error,
-          cause: entry.Cause === undefined ? undefined : String(entry.Cause),
+          cause,
         });
       }
     })();
@@ -294,6 +326,11 @@ export class LocalStepFunctions {
     const finished = done.then(async (result) => {
       result.stopDate = new Date();
       await events.catch(() => undefined);
+      if (result.status !== 'SUCCEEDED') {
+        if (lastTaskFailure !== undefined) result.failedTask = lastTaskFailure;
+        const failedState = failedStates.find((state) => state.error === result.error)?.stateName;
+        if (failedState !== undefined) result.failedState = failedState;
+      }
       return result;
     });
     this.executions.set(executionArn, { record, abort: run.abort, done: finished });

@@ -11,6 +11,9 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../../utils/batch';
 import type { JsonObject } from '../cfn-template';
 import { LocalEnvironment } from '../environment';
+import { explainFailure } from '../failure';
+import { failureLines as formatFailure } from '../report';
+import type { ExecutionRecord } from '../step-functions';
 import {
   createRestorePool,
   poolContent,
@@ -115,6 +118,11 @@ describe('a pool without a username attribute (250 users, 5 groups)', () => {
     const second = await deployment.run('ExportWorkflow', scheduledExport());
     expect(second.status).toBe('FAILED');
     expect(second.error).toBe('AnotherExecutionRunning');
+    expect(explainFailure(second)).toMatchObject({
+      state: 'No - at least one other execution is running',
+      error: 'AnotherExecutionRunning',
+      refusal: true,
+    });
     const first = await deployment.wait(exportArn);
     expect(first.status).toBe('SUCCEEDED');
   });
@@ -177,7 +185,7 @@ describe('a pool without a username attribute (250 users, 5 groups)', () => {
   });
 
   describe('an ImportWorkflow into a pool that is not empty', () => {
-    let run: { status: string; error?: string; cause?: string };
+    let run: ExecutionRecord;
     let notifications: { kind: string; message: string }[] = [];
 
     beforeAll(async () => {
@@ -206,6 +214,19 @@ describe('a pool without a username attribute (250 users, 5 groups)', () => {
       expect(run.status).toBe('FAILED');
       expect(run.error).toBe('NewUserPoolNotEmpty');
       expect(run.cause).toMatch(/must have no users and no groups/);
+    });
+
+    it('reads as a refusal at the Fail state, with its cause', () => {
+      expect(explainFailure(run)).toEqual({
+        state: 'No - the new user pool is not empty',
+        error: 'NewUserPoolNotEmpty',
+        message:
+          'The new user pool must have no users and no groups. See the ImportCheckNewUserPoolLambda logs for details.',
+        refusal: true,
+      });
+      expect(formatFailure(explainFailure(run))).toEqual([
+        '  refused by design at state "No - the new user pool is not empty": The new user pool must have no users and no groups. See the ImportCheckNewUserPoolLambda logs for details.',
+      ]);
     });
 
     it('sends an error notification', () => {
