@@ -1,7 +1,9 @@
 /**
  * User import jobs: CreateUserImportJob hands out a pre-signed URL served by the emulator itself,
  * the PUT stores the CSV, StartUserImportJob imports it asynchronously (a batch of rows per event-loop
- * turn) with Cognito's CSV rules, DescribeUserImportJob reports the status and counts.
+ * turn, or per timer when jobs are slowed down) with Cognito's CSV rules (row-rules.ts),
+ * DescribeUserImportJob reports the status and counts. A refused row is counted as failed and the job
+ * goes on; the job ends `Failed` only when the share of failed and skipped rows is above the threshold.
  *
  * Per-row failure reasons are kept (like Cognito's CloudWatch log stream) with line numbers only,
  * never values.
@@ -10,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { CognitoServiceError, resourceNotFound } from './errors';
 import { decodeCsv, headerProblem, splitCsvLine, MAX_CSV_ROW_CHARS, type CsvLine } from './csv';
 import { CSV_MFA_COLUMN, CSV_USERNAME_COLUMN, csvHeader } from './schema';
+import { refusal, VERIFIED_FLAGS, type RowRule } from './row-rules';
 import { randomAlphanumeric, type CognitoStore, type PoolState } from './store';
 import type { ImportJobStatus } from './types';
 
@@ -17,6 +20,8 @@ export const UPLOAD_PATH_PREFIX = '/_cognito-import/';
 const URL_VALIDITY_MS = 15 * 60 * 1000;
 const JOB_EXPIRY_MS = 24 * 60 * 60 * 1000;
 const MAX_JOBS_PER_POOL = 1000;
+/** A slowed-down job creates its users in batches this small, so they arrive over the job's time. */
+const SLOW_JOB_ROWS_PER_BATCH = 20;
 
 export const COMPLETION_MESSAGES = {
   succeeded: 'Import Job Completed Successfully.',
@@ -49,7 +54,12 @@ export interface ImportJob {
 export interface ImportJobOptions {
   now: () => number;
   rowsPerTick: number;
+  /** Share of failed and skipped rows above which the job ends `Failed`. */
   failureThreshold: number;
+  /** The row rules (default `ROW_RULES`). */
+  rowRules?: readonly RowRule[];
+  /** Extra milliseconds per KiB of CSV a job takes (slow jobs); read at every batch. Default 0. */
+  msPerKb?: () => number;
   /** Base URL of the emulator (known once the server listens). */
   endpoint: () => string;
 }
@@ -74,6 +84,7 @@ export class ImportJobs {
   private readonly jobs = new Map<string, ImportJob>();
   private readonly waiters = new Map<string, ((job: ImportJob) => void)[]>();
   private readonly pending = new Set<NodeJS.Immediate>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   private disposed = false;
 
   constructor(
@@ -191,12 +202,22 @@ export class ImportJobs {
     this.disposed = true;
     for (const handle of this.pending) clearImmediate(handle);
     this.pending.clear();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
   }
 
   // ---- processing --------------------------------------------------------------------------------
 
-  private schedule(step: () => void): void {
+  private schedule(step: () => void, delayMs = 0): void {
     if (this.disposed) return;
+    if (delayMs > 0) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        step();
+      }, delayMs);
+      this.timers.add(timer);
+      return;
+    }
     const handle = setImmediate(() => {
       this.pending.delete(handle);
       step();
@@ -231,9 +252,15 @@ export class ImportJobs {
       }
       return this.finish(job, 'Stopped', COMPLETION_MESSAGES.stopped);
     }
-    const end = Math.min(rows.length, start + this.options.rowsPerTick);
+    const slow = (this.options.msPerKb?.() ?? 0) > 0;
+    const batch = slow
+      ? Math.min(this.options.rowsPerTick, SLOW_JOB_ROWS_PER_BATCH)
+      : this.options.rowsPerTick;
+    const end = Math.min(rows.length, start + batch);
+    let bytes = 0;
     for (let i = start; i < end; i += 1) {
       const row = rows[i] as CsvLine;
+      bytes += Buffer.byteLength(row.text) + 1;
       const reason = this.importRow(pool, header, row);
       if (reason === undefined) job.imported += 1;
       else {
@@ -241,10 +268,21 @@ export class ImportJobs {
         job.lineLog.push({ line: row.lineNumber, reason });
       }
     }
+    const delayMs = Math.round(((this.options.msPerKb?.() ?? 0) * bytes) / 1024);
     if (end < rows.length) {
-      this.schedule(() => this.processFrom(pool, job, header, rows, end));
+      this.schedule(() => this.processFrom(pool, job, header, rows, end), delayMs);
       return;
     }
+    if (delayMs > 0) {
+      this.schedule(() => this.complete(job), delayMs);
+      return;
+    }
+    this.complete(job);
+  }
+
+  /** Ends a job whose rows are all processed: `Failed` only past the failure threshold. */
+  private complete(job: ImportJob): void {
+    if (job.status === 'Stopping') return this.finish(job, 'Stopped', COMPLETION_MESSAGES.stopped);
     const total = job.imported + job.failed + job.skipped;
     const failedShare = total === 0 ? 0 : (job.failed + job.skipped) / total;
     if (failedShare > this.options.failureThreshold)
@@ -259,50 +297,21 @@ export class ImportJobs {
     if (values.length !== header.length) {
       return `The row has ${values.length} values; the header has ${header.length} columns.`;
     }
-    const fields = new Map<string, string>();
-    header.forEach((column, i) => fields.set(column, values[i] as string));
-
-    const username = fields.get(CSV_USERNAME_COLUMN) ?? '';
-    if (username === '') return 'cognito:username is empty.';
-    if (/\s/.test(username)) return 'cognito:username contains whitespace.';
-
-    const mfa = (fields.get(CSV_MFA_COLUMN) ?? '').toLowerCase();
-    if (mfa !== 'true' && mfa !== 'false') return 'cognito:mfa_enabled must be true or false.';
-    if (pool.mfaConfiguration === 'OFF' && mfa === 'true') {
-      return 'cognito:mfa_enabled must be false because MFA is off in the user pool.';
-    }
-    if (pool.mfaConfiguration === 'ON' && mfa === 'false') {
-      return 'cognito:mfa_enabled must be true because MFA is required in the user pool.';
-    }
-
     const attributes: Record<string, string> = {};
-    for (const [column, value] of fields) {
-      if (column === CSV_USERNAME_COLUMN || column === CSV_MFA_COLUMN || value === '') continue;
-      attributes[column] = value;
-    }
-    for (const flag of ['email_verified', 'phone_number_verified'] as const) {
+    let username = '';
+    let mfaEnabled = '';
+    header.forEach((column, i) => {
+      const value = values[i] as string;
+      if (column === CSV_USERNAME_COLUMN) username = value;
+      else if (column === CSV_MFA_COLUMN) mfaEnabled = value;
+      else if (value !== '') attributes[column] = value;
+    });
+    const reason = refusal({ username, mfaEnabled, attributes }, pool, this.options.rowRules);
+    if (reason !== undefined) return reason;
+    for (const flag of VERIFIED_FLAGS) {
       const value = attributes[flag];
-      if (value === undefined) continue;
-      const lower = value.toLowerCase();
-      if (lower !== 'true' && lower !== 'false') return `${flag} must be true or false.`;
-      attributes[flag] = lower;
+      if (value !== undefined) attributes[flag] = value.toLowerCase();
     }
-    if (attributes.email_verified === 'true' && attributes.email === undefined) {
-      return 'email_verified is true but email is empty.';
-    }
-    if (attributes.phone_number_verified === 'true' && attributes.phone_number === undefined) {
-      return 'phone_number_verified is true but phone_number is empty.';
-    }
-    if (
-      pool.autoVerifiedAttributes.length > 0 &&
-      !pool.autoVerifiedAttributes.some((a) => attributes[`${a}_verified`] === 'true')
-    ) {
-      return 'The user does not set any of the auto verified attributes to verified.';
-    }
-    if (attributes.updated_at !== undefined && !/^[0-9]+$/.test(attributes.updated_at)) {
-      return 'updated_at must be a number of seconds since the epoch.';
-    }
-
     try {
       this.store.createUser(pool, { username, attributes, enabled: true, status: 'RESET_REQUIRED' });
       return undefined;

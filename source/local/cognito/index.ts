@@ -13,6 +13,13 @@ export { CognitoStore, type PoolState, type GroupState } from './store';
 export { DEFAULT_QUOTAS } from './throttle';
 export { DEFAULT_LIMITS, OPERATIONS } from './operations';
 export { COMPLETION_MESSAGES, type ImportJob } from './import-jobs';
+export {
+  DEFAULT_IMPORT_FAILURE_THRESHOLD,
+  ROW_RULES,
+  refusal,
+  type ImportRow,
+  type RowRule,
+} from './row-rules';
 export { splitCsvLine } from './csv';
 export { csvHeader } from './schema';
 export { CognitoServiceError } from './errors';

@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CognitoServiceError, tooManyRequests } from './errors';
 import { ImportJobs, UPLOAD_PATH_PREFIX, type ImportJob } from './import-jobs';
+import { DEFAULT_IMPORT_FAILURE_THRESHOLD } from './row-rules';
 import { RequestInput } from './input';
 import { OPERATIONS, resolveDefaultLimits, type OperationContext } from './operations';
 import { createPoolFromSeed } from './seed';
@@ -16,11 +17,14 @@ import { CognitoStore } from './store';
 import { QuotaThrottle } from './throttle';
 import type {
   CognitoEmulatorOptions,
+  CognitoFaults,
+  FaultCounts,
   EmulatorStats,
   LatencyOption,
   PoolSeed,
   PoolSnapshot,
   SeededPool,
+  ThrottlingOptions,
   UserPoolConfig,
 } from './types';
 
@@ -54,6 +58,12 @@ export interface CognitoEmulator {
   importJobLog(jobId: string): readonly { line: number; reason: string }[];
   stats(): EmulatorStats;
   resetStats(): void;
+  /** Replaces the request quotas (`false`: none) for the requests that follow. */
+  setThrottling(throttling: ThrottlingOptions | false): void;
+  /** Injects these faults into the requests that follow (`undefined`: none). */
+  setFaults(faults: CognitoFaults | undefined): void;
+  /** Requests the injected faults hit since the emulator started. */
+  faultCounts(): FaultCounts;
   stop(): Promise<void>;
 }
 
@@ -93,15 +103,22 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
     now,
   });
   let endpoint = '';
+  let faults: CognitoFaults | undefined;
+  const faultCounts: FaultCounts = { internalError: {}, dropped: {} };
   const jobs = new ImportJobs(store, {
     now,
     rowsPerTick: options.importRowsPerTick ?? 500,
-    failureThreshold: options.importFailureThreshold ?? 0,
+    failureThreshold: options.importFailureThreshold ?? DEFAULT_IMPORT_FAILURE_THRESHOLD,
+    msPerKb: () => faults?.importJobMsPerKb ?? 0,
+    ...(options.rowRules !== undefined ? { rowRules: options.rowRules } : {}),
     endpoint: () => endpoint,
   });
-  const throttling = options.throttling;
-  const throttle =
+  const throttleFor = (throttling: CognitoEmulatorOptions['throttling']): QuotaThrottle | undefined =>
     throttling === false || throttling === 'off' ? undefined : new QuotaThrottle(throttling ?? {}, now);
+  let throttle = throttleFor(options.throttling);
+  /** True for a `share` of the calls. */
+  const hit = (share: number | undefined): boolean =>
+    share !== undefined && share > 0 && (faults?.random ?? Math.random)() < share;
   const latency = latencyTable(options.latency);
   const context: OperationContext = {
     store,
@@ -193,8 +210,24 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
       sendError(response, tooManyRequests(), 0);
       return finish('TooManyRequestsException');
     }
+    if (hit(faults?.internalErrorShare)) {
+      increment(stats.errors, operation);
+      increment(faultCounts.internalError, operation);
+      sendError(
+        response,
+        new CognitoServiceError('InternalErrorException', 'Internal error (injected fault).', 500),
+        delayMs,
+      );
+      return finish('InternalErrorException');
+    }
     try {
       const output = definition.handler(context, new RequestInput(input));
+      if (hit(faults?.dropShare)) {
+        // The operation took effect; the client never hears of it.
+        increment(faultCounts.dropped, operation);
+        response.socket?.destroy();
+        return finish('dropped');
+      }
       send(
         response,
         200,
@@ -277,6 +310,16 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
     resetStats: () => {
       stats = emptyStats();
     },
+    setThrottling: (throttling) => {
+      throttle = throttleFor(throttling);
+    },
+    setFaults: (next) => {
+      faults = next;
+    },
+    faultCounts: () => ({
+      internalError: { ...faultCounts.internalError },
+      dropped: { ...faultCounts.dropped },
+    }),
     stop: async () => {
       jobs.dispose();
       for (const timer of timers) clearTimeout(timer);

@@ -1,4 +1,5 @@
 /** Public types of the Cognito emulator (store, seed primitives, server options, stats). */
+import type { RowRule } from './row-rules';
 
 export type UsernameAttribute = 'email' | 'phone_number';
 export type MfaConfiguration = 'OFF' | 'ON' | 'OPTIONAL';
@@ -165,10 +166,13 @@ export interface CognitoEmulatorOptions {
   /** Rows an import job processes per event-loop turn (`setImmediate`). Default 500. */
   importRowsPerTick?: number;
   /**
-   * An import job ends `Failed` when (failed + skipped) / rows is above this fraction. Default 0: any
-   * failed or skipped user fails the job (Cognito: "Too many users have failed or been skipped...").
+   * An import job ends `Failed` ("Too many users have failed or been skipped during the import.")
+   * when (failed + skipped) / rows is above this fraction; below it, refused rows are only counted.
+   * Default `DEFAULT_IMPORT_FAILURE_THRESHOLD` (one half; Cognito does not publish its figure).
    */
   importFailureThreshold?: number;
+  /** The rules import jobs apply to each CSV row (default `ROW_RULES` of row-rules.ts). */
+  rowRules?: readonly RowRule[];
   /** Default page sizes when `Limit` is omitted (Cognito answers 25 for the user lists, by reports). */
   defaultLimits?: Partial<
     Record<'ListUsers' | 'ListUsersInGroup' | 'ListGroups' | 'AdminListGroupsForUser', number>
@@ -196,6 +200,24 @@ export interface EmulatorStats {
   throttled: Record<string, number>;
   /** Requests answered with any other error, per operation. */
   errors: Record<string, number>;
+}
+
+/** Faults the emulator injects on request (the local run's `--fault` options). */
+export interface CognitoFaults {
+  /** Share of requests answered HTTP 500 `InternalErrorException` before the operation runs. */
+  internalErrorShare?: number;
+  /** Share of requests whose connection is dropped after the operation took effect. */
+  dropShare?: number;
+  /** Milliseconds an import job takes per KiB of CSV, on top of its own processing. */
+  importJobMsPerKb?: number;
+  /** Random numbers in [0, 1) that decide which requests fail. Default `Math.random`. */
+  random?: () => number;
+}
+
+/** Requests a fault hit, by fault and operation. */
+export interface FaultCounts {
+  internalError: Record<string, number>;
+  dropped: Record<string, number>;
 }
 
 export type ImportJobStatus =

@@ -15,7 +15,15 @@ import {
   type UserImportJobType,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { COMPLETION_MESSAGES, startCognitoEmulator, type CognitoEmulator, type NewUser } from '../cognito';
+import {
+  COMPLETION_MESSAGES,
+  DEFAULT_IMPORT_FAILURE_THRESHOLD,
+  ROW_RULES,
+  startCognitoEmulator,
+  type CognitoEmulator,
+  type NewUser,
+  type RowRule,
+} from '../cognito';
 import { allPages, cognitoClientFor, errorName, withCognito } from '../cognito/testing';
 
 const ROLE_ARN = 'arn:aws:iam::000000000000:role/CognitoImportLogs';
@@ -235,7 +243,7 @@ describe('CSV rules and failure counts', () => {
     header = (await client.send(new GetCSVHeaderCommand({ UserPoolId: poolId }))).CSVHeader ?? [];
   });
 
-  it('fails users Cognito would fail, counts them, and fails the job', async () => {
+  it('fails users Cognito would fail and counts them; most rows refused fails the job', async () => {
     const lines = [
       header.join(','),
       row(valid('ok-1')),
@@ -274,16 +282,62 @@ describe('CSV rules and failure counts', () => {
     expect(users.get('ok-2')?.name).toBe('padded');
   });
 
-  it('a failure threshold lets a job with some failed users succeed', async () => {
-    await withCognito({ throttling: 'off', importFailureThreshold: 0.5 }, async (tolerant) => {
-      const { poolId: pool } = tolerant.emulator.seed({});
-      const job = await createJob(pool, tolerant.client);
-      const csv = [header.join(','), row(valid('a')), row(valid('b')), row(valid('a'))].join('\n');
-      await put(job.PreSignedUrl ?? '', csv);
-      await tolerant.client.send(new StartUserImportJobCommand({ UserPoolId: pool, JobId: job.JobId }));
-      const finished = await tolerant.emulator.waitForImportJob(job.JobId ?? '');
-      expect([finished.status, finished.imported, finished.failed]).toEqual(['Succeeded', 2, 1]);
+  it('counts a refused row and goes on: the job ends Succeeded with FailedUsers > 0', async () => {
+    const csv = [
+      header.join(','),
+      row(valid('kept-1')),
+      row(valid('unverified-1', { email_verified: 'false' })),
+      row(valid('kept-2')),
+      row(valid('kept-3')),
+    ].join('\n');
+    const job = await runJob(poolId, csv);
+    expect(job).toMatchObject({
+      Status: 'Succeeded',
+      ImportedUsers: 3,
+      FailedUsers: 1,
+      SkippedUsers: 0,
+      CompletionMessage: COMPLETION_MESSAGES.succeeded,
     });
+    expect(emulator.importJobLog(job.JobId ?? '')).toEqual([
+      { line: 3, reason: 'The user does not set any of the auto verified attributes to verified.' },
+    ]);
+    const names = (await listUsers(poolId)).map((u) => u.Username);
+    expect(names).toEqual(expect.arrayContaining(['kept-1', 'kept-2', 'kept-3']));
+    expect(names).not.toContain('unverified-1');
+  });
+
+  it.each([
+    ['half the rows refused: Succeeded', 2, 2, 'Succeeded'],
+    ['more than half refused: Failed', 1, 2, 'Failed'],
+  ])('fails a job only past the threshold (%s)', async (_label, good, bad, status) => {
+    expect(DEFAULT_IMPORT_FAILURE_THRESHOLD).toBe(0.5);
+    const rows = [
+      ...Array.from({ length: good }, (_, i) => row(valid(`share-${status}-${i}`))),
+      ...Array.from({ length: bad }, (_, i) => row(valid(`share-${status}-bad-${i}`, { email: '' }))),
+    ];
+    const job = await runJob(poolId, [header.join(','), ...rows].join('\n'));
+    expect([job.Status, job.ImportedUsers, job.FailedUsers]).toEqual([status, good, bad]);
+    if (status === 'Failed') expect(job.CompletionMessage).toBe(COMPLETION_MESSAGES.tooManyFailures);
+  });
+
+  it('takes a threshold and extra row rules from its options', async () => {
+    const noTestUsers: RowRule = (candidate) =>
+      candidate.username.startsWith('test-') ? 'Test users are not imported.' : undefined;
+    await withCognito(
+      { throttling: 'off', importFailureThreshold: 0, rowRules: [...ROW_RULES, noTestUsers] },
+      async (strict) => {
+        const { poolId: pool } = strict.emulator.seed({});
+        const job = await createJob(pool, strict.client);
+        const csv = [header.join(','), row(valid('a')), row(valid('test-b')), row(valid('c'))].join('\n');
+        await put(job.PreSignedUrl ?? '', csv);
+        await strict.client.send(new StartUserImportJobCommand({ UserPoolId: pool, JobId: job.JobId }));
+        const finished = await strict.emulator.waitForImportJob(job.JobId ?? '');
+        expect([finished.status, finished.imported, finished.failed]).toEqual(['Failed', 2, 1]);
+        expect(strict.emulator.importJobLog(job.JobId ?? '')).toEqual([
+          { line: 3, reason: 'Test users are not imported.' },
+        ]);
+      },
+    );
   });
 
   it.each([
