@@ -9,6 +9,9 @@
 set -euo pipefail
 
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Relative paths in the options resolve against the directory the command was run from (npm sets
+# INIT_CWD to it; set it here when the script is run directly).
+export INIT_CWD="${INIT_CWD:-$PWD}"
 cd "$root_dir"
 
 if [[ ! -d node_modules ]]; then
@@ -18,4 +21,5 @@ fi
 
 # The SDK's Node 20 end-of-support notice would drown the progress lines.
 export NODE_NO_WARNINGS=1
-exec npx tsx source/local/cli.ts "$@"
+# Not through npx: npm would set INIT_CWD to the repository root.
+exec node_modules/.bin/tsx source/local/cli.ts "$@"

@@ -2,10 +2,12 @@
  * `npm start` / `npm run local -- <options>`: both workflows end to end on the local emulators.
  * Exit code 0 only when both workflows succeeded and the restored pool matches the source.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, appendFileSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopAllEmulatorProcesses } from './emulators/processes';
+import { type CfnTemplate, loadTemplate } from './cfn-template';
+import { MAIN_TEMPLATE } from './deployment';
 import { DEFAULT_MAX_RECEIVE_WAIT_MS } from './environment';
 import { type LocalRunOptions, type LocalRunReport, type ProgressEvent, runLocal } from './local-run';
 import { firstLine, formatSummary } from './report';
@@ -27,14 +29,15 @@ Seed (one of):
   --random-seed <n>                  generator seed (default 1)
 
 Run:
-  --tps <n>                          COGNITO_TPS of the Lambdas (default 10, as the template)
+  --tps <n>                          COGNITO_TPS of the Lambdas: a CognitoTPS value the template
+                                     allows (default 10, as the template)
   --latency <none|aws>               Cognito latency per call (aws: ListUsers ~400 ms, others ~100 ms)
   --no-throttling                    turn off the emulated Cognito request quotas
   --sns-preference <p>               INFO_AND_ERRORS (default) | ERRORS_ONLY
   --max-wait-ms <n>                  longest real wait of a Wait state (default ${DEFAULT_MAX_WAIT_MS})
   --max-receive-wait-ms <n>          longest wait of an empty SQS long poll (default ${DEFAULT_MAX_RECEIVE_WAIT_MS})
 
-Output:
+Output (relative paths resolve against the directory you ran the command from):
   --report <path>                    write the JSON report
   --lambda-logs <path>               write the Lambda functions' log lines (JSON) to a file
   --quiet                            only the summary
@@ -73,10 +76,11 @@ function integer(
   max = Number.MAX_SAFE_INTEGER,
 ): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number (found "${value}")`);
+  const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+  if (!/^\d+$/.test(value))
+    throw new UsageError(`--${name} must be a whole number ${range} (found "${value}")`);
   const parsed = Number(value);
-  if (parsed < min || parsed > max)
-    throw new UsageError(`--${name} must be between ${min} and ${max} (found ${parsed})`);
+  if (parsed < min || parsed > max) throw new UsageError(`--${name} must be ${range} (found ${parsed})`);
   return parsed;
 }
 
@@ -93,11 +97,59 @@ function oneOf<T extends string>(
   return value as T;
 }
 
+const ROOT = resolve(__dirname, '..', '..');
+
+/** The `AllowedValues` of a parameter of the main template, as strings (none: any value). */
+const templates = new Map<string, CfnTemplate>();
+
+export function templateAllowedValues(parameter: string, root = ROOT): string[] | undefined {
+  const path = join(root, MAIN_TEMPLATE);
+  const template = templates.get(path) ?? loadTemplate(path);
+  templates.set(path, template);
+  const spec = template.Parameters?.[parameter];
+  return spec?.AllowedValues?.map((value) => String(value));
+}
+
+/** A value the template restricts with `AllowedValues`, refused with the allowed values. */
+function templateValue(value: string, option: string, parameter: string): string {
+  const allowed = templateAllowedValues(parameter);
+  if (allowed !== undefined && !allowed.includes(value)) {
+    throw new UsageError(
+      `--${option} must be one of the values the template allows for ${parameter}: ${allowed.join(', ')} (found "${value}")`,
+    );
+  }
+  return value;
+}
+
+/** Options that take a value, so that `--users -5` reads -5 as the value (parseArgs would call it ambiguous). */
+const VALUE_OPTIONS = new Set([
+  '--users',
+  '--groups',
+  '--federated-users',
+  '--random-seed',
+  '--tps',
+  '--max-wait-ms',
+  '--max-receive-wait-ms',
+]);
+
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index] ?? '';
+    const next = argv[index + 1];
+    if (VALUE_OPTIONS.has(arg) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      index += 1;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 export function parseCliArgs(argv: string[]): CliOptions {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv),
       strict: true,
       allowPositionals: false,
       options: {
@@ -147,15 +199,14 @@ export function parseCliArgs(argv: string[]): CliOptions {
     ),
     federatedUsers: integer(v['federated-users'], 'federated-users', 2, 0, 1000),
     randomSeed: integer(v['random-seed'], 'random-seed', 1, 0),
-    tps: integer(v.tps, 'tps', 10, 1, 1000),
+    tps: Number(templateValue(String(integer(v.tps, 'tps', 10, 1)), 'tps', 'CognitoTPS')),
     latency: oneOf(v.latency, 'latency', ['none', 'aws'], 'none'),
     throttling: v['no-throttling'] !== true,
-    snsPreference: oneOf(
-      v['sns-preference'],
+    snsPreference: templateValue(
+      oneOf(v['sns-preference'], 'sns-preference', ['INFO_AND_ERRORS', 'ERRORS_ONLY'], 'INFO_AND_ERRORS'),
       'sns-preference',
-      ['INFO_AND_ERRORS', 'ERRORS_ONLY'],
-      'INFO_AND_ERRORS',
-    ),
+      'SnsPreference',
+    ) as CliOptions['snsPreference'],
     maxWaitMs: integer(v['max-wait-ms'], 'max-wait-ms', DEFAULT_MAX_WAIT_MS, 0, 3_600_000),
     maxReceiveWaitMs: integer(
       v['max-receive-wait-ms'],
@@ -169,6 +220,79 @@ export function parseCliArgs(argv: string[]): CliOptions {
     quiet: v.quiet === true,
     help: v.help === true,
   };
+}
+
+/**
+ * The directory relative paths resolve against: where the user ran the command (npm sets INIT_CWD to
+ * it; scripts/local-run.sh sets it too before changing to the repository root).
+ */
+export function userDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return env.INIT_CWD !== undefined && env.INIT_CWD !== '' ? env.INIT_CWD : process.cwd();
+}
+
+function describeResolution(option: string, given: string, path: string, base: string): string {
+  return isAbsolute(given)
+    ? `--${option} ${given}`
+    : `--${option} ${given} (resolved against ${base}: ${path})`;
+}
+
+/** A file the run will write: its directory exists and is writable, and it is not a directory. */
+function outputPath(option: string, given: string, base: string): string {
+  const path = resolve(base, given);
+  const what = describeResolution(option, given, path, base);
+  const directory = dirname(path);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch {
+    throw new UsageError(`${what}: the directory ${directory} does not exist`);
+  }
+  if (!isDirectory) throw new UsageError(`${what}: ${directory} is not a directory`);
+  try {
+    accessSync(directory, constants.W_OK);
+  } catch {
+    throw new UsageError(`${what}: the directory ${directory} is not writable`);
+  }
+  try {
+    if (statSync(path).isDirectory()) throw new UsageError(`${what}: ${path} is a directory`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    // does not exist yet: fine
+  }
+  return path;
+}
+
+/** A file the run will read: it exists and is a readable file. */
+function inputPath(option: string, given: string, base: string): string {
+  const path = resolve(base, given);
+  const what = describeResolution(option, given, path, base);
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new UsageError(`${what}: no such file`);
+  }
+  if (!isFile) throw new UsageError(`${what}: not a file`);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    throw new UsageError(`${what}: the file is not readable`);
+  }
+  return path;
+}
+
+/**
+ * Resolves `--seed`, `--report` and `--lambda-logs` against `base` and checks them, so that a path
+ * the run could not use is refused before anything starts rather than after the workflows ran.
+ */
+export function resolvePaths(options: CliOptions, base: string): CliOptions {
+  const out: CliOptions = { ...options };
+  if (options.seedFile !== undefined) out.seedFile = inputPath('seed', options.seedFile, base);
+  if (options.report !== undefined) out.report = outputPath('report', options.report, base);
+  if (options.lambdaLogs !== undefined) out.lambdaLogs = outputPath('lambda-logs', options.lambdaLogs, base);
+  if (out.report !== undefined && out.report === out.lambdaLogs)
+    throw new UsageError(`--report and --lambda-logs name the same file (${out.report})`);
+  return out;
 }
 
 export function seedFromOptions(options: CliOptions): { seed: SeedFile; source: string } {
@@ -208,6 +332,7 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
       console.log(USAGE);
       return 0;
     }
+    options = resolvePaths(options, userDirectory());
     ({ seed, source } = seedFromOptions(options));
   } catch (error) {
     if (error instanceof UsageError || error instanceof SeedError) {
@@ -221,7 +346,7 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
     if (!options.quiet) console.log(line);
   };
   for (const warning of importWarnings(seed)) say(`note: ${warning}`);
-  const lambdaLogs = options.lambdaLogs === undefined ? undefined : resolve(options.lambdaLogs);
+  const lambdaLogs = options.lambdaLogs;
   if (lambdaLogs !== undefined) writeFileSync(lambdaLogs, '');
   const recentErrors: string[] = [];
   say(
@@ -241,7 +366,7 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
   let report: LocalRunReport;
   try {
     report = await runLocal({
-      root: resolve(__dirname, '..', '..'),
+      root: ROOT,
       seed,
       seedSource: source,
       tps: options.tps,
@@ -276,8 +401,8 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
     if (workflow?.error !== undefined && options.quiet) console.log(firstLine(workflow.cause ?? ''));
   }
   if (options.report !== undefined) {
-    writeFileSync(resolve(options.report), `${JSON.stringify(report, null, 2)}\n`);
-    say(`JSON report: ${resolve(options.report)}`);
+    writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
+    say(`JSON report: ${options.report}`);
   }
   return report.ok ? 0 : 1;
 }

@@ -1,9 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, parseCliArgs, seedFromOptions, UsageError } from '../cli';
+import { main, parseCliArgs, resolvePaths, seedFromOptions, templateAllowedValues, UsageError } from '../cli';
+import { LocalEnvironment } from '../environment';
 import type { LocalRunReport } from '../local-run';
 import { formatSummary } from '../report';
+
+const ROOT = join(__dirname, '..', '..', '..');
 
 describe('parseCliArgs', () => {
   it('has the documented defaults', () => {
@@ -44,8 +48,14 @@ describe('parseCliArgs', () => {
   });
 
   it.each([
-    [['--tps', '0'], '--tps must be between 1 and 1000 (found 0)'],
-    [['--users', 'many'], '--users must be a whole number (found "many")'],
+    [['--tps', '0'], '--tps must be 1 or more (found 0)'],
+    [
+      ['--tps', '1000'],
+      `--tps must be one of the values the template allows for CognitoTPS: ${templateAllowedValues('CognitoTPS')?.join(', ')} (found "1000")`,
+    ],
+    [['--users', 'many'], '--users must be a whole number from 0 to 2000000 (found "many")'],
+    [['--users', '-5'], '--users must be a whole number from 0 to 2000000 (found "-5")'],
+    [['--random-seed', '-1'], '--random-seed must be a whole number 0 or more (found "-1")'],
     [['--latency', 'slow'], '--latency must be one of none, aws (found "slow")'],
     [
       ['--username-attributes', 'both'],
@@ -91,11 +101,96 @@ describe('main', () => {
     expect(output).toContain('users[1] (username "a"): same username as users[0]');
   });
 
+  it('exits 2 for an output directory that does not exist, before any emulator starts', async () => {
+    const start = jest.spyOn(LocalEnvironment, 'start');
+    try {
+      for (const option of ['--report', '--lambda-logs']) {
+        const { code, output } = await mainCapturing('error', [option, '/nonexistent/dir/out.json']);
+        expect(code).toBe(2);
+        expect(output).toContain(
+          `${option} /nonexistent/dir/out.json: the directory /nonexistent/dir does not exist`,
+        );
+      }
+      expect(start).not.toHaveBeenCalled();
+    } finally {
+      start.mockRestore();
+    }
+  });
+
   it('prints the usage for --help and exits 0', async () => {
     const { code, output } = await mainCapturing('log', ['--help']);
     expect(code).toBe(0);
     expect(output).toContain('--username-attributes <a>');
   });
+});
+
+describe('paths', () => {
+  let base: string;
+  beforeAll(() => {
+    base = mkdtempSync(join(tmpdir(), 'cli-paths-'));
+    mkdirSync(join(base, 'sub'));
+    writeFileSync(join(base, 'sub', 'seed.json'), '{}');
+  });
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+  it('resolves relative paths against the given directory', () => {
+    const options = resolvePaths(
+      parseCliArgs(['--seed', 'seed.json', '--report', 'r.json', '--lambda-logs', '../l.log']),
+      join(base, 'sub'),
+    );
+    expect(options).toMatchObject({
+      seedFile: join(base, 'sub', 'seed.json'),
+      report: join(base, 'sub', 'r.json'),
+      lambdaLogs: join(base, 'l.log'),
+    });
+  });
+
+  it.each([
+    [
+      ['--seed', 'missing.json'],
+      `--seed missing.json (resolved against BASE: BASE/missing.json): no such file`,
+    ],
+    [['--seed', '.'], `--seed . (resolved against BASE: BASE): not a file`],
+    [
+      ['--report', 'seed.json/r.json'],
+      `--report seed.json/r.json (resolved against BASE: BASE/seed.json/r.json): BASE/seed.json is not a directory`,
+    ],
+    [['--lambda-logs', '.'], `--lambda-logs . (resolved against BASE: BASE): BASE is a directory`],
+    [
+      ['--report', 'x.json', '--lambda-logs', './x.json'],
+      '--report and --lambda-logs name the same file (BASE/x.json)',
+    ],
+  ])('refuses %j, saying where the path resolved', (argv, message) => {
+    const sub = join(base, 'sub');
+    expect(() => resolvePaths(parseCliArgs(argv), sub)).toThrow(message.replaceAll('BASE', sub));
+  });
+
+  it('resolves them against the directory scripts/local-run.sh (npm start) was run from', () => {
+    const sub = join(base, 'sub');
+    writeFileSync(
+      join(sub, 'seed.json'),
+      JSON.stringify({
+        users: [{ username: 'ana', attributes: { email: 'ana@example.com', email_verified: 'true' } }],
+        groups: [{ name: 'g', members: ['ana'] }],
+      }),
+    );
+    const env = { ...process.env };
+    delete env.INIT_CWD;
+    const run = spawnSync(
+      'bash',
+      [join(ROOT, 'scripts', 'local-run.sh'), '--seed', 'seed.json', '--report', 'r.json', '--quiet'],
+      {
+        cwd: sub,
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    expect(run.stdout).toContain('Result: OK');
+    expect(run.status).toBe(0);
+    expect(existsSync(join(sub, 'r.json'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(sub, 'r.json'), 'utf8'))).toMatchObject({ ok: true });
+  }, 120_000);
 });
 
 describe('formatSummary', () => {
