@@ -37,6 +37,26 @@ interface QueuePrototype {
   waitForMessages(seconds: number): Promise<void>;
 }
 
+/**
+ * SQS accepts #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF in a message.
+ * fauxqs 1.9.2 tests the body with a regular expression without the `u` flag, so it sees a character
+ * above U+FFFF (an emoji) as two surrogates outside its ranges and answers InvalidMessageContents,
+ * where SQS accepts the message: a user with an emoji in an attribute could not be restored locally.
+ * SendMessage and SendMessageBatch both call `INVALID_MESSAGE_BODY_CHAR.test(body)`; this gives that
+ * RegExp object the test of SQS's real character set (a lone surrogate stays invalid).
+ */
+// eslint-disable-next-line no-control-regex -- the control characters SQS allows are part of the set
+export const SQS_INVALID_CHARACTER = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+async function acceptSupplementaryCharacters(): Promise<void> {
+  const types = await importDist<{ INVALID_MESSAGE_BODY_CHAR?: RegExp }>('sqs/sqsTypes.js');
+  const upstream = types.INVALID_MESSAGE_BODY_CHAR;
+  if (!(upstream instanceof RegExp)) {
+    throw new Error('fauxqs: sqs/sqsTypes.js no longer exports INVALID_MESSAGE_BODY_CHAR; review child.ts');
+  }
+  upstream.test = (text: string): boolean => SQS_INVALID_CHARACTER.test(text);
+}
+
 async function startFauxqs(options: ChildOptions): Promise<{ port: number; stop: () => Promise<void> }> {
   const { buildApp } = await importDist<{ buildApp: (options: object) => FastifyLike }>('app.js');
   const { SqsStore, SqsQueue } = await importDist<{
@@ -53,6 +73,7 @@ async function startFauxqs(options: ChildOptions): Promise<{ port: number; stop:
       return original.call(this, Math.min(seconds, cap / 1000));
     };
   }
+  await acceptSupplementaryCharacters();
   const { SnsStore } = await importDist<{ SnsStore: new () => object }>('sns/snsStore.js');
   const { S3Store } = await importDist<{ S3Store: new () => object }>('s3/s3Store.js');
   const sqsStore = new SqsStore();
