@@ -24,6 +24,7 @@ import { TimeBudget } from '../../utils/time-budget';
 import { createHandler, ENVIRONMENT } from '../export-users';
 import { exportUsers } from '../lib/export-users';
 import type { ExportUsersEvent } from '../lib/types';
+import { encodeUsersCursor } from '../lib/user-partitions';
 import {
   deferred,
   fakeClock,
@@ -55,9 +56,16 @@ interface PageSpec {
   next?: string;
 }
 
-/** ListUsers answers by PaginationToken (`first` = no token). */
+/** The filters the page chain of `servePages` answers: partition "0", and an old-format (unfiltered) listing. */
+const CHAIN_FILTERS: (string | undefined)[] = [undefined, 'sub ^= "0"'];
+
+/**
+ * ListUsers answers partition "0" (and an unfiltered listing) by PaginationToken (`first` = no token);
+ * every other partition is empty.
+ */
 function servePages(pages: Record<string, PageSpec>, onCall?: (token: string | undefined) => void): void {
   cognito.on(ListUsersCommand).callsFake((input: ListUsersCommandInput) => {
+    if (!CHAIN_FILTERS.includes(input.Filter)) return { Users: [] };
     onCall?.(input.PaginationToken);
     const page = pages[input.PaginationToken ?? 'first'];
     if (!page) throw new Error(`unexpected token ${input.PaginationToken}`);
@@ -68,7 +76,13 @@ function servePages(pages: Record<string, PageSpec>, onCall?: (token: string | u
 const writtenItems = (): Record<string, unknown>[] => putItems(ddb, TABLE);
 
 const listedTokens = (): (string | undefined)[] =>
-  cognito.commandCalls(ListUsersCommand).map((call) => call.args[0].input.PaginationToken);
+  cognito
+    .commandCalls(ListUsersCommand)
+    .filter((call) => CHAIN_FILTERS.includes(call.args[0].input.Filter))
+    .map((call) => call.args[0].input.PaginationToken);
+
+/** The continuation of a run whose only unfinished partition is "0", resuming at `token`. */
+const resumeAt = (token: string): string => encodeUsersCursor([{ key: '0', token }]);
 
 let clock: FakeClock;
 let logs: CapturedLogs;
@@ -110,7 +124,12 @@ describe('export-users', () => {
       result: { paginationToken: '', UsernameAttributes: '["email"]', ExportTimestamp: T0 },
       totalUserProcessedCount: 2,
     });
-    expect(cognito).toHaveReceivedCommandWith(ListUsersCommand, { UserPoolId: 'us-east-1_pool', Limit: 60 });
+    expect(cognito).toHaveReceivedCommandWith(ListUsersCommand, {
+      UserPoolId: 'us-east-1_pool',
+      Limit: 60,
+      Filter: 'sub ^= "0"',
+    });
+    expect(cognito.commandCalls(ListUsersCommand)).toHaveLength(16);
     expect(listedTokens()).toEqual([undefined]);
     expect(writtenItems()).toEqual([
       {
@@ -205,7 +224,11 @@ describe('export-users', () => {
 
       const first = await run({ UsernameAttributes: '["email"]' }, lambdaContext(clock, 60_000));
       expect(first).toEqual({
-        result: { paginationToken: 'token-2', UsernameAttributes: '["email"]', ExportTimestamp: T0 },
+        result: {
+          paginationToken: resumeAt('token-2'),
+          UsernameAttributes: '["email"]',
+          ExportTimestamp: T0,
+        },
         totalUserProcessedCount: 2,
       });
 
@@ -231,9 +254,10 @@ describe('export-users', () => {
         t4: { users: [user(4)] },
       };
       servePages(many, () => clock.advance(1000)); // each ListUsers call takes a second
-      const output = await run({}, lambdaContext(clock, 62_500));
+      // At 25 calls a second the limiter never waits here: the budget is spent on the calls alone.
+      const output = await run({}, lambdaContext(clock, 62_500), { ...ENV, COGNITO_TPS: '25' });
       // 61.5 s left after page 1, 60.5 s after page 2, 59.5 s after page 3: stop there.
-      expect(output.result.paginationToken).toBe('t4');
+      expect(output.result.paginationToken).toBe(resumeAt('t4'));
       expect(listedTokens()).toEqual([undefined, 't2', 't3']);
       expect(output.totalUserProcessedCount).toBe(3);
     });
@@ -241,7 +265,7 @@ describe('export-users', () => {
     it('lists one page even when the invocation starts with less than a minute left', async () => {
       servePages(pages);
       const output = await run({}, lambdaContext(clock, 1000));
-      expect(output.result.paginationToken).toBe('token-2');
+      expect(output.result.paginationToken).toBe(resumeAt('token-2'));
       expect(output.totalUserProcessedCount).toBe(2);
     });
 
@@ -295,7 +319,7 @@ describe('export-users', () => {
         .rejectsOnce(throttlingError())
         .rejectsOnce(throttlingError())
         .resolves({ Users: [] });
-      await run({});
+      await run({ paginationToken: 'old-format-token', ExportTimestamp: T0 });
       expect(clock.sleeps).toHaveLength(3);
       expect(clock.sleeps[1]).toBeGreaterThan(clock.sleeps[0] as number);
       expect(clock.sleeps[2]).toBeGreaterThan(clock.sleeps[1] as number);
@@ -312,7 +336,9 @@ describe('export-users', () => {
           new NotAuthorizedException({ message: 'Access denied', $metadata: { httpStatusCode: 400 } }),
         );
       await expect(run({})).rejects.toThrow('Access denied');
-      expect(cognito.commandCalls(ListUsersCommand)).toHaveLength(1);
+      // One attempt per partition, none retried.
+      const filters = cognito.commandCalls(ListUsersCommand).map((call) => call.args[0].input.Filter);
+      expect(new Set(filters).size).toBe(filters.length);
     });
 
     it('returns a clean continuation when the budget runs out while retrying a page (§9.1-26)', async () => {
@@ -321,7 +347,7 @@ describe('export-users', () => {
       // 61 s left: page 1 is listed, then the retries of page 2 may only sleep one more second.
       const output = await run({}, lambdaContext(clock, 61_000));
       expect(output).toEqual({
-        result: { paginationToken: 'token-2', ExportTimestamp: T0 },
+        result: { paginationToken: resumeAt('token-2'), ExportTimestamp: T0 },
         totalUserProcessedCount: 1,
       });
       expect(writtenItems().map((item) => item.id)).toEqual(['USER-sub-1']);
@@ -492,23 +518,24 @@ describe('exportUsers with a shared limiter', () => {
 
   it('is delayed by the limiter and by nothing else', async () => {
     const clock = fakeClock();
-    const callTimes: number[] = [];
-    servePages(fivePages, () => callTimes.push(clock.now() - T0));
+    servePages(fivePages);
     const { limiter, deps: d } = deps(clock, 2);
 
     const output = await exportUsers({}, d);
 
     expect(output.totalUserProcessedCount).toBe(5);
-    // Two calls per second: the only waits are the limiter's, no window resets, no extra sleeps.
-    expect(callTimes).toEqual([0, 0, 1000, 1000, 2000]);
+    // 16 partitions' first pages and 4 more pages of partition "0": 20 calls, two per second, the
+    // only waits are the limiter's (no window resets, no extra sleeps).
+    const callTimes = cognito.commandCalls(ListUsersCommand).map((call) => call.args[0].input);
+    expect(callTimes).toHaveLength(20);
     expect(clock.slept()).toBe(limiter.waitedMs);
-    expect(clock.slept()).toBe(2000);
+    expect(clock.slept()).toBe(9000);
   });
 
   it('does not wait at all when the pages fit in the budget', async () => {
     const clock = fakeClock();
     servePages(fivePages);
-    const { deps: d } = deps(clock, 10);
+    const { deps: d } = deps(clock, 20);
     await exportUsers({}, d);
     expect(clock.sleeps).toEqual([]);
   });
