@@ -28,6 +28,7 @@ const MAIN_RESOURCES: Record<string, string> = {
   StackSetManagerCustomResourceLambdaRole: 'AWS::IAM::Role',
   StackSetManagerCustomResource: 'Custom::StackSet',
   StackSetAdminRole: 'AWS::IAM::Role',
+  StackSetRolesBoundary: 'AWS::IAM::ManagedPolicy',
   StackSetExecRole: 'AWS::IAM::Role',
   StackSetCheckStatusLambda: 'AWS::Lambda::Function',
   StackSetCheckStatusLambdaRole: 'AWS::IAM::Role',
@@ -110,8 +111,8 @@ const typesOf = (file: string): Record<string, string> =>
 describe('main template', () => {
   const template = loadTemplate(MAIN_TEMPLATE);
 
-  it('has the 23 resources of templates.md §1.6 plus one log group per function', () => {
-    expect(Object.keys(MAIN_RESOURCES)).toHaveLength(23);
+  it('has the 23 resources of templates.md §1.6, the StackSet roles boundary, and one log group per function', () => {
+    expect(Object.keys(MAIN_RESOURCES)).toHaveLength(24);
     expect(typesOf(MAIN_TEMPLATE)).toEqual(withLogGroups(MAIN_RESOURCES));
   });
 
@@ -273,8 +274,13 @@ describe('StackSet template', () => {
         AllowedValues: ['EVERY_DAY', 'EVERY_7_DAYS', 'EVERY_30_DAYS'],
       },
       NotificationEmail: { Type: 'String', AllowedPattern: EMAIL_PATTERN },
-      SendAnonymousData: { Type: 'String' },
-      ParentStackName: { Type: 'String' },
+      // Constrained (security review): the main stack passes only these values.
+      SendAnonymousData: { Type: 'String', AllowedValues: ['Yes', 'No'] },
+      ParentStackName: { Type: 'String', AllowedPattern: '^[a-zA-Z][-a-zA-Z0-9]{0,127}$' },
+      PermissionsBoundaryArn: {
+        Type: 'String',
+        AllowedPattern: '^arn:aws[a-z-]*:iam::\\d{12}:policy/[\\w+=,.@/-]+$',
+      },
       SnsPreference: {
         Type: 'String',
         Default: 'INFO_AND_ERRORS',
@@ -402,14 +408,14 @@ describe('tags (templates.md §0)', () => {
     const template = loadTemplate(file);
     const wrong = Object.entries(template.Resources)
       .filter(([, resource]) => !UNTAGGED.test(resource.Type))
-      .filter(([id, resource]) => {
-        // The StackSet's constants function and role are tagged with their own stack's name (templates.md §0).
-        const expected = id.startsWith('StackSetConstantsCustomResourceLambda')
-          ? { 'Fn::Sub': '${AWS::StackName}-${AWS::Region}' }
-          : value;
+      .filter(([, resource]) => {
+        // The managed policy (a permissions boundary) cannot be tagged. The StackSet's constants function and
+        // role carry the installation's value like every other StackSet resource (the original tagged them with
+        // their own stack's name): the execution role acts only on functions with that value.
+        if (resource.Type === 'AWS::IAM::ManagedPolicy') return false;
         return (
           JSON.stringify(resource.Properties?.Tags) !==
-          JSON.stringify([{ Key: 'solution-id-SO0126', Value: expected }])
+          JSON.stringify([{ Key: 'solution-id-SO0126', Value: value }])
         );
       })
       .map(([id]) => id);

@@ -183,6 +183,8 @@ export class Deployment {
           NotificationEmail: notificationEmail,
           SendAnonymousData: 'No',
           ParentStackName: stackName,
+          // The main stack's StackSetRolesBoundary; roles are not provisioned locally.
+          PermissionsBoundaryArn: `arn:aws:iam::${accountId}:policy/${stackName}-StackSetRolesBoundary`,
           SnsPreference: this.options.snsPreference ?? 'INFO_AND_ERRORS',
         },
         pseudo: {

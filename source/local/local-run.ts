@@ -14,6 +14,7 @@ import type { InvocationEvent, LocalFunction } from './lambda-host';
 import { comparePools, type ParityResult, type PoolContent } from './parity';
 import type { SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS, type ExecutionEvent, type ExecutionRecord } from './step-functions';
+import { RESTORE_TARGET_TAG_KEY, RESTORE_TARGET_TAG_VALUE } from '../workflow-import/lib/new-user-pool';
 
 export type WorkflowName = 'export' | 'import';
 
@@ -168,9 +169,29 @@ export function seedPrimaryPool(cognito: CognitoEmulator, seed: SeedFile): strin
   }).poolId;
 }
 
-/** An empty pool with the same configuration as the source (username attributes, custom attributes, MFA). */
+/**
+ * An empty pool with the same configuration as the source (username attributes, custom attributes, MFA),
+ * tagged as a restore target the way the README tells operators to tag theirs.
+ */
 export function createRestorePool(cognito: CognitoEmulator, seed: SeedFile): string {
-  return cognito.createUserPool(poolConfig(seed, 'local-restored'));
+  return cognito.createUserPool({
+    ...poolConfig(seed, 'local-restored'),
+    tags: { [RESTORE_TARGET_TAG_KEY]: RESTORE_TARGET_TAG_VALUE },
+  });
+}
+
+/**
+ * On AWS the import roles act only on a pool tagged as a restore target (their IAM condition); the
+ * emulator does not evaluate IAM, so the harness refuses an untagged pool itself.
+ */
+export function assertRestoreTarget(cognito: CognitoEmulator, poolId: string): void {
+  const tags = cognito.store.getPool(poolId)?.tags ?? {};
+  if (tags[RESTORE_TARGET_TAG_KEY] !== RESTORE_TARGET_TAG_VALUE) {
+    throw new Error(
+      `The user pool ${poolId} is not tagged ${RESTORE_TARGET_TAG_KEY}=${RESTORE_TARGET_TAG_VALUE}: ` +
+        'the import roles would be denied every call on it',
+    );
+  }
 }
 
 export function poolContent(cognito: CognitoEmulator, poolId: string): PoolContent {
@@ -367,6 +388,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     };
     if (exportReport.status === 'SUCCEEDED') {
       const restoredUserPoolId = createRestorePool(cognito, options.seed);
+      assertRestoreTarget(cognito, restoredUserPoolId);
       report.restoredUserPoolId = restoredUserPoolId;
       const restoredPool = () => cognito.store.getPool(restoredUserPoolId);
       report.import = await runWorkflow(

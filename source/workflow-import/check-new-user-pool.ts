@@ -1,13 +1,20 @@
-/** ImportCheckNewUserPoolLambda: the new user pool has no users and no groups (spec §5.1). */
-import { parseConfig, type EnvSpec } from '../utils/config';
+/**
+ * ImportCheckNewUserPoolLambda: the new user pool is a restore target (not the backed-up pool, a pool id
+ * of this Region) and has no users and no groups.
+ */
+import { env, parseConfig, type EnvSpec } from '../utils/config';
 import { defaultRuntime, handlerLogger, rateLimitedCognito, type Runtime } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { isNewUserPoolEmpty } from './lib/new-user-pool';
+import { checkRestoreTarget, isNewUserPoolEmpty } from './lib/new-user-pool';
 import { newUserPoolId, optionalCognitoTps, stepDeadline } from './lib/invocation';
 import type { CheckNewUserPoolEvent, CheckNewUserPoolResult, Wrapped } from './lib/types';
 
 export const ENVIRONMENT = {
   COGNITO_TPS: optionalCognitoTps(),
+  /** The backed-up pool, which is never a restore target. */
+  PRIMARY_USER_POOL_ID: env.string(),
+  /** Set by the Lambda runtime: a new user pool id must be of this Region. */
+  AWS_REGION: env.string(),
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
@@ -17,6 +24,10 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
   ): Promise<Wrapped<CheckNewUserPoolResult>> => {
     const userPoolId = newUserPoolId(event?.Context);
     const config = parseConfig(ENVIRONMENT, runtime.env);
+    checkRestoreTarget(userPoolId, {
+      region: config.AWS_REGION,
+      sourceUserPoolId: config.PRIMARY_USER_POOL_ID,
+    });
     const logger = handlerLogger(runtime, 'check-new-user-pool', context);
     // A 60-second Lambda: its retries may use all but the last seconds.
     const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context));

@@ -508,7 +508,11 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
       const mfa = readMfa(input.string('MfaConfiguration'));
       input.validate();
       const autoVerified = input.other('AutoVerifiedAttributes');
+      const tags = input.other('UserPoolTags');
       const pool = ctx.store.createUserPool({
+        ...(tags !== null && typeof tags === 'object' && !Array.isArray(tags)
+          ? { tags: Object.fromEntries(Object.entries(tags).map(([key, value]) => [key, String(value)])) }
+          : {}),
         name,
         usernameAttributes: readUsernameAttributes(input.other('UsernameAttributes')) ?? [],
         ...(Array.isArray(autoVerified)

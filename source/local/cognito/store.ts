@@ -56,6 +56,7 @@ export interface PoolState {
   readonly customAttributes: readonly CustomAttributeDefinition[];
   readonly customAttributeNames: ReadonlySet<string>;
   mfaConfiguration: MfaConfiguration;
+  readonly tags: Readonly<Record<string, string>>;
   readonly users: OrderedCollection<string, UserRecord>;
   /** `email:<lower-case>` / `phone_number:<value>` → user, only in pools with username attributes. */
   readonly aliases: Map<string, UserRecord>;
@@ -147,6 +148,7 @@ export class CognitoStore {
       customAttributes,
       customAttributeNames: new Set(customAttributes.map((c) => `custom:${c.name}`)),
       mfaConfiguration: mfa,
+      tags: { ...config.tags },
       users: new OrderedCollection(),
       aliases: new Map(),
       groups: new OrderedCollection(),

@@ -38,6 +38,8 @@ export interface UserPoolConfig {
   /** Custom attributes, by name without `custom:` (strings) or with a definition. */
   customAttributes?: (string | CustomAttributeDefinition)[];
   mfaConfiguration?: MfaConfiguration;
+  /** The pool's tags (CreateUserPool's `UserPoolTags`). */
+  tags?: Record<string, string>;
 }
 
 export interface UserRecord {

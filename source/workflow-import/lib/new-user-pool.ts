@@ -15,13 +15,51 @@ export class NewUserPoolUnreadableError extends Error {
   override readonly name = 'NewUserPoolUnreadableError';
 }
 
+/** The tag a user pool must carry before the import roles may act on it (their IAM `aws:ResourceTag` condition). */
+export const RESTORE_TARGET_TAG_KEY = 'cognito-backup-restore-target';
+export const RESTORE_TARGET_TAG_VALUE = 'true';
+
+/** The new user pool id is the backed-up pool, or not a user pool id of this Region. */
+export class NewUserPoolRefusedError extends Error {
+  override readonly name = 'NewUserPoolRefusedError';
+}
+
+/** A user pool id is `<region>_<alphanumerics>` (the Cognito API's pattern, with the Region made exact). */
+const POOL_ID_SUFFIX = /^[0-9a-zA-Z]+$/;
+
+/**
+ * Refuses, before any call to Cognito, a target that would restore into the wrong place: the pool the
+ * backup was taken from (the restore would mix the backup into production), or an id that is not a
+ * well-formed user pool id of this Region.
+ */
+export function checkRestoreTarget(
+  userPoolId: string,
+  where: { region: string; sourceUserPoolId: string },
+): void {
+  const prefix = `${where.region}_`;
+  if (!userPoolId.startsWith(prefix) || !POOL_ID_SUFFIX.test(userPoolId.slice(prefix.length))) {
+    throw new NewUserPoolRefusedError(
+      `The new user pool ID (${JSON.stringify(userPoolId).slice(0, 80)}) is not a user pool ID of ${where.region} ` +
+        `(${prefix}<letters and digits>). Start the ImportWorkflow in the Region of the new user pool, with its ID.`,
+    );
+  }
+  if (userPoolId.toLowerCase() === where.sourceUserPoolId.toLowerCase()) {
+    throw new NewUserPoolRefusedError(
+      `The new user pool (${userPoolId}) is the user pool that is backed up. The ImportWorkflow restores only ` +
+        'into a new, empty user pool: create one, tag it, and start the ImportWorkflow again with its ID.',
+    );
+  }
+}
+
 function unreadable(userPoolId: string, error: unknown): NewUserPoolUnreadableError {
   const name = errorName(error);
   let reason: string;
   if (name === 'ResourceNotFoundException') {
     reason = `it does not exist in this Region (${name}). Check NewUserPoolId in the execution input`;
   } else if (/AccessDenied|NotAuthorized|UnrecognizedClient|Forbidden/.test(name)) {
-    reason = `access was denied (${name}). Check the permissions of this function's role`;
+    reason =
+      `access was denied (${name}). The import roles act only on a user pool tagged ` +
+      `${RESTORE_TARGET_TAG_KEY}=${RESTORE_TARGET_TAG_VALUE}: tag the new user pool (see the README) and start again`;
   } else if (name === 'InvalidParameterException') {
     reason = `the ID was refused (${name}: ${errorMessage(error)})`;
   } else {

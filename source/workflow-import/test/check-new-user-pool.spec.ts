@@ -23,7 +23,10 @@ function awsError(name: string, message = name) {
   });
 }
 
-function setup(env: Record<string, string | undefined> = { COGNITO_TPS: '10' }) {
+const SOURCE_POOL_ID = 'us-east-2_Source01';
+const ENV = { COGNITO_TPS: '10', PRIMARY_USER_POOL_ID: SOURCE_POOL_ID, AWS_REGION: 'us-east-2' };
+
+function setup(env: Record<string, string | undefined> = ENV) {
   const clock = fakeClock();
   const logs = captureLogs();
   const handler = createHandler(fakeRuntime(clock, env, { write: logs.write }));
@@ -38,7 +41,47 @@ describe('check-new-user-pool', () => {
   });
 
   it('declares the variables it reads', () => {
-    expect(Object.keys(ENVIRONMENT)).toEqual(['COGNITO_TPS']);
+    expect(Object.keys(ENVIRONMENT)).toEqual(['COGNITO_TPS', 'PRIMARY_USER_POOL_ID', 'AWS_REGION']);
+  });
+
+  describe('refuses a target that is not a new user pool of this Region, before calling Cognito', () => {
+    it.each([
+      ['the backed-up pool', SOURCE_POOL_ID, 'is the user pool that is backed up'],
+      ['the backed-up pool in other letter case', 'us-east-2_SOURCE01', 'is the user pool that is backed up'],
+      ['a pool of another Region', 'us-west-2_NewPool01', 'is not a user pool ID of us-east-2'],
+      ['an id without a Region', 'NewPool01', 'is not a user pool ID of us-east-2'],
+      ['an id with a bad character', 'us-east-2_New/Pool', 'is not a user pool ID of us-east-2'],
+      [
+        'an ARN',
+        'arn:aws:cognito-idp:us-east-2:123456789012:userpool/us-east-2_NewPool01',
+        'is not a user pool ID',
+      ],
+      ['an id with nothing after the Region', 'us-east-2_', 'is not a user pool ID of us-east-2'],
+    ])('%s', async (_case, poolId, message) => {
+      const run = setup().handler(wrapped({}, { poolId }));
+      await expect(run).rejects.toThrow(message);
+      await expect(run).rejects.toMatchObject({ name: 'NewUserPoolRefusedError' });
+      expect(cognito.calls()).toHaveLength(0);
+    });
+
+    it('accepts a well-formed id of this Region that is not the backed-up pool', async () => {
+      await expect(setup().handler(wrapped({}, { poolId: 'us-east-2_AbC123' }))).resolves.toEqual({
+        result: { NewUserPoolEmpty: true },
+      });
+    });
+
+    it('needs the backed-up pool id and the Region', async () => {
+      await expect(setup({ COGNITO_TPS: '10' }).handler(wrapped({}))).rejects.toThrow(
+        /PRIMARY_USER_POOL_ID[\s\S]*AWS_REGION/,
+      );
+    });
+  });
+
+  it('names the restore-target tag when access to the new pool is denied', async () => {
+    cognito.on(ListUsersCommand).rejects(awsError('AccessDeniedException', 'not authorized'));
+    await expect(setup().handler(wrapped({}))).rejects.toThrow(
+      'tagged cognito-backup-restore-target=true: tag the new user pool (see the README)',
+    );
   });
 
   it('answers true for a pool with no users and no groups, without sleeping', async () => {
@@ -108,11 +151,15 @@ describe('check-new-user-pool', () => {
     ],
     [
       'AccessDeniedException',
-      `Unable to read the new user pool (${POOL_ID}): access was denied (AccessDeniedException). Check the permissions of this function's role`,
+      `Unable to read the new user pool (${POOL_ID}): access was denied (AccessDeniedException). The import roles ` +
+        'act only on a user pool tagged cognito-backup-restore-target=true: tag the new user pool (see the README) ' +
+        'and start again',
     ],
     [
       'NotAuthorizedException',
-      `Unable to read the new user pool (${POOL_ID}): access was denied (NotAuthorizedException). Check the permissions of this function's role`,
+      `Unable to read the new user pool (${POOL_ID}): access was denied (NotAuthorizedException). The import roles ` +
+        'act only on a user pool tagged cognito-backup-restore-target=true: tag the new user pool (see the README) ' +
+        'and start again',
     ],
     [
       'InvalidParameterException',
@@ -127,7 +174,7 @@ describe('check-new-user-pool', () => {
     if (name === 'InternalErrorException')
       Object.assign(error, { $fault: 'server', $metadata: { httpStatusCode: 400 } });
     cognito.on(ListUsersCommand).rejects(error);
-    const failure = await setup({ COGNITO_TPS: '10' })
+    const failure = await setup()
       .handler(wrapped({}))
       .catch((e: unknown) => e as Error);
     expect(failure).toBeInstanceOf(Error);
@@ -157,8 +204,11 @@ describe('check-new-user-pool', () => {
   });
 
   it('uses the stack default TPS when COGNITO_TPS is absent and rejects a bad one', async () => {
-    await expect(setup({}).handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: true } });
-    await expect(setup({ COGNITO_TPS: 'abc' }).handler(wrapped({}))).rejects.toThrow(
+    const { COGNITO_TPS: _tps, ...withoutTps } = ENV;
+    await expect(setup(withoutTps).handler(wrapped({}))).resolves.toEqual({
+      result: { NewUserPoolEmpty: true },
+    });
+    await expect(setup({ ...ENV, COGNITO_TPS: 'abc' }).handler(wrapped({}))).rejects.toThrow(
       'Unable to parse a number from the COGNITO_TPS value (abc)',
     );
   });

@@ -1,0 +1,311 @@
+/**
+ * The security review's findings, one assertion per role or statement: the StackSet execution role is
+ * reachable only from this installation's administration role and can create nothing broader than the
+ * StackSet's own roles; wildcards are scoped or listed with a reason.
+ */
+import {
+  isObject,
+  loadTemplate,
+  MAIN_TEMPLATE,
+  resourcesOfType,
+  STACKSET_TEMPLATE,
+  type Json,
+} from './support/cfn';
+import { actionMatches, roleStatements } from './support/functions';
+import { templateStatements, trustStatements } from './support/policies';
+
+const main = loadTemplate(MAIN_TEMPLATE);
+const stackSet = loadTemplate(STACKSET_TEMPLATE);
+const execStatements = roleStatements(main, 'StackSetExecRole');
+const json = (value: unknown): string => JSON.stringify(value);
+const resourceText = (resource: Json): string => json(resource);
+const INSTALLATION_TAG = { 'Fn::Sub': '${AWS::StackName}-${AWS::Region}' };
+
+/**
+ * Every `Resource: "*"` of both templates, as `<template>:<owner>:<action>`, with the reason it cannot be
+ * scoped. A new one fails the test until it is listed here with its reason.
+ */
+const RESOURCE_STAR_ALLOWED: Record<string, string> = {
+  [`${MAIN_TEMPLATE}:StackSetExecRole:tag:TagResources`]:
+    'The Resource Groups Tagging API has no resource-level permissions; each tagged service still checks its own ' +
+    'tagging action, which the execution role scopes to the installation',
+};
+
+describe('StackSetExecRole (finding 1)', () => {
+  const adminRoleName = main.Resources.StackSetAdminRole?.Properties?.RoleName;
+
+  it('the administration role has a fixed name, so that the trust policy can name it', () => {
+    expect(adminRoleName).toEqual({
+      'Fn::Sub': 'StackSetAdmin-${SolutionConstantsCustomResource.SolutionInstanceUUID}',
+    });
+  });
+
+  it('trusts only the administration role of this installation (aws:PrincipalArn), not the whole account', () => {
+    expect(trustStatements(main, 'StackSetExecRole')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole'],
+        Resource: [],
+        Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+        Condition: {
+          ArnEquals: {
+            'aws:PrincipalArn': {
+              'Fn::Sub':
+                'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/' +
+                'StackSetAdmin-${SolutionConstantsCustomResource.SolutionInstanceUUID}',
+            },
+          },
+        },
+      },
+    ]);
+  });
+
+  it('the administration role may assume the execution role and nothing else', () => {
+    expect(roleStatements(main, 'StackSetAdminRole')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole'],
+        Resource: [{ 'Fn::GetAtt': ['StackSetExecRole', 'Arn'] }],
+      },
+    ]);
+  });
+
+  it('cannot attach or detach managed policies', () => {
+    const granted = execStatements.flatMap((statement) => statement.Action);
+    expect(granted.filter((action) => /^iam:(Attach|Detach)RolePolicy$/.test(action))).toEqual([]);
+  });
+
+  it('passes each role only to the service that assumes it (iam:PassedToService)', () => {
+    const passRole = execStatements.filter((statement) => statement.Action.includes('iam:PassRole'));
+    expect(passRole.map((statement) => statement.Action)).toEqual([
+      ['iam:PassRole'],
+      ['iam:PassRole'],
+      ['iam:PassRole'],
+    ]);
+    expect(
+      passRole.map((statement) => [
+        statement.Condition?.StringEquals &&
+          (statement.Condition.StringEquals as Record<string, Json>)['iam:PassedToService'],
+        statement.Resource.map(resourceText).join(),
+      ]),
+    ).toEqual([
+      ['lambda.amazonaws.com', expect.stringContaining(':role/StackSet-')],
+      ['states.amazonaws.com', expect.stringContaining(':role/service-role/StackSet-')],
+      ['events.amazonaws.com', expect.stringContaining(':role/StackSet-')],
+    ]);
+  });
+
+  it('creates roles and writes their inline policies only with the StackSet roles boundary', () => {
+    const writes = execStatements.filter((statement) =>
+      statement.Action.some((action) =>
+        /^iam:(CreateRole|PutRolePolicy|DeleteRolePolicy|PutRolePermissionsBoundary|DeleteRolePermissionsBoundary)$/.test(
+          action,
+        ),
+      ),
+    );
+    expect(writes).toHaveLength(1);
+    expect(writes[0]?.Action.sort()).toEqual(['iam:CreateRole', 'iam:DeleteRolePolicy', 'iam:PutRolePolicy']);
+    expect(writes[0]?.Condition).toEqual({
+      StringEquals: { 'iam:PermissionsBoundary': { Ref: 'StackSetRolesBoundary' } },
+    });
+  });
+
+  it('every role of the StackSet template carries that boundary, passed in by the main stack', () => {
+    const roles = resourcesOfType(stackSet, 'AWS::IAM::Role');
+    expect(roles.length).toBeGreaterThan(0);
+    const unbounded = roles
+      .filter(
+        ([, role]) => json(role.Properties?.PermissionsBoundary) !== json({ Ref: 'PermissionsBoundaryArn' }),
+      )
+      .map(([id]) => id);
+    expect(unbounded).toEqual([]);
+    const parameters = main.Resources.StackSetManagerCustomResource?.Properties?.StackSetParameters;
+    expect(isObject(parameters) && parameters.PermissionsBoundaryArn).toEqual({
+      Ref: 'StackSetRolesBoundary',
+    });
+  });
+
+  describe('the boundary is no broader than what the StackSet roles need', () => {
+    const boundary = templateStatements(main).filter(
+      (statement) => statement.owner === 'StackSetRolesBoundary',
+    );
+    const boundaryActions = [...new Set(boundary.flatMap((statement) => statement.Action))];
+    const stackSetRoleActions = templateStatements(stackSet)
+      .filter((statement) => statement.Effect === 'Allow')
+      .flatMap((statement) => statement.Action.map((action) => ({ action, owner: statement.owner })));
+
+    it('allows every action that a role of the StackSet template is given (or the role would be denied on AWS)', () => {
+      const outside = stackSetRoleActions
+        .filter(({ action }) => !boundaryActions.some((pattern) => actionMatches(pattern, action)))
+        .map(({ owner, action }) => `${owner}: ${action} (add it to StackSetRolesBoundary)`);
+      expect(outside).toEqual([]);
+    });
+
+    it('allows no action that no role of the StackSet template is given', () => {
+      const unused = boundaryActions.filter(
+        (pattern) => !stackSetRoleActions.some(({ action }) => actionMatches(pattern, action)),
+      );
+      expect(unused).toEqual([]);
+    });
+
+    it('has no wildcard action and no Resource "*"', () => {
+      expect(boundaryActions.filter((action) => action.includes('*'))).toEqual([]);
+      expect(boundary.filter((statement) => statement.Resource.includes('*'))).toEqual([]);
+    });
+
+    it('allows restore actions on a user pool only if it carries the restore-target tag', () => {
+      const anyPool = boundary.filter((statement) =>
+        statement.Resource.some((resource) => resourceText(resource).includes(':userpool/*')),
+      );
+      expect(anyPool).toHaveLength(1);
+      expect(anyPool[0]?.Condition).toEqual({
+        StringEquals: { 'aws:ResourceTag/cognito-backup-restore-target': 'true' },
+      });
+    });
+  });
+});
+
+describe('StackSetExecRole wildcards (finding 2)', () => {
+  it('has no service-wide action other than cloudformation:* on its own stack instances', () => {
+    const wildcards = execStatements.filter((statement) =>
+      statement.Action.some((action) => action.endsWith(':*')),
+    );
+    expect(wildcards.map((statement) => statement.Action)).toEqual([['cloudformation:*']]);
+    expect(wildcards[0]?.Resource.map(resourceText)).toEqual([
+      expect.stringContaining(':${AWS::Region}:${AWS::AccountId}:stack/StackSet-'),
+      expect.stringContaining(':${SecondaryRegion}:${AWS::AccountId}:stack/StackSet-'),
+    ]);
+  });
+
+  it('has no event-source-mapping actions (the StackSet template has no event source mapping)', () => {
+    expect(resourcesOfType(stackSet, 'AWS::Lambda::EventSourceMapping')).toEqual([]);
+    expect(
+      execStatements
+        .flatMap((statement) => statement.Action)
+        .filter((action) => /EventSourceMapping/.test(action)),
+    ).toEqual([]);
+  });
+
+  it('has no s3:PutBucketAcl (the buckets set no ACL)', () => {
+    expect(execStatements.flatMap((statement) => statement.Action)).not.toContain('s3:PutBucketAcl');
+    const withAcl = resourcesOfType(stackSet, 'AWS::S3::Bucket').filter(
+      ([, bucket]) => bucket.Properties?.AccessControl,
+    );
+    expect(withAcl).toEqual([]);
+  });
+
+  it.each([
+    [
+      'sns',
+      /:sns:.*cognito-user-profiles-export-reference-architecture-.*\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}/,
+    ],
+    ['iam', /:role\/(service-role\/)?StackSet-/],
+    ['states', /:stateMachine:(Import|Export)Workflow-\*/],
+    ['lambda', /:function:StackSet-/],
+    ['sqs', /-\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}/],
+    ['events', /:rule\/StackSet-/],
+  ])('scopes every %s action to the installation', (service, pattern) => {
+    const statements = execStatements.filter((statement) =>
+      statement.Action.some((action) => action.startsWith(`${service}:`)),
+    );
+    expect(statements.length).toBeGreaterThan(0);
+    const unscoped = statements.flatMap((statement) =>
+      statement.Resource.filter((resource) => !pattern.test(resourceText(resource))),
+    );
+    expect(unscoped).toEqual([]);
+  });
+
+  it.each([
+    ['lambda:CreateFunction', 'aws:RequestTag/solution-id-SO0126'],
+    ['lambda:UpdateFunctionCode', 'aws:ResourceTag/solution-id-SO0126'],
+    ['lambda:InvokeFunction', 'aws:ResourceTag/solution-id-SO0126'],
+    ['lambda:DeleteFunction', 'aws:ResourceTag/solution-id-SO0126'],
+    ['states:CreateStateMachine', 'aws:RequestTag/solution-id-SO0126'],
+    ['states:UpdateStateMachine', 'aws:ResourceTag/solution-id-SO0126'],
+    ['states:DeleteStateMachine', 'aws:ResourceTag/solution-id-SO0126'],
+  ])('%s only on resources tagged with this installation (%s)', (action, key) => {
+    const statements = execStatements.filter((statement) => statement.Action.includes(action));
+    expect(statements.map((statement) => statement.Condition)).toEqual([
+      { StringEquals: { [key]: INSTALLATION_TAG } },
+    ]);
+  });
+
+  it('tags roles only on the StackSet role names, not on every role', () => {
+    const tagRole = execStatements.filter((statement) => statement.Action.includes('iam:TagRole'));
+    expect(tagRole.flatMap((statement) => statement.Resource)).not.toContain('*');
+  });
+
+  it('every resource of the StackSet template that the execution role scopes by tag carries that tag', () => {
+    const tagged = [
+      ...resourcesOfType(stackSet, 'AWS::Lambda::Function'),
+      ...resourcesOfType(stackSet, 'AWS::StepFunctions::StateMachine'),
+    ];
+    const wrong = tagged
+      .filter(
+        ([, resource]) =>
+          json(resource.Properties?.Tags) !==
+          json([{ Key: 'solution-id-SO0126', Value: { 'Fn::Sub': '${ParentStackName}-${PrimaryRegion}' } }]),
+      )
+      .map(([id]) => id);
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe('Resource "*" in both templates', () => {
+  it.each([MAIN_TEMPLATE, STACKSET_TEMPLATE])('%s: each one is on the allow-list, with a reason', (file) => {
+    const star = templateStatements(loadTemplate(file))
+      .filter((statement) => statement.Resource.includes('*'))
+      .flatMap((statement) => statement.Action.map((action) => `${file}:${statement.owner}:${action}`));
+    expect(star.filter((key) => !RESOURCE_STAR_ALLOWED[key])).toEqual([]);
+  });
+
+  it('the allow-list has no stale entry', () => {
+    const star = [MAIN_TEMPLATE, STACKSET_TEMPLATE].flatMap((file) =>
+      templateStatements(loadTemplate(file))
+        .filter((statement) => statement.Resource.includes('*'))
+        .flatMap((statement) => statement.Action.map((action) => `${file}:${statement.owner}:${action}`)),
+    );
+    expect(Object.keys(RESOURCE_STAR_ALLOWED).filter((key) => !star.includes(key))).toEqual([]);
+  });
+});
+
+describe('import roles act only on pools tagged as restore targets (finding 3)', () => {
+  const RESTORE_TARGET = { StringEquals: { 'aws:ResourceTag/cognito-backup-restore-target': 'true' } };
+  const PRIMARY_POOL = '${StackSetConstantsCustomResource.PrimaryUserPoolId}';
+  const cognitoStatements = templateStatements(stackSet).filter((statement) =>
+    statement.Action.some((action) => action.startsWith('cognito-idp:')),
+  );
+
+  it('every Cognito statement of the StackSet template names the backed-up pool or has the tag condition', () => {
+    const unguarded = cognitoStatements
+      .filter(
+        (statement) => !statement.Resource.every((resource) => resourceText(resource).includes(PRIMARY_POOL)),
+      )
+      .filter((statement) => json(statement.Condition) !== json(RESTORE_TARGET))
+      .map((statement) => `${statement.owner}: ${statement.Action.join(', ')}`);
+    expect(unguarded).toEqual([]);
+  });
+
+  it.each([
+    'ImportCheckNewUserPoolLambdaRole',
+    'ImportScanTableLambdaRole',
+    'ImportNewUsersLambdaRole',
+    'ImportCheckImportJobLambdaRole',
+    'ImportUpdateNewUsersLambdaRole',
+  ])('%s: its Cognito statement has the tag condition', (roleId) => {
+    const statements = roleStatements(stackSet, roleId).filter((statement) =>
+      statement.Action.some((action) => action.startsWith('cognito-idp:')),
+    );
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.map((statement) => statement.Condition)).toEqual(statements.map(() => RESTORE_TARGET));
+  });
+
+  it('the check of the new pool knows the backed-up pool id', () => {
+    const environment = stackSet.Resources.ImportCheckNewUserPoolLambda?.Properties?.Environment;
+    expect(
+      isObject(environment) && isObject(environment.Variables) && environment.Variables.PRIMARY_USER_POOL_ID,
+    ).toEqual({
+      'Fn::GetAtt': ['StackSetConstantsCustomResource', 'PrimaryUserPoolId'],
+    });
+  });
+});
