@@ -131,6 +131,7 @@ describe('main template', () => {
       'CognitoTPS',
       'NotificationEmail',
       'SnsPreference',
+      'AllowMfaUserPools',
     ]);
     expect(pick('PrimaryUserPoolId')).toEqual({ Type: 'String', AllowedPattern: '^[\\w-]+_[0-9a-zA-Z]+$' });
     expect(pick('SecondaryRegion')).toEqual({ Type: 'String', AllowedPattern: '^[a-z]{2}-[a-z]+-\\d{1}$' });
@@ -150,6 +151,8 @@ describe('main template', () => {
       Default: 'INFO_AND_ERRORS',
       AllowedValues: ['INFO_AND_ERRORS', 'ERRORS_ONLY'],
     });
+    // Added: the default keeps the original's refusal of pools with MFA.
+    expect(pick('AllowMfaUserPools')).toEqual({ Type: 'String', Default: 'No', AllowedValues: ['No', 'Yes'] });
     expect(template.Mappings).toEqual({
       Solution: {
         Config: {
@@ -170,7 +173,7 @@ describe('main template', () => {
     ).ParameterGroups;
     expect(groups.map((group) => group.Parameters)).toEqual([
       ['PrimaryUserPoolId', 'SecondaryRegion'],
-      ['ExportFrequency', 'CognitoTPS', 'NotificationEmail', 'SnsPreference'],
+      ['ExportFrequency', 'CognitoTPS', 'NotificationEmail', 'SnsPreference', 'AllowMfaUserPools'],
     ]);
   });
 
@@ -286,6 +289,7 @@ describe('StackSet template', () => {
         Default: 'INFO_AND_ERRORS',
         AllowedValues: ['INFO_AND_ERRORS', 'ERRORS_ONLY'],
       },
+      AllowMfaUserPools: { Type: 'String', Default: 'No', AllowedValues: ['No', 'Yes'] },
     });
     expect(template.Mappings).toEqual({
       Solution: {

@@ -17,7 +17,12 @@ import { requestScope } from './lib/request-scope';
 import { checkOnCreate, checkOnUpdate, parseFixedNames, removeOnDelete } from './lib/stack-checker';
 import type { StackCheckerProperties } from './lib/types';
 
-export const ENVIRONMENT = { AWS_REGION: env.string(), FIXED_PARAMETERS: env.string() } satisfies EnvSpec;
+export const ENVIRONMENT = {
+  AWS_REGION: env.string(),
+  FIXED_PARAMETERS: env.string(),
+  /** The AllowMfaUserPools parameter: "Yes" accepts a pool with MFA ON or OPTIONAL. */
+  ALLOW_MFA_USER_POOLS: env.yesNo(),
+} satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return async (
@@ -39,6 +44,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         logger,
         region: config.AWS_REGION,
         fixedNames: parseFixedNames(config.FIXED_PARAMETERS),
+        allowMfa: config.ALLOW_MFA_USER_POOLS,
       };
     };
     // Delete needs only the region: a missing FIXED_PARAMETERS must not block a stack deletion.

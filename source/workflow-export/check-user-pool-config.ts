@@ -5,7 +5,11 @@ import { defaultRuntime, handlerLogger, rateLimitedCognito, type Runtime } from 
 import type { CheckUserPoolConfigEvent, CheckUserPoolConfigOutput } from './lib/types';
 import type { LambdaContextLike } from '../utils/time-budget';
 
-export const ENVIRONMENT = { PRIMARY_USER_POOL_ID: env.string() } satisfies EnvSpec;
+export const ENVIRONMENT = {
+  PRIMARY_USER_POOL_ID: env.string(),
+  /** The stack's AllowMfaUserPools parameter: "Yes" backs up pools with MFA ON or OPTIONAL. */
+  ALLOW_MFA_USER_POOLS: env.yesNo(),
+} satisfies EnvSpec;
 
 /** One DescribeUserPool call per execution: the limiter only spaces the retries of that call. */
 const DESCRIBE_TPS = 1;
@@ -22,7 +26,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       result: await checkUserPoolConfig({
         cognito,
         logger,
-        config: { userPoolId: config.PRIMARY_USER_POOL_ID },
+        config: { userPoolId: config.PRIMARY_USER_POOL_ID, allowMfa: config.ALLOW_MFA_USER_POOLS },
       }),
     };
   };

@@ -20,6 +20,8 @@ export interface StackCheckerDeps {
   region: string;
   /** The names of FIXED_PARAMETERS, in order. */
   fixedNames: string[];
+  /** The AllowMfaUserPools parameter (absent: MFA pools are refused). */
+  allowMfa?: boolean;
 }
 
 /** `FIXED_PARAMETERS` is a comma-separated list of property names. */
@@ -53,7 +55,7 @@ export async function checkOnCreate(
   const name = fixedParametersName(requireProperty(properties, 'ParentStackName'), deps.region);
   const described = await deps.cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
   if (!described.UserPool) throw new Error(`DescribeUserPool returned no user pool for ${userPoolId}`);
-  checkUserPoolConfiguration(described.UserPool);
+  checkUserPoolConfiguration(described.UserPool, { allowMfa: deps.allowMfa === true });
 
   const value = JSON.stringify(fixedParameterValues(deps.fixedNames, properties));
   try {

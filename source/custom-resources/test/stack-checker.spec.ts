@@ -141,6 +141,24 @@ describe('stack-checker Create', () => {
     expect(ssm).not.toHaveReceivedAnyCommand();
   });
 
+  it.each(['ON', 'OPTIONAL'])(
+    'accepts a pool whose MFA configuration is %s when AllowMfaUserPools is Yes',
+    async (mfa) => {
+      cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { MfaConfiguration: mfa as 'ON' } });
+      ssm.on(PutParameterCommand).resolves({});
+      const { handler } = setup({ env: { ...ENV, ALLOW_MFA_USER_POOLS: 'Yes' } });
+      expect((await handler(event(), context)).status).toBe('SUCCESS');
+      expect(ssm).toHaveReceivedCommandTimes(PutParameterCommand, 1);
+    },
+  );
+
+  it('refuses a pool with MFA when AllowMfaUserPools is No', async () => {
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { MfaConfiguration: 'OPTIONAL' } });
+    const { handler } = setup({ env: { ...ENV, ALLOW_MFA_USER_POOLS: 'No' } });
+    expect((await handler(event(), context)).status).toBe('FAILED');
+    expect(ssm).not.toHaveReceivedAnyCommand();
+  });
+
   it('refuses a pool that allows more than one username attribute', async () => {
     cognito
       .on(DescribeUserPoolCommand)
@@ -361,5 +379,5 @@ describe('stack-checker helpers', () => {
 });
 
 it('declares exactly the variables it reads', () => {
-  expect(Object.keys(ENVIRONMENT).sort()).toEqual(['AWS_REGION', 'FIXED_PARAMETERS']);
+  expect(Object.keys(ENVIRONMENT).sort()).toEqual(['ALLOW_MFA_USER_POOLS', 'AWS_REGION', 'FIXED_PARAMETERS']);
 });

@@ -12,7 +12,7 @@ export class UserPoolNotFoundError extends Error {
 export interface CheckUserPoolConfigDeps {
   cognito: RateLimitedCognito;
   logger: Logger;
-  config: { userPoolId: string };
+  config: { userPoolId: string; allowMfa?: boolean };
 }
 
 export async function checkUserPoolConfig(deps: CheckUserPoolConfigDeps): Promise<CheckUserPoolConfigResult> {
@@ -23,7 +23,7 @@ export async function checkUserPoolConfig(deps: CheckUserPoolConfigDeps): Promis
   if (userPool === undefined) {
     throw new UserPoolNotFoundError(`DescribeUserPool returned no user pool for ${config.userPoolId}`);
   }
-  checkUserPoolConfiguration(userPool);
+  checkUserPoolConfiguration(userPool, { allowMfa: config.allowMfa === true });
   const result: CheckUserPoolConfigResult = {};
   // Any array, even an empty one, is passed on; pools without the setting pass nothing (spec §4.1).
   if (userPool.UsernameAttributes !== undefined) {
@@ -31,6 +31,7 @@ export async function checkUserPoolConfig(deps: CheckUserPoolConfigDeps): Promis
   }
   logger.info('The user pool configuration is supported', {
     usernameAttributes: userPool.UsernameAttributes?.length ?? 0,
+    mfaConfiguration: userPool.MfaConfiguration ?? 'OFF',
   });
   return result;
 }

@@ -51,6 +51,11 @@ export function userItem(
     userAttributes: user.Attributes,
     userEnabled: user.Enabled,
     userStatus: user.UserStatus,
+    // Added: the SMS MFA setting ListUsers reports; left out when the user has none, so items of
+    // pools without MFA keep the original's fields.
+    ...(user.MFAOptions !== undefined && user.MFAOptions.length > 0
+      ? { userMFAOptions: user.MFAOptions }
+      : {}),
     lastConfirmedInUserPool: stamp.exportTimestamp,
     lastUpdatedRegion: stamp.region,
   };

@@ -1,6 +1,6 @@
 /**
- * The user-pool configurations this solution supports (spec §6.7), shared by the export workflow's
- * check-user-pool-config and the stack-checker custom resource. Pure: it throws the spec's messages.
+ * The user-pool configurations this solution supports, shared by the export workflow's
+ * check-user-pool-config and the stack-checker custom resource. Pure: it throws the original's messages.
  */
 import type { UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
 
@@ -8,14 +8,23 @@ export class UnsupportedUserPoolError extends Error {
   override readonly name = 'UnsupportedUserPoolError';
 }
 
+export interface UserPoolRuleOptions {
+  /**
+   * The stack's `AllowMfaUserPools` parameter: pools with MFA `ON` or `OPTIONAL` are backed up. Their
+   * users' SMS MFA setting is kept; software-token (TOTP) secrets cannot be exported, so those users
+   * enroll again after a restore. Default false: such pools are refused, as the original did.
+   */
+  allowMfa?: boolean;
+}
+
 /**
- * Rejects pools with MFA ON or OPTIONAL (a CSV import cannot carry MFA settings) and pools that allow
- * more than one username attribute (the backup stores one pseudoUsername per user). MFA is checked
- * first. Nothing else is validated.
+ * Rejects pools with MFA ON or OPTIONAL unless `allowMfa` is set, and pools that allow more than one
+ * username attribute (the backup stores one pseudoUsername per user). MFA is checked first. Nothing
+ * else is validated.
  */
-export function checkUserPoolConfiguration(userPool: UserPoolType): void {
+export function checkUserPoolConfiguration(userPool: UserPoolType, options: UserPoolRuleOptions = {}): void {
   const mfa = userPool.MfaConfiguration;
-  if (mfa !== undefined && mfa !== 'OFF') {
+  if (mfa !== undefined && mfa !== 'OFF' && options.allowMfa !== true) {
     throw new UnsupportedUserPoolError(
       `User Pools with MFA enabled are not supported. The user pool's MFA configuration is set to ${mfa}`,
     );

@@ -31,7 +31,7 @@ beforeEach(() => cognito.reset());
 
 describe('check-user-pool-config', () => {
   it('declares exactly the variables it reads', () => {
-    expect(Object.keys(ENVIRONMENT)).toEqual(['PRIMARY_USER_POOL_ID']);
+    expect(Object.keys(ENVIRONMENT)).toEqual(['PRIMARY_USER_POOL_ID', 'ALLOW_MFA_USER_POOLS']);
   });
 
   it.each([
@@ -55,6 +55,18 @@ describe('check-user-pool-config', () => {
     cognito.on(DescribeUserPoolCommand).resolves({ UserPool: pool({ MfaConfiguration: 'OPTIONAL' }) });
     await expect(run()).rejects.toThrow(
       "User Pools with MFA enabled are not supported. The user pool's MFA configuration is set to OPTIONAL",
+    );
+  });
+
+  it.each(['OPTIONAL', 'ON'])('accepts a pool with MFA %s when ALLOW_MFA_USER_POOLS is Yes', async (mfa) => {
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: pool({ MfaConfiguration: mfa as 'ON' }) });
+    expect(await run({ ...ENV, ALLOW_MFA_USER_POOLS: 'Yes' })).toEqual({ result: {} });
+  });
+
+  it('still rejects a pool with MFA when ALLOW_MFA_USER_POOLS is No', async () => {
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: pool({ MfaConfiguration: 'ON' }) });
+    await expect(run({ ...ENV, ALLOW_MFA_USER_POOLS: 'No' })).rejects.toThrow(
+      "User Pools with MFA enabled are not supported. The user pool's MFA configuration is set to ON",
     );
   });
 

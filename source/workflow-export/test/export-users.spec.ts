@@ -157,6 +157,16 @@ describe('export-users', () => {
     ]);
   });
 
+  it("adds the user's SMS MFA setting (userMFAOptions) only when ListUsers reports one", async () => {
+    const sms = [{ DeliveryMedium: 'SMS' as const, AttributeName: 'phone_number' }];
+    servePages({ first: { users: [user(1, { MFAOptions: sms }), user(2, { MFAOptions: [] }), user(3)] } });
+    await run({ UsernameAttributes: '["email"]' });
+    const items = writtenItems();
+    expect(items[0]).toEqual(expect.objectContaining({ id: 'USER-sub-1', userMFAOptions: sms }));
+    expect(items[1]).not.toHaveProperty('userMFAOptions');
+    expect(items[2]).not.toHaveProperty('userMFAOptions');
+  });
+
   it('returns an empty token and no UsernameAttributes key for an empty pool', async () => {
     servePages({ first: { users: [] } });
     const output = await run({});

@@ -13,19 +13,24 @@
  *   deleted with the file's messages, so a user is imported once.
  * - Receives ask for no more messages than the file can still take (users, and bytes estimated from
  *   the average line); a message that still does not fit is released at once for the next file.
- * - A user the CSV format cannot carry is left out with a logged reason (sub, message id, column; never
- *   a value) and its message deleted with the file's; the item stays in the backup table.
+ * - A user whose row the target pool would refuse (csv-rules.ts), or whose values the CSV format
+ *   cannot carry, is created with AdminCreateUser instead and recorded in the restore ledger
+ *   (admin-create.ts), before the job starts; its message is deleted with the file's. At most
+ *   `maxFallbackUsers` per invocation (a minute of `COGNITO_TPS`); the rest wait for the next one.
+ * - `cognito:mfa_enabled` follows the target pool's MFA mode (csv-rules.ts).
  * - The CSV and the mapping file are kept as 1 MB chunks and streamed to the upload.
  * - Receives run in a few parallel workers (the drain is latency-bound); draining stops while enough
  *   time is left for the upload, the start and the deletes (`FINALIZE_RESERVE_MS`).
  */
-import { GetCSVHeaderCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { DescribeUserPoolCommand, GetCSVHeaderCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Logger } from '../../utils/logger';
 import { errorName, type RetryOptions } from '../../utils/retry';
 import type { TimeBudget } from '../../utils/time-budget';
+import { createFallbackUsers, type FallbackUser } from './admin-create';
+import { csvRowProblem, mfaEnabled, ROW_RULES, targetPoolRules, type TargetPoolRules } from './csv-rules';
 import { runImportJob, type ImportJobConfig } from './import-job';
 import { deleteAll, receiveMessages, releaseMessages } from './queue';
 import type { BackupUserItem, ImportNewUsersOutput } from './types';
@@ -53,6 +58,8 @@ export interface DrainLimits {
   maxBytes: number;
   receiveConcurrency: number;
   deleteConcurrency: number;
+  /** Users created with AdminCreateUser in one invocation at most. */
+  maxFallbackUsers: number;
 }
 
 export const DEFAULT_LIMITS: DrainLimits = {
@@ -60,6 +67,7 @@ export const DEFAULT_LIMITS: DrainLimits = {
   maxBytes: MAX_CSV_BYTES,
   receiveConcurrency: 5,
   deleteConcurrency: 16,
+  maxFallbackUsers: 600,
 };
 
 export interface ImportNewUsersDeps {
@@ -76,11 +84,18 @@ export interface ImportNewUsersDeps {
   limits?: Partial<DrainLimits>;
 }
 
-type Disposition = 'pending' | 'import' | 'duplicate' | 'rejected' | 'overflow';
+type Disposition = 'pending' | 'import' | 'fallback' | 'duplicate' | 'rejected' | 'overflow';
 interface Held {
   MessageId?: string;
   ReceiptHandle?: string;
   disposition: Disposition;
+  fallback?: FallbackUser;
+}
+
+/** What the drain needs to know about the target pool, read once per invocation. */
+interface TargetPool {
+  header: string[];
+  rules: TargetPoolRules;
 }
 
 /** The file being built; created when the first message arrives (the header comes from Cognito). */
@@ -106,7 +121,8 @@ class UserFile {
 class DrainState {
   readonly received: Held[] = [];
   file: UserFile | undefined;
-  private headerPromise: Promise<string[]> | undefined;
+  private targetPromise: Promise<TargetPool> | undefined;
+  readonly fallbackSubs = new Set<string>();
   reserved = 0;
   receives = 0;
   stop = false;
@@ -115,9 +131,9 @@ class DrainState {
 
   constructor(private readonly limits: DrainLimits) {}
 
-  header(load: () => Promise<string[]>): Promise<string[]> {
-    this.headerPromise ??= load();
-    return this.headerPromise;
+  target(load: () => Promise<TargetPool>): Promise<TargetPool> {
+    this.targetPromise ??= load();
+    return this.targetPromise;
   }
 
   /** How many messages the next receive may ask for: what the file can still take, at most 10. */
@@ -162,6 +178,7 @@ export async function importNewUsers(
     bytes: file?.csv.byteLength ?? 0,
     duplicates: state.count('duplicate'),
     rejected: state.count('rejected'),
+    adminCreate: state.count('fallback'),
     released: overflow.length,
     queueEmpty: state.queueEmpty,
   };
@@ -171,6 +188,16 @@ export async function importNewUsers(
   try {
     if (state.failure) throw state.failure.error;
     if (overflow.length > 0) await releaseMessages(sqs, config.queueUrl, overflow, deps.retry);
+    const fallbacks = state.received.flatMap((held) => (held.fallback ? [held.fallback] : []));
+    if (fallbacks.length > 0) {
+      const target = await state.target(() => loadTargetPool(deps.cognito, userPoolId));
+      await createFallbackUsers(
+        { cognito: deps.cognito, s3: deps.s3, logger, config: { bucket: config.bucket } },
+        userPoolId,
+        target.header,
+        fallbacks,
+      );
+    }
     if (file && file.users > 0) {
       job = await runImportJob(
         { cognito: deps.cognito, s3: deps.s3, fetch: deps.fetch, logger, retry: deps.retry, config },
@@ -267,10 +294,11 @@ async function drainWorker(
         state.received.push(entry);
         return { message, entry };
       });
-      const header = await state.header(() => csvHeader(deps.cognito, userPoolId));
-      state.file ??= new UserFile(header);
-      for (const { message, entry } of held)
-        entry.disposition = intake(deps.logger, state.file, limits, message);
+      const target = await state.target(() => loadTargetPool(deps.cognito, userPoolId));
+      state.file ??= new UserFile(target.header);
+      for (const { message, entry } of held) {
+        entry.disposition = intake(deps.logger, state, state.file, limits, message, target.rules, entry);
+      }
       if (state.file.full) state.stop = true;
     } finally {
       state.reserved -= size;
@@ -278,13 +306,20 @@ async function drainWorker(
   }
 }
 
-async function csvHeader(cognito: RateLimitedCognito, userPoolId: string): Promise<string[]> {
-  const response = await cognito.send(new GetCSVHeaderCommand({ UserPoolId: userPoolId }));
-  const header = response.CSVHeader ?? [];
+/** The CSV header and the rules of the target pool (GetCSVHeader and DescribeUserPool, at once). */
+async function loadTargetPool(cognito: RateLimitedCognito, userPoolId: string): Promise<TargetPool> {
+  const [headerResponse, poolResponse] = await Promise.all([
+    cognito.send(new GetCSVHeaderCommand({ UserPoolId: userPoolId })),
+    cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId })),
+  ]);
+  const header = headerResponse.CSVHeader ?? [];
   if (!header.includes(USERNAME_COLUMN)) {
     throw new Error(`GetCSVHeader returned no usable CSV header for the new user pool (${userPoolId})`);
   }
-  return header;
+  if (poolResponse.UserPool === undefined) {
+    throw new Error(`DescribeUserPool returned no user pool for the new user pool (${userPoolId})`);
+  }
+  return { header, rules: targetPoolRules(poolResponse.UserPool) };
 }
 
 function parseItem(body: string | undefined): BackupUserItem | undefined {
@@ -298,8 +333,19 @@ function parseItem(body: string | undefined): BackupUserItem | undefined {
   }
 }
 
-/** Decides what one message becomes; appends its user to the file when it fits. */
-function intake(logger: Logger, file: UserFile, limits: DrainLimits, message: Message): Disposition {
+/**
+ * Decides what one message becomes; appends its user to the file when it fits, or sets `held.fallback`
+ * for a user the CSV cannot take.
+ */
+function intake(
+  logger: Logger,
+  state: DrainState,
+  file: UserFile,
+  limits: DrainLimits,
+  message: Message,
+  rules: TargetPoolRules,
+  held: Held,
+): Disposition {
   if (file.full) return 'overflow';
   const messageId = message.MessageId;
   const item = parseItem(message.Body);
@@ -312,7 +358,7 @@ function intake(logger: Logger, file: UserFile, limits: DrainLimits, message: Me
   }
   const sub = userSub(item);
   if (sub === undefined) throw new Error(MISSING_SUB_ERROR);
-  if (file.subs.has(sub)) {
+  if (file.subs.has(sub) || state.fallbackSubs.has(sub)) {
     logger.info('Duplicate message for a user already in the import file', { sub, messageId });
     return 'duplicate';
   }
@@ -320,10 +366,30 @@ function intake(logger: Logger, file: UserFile, limits: DrainLimits, message: Me
     logger.warn('User left out of the import file', { messageId, reason: 'the sub attribute is malformed' });
     return 'rejected';
   }
-  const line = userLine(file.header, item);
-  if ('rejected' in line) {
-    logger.warn('User left out of the import file', { sub, messageId, reason: line.rejected });
-    return 'rejected';
+  const pseudo = item.pseudoUsername;
+  const username =
+    typeof pseudo === 'string' && pseudo.trim() !== ''
+      ? pseudo
+      : typeof pseudo === 'number'
+        ? String(pseudo)
+        : undefined;
+  const problem = csvRowProblem(item, rules);
+  const line =
+    username === undefined || problem !== undefined
+      ? undefined
+      : userLine(file.header, item, mfaEnabled(item, rules));
+  if (line === undefined || 'rejected' in line) {
+    // Not in the CSV: created with AdminCreateUser after the drain (or reported skipped).
+    if (state.fallbackSubs.size >= limits.maxFallbackUsers) return 'overflow';
+    const reason = problem ?? ROW_RULES.notRepresentable;
+    logger.info('User goes to AdminCreateUser instead of the import file', {
+      sub,
+      messageId,
+      reason: line !== undefined && 'rejected' in line ? line.rejected : reason,
+    });
+    state.fallbackSubs.add(sub);
+    held.fallback = { sub, username, item, reason };
+    return 'fallback';
   }
   if (
     file.users >= limits.maxUsers ||

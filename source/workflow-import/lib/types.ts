@@ -25,6 +25,8 @@ export interface BackupUserItem {
   userAttributes?: NameValue[];
   userEnabled?: boolean;
   userStatus?: string;
+  /** Added: ListUsers' `MFAOptions` of the user (SMS MFA), when it had any. */
+  userMFAOptions?: ({ DeliveryMedium?: string; AttributeName?: string } | null)[];
   lastConfirmedInUserPool?: number;
   lastUpdatedRegion?: string;
 }

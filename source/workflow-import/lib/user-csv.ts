@@ -60,8 +60,11 @@ function unrepresentable(column: string, value: string): string | undefined {
   return undefined;
 }
 
-/** One CSV line (with its line end) for `item` under `header`, or the reason it cannot be written. */
-export function userLine(header: readonly string[], item: BackupUserItem): CsvLine {
+/**
+ * One CSV line (with its line end) for `item` under `header`, or the reason it cannot be written.
+ * `mfaEnabled` is the `cognito:mfa_enabled` value (csv-rules.ts chooses it from the target pool).
+ */
+export function userLine(header: readonly string[], item: BackupUserItem, mfaEnabled = false): CsvLine {
   const username = text(item.pseudoUsername);
   if (username === undefined || username.trim() === '') return { rejected: 'the user has no pseudoUsername' };
   const attributes = new Map<string, string>();
@@ -74,7 +77,7 @@ export function userLine(header: readonly string[], item: BackupUserItem): CsvLi
   for (const column of header) {
     let value: string;
     if (column === USERNAME_COLUMN) value = username;
-    else if (column === MFA_COLUMN) value = 'false';
+    else if (column === MFA_COLUMN) value = String(mfaEnabled);
     else value = attributes.get(column) ?? (FALSE_BY_DEFAULT.has(column) ? 'false' : '');
     const problem = unrepresentable(column, value);
     if (problem) return { rejected: problem };

@@ -1,6 +1,7 @@
 import {
   CognitoIdentityProviderClient,
   CreateUserImportJobCommand,
+  DescribeUserPoolCommand,
   GetCSVHeaderCommand,
   StartUserImportJobCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -19,7 +20,7 @@ import { RateLimitedCognito } from '../../utils/cognito';
 import { SlidingWindowLimiter } from '../../utils/limiter';
 import { TimeBudget } from '../../utils/time-budget';
 import { importNewUsers, MAX_USERS_PER_FILE, type DrainLimits } from '../lib/import-new-users';
-import { NEW_USERS_QUEUE_URL, POOL_ID } from './support';
+import { NEW_USERS_QUEUE_URL, POOL_ID, TARGET_POOL } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const s3 = mockAws(S3Client);
@@ -101,6 +102,7 @@ const userBody = (n: number) =>
     pseudoUsername: `u${n}`,
     userAttributes: [
       { Name: 'sub', Value: `sub-${n}` },
+      { Name: 'email', Value: `u${n}@example.com` },
       { Name: 'email_verified', Value: 'true' },
     ],
     userEnabled: true,
@@ -161,6 +163,7 @@ describe('importNewUsers', () => {
     s3.reset();
     jobs = 0;
     cognito.on(GetCSVHeaderCommand).resolves({ CSVHeader: HEADER });
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: TARGET_POOL });
     cognito.on(CreateUserImportJobCommand).callsFake(async () => {
       jobs += 1;
       return { UserImportJob: { JobId: `import-${jobs}`, PreSignedUrl: `https://upload/${jobs}` } };

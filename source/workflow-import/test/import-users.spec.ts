@@ -1,8 +1,10 @@
 import {
   CognitoIdentityProviderClient,
   CognitoIdentityProviderServiceException,
+  AdminCreateUserCommand,
   CreateUserImportJobCommand,
   DescribeUserImportJobCommand,
+  DescribeUserPoolCommand,
   GetCSVHeaderCommand,
   StartUserImportJobCommand,
   type UserImportJobStatusType,
@@ -23,7 +25,7 @@ import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../import-users';
 import { importJobFailureMessage } from '../lib/import-job';
-import { message, NEW_USERS_QUEUE_URL, POOL_ID, subOf, userItem, wrapped } from './support';
+import { message, NEW_USERS_QUEUE_URL, POOL_ID, subOf, TARGET_POOL, userItem, wrapped } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const sqs = mockAws(SQSClient);
@@ -141,6 +143,7 @@ const USER = (n: number, overrides: Record<string, unknown> = {}) =>
     userAttributes: [
       { Name: 'sub', Value: subOf(n) },
       { Name: 'custom:foobar', Value: `foo ${n}` },
+      { Name: 'email', Value: `user-${n}@example.com` },
       { Name: 'email_verified', Value: 'true' },
     ],
     ...overrides,
@@ -152,6 +155,10 @@ describe('import-users', () => {
     sqs.reset();
     s3.reset();
     cognito.on(GetCSVHeaderCommand).resolves({ CSVHeader: HEADER, UserPoolId: POOL_ID });
+    // No auto-verified attribute: these tests are about the file, not about the pool's CSV rules.
+    cognito
+      .on(DescribeUserPoolCommand)
+      .resolves({ UserPool: { ...TARGET_POOL, AutoVerifiedAttributes: [] } });
     cognito
       .on(CreateUserImportJobCommand)
       .resolves({ UserImportJob: { JobId: 'import-job-id', PreSignedUrl: PRESIGNED, Status: 'Created' } });
@@ -255,6 +262,7 @@ describe('import-users', () => {
       const steps = order().filter((step) => step !== 'ReceiveMessage');
       expect(steps).toEqual([
         'GetCSVHeader',
+        'DescribeUserPool',
         'CreateUserImportJob',
         'PutObject',
         'StartUserImportJob',
@@ -452,12 +460,13 @@ describe('import-users', () => {
     });
 
     // §9.1-9: users the format cannot carry are left out with a reason instead of corrupting the file.
-    it('leaves out users that cannot be written, logs why without personal data, and deletes them after the start', async () => {
+    it('creates the users the CSV cannot carry with AdminCreateUser, records them in the ledger, logs no personal data', async () => {
       const broken = message(
         USER(2, {
           userAttributes: [
             { Name: 'sub', Value: subOf(2) },
             { Name: 'custom:foobar', Value: 'secret\nvalue' },
+            { Name: 'phone_number_verified', Value: 'false' },
           ],
         }),
       );
@@ -465,22 +474,50 @@ describe('import-users', () => {
       const notJson = message('{not json');
       const good = message(USER(1));
       queueServes([good, broken, nameless, notJson]);
+      cognito.on(AdminCreateUserCommand).resolves({ User: { Username: 'user-2' } });
       const { handler, uploads, logs } = setup();
       await handler(wrapped({}, { stateName: 'ImportNewUsers' }));
       expect(uploads[0]!.body).toBe(`${HEADER.join(',')}\nuser-1,false,foo 1,true,false\n`);
       expect(uploads[0]!.body).not.toContain('undefined');
-      const reasons = logs.entries().filter((entry) => entry.message === 'User left out of the import file');
-      expect(reasons).toEqual([
+      // The value with a line break goes to AdminCreateUser as stored; a flag without its attribute does not.
+      expect(cognito.commandCalls(AdminCreateUserCommand).map((call) => call.args[0].input)).toEqual([
+        {
+          UserPoolId: POOL_ID,
+          Username: 'user-2',
+          MessageAction: 'SUPPRESS',
+          UserAttributes: [{ Name: 'custom:foobar', Value: 'secret\nvalue' }],
+        },
+      ]);
+      const ledger = s3
+        .commandCalls(PutObjectCommand)
+        .map((call) => call.args[0].input)
+        .find((input) => String(input.Key).startsWith(`restore-ledger/${POOL_ID}/`));
+      expect(
+        String(ledger?.Body)
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as unknown),
+      ).toEqual([
+        {
+          sub: subOf(2),
+          username: 'user-2',
+          outcome: 'admin-create',
+          reason: 'value-not-representable-in-csv',
+        },
+        { sub: subOf(3), username: '', outcome: 'skipped', reason: 'no-username' },
+      ]);
+      const fallbacks = logs
+        .entries()
+        .filter((entry) => entry.message === 'User goes to AdminCreateUser instead of the import file');
+      expect(fallbacks).toEqual([
         expect.objectContaining({
           sub: subOf(2),
           messageId: broken.MessageId,
           reason: 'the value of custom:foobar contains a line break',
         }),
-        expect.objectContaining({
-          sub: subOf(3),
-          messageId: nameless.MessageId,
-          reason: 'the user has no pseudoUsername',
-        }),
+        expect.objectContaining({ sub: subOf(3), messageId: nameless.MessageId }),
+      ]);
+      expect(logs.entries().filter((entry) => entry.message === 'User left out of the import file')).toEqual([
         expect.objectContaining({
           messageId: notJson.MessageId,
           reason: 'the message body is not a backup item',

@@ -9,6 +9,7 @@ import {
   CognitoIdentityProviderClient,
   CreateGroupCommand,
   CreateUserImportJobCommand,
+  DescribeUserPoolCommand,
   GetCSVHeaderCommand,
   StartUserImportJobCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -33,6 +34,7 @@ import { createHandler as updateNewUsers } from '../update-new-users';
 import {
   NEW_USERS_QUEUE_URL,
   POOL_ID,
+  TARGET_POOL,
   TYPE_GROUP,
   TYPE_TIMESTAMP,
   TYPE_USER,
@@ -176,6 +178,7 @@ describe('items in the original format, from the backup table to the new pool', 
     });
     sqs.on(DeleteMessageBatchCommand).resolves({});
     cognito.on(GetCSVHeaderCommand).resolves({ CSVHeader: HEADER });
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: TARGET_POOL });
     cognito
       .on(CreateUserImportJobCommand)
       .resolves({ UserImportJob: { JobId: 'import-1', PreSignedUrl: 'https://upload/1' } });

@@ -103,3 +103,10 @@ export function message(body: unknown, id?: string): Message {
     Body: typeof body === 'string' ? body : JSON.stringify(body),
   };
 }
+
+/** The new pool as DescribeUserPool describes it: MFA off, e-mail auto-verified (the console's default). */
+export const TARGET_POOL = {
+  Id: POOL_ID,
+  MfaConfiguration: 'OFF' as const,
+  AutoVerifiedAttributes: ['email' as const],
+};

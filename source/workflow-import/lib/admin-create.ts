@@ -1,0 +1,188 @@
+/**
+ * The AdminCreateUser fallback: a user whose CSV row the target pool would refuse (csv-rules.ts), or
+ * whose values the CSV format cannot carry, is created with AdminCreateUser instead of being lost.
+ * `MessageAction: SUPPRESS` (no invitation is sent), the stored attributes the pool can take (the CSV
+ * header's columns) and the verified flags as stored. The user ends `FORCE_CHANGE_PASSWORD`; its
+ * disabled flag and memberships follow from the updates queue like every other user's.
+ *
+ * Every such user is written to the restore ledger first (`restore-ledger/<NewUserPoolId>/<key>.jsonl`
+ * in the solution's bucket, one JSON object per line: `sub`, `username`, `outcome`, `reason`; never an
+ * attribute value), then created. The reconciliation step turns ledger lines into restore-report rows.
+ * The key is derived from the users' subs, so a retried invocation with the same users rewrites the
+ * same object. A user that already exists (a retry after a crash) counts as created; a user Cognito
+ * refuses for its content is recorded as `skipped` with the error name. Throttling and transient
+ * errors propagate: the caller releases the messages and a later attempt creates the users again.
+ */
+import { createHash } from 'node:crypto';
+import { AdminCreateUserCommand, type AttributeType } from '@aws-sdk/client-cognito-identity-provider';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { RateLimitedCognito } from '../../utils/cognito';
+import { TaskGroup } from '../../utils/concurrency';
+import type { Logger } from '../../utils/logger';
+import { errorName, isRetryableError } from '../../utils/retry';
+import { attributeMap } from './csv-rules';
+import type { BackupUserItem } from './types';
+import { MFA_COLUMN, USERNAME_COLUMN } from './user-csv';
+
+export const LEDGER_PREFIX = 'restore-ledger';
+
+export type LedgerOutcome = 'admin-create' | 'skipped';
+
+/** One line of the restore ledger. */
+export interface LedgerEntry {
+  sub: string;
+  username: string;
+  outcome: LedgerOutcome;
+  reason: string;
+}
+
+/** A user that does not go into the CSV file, and why. */
+export interface FallbackUser {
+  sub: string;
+  /** The sign-in name (pseudoUsername); undefined when the item has none. */
+  username: string | undefined;
+  item: BackupUserItem;
+  reason: string;
+}
+
+/** Reasons a fallback user ends up skipped. */
+export const SKIP_REASONS = {
+  noUsername: 'no-username',
+  refused: (name: string) => `admin-create-refused:${name}`,
+} as const;
+
+/** Errors that say something about the user, not about the call: retrying cannot help. */
+const CONTENT_ERRORS = new Set([
+  'InvalidParameterException',
+  'UnsupportedUserStateException',
+  'AliasExistsException',
+]);
+
+export const ledgerKey = (userPoolId: string, subs: readonly string[]): string => {
+  const digest = createHash('sha256')
+    .update([...subs].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 32);
+  return `${LEDGER_PREFIX}/${userPoolId}/${digest}.jsonl`;
+};
+
+export const ledgerBody = (entries: readonly LedgerEntry[]): string =>
+  entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+
+/**
+ * The attributes AdminCreateUser gets: those the target pool has columns for (the CSV header, which
+ * lists every writable attribute), non-empty, `sub` never. A `_verified` flag whose attribute is
+ * absent carries nothing and is left out (Cognito would refuse it).
+ */
+export function creationAttributes(item: BackupUserItem, header: readonly string[]): AttributeType[] {
+  const attributes = attributeMap(item);
+  const result: AttributeType[] = [];
+  for (const column of header) {
+    if (column === USERNAME_COLUMN || column === MFA_COLUMN || column === 'sub') continue;
+    const value = attributes.get(column);
+    if (value === undefined || value === '') continue;
+    const flagOf = /^(email|phone_number)_verified$/.exec(column)?.[1];
+    if (flagOf !== undefined && !attributes.get(flagOf)) continue;
+    result.push({ Name: column, Value: value });
+  }
+  return result;
+}
+
+export interface AdminCreateDeps {
+  cognito: RateLimitedCognito;
+  s3: S3Client;
+  logger: Logger;
+  config: { bucket: string };
+  /** Calls in flight at once; the limiter sets the rate. */
+  concurrency?: number;
+}
+
+export interface AdminCreateResult {
+  entries: LedgerEntry[];
+  created: number;
+  existed: number;
+  skipped: number;
+}
+
+async function putLedger(deps: AdminCreateDeps, key: string, entries: readonly LedgerEntry[]): Promise<void> {
+  await deps.s3.send(
+    new PutObjectCommand({
+      Bucket: deps.config.bucket,
+      Key: key,
+      ServerSideEncryption: 'AES256',
+      ContentType: 'application/x-ndjson',
+      Body: ledgerBody(entries),
+    }),
+  );
+}
+
+/** Records the users in the ledger, then creates them; returns the final ledger entries. */
+export async function createFallbackUsers(
+  deps: AdminCreateDeps,
+  userPoolId: string,
+  header: readonly string[],
+  users: readonly FallbackUser[],
+): Promise<AdminCreateResult> {
+  const result: AdminCreateResult = { entries: [], created: 0, existed: 0, skipped: 0 };
+  if (users.length === 0) return result;
+  const entries = users.map((user): LedgerEntry =>
+    user.username === undefined
+      ? { sub: user.sub, username: '', outcome: 'skipped', reason: SKIP_REASONS.noUsername }
+      : { sub: user.sub, username: user.username, outcome: 'admin-create', reason: user.reason },
+  );
+  const key = ledgerKey(
+    userPoolId,
+    users.map((user) => user.sub),
+  );
+  await putLedger(deps, key, entries);
+
+  let refused = false;
+  const group = new TaskGroup(deps.concurrency ?? 10);
+  try {
+    for (const [index, user] of users.entries()) {
+      const entry = entries[index] as LedgerEntry;
+      if (user.username === undefined) continue;
+      const username = user.username;
+      await group.add(async () => {
+        try {
+          await deps.cognito.send(
+            new AdminCreateUserCommand({
+              UserPoolId: userPoolId,
+              Username: username,
+              MessageAction: 'SUPPRESS',
+              UserAttributes: creationAttributes(user.item, header),
+            }),
+          );
+          result.created += 1;
+        } catch (error) {
+          const name = errorName(error);
+          if (name === 'UsernameExistsException') {
+            result.existed += 1;
+            return;
+          }
+          if (!CONTENT_ERRORS.has(name) || isRetryableError(error)) throw error;
+          entry.outcome = 'skipped';
+          entry.reason = SKIP_REASONS.refused(name);
+          refused = true;
+          deps.logger.warn('AdminCreateUser refused a user; it is reported as skipped', {
+            sub: user.sub,
+            error: name,
+          });
+        }
+      });
+    }
+  } finally {
+    await group.drain();
+  }
+  if (refused) await putLedger(deps, key, entries);
+  result.skipped = entries.filter((entry) => entry.outcome === 'skipped').length;
+  result.entries = entries;
+  deps.logger.info('Created the users the CSV import could not take', {
+    users: users.length,
+    created: result.created,
+    existed: result.existed,
+    skipped: result.skipped,
+    ledger: key,
+  });
+  return result;
+}
