@@ -152,7 +152,11 @@ describe('main template', () => {
       AllowedValues: ['INFO_AND_ERRORS', 'ERRORS_ONLY'],
     });
     // Added: the default keeps the original's refusal of pools with MFA.
-    expect(pick('AllowMfaUserPools')).toEqual({ Type: 'String', Default: 'No', AllowedValues: ['No', 'Yes'] });
+    expect(pick('AllowMfaUserPools')).toEqual({
+      Type: 'String',
+      Default: 'No',
+      AllowedValues: ['No', 'Yes'],
+    });
     expect(template.Mappings).toEqual({
       Solution: {
         Config: {
