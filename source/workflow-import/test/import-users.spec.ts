@@ -260,9 +260,9 @@ describe('import-users', () => {
       expect(deletedReceiptHandles()).toEqual([received.ReceiptHandle]);
       // §9.1-7: the delete comes after the start; the original deleted right after reading.
       const steps = order().filter((step) => step !== 'ReceiveMessage');
-      expect(steps).toEqual([
-        'GetCSVHeader',
-        'DescribeUserPool',
+      // The header and the pool's rules are read at once, in either order.
+      expect(steps.slice(0, 2).sort()).toEqual(['DescribeUserPool', 'GetCSVHeader']);
+      expect(steps.slice(2)).toEqual([
         'CreateUserImportJob',
         'PutObject',
         'StartUserImportJob',
