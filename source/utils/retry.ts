@@ -35,12 +35,25 @@ export function isThrottling(error: unknown): boolean {
   return e !== undefined && isThrottlingError(e as Parameters<typeof isThrottlingError>[0]);
 }
 
+/**
+ * A network error that reached the SDK's retry middleware as an object of another JavaScript realm (as
+ * under a test runner's VM context) is rewrapped as `AWS SDK error wrapper for <name>: <message>`:
+ * its `code` is gone, only the message tells a dropped connection.
+ */
+const SDK_WRAPPED_NETWORK_ERROR =
+  /^AWS SDK error wrapper for (?:TimeoutError|Error): .*\b(?:ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED|socket hang up)\b/;
+
 export function isRetryableError(error: unknown): boolean {
   const e = shape(error);
   if (e === undefined) return false;
   if (e.retryable === true || e.$retryable !== undefined) return true;
   const sdkError = e as Parameters<typeof isTransientError>[0];
-  return isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError);
+  return (
+    isThrottlingError(sdkError) ||
+    isTransientError(sdkError) ||
+    isServerError(sdkError) ||
+    SDK_WRAPPED_NETWORK_ERROR.test(e.message ?? '')
+  );
 }
 
 /** Thrown when the next retry would end after the caller's deadline. `cause` is the last error. */

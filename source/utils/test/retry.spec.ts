@@ -23,6 +23,12 @@ describe('error classification', () => {
     ['HTTP 429', Object.assign(new Error('x'), { name: 'Weird', $metadata: { httpStatusCode: 429 } }), true],
     ['HTTP 503', Object.assign(new Error('x'), { name: 'Weird', $metadata: { httpStatusCode: 503 } }), true],
     ['network reset', Object.assign(new Error('x'), { code: 'ECONNRESET' }), true],
+    [
+      'network reset rewrapped by the SDK',
+      new Error('AWS SDK error wrapper for TimeoutError: read ECONNRESET'),
+      true,
+    ],
+    ['another rewrapped error', new Error('AWS SDK error wrapper for Error: bad input'), false],
     ['injected v2 flag', { retryable: true }, true],
     [
       'validation error',
