@@ -8,6 +8,8 @@
  * attribute, the email or phone number otherwise (Cognito gives restored users new Usernames there).
  */
 
+import { USERNAME_COLUMN, userLine } from '../workflow-import/lib/user-csv';
+
 export interface SnapshotUser {
   username: string;
   sub: string;
@@ -41,7 +43,17 @@ export interface Mismatch {
 
 export interface ParityResult {
   ok: boolean;
-  counts: { users: number; groups: number; memberships: number; excludedUsers: number };
+  /**
+   * What was compared: users, groups and memberships of the source pool, less the excluded users and
+   * their memberships (counted apart, so that compared + excluded = what the source pool holds).
+   */
+  counts: {
+    users: number;
+    groups: number;
+    memberships: number;
+    excludedUsers: number;
+    excludedMemberships: number;
+  };
   missingUsers: string[];
   unexpectedUsers: string[];
   missingGroups: string[];
@@ -64,8 +76,40 @@ export const COGNITO_ASSIGNED_ATTRIBUTES = new Set([
 /** The CSV import writes `false` for a missing verification flag (functions.md §6.3). */
 const FLAGS_DEFAULT_FALSE = new Set(['email_verified', 'phone_number_verified']);
 
-const FEDERATED_REASON =
+export const FEDERATED_REASON =
   'federated user (EXTERNAL_PROVIDER): not exported by design; Cognito re-creates it at its next federated sign-in';
+
+/**
+ * A reason the solution leaves a user out by design. `mayBeRestored`: another path can restore the
+ * user (then it is compared like any other); when it is absent from the restored pool it is listed
+ * with the reason instead of counting as missing.
+ */
+export interface ExclusionRule {
+  reason(user: SnapshotUser): string | undefined;
+  mayBeRestored: boolean;
+}
+
+/**
+ * Why the import CSV cannot carry `user`, from the import Lambda's own CSV writer (so this follows
+ * any change to what the CSV can carry), or undefined.
+ */
+export function csvExclusionReason(user: Pick<SnapshotUser, 'username' | 'attributes'>): string | undefined {
+  const names = Object.keys(user.attributes).filter((name) => !COGNITO_ASSIGNED_ATTRIBUTES.has(name));
+  const line = userLine([USERNAME_COLUMN, ...names], {
+    pseudoUsername: user.username,
+    userAttributes: names.map((name) => ({ Name: name, Value: user.attributes[name] ?? '' })),
+  });
+  if (!('rejected' in line)) return undefined;
+  return `cannot be written to Cognito's import CSV (${line.rejected}): left out of the import by design and named by sub in the ImportNewUsersLambda log`;
+}
+
+export const EXCLUSION_RULES: readonly ExclusionRule[] = [
+  {
+    reason: (user) => (user.status === 'EXTERNAL_PROVIDER' ? FEDERATED_REASON : undefined),
+    mayBeRestored: false,
+  },
+  { reason: (user) => csvExclusionReason(user), mayBeRestored: true },
+];
 
 export function userKey(user: SnapshotUser, usernameAttribute: string | undefined): string {
   if (usernameAttribute === undefined) return user.username;
@@ -82,10 +126,17 @@ export function comparePools(
   source: PoolContent,
   target: PoolContent,
   usernameAttribute: string | undefined,
+  rules: readonly ExclusionRule[] = EXCLUSION_RULES,
 ): ParityResult {
   const result: ParityResult = {
     ok: false,
-    counts: { users: 0, groups: source.groups.length, memberships: 0, excludedUsers: 0 },
+    counts: {
+      users: 0,
+      groups: source.groups.length,
+      memberships: 0,
+      excludedUsers: 0,
+      excludedMemberships: 0,
+    },
     missingUsers: [],
     unexpectedUsers: [],
     missingGroups: [],
@@ -111,13 +162,17 @@ export function comparePools(
   for (const user of source.users) {
     const key = userKey(user, usernameAttribute);
     sourceKeyOf.set(user.username, key);
-    if (user.status === 'EXTERNAL_PROVIDER') {
-      excludedUsernames.add(user.username);
-      result.excluded.push({ user: key, reason: FEDERATED_REASON });
-      continue;
-    }
-    result.counts.users += 1;
     const restored = targetByKey.get(key);
+    for (const rule of rules) {
+      const reason = rule.reason(user);
+      if (reason === undefined) continue;
+      if (rule.mayBeRestored && restored !== undefined) break;
+      excludedUsernames.add(user.username);
+      result.excluded.push({ user: key, reason });
+      break;
+    }
+    if (excludedUsernames.has(user.username)) continue;
+    result.counts.users += 1;
     if (restored === undefined) {
       result.missingUsers.push(key);
       continue;
@@ -152,6 +207,9 @@ export function comparePools(
         .filter((member) => !excludedUsernames.has(member))
         .map((member) => sourceKeyOf.get(member) ?? member),
     );
+    result.counts.excludedMemberships += group.members.filter((member) =>
+      excludedUsernames.has(member),
+    ).length;
     result.counts.memberships += sourceMembers.size;
     if (restored === undefined) {
       result.missingGroups.push(group.name);

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { NAME_PATTERN } from './cognito/input';
+import { csvExclusionReason } from './parity';
 import {
   CUSTOM_ATTRIBUTE_NAME_PATTERN,
   MAX_ATTRIBUTE_VALUE_LENGTH,
@@ -321,11 +322,20 @@ export function loadSeedFile(path: string): SeedFile {
   return validateSeed(parsed, path);
 }
 
-/** Users the CSV import will refuse (no verified email or phone), as notes for the summary. */
+/**
+ * Users the restore will not carry, as notes shown before the run: those the CSV import will refuse
+ * (no verified email or phone), and those left out by design (a value the import CSV cannot carry),
+ * which the parity check then lists as excluded with the reason.
+ */
 export function importWarnings(seed: SeedFile): string[] {
   const notes: string[] = [];
   seed.users.forEach((user, index) => {
     if (user.status === 'EXTERNAL_PROVIDER') return;
+    const excluded = csvExclusionReason(user);
+    if (excluded !== undefined) {
+      notes.push(`users[${index}] (username "${user.username}"): excluded by design: ${excluded}`);
+      return;
+    }
     const email = user.attributes.email_verified === 'true' && user.attributes.email !== undefined;
     const phone =
       user.attributes.phone_number_verified === 'true' && user.attributes.phone_number !== undefined;

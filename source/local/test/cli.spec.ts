@@ -208,7 +208,7 @@ describe('formatSummary', () => {
     ok: false,
     parity: {
       ok: false,
-      counts: { users: 3, groups: 1, memberships: 2, excludedUsers: 0 },
+      counts: { users: 3, groups: 1, memberships: 2, excludedUsers: 0, excludedMemberships: 0 },
       missingUsers: ['bo'],
       unexpectedUsers: [],
       missingGroups: [],

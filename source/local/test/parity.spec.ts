@@ -38,7 +38,13 @@ describe('comparePools', () => {
     );
     const result = comparePools(source, restored, undefined);
     expect(result.ok).toBe(true);
-    expect(result.counts).toEqual({ users: 2, groups: 1, memberships: 1, excludedUsers: 0 });
+    expect(result.counts).toEqual({
+      users: 2,
+      groups: 1,
+      memberships: 1,
+      excludedUsers: 0,
+      excludedMemberships: 0,
+    });
     expect(result.notes).toEqual([
       '2 restored user(s) have another status than in the source pool (a CSV import leaves users RESET_REQUIRED; by design)',
     ]);
@@ -107,6 +113,61 @@ describe('comparePools', () => {
           'federated user (EXTERNAL_PROVIDER): not exported by design; Cognito re-creates it at its next federated sign-in',
       },
     ]);
-    expect(result.counts).toEqual({ users: 1, groups: 1, memberships: 1, excludedUsers: 1 });
+    expect(result.counts).toEqual({
+      users: 1,
+      groups: 1,
+      memberships: 1,
+      excludedUsers: 1,
+      excludedMemberships: 1,
+    });
+  });
+
+  describe('users the import CSV cannot carry (a line break in a value)', () => {
+    const source = pool(
+      [user('ana'), user('bo', { attributes: { sub: 's-bo', email: 'bo@example.com', locale: 'fr\nFR' } })],
+      [{ name: 'g', members: ['ana', 'bo'] }],
+    );
+
+    it('are listed as excluded with the reason, not missing, and do not fail parity', () => {
+      const restored = pool([user('ana')], [{ name: 'g', members: ['ana'] }]);
+      const result = comparePools(source, restored, undefined);
+      expect(result.ok).toBe(true);
+      expect(result.missingUsers).toEqual([]);
+      expect(result.missingMemberships).toEqual([]);
+      expect(result.excluded).toEqual([
+        {
+          user: 'bo',
+          reason:
+            "cannot be written to Cognito's import CSV (the value of locale contains a line break): left out of the import by design and named by sub in the ImportNewUsersLambda log",
+        },
+      ]);
+      expect(result.counts).toMatchObject({
+        users: 1,
+        memberships: 1,
+        excludedUsers: 1,
+        excludedMemberships: 1,
+      });
+    });
+
+    it('are compared like any other user when another path restored them', () => {
+      const restored = pool(
+        [user('ana'), user('bo', { attributes: { sub: 'n', email: 'bo@example.com', locale: 'fr FR' } })],
+        [{ name: 'g', members: ['ana'] }],
+      );
+      const result = comparePools(source, restored, undefined);
+      expect(result.excluded).toEqual([]);
+      expect(result.ok).toBe(false);
+      expect(result.mismatches).toEqual([
+        { item: 'user bo', field: 'attributes.locale', expected: 'fr\nFR', actual: 'fr FR' },
+      ]);
+      expect(result.missingMemberships).toEqual([{ group: 'g', user: 'bo' }]);
+    });
+  });
+
+  it('counts a federated user found in the restored pool as unexpected (never restored by design)', () => {
+    const source = pool([user('ana'), user('Google_1', { status: 'EXTERNAL_PROVIDER' })]);
+    const result = comparePools(source, pool([user('ana'), user('Google_1')]), undefined);
+    expect(result.ok).toBe(false);
+    expect(result.unexpectedUsers).toEqual(['Google_1']);
   });
 });

@@ -98,3 +98,32 @@ describe('a seed with emoji in attributes', () => {
     expect(restored.users.map((user) => user.attributes.given_name)).toContain(`Ana ${EMOJI}`);
   });
 });
+
+describe('a seed with a line break in a value', () => {
+  it('ends OK, with the user listed as excluded by design with the reason', async () => {
+    const seed = generateSeed({ users: 30, groups: 2, usernameAttribute: 'none', randomSeed: 6 });
+    const target = seed.users[3];
+    if (target === undefined) throw new Error('generator gave fewer than 4 users');
+    target.attributes.address = '1 Main Street\nSpringfield';
+    const memberships = seed.groups.reduce((sum, group) => sum + group.members.length, 0);
+    const ofTarget = seed.groups.filter((group) => group.members.includes(target.username)).length;
+    const report = await restore(seed);
+    expect(report.ok).toBe(true);
+    if (!('counts' in report.parity)) throw new Error(`parity not checked: ${report.parity.skipped}`);
+    expect(report.parity.missingUsers).toEqual([]);
+    expect(report.parity.excluded).toEqual([
+      {
+        user: target.username,
+        reason: expect.stringMatching(
+          /^cannot be written to Cognito's import CSV \(the value of address contains a line break\)/,
+        ),
+      },
+    ]);
+    expect(report.parity.counts).toMatchObject({
+      users: 29,
+      excludedUsers: 1,
+      memberships: memberships - ofTarget,
+      excludedMemberships: ofTarget,
+    });
+  });
+});

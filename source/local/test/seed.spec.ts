@@ -125,6 +125,17 @@ describe('validateSeed', () => {
       'users[0]: no verified email or phone number; the CSV import will reject it',
     ]);
   });
+
+  it('warns, before the run, about users left out by design because the import CSV cannot carry them', () => {
+    const seed = validateSeed({
+      users: [
+        { username: 'a', attributes: { email: 'a@example.com', email_verified: 'true', name: 'A\nB' } },
+      ],
+    });
+    expect(importWarnings(seed)).toEqual([
+      'users[0] (username "a"): excluded by design: cannot be written to Cognito\'s import CSV (the value of name contains a line break): left out of the import by design and named by sub in the ImportNewUsersLambda log',
+    ]);
+  });
 });
 
 describe('generateSeed', () => {
