@@ -345,7 +345,7 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
   const say = (line: string): void => {
     if (!options.quiet) console.log(line);
   };
-  for (const warning of importWarnings(seed)) say(`warning: ${warning}`);
+  for (const note of importWarnings(seed)) say(`note: ${note}`);
   const lambdaLogs = options.lambdaLogs;
   if (lambdaLogs !== undefined) writeFileSync(lambdaLogs, '');
   const recentErrors: string[] = [];

@@ -8,8 +8,6 @@
  * attribute, the email or phone number otherwise (Cognito gives restored users new Usernames there).
  */
 
-import { USERNAME_COLUMN, userLine } from '../workflow-import/lib/user-csv';
-
 export interface SnapshotUser {
   username: string;
   sub: string;
@@ -79,37 +77,46 @@ const FLAGS_DEFAULT_FALSE = new Set(['email_verified', 'phone_number_verified'])
 export const FEDERATED_REASON =
   'federated user (EXTERNAL_PROVIDER): not exported by design; Cognito re-creates it at its next federated sign-in';
 
+/** What an exclusion rule looks at: a pool's user or a seed's. */
+export interface ExclusionCandidate {
+  username: string;
+  status?: string;
+  attributes: Record<string, string>;
+}
+
 /**
  * A reason the solution leaves a user out by design. `mayBeRestored`: another path can restore the
- * user (then it is compared like any other); when it is absent from the restored pool it is listed
- * with the reason instead of counting as missing.
+ * user anyway (then it is compared like any other); when it is absent from the restored pool it is
+ * listed with the reason instead of counting as missing. A rule without it treats the user's presence
+ * in the restored pool as unexpected.
  */
 export interface ExclusionRule {
-  reason(user: SnapshotUser): string | undefined;
+  reason(user: ExclusionCandidate): string | undefined;
   mayBeRestored: boolean;
 }
 
 /**
- * Why the import CSV cannot carry `user`, from the import Lambda's own CSV writer (so this follows
- * any change to what the CSV can carry), or undefined.
+ * The users the solution leaves out by design. Users whose values the import CSV cannot carry (a line
+ * break) are not among them: ImportNewUsers creates them with AdminCreateUser instead.
  */
-export function csvExclusionReason(user: Pick<SnapshotUser, 'username' | 'attributes'>): string | undefined {
-  const names = Object.keys(user.attributes).filter((name) => !COGNITO_ASSIGNED_ATTRIBUTES.has(name));
-  const line = userLine([USERNAME_COLUMN, ...names], {
-    pseudoUsername: user.username,
-    userAttributes: names.map((name) => ({ Name: name, Value: user.attributes[name] ?? '' })),
-  });
-  if (!('rejected' in line)) return undefined;
-  return `cannot be written to Cognito's import CSV (${line.rejected}): left out of the import by design and named by sub in the ImportNewUsersLambda log`;
-}
-
 export const EXCLUSION_RULES: readonly ExclusionRule[] = [
   {
     reason: (user) => (user.status === 'EXTERNAL_PROVIDER' ? FEDERATED_REASON : undefined),
     mayBeRestored: false,
   },
-  { reason: (user) => csvExclusionReason(user), mayBeRestored: true },
 ];
+
+/** The reason of the first rule that excludes `user`, or undefined. */
+export function exclusionReason(
+  user: ExclusionCandidate,
+  rules: readonly ExclusionRule[] = EXCLUSION_RULES,
+): string | undefined {
+  for (const rule of rules) {
+    const reason = rule.reason(user);
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
+}
 
 export function userKey(user: SnapshotUser, usernameAttribute: string | undefined): string {
   if (usernameAttribute === undefined) return user.username;

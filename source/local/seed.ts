@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { NAME_PATTERN } from './cognito/input';
-import { csvExclusionReason } from './parity';
+import { exclusionReason } from './parity';
 import {
   CUSTOM_ATTRIBUTE_NAME_PATTERN,
   MAX_ATTRIBUTE_VALUE_LENGTH,
@@ -323,26 +323,22 @@ export function loadSeedFile(path: string): SeedFile {
 }
 
 /**
- * Users the restore will not carry, as notes shown before the run: those the CSV import will refuse
- * (no verified email or phone), and those left out by design (a value the import CSV cannot carry),
- * which the parity check then lists as excluded with the reason.
+ * Users the restore will not carry, as notes shown before the run: those the solution leaves out by
+ * design (federated users), which the parity check then lists as excluded with the reason. One line
+ * per reason, with the number of users and the first few usernames.
  */
 export function importWarnings(seed: SeedFile): string[] {
-  const notes: string[] = [];
-  seed.users.forEach((user, index) => {
-    if (user.status === 'EXTERNAL_PROVIDER') return;
-    const excluded = csvExclusionReason(user);
-    if (excluded !== undefined) {
-      notes.push(`users[${index}] (username "${user.username}"): excluded by design: ${excluded}`);
-      return;
-    }
-    const email = user.attributes.email_verified === 'true' && user.attributes.email !== undefined;
-    const phone =
-      user.attributes.phone_number_verified === 'true' && user.attributes.phone_number !== undefined;
-    if (!email && !phone)
-      notes.push(`users[${index}]: no verified email or phone number; the CSV import will reject it`);
+  const byReason = new Map<string, string[]>();
+  for (const user of seed.users) {
+    const reason = exclusionReason(user);
+    if (reason === undefined) continue;
+    byReason.set(reason, [...(byReason.get(reason) ?? []), user.username]);
+  }
+  return [...byReason].map(([reason, usernames]) => {
+    const shown = usernames.slice(0, 3).join(', ') + (usernames.length > 3 ? ', ...' : '');
+    const users = usernames.length === 1 ? '1 user' : `${usernames.length} users`;
+    return `${users} (${shown}) will be listed as excluded by design: ${reason}`;
   });
-  return notes;
 }
 
 // ---------------------------------------------------------------------------------------------
