@@ -35,6 +35,8 @@ const IMPLIED_ACTIONS: Record<string, string[]> = {
   ],
   // The job's CloudWatchLogsRoleArn is passed to Cognito.
   'cognito-idp:CreateUserImportJob': ['iam:PassRole'],
+  // A group's RoleArn is passed to Cognito.
+  'cognito-idp:CreateGroup': ['iam:PassRole'],
   // A self-managed StackSet passes its administration role; the template is read with the caller's rights.
   'cloudformation:CreateStackSet': ['iam:PassRole', 's3:GetObject'],
   'cloudformation:UpdateStackSet': ['iam:PassRole', 's3:GetObject'],

@@ -24,6 +24,7 @@ export async function exportGroup(
       groupDescription: event.groupDescription,
       groupPrecedence: event.groupPrecedence,
       groupLastModifiedDate: event.groupLastModifiedDate,
+      groupRoleArn: event.groupRoleArn,
     },
     config.typeGroup,
     { exportTimestamp, region: config.region },

@@ -84,6 +84,7 @@ export interface GroupFields {
   groupDescription?: string;
   groupPrecedence?: number;
   groupLastModifiedDate?: string;
+  groupRoleArn?: string;
 }
 
 export function groupItem(group: GroupFields, typeGroup: string, stamp: RunStamp): Record<string, unknown> {
@@ -94,6 +95,8 @@ export function groupItem(group: GroupFields, typeGroup: string, stamp: RunStamp
     groupDescription: group.groupDescription,
     groupPrecedence: group.groupPrecedence,
     groupLastModifiedDate: group.groupLastModifiedDate,
+    // Added: written only for a group with an IAM role, so other items keep the original's fields.
+    ...(group.groupRoleArn ? { groupRoleArn: group.groupRoleArn } : {}),
     lastConfirmedInUserPool: stamp.exportTimestamp,
     lastUpdatedRegion: stamp.region,
   };

@@ -56,6 +56,8 @@ export async function listGroups(event: ListGroupsEvent, deps: ListGroupsDeps): 
     UsernameAttributes: usernameAttributes,
     groupDescription: group.Description || '',
     groupPrecedence: group.Precedence ?? -1,
+    // Added: the group's IAM role; '' when it has none (the Map selects the field on every item).
+    groupRoleArn: group.RoleArn ?? '',
   }));
   logger.info('Listed a page of groups', {
     groups: groups.length,

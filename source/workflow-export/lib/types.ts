@@ -48,6 +48,8 @@ export interface GroupMapItem {
   UsernameAttributes: UsernameAttributesJson;
   groupDescription: string;
   groupPrecedence: number;
+  /** Added: the group's IAM role ARN, `''` when it has none. */
+  groupRoleArn: string;
 }
 export interface ListGroupsOutput {
   ExportTimestamp: number;
@@ -65,6 +67,8 @@ export interface ExportGroupEvent {
   groupDescription?: string;
   groupPrecedence?: number;
   groupLastModifiedDate?: string;
+  /** Added; absent when an execution of an older definition hands the item over. */
+  groupRoleArn?: string;
   UsernameAttributes?: UsernameAttributesJson;
   /** Lower-case e: the Map's Parameters name it so. */
   exportTimestamp?: number;

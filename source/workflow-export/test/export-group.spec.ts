@@ -50,6 +50,15 @@ describe('export-group', () => {
     });
   });
 
+  it("adds the group's IAM role (groupRoleArn) only when it has one", async () => {
+    const role = 'arn:aws:iam::111122223333:role/readers';
+    await run(mapItem({ groupRoleArn: role }));
+    await run(mapItem({ groupRoleArn: '' }));
+    const items = ddb.commandCalls(PutCommand).map((call) => call.args[0].input.Item);
+    expect(items[0]).toEqual(expect.objectContaining({ groupRoleArn: role }));
+    expect(items[1]).not.toHaveProperty('groupRoleArn');
+  });
+
   it('leaves UsernameAttributes out when the Map item has none', async () => {
     const output = await run(mapItem({ UsernameAttributes: undefined }));
     expect(JSON.parse(JSON.stringify(output))).toEqual({ exportTimestamp: T0, groupName: 'group-name' });

@@ -48,24 +48,34 @@ describe('list-groups', () => {
       Groups: [
         group('a'),
         group('b', { Description: undefined, Precedence: undefined }),
-        group('c', { Precedence: 0 }),
+        group('c', { Precedence: 0, RoleArn: 'arn:aws:iam::111122223333:role/readers' }),
       ],
     });
 
     const output = await run({ ExportTimestamp: T0, UsernameAttributes: '["email"]' });
 
     expect(cognito).toHaveReceivedCommandWith(ListGroupsCommand, { UserPoolId: 'us-east-1_pool', Limit: 60 });
-    const item = (groupName: string, groupDescription: string, groupPrecedence: number) => ({
+    const item = (
+      groupName: string,
+      groupDescription: string,
+      groupPrecedence: number,
+      groupRoleArn = '',
+    ) => ({
       groupName,
       groupLastModifiedDate: '2023-05-06T07:08:09.000Z',
       UsernameAttributes: '["email"]',
       groupDescription,
       groupPrecedence,
+      groupRoleArn,
     });
     expect(output).toEqual({
       ExportTimestamp: T0,
       NumGroupsToProcess: 3,
-      Groups: [item('a', 'a description', 3), item('b', '', -1), item('c', 'c description', 0)],
+      Groups: [
+        item('a', 'a description', 3),
+        item('b', '', -1),
+        item('c', 'c description', 0, 'arn:aws:iam::111122223333:role/readers'),
+      ],
       ProcessedAllGroups: 'Yes',
       UsernameAttributes: '["email"]',
     });
@@ -92,7 +102,13 @@ describe('list-groups', () => {
     cognito.on(ListGroupsCommand).resolves({ Groups: [{ GroupName: 'bare' }] });
     const output = await run({ ExportTimestamp: T0 });
     expect(JSON.parse(JSON.stringify(output.Groups))).toEqual([
-      { groupName: 'bare', UsernameAttributes: '[]', groupDescription: '', groupPrecedence: -1 },
+      {
+        groupName: 'bare',
+        UsernameAttributes: '[]',
+        groupDescription: '',
+        groupPrecedence: -1,
+        groupRoleArn: '',
+      },
     ]);
     await expect(run(undefined)).rejects.toThrow(
       'Error validating Event Payload. Missing value for ExportTimestamp',

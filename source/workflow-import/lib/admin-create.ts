@@ -45,10 +45,15 @@ export interface FallbackUser {
   reason: string;
 }
 
-/** Reasons a fallback user ends up skipped. */
+/** Reasons a fallback user ends up skipped (codes of lowercase words, as the ledger requires). */
 export const SKIP_REASONS = {
-  noUsername: 'no-username',
-  refused: (name: string) => `admin-create-refused:${name}`,
+  noUsername: 'no-pseudo-username',
+  /** `InvalidParameterException` → `admin-create-refused-invalid-parameter`. */
+  refused: (name: string) =>
+    `admin-create-refused-${name
+      .replace(/Exception$/, '')
+      .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+      .toLowerCase()}`,
 } as const;
 
 /** Errors that say something about the user, not about the call: retrying cannot help. */

@@ -93,32 +93,64 @@ export function sortItems(items: readonly BackupItem[], config: ScanTableConfig)
   return page;
 }
 
+/**
+ * Errors of a CreateGroup with a RoleArn that say the role cannot be used (it no longer exists, or
+ * this function may not pass it): the group is then created without it.
+ */
+const ROLE_ERRORS = new Set(['InvalidParameterException', 'AccessDeniedException', 'NotAuthorizedException']);
+
+type GroupOutcome = 'created' | 'existed' | 'createdWithoutRole';
+
 async function createGroup(
   deps: ScanTableDeps,
   userPoolId: string,
   group: BackupGroupItem,
-): Promise<'created' | 'existed'> {
+): Promise<GroupOutcome> {
   const precedence = group.groupPrecedence;
+  const roleArn =
+    typeof group.groupRoleArn === 'string' && group.groupRoleArn !== '' ? group.groupRoleArn : undefined;
+  const create = async (withRole: boolean): Promise<'created' | 'existed'> => {
+    try {
+      await deps.cognito.send(
+        new CreateGroupCommand({
+          UserPoolId: userPoolId,
+          GroupName: group.groupName,
+          Description: group.groupDescription,
+          ...(typeof precedence === 'number' && precedence >= 0 ? { Precedence: precedence } : {}),
+          ...(withRole && roleArn !== undefined ? { RoleArn: roleArn } : {}),
+        }),
+      );
+      return 'created';
+    } catch (error) {
+      if (errorName(error) === 'GroupExistsException') return 'existed';
+      throw error;
+    }
+  };
   try {
-    await deps.cognito.send(
-      new CreateGroupCommand({
-        UserPoolId: userPoolId,
-        GroupName: group.groupName,
-        Description: group.groupDescription,
-        ...(typeof precedence === 'number' && precedence >= 0 ? { Precedence: precedence } : {}),
-      }),
-    );
-    return 'created';
+    return await create(true);
   } catch (error) {
-    if (errorName(error) === 'GroupExistsException') return 'existed';
-    throw error;
+    if (roleArn === undefined || !ROLE_ERRORS.has(errorName(error))) throw error;
+    // Never a failed restore for a role: the group comes back without it, and the log says which.
+    deps.logger.warn('The group was created without its IAM role, which could not be passed to Cognito', {
+      groupName: group.groupName,
+      roleArn,
+      error: errorName(error),
+    });
+    const outcome = await create(false);
+    return outcome === 'created' ? 'createdWithoutRole' : outcome;
   }
 }
 
 async function processPage(deps: ScanTableDeps, userPoolId: string, items: readonly BackupItem[]) {
   const { config } = deps;
   const page = sortItems(items, config);
-  const counts = { newUsers: page.newUsers.length, updates: page.updates.length, created: 0, existed: 0 };
+  const counts = {
+    newUsers: page.newUsers.length,
+    updates: page.updates.length,
+    created: 0,
+    existed: 0,
+    createdWithoutRole: 0,
+  };
   const group = new TaskGroup(PAGE_CONCURRENCY);
   const send = async (queueUrl: string, bodies: string[]) => {
     await group.add(() => sendMessages(deps.sqs, queueUrl, bodies, deps.retry));
@@ -155,7 +187,7 @@ export async function scanTable(
   userPoolId: string,
   startKey: TableKey | undefined,
 ): Promise<ScanTableResult> {
-  const totals = { pages: 0, newUsers: 0, updates: 0, created: 0, existed: 0 };
+  const totals = { pages: 0, newUsers: 0, updates: 0, created: 0, existed: 0, createdWithoutRole: 0 };
   let page = await scanPage(deps, startKey);
   for (;;) {
     const lastKey = page.LastEvaluatedKey;
@@ -168,7 +200,7 @@ export async function scanTable(
     ]);
     if (processed.status === 'rejected') throw processed.reason;
     totals.pages += 1;
-    for (const key of ['newUsers', 'updates', 'created', 'existed'] as const)
+    for (const key of ['newUsers', 'updates', 'created', 'existed', 'createdWithoutRole'] as const)
       totals[key] += processed.value[key];
     if (lastKey === undefined) {
       deps.logger.info('Backup table scanned to the end', totals);

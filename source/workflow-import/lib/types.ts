@@ -39,6 +39,8 @@ export interface BackupGroupItem {
   groupDescription?: string;
   groupPrecedence?: number;
   groupLastModifiedDate?: string;
+  /** Added: the group's IAM role ARN; absent in tables written by v1.0.10 and for groups without one. */
+  groupRoleArn?: string;
 }
 
 /** `GROUP_MEMBER-<groupName>` / `GROUP_MEMBER-<sub>`. */

@@ -179,7 +179,7 @@ describe('createFallbackUsers', () => {
         sub: 'sub-2',
         username: 'user-2',
         outcome: 'skipped',
-        reason: 'admin-create-refused:InvalidParameterException',
+        reason: 'admin-create-refused-invalid-parameter',
       },
     ]);
   });
@@ -190,7 +190,7 @@ describe('createFallbackUsers', () => {
     ]);
     expect(cognito).not.toHaveReceivedCommand(AdminCreateUserCommand);
     expect(result.entries).toEqual([
-      { sub: 'sub-1', username: '', outcome: 'skipped', reason: 'no-username' },
+      { sub: 'sub-1', username: '', outcome: 'skipped', reason: 'no-pseudo-username' },
     ]);
   });
 

@@ -504,7 +504,7 @@ describe('import-users', () => {
           outcome: 'admin-create',
           reason: 'value-not-representable-in-csv',
         },
-        { sub: subOf(3), username: '', outcome: 'skipped', reason: 'no-username' },
+        { sub: subOf(3), username: '', outcome: 'skipped', reason: 'no-pseudo-username' },
       ]);
       const fallbacks = logs
         .entries()

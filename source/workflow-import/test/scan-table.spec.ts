@@ -220,6 +220,40 @@ describe('scan-table', () => {
     expect(cognito).toHaveReceivedCommandTimes(CreateGroupCommand, 2);
   });
 
+  it("restores a group's IAM role (groupRoleArn) with CreateGroup", async () => {
+    const role = 'arn:aws:iam::111122223333:role/readers';
+    ddb
+      .on(ScanCommand)
+      .resolves({ Items: [groupItem('readers', { groupRoleArn: role }), groupItem('plain')] });
+    await setup().handler(wrapped({}));
+    const inputs = cognito.commandCalls(CreateGroupCommand).map((call) => call.args[0].input);
+    expect(inputs.find((input) => input.GroupName === 'readers')).toEqual(
+      expect.objectContaining({ RoleArn: role }),
+    );
+    expect(inputs.find((input) => input.GroupName === 'plain')).not.toHaveProperty('RoleArn');
+  });
+
+  it.each(['InvalidParameterException', 'AccessDeniedException'])(
+    'creates the group without a role Cognito refuses (%s), and says so in the log',
+    async (refusal) => {
+      const role = 'arn:aws:iam::111122223333:role/deleted';
+      ddb.on(ScanCommand).resolves({ Items: [groupItem('readers', { groupRoleArn: role })] });
+      cognito.on(CreateGroupCommand).callsFake(async (input: { RoleArn?: string }) => {
+        if (input.RoleArn !== undefined) throw awsError(refusal);
+        return {};
+      });
+      const { handler, logs } = setup();
+      await expect(handler(wrapped({}))).resolves.toEqual({ result: { AllGroupsProcessed: 'Yes' } });
+      const inputs = cognito.commandCalls(CreateGroupCommand).map((call) => call.args[0].input);
+      expect(inputs).toHaveLength(2);
+      expect(inputs[1]).not.toHaveProperty('RoleArn');
+      expect(logs.entries()).toContainEqual(
+        expect.objectContaining({ level: 'warn', groupName: 'readers', roleArn: role, error: refusal }),
+      );
+      expect(logs.entries().at(-1)).toEqual(expect.objectContaining({ createdWithoutRole: 1, created: 0 }));
+    },
+  );
+
   it('fails on any other CreateGroup error', async () => {
     ddb.on(ScanCommand).resolves({ Items: [groupItem('admins')] });
     cognito.on(CreateGroupCommand).rejects(awsError('InvalidParameterException'));
