@@ -250,7 +250,7 @@ export function comparePools(
 
   if (statusChanged > 0) {
     result.notes.push(
-      `${statusChanged} restored user(s) have another status than in the source pool (a CSV import leaves users RESET_REQUIRED; by design)`,
+      `${statusChanged === 1 ? '1 restored user has' : `${statusChanged} restored users have`} another status than in the source pool (a CSV import leaves users RESET_REQUIRED; by design)`,
     );
   }
   result.ok =

@@ -4,6 +4,9 @@ import type { WorkflowFailure } from './failure';
 import type { ParityResult } from './parity';
 
 const number = (value: number): string => value.toLocaleString('en-US');
+/** `1 group`, `2 groups`, `1,000 users`. */
+export const plural = (count: number, singular: string, pluralForm = `${singular}s`): string =>
+  `${number(count)} ${count === 1 ? singular : pluralForm}`;
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 function isParity(value: LocalRunReport['parity']): value is ParityResult {
@@ -42,20 +45,36 @@ export function firstLine(cause: string): string {
   return cause.split('\n')[0]?.slice(0, 300) ?? '';
 }
 
+/**
+ * Cognito requests per operation and workflow: the successful ones, and the attempts when throttled
+ * or failed requests add to them (successful + throttled + failed = attempts).
+ */
 function callsTable(report: LocalRunReport): string[] {
-  const exported = report.export.cognitoCalls;
-  const imported = report.import?.cognitoCalls ?? {};
-  const operations = [...new Set([...Object.keys(exported), ...Object.keys(imported)])].sort();
-  if (operations.length === 0) return ['Cognito calls: none'];
-  const lines = [`Cognito calls per operation ${'export'.padStart(14)} ${'import'.padStart(8)}`];
-  for (const operation of operations) {
-    lines.push(
-      `  ${operation.padEnd(36)} ${number(exported[operation] ?? 0).padStart(8)} ${number(imported[operation] ?? 0).padStart(8)}`,
-    );
-  }
-  const sum = (values: Record<string, number>): number => Object.values(values).reduce((a, b) => a + b, 0);
+  const workflows = [report.export, report.import];
+  const operations = [...new Set(workflows.flatMap((w) => Object.keys(w?.cognitoCalls ?? {})))].sort();
+  if (operations.length === 0) return ['Cognito requests: none'];
+  const cell = (workflow: WorkflowReport | undefined, operation: string): string => {
+    const attempts = workflow?.cognitoCalls[operation] ?? 0;
+    const ok = attempts - (workflow?.throttled[operation] ?? 0) - (workflow?.cognitoErrors[operation] ?? 0);
+    return attempts === ok ? number(ok) : `${number(ok)} of ${number(attempts)}`;
+  };
+  const width = Math.max(
+    8,
+    ...operations.flatMap((operation) => workflows.map((workflow) => cell(workflow, operation).length)),
+  );
+  const row = (label: string, a: string, b: string): string =>
+    `  ${label.padEnd(36)} ${a.padStart(width)} ${b.padStart(width)}`;
+  const lines = [
+    'Cognito requests per operation: successful, or "successful of attempts" when some were throttled or failed',
+    row('', 'export', 'import'),
+  ];
+  for (const operation of operations)
+    lines.push(row(operation, cell(report.export, operation), cell(report.import, operation)));
+  const sum = (values: Record<string, number> | undefined): string =>
+    number(Object.values(values ?? {}).reduce((a, b) => a + b, 0));
   lines.push(
-    `  ${'throttled (TooManyRequestsException)'.padEnd(36)} ${number(sum(report.export.throttled)).padStart(8)} ${number(sum(report.import?.throttled ?? {})).padStart(8)}`,
+    row('throttled (TooManyRequestsException)', sum(report.export.throttled), sum(report.import?.throttled)),
+    row('failed (other errors)', sum(report.export.cognitoErrors), sum(report.import?.cognitoErrors)),
   );
   return lines;
 }
@@ -63,8 +82,12 @@ function callsTable(report: LocalRunReport): string[] {
 function parityLines(parity: LocalRunReport['parity']): string[] {
   if (!isParity(parity)) return [`Parity           not checked: ${parity.skipped}`];
   const { counts } = parity;
+  const excluded =
+    counts.excludedUsers === 0
+      ? ''
+      : `; ${plural(counts.excludedUsers, 'user')} and ${plural(counts.excludedMemberships, 'membership')} excluded by design`;
   const lines = [
-    `Parity           ${parity.ok ? 'OK' : 'FAILED'}   ${number(counts.users)} users, ${number(counts.groups)} groups, ${number(counts.memberships)} memberships compared`,
+    `Parity           ${parity.ok ? 'OK' : 'FAILED'}   ${plural(counts.users, 'user')}, ${plural(counts.groups, 'group')}, ${plural(counts.memberships, 'membership')} compared${excluded}`,
   ];
   const show = <T>(label: string, items: T[], render: (item: T) => string): void => {
     if (items.length === 0) return;
@@ -92,7 +115,7 @@ export function formatSummary(report: LocalRunReport): string {
   const seed = report.seed;
   const lines = [
     '',
-    `Seed: ${seed.source}: ${number(seed.users)} users (${number(seed.disabledUsers)} disabled, ${number(seed.federatedUsers)} federated), ${number(seed.groups)} groups, ${number(seed.memberships)} memberships; username attribute: ${seed.usernameAttributes[0] ?? 'none'}`,
+    `Seed: ${seed.source}: ${plural(seed.users, 'user')} (${number(seed.disabledUsers)} disabled, ${number(seed.federatedUsers)} federated), ${plural(seed.groups, 'group')}, ${plural(seed.memberships, 'membership')}; username attribute: ${seed.usernameAttributes[0] ?? 'none'}`,
     `Settings: COGNITO_TPS ${report.settings.tps}, latency ${report.settings.latency}, Cognito quotas ${report.settings.throttling ? 'on' : 'off'}, Wait states ≤ ${report.settings.maxWaitMs} ms, empty long polls ≤ ${report.settings.maxReceiveWaitMs} ms`,
     '',
     ...workflowLines('ExportWorkflow', report.export),
@@ -101,13 +124,24 @@ export function formatSummary(report: LocalRunReport): string {
     '',
     ...callsTable(report),
   ];
+  const imported = report.import;
+  if (imported?.status === 'SUCCEEDED') {
+    const byJob = (imported.importJobs ?? []).reduce((sum, job) => sum + job.imported, 0);
+    const created =
+      (imported.cognitoCalls.AdminCreateUser ?? 0) -
+      (imported.throttled.AdminCreateUser ?? 0) -
+      (imported.cognitoErrors.AdminCreateUser ?? 0);
+    lines.push(
+      `Users restored: ${number(byJob + created)} (${number(byJob)} by the CSV import job, ${number(created)} by AdminCreateUser)`,
+    );
+  }
   for (const job of report.import?.importJobs ?? []) {
     lines.push(
       `User import job ${job.jobId}: ${job.status}, ${number(job.imported)} imported, ${number(job.skipped)} skipped, ${number(job.failed)} failed`,
     );
   }
   lines.push(
-    `SNS notifications sent: ${report.notifications.sent} (${report.notifications.success} success, ${report.notifications.error} error)`,
+    `SNS notifications sent: ${report.notifications.sent} (${report.notifications.success} success, ${plural(report.notifications.error, 'error')})`,
     `Total ${seconds(report.totalWallMs)}; peak memory: harness ${report.peakRssMb.harness} MB` +
       (report.peakRssMb.dynalite !== undefined ? `, dynalite ${report.peakRssMb.dynalite} MB` : '') +
       (report.peakRssMb.fauxqs !== undefined ? `, fauxqs ${report.peakRssMb.fauxqs} MB` : ''),

@@ -246,14 +246,39 @@ describe('formatSummary', () => {
   it('shows the verdict, the differences, the calls per workflow and the notifications', () => {
     const text = formatSummary(report);
     expect(text).toMatch(/ExportWorkflow +SUCCEEDED +4.2 s/);
-    expect(text).toContain('Parity           FAILED   3 users, 1 groups, 2 memberships compared');
+    expect(text).toContain('Parity           FAILED   3 users, 1 group, 2 memberships compared\n');
     expect(text).toContain('missing users: 1');
     expect(text).toContain('g ← bo');
     expect(text).toContain('user ana enabled: expected false, found true');
-    expect(text).toMatch(/AdminAddUserToGroup\s+0\s+2/);
-    expect(text).toMatch(/ListUsers\s+17\s+0/);
-    expect(text).toMatch(/throttled \(TooManyRequestsException\)\s+0\s+1/);
-    expect(text).toContain('SNS notifications sent: 2 (2 success, 0 error)');
+    expect(text).toMatch(/AdminAddUserToGroup\s+0\s+1 of 2\n/);
+    expect(text).toMatch(/ListUsers\s+17\s+0\n/);
+    expect(text).toMatch(/throttled \(TooManyRequestsException\)\s+0\s+1\n/);
+    expect(text).toMatch(/failed \(other errors\)\s+0\s+0\n/);
+    expect(text).toContain('Users restored: 0 (0 by the CSV import job, 0 by AdminCreateUser)');
+    expect(text).toContain('SNS notifications sent: 2 (2 success, 0 errors)');
     expect(text).toContain('Result: FAILED');
+  });
+
+  it('says what its counts count: excluded users and memberships apart, singular and plural', () => {
+    const text = formatSummary({
+      ...report,
+      seed: { ...report.seed, users: 4, federatedUsers: 1, groups: 1, memberships: 3 },
+      parity: {
+        ...report.parity,
+        counts: { users: 3, groups: 1, memberships: 2, excludedUsers: 1, excludedMemberships: 1 },
+      } as LocalRunReport['parity'],
+      import: {
+        ...workflow,
+        cognitoCalls: { AdminCreateUser: 1 },
+        importJobs: [{ jobId: 'j', status: 'Succeeded', imported: 2, skipped: 0, failed: 0 }],
+      },
+      notifications: { sent: 2, success: 1, error: 1 },
+    });
+    expect(text).toContain('4 users (1 disabled, 1 federated), 1 group, 3 memberships;');
+    expect(text).toContain(
+      '3 users, 1 group, 2 memberships compared; 1 user and 1 membership excluded by design',
+    );
+    expect(text).toContain('Users restored: 3 (2 by the CSV import job, 1 by AdminCreateUser)');
+    expect(text).toContain('SNS notifications sent: 2 (1 success, 1 error)');
   });
 });
