@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from './cfn-template';
 import { scrub } from '../utils/logger';
-import { installLambdaScopes, runInScope } from './lambda-scope';
+import { installLambdaScopes, type InvocationScope, runInScope } from './lambda-scope';
 
 export interface LocalFunction {
   logicalId: string;
@@ -57,6 +57,22 @@ export interface InvocationEvent {
   result?: unknown;
 }
 
+/**
+ * Crash points an invocation can meet (the local run's `crash=` faults). Each returns the message of
+ * the crash, or `undefined` to go on. A crash fails the invocation with `Lambda.SdkClientException`,
+ * as when Step Functions loses the invocation's result, and freezes it: its AWS SDK calls from then on
+ * never complete.
+ */
+export interface InvocationHooks {
+  /** After each AWS SDK call of the invocation that succeeded (the caller never sees a crashed call's output). */
+  afterSdkCall?(commandName: string, output: unknown): string | undefined;
+  /** After the handler returned (its result is then lost). */
+  afterHandler?(): string | undefined;
+}
+
+/** The error Step Functions reports when the Lambda service fails an invocation. */
+export const CRASH_ERROR_TYPE = 'Lambda.SdkClientException';
+
 export interface LambdaHostOptions {
   /** Directory holding `<package>/<file>.ts`. */
   sourceRoot: string;
@@ -65,6 +81,8 @@ export interface LambdaHostOptions {
   /** Receives each log line an invocation writes to stdout. */
   onLog?: (fn: LocalFunction, line: string) => void;
   onInvocation?: (event: InvocationEvent) => void;
+  /** Crash points for an invocation of `fn` (fault injection); called once per invocation. */
+  hooks?: (fn: LocalFunction) => InvocationHooks | undefined;
   /** Loads a handler module (tests inject fakes). Default: `require`. */
   loadModule?: (path: string) => Record<string, unknown>;
   now?: () => number;
@@ -192,19 +210,38 @@ export class LambdaHost {
       getRemainingTimeInMillis: () => Math.max(0, deadline - this.now()),
     };
     let timedOut = false;
-    const scope = {
+    const scope: InvocationScope = {
       env: this.environment(fn, requestId, logStreamName),
       log: (text: string) => {
-        if (timedOut) return;
+        if (timedOut || scope.frozen === true) return;
         for (const line of text.split('\n')) if (line.trim() !== '') this.options.onLog?.(fn, line);
       },
     };
+    const hooks = this.options.hooks?.(fn);
+    let crash: (message: string) => void = () => undefined;
+    const crashed = new Promise<never>((_, reject) => {
+      crash = (message) => {
+        scope.frozen = true;
+        reject(
+          new LambdaFunctionError(CRASH_ERROR_TYPE, `${message} (injected crash, RequestId: ${requestId})`),
+        );
+      };
+    });
+    crashed.catch(() => undefined);
+    const afterSdkCall = hooks?.afterSdkCall;
+    if (afterSdkCall !== undefined) {
+      scope.afterSdkCall = (commandName, output) => {
+        const message = afterSdkCall.call(hooks, commandName, output);
+        if (message !== undefined) crash(message);
+      };
+    }
     // Each invocation gets its own copy of the event, as the service deserialises it for the handler.
     const payload = JSON.parse(JSON.stringify(event ?? null)) as unknown;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         timedOut = true;
+        scope.frozen = true;
         reject(
           new LambdaFunctionError(
             'Sandbox.Timedout',
@@ -218,7 +255,13 @@ export class LambdaHost {
       raw = await Promise.race([
         runInScope(scope, async () => this.handlerFor(fn)(payload, context)),
         timeout,
+        crashed,
       ]);
+      const lost = hooks?.afterHandler?.();
+      if (lost !== undefined) {
+        crash(lost);
+        await crashed;
+      }
     } catch (error) {
       const failure = toFunctionError(error);
       this.options.onLog?.(fn, invokeErrorLine(requestId, failure, this.now()));

@@ -2,7 +2,8 @@
  * Gives each in-process Lambda invocation what its own container would have: its own environment
  * variables and its own log stream. Several handlers run at the same time in this process (the two
  * branches of the ImportWorkflow's Parallel state), so `process.env` becomes a view that follows the
- * async context of the invocation, and stdout writes made inside an invocation go to its log sink.
+ * async context of the invocation, and stdout writes made inside an invocation go to its log sink. An
+ * invocation that timed out or crashed is frozen: its AWS SDK calls never complete.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -11,6 +12,17 @@ export interface InvocationScope {
   env: Record<string, string>;
   /** Receives the invocation's stdout writes (the handlers' JSON log lines). */
   log(text: string): void;
+  /**
+   * Set once the invocation is over for the Lambda service (timed out or crashed): like a frozen
+   * container, its AWS SDK calls from then on never complete, so it can change nothing any more.
+   */
+  frozen?: boolean;
+  /**
+   * Called after each AWS SDK call of the invocation that succeeded, with the command's name (e.g.
+   * `ReceiveMessageCommand`) and its output; it may freeze the invocation, and the caller then never
+   * sees the output (crash points of the fault injection).
+   */
+  afterSdkCall?: (commandName: string, output: unknown) => void;
 }
 
 const storage = new AsyncLocalStorage<InvocationScope>();
@@ -21,13 +33,49 @@ export function runInScope<T>(scope: InvocationScope, work: () => Promise<T>): P
 
 let installed = false;
 
+/** A promise that never settles: what an SDK call of a frozen invocation returns. */
+const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
+
+interface SendableClient {
+  send(command: { constructor: { name: string } }, ...rest: unknown[]): unknown;
+}
+
 /**
- * Replaces `process.env` with a view that reads the current invocation's variables first, and routes
- * stdout writes made inside an invocation to its sink. Idempotent.
+ * Wraps the `send` of every AWS SDK v3 client (they all extend the one smithy `Client` class) so that
+ * a frozen invocation's calls never complete and `afterSdkCall` sees each call's output. Calls made
+ * outside an invocation (the harness's own) pass through untouched.
+ */
+function installSdkHook(): void {
+  // The clients' base class; loaded at run time from the same package the clients use.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Client } = require('@smithy/core/client') as { Client: { prototype: SendableClient } };
+  const original = Client.prototype.send;
+  Client.prototype.send = function (this: SendableClient, command, ...rest: unknown[]): unknown {
+    const scope = storage.getStore();
+    const callback = rest.some((arg) => typeof arg === 'function');
+    if (scope === undefined || callback) return original.call(this, command, ...rest);
+    if (scope.frozen) return never();
+    const result = original.call(this, command, ...rest) as Promise<unknown>;
+    return result.then(
+      (output) => {
+        if (scope.frozen) return never();
+        scope.afterSdkCall?.(command.constructor.name, output);
+        return scope.frozen ? never() : output;
+      },
+      (error: unknown) => (scope.frozen ? never() : Promise.reject(error)),
+    );
+  };
+}
+
+/**
+ * Replaces `process.env` with a view that reads the current invocation's variables first, routes
+ * stdout writes made inside an invocation to its sink, and hooks the AWS SDK clients' `send` (frozen
+ * invocations, `afterSdkCall`). Idempotent.
  */
 export function installLambdaScopes(): void {
   if (installed) return;
   installed = true;
+  installSdkHook();
   process.env = new Proxy(process.env, {
     get(target, key) {
       const scope = storage.getStore();

@@ -3,7 +3,9 @@
  * every Task runs its Lambda in process (LambdaHost), the context object each task receives through
  * `"Context.$": "$$"` carries `State.Name`/`State.EnteredTime` and the execution's real input (the
  * library has no `$$.State` and resets `$$.Execution.Input` inside Map iterations), Task states get the
- * function's timeout instead of the library's 60 s default, and Wait states are shortened.
+ * function's timeout instead of the library's 60 s default, and Wait states and Retry intervals are
+ * shortened. A Retry on a Lambda error (e.g. `Lambda.SdkClientException` of a crashed invocation) runs
+ * the Task again, as Step Functions does.
  * It also keeps the execution table that the fake Step Functions API answers from.
  */
 import './polyfills';
@@ -85,6 +87,8 @@ interface PreparedMachine {
   info: StateMachineInfo;
   definition: JsonObject;
   tasks: Map<string, TaskBinding>;
+  /** `IntervalSeconds` of each retrier, per state with a `Retry`. */
+  retries: Map<string, number[]>;
   waits: Map<string, number | undefined>;
 }
 
@@ -123,9 +127,20 @@ export function prepareMachine(info: StateMachineInfo, lambdas: LambdaHost): Pre
   const definition = JSON.parse(JSON.stringify(info.definition)) as JsonObject;
   const tasks = new Map<string, TaskBinding>();
   const waits = new Map<string, number | undefined>();
+  const retries = new Map<string, number[]>();
   for (const states of stateMaps(definition)) {
     for (const [stateName, state] of Object.entries(states)) {
       if (!isJsonObject(state)) continue;
+      if (Array.isArray(state.Retry)) {
+        retries.set(
+          stateName,
+          state.Retry.map((retrier) =>
+            isJsonObject(retrier) && typeof retrier.IntervalSeconds === 'number'
+              ? retrier.IntervalSeconds
+              : 1,
+          ),
+        );
+      }
       if (state.Type === 'Wait')
         waits.set(stateName, typeof state.Seconds === 'number' ? state.Seconds : undefined);
       if (state.Type !== 'Task') continue;
@@ -162,7 +177,7 @@ export function prepareMachine(info: StateMachineInfo, lambdas: LambdaHost): Pre
       }
     }
   }
-  return { info, definition, tasks, waits };
+  return { info, definition, tasks, waits, retries };
 }
 
 interface RunningExecution {
@@ -255,12 +270,20 @@ export class LocalStepFunctions {
     const waitTimeOverrides: Record<string, number> = {};
     for (const [stateName, seconds] of prepared.waits)
       waitTimeOverrides[stateName] = this.waitMs(stateName, seconds);
+    // A Retry waits its IntervalSeconds shortened like a Wait state (no backoff growth locally).
+    const retryIntervalOverrides: Record<string, number[]> = {};
+    for (const [stateName, intervals] of prepared.retries)
+      retryIntervalOverrides[stateName] = intervals.map((seconds) => this.waitMs(stateName, seconds));
 
     const machine = new StateMachine(prepared.definition as never, {
       validationOptions: { checkArn: false, checkPaths: false },
     });
     const run = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides },
+      overrides: {
+        taskResourceLocalHandlers: taskResourceLocalHandlers as never,
+        waitTimeOverrides,
+        retryIntervalOverrides,
+      },
       context: { Execution: { ...executionContext }, StateMachine: stateMachineContext },
     });
 
