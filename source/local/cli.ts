@@ -7,9 +7,17 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopAllEmulatorProcesses } from './emulators/processes';
 import { type CfnTemplate, loadTemplate } from './cfn-template';
-import { MAIN_TEMPLATE } from './deployment';
+import { MAIN_TEMPLATE, STACKSET_TEMPLATE } from './deployment';
 import { DEFAULT_MAX_RECEIVE_WAIT_MS } from './environment';
-import { type LocalRunOptions, type LocalRunReport, type ProgressEvent, runLocal } from './local-run';
+import { FaultSpecError, type FaultPlan, parseFaults } from './faults';
+import {
+  type LocalRunOptions,
+  type LocalRunReport,
+  type ProgressEvent,
+  runLocal,
+  type Scenario,
+  SCENARIOS,
+} from './local-run';
 import { firstLine, formatSummary } from './report';
 import { generateSeed, importWarnings, loadSeedFile, SeedError, type SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS } from './step-functions';
@@ -43,6 +51,15 @@ Output (relative paths resolve against the directory you ran the command from):
   --quiet                            only the summary
   -h, --help                         this help
 
+Faults (README, "Fault injection"):
+  --fault <spec>                     repeatable: cognito-throttle=<scale>, cognito-500=<share>,
+                                     cognito-drop=<share>, ddb-unprocessed=<share>,
+                                     ddb-throughput=<share>, crash=<LogicalId>:<point> (point:
+                                     after-receive | after-job-start | after-work),
+                                     import-job-ms-per-kb=<n>, short-timeouts
+  --scenario emptied-pool            export, delete every user of the source pool, export again,
+                                     then restore
+
 Exit code: 0 when both workflows succeeded and parity holds; 1 otherwise; 2 for bad options or seed.`;
 
 export class UsageError extends Error {
@@ -66,6 +83,9 @@ export interface CliOptions {
   lambdaLogs?: string;
   quiet: boolean;
   help: boolean;
+  /** The `--fault` specs, parsed. */
+  faults?: FaultPlan;
+  scenario?: Scenario;
 }
 
 function integer(
@@ -169,6 +189,8 @@ export function parseCliArgs(argv: string[]): CliOptions {
         'lambda-logs': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        fault: { type: 'string', multiple: true },
+        scenario: { type: 'string' },
       },
     });
   } catch (error) {
@@ -219,7 +241,28 @@ export function parseCliArgs(argv: string[]): CliOptions {
     ...(v['lambda-logs'] !== undefined ? { lambdaLogs: v['lambda-logs'] } : {}),
     quiet: v.quiet === true,
     help: v.help === true,
+    ...(v.fault !== undefined ? { faults: faultPlan(v.fault) } : {}),
+    ...(v.scenario !== undefined ? { scenario: oneOf(v.scenario, 'scenario', SCENARIOS, SCENARIOS[0]) } : {}),
   };
+}
+
+/** The Lambda functions of the StackSet template: what `crash=<LogicalId>:...` may name. */
+export function templateFunctionIds(root = ROOT): string[] {
+  const path = join(root, STACKSET_TEMPLATE);
+  const template = templates.get(path) ?? loadTemplate(path);
+  templates.set(path, template);
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+    .map(([id]) => id);
+}
+
+function faultPlan(specs: string[]): FaultPlan {
+  try {
+    return parseFaults(specs, templateFunctionIds());
+  } catch (error) {
+    if (error instanceof FaultSpecError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /**
@@ -375,6 +418,8 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
       snsPreference: options.snsPreference,
       maxWaitMs: options.maxWaitMs,
       maxReceiveWaitMs: options.maxReceiveWaitMs,
+      ...(options.faults !== undefined ? { faults: options.faults, faultSeed: options.randomSeed } : {}),
+      ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
       ...(options.quiet ? {} : { onProgress: progressPrinter(say) }),
       onLambdaLog: (fn, line) => {
         if (lambdaLogs !== undefined) appendFileSync(lambdaLogs, `${fn.logicalId} ${line}\n`);

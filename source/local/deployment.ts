@@ -30,7 +30,7 @@ import {
   TemplateStack,
 } from './cfn-template';
 import type { FakeServices } from './fake-services';
-import { type InvocationEvent, LambdaHost, type LocalFunction } from './lambda-host';
+import { type InvocationEvent, type InvocationHooks, LambdaHost, type LocalFunction } from './lambda-host';
 import {
   type ExecutionEvent,
   type ExecutionRecord,
@@ -65,6 +65,10 @@ export interface DeployOptions {
   onLambdaLog?: (fn: LocalFunction, line: string) => void;
   onInvocation?: (event: InvocationEvent) => void;
   onExecutionEvent?: (execution: ExecutionRecord, event: ExecutionEvent) => void;
+  /** Crash points of each invocation (fault injection). */
+  invocationHooks?: (fn: LocalFunction) => InvocationHooks | undefined;
+  /** A function's timeout in seconds instead of the template's (fault injection: short timeouts). */
+  functionTimeout?: (fn: LocalFunction) => number;
   mainTemplatePath?: string;
   stackSetTemplatePath?: string;
 }
@@ -138,6 +142,7 @@ export class Deployment {
       functions: [],
       onLog: options.onLambdaLog,
       onInvocation: options.onInvocation,
+      ...(options.invocationHooks !== undefined ? { hooks: options.invocationHooks } : {}),
     });
   }
 
@@ -329,6 +334,7 @@ export class Deployment {
         memoryMb: typeof props.MemorySize === 'number' ? props.MemorySize : Number(props.MemorySize ?? 128),
         environment,
       };
+      if (this.options.functionTimeout !== undefined) fn.timeoutSeconds = this.options.functionTimeout(fn);
       this.lambdas.register(fn);
       // Fails now, with the function's name, when the Handler names no file.
       this.lambdas.modulePath(fn);

@@ -11,8 +11,10 @@ import { resetClientCache } from '../utils/clients';
 import { type CognitoEmulator, startCognitoEmulator } from './cognito';
 import type { LatencyOption, ThrottlingOptions } from './cognito';
 import type { EmulatorEndpoints } from './deployment';
+import { DynamoDbFaultFront } from './ddb-fault-front';
 import { startEmulatorProcess, type EmulatorProcess } from './emulators/processes';
 import { FakeServices } from './fake-services';
+import { type FaultPlan, seededRandom } from './faults';
 
 export interface EnvironmentOptions {
   region?: string;
@@ -29,6 +31,9 @@ const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export class LocalEnvironment {
   private stopped = false;
+  /** The DynamoDB fault proxy, started the first time DynamoDB faults are applied. */
+  private ddbFront: DynamoDbFaultFront | undefined;
+  private baseThrottling: ThrottlingOptions | false = {};
 
   private constructor(
     readonly region: string,
@@ -59,6 +64,7 @@ export class LocalEnvironment {
         fakes.start().then(() => started.push(fakes)),
       ]);
       const environment = new LocalEnvironment(region, accountId, dynalite, fauxqs, cognito, fakes);
+      if (options.throttling !== undefined) environment.baseThrottling = options.throttling;
       environment.exportEndpoints();
       return environment;
     } catch (error) {
@@ -88,6 +94,52 @@ export class LocalEnvironment {
     // Anything else must not reach AWS from a local run.
     env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9';
     resetClientCache();
+  }
+
+  /**
+   * Injects a run's faults (`undefined`: none, as after start): Cognito faults and quotas in the
+   * emulator; DynamoDB faults through a proxy the Lambdas' clients are pointed at. Crashes and
+   * timeouts belong to the deployment (its Lambda host). `randomSeed` makes the same calls fail.
+   */
+  async applyFaults(plan: FaultPlan | undefined, randomSeed = 1): Promise<void> {
+    const random = seededRandom(randomSeed);
+    const scale = plan?.cognitoThrottleScale;
+    this.cognito.setThrottling(
+      scale === undefined || this.baseThrottling === false
+        ? this.baseThrottling
+        : { ...this.baseThrottling, scale: (this.baseThrottling.scale ?? 1) * scale },
+    );
+    const cognitoFaults = {
+      ...(plan?.cognito500 !== undefined ? { internalErrorShare: plan.cognito500 } : {}),
+      ...(plan?.cognitoDrop !== undefined ? { dropShare: plan.cognitoDrop } : {}),
+      ...(plan?.importJobMsPerKb !== undefined ? { importJobMsPerKb: plan.importJobMsPerKb } : {}),
+    };
+    this.cognito.setFaults(Object.keys(cognitoFaults).length > 0 ? { ...cognitoFaults, random } : undefined);
+    const ddbFaults = plan?.ddbThroughput !== undefined || plan?.ddbUnprocessed !== undefined;
+    if (ddbFaults && this.ddbFront === undefined) {
+      const front = new DynamoDbFaultFront(this.dynalite.endpoint);
+      await front.start();
+      this.ddbFront = front;
+    }
+    this.ddbFront?.setFaults({
+      ...(plan?.ddbThroughput !== undefined ? { throughputShare: plan.ddbThroughput } : {}),
+      ...(plan?.ddbUnprocessed !== undefined ? { unprocessedShare: plan.ddbUnprocessed } : {}),
+      random,
+    });
+    process.env.AWS_ENDPOINT_URL_DYNAMODB =
+      ddbFaults && this.ddbFront !== undefined ? this.ddbFront.endpoint : this.dynalite.endpoint;
+    resetClientCache();
+  }
+
+  /** Calls the injected faults hit so far (Cognito and DynamoDB). */
+  faultCounts(): {
+    cognito: ReturnType<CognitoEmulator['faultCounts']>;
+    dynamodb?: ReturnType<DynamoDbFaultFront['faultCounts']>;
+  } {
+    return {
+      cognito: this.cognito.faultCounts(),
+      ...(this.ddbFront !== undefined ? { dynamodb: this.ddbFront.faultCounts() } : {}),
+    };
   }
 
   endpoints(): EmulatorEndpoints {
@@ -122,6 +174,7 @@ export class LocalEnvironment {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.allSettled([
+      this.ddbFront?.stop(),
       this.cognito.stop(),
       this.fakes.stop(),
       this.dynalite.stop(),

@@ -4,12 +4,14 @@
  * ImportWorkflow into it, compare the pools and collect what the summary and the JSON report show.
  */
 import { randomUUID } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from './cfn-template';
 import type { CognitoEmulator } from './cognito';
 import { Deployment, type Notification } from './deployment';
 import { DEFAULT_MAX_RECEIVE_WAIT_MS, LocalEnvironment, type EnvironmentOptions } from './environment';
 import { processPeakRssMb } from './emulators/processes';
 import { explainFailure, type WorkflowFailure } from './failure';
+import { CrashInjector, type FaultPlan, type FiredCrash, shortTimeoutSeconds } from './faults';
 import type { InvocationEvent, LocalFunction } from './lambda-host';
 import { comparePools, type ParityResult, type PoolContent } from './parity';
 import type { SeedFile } from './seed';
@@ -60,7 +62,13 @@ export interface LocalRunReport {
   export: WorkflowReport;
   import?: WorkflowReport;
   seed: SeedSummary;
-  notifications: { sent: number; success: number; error: number };
+  notifications: {
+    sent: number;
+    success: number;
+    error: number;
+    /** The error notifications' messages (first 2,000 characters each). */
+    errorMessages?: string[];
+  };
   primaryUserPoolId: string;
   restoredUserPoolId?: string;
   settings: {
@@ -70,9 +78,51 @@ export interface LocalRunReport {
     maxWaitMs: number;
     maxReceiveWaitMs: number;
   };
+  /** What the restored pool holds, compared with the source, whatever the ImportWorkflow's status. */
+  restoredPool?: RestoredPoolSummary;
+  /** The injected faults (`--fault`) and what they hit. */
+  faults?: FaultReport;
+  /** `--scenario emptied-pool`: the backup's user items before and after the export of the emptied pool. */
+  emptiedPool?: EmptiedPoolReport;
   totalWallMs: number;
   peakRssMb: { harness: number; dynalite?: number; fauxqs?: number };
 }
+
+export interface RestoredPoolSummary {
+  users: number;
+  missingUsers: number;
+  missingGroups: number;
+  missingMemberships: number;
+  /** Users disabled in the source pool and enabled in the restored one. */
+  disabledLeftEnabled: number;
+}
+
+export interface FaultReport {
+  specs: string[];
+  /** Crashes that fired, in order. */
+  crashes: FiredCrash[];
+  /** Cognito calls answered HTTP 500 / dropped after the operation, by operation. */
+  cognito: { internalError: Record<string, number>; dropped: Record<string, number> };
+  dynamodb?: {
+    throughputExceeded: Record<string, number>;
+    unprocessedCalls: number;
+    unprocessedItems: number;
+  };
+  /** `short-timeouts`: the timeouts (s) the functions ran with, where shortened. */
+  timeouts?: Record<string, number>;
+}
+
+export interface EmptiedPoolReport {
+  userItemsBefore: number;
+  userItemsAfter: number;
+  /** An error notification was sent during the export of the emptied pool. */
+  errorNotified: boolean;
+  /** The export of the emptied pool. */
+  export: WorkflowReport;
+}
+
+export const SCENARIOS = ['emptied-pool'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
 
 export interface ProgressEvent {
   workflow: WorkflowName;
@@ -116,6 +166,15 @@ export interface LocalRunOptions {
   /** Reuse running emulators (tests); otherwise the run starts and stops its own. */
   environment?: LocalEnvironment;
   stackName?: string;
+  /** Faults to inject (`--fault`). */
+  faults?: FaultPlan;
+  /** Seed of the faults' random choices (default 1). */
+  faultSeed?: number;
+  /**
+   * `emptied-pool`: export, delete every user of the source pool, export again, then restore (and
+   * compare with the pool as it was before it was emptied).
+   */
+  scenario?: Scenario;
   /**
    * Runs between the deployment and the ExportWorkflow (tests: switch MFA on, break a resource), so
    * that a workflow meets a refusal or a fault it cannot meet from a valid seed.
@@ -304,6 +363,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
   const ownsEnvironment = options.environment === undefined;
   let deployment: Deployment | undefined;
   const tracker = new WorkflowTracker(options.onProgress);
+  const faults = options.faults;
+  const crashes = new CrashInjector(faults?.crashes ?? []);
+  const shortened: Record<string, number> = {};
   try {
     const cognito = environment.cognito;
     const primaryUserPoolId = seedPrimaryPool(cognito, options.seed);
@@ -317,8 +379,22 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       onInvocation: (event) => tracker.invocation(event),
       onExecutionEvent: (execution, event) => tracker.execution(execution, event),
       ...(options.onLambdaLog ? { onLambdaLog: options.onLambdaLog } : {}),
+      ...(faults !== undefined && faults.crashes.length > 0
+        ? { invocationHooks: (fn: LocalFunction) => crashes.hooks(fn) }
+        : {}),
+      ...(faults?.shortTimeouts === true
+        ? {
+            functionTimeout: (fn: LocalFunction) => {
+              const seconds = shortTimeoutSeconds(fn);
+              if (seconds !== fn.timeoutSeconds) shortened[fn.logicalId] = seconds;
+              return seconds;
+            },
+          }
+        : {}),
     });
     const active = deployment;
+    // After the deployment: its custom resources run without faults.
+    if (faults !== undefined) await environment.applyFaults(faults, options.faultSeed ?? 1);
     await options.afterDeploy?.({ deployment, environment, primaryUserPoolId });
 
     const runWorkflow = async (
@@ -367,14 +443,35 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       };
     };
 
-    const exportReport = await runWorkflow(
-      'export',
-      'ExportWorkflow',
-      scheduledEvent(environment.region, environment.accountId),
-      (succeeded) =>
-        `ListUsers pages: ${succeeded('ListUsers')}, users exported: ${tracker.usersExported}, ` +
-        `groups exported: ${tracker.groupsExported}, ListUsersInGroup pages: ${succeeded('ListUsersInGroup')}`,
-    );
+    const runExport = (): Promise<WorkflowReport> =>
+      runWorkflow(
+        'export',
+        'ExportWorkflow',
+        scheduledEvent(environment.region, environment.accountId),
+        (succeeded) =>
+          `ListUsers pages: ${succeeded('ListUsers')}, users exported: ${tracker.usersExported}, ` +
+          `groups exported: ${tracker.groupsExported}, ListUsersInGroup pages: ${succeeded('ListUsersInGroup')}`,
+      );
+    const exportReport = await runExport();
+    /** The source as it was exported (before the emptied-pool scenario empties it). */
+    let source = poolContent(cognito, primaryUserPoolId);
+    let emptiedPool: EmptiedPoolReport | undefined;
+    if (options.scenario === 'emptied-pool' && exportReport.status === 'SUCCEEDED') {
+      const userItems = userItemCounter(environment, active);
+      const userItemsBefore = await userItems();
+      source = poolContent(cognito, primaryUserPoolId);
+      const pool = cognito.store.requirePool(primaryUserPoolId);
+      for (const user of [...pool.users.values()]) cognito.store.deleteUser(pool, user);
+      const notifiedBefore = (await active.notifications()).length;
+      const second = await runExport();
+      const during = (await active.notifications()).slice(notifiedBefore);
+      emptiedPool = {
+        userItemsBefore,
+        userItemsAfter: await userItems(),
+        errorNotified: during.some((notification) => notification.kind === 'error'),
+        export: second,
+      };
+    }
     const report: LocalRunReport = {
       ok: false,
       parity: skipped('the ExportWorkflow did not succeed'),
@@ -412,14 +509,22 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
             ...(job.completionMessage !== undefined ? { message: job.completionMessage } : {}),
           })),
       );
+      const compared = comparePools(
+        source,
+        poolContent(cognito, restoredUserPoolId),
+        options.seed.userPool.usernameAttributes[0],
+      );
+      report.restoredPool = {
+        users: restoredPool()?.users.size ?? 0,
+        missingUsers: compared.missingUsers.length,
+        missingGroups: compared.missingGroups.length,
+        missingMemberships: compared.missingMemberships.length,
+        disabledLeftEnabled: compared.mismatches.filter(
+          (m) => m.field === 'enabled' && m.expected === false && m.actual === true,
+        ).length,
+      };
       report.parity =
-        report.import.status === 'SUCCEEDED'
-          ? comparePools(
-              poolContent(cognito, primaryUserPoolId),
-              poolContent(cognito, restoredUserPoolId),
-              options.seed.userPool.usernameAttributes[0],
-            )
-          : skipped('the ImportWorkflow did not succeed');
+        report.import.status === 'SUCCEEDED' ? compared : skipped('the ImportWorkflow did not succeed');
     }
     const notifications: Notification[] = await deployment.notifications();
     report.notifications = {
@@ -427,10 +532,29 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       success: notifications.filter((n) => n.kind === 'success').length,
       error: notifications.filter((n) => n.kind === 'error').length,
     };
+    const errorMessages = notifications
+      .filter((n) => n.kind === 'error')
+      .map((n) => n.message.slice(0, 2000));
+    if (errorMessages.length > 0) report.notifications.errorMessages = errorMessages;
+    if (emptiedPool !== undefined) report.emptiedPool = emptiedPool;
+    if (faults !== undefined) {
+      const counts = environment.faultCounts();
+      report.faults = {
+        specs: faults.specs,
+        crashes: [...crashes.fired],
+        cognito: counts.cognito,
+        ...(counts.dynamodb !== undefined ? { dynamodb: counts.dynamodb } : {}),
+        ...(faults.shortTimeouts ? { timeouts: shortened } : {}),
+      };
+    }
     report.ok =
       report.export.status === 'SUCCEEDED' &&
       report.import?.status === 'SUCCEEDED' &&
-      report.parity.ok === true;
+      report.parity.ok === true &&
+      (options.scenario !== 'emptied-pool' ||
+        (emptiedPool !== undefined &&
+          emptiedPool.errorNotified &&
+          emptiedPool.userItemsAfter === emptiedPool.userItemsBefore));
     report.totalWallMs = Date.now() - started;
     report.peakRssMb = {
       harness: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -439,8 +563,35 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     return report;
   } finally {
     await deployment?.teardown().catch(() => undefined);
+    if (faults !== undefined && !ownsEnvironment) await environment.applyFaults(undefined);
     if (ownsEnvironment) await environment.stop();
   }
+}
+
+/** Counts the backup table's user items (the `TYPE_USER` the ExportUsers function writes). */
+function userItemCounter(environment: LocalEnvironment, deployment: Deployment): () => Promise<number> {
+  const typeUser = deployment.lambdas.find('ExportUsersLambda')?.environment.TYPE_USER;
+  if (typeUser === undefined) throw new Error('The ExportUsersLambda function has no TYPE_USER');
+  return async () => {
+    const ddb = environment.documentClient();
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await ddb.send(
+        new ScanCommand({
+          TableName: deployment.tableName,
+          FilterExpression: '#type = :user',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':user': typeUser },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return count;
+  };
 }
 
 function peaks(environment: LocalEnvironment): { dynalite?: number; fauxqs?: number } {

@@ -111,6 +111,53 @@ function parityLines(parity: LocalRunReport['parity']): string[] {
   return lines;
 }
 
+const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+
+/** The injected faults and what they hit; the emptied-pool scenario's backup counts. */
+export function faultLines(report: LocalRunReport): string[] {
+  const lines: string[] = [];
+  const faults = report.faults;
+  if (faults !== undefined) {
+    lines.push(`Faults: ${faults.specs.join(' ')}`);
+    for (const crash of faults.crashes)
+      lines.push(
+        `  crash: ${crash.logicalId} ${crash.point} at ${seconds(crash.atMs)} (Lambda.SdkClientException)`,
+      );
+    const internal = sum(faults.cognito.internalError);
+    const dropped = sum(faults.cognito.dropped);
+    if (internal + dropped > 0)
+      lines.push(
+        `  Cognito: ${number(internal)} calls answered HTTP 500, ${number(dropped)} dropped after the operation`,
+      );
+    const ddb = faults.dynamodb;
+    if (ddb !== undefined) {
+      lines.push(
+        `  DynamoDB: ${number(sum(ddb.throughputExceeded))} calls answered ProvisionedThroughputExceededException, ` +
+          `${number(ddb.unprocessedCalls)} BatchWriteItem calls left ${number(ddb.unprocessedItems)} items unprocessed`,
+      );
+    }
+    if (faults.timeouts !== undefined) {
+      const shortened = Object.entries(faults.timeouts).map(([id, s]) => `${id} ${s} s`);
+      lines.push(`  short timeouts: ${shortened.join(', ') || 'none'}`);
+    }
+  }
+  const restored = report.restoredPool;
+  if (restored !== undefined && report.import?.status !== 'SUCCEEDED') {
+    lines.push(
+      `Restored pool after the failed import: ${number(restored.users)} users; missing ${number(restored.missingUsers)} users, ` +
+        `${number(restored.missingMemberships)} memberships; ${number(restored.disabledLeftEnabled)} disabled users enabled`,
+    );
+  }
+  const emptied = report.emptiedPool;
+  if (emptied !== undefined) {
+    lines.push(
+      `Emptied pool: export ${emptied.export.status}; backup user items ${number(emptied.userItemsBefore)} before, ` +
+        `${number(emptied.userItemsAfter)} after; error notification: ${emptied.errorNotified ? 'yes' : 'no'}`,
+    );
+  }
+  return lines;
+}
+
 export function formatSummary(report: LocalRunReport): string {
   const seed = report.seed;
   const lines = [
@@ -140,6 +187,7 @@ export function formatSummary(report: LocalRunReport): string {
       `User import job ${job.jobId}: ${job.status}, ${number(job.imported)} imported, ${number(job.skipped)} skipped, ${number(job.failed)} failed`,
     );
   }
+  lines.push(...faultLines(report));
   lines.push(
     `SNS notifications sent: ${report.notifications.sent} (${report.notifications.success} success, ${plural(report.notifications.error, 'error')})`,
     `Total ${seconds(report.totalWallMs)}; peak memory: harness ${report.peakRssMb.harness} MB` +

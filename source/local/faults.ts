@@ -1,0 +1,240 @@
+/**
+ * Fault injection for the local run (`--fault <spec>`, repeatable). Each spec names one fault:
+ *
+ *   cognito-throttle=<scale>       Cognito's request quotas multiplied by <scale> (0.25: a quarter)
+ *   cognito-500=<share>            that share of Cognito calls answered HTTP 500 InternalErrorException
+ *                                  before the operation runs
+ *   cognito-drop=<share>           that share of Cognito calls has its connection dropped after the
+ *                                  operation took effect
+ *   ddb-unprocessed=<share>        that share of BatchWriteItem calls writes half its items and returns
+ *                                  the other half in UnprocessedItems
+ *   ddb-throughput=<share>         that share of DynamoDB item calls answered
+ *                                  ProvisionedThroughputExceededException
+ *   crash=<LogicalId>:<point>      the first invocation of the function that reaches <point> crashes
+ *                                  (once per run and function), surfaced as Lambda.SdkClientException:
+ *                                    after-receive     after an SQS ReceiveMessage returned messages
+ *                                                      (they stay in flight, nothing is released)
+ *                                    after-job-start   after StartUserImportJob returned (the job runs,
+ *                                                      nothing is deleted)
+ *                                    after-work        after the handler returned (all done, result lost)
+ *   import-job-ms-per-kb=<n>       Cognito import jobs take <n> ms per KiB of CSV
+ *   short-timeouts                 every Lambda that returns continuations gets the shortest timeout
+ *                                  that still lets it progress (its reserve plus SHORT_TIMEOUT_PROGRESS_SECONDS)
+ *
+ * The product code knows nothing of this: Cognito faults are injected by the Cognito emulator,
+ * DynamoDB faults by a proxy in front of dynalite (ddb-fault-front.ts), crashes by the Lambda host
+ * through a hook on the AWS SDK clients' `send` (lambda-scope.ts).
+ */
+import { MIN_REMAINING_MS } from '../utils/constants';
+import { FINALIZE_RESERVE_MS } from '../workflow-import/lib/import-new-users';
+import type { InvocationHooks, LocalFunction } from './lambda-host';
+
+export const CRASH_POINTS = ['after-receive', 'after-job-start', 'after-work'] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+export interface CrashSpec {
+  logicalId: string;
+  point: CrashPoint;
+}
+
+/** Every fault of one run. */
+export interface FaultPlan {
+  /** The specs as given (for the report). */
+  specs: string[];
+  cognitoThrottleScale?: number;
+  cognito500?: number;
+  cognitoDrop?: number;
+  ddbUnprocessed?: number;
+  ddbThroughput?: number;
+  crashes: CrashSpec[];
+  importJobMsPerKb?: number;
+  shortTimeouts: boolean;
+}
+
+export class FaultSpecError extends Error {
+  override readonly name = 'FaultSpecError';
+}
+
+export const FAULT_NAMES = [
+  'cognito-throttle',
+  'cognito-500',
+  'cognito-drop',
+  'ddb-unprocessed',
+  'ddb-throughput',
+  'crash',
+  'import-job-ms-per-kb',
+  'short-timeouts',
+] as const;
+
+export const emptyFaultPlan = (): FaultPlan => ({ specs: [], crashes: [], shortTimeouts: false });
+
+function share(spec: string, value: string): number {
+  const parsed = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
+  if (!(parsed > 0 && parsed <= 1))
+    throw new FaultSpecError(`--fault ${spec}: the share must be a number above 0 and at most 1`);
+  return parsed;
+}
+
+function positive(spec: string, value: string, what: string): number {
+  const parsed = /^\d+(\.\d+)?$|^\.\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(parsed > 0)) throw new FaultSpecError(`--fault ${spec}: ${what} must be a number above 0`);
+  return parsed;
+}
+
+/**
+ * Parses the `--fault` specs into one plan. `functionIds` are the logical ids `crash=` may name (the
+ * template's Lambda functions); unknown names, bad values and repeated faults are errors that name
+ * the spec.
+ */
+export function parseFaults(specs: readonly string[], functionIds: readonly string[]): FaultPlan {
+  const plan = emptyFaultPlan();
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    const equals = spec.indexOf('=');
+    const name = equals < 0 ? spec : spec.slice(0, equals);
+    const value = equals < 0 ? undefined : spec.slice(equals + 1);
+    if (!(FAULT_NAMES as readonly string[]).includes(name)) {
+      throw new FaultSpecError(`--fault ${spec}: unknown fault "${name}" (one of ${FAULT_NAMES.join(', ')})`);
+    }
+    const key = name === 'crash' ? `crash=${value?.split(':')[0] ?? ''}` : name;
+    if (seen.has(key)) throw new FaultSpecError(`--fault ${spec}: ${key} is given twice`);
+    seen.add(key);
+    if (name === 'short-timeouts') {
+      if (value !== undefined) throw new FaultSpecError(`--fault ${spec}: short-timeouts takes no value`);
+      plan.shortTimeouts = true;
+      plan.specs.push(spec);
+      continue;
+    }
+    if (value === undefined || value === '') {
+      throw new FaultSpecError(`--fault ${spec}: ${name} needs a value (${name}=...)`);
+    }
+    switch (name) {
+      case 'cognito-throttle':
+        plan.cognitoThrottleScale = positive(spec, value, 'the scale');
+        break;
+      case 'cognito-500':
+        plan.cognito500 = share(spec, value);
+        break;
+      case 'cognito-drop':
+        plan.cognitoDrop = share(spec, value);
+        break;
+      case 'ddb-unprocessed':
+        plan.ddbUnprocessed = share(spec, value);
+        break;
+      case 'ddb-throughput':
+        plan.ddbThroughput = share(spec, value);
+        break;
+      case 'import-job-ms-per-kb':
+        plan.importJobMsPerKb = positive(spec, value, 'the milliseconds per KiB');
+        break;
+      case 'crash': {
+        const [logicalId = '', point = '', ...rest] = value.split(':');
+        if (rest.length > 0 || !(CRASH_POINTS as readonly string[]).includes(point)) {
+          throw new FaultSpecError(
+            `--fault ${spec}: expected crash=<LogicalId>:<point> with <point> one of ${CRASH_POINTS.join(', ')}`,
+          );
+        }
+        if (!functionIds.includes(logicalId)) {
+          throw new FaultSpecError(
+            `--fault ${spec}: "${logicalId}" is not a Lambda function of the templates (${[...functionIds].sort().join(', ')})`,
+          );
+        }
+        plan.crashes.push({ logicalId, point: point as CrashPoint });
+        break;
+      }
+    }
+    plan.specs.push(spec);
+  }
+  return plan;
+}
+
+/** A crash that happened. */
+export interface FiredCrash extends CrashSpec {
+  /** Milliseconds since the injector was created. */
+  atMs: number;
+}
+
+const CRASH_COMMAND: Partial<Record<CrashPoint, string>> = {
+  'after-receive': 'ReceiveMessageCommand',
+  'after-job-start': 'StartUserImportJobCommand',
+};
+
+function triggers(point: CrashPoint, commandName: string, output: unknown): boolean {
+  if (CRASH_COMMAND[point] !== commandName) return false;
+  if (point !== 'after-receive') return true;
+  const messages = (output as { Messages?: unknown[] } | undefined)?.Messages;
+  return Array.isArray(messages) && messages.length > 0;
+}
+
+/** Arms the plan's crash points on the Lambda host; each fires once per run. */
+export class CrashInjector {
+  readonly fired: FiredCrash[] = [];
+  private readonly started = Date.now();
+
+  constructor(private readonly crashes: readonly CrashSpec[]) {}
+
+  private armed(fn: LocalFunction): CrashSpec[] {
+    return this.crashes.filter(
+      (crash) =>
+        crash.logicalId === fn.logicalId &&
+        !this.fired.some((done) => done.logicalId === crash.logicalId && done.point === crash.point),
+    );
+  }
+
+  private fire(crash: CrashSpec): string {
+    this.fired.push({ ...crash, atMs: Date.now() - this.started });
+    return `${crash.logicalId} crashed ${crash.point.replace('-', ' ')}`;
+  }
+
+  /** The hooks of one invocation (LambdaHostOptions.hooks). */
+  hooks(fn: LocalFunction): InvocationHooks | undefined {
+    if (this.armed(fn).length === 0) return undefined;
+    return {
+      afterSdkCall: (commandName, output) => {
+        const crash = this.armed(fn).find((c) => triggers(c.point, commandName, output));
+        return crash === undefined ? undefined : this.fire(crash);
+      },
+      afterHandler: () => {
+        const crash = this.armed(fn).find((c) => c.point === 'after-work');
+        return crash === undefined ? undefined : this.fire(crash);
+      },
+    };
+  }
+}
+
+/** Seconds of work `short-timeouts` leaves a function beyond the time it keeps in reserve. */
+export const SHORT_TIMEOUT_PROGRESS_SECONDS = 2;
+
+/**
+ * The time a function keeps in reserve before its timeout (it starts no new work after that): one
+ * minute for every function, plus the upload-and-start reserve of the user import (ImportNewUsers,
+ * the import-users handler with a timeout long enough to use it).
+ */
+export function reserveSeconds(fn: Pick<LocalFunction, 'handler' | 'timeoutSeconds'>): number {
+  const base = MIN_REMAINING_MS / 1000;
+  const importReserve = (MIN_REMAINING_MS + FINALIZE_RESERVE_MS) / 1000;
+  if (fn.handler === 'workflow-import/import-users.handler' && fn.timeoutSeconds > importReserve)
+    return importReserve;
+  return base;
+}
+
+/**
+ * `short-timeouts`: the function's reserve plus SHORT_TIMEOUT_PROGRESS_SECONDS, for the functions that
+ * work in slices and return a continuation (their timeout leaves more than that); others keep theirs.
+ */
+export function shortTimeoutSeconds(fn: Pick<LocalFunction, 'handler' | 'timeoutSeconds'>): number {
+  const shortest = reserveSeconds(fn) + SHORT_TIMEOUT_PROGRESS_SECONDS;
+  return fn.timeoutSeconds > shortest ? shortest : fn.timeoutSeconds;
+}
+
+/** A small seeded generator (mulberry32), so that a run's faults hit the same calls each time. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
