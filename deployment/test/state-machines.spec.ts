@@ -129,7 +129,6 @@ const DISPATCH: { functionId: string; handler: string; states: string[] }[] = [
     handler: 'workflow-common/message-broker',
     states: [
       'WorkflowErrorHandlerLambda',
-      'WorkflowErrorHandlerLambdaGroupsMap',
       'Parallel: WorkflowErrorHandlerLambda (Scan Table)',
       'Parallel: WorkflowErrorHandlerLambda',
       'WorkflowCleanupLambda',

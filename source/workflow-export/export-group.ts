@@ -1,10 +1,10 @@
-/** ExportGroupLambda: one group item per Map iteration (spec §4.4). */
+/** ExportGroupLambda: the group items of a ListGroups page, or one group of an older execution's Map (spec §4.4). */
 import { documentClient } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { exportGroup } from './lib/export-group';
+import { exportGroup, exportGroupsPage } from './lib/export-group';
 import { defaultRuntime, handlerLogger, type Runtime } from '../utils/runtime';
-import type { ExportGroupEvent, ExportGroupOutput } from './lib/types';
+import type { ExportGroupEvent, ExportGroupOutput, GroupsPageEvent, GroupsPageOutput } from './lib/types';
 
 /** The template also sets SOLUTION_INSTANCE_ID, which neither the original nor the port reads. */
 export const ENVIRONMENT = {
@@ -15,12 +15,12 @@ export const ENVIRONMENT = {
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return async (
-    event: ExportGroupEvent | undefined,
+    event: (ExportGroupEvent & GroupsPageEvent) | undefined,
     context?: LambdaContextLike,
-  ): Promise<ExportGroupOutput> => {
+  ): Promise<ExportGroupOutput | GroupsPageOutput> => {
     const config = parseConfig(ENVIRONMENT, runtime.env);
     // The factory caches the client, so warm invocations reuse its connections (§9.2-7).
-    return exportGroup(event ?? {}, {
+    const deps = {
       ddb: documentClient(),
       logger: handlerLogger(runtime, 'export-group', context),
       config: {
@@ -28,7 +28,8 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         typeGroup: config.TYPE_GROUP,
         region: config.AWS_REGION,
       },
-    });
+    };
+    return Array.isArray(event?.Groups) ? exportGroupsPage(event, deps) : exportGroup(event ?? {}, deps);
   };
 }
 

@@ -1,10 +1,15 @@
-/** ExportUsersInGroupLambda: one group's memberships, page by page (spec §4.5). */
+/** ExportUsersInGroupLambda: the memberships of a page of groups, or of one group of an older execution (spec §4.5). */
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import { defaultRuntime, type Runtime } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { exportUsersInGroup } from './lib/export-users-in-group';
+import { exportGroupsMemberships, exportUsersInGroup } from './lib/export-users-in-group';
 import { pagedExportDeps } from './lib/paged-export';
-import type { ExportUsersInGroupEvent, ExportUsersInGroupOutput } from './lib/types';
+import type {
+  ExportUsersInGroupEvent,
+  ExportUsersInGroupOutput,
+  GroupsPageEvent,
+  GroupsPageOutput,
+} from './lib/types';
 
 export const ENVIRONMENT = {
   COGNITO_TPS: cognitoTps(),
@@ -15,18 +20,22 @@ export const ENVIRONMENT = {
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return async (
-    event: ExportUsersInGroupEvent | undefined,
+    event: (ExportUsersInGroupEvent & GroupsPageEvent) | undefined,
     context?: LambdaContextLike,
-  ): Promise<ExportUsersInGroupOutput> => {
+  ): Promise<ExportUsersInGroupOutput | GroupsPageOutput> => {
     const config = parseConfig(ENVIRONMENT, runtime.env);
-    return exportUsersInGroup(event ?? {}, {
+    const deps = {
       ...pagedExportDeps(runtime, 'export-users-in-group', config.COGNITO_TPS, context),
       config: {
         userPoolId: config.USER_POOL_ID,
         tableName: config.BACKUP_TABLE_NAME,
         region: config.AWS_REGION,
       },
-    });
+    };
+    // A page of groups carries `groupsToExport`; a single group (an execution started before 2.0) does not.
+    return typeof event?.groupsToExport === 'string'
+      ? exportGroupsMemberships(event, deps)
+      : exportUsersInGroup(event ?? {}, deps);
   };
 }
 

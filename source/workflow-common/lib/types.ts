@@ -21,8 +21,9 @@ export type MessageBrokerEvent = WrappedEvent<MessageBrokerInput>;
 /** Names of the message broker's states (spec §3.3, §6.10). */
 export const ERROR_HANDLER_STATES: readonly string[] = [
   'WorkflowErrorHandlerLambda',
+  // No current definition uses these two (the groups Map is gone since 2.0); an execution started
+  // before an update may still reach the first, and keeping them costs nothing.
   'WorkflowErrorHandlerLambdaGroupsMap',
-  // No current definition uses this one; it costs nothing to keep.
   'WorkflowErrorHandlerLambdaDeletedGroupsMap',
   'Parallel: WorkflowErrorHandlerLambda (Scan Table)',
   'Parallel: WorkflowErrorHandlerLambda',

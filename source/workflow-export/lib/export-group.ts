@@ -1,9 +1,17 @@
-/** Writes one group's item to the backup table (spec §4.4). */
+/**
+ * Writes group items to the backup table (spec §4.4): one group (the Map item of executions started
+ * before 2.0) or a whole ListGroups page (the ExportWorkflow's page loop).
+ */
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '../../utils/logger';
 import { groupItem } from './items';
 import { requireString, requireTimestamp } from './payload';
-import type { ExportGroupEvent, ExportGroupOutput } from './types';
+import { TaskGroup } from '../../utils/concurrency';
+import { encodeGroupsCursor } from './group-cursor';
+import type { ExportGroupEvent, ExportGroupOutput, GroupsPageEvent, GroupsPageOutput } from './types';
+
+/** Group items written at once. */
+export const GROUP_WRITES_IN_FLIGHT = 10;
 
 export interface ExportGroupDeps {
   ddb: DynamoDBDocumentClient;
@@ -32,4 +40,38 @@ export async function exportGroup(
   await ddb.send(new PutCommand({ TableName: config.tableName, Item: item }));
   logger.info('Exported a group item');
   return { exportTimestamp, groupName, UsernameAttributes: event.UsernameAttributes };
+}
+
+/** Writes the group items of a ListGroups page and hands every group of it to ExportUsersInGroupLambda. */
+export async function exportGroupsPage(
+  event: GroupsPageEvent,
+  deps: ExportGroupDeps,
+): Promise<GroupsPageOutput> {
+  const { ddb, logger, config } = deps;
+  const exportTimestamp = requireTimestamp(event.ExportTimestamp, 'ExportTimestamp');
+  const groups = event.Groups ?? [];
+  const stamp = { exportTimestamp, region: config.region };
+  const writes = new TaskGroup(GROUP_WRITES_IN_FLIGHT);
+  try {
+    for (const [index, group] of groups.entries()) {
+      const groupName = requireString(group.groupName, `Groups[${index}].groupName`);
+      const item = groupItem({ ...group, groupName }, config.typeGroup, stamp);
+      await writes.add(async () => ddb.send(new PutCommand({ TableName: config.tableName, Item: item })));
+    }
+  } catch (error) {
+    await writes.drain().catch(() => undefined);
+    throw error;
+  }
+  await writes.drain();
+  logger.info('Exported the group items of a page', { groups: groups.length });
+  const names = [...new Set(groups.map((group) => group.groupName))];
+  return {
+    ExportTimestamp: exportTimestamp,
+    ListGroupsNextToken: event.ListGroupsNextToken,
+    ProcessedAllGroups: event.ProcessedAllGroups === 'No' ? 'No' : 'Yes',
+    UsernameAttributes: event.UsernameAttributes,
+    NumGroupsToProcess: names.length,
+    groupsToExport: encodeGroupsCursor(names.map((key) => ({ key }))),
+    processedAllUsersInGroup: names.length === 0 ? 'Yes' : 'No',
+  };
 }

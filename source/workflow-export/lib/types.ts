@@ -79,6 +79,31 @@ export interface ExportGroupOutput {
   UsernameAttributes?: UsernameAttributesJson;
 }
 
+/**
+ * Added: the ExportWorkflow hands ExportGroupLambda and ExportUsersInGroupLambda a whole ListGroups page
+ * (no Map, so an execution's history grows by one page's events, not by one group's). The single-group
+ * event above stays valid for executions started before the change.
+ */
+export interface GroupsPageEvent {
+  Groups?: GroupMapItem[];
+  ExportTimestamp?: number;
+  ListGroupsNextToken?: string;
+  ProcessedAllGroups?: YesNo;
+  UsernameAttributes?: UsernameAttributesJson;
+  /** The page's groups whose memberships are still to be exported (`group-cursor.ts`); `''` when none. */
+  groupsToExport?: string;
+}
+export interface GroupsPageOutput {
+  ExportTimestamp: number;
+  ListGroupsNextToken?: string;
+  ProcessedAllGroups: YesNo;
+  UsernameAttributes?: UsernameAttributesJson;
+  NumGroupsToProcess: number;
+  groupsToExport: string;
+  /** 'Yes' once every group of the page has had all its memberships exported. */
+  processedAllUsersInGroup: YesNo;
+}
+
 // export-users-in-group (raw event, flat output)
 export interface ExportUsersInGroupEvent {
   groupName?: string;

@@ -6,13 +6,14 @@
  * each filter with its own PaginationToken, so the partitions can be listed at once and resumed
  * independently.
  *
- * The state carries one opaque string: `p1:` followed by the base64url JSON of the unfinished
- * partitions, `[[prefix, token or null], ...]` (null: not started). Anything else that is not empty is
+ * The state carries one opaque string: `p1:` and the unfinished partitions (`stream-cursor.ts`).
+ * Anything else that is not empty is
  * a ListUsers PaginationToken of an unpartitioned listing (the original's format, or an execution
  * started before this change) and resumes as that one listing.
  */
 import type { StreamCursor } from './paged-export';
 import { EventPayloadError } from './payload';
+import { decodeStreams, encodeStreams } from './stream-cursor';
 
 export const PARTITIONED_CURSOR_PREFIX = 'p1:';
 
@@ -33,39 +34,17 @@ export function partitionFilter(key: string): string | undefined {
 
 /** The continuation string of the unfinished partitions; `''` when none is left. */
 export function encodeUsersCursor(remaining: readonly StreamCursor[]): string {
-  if (remaining.length === 0) return '';
   // An old-format listing carries on in its own format.
   const [only] = remaining;
   if (remaining.length === 1 && only?.key === WHOLE_POOL) return only.token ?? '';
-  const entries = remaining.map(({ key, token }) => [key, token ?? null]);
-  return PARTITIONED_CURSOR_PREFIX + Buffer.from(JSON.stringify(entries), 'utf8').toString('base64url');
+  return encodeStreams(PARTITIONED_CURSOR_PREFIX, remaining);
 }
-
-const invalid = (): EventPayloadError =>
-  new EventPayloadError(
-    'Error validating Event Payload. paginationToken is not a cursor this function wrote',
-  );
 
 /** The partitions a continuation resumes; undefined (or `''`) starts every partition. */
 export function decodeUsersCursor(token: string | undefined): StreamCursor[] {
   if (token === undefined || token === '') return allPartitions();
   if (!token.startsWith(PARTITIONED_CURSOR_PREFIX)) return [{ key: WHOLE_POOL, token }];
-  let entries: unknown;
-  try {
-    entries = JSON.parse(
-      Buffer.from(token.slice(PARTITIONED_CURSOR_PREFIX.length), 'base64url').toString('utf8'),
-    );
-  } catch {
-    throw invalid();
-  }
-  if (!Array.isArray(entries) || entries.length === 0) throw invalid();
-  const seen = new Set<string>();
-  return entries.map((entry: unknown) => {
-    if (!Array.isArray(entry) || entry.length !== 2) throw invalid();
-    const [key, resume] = entry as unknown[];
-    if (typeof key !== 'string' || !SUB_PREFIXES.includes(key) || seen.has(key)) throw invalid();
-    if (resume !== null && (typeof resume !== 'string' || resume === '')) throw invalid();
-    seen.add(key);
-    return resume === null ? { key } : { key, token: resume };
-  });
+  return decodeStreams(PARTITIONED_CURSOR_PREFIX, token, 'paginationToken', (key) =>
+    SUB_PREFIXES.includes(key),
+  );
 }
