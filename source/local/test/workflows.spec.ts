@@ -143,6 +143,8 @@ describe('a pool without a username attribute (250 users, 5 groups)', () => {
       groups: 5,
       memberships: expect.any(Number),
       excludedUsers: 1,
+      // The federated user's membership: excluded with the user.
+      excludedMemberships: 1,
     });
     const notifications = (await scenario.deployment.notifications()).slice(before);
     expect(notifications.map((n) => n.kind)).toEqual(['success', 'success']);

@@ -33,6 +33,7 @@ const group = (name: string): GroupMapItem => ({
   groupDescription: `about ${name}`,
   groupPrecedence: 3,
   groupLastModifiedDate: new Date(T0).toISOString(),
+  groupRoleArn: name === 'b' ? 'arn:aws:iam::111122223333:role/b-role' : '',
   UsernameAttributes: '[]',
 });
 
@@ -82,6 +83,11 @@ describe('ExportGroupLambda on a ListGroups page', () => {
     )) as GroupsPageOutput;
     const items = ddb.commandCalls(PutCommand).map((call) => call.args[0].input.Item);
     expect(items.map((item) => item?.id)).toEqual(['GROUP-a', 'GROUP-b', 'GROUP-c']);
+    expect(items.map((item) => item?.groupRoleArn)).toEqual([
+      undefined,
+      'arn:aws:iam::111122223333:role/b-role',
+      undefined,
+    ]);
     expect(items[0]).toEqual({
       id: 'GROUP-a',
       type: 'GROUP-uuid',
