@@ -33,6 +33,10 @@ export interface WorkflowReport {
   /** Requests answered with TooManyRequestsException, by operation. */
   throttled: Record<string, number>;
   cognitoErrors: Record<string, number>;
+  /** Step Functions history events of the execution, counted as Step Functions does (limit 25,000). */
+  historyEvents: number;
+  /** The largest state input or output of the execution in bytes (limit 262,144). */
+  maxStatePayloadBytes: number;
   lambdaInvocations: Record<string, number>;
   lambdaErrors: Record<string, number>;
   importJobs?: {
@@ -437,6 +441,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         cognitoCalls: difference(statsAfter.calls, statsBefore.calls),
         throttled: difference(statsAfter.throttled, statsBefore.throttled),
         cognitoErrors: difference(statsAfter.errors, statsBefore.errors),
+        historyEvents: record.historyEvents,
+        maxStatePayloadBytes: record.maxStatePayloadBytes,
         lambdaInvocations: { ...tracker.invocations },
         lambdaErrors: { ...tracker.errors },
         ...(jobsOf ? { importJobs: jobsOf() } : {}),

@@ -15,7 +15,9 @@ function isParity(value: LocalRunReport['parity']): value is ParityResult {
 
 function workflowLines(name: string, report: WorkflowReport | undefined): string[] {
   if (report === undefined) return [`${name.padEnd(16)} not run`];
-  const line = `${name.padEnd(16)} ${report.status.padEnd(10)} ${seconds(report.wallMs).padStart(9)}`;
+  const line =
+    `${name.padEnd(16)} ${report.status.padEnd(10)} ${seconds(report.wallMs).padStart(9)}` +
+    `   ${number(report.historyEvents)} history events, largest state ${number(report.maxStatePayloadBytes)} bytes`;
   if (report.error === undefined) return [line];
   return [`${line}   ${report.error}: ${firstLine(report.cause ?? '')}`, ...failureLines(report.failure)];
 }

@@ -14,6 +14,7 @@ import type * as LocalStepFunctionsLibrary from 'aws-local-stepfunctions' with {
   'resolution-mode': 'import',
 };
 import { isJsonObject, type Json, type JsonObject } from './cfn-template';
+import { distributedChildStates, HistoryCounter, type HistoryLimitError } from './history';
 import type { LambdaHost, LocalFunction } from './lambda-host';
 
 export interface StateMachineInfo {
@@ -41,6 +42,10 @@ export interface ExecutionRecord {
   failedTask?: FailedTask;
   /** The first state that failed with the execution's final error (a Fail state, or a Task without Catch). */
   failedState?: string;
+  /** History events of the execution as Step Functions counts them (`history.ts`). */
+  historyEvents: number;
+  /** The largest state input or output of the execution, in UTF-8 bytes. */
+  maxStatePayloadBytes: number;
 }
 
 /** A Task state that failed (after its retries), with the error its Lambda function threw. */
@@ -225,7 +230,11 @@ export class LocalStepFunctions {
       status: 'RUNNING',
       startDate: new Date(),
       input: JSON.stringify(input),
+      historyEvents: 0,
+      maxStatePayloadBytes: 0,
     };
+    const history = new HistoryCounter(distributedChildStates(prepared.definition));
+    let limitFailure: HistoryLimitError | undefined;
     const executionContext = {
       Id: executionArn,
       Name: name,
@@ -295,11 +304,27 @@ export class LocalStepFunctions {
       for await (const event of run.eventLogs) {
         const entry = event as {
           type: string;
-          state?: { name: string };
+          state?: { name: string; type?: string; input?: unknown; output?: unknown };
           index?: number;
           Error?: string;
           Cause?: unknown;
         };
+        const broken = history.add({
+          type: entry.type,
+          stateName: entry.state?.name,
+          stateType: entry.state?.type,
+          payload: entry.type === 'StateExited' ? entry.state?.output : entry.state?.input,
+        });
+        // After a limit is broken the execution is over: what the runner still drains is not history.
+        if (limitFailure === undefined) {
+          record.historyEvents = history.events;
+          record.maxStatePayloadBytes = history.maxStatePayloadBytes;
+        }
+        if (broken !== undefined && limitFailure === undefined) {
+          // Step Functions fails the execution at that point; the local run must not pass where AWS fails.
+          limitFailure = broken;
+          run.abort();
+        }
         const cause = entry.Cause === undefined ? undefined : String(entry.Cause);
         const stateName = entry.state?.name;
         const binding = stateName === undefined ? undefined : prepared.tasks.get(stateName);
@@ -332,6 +357,12 @@ export class LocalStepFunctions {
         return record;
       },
       (error: unknown) => {
+        if (limitFailure !== undefined) {
+          record.status = 'FAILED';
+          record.error = limitFailure.name;
+          record.cause = limitFailure.message;
+          return record;
+        }
         const cause = (error as { cause?: unknown }).cause;
         const failure =
           cause instanceof Error ? cause : error instanceof Error ? error : new Error(String(error));
@@ -349,6 +380,13 @@ export class LocalStepFunctions {
     const finished = done.then(async (result) => {
       result.stopDate = new Date();
       await events.catch(() => undefined);
+      // The events are read after the run: a short execution may end before its limit is seen.
+      if (limitFailure !== undefined && result.status !== 'FAILED') {
+        result.status = 'FAILED';
+        result.error = limitFailure.name;
+        result.cause = limitFailure.message;
+        delete result.output;
+      }
       if (result.status !== 'SUCCEEDED') {
         if (lastTaskFailure !== undefined) result.failedTask = lastTaskFailure;
         const failedState = failedStates.find((state) => state.error === result.error)?.stateName;

@@ -203,6 +203,8 @@ describe('formatSummary', () => {
     cognitoErrors: {},
     lambdaInvocations: {},
     lambdaErrors: {},
+    historyEvents: 57,
+    maxStatePayloadBytes: 1_234,
   };
   const report: LocalRunReport = {
     ok: false,

@@ -168,6 +168,64 @@ describe('LocalStepFunctions', () => {
       cause: 'see the logs',
     });
     expect(done.stopDate).toBeInstanceOf(Date);
+    // Started 1; First 5; Pause 2; Items 4 + 2 iterations x (2 + InMap 5); Invoke 5; Throws 5;
+    // WorkflowErrorHandlerLambda 5; the Fail state 1; ExecutionFailed 1.
+    expect(done.historyEvents).toBe(43);
+    expect(done.maxStatePayloadBytes).toBeGreaterThan(JSON.stringify(input).length);
+  });
+
+  it('fails an execution whose history passes 25,000 events, as Step Functions does', async () => {
+    const { lambdas } = setUp();
+    const loop: StateMachineInfo = {
+      ...MACHINE,
+      arn: `${MACHINE.arn}-loop`,
+      definition: {
+        StartAt: 'Ping',
+        States: {
+          Ping: { Type: 'Pass', Next: 'Again?' },
+          'Again?': {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.stop', IsPresent: true, Next: 'Done' }],
+            Default: 'Ping',
+          },
+          Done: { Type: 'Succeed' },
+        },
+      } as unknown as JsonObject,
+    };
+    const sfn = new LocalStepFunctions({
+      region: 'us-east-1',
+      accountId: '000000000000',
+      machines: [loop],
+      lambdas,
+    });
+    const done = await sfn.wait(sfn.start(loop.arn, {}, 'loop').executionArn);
+    expect(done).toMatchObject({
+      status: 'FAILED',
+      error: 'States.Runtime',
+      cause: 'The execution reached the maximum number of history events (25000).',
+    });
+    expect(done.historyEvents).toBe(25_001);
+  }, 60_000);
+
+  it('fails an execution whose state output passes 256 KiB', async () => {
+    const { lambdas } = setUp();
+    const big: StateMachineInfo = {
+      ...MACHINE,
+      arn: `${MACHINE.arn}-big`,
+      definition: {
+        StartAt: 'Grow',
+        States: { Grow: { Type: 'Pass', Result: { text: 'é'.repeat(140_000) }, End: true } },
+      } as unknown as JsonObject,
+    };
+    const sfn = new LocalStepFunctions({
+      region: 'us-east-1',
+      accountId: '000000000000',
+      machines: [big],
+      lambdas,
+    });
+    const done = await sfn.wait(sfn.start(big.arn, {}, 'big').executionArn);
+    expect(done).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+    expect(done.maxStatePayloadBytes).toBeGreaterThan(262_144);
   });
 
   it("gives Task states the function's timeout instead of the library's 60 s default", () => {
