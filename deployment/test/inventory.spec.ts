@@ -8,6 +8,9 @@ import { lambdaFunctions } from './support/functions';
 const EMAIL_PATTERN =
   '^[_A-Za-z0-9-\\+]+(\\.[_A-Za-z0-9-]+)*@[A-Za-z0-9-]+(\\.[A-Za-z0-9]+)*(\\.[A-Za-z]{2,})$';
 
+/** MaxDeletionPercent: a whole number from 0 to 100. */
+const PERCENT_PATTERN = '^(100|[1-9]?[0-9])$';
+
 /** templates.md §1.6, in file order. */
 const MAIN_RESOURCES: Record<string, string> = {
   BackupTable: 'AWS::DynamoDB::Table',
@@ -132,6 +135,7 @@ describe('main template', () => {
       'NotificationEmail',
       'SnsPreference',
       'AllowMfaUserPools',
+      'MaxDeletionPercent',
     ]);
     expect(pick('PrimaryUserPoolId')).toEqual({ Type: 'String', AllowedPattern: '^[\\w-]+_[0-9a-zA-Z]+$' });
     expect(pick('SecondaryRegion')).toEqual({ Type: 'String', AllowedPattern: '^[a-z]{2}-[a-z]+-\\d{1}$' });
@@ -178,6 +182,7 @@ describe('main template', () => {
     expect(groups.map((group) => group.Parameters)).toEqual([
       ['PrimaryUserPoolId', 'SecondaryRegion'],
       ['ExportFrequency', 'CognitoTPS', 'NotificationEmail', 'SnsPreference', 'AllowMfaUserPools'],
+      ['ExportFrequency', 'CognitoTPS', 'NotificationEmail', 'SnsPreference', 'MaxDeletionPercent'],
     ]);
   });
 
@@ -294,6 +299,7 @@ describe('StackSet template', () => {
         AllowedValues: ['INFO_AND_ERRORS', 'ERRORS_ONLY'],
       },
       AllowMfaUserPools: { Type: 'String', Default: 'No', AllowedValues: ['No', 'Yes'] },
+      MaxDeletionPercent: { Type: 'String', Default: '10', AllowedPattern: PERCENT_PATTERN },
     });
     expect(template.Mappings).toEqual({
       Solution: {
@@ -428,5 +434,35 @@ describe('tags (templates.md §0)', () => {
       })
       .map(([id]) => id);
     expect(wrong).toEqual([]);
+  });
+});
+
+describe("MaxDeletionPercent (the export cleanup's mass-deletion guard)", () => {
+  const main = loadTemplate(MAIN_TEMPLATE);
+  const stackSet = loadTemplate(STACKSET_TEMPLATE);
+
+  it('is a main-template parameter, 10 by default, whole numbers from 0 to 100 only', () => {
+    const parameter = main.Parameters.MaxDeletionPercent ?? {};
+    expect(parameter).toMatchObject({ Type: 'String', Default: '10', AllowedPattern: PERCENT_PATTERN });
+    const pattern = new RegExp(PERCENT_PATTERN);
+    expect(['0', '1', '9', '10', '55', '99', '100'].filter((value) => pattern.test(value))).toHaveLength(7);
+    expect(['', '-1', '101', '010', '5.5', '1000', ' 10'].filter((value) => pattern.test(value))).toEqual([]);
+    expect(String(parameter.Description)).toContain('{"AllowMassDeletion": true}');
+  });
+
+  it('travels like CognitoTPS: main template, StackSet parameter, BackupTableCleanupLambda environment', () => {
+    const stackSetParameters = main.Resources.StackSetManagerCustomResource?.Properties?.StackSetParameters;
+    expect(isObject(stackSetParameters) && stackSetParameters.MaxDeletionPercent).toEqual({
+      Ref: 'MaxDeletionPercent',
+    });
+    expect(stackSet.Parameters.MaxDeletionPercent).toMatchObject({
+      Type: 'String',
+      Default: '10',
+      AllowedPattern: PERCENT_PATTERN,
+    });
+    const readers = lambdaFunctions()
+      .filter((fn) => JSON.stringify(fn.environment).includes('"Ref":"MaxDeletionPercent"'))
+      .map((fn) => [fn.logicalId, fn.environment.MAX_DELETION_PERCENT]);
+    expect(readers).toEqual([['BackupTableCleanupLambda', { Ref: 'MaxDeletionPercent' }]]);
   });
 });

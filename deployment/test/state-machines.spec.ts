@@ -113,8 +113,11 @@ describe('state machine definitions', () => {
     );
     expect([...errors].sort()).toEqual([
       'AnotherExecutionRunning',
+      // Added: the ExportWorkflow's expected refusals end in failures of their own name.
+      'MassDeletionRefused',
       'NewUserPoolNotEmpty',
       'UnexpectedErrorInWorkflow',
+      'UnsupportedUserPool',
     ]);
   });
 });
@@ -297,8 +300,9 @@ describe('fields tested by Choice states', () => {
         'QueueEmpty',
         'HasRespondedToCfn',
         'LatestStreamArn',
-        // Added: the ImportWorkflow's "Which failure?" tells a non-empty target pool from other errors
-        // after the error notification, so that refusal is notified too.
+        // Added: both workflows' "Which failure?" tell expected refusals (a non-empty target pool,
+        // another execution, a refused mass deletion, an unsupported pool) from other errors after
+        // the error notification, so those refusals are notified too.
         'Error',
       ].sort(),
     );

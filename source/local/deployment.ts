@@ -103,7 +103,8 @@ function physicalName(props: JsonObject, key: string, stack: TemplateStack, logi
 
 function classify(message: string): Notification['kind'] {
   if (/completed successfully/i.test(message)) return 'success';
-  if (/error/i.test(message)) return 'error';
+  // An expected refusal ("The <workflow> stopped: ...") is an error notification too.
+  if (/error/i.test(message) || /^The \S+ stopped: /.test(message)) return 'error';
   return 'other';
 }
 

@@ -58,6 +58,13 @@ export const env = {
   string: (): VarSpec<string> => required((value) => value),
   optionalString: (): VarSpec<string | undefined> => optional((value) => value),
   integer: (min = 0): VarSpec<number> => required((value, name) => integerFrom(value, name, min)),
+  /** A whole percentage, 0 to 100. */
+  percent: (): VarSpec<number> =>
+    required((value, name) => {
+      const parsed = integerFrom(value, name, 0);
+      if (parsed > 100) throw `${name} must be at most 100 (found ${parsed})`;
+      return parsed;
+    }),
   oneOf: <T extends string>(...allowed: T[]): VarSpec<T> =>
     required((value, name) => {
       if (!(allowed as string[]).includes(value)) {

@@ -6,7 +6,11 @@ import { backupTableCleanup } from './lib/backup-table-cleanup';
 import { defaultRuntime, handlerLogger, retryOptions, timeBudget, type Runtime } from '../utils/runtime';
 import type { BackupTableCleanupEvent, BackupTableCleanupOutput } from './lib/types';
 
-export const ENVIRONMENT = { BACKUP_TABLE_NAME: env.string(), QUEUE_URL: env.string() } satisfies EnvSpec;
+export const ENVIRONMENT = {
+  BACKUP_TABLE_NAME: env.string(),
+  QUEUE_URL: env.string(),
+  MAX_DELETION_PERCENT: env.percent(),
+} satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return async (
@@ -20,7 +24,11 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       logger: handlerLogger(runtime, 'backup-table-cleanup', context),
       budget: timeBudget(runtime, context),
       batchRetry: retryOptions(runtime),
-      config: { tableName: config.BACKUP_TABLE_NAME, queueUrl: config.QUEUE_URL },
+      config: {
+        tableName: config.BACKUP_TABLE_NAME,
+        queueUrl: config.QUEUE_URL,
+        maxDeletionPercent: config.MAX_DELETION_PERCENT,
+      },
     });
   };
 }

@@ -286,12 +286,79 @@ describe('a pool whose MFA is switched ON after deployment', () => {
       );
       const run = await scenario.deployment.run('ExportWorkflow', scheduledExport());
       expect(run.status).toBe('FAILED');
-      expect(run.error).toBe('UnexpectedErrorInWorkflow');
+      expect(run.error).toBe('UnsupportedUserPool');
       const notifications = await scenario.deployment.notifications();
       expect(notifications).toHaveLength(1);
       expect(notifications[0]?.kind).toBe('error');
+      expect(notifications[0]?.message).toMatch(/^The ExportWorkflow-\S+ stopped: unsupported user pool\./);
       expect(notifications[0]?.message).toContain(
         "User Pools with MFA enabled are not supported. The user pool's MFA configuration is set to ON",
+      );
+    });
+  });
+});
+
+describe("an emptied source pool (the export cleanup's mass-deletion guard)", () => {
+  it('deletes nothing and notifies; a manual run with AllowMassDeletion deletes exactly the stale items', async () => {
+    const seed = generateSeed({ users: 40, groups: 3, usernameAttribute: 'none', randomSeed: 11 });
+    await withDeployment(environment, seed, async (scenario) => {
+      const { deployment, primaryUserPoolId } = scenario;
+      const first = await deployment.run('ExportWorkflow', scheduledExport());
+      expect(await outcome(scenario, first)).toEqual(SUCCEEDED);
+      const backedUp = await scanTable(environment, deployment.tableName);
+      const users = backedUp.filter((item) => String(item.id).startsWith('USER-'));
+      const memberships = backedUp.filter((item) => String(item.id).startsWith('GROUP_MEMBER-'));
+      expect(users.length).toBeGreaterThan(0);
+      expect(memberships.length).toBeGreaterThan(0);
+
+      const client = environment.cognitoClient();
+      for (const user of poolContent(environment.cognito, primaryUserPoolId).users) {
+        await client.send(
+          new AdminDeleteUserCommand({ UserPoolId: primaryUserPoolId, Username: user.username }),
+        );
+      }
+      expect(poolContent(environment.cognito, primaryUserPoolId).users).toEqual([]);
+      const notified = (await deployment.notifications()).length;
+
+      const refused = await deployment.run('ExportWorkflow', scheduledExport());
+      expect(refused.status).toBe('FAILED');
+      expect(refused.error).toBe('MassDeletionRefused');
+      const afterRefusal = await scanTable(environment, deployment.tableName);
+      expect(afterRefusal.map(keyOf).sort()).toEqual(backedUp.map(keyOf).sort());
+      const refusal = (await deployment.notifications()).slice(notified);
+      expect(refusal.map((n) => n.kind)).toEqual(['error']);
+      const text = refusal[0]?.message ?? '';
+      expect(text).toMatch(/^The ExportWorkflow-\S+ stopped: mass deletion refused\./);
+      expect(text).toContain(`the user pool listed no user while the backup holds ${users.length}`);
+      expect(text).toContain(`${users.length} of ${users.length} users (100%)`);
+      expect(text).toContain(`${memberships.length} of ${memberships.length} group memberships (100%)`);
+      expect(text).toContain('at most 10% of the users and 10% of the memberships');
+      expect(text).toContain('{"AllowMassDeletion": true}');
+      expect(text).not.toContain('An unexpected error occurred');
+      for (const user of seed.users) {
+        for (const value of Object.values(user.attributes).filter((v) => v.length > 5)) {
+          expect(text).not.toContain(value);
+        }
+      }
+
+      const beforeOverride = (await deployment.notifications()).length;
+      const allowed = await deployment.run('ExportWorkflow', { AllowMassDeletion: true });
+      expect({ status: allowed.status, cause: allowed.cause, errorLogs: scenario.errors }).toEqual({
+        status: 'SUCCEEDED',
+        cause: undefined,
+        errorLogs: [],
+      });
+      expect((await deployment.notifications()).slice(beforeOverride).map((n) => n.kind)).toEqual([
+        'success',
+      ]);
+      const after = new Set((await scanTable(environment, deployment.tableName)).map(keyOf));
+      const removed = backedUp.map(keyOf).filter((key) => !after.has(key));
+      expect(removed.sort()).toEqual([...users, ...memberships].map(keyOf).sort());
+      expect([...after].sort()).toEqual(
+        backedUp
+          .filter((item) => !users.includes(item) && !memberships.includes(item))
+          .map(keyOf)
+          .sort(),
       );
     });
   });

@@ -75,6 +75,87 @@ export function workflowError(input: MessageBrokerInput | undefined): unknown {
 
 const pretty = (value: unknown): string => JSON.stringify(value, null, 2);
 
+/** A refusal the workflows make on purpose: what the notification calls it and what to do next. */
+export interface ExpectedRefusal {
+  /** Short, for the subject line: "<workflow> stopped: <title>". */
+  title: string;
+  advice: string;
+}
+
+/**
+ * The expected refusals, by the `Error` name the error handler receives. They are announced as
+ * what they are; every other error is "unexpected".
+ */
+export const EXPECTED_REFUSALS: Readonly<Record<string, ExpectedRefusal>> = {
+  AnotherExecutionRunning: {
+    title: 'another execution is running',
+    advice:
+      'Nothing was changed. Wait for the running execution to end, then start this workflow again if needed.',
+  },
+  MassDeletionRefusedError: {
+    title: 'mass deletion refused',
+    advice:
+      'The backup table keeps every item, including the stale ones. Check the user pool first: if users were ' +
+      'deleted by mistake, restore them with the ImportWorkflow; the next scheduled export is refused again ' +
+      'until the pool is back within the allowed share or a manual execution allows the deletion.',
+  },
+  UnsupportedUserPoolError: {
+    title: 'unsupported user pool',
+    advice:
+      'Nothing was exported; the backup table is unchanged. Change the user pool configuration back to a supported one.',
+  },
+  NewUserPoolNotEmpty: {
+    title: 'the new user pool is not empty',
+    advice:
+      'Nothing was imported. Create a new, empty user pool and start the ImportWorkflow again with its ID.',
+  },
+};
+
+export function expectedRefusal(input: MessageBrokerInput | undefined): ExpectedRefusal | undefined {
+  const name = input?.Error;
+  return typeof name === 'string' && Object.hasOwn(EXPECTED_REFUSALS, name)
+    ? EXPECTED_REFUSALS[name]
+    : undefined;
+}
+
+/** The text of a workflow error: a Lambda error's message, or the Cause as given. */
+function errorText(error: unknown): string {
+  if (typeof error === 'string') return error;
+  if (typeof error === 'object' && error !== null) {
+    const message = (error as { errorMessage?: unknown }).errorMessage;
+    if (typeof message === 'string') return message;
+  }
+  return JSON.stringify(error);
+}
+
+/** SNS subjects: one line, under 100 characters. */
+function subject(text: string): string {
+  const line = text.replace(/[\r\n\t]+/g, ' ');
+  return line.length > 99 ? `${line.slice(0, 98)}…` : line;
+}
+
+export function refusalSubject(context: SfnContextObject, refusal: ExpectedRefusal): string {
+  return subject(`${workflowName(context)} stopped: ${refusal.title}`);
+}
+
+export function refusalNotification(
+  context: SfnContextObject,
+  refusal: ExpectedRefusal,
+  error: unknown,
+): string {
+  return (
+    `The ${context.StateMachine.Name} stopped: ${refusal.title}.\n\n${errorText(error)}\n\n` +
+    `This is a refusal the solution makes on purpose, not an unexpected error. ${refusal.advice}\n\n` +
+    `Execution details:\n${pretty(context)}`
+  );
+}
+
+export const errorSubject = (context: SfnContextObject): string =>
+  subject(`${workflowName(context)} failed: unexpected error`);
+
+export const successSubject = (context: SfnContextObject): string =>
+  subject(`${workflowName(context)} completed successfully`);
+
 export function errorNotification(context: SfnContextObject, error: unknown): string {
   return (
     `An unexpected error occurred while executing the ${context.StateMachine.Name} for this solution:\n` +
@@ -124,11 +205,19 @@ async function reportError(event: MessageBrokerEvent, deps: MessageBrokerDeps): 
   const error = workflowError(input);
   let publishFailure: unknown;
   try {
-    // Errors are always published, whatever the SNS preference.
+    // Errors and refusals are always published, whatever the SNS preference.
+    const refusal = expectedRefusal(input);
     await deps.sns.send(
-      new PublishCommand({ TopicArn: deps.config.topicArn, Message: errorNotification(context, error) }),
+      new PublishCommand({
+        TopicArn: deps.config.topicArn,
+        Subject: refusal ? refusalSubject(context, refusal) : errorSubject(context),
+        Message: refusal ? refusalNotification(context, refusal, error) : errorNotification(context, error),
+      }),
     );
-    deps.logger.info('Published the workflow error notification', { workflowError: input?.Error });
+    deps.logger.info('Published the workflow error notification', {
+      workflowError: input?.Error,
+      expectedRefusal: refusal !== undefined,
+    });
   } catch (failure) {
     publishFailure = failure;
     deps.logger.error('Could not publish the workflow error notification', {
@@ -167,6 +256,7 @@ async function reportSuccess(event: MessageBrokerEvent, deps: MessageBrokerDeps)
     await deps.sns.send(
       new PublishCommand({
         TopicArn: deps.config.topicArn,
+        Subject: successSubject(context),
         Message: successNotification(context, executionSeconds(context, deps.now)),
       }),
     );

@@ -96,6 +96,7 @@ describe('message-broker', () => {
       expect(published()).toEqual([
         {
           TopicArn: 'topic-arn',
+          Subject: 'ExportWorkflow failed: unexpected error',
           Message:
             'An unexpected error occurred while executing the ExportWorkflow-HASH for this solution:\n' +
             '{\n  "errorType": "Error",\n  "errorMessage": "ERROR - listUsers"\n}\n\n' +
@@ -194,6 +195,88 @@ describe('message-broker', () => {
     });
   });
 
+  describe('expected refusals', () => {
+    const lambdaCause = (errorType: string, errorMessage: string) =>
+      JSON.stringify({ errorType, errorMessage, trace: [`${errorType}: ${errorMessage}`, '    at handler'] });
+
+    it.each([
+      [
+        'a refused mass deletion',
+        'ExportWorkflow-HASH',
+        {
+          Error: 'MassDeletionRefusedError',
+          Cause: lambdaCause(
+            'MassDeletionRefusedError',
+            'The backup cleanup deleted nothing: 900 of 900 users',
+          ),
+        },
+        'ExportWorkflow stopped: mass deletion refused',
+        'The backup cleanup deleted nothing: 900 of 900 users',
+      ],
+      [
+        'another running export',
+        'ExportWorkflow-HASH',
+        { Error: 'AnotherExecutionRunning', Cause: 'Another execution of the ExportWorkflow is running.' },
+        'ExportWorkflow stopped: another execution is running',
+        'Another execution of the ExportWorkflow is running.',
+      ],
+      [
+        'an MFA pool',
+        'ExportWorkflow-HASH',
+        {
+          Error: 'UnsupportedUserPoolError',
+          Cause: lambdaCause(
+            'UnsupportedUserPoolError',
+            "User Pools with MFA enabled are not supported. The user pool's MFA configuration is set to ON",
+          ),
+        },
+        'ExportWorkflow stopped: unsupported user pool',
+        "User Pools with MFA enabled are not supported. The user pool's MFA configuration is set to ON",
+      ],
+      [
+        'a new pool that is not empty',
+        'ImportWorkflow-HASH',
+        {
+          Error: 'NewUserPoolNotEmpty',
+          Cause: 'The new user pool (us-east-1_x) must have no users and no groups.',
+        },
+        'ImportWorkflow stopped: the new user pool is not empty',
+        'The new user pool (us-east-1_x) must have no users and no groups.',
+      ],
+    ])(
+      'announces %s as what it is, never as an unexpected error',
+      async (_label, name, input, subject, detail) => {
+        const e = event('WorkflowErrorHandlerLambda', input, context('WorkflowErrorHandlerLambda', name));
+        await run(e);
+        const [message] = published();
+        expect(message?.Subject).toBe(subject);
+        expect(message?.Message).toMatch(new RegExp(`^The ${name} stopped: `));
+        expect(message?.Message).toContain(
+          `\n\n${detail}\n\nThis is a refusal the solution makes on purpose`,
+        );
+        expect(message?.Message).not.toContain('An unexpected error occurred');
+        // The stack trace of a Lambda error is left out of the notification.
+        expect(message?.Message).not.toContain('at handler');
+        expect(message?.Message).toContain(`Execution details:\n${JSON.stringify(e.Context, null, 2)}`);
+      },
+    );
+
+    it('publishes refusals whatever the SNS preference', async () => {
+      await run(event('WorkflowErrorHandlerLambda', { Error: 'AnotherExecutionRunning', Cause: 'x' }), {
+        ...ENV,
+        SNS_MESSAGE_PREFERENCE: 'ERRORS_ONLY',
+      });
+      expect(published().map((message) => message.Subject)).toEqual([
+        'ExportWorkflow stopped: another execution is running',
+      ]);
+    });
+
+    it('treats an error name that only looks like a refusal as unexpected', async () => {
+      await run(event('WorkflowErrorHandlerLambda', { Error: 'toString', Cause: 'x' }));
+      expect(published()[0]?.Subject).toBe('ExportWorkflow failed: unexpected error');
+    });
+  });
+
   describe('cleanup path', () => {
     it('records the export timestamp and announces success', async () => {
       const e = event('WorkflowCleanupLambda', { ExportTimestamp: 1234 });
@@ -205,6 +288,7 @@ describe('message-broker', () => {
       expect(published()).toEqual([
         {
           TopicArn: 'topic-arn',
+          Subject: 'ExportWorkflow completed successfully',
           Message:
             'Workflow (ExportWorkflow-HASH) completed successfully. Execution took 1 second(s).\n\n' +
             `Execution details:\n${JSON.stringify(e.Context, null, 2)}`,

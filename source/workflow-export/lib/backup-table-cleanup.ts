@@ -1,6 +1,15 @@
 /**
  * The export run's last phase (spec §4.6): "Find Items" queues the keys of every item that was not
  * re-stamped by this run, "Remove Items" drains the queue and deletes those items.
+ *
+ * Mass-deletion guard (added): while it scans, "Find Items" also counts the table's user,
+ * membership and group items and the stale ones among them. When the scan is complete, and before
+ * anything is deleted, it decides: more than `maxDeletionPercent` of the users or of the
+ * memberships stale, or no user confirmed at all while the backup holds some (the pool listed no
+ * user), and the run stops with `MassDeletionRefusedError` unless the execution input says
+ * `"AllowMassDeletion": true`. The decision travels in the state (`DeletionCheck`); "Remove Items"
+ * deletes nothing without it. Keys queued by a refused run may stay in the queue: a later run deletes
+ * one only if the item is stale for that run too (`STALE_CONDITION`), and that run counted it.
  */
 import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -8,7 +17,9 @@ import { deleteMessages, sendMessages } from '../../utils/batch';
 import { TaskGroup } from '../../utils/concurrency';
 import type { Logger } from '../../utils/logger';
 import { errorName, type RetryOptions } from '../../utils/retry';
+import type { SfnContextObject } from '../../utils/step-functions';
 import type { TimeBudget } from '../../utils/time-budget';
+import { GROUP_ID_PREFIX, GROUP_MEMBER_PREFIX, USER_ID_PREFIX } from './items';
 import { requireTimestamp } from './payload';
 import {
   FIND_ITEMS_STATE,
@@ -17,6 +28,8 @@ import {
   type BackupTableCleanupInput,
   type BackupTableCleanupOutput,
   type BackupTableCleanupResult,
+  type CleanupCounts,
+  type DeletionCheck,
 } from './types';
 
 /** Long-poll wait of each ReceiveMessage (seconds), as in the original. */
@@ -34,10 +47,14 @@ export const RECEIVE_WAIT_SECONDS = 5;
 export const EMPTY_RECEIVES_FOR_EMPTY_QUEUE = 2;
 
 /**
- * The "Find Items" filter, checked again at delete time: an item that was stamped by this run (or a
- * later one) since its key was queued is still in the pool and is kept.
+ * What "stale" means, checked again at delete time: an item that was stamped by this run (or a
+ * later one) since its key was queued is still in the pool and is kept. The scan applies the same
+ * rule to the items it reads (`isStale`), because it also counts the items that are not stale.
  */
 export const STALE_CONDITION = 'attribute_exists(lastConfirmedInUserPool) and lastConfirmedInUserPool < :ts';
+
+/** The execution-input field that allows one run to delete more than the allowed share. */
+export const MASS_DELETION_OVERRIDE = 'AllowMassDeletion';
 
 /** Key-value messages queued per scanned item. */
 export interface DeleteMessageBody {
@@ -49,13 +66,33 @@ export class CleanupMessageError extends Error {
   override readonly name = 'CleanupMessageError';
 }
 
+/** The cleanup refused to delete: the counts and how to allow it are in the message. */
+export class MassDeletionRefusedError extends Error {
+  override readonly name = 'MassDeletionRefusedError';
+}
+
+/** "Remove Items" was reached without a mass-deletion decision in its input. */
+export class DeletionNotCheckedError extends Error {
+  override readonly name = 'DeletionNotCheckedError';
+}
+
+/** The execution input's override field has a value other than true or false. */
+export class InvalidOverrideError extends Error {
+  override readonly name = 'InvalidOverrideError';
+}
+
 export interface BackupTableCleanupDeps {
   ddb: DynamoDBDocumentClient;
   sqs: SQSClient;
   logger: Logger;
   budget: TimeBudget;
   batchRetry: RetryOptions;
-  config: { tableName: string; queueUrl: string };
+  config: {
+    tableName: string;
+    queueUrl: string;
+    /** The largest share (0-100) of the users, and of the memberships, one run may delete. */
+    maxDeletionPercent: number;
+  };
   /** Send batches that may still run while the next scan page is read. */
   sendsInFlight?: number;
 }
@@ -68,32 +105,148 @@ export async function backupTableCleanup(
   const base: BackupTableCleanupResult = {
     ExportTimestamp: input.ExportTimestamp,
     NumItemsAddedToQueue: input.NumItemsAddedToQueue || 0,
+    ...(input.CleanupCounts ? { CleanupCounts: input.CleanupCounts } : {}),
+    ...(input.DeletionCheck ? { DeletionCheck: input.DeletionCheck } : {}),
   };
   const state = event.Context?.State?.Name;
   switch (state) {
     case FIND_ITEMS_STATE:
-      return { result: await findItems(input, base, deps) };
-    case REMOVE_ITEMS_STATE:
-      return {
-        result: {
-          ...base,
-          IsQueueEmpty: await removeItems(requireTimestamp(input.ExportTimestamp, 'ExportTimestamp'), deps),
-        },
-      };
+      return { result: await findItems(input, base, event.Context, deps) };
+    case REMOVE_ITEMS_STATE: {
+      const exportTimestamp = requireTimestamp(input.ExportTimestamp, 'ExportTimestamp');
+      if (input.DeletionCheck !== 'WithinLimit' && input.DeletionCheck !== 'Overridden') {
+        throw new DeletionNotCheckedError(
+          'Remove Items was reached without a mass-deletion decision (DeletionCheck); nothing was deleted. ' +
+            'Start the ExportWorkflow again.',
+        );
+      }
+      return { result: { ...base, IsQueueEmpty: await removeItems(exportTimestamp, deps) } };
+    }
     default:
       deps.logger.warn('Not a backup-table cleanup state; nothing to do', { state });
       return { result: base };
   }
 }
 
+export const emptyCounts = (): CleanupCounts => ({
+  Users: 0,
+  StaleUsers: 0,
+  Memberships: 0,
+  StaleMemberships: 0,
+  Groups: 0,
+  StaleGroups: 0,
+});
+
+function isCounts(value: unknown): value is CleanupCounts {
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.keys(emptyCounts()).every((field) => {
+    const count = (value as Record<string, unknown>)[field];
+    return typeof count === 'number' && Number.isInteger(count) && count >= 0;
+  });
+}
+
+/** The same rule as `STALE_CONDITION`: a numeric stamp older than the run. */
+export function isStale(item: Record<string, unknown>, exportTimestamp: number): boolean {
+  const stamp = item.lastConfirmedInUserPool;
+  return typeof stamp === 'number' && stamp < exportTimestamp;
+}
+
+/** Adds one scanned item to the counts; items that are not users, memberships or groups are not counted. */
+function count(counts: CleanupCounts, id: string, stale: boolean): void {
+  const add = stale ? 1 : 0;
+  if (id.startsWith(USER_ID_PREFIX)) {
+    counts.Users += 1;
+    counts.StaleUsers += add;
+  } else if (id.startsWith(GROUP_MEMBER_PREFIX)) {
+    counts.Memberships += 1;
+    counts.StaleMemberships += add;
+  } else if (id.startsWith(GROUP_ID_PREFIX)) {
+    counts.Groups += 1;
+    counts.StaleGroups += add;
+  }
+}
+
+/** `AllowMassDeletion` from the execution input: absent or false is no override. */
+export function massDeletionOverride(context: Pick<SfnContextObject, 'Execution'> | undefined): boolean {
+  const input: unknown = context?.Execution?.Input;
+  if (typeof input !== 'object' || input === null) return false;
+  const value = (input as Record<string, unknown>)[MASS_DELETION_OVERRIDE];
+  if (value === undefined || value === false) return false;
+  if (value === true) return true;
+  throw new InvalidOverrideError(
+    `${MASS_DELETION_OVERRIDE} in the execution input must be true or false (found ${JSON.stringify(value)})`,
+  );
+}
+
+/** A share as a person reads it: 100%, 12.5%, 0.1%. */
+function percent(part: number, whole: number): string {
+  if (whole === 0) return '0%';
+  return `${Math.round((part / whole) * 1000) / 10}%`;
+}
+
+/** More than `maxPercent` of `whole` (an integer comparison: exactly at the share is allowed). */
+const exceeds = (stale: number, whole: number, maxPercent: number): boolean =>
+  stale * 100 > maxPercent * whole;
+
+export type DeletionVerdict = { allowed: true } | { allowed: false; reasons: string[] };
+
+/**
+ * Whether one run may delete the stale items it counted. Refused when more than `maxPercent` of the
+ * backed-up users or of the memberships are stale, and always when the backup holds users and none
+ * of them was confirmed by this run (the pool listed no user).
+ */
+export function deletionVerdict(counts: CleanupCounts, maxPercent: number): DeletionVerdict {
+  const reasons: string[] = [];
+  if (counts.Users > 0 && counts.StaleUsers === counts.Users) {
+    reasons.push(`the user pool listed no user while the backup holds ${counts.Users}`);
+  }
+  if (exceeds(counts.StaleUsers, counts.Users, maxPercent)) {
+    reasons.push(`${percent(counts.StaleUsers, counts.Users)} of the users are stale`);
+  }
+  if (exceeds(counts.StaleMemberships, counts.Memberships, maxPercent)) {
+    reasons.push(`${percent(counts.StaleMemberships, counts.Memberships)} of the memberships are stale`);
+  }
+  return reasons.length === 0 ? { allowed: true } : { allowed: false, reasons };
+}
+
+/** The refusal as the notification shows it: counts and the way to allow the deletion. No personal data. */
+export function refusalMessage(counts: CleanupCounts, maxPercent: number, reasons: string[]): string {
+  return (
+    `The backup cleanup deleted nothing: ${reasons.join('; ')}. ` +
+    `Stale items (in the backup, no longer in the user pool): ` +
+    `${counts.StaleUsers} of ${counts.Users} users (${percent(counts.StaleUsers, counts.Users)}), ` +
+    `${counts.StaleMemberships} of ${counts.Memberships} group memberships ` +
+    `(${percent(counts.StaleMemberships, counts.Memberships)}), ` +
+    `${counts.StaleGroups} of ${counts.Groups} groups. ` +
+    `One export may delete at most ${maxPercent}% of the users and ${maxPercent}% of the memberships ` +
+    `(stack parameter MaxDeletionPercent), and never every user. The backup is unchanged. ` +
+    `If the user pool really lost these users and memberships, start the ExportWorkflow by hand with the ` +
+    `input {"${MASS_DELETION_OVERRIDE}": true}: that run deletes exactly the items that are stale then.`
+  );
+}
+
 async function findItems(
   input: BackupTableCleanupInput,
   base: BackupTableCleanupResult,
+  context: SfnContextObject | undefined,
   deps: BackupTableCleanupDeps,
 ): Promise<BackupTableCleanupResult> {
   const { ddb, sqs, budget, config } = deps;
   const exportTimestamp = requireTimestamp(input.ExportTimestamp, 'ExportTimestamp');
+  // Read (and validate) the override before the scan, so a bad value fails the run at once.
+  const override = massDeletionOverride(context);
   let startKey = input.lastEvaluatedKey || undefined;
+  let counts: CleanupCounts;
+  if (startKey === undefined) {
+    counts = emptyCounts();
+  } else if (isCounts(input.CleanupCounts)) {
+    counts = { ...input.CleanupCounts };
+  } else {
+    // A continuation without counts (an execution started before this version): count from the start.
+    deps.logger.warn('The scan continuation carries no item counts; scanning the table from the start');
+    startKey = undefined;
+    counts = emptyCounts();
+  }
   let found = 0;
   let pages = 0;
   const senders = new TaskGroup(deps.sendsInFlight ?? 4);
@@ -102,21 +255,23 @@ async function findItems(
       const page = await ddb.send(
         new ScanCommand({
           TableName: config.tableName,
-          FilterExpression: STALE_CONDITION,
-          ProjectionExpression: 'id,#type',
-          ExpressionAttributeValues: { ':ts': exportTimestamp },
+          ProjectionExpression: 'id,#type,lastConfirmedInUserPool',
           ExpressionAttributeNames: { '#type': 'type' },
           ExclusiveStartKey: startKey,
         }),
       );
       pages += 1;
-      const bodies = (page.Items ?? []).map((item) => {
+      const bodies: string[] = [];
+      for (const item of page.Items ?? []) {
+        const stale = isStale(item, exportTimestamp);
+        count(counts, String(item.id), stale);
+        if (!stale) continue;
         const body: DeleteMessageBody = {
           Action: 'DELETE',
           Key: { id: String(item.id), type: String(item.type) },
         };
-        return JSON.stringify(body);
-      });
+        bodies.push(JSON.stringify(body));
+      }
       if (bodies.length > 0) {
         found += bodies.length;
         await senders.add(() => sendMessages(sqs, config.queueUrl, bodies, deps.batchRetry));
@@ -128,12 +283,38 @@ async function findItems(
     throw error;
   }
   await senders.drain();
-  deps.logger.info('Queued stale backup items for removal', { pages, queued: found, finished: !startKey });
-  return {
+  const finished = startKey === undefined;
+  deps.logger.info('Queued stale backup items for removal', { pages, queued: found, finished, counts });
+  const result: BackupTableCleanupResult = {
     ...base,
     NumItemsAddedToQueue: base.NumItemsAddedToQueue + found,
     lastEvaluatedKey: startKey ?? '',
+    CleanupCounts: counts,
   };
+  delete result.DeletionCheck;
+  if (finished) result.DeletionCheck = decide(counts, override, deps);
+  return result;
+}
+
+/** The decision taken once the scan is complete; throws when the deletion is refused. */
+function decide(counts: CleanupCounts, override: boolean, deps: BackupTableCleanupDeps): DeletionCheck {
+  const maxPercent = deps.config.maxDeletionPercent;
+  const verdict = deletionVerdict(counts, maxPercent);
+  if (verdict.allowed) return 'WithinLimit';
+  if (override) {
+    deps.logger.warn(`Deleting beyond the allowed share: ${MASS_DELETION_OVERRIDE} is set`, {
+      counts,
+      maxDeletionPercent: maxPercent,
+      reasons: verdict.reasons,
+    });
+    return 'Overridden';
+  }
+  deps.logger.warn('Refused to delete the stale backup items', {
+    counts,
+    maxDeletionPercent: maxPercent,
+    reasons: verdict.reasons,
+  });
+  throw new MassDeletionRefusedError(refusalMessage(counts, maxPercent, verdict.reasons));
 }
 
 function keyOf(message: Message): DeleteMessageBody['Key'] {

@@ -122,11 +122,34 @@ export interface ExportUsersInGroupOutput {
 
 // backup-table-cleanup (wrapped)
 export type BackupTableKey = Record<string, unknown>;
+
+/**
+ * Added: the backup table's user, membership and group items seen by the cleanup scan so far, and
+ * how many of them this run did not confirm (stale). Carried from page to page of "Find Items".
+ */
+export interface CleanupCounts {
+  Users: number;
+  StaleUsers: number;
+  Memberships: number;
+  StaleMemberships: number;
+  Groups: number;
+  StaleGroups: number;
+}
+
+/**
+ * Added: the mass-deletion decision, taken once the scan is complete and before anything is
+ * deleted. `WithinLimit`: the stale items are within the allowed share; `Overridden`: the execution
+ * input allowed a larger deletion. "Remove Items" deletes nothing without one of the two.
+ */
+export type DeletionCheck = 'WithinLimit' | 'Overridden';
+
 export interface BackupTableCleanupInput {
   ExportTimestamp?: number;
   NumItemsAddedToQueue?: number;
   /** A DynamoDB key while the scan is unfinished, `''` when it is complete. */
   lastEvaluatedKey?: BackupTableKey | '';
+  CleanupCounts?: CleanupCounts;
+  DeletionCheck?: DeletionCheck;
 }
 export type BackupTableCleanupEvent = WrappedEvent<BackupTableCleanupInput>;
 export interface BackupTableCleanupResult {
@@ -134,6 +157,8 @@ export interface BackupTableCleanupResult {
   NumItemsAddedToQueue: number;
   lastEvaluatedKey?: BackupTableKey | '';
   IsQueueEmpty?: boolean;
+  CleanupCounts?: CleanupCounts;
+  DeletionCheck?: DeletionCheck;
 }
 export type BackupTableCleanupOutput = WrappedResult<BackupTableCleanupResult>;
 

@@ -14,7 +14,14 @@ import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../backup-table-cleanup';
-import { EMPTY_RECEIVES_FOR_EMPTY_QUEUE, STALE_CONDITION } from '../lib/backup-table-cleanup';
+import {
+  DeletionNotCheckedError,
+  EMPTY_RECEIVES_FOR_EMPTY_QUEUE,
+  emptyCounts,
+  InvalidOverrideError,
+  MassDeletionRefusedError,
+  STALE_CONDITION,
+} from '../lib/backup-table-cleanup';
 import type { BackupTableCleanupEvent, BackupTableCleanupInput } from '../lib/types';
 import { fakeClock, T0 } from './support';
 
@@ -22,12 +29,16 @@ const ddb = mockAws(DynamoDBDocumentClient);
 const sqs = mockAws(SQSClient);
 const TABLE = 'backup-table';
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/export-workflow-uuid';
-const ENV = { BACKUP_TABLE_NAME: TABLE, QUEUE_URL: QUEUE };
+const ENV = { BACKUP_TABLE_NAME: TABLE, QUEUE_URL: QUEUE, MAX_DELETION_PERCENT: '10' };
 
-const cleanupEvent = (state: string, input: BackupTableCleanupInput): BackupTableCleanupEvent => ({
+const cleanupEvent = (
+  state: string,
+  input: BackupTableCleanupInput,
+  executionInput: Record<string, unknown> = {},
+): BackupTableCleanupEvent => ({
   Input: input,
   Context: {
-    Execution: { Id: 'exec', Input: {}, StartTime: '2024-01-15T03:00:00.000Z' },
+    Execution: { Id: 'exec', Input: executionInput, StartTime: '2024-01-15T03:00:00.000Z' },
     State: { Name: state, EnteredTime: '2024-01-15T03:10:00.000Z' },
     StateMachine: { Id: 'arn:sm', Name: 'ExportWorkflow-abc' },
   },
@@ -44,6 +55,52 @@ const run = (
 ) => createHandler(fakeRuntime(clock, env, { write: logs.write }))(event, context);
 
 const key = (n: number) => ({ id: `USER-sub-${n}`, type: 'USER-uuid' });
+const membershipKey = (n: number) => ({ id: `GROUP_MEMBER-group-${n % 3}`, type: `GROUP_MEMBER-sub-${n}` });
+const groupKey = (n: number) => ({ id: `GROUP-group-${n}`, type: 'GROUP-uuid' });
+const OLD = T0 - 86_400_000;
+/** Scanned items as the projection returns them: key and stamp. */
+const stale = (k: { id: string; type: string }) => ({ ...k, lastConfirmedInUserPool: OLD });
+const fresh = (k: { id: string; type: string }) => ({ ...k, lastConfirmedInUserPool: T0 });
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+interface TableShape {
+  users: number;
+  staleUsers: number;
+  memberships?: number;
+  staleMemberships?: number;
+}
+
+/** `users` user items (the first `staleUsers` stale), then memberships alike, then the timestamp item. */
+function table(shape: TableShape): Record<string, unknown>[] {
+  const memberships = shape.memberships ?? 0;
+  const staleMemberships = shape.staleMemberships ?? 0;
+  return [
+    ...range(0, shape.users).map((n) => (n < shape.staleUsers ? stale(key(n)) : fresh(key(n)))),
+    ...range(0, memberships).map((n) =>
+      n < staleMemberships ? stale(membershipKey(n)) : fresh(membershipKey(n)),
+    ),
+    { id: 'latest-export-timestamp', type: 'SYNC_TIMESTAMP-uuid' },
+  ];
+}
+
+/** Serves `items` as scan pages of `pageSize`, following ExclusiveStartKey like DynamoDB. */
+function serveScan(items: Record<string, unknown>[], pageSize = 1000): void {
+  ddb.on(ScanCommand).callsFake((input: { ExclusiveStartKey?: Record<string, unknown> }) => {
+    const after = input.ExclusiveStartKey;
+    const from =
+      after === undefined
+        ? 0
+        : items.findIndex((item) => item.id === after.id && item.type === after.type) + 1;
+    const page = items.slice(from, from + pageSize);
+    const last = page[page.length - 1];
+    const more = from + pageSize < items.length && last !== undefined;
+    return {
+      Items: page,
+      Count: page.length,
+      ...(more ? { LastEvaluatedKey: { id: last.id, type: last.type } } : {}),
+    };
+  });
+}
 const message = (n: number, k = key(n)): Message => ({
   MessageId: `message-${n}`,
   ReceiptHandle: `receipt-${n}`,
@@ -65,76 +122,145 @@ beforeEach(() => {
   logs = captureLogs();
 });
 
+const queuedKeys = () => sentBodies().map((body) => (body as { Key: unknown }).Key);
+
 describe('backup-table-cleanup', () => {
   it('declares exactly the variables it reads', () => {
-    expect(Object.keys(ENVIRONMENT).sort()).toEqual(['BACKUP_TABLE_NAME', 'QUEUE_URL']);
+    expect(Object.keys(ENVIRONMENT).sort()).toEqual([
+      'BACKUP_TABLE_NAME',
+      'MAX_DELETION_PERCENT',
+      'QUEUE_URL',
+    ]);
+  });
+
+  it.each(['', '-1', '101', 'ten'])('refuses MAX_DELETION_PERCENT %j', async (value) => {
+    await expect(
+      run(cleanupEvent(FIND, { ExportTimestamp: T0 }), undefined, { ...ENV, MAX_DELETION_PERCENT: value }),
+    ).rejects.toThrow(/MAX_DELETION_PERCENT/);
+    expect(ddb.calls()).toHaveLength(0);
   });
 
   describe('Find Items', () => {
-    it('scans for items not stamped by this run and reports the scan complete', async () => {
+    it('scans every item with its stamp, counts them and reports the scan complete', async () => {
       ddb.on(ScanCommand).resolves({});
       const output = await run(cleanupEvent(FIND, { ExportTimestamp: T0 }));
       expect(output).toEqual({
-        result: { ExportTimestamp: T0, NumItemsAddedToQueue: 0, lastEvaluatedKey: '' },
+        result: {
+          ExportTimestamp: T0,
+          NumItemsAddedToQueue: 0,
+          lastEvaluatedKey: '',
+          CleanupCounts: emptyCounts(),
+          DeletionCheck: 'WithinLimit',
+        },
       });
-      expect(ddb).toHaveReceivedCommandWith(ScanCommand, {
-        TableName: TABLE,
-        FilterExpression: 'attribute_exists(lastConfirmedInUserPool) and lastConfirmedInUserPool < :ts',
-        ProjectionExpression: 'id,#type',
-        ExpressionAttributeValues: { ':ts': T0 },
-        ExpressionAttributeNames: { '#type': 'type' },
-      });
-      expect(ddb.commandCalls(ScanCommand)[0]?.args[0].input.ExclusiveStartKey).toBeUndefined();
+      expect(ddb.commandCalls(ScanCommand).map((call) => call.args[0].input)).toEqual([
+        {
+          TableName: TABLE,
+          ProjectionExpression: 'id,#type,lastConfirmedInUserPool',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExclusiveStartKey: undefined,
+        },
+      ]);
       expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
     });
 
     it('queues a DELETE message per stale item, page after page, from the given key', async () => {
       const startKey = { id: 'USER-sub-0', type: 'USER-uuid' };
+      const counts = { ...emptyCounts(), Users: 20 };
       ddb
         .on(ScanCommand)
-        .resolvesOnce({ Items: [key(1), key(2)], Count: 2, LastEvaluatedKey: key(2) })
-        .resolves({ Items: [key(3), key(4)], Count: 2 });
+        .resolvesOnce({ Items: [stale(key(1)), fresh(key(9))], Count: 2, LastEvaluatedKey: key(9) })
+        .resolves({
+          Items: [stale(membershipKey(3)), fresh(membershipKey(4)), fresh(groupKey(1))],
+          Count: 3,
+        });
 
-      const output = await run(cleanupEvent(FIND, { ExportTimestamp: T0, lastEvaluatedKey: startKey }));
+      const output = await run(
+        cleanupEvent(FIND, { ExportTimestamp: T0, lastEvaluatedKey: startKey, CleanupCounts: counts }),
+        undefined,
+        { ...ENV, MAX_DELETION_PERCENT: '50' },
+      );
 
       expect(output).toEqual({
-        result: { ExportTimestamp: T0, NumItemsAddedToQueue: 4, lastEvaluatedKey: '' },
+        result: {
+          ExportTimestamp: T0,
+          NumItemsAddedToQueue: 2,
+          lastEvaluatedKey: '',
+          CleanupCounts: {
+            Users: 22,
+            StaleUsers: 1,
+            Memberships: 2,
+            StaleMemberships: 1,
+            Groups: 1,
+            StaleGroups: 0,
+          },
+          DeletionCheck: 'WithinLimit',
+        },
       });
       expect(ddb.commandCalls(ScanCommand).map((call) => call.args[0].input.ExclusiveStartKey)).toEqual([
         startKey,
-        key(2),
+        key(9),
       ]);
-      expect(sentBodies()).toEqual([1, 2, 3, 4].map((n) => ({ Action: 'DELETE', Key: key(n) })));
+      expect(sentBodies()).toEqual([key(1), membershipKey(3)].map((k) => ({ Action: 'DELETE', Key: k })));
       expect(sqs).toHaveReceivedCommandWith(SendMessageBatchCommand, { QueueUrl: QUEUE });
     });
 
+    it('counts only numeric stamps older than the run as stale, as the delete condition does', async () => {
+      ddb.on(ScanCommand).resolves({
+        Items: [
+          fresh(key(1)),
+          { ...key(2), lastConfirmedInUserPool: T0 + 1 },
+          { ...key(3), lastConfirmedInUserPool: String(OLD) },
+          key(4),
+          stale(key(5)),
+          ...range(10, 20).map((n) => fresh(key(n))),
+        ],
+      });
+      const output = await run(cleanupEvent(FIND, { ExportTimestamp: T0 }));
+      expect(output.result.CleanupCounts).toEqual({ ...emptyCounts(), Users: 15, StaleUsers: 1 });
+      expect(queuedKeys()).toEqual([key(5)]);
+    });
+
     it('sends at most 10 messages per batch', async () => {
-      const items = Array.from({ length: 25 }, (_, i) => key(i));
-      ddb.on(ScanCommand).resolves({ Items: items, Count: 25 });
+      serveScan(table({ users: 300, staleUsers: 25 }));
       await run(cleanupEvent(FIND, { ExportTimestamp: T0 }));
       expect(
         sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries?.length),
       ).toEqual([10, 10, 5]);
     });
 
-    it('returns the scan position when at most 60 s remain, and the next call adds to the count', async () => {
+    it('returns the scan position and the counts when at most 60 s remain; the next call adds to them', async () => {
       ddb
         .on(ScanCommand)
-        .resolvesOnce({ Items: [key(1)], Count: 1, LastEvaluatedKey: key(1) })
-        .resolves({ Items: [key(2)], Count: 1 });
+        .resolvesOnce({ Items: [stale(key(1)), fresh(key(2))], Count: 2, LastEvaluatedKey: key(2) })
+        .resolves({ Items: range(3, 20).map((n) => fresh(key(n))), Count: 17 });
       const first = await run(cleanupEvent(FIND, { ExportTimestamp: T0 }), lambdaContext(clock, 60_000));
       expect(first.result).toEqual({
         ExportTimestamp: T0,
         NumItemsAddedToQueue: 1,
-        lastEvaluatedKey: key(1),
+        lastEvaluatedKey: key(2),
+        CleanupCounts: { ...emptyCounts(), Users: 2, StaleUsers: 1 },
       });
 
       const second = await run(cleanupEvent(FIND, first.result), lambdaContext(clock, 300_000));
-      expect(second.result).toEqual({ ExportTimestamp: T0, NumItemsAddedToQueue: 2, lastEvaluatedKey: '' });
+      expect(second.result).toEqual({
+        ExportTimestamp: T0,
+        NumItemsAddedToQueue: 1,
+        lastEvaluatedKey: '',
+        CleanupCounts: { ...emptyCounts(), Users: 19, StaleUsers: 1 },
+        DeletionCheck: 'WithinLimit',
+      });
+    });
+
+    it('scans from the start when a continuation carries no counts (an execution of an older version)', async () => {
+      serveScan(table({ users: 20, staleUsers: 1 }));
+      const output = await run(cleanupEvent(FIND, { ExportTimestamp: T0, lastEvaluatedKey: key(5) }));
+      expect(ddb.commandCalls(ScanCommand)[0]?.args[0].input.ExclusiveStartKey).toBeUndefined();
+      expect(output.result.CleanupCounts).toEqual({ ...emptyCounts(), Users: 20, StaleUsers: 1 });
     });
 
     it('resends the entries SQS failed to take (§9.1-10)', async () => {
-      ddb.on(ScanCommand).resolves({ Items: [key(1), key(2)], Count: 2 });
+      serveScan(table({ users: 30, staleUsers: 2 }));
       sqs.reset();
       sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
         const calls = sqs.commandCalls(SendMessageBatchCommand).length;
@@ -150,7 +276,7 @@ describe('backup-table-cleanup', () => {
     });
 
     it('fails when SQS keeps failing entries', async () => {
-      ddb.on(ScanCommand).resolves({ Items: [key(1)], Count: 1 });
+      serveScan(table({ users: 30, staleUsers: 1 }));
       sqs.reset();
       sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => ({
         Failed: [{ Id: input.Entries?.[0]?.Id, Code: 'InvalidParameterValue', SenderFault: true }],
@@ -171,12 +297,176 @@ describe('backup-table-cleanup', () => {
     });
   });
 
+  describe('mass-deletion guard', () => {
+    const find = (input: BackupTableCleanupInput, env: Env = ENV, executionInput = {}) =>
+      run(cleanupEvent(FIND, input, executionInput), undefined, env);
+    const failureOf = (promise: Promise<unknown>) =>
+      promise.then(
+        () => {
+          throw new Error('expected a refusal');
+        },
+        (error: unknown) => error as Error,
+      );
+
+    it.each<[string, TableShape]>([
+      ['10 of 100 users (exactly the 10% allowed)', { users: 100, staleUsers: 10 }],
+      [
+        '10 of 100 memberships (exactly the 10% allowed)',
+        { users: 100, staleUsers: 0, memberships: 100, staleMemberships: 10 },
+      ],
+      [
+        '1 of 10 users and 1 of 10 memberships',
+        { users: 10, staleUsers: 1, memberships: 10, staleMemberships: 1 },
+      ],
+      ['nothing stale', { users: 5, staleUsers: 0, memberships: 5, staleMemberships: 0 }],
+      ['an empty backup', { users: 0, staleUsers: 0 }],
+    ])('allows %s', async (_label, shape) => {
+      serveScan(table(shape));
+      const output = await find({ ExportTimestamp: T0 });
+      expect(output.result.DeletionCheck).toBe('WithinLimit');
+      expect(queuedKeys()).toHaveLength(shape.staleUsers + (shape.staleMemberships ?? 0));
+    });
+
+    it.each<[string, TableShape, string]>([
+      ['11 of 100 users', { users: 100, staleUsers: 11 }, '11% of the users are stale'],
+      [
+        '11 of 100 memberships',
+        { users: 100, staleUsers: 0, memberships: 100, staleMemberships: 11 },
+        '11% of the memberships are stale',
+      ],
+      ['2 of 11 users', { users: 11, staleUsers: 2 }, '18.2% of the users are stale'],
+    ])('refuses %s, naming the counts, the share and the override', async (_label, shape, reason) => {
+      serveScan(table(shape));
+      const error = await failureOf(find({ ExportTimestamp: T0 }));
+      expect(error).toBeInstanceOf(MassDeletionRefusedError);
+      expect(error.message).toContain(`The backup cleanup deleted nothing: ${reason}.`);
+      expect(error.message).toContain(`${shape.staleUsers} of ${shape.users} users`);
+      expect(error.message).toContain(
+        `${shape.staleMemberships ?? 0} of ${shape.memberships ?? 0} group memberships`,
+      );
+      expect(error.message).toContain('at most 10% of the users and 10% of the memberships');
+      expect(error.message).toContain('{"AllowMassDeletion": true}');
+    });
+
+    it('always refuses when the pool listed no user while the backup holds some, whatever the share', async () => {
+      serveScan(table({ users: 900, staleUsers: 900, memberships: 218, staleMemberships: 218 }), 100);
+      const error = await failureOf(find({ ExportTimestamp: T0 }, { ...ENV, MAX_DELETION_PERCENT: '100' }));
+      expect(error.message).toContain(
+        'The backup cleanup deleted nothing: the user pool listed no user while the backup holds 900. ' +
+          'Stale items (in the backup, no longer in the user pool): 900 of 900 users (100%), ' +
+          '218 of 218 group memberships (100%), 0 of 0 groups. ' +
+          'One export may delete at most 100% of the users and 100% of the memberships',
+      );
+    });
+
+    it('refuses with every reason at once, and names no user or group', async () => {
+      serveScan(table({ users: 40, staleUsers: 40, memberships: 10, staleMemberships: 10 }));
+      const error = await failureOf(find({ ExportTimestamp: T0 }));
+      expect(error.message).toContain(
+        'the user pool listed no user while the backup holds 40; 100% of the users are stale; ' +
+          '100% of the memberships are stale.',
+      );
+      expect(error.message).not.toMatch(/sub-\d|group-\d/);
+      expect(logs.text()).not.toMatch(/sub-\d|group-\d/);
+    });
+
+    it('refuses at 0% a single stale user of 1,000', async () => {
+      serveScan(table({ users: 1000, staleUsers: 1 }));
+      const error = await failureOf(find({ ExportTimestamp: T0 }, { ...ENV, MAX_DELETION_PERCENT: '0' }));
+      expect(error.message).toContain('0.1% of the users are stale');
+    });
+
+    it('decides only when the scan is complete, from the counts of every page', async () => {
+      // 5 stale users in the first page, 6 more in the last pages: 11 of 101.
+      serveScan(
+        [
+          ...range(0, 5).map((n) => stale(key(n))),
+          ...range(5, 95).map((n) => fresh(key(n))),
+          ...range(95, 101).map((n) => stale(key(n))),
+        ],
+        50,
+      );
+      const first = await run(cleanupEvent(FIND, { ExportTimestamp: T0 }), lambdaContext(clock, 60_000));
+      expect(first.result.lastEvaluatedKey).not.toBe('');
+      expect(first.result.DeletionCheck).toBeUndefined();
+      expect(first.result.CleanupCounts).toEqual({ ...emptyCounts(), Users: 50, StaleUsers: 5 });
+      const second = await run(cleanupEvent(FIND, first.result), lambdaContext(clock, 60_000));
+      expect(second.result.DeletionCheck).toBeUndefined();
+
+      const error = await failureOf(run(cleanupEvent(FIND, second.result)));
+      expect(error.message).toContain('11 of 101 users (10.9%)');
+    });
+
+    it('a decision in a continuation is not carried forward: the last page decides again', async () => {
+      serveScan(table({ users: 20, staleUsers: 20 }));
+      const continuation: BackupTableCleanupInput = {
+        ExportTimestamp: T0,
+        lastEvaluatedKey: key(0),
+        CleanupCounts: { ...emptyCounts(), Users: 1, StaleUsers: 1 },
+        DeletionCheck: 'WithinLimit',
+      };
+      await expect(find(continuation)).rejects.toThrow(MassDeletionRefusedError);
+    });
+
+    it('allows the deletion with {"AllowMassDeletion": true} in the execution input, queuing every stale item', async () => {
+      serveScan(table({ users: 900, staleUsers: 900, memberships: 218, staleMemberships: 218 }));
+      const output = await find({ ExportTimestamp: T0 }, ENV, { AllowMassDeletion: true });
+      expect(output.result.DeletionCheck).toBe('Overridden');
+      expect(output.result.NumItemsAddedToQueue).toBe(1118);
+      expect(queuedKeys()).toHaveLength(1118);
+      expect(logs.text()).toContain('AllowMassDeletion is set');
+    });
+
+    it.each([[false], [undefined]])('AllowMassDeletion %s is no override', async (value) => {
+      serveScan(table({ users: 10, staleUsers: 10 }));
+      await expect(find({ ExportTimestamp: T0 }, ENV, { AllowMassDeletion: value })).rejects.toThrow(
+        MassDeletionRefusedError,
+      );
+    });
+
+    it.each([['true'], [1], [{}]])('refuses AllowMassDeletion %j before scanning', async (value) => {
+      await expect(find({ ExportTimestamp: T0 }, ENV, { AllowMassDeletion: value })).rejects.toThrow(
+        InvalidOverrideError,
+      );
+      expect(ddb).not.toHaveReceivedCommand(ScanCommand);
+    });
+
+    it('Remove Items deletes nothing without a decision in its input', async () => {
+      sqs.on(ReceiveMessageCommand).resolves({ Messages: [message(1)] });
+      await expect(
+        run(cleanupEvent(REMOVE, { ExportTimestamp: T0, NumItemsAddedToQueue: 1 })),
+      ).rejects.toThrow(DeletionNotCheckedError);
+      expect(sqs.calls()).toHaveLength(0);
+      expect(ddb.calls()).toHaveLength(0);
+    });
+
+    it('the decision holds across Remove Items continuations', async () => {
+      sqs.on(ReceiveMessageCommand).resolves({ Messages: [message(1)] });
+      const input: BackupTableCleanupInput = {
+        ExportTimestamp: T0,
+        NumItemsAddedToQueue: 2,
+        CleanupCounts: { ...emptyCounts(), Users: 2, StaleUsers: 2 },
+        DeletionCheck: 'Overridden',
+      };
+      const first = await run(cleanupEvent(REMOVE, input), lambdaContext(clock, 60_000));
+      expect(first.result).toEqual({ ...input, IsQueueEmpty: false });
+      const second = await run(cleanupEvent(REMOVE, first.result), lambdaContext(clock, 60_000));
+      expect(second.result).toEqual({ ...input, IsQueueEmpty: false });
+      expect(ddb.commandCalls(DeleteCommand)).toHaveLength(2);
+    });
+  });
+
   describe('Remove Items', () => {
     it(`declares the queue empty after ${EMPTY_RECEIVES_FOR_EMPTY_QUEUE} empty long polls, without sleeping`, async () => {
       sqs.on(ReceiveMessageCommand).resolves({});
-      const output = await run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }));
+      const output = await run(cleanupEvent(REMOVE, { ExportTimestamp: T0, DeletionCheck: 'WithinLimit' }));
       expect(output).toEqual({
-        result: { ExportTimestamp: T0, NumItemsAddedToQueue: 0, IsQueueEmpty: true },
+        result: {
+          ExportTimestamp: T0,
+          NumItemsAddedToQueue: 0,
+          DeletionCheck: 'WithinLimit',
+          IsQueueEmpty: true,
+        },
       });
       expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(EMPTY_RECEIVES_FOR_EMPTY_QUEUE);
       expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, {
@@ -195,9 +485,16 @@ describe('backup-table-cleanup', () => {
         .resolvesOnce({ Messages: [message(1)] })
         .resolves({ Messages: [] });
 
-      const output = await run(cleanupEvent(REMOVE, { ExportTimestamp: T0, NumItemsAddedToQueue: 1 }));
+      const output = await run(
+        cleanupEvent(REMOVE, { ExportTimestamp: T0, NumItemsAddedToQueue: 1, DeletionCheck: 'WithinLimit' }),
+      );
 
-      expect(output.result).toEqual({ ExportTimestamp: T0, NumItemsAddedToQueue: 1, IsQueueEmpty: true });
+      expect(output.result).toEqual({
+        ExportTimestamp: T0,
+        NumItemsAddedToQueue: 1,
+        DeletionCheck: 'WithinLimit',
+        IsQueueEmpty: true,
+      });
       expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([
         {
           TableName: TABLE,
@@ -223,7 +520,7 @@ describe('backup-table-cleanup', () => {
           name: 'ConditionalCheckFailedException',
         }),
       );
-      const output = await run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }));
+      const output = await run(cleanupEvent(REMOVE, { ExportTimestamp: T0, DeletionCheck: 'WithinLimit' }));
       expect(output.result.IsQueueEmpty).toBe(true);
       expect(deletedKeys()).toEqual([key(1), key(2)]);
       expect(sqs.commandCalls(DeleteMessageBatchCommand)[0]?.args[0].input.Entries?.map((e) => e.Id)).toEqual(
@@ -237,7 +534,9 @@ describe('backup-table-cleanup', () => {
       ddb
         .on(DeleteCommand, { Key: key(1) })
         .rejects(Object.assign(new Error('boom'), { name: 'InternalServerError' }));
-      await expect(run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }))).rejects.toThrow('boom');
+      await expect(
+        run(cleanupEvent(REMOVE, { ExportTimestamp: T0, DeletionCheck: 'WithinLimit' })),
+      ).rejects.toThrow('boom');
       expect(deletedKeys()).toEqual([key(1), key(2)]);
       expect(sqs).not.toHaveReceivedCommand(DeleteMessageBatchCommand);
     });
@@ -254,7 +553,7 @@ describe('backup-table-cleanup', () => {
         .on(ReceiveMessageCommand)
         .resolvesOnce({ Messages: [message(1), message(2, key(1)), message(3)] })
         .resolves({});
-      await run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }));
+      await run(cleanupEvent(REMOVE, { ExportTimestamp: T0, DeletionCheck: 'WithinLimit' }));
       expect(deletedKeys()).toEqual([key(1), key(3)]);
       expect(sqs.commandCalls(DeleteMessageBatchCommand)[0]?.args[0].input.Entries?.map((e) => e.Id)).toEqual(
         ['message-1', 'message-2', 'message-3'],
@@ -270,7 +569,7 @@ describe('backup-table-cleanup', () => {
         .on(DeleteMessageBatchCommand)
         .resolvesOnce({ Failed: [{ Id: 'message-2', Code: 'InternalError', SenderFault: false }] })
         .resolves({});
-      await run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }));
+      await run(cleanupEvent(REMOVE, { ExportTimestamp: T0, DeletionCheck: 'WithinLimit' }));
       const deletions = sqs.commandCalls(DeleteMessageBatchCommand).map((call) => call.args[0].input.Entries);
       expect(deletions).toEqual([
         [
@@ -283,7 +582,10 @@ describe('backup-table-cleanup', () => {
 
     it('reports the queue not yet empty when at most 60 s remain', async () => {
       sqs.on(ReceiveMessageCommand).resolves({ Messages: [message(1)] });
-      const output = await run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }), lambdaContext(clock, 60_000));
+      const output = await run(
+        cleanupEvent(REMOVE, { ExportTimestamp: T0, DeletionCheck: 'WithinLimit' }),
+        lambdaContext(clock, 60_000),
+      );
       expect(output.result.IsQueueEmpty).toBe(false);
       expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(1);
     });
@@ -295,7 +597,7 @@ describe('backup-table-cleanup', () => {
         .resolvesOnce({ Messages: [message(1)] })
         .resolvesOnce({})
         .resolves({});
-      const output = await run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }));
+      const output = await run(cleanupEvent(REMOVE, { ExportTimestamp: T0, DeletionCheck: 'WithinLimit' }));
       expect(output.result.IsQueueEmpty).toBe(true);
       expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(4);
     });
@@ -307,7 +609,9 @@ describe('backup-table-cleanup', () => {
       sqs
         .on(ReceiveMessageCommand)
         .resolves({ Messages: [{ MessageId: 'message-9', ReceiptHandle: 'r', Body: body }] });
-      await expect(run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }))).rejects.toThrow(error);
+      await expect(
+        run(cleanupEvent(REMOVE, { ExportTimestamp: T0, DeletionCheck: 'WithinLimit' })),
+      ).rejects.toThrow(error);
       expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
       expect(sqs).not.toHaveReceivedCommand(DeleteMessageBatchCommand);
     });
@@ -330,23 +634,23 @@ describe('backup-table-cleanup', () => {
 
   it('fails on a message without id whose body is JSON null', async () => {
     sqs.on(ReceiveMessageCommand).resolves({ Messages: [{ ReceiptHandle: 'r', Body: 'null' }] });
-    await expect(run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }))).rejects.toThrow(
-      'The cleanup message  has no item key',
-    );
+    await expect(
+      run(cleanupEvent(REMOVE, { ExportTimestamp: T0, DeletionCheck: 'WithinLimit' })),
+    ).rejects.toThrow('The cleanup message  has no item key');
     sqs.on(ReceiveMessageCommand).resolves({ Messages: [{ ReceiptHandle: 'r' }] });
-    await expect(run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }))).rejects.toThrow(
-      'Unable to read the cleanup message',
-    );
+    await expect(
+      run(cleanupEvent(REMOVE, { ExportTimestamp: T0, DeletionCheck: 'WithinLimit' })),
+    ).rejects.toThrow('Unable to read the cleanup message');
   });
 
   it('never logs item keys or message bodies', async () => {
-    ddb.on(ScanCommand).resolves({ Items: [key(1)], Count: 1 });
+    serveScan(table({ users: 20, staleUsers: 1 }));
     await run(cleanupEvent(FIND, { ExportTimestamp: T0 }));
     sqs
       .on(ReceiveMessageCommand)
       .resolvesOnce({ Messages: [message(1)] })
       .resolves({});
-    await run(cleanupEvent(REMOVE, { ExportTimestamp: T0 }));
+    await run(cleanupEvent(REMOVE, { ExportTimestamp: T0, DeletionCheck: 'WithinLimit' }));
     expect(logs.lines.length).toBeGreaterThan(0);
     expect(logs.text()).not.toContain('sub-1');
   });

@@ -55,6 +55,8 @@ const ENV = {
   TYPE_GROUP: 'GROUP-uuid',
   AWS_REGION: 'us-east-1',
   QUEUE_URL: 'queue-url',
+  // This run removes 1 of 8 users and 2 of 8 memberships: 25% is the smallest share that allows it.
+  MAX_DELETION_PERCENT: '25',
 };
 const PREVIOUS_RUN = T0 - 86_400_000;
 
@@ -135,15 +137,17 @@ function installFakes(clock: FakeClock): void {
     put(input.Item as Item);
     return {};
   });
+  // The cleanup reads every item's key and stamp (it counts the fresh items too).
   ddb.on(ScanCommand).callsFake((input) => {
-    expect(input.FilterExpression).toBe(
-      'attribute_exists(lastConfirmedInUserPool) and lastConfirmedInUserPool < :ts',
-    );
-    const ts = input.ExpressionAttributeValues?.[':ts'] as number;
-    const stale = [...table.values()]
-      .filter((item) => typeof item.lastConfirmedInUserPool === 'number' && item.lastConfirmedInUserPool < ts)
-      .map((item) => ({ id: item.id, type: item.type }));
-    return { Items: stale, Count: stale.length };
+    expect(input.ProjectionExpression).toBe('id,#type,lastConfirmedInUserPool');
+    const items = [...table.values()].map((item) => ({
+      id: item.id,
+      type: item.type,
+      ...(item.lastConfirmedInUserPool === undefined
+        ? {}
+        : { lastConfirmedInUserPool: item.lastConfirmedInUserPool }),
+    }));
+    return { Items: items, Count: items.length };
   });
 
   sqs.on(SendMessageBatchCommand).callsFake((input) => {
@@ -243,6 +247,7 @@ it('backs up the pool and removes exactly what the run did not confirm', async (
       .result;
   }
   expect(found.NumItemsAddedToQueue).toBe(4);
+  expect(found.DeletionCheck).toBe('WithinLimit');
   let removed = (
     await backupTableCleanup(runtime)(wrapped('BackupTableCleanup: Remove Items', found), context())
   ).result;
