@@ -22,13 +22,15 @@ export interface WorkflowFailure {
 
 /**
  * Errors that mean "refused by design": another execution running, a new pool that is not empty, a
- * pool with MFA, a workflow queue left with messages. Each message says what to do.
+ * pool with MFA, a workflow queue left with messages, an export cleanup that would delete more than
+ * MaxDeletionPercent allows. Each message says what to do.
  */
 export const REFUSAL_ERRORS = new Set([
   'AnotherExecutionRunning',
   'NewUserPoolNotEmpty',
   'UnsupportedUserPoolError',
   'QueueNotEmptyError',
+  'MassDeletionRefusedError',
 ]);
 
 /** The message of a Lambda error document (`{"errorType","errorMessage",...}`), or the text itself. */
