@@ -57,12 +57,16 @@ function describePool(seed: SeedFile): {
   };
 }
 
-/** What a run ended with, plus the error notifications and logs that explain a failure. */
+/**
+ * What a run ended with, plus the error notifications (from the `since`-th on) and logs that explain
+ * a failure.
+ */
 async function outcome(
   scenario: TestDeployment,
   run: { status: string; cause?: string },
+  since = 0,
 ): Promise<{ status: string; cause?: string; errorLogs: string[]; errorNotifications: string[] }> {
-  const notifications = await scenario.deployment.notifications();
+  const notifications = (await scenario.deployment.notifications()).slice(since);
   return {
     status: run.status,
     cause: run.cause,
@@ -80,11 +84,12 @@ async function exportAndRestore(
   scenario: TestDeployment,
   seed: SeedFile,
 ): Promise<{ restoredUserPoolId: string; source: PoolContent }> {
+  const since = (await scenario.deployment.notifications()).length;
   const exported = await scenario.deployment.run('ExportWorkflow', scheduledExport());
-  expect(await outcome(scenario, exported)).toEqual(SUCCEEDED);
+  expect(await outcome(scenario, exported, since)).toEqual(SUCCEEDED);
   const restoredUserPoolId = createRestorePool(environment.cognito, seed);
   const imported = await scenario.deployment.run('ImportWorkflow', { NewUserPoolId: restoredUserPoolId });
-  expect(await outcome(scenario, imported)).toEqual(SUCCEEDED);
+  expect(await outcome(scenario, imported, since)).toEqual(SUCCEEDED);
   return { restoredUserPoolId, source: poolContent(environment.cognito, scenario.primaryUserPoolId) };
 }
 
@@ -118,6 +123,11 @@ describe('a pool without a username attribute (250 users, 5 groups)', () => {
     const second = await deployment.run('ExportWorkflow', scheduledExport());
     expect(second.status).toBe('FAILED');
     expect(second.error).toBe('AnotherExecutionRunning');
+    // The refused scheduled run is notified as what it is.
+    const notifications = await deployment.notifications();
+    expect(notifications.map((n) => [n.kind, n.message.split('\n')[0]])).toEqual([
+      ['error', `The ${deployment.machine('ExportWorkflow').name} stopped: another execution is running.`],
+    ]);
     expect(explainFailure(second)).toMatchObject({
       state: 'No - at least one other execution is running',
       error: 'AnotherExecutionRunning',
