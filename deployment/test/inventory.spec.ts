@@ -181,15 +181,28 @@ describe('main template', () => {
     ).ParameterGroups;
     expect(groups.map((group) => group.Parameters)).toEqual([
       ['PrimaryUserPoolId', 'SecondaryRegion'],
-      ['ExportFrequency', 'CognitoTPS', 'NotificationEmail', 'SnsPreference', 'AllowMfaUserPools'],
-      ['ExportFrequency', 'CognitoTPS', 'NotificationEmail', 'SnsPreference', 'MaxDeletionPercent'],
+      [
+        'ExportFrequency',
+        'CognitoTPS',
+        'NotificationEmail',
+        'SnsPreference',
+        'AllowMfaUserPools',
+        'MaxDeletionPercent',
+      ],
     ]);
   });
 
   it('passes the custom resources their properties', () => {
     const properties = (id: string) => Object.keys(template.Resources[id]?.Properties ?? {}).sort();
     expect(properties('SecondaryUserPoolTable')).toEqual(
-      ['ServiceToken', 'UserPoolTable', 'SecondaryRegion', 'StateMachineArn'].sort(),
+      // Added: ReplicaPointInTimeRecovery (point-in-time recovery on the replica, see backup-protection.spec).
+      [
+        'ServiceToken',
+        'UserPoolTable',
+        'SecondaryRegion',
+        'StateMachineArn',
+        'ReplicaPointInTimeRecovery',
+      ].sort(),
     );
     expect(properties('StackCheckerCustomResource')).toEqual(
       [

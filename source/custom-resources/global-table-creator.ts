@@ -1,7 +1,8 @@
 /**
  * `Custom::CreateTable` (§2.6). Create adds the secondary replica and starts the checker workflow,
- * which answers CloudFormation; Update and Delete change nothing (the table is retained) and are
- * answered at once.
+ * which answers CloudFormation once the replica is ready and has point-in-time recovery. Update
+ * turns point-in-time recovery on for an existing replica when the properties ask for it; Delete
+ * changes nothing (the table is retained). Both are answered at once.
  */
 import { dynamoDbClient, sfnClient } from '../utils/clients';
 import type { EnvSpec } from '../utils/config';
@@ -14,7 +15,7 @@ import {
   type CustomResourceResponse,
 } from '../utils/custom-resource';
 import { defaultRuntime, type Runtime } from '../utils/runtime';
-import { startReplicaCreation } from './lib/global-table';
+import { startReplicaCreation, updateReplica } from './lib/global-table';
 import { failedResponse } from './lib/properties';
 import { requestScope } from './lib/request-scope';
 import type { CreateTableProperties } from './lib/types';
@@ -33,7 +34,16 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       const response = await routeCustomResource(
         event,
         context,
-        { Update: () => ({}), Delete: () => ({}) },
+        {
+          Update: async () => {
+            await updateReplica(event.ResourceProperties, {
+              secondary: (region) => dynamoDbClient({ region }),
+              logger,
+            });
+            return {};
+          },
+          Delete: () => ({}),
+        },
         responder,
       );
       return response.status === SUCCESS ? event : response;

@@ -11,6 +11,7 @@
  */
 import {
   DescribeTableCommand,
+  UpdateContinuousBackupsCommand,
   UpdateTableCommand,
   type DynamoDBClient,
   type ReplicaStatus,
@@ -104,7 +105,57 @@ export async function probeReplica(deps: ReplicaProbeDeps): Promise<ReplicaState
       return { ready: false, reason: 'replica table not found' };
     throw error;
   }
-  return streamArn ? { ready: true, streamArn } : { ready: false, reason: 'replica has no stream yet' };
+  if (!streamArn) return { ready: false, reason: 'replica has no stream yet' };
+  // CloudFormation's PointInTimeRecoverySpecification covers the primary table only: the replica,
+  // created through the API, gets point-in-time recovery here, before the resource is answered.
+  if (!(await enablePointInTimeRecovery(deps.secondary, deps.tableName))) {
+    return { ready: false, reason: 'point-in-time recovery cannot be enabled yet' };
+  }
+  return { ready: true, streamArn };
+}
+
+/**
+ * Turns point-in-time recovery on for the table of `client`'s region (idempotent). Returns false
+ * while DynamoDB cannot do it yet (`ContinuousBackupsUnavailableException`, e.g. backups are still
+ * being enabled on a new replica); other errors are thrown.
+ */
+export async function enablePointInTimeRecovery(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateContinuousBackupsCommand({
+        TableName: tableName,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (errorName(error) === 'ContinuousBackupsUnavailableException') return false;
+    throw error;
+  }
+}
+
+/** The `Custom::CreateTable` property that asks for point-in-time recovery on the replica. */
+export const REPLICA_PITR_PROPERTY = 'ReplicaPointInTimeRecovery';
+
+/**
+ * Update of `Custom::CreateTable`: a stack created before the replica had point-in-time recovery
+ * gains it when an update adds `ReplicaPointInTimeRecovery: Enabled`. Without the property (a
+ * rollback to such a template) nothing changes.
+ */
+export async function updateReplica(
+  properties: CreateTableProperties,
+  deps: { secondary: (region: string) => DynamoDBClient; logger: Logger },
+): Promise<void> {
+  if (properties[REPLICA_PITR_PROPERTY] !== 'Enabled') return;
+  const tableName = requireProperty(properties, 'UserPoolTable');
+  const secondaryRegion = requireProperty(properties, 'SecondaryRegion');
+  if (!(await enablePointInTimeRecovery(deps.secondary(secondaryRegion), tableName))) {
+    throw new ReplicaNotUsableError(
+      `Point-in-time recovery cannot be enabled yet on the replica of table ${tableName} in ${secondaryRegion}; ` +
+        'update the stack again in a few minutes',
+    );
+  }
+  deps.logger.info('Point-in-time recovery is on for the replica', { secondaryRegion });
 }
 
 export const REPLICA_POLL_INTERVAL_MS = 5_000;

@@ -62,6 +62,8 @@ export interface CreateTableProperties {
   UserPoolTable?: string;
   SecondaryRegion?: string;
   StateMachineArn?: string;
+  /** Added: `Enabled` asks for point-in-time recovery on the replica (also on Update). */
+  ReplicaPointInTimeRecovery?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import {
   DescribeTableCommand,
   DynamoDBClient,
+  UpdateContinuousBackupsCommand,
   type DescribeTableCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
@@ -79,8 +80,21 @@ afterAll(() => {
   if (originalRegion === undefined) delete process.env.AWS_REGION;
   else process.env.AWS_REGION = originalRegion;
 });
+/** Regions (and answers) of the UpdateContinuousBackups calls; each answer list is consumed in order. */
+let pitrRegions: string[];
+function pitrAnswers(answers: (Error | 'ok')[]) {
+  dynamoDb.on(UpdateContinuousBackupsCommand).callsFake(async (_input, getClient) => {
+    pitrRegions.push(await getClient().config.region());
+    const answer = answers.length > 1 ? answers.shift() : answers[0];
+    if (answer instanceof Error) throw answer;
+    return { ContinuousBackupsDescription: { ContinuousBackupsStatus: 'ENABLED' } };
+  });
+}
+
 beforeEach(() => {
   dynamoDb.reset();
+  pitrRegions = [];
+  pitrAnswers(['ok']);
 });
 
 describe('global-table-checker', () => {
@@ -106,6 +120,37 @@ describe('global-table-checker', () => {
     ]);
     expect(http.cfnPuts()[0]?.url).toBe(RESPONSE_URL);
     expect(clock.sleeps).toEqual([]);
+  });
+
+  it('turns point-in-time recovery on for the replica, in its region, before answering SUCCESS', async () => {
+    tables([replica('ACTIVE')]);
+    const { http, context, handler } = setup();
+    await handler(input(), context);
+    expect(dynamoDb.commandCalls(UpdateContinuousBackupsCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: TABLE, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } },
+    ]);
+    expect(pitrRegions).toEqual(['eu-west-1']);
+    expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+  });
+
+  it('keeps waiting while DynamoDB cannot enable point-in-time recovery on the new replica yet', async () => {
+    tables([replica('ACTIVE')]);
+    pitrAnswers([awsError('ContinuousBackupsUnavailableException', 'Backups are being enabled'), 'ok']);
+    const { http, clock, context, handler } = setup();
+    expect((await handler(input(), context)).LatestStreamArn).toBe(STREAM);
+    expect(clock.sleeps).toEqual([5000]);
+    expect(pitrRegions).toEqual(['eu-west-1', 'eu-west-1']);
+    expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+  });
+
+  it('answers FAILED when point-in-time recovery is refused for another reason', async () => {
+    tables([replica('ACTIVE')]);
+    pitrAnswers([
+      awsError('AccessDeniedException', 'not authorized to perform dynamodb:UpdateContinuousBackups'),
+    ]);
+    const { http, context, handler } = setup();
+    await expect(handler(input(), context)).rejects.toThrow('dynamodb:UpdateContinuousBackups');
+    expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'FAILED' })]);
   });
 
   it('does not call a CREATING replica ready although its table already has a stream, and sleeps between polls', async () => {

@@ -1,4 +1,4 @@
-import { DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, UpdateContinuousBackupsCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockAws } from '../../test-support/aws-mock';
 import { fakeRuntime } from '../../test-support/runtime';
@@ -145,6 +145,59 @@ describe('global-table-creator Update and Delete', () => {
       expect(sfn).not.toHaveReceivedAnyCommand();
     },
   );
+
+  describe('with ReplicaPointInTimeRecovery: Enabled (an update from a version without it)', () => {
+    const withPitr = { ...properties, ReplicaPointInTimeRecovery: 'Enabled' };
+    const update = () =>
+      event({
+        RequestType: 'Update',
+        PhysicalResourceId: 'SecondaryUserPoolTable',
+        ResourceProperties: withPitr,
+      });
+
+    it('turns point-in-time recovery on for the existing replica, in its region, then answers SUCCESS', async () => {
+      const regions: string[] = [];
+      dynamoDb.on(UpdateContinuousBackupsCommand).callsFake(async (_input, getClient) => {
+        regions.push(await getClient().config.region());
+        return {
+          ContinuousBackupsDescription: {
+            ContinuousBackupsStatus: 'ENABLED',
+            PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'ENABLED' },
+          },
+        };
+      });
+      const { http, handler } = setup();
+      const request = update();
+
+      expect(await handler(request, context)).toBe(request);
+
+      expect(dynamoDb.commandCalls(UpdateContinuousBackupsCommand).map((call) => call.args[0].input)).toEqual(
+        [
+          {
+            TableName: 'my-stack-BackupTable-1ABC',
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          },
+        ],
+      );
+      expect(regions).toEqual(['eu-west-1']);
+      expect(dynamoDb).not.toHaveReceivedCommand(UpdateTableCommand);
+      expect(http.cfnBodies()).toEqual([
+        expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: 'SecondaryUserPoolTable' }),
+      ]);
+    });
+
+    it.each([
+      ['backups are not available yet', 'ContinuousBackupsUnavailableException', /update the stack again/],
+      ['access is denied', 'AccessDeniedException', /denied/],
+    ])('answers FAILED when %s', async (_label, name, reason) => {
+      dynamoDb.on(UpdateContinuousBackupsCommand).rejects(awsError(name, 'denied'));
+      const { http, handler } = setup();
+      await handler(update(), context);
+      const [body] = http.cfnBodies() as { Status: string; Data: { Error: string } }[];
+      expect(body?.Status).toBe('FAILED');
+      expect(body?.Data.Error).toMatch(reason);
+    });
+  });
 
   it('answers FAILED for an unknown request type', async () => {
     const { http, handler } = setup();
