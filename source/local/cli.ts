@@ -18,7 +18,7 @@ import {
   type Scenario,
   SCENARIOS,
 } from './local-run';
-import { firstLine, formatSummary } from './report';
+import { firstLine, formatSummary, plural } from './report';
 import { generateSeed, importWarnings, loadSeedFile, SeedError, type SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS } from './step-functions';
 
@@ -353,13 +353,46 @@ export function seedFromOptions(options: CliOptions): { seed: SeedFile; source: 
   };
 }
 
-function progressPrinter(write: (line: string) => void): (event: ProgressEvent) => void {
-  return (event) => {
+/**
+ * Prints progress events. On a terminal the counters line is redrawn in place (the state lines scroll
+ * above it); otherwise (a file, a pipe, CI) every event is a plain line.
+ */
+export class ProgressPrinter {
+  private pending = '';
+
+  constructor(private readonly out: { write(text: string): unknown; isTTY?: boolean } = process.stdout) {}
+
+  print(event: ProgressEvent): void {
     const clock = `${(event.elapsedMs / 1000).toFixed(1)}s`.padStart(7);
     const label = event.workflow === 'export' ? 'export' : 'import';
     const marker = event.kind === 'state' ? '▸' : event.kind === 'counts' ? '·' : '✗';
-    write(`[${label} ${clock}] ${marker} ${event.text}`);
-  };
+    const line = `[${label} ${clock}] ${marker} ${event.text}`;
+    if (this.out.isTTY !== true) {
+      this.out.write(`${line}\n`);
+      return;
+    }
+    if (event.kind === 'counts') {
+      this.pending = line;
+      this.out.write(`\r\x1b[2K${line}`);
+      return;
+    }
+    this.out.write(`\r\x1b[2K${line}\n${this.pending}`);
+  }
+
+  /** Ends the redrawn line, so that what follows starts on its own line. */
+  finish(): void {
+    if (this.out.isTTY === true && this.pending !== '') this.out.write('\n');
+    this.pending = '';
+  }
+}
+
+/** Shown once before the run: the local run does not wait as long as AWS would. */
+export function shortenedWaitsNote(options: Pick<CliOptions, 'maxWaitMs' | 'maxReceiveWaitMs'>): string {
+  return (
+    `note: waits are shortened locally: a Wait state waits at most ${options.maxWaitMs} ms (--max-wait-ms) and an ` +
+    `empty SQS long poll at most ${options.maxReceiveWaitMs} ms (--max-receive-wait-ms); on AWS, a state such as ` +
+    `"Wait 1 minute" waits as written.`
+  );
 }
 
 /**
@@ -392,9 +425,11 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
   const lambdaLogs = options.lambdaLogs;
   if (lambdaLogs !== undefined) writeFileSync(lambdaLogs, '');
   const recentErrors: string[] = [];
+  say(shortenedWaitsNote(options));
   say(
-    `Starting the emulators and deploying the templates (${seed.users.length} users, ${seed.groups.length} groups)...`,
+    `Starting the emulators and deploying the templates (${plural(seed.users.length, 'user')}, ${plural(seed.groups.length, 'group')})...`,
   );
+  const printer = new ProgressPrinter();
 
   let interrupted = false;
   const onSignal = (): void => {
@@ -420,7 +455,7 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
       maxReceiveWaitMs: options.maxReceiveWaitMs,
       ...(options.faults !== undefined ? { faults: options.faults, faultSeed: options.randomSeed } : {}),
       ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
-      ...(options.quiet ? {} : { onProgress: progressPrinter(say) }),
+      ...(options.quiet ? {} : { onProgress: (event) => printer.print(event) }),
       onLambdaLog: (fn, line) => {
         if (lambdaLogs !== undefined) appendFileSync(lambdaLogs, `${fn.logicalId} ${line}\n`);
         if (/"level":"error"/.test(line)) recentErrors.push(`${fn.logicalId}: ${line.slice(0, 500)}`);
@@ -434,6 +469,7 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
     );
     return 1;
   } finally {
+    printer.finish();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

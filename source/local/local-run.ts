@@ -13,7 +13,8 @@ import { processPeakRssMb } from './emulators/processes';
 import { explainFailure, type WorkflowFailure } from './failure';
 import { CrashInjector, type FaultPlan, type FiredCrash, shortTimeoutSeconds } from './faults';
 import type { InvocationEvent, LocalFunction } from './lambda-host';
-import { comparePools, type ParityResult, type PoolContent } from './parity';
+import { comparePools, exclusionReason, type ParityResult, type PoolContent } from './parity';
+import { type Counter, ProgressMeter } from './progress';
 import type { SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS, type ExecutionEvent, type ExecutionRecord } from './step-functions';
 import { RESTORE_TARGET_TAG_KEY, RESTORE_TARGET_TAG_VALUE } from '../workflow-import/lib/new-user-pool';
@@ -340,6 +341,20 @@ class WorkflowTracker {
   }
 }
 
+/** Users and memberships the restore should bring back: the seed's, less those excluded by design. */
+export function restorableTotals(seed: SeedFile): { users: number; memberships: number } {
+  const excluded = new Set(
+    seed.users.filter((user) => exclusionReason(user) !== undefined).map((user) => user.username),
+  );
+  return {
+    users: seed.users.length - excluded.size,
+    memberships: seed.groups.reduce(
+      (sum, group) => sum + group.members.filter((member) => !excluded.has(member)).length,
+      0,
+    ),
+  };
+}
+
 function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [key, value] of Object.entries(after)) {
@@ -405,7 +420,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       workflow: WorkflowName,
       logicalId: string,
       input: JsonObject,
-      counts: (succeeded: (operation: string) => number) => string,
+      counts: (succeeded: (operation: string) => number) => Counter[],
       jobsOf?: () => WorkflowReport['importJobs'],
     ): Promise<WorkflowReport> => {
       tracker.begin(workflow);
@@ -417,8 +432,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           (stats.calls[operation] ?? 0) - (stats.throttled[operation] ?? 0) - (stats.errors[operation] ?? 0);
         return count(now) - count(statsBefore);
       };
+      const meter = new ProgressMeter();
       const line = (): string =>
-        `${counts(succeeded)}${tracker.currentState ? ` (at ${tracker.currentState})` : ''}`;
+        `${meter.line(counts(succeeded), Date.now())}${tracker.currentState ? ` (at ${tracker.currentState})` : ''}`;
       const ticker = setInterval(() => tracker.emit('counts', line()), options.countsEveryMs ?? 2000);
       let record: ExecutionRecord;
       try {
@@ -449,14 +465,24 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       };
     };
 
+    const totals = restorableTotals(options.seed);
     const runExport = (): Promise<WorkflowReport> =>
       runWorkflow(
         'export',
         'ExportWorkflow',
         scheduledEvent(environment.region, environment.accountId),
-        (succeeded) =>
-          `ListUsers pages: ${succeeded('ListUsers')}, users exported: ${tracker.usersExported}, ` +
-          `groups exported: ${tracker.groupsExported}, ListUsersInGroup pages: ${succeeded('ListUsersInGroup')}`,
+        (() => {
+          const listedBefore = cognito.stats().usersListed;
+          return () => [
+            {
+              label: 'users listed',
+              done: cognito.stats().usersListed - listedBefore,
+              total: options.seed.users.length,
+            },
+            { label: 'users exported', done: tracker.usersExported, total: totals.users },
+            { label: 'groups exported', done: tracker.groupsExported, total: options.seed.groups.length },
+          ];
+        })(),
       );
     const exportReport = await runExport();
     /** The source as it was exported (before the emptied-pool scenario empties it). */
@@ -498,12 +524,13 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         'import',
         'ImportWorkflow',
         { NewUserPoolId: restoredUserPoolId },
-        () => {
+        (succeeded) => {
           const pool = restoredPool();
-          const added =
-            (cognito.stats().calls.AdminAddUserToGroup ?? 0) -
-            (cognito.stats().throttled.AdminAddUserToGroup ?? 0);
-          return `users restored: ${pool?.users.size ?? 0}, groups: ${pool?.groups.size ?? 0}, memberships added: ${Math.max(0, added)}`;
+          return [
+            { label: 'users restored', done: pool?.users.size ?? 0, total: totals.users },
+            { label: 'groups', done: pool?.groups.size ?? 0, total: options.seed.groups.length },
+            { label: 'memberships added', done: succeeded('AdminAddUserToGroup'), total: totals.memberships },
+          ];
         },
         () =>
           [...(restoredPool()?.importJobs.values() ?? [])].map((job) => ({

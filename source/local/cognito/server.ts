@@ -73,7 +73,7 @@ function latencyTable(option: LatencyOption | undefined): Partial<Record<string,
   return option;
 }
 
-const emptyStats = (): EmulatorStats => ({ calls: {}, throttled: {}, errors: {} });
+const emptyStats = (): EmulatorStats => ({ calls: {}, throttled: {}, errors: {}, usersListed: 0 });
 
 function increment(counter: Record<string, number>, key: string): void {
   counter[key] = (counter[key] ?? 0) + 1;
@@ -228,6 +228,10 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
         response.socket?.destroy();
         return finish('dropped');
       }
+      if (operation === 'ListUsers') {
+        const users = (output as { Users?: unknown }).Users;
+        if (Array.isArray(users)) stats.usersListed += users.length;
+      }
       send(
         response,
         200,
@@ -306,6 +310,7 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
       calls: { ...stats.calls },
       throttled: { ...stats.throttled },
       errors: { ...stats.errors },
+      usersListed: stats.usersListed,
     }),
     resetStats: () => {
       stats = emptyStats();

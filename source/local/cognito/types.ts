@@ -202,6 +202,8 @@ export interface EmulatorStats {
   throttled: Record<string, number>;
   /** Requests answered with any other error, per operation. */
   errors: Record<string, number>;
+  /** Users returned by successful ListUsers requests (progress of an export's listing). */
+  usersListed: number;
 }
 
 /** Faults the emulator injects on request (the local run's `--fault` options). */

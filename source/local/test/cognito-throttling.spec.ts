@@ -175,7 +175,12 @@ describe('throttling options', () => {
     expect(await throttledOf(45, () => h.client.send(new ListUsersCommand({ UserPoolId: h.poolId })))).toBe(
       0,
     );
-    expect(h.emulator.stats()).toEqual({ calls: { ListUsers: 45 }, throttled: {}, errors: {} });
+    expect(h.emulator.stats()).toEqual({
+      calls: { ListUsers: 45 },
+      throttled: {},
+      errors: {},
+      usersListed: expect.any(Number),
+    });
   });
 
   it('refuses a scale that is not positive', async () => {
