@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirectory } from '../../test-support/temp-dirs';
 import { main, parseCliArgs, resolvePaths, seedFromOptions, templateAllowedValues, UsageError } from '../cli';
 import { LocalEnvironment } from '../environment';
 import type { LocalRunReport } from '../local-run';
@@ -94,7 +94,7 @@ describe('main', () => {
   }
 
   it('exits 2 and names the bad entry of an invalid seed file, before starting anything', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cli-')), 'seed.json');
+    const file = join(tempDirectory('cli-'), 'seed.json');
     writeFileSync(file, JSON.stringify({ users: [{ username: 'a' }, { username: 'a' }] }));
     const { code, output } = await mainCapturing('error', ['--seed', file]);
     expect(code).toBe(2);
@@ -127,11 +127,10 @@ describe('main', () => {
 describe('paths', () => {
   let base: string;
   beforeAll(() => {
-    base = mkdtempSync(join(tmpdir(), 'cli-paths-'));
+    base = tempDirectory('cli-paths-');
     mkdirSync(join(base, 'sub'));
     writeFileSync(join(base, 'sub', 'seed.json'), '{}');
   });
-  afterAll(() => rmSync(base, { recursive: true, force: true }));
 
   it('resolves relative paths against the given directory', () => {
     const options = resolvePaths(

@@ -3,11 +3,11 @@
  * console summary, in the `--lambda-logs` file and in the JSON report; a documented refusal reads as
  * one. Runs the CLI (`main`) end to end, with a change injected between deployment and export.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SetUserPoolMfaConfigCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { tempDirectory } from '../../test-support/temp-dirs';
 import { main } from '../cli';
 import type { LocalRunOptions, LocalRunReport } from '../local-run';
 
@@ -16,11 +16,7 @@ jest.setTimeout(120_000);
 let directory: string;
 
 beforeAll(() => {
-  directory = mkdtempSync(join(tmpdir(), 'failures-'));
-});
-
-afterAll(() => {
-  rmSync(directory, { recursive: true, force: true });
+  directory = tempDirectory('failures-');
 });
 
 /** Runs the CLI on a small generated pool with `afterDeploy`; the console, the log file, the report. */

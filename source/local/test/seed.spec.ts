@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirectory } from '../../test-support/temp-dirs';
 import { generateSeed, importWarnings, loadSeedFile, SeedError, validateSeed } from '../seed';
 
 function problemsOf(value: unknown): string[] {
@@ -101,7 +101,7 @@ describe('validateSeed', () => {
   });
 
   it('reports unreadable and non-JSON files with their path', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'seed-'));
+    const dir = tempDirectory('seed-');
     const file = join(dir, 'bad.json');
     writeFileSync(file, '{ "users": [ }');
     expect(() => loadSeedFile(file)).toThrow(`${file} is not a valid seed:\n  not valid JSON`);

@@ -2,10 +2,10 @@
  * Helpers shared by the local-run tests: deployments on one shared set of emulators, and Lambda
  * hosts whose handler modules the test injects.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { tempDirectory } from '../../test-support/temp-dirs';
 import { Deployment } from '../deployment';
 import type { LocalEnvironment } from '../environment';
 import { type LambdaContext, LambdaHost, type LambdaHostOptions, type LocalFunction } from '../lambda-host';
@@ -104,7 +104,7 @@ export function lambdaHostFor(
   modules: Record<string, Record<string, TestHandler>>,
   extra: Partial<LambdaHostOptions> = {},
 ): LambdaHost {
-  const root = mkdtempSync(join(tmpdir(), 'lambda-host-'));
+  const root = tempDirectory('lambda-host-');
   for (const file of Object.keys(modules)) {
     mkdirSync(join(root, file, '..'), { recursive: true });
     writeFileSync(join(root, file), '');
