@@ -29,6 +29,33 @@ bucket="$1"
 solution="$2"
 version="$3"
 
+# S3 bucket naming rules, checked for <bucket-base-name>-<region> with the longest Region names
+# (14 characters, e.g. ap-southeast-1): 3 to 63 characters in all, so at most 48 for the base; lowercase
+# letters, digits, dots and hyphens; a letter or digit first and last; no two adjacent dots; not an IP
+# address; none of the prefixes S3 reserves.
+bucket_problem() {
+  local name="$1"
+  if (( ${#name} < 3 || ${#name} > 48 )); then
+    echo "must be 3 to 48 characters long (the templates append -<region>, and S3 allows 63 in all); it has ${#name}"
+  elif [[ ! "$name" =~ ^[a-z0-9.-]+$ ]]; then
+    echo "may hold only lowercase letters, digits, dots (.) and hyphens (-)"
+  elif [[ ! "$name" =~ ^[a-z0-9] || ! "$name" =~ [a-z0-9]$ ]]; then
+    echo "must begin and end with a lowercase letter or a digit"
+  elif [[ "$name" == *..* ]]; then
+    echo "must not contain two adjacent dots"
+  elif [[ "$name" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+    echo "must not be formatted as an IP address"
+  elif [[ "$name" == xn--* || "$name" == sthree-* || "$name" == amzn-s3-demo-* ]]; then
+    echo "must not begin with xn--, sthree- or amzn-s3-demo- (reserved by S3)"
+  fi
+}
+problem="$(bucket_problem "$bucket")"
+if [[ -n "$problem" ]]; then
+  echo "Invalid <bucket-base-name> \"$bucket\": $problem" >&2
+  usage
+  exit 1
+fi
+
 deployment_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root_dir="$(cd "$deployment_dir/.." && pwd)"
 global_dir="$deployment_dir/global-s3-assets"
