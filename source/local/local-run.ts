@@ -324,7 +324,11 @@ class WorkflowTracker {
     if (id === 'ExportUsersLambda' && typeof result?.totalUserProcessedCount === 'number') {
       this.usersExported += result.totalUserProcessedCount;
     }
-    if (id === 'ExportGroupLambda') this.groupsExported += 1;
+    if (id === 'ExportGroupLambda') {
+      // A page of groups per invocation (NumGroupsToProcess), or one group (the original's event).
+      const page = (result as { NumGroupsToProcess?: unknown } | null | undefined)?.NumGroupsToProcess;
+      this.groupsExported += typeof page === 'number' ? page : 1;
+    }
   }
 
   execution(execution: ExecutionRecord, event: ExecutionEvent): void {
