@@ -46,7 +46,7 @@ describe('comparePools', () => {
       excludedMemberships: 0,
     });
     expect(result.notes).toEqual([
-      '2 restored user(s) have another status than in the source pool (a CSV import leaves users RESET_REQUIRED; by design)',
+      '2 restored users have another status than in the source pool (a CSV import leaves users RESET_REQUIRED; by design)',
     ]);
   });
 
