@@ -71,6 +71,10 @@ const STACKSET_BOTH: Record<string, string> = {
   S3ServerAccessLogsPolicy: 'AWS::S3::BucketPolicy',
   CheckExecutionsLambda: 'AWS::Lambda::Function',
   CheckExecutionsLambdaRole: 'AWS::IAM::Role',
+  // Added: the topic's own key and policy (CloudWatch alarms publish to it), the import DLQ's alarm.
+  NotificationTopicKey: 'AWS::KMS::Key',
+  NotificationTopicPolicy: 'AWS::SNS::TopicPolicy',
+  ImportNewUsersDeadLetterQueueAlarm: 'AWS::CloudWatch::Alarm',
 };
 
 /** templates.md §2.5: only where `IsPrimaryRegion` holds. */
@@ -93,6 +97,8 @@ const STACKSET_PRIMARY: Record<string, string> = {
   BackupTableCleanupLambdaRole: 'AWS::IAM::Role',
   ExportWorkflowQueue: 'AWS::SQS::Queue',
   ExportWorkflowDeadLetterQueue: 'AWS::SQS::Queue',
+  // Added: the export DLQ's alarm.
+  ExportWorkflowDeadLetterQueueAlarm: 'AWS::CloudWatch::Alarm',
 };
 
 /**
@@ -263,8 +269,8 @@ describe('main template', () => {
 describe('StackSet template', () => {
   const template = loadTemplate(STACKSET_TEMPLATE);
 
-  it('has the 48 resources of templates.md §2.5 plus one log group per function', () => {
-    expect(Object.keys({ ...STACKSET_BOTH, ...STACKSET_PRIMARY })).toHaveLength(48);
+  it('has the 48 resources of templates.md §2.5, 4 added (DLQ alarms, topic key and policy), and one log group per function', () => {
+    expect(Object.keys({ ...STACKSET_BOTH, ...STACKSET_PRIMARY })).toHaveLength(52);
     expect(typesOf(STACKSET_TEMPLATE)).toEqual(withLogGroups({ ...STACKSET_BOTH, ...STACKSET_PRIMARY }));
   });
 
@@ -425,8 +431,11 @@ describe('both templates', () => {
 });
 
 describe('tags (templates.md §0)', () => {
-  /** Resources the original leaves untagged: custom resources, bucket policies, the Events rule. */
-  const UNTAGGED = /^(Custom::|AWS::S3::BucketPolicy$|AWS::Events::Rule$)/;
+  /**
+   * Resources the original leaves untagged: custom resources, bucket policies, the Events rule; and the
+   * topic policy (added), which CloudFormation cannot tag.
+   */
+  const UNTAGGED = /^(Custom::|AWS::S3::BucketPolicy$|AWS::Events::Rule$|AWS::SNS::TopicPolicy$)/;
 
   it.each([
     [MAIN_TEMPLATE, { 'Fn::Sub': '${AWS::StackName}-${AWS::Region}' }],

@@ -29,6 +29,9 @@ const RESOURCE_STAR_ALLOWED: Record<string, string> = {
   [`${MAIN_TEMPLATE}:StackSetExecRole:tag:TagResources`]:
     'The Resource Groups Tagging API has no resource-level permissions; each tagged service still checks its own ' +
     'tagging action, which the execution role scopes to the installation',
+  [`${MAIN_TEMPLATE}:StackSetExecRole:kms:CreateKey`]:
+    'CreateKey has no resource-level permissions; the statement requires the installation tag on the request ' +
+    '(aws:RequestTag), and every later action on the key requires it on the key (aws:ResourceTag)',
 };
 
 describe('StackSetExecRole (finding 1)', () => {
