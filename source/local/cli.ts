@@ -42,6 +42,9 @@ Run:
   --latency <none|aws>               Cognito latency per call (aws: ListUsers ~400 ms, others ~100 ms)
   --no-throttling                    turn off the emulated Cognito request quotas
   --sns-preference <p>               INFO_AND_ERRORS (default) | ERRORS_ONLY
+  --parameter <Name>=<Value>         a main-template parameter, as an operator sets it (repeatable),
+                                     e.g. --parameter AllowMfaUserPools=Yes
+  --target-mfa <m>                   MFA of the restore target: OFF | ON | OPTIONAL (default: the source's)
   --max-wait-ms <n>                  longest real wait of a Wait state (default ${DEFAULT_MAX_WAIT_MS})
   --max-receive-wait-ms <n>          longest wait of an empty SQS long poll (default ${DEFAULT_MAX_RECEIVE_WAIT_MS})
 
@@ -77,6 +80,9 @@ export interface CliOptions {
   latency: 'none' | 'aws';
   throttling: boolean;
   snsPreference: 'INFO_AND_ERRORS' | 'ERRORS_ONLY';
+  /** `--parameter Name=Value`, checked against the main template. */
+  parameters: Record<string, string>;
+  targetMfa?: 'OFF' | 'ON' | 'OPTIONAL';
   maxWaitMs: number;
   maxReceiveWaitMs: number;
   report?: string;
@@ -141,6 +147,41 @@ function templateValue(value: string, option: string, parameter: string): string
   return value;
 }
 
+/**
+ * `--parameter Name=Value` entries: each name a parameter of the main template, each value one it
+ * allows (`AllowedValues`, `AllowedPattern`); a name given twice is refused.
+ */
+export function templateParameters(entries: readonly string[], root = ROOT): Record<string, string> {
+  const path = join(root, MAIN_TEMPLATE);
+  const template = templates.get(path) ?? loadTemplate(path);
+  templates.set(path, template);
+  const parameters: Record<string, string> = {};
+  for (const entry of entries) {
+    const match = /^([A-Za-z0-9]+)=(.*)$/s.exec(entry);
+    if (!match) throw new UsageError(`--parameter must be <Name>=<Value> (found "${entry}")`);
+    const [, name = '', value = ''] = match;
+    const spec = template.Parameters?.[name];
+    if (spec === undefined) {
+      throw new UsageError(
+        `--parameter ${name}: the main template has no such parameter (it has ${Object.keys(template.Parameters ?? {}).join(', ')})`,
+      );
+    }
+    if (name in parameters) throw new UsageError(`--parameter ${name} is given twice`);
+    if (name === 'PrimaryUserPoolId') {
+      throw new UsageError('--parameter PrimaryUserPoolId: the local run backs up the pool it seeds');
+    }
+    templateValue(value, `parameter ${name}`, name);
+    const pattern = (spec as { AllowedPattern?: string }).AllowedPattern;
+    if (pattern !== undefined && !new RegExp(pattern).test(value)) {
+      throw new UsageError(
+        `--parameter ${name} must match the template's pattern ${pattern} (found "${value}")`,
+      );
+    }
+    parameters[name] = value;
+  }
+  return parameters;
+}
+
 /** Options that take a value, so that `--users -5` reads -5 as the value (parseArgs would call it ambiguous). */
 const VALUE_OPTIONS = new Set([
   '--users',
@@ -183,6 +224,8 @@ export function parseCliArgs(argv: string[]): CliOptions {
         latency: { type: 'string' },
         'no-throttling': { type: 'boolean' },
         'sns-preference': { type: 'string' },
+        parameter: { type: 'string', multiple: true },
+        'target-mfa': { type: 'string' },
         'max-wait-ms': { type: 'string' },
         'max-receive-wait-ms': { type: 'string' },
         report: { type: 'string' },
@@ -209,8 +252,14 @@ export function parseCliArgs(argv: string[]): CliOptions {
         throw new UsageError(`--${generatorOption} cannot be combined with --seed`);
     }
   }
+  const parameters = templateParameters(v.parameter ?? []);
+  const targetMfa = v['target-mfa'];
   return {
     ...(v.seed !== undefined ? { seedFile: v.seed } : {}),
+    parameters,
+    ...(targetMfa !== undefined
+      ? { targetMfa: oneOf(targetMfa, 'target-mfa', ['OFF', 'ON', 'OPTIONAL'] as const, 'OFF') }
+      : {}),
     users: integer(v.users, 'users', 1000, 0, 2_000_000),
     groups: integer(v.groups, 'groups', 10, 0, 10_000),
     usernameAttribute: oneOf(
@@ -221,14 +270,17 @@ export function parseCliArgs(argv: string[]): CliOptions {
     ),
     federatedUsers: integer(v['federated-users'], 'federated-users', 2, 0, 1000),
     randomSeed: integer(v['random-seed'], 'random-seed', 1, 0),
-    tps: Number(templateValue(String(integer(v.tps, 'tps', 10, 1)), 'tps', 'CognitoTPS')),
+    tps: Number(
+      parameters.CognitoTPS ?? templateValue(String(integer(v.tps, 'tps', 10, 1)), 'tps', 'CognitoTPS'),
+    ),
     latency: oneOf(v.latency, 'latency', ['none', 'aws'], 'none'),
     throttling: v['no-throttling'] !== true,
-    snsPreference: templateValue(
-      oneOf(v['sns-preference'], 'sns-preference', ['INFO_AND_ERRORS', 'ERRORS_ONLY'], 'INFO_AND_ERRORS'),
-      'sns-preference',
-      'SnsPreference',
-    ) as CliOptions['snsPreference'],
+    snsPreference: (parameters.SnsPreference ??
+      templateValue(
+        oneOf(v['sns-preference'], 'sns-preference', ['INFO_AND_ERRORS', 'ERRORS_ONLY'], 'INFO_AND_ERRORS'),
+        'sns-preference',
+        'SnsPreference',
+      )) as CliOptions['snsPreference'],
     maxWaitMs: integer(v['max-wait-ms'], 'max-wait-ms', DEFAULT_MAX_WAIT_MS, 0, 3_600_000),
     maxReceiveWaitMs: integer(
       v['max-receive-wait-ms'],
@@ -451,6 +503,8 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
       latency: options.latency,
       throttling: options.throttling,
       snsPreference: options.snsPreference,
+      parameters: options.parameters,
+      ...(options.targetMfa !== undefined ? { targetMfa: options.targetMfa } : {}),
       maxWaitMs: options.maxWaitMs,
       maxReceiveWaitMs: options.maxReceiveWaitMs,
       ...(options.faults !== undefined ? { faults: options.faults, faultSeed: options.randomSeed } : {}),

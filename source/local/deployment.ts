@@ -58,6 +58,11 @@ export interface DeployOptions {
   stackName: string;
   cognitoTps: number;
   snsPreference?: 'INFO_AND_ERRORS' | 'ERRORS_ONLY';
+  /**
+   * Main-template parameters as an operator sets them (e.g. `AllowMfaUserPools: 'Yes'`); the StackSet
+   * gets what the main template's StackSetParameters pass on, as the StackSet manager does.
+   */
+  parameters?: Record<string, string>;
   secondaryRegion?: string;
   notificationEmail?: string;
   /** Milliseconds a Wait state waits (default: its Seconds, capped at 250 ms). */
@@ -170,6 +175,9 @@ export class Deployment {
           PrimaryUserPoolId: this.options.primaryUserPoolId,
           SecondaryRegion: this.options.secondaryRegion ?? 'us-west-2',
           NotificationEmail: notificationEmail,
+          CognitoTPS: String(this.options.cognitoTps),
+          SnsPreference: this.options.snsPreference ?? 'INFO_AND_ERRORS',
+          ...this.options.parameters,
         },
         pseudo: { region, accountId, partition: 'aws', stackName },
         provision: (id, resource, stack) => this.provision(id, resource, stack),
@@ -184,14 +192,12 @@ export class Deployment {
       loadTemplate(this.templatePath(this.options.stackSetTemplatePath, STACKSET_TEMPLATE)),
       {
         parameters: {
+          ...(await this.stackSetParameters(main)),
           PrimaryRegion: region,
-          CognitoTPS: String(this.options.cognitoTps),
-          NotificationEmail: notificationEmail,
           SendAnonymousData: 'No',
           ParentStackName: stackName,
           // The main stack's StackSetRolesBoundary; roles are not provisioned locally.
           PermissionsBoundaryArn: `arn:aws:iam::${accountId}:policy/${stackName}-StackSetRolesBoundary`,
-          SnsPreference: this.options.snsPreference ?? 'INFO_AND_ERRORS',
         },
         pseudo: {
           region,
@@ -226,6 +232,17 @@ export class Deployment {
       },
     });
     this.endpoints.fakes.attachStepFunctions(this.sfn);
+  }
+
+  /** What the main template's StackSetManagerCustomResource passes to the StackSet as parameters. */
+  private async stackSetParameters(main: TemplateStack): Promise<Record<string, string>> {
+    const given = main.template.Resources?.StackSetManagerCustomResource?.Properties?.StackSetParameters;
+    const resolved = given === undefined ? {} : await main.resolve(given as Json);
+    const parameters: Record<string, string> = {};
+    if (isJsonObject(resolved)) {
+      for (const [name, value] of Object.entries(resolved)) parameters[name] = String(value);
+    }
+    return parameters;
   }
 
   private async stateMachine(logicalId: string, stack: TemplateStack): Promise<StateMachineInfo> {

@@ -163,6 +163,10 @@ export interface LocalRunOptions {
   /** Cap of an empty SQS long poll, ms. */
   maxReceiveWaitMs?: number;
   snsPreference?: 'INFO_AND_ERRORS' | 'ERRORS_ONLY';
+  /** Main-template parameters (`--parameter Name=Value`), e.g. `{ AllowMfaUserPools: 'Yes' }`. */
+  parameters?: Record<string, string>;
+  /** MFA configuration of the restore target (default: the source pool's). */
+  targetMfa?: 'OFF' | 'ON' | 'OPTIONAL';
   onProgress?: (event: ProgressEvent) => void;
   /** Log lines of the Lambda functions (JSON lines, as CloudWatch would hold them). */
   onLambdaLog?: (fn: LocalFunction, line: string) => void;
@@ -211,6 +215,12 @@ function poolConfig(seed: SeedFile, name: string): SeedFile['userPool'] & { name
     usernameAttributes: seed.userPool.usernameAttributes,
     customAttributes: seed.userPool.customAttributes,
     mfaConfiguration: seed.userPool.mfaConfiguration,
+    ...(seed.userPool.autoVerifiedAttributes !== undefined
+      ? { autoVerifiedAttributes: seed.userPool.autoVerifiedAttributes }
+      : {}),
+    ...(seed.userPool.aliasAttributes !== undefined
+      ? { aliasAttributes: seed.userPool.aliasAttributes }
+      : {}),
   };
 }
 
@@ -223,11 +233,13 @@ export function seedPrimaryPool(cognito: CognitoEmulator, seed: SeedFile): strin
       enabled: user.enabled,
       attributes: user.attributes,
       ...(user.status !== undefined ? { status: user.status as never } : {}),
+      ...(user.smsMfa === true ? { smsMfa: true } : {}),
     })),
     groups: seed.groups.map((group) => ({
       name: group.name,
       ...(group.description !== undefined ? { description: group.description } : {}),
       ...(group.precedence !== undefined ? { precedence: group.precedence } : {}),
+      ...(group.roleArn !== undefined ? { roleArn: group.roleArn } : {}),
       members: group.members,
     })),
   }).poolId;
@@ -237,9 +249,14 @@ export function seedPrimaryPool(cognito: CognitoEmulator, seed: SeedFile): strin
  * An empty pool with the same configuration as the source (username attributes, custom attributes, MFA),
  * tagged as a restore target the way the README tells operators to tag theirs.
  */
-export function createRestorePool(cognito: CognitoEmulator, seed: SeedFile): string {
+export function createRestorePool(
+  cognito: CognitoEmulator,
+  seed: SeedFile,
+  targetMfa?: SeedFile['userPool']['mfaConfiguration'],
+): string {
   return cognito.createUserPool({
     ...poolConfig(seed, 'local-restored'),
+    ...(targetMfa !== undefined ? { mfaConfiguration: targetMfa } : {}),
     tags: { [RESTORE_TARGET_TAG_KEY]: RESTORE_TARGET_TAG_VALUE },
   });
 }
@@ -398,6 +415,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       stackName: options.stackName ?? 'cupera-local',
       cognitoTps: options.tps,
       ...(options.snsPreference ? { snsPreference: options.snsPreference } : {}),
+      ...(options.parameters ? { parameters: options.parameters } : {}),
       waitMs: (_state, seconds) => Math.min((seconds ?? 0) * 1000, settings.maxWaitMs),
       onInvocation: (event) => tracker.invocation(event),
       onExecutionEvent: (execution, event) => tracker.execution(execution, event),
@@ -520,7 +538,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       peakRssMb: { harness: 0 },
     };
     if (exportReport.status === 'SUCCEEDED') {
-      const restoredUserPoolId = createRestorePool(cognito, options.seed);
+      const restoredUserPoolId = createRestorePool(cognito, options.seed, options.targetMfa);
       assertRestoreTarget(cognito, restoredUserPoolId);
       report.restoredUserPoolId = restoredUserPoolId;
       const restoredPool = () => cognito.store.getPool(restoredUserPoolId);
@@ -549,7 +567,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       const compared = comparePools(
         source,
         poolContent(cognito, restoredUserPoolId),
-        options.seed.userPool.usernameAttributes[0],
+        options.seed.userPool.usernameAttributes,
       );
       report.restoredPool = {
         users: restoredPool()?.users.size ?? 0,

@@ -21,6 +21,8 @@ export interface SnapshotGroup {
   name: string;
   description?: string;
   precedence?: number;
+  /** The group's IAM role ARN. */
+  roleArn?: string;
   /** Usernames (Cognito's, as ListUsersInGroup returns them). */
   members: string[];
 }
@@ -118,9 +120,25 @@ export function exclusionReason(
   return undefined;
 }
 
-export function userKey(user: SnapshotUser, usernameAttribute: string | undefined): string {
-  if (usernameAttribute === undefined) return user.username;
-  return user.attributes[usernameAttribute] ?? user.username;
+/**
+ * How a user is recognised in both pools: its Username, or in a pool with username attributes the
+ * values of those attributes (Cognito generates the Username there). An e-mail-or-phone user is known
+ * by both of its identifiers together.
+ */
+export function userKey(
+  user: SnapshotUser,
+  usernameAttribute: string | readonly string[] | undefined,
+): string {
+  const names =
+    usernameAttribute === undefined
+      ? []
+      : typeof usernameAttribute === 'string'
+        ? [usernameAttribute]
+        : usernameAttribute;
+  if (names.length === 0) return user.username;
+  if (names.length === 1) return user.attributes[names[0] as string] ?? user.username;
+  const values = names.map((name) => user.attributes[name] ?? '');
+  return values.every((value) => value === '') ? user.username : values.join(' | ');
 }
 
 function attributeValue(attributes: Record<string, string>, name: string): string | null {
@@ -132,7 +150,7 @@ function attributeValue(attributes: Record<string, string>, name: string): strin
 export function comparePools(
   source: PoolContent,
   target: PoolContent,
-  usernameAttribute: string | undefined,
+  usernameAttribute: string | readonly string[] | undefined,
   rules: readonly ExclusionRule[] = EXCLUSION_RULES,
 ): ParityResult {
   const result: ParityResult = {
@@ -229,6 +247,14 @@ export function comparePools(
         field: 'description',
         expected: group.description ?? null,
         actual: restored.description ?? null,
+      });
+    }
+    if ((group.roleArn ?? null) !== (restored.roleArn ?? null)) {
+      result.mismatches.push({
+        item: `group ${group.name}`,
+        field: 'roleArn',
+        expected: group.roleArn ?? null,
+        actual: restored.roleArn ?? null,
       });
     }
     if ((group.precedence ?? null) !== (restored.precedence ?? null)) {

@@ -16,6 +16,7 @@ import {
 
 export type UsernameAttribute = 'email' | 'phone_number';
 export type MfaConfiguration = 'OFF' | 'ON' | 'OPTIONAL';
+export type AliasAttribute = 'email' | 'phone_number' | 'preferred_username';
 
 export interface SeedUser {
   /** The Username; in a pool with a username attribute, the user's email or phone number. */
@@ -23,6 +24,8 @@ export interface SeedUser {
   enabled: boolean;
   /** Cognito user status; `EXTERNAL_PROVIDER` marks a federated user. Default `CONFIRMED`. */
   status?: string;
+  /** SMS MFA enabled for the user (ListUsers reports it in `MFAOptions`). Default false. */
+  smsMfa?: boolean;
   attributes: Record<string, string>;
 }
 
@@ -30,6 +33,8 @@ export interface SeedGroup {
   name: string;
   description?: string;
   precedence?: number;
+  /** The group's IAM role ARN. */
+  roleArn?: string;
   members: string[];
 }
 
@@ -38,6 +43,10 @@ export interface SeedFile {
     usernameAttributes: UsernameAttribute[];
     customAttributes: string[];
     mfaConfiguration: MfaConfiguration;
+    /** Attributes Cognito verifies (the CSV import needs one verified per user). Default both. */
+    autoVerifiedAttributes?: UsernameAttribute[];
+    /** Sign-in aliases of a pool without username attributes. */
+    aliasAttributes?: AliasAttribute[];
   };
   users: SeedUser[];
   groups: SeedGroup[];
@@ -124,14 +133,54 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
   if (!isRecord(pool)) {
     problems.push('userPool: must be an object');
   } else {
-    unknownKeys(pool, ['usernameAttributes', 'customAttributes', 'mfaConfiguration'], 'userPool', problems);
+    unknownKeys(
+      pool,
+      [
+        'usernameAttributes',
+        'customAttributes',
+        'mfaConfiguration',
+        'autoVerifiedAttributes',
+        'aliasAttributes',
+      ],
+      'userPool',
+      problems,
+    );
     const attrs = pool.usernameAttributes ?? [];
-    if (!Array.isArray(attrs) || attrs.some((a) => a !== 'email' && a !== 'phone_number')) {
-      problems.push('userPool.usernameAttributes: must be [], ["email"] or ["phone_number"]');
-    } else if (attrs.length > 1) {
-      problems.push('userPool.usernameAttributes: the solution supports at most one username attribute');
+    if (
+      !Array.isArray(attrs) ||
+      attrs.some((a) => a !== 'email' && a !== 'phone_number') ||
+      new Set(attrs).size !== attrs.length
+    ) {
+      problems.push(
+        'userPool.usernameAttributes: must be [], ["email"], ["phone_number"] or ["email", "phone_number"]',
+      );
     } else {
       seed.userPool.usernameAttributes = attrs as UsernameAttribute[];
+    }
+    const autoVerified = pool.autoVerifiedAttributes;
+    if (autoVerified !== undefined) {
+      if (!Array.isArray(autoVerified) || autoVerified.some((a) => a !== 'email' && a !== 'phone_number')) {
+        problems.push('userPool.autoVerifiedAttributes: must be a list of "email" and "phone_number"');
+      } else {
+        seed.userPool.autoVerifiedAttributes = [...new Set(autoVerified as UsernameAttribute[])];
+      }
+    }
+    const aliases = pool.aliasAttributes;
+    if (aliases !== undefined) {
+      if (
+        !Array.isArray(aliases) ||
+        aliases.some((a) => a !== 'email' && a !== 'phone_number' && a !== 'preferred_username')
+      ) {
+        problems.push(
+          'userPool.aliasAttributes: must be a list of "email", "phone_number" and "preferred_username"',
+        );
+      } else if (aliases.length > 0 && Array.isArray(attrs) && attrs.length > 0) {
+        problems.push(
+          'userPool.aliasAttributes: a pool has either username attributes or alias attributes, not both',
+        );
+      } else {
+        seed.userPool.aliasAttributes = [...new Set(aliases as AliasAttribute[])];
+      }
     }
     const custom = pool.customAttributes ?? [];
     if (!Array.isArray(custom)) {
@@ -159,12 +208,12 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
     }
   }
 
-  const usernameAttribute = seed.userPool.usernameAttributes[0];
+  const usernameAttributeList = seed.userPool.usernameAttributes;
   const usernames = new Map<string, number>();
   forEachEntry(
     value,
     'users',
-    ['username', 'enabled', 'status', 'attributes'],
+    ['username', 'enabled', 'status', 'smsMfa', 'attributes'],
     problems,
     (entry, index, label) => {
       const username = entry.username;
@@ -227,20 +276,30 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
       if (attributes.phone_number !== undefined && !isPhoneNumber(attributes.phone_number)) {
         problems.push(`${where}: "phone_number" must be in E.164 form, e.g. +14155550100`);
       }
-      if (usernameAttribute !== undefined) {
-        if (attributes[usernameAttribute] === undefined) attributes[usernameAttribute] = username;
+      if (usernameAttributeList.length > 0) {
+        // The username is one of the pool's username attributes (in an e-mail-or-phone pool, either).
+        const usernameAttribute = usernameAttributeList.find((name) =>
+          name === 'email' ? isEmail(username) : isPhoneNumber(username),
+        );
+        if (usernameAttribute === undefined) {
+          problems.push(`${where}: the username must be a valid ${usernameAttributeList.join(' or ')}`);
+        } else if (attributes[usernameAttribute] === undefined) attributes[usernameAttribute] = username;
         else if (attributes[usernameAttribute] !== username) {
           problems.push(
             `${where}: in a pool with ${usernameAttribute} as username, "username" must equal that attribute`,
           );
         }
-        const valid = usernameAttribute === 'email' ? isEmail(username) : isPhoneNumber(username);
-        if (!valid) problems.push(`${where}: the username must be a valid ${usernameAttribute}`);
+      }
+      if (entry.smsMfa !== undefined && typeof entry.smsMfa !== 'boolean') {
+        problems.push(`${where}: "smsMfa" must be true or false`);
+      } else if (entry.smsMfa === true && attributes.phone_number === undefined) {
+        problems.push(`${where}: "smsMfa" needs a phone_number`);
       }
       seed.users.push({
         username,
         enabled: entry.enabled !== false,
         ...(typeof entry.status === 'string' ? { status: entry.status } : {}),
+        ...(entry.smsMfa === true ? { smsMfa: true } : {}),
         attributes,
       });
     },
@@ -250,7 +309,7 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
   forEachEntry(
     value,
     'groups',
-    ['name', 'description', 'precedence', 'members'],
+    ['name', 'description', 'precedence', 'roleArn', 'members'],
     problems,
     (entry, index, label) => {
       const name = entry.name;
@@ -279,6 +338,16 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
           problems.push(`${where}: "precedence" must be a whole number ≥ 0`);
         } else {
           group.precedence = entry.precedence;
+        }
+      }
+      if (entry.roleArn !== undefined) {
+        if (
+          typeof entry.roleArn !== 'string' ||
+          !/^arn:[\w+=/,.@-]+:iam::\d{12}:role\/[\w+=/,.@-]+$/.test(entry.roleArn)
+        ) {
+          problems.push(`${where}: "roleArn" must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
+        } else {
+          group.roleArn = entry.roleArn;
         }
       }
       const members = entry.members ?? [];
@@ -464,7 +533,9 @@ export function generateSeed(options: GeneratorOptions): SeedFile {
     const number = String(i + 1).padStart(6, '0');
     const email = `${ascii(given)}.${ascii(family)}.${number}@example.com`;
     const phone = `+1555${String(1_000_000 + i).padStart(7, '0')}`;
-    // Mostly verified email; some verified phone only; every user can be imported.
+    // Mostly verified email; some verified phone only; as in real pools, one in ten signed up and never
+    // confirmed (UNCONFIRMED, e-mail not verified) and one in ten confirmed without verifying the
+    // e-mail: the CSV import refuses both, so ImportNewUsers creates them with AdminCreateUser.
     const phoneOnly =
       usernameAttribute === 'phone_number' || (usernameAttribute === undefined && i % 17 === 5);
     const withPhone = phoneOnly || rnd() < 0.4;
@@ -478,9 +549,10 @@ export function generateSeed(options: GeneratorOptions): SeedFile {
       'custom:plan': pick(PLANS),
       'custom:employee_id': `E${number}`,
     };
+    const unconfirmed = !phoneOnly && i % 10 === 4;
     if (!phoneOnly) {
       attributes.email = email;
-      attributes.email_verified = 'true';
+      attributes.email_verified = unconfirmed || i % 10 === 8 ? 'false' : 'true';
     }
     if (withPhone) {
       attributes.phone_number = phone;
@@ -497,7 +569,12 @@ export function generateSeed(options: GeneratorOptions): SeedFile {
         i % 13 === 7
           ? `${ascii(given)}.${family.replace(/[^\p{L}]/gu, '').toLowerCase()}.${number}`
           : `user-${number}`;
-    users.push({ username, enabled: rnd() >= disabledShare, attributes });
+    users.push({
+      username,
+      enabled: rnd() >= disabledShare,
+      ...(unconfirmed ? { status: 'UNCONFIRMED' } : {}),
+      attributes,
+    });
   }
   // Federated users keep a provider-prefixed Username (Google_...), which the emulator's seed path
   // accepts only in pools without a username attribute.

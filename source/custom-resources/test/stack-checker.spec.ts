@@ -159,20 +159,13 @@ describe('stack-checker Create', () => {
     expect(ssm).not.toHaveReceivedAnyCommand();
   });
 
-  it('refuses a pool that allows more than one username attribute', async () => {
+  it('accepts a pool whose users sign in with an e-mail address or a phone number (the original refused it)', async () => {
     cognito
       .on(DescribeUserPoolCommand)
       .resolves({ UserPool: { UsernameAttributes: ['email', 'phone_number'] } });
+    ssm.on(PutParameterCommand).resolves({});
     const { handler } = setup();
-    expect(await handler(event(), context)).toEqual({
-      status: 'FAILED',
-      data: {
-        Error:
-          'This solution does not support user pools for which more than one username attribute is allowed. ' +
-          'Configured username attributes: ["email","phone_number"]',
-      },
-    });
-    expect(ssm).not.toHaveReceivedAnyCommand();
+    expect((await handler(event(), context)).status).toBe('SUCCESS');
   });
 
   it('retries a throttled DescribeUserPool after a backoff (injected sleep)', async () => {
@@ -359,7 +352,7 @@ describe('stack-checker helpers', () => {
     expect(fixedParameterValues(['A', 'B'], { A: 'x' })).toEqual({ A: 'x' });
   });
 
-  it('reports MFA first when a pool breaks both rules', async () => {
+  it('refuses an e-mail-or-phone pool with MFA for its MFA', async () => {
     cognito
       .on(DescribeUserPoolCommand)
       .resolves({ UserPool: { MfaConfiguration: 'ON', UsernameAttributes: ['email', 'phone_number'] } });

@@ -313,7 +313,13 @@ export class ImportJobs {
       if (value !== undefined) attributes[flag] = value.toLowerCase();
     }
     try {
-      this.store.createUser(pool, { username, attributes, enabled: true, status: 'RESET_REQUIRED' });
+      this.store.createUser(pool, {
+        username,
+        attributes,
+        enabled: true,
+        status: 'RESET_REQUIRED',
+        ...(mfaEnabled.toLowerCase() === 'true' ? { smsMfa: true } : {}),
+      });
       return undefined;
     } catch (error) {
       if (error instanceof CognitoServiceError) return `${error.errorType}: ${error.message}`;

@@ -67,6 +67,9 @@ function userWire(user: UserRecord, only?: ReadonlySet<string>): Record<string, 
     UserLastModifiedDate: seconds(user.modifiedMs),
     Enabled: user.enabled,
     UserStatus: user.status,
+    ...(user.smsMfa === true
+      ? { MFAOptions: [{ DeliveryMedium: 'SMS', AttributeName: 'phone_number' }] }
+      : {}),
   };
 }
 
@@ -130,6 +133,7 @@ function poolWire(pool: PoolState): Record<string, unknown> {
     SchemaAttributes: schemaAttributes(pool.customAttributes),
     AutoVerifiedAttributes: [...pool.autoVerifiedAttributes],
     ...(pool.usernameAttributes.length > 0 ? { UsernameAttributes: [...pool.usernameAttributes] } : {}),
+    ...(pool.aliasAttributes.length > 0 ? { AliasAttributes: [...pool.aliasAttributes] } : {}),
     MfaConfiguration: pool.mfaConfiguration,
     EstimatedNumberOfUsers: pool.users.size,
     AdminCreateUserConfig: { AllowAdminCreateUserOnly: false, UnusedAccountValidityDays: 7 },

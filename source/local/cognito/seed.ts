@@ -17,6 +17,7 @@ export function createPoolFromSeed(store: CognitoStore, seed: PoolSeed): SeededP
     ...(config.autoVerifiedAttributes !== undefined
       ? { autoVerifiedAttributes: config.autoVerifiedAttributes }
       : {}),
+    ...(config.aliasAttributes !== undefined ? { aliasAttributes: config.aliasAttributes } : {}),
   });
   const users = seed.users ?? [];
   const created = store.addUsers(pool.id, users);

@@ -56,6 +56,7 @@ export interface PoolState {
   readonly customAttributes: readonly CustomAttributeDefinition[];
   readonly customAttributeNames: ReadonlySet<string>;
   mfaConfiguration: MfaConfiguration;
+  readonly aliasAttributes: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
   readonly users: OrderedCollection<string, UserRecord>;
   /** `email:<lower-case>` / `phone_number:<value>` → user, only in pools with username attributes. */
@@ -80,6 +81,7 @@ export interface CreateUserInput {
   status: UserStatus;
   /** Seed path only: keep a given sub (e.g. to mirror a known pool). */
   allowSub?: boolean;
+  smsMfa?: boolean;
 }
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -148,6 +150,7 @@ export class CognitoStore {
       customAttributes,
       customAttributeNames: new Set(customAttributes.map((c) => `custom:${c.name}`)),
       mfaConfiguration: mfa,
+      aliasAttributes: [...new Set(config.aliasAttributes ?? [])],
       tags: { ...config.tags },
       users: new OrderedCollection(),
       aliases: new Map(),
@@ -244,6 +247,22 @@ export class CognitoStore {
       attributes[name] = value;
     }
     if (alias?.missing) attributes[alias.attribute] = signInName;
+    // In a pool with both username attributes the other identifier signs in too: it is unique as well.
+    const otherKeys: string[] = [];
+    if (alias) {
+      for (const other of pool.usernameAttributes) {
+        const value = attributes[other];
+        if (other === alias.attribute || value === undefined || value === '') continue;
+        const key = aliasKey(other, value);
+        if (pool.aliases.has(key)) {
+          throw new CognitoServiceError(
+            'AliasExistsException',
+            `An account with the given ${other} already exists.`,
+          );
+        }
+        otherKeys.push(key);
+      }
+    }
 
     const username = alias ? sub : signInName;
     const now = this.options.now();
@@ -253,6 +272,7 @@ export class CognitoStore {
       attributes,
       enabled: input.enabled,
       status: input.status,
+      ...(input.smsMfa === true ? { smsMfa: true } : {}),
       createdMs: now,
       modifiedMs: now,
     };
@@ -260,6 +280,7 @@ export class CognitoStore {
       throw new CognitoServiceError('UsernameExistsException', 'User account already exists');
     }
     if (alias) pool.aliases.set(alias.key, user);
+    for (const key of otherKeys) pool.aliases.set(key, user);
     pool.subIndex?.add(sub);
     return user;
   }
@@ -280,6 +301,7 @@ export class CognitoStore {
             enabled: entry.enabled ?? true,
             status: entry.status ?? 'CONFIRMED',
             allowSub: true,
+            ...(entry.smsMfa === true ? { smsMfa: true } : {}),
           }),
         );
       } catch (error) {
@@ -365,6 +387,7 @@ export class CognitoStore {
       name: g.record.name,
       ...(g.record.description !== undefined ? { description: g.record.description } : {}),
       ...(g.record.precedence !== undefined ? { precedence: g.record.precedence } : {}),
+      ...(g.record.roleArn !== undefined ? { roleArn: g.record.roleArn } : {}),
       members: [...g.members.values()].map((m) => m.username),
     }));
     return { poolId, users, groups };

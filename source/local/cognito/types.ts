@@ -40,6 +40,8 @@ export interface UserPoolConfig {
   mfaConfiguration?: MfaConfiguration;
   /** The pool's tags (CreateUserPool's `UserPoolTags`). */
   tags?: Record<string, string>;
+  /** Sign-in aliases (`email`, `phone_number`, `preferred_username`) of a pool without username attributes. */
+  aliasAttributes?: string[];
 }
 
 export interface UserRecord {
@@ -50,6 +52,8 @@ export interface UserRecord {
   readonly attributes: Record<string, string>;
   enabled: boolean;
   status: UserStatus;
+  /** SMS MFA enabled (ListUsers answers `MFAOptions` for it). */
+  smsMfa?: boolean;
   readonly createdMs: number;
   modifiedMs: number;
   /** Names of the user's groups in the order the memberships were added (created on the first one). */
@@ -75,6 +79,8 @@ export interface NewUser {
   enabled?: boolean;
   /** Default `CONFIRMED`. */
   status?: UserStatus;
+  /** SMS MFA enabled for the user. */
+  smsMfa?: boolean;
   /** Attribute name → value, e.g. `{ email: '...', email_verified: 'true', 'custom:tenant': '...' }`. */
   attributes?: Record<string, string>;
 }
@@ -97,7 +103,7 @@ export interface PoolSnapshot {
     attributes: Record<string, string>;
     groups: string[];
   }[];
-  groups: { name: string; description?: string; precedence?: number; members: string[] }[];
+  groups: { name: string; description?: string; precedence?: number; roleArn?: string; members: string[] }[];
 }
 
 /** The structured seed the harness passes to `createPoolFromSeed` (it owns the file format). */
@@ -108,6 +114,7 @@ export interface PoolSeed {
     customAttributes?: string[];
     mfaConfiguration?: MfaConfiguration;
     autoVerifiedAttributes?: UsernameAttribute[];
+    aliasAttributes?: string[];
   };
   users?: NewUser[];
   groups?: (NewGroup & { members?: string[] })[];

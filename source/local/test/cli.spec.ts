@@ -9,9 +9,37 @@ import { formatSummary } from '../report';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
+describe('parseCliArgs --parameter and --target-mfa', () => {
+  it('takes main-template parameters as an operator sets them, repeatable', () => {
+    const options = parseCliArgs([
+      '--parameter',
+      'AllowMfaUserPools=Yes',
+      '--parameter',
+      'CognitoTPS=5',
+      '--target-mfa',
+      'ON',
+    ]);
+    expect(options.parameters).toEqual({ AllowMfaUserPools: 'Yes', CognitoTPS: '5' });
+    expect(options.tps).toBe(5);
+    expect(options.targetMfa).toBe('ON');
+  });
+
+  it.each([
+    [['--parameter', 'NoSuchThing=1'], /the main template has no such parameter/],
+    [['--parameter', 'AllowMfaUserPools=Maybe'], /AllowMfaUserPools: No, Yes/],
+    [['--parameter', 'AllowMfaUserPools'], /must be <Name>=<Value>/],
+    [['--parameter', 'CognitoTPS=5', '--parameter', 'CognitoTPS=1'], /given twice/],
+    [['--parameter', 'PrimaryUserPoolId=us-east-1_x'], /backs up the pool it seeds/],
+    [['--target-mfa', 'SOMETIMES'], /--target-mfa must be one of OFF, ON, OPTIONAL/],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+});
+
 describe('parseCliArgs', () => {
   it('has the documented defaults', () => {
     expect(parseCliArgs([])).toEqual({
+      parameters: {},
       users: 1000,
       groups: 10,
       usernameAttribute: 'none',

@@ -178,4 +178,33 @@ describe('comparePools', () => {
     expect(result.ok).toBe(false);
     expect(result.unexpectedUsers).toEqual(['Google_1']);
   });
+
+  it('compares group roles', () => {
+    const role = 'arn:aws:iam::123456789012:role/readers';
+    const source = pool([user('ana')], [{ name: 'g', roleArn: role, members: ['ana'] }]);
+    expect(
+      comparePools(source, pool([user('ana')], [{ name: 'g', roleArn: role, members: ['ana'] }]), undefined)
+        .ok,
+    ).toBe(true);
+    const lost = comparePools(source, pool([user('ana')], [{ name: 'g', members: ['ana'] }]), undefined);
+    expect(lost.ok).toBe(false);
+    expect(lost.mismatches).toEqual([{ item: 'group g', field: 'roleArn', expected: role, actual: null }]);
+  });
+
+  it('knows an e-mail-or-phone user by both identifiers, whichever it has', () => {
+    const phoneOnly = (username: string) =>
+      user(username, { attributes: { sub: `s-${username}`, phone_number: '+14155550100' } });
+    const both = (username: string) =>
+      user(username, {
+        attributes: { sub: `s-${username}`, email: 'b@example.com', phone_number: '+14155550101' },
+      });
+    const result = comparePools(
+      pool([phoneOnly('uuid-1'), both('uuid-2')]),
+      pool([both('new-2'), phoneOnly('new-1')]),
+      ['email', 'phone_number'],
+    );
+    expect(result.missingUsers).toEqual([]);
+    expect(result.unexpectedUsers).toEqual([]);
+    expect(result.counts.users).toBe(2);
+  });
 });

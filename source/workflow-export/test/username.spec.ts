@@ -20,12 +20,30 @@ describe('pseudoUsername (spec §6.3)', () => {
     expect(pseudoUsername(person, usernameAttributes)).toBe(expected);
   });
 
-  it('is undefined for two usable attributes (ambiguous) and for a user without Username', () => {
-    const both = {
-      ...person,
-      Attributes: [...person.Attributes, { Name: 'phone_number', Value: '+15550100' }],
-    };
-    expect(pseudoUsername(both, ['email', 'phone_number'])).toBeUndefined();
+  it('takes the verified identifier of an e-mail-or-phone user, e-mail first, else the one it has', () => {
+    const user = (attributes: Record<string, string>) => ({
+      Username: 'uuid',
+      Attributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+    });
+    const both = ['email', 'phone_number'];
+    const email = { email: 'a@example.com' };
+    const phone = { phone_number: '+15550100' };
+    expect(pseudoUsername(user({ ...email, ...phone }), both)).toBe('a@example.com');
+    expect(pseudoUsername(user({ ...email, ...phone, phone_number_verified: 'true' }), both)).toBe(
+      '+15550100',
+    );
+    expect(
+      pseudoUsername(
+        user({ ...email, ...phone, email_verified: 'true', phone_number_verified: 'true' }),
+        both,
+      ),
+    ).toBe('a@example.com');
+    expect(pseudoUsername(user(phone), both)).toBe('+15550100');
+    expect(pseudoUsername(user(email), ['phone_number', 'email'])).toBe('a@example.com');
+    expect(pseudoUsername(user({}), both)).toBeUndefined();
+  });
+
+  it('is undefined for a user without Username or the attribute', () => {
     expect(pseudoUsername({}, [])).toBeUndefined();
     expect(pseudoUsername({ Username: 'x' }, ['email'])).toBeUndefined();
   });
