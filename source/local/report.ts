@@ -164,7 +164,7 @@ export function formatSummary(report: LocalRunReport): string {
   const seed = report.seed;
   const lines = [
     '',
-    `Seed: ${seed.source}: ${plural(seed.users, 'user')} (${number(seed.disabledUsers)} disabled, ${number(seed.federatedUsers)} federated), ${plural(seed.groups, 'group')}, ${plural(seed.memberships, 'membership')}; username attribute: ${seed.usernameAttributes[0] ?? 'none'}`,
+    `Seed: ${seed.source}: ${plural(seed.users, 'user')} (${number(seed.disabledUsers)} disabled, ${number(seed.federatedUsers)} federated), ${plural(seed.groups, 'group')}, ${plural(seed.memberships, 'membership')}; username attribute: ${seed.usernameAttributes.join(' or ') || 'none'}`,
     `Settings: COGNITO_TPS ${report.settings.tps}, latency ${report.settings.latency}, Cognito quotas ${report.settings.throttling ? 'on' : 'off'}, Wait states ≤ ${report.settings.maxWaitMs} ms, empty long polls ≤ ${report.settings.maxReceiveWaitMs} ms`,
     '',
     ...workflowLines('ExportWorkflow', report.export),
