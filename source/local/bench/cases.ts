@@ -1,0 +1,86 @@
+/**
+ * The benchmark's cases and what each measures: the seed, `COGNITO_TPS`, and the rates compared with
+ * the bound that Cognito's quotas (through `COGNITO_TPS`) or the latency of one page chain set.
+ */
+import { generateSeed, type SeedFile } from '../seed';
+import { AWS_LATENCY_MS } from '../cognito/server';
+
+export interface BenchCase {
+  name: string;
+  description: string;
+  users: number;
+  groups: number;
+  /** All users in one group (the huge-group case). */
+  oneGroup?: boolean;
+  tps: number;
+  /** Part of the small matrix (`--quick`). */
+  quick?: boolean;
+}
+
+export const CASES: readonly BenchCase[] = [
+  {
+    name: 'users-10k-groups-10',
+    description: '10,000 users in 10 groups',
+    users: 10_000,
+    groups: 10,
+    tps: 10,
+    quick: true,
+  },
+  { name: 'users-100k', description: '100,000 users, no groups', users: 100_000, groups: 0, tps: 10 },
+  { name: 'groups-10k', description: '2,000 users in 10,000 groups', users: 2_000, groups: 10_000, tps: 10 },
+  {
+    name: 'one-group-20k',
+    description: 'one group of 20,000 members',
+    users: 20_000,
+    groups: 1,
+    oneGroup: true,
+    tps: 10,
+  },
+  {
+    name: 'users-20k-tps5',
+    description: '20,000 users at TPS 5',
+    users: 20_000,
+    groups: 0,
+    tps: 5,
+    quick: true,
+  },
+  {
+    name: 'users-20k-tps10',
+    description: '20,000 users at TPS 10',
+    users: 20_000,
+    groups: 0,
+    tps: 10,
+    quick: true,
+  },
+  {
+    name: 'users-20k-tps25',
+    description: '20,000 users at TPS 25',
+    users: 20_000,
+    groups: 0,
+    tps: 25,
+    quick: true,
+  },
+];
+
+/** A few hundred users: the smoke case the test command runs. */
+export const SMOKE_CASE: BenchCase = {
+  name: 'smoke',
+  description: '600 users in 3 groups',
+  users: 600,
+  groups: 3,
+  tps: 25,
+};
+
+export function seedOf(benchCase: BenchCase): SeedFile {
+  if (!benchCase.oneGroup) {
+    return generateSeed({ users: benchCase.users, groups: benchCase.groups, usernameAttribute: 'none' });
+  }
+  const seed = generateSeed({ users: benchCase.users, groups: 0, usernameAttribute: 'none' });
+  return { ...seed, groups: [{ name: 'everyone', members: seed.users.map((user) => user.username) }] };
+}
+
+/** Users (or members) per second of one page chain: a page of 60 per ListUsersInGroup round trip. */
+export const PAGE_CHAIN_PER_SECOND = 60 / ((AWS_LATENCY_MS.ListUsersInGroup ?? 400) / 1000);
+
+/** The per-pool quota of CreateGroup (UserPoolResourceUpdate, per pool and operation). */
+export const CREATE_GROUP_PER_SECOND = 5;
