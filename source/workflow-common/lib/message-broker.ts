@@ -164,9 +164,16 @@ export function errorNotification(context: SfnContextObject, error: unknown): st
   );
 }
 
+/** What every restored user needs to know, in each ImportWorkflow success notification. */
+export const IMPORT_SUCCESS_NOTE =
+  'Restored users set a new password at their next sign-in (passwords cannot be exported). ' +
+  'Users who had software-token (TOTP) MFA set it up again: TOTP secrets cannot be exported; ' +
+  "SMS MFA settings are restored when the new pool's MFA is OPTIONAL.\n\n";
+
 export function successNotification(context: SfnContextObject, seconds: number): string {
   return (
     `Workflow (${context.StateMachine.Name}) completed successfully. Execution took ${seconds} second(s).\n\n` +
+    (workflowName(context) === 'ImportWorkflow' ? IMPORT_SUCCESS_NOTE : '') +
     `Execution details:\n${pretty(context)}`
   );
 }

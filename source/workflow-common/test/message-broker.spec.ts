@@ -6,7 +6,7 @@ import { fakeClock } from '../../test-support/fake-clock';
 import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import type { SfnContextObject } from '../../utils/step-functions';
-import { NotificationFailedError } from '../lib/message-broker';
+import { IMPORT_SUCCESS_NOTE, NotificationFailedError } from '../lib/message-broker';
 import type { MessageBrokerEvent, MessageBrokerInput } from '../lib/types';
 import { createHandler, ENVIRONMENT } from '../message-broker';
 
@@ -294,6 +294,14 @@ describe('message-broker', () => {
             `Execution details:\n${JSON.stringify(e.Context, null, 2)}`,
         },
       ]);
+    });
+
+    it('tells, on an import success, that TOTP MFA is set up again and passwords are reset', async () => {
+      const e = event('WorkflowCleanupLambda', {}, context('WorkflowCleanupLambda', 'ImportWorkflow-HASH'));
+      await run(e);
+      const message = String(published()[0]?.Message);
+      expect(message).toContain(IMPORT_SUCCESS_NOTE);
+      expect(message).toMatch(/software-token \(TOTP\) MFA set it up again/);
     });
 
     it('stays silent on success with ERRORS_ONLY but still records the timestamp', async () => {
