@@ -132,6 +132,7 @@ describe('TemplateStack', () => {
         NotificationEmail: 'a@example.com',
         SendAnonymousData: 'No',
         ParentStackName: 'p',
+        PermissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/p-StackSetRolesBoundary',
       },
       pseudo,
       provision: async (id, resource) =>
