@@ -23,6 +23,7 @@ beforeAll(() => {
 async function runCli(
   name: string,
   afterDeploy: LocalRunOptions['afterDeploy'],
+  extraArgs: string[] = [],
 ): Promise<{ code: number; console: string; logs: string[]; report: LocalRunReport }> {
   const logFile = join(directory, `${name}.log`);
   const reportFile = join(directory, `${name}.json`);
@@ -34,8 +35,19 @@ async function runCli(
   let code: number;
   try {
     code = await main(
-      ['--users', '5', '--groups', '1', '--quiet', '--lambda-logs', logFile, '--report', reportFile],
-      { afterDeploy },
+      [
+        '--users',
+        '5',
+        '--groups',
+        '1',
+        '--quiet',
+        '--lambda-logs',
+        logFile,
+        '--report',
+        reportFile,
+        ...extraArgs,
+      ],
+      afterDeploy === undefined ? {} : { afterDeploy },
     );
   } finally {
     log.mockRestore();
@@ -123,5 +135,36 @@ describe('a backup table deleted after deployment (an injected fault)', () => {
           entry.includes('"errorType":"ResourceNotFoundException"'),
       ),
     ).toBe(true);
+  });
+});
+
+describe('every Cognito call answered HTTP 500 (--fault cognito-500=1)', () => {
+  let run: Awaited<ReturnType<typeof runCli>>;
+
+  beforeAll(async () => {
+    run = await runCli('cognito-500', undefined, ['--fault', 'cognito-500=1']);
+  });
+
+  it('prints the failed state and the error its Lambda threw, after the retries', () => {
+    expect(run.code).toBe(1);
+    expect(run.console).toContain('failed at state "CheckUserPoolConfigLambda" (CheckUserPoolConfigLambda)');
+    expect(run.console).toContain('error: InternalErrorException: Internal error (injected fault).');
+    expect(run.report.export.failure).toEqual({
+      state: 'CheckUserPoolConfigLambda',
+      lambda: 'CheckUserPoolConfigLambda',
+      error: 'InternalErrorException',
+      message: 'Internal error (injected fault).',
+      refusal: false,
+    });
+  });
+
+  it("writes the failing invocation's error line to the Lambda log file", () => {
+    const line = run.logs.find(
+      (entry) => entry.startsWith('CheckUserPoolConfigLambda ') && entry.includes('"message":"Invoke Error"'),
+    );
+    expect(JSON.parse(line?.slice('CheckUserPoolConfigLambda '.length) ?? '{}')).toMatchObject({
+      errorType: 'InternalErrorException',
+      errorMessage: 'Internal error (injected fault).',
+    });
   });
 });
