@@ -511,6 +511,7 @@ export class Deployment {
   /** Stops what is still running and removes the SSM document, so the stack name can be reused. */
   async teardown(): Promise<void> {
     await this.sfn?.stopAll();
+    if (this.sfn !== undefined) this.endpoints.fakes.detachStepFunctions(this.sfn);
     if (this.ssmParameterName !== '') this.endpoints.fakes.deleteParameter(this.ssmParameterName);
   }
 }

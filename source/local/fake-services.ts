@@ -68,7 +68,8 @@ export interface CfnResponse {
 
 export class FakeServices {
   private server: Server | undefined;
-  private sfn: LocalStepFunctions | undefined;
+  /** Every deployment's executions, newest deployment first (several may run at once). */
+  private readonly sfns: LocalStepFunctions[] = [];
   private readonly parameters = new Map<string, StoredParameter>();
   private readonly cfnResponses = new Map<string, (response: CfnResponse) => void>();
   endpoint = '';
@@ -100,7 +101,12 @@ export class FakeServices {
   }
 
   attachStepFunctions(sfn: LocalStepFunctions): void {
-    this.sfn = sfn;
+    this.sfns.unshift(sfn);
+  }
+
+  detachStepFunctions(sfn: LocalStepFunctions): void {
+    const index = this.sfns.indexOf(sfn);
+    if (index >= 0) this.sfns.splice(index, 1);
   }
 
   deleteParameter(name: string): void {
@@ -153,13 +159,25 @@ export class FakeServices {
     }
   }
 
-  private requireSfn(): LocalStepFunctions {
-    if (this.sfn === undefined) throw new ApiError('ServiceUnavailable', 'No state machines are loaded', 503);
-    return this.sfn;
+  /** The executions of the deployment that owns the state machine or execution `arn`. */
+  private requireSfn(
+    arn: string,
+  ): Pick<LocalStepFunctions, 'machine' | 'start' | 'describe' | 'stop' | 'list'> {
+    if (this.sfns.length === 0) throw new ApiError('ServiceUnavailable', 'No state machines are loaded', 503);
+    const owner =
+      this.sfns.find((sfn) => sfn.machine(arn) !== undefined || sfn.describe(arn) !== undefined) ??
+      (this.sfns[0] as LocalStepFunctions);
+    return owner;
   }
 
   private stepFunctions(operation: string, body: Body): Body {
-    const sfn = this.requireSfn();
+    const sfn = this.requireSfn(
+      typeof body.stateMachineArn === 'string'
+        ? body.stateMachineArn
+        : typeof body.executionArn === 'string'
+          ? body.executionArn
+          : '',
+    );
     switch (operation) {
       case 'StartExecution': {
         const arn = requireString(body, 'stateMachineArn');

@@ -148,6 +148,18 @@ export function parseFaults(specs: readonly string[], functionIds: readonly stri
   return plan;
 }
 
+/** True when the plan injects faults into the shared emulators (not only crashes and timeouts). */
+export function hasEnvironmentFaults(plan: FaultPlan): boolean {
+  return (
+    plan.cognitoThrottleScale !== undefined ||
+    plan.cognito500 !== undefined ||
+    plan.cognitoDrop !== undefined ||
+    plan.ddbUnprocessed !== undefined ||
+    plan.ddbThroughput !== undefined ||
+    plan.importJobMsPerKb !== undefined
+  );
+}
+
 /** A crash that happened. */
 export interface FiredCrash extends CrashSpec {
   /** Milliseconds since the injector was created. */

@@ -11,7 +11,13 @@ import { Deployment, type Notification } from './deployment';
 import { DEFAULT_MAX_RECEIVE_WAIT_MS, LocalEnvironment, type EnvironmentOptions } from './environment';
 import { processPeakRssMb } from './emulators/processes';
 import { explainFailure, type WorkflowFailure } from './failure';
-import { CrashInjector, type FaultPlan, type FiredCrash, shortTimeoutSeconds } from './faults';
+import {
+  CrashInjector,
+  type FaultPlan,
+  type FiredCrash,
+  hasEnvironmentFaults,
+  shortTimeoutSeconds,
+} from './faults';
 import type { InvocationEvent, LocalFunction } from './lambda-host';
 import { comparePools, exclusionReason, type ParityResult, type PoolContent } from './parity';
 import { type Counter, ProgressMeter } from './progress';
@@ -435,7 +441,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     });
     const active = deployment;
     // After the deployment: its custom resources run without faults.
-    if (faults !== undefined) await environment.applyFaults(faults, options.faultSeed ?? 1);
+    // Only a plan with emulator faults touches the shared emulators (runs of crashes alone can share them).
+    const environmentFaults = faults !== undefined && hasEnvironmentFaults(faults);
+    const faultsBefore = environment.faultCounts();
+    if (environmentFaults) await environment.applyFaults(faults, options.faultSeed ?? 1);
     await options.afterDeploy?.({ deployment, environment, primaryUserPoolId });
 
     const runWorkflow = async (
@@ -594,11 +603,26 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     if (emptiedPool !== undefined) report.emptiedPool = emptiedPool;
     if (faults !== undefined) {
       const counts = environment.faultCounts();
+      const ddbBefore = faultsBefore.dynamodb;
       report.faults = {
         specs: faults.specs,
         crashes: [...crashes.fired],
-        cognito: counts.cognito,
-        ...(counts.dynamodb !== undefined ? { dynamodb: counts.dynamodb } : {}),
+        cognito: {
+          internalError: difference(counts.cognito.internalError, faultsBefore.cognito.internalError),
+          dropped: difference(counts.cognito.dropped, faultsBefore.cognito.dropped),
+        },
+        ...(counts.dynamodb !== undefined
+          ? {
+              dynamodb: {
+                throughputExceeded: difference(
+                  counts.dynamodb.throughputExceeded,
+                  ddbBefore?.throughputExceeded ?? {},
+                ),
+                unprocessedCalls: counts.dynamodb.unprocessedCalls - (ddbBefore?.unprocessedCalls ?? 0),
+                unprocessedItems: counts.dynamodb.unprocessedItems - (ddbBefore?.unprocessedItems ?? 0),
+              },
+            }
+          : {}),
         ...(faults.shortTimeouts ? { timeouts: shortened } : {}),
       };
     }
@@ -618,7 +642,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     return report;
   } finally {
     await deployment?.teardown().catch(() => undefined);
-    if (faults !== undefined && !ownsEnvironment) await environment.applyFaults(undefined);
+    if (faults !== undefined && hasEnvironmentFaults(faults) && !ownsEnvironment)
+      await environment.applyFaults(undefined);
     if (ownsEnvironment) await environment.stop();
   }
 }
