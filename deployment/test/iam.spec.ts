@@ -14,6 +14,7 @@ const ACTION_ALIASES: Record<string, string> = {
   'sqs:DeleteMessageBatch': 'sqs:DeleteMessage',
   'sqs:ChangeMessageVisibilityBatch': 'sqs:ChangeMessageVisibility',
   's3:HeadObject': 's3:GetObject',
+  's3:ListObjectsV2': 's3:ListBucket',
 };
 
 /** Actions IAM checks for an API call besides the call's own action. */

@@ -58,6 +58,9 @@ const STACKSET_BOTH: Record<string, string> = {
   ImportCheckImportJobLambdaRole: 'AWS::IAM::Role',
   ImportUpdateNewUsersLambda: 'AWS::Lambda::Function',
   ImportUpdateNewUsersLambdaRole: 'AWS::IAM::Role',
+  // Added: the reconciliation at the end of every import (restore report, missing memberships and flags).
+  ImportReconcileNewUserPoolLambda: 'AWS::Lambda::Function',
+  ImportReconcileNewUserPoolLambdaRole: 'AWS::IAM::Role',
   ImportNewUsersQueue: 'AWS::SQS::Queue',
   ImportNewUsersUpdatesQueue: 'AWS::SQS::Queue',
   ImportNewUsersDeadLetterQueue: 'AWS::SQS::Queue',
@@ -269,8 +272,8 @@ describe('main template', () => {
 describe('StackSet template', () => {
   const template = loadTemplate(STACKSET_TEMPLATE);
 
-  it('has the 48 resources of templates.md §2.5, 4 added (DLQ alarms, topic key and policy), and one log group per function', () => {
-    expect(Object.keys({ ...STACKSET_BOTH, ...STACKSET_PRIMARY })).toHaveLength(52);
+  it('has the 48 resources of templates.md §2.5, 4 added (DLQ alarms, topic key and policy), the reconciliation function and role, and one log group per function', () => {
+    expect(Object.keys({ ...STACKSET_BOTH, ...STACKSET_PRIMARY })).toHaveLength(54);
     expect(typesOf(STACKSET_TEMPLATE)).toEqual(withLogGroups({ ...STACKSET_BOTH, ...STACKSET_PRIMARY }));
   });
 
@@ -401,7 +404,7 @@ describe('both templates', () => {
       loadTemplate(fn.template).Resources[fn.logicalId]?.Properties?.Runtime,
     ]);
     expect(runtimes.filter(([, runtime]) => runtime !== 'nodejs22.x')).toEqual([]);
-    expect(runtimes).toHaveLength(6 + 15);
+    expect(runtimes).toHaveLength(6 + 16);
   });
 
   it('pair every DeletionPolicy Retain with UpdateReplacePolicy Retain (fix §8-11)', () => {

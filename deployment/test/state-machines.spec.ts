@@ -116,6 +116,8 @@ describe('state machine definitions', () => {
       // Added: the ExportWorkflow's expected refusals end in failures of their own name.
       'MassDeletionRefused',
       'NewUserPoolNotEmpty',
+      // Added: an import whose reconciliation finds users, groups, memberships or flags missing.
+      'RestoreIncomplete',
       'UnexpectedErrorInWorkflow',
       'UnsupportedUserPool',
     ]);
@@ -304,6 +306,9 @@ describe('fields tested by Choice states', () => {
         // another execution, a refused mass deletion, an unsupported pool) from other errors after
         // the error notification, so those refusals are notified too.
         'Error',
+        // Added: the ImportWorkflow's reconciliation loop and its verdict.
+        'ReconcileDone',
+        'RestoreComplete',
       ].sort(),
     );
   });

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -121,6 +121,8 @@ export class Deployment {
   /** The StackSetConstants attributes (the fixed parameters the main stack stored in SSM). */
   constants: Record<string, Json> = {};
   stateMachines = new Map<string, StateMachineInfo>();
+  /** Bucket names by logical id. */
+  readonly buckets = new Map<string, string>();
   private notificationQueueUrl = '';
   private readonly received: Notification[] = [];
   private readonly sqs: SQSClient;
@@ -305,6 +307,7 @@ export class Deployment {
       const props = await stack.properties(logicalId);
       const name = physicalName(props, 'BucketName', stack, logicalId).toLowerCase();
       await this.s3.send(new CreateBucketCommand({ Bucket: name }));
+      this.buckets.set(logicalId, name);
       return {
         ref: name,
         attributes: {
@@ -476,6 +479,26 @@ export class Deployment {
   waitForState(executionArn: string, stateName: string): Promise<void> {
     if (this.entered.get(executionArn)?.has(stateName)) return Promise.resolve();
     return new Promise((resolve) => this.stateWaiters.push({ arn: executionArn, state: stateName, resolve }));
+  }
+
+  /** The objects under `prefix` in the bucket with that logical id, by key (for the run's checks). */
+  async objects(bucketLogicalId: string, prefix: string): Promise<Map<string, string>> {
+    const bucket = this.buckets.get(bucketLogicalId);
+    if (bucket === undefined) throw new TemplateError(`No bucket ${bucketLogicalId}`);
+    const out = new Map<string, string>();
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const { Key: key } of page.Contents ?? []) {
+        if (key === undefined) continue;
+        const object = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        out.set(key, (await object.Body?.transformToString('utf8')) ?? '');
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
   }
 
   machine(logicalId: string): StateMachineInfo {

@@ -19,13 +19,22 @@ import {
   shortTimeoutSeconds,
 } from './faults';
 import type { InvocationEvent, LocalFunction } from './lambda-host';
-import { comparePools, exclusionReason, type ParityResult, type PoolContent } from './parity';
+import {
+  checkRestoreReport,
+  comparePools,
+  exclusionReason,
+  type ParityResult,
+  type PoolContent,
+} from './parity';
 import { type Counter, ProgressMeter } from './progress';
 import type { SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS, type ExecutionEvent, type ExecutionRecord } from './step-functions';
 import { RESTORE_TARGET_TAG_KEY, RESTORE_TARGET_TAG_VALUE } from '../workflow-import/lib/new-user-pool';
 
 export type WorkflowName = 'export' | 'import';
+
+/** The StackSet template's bucket that holds the restore reports and ledger. */
+const RESTORE_BUCKET = 'UserImportJobMappingFiles';
 
 export interface WorkflowReport {
   status: string;
@@ -573,11 +582,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
             ...(job.completionMessage !== undefined ? { message: job.completionMessage } : {}),
           })),
       );
-      const compared = comparePools(
-        source,
-        poolContent(cognito, restoredUserPoolId),
-        options.seed.userPool.usernameAttributes,
-      );
+      const target = poolContent(cognito, restoredUserPoolId);
+      const usernameAttribute = options.seed.userPool.usernameAttributes;
+      const compared = comparePools(source, target, usernameAttribute);
       report.restoredPool = {
         users: restoredPool()?.users.size ?? 0,
         missingUsers: compared.missingUsers.length,
@@ -587,8 +594,19 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           (m) => m.field === 'enabled' && m.expected === false && m.actual === true,
         ).length,
       };
-      report.parity =
-        report.import.status === 'SUCCEEDED' ? compared : skipped('the ImportWorkflow did not succeed');
+      if (report.import.status === 'SUCCEEDED') {
+        compared.restoreReport = await restoreReportCheck(
+          active,
+          restoredUserPoolId,
+          source,
+          target,
+          usernameAttribute,
+        );
+        compared.ok = compared.ok && compared.restoreReport.ok;
+        report.parity = compared;
+      } else {
+        report.parity = skipped('the ImportWorkflow did not succeed');
+      }
     }
     const notifications: Notification[] = await deployment.notifications();
     report.notifications = {
@@ -672,6 +690,25 @@ function userItemCounter(environment: LocalEnvironment, deployment: Deployment):
     } while (start !== undefined);
     return count;
   };
+}
+
+/** The latest restore report of the restored pool (from the local S3), checked against both pools. */
+export async function restoreReportCheck(
+  deployment: Deployment,
+  restoredUserPoolId: string,
+  source: PoolContent,
+  target: PoolContent,
+  usernameAttribute: string | readonly string[] | undefined,
+): Promise<NonNullable<ParityResult['restoreReport']>> {
+  const reports = await deployment.objects(RESTORE_BUCKET, `restore-reports/${restoredUserPoolId}/`);
+  const key = [...reports.keys()].sort().pop();
+  if (key === undefined) {
+    return {
+      ...checkRestoreReport('(none)', '', source, target, usernameAttribute),
+      ok: false,
+    };
+  }
+  return checkRestoreReport(key, reports.get(key) ?? '', source, target, usernameAttribute);
 }
 
 function peaks(environment: LocalEnvironment): { dynalite?: number; fauxqs?: number } {

@@ -64,6 +64,8 @@ export interface ParityResult {
   excluded: { user: string; reason: string }[];
   /** Differences that are expected by design (not failures), e.g. user status after a CSV import. */
   notes: string[];
+  /** The ImportWorkflow's restore report checked against both pools (when the run found one). */
+  restoreReport?: RestoreReportCheck;
 }
 
 /** Attributes Cognito assigns itself: a restored user cannot carry the source's values. */
@@ -288,4 +290,109 @@ export function comparePools(
     result.unexpectedMemberships.length === 0 &&
     result.mismatches.length === 0;
   return result;
+}
+
+/** What the check of the ImportWorkflow's restore report found. */
+export interface RestoreReportCheck {
+  ok: boolean;
+  key: string;
+  rows: number;
+  /** Exported users of the source pool (federated users aside): one row each is expected. */
+  expectedRows: number;
+  outcomes: Record<string, number>;
+  /** Source users without a row. */
+  missingRows: string[];
+  /** Rows whose old or new sub is not the user's in the source or the restored pool. */
+  wrongSubs: string[];
+  /** Rows that name a user twice. */
+  duplicateRows: string[];
+}
+
+/** RFC 4180 records (quoted fields with doubled quotes), as csv-stringify writes them. */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i];
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 1;
+      } else if (char === '"') quoted = false;
+      else field += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ',') {
+      record.push(field);
+      field = '';
+    } else if (char === '\n') {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+    } else if (char !== '\r') field += char;
+  }
+  if (field !== '' || record.length > 0) records.push([...record, field]);
+  return records;
+}
+
+/**
+ * The restore report against both pools: one row per exported user, its old `sub` the source user's
+ * and, for a restored user, its new `sub` the restored user's.
+ */
+export function checkRestoreReport(
+  key: string,
+  csv: string,
+  source: PoolContent,
+  target: PoolContent,
+  usernameAttribute: string | readonly string[] | undefined,
+): RestoreReportCheck {
+  const [header, ...rows] = parseCsv(csv);
+  const check: RestoreReportCheck = {
+    ok: false,
+    key,
+    rows: rows.length,
+    expectedRows: 0,
+    outcomes: {},
+    missingRows: [],
+    wrongSubs: [],
+    duplicateRows: [],
+  };
+  const byUsername = new Map<string, string[]>();
+  for (const row of rows) {
+    const username = row[2] ?? '';
+    if (byUsername.has(username)) check.duplicateRows.push(username);
+    byUsername.set(username, row);
+    const outcome = row[3] ?? '';
+    check.outcomes[outcome] = (check.outcomes[outcome] ?? 0) + 1;
+  }
+  const targetByKey = new Map(target.users.map((user) => [userKey(user, usernameAttribute), user]));
+  for (const user of source.users) {
+    if (user.status === 'EXTERNAL_PROVIDER') continue;
+    check.expectedRows += 1;
+    const key = userKey(user, usernameAttribute);
+    // The report names a user by what it signs in with: its Username, or one of its username attributes.
+    const names =
+      usernameAttribute === undefined
+        ? []
+        : typeof usernameAttribute === 'string'
+          ? [usernameAttribute]
+          : usernameAttribute;
+    const ids = names.map((name) => user.attributes[name]).filter((id): id is string => !!id);
+    const row = [...ids, user.username].map((id) => byUsername.get(id)).find((found) => found !== undefined);
+    if (row === undefined) {
+      check.missingRows.push(key);
+      continue;
+    }
+    const restored = targetByKey.get(key);
+    if (row[0] !== user.sub || (restored !== undefined && row[1] !== restored.sub)) check.wrongSubs.push(key);
+  }
+  check.ok =
+    (header ?? []).join(',') === 'oldSub,newSub,username,outcome,reason' &&
+    check.rows === check.expectedRows &&
+    check.missingRows.length === 0 &&
+    check.wrongSubs.length === 0 &&
+    check.duplicateRows.length === 0;
+  return check;
 }

@@ -109,6 +109,18 @@ function parityLines(parity: LocalRunReport['parity']): string[] {
     (m) => `${m.item} ${m.field}: expected ${JSON.stringify(m.expected)}, found ${JSON.stringify(m.actual)}`,
   );
   show('excluded by design', parity.excluded, (e) => `${e.user}: ${e.reason}`);
+  const check = parity.restoreReport;
+  if (check !== undefined) {
+    const outcomes = Object.entries(check.outcomes)
+      .map(([outcome, count]) => `${number(count)} ${outcome}`)
+      .join(', ');
+    lines.push(
+      `Restore report   ${check.ok ? 'OK' : 'FAILED'}   ${number(check.rows)} rows for ${number(check.expectedRows)} backed-up users (${outcomes || 'none'}); ${check.key}`,
+    );
+    show('users without a row', check.missingRows, (user) => user);
+    show('rows with a wrong old or new sub', check.wrongSubs, (user) => user);
+    show('users with several rows', check.duplicateRows, (user) => user);
+  }
   for (const note of parity.notes) lines.push(`  note: ${note}`);
   return lines;
 }

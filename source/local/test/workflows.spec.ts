@@ -18,6 +18,7 @@ import {
   createRestorePool,
   poolContent,
   type ProgressEvent,
+  restoreReportCheck,
   runLocal,
   scheduledEvent,
   seedPrimaryPool,
@@ -156,10 +157,32 @@ describe('a pool without a username attribute (250 users, 5 groups)', () => {
       // The federated user's membership: excluded with the user.
       excludedMemberships: 1,
     });
+    // The restore report: one row per backed-up user, its old sub and its new one.
+    const restored = poolContent(environment.cognito, restoredUserPoolId);
+    const report = await restoreReportCheck(
+      scenario.deployment,
+      restoredUserPoolId,
+      source,
+      restored,
+      undefined,
+    );
+    expect(report).toMatchObject({
+      ok: true,
+      rows: 250,
+      expectedRows: 250,
+      outcomes: { 'csv-import': 250 },
+      missingRows: [],
+      wrongSubs: [],
+    });
+    expect(report.key).toMatch(new RegExp(`^restore-reports/${restoredUserPoolId}/[0-9T.Z-]+\\.csv$`));
     const notifications = (await scenario.deployment.notifications()).slice(before);
     expect(notifications.map((n) => n.kind)).toEqual(['success', 'success']);
     expect(notifications[0]?.message).toMatch(/^Workflow \(ExportWorkflow-[^)]+\) completed successfully/);
     expect(notifications[1]?.message).toMatch(/^Workflow \(ImportWorkflow-[^)]+\) completed successfully/);
+    expect(notifications[1]?.message).toContain(
+      `Users: 250 backed up: 250 csv-import, 0 admin-create, 0 skipped, 0 missing\n`,
+    );
+    expect(notifications[1]?.message).toContain(`/${report.key}\n`);
   });
 
   it('removes exactly a deleted user and a removed membership from the backup table at the next export', async () => {
@@ -269,6 +292,14 @@ describe('a pool with email as username (250 users, 5 groups)', () => {
     // Cognito generated new Usernames: matching by email is what makes the comparison meaningful.
     const sourceUsernames = new Set(source.users.map((user) => user.username));
     expect(restored.users.some((user) => sourceUsernames.has(user.username))).toBe(false);
+    const report = await restoreReportCheck(
+      scenario.deployment,
+      restoredUserPoolId,
+      source,
+      restored,
+      'email',
+    );
+    expect(report).toMatchObject({ ok: true, rows: 250, missingRows: [], wrongSubs: [] });
     expect((await scenario.deployment.notifications()).map((n) => n.kind)).toEqual(['success', 'success']);
   });
 });
@@ -499,7 +530,13 @@ describe('runLocal (what npm start runs)', () => {
     const memberships = seed.groups.reduce((sum, group) => sum + group.members.length, 0) - 1;
     expect(report).toMatchObject({
       ok: true,
-      parity: { ok: true, missingUsers: [], mismatches: [], counts: { users: 70, groups: 2, memberships } },
+      parity: {
+        ok: true,
+        missingUsers: [],
+        mismatches: [],
+        counts: { users: 70, groups: 2, memberships },
+        restoreReport: { ok: true, rows: 70, expectedRows: 70, wrongSubs: [] },
+      },
       // One page for each of the 16 sub partitions (70 users: fewer than 60 in each).
       export: { status: 'SUCCEEDED', cognitoCalls: { ListUsers: 16, DescribeUserPool: 1 } },
       import: {

@@ -107,7 +107,8 @@ export const EXPECTED_REFUSALS: Readonly<Record<string, ExpectedRefusal>> = {
   NewUserPoolNotEmpty: {
     title: 'the new user pool is not empty',
     advice:
-      'Nothing was imported. Create a new, empty user pool and start the ImportWorkflow again with its ID.',
+      'Nothing was imported. Create a new, empty user pool and start the ImportWorkflow again with its ID; ' +
+      'if this pool holds an interrupted restore of this backup, resume it instead (below).',
   },
 };
 
@@ -143,23 +144,41 @@ export function refusalNotification(
   refusal: ExpectedRefusal,
   error: unknown,
 ): string {
+  const resume = refusal === EXPECTED_REFUSALS.NewUserPoolNotEmpty ? resumeAdvice(context) : '';
   return (
     `The ${context.StateMachine.Name} stopped: ${refusal.title}.\n\n${errorText(error)}\n\n` +
     `This is a refusal the solution makes on purpose, not an unexpected error. ${refusal.advice}\n\n` +
+    resume +
     `Execution details:\n${pretty(context)}`
   );
 }
 
-export const errorSubject = (context: SfnContextObject): string =>
-  subject(`${workflowName(context)} failed: unexpected error`);
+/** The reconciliation's verdict on a restore with data missing (the Fail state's error name). */
+export const RESTORE_INCOMPLETE = 'RestoreIncomplete';
+
+export const errorSubject = (context: SfnContextObject, input?: MessageBrokerInput): string =>
+  subject(
+    `${workflowName(context)} failed: ${input?.Error === RESTORE_INCOMPLETE ? 'restore incomplete' : 'unexpected error'}`,
+  );
 
 export const successSubject = (context: SfnContextObject): string =>
   subject(`${workflowName(context)} completed successfully`);
 
-export function errorNotification(context: SfnContextObject, error: unknown): string {
+export function errorNotification(
+  context: SfnContextObject,
+  error: unknown,
+  input?: MessageBrokerInput,
+): string {
+  const restore =
+    workflowName(context) === IMPORT_WORKFLOW ? restoreReportSummary(input) + resumeAdvice(context) : '';
+  const heading =
+    input?.Error === RESTORE_INCOMPLETE
+      ? `The ${context.StateMachine.Name} could not restore everything:\n`
+      : `An unexpected error occurred while executing the ${context.StateMachine.Name} for this solution:\n`;
   return (
-    `An unexpected error occurred while executing the ${context.StateMachine.Name} for this solution:\n` +
+    heading +
     `${pretty(error)}\n\nPlease check the state machine's task logs for additional information\n\n` +
+    restore +
     `Execution details:\n${pretty(context)}`
   );
 }
@@ -170,10 +189,51 @@ export const IMPORT_SUCCESS_NOTE =
   'Users who had software-token (TOTP) MFA set it up again: TOTP secrets cannot be exported; ' +
   "SMS MFA settings are restored when the new pool's MFA is OPTIONAL.\n\n";
 
-export function successNotification(context: SfnContextObject, seconds: number): string {
+/**
+ * The restore report's location and counts, when the ImportWorkflow's reconciliation produced one
+ * (`RestoreReport` in the state): counts only, never a user.
+ */
+export function restoreReportSummary(input: MessageBrokerInput | undefined): string {
+  const report = input?.RestoreReport as { Bucket?: unknown; Key?: unknown; Counts?: unknown } | undefined;
+  if (typeof report !== 'object' || report === null || typeof report.Key !== 'string') return '';
+  const counts = (typeof report.Counts === 'object' && report.Counts !== null ? report.Counts : {}) as Record<
+    string,
+    unknown
+  >;
+  const n = (name: string): number => (typeof counts[name] === 'number' ? (counts[name] as number) : 0);
+  return (
+    `Restore report: s3://${String(report.Bucket)}/${report.Key}\n` +
+    `Users: ${n('users')} backed up: ${n('csvImport')} csv-import, ${n('adminCreate')} admin-create, ` +
+    `${n('skipped')} skipped, ${n('missing')} missing\n` +
+    `Groups: ${n('groups')} backed up, ${n('groupsMissing')} missing\n` +
+    `Group memberships: ${n('memberships')} backed up, ${n('membershipsAdded')} added by the reconciliation, ` +
+    `${n('membershipsMissing')} missing, ${n('membershipsOfSkippedUsers')} of skipped users\n` +
+    `Disabled users: ${n('disabledUsers')} backed up, ${n('disabledApplied')} disabled by the reconciliation, ` +
+    `${n('disabledMissing')} still enabled\n\n`
+  );
+}
+
+/** How to finish a failed restore: the exact input that resumes it (README, "Resume a restore"). */
+export function resumeAdvice(context: SfnContextObject): string {
+  const poolId = (context.Execution?.Input as { NewUserPoolId?: unknown } | undefined)?.NewUserPoolId;
+  if (typeof poolId !== 'string' || poolId.trim() === '') return '';
+  const input = JSON.stringify({ NewUserPoolId: poolId.trim(), Resume: true });
+  return (
+    `To finish this restore into the same user pool once the cause is fixed, start the ${IMPORT_WORKFLOW} ` +
+    `again with the input ${input}: it keeps the users, groups and memberships already in the pool, ` +
+    `imports the rest and reconciles.\n\n`
+  );
+}
+
+export function successNotification(
+  context: SfnContextObject,
+  seconds: number,
+  input?: MessageBrokerInput,
+): string {
   return (
     `Workflow (${context.StateMachine.Name}) completed successfully. Execution took ${seconds} second(s).\n\n` +
-    (workflowName(context) === 'ImportWorkflow' ? IMPORT_SUCCESS_NOTE : '') +
+    (workflowName(context) === IMPORT_WORKFLOW ? IMPORT_SUCCESS_NOTE : '') +
+    restoreReportSummary(input) +
     `Execution details:\n${pretty(context)}`
   );
 }
@@ -217,8 +277,10 @@ async function reportError(event: MessageBrokerEvent, deps: MessageBrokerDeps): 
     await deps.sns.send(
       new PublishCommand({
         TopicArn: deps.config.topicArn,
-        Subject: refusal ? refusalSubject(context, refusal) : errorSubject(context),
-        Message: refusal ? refusalNotification(context, refusal, error) : errorNotification(context, error),
+        Subject: refusal ? refusalSubject(context, refusal) : errorSubject(context, input),
+        Message: refusal
+          ? refusalNotification(context, refusal, error)
+          : errorNotification(context, error, input),
       }),
     );
     deps.logger.info('Published the workflow error notification', {
@@ -264,7 +326,7 @@ async function reportSuccess(event: MessageBrokerEvent, deps: MessageBrokerDeps)
       new PublishCommand({
         TopicArn: deps.config.topicArn,
         Subject: successSubject(context),
-        Message: successNotification(context, executionSeconds(context, deps.now)),
+        Message: successNotification(context, executionSeconds(context, deps.now), input),
       }),
     );
     deps.logger.info('Published the workflow success notification');

@@ -367,6 +367,76 @@ describe('message-broker', () => {
     });
   });
 
+  describe('ImportWorkflow restore report and Resume', () => {
+    const importContext = (state: string) => {
+      const ctx = context(state, 'ImportWorkflow-HASH');
+      ctx.Execution.Input = { NewUserPoolId: ' us-east-1_New ' };
+      return ctx;
+    };
+    const restoreReport = {
+      Bucket: 'bucket',
+      Key: 'restore-reports/us-east-1_New/2024.csv',
+      Counts: {
+        users: 10,
+        csvImport: 7,
+        adminCreate: 1,
+        skipped: 1,
+        missing: 1,
+        groups: 2,
+        groupsMissing: 0,
+        memberships: 5,
+        membershipsAdded: 2,
+        membershipsMissing: 1,
+        membershipsOfSkippedUsers: 1,
+        disabledUsers: 3,
+        disabledApplied: 1,
+        disabledMissing: 0,
+      },
+    };
+    const summary =
+      'Restore report: s3://bucket/restore-reports/us-east-1_New/2024.csv\n' +
+      'Users: 10 backed up: 7 csv-import, 1 admin-create, 1 skipped, 1 missing\n' +
+      'Groups: 2 backed up, 0 missing\n' +
+      'Group memberships: 5 backed up, 2 added by the reconciliation, 1 missing, 1 of skipped users\n' +
+      'Disabled users: 3 backed up, 1 disabled by the reconciliation, 0 still enabled\n\n';
+    const advice =
+      'To finish this restore into the same user pool once the cause is fixed, start the ImportWorkflow again ' +
+      'with the input {"NewUserPoolId":"us-east-1_New","Resume":true}';
+
+    it('puts the report location and counts in the success notification', async () => {
+      const ctx = importContext('WorkflowCleanupLambda');
+      await run(event('WorkflowCleanupLambda', { RestoreComplete: true, RestoreReport: restoreReport }, ctx));
+      const message = published()[0]?.Message ?? '';
+      expect(message).toContain(`second(s).\n\n${summary}Execution details:`);
+      expect(message).not.toContain('To finish');
+    });
+
+    it('puts the counts and the exact Resume input in every import failure notification', async () => {
+      const ctx = importContext('WorkflowErrorHandlerLambda');
+      await run(
+        event(
+          'WorkflowErrorHandlerLambda',
+          { Error: 'RestoreIncomplete', Cause: 'The restore is incomplete', RestoreReport: restoreReport },
+          ctx,
+        ),
+      );
+      expect(published()[0]?.Message).toContain(`${summary}${advice}`);
+      sns.resetHistory();
+      await run(event('WorkflowErrorHandlerLambda', { Error: 'States.TaskFailed', Cause: 'x' }, ctx));
+      expect(published()[0]?.Message).toContain(`additional information\n\n${advice}`);
+    });
+
+    it('gives no Resume advice for an export failure or an input without a pool id', async () => {
+      await run(event('WorkflowErrorHandlerLambda', { Cause: 'x', RestoreReport: restoreReport }));
+      const ctx = context('WorkflowErrorHandlerLambda', 'ImportWorkflow-HASH');
+      await run(event('WorkflowErrorHandlerLambda', { Cause: 'x' }, ctx));
+      for (const { Message: message } of published()) {
+        expect(message).not.toContain('Resume');
+        expect(message).not.toContain('Restore report');
+      }
+    });
+  });
+
   it('does nothing for another state name', async () => {
     await expect(run(event('SomethingElse', { Cause: 'x' }))).resolves.toBeUndefined();
     expect(sns).not.toHaveReceivedCommand(PublishCommand);

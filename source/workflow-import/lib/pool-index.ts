@@ -1,0 +1,265 @@
+/**
+ * What the new user pool holds, listed once and kept as chunk objects in the solution's import bucket
+ * (`restore-work/<NewUserPoolId>/<execution>/<part>/<n>.json`), so that a step that runs over several
+ * invocations needs only a small cursor in its state.
+ *
+ * - Users: `[Username, sub, enabled, ...attributeKeys]`, where the attribute keys are hashes of the
+ *   `email` and `phone_number` values (a backed-up user of a pool that signs in with them is found by
+ *   its pseudoUsername; no value is written in clear).
+ * - Groups: the group names listed and `[groupName, Username]` for every member.
+ *
+ * A backed-up user (or membership) is matched by its pseudoUsername: first as a Username, then as an
+ * e-mail address or phone number (pools with a username attribute give restored users new Usernames).
+ */
+import { createHash } from 'node:crypto';
+import {
+  ListGroupsCommand,
+  ListUsersCommand,
+  ListUsersInGroupCommand,
+  type UserType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { RateLimitedCognito } from '../../utils/cognito';
+import type { TimeBudget } from '../../utils/time-budget';
+
+export const WORK_PREFIX = 'restore-work/';
+/** Attributes a pool may use as username attributes; their values identify restored users. */
+const SIGN_IN_ATTRIBUTES = ['email', 'phone_number'];
+const LIST_LIMIT = 60;
+
+export interface PoolUser {
+  username: string;
+  sub: string;
+  enabled: boolean;
+}
+
+export interface S3Work {
+  s3: S3Client;
+  bucket: string;
+}
+
+/** The short, stable hash under which a value is looked up. */
+export const keyOf = (kind: 'u' | 'a', value: string): string =>
+  createHash('sha256').update(`${kind}\u0000${value}`).digest('base64url').slice(0, 22);
+
+/** `restore-work/<pool>/<execution name>/<part>/`: one place per execution and purpose. */
+export function workPrefix(userPoolId: string, executionName: string, part: string): string {
+  return `${WORK_PREFIX}${userPoolId}/${executionName}/${part}/`;
+}
+
+export const chunkKey = (prefix: string, index: number): string =>
+  `${prefix}${String(index).padStart(6, '0')}.json`;
+
+export async function putChunk(work: S3Work, key: string, body: unknown): Promise<void> {
+  await work.s3.send(
+    new PutObjectCommand({
+      Bucket: work.bucket,
+      Key: key,
+      Body: typeof body === 'string' ? body : JSON.stringify(body),
+    }),
+  );
+}
+
+/** The keys under `prefix`, in name order. */
+export async function listKeys(work: S3Work, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await work.s3.send(
+      new ListObjectsV2Command({
+        Bucket: work.bucket,
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys.sort();
+}
+
+export async function getText(work: S3Work, key: string): Promise<string> {
+  const object = await work.s3.send(new GetObjectCommand({ Bucket: work.bucket, Key: key }));
+  return (await object.Body?.transformToString('utf8')) ?? '';
+}
+
+/** Reads the chunks `0 .. count-1` under `prefix` (only those: a later run's leftovers are ignored). */
+async function readChunks<T>(work: S3Work, prefix: string, count: number): Promise<T[]> {
+  const out: T[] = [];
+  for (let index = 0; index < count; index += 1) {
+    out.push(JSON.parse(await getText(work, chunkKey(prefix, index))) as T);
+  }
+  return out;
+}
+
+type UserRow = [string, string, boolean, ...string[]];
+
+function userRow(user: UserType): UserRow | undefined {
+  if (!user.Username) return undefined;
+  const attributes = user.Attributes ?? [];
+  const sub = attributes.find((attribute) => attribute.Name === 'sub')?.Value ?? '';
+  const keys = attributes
+    .filter((attribute) => attribute.Name && SIGN_IN_ATTRIBUTES.includes(attribute.Name) && attribute.Value)
+    .map((attribute) => keyOf('a', attribute.Value ?? ''));
+  return [user.Username, sub, user.Enabled !== false, ...keys];
+}
+
+export interface UsersCursor {
+  /** ListUsers token of the next page; absent at the start. */
+  Token?: string;
+  /** Chunks written so far. */
+  Chunks: number;
+  Done: boolean;
+}
+
+export const newUsersCursor = (): UsersCursor => ({ Chunks: 0, Done: false });
+
+/**
+ * Lists the pool's users from the cursor while the budget allows, and writes what it listed as one
+ * chunk. A retried invocation starts again from the same cursor and writes the same chunk number.
+ */
+export async function listUsersStep(
+  deps: { cognito: RateLimitedCognito; work: S3Work; budget: TimeBudget },
+  userPoolId: string,
+  prefix: string,
+  cursor: UsersCursor,
+): Promise<UsersCursor> {
+  if (cursor.Done) return cursor;
+  const rows: UserRow[] = [];
+  let token = cursor.Token;
+  let done: boolean;
+  do {
+    const page = await deps.cognito.send(
+      new ListUsersCommand({ UserPoolId: userPoolId, Limit: LIST_LIMIT, PaginationToken: token }),
+      { deadline: deps.budget.deadline() },
+    );
+    for (const user of page.Users ?? []) {
+      const row = userRow(user);
+      if (row) rows.push(row);
+    }
+    token = page.PaginationToken;
+    done = !token;
+  } while (!done && deps.budget.hasTime());
+  await putChunk(deps.work, chunkKey(prefix, cursor.Chunks), rows);
+  return { ...(token ? { Token: token } : {}), Chunks: cursor.Chunks + 1, Done: done };
+}
+
+export interface GroupsCursor {
+  /** ListGroups token of the page being worked on; absent for the first page. */
+  PageToken?: string;
+  /** Index of the group being listed in that page. */
+  Offset: number;
+  /** ListUsersInGroup token of that group; absent when it starts. */
+  MembersToken?: string;
+  Chunks: number;
+  Done: boolean;
+}
+
+export const newGroupsCursor = (): GroupsCursor => ({ Offset: 0, Chunks: 0, Done: false });
+
+interface GroupsChunk {
+  groups: string[];
+  members: [string, string][];
+}
+
+/** Lists the pool's groups and their members from the cursor while the budget allows (one chunk). */
+export async function listGroupsStep(
+  deps: { cognito: RateLimitedCognito; work: S3Work; budget: TimeBudget },
+  userPoolId: string,
+  prefix: string,
+  cursor: GroupsCursor,
+): Promise<GroupsCursor> {
+  if (cursor.Done) return cursor;
+  const chunk: GroupsChunk = { groups: [], members: [] };
+  const retry = () => ({ deadline: deps.budget.deadline() });
+  let { PageToken: pageToken, Offset: offset, MembersToken: membersToken } = cursor;
+  let done = false;
+  outer: for (;;) {
+    const page = await deps.cognito.send(
+      new ListGroupsCommand({ UserPoolId: userPoolId, Limit: LIST_LIMIT, NextToken: pageToken }),
+      retry(),
+    );
+    const names = (page.Groups ?? [])
+      .map((group) => group.GroupName)
+      .filter((name): name is string => !!name);
+    for (; offset < names.length; offset += 1) {
+      const groupName = names[offset] as string;
+      if (membersToken === undefined) chunk.groups.push(groupName);
+      do {
+        if (!deps.budget.hasTime()) break outer;
+        const members = await deps.cognito.send(
+          new ListUsersInGroupCommand({
+            UserPoolId: userPoolId,
+            GroupName: groupName,
+            Limit: LIST_LIMIT,
+            NextToken: membersToken,
+          }),
+          retry(),
+        );
+        for (const user of members.Users ?? [])
+          if (user.Username) chunk.members.push([groupName, user.Username]);
+        membersToken = members.NextToken || undefined;
+      } while (membersToken !== undefined);
+    }
+    if (!page.NextToken) {
+      done = true;
+      break;
+    }
+    pageToken = page.NextToken;
+    offset = 0;
+    if (!deps.budget.hasTime()) break;
+  }
+  await putChunk(deps.work, chunkKey(prefix, cursor.Chunks), chunk);
+  return {
+    ...(pageToken ? { PageToken: pageToken } : {}),
+    Offset: offset,
+    ...(membersToken ? { MembersToken: membersToken } : {}),
+    Chunks: cursor.Chunks + 1,
+    Done: done,
+  };
+}
+
+/** The listed pool in memory: users by Username and sign-in attribute, groups and memberships. */
+export class PoolIndex {
+  private readonly byKey = new Map<string, PoolUser>();
+  readonly groups = new Set<string>();
+  private readonly memberships = new Set<string>();
+  users = 0;
+
+  addUser(row: UserRow): void {
+    const [username, sub, enabled, ...attributeKeys] = row;
+    const user: PoolUser = { username, sub, enabled };
+    this.users += 1;
+    this.byKey.set(keyOf('u', username), user);
+    for (const key of attributeKeys) if (!this.byKey.has(key)) this.byKey.set(key, user);
+  }
+
+  addGroups(chunk: GroupsChunk): void {
+    for (const name of chunk.groups) this.groups.add(name);
+    for (const [group, username] of chunk.members) this.memberships.add(`${group}\u0000${username}`);
+  }
+
+  /** The new pool's user that a backed-up pseudoUsername designates. */
+  find(pseudoUsername: string): PoolUser | undefined {
+    return this.byKey.get(keyOf('u', pseudoUsername)) ?? this.byKey.get(keyOf('a', pseudoUsername));
+  }
+
+  isMember(groupName: string, username: string): boolean {
+    return this.memberships.has(`${groupName}\u0000${username}`);
+  }
+
+  static async load(
+    work: S3Work,
+    users: { prefix: string; chunks: number },
+    groups?: { prefix: string; chunks: number },
+  ): Promise<PoolIndex> {
+    const index = new PoolIndex();
+    for (const rows of await readChunks<UserRow[]>(work, users.prefix, users.chunks))
+      for (const row of rows) index.addUser(row);
+    if (groups) {
+      for (const chunk of await readChunks<GroupsChunk>(work, groups.prefix, groups.chunks))
+        index.addGroups(chunk);
+    }
+    return index;
+  }
+}

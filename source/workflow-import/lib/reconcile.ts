@@ -1,0 +1,416 @@
+/**
+ * reconcile-new-user-pool: the last step of every import. It proves the restore or fails it.
+ *
+ * 1. List: the new pool's users (ListUsers) and groups with their members (ListGroups,
+ *    ListUsersInGroup) into chunk objects (see pool-index.ts). Both listings run at once.
+ * 2. Scan: the backup table page by page (Scan with a cursor). Every backed-up user is looked up in
+ *    the new pool; a disabled user found enabled is disabled (AdminDisableUser), a membership of a
+ *    present user that the pool lacks is added (AdminAddUserToGroup). Each page writes its rows of the
+ *    restore report as one chunk.
+ * 3. Report: the chunks become one CSV, `restore-reports/<NewUserPoolId>/<execution start>.csv`, one
+ *    row per backed-up user: `oldSub,newSub,username,outcome,reason`. Users absent from the pool take
+ *    their outcome from the restore ledger (`skipped` with a reason) or are `missing`.
+ *
+ * Every step stops while the Lambda's time budget allows a clean return and gives back a cursor; the
+ * cursor (tokens, a table key, counts) is the state, the bulk stays in S3. A retried invocation starts
+ * from the same cursor and overwrites the same chunk numbers, so nothing is counted twice.
+ *
+ * The restore is complete when every backed-up user is present or skipped with a reason, every group
+ * exists, every membership of a present user is in place and no disabled user is enabled.
+ */
+import {
+  AdminAddUserToGroupCommand,
+  AdminDisableUserCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { stringify } from 'csv-stringify/sync';
+import type { RateLimitedCognito } from '../../utils/cognito';
+import { TaskGroup } from '../../utils/concurrency';
+import type { Logger } from '../../utils/logger';
+import { errorName } from '../../utils/retry';
+import type { TimeBudget } from '../../utils/time-budget';
+import {
+  chunkKey,
+  getText,
+  listGroupsStep,
+  listUsersStep,
+  newGroupsCursor,
+  newUsersCursor,
+  PoolIndex,
+  putChunk,
+  workPrefix,
+  type GroupsCursor,
+  type S3Work,
+  type UsersCursor,
+} from './pool-index';
+import { readLedger, type LedgerEntry } from './restore-ledger';
+import type { BackupItem, BackupMembershipItem, BackupUserItem, TableKey } from './types';
+import { userSub } from './user-csv';
+
+export const REPORT_PREFIX = 'restore-reports/';
+export const REPORT_HEADER = 'oldSub,newSub,username,outcome,reason\n';
+
+export type Outcome = 'csv-import' | 'admin-create' | 'skipped' | 'missing';
+
+export interface ReconcileCounts {
+  users: number;
+  csvImport: number;
+  adminCreate: number;
+  skipped: number;
+  missing: number;
+  groups: number;
+  groupsMissing: number;
+  memberships: number;
+  membershipsAdded: number;
+  /** Memberships not in place: of present users (the add failed) or of missing users. */
+  membershipsMissing: number;
+  /** Memberships of users skipped with a reason (listed through their user's row). */
+  membershipsOfSkippedUsers: number;
+  disabledUsers: number;
+  disabledApplied: number;
+  /** Disabled users present in the new pool and still enabled. */
+  disabledMissing: number;
+}
+
+export const emptyCounts = (): ReconcileCounts => ({
+  users: 0,
+  csvImport: 0,
+  adminCreate: 0,
+  skipped: 0,
+  missing: 0,
+  groups: 0,
+  groupsMissing: 0,
+  memberships: 0,
+  membershipsAdded: 0,
+  membershipsMissing: 0,
+  membershipsOfSkippedUsers: 0,
+  disabledUsers: 0,
+  disabledApplied: 0,
+  disabledMissing: 0,
+});
+
+export interface ReconcileCursor {
+  Phase: 'List' | 'Scan' | 'Report';
+  Users: UsersCursor;
+  Groups: GroupsCursor;
+  LastEvaluatedKey?: TableKey;
+  Pages: number;
+  Counts: ReconcileCounts;
+}
+
+export const newCursor = (): ReconcileCursor => ({
+  Phase: 'List',
+  Users: newUsersCursor(),
+  Groups: newGroupsCursor(),
+  Pages: 0,
+  Counts: emptyCounts(),
+});
+
+export interface RestoreReport {
+  Bucket: string;
+  Key: string;
+  Counts: ReconcileCounts;
+}
+
+export type ReconcileOutput =
+  | { ReconcileDone: false; Reconcile: ReconcileCursor }
+  | { ReconcileDone: true; RestoreComplete: true; RestoreReport: RestoreReport }
+  | {
+      ReconcileDone: true;
+      RestoreComplete: false;
+      RestoreReport: RestoreReport;
+      Error: 'RestoreIncomplete';
+      Cause: string;
+    };
+
+export interface ReconcileConfig {
+  bucket: string;
+  tableName: string;
+  typeUser: string;
+  typeGroup: string;
+  typeTimestamp: string;
+  cognitoTps: number;
+}
+
+export interface ReconcileDeps {
+  cognito: RateLimitedCognito;
+  ddb: DynamoDBDocumentClient;
+  work: S3Work;
+  logger: Logger;
+  budget: TimeBudget;
+  config: ReconcileConfig;
+}
+
+export interface RunId {
+  /** Execution name: the work objects of this run. */
+  execution: string;
+  /** Execution start time: the report's name. */
+  startTime: string;
+}
+
+/** `restore-reports/<pool>/<start time, colons as hyphens>.csv`. */
+export function reportKey(userPoolId: string, startTime: string): string {
+  const stamp = startTime.replace(/[^0-9A-Za-z.-]/g, '-');
+  return `${REPORT_PREFIX}${userPoolId}/${stamp}.csv`;
+}
+
+/** The exact execution input that resumes this restore. */
+export const resumeInput = (userPoolId: string): string =>
+  JSON.stringify({ NewUserPoolId: userPoolId, Resume: true });
+
+/** The failure message: what is missing (counts only) and how to finish. */
+export function incompleteMessage(userPoolId: string, counts: ReconcileCounts, location: string): string {
+  const parts: string[] = [];
+  if (counts.missing > 0) parts.push(`${counts.missing} of ${counts.users} backed-up users missing`);
+  if (counts.groupsMissing > 0) parts.push(`${counts.groupsMissing} of ${counts.groups} groups missing`);
+  if (counts.membershipsMissing > 0)
+    parts.push(`${counts.membershipsMissing} of ${counts.memberships} group memberships missing`);
+  if (counts.disabledMissing > 0)
+    parts.push(`${counts.disabledMissing} of ${counts.disabledUsers} disabled users still enabled`);
+  return (
+    `The restore into the user pool ${userPoolId} is incomplete: ${parts.join(', ')}. ` +
+    `The restore report (${location}) lists every backed-up user with its outcome. ` +
+    `To finish, start the ImportWorkflow again with the input ${resumeInput(userPoolId)}: ` +
+    'it keeps what is in the pool, imports the rest and reconciles again.'
+  );
+}
+
+export const isComplete = (counts: ReconcileCounts): boolean =>
+  counts.missing === 0 &&
+  counts.groupsMissing === 0 &&
+  counts.membershipsMissing === 0 &&
+  counts.disabledMissing === 0;
+
+const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
+
+/** The old `sub` of a backed-up user: its `sub` attribute, else the item id after `USER-`. */
+export function oldSubOf(item: BackupUserItem): string {
+  return userSub(item) ?? (typeof item.id === 'string' ? item.id.replace(/^USER-/, '') : '');
+}
+
+export interface ReportRow {
+  oldSub: string;
+  newSub: string;
+  username: string;
+  outcome: Outcome;
+  reason: string;
+}
+
+export const reportLines = (rows: readonly ReportRow[]): string =>
+  rows.length === 0
+    ? ''
+    : stringify(
+        rows.map((row) => [row.oldSub, row.newSub, row.username, row.outcome, row.reason]),
+        { record_delimiter: '\n' },
+      );
+
+type Fix = { kind: 'disable'; username: string } | { kind: 'add'; username: string; groupName: string };
+
+/**
+ * Compares one page of backup items with the pool: the report rows, the fixes to apply and the
+ * counts (`membershipsMissing` and `disabledMissing` count the fixes until they succeed).
+ */
+export function comparePage(
+  items: readonly BackupItem[],
+  index: PoolIndex,
+  ledger: ReadonlyMap<string, LedgerEntry>,
+  config: Pick<ReconcileConfig, 'typeUser' | 'typeGroup' | 'typeTimestamp'>,
+  counts: ReconcileCounts,
+): { rows: ReportRow[]; fixes: Fix[] } {
+  const rows: ReportRow[] = [];
+  const fixes: Fix[] = [];
+  for (const raw of items) {
+    if (raw.type === config.typeTimestamp) continue;
+    if (raw.type === config.typeGroup) {
+      const name = (raw as { groupName?: unknown }).groupName;
+      counts.groups += 1;
+      if (!nonEmpty(name) || !index.groups.has(name)) counts.groupsMissing += 1;
+      continue;
+    }
+    if (raw.type === config.typeUser) {
+      const item = raw as BackupUserItem;
+      const oldSub = oldSubOf(item);
+      const username = nonEmpty(item.pseudoUsername) ? item.pseudoUsername : '';
+      const entry = ledger.get(oldSub);
+      const user = username === '' ? undefined : index.find(username);
+      counts.users += 1;
+      const disabled = !item.userEnabled;
+      if (disabled) counts.disabledUsers += 1;
+      if (user !== undefined) {
+        const adminCreated = entry?.outcome === 'admin-create';
+        counts[adminCreated ? 'adminCreate' : 'csvImport'] += 1;
+        rows.push({
+          oldSub,
+          newSub: user.sub,
+          username,
+          outcome: adminCreated ? 'admin-create' : 'csv-import',
+          reason: adminCreated ? entry.reason : '',
+        });
+        if (disabled && user.enabled) {
+          counts.disabledMissing += 1;
+          fixes.push({ kind: 'disable', username: user.username });
+        }
+      } else if (entry?.outcome === 'skipped') {
+        counts.skipped += 1;
+        rows.push({
+          oldSub,
+          newSub: '',
+          username: username || entry.username,
+          outcome: 'skipped',
+          reason: entry.reason,
+        });
+      } else {
+        counts.missing += 1;
+        rows.push({ oldSub, newSub: '', username, outcome: 'missing', reason: '' });
+      }
+      continue;
+    }
+    const membership = raw as BackupMembershipItem;
+    if (!nonEmpty(membership.groupName) || !nonEmpty(membership.groupPseudoUsername)) continue;
+    counts.memberships += 1;
+    const user = index.find(membership.groupPseudoUsername);
+    if (user === undefined) {
+      const entry = nonEmpty(membership.groupUser) ? ledger.get(membership.groupUser) : undefined;
+      counts[entry?.outcome === 'skipped' ? 'membershipsOfSkippedUsers' : 'membershipsMissing'] += 1;
+      continue;
+    }
+    if (index.isMember(membership.groupName, user.username)) continue;
+    counts.membershipsMissing += 1;
+    if (index.groups.has(membership.groupName))
+      fixes.push({ kind: 'add', username: user.username, groupName: membership.groupName });
+  }
+  return { rows, fixes };
+}
+
+async function applyFixes(
+  deps: ReconcileDeps,
+  userPoolId: string,
+  fixes: readonly Fix[],
+  counts: ReconcileCounts,
+): Promise<void> {
+  if (fixes.length === 0) return;
+  const group = new TaskGroup(Math.max(1, Math.min(20, deps.config.cognitoTps * 2)));
+  const failed: Record<string, number> = {};
+  for (const fix of fixes) {
+    await group.add(async () => {
+      try {
+        if (fix.kind === 'disable') {
+          await deps.cognito.send(
+            new AdminDisableUserCommand({ UserPoolId: userPoolId, Username: fix.username }),
+            { deadline: deps.budget.deadline() },
+          );
+          counts.disabledMissing -= 1;
+          counts.disabledApplied += 1;
+        } else {
+          await deps.cognito.send(
+            new AdminAddUserToGroupCommand({
+              UserPoolId: userPoolId,
+              Username: fix.username,
+              GroupName: fix.groupName,
+            }),
+            { deadline: deps.budget.deadline() },
+          );
+          counts.membershipsMissing -= 1;
+          counts.membershipsAdded += 1;
+        }
+      } catch (error) {
+        // Counted as still missing: the workflow fails and says how to finish.
+        const key = `${fix.kind === 'disable' ? 'AdminDisableUser' : 'AdminAddUserToGroup'}:${errorName(error)}`;
+        failed[key] = (failed[key] ?? 0) + 1;
+      }
+    });
+  }
+  await group.drain();
+  if (Object.keys(failed).length > 0)
+    deps.logger.warn('Some missing memberships or disabled flags could not be applied', { failed });
+}
+
+const location = (deps: ReconcileDeps, key: string): string => `s3://${deps.work.bucket}/${key}`;
+
+/** One invocation: advances the cursor while the time budget allows. */
+export async function reconcile(
+  deps: ReconcileDeps,
+  userPoolId: string,
+  run: RunId,
+  start: ReconcileCursor | undefined,
+): Promise<ReconcileOutput> {
+  const { logger, work, config } = deps;
+  const cursor: ReconcileCursor = structuredClone(start ?? newCursor());
+  const users = workPrefix(userPoolId, run.execution, 'reconcile-users');
+  const groups = workPrefix(userPoolId, run.execution, 'reconcile-groups');
+  const report = workPrefix(userPoolId, run.execution, 'reconcile-report');
+  const stepDeps = { cognito: deps.cognito, work, budget: deps.budget };
+
+  if (cursor.Phase === 'List') {
+    const [listedUsers, listedGroups] = await Promise.allSettled([
+      listUsersStep(stepDeps, userPoolId, users, cursor.Users),
+      listGroupsStep(stepDeps, userPoolId, groups, cursor.Groups),
+    ]);
+    if (listedUsers.status === 'rejected') throw listedUsers.reason;
+    if (listedGroups.status === 'rejected') throw listedGroups.reason;
+    cursor.Users = listedUsers.value;
+    cursor.Groups = listedGroups.value;
+    logger.info('New user pool listed', {
+      usersDone: cursor.Users.Done,
+      groupsDone: cursor.Groups.Done,
+      chunks: cursor.Users.Chunks + cursor.Groups.Chunks,
+    });
+    if (!(cursor.Users.Done && cursor.Groups.Done)) return { ReconcileDone: false, Reconcile: cursor };
+    cursor.Phase = 'Scan';
+    if (!deps.budget.hasTime()) return { ReconcileDone: false, Reconcile: cursor };
+  }
+
+  if (cursor.Phase === 'Scan') {
+    const [index, ledger] = await Promise.all([
+      PoolIndex.load(
+        work,
+        { prefix: users, chunks: cursor.Users.Chunks },
+        { prefix: groups, chunks: cursor.Groups.Chunks },
+      ),
+      readLedger({ s3: work.s3, bucket: work.bucket, logger }, userPoolId),
+    ]);
+    logger.info('Comparing the backup table with the new user pool', {
+      poolUsers: index.users,
+      poolGroups: index.groups.size,
+      ledgerUsers: ledger.size,
+    });
+    let more: boolean;
+    do {
+      const page = await deps.ddb.send(
+        new ScanCommand({
+          TableName: config.tableName,
+          Limit: Math.max(100, config.cognitoTps * 40),
+          ...(cursor.LastEvaluatedKey ? { ExclusiveStartKey: cursor.LastEvaluatedKey } : {}),
+        }),
+      );
+      const { rows, fixes } = comparePage(page.Items ?? [], index, ledger, config, cursor.Counts);
+      await Promise.all([
+        applyFixes(deps, userPoolId, fixes, cursor.Counts),
+        putChunk(work, chunkKey(report, cursor.Pages), reportLines(rows)),
+      ]);
+      cursor.Pages += 1;
+      if (page.LastEvaluatedKey) cursor.LastEvaluatedKey = page.LastEvaluatedKey;
+      else delete cursor.LastEvaluatedKey;
+      more = page.LastEvaluatedKey !== undefined;
+    } while (more && deps.budget.hasTime());
+    logger.info('Backup table compared', { pages: cursor.Pages, done: !more, counts: cursor.Counts });
+    if (more) return { ReconcileDone: false, Reconcile: cursor };
+    cursor.Phase = 'Report';
+  }
+
+  const key = reportKey(userPoolId, run.startTime);
+  const parts: string[] = [REPORT_HEADER];
+  for (let page = 0; page < cursor.Pages; page += 1) parts.push(await getText(work, chunkKey(report, page)));
+  await putChunk(work, key, parts.join(''));
+  const restoreReport: RestoreReport = { Bucket: work.bucket, Key: key, Counts: cursor.Counts };
+  const complete = isComplete(cursor.Counts);
+  logger.info('Restore report written', { key, complete, counts: cursor.Counts });
+  if (complete) return { ReconcileDone: true, RestoreComplete: true, RestoreReport: restoreReport };
+  return {
+    ReconcileDone: true,
+    RestoreComplete: false,
+    RestoreReport: restoreReport,
+    Error: 'RestoreIncomplete',
+    Cause: incompleteMessage(userPoolId, cursor.Counts, location(deps, key)),
+  };
+}

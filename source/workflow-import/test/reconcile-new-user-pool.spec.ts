@@ -1,0 +1,425 @@
+import {
+  AdminAddUserToGroupCommand,
+  AdminDisableUserCommand,
+  CognitoIdentityProviderClient,
+  CognitoIdentityProviderServiceException,
+  ListGroupsCommand,
+  ListUsersCommand,
+  ListUsersInGroupCommand,
+  type UserType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type GetObjectCommandOutput,
+} from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockAws } from '../../test-support/aws-mock';
+import { captureLogs } from '../../test-support/capture-logs';
+import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
+import { lambdaContext } from '../../test-support/lambda-context';
+import { fakeRuntime } from '../../test-support/runtime';
+import type { ReconcileOutput } from '../lib/reconcile';
+import { createHandler, ENVIRONMENT, runId } from '../reconcile-new-user-pool';
+import {
+  groupItem,
+  membershipItem,
+  POOL_ID,
+  sfnContext,
+  subOf,
+  timestampItem,
+  TYPE_GROUP,
+  TYPE_TIMESTAMP,
+  TYPE_USER,
+  userItem,
+  wrapped,
+} from './support';
+
+const cognito = mockAws(CognitoIdentityProviderClient);
+const ddb = mockAws(DynamoDBDocumentClient);
+const s3 = mockAws(S3Client);
+
+const BUCKET = 'mapping-files-bucket';
+const ENV = {
+  COGNITO_TPS: '10',
+  BACKUP_TABLE_NAME: 'backup-table',
+  TYPE_USER,
+  TYPE_GROUP,
+  TYPE_TIMESTAMP,
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: BUCKET,
+};
+const REPORT_KEY = `restore-reports/${POOL_ID}/2024-01-01T00-00-00.000Z.csv`;
+
+/** The new pool as the Cognito mock serves it. */
+interface FakePool {
+  users: UserType[];
+  groups: Map<string, string[]>;
+}
+
+const newSubOf = (n: number): string => `new-${subOf(n)}`;
+
+function poolUser(n: number, overrides: Partial<UserType> = {}, email = `user${n}@example.com`): UserType {
+  return {
+    Username: email,
+    Enabled: true,
+    Attributes: [
+      { Name: 'sub', Value: newSubOf(n) },
+      { Name: 'email', Value: email },
+    ],
+    ...overrides,
+  };
+}
+
+const store = new Map<string, string>();
+
+function page<T>(all: readonly T[], token: string | undefined, size: number) {
+  const start = token === undefined ? 0 : Number(token);
+  const next = start + size < all.length ? String(start + size) : undefined;
+  return { items: all.slice(start, start + size), next };
+}
+
+/**
+ * Serves `pool` and `items` (in pages of `scanPage`); every listing or scan call costs `callMs` of the
+ * fake clock, so a short invocation runs out of time in the middle.
+ */
+function serve(
+  pool: FakePool,
+  items: Record<string, unknown>[],
+  clock: FakeClock,
+  scanPage = 50,
+  callMs = 0,
+) {
+  cognito.on(ListUsersCommand).callsFake((input: { Limit: number; PaginationToken?: string }) => {
+    clock.advance(callMs);
+    const { items: users, next } = page(pool.users, input.PaginationToken, input.Limit);
+    return { Users: users, ...(next ? { PaginationToken: next } : {}) };
+  });
+  cognito.on(ListGroupsCommand).callsFake((input: { Limit: number; NextToken?: string }) => {
+    const { items: names, next } = page([...pool.groups.keys()], input.NextToken, input.Limit);
+    return { Groups: names.map((GroupName) => ({ GroupName })), ...(next ? { NextToken: next } : {}) };
+  });
+  cognito
+    .on(ListUsersInGroupCommand)
+    .callsFake((input: { GroupName: string; Limit: number; NextToken?: string }) => {
+      const members = pool.groups.get(input.GroupName) ?? [];
+      const { items: names, next } = page(members, input.NextToken, input.Limit);
+      return { Users: names.map((Username) => ({ Username })), ...(next ? { NextToken: next } : {}) };
+    });
+  cognito.on(AdminDisableUserCommand).callsFake((input: { Username: string }) => {
+    const user = pool.users.find((candidate) => candidate.Username === input.Username);
+    if (user) user.Enabled = false;
+    return {};
+  });
+  cognito.on(AdminAddUserToGroupCommand).callsFake((input: { Username: string; GroupName: string }) => {
+    pool.groups.get(input.GroupName)?.push(input.Username);
+    return {};
+  });
+  ddb.on(ScanCommand).callsFake((input: { ExclusiveStartKey?: { id: string } }) => {
+    clock.advance(callMs);
+    const { items: pageItems, next } = page(items, input.ExclusiveStartKey?.id, scanPage);
+    return { Items: pageItems, ...(next ? { LastEvaluatedKey: { id: next } } : {}) };
+  });
+}
+
+function setup(env: Record<string, string | undefined> = ENV) {
+  const clock = fakeClock();
+  const logs = captureLogs();
+  return { clock, logs, handler: createHandler(fakeRuntime(clock, env, { write: logs.write })) };
+}
+
+async function runToEnd(
+  handler: ReturnType<typeof createHandler>,
+  clock: FakeClock,
+  remainingMs = 900_000,
+): Promise<{ result: ReconcileOutput; invocations: number }> {
+  let input: Record<string, unknown> = { QueueEmpty: true, StateName: 'UpdateNewUsers' };
+  for (let invocations = 1; invocations < 100; invocations += 1) {
+    const { result } = await handler(wrapped(input), lambdaContext(clock, remainingMs));
+    // Every state stays far below Step Functions' 256 KB.
+    expect(JSON.stringify(result).length).toBeLessThan(8_000);
+    if (result.ReconcileDone) return { result, invocations };
+    input = result as unknown as Record<string, unknown>;
+  }
+  throw new Error('the reconciliation never finished');
+}
+
+function reportRows(): string[][] {
+  const text = store.get(REPORT_KEY);
+  if (text === undefined) throw new Error(`no ${REPORT_KEY}`);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => line.split(','));
+}
+
+const ledgerLine = (n: number, outcome: string, reason: string): string =>
+  `${JSON.stringify({ sub: subOf(n), username: `user${n}@example.com`, outcome, reason })}\n`;
+
+describe('reconcile-new-user-pool', () => {
+  beforeEach(() => {
+    cognito.reset();
+    ddb.reset();
+    s3.reset();
+    store.clear();
+    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
+      store.set(input.Key, input.Body);
+      return {};
+    });
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+      const text = store.get(input.Key);
+      if (text === undefined) throw new Error(`NoSuchKey ${input.Key}`);
+      return { Body: { transformToString: async () => text } } as unknown as GetObjectCommandOutput;
+    });
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
+      Contents: [...store.keys()].filter((key) => key.startsWith(input.Prefix)).map((Key) => ({ Key })),
+    }));
+  });
+
+  it('declares the variables it reads', () => {
+    expect(Object.keys(ENVIRONMENT)).toEqual([
+      'COGNITO_TPS',
+      'BACKUP_TABLE_NAME',
+      'TYPE_USER',
+      'TYPE_GROUP',
+      'TYPE_TIMESTAMP',
+      'USER_IMPORT_JOB_MAPPING_FILES_BUCKET',
+    ]);
+  });
+
+  it('names the run after the execution and its start time', () => {
+    expect(runId(sfnContext())).toEqual({ execution: 'run-1', startTime: '2024-01-01T00:00:00.000Z' });
+  });
+
+  it('succeeds with one report row per backed-up user, old and new sub, when the pool matches', async () => {
+    const { handler, clock } = setup();
+    const pool: FakePool = {
+      users: [poolUser(1), poolUser(2, { Enabled: false })],
+      groups: new Map([['admins', ['user1@example.com']]]),
+    };
+    serve(
+      pool,
+      [
+        timestampItem(),
+        groupItem('admins'),
+        userItem(1),
+        userItem(2, { userEnabled: false }),
+        membershipItem('admins', 1),
+      ],
+      clock,
+    );
+    const { result } = await runToEnd(handler, clock);
+    expect(result).toEqual({
+      ReconcileDone: true,
+      RestoreComplete: true,
+      RestoreReport: {
+        Bucket: BUCKET,
+        Key: REPORT_KEY,
+        Counts: expect.objectContaining({
+          users: 2,
+          csvImport: 2,
+          missing: 0,
+          memberships: 1,
+          disabledUsers: 1,
+        }),
+      },
+    });
+    expect(reportRows()).toEqual([
+      ['oldSub', 'newSub', 'username', 'outcome', 'reason'],
+      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', ''],
+      [subOf(2), newSubOf(2), 'user2@example.com', 'csv-import', ''],
+    ]);
+    expect(cognito).not.toHaveReceivedCommand(AdminAddUserToGroupCommand);
+    expect(cognito).not.toHaveReceivedCommand(AdminDisableUserCommand);
+  });
+
+  it('applies missing memberships and disables a disabled user that was left enabled', async () => {
+    const { handler, clock } = setup();
+    const pool: FakePool = {
+      users: [poolUser(1), poolUser(2)],
+      groups: new Map([
+        ['admins', []],
+        ['staff', ['user2@example.com']],
+      ]),
+    };
+    serve(
+      pool,
+      [
+        groupItem('admins'),
+        groupItem('staff'),
+        userItem(1),
+        userItem(2, { userEnabled: false }),
+        membershipItem('admins', 1),
+        membershipItem('admins', 2),
+        membershipItem('staff', 2),
+      ],
+      clock,
+    );
+    const { result } = await runToEnd(handler, clock);
+    expect(result).toMatchObject({
+      RestoreComplete: true,
+      RestoreReport: {
+        Counts: {
+          memberships: 3,
+          membershipsAdded: 2,
+          membershipsMissing: 0,
+          disabledUsers: 1,
+          disabledApplied: 1,
+          disabledMissing: 0,
+        },
+      },
+    });
+    expect(pool.users[1]?.Enabled).toBe(false);
+    expect(pool.groups.get('admins')).toEqual(['user1@example.com', 'user2@example.com']);
+    expect(cognito).toHaveReceivedCommandWith(AdminDisableUserCommand, {
+      UserPoolId: POOL_ID,
+      Username: 'user2@example.com',
+    });
+  });
+
+  it('fails with the counts by kind and the Resume input when users, memberships or flags are missing', async () => {
+    const { handler, clock } = setup();
+    const pool: FakePool = { users: [poolUser(1), poolUser(2)], groups: new Map() };
+    serve(
+      pool,
+      [
+        groupItem('admins'),
+        userItem(1),
+        userItem(2, { userEnabled: false }),
+        userItem(3),
+        membershipItem('admins', 1),
+        membershipItem('admins', 3),
+      ],
+      clock,
+    );
+    cognito.on(AdminDisableUserCommand).rejects(
+      new CognitoIdentityProviderServiceException({
+        name: 'NotAuthorizedException',
+        $fault: 'client',
+        message: 'denied',
+        $metadata: {},
+      }),
+    );
+    const { result } = await runToEnd(handler, clock);
+    expect(result).toMatchObject({ ReconcileDone: true, RestoreComplete: false, Error: 'RestoreIncomplete' });
+    const cause = (result as { Cause: string }).Cause;
+    expect(cause).toBe(
+      `The restore into the user pool ${POOL_ID} is incomplete: 1 of 3 backed-up users missing, ` +
+        '1 of 1 groups missing, 2 of 2 group memberships missing, 1 of 1 disabled users still enabled. ' +
+        `The restore report (s3://${BUCKET}/${REPORT_KEY}) lists every backed-up user with its outcome. ` +
+        `To finish, start the ImportWorkflow again with the input {"NewUserPoolId":"${POOL_ID}","Resume":true}: ` +
+        'it keeps what is in the pool, imports the rest and reconciles again.',
+    );
+    expect(cause).not.toContain('@');
+    expect(reportRows()[3]).toEqual([subOf(3), '', 'user3@example.com', 'missing', '']);
+  });
+
+  it('takes the outcome of absent and fallback users from the restore ledger', async () => {
+    const { handler, clock } = setup();
+    store.set(`restore-ledger/${POOL_ID}/a.jsonl`, ledgerLine(2, 'skipped', 'csv-line-break'));
+    store.set(
+      `restore-ledger/${POOL_ID}/b.jsonl`,
+      ledgerLine(3, 'admin-create', 'unverified-contact') + ledgerLine(4, 'admin-create', 'unconfirmed'),
+    );
+    // Another pool's ledger is not read.
+    store.set(`restore-ledger/${POOL_ID}-other/c.jsonl`, ledgerLine(1, 'skipped', 'no-pseudo-username'));
+    const pool: FakePool = { users: [poolUser(1), poolUser(3)], groups: new Map([['admins', []]]) };
+    serve(
+      pool,
+      [groupItem('admins'), userItem(1), userItem(2), userItem(3), userItem(4), membershipItem('admins', 2)],
+      clock,
+    );
+    const { result } = await runToEnd(handler, clock);
+    expect(reportRows().slice(1)).toEqual([
+      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', ''],
+      [subOf(2), '', 'user2@example.com', 'skipped', 'csv-line-break'],
+      [subOf(3), newSubOf(3), 'user3@example.com', 'admin-create', 'unverified-contact'],
+      [subOf(4), '', 'user4@example.com', 'missing', ''],
+    ]);
+    expect(result).toMatchObject({
+      RestoreComplete: false,
+      RestoreReport: {
+        Counts: {
+          users: 4,
+          csvImport: 1,
+          adminCreate: 1,
+          skipped: 1,
+          missing: 1,
+          membershipsOfSkippedUsers: 1,
+          membershipsMissing: 0,
+        },
+      },
+    });
+  });
+
+  it('finds users of a pool that signs in with e-mail by their e-mail, whatever their new Username', async () => {
+    const { handler, clock } = setup();
+    const pool: FakePool = {
+      users: [poolUser(1, { Username: 'c0ffee00-0000-4000-8000-000000000001' })],
+      groups: new Map([['admins', []]]),
+    };
+    serve(
+      pool,
+      [groupItem('admins'), userItem(1, { username: subOf(1) }), membershipItem('admins', 1)],
+      clock,
+    );
+    const { result } = await runToEnd(handler, clock);
+    expect(result).toMatchObject({ RestoreComplete: true });
+    expect(reportRows()[1]).toEqual([subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '']);
+    expect(cognito).toHaveReceivedCommandWith(AdminAddUserToGroupCommand, {
+      Username: 'c0ffee00-0000-4000-8000-000000000001',
+      GroupName: 'admins',
+    });
+  });
+
+  it('continues mid-listing and mid-scan from its cursor, listing and scanning each page once', async () => {
+    const { handler, clock } = setup();
+    const n = 150;
+    const pool: FakePool = {
+      users: Array.from({ length: n }, (_, i) => poolUser(i + 1)),
+      groups: new Map([['admins', Array.from({ length: 130 }, (_, i) => `user${i + 1}@example.com`)]]),
+    };
+    const items = [
+      groupItem('admins'),
+      ...Array.from({ length: n }, (_, i) => userItem(i + 1)),
+      ...Array.from({ length: 130 }, (_, i) => membershipItem('admins', i + 1)),
+    ];
+    // Each ListUsers page and each Scan page takes 30 s of a 100-second invocation.
+    serve(pool, items, clock, 50, 30_000);
+    const { result, invocations } = await runToEnd(handler, clock, 100_000);
+    expect(invocations).toBeGreaterThan(4);
+    expect(cognito.commandCalls(ListUsersCommand).map((call) => call.args[0].input.PaginationToken)).toEqual([
+      undefined,
+      '60',
+      '120',
+    ]);
+    const startKeys = ddb.commandCalls(ScanCommand).map((call) => call.args[0].input.ExclusiveStartKey);
+    expect(startKeys).toEqual([
+      undefined,
+      { id: '50' },
+      { id: '100' },
+      { id: '150' },
+      { id: '200' },
+      { id: '250' },
+    ]);
+    expect(result).toMatchObject({
+      RestoreComplete: true,
+      RestoreReport: { Counts: { users: n, csvImport: n, memberships: 130, membershipsAdded: 0 } },
+    });
+    const rows = reportRows().slice(1);
+    expect(rows).toHaveLength(n);
+    expect(new Set(rows.map((row) => row[0])).size).toBe(n);
+    expect(rows.every((row, i) => row[0] === subOf(i + 1) && row[1] === newSubOf(i + 1))).toBe(true);
+  });
+
+  it('quotes a username that holds a comma in the report', async () => {
+    const { handler, clock } = setup();
+    const pool: FakePool = { users: [poolUser(1, { Username: 'smith, john' })], groups: new Map() };
+    serve(pool, [userItem(1, { pseudoUsername: 'smith, john' })], clock);
+    await runToEnd(handler, clock);
+    expect(store.get(REPORT_KEY)).toBe(
+      `oldSub,newSub,username,outcome,reason\n${subOf(1)},${newSubOf(1)},"smith, john",csv-import,\n`,
+    );
+  });
+});
