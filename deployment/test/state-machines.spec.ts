@@ -154,6 +154,11 @@ const DISPATCH: { functionId: string; handler: string; states: string[] }[] = [
     handler: 'workflow-import/import-users',
     states: ['CheckUserImportJob', 'Parallel: CheckUserImportJob'],
   },
+  {
+    functionId: 'ImportReconcileNewUserPoolLambda',
+    handler: 'workflow-import/reconcile-new-user-pool',
+    states: ['PurgeImportQueues', 'ListNewUserPool', 'ReconcileNewUserPool'],
+  },
 ];
 
 describe('state names the handlers dispatch on', () => {
@@ -306,9 +311,11 @@ describe('fields tested by Choice states', () => {
         // another execution, a refused mass deletion, an unsupported pool) from other errors after
         // the error notification, so those refusals are notified too.
         'Error',
-        // Added: the ImportWorkflow's reconciliation loop and its verdict.
+        // Added: the ImportWorkflow's reconciliation loop and its verdict, and Resume.
         'ReconcileDone',
         'RestoreComplete',
+        'Resume',
+        'ResumeListingDone',
       ].sort(),
     );
   });

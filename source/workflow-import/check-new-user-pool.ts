@@ -1,12 +1,15 @@
 /**
+/**
  * ImportCheckNewUserPoolLambda: the new user pool is a restore target (not the backed-up pool, a pool id
- * of this Region) and has no users and no groups.
+ * of this Region) and has no users and no groups. With `"Resume": true` in the execution input a pool
+ * that holds part of a restore is accepted: the answer carries `Resume`, which the state machine tests
+ * first.
  */
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import { defaultRuntime, handlerLogger, rateLimitedCognito, type Runtime } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { checkRestoreTarget, isNewUserPoolEmpty } from './lib/new-user-pool';
-import { newUserPoolId, optionalCognitoTps, stepDeadline } from './lib/invocation';
+import { isResume, newUserPoolId, optionalCognitoTps, stepDeadline } from './lib/invocation';
 import type { CheckNewUserPoolEvent, CheckNewUserPoolResult, Wrapped } from './lib/types';
 
 export const ENVIRONMENT = {
@@ -23,6 +26,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
     context?: LambdaContextLike,
   ): Promise<Wrapped<CheckNewUserPoolResult>> => {
     const userPoolId = newUserPoolId(event?.Context);
+    const resume = isResume(event?.Context);
     const config = parseConfig(ENVIRONMENT, runtime.env);
     checkRestoreTarget(userPoolId, {
       region: config.AWS_REGION,
@@ -31,7 +35,9 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
     const logger = handlerLogger(runtime, 'check-new-user-pool', context);
     // A 60-second Lambda: its retries may use all but the last seconds.
     const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context));
-    return { result: { NewUserPoolEmpty: await isNewUserPoolEmpty({ cognito, logger }, userPoolId) } };
+    const empty = await isNewUserPoolEmpty({ cognito, logger }, userPoolId);
+    if (resume) logger.info('Resume: the new user pool may hold part of the restore', { empty });
+    return { result: { NewUserPoolEmpty: empty, Resume: resume } };
   };
 }
 

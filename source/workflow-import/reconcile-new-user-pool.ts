@@ -1,10 +1,17 @@
 /**
- * ImportReconcileLambda: the last step of the ImportWorkflow. Compares the backup table with the new
- * user pool, applies the memberships and disabled flags that are missing, writes the restore report and
- * says whether the restore is complete (lib/reconcile.ts). Runs as a loop of the state machine: each
- * invocation returns the cursor the next one continues from.
+ * ImportReconcileNewUserPoolLambda, dispatched on the state name:
+ * - ReconcileNewUserPool, the last step of the ImportWorkflow: compares the backup table with the new
+ *   user pool, applies the memberships and disabled flags that are missing, writes the restore report
+ *   and says whether the restore is complete (lib/reconcile.ts). A loop of the state machine: each
+ *   invocation returns the cursor the next one continues from.
+ * - PurgeImportQueues (first step of every import): with `"Resume": true` in the execution input, empties
+ *   both import queues of what an interrupted run left (the scan queues again whatever is still
+ *   missing); otherwise does nothing.
+ * - ListNewUserPool (Resume only): lists the users already in the new pool, so that the table scan
+ *   does not queue them again.
  */
-import { documentClient, s3Client } from '../utils/clients';
+import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
+import { documentClient, s3Client, sqsClient } from '../utils/clients';
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import {
   defaultRuntime,
@@ -13,10 +20,10 @@ import {
   timeBudget,
   type Runtime,
 } from '../utils/runtime';
-import type { SfnContextObject } from '../utils/step-functions';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { newUserPoolId } from './lib/invocation';
-import { reconcile, type ReconcileCursor, type ReconcileOutput, type RunId } from './lib/reconcile';
+import { executionRun, isResume, newUserPoolId, RESUME_USERS_PART, stateName } from './lib/invocation';
+import { listUsersStep, newUsersCursor, workPrefix, type UsersCursor } from './lib/pool-index';
+import { reconcile, type ReconcileCursor, type ReconcileOutput } from './lib/reconcile';
 import type { ImportEvent, Wrapped } from './lib/types';
 
 export const ENVIRONMENT = {
@@ -26,35 +33,62 @@ export const ENVIRONMENT = {
   TYPE_GROUP: env.string(),
   TYPE_TIMESTAMP: env.string(),
   USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.string(),
+  NEW_USERS_QUEUE_URL: env.string(),
+  NEW_USERS_UPDATES_QUEUE_URL: env.string(),
 } satisfies EnvSpec;
 
-export type ReconcileEvent = ImportEvent<{ Reconcile?: ReconcileCursor } & Record<string, unknown>>;
+export type ReconcileEvent = ImportEvent<
+  { Reconcile?: ReconcileCursor; ResumeListing?: UsersCursor } & Record<string, unknown>
+>;
 
-/** The execution's name (work objects) and start time (report name). */
-export function runId(context: SfnContextObject | undefined): RunId {
-  const execution = context?.Execution;
-  const name = execution?.Name ?? execution?.Id?.split(':').pop() ?? '';
-  if (name === '' || !execution?.StartTime)
-    throw new Error('Unable to determine the execution name and start time');
-  return { execution: name, startTime: execution.StartTime };
-}
+export type ResumeListingOutput = { ResumeListingDone: boolean; ResumeListing: UsersCursor };
+export type PurgeOutput = { Resume: boolean };
+export type HandlerOutput = ReconcileOutput | ResumeListingOutput | PurgeOutput;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (event: ReconcileEvent, context?: LambdaContextLike): Promise<Wrapped<ReconcileOutput>> => {
+  return async (event: ReconcileEvent, context?: LambdaContextLike): Promise<Wrapped<HandlerOutput>> => {
     const config = parseConfig(ENVIRONMENT, runtime.env);
     const userPoolId = newUserPoolId(event?.Context);
-    const run = runId(event?.Context);
+    const resume = isResume(event?.Context);
+    const run = executionRun(event?.Context);
+    const name = stateName(event?.Context);
     const logger = handlerLogger(runtime, 'reconcile-new-user-pool', context);
     const budget = timeBudget(runtime, context);
+    const work = { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET };
+    const cognito = () => rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline());
+
+    if (name === 'PurgeImportQueues') {
+      if (resume) {
+        const sqs = sqsClient();
+        for (const queueUrl of [config.NEW_USERS_QUEUE_URL, config.NEW_USERS_UPDATES_QUEUE_URL]) {
+          await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+        }
+        logger.info('Resume: purged the import queues of what an earlier run left', { userPoolId });
+      }
+      return { result: { Resume: resume } };
+    }
+    if (name === 'ListNewUserPool') {
+      const cursor = await listUsersStep(
+        { cognito: cognito(), work, budget },
+        userPoolId,
+        workPrefix(userPoolId, run.execution, RESUME_USERS_PART),
+        event?.Input?.ResumeListing ?? newUsersCursor(),
+      );
+      logger.info('Resume: listing the users already in the new pool', {
+        chunks: cursor.Chunks,
+        done: cursor.Done,
+      });
+      return { result: { ResumeListingDone: cursor.Done, ResumeListing: cursor } };
+    }
+    if (name !== 'ReconcileNewUserPool') throw new Error(`Unknown StateName: ${name ?? ''}`);
     const result = await reconcile(
       {
-        cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline()),
+        cognito: cognito(),
         ddb: documentClient(),
-        work: { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET },
+        work,
         logger,
         budget,
         config: {
-          bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET,
           tableName: config.BACKUP_TABLE_NAME,
           typeUser: config.TYPE_USER,
           typeGroup: config.TYPE_GROUP,

@@ -1,5 +1,5 @@
 /** ImportScanTableLambda: backup table → new pool's groups and the two import queues (spec §5.2). */
-import { documentClient, sqsClient } from '../utils/clients';
+import { documentClient, s3Client, sqsClient } from '../utils/clients';
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import {
   defaultRuntime,
@@ -10,7 +10,8 @@ import {
   type Runtime,
 } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { newUserPoolId, stepDeadline } from './lib/invocation';
+import { executionRun, isResume, newUserPoolId, RESUME_USERS_PART, stepDeadline } from './lib/invocation';
+import { PoolIndex, workPrefix } from './lib/pool-index';
 import { scanTable } from './lib/scan-table';
 import type { ScanTableEvent, ScanTableResult, Wrapped } from './lib/types';
 
@@ -22,6 +23,7 @@ export const ENVIRONMENT = {
   TYPE_TIMESTAMP: env.string(),
   NEW_USERS_QUEUE_URL: env.string(),
   NEW_USERS_UPDATES_QUEUE_URL: env.string(),
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.string(),
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
@@ -31,6 +33,16 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
     const userPoolId = newUserPoolId(event?.Context);
     const logger = handlerLogger(runtime, 'scan-table', context);
     const budget = timeBudget(runtime, context);
+    // Resume: the users ListNewUserPool found in the new pool are not imported again.
+    let present: ((pseudoUsername: string) => boolean) | undefined;
+    if (isResume(event?.Context)) {
+      const index = await PoolIndex.loadUsers(
+        { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET },
+        workPrefix(userPoolId, executionRun(event?.Context).execution, RESUME_USERS_PART),
+      );
+      logger.info('Resume: users already in the new pool are not queued again', { poolUsers: index.users });
+      present = (pseudoUsername) => index.find(pseudoUsername) !== undefined;
+    }
     const result = await scanTable(
       {
         ddb: documentClient(),
@@ -48,6 +60,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           updatesQueueUrl: config.NEW_USERS_UPDATES_QUEUE_URL,
           cognitoTps: config.COGNITO_TPS,
         },
+        ...(present ? { present } : {}),
       },
       userPoolId,
       event?.Input?.LastEvaluatedKey || undefined,

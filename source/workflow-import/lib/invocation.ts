@@ -65,3 +65,36 @@ export function holdSeconds(context: LambdaContextLike | undefined): number {
     Math.max(HOLD_MARGIN_SECONDS, Math.ceil(remainingMs / 1000) + HOLD_MARGIN_SECONDS),
   );
 }
+
+export class InvalidResumeError extends Error {
+  override readonly name = 'InvalidResumeError';
+}
+
+/**
+ * `Context.Execution.Input.Resume`: `true` continues a restore into a pool that already holds part of
+ * it (README, "Resuming a restore"); absent or `false` is a restore into an empty pool. Anything else
+ * is refused rather than guessed.
+ */
+export function isResume(context: SfnContextObject | undefined): boolean {
+  const raw = (context?.Execution?.Input as { Resume?: unknown } | undefined)?.Resume;
+  if (raw === undefined || raw === null || raw === false) return false;
+  if (raw === true) return true;
+  throw new InvalidResumeError(
+    `Resume must be true or false in the execution input (found ${JSON.stringify(raw)})`,
+  );
+}
+
+/** The execution's name (where its work objects go) and start time (the restore report's name). */
+export function executionRun(context: SfnContextObject | undefined): {
+  execution: string;
+  startTime: string;
+} {
+  const execution = context?.Execution;
+  const name = execution?.Name ?? execution?.Id?.split(':').pop() ?? '';
+  if (name === '' || !execution?.StartTime)
+    throw new Error('Unable to determine the execution name and start time');
+  return { execution: name, startTime: execution.StartTime };
+}
+
+/** Where the Resume listing of the new pool's users is kept for this execution. */
+export const RESUME_USERS_PART = 'resume-users';

@@ -248,6 +248,15 @@ export class PoolIndex {
     return this.memberships.has(`${groupName}\u0000${username}`);
   }
 
+  /** Every user chunk under `prefix` (a listing whose chunk count the caller does not carry). */
+  static async loadUsers(work: S3Work, prefix: string): Promise<PoolIndex> {
+    const index = new PoolIndex();
+    for (const key of await listKeys(work, prefix)) {
+      for (const row of JSON.parse(await getText(work, key)) as UserRow[]) index.addUser(row);
+    }
+    return index;
+  }
+
   static async load(
     work: S3Work,
     users: { prefix: string; chunks: number },

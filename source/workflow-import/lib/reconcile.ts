@@ -124,7 +124,6 @@ export type ReconcileOutput =
     };
 
 export interface ReconcileConfig {
-  bucket: string;
   tableName: string;
   typeUser: string;
   typeGroup: string;

@@ -9,6 +9,8 @@
  * - The next page is read while the current one is sent; a page is small enough (`Limit`) that its
  *   groups fit in the time budget even if every item is a group, so stopping between pages keeps the
  *   one-minute rule.
+ * - On Resume (`present` given), a user already in the new pool is not queued for import again; its
+ *   memberships and disabled flag are queued as always (applying them again changes nothing).
  */
 import { CreateGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -68,23 +70,36 @@ export interface ScanTableDeps {
   budget: TimeBudget;
   retry: RetryOptions;
   config: ScanTableConfig;
+  /** Resume: whether a backed-up pseudoUsername is already a user of the new pool. */
+  present?: (pseudoUsername: string) => boolean;
 }
 
 export interface SortedPage {
   newUsers: BackupItem[];
   updates: BackupItem[];
   groups: BackupGroupItem[];
+  /** Users not queued because they are already in the new pool (Resume). */
+  present: number;
 }
 
-/** Classification by `type` (spec §6.1); a disabled user goes to both queues. */
-export function sortItems(items: readonly BackupItem[], config: ScanTableConfig): SortedPage {
-  const page: SortedPage = { newUsers: [], updates: [], groups: [] };
+/**
+ * Classification by `type` (spec §6.1); a disabled user goes to both queues, except that a user for
+ * whom `present` answers true is not queued for import.
+ */
+export function sortItems(
+  items: readonly BackupItem[],
+  config: ScanTableConfig,
+  present?: (pseudoUsername: string) => boolean,
+): SortedPage {
+  const page: SortedPage = { newUsers: [], updates: [], groups: [], present: 0 };
   for (const item of items) {
     if (item.type === config.typeTimestamp) continue;
     if (item.type === config.typeGroup) {
       page.groups.push(item as BackupGroupItem);
     } else if (item.type === config.typeUser) {
-      page.newUsers.push(item);
+      const pseudo = item.pseudoUsername;
+      if (present && typeof pseudo === 'string' && pseudo !== '' && present(pseudo)) page.present += 1;
+      else page.newUsers.push(item);
       if (!item.userEnabled) page.updates.push(item);
     } else {
       page.updates.push(item);
@@ -143,13 +158,14 @@ async function createGroup(
 
 async function processPage(deps: ScanTableDeps, userPoolId: string, items: readonly BackupItem[]) {
   const { config } = deps;
-  const page = sortItems(items, config);
+  const page = sortItems(items, config, deps.present);
   const counts = {
     newUsers: page.newUsers.length,
     updates: page.updates.length,
     created: 0,
     existed: 0,
     createdWithoutRole: 0,
+    present: page.present,
   };
   const group = new TaskGroup(PAGE_CONCURRENCY);
   const send = async (queueUrl: string, bodies: string[]) => {
@@ -187,7 +203,15 @@ export async function scanTable(
   userPoolId: string,
   startKey: TableKey | undefined,
 ): Promise<ScanTableResult> {
-  const totals = { pages: 0, newUsers: 0, updates: 0, created: 0, existed: 0, createdWithoutRole: 0 };
+  const totals = {
+    pages: 0,
+    newUsers: 0,
+    updates: 0,
+    created: 0,
+    existed: 0,
+    createdWithoutRole: 0,
+    present: 0,
+  };
   let page = await scanPage(deps, startKey);
   for (;;) {
     const lastKey = page.LastEvaluatedKey;
@@ -200,7 +224,7 @@ export async function scanTable(
     ]);
     if (processed.status === 'rejected') throw processed.reason;
     totals.pages += 1;
-    for (const key of ['newUsers', 'updates', 'created', 'existed', 'createdWithoutRole'] as const)
+    for (const key of ['newUsers', 'updates', 'created', 'existed', 'createdWithoutRole', 'present'] as const)
       totals[key] += processed.value[key];
     if (lastKey === undefined) {
       deps.logger.info('Backup table scanned to the end', totals);

@@ -58,6 +58,8 @@ export type TableKey = Record<string, unknown>;
 export type CheckNewUserPoolEvent = ImportEvent<unknown>;
 export interface CheckNewUserPoolResult {
   NewUserPoolEmpty: boolean;
+  /** `"Resume": true` in the execution input: a non-empty pool is accepted. */
+  Resume: boolean;
 }
 
 export interface ScanTableInput {

@@ -12,7 +12,6 @@
  * column). A user without a pseudo username is refused too instead of being written as `undefined`.
  */
 import { stringify, type Options } from 'csv-stringify/sync';
-import { SKIP_REASONS, type ReasonCode } from './restore-ledger';
 import type { BackupUserItem } from './types';
 
 export const USERNAME_COLUMN = 'cognito:username';
@@ -35,8 +34,7 @@ const CSV_OPTIONS: Options = {
   cast: { string: (value) => value.replaceAll(',', '\\,') },
 };
 
-/** A line, or why the user cannot be written: text for the log, a restore-ledger reason code. */
-export type CsvLine = { line: string } | { rejected: string; code: ReasonCode };
+export type CsvLine = { line: string } | { rejected: string };
 
 export function headerLine(header: readonly string[]): string {
   return stringify([[...header]], CSV_OPTIONS);
@@ -56,15 +54,9 @@ function text(value: unknown): string | undefined {
 }
 
 /** Why `value` cannot be written in `column`, or undefined when it can. */
-function unrepresentable(column: string, value: string): { rejected: string; code: ReasonCode } | undefined {
-  if (/[\r\n]/.test(value))
-    return { rejected: `the value of ${column} contains a line break`, code: SKIP_REASONS.lineBreak };
-  if (/\\(,|$)/.test(value)) {
-    return {
-      rejected: `the value of ${column} has a backslash before a comma or at its end`,
-      code: SKIP_REASONS.backslash,
-    };
-  }
+function unrepresentable(column: string, value: string): string | undefined {
+  if (/[\r\n]/.test(value)) return `the value of ${column} contains a line break`;
+  if (/\\(,|$)/.test(value)) return `the value of ${column} has a backslash before a comma or at its end`;
   return undefined;
 }
 
@@ -74,8 +66,7 @@ function unrepresentable(column: string, value: string): { rejected: string; cod
  */
 export function userLine(header: readonly string[], item: BackupUserItem, mfaEnabled = false): CsvLine {
   const username = text(item.pseudoUsername);
-  if (username === undefined || username.trim() === '')
-    return { rejected: 'the user has no pseudoUsername', code: SKIP_REASONS.noPseudoUsername };
+  if (username === undefined || username.trim() === '') return { rejected: 'the user has no pseudoUsername' };
   const attributes = new Map<string, string>();
   for (const attribute of item.userAttributes ?? []) {
     const name = attribute?.Name;
@@ -89,16 +80,13 @@ export function userLine(header: readonly string[], item: BackupUserItem, mfaEna
     else if (column === MFA_COLUMN) value = String(mfaEnabled);
     else value = attributes.get(column) ?? (FALSE_BY_DEFAULT.has(column) ? 'false' : '');
     const problem = unrepresentable(column, value);
-    if (problem) return problem;
+    if (problem) return { rejected: problem };
     values.push(value);
   }
   const line = stringify([values], CSV_OPTIONS);
   // Cheap test first: code points never outnumber UTF-16 code units.
   if (line.length - 1 > MAX_LINE_CHARACTERS && [...line].length - 1 > MAX_LINE_CHARACTERS) {
-    return {
-      rejected: `the line would be longer than Cognito's ${MAX_LINE_CHARACTERS} characters`,
-      code: SKIP_REASONS.lineTooLong,
-    };
+    return { rejected: `the line would be longer than Cognito's ${MAX_LINE_CHARACTERS} characters` };
   }
   return { line };
 }

@@ -66,7 +66,7 @@ describe('check-new-user-pool', () => {
 
     it('accepts a well-formed id of this Region that is not the backed-up pool', async () => {
       await expect(setup().handler(wrapped({}, { poolId: 'us-east-2_AbC123' }))).resolves.toEqual({
-        result: { NewUserPoolEmpty: true },
+        result: { NewUserPoolEmpty: true, Resume: false },
       });
     });
 
@@ -86,7 +86,9 @@ describe('check-new-user-pool', () => {
 
   it('answers true for a pool with no users and no groups, without sleeping', async () => {
     const { handler, clock } = setup();
-    await expect(handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: true } });
+    await expect(handler(wrapped({}))).resolves.toEqual({
+      result: { NewUserPoolEmpty: true, Resume: false },
+    });
     expect(cognito).toHaveReceivedCommandWith(ListUsersCommand, { UserPoolId: POOL_ID, Limit: 1 });
     expect(cognito).toHaveReceivedCommandWith(ListGroupsCommand, { UserPoolId: POOL_ID, Limit: 1 });
     expect(clock.sleeps).toEqual([]);
@@ -95,7 +97,9 @@ describe('check-new-user-pool', () => {
   it('reads answers without lists as empty', async () => {
     cognito.on(ListUsersCommand).resolves({});
     cognito.on(ListGroupsCommand).resolves({});
-    await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: true } });
+    await expect(setup().handler(wrapped({}))).resolves.toEqual({
+      result: { NewUserPoolEmpty: true, Resume: false },
+    });
   });
 
   it('exports the Lambda handler built on the default runtime', async () => {
@@ -104,14 +108,53 @@ describe('check-new-user-pool', () => {
     );
   });
 
+  it('accepts a pool that holds users and groups with Resume, and says so', async () => {
+    cognito.on(ListUsersCommand).resolves({ Users: [{ Username: 'someone' }] });
+    cognito.on(ListGroupsCommand).resolves({ Groups: [{ GroupName: 'admins' }] });
+    const event = wrapped({});
+    event.Context!.Execution.Input = { NewUserPoolId: POOL_ID, Resume: true };
+    await expect(setup().handler(event)).resolves.toEqual({
+      result: { NewUserPoolEmpty: false, Resume: true },
+    });
+  });
+
+  it('refuses a non-empty pool without Resume, or with Resume false', async () => {
+    cognito.on(ListUsersCommand).resolves({ Users: [{ Username: 'someone' }] });
+    const event = wrapped({});
+    event.Context!.Execution.Input = { NewUserPoolId: POOL_ID, Resume: false };
+    await expect(setup().handler(event)).resolves.toEqual({
+      result: { NewUserPoolEmpty: false, Resume: false },
+    });
+  });
+
+  it('refuses the backed-up pool even with Resume', async () => {
+    const event = wrapped({});
+    event.Context!.Execution.Input = { NewUserPoolId: ENV.PRIMARY_USER_POOL_ID, Resume: true };
+    await expect(setup().handler(event)).rejects.toMatchObject({ name: 'NewUserPoolRefusedError' });
+    expect(cognito.calls()).toHaveLength(0);
+  });
+
+  it('refuses a Resume value that is not a boolean before reading the pool', async () => {
+    const event = wrapped({});
+    event.Context!.Execution.Input = { NewUserPoolId: POOL_ID, Resume: 'true' };
+    await expect(setup().handler(event)).rejects.toThrow(
+      'Resume must be true or false in the execution input (found "true")',
+    );
+    expect(cognito).not.toHaveReceivedCommand(ListUsersCommand);
+  });
+
   it('answers false when the pool has a user', async () => {
     cognito.on(ListUsersCommand).resolves({ Users: [{ Username: 'someone' }] });
-    await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: false } });
+    await expect(setup().handler(wrapped({}))).resolves.toEqual({
+      result: { NewUserPoolEmpty: false, Resume: false },
+    });
   });
 
   it('answers false when the pool has a group but no user', async () => {
     cognito.on(ListGroupsCommand).resolves({ Groups: [{ GroupName: 'admins' }] });
-    await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: false } });
+    await expect(setup().handler(wrapped({}))).resolves.toEqual({
+      result: { NewUserPoolEmpty: false, Resume: false },
+    });
   });
 
   it('follows a continuation token after an empty page before answering', async () => {
@@ -119,7 +162,9 @@ describe('check-new-user-pool', () => {
       .on(ListUsersCommand)
       .resolvesOnce({ Users: [], PaginationToken: 't1' })
       .resolvesOnce({ Users: [{ Username: 'late' }] });
-    await expect(setup().handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: false } });
+    await expect(setup().handler(wrapped({}))).resolves.toEqual({
+      result: { NewUserPoolEmpty: false, Resume: false },
+    });
     expect(cognito).toHaveReceivedCommandWith(ListUsersCommand, { PaginationToken: 't1' });
   });
 
@@ -185,7 +230,9 @@ describe('check-new-user-pool', () => {
   it('retries throttling through the limiter and then answers', async () => {
     cognito.on(ListGroupsCommand).rejectsOnce(awsError('TooManyRequestsException')).resolves({ Groups: [] });
     const { handler, clock, logs } = setup();
-    await expect(handler(wrapped({}))).resolves.toEqual({ result: { NewUserPoolEmpty: true } });
+    await expect(handler(wrapped({}))).resolves.toEqual({
+      result: { NewUserPoolEmpty: true, Resume: false },
+    });
     expect(clock.sleeps.length).toBe(1);
     expect(logs.text()).toContain('Retrying a Cognito call');
   });
@@ -198,7 +245,7 @@ describe('check-new-user-pool', () => {
       .resolves({ Users: [] });
     const { handler, clock } = setup();
     await expect(handler(wrapped({}), lambdaContext(clock, 59_500))).resolves.toEqual({
-      result: { NewUserPoolEmpty: true },
+      result: { NewUserPoolEmpty: true, Resume: false },
     });
     expect(cognito).toHaveReceivedCommandTimes(ListUsersCommand, 3);
   });
@@ -206,7 +253,7 @@ describe('check-new-user-pool', () => {
   it('uses the stack default TPS when COGNITO_TPS is absent and rejects a bad one', async () => {
     const { COGNITO_TPS: _tps, ...withoutTps } = ENV;
     await expect(setup(withoutTps).handler(wrapped({}))).resolves.toEqual({
-      result: { NewUserPoolEmpty: true },
+      result: { NewUserPoolEmpty: true, Resume: false },
     });
     await expect(setup({ ...ENV, COGNITO_TPS: 'abc' }).handler(wrapped({}))).rejects.toThrow(
       'Unable to parse a number from the COGNITO_TPS value (abc)',

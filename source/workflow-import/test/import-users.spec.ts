@@ -527,22 +527,6 @@ describe('import-users', () => {
       expect(deletedReceiptHandles().sort()).toEqual(
         [good, broken, nameless, notJson].map((m) => m.ReceiptHandle).sort(),
       );
-      // The restore ledger names both users with a reason code, so the restore report lists them.
-      const ledger = s3
-        .commandCalls(PutObjectCommand)
-        .map((call) => call.args[0].input)
-        .filter((input) => input.Key?.startsWith(`restore-ledger/${POOL_ID}/`));
-      expect(ledger).toHaveLength(1);
-      expect(ledger[0]?.Key).toMatch(/\.jsonl$/);
-      expect(
-        String(ledger[0]?.Body)
-          .trimEnd()
-          .split('\n')
-          .map((line) => JSON.parse(line) as unknown),
-      ).toEqual([
-        { sub: subOf(2), username: 'user-2', outcome: 'skipped', reason: 'csv-line-break' },
-        { sub: subOf(3), username: '', outcome: 'skipped', reason: 'no-pseudo-username' },
-      ]);
     });
 
     it('starts no job when every received user is left out, deletes them and reports the queue empty', async () => {

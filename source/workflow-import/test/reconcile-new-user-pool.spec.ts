@@ -22,10 +22,14 @@ import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
 import type { ReconcileOutput } from '../lib/reconcile';
-import { createHandler, ENVIRONMENT, runId } from '../reconcile-new-user-pool';
+import { PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { executionRun } from '../lib/invocation';
+import { keyOf } from '../lib/pool-index';
+import { createHandler, ENVIRONMENT } from '../reconcile-new-user-pool';
 import {
   groupItem,
   membershipItem,
+  NEW_USERS_QUEUE_URL,
   POOL_ID,
   sfnContext,
   subOf,
@@ -33,6 +37,7 @@ import {
   TYPE_GROUP,
   TYPE_TIMESTAMP,
   TYPE_USER,
+  UPDATES_QUEUE_URL,
   userItem,
   wrapped,
 } from './support';
@@ -40,6 +45,7 @@ import {
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ddb = mockAws(DynamoDBDocumentClient);
 const s3 = mockAws(S3Client);
+const sqs = mockAws(SQSClient);
 
 const BUCKET = 'mapping-files-bucket';
 const ENV = {
@@ -49,6 +55,8 @@ const ENV = {
   TYPE_GROUP,
   TYPE_TIMESTAMP,
   USER_IMPORT_JOB_MAPPING_FILES_BUCKET: BUCKET,
+  NEW_USERS_QUEUE_URL,
+  NEW_USERS_UPDATES_QUEUE_URL: UPDATES_QUEUE_URL,
 };
 const REPORT_KEY = `restore-reports/${POOL_ID}/2024-01-01T00-00-00.000Z.csv`;
 
@@ -136,7 +144,10 @@ async function runToEnd(
 ): Promise<{ result: ReconcileOutput; invocations: number }> {
   let input: Record<string, unknown> = { QueueEmpty: true, StateName: 'UpdateNewUsers' };
   for (let invocations = 1; invocations < 100; invocations += 1) {
-    const { result } = await handler(wrapped(input), lambdaContext(clock, remainingMs));
+    const { result } = (await handler(
+      wrapped(input, { stateName: 'ReconcileNewUserPool' }),
+      lambdaContext(clock, remainingMs),
+    )) as { result: ReconcileOutput };
     // Every state stays far below Step Functions' 256 KB.
     expect(JSON.stringify(result).length).toBeLessThan(8_000);
     if (result.ReconcileDone) return { result, invocations };
@@ -162,6 +173,8 @@ describe('reconcile-new-user-pool', () => {
     cognito.reset();
     ddb.reset();
     s3.reset();
+    sqs.reset();
+    sqs.on(PurgeQueueCommand).resolves({});
     store.clear();
     s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
       store.set(input.Key, input.Body);
@@ -185,11 +198,19 @@ describe('reconcile-new-user-pool', () => {
       'TYPE_GROUP',
       'TYPE_TIMESTAMP',
       'USER_IMPORT_JOB_MAPPING_FILES_BUCKET',
+      'NEW_USERS_QUEUE_URL',
+      'NEW_USERS_UPDATES_QUEUE_URL',
     ]);
   });
 
+  it('refuses a state it does not know', async () => {
+    await expect(setup().handler(wrapped({}, { stateName: 'Other' }))).rejects.toThrow(
+      'Unknown StateName: Other',
+    );
+  });
+
   it('names the run after the execution and its start time', () => {
-    expect(runId(sfnContext())).toEqual({ execution: 'run-1', startTime: '2024-01-01T00:00:00.000Z' });
+    expect(executionRun(sfnContext())).toEqual({ execution: 'run-1', startTime: '2024-01-01T00:00:00.000Z' });
   });
 
   it('succeeds with one report row per backed-up user, old and new sub, when the pool matches', async () => {
@@ -421,5 +442,78 @@ describe('reconcile-new-user-pool', () => {
     expect(store.get(REPORT_KEY)).toBe(
       `oldSub,newSub,username,outcome,reason\n${subOf(1)},${newSubOf(1)},"smith, john",csv-import,\n`,
     );
+  });
+});
+
+describe('reconcile-new-user-pool on Resume', () => {
+  const resumed = (stateName: string, input: Record<string, unknown> = {}, resume: unknown = true) => {
+    const event = wrapped(input, { stateName });
+    event.Context!.Execution.Input = { NewUserPoolId: POOL_ID, Resume: resume };
+    return event;
+  };
+
+  beforeEach(() => {
+    cognito.reset();
+    s3.reset();
+    sqs.reset();
+    store.clear();
+    sqs.on(PurgeQueueCommand).resolves({});
+    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
+      store.set(input.Key, input.Body);
+      return {};
+    });
+  });
+
+  it('PurgeImportQueues empties both import queues on Resume', async () => {
+    const { handler } = setup();
+    await expect(handler(resumed('PurgeImportQueues'))).resolves.toEqual({ result: { Resume: true } });
+    expect(sqs.commandCalls(PurgeQueueCommand).map((call) => call.args[0].input.QueueUrl)).toEqual([
+      NEW_USERS_QUEUE_URL,
+      UPDATES_QUEUE_URL,
+    ]);
+  });
+
+  it('PurgeImportQueues does nothing for a restore into an empty pool', async () => {
+    const { handler } = setup();
+    await expect(handler(resumed('PurgeImportQueues', {}, false))).resolves.toEqual({
+      result: { Resume: false },
+    });
+    await expect(handler(wrapped({}, { stateName: 'PurgeImportQueues' }))).resolves.toEqual({
+      result: { Resume: false },
+    });
+    expect(sqs).not.toHaveReceivedCommand(PurgeQueueCommand);
+  });
+
+  it('refuses a Resume that is neither true nor false', async () => {
+    const { handler } = setup();
+    await expect(handler(resumed('PurgeImportQueues', {}, 'yes'))).rejects.toThrow(
+      'Resume must be true or false in the execution input (found "yes")',
+    );
+    expect(sqs).not.toHaveReceivedCommand(PurgeQueueCommand);
+  });
+
+  it('ListNewUserPool lists the users already in the pool, continuing from its cursor', async () => {
+    const { handler, clock } = setup();
+    const users = Array.from({ length: 100 }, (_, i) => poolUser(i + 1));
+    cognito.on(ListUsersCommand).callsFake((input: { PaginationToken?: string }) => {
+      clock.advance(50_000);
+      const { items, next } = page(users, input.PaginationToken, 60);
+      return { Users: items, ...(next ? { PaginationToken: next } : {}) };
+    });
+    const first = await handler(resumed('ListNewUserPool'), lambdaContext(clock, 100_000));
+    expect(first).toEqual({
+      result: { ResumeListingDone: false, ResumeListing: { Token: '60', Chunks: 1, Done: false } },
+    });
+    const second = await handler(
+      resumed('ListNewUserPool', first.result as Record<string, unknown>),
+      lambdaContext(clock, 100_000),
+    );
+    expect(second).toEqual({ result: { ResumeListingDone: true, ResumeListing: { Chunks: 2, Done: true } } });
+    const prefix = `restore-work/${POOL_ID}/run-1/resume-users/`;
+    expect([...store.keys()]).toEqual([`${prefix}000000.json`, `${prefix}000001.json`]);
+    const rows = [...store.values()].flatMap((text) => JSON.parse(text) as unknown[][]);
+    expect(rows).toHaveLength(100);
+    // Username, new sub, enabled, and the e-mail attribute only as a hash.
+    expect(rows[0]).toEqual(['user1@example.com', newSubOf(1), true, keyOf('a', 'user1@example.com')]);
   });
 });

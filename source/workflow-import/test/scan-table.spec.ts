@@ -4,7 +4,14 @@ import {
   CreateGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type GetObjectCommandOutput,
+} from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { keyOf } from '../lib/pool-index';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
@@ -29,6 +36,7 @@ import {
 const ddb = mockAws(DynamoDBDocumentClient);
 const sqs = mockAws(SQSClient);
 const cognito = mockAws(CognitoIdentityProviderClient);
+const s3 = mockAws(S3Client);
 
 const ENV = {
   BACKUP_TABLE_NAME: 'backup-table',
@@ -38,6 +46,7 @@ const ENV = {
   COGNITO_TPS: '10',
   NEW_USERS_QUEUE_URL,
   NEW_USERS_UPDATES_QUEUE_URL: UPDATES_QUEUE_URL,
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: 'mapping-bucket',
 };
 
 function setup(env: Record<string, string | undefined> = ENV) {
@@ -68,12 +77,50 @@ describe('scan-table', () => {
     ddb.reset();
     sqs.reset();
     cognito.reset();
+    s3.reset();
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
     cognito.on(CreateGroupCommand).resolves({});
   });
 
   it('declares the variables it reads', () => {
     expect(Object.keys(ENVIRONMENT).sort()).toEqual(Object.keys(ENV).sort());
+  });
+
+  it('on Resume, queues no user already in the new pool, but queues their updates again', async () => {
+    const prefix = `restore-work/${POOL_ID}/run-1/resume-users/`;
+    const chunks: Record<string, string> = {
+      [`${prefix}000000.json`]: JSON.stringify([['user1@example.com', 'new-1', true]]),
+      // A pool that signs in with e-mail: found by the e-mail's hash, whatever its Username.
+      [`${prefix}000001.json`]: JSON.stringify([['c0ffee', 'new-2', true, keyOf('a', 'user2@example.com')]]),
+    };
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
+      Contents: Object.keys(chunks)
+        .filter((key) => key.startsWith(input.Prefix))
+        .map((Key) => ({ Key })),
+    }));
+    s3.on(GetObjectCommand).callsFake(
+      (input: { Key: string }) =>
+        ({
+          Body: { transformToString: async () => chunks[input.Key] ?? '' },
+        }) as unknown as GetObjectCommandOutput,
+    );
+    const disabled = userItem(2, { userEnabled: false });
+    ddb
+      .on(ScanCommand)
+      .resolves({ Items: [userItem(1), disabled, userItem(3), membershipItem('admins', 1)] });
+    const event = wrapped({});
+    event.Context!.Execution.Input = { NewUserPoolId: POOL_ID, Resume: true };
+    await expect(setup().handler(event)).resolves.toEqual({ result: { AllGroupsProcessed: 'Yes' } });
+    expect(sentBodies(NEW_USERS_QUEUE_URL)).toEqual([userItem(3)]);
+    expect(sentBodies(UPDATES_QUEUE_URL)).toEqual([disabled, membershipItem('admins', 1)]);
+    expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: 'mapping-bucket', Prefix: prefix });
+  });
+
+  it('reads no listing of the new pool without Resume', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [userItem(1)] });
+    await setup().handler(wrapped({}));
+    expect(sentBodies(NEW_USERS_QUEUE_URL)).toEqual([userItem(1)]);
+    expect(s3).not.toHaveReceivedCommand(ListObjectsV2Command);
   });
 
   it('answers Yes for an empty table (no context)', async () => {
