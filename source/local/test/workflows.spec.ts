@@ -270,6 +270,79 @@ describe('a pool without a username attribute (250 users, 5 groups)', () => {
   });
 });
 
+describe('an interrupted restore resumed with "Resume": true (120 users, 4 groups)', () => {
+  const seed = generateSeed({
+    users: 120,
+    groups: 4,
+    usernameAttribute: 'none',
+    federatedUsers: 0,
+    randomSeed: 5,
+  });
+  let scenario: TestDeployment;
+
+  beforeAll(async () => {
+    scenario = await deployWith(environment, seed);
+  });
+
+  afterAll(async () => {
+    await scenario?.deployment.teardown();
+  });
+
+  it('ends with parity, a complete report, no duplicate user and an import job for the missing users only', async () => {
+    const { deployment } = scenario;
+    const cognito = environment.cognito;
+    const exported = await deployment.run('ExportWorkflow', scheduledExport());
+    expect(exported.status).toBe('SUCCEEDED');
+    const restoredUserPoolId = createRestorePool(cognito, seed);
+    const input = { NewUserPoolId: restoredUserPoolId };
+
+    // The first run is stopped once its users are in, before memberships and disabled flags.
+    const first = await deployment.start('ImportWorkflow', input);
+    await deployment.waitForState(first, 'UpdateNewUsers');
+    deployment.sfn.stop(first);
+    expect((await deployment.wait(first)).status).toBe('ABORTED');
+    // And part of the users never arrived (as when a run dies before its last import job).
+    const client = environment.cognitoClient();
+    const removed = poolContent(cognito, restoredUserPoolId).users.slice(0, 20);
+    for (const user of removed) {
+      await client.send(
+        new AdminDeleteUserCommand({ UserPoolId: restoredUserPoolId, Username: user.username }),
+      );
+    }
+    const jobsBefore = cognito.store.getPool(restoredUserPoolId)?.importJobs.size ?? 0;
+
+    // Without Resume the run is refused (the interrupted run's messages are still queued, and the pool
+    // is not empty) and changes nothing.
+    const refused = await deployment.run('ImportWorkflow', input);
+    expect(refused.status).toBe('FAILED');
+    expect(poolContent(cognito, restoredUserPoolId).users).toHaveLength(100);
+
+    const resumed = await deployment.run('ImportWorkflow', { ...input, Resume: true });
+    expect(await outcome(scenario, resumed)).toMatchObject({ status: 'SUCCEEDED', errorLogs: [] });
+
+    const source = poolContent(cognito, scenario.primaryUserPoolId);
+    const restored = poolContent(cognito, restoredUserPoolId);
+    expect(comparePools(source, restored, undefined)).toMatchObject({
+      ok: true,
+      missingUsers: [],
+      unexpectedUsers: [],
+      missingMemberships: [],
+      mismatches: [],
+    });
+    expect(restored.users).toHaveLength(120);
+    expect(new Set(restored.users.map((user) => user.username)).size).toBe(120);
+    // One new import job, holding exactly the users that were missing.
+    const jobs = [...(cognito.store.getPool(restoredUserPoolId)?.importJobs.values() ?? [])].slice(
+      jobsBefore,
+    );
+    expect(jobs.map((job) => ({ status: job.status, imported: job.imported, failed: job.failed }))).toEqual([
+      { status: 'Succeeded', imported: removed.length, failed: 0 },
+    ]);
+    const report = await restoreReportCheck(deployment, restoredUserPoolId, source, restored, undefined);
+    expect(report).toMatchObject({ ok: true, rows: 120, missingRows: [], wrongSubs: [], duplicateRows: [] });
+  });
+});
+
 describe('a pool with email as username (250 users, 5 groups)', () => {
   const seed = smallPool('email');
   let scenario: TestDeployment;
