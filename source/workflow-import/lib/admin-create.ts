@@ -21,20 +21,11 @@ import { TaskGroup } from '../../utils/concurrency';
 import type { Logger } from '../../utils/logger';
 import { errorName, isRetryableError } from '../../utils/retry';
 import { attributeMap } from './csv-rules';
+import { ledgerLine, ledgerPrefix, type LedgerEntry } from './restore-ledger';
 import type { BackupUserItem } from './types';
 import { MFA_COLUMN, USERNAME_COLUMN } from './user-csv';
 
-export const LEDGER_PREFIX = 'restore-ledger';
-
-export type LedgerOutcome = 'admin-create' | 'skipped';
-
-/** One line of the restore ledger. */
-export interface LedgerEntry {
-  sub: string;
-  username: string;
-  outcome: LedgerOutcome;
-  reason: string;
-}
+export type { LedgerEntry, LedgerOutcome } from './restore-ledger';
 
 /** A user that does not go into the CSV file, and why. */
 export interface FallbackUser {
@@ -68,11 +59,10 @@ export const ledgerKey = (userPoolId: string, subs: readonly string[]): string =
     .update([...subs].sort().join('\n'))
     .digest('hex')
     .slice(0, 32);
-  return `${LEDGER_PREFIX}/${userPoolId}/${digest}.jsonl`;
+  return `${ledgerPrefix(userPoolId)}${digest}.jsonl`;
 };
 
-export const ledgerBody = (entries: readonly LedgerEntry[]): string =>
-  entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+export const ledgerBody = (entries: readonly LedgerEntry[]): string => entries.map(ledgerLine).join('');
 
 /**
  * The attributes AdminCreateUser gets: those the target pool has columns for (the CSV header, which

@@ -13,35 +13,19 @@
  * - `admin-create`: the user was created another way than the CSV (AdminCreateUser); the report lists
  *   it as such when it is in the new pool, as `missing` when it is not.
  *
- * Writers never rewrite an object: each writes its own `<unique>` name, and a user written twice (a
- * retried invocation) counts once; the last line read for a `sub` wins. Lines hold no attribute value
- * besides the username, which the report carries anyway.
+ * Writers (admin-create.ts today) build every line with `ledgerLine` and name their objects so that a
+ * retried invocation rewrites its own object; a user written twice counts once, the last line read
+ * for a `sub` winning. Lines hold no attribute value besides the username, which the report carries
+ * anyway. The reconciliation (reconcile.ts) reads every object of the pool with `readLedger`.
  */
-import { randomUUID } from 'node:crypto';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../utils/logger';
 
 export const LEDGER_PREFIX = 'restore-ledger/';
 
 export type LedgerOutcome = 'admin-create' | 'skipped';
 
-/**
- * Reason codes of the users the CSV writer leaves out (`skipped`). Other writers add their own codes
- * (lowercase words joined by hyphens); the README lists every code.
- */
-export const SKIP_REASONS = {
-  /** A value contains a line break, which would end the CSV record. */
-  lineBreak: 'csv-line-break',
-  /** A value has a backslash before a comma or at its end, which Cognito reads as an escaped comma. */
-  backslash: 'csv-trailing-backslash',
-  /** The CSV line would be longer than Cognito's 16,000 characters. */
-  lineTooLong: 'csv-line-too-long',
-  /** The backup item has no pseudoUsername, so the user has no `cognito:username`. */
-  noPseudoUsername: 'no-pseudo-username',
-  /** The `sub` contains a comma or a line break and cannot be written to the mapping file. */
-  malformedSub: 'malformed-sub',
-} as const;
-
+/** A reason code: lowercase words joined by hyphens. The README lists every code. */
 export type ReasonCode = string;
 const REASON_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -101,31 +85,6 @@ export interface LedgerDeps {
   s3: S3Client;
   bucket: string;
   logger: Logger;
-  /** Unique object names; `randomUUID` by default. */
-  uniqueId?: () => string;
-}
-
-/** Writes `entries` as one new ledger object of the pool; nothing is written for none. */
-export async function writeLedger(
-  deps: LedgerDeps,
-  userPoolId: string,
-  entries: readonly LedgerEntry[],
-): Promise<string | undefined> {
-  if (entries.length === 0) return undefined;
-  const key = `${ledgerPrefix(userPoolId)}${(deps.uniqueId ?? randomUUID)()}.jsonl`;
-  await deps.s3.send(
-    new PutObjectCommand({
-      Bucket: deps.bucket,
-      Key: key,
-      Body: entries.map(ledgerLine).join(''),
-      ContentType: 'application/x-ndjson',
-    }),
-  );
-  const counts: Record<string, number> = {};
-  for (const entry of entries)
-    counts[`${entry.outcome}:${entry.reason}`] = (counts[`${entry.outcome}:${entry.reason}`] ?? 0) + 1;
-  deps.logger.info('Recorded users in the restore ledger', { key, users: entries.length, counts });
-  return key;
 }
 
 /** Every ledger entry of the pool, by old `sub` (the last one read wins). */

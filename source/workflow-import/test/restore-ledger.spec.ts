@@ -1,21 +1,13 @@
 import {
   GetObjectCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
   S3Client,
   type GetObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
-import {
-  ledgerLine,
-  ledgerPrefix,
-  parseLedger,
-  readLedger,
-  SKIP_REASONS,
-  writeLedger,
-  type LedgerEntry,
-} from '../lib/restore-ledger';
+import { ledgerBody, ledgerKey, SKIP_REASONS } from '../lib/admin-create';
+import { ledgerLine, ledgerPrefix, parseLedger, readLedger, type LedgerEntry } from '../lib/restore-ledger';
 import { POOL_ID } from './support';
 
 const s3 = mockAws(S3Client);
@@ -25,32 +17,29 @@ const entry = (n: number, overrides: Partial<LedgerEntry> = {}): LedgerEntry => 
   sub: `sub-${n}`,
   username: `user${n}`,
   outcome: 'skipped',
-  reason: SKIP_REASONS.lineBreak,
+  reason: 'value-not-representable-in-csv',
   ...overrides,
 });
 
 function deps() {
   const logs = captureLogs();
-  let id = 0;
-  return {
-    logs,
-    deps: {
-      s3: new S3Client({}),
-      bucket: 'bucket',
-      logger: logs.logger(),
-      uniqueId: () => `id-${(id += 1)}`,
-    },
-  };
+  return { logs, deps: { s3: new S3Client({}), bucket: 'bucket', logger: logs.logger() } };
+}
+
+/** Writes a ledger object as the AdminCreateUser fallback does (admin-create.ts). */
+function write(userPoolId: string, entries: LedgerEntry[]): string {
+  const key = ledgerKey(
+    userPoolId,
+    entries.map((e) => e.sub),
+  );
+  store.set(key, ledgerBody(entries));
+  return key;
 }
 
 describe('restore ledger', () => {
   beforeEach(() => {
     s3.reset();
     store.clear();
-    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
-      store.set(input.Key, input.Body);
-      return {};
-    });
     s3.on(GetObjectCommand).callsFake(
       (input: { Key: string }) =>
         ({
@@ -72,7 +61,7 @@ describe('restore ledger', () => {
 
   it('writes one JSON line per user with exactly the contract fields', () => {
     expect(ledgerLine({ ...entry(1), ...({ email: 'x@example.com' } as object) })).toBe(
-      '{"sub":"sub-1","username":"user1","outcome":"skipped","reason":"csv-line-break"}\n',
+      '{"sub":"sub-1","username":"user1","outcome":"skipped","reason":"value-not-representable-in-csv"}\n',
     );
   });
 
@@ -86,6 +75,15 @@ describe('restore ledger', () => {
     ],
   ])('refuses %s', (_what, bad, message) => {
     expect(() => ledgerLine(bad)).toThrow(message);
+  });
+
+  it('accepts the codes of the AdminCreateUser fallback', () => {
+    const refused = entry(1, {
+      outcome: 'skipped',
+      reason: SKIP_REASONS.refused('InvalidParameterException'),
+    });
+    expect(parseLedger(ledgerLine(refused))).toEqual({ entries: [refused], invalid: 0 });
+    expect(refused.reason).toBe('admin-create-refused-invalid-parameter');
   });
 
   it('reads valid lines and counts the others', () => {
@@ -102,27 +100,22 @@ describe('restore ledger', () => {
     });
   });
 
-  it('writes nothing for no entries, else one new object under the pool', async () => {
-    const { deps: d } = deps();
-    await expect(writeLedger(d, POOL_ID, [])).resolves.toBeUndefined();
-    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
-    await expect(writeLedger(d, POOL_ID, [entry(1), entry(2)])).resolves.toBe(
-      `restore-ledger/${POOL_ID}/id-1.jsonl`,
-    );
-    await writeLedger(d, POOL_ID, [entry(3)]);
-    expect([...store.keys()]).toEqual([
-      `restore-ledger/${POOL_ID}/id-1.jsonl`,
-      `restore-ledger/${POOL_ID}/id-2.jsonl`,
-    ]);
+  it("is written by the AdminCreateUser fallback under the pool's prefix, one line per user", () => {
+    const key = write(POOL_ID, [entry(1), entry(2)]);
+    expect(key.startsWith(ledgerPrefix(POOL_ID))).toBe(true);
     expect(ledgerPrefix(POOL_ID)).toBe(`restore-ledger/${POOL_ID}/`);
+    expect(parseLedger(store.get(key) ?? '')).toEqual({ entries: [entry(1), entry(2)], invalid: 0 });
   });
 
   it("reads every object of the pool's ledger, a user written twice counting once", async () => {
     const { deps: d, logs } = deps();
-    await writeLedger(d, POOL_ID, [entry(1), entry(2)]);
-    await writeLedger(d, POOL_ID, [entry(2, { outcome: 'admin-create', reason: 'unconfirmed' })]);
-    await writeLedger(d, POOL_ID, [entry(4)]);
-    await writeLedger(d, `${POOL_ID}x`, [entry(9)]);
+    store.set(`restore-ledger/${POOL_ID}/a.jsonl`, ledgerBody([entry(1), entry(2)]));
+    store.set(
+      `restore-ledger/${POOL_ID}/b.jsonl`,
+      ledgerBody([entry(2, { outcome: 'admin-create', reason: 'unconfirmed' })]),
+    );
+    store.set(`restore-ledger/${POOL_ID}/c.jsonl`, ledgerBody([entry(4)]));
+    write(`${POOL_ID}x`, [entry(9)]);
     store.set(`restore-ledger/${POOL_ID}/zz.jsonl`, 'garbage\n');
     const ledger = await readLedger(d, POOL_ID);
     expect([...ledger.values()]).toEqual([
