@@ -426,6 +426,31 @@ describe('message-broker', () => {
       expect(published()[0]?.Message).toContain(`additional information\n\n${advice}`);
     });
 
+    it('announces an incomplete restore as such, not as an unexpected error', async () => {
+      const ctx = importContext('WorkflowErrorHandlerLambda');
+      await run(
+        event(
+          'WorkflowErrorHandlerLambda',
+          {
+            Error: 'RestoreIncomplete',
+            Cause: '1 of 10 backed-up users missing',
+            RestoreReport: restoreReport,
+          },
+          ctx,
+        ),
+      );
+      expect(published()[0]?.Subject).toBe('ImportWorkflow failed: restore incomplete');
+      expect(published()[0]?.Message).toMatch(/^The ImportWorkflow-HASH could not restore everything:\n/);
+    });
+
+    it('points a refused non-empty pool to Resume with the exact input', async () => {
+      const ctx = importContext('WorkflowErrorHandlerLambda');
+      await run(
+        event('WorkflowErrorHandlerLambda', { Error: 'NewUserPoolNotEmpty', Cause: 'not empty' }, ctx),
+      );
+      expect(published()[0]?.Message).toContain(`resume it instead (below).\n\n${advice}`);
+    });
+
     it('gives no Resume advice for an export failure or an input without a pool id', async () => {
       await run(event('WorkflowErrorHandlerLambda', { Cause: 'x', RestoreReport: restoreReport }));
       const ctx = context('WorkflowErrorHandlerLambda', 'ImportWorkflow-HASH');
