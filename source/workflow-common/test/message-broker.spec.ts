@@ -407,7 +407,7 @@ describe('message-broker', () => {
       const ctx = importContext('WorkflowCleanupLambda');
       await run(event('WorkflowCleanupLambda', { RestoreComplete: true, RestoreReport: restoreReport }, ctx));
       const message = published()[0]?.Message ?? '';
-      expect(message).toContain(`second(s).\n\n${summary}Execution details:`);
+      expect(message).toContain(`${summary}Execution details:`);
       expect(message).not.toContain('To finish');
     });
 
