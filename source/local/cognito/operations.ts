@@ -130,7 +130,7 @@ function poolWire(pool: PoolState): Record<string, unknown> {
     LambdaConfig: {},
     LastModifiedDate: seconds(pool.modifiedMs),
     CreationDate: seconds(pool.createdMs),
-    SchemaAttributes: schemaAttributes(pool.customAttributes),
+    SchemaAttributes: schemaAttributes(pool.customAttributes, pool.requiredAttributes),
     AutoVerifiedAttributes: [...pool.autoVerifiedAttributes],
     ...(pool.usernameAttributes.length > 0 ? { UsernameAttributes: [...pool.usernameAttributes] } : {}),
     ...(pool.aliasAttributes.length > 0 ? { AliasAttributes: [...pool.aliasAttributes] } : {}),

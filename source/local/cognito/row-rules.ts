@@ -73,6 +73,12 @@ export const autoVerifiedAttributeVerified: RowRule = (row, pool) =>
     ? 'The user does not set any of the auto verified attributes to verified.'
     : undefined;
 
+/** Every attribute the pool's schema requires has a value. */
+export const requiredAttributesPresent: RowRule = (row, pool) =>
+  pool.requiredAttributes.some((name) => row.attributes[name] === undefined)
+    ? 'The user is missing a value for an attribute the user pool requires.'
+    : undefined;
+
 export const updatedAtIsEpochSeconds: RowRule = (row) =>
   row.attributes.updated_at !== undefined && !/^[0-9]+$/.test(row.attributes.updated_at)
     ? 'updated_at must be a number of seconds since the epoch.'
@@ -88,6 +94,7 @@ export const ROW_RULES: readonly RowRule[] = [
   verifiedEmailPresent,
   verifiedPhonePresent,
   autoVerifiedAttributeVerified,
+  requiredAttributesPresent,
   updatedAtIsEpochSeconds,
 ];
 

@@ -77,13 +77,16 @@ export function csvHeader(customAttributes: readonly CustomAttributeDefinition[]
 }
 
 /** DescribeUserPool `SchemaAttributes`, in Cognito's wire shape. */
-export function schemaAttributes(customAttributes: readonly CustomAttributeDefinition[]): unknown[] {
+export function schemaAttributes(
+  customAttributes: readonly CustomAttributeDefinition[],
+  requiredAttributes: readonly string[] = [],
+): unknown[] {
   const standard = STANDARD_ATTRIBUTES.map((a) => ({
     Name: a.name,
     AttributeDataType: a.dataType,
     DeveloperOnlyAttribute: false,
     Mutable: a.mutable,
-    Required: a.required,
+    Required: a.required || requiredAttributes.includes(a.name),
     ...(a.dataType === 'String'
       ? { StringAttributeConstraints: { MinLength: a.minLength ?? '0', MaxLength: a.maxLength ?? '2048' } }
       : {}),

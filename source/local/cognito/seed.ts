@@ -18,6 +18,7 @@ export function createPoolFromSeed(store: CognitoStore, seed: PoolSeed): SeededP
       ? { autoVerifiedAttributes: config.autoVerifiedAttributes }
       : {}),
     ...(config.aliasAttributes !== undefined ? { aliasAttributes: config.aliasAttributes } : {}),
+    ...(config.requiredAttributes !== undefined ? { requiredAttributes: config.requiredAttributes } : {}),
   });
   const users = seed.users ?? [];
   const created = store.addUsers(pool.id, users);

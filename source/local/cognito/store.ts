@@ -57,6 +57,8 @@ export interface PoolState {
   readonly customAttributeNames: ReadonlySet<string>;
   mfaConfiguration: MfaConfiguration;
   readonly aliasAttributes: readonly string[];
+  /** Standard attributes the schema marks Required (besides `sub`). */
+  readonly requiredAttributes: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
   readonly users: OrderedCollection<string, UserRecord>;
   /** `email:<lower-case>` / `phone_number:<value>` → user, only in pools with username attributes. */
@@ -151,6 +153,7 @@ export class CognitoStore {
       customAttributeNames: new Set(customAttributes.map((c) => `custom:${c.name}`)),
       mfaConfiguration: mfa,
       aliasAttributes: [...new Set(config.aliasAttributes ?? [])],
+      requiredAttributes: [...new Set(config.requiredAttributes ?? [])],
       tags: { ...config.tags },
       users: new OrderedCollection(),
       aliases: new Map(),

@@ -42,6 +42,8 @@ export interface UserPoolConfig {
   tags?: Record<string, string>;
   /** Sign-in aliases (`email`, `phone_number`, `preferred_username`) of a pool without username attributes. */
   aliasAttributes?: string[];
+  /** Standard attributes the pool's schema requires (e.g. `['given_name']`); `sub` always is. */
+  requiredAttributes?: string[];
 }
 
 export interface UserRecord {
@@ -115,6 +117,7 @@ export interface PoolSeed {
     mfaConfiguration?: MfaConfiguration;
     autoVerifiedAttributes?: UsernameAttribute[];
     aliasAttributes?: string[];
+    requiredAttributes?: string[];
   };
   users?: NewUser[];
   groups?: (NewGroup & { members?: string[] })[];

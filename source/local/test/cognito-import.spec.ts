@@ -7,6 +7,7 @@ import {
   CognitoIdentityProviderClient,
   CreateUserImportJobCommand,
   DescribeUserImportJobCommand,
+  DescribeUserPoolCommand,
   GetCSVHeaderCommand,
   ListUserImportJobsCommand,
   ListUsersCommand,
@@ -280,6 +281,23 @@ describe('CSV rules and failure counts', () => {
     const users = new Map((await listUsers(poolId)).map((u) => [u.Username, attributesOf(u)]));
     expect(users.get('phone-only')?.phone_number_verified).toBe('true');
     expect(users.get('ok-2')?.name).toBe('padded');
+  });
+
+  it('refuses a row without a value for an attribute the pool requires, and DescribeUserPool marks it Required', async () => {
+    const strict = emulator.seed({ userPool: { requiredAttributes: ['given_name'] } }).poolId;
+    const described = await client.send(new DescribeUserPoolCommand({ UserPoolId: strict }));
+    expect(described.UserPool?.SchemaAttributes?.find((a) => a.Name === 'given_name')?.Required).toBe(true);
+    const csv = [
+      header.join(','),
+      row(valid('named-1', { given_name: 'Ana' })),
+      row(valid('nameless')),
+      row(valid('named-2', { given_name: 'Bo' })),
+    ].join('\n');
+    const job = await runJob(strict, csv);
+    expect(job).toMatchObject({ Status: 'Succeeded', ImportedUsers: 2, FailedUsers: 1 });
+    expect(emulator.importJobLog(job.JobId ?? '')).toEqual([
+      { line: 3, reason: 'The user is missing a value for an attribute the user pool requires.' },
+    ]);
   });
 
   it('counts a refused row and goes on: the job ends Succeeded with FailedUsers > 0', async () => {
