@@ -110,6 +110,26 @@ export const EXPECTED_REFUSALS: Readonly<Record<string, ExpectedRefusal>> = {
       'Nothing was imported. Create a new, empty user pool and start the ImportWorkflow again with its ID; ' +
       'if this pool holds an interrupted restore of this backup, resume it instead (below).',
   },
+  NewUserPoolRefusedError: {
+    title: 'the new user pool is refused',
+    advice:
+      'Nothing was imported. Start the ImportWorkflow again with the ID of a new, empty user pool of this Region.',
+  },
+  NewUserPoolUnreadableError: {
+    title: 'the new user pool cannot be read',
+    advice:
+      'Nothing was imported. Check the user pool ID and that the pool is prepared as the README describes, then start the ImportWorkflow again.',
+  },
+  QueueNotEmptyError: {
+    title: 'a workflow queue is not empty',
+    advice:
+      'Nothing was imported. Purge the queues named above (no other ImportWorkflow may be running), then start the ImportWorkflow again.',
+  },
+  InvalidOverrideError: {
+    title: 'invalid AllowMassDeletion',
+    advice:
+      'Nothing was deleted. Start the ExportWorkflow again with {"AllowMassDeletion": true}, or without the field.',
+  },
 };
 
 export function expectedRefusal(input: MessageBrokerInput | undefined): ExpectedRefusal | undefined {

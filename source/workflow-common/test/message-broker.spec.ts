@@ -243,6 +243,26 @@ describe('message-broker', () => {
         'ImportWorkflow stopped: the new user pool is not empty',
         'The new user pool (us-east-1_x) must have no users and no groups.',
       ],
+      [
+        'a target pool that is the backed-up pool',
+        'ImportWorkflow-HASH',
+        {
+          Error: 'NewUserPoolRefusedError',
+          Cause: lambdaCause(
+            'NewUserPoolRefusedError',
+            'The new user pool (us-east-1_x) is the user pool that is backed up.',
+          ),
+        },
+        'ImportWorkflow stopped: the new user pool is refused',
+        'The new user pool (us-east-1_x) is the user pool that is backed up.',
+      ],
+      [
+        'import queues that are not empty',
+        'ImportWorkflow-HASH',
+        { Error: 'QueueNotEmptyError', Cause: lambdaCause('QueueNotEmptyError', 'Queue (q) is not empty.') },
+        'ImportWorkflow stopped: a workflow queue is not empty',
+        'Queue (q) is not empty.',
+      ],
     ])(
       'announces %s as what it is, never as an unexpected error',
       async (_label, name, input, subject, detail) => {
