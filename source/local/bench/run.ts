@@ -51,6 +51,9 @@ export interface BenchResult {
 
 export interface WorkflowFigures {
   status: string;
+  error?: string;
+  cause?: string;
+  failure?: LocalRunReport['export']['failure'];
   wallMs: number;
   /** Milliseconds of each phase, from the first entry of the state that opens it. */
   phasesMs: Record<string, number>;
@@ -124,6 +127,7 @@ export async function runCase(
     if (w === undefined) return undefined;
     return {
       status: w.status,
+      ...(w.error !== undefined ? { error: w.error, cause: w.cause, failure: w.failure } : {}),
       wallMs: w.wallMs,
       phasesMs: phases(workflow, entered[workflow], w.wallMs),
       historyEvents: w.historyEvents,
