@@ -1,4 +1,5 @@
 import {
+  AdminCreateUserCommand,
   CognitoIdentityProviderClient,
   CreateUserImportJobCommand,
   DescribeUserPoolCommand,
@@ -252,5 +253,31 @@ describe('importNewUsers', () => {
       expect.objectContaining({ userCount: 3, duplicates: 0, rejected: 0, released: 0, queueEmpty: true }),
     );
     expect(run.logs.text()).not.toMatch(/"u\d/);
+  });
+
+  it('creates at most maxFallbackUsers with AdminCreateUser per invocation and gives the rest back', async () => {
+    // Odd users never verified their e-mail: the target pool auto-verifies e-mail, so the CSV would refuse them.
+    const body = (n: number) =>
+      JSON.stringify({
+        pseudoUsername: n % 2 === 0 ? `u${n}` : n,
+        userAttributes: [
+          { Name: 'sub', Value: `sub-${n}` },
+          { Name: 'email', Value: `u${n}@example.com` },
+          { Name: 'email_verified', Value: n % 2 === 0 ? 'true' : 'false' },
+        ],
+      });
+    cognito.on(AdminCreateUserCommand).resolves({});
+    const queue = new FakeQueue(10, body);
+    const run = deps(queue, { maxFallbackUsers: 2 });
+    const result = await importNewUsers(run.deps, POOL_ID);
+    expect(result.QueueEmpty).toBe(false);
+    // A numeric pseudoUsername is the username as text.
+    expect(cognito.commandCalls(AdminCreateUserCommand).map((call) => call.args[0].input.Username)).toEqual([
+      '1',
+      '3',
+    ]);
+    expect(run.uploads[0]?.lines).toBe(5);
+    expect(queue.released).toBe(3);
+    expect(queue.deleted).toBe(7);
   });
 });
