@@ -517,3 +517,128 @@ describe('reconcile-new-user-pool on Resume', () => {
     expect(rows[0]).toEqual(['user1@example.com', newSubOf(1), true, keyOf('a', 'user1@example.com')]);
   });
 });
+
+describe('reconcile-new-user-pool with unusual data', () => {
+  beforeEach(() => {
+    cognito.reset();
+    ddb.reset();
+    s3.reset();
+    store.clear();
+    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
+      store.set(input.Key, input.Body);
+      return {};
+    });
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+      const text = store.get(input.Key);
+      if (text === undefined) throw new Error(`NoSuchKey ${input.Key}`);
+      return { Body: { transformToString: async () => text } } as unknown as GetObjectCommandOutput;
+    });
+    // One key per page, to follow the continuation.
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string; ContinuationToken?: string }) => {
+      const keys = [...store.keys()].filter((key) => key.startsWith(input.Prefix)).sort();
+      const start = Number(input.ContinuationToken ?? 0);
+      const more = start + 1 < keys.length;
+      return {
+        Contents: keys.slice(start, start + 1).map((Key) => ({ Key })),
+        IsTruncated: more,
+        ...(more ? { NextContinuationToken: String(start + 1) } : {}),
+      };
+    });
+  });
+
+  it('lists groups and members beyond a page and across invocations, and reads odd items without failing', async () => {
+    const { handler, clock } = setup();
+    const groups = new Map<string, string[]>();
+    for (let g = 0; g < 65; g += 1) groups.set(`g${g}`, []);
+    groups.set(
+      'g0',
+      Array.from({ length: 130 }, (_, i) => `user${i + 1}@example.com`),
+    );
+    const pool: FakePool = {
+      users: [
+        ...Array.from({ length: 130 }, (_, i) => poolUser(i + 1)),
+        { Attributes: [{ Name: 'sub', Value: 'no-username' }] },
+        { Username: 'no-attributes' },
+      ],
+      groups,
+    };
+    serve(
+      pool,
+      [
+        groupItem('g0'),
+        groupItem('gone'),
+        { id: 'GROUP-x', type: TYPE_GROUP },
+        ...Array.from({ length: 130 }, (_, i) => membershipItem('g0', i + 1)),
+        { id: 'GROUP_MEMBER-g0', type: 'GROUP_MEMBER-x' },
+        membershipItem('gone', 1),
+        membershipItem('g0', 999),
+        userItem(1),
+        userItem(2, { userAttributes: [], id: `USER-${subOf(2)}` }),
+        userItem(3, { pseudoUsername: undefined }),
+        userItem(999),
+      ],
+      clock,
+    );
+    store.set(`restore-ledger/${POOL_ID}/a.jsonl`, ledgerLine(999, 'admin-create', 'unconfirmed'));
+    // Each ListUsersInGroup page takes 25 s of a 90-second invocation.
+    cognito.on(ListUsersInGroupCommand).callsFake((input: { GroupName: string; NextToken?: string }) => {
+      clock.advance(25_000);
+      const { items: names, next } = page(pool.groups.get(input.GroupName) ?? [], input.NextToken, 60);
+      return { Users: names.map((Username) => ({ Username })), ...(next ? { NextToken: next } : {}) };
+    });
+    const { result, invocations } = await runToEnd(handler, clock, 90_000);
+    expect(invocations).toBeGreaterThan(3);
+    expect(result).toMatchObject({
+      RestoreComplete: false,
+      RestoreReport: {
+        Counts: {
+          users: 4,
+          csvImport: 2,
+          missing: 2,
+          groups: 3,
+          groupsMissing: 2,
+          memberships: 132,
+          membershipsMissing: 2,
+          membershipsAdded: 0,
+        },
+      },
+    });
+    expect(reportRows().slice(1)).toEqual([
+      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', ''],
+      [subOf(2), newSubOf(2), 'user2@example.com', 'csv-import', ''],
+      [subOf(3), '', '', 'missing', ''],
+      [subOf(999), '', 'user999@example.com', 'missing', ''],
+    ]);
+    const tokens = cognito
+      .commandCalls(ListUsersInGroupCommand)
+      .filter((call) => call.args[0].input.GroupName === 'g0')
+      .map((call) => call.args[0].input.NextToken);
+    expect(tokens).toEqual([undefined, '60', '120']);
+  });
+
+  it('counts a membership it could not add as missing', async () => {
+    const { handler, clock } = setup();
+    const pool: FakePool = { users: [poolUser(1)], groups: new Map([['admins', []]]) };
+    serve(pool, [groupItem('admins'), userItem(1), membershipItem('admins', 1)], clock);
+    cognito.on(AdminAddUserToGroupCommand).rejects(
+      new CognitoIdentityProviderServiceException({
+        name: 'UserNotFoundException',
+        $fault: 'client',
+        message: 'gone',
+        $metadata: {},
+      }),
+    );
+    const { result } = await runToEnd(handler, clock);
+    expect(result).toMatchObject({
+      RestoreComplete: false,
+      RestoreReport: { Counts: { memberships: 1, membershipsAdded: 0, membershipsMissing: 1 } },
+    });
+  });
+
+  it('writes a report with only its header for an empty table', async () => {
+    const { handler, clock } = setup();
+    serve({ users: [], groups: new Map() }, [], clock);
+    await expect(runToEnd(handler, clock)).resolves.toMatchObject({ result: { RestoreComplete: true } });
+    expect(store.get(REPORT_KEY)).toBe('oldSub,newSub,username,outcome,reason\n');
+  });
+});
