@@ -1,12 +1,21 @@
 /**
  * Least privilege, proven against the code: (a) every AWS API action a handler's unit tests saw it
- * call is allowed by its function's role, and (b) the role allows nothing else, CloudWatch Logs
- * for the function's own log group aside. The calls come from build/api-calls/<package>/test/
+ * call is allowed by its function's role, (b) the role allows nothing else, CloudWatch Logs for the
+ * function's own log group aside, and (c) on the right resource: a call on the queue, table, bucket,
+ * pool, topic or state machine that the test's environment named (QUEUE_URL=...) is allowed by a
+ * statement whose Resource names the resource that the template gives that variable; a call on the
+ * execution input's user pool only with the restore-target tag condition. The calls come from build/api-calls/<package>/test/
  * <handler>.json, written by the unit tests (`mockAws`), so the unit tests must run first.
  */
 import { apiCallsRecorded, API_CALLS_DIR, recordedCalls, type RecordedCall } from './support/artifacts';
-import { loadTemplate, type Json } from './support/cfn';
-import { actionMatches, lambdaFunctions, roleStatements, type LambdaFunction } from './support/functions';
+import { isObject, loadTemplate, STACKSET_TEMPLATE, subText, type Json } from './support/cfn';
+import {
+  actionMatches,
+  lambdaFunctions,
+  roleStatements,
+  type LambdaFunction,
+  type PolicyStatement,
+} from './support/functions';
 
 /** SDK operations whose IAM action has another name. */
 const ACTION_ALIASES: Record<string, string> = {
@@ -67,6 +76,87 @@ function grantedActions(fn: LambdaFunction): string[] {
   return [...new Set(statements.flatMap((statement) => statement.Action))];
 }
 
+/**
+ * What a template value names: `Ref X` and `Fn::GetAtt [X, A]` name X (and X.A); a `Fn::Sub` names
+ * every `${...}` it contains.
+ */
+function namedEntities(value: Json | undefined): string[] {
+  if (!isObject(value)) return [];
+  if (typeof value.Ref === 'string') return [value.Ref];
+  const getAtt = value['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string')
+    return [getAtt[0], `${getAtt[0]}.${String(getAtt[1])}`];
+  const text = subText(value);
+  return text === undefined ? [] : [...text.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1] ?? '');
+}
+
+/** Pseudo parameters and names that say nothing about which resource a Resource is. */
+const GENERIC = /^AWS::|^Prefix$|^KeyPrefix$/;
+
+/**
+ * `true` when the statement's Resource names what the environment variable names: the variable
+ * `QUEUE_URL: !Ref ImportNewUsersQueue` against `!GetAtt ImportNewUsersQueue.Arn`, or
+ * `BACKUP_TABLE_NAME: !GetAtt C.BackupTableName` against `!Sub '...:table/${C.BackupTableName}'`.
+ */
+function resourceNames(statement: PolicyStatement, envValue: Json | undefined): boolean {
+  const wanted = namedEntities(envValue).filter((name) => !GENERIC.test(name));
+  if (wanted.length === 0) return false;
+  return statement.Resource.some((resource) => {
+    const named = namedEntities(resource);
+    if (isObject(resource) && (resource.Ref !== undefined || resource['Fn::GetAtt'] !== undefined)) {
+      return named.some((name) => wanted.includes(name));
+    }
+    // A Sub names the resource only through the most specific reference in it (the last one).
+    const specific = named.filter((name) => !GENERIC.test(name)).at(-1);
+    return specific !== undefined && wanted.includes(specific);
+  });
+}
+
+const RESTORE_TARGET_CONDITION = {
+  StringEquals: { 'aws:ResourceTag/cognito-backup-restore-target': 'true' },
+};
+
+interface ResourceCheck {
+  call: string;
+  env: string;
+  ok: boolean;
+}
+
+/** Each recorded call whose target came from the function's environment, checked against the statements. */
+function resourceChecks(fn: LambdaFunction): ResourceCheck[] {
+  const calls = recordedCalls(fn.handler) ?? [];
+  const belongs = DEPLOYMENT_OF_TEST[fn.logicalId] ?? (() => true);
+  const statements = roleStatements(loadTemplate(fn.template), fn.roleId).filter((s) => s.Effect === 'Allow');
+  const checks = new Map<string, ResourceCheck>();
+  for (const call of calls.filter((c) => belongs(c.test) && c.target)) {
+    const env = (call.target?.env ?? []).filter((name) => name in fn.environment);
+    const action = iamAction(call);
+    const allowing = statements.filter((statement) =>
+      statement.Action.some((pattern) => actionMatches(pattern, action)),
+    );
+    if (env.length === 0) {
+      // The pool of the execution input (NewUserPoolId): any pool, but only one tagged as a restore target.
+      if (fn.handler.startsWith('workflow-import/') && call.target?.kind === 'userpool') {
+        const key = `${action} on the execution input's user pool`;
+        const ok = allowing.some(
+          (statement) =>
+            statement.Resource.some((resource) => /:userpool\/\*$/.test(subText(resource) ?? '')) &&
+            JSON.stringify(statement.Condition) === JSON.stringify(RESTORE_TARGET_CONDITION),
+        );
+        checks.set(key, { call: key, env: '', ok: (checks.get(key)?.ok ?? true) && ok });
+      }
+      continue;
+    }
+    const ok = env.some((name) =>
+      allowing.some((statement) => resourceNames(statement, fn.environment[name])),
+    );
+    const key = `${action} on ${call.target?.kind} from ${env.join('|')}`;
+    const previous = checks.get(key);
+    checks.set(key, { call: key, env: env.join('|'), ok: (previous?.ok ?? true) && ok });
+  }
+  return [...checks.values()];
+}
+
 const functions = lambdaFunctions();
 const cases = functions.map((fn) => [`${fn.logicalId} (${fn.handler})`, fn] as const);
 
@@ -113,6 +203,33 @@ describe('IAM roles of the functions', () => {
     const needed = new Set([...called, ...[...called].flatMap((action) => IMPLIED_ACTIONS[action] ?? [])]);
     const extra = grantedActions(fn).filter((action) => !isLogs(action) && !needed.has(action));
     expect(extra).toEqual([]);
+  });
+
+  it.each(cases)(
+    '%s: (c) each call on a queue, table, bucket, pool, topic or state machine of its environment is allowed on that resource',
+    (_name, fn) => {
+      const checks = resourceChecks(fn);
+      expect(checks.filter((check) => !check.ok).map((check) => check.call)).toEqual([]);
+    },
+  );
+
+  it('(c) every StackSet function call on a queue, table, topic or bucket names it through an environment variable, so (c) checks it', () => {
+    const unchecked = functions
+      .filter((fn) => fn.template === STACKSET_TEMPLATE)
+      .flatMap((fn) => {
+        const belongs = DEPLOYMENT_OF_TEST[fn.logicalId] ?? (() => true);
+        return (recordedCalls(fn.handler) ?? [])
+          .filter(
+            (call) =>
+              belongs(call.test) && call.target && /^(queue|table|topic|bucket)$/.test(call.target.kind),
+          )
+          .filter((call) => !(call.target?.env ?? []).some((name) => name in fn.environment))
+          .map(
+            (call) =>
+              `${fn.logicalId}: ${call.action} on ${call.target?.kind} ${call.target?.value} in "${call.test}"`,
+          );
+      });
+    expect([...new Set(unchecked)]).toEqual([]);
   });
 
   it.each(cases)('%s: logs only to its own log group, and grants nothing on every resource', (_name, fn) => {

@@ -11,7 +11,9 @@ import {
   STACKSET_TEMPLATE,
   type Json,
 } from './support/cfn';
-import { actionMatches, roleStatements } from './support/functions';
+import { readFileSync } from 'node:fs';
+import { actionMatches, lambdaFunctions, roleStatements } from './support/functions';
+import { handlerSourceFile } from './support/handlers';
 import { templateStatements, trustStatements } from './support/policies';
 
 const main = loadTemplate(MAIN_TEMPLATE);
@@ -311,4 +313,15 @@ describe('import roles act only on pools tagged as restore targets (finding 3)',
       'Fn::GetAtt': ['StackSetConstantsCustomResource', 'PrimaryUserPoolId'],
     });
   });
+});
+
+describe('uncaught errors are scrubbed (finding 6)', () => {
+  it.each(lambdaFunctions().map((fn) => [fn.logicalId, fn.handler] as const))(
+    '%s: the handler that createHandler returns goes through scrubErrors',
+    (_id, handler) => {
+      const source = readFileSync(handlerSourceFile(handler), 'utf8');
+      expect(source).toMatch(/return scrubErrors\(\s*async \(/);
+      expect(source.match(/return async \(/g) ?? []).toEqual([]);
+    },
+  );
 });

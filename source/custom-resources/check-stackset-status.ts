@@ -9,22 +9,25 @@ import { defaultRuntime, type Runtime } from '../utils/runtime';
 import { requestScope } from './lib/request-scope';
 import { checkStackSetStatus } from './lib/stackset-status';
 import type { CheckStackSetStatusEvent, CheckStackSetStatusResult } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {} satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (
-    event: CheckStackSetStatusEvent,
-    context: CustomResourceContext,
-  ): Promise<CheckStackSetStatusResult> => {
-    const { logger, responder } = requestScope(runtime, 'check-stackset-status');
-    return checkStackSetStatus(event, context, {
-      cloudFormation: cloudFormationClient(),
-      responder,
-      logger,
-      now: runtime.now,
-    });
-  };
+  return scrubErrors(
+    async (
+      event: CheckStackSetStatusEvent,
+      context: CustomResourceContext,
+    ): Promise<CheckStackSetStatusResult> => {
+      const { logger, responder } = requestScope(runtime, 'check-stackset-status');
+      return checkStackSetStatus(event, context, {
+        cloudFormation: cloudFormationClient(),
+        responder,
+        logger,
+        now: runtime.now,
+      });
+    },
+  );
 }
 
 export const handler = createHandler();

@@ -11,6 +11,7 @@ import { waitForReplica } from './lib/global-table';
 import { failedResponse } from './lib/properties';
 import { requestScope } from './lib/request-scope';
 import type { GlobalTableCheckerEvent, GlobalTableCheckerOutput } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {
   USER_POOL_TABLE: env.string(),
@@ -18,31 +19,33 @@ export const ENVIRONMENT = {
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (
-    event: GlobalTableCheckerEvent,
-    context: LambdaContextLike & CustomResourceContext,
-  ): Promise<GlobalTableCheckerOutput> => {
-    const { logger, responder } = requestScope(runtime, 'global-table-checker');
-    let config: ConfigOf<typeof ENVIRONMENT>;
-    try {
-      config = parseConfig(ENVIRONMENT, runtime.env);
-    } catch (error) {
-      // CloudFormation would otherwise wait for an answer until its timeout.
-      await sendCfnResponse(event, failedResponse(error), context.logStreamName, responder);
-      throw error;
-    }
-    return waitForReplica(event, context, {
-      primary: dynamoDbClient(),
-      secondary: dynamoDbClient({ region: config.SECONDARY_REGION }),
-      tableName: config.USER_POOL_TABLE,
-      secondaryRegion: config.SECONDARY_REGION,
-      budget: timeBudget(runtime, context),
-      now: runtime.now,
-      sleep: runtime.sleep,
-      logger,
-      responder,
-    });
-  };
+  return scrubErrors(
+    async (
+      event: GlobalTableCheckerEvent,
+      context: LambdaContextLike & CustomResourceContext,
+    ): Promise<GlobalTableCheckerOutput> => {
+      const { logger, responder } = requestScope(runtime, 'global-table-checker');
+      let config: ConfigOf<typeof ENVIRONMENT>;
+      try {
+        config = parseConfig(ENVIRONMENT, runtime.env);
+      } catch (error) {
+        // CloudFormation would otherwise wait for an answer until its timeout.
+        await sendCfnResponse(event, failedResponse(error), context.logStreamName, responder);
+        throw error;
+      }
+      return waitForReplica(event, context, {
+        primary: dynamoDbClient(),
+        secondary: dynamoDbClient({ region: config.SECONDARY_REGION }),
+        tableName: config.USER_POOL_TABLE,
+        secondaryRegion: config.SECONDARY_REGION,
+        budget: timeBudget(runtime, context),
+        now: runtime.now,
+        sleep: runtime.sleep,
+        logger,
+        responder,
+      });
+    },
+  );
 }
 
 export const handler = createHandler();

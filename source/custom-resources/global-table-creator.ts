@@ -19,45 +19,48 @@ import { startReplicaCreation, updateReplica } from './lib/global-table';
 import { failedResponse } from './lib/properties';
 import { requestScope } from './lib/request-scope';
 import type { CreateTableProperties } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {} satisfies EnvSpec;
 
 type CreateTableEvent = CustomResourceEvent<CreateTableProperties>;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (
-    event: CreateTableEvent,
-    context: CustomResourceContext,
-  ): Promise<CreateTableEvent | CustomResourceResponse> => {
-    const { logger, responder } = requestScope(runtime, 'global-table-creator');
-    if (event.RequestType !== 'Create') {
-      const response = await routeCustomResource(
-        event,
-        context,
-        {
-          Update: async () => {
-            await updateReplica(event.ResourceProperties, {
-              secondary: (region) => dynamoDbClient({ region }),
-              logger,
-            });
-            return {};
+  return scrubErrors(
+    async (
+      event: CreateTableEvent,
+      context: CustomResourceContext,
+    ): Promise<CreateTableEvent | CustomResourceResponse> => {
+      const { logger, responder } = requestScope(runtime, 'global-table-creator');
+      if (event.RequestType !== 'Create') {
+        const response = await routeCustomResource(
+          event,
+          context,
+          {
+            Update: async () => {
+              await updateReplica(event.ResourceProperties, {
+                secondary: (region) => dynamoDbClient({ region }),
+                logger,
+              });
+              return {};
+            },
+            Delete: () => ({}),
           },
-          Delete: () => ({}),
-        },
-        responder,
-      );
-      return response.status === SUCCESS ? event : response;
-    }
-    try {
-      await startReplicaCreation(event, { dynamoDb: dynamoDbClient(), sfn: sfnClient() });
-      return event;
-    } catch (error) {
-      logger.error('Could not start the replica creation', { error });
-      const response = failedResponse(error);
-      await sendCfnResponse(event, response, context.logStreamName, responder);
-      return response;
-    }
-  };
+          responder,
+        );
+        return response.status === SUCCESS ? event : response;
+      }
+      try {
+        await startReplicaCreation(event, { dynamoDb: dynamoDbClient(), sfn: sfnClient() });
+        return event;
+      } catch (error) {
+        logger.error('Could not start the replica creation', { error });
+        const response = failedResponse(error);
+        await sendCfnResponse(event, response, context.logStreamName, responder);
+        return response;
+      }
+    },
+  );
 }
 
 export const handler = createHandler();

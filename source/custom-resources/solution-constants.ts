@@ -16,6 +16,7 @@ import { requireProperty } from './lib/properties';
 import { requestScope } from './lib/request-scope';
 import { createSolutionConstants, recoverSolutionConstants } from './lib/solution-constants';
 import type { SolutionConstantsProperties } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 /** AWS_REGION (the runtime's own) names the fixed-parameters document read on Update. */
 export const ENVIRONMENT = { AWS_REGION: env.string() } satisfies EnvSpec;
@@ -28,26 +29,28 @@ export interface SolutionConstantsRuntime extends Runtime {
 export const solutionConstantsRuntime = (): SolutionConstantsRuntime => ({ ...defaultRuntime(), randomUUID });
 
 export function createHandler(runtime: SolutionConstantsRuntime = solutionConstantsRuntime()) {
-  return async (
-    event: CustomResourceEvent<SolutionConstantsProperties>,
-    context: CustomResourceContext,
-  ): Promise<CustomResourceResponse> => {
-    const { responder } = requestScope(runtime, 'solution-constants');
-    return routeCustomResource(
-      event,
-      context,
-      {
-        Create: ({ ResourceProperties }) =>
-          createSolutionConstants(requireProperty(ResourceProperties, 'StackName'), runtime.randomUUID),
-        Update: ({ ResourceProperties }) =>
-          recoverSolutionConstants(requireProperty(ResourceProperties, 'StackName'), {
-            ssm: ssmClient(),
-            region: parseConfig(ENVIRONMENT, runtime.env).AWS_REGION,
-          }),
-      },
-      responder,
-    );
-  };
+  return scrubErrors(
+    async (
+      event: CustomResourceEvent<SolutionConstantsProperties>,
+      context: CustomResourceContext,
+    ): Promise<CustomResourceResponse> => {
+      const { responder } = requestScope(runtime, 'solution-constants');
+      return routeCustomResource(
+        event,
+        context,
+        {
+          Create: ({ ResourceProperties }) =>
+            createSolutionConstants(requireProperty(ResourceProperties, 'StackName'), runtime.randomUUID),
+          Update: ({ ResourceProperties }) =>
+            recoverSolutionConstants(requireProperty(ResourceProperties, 'StackName'), {
+              ssm: ssmClient(),
+              region: parseConfig(ENVIRONMENT, runtime.env).AWS_REGION,
+            }),
+        },
+        responder,
+      );
+    },
+  );
 }
 
 export const handler = createHandler();

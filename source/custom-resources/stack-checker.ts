@@ -16,6 +16,7 @@ import { defaultRuntime, retryOptions, type Runtime } from '../utils/runtime';
 import { requestScope } from './lib/request-scope';
 import { checkOnCreate, checkOnUpdate, parseFixedNames, removeOnDelete } from './lib/stack-checker';
 import type { StackCheckerProperties } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {
   AWS_REGION: env.string(),
@@ -25,42 +26,44 @@ export const ENVIRONMENT = {
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (
-    event: CustomResourceEvent<StackCheckerProperties>,
-    context: CustomResourceContext,
-  ): Promise<CustomResourceResponse> => {
-    const { logger, responder } = requestScope(runtime, 'stack-checker');
-    // Built inside the request handlers, so that a bad environment is answered FAILED.
-    const deps = () => {
-      const config = parseConfig(ENVIRONMENT, runtime.env);
-      // One DescribeUserPool per request, 5 attempts; the limiter spaces the retries of that call.
-      const limiter = new SlidingWindowLimiter(1, runtime.now, runtime.sleep);
-      return {
-        ssm: ssmClient(),
-        cognito: new RateLimitedCognito(cognitoClient(), limiter, {
-          ...retryOptions(runtime),
-          maxAttempts: 5,
-        }),
-        logger,
-        region: config.AWS_REGION,
-        fixedNames: parseFixedNames(config.FIXED_PARAMETERS),
-        allowMfa: config.ALLOW_MFA_USER_POOLS,
+  return scrubErrors(
+    async (
+      event: CustomResourceEvent<StackCheckerProperties>,
+      context: CustomResourceContext,
+    ): Promise<CustomResourceResponse> => {
+      const { logger, responder } = requestScope(runtime, 'stack-checker');
+      // Built inside the request handlers, so that a bad environment is answered FAILED.
+      const deps = () => {
+        const config = parseConfig(ENVIRONMENT, runtime.env);
+        // One DescribeUserPool per request, 5 attempts; the limiter spaces the retries of that call.
+        const limiter = new SlidingWindowLimiter(1, runtime.now, runtime.sleep);
+        return {
+          ssm: ssmClient(),
+          cognito: new RateLimitedCognito(cognitoClient(), limiter, {
+            ...retryOptions(runtime),
+            maxAttempts: 5,
+          }),
+          logger,
+          region: config.AWS_REGION,
+          fixedNames: parseFixedNames(config.FIXED_PARAMETERS),
+          allowMfa: config.ALLOW_MFA_USER_POOLS,
+        };
       };
-    };
-    // Delete needs only the region: a missing FIXED_PARAMETERS must not block a stack deletion.
-    const region = () => parseConfig({ AWS_REGION: ENVIRONMENT.AWS_REGION }, runtime.env).AWS_REGION;
-    return routeCustomResource(
-      event,
-      context,
-      {
-        Create: ({ ResourceProperties }) => checkOnCreate(ResourceProperties, deps()),
-        Update: ({ ResourceProperties }) => checkOnUpdate(ResourceProperties, deps()),
-        Delete: ({ ResourceProperties }) =>
-          removeOnDelete(ResourceProperties, { ssm: ssmClient(), region: region(), logger }),
-      },
-      responder,
-    );
-  };
+      // Delete needs only the region: a missing FIXED_PARAMETERS must not block a stack deletion.
+      const region = () => parseConfig({ AWS_REGION: ENVIRONMENT.AWS_REGION }, runtime.env).AWS_REGION;
+      return routeCustomResource(
+        event,
+        context,
+        {
+          Create: ({ ResourceProperties }) => checkOnCreate(ResourceProperties, deps()),
+          Update: ({ ResourceProperties }) => checkOnUpdate(ResourceProperties, deps()),
+          Delete: ({ ResourceProperties }) =>
+            removeOnDelete(ResourceProperties, { ssm: ssmClient(), region: region(), logger }),
+        },
+        responder,
+      );
+    },
+  );
 }
 
 export const handler = createHandler();

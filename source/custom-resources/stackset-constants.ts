@@ -14,20 +14,23 @@ import { defaultRuntime, type Runtime } from '../utils/runtime';
 import { requestScope } from './lib/request-scope';
 import { readStackSetConstants } from './lib/stackset-constants';
 import type { StackSetConstantsProperties } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 /** No variables of its own: the SSM client's region is ResourceProperties.PrimaryRegion. */
 export const ENVIRONMENT = {} satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (
-    event: CustomResourceEvent<StackSetConstantsProperties>,
-    context: CustomResourceContext,
-  ): Promise<CustomResourceResponse> => {
-    const { responder } = requestScope(runtime, 'stackset-constants');
-    const read = ({ ResourceProperties }: CustomResourceEvent<StackSetConstantsProperties>) =>
-      readStackSetConstants(ResourceProperties, (region) => ssmClient({ region }));
-    return routeCustomResource(event, context, { Create: read, Update: read }, responder);
-  };
+  return scrubErrors(
+    async (
+      event: CustomResourceEvent<StackSetConstantsProperties>,
+      context: CustomResourceContext,
+    ): Promise<CustomResourceResponse> => {
+      const { responder } = requestScope(runtime, 'stackset-constants');
+      const read = ({ ResourceProperties }: CustomResourceEvent<StackSetConstantsProperties>) =>
+        readStackSetConstants(ResourceProperties, (region) => ssmClient({ region }));
+      return routeCustomResource(event, context, { Create: read, Update: read }, responder);
+    },
+  );
 }
 
 export const handler = createHandler();

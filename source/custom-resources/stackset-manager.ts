@@ -10,6 +10,7 @@ import { defaultRuntime, type Runtime } from '../utils/runtime';
 import { requestScope } from './lib/request-scope';
 import { manageStackSet } from './lib/stackset-manager';
 import type { StackSetEvent } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {
   AWS_REGION: env.string(),
@@ -22,22 +23,24 @@ export const ENVIRONMENT = {
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (
-    event: StackSetEvent,
-    context: CustomResourceContext,
-  ): Promise<StackSetEvent | CustomResourceResponse> => {
-    const { logger, responder } = requestScope(runtime, 'stackset-manager');
-    return manageStackSet(event, context, {
-      config: () => parseConfig(ENVIRONMENT, runtime.env),
-      cloudFormation: cloudFormationClient(),
-      sfn: sfnClient(),
-      metrics: metricsSettingsFromEnv(runtime.env),
-      metricsDeps: { fetch: runtime.fetch, now: runtime.now, logger: logger },
-      responder,
-      logger,
-      now: runtime.now,
-    });
-  };
+  return scrubErrors(
+    async (
+      event: StackSetEvent,
+      context: CustomResourceContext,
+    ): Promise<StackSetEvent | CustomResourceResponse> => {
+      const { logger, responder } = requestScope(runtime, 'stackset-manager');
+      return manageStackSet(event, context, {
+        config: () => parseConfig(ENVIRONMENT, runtime.env),
+        cloudFormation: cloudFormationClient(),
+        sfn: sfnClient(),
+        metrics: metricsSettingsFromEnv(runtime.env),
+        metricsDeps: { fetch: runtime.fetch, now: runtime.now, logger: logger },
+        responder,
+        logger,
+        now: runtime.now,
+      });
+    },
+  );
 }
 
 export const handler = createHandler();

@@ -13,6 +13,55 @@ export interface RecordedCall {
   action: string;
   /** The jest test name that made the call (tells the two import-users deployments apart). */
   test: string;
+  /**
+   * What the call acted on (queue, table, bucket, user pool, topic, state machine, parameter) and the
+   * environment variables of the test's runtime that held that value, so that the template test can
+   * compare it with the Resource of the statement that allows the call.
+   */
+  target?: { kind: string; value: string; env: string[] };
+}
+
+/** Input members that name the resource a call acts on. */
+const TARGET_MEMBERS: Record<string, string> = {
+  QueueUrl: 'queue',
+  TableName: 'table',
+  Bucket: 'bucket',
+  UserPoolId: 'userpool',
+  TopicArn: 'topic',
+  stateMachineArn: 'stateMachine',
+  Name: 'parameter',
+  StackSetName: 'stackset',
+};
+
+/** Environment values of the runtimes built in the current spec file (`fakeRuntime` reports them). */
+const environments: Record<string, string | undefined>[] = [];
+
+export function rememberEnvironment(env: Record<string, string | undefined>): void {
+  environments.push(env);
+}
+
+function callTarget(input: unknown): RecordedCall['target'] {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const members = input as Record<string, unknown>;
+  let found: { kind: string; value: string } | undefined;
+  for (const [member, kind] of Object.entries(TARGET_MEMBERS)) {
+    const value = members[member];
+    if (typeof value === 'string') {
+      found = { kind, value };
+      break;
+    }
+  }
+  const requestItems = members.RequestItems;
+  if (!found && typeof requestItems === 'object' && requestItems !== null) {
+    const [table] = Object.keys(requestItems);
+    if (table !== undefined) found = { kind: 'table', value: table };
+  }
+  if (!found) return undefined;
+  const env = new Set<string>();
+  for (const environment of environments) {
+    for (const [name, value] of Object.entries(environment)) if (value === found.value) env.add(name);
+  }
+  return { ...found, env: [...env].sort() };
 }
 
 const SERVICE_PREFIX: Record<string, string> = {
@@ -58,8 +107,13 @@ const stubs: { clientName: string; stub: StubLike }[] = [];
 function collect(clientName: string, stub: StubLike): void {
   const test = expect.getState().currentTestName ?? '';
   for (const call of stub.calls()) {
-    const command = call.args[0] as { constructor: { name: string } };
-    recorded.push({ action: iamAction(clientName, command.constructor.name), test });
+    const command = call.args[0] as { constructor: { name: string }; input?: unknown };
+    const target = callTarget(command.input);
+    recorded.push({
+      action: iamAction(clientName, command.constructor.name),
+      test,
+      ...(target ? { target } : {}),
+    });
   }
 }
 
@@ -101,6 +155,6 @@ export function writeRecordedCalls(testPath: string): void {
   const rel = relative(join(__dirname, '..'), testPath).replace(/\.spec\.ts$/, '.json');
   const out = join(__dirname, '..', '..', 'build', 'api-calls', rel);
   mkdirSync(dirname(out), { recursive: true });
-  const unique = [...new Map(recorded.map((call) => [`${call.action}|${call.test}`, call])).values()];
+  const unique = [...new Map(recorded.map((call) => [JSON.stringify(call), call])).values()];
   writeFileSync(out, JSON.stringify(unique, null, 2));
 }

@@ -1,6 +1,7 @@
 /** The `Runtime` handlers are built from in unit tests. */
 import type { Env } from '../utils/config';
 import type { Runtime } from '../utils/runtime';
+import { rememberEnvironment } from './aws-mock';
 import type { FakeClock } from './fake-clock';
 
 /**
@@ -12,5 +13,6 @@ export function fakeRuntime(
   env: Env = {},
   extra: Partial<Runtime> = {},
 ): Runtime {
+  rememberEnvironment(env);
   return { env, now: clock.now, sleep: clock.sleep, random: () => 0.5, write: () => undefined, ...extra };
 }

@@ -7,7 +7,7 @@
  * ignores the HTTP status, cannot retry, always uses port 443, prints the whole body and calls the
  * deprecated `context.done`. This sender keeps its body format and fixes those.
  */
-import { createLogger, type Logger } from './logger';
+import { createLogger, scrub, type Logger } from './logger';
 import { realSleep, type Sleep } from './limiter';
 import { errorMessage, withRetry } from './retry';
 
@@ -101,6 +101,46 @@ export interface SendResponseDeps {
   maxAttempts?: number;
 }
 
+/** The ResponseURL is not a pre-signed URL of CloudFormation's response bucket in the stack's Region. */
+export class UntrustedResponseUrlError extends Error {
+  override readonly name = 'UntrustedResponseUrlError';
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * The response (with the resource's Data) goes only to CloudFormation's response bucket of the stack's
+ * Region (`cloudformation-custom-resource-response-<region without dashes>`, virtual-hosted S3, https), or
+ * to a loopback address (the local harness; nothing sent there leaves the function's host). A request
+ * that names any other URL is answered nowhere, so that invoking the function directly cannot make it
+ * send data to a host of the caller's choosing.
+ */
+export function checkResponseUrl(responseUrl: string, stackId: string): void {
+  let url: URL;
+  try {
+    url = new URL(responseUrl);
+  } catch (error) {
+    throw new UntrustedResponseUrlError('The ResponseURL is not a URL', { cause: error });
+  }
+  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return;
+  const region = /^arn:aws[a-z-]*:cloudformation:([a-z0-9-]+):/.exec(stackId)?.[1];
+  const bucket =
+    region === undefined ? undefined : `cloudformation-custom-resource-response-${region.replace(/-/g, '')}`;
+  const hosts =
+    bucket === undefined || region === undefined
+      ? []
+      : [
+          `${bucket}.s3.amazonaws.com`,
+          `${bucket}.s3.${region}.amazonaws.com`,
+          `${bucket}.s3.${region}.amazonaws.com.cn`,
+        ];
+  if (url.protocol !== 'https:' || url.port !== '' || !hosts.includes(url.hostname)) {
+    throw new UntrustedResponseUrlError(
+      `The ResponseURL host (${url.protocol}//${url.hostname}) is not CloudFormation's response bucket of the stack's Region; no response was sent`,
+    );
+  }
+}
+
 /** PUTs the response to the pre-signed URL, retrying failures; throws only when every attempt failed. */
 export async function sendCfnResponse(
   event: ResponseTarget,
@@ -109,6 +149,7 @@ export async function sendCfnResponse(
   deps: SendResponseDeps = {},
 ): Promise<CfnResponseBody> {
   const logger = deps.logger ?? createLogger({ component: 'custom-resource' });
+  checkResponseUrl(event.ResponseURL, event.StackId);
   const body = buildResponseBody(event, response, logStreamName);
   const bytes = Buffer.from(JSON.stringify(body), 'utf8');
   await withRetry(
@@ -187,7 +228,8 @@ export async function routeCustomResource<P>(
     response = { status: SUCCESS, data };
   } catch (error) {
     logger.error('Custom resource request failed', { requestType: event.RequestType, error });
-    response = { status: FAILED, data: { Error: errorMessage(error) } };
+    // The Reason shows in the stack's events: masked like a log line.
+    response = { status: FAILED, data: { Error: scrub(errorMessage(error)) } };
   }
   await sendCfnResponse(event as CustomResourceEvent, response, context.logStreamName, { ...deps, logger });
   return response;

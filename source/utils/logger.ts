@@ -20,11 +20,30 @@ const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error:
 const SENSITIVE_KEY =
   /^(email|phone|phone_?number|username|pseudo_?username|grouppseudousername|groupuser|user_?attributes|attributes|value|values|password|body|message_?body|csv|item|items|users|name_value)$/i;
 export const REDACTED = '[REDACTED]';
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
-const PHONE = /\+\d[\d\s().-]{6,}\d/g;
+/** An e-mail address in any script: letters and digits of every alphabet on both sides of the `@`. */
+const EMAIL = /[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*\.[\p{L}\p{M}]{2,}/gu;
+/** A phone number with `+`: the country code, then digits and the usual separators. */
+const PHONE_INTERNATIONAL = /\+\d[\d\s().-]{6,}\d/g;
+/**
+ * A phone number without `+`: at least three groups of digits (or one long run), joined by spaces, dots,
+ * dashes or parentheses, not inside an identifier, an ARN or a path.
+ */
+const PHONE_NATIONAL =
+  /(?<![\p{L}\p{N}_:/.=-])(?:\(\d{1,5}\)[\s.-]?)?\d{1,5}(?:[\s.-]?(?:\(\d{1,5}\)|\d{1,5})){1,6}(?![\p{L}\p{N}_:/=-]|\.\d)/gu;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** Seven to fifteen digits (E.164 allows at most 15), and not an ISO date. */
+function looksLikePhone(candidate: string): boolean {
+  const digits = candidate.replace(/\D/g, '').length;
+  return digits >= 7 && digits <= 15 && !ISO_DATE.test(candidate);
+}
+
+/** Masks e-mail addresses (any script) and phone numbers (with or without `+`) in a text. */
 export function scrub(text: string): string {
-  return text.replace(EMAIL, '[email]').replace(PHONE, '[phone]');
+  return text
+    .replace(EMAIL, '[email]')
+    .replace(PHONE_INTERNATIONAL, '[phone]')
+    .replace(PHONE_NATIONAL, (candidate) => (looksLikePhone(candidate) ? '[phone]' : candidate));
 }
 
 function redact(value: unknown, depth: number): unknown {

@@ -5,15 +5,18 @@ import type { LambdaContextLike } from '../utils/time-budget';
 import { isOnlyRunningExecution } from './lib/check-executions';
 import { defaultRuntime, handlerLogger, type Runtime } from '../utils/runtime';
 import type { CheckExecutionsEvent, CheckExecutionsOutput } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {} satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (event: CheckExecutionsEvent, context?: LambdaContextLike): Promise<CheckExecutionsOutput> => {
-    const logger = handlerLogger(runtime, 'check-state-machine-executions', context);
-    const onlyThis = await isOnlyRunningExecution(event.Context, { sfn: sfnClient(), logger });
-    return { result: { OnlyThisStateMachineExecution: onlyThis } };
-  };
+  return scrubErrors(
+    async (event: CheckExecutionsEvent, context?: LambdaContextLike): Promise<CheckExecutionsOutput> => {
+      const logger = handlerLogger(runtime, 'check-state-machine-executions', context);
+      const onlyThis = await isOnlyRunningExecution(event.Context, { sfn: sfnClient(), logger });
+      return { result: { OnlyThisStateMachineExecution: onlyThis } };
+    },
+  );
 }
 
 export const handler = createHandler();

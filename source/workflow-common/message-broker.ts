@@ -6,6 +6,7 @@ import type { LambdaContextLike } from '../utils/time-budget';
 import { brokerWorkflowMessage } from './lib/message-broker';
 import { defaultRuntime, handlerLogger, type Runtime } from '../utils/runtime';
 import type { MessageBrokerEvent } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {
   BACKUP_TABLE_NAME: env.string(),
@@ -18,7 +19,7 @@ export const ENVIRONMENT = {
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (event: MessageBrokerEvent, context?: LambdaContextLike): Promise<void> => {
+  return scrubErrors(async (event: MessageBrokerEvent, context?: LambdaContextLike): Promise<void> => {
     const config = parseConfig(ENVIRONMENT, runtime.env);
     const logger = handlerLogger(runtime, 'message-broker', context);
     const metrics = metricsSettingsFromEnv(runtime.env);
@@ -38,7 +39,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         region: config.AWS_REGION,
       },
     });
-  };
+  });
 }
 
 export const handler = createHandler();

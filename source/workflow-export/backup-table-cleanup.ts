@@ -5,6 +5,7 @@ import type { LambdaContextLike } from '../utils/time-budget';
 import { backupTableCleanup } from './lib/backup-table-cleanup';
 import { defaultRuntime, handlerLogger, retryOptions, timeBudget, type Runtime } from '../utils/runtime';
 import type { BackupTableCleanupEvent, BackupTableCleanupOutput } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {
   BACKUP_TABLE_NAME: env.string(),
@@ -13,24 +14,26 @@ export const ENVIRONMENT = {
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (
-    event: BackupTableCleanupEvent,
-    context?: LambdaContextLike,
-  ): Promise<BackupTableCleanupOutput> => {
-    const config = parseConfig(ENVIRONMENT, runtime.env);
-    return backupTableCleanup(event, {
-      ddb: documentClient(),
-      sqs: sqsClient(),
-      logger: handlerLogger(runtime, 'backup-table-cleanup', context),
-      budget: timeBudget(runtime, context),
-      batchRetry: retryOptions(runtime),
-      config: {
-        tableName: config.BACKUP_TABLE_NAME,
-        queueUrl: config.QUEUE_URL,
-        maxDeletionPercent: config.MAX_DELETION_PERCENT,
-      },
-    });
-  };
+  return scrubErrors(
+    async (
+      event: BackupTableCleanupEvent,
+      context?: LambdaContextLike,
+    ): Promise<BackupTableCleanupOutput> => {
+      const config = parseConfig(ENVIRONMENT, runtime.env);
+      return backupTableCleanup(event, {
+        ddb: documentClient(),
+        sqs: sqsClient(),
+        logger: handlerLogger(runtime, 'backup-table-cleanup', context),
+        budget: timeBudget(runtime, context),
+        batchRetry: retryOptions(runtime),
+        config: {
+          tableName: config.BACKUP_TABLE_NAME,
+          queueUrl: config.QUEUE_URL,
+          maxDeletionPercent: config.MAX_DELETION_PERCENT,
+        },
+      });
+    },
+  );
 }
 
 export const handler = createHandler();

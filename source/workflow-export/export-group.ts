@@ -5,6 +5,7 @@ import type { LambdaContextLike } from '../utils/time-budget';
 import { exportGroup, exportGroupsPage } from './lib/export-group';
 import { defaultRuntime, handlerLogger, type Runtime } from '../utils/runtime';
 import type { ExportGroupEvent, ExportGroupOutput, GroupsPageEvent, GroupsPageOutput } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 /** The template also sets SOLUTION_INSTANCE_ID, which neither the original nor the port reads. */
 export const ENVIRONMENT = {
@@ -14,23 +15,25 @@ export const ENVIRONMENT = {
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (
-    event: (ExportGroupEvent & GroupsPageEvent) | undefined,
-    context?: LambdaContextLike,
-  ): Promise<ExportGroupOutput | GroupsPageOutput> => {
-    const config = parseConfig(ENVIRONMENT, runtime.env);
-    // The factory caches the client, so warm invocations reuse its connections (§9.2-7).
-    const deps = {
-      ddb: documentClient(),
-      logger: handlerLogger(runtime, 'export-group', context),
-      config: {
-        tableName: config.BACKUP_TABLE_NAME,
-        typeGroup: config.TYPE_GROUP,
-        region: config.AWS_REGION,
-      },
-    };
-    return Array.isArray(event?.Groups) ? exportGroupsPage(event, deps) : exportGroup(event ?? {}, deps);
-  };
+  return scrubErrors(
+    async (
+      event: (ExportGroupEvent & GroupsPageEvent) | undefined,
+      context?: LambdaContextLike,
+    ): Promise<ExportGroupOutput | GroupsPageOutput> => {
+      const config = parseConfig(ENVIRONMENT, runtime.env);
+      // The factory caches the client, so warm invocations reuse its connections (§9.2-7).
+      const deps = {
+        ddb: documentClient(),
+        logger: handlerLogger(runtime, 'export-group', context),
+        config: {
+          tableName: config.BACKUP_TABLE_NAME,
+          typeGroup: config.TYPE_GROUP,
+          region: config.AWS_REGION,
+        },
+      };
+      return Array.isArray(event?.Groups) ? exportGroupsPage(event, deps) : exportGroup(event ?? {}, deps);
+    },
+  );
 }
 
 export const handler = createHandler();

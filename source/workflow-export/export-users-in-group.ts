@@ -10,6 +10,7 @@ import type {
   GroupsPageEvent,
   GroupsPageOutput,
 } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {
   COGNITO_TPS: cognitoTps(),
@@ -19,24 +20,26 @@ export const ENVIRONMENT = {
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (
-    event: (ExportUsersInGroupEvent & GroupsPageEvent) | undefined,
-    context?: LambdaContextLike,
-  ): Promise<ExportUsersInGroupOutput | GroupsPageOutput> => {
-    const config = parseConfig(ENVIRONMENT, runtime.env);
-    const deps = {
-      ...pagedExportDeps(runtime, 'export-users-in-group', config.COGNITO_TPS, context),
-      config: {
-        userPoolId: config.USER_POOL_ID,
-        tableName: config.BACKUP_TABLE_NAME,
-        region: config.AWS_REGION,
-      },
-    };
-    // A page of groups carries `groupsToExport`; a single group (an execution started before 2.0) does not.
-    return typeof event?.groupsToExport === 'string'
-      ? exportGroupsMemberships(event, deps)
-      : exportUsersInGroup(event ?? {}, deps);
-  };
+  return scrubErrors(
+    async (
+      event: (ExportUsersInGroupEvent & GroupsPageEvent) | undefined,
+      context?: LambdaContextLike,
+    ): Promise<ExportUsersInGroupOutput | GroupsPageOutput> => {
+      const config = parseConfig(ENVIRONMENT, runtime.env);
+      const deps = {
+        ...pagedExportDeps(runtime, 'export-users-in-group', config.COGNITO_TPS, context),
+        config: {
+          userPoolId: config.USER_POOL_ID,
+          tableName: config.BACKUP_TABLE_NAME,
+          region: config.AWS_REGION,
+        },
+      };
+      // A page of groups carries `groupsToExport`; a single group (an execution started before 2.0) does not.
+      return typeof event?.groupsToExport === 'string'
+        ? exportGroupsMemberships(event, deps)
+        : exportUsersInGroup(event ?? {}, deps);
+    },
+  );
 }
 
 export const handler = createHandler();

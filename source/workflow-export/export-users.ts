@@ -5,6 +5,7 @@ import type { LambdaContextLike } from '../utils/time-budget';
 import { exportUsers } from './lib/export-users';
 import { pagedExportDeps } from './lib/paged-export';
 import type { ExportUsersEvent, ExportUsersOutput } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 /** `TABLE_NAME`, not `BACKUP_TABLE_NAME`: the template's name for this function (spec §4.2). */
 export const ENVIRONMENT = {
@@ -16,22 +17,21 @@ export const ENVIRONMENT = {
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (
-    event: ExportUsersEvent | undefined,
-    context?: LambdaContextLike,
-  ): Promise<ExportUsersOutput> => {
-    const config = parseConfig(ENVIRONMENT, runtime.env);
-    return exportUsers(event ?? {}, {
-      ...pagedExportDeps(runtime, 'export-users', config.COGNITO_TPS, context),
-      now: runtime.now,
-      config: {
-        userPoolId: config.USER_POOL_ID,
-        tableName: config.TABLE_NAME,
-        typeUser: config.TYPE_USER,
-        region: config.AWS_REGION,
-      },
-    });
-  };
+  return scrubErrors(
+    async (event: ExportUsersEvent | undefined, context?: LambdaContextLike): Promise<ExportUsersOutput> => {
+      const config = parseConfig(ENVIRONMENT, runtime.env);
+      return exportUsers(event ?? {}, {
+        ...pagedExportDeps(runtime, 'export-users', config.COGNITO_TPS, context),
+        now: runtime.now,
+        config: {
+          userPoolId: config.USER_POOL_ID,
+          tableName: config.TABLE_NAME,
+          typeUser: config.TYPE_USER,
+          region: config.AWS_REGION,
+        },
+      });
+    },
+  );
 }
 
 export const handler = createHandler();

@@ -11,6 +11,7 @@ import type { LambdaContextLike } from '../utils/time-budget';
 import { checkRestoreTarget, isNewUserPoolEmpty } from './lib/new-user-pool';
 import { isResume, newUserPoolId, optionalCognitoTps, stepDeadline } from './lib/invocation';
 import type { CheckNewUserPoolEvent, CheckNewUserPoolResult, Wrapped } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {
   COGNITO_TPS: optionalCognitoTps(),
@@ -21,24 +22,26 @@ export const ENVIRONMENT = {
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (
-    event: CheckNewUserPoolEvent,
-    context?: LambdaContextLike,
-  ): Promise<Wrapped<CheckNewUserPoolResult>> => {
-    const userPoolId = newUserPoolId(event?.Context);
-    const resume = isResume(event?.Context);
-    const config = parseConfig(ENVIRONMENT, runtime.env);
-    checkRestoreTarget(userPoolId, {
-      region: config.AWS_REGION,
-      sourceUserPoolId: config.PRIMARY_USER_POOL_ID,
-    });
-    const logger = handlerLogger(runtime, 'check-new-user-pool', context);
-    // A 60-second Lambda: its retries may use all but the last seconds.
-    const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context));
-    const empty = await isNewUserPoolEmpty({ cognito, logger }, userPoolId);
-    if (resume) logger.info('Resume: the new user pool may hold part of the restore', { empty });
-    return { result: { NewUserPoolEmpty: empty, Resume: resume } };
-  };
+  return scrubErrors(
+    async (
+      event: CheckNewUserPoolEvent,
+      context?: LambdaContextLike,
+    ): Promise<Wrapped<CheckNewUserPoolResult>> => {
+      const userPoolId = newUserPoolId(event?.Context);
+      const resume = isResume(event?.Context);
+      const config = parseConfig(ENVIRONMENT, runtime.env);
+      checkRestoreTarget(userPoolId, {
+        region: config.AWS_REGION,
+        sourceUserPoolId: config.PRIMARY_USER_POOL_ID,
+      });
+      const logger = handlerLogger(runtime, 'check-new-user-pool', context);
+      // A 60-second Lambda: its retries may use all but the last seconds.
+      const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context));
+      const empty = await isNewUserPoolEmpty({ cognito, logger }, userPoolId);
+      if (resume) logger.info('Resume: the new user pool may hold part of the restore', { empty });
+      return { result: { NewUserPoolEmpty: empty, Resume: resume } };
+    },
+  );
 }
 
 export const handler = createHandler();

@@ -19,6 +19,7 @@ import { checkUserImportJob } from './lib/import-job';
 import { FINALIZE_RESERVE_MS, importNewUsers } from './lib/import-new-users';
 import { holdSeconds, newUserPoolId, optionalCognitoTps, stateName, stepDeadline } from './lib/invocation';
 import type { ImportUsersEvent, ImportUsersResult, Wrapped } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {
   NEW_USERS_QUEUE_URL: env.string(),
@@ -30,59 +31,58 @@ export const ENVIRONMENT = {
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (
-    event: ImportUsersEvent,
-    context?: LambdaContextLike,
-  ): Promise<Wrapped<ImportUsersResult>> => {
-    const carried: Record<string, unknown> = { ...event?.Input };
-    const userPoolId = newUserPoolId(event?.Context);
-    const name = stateName(event.Context);
-    if (name !== undefined) carried.StateName = name;
-    const config = parseConfig(ENVIRONMENT, runtime.env);
-    const logger = handlerLogger(runtime, 'import-users', context);
-    const budget = timeBudget(runtime, context);
-    const fetchImpl = runtime.fetch ?? fetch;
-    const jobConfig = {
-      userPoolId,
-      region: config.AWS_REGION,
-      bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET,
-      cloudWatchLogsRoleArn: config.USER_IMPORT_CLOUDWATCH_ROLE_ARN,
-    };
-
-    if (name === 'ImportNewUsers' || name === 'Parallel: ImportNewUsers') {
-      const output = await importNewUsers(
-        {
-          cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline()),
-          sqs: sqsClient(),
-          s3: s3Client(),
-          fetch: fetchImpl,
-          logger,
-          drainBudget: timeBudget(runtime, context, MIN_REMAINING_MS + FINALIZE_RESERVE_MS),
-          holdSeconds: () => holdSeconds(context),
-          retry: retryOptions(runtime, budget.deadline()),
-          config: { ...jobConfig, queueUrl: config.NEW_USERS_QUEUE_URL },
-        },
+  return scrubErrors(
+    async (event: ImportUsersEvent, context?: LambdaContextLike): Promise<Wrapped<ImportUsersResult>> => {
+      const carried: Record<string, unknown> = { ...event?.Input };
+      const userPoolId = newUserPoolId(event?.Context);
+      const name = stateName(event.Context);
+      if (name !== undefined) carried.StateName = name;
+      const config = parseConfig(ENVIRONMENT, runtime.env);
+      const logger = handlerLogger(runtime, 'import-users', context);
+      const budget = timeBudget(runtime, context);
+      const fetchImpl = runtime.fetch ?? fetch;
+      const jobConfig = {
         userPoolId,
-      );
-      return { result: { ...carried, ...output } };
-    }
-    if (name === 'CheckUserImportJob' || name === 'Parallel: CheckUserImportJob') {
-      // ImportCheckImportJobLambda runs for 60 s: its retries may use all but the last seconds.
-      const output = await checkUserImportJob(
-        {
-          cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context)),
-          logger,
-          metrics: metricsSettingsFromEnv(runtime.env),
-          fetch: fetchImpl,
-          now: runtime.now,
-          config: jobConfig,
-        },
-        carried.ImportJobId,
-      );
-      return { result: { ...carried, ...output } };
-    }
-    throw new Error(`Unknown StateName: ${name ?? ''}`);
-  };
+        region: config.AWS_REGION,
+        bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET,
+        cloudWatchLogsRoleArn: config.USER_IMPORT_CLOUDWATCH_ROLE_ARN,
+      };
+
+      if (name === 'ImportNewUsers' || name === 'Parallel: ImportNewUsers') {
+        const output = await importNewUsers(
+          {
+            cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline()),
+            sqs: sqsClient(),
+            s3: s3Client(),
+            fetch: fetchImpl,
+            logger,
+            drainBudget: timeBudget(runtime, context, MIN_REMAINING_MS + FINALIZE_RESERVE_MS),
+            holdSeconds: () => holdSeconds(context),
+            retry: retryOptions(runtime, budget.deadline()),
+            config: { ...jobConfig, queueUrl: config.NEW_USERS_QUEUE_URL },
+          },
+          userPoolId,
+        );
+        return { result: { ...carried, ...output } };
+      }
+      if (name === 'CheckUserImportJob' || name === 'Parallel: CheckUserImportJob') {
+        // ImportCheckImportJobLambda runs for 60 s: its retries may use all but the last seconds.
+        const output = await checkUserImportJob(
+          {
+            cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context)),
+            logger,
+            metrics: metricsSettingsFromEnv(runtime.env),
+            fetch: fetchImpl,
+            now: runtime.now,
+            config: jobConfig,
+          },
+          carried.ImportJobId,
+        );
+        return { result: { ...carried, ...output } };
+      }
+      throw new Error(`Unknown StateName: ${name ?? ''}`);
+    },
+  );
 }
 
 export const handler = createHandler();

@@ -14,6 +14,7 @@ import { executionRun, isResume, newUserPoolId, RESUME_USERS_PART, stepDeadline 
 import { PoolIndex, workPrefix } from './lib/pool-index';
 import { scanTable } from './lib/scan-table';
 import type { ScanTableEvent, ScanTableResult, Wrapped } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {
   COGNITO_TPS: cognitoTps(),
@@ -27,46 +28,48 @@ export const ENVIRONMENT = {
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (event: ScanTableEvent, context?: LambdaContextLike): Promise<Wrapped<ScanTableResult>> => {
-    // The original validates COGNITO_TPS before the pool id (spec §5.2, §9.1-27).
-    const config = parseConfig(ENVIRONMENT, runtime.env);
-    const userPoolId = newUserPoolId(event?.Context);
-    const logger = handlerLogger(runtime, 'scan-table', context);
-    const budget = timeBudget(runtime, context);
-    // Resume: the users ListNewUserPool found in the new pool are not imported again.
-    let present: ((pseudoUsername: string) => boolean) | undefined;
-    if (isResume(event?.Context)) {
-      const index = await PoolIndex.loadUsers(
-        { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET },
-        workPrefix(userPoolId, executionRun(event?.Context).execution, RESUME_USERS_PART),
-      );
-      logger.info('Resume: users already in the new pool are not queued again', { poolUsers: index.users });
-      present = (pseudoUsername) => index.find(pseudoUsername) !== undefined;
-    }
-    const result = await scanTable(
-      {
-        ddb: documentClient(),
-        sqs: sqsClient(),
-        cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context)),
-        logger,
-        budget,
-        retry: retryOptions(runtime),
-        config: {
-          tableName: config.BACKUP_TABLE_NAME,
-          typeUser: config.TYPE_USER,
-          typeGroup: config.TYPE_GROUP,
-          typeTimestamp: config.TYPE_TIMESTAMP,
-          newUsersQueueUrl: config.NEW_USERS_QUEUE_URL,
-          updatesQueueUrl: config.NEW_USERS_UPDATES_QUEUE_URL,
-          cognitoTps: config.COGNITO_TPS,
+  return scrubErrors(
+    async (event: ScanTableEvent, context?: LambdaContextLike): Promise<Wrapped<ScanTableResult>> => {
+      // The original validates COGNITO_TPS before the pool id (spec §5.2, §9.1-27).
+      const config = parseConfig(ENVIRONMENT, runtime.env);
+      const userPoolId = newUserPoolId(event?.Context);
+      const logger = handlerLogger(runtime, 'scan-table', context);
+      const budget = timeBudget(runtime, context);
+      // Resume: the users ListNewUserPool found in the new pool are not imported again.
+      let present: ((pseudoUsername: string) => boolean) | undefined;
+      if (isResume(event?.Context)) {
+        const index = await PoolIndex.loadUsers(
+          { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET },
+          workPrefix(userPoolId, executionRun(event?.Context).execution, RESUME_USERS_PART),
+        );
+        logger.info('Resume: users already in the new pool are not queued again', { poolUsers: index.users });
+        present = (pseudoUsername) => index.find(pseudoUsername) !== undefined;
+      }
+      const result = await scanTable(
+        {
+          ddb: documentClient(),
+          sqs: sqsClient(),
+          cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context)),
+          logger,
+          budget,
+          retry: retryOptions(runtime),
+          config: {
+            tableName: config.BACKUP_TABLE_NAME,
+            typeUser: config.TYPE_USER,
+            typeGroup: config.TYPE_GROUP,
+            typeTimestamp: config.TYPE_TIMESTAMP,
+            newUsersQueueUrl: config.NEW_USERS_QUEUE_URL,
+            updatesQueueUrl: config.NEW_USERS_UPDATES_QUEUE_URL,
+            cognitoTps: config.COGNITO_TPS,
+          },
+          ...(present ? { present } : {}),
         },
-        ...(present ? { present } : {}),
-      },
-      userPoolId,
-      event?.Input?.LastEvaluatedKey || undefined,
-    );
-    return { result };
-  };
+        userPoolId,
+        event?.Input?.LastEvaluatedKey || undefined,
+      );
+      return { result };
+    },
+  );
 }
 
 export const handler = createHandler();

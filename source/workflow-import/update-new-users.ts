@@ -13,6 +13,7 @@ import type { LambdaContextLike } from '../utils/time-budget';
 import { holdSeconds, newUserPoolId, stateName } from './lib/invocation';
 import type { UpdateNewUsersEvent, UpdateNewUsersResult, Wrapped } from './lib/types';
 import { updateNewUsers } from './lib/update-new-users';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {
   COGNITO_TPS: cognitoTps(),
@@ -21,36 +22,42 @@ export const ENVIRONMENT = {
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (
-    event: UpdateNewUsersEvent,
-    context?: LambdaContextLike,
-  ): Promise<Wrapped<UpdateNewUsersResult>> => {
-    // The original checks the pool id before COGNITO_TPS here (spec §5.4, §9.1-27).
-    const userPoolId = newUserPoolId(event?.Context);
-    const name = stateName(event.Context);
-    const config = parseConfig(ENVIRONMENT, runtime.env);
-    const logger = handlerLogger(runtime, 'update-new-users', context);
-    const budget = timeBudget(runtime, context);
-    const { queueEmpty } = await updateNewUsers(
-      {
-        cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger),
-        sqs: sqsClient(),
-        logger,
-        budget,
-        holdSeconds: () => holdSeconds(context),
-        retry: retryOptions(runtime, budget.deadline()),
-        config: {
-          queueUrl: config.NEW_USERS_UPDATES_QUEUE_URL,
-          typeUser: config.TYPE_USER,
-          cognitoTps: config.COGNITO_TPS,
+  return scrubErrors(
+    async (
+      event: UpdateNewUsersEvent,
+      context?: LambdaContextLike,
+    ): Promise<Wrapped<UpdateNewUsersResult>> => {
+      // The original checks the pool id before COGNITO_TPS here (spec §5.4, §9.1-27).
+      const userPoolId = newUserPoolId(event?.Context);
+      const name = stateName(event.Context);
+      const config = parseConfig(ENVIRONMENT, runtime.env);
+      const logger = handlerLogger(runtime, 'update-new-users', context);
+      const budget = timeBudget(runtime, context);
+      const { queueEmpty } = await updateNewUsers(
+        {
+          cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger),
+          sqs: sqsClient(),
+          logger,
+          budget,
+          holdSeconds: () => holdSeconds(context),
+          retry: retryOptions(runtime, budget.deadline()),
+          config: {
+            queueUrl: config.NEW_USERS_UPDATES_QUEUE_URL,
+            typeUser: config.TYPE_USER,
+            cognitoTps: config.COGNITO_TPS,
+          },
         },
-      },
-      userPoolId,
-    );
-    return {
-      result: { ...event.Input, ...(name !== undefined ? { StateName: name } : {}), QueueEmpty: queueEmpty },
-    };
-  };
+        userPoolId,
+      );
+      return {
+        result: {
+          ...event.Input,
+          ...(name !== undefined ? { StateName: name } : {}),
+          QueueEmpty: queueEmpty,
+        },
+      };
+    },
+  );
 }
 
 export const handler = createHandler();

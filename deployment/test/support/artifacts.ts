@@ -80,6 +80,8 @@ export function codePackage(zip: string): CodePackage {
 export interface RecordedCall {
   action: string;
   test: string;
+  /** What the call acted on and which environment variables of the test held that value. */
+  target?: { kind: string; value: string; env: string[] };
 }
 
 /** The calls recorded by `source/<package>/test/<file>.spec.ts`, or undefined if that spec recorded none. */

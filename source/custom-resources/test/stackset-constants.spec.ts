@@ -19,6 +19,8 @@ type Props = Record<string, string>;
 const event = (overrides: Partial<Parameters<typeof cfnEvent<Props>>[0]> = {}) =>
   cfnEvent<Props>({
     StackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/StackSet-my-stack-StackSet-1234/abcd',
+    ResponseURL:
+      'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/arn%3Aresp?X-Amz-Signature=abc',
     LogicalResourceId: 'StackSetConstantsCustomResource',
     ResourceProperties: properties,
     ...overrides,

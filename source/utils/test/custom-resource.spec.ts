@@ -1,7 +1,9 @@
 import { createLogger } from '../logger';
 import {
+  checkResponseUrl,
   routeCustomResource,
   sendCfnResponse,
+  UntrustedResponseUrlError,
   stablePhysicalResourceId,
   type CustomResourceEvent,
 } from '../custom-resource';
@@ -11,7 +13,7 @@ const quiet = createLogger({}, { write: () => undefined });
 function event(overrides: Partial<CustomResourceEvent> = {}): CustomResourceEvent {
   return {
     RequestType: 'Create',
-    ResponseURL: 'https://cloudformation-custom-resource-response.example/presigned',
+    ResponseURL: 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/presigned',
     StackId: 'arn:aws:cloudformation:us-east-1:111122223333:stack/s/1',
     RequestId: 'request-1',
     LogicalResourceId: 'SolutionConstants',
@@ -63,7 +65,9 @@ describe('routeCustomResource', () => {
           Data: { Message: 'response-to-cloudformation' },
         },
       ]);
-      expect(f.puts[0]?.url).toBe('https://cloudformation-custom-resource-response.example/presigned');
+      expect(f.puts[0]?.url).toBe(
+        'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/presigned',
+      );
     },
   );
 
@@ -186,5 +190,40 @@ describe('sendCfnResponse', () => {
   it('keeps the physical id CloudFormation already holds', () => {
     expect(stablePhysicalResourceId({ LogicalResourceId: 'L', PhysicalResourceId: 'P' })).toBe('P');
     expect(stablePhysicalResourceId({ LogicalResourceId: 'L' })).toBe('L');
+  });
+});
+
+describe('checkResponseUrl', () => {
+  const STACK = 'arn:aws:cloudformation:eu-west-1:111122223333:stack/s/1';
+  it.each([
+    'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/arn%3Ax?X-Amz-Signature=1',
+    'https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/arn%3Ax',
+    'http://127.0.0.1:4566/cfn-response/1',
+  ])('accepts %s', (url) => {
+    expect(() => checkResponseUrl(url, STACK)).not.toThrow();
+  });
+
+  it.each([
+    ['plain http to S3', 'http://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/x'],
+    ['another Region', 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x'],
+    ['another bucket', 'https://attacker-bucket.s3.amazonaws.com/x'],
+    [
+      'a look-alike host',
+      'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com.evil.example/x',
+    ],
+    ['another port', 'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com:8443/x'],
+    ['no URL at all', 'not a url'],
+  ])('refuses %s, and sendCfnResponse then sends nothing', async (_case, url) => {
+    expect(() => checkResponseUrl(url, STACK)).toThrow(UntrustedResponseUrlError);
+    const fetch = jest.fn();
+    await expect(
+      sendCfnResponse(
+        { ResponseURL: url, StackId: STACK, RequestId: 'r', LogicalResourceId: 'L' },
+        { status: 'SUCCESS', data: {} },
+        'stream',
+        { fetch, maxAttempts: 1 },
+      ),
+    ).rejects.toThrow(UntrustedResponseUrlError);
+    expect(fetch).not.toHaveBeenCalled();
   });
 });

@@ -102,6 +102,31 @@ describe('logger', () => {
     }
   });
 
+  it.each([
+    ['an address in Latin with diacritics', 'to jürgen.müller@bücher.de now', 'to [email] now'],
+    ['an address in Cyrillic', 'Иван@почта.рф', '[email]'],
+    ['an address in CJK', '用户@例子.广告 x', '[email] x'],
+    ['a national number with dashes', 'call 555-123-4567', 'call [phone]'],
+    ['a number in parentheses and groups', 'call (555) 123 4567.', 'call [phone].'],
+    ['a run of ten digits', 'phone 0612345678', 'phone [phone]'],
+    ['pairs of digits', 'tel 06 12 34 56 78', 'tel [phone]'],
+    ['an international number', '+33 6 12 34 56 78', '[phone]'],
+  ])('scrubs %s', (_case, text, expected) => {
+    expect(scrub(text)).toBe(expected);
+  });
+
+  it.each([
+    'at 2026-11-26T12:00:00.000Z',
+    'on 2026-11-26',
+    'arn:aws:sqs:us-east-1:123456789012:queue',
+    'https://sqs.us-east-2.amazonaws.com/111122223333/queue',
+    'users 1000 of 70000, 613 imported in 12.345 s',
+    'execution 12345678-1234-4234-9234-123456789012',
+    'pool us-east-2_AbC123, job import-H93AN8HqA4, version 1.0.10',
+  ])('leaves identifiers, dates and counts alone: %s', (text) => {
+    expect(scrub(text)).toBe(text);
+  });
+
   it('scrubs free text', () => {
     expect(scrub('mail x.y+z@sub.example.org or +49 (30) 1234-5678')).toBe('mail [email] or [phone]');
   });

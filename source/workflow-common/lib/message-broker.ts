@@ -6,7 +6,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Now } from '../../utils/limiter';
-import type { Logger } from '../../utils/logger';
+import { scrub, type Logger } from '../../utils/logger';
 import { errorMessage, errorName } from '../../utils/retry';
 import { workflowName, type SfnContextObject } from '../../utils/step-functions';
 import {
@@ -297,10 +297,11 @@ async function reportError(event: MessageBrokerEvent, deps: MessageBrokerDeps): 
     await deps.sns.send(
       new PublishCommand({
         TopicArn: deps.config.topicArn,
-        Subject: refusal ? refusalSubject(context, refusal) : errorSubject(context, input),
-        Message: refusal
-          ? refusalNotification(context, refusal, error)
-          : errorNotification(context, error, input),
+        // The failed task's Cause can echo personal data from an SDK error; nothing leaves unscrubbed.
+        Subject: scrub(refusal ? refusalSubject(context, refusal) : errorSubject(context, input)),
+        Message: scrub(
+          refusal ? refusalNotification(context, refusal, error) : errorNotification(context, error, input),
+        ),
       }),
     );
     deps.logger.info('Published the workflow error notification', {
@@ -319,7 +320,7 @@ async function reportError(event: MessageBrokerEvent, deps: MessageBrokerDeps): 
     throw new NotificationFailedError(
       `The error notification for ${context.StateMachine.Name} could not be published ` +
         `(${errorName(publishFailure)}: ${errorMessage(publishFailure)}). ` +
-        `The workflow failed with: ${summary(input, error)}`,
+        `The workflow failed with: ${scrub(summary(input, error))}`,
       { cause: publishFailure },
     );
   }
@@ -345,8 +346,8 @@ async function reportSuccess(event: MessageBrokerEvent, deps: MessageBrokerDeps)
     await deps.sns.send(
       new PublishCommand({
         TopicArn: deps.config.topicArn,
-        Subject: successSubject(context),
-        Message: successNotification(context, executionSeconds(context, deps.now), input),
+        Subject: scrub(successSubject(context)),
+        Message: scrub(successNotification(context, executionSeconds(context, deps.now), input)),
       }),
     );
     deps.logger.info('Published the workflow success notification');

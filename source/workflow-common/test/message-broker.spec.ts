@@ -89,6 +89,19 @@ describe('message-broker', () => {
   });
 
   describe('error path', () => {
+    it('scrubs a Cause that echoes an e-mail address or a phone number before publishing', async () => {
+      const cause = {
+        errorType: 'InvalidParameterException',
+        errorMessage: 'User jürgen@例え.jp (06 12 34 56 78, +1 555 123 4567) failed',
+      };
+      await expect(
+        run(event(ERROR_STATES[0] ?? '', { Error: 'Error', Cause: JSON.stringify(cause) })),
+      ).resolves.toBeUndefined();
+      const [message] = published().map((input) => String(input.Message));
+      expect(message).toContain('"errorMessage": "User [email] ([phone], [phone]) failed"');
+      expect(message).not.toMatch(/jürgen|例え|56 78|555/);
+    });
+
     it.each(ERROR_STATES)('publishes the parsed Cause and the context from %s', async (state) => {
       const cause = { errorType: 'Error', errorMessage: 'ERROR - listUsers' };
       const e = event(state, { Error: 'Error', Cause: JSON.stringify(cause) });

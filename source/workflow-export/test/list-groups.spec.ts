@@ -39,6 +39,31 @@ beforeEach(() => {
 });
 
 describe('list-groups', () => {
+  it('an SDK error echoing an e-mail address reaches neither the log nor the Cause', async () => {
+    const lines: string[] = [];
+    cognito.on(ListGroupsCommand).rejects(
+      Object.assign(new Error('Group of someone@example.com (+44 20 7946 0958) is invalid'), {
+        name: 'InvalidParameterException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const handler = createHandler(fakeRuntime(clock, ENV, { write: (line) => lines.push(line) }));
+    const failure = await handler({ ExportTimestamp: T0, UsernameAttributes: '[]' }).then(
+      () => new Error('the handler did not fail'),
+      (e: unknown) => e as Error,
+    );
+    // What the Lambda runtime logs and Step Functions records as the Cause: name, message and stack.
+    const cause = JSON.stringify({
+      errorType: failure.name,
+      errorMessage: failure.message,
+      trace: failure.stack,
+    });
+    expect(failure.name).toBe('InvalidParameterException');
+    expect(cause).toContain('[email]');
+    expect(`${cause}\n${lines.join('\n')}`).not.toMatch(/someone|example\.com|7946/);
+  });
+
   it('declares exactly the variables it reads', () => {
     expect(Object.keys(ENVIRONMENT).sort()).toEqual(['COGNITO_TPS', 'USER_POOL_ID']);
   });
