@@ -143,9 +143,12 @@ describe('main template', () => {
       'CognitoTPS',
       'NotificationEmail',
       'SnsPreference',
+      'ImportJobFilesRetentionDays',
       'AllowMfaUserPools',
       'MaxDeletionPercent',
     ]);
+    // Added (security review): how long the import-job files and access logs are kept.
+    expect(pick('ImportJobFilesRetentionDays')).toEqual({ Type: 'Number', Default: 30 });
     expect(pick('PrimaryUserPoolId')).toEqual({ Type: 'String', AllowedPattern: '^[\\w-]+_[0-9a-zA-Z]+$' });
     expect(pick('SecondaryRegion')).toEqual({ Type: 'String', AllowedPattern: '^[a-z]{2}-[a-z]+-\\d{1}$' });
     expect(pick('ExportFrequency')).toEqual({
@@ -197,6 +200,7 @@ describe('main template', () => {
         'SnsPreference',
         'AllowMfaUserPools',
         'MaxDeletionPercent',
+        'ImportJobFilesRetentionDays',
       ],
     ]);
   });
@@ -322,6 +326,7 @@ describe('StackSet template', () => {
       },
       AllowMfaUserPools: { Type: 'String', Default: 'No', AllowedValues: ['No', 'Yes'] },
       MaxDeletionPercent: { Type: 'String', Default: '10', AllowedPattern: PERCENT_PATTERN },
+      ImportJobFilesRetentionDays: { Type: 'Number', Default: 30 },
     });
     expect(template.Mappings).toEqual({
       Solution: {
@@ -372,9 +377,9 @@ describe('StackSet template', () => {
     expect(visibility('ExportWorkflowQueue')).toBeGreaterThanOrEqual(timeout('BackupTableCleanupLambda'));
   });
 
-  it('keeps dead letters for 14 days (fix §8-17)', () => {
+  it('keeps dead letters for 4 days: they hold full user records (security review)', () => {
     for (const id of ['ImportNewUsersDeadLetterQueue', 'ExportWorkflowDeadLetterQueue']) {
-      expect(template.Resources[id]?.Properties?.MessageRetentionPeriod).toBe(1209600);
+      expect(template.Resources[id]?.Properties?.MessageRetentionPeriod).toBe(345600);
     }
   });
 

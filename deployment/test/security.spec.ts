@@ -11,9 +11,10 @@ import {
   STACKSET_TEMPLATE,
   type Json,
 } from './support/cfn';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { actionMatches, lambdaFunctions, roleStatements } from './support/functions';
-import { handlerSourceFile } from './support/handlers';
+import { handlerSourceFile, SOURCE_DIR } from './support/handlers';
 import { templateStatements, trustStatements } from './support/policies';
 
 const main = loadTemplate(MAIN_TEMPLATE);
@@ -324,4 +325,138 @@ describe('uncaught errors are scrubbed (finding 6)', () => {
       expect(source.match(/return async \(/g) ?? []).toEqual([]);
     },
   );
+});
+
+describe('data protection (finding 4)', () => {
+  it('dead-letter queues keep a message 4 days, not 14', () => {
+    const deadLetterTargets = [main, stackSet].flatMap((template) =>
+      resourcesOfType(template, 'AWS::SQS::Queue').flatMap(([, queue]) => {
+        const redrive = queue.Properties?.RedrivePolicy;
+        const target = isObject(redrive) ? redrive.deadLetterTargetArn : undefined;
+        const id =
+          isObject(target) && Array.isArray(target['Fn::GetAtt'])
+            ? String(target['Fn::GetAtt'][0])
+            : undefined;
+        return id === undefined ? [] : [template.Resources[id]];
+      }),
+    );
+    expect(deadLetterTargets.length).toBeGreaterThan(0);
+    expect(deadLetterTargets.map((queue) => queue?.Properties?.MessageRetentionPeriod)).toEqual(
+      deadLetterTargets.map(() => 345600),
+    );
+  });
+
+  it('the import-job files expire after ImportJobFilesRetentionDays (default 30), old versions too', () => {
+    expect(main.Parameters.ImportJobFilesRetentionDays?.Default).toBe(30);
+    const parameters = main.Resources.StackSetManagerCustomResource?.Properties?.StackSetParameters;
+    expect(isObject(parameters) && parameters.ImportJobFilesRetentionDays).toEqual({
+      Ref: 'ImportJobFilesRetentionDays',
+    });
+    const bucket = stackSet.Resources.UserImportJobMappingFiles?.Properties ?? {};
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.LifecycleConfiguration).toEqual({
+      Rules: [
+        expect.objectContaining({
+          Status: 'Enabled',
+          ExpirationInDays: { Ref: 'ImportJobFilesRetentionDays' },
+          NoncurrentVersionExpiration: { NoncurrentDays: { Ref: 'ImportJobFilesRetentionDays' } },
+        }),
+      ],
+    });
+  });
+
+  it('the access logs expire after ImportJobFilesRetentionDays', () => {
+    expect(
+      stackSet.Resources.UserImportJobMappingFilesLogsBucket?.Properties?.LifecycleConfiguration,
+    ).toEqual({
+      Rules: [
+        expect.objectContaining({
+          Status: 'Enabled',
+          ExpirationInDays: { Ref: 'ImportJobFilesRetentionDays' },
+        }),
+      ],
+    });
+  });
+
+  it('no upload overrides the bucket default encryption with AES256', () => {
+    const uploaders = lambdaFunctions()
+      .map((fn) => fn.handler.split('/')[0] ?? '')
+      .filter((pkg, index, all) => all.indexOf(pkg) === index);
+    const overriding = uploaders.flatMap((pkg) =>
+      readdirSync(join(SOURCE_DIR, pkg, 'lib'))
+        .filter((file) => file.endsWith('.ts'))
+        .filter((file) =>
+          /ServerSideEncryption:\s*'AES256'/.test(readFileSync(join(SOURCE_DIR, pkg, 'lib', file), 'utf8')),
+        )
+        .map((file) => `${pkg}/lib/${file}`),
+    );
+    expect(overriding).toEqual([]);
+  });
+});
+
+describe('conditions on trust and data access (finding 5)', () => {
+  /** Service principals whose trust policies carry no aws:SourceAccount/aws:SourceArn, with the reason. */
+  const TRUST_WITHOUT_SOURCE: Record<string, string> = {
+    'lambda.amazonaws.com':
+      'Lambda does not document aws:SourceArn/aws:SourceAccount for the assumption of an execution role; ' +
+      'a condition Lambda does not set would deny every invocation. Only this stack can pass the role (iam:PassRole).',
+  };
+
+  it.each([MAIN_TEMPLATE, STACKSET_TEMPLATE])(
+    '%s: every other service trust policy has aws:SourceAccount and aws:SourceArn',
+    (file) => {
+      const template = loadTemplate(file);
+      const missing = resourcesOfType(template, 'AWS::IAM::Role').flatMap(([id]) =>
+        trustStatements(template, id)
+          .filter(
+            (statement) => isObject(statement.Principal) && typeof statement.Principal.Service === 'string',
+          )
+          .filter(
+            (statement) =>
+              !TRUST_WITHOUT_SOURCE[String((statement.Principal as Record<string, Json>).Service)],
+          )
+          .filter((statement) => {
+            const condition = json(statement.Condition ?? {});
+            return (
+              !condition.includes('"aws:SourceAccount":{"Ref":"AWS::AccountId"}') ||
+              !condition.includes('aws:SourceArn')
+            );
+          })
+          .map(() => id),
+      );
+      expect(missing).toEqual([]);
+    },
+  );
+
+  it('the message broker writes only the latest-export-timestamp item (dynamodb:LeadingKeys)', () => {
+    const writes = roleStatements(stackSet, 'WorkflowMessageBrokerLambdaRole').filter((statement) =>
+      statement.Action.includes('dynamodb:PutItem'),
+    );
+    expect(writes.map((statement) => statement.Condition)).toEqual([
+      { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['latest-export-timestamp'] } },
+    ]);
+  });
+
+  it('code and template reads from the solution buckets require a bucket of this account (s3:ResourceAccount)', () => {
+    const reads = templateStatements(main).filter((statement) => statement.Action.includes('s3:GetObject'));
+    expect(reads.map((statement) => statement.owner).sort()).toEqual([
+      'StackSetExecRole',
+      'StackSetManagerCustomResourceLambdaRole',
+    ]);
+    expect(reads.map((statement) => statement.Condition)).toEqual(
+      reads.map(() => ({ StringEquals: { 's3:ResourceAccount': { Ref: 'AWS::AccountId' } } })),
+    );
+  });
+
+  it('the StackSet parameters that the main stack fills are constrained', () => {
+    expect(stackSet.Parameters.SendAnonymousData?.AllowedValues).toEqual(['Yes', 'No']);
+    expect(stackSet.Parameters.ParentStackName?.AllowedPattern).toBe('^[a-zA-Z][-a-zA-Z0-9]{0,127}$');
+  });
+
+  it('the execution role suppresses no cfn_nag rule it does not need (F3 gone with the wildcard actions)', () => {
+    const metadata = main.Resources.StackSetExecRole?.Metadata?.cfn_nag;
+    const rules =
+      isObject(metadata) && Array.isArray(metadata.rules_to_suppress) ? metadata.rules_to_suppress : [];
+    expect(rules.map((rule) => (isObject(rule) ? rule.id : rule))).toEqual(['W11', 'W76']);
+  });
 });

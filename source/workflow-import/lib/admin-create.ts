@@ -104,7 +104,6 @@ async function putLedger(deps: AdminCreateDeps, key: string, entries: readonly L
     new PutObjectCommand({
       Bucket: deps.config.bucket,
       Key: key,
-      ServerSideEncryption: 'AES256',
       ContentType: 'application/x-ndjson',
       Body: ledgerBody(entries),
     }),

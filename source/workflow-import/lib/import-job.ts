@@ -90,7 +90,6 @@ export async function runImportJob(
     new PutObjectCommand({
       Bucket: config.bucket,
       Key: mappingFileKey(jobId),
-      ServerSideEncryption: 'AES256',
       Body: Buffer.concat(file.mapping),
     }),
   );

@@ -250,8 +250,10 @@ describe('import-users', () => {
       expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
         Bucket: 'mapping-bucket',
         Key: 'import-job-id-user-mapping.csv',
-        ServerSideEncryption: 'AES256',
       });
+      // The bucket's default encryption applies (SSE-KMS); the upload does not override it.
+      const upload = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+      expect(upload && 'ServerSideEncryption' in upload).toBe(false);
       expect(mappingBody()).toBe(`userImportCsvLineNumber,userSub\n1,${subOf(1)}\n`);
       expect(cognito).toHaveReceivedCommandWith(StartUserImportJobCommand, {
         UserPoolId: POOL_ID,
