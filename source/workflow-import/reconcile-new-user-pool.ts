@@ -25,6 +25,7 @@ import { executionRun, isResume, newUserPoolId, RESUME_USERS_PART, stateName } f
 import { listUsersStep, newUsersCursor, workPrefix, type UsersCursor } from './lib/pool-index';
 import { reconcile, type ReconcileCursor, type ReconcileOutput } from './lib/reconcile';
 import type { ImportEvent, Wrapped } from './lib/types';
+import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {
   COGNITO_TPS: cognitoTps(),
@@ -46,62 +47,64 @@ export type PurgeOutput = { Resume: boolean };
 export type HandlerOutput = ReconcileOutput | ResumeListingOutput | PurgeOutput;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
-  return async (event: ReconcileEvent, context?: LambdaContextLike): Promise<Wrapped<HandlerOutput>> => {
-    const config = parseConfig(ENVIRONMENT, runtime.env);
-    const userPoolId = newUserPoolId(event?.Context);
-    const resume = isResume(event?.Context);
-    const run = executionRun(event?.Context);
-    const name = stateName(event?.Context);
-    const logger = handlerLogger(runtime, 'reconcile-new-user-pool', context);
-    const budget = timeBudget(runtime, context);
-    const work = { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET };
-    const cognito = () => rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline());
+  return scrubErrors(
+    async (event: ReconcileEvent, context?: LambdaContextLike): Promise<Wrapped<HandlerOutput>> => {
+      const config = parseConfig(ENVIRONMENT, runtime.env);
+      const userPoolId = newUserPoolId(event?.Context);
+      const resume = isResume(event?.Context);
+      const run = executionRun(event?.Context);
+      const name = stateName(event?.Context);
+      const logger = handlerLogger(runtime, 'reconcile-new-user-pool', context);
+      const budget = timeBudget(runtime, context);
+      const work = { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET };
+      const cognito = () => rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline());
 
-    if (name === 'PurgeImportQueues') {
-      if (resume) {
-        const sqs = sqsClient();
-        for (const queueUrl of [config.NEW_USERS_QUEUE_URL, config.NEW_USERS_UPDATES_QUEUE_URL]) {
-          await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+      if (name === 'PurgeImportQueues') {
+        if (resume) {
+          const sqs = sqsClient();
+          for (const queueUrl of [config.NEW_USERS_QUEUE_URL, config.NEW_USERS_UPDATES_QUEUE_URL]) {
+            await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+          }
+          logger.info('Resume: purged the import queues of what an earlier run left', { userPoolId });
         }
-        logger.info('Resume: purged the import queues of what an earlier run left', { userPoolId });
+        return { result: { Resume: resume } };
       }
-      return { result: { Resume: resume } };
-    }
-    if (name === 'ListNewUserPool') {
-      const cursor = await listUsersStep(
-        { cognito: cognito(), work, budget },
-        userPoolId,
-        workPrefix(userPoolId, run.execution, RESUME_USERS_PART),
-        event?.Input?.ResumeListing ?? newUsersCursor(),
-      );
-      logger.info('Resume: listing the users already in the new pool', {
-        chunks: cursor.Chunks,
-        done: cursor.Done,
-      });
-      return { result: { ResumeListingDone: cursor.Done, ResumeListing: cursor } };
-    }
-    if (name !== 'ReconcileNewUserPool') throw new Error(`Unknown StateName: ${name ?? ''}`);
-    const result = await reconcile(
-      {
-        cognito: cognito(),
-        ddb: documentClient(),
-        work,
-        logger,
-        budget,
-        config: {
-          tableName: config.BACKUP_TABLE_NAME,
-          typeUser: config.TYPE_USER,
-          typeGroup: config.TYPE_GROUP,
-          typeTimestamp: config.TYPE_TIMESTAMP,
-          cognitoTps: config.COGNITO_TPS,
+      if (name === 'ListNewUserPool') {
+        const cursor = await listUsersStep(
+          { cognito: cognito(), work, budget },
+          userPoolId,
+          workPrefix(userPoolId, run.execution, RESUME_USERS_PART),
+          event?.Input?.ResumeListing ?? newUsersCursor(),
+        );
+        logger.info('Resume: listing the users already in the new pool', {
+          chunks: cursor.Chunks,
+          done: cursor.Done,
+        });
+        return { result: { ResumeListingDone: cursor.Done, ResumeListing: cursor } };
+      }
+      if (name !== 'ReconcileNewUserPool') throw new Error(`Unknown StateName: ${name ?? ''}`);
+      const result = await reconcile(
+        {
+          cognito: cognito(),
+          ddb: documentClient(),
+          work,
+          logger,
+          budget,
+          config: {
+            tableName: config.BACKUP_TABLE_NAME,
+            typeUser: config.TYPE_USER,
+            typeGroup: config.TYPE_GROUP,
+            typeTimestamp: config.TYPE_TIMESTAMP,
+            cognitoTps: config.COGNITO_TPS,
+          },
         },
-      },
-      userPoolId,
-      run,
-      event?.Input?.Reconcile,
-    );
-    return { result };
-  };
+        userPoolId,
+        run,
+        event?.Input?.Reconcile,
+      );
+      return { result };
+    },
+  );
 }
 
 export const handler = createHandler();
