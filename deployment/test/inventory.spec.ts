@@ -1,5 +1,5 @@
 /**
- * The templates keep the contract of templates.md: parameters, mappings, conditions, logical ids
+ * The templates keep the original's contract: parameters, mappings, conditions, logical ids
  * and types, outputs. Deviations are the listed fixes, each named where it is expected.
  */
 import { isObject, loadTemplate, MAIN_TEMPLATE, STACKSET_TEMPLATE, type Json } from './support/cfn';
@@ -11,7 +11,7 @@ const EMAIL_PATTERN =
 /** MaxDeletionPercent: a whole number from 0 to 100. */
 const PERCENT_PATTERN = '^(100|[1-9]?[0-9])$';
 
-/** templates.md §1.6, in file order. */
+/** The original main template's resources, in file order. */
 const MAIN_RESOURCES: Record<string, string> = {
   BackupTable: 'AWS::DynamoDB::Table',
   GlobalTableCreator: 'AWS::Lambda::Function',
@@ -39,7 +39,7 @@ const MAIN_RESOURCES: Record<string, string> = {
   StackSetCheckStatusWorkflow: 'AWS::StepFunctions::StateMachine',
 };
 
-/** templates.md §2.5: created in both regions. */
+/** The original StackSet template's resources created in both regions. */
 const STACKSET_BOTH: Record<string, string> = {
   StackSetConstantsCustomResourceLambda: 'AWS::Lambda::Function',
   StackSetConstantsCustomResourceLambdaRole: 'AWS::IAM::Role',
@@ -80,7 +80,7 @@ const STACKSET_BOTH: Record<string, string> = {
   ImportNewUsersDeadLetterQueueAlarm: 'AWS::CloudWatch::Alarm',
 };
 
-/** templates.md §2.5: only where `IsPrimaryRegion` holds. */
+/** The original StackSet template's resources created only where `IsPrimaryRegion` holds. */
 const STACKSET_PRIMARY: Record<string, string> = {
   ExportWorkflowServiceRole: 'AWS::IAM::Role',
   ExportWorkflow: 'AWS::StepFunctions::StateMachine',
@@ -105,7 +105,7 @@ const STACKSET_PRIMARY: Record<string, string> = {
 };
 
 /**
- * Deviation (fix §8-7): every function gets its own `AWS::Logs::LogGroup` with a retention period,
+ * Deviation: every function gets its own `AWS::Logs::LogGroup` with a retention period,
  * named `<function logical id>LogGroup` and created under the function's condition.
  */
 function withLogGroups(resources: Record<string, string>): Record<string, string> {
@@ -123,7 +123,7 @@ const typesOf = (file: string): Record<string, string> =>
 describe('main template', () => {
   const template = loadTemplate(MAIN_TEMPLATE);
 
-  it('has the 23 resources of templates.md §1.6, the StackSet roles boundary, and one log group per function', () => {
+  it('has the 23 resources of the original, the StackSet roles boundary, and one log group per function', () => {
     expect(Object.keys(MAIN_RESOURCES)).toHaveLength(24);
     expect(typesOf(MAIN_TEMPLATE)).toEqual(withLogGroups(MAIN_RESOURCES));
   });
@@ -187,7 +187,7 @@ describe('main template', () => {
     expect(template.Conditions).toBeUndefined();
   });
 
-  it('groups the parameters as in templates.md §1.3', () => {
+  it('groups the parameters as the original does', () => {
     const groups = (
       template.Metadata?.['AWS::CloudFormation::Interface'] as { ParameterGroups: { Parameters: string[] }[] }
     ).ParameterGroups;
@@ -253,7 +253,7 @@ describe('main template', () => {
     );
   });
 
-  it('starts the StackSet only after the StackChecker has stored the fixed parameters (fix §8-12)', () => {
+  it('starts the StackSet only after the StackChecker has stored the fixed parameters', () => {
     expect(template.Resources.StackSetManagerCustomResource?.DependsOn).toBe('StackCheckerCustomResource');
     expect(template.Resources.StackCheckerCustomResourceLambdaRole?.DependsOn).toBe('SecondaryUserPoolTable');
     expect(template.Resources.SolutionConstantsCustomResourceLambdaRole?.DependsOn).toBe(
@@ -276,7 +276,7 @@ describe('main template', () => {
 describe('StackSet template', () => {
   const template = loadTemplate(STACKSET_TEMPLATE);
 
-  it('has the 48 resources of templates.md §2.5, 4 added (DLQ alarms, topic key and policy), the reconciliation function and role, and one log group per function', () => {
+  it('has the 48 resources of the original, 4 added (DLQ alarms, topic key and policy), the reconciliation function and role, and one log group per function', () => {
     expect(Object.keys({ ...STACKSET_BOTH, ...STACKSET_PRIMARY })).toHaveLength(54);
     expect(typesOf(STACKSET_TEMPLATE)).toEqual(withLogGroups({ ...STACKSET_BOTH, ...STACKSET_PRIMARY }));
   });
@@ -340,7 +340,7 @@ describe('StackSet template', () => {
     });
   });
 
-  it('keeps the used conditions and drops the unused ExportMonthly (fix §8-18)', () => {
+  it('keeps the used conditions and drops the unused ExportMonthly', () => {
     expect(template.Conditions).toEqual({
       IsPrimaryRegion: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'PrimaryRegion' }] },
       ExportDaily: { 'Fn::Equals': [{ Ref: 'ExportFrequency' }, 'EVERY_DAY'] },
@@ -348,7 +348,7 @@ describe('StackSet template', () => {
     });
   });
 
-  it('schedules the export as in templates.md §2.8', () => {
+  it('schedules the export as the original does', () => {
     const rule = template.Resources.ExportWorkflowEventRule?.Properties ?? {};
     expect(rule.ScheduleExpression).toEqual({
       'Fn::If': [
@@ -367,7 +367,7 @@ describe('StackSet template', () => {
     ]);
   });
 
-  it('gives every work queue a visibility timeout of at least its consumer timeout (fix §8-17)', () => {
+  it('gives every work queue a visibility timeout of at least its consumer timeout', () => {
     const timeout = (id: string) => Number(template.Resources[id]?.Properties?.Timeout);
     const visibility = (id: string) => Number(template.Resources[id]?.Properties?.VisibilityTimeout ?? 30);
     expect(visibility('ImportNewUsersQueue')).toBeGreaterThanOrEqual(timeout('ImportNewUsersLambda'));
@@ -383,7 +383,7 @@ describe('StackSet template', () => {
     }
   });
 
-  it('delivers access logs: the bucket policy covers the log prefix and the logs bucket uses SSE-S3 (fix §8-9)', () => {
+  it('delivers access logs: the bucket policy covers the log prefix and the logs bucket uses SSE-S3', () => {
     const bucket = template.Resources.UserImportJobMappingFiles?.Properties ?? {};
     const prefix = (bucket.LoggingConfiguration as { LogFilePrefix: string }).LogFilePrefix;
     expect(prefix).toBe('user-import-job-mapping-files/');
@@ -403,7 +403,7 @@ describe('StackSet template', () => {
 });
 
 describe('both templates', () => {
-  it('run every function on nodejs22.x (fix §8-1)', () => {
+  it('run every function on nodejs22.x', () => {
     const runtimes = lambdaFunctions().map((fn) => [
       fn.logicalId,
       loadTemplate(fn.template).Resources[fn.logicalId]?.Properties?.Runtime,
@@ -412,7 +412,7 @@ describe('both templates', () => {
     expect(runtimes).toHaveLength(6 + 16);
   });
 
-  it('pair every DeletionPolicy Retain with UpdateReplacePolicy Retain (fix §8-11)', () => {
+  it('pair every DeletionPolicy Retain with UpdateReplacePolicy Retain', () => {
     for (const file of [MAIN_TEMPLATE, STACKSET_TEMPLATE]) {
       const unpaired = Object.entries(loadTemplate(file).Resources)
         .filter(
@@ -423,7 +423,7 @@ describe('both templates', () => {
     }
   });
 
-  it('send every function to its own log group with a retention period (fix §8-7)', () => {
+  it('send every function to its own log group with a retention period', () => {
     for (const fn of lambdaFunctions()) {
       const template = loadTemplate(fn.template);
       const logging = template.Resources[fn.logicalId]?.Properties?.LoggingConfig;
@@ -438,7 +438,7 @@ describe('both templates', () => {
   });
 });
 
-describe('tags (templates.md §0)', () => {
+describe('tags', () => {
   /**
    * Resources the original leaves untagged: custom resources, bucket policies, the Events rule; and the
    * topic policy (added), which CloudFormation cannot tag.

@@ -41,7 +41,7 @@ const LAMBDA_ERRORS = [
 ];
 
 describe('state machine definitions', () => {
-  it('are the four of templates.md, with generated names (the code reads the logical id prefix)', () => {
+  it('are the four of the original, with generated names (the code reads the logical id prefix)', () => {
     expect(machines.map((machine) => `${machine.template}:${machine.logicalId}`).sort()).toEqual(
       [
         `${MAIN_TEMPLATE}:SecondaryUserPoolTableStepFunctions`,
@@ -94,7 +94,7 @@ describe('state machine definitions', () => {
   });
 
   it.each(['SecondaryUserPoolTableStepFunctions', 'StackSetCheckStatusWorkflow'])(
-    '%s polls for a bounded time (fix §8-14)',
+    '%s polls for a bounded time',
     (id) => {
       const machine = machines.find((candidate) => candidate.logicalId === id);
       expect(machine?.definition.TimeoutSeconds).toBeGreaterThan(0);
@@ -103,7 +103,7 @@ describe('state machine definitions', () => {
     },
   );
 
-  it('keep the Fail error names of templates.md §4', () => {
+  it('keep the Fail error names of the original', () => {
     const errors = new Set(
       machines.flatMap((machine) =>
         allStates(machine.definition)
@@ -125,7 +125,7 @@ describe('state machine definitions', () => {
 });
 
 /**
- * The state names each handler dispatches on (functions.md §6.10). The handler's package must
+ * The state names each handler dispatches on. The handler's package must
  * contain each name, and exactly these states invoke the function.
  */
 const DISPATCH: { functionId: string; handler: string; states: string[] }[] = [
@@ -290,7 +290,7 @@ const choiceCases = machines.flatMap((machine) =>
 );
 
 describe('fields tested by Choice states', () => {
-  it('cover the Choice fields of functions.md §6.10', () => {
+  it('cover the Choice fields the original dispatches on', () => {
     const tested = new Set(choiceCases.flatMap(([, , , state]) => choiceFields(state)));
     expect([...tested].sort()).toEqual(
       [

@@ -1,5 +1,5 @@
 /**
- * Task of StackSetCheckStatusWorkflow (§2.5, wrapped event): answers CloudFormation for the
+ * Task of StackSetCheckStatusWorkflow (wrapped event): answers CloudFormation for the
  * `Custom::StackSet` request once its StackSet operation has ended.
  */
 import { cloudFormationClient } from '../utils/clients';

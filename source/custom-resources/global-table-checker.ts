@@ -1,5 +1,5 @@
 /**
- * Task of SecondaryUserPoolTableStepFunctions (§2.7, raw event): waits for the backup table's
+ * Task of SecondaryUserPoolTableStepFunctions (raw event): waits for the backup table's
  * replica in SECONDARY_REGION to be ACTIVE and answers CloudFormation with its stream ARN.
  */
 import { dynamoDbClient } from '../utils/clients';

@@ -1,5 +1,5 @@
 /**
- * `Custom::CreateTable` (§2.6). Create adds the secondary replica and starts the checker workflow,
+ * `Custom::CreateTable`. Create adds the secondary replica and starts the checker workflow,
  * which answers CloudFormation once the replica is ready and has point-in-time recovery. Update
  * turns point-in-time recovery on for an existing replica when the properties ask for it; Delete
  * changes nothing (the table is retained). Both are answered at once.

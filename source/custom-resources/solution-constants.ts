@@ -1,5 +1,5 @@
 /**
- * `Custom::SolutionConstants` (§2.1). Create derives the installation's names and UUIDs; Update
+ * `Custom::SolutionConstants`. Create derives the installation's names and UUIDs; Update
  * returns the same values, read back from the fixed-parameters document (see lib/solution-constants).
  */
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * `Custom::StackChecker` (§2.2): validates the deployment on Create and guards the fixed
+ * `Custom::StackChecker`: validates the deployment on Create and guards the fixed
  * parameters (SSM `/<ParentStackName>-<AWS_REGION>/fixed-solution-parameters`) afterwards.
  */
 import { cognitoClient, ssmClient } from '../utils/clients';

@@ -1,5 +1,5 @@
 /**
- * `Custom::StackSetConstants` (§2.3): exposes the fixed-parameters document of the primary region
+ * `Custom::StackSetConstants`: exposes the fixed-parameters document of the primary region
  * as attributes, on Create and again on Update.
  */
 import { ssmClient } from '../utils/clients';

@@ -1,5 +1,5 @@
 /**
- * `Custom::StackSet` (§2.4): starts the StackSet operation and hands the wait to
+ * `Custom::StackSet`: starts the StackSet operation and hands the wait to
  * StackSetCheckStatusWorkflow, which answers CloudFormation (see lib/stackset-manager).
  */
 import { cloudFormationClient, sfnClient } from '../utils/clients';

@@ -75,7 +75,7 @@ export const COGNITO_ASSIGNED_ATTRIBUTES = new Set([
   'cognito:user_status',
   'cognito:mfa_enabled',
 ]);
-/** The CSV import writes `false` for a missing verification flag (functions.md §6.3). */
+/** The CSV import writes `false` for a missing verification flag. */
 const FLAGS_DEFAULT_FALSE = new Set(['email_verified', 'phone_number_verified']);
 
 export const FEDERATED_REASON =

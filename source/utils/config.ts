@@ -102,7 +102,7 @@ export function parseConfig<S extends EnvSpec>(spec: S, source: Env = process.en
  */
 export const SHARED_OPTIONAL_ENV = ['SOLUTION_ID', 'SOLUTION_VERSION', 'AWS_LAMBDA_LOG_LEVEL'] as const;
 
-/** The optional metric variables (§6.5); absent means metrics are off. */
+/** The optional metric variables; absent means metrics are off. */
 export const METRICS_ENV = {
   SEND_METRIC: env.optionalString(),
   METRICS_ANONYMOUS_UUID: env.optionalString(),

@@ -1,4 +1,4 @@
-/** CheckExecutionsLambda: is this the only running execution of its state machine? (spec §3.1) */
+/** CheckExecutionsLambda: is this the only running execution of its state machine? */
 import { sfnClient } from '../utils/clients';
 import type { EnvSpec } from '../utils/config';
 import type { LambdaContextLike } from '../utils/time-budget';

@@ -1,4 +1,4 @@
-/** CheckWorkflowQueuesLambda: the import queues must start out empty (spec §3.2). */
+/** CheckWorkflowQueuesLambda: the import queues must start out empty. */
 import { sqsClient } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import { workflowName } from '../utils/step-functions';

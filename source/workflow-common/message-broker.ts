@@ -1,4 +1,4 @@
-/** WorkflowMessageBrokerLambda: error and success notifications of both workflows (spec §3.3). */
+/** WorkflowMessageBrokerLambda: error and success notifications of both workflows. */
 import { documentClient, snsClient } from '../utils/clients';
 import { env, METRICS_ENV, parseConfig, type EnvSpec } from '../utils/config';
 import { metricsSettingsFromEnv, sendAnonymousMetric } from '../utils/metrics';

@@ -1,4 +1,4 @@
-/** BackupTableCleanupLambda: "Find Items" and "Remove Items" of the export run (spec §4.6). */
+/** BackupTableCleanupLambda: "Find Items" and "Remove Items" of the export run. */
 import { documentClient, sqsClient } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import type { LambdaContextLike } from '../utils/time-budget';

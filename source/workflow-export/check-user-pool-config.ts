@@ -1,4 +1,4 @@
-/** CheckUserPoolConfigLambda: rejects unsupported pools and passes UsernameAttributes on (spec §4.1). */
+/** CheckUserPoolConfigLambda: rejects unsupported pools and passes UsernameAttributes on. */
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import { checkUserPoolConfig } from './lib/check-user-pool-config';
 import { defaultRuntime, handlerLogger, rateLimitedCognito, type Runtime } from '../utils/runtime';

@@ -1,4 +1,4 @@
-/** ExportGroupLambda: the group items of a ListGroups page, or one group of an older execution's Map (spec §4.4). */
+/** ExportGroupLambda: the group items of a ListGroups page, or one group of an older execution's Map. */
 import { documentClient } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import type { LambdaContextLike } from '../utils/time-budget';
@@ -21,7 +21,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       context?: LambdaContextLike,
     ): Promise<ExportGroupOutput | GroupsPageOutput> => {
       const config = parseConfig(ENVIRONMENT, runtime.env);
-      // The factory caches the client, so warm invocations reuse its connections (§9.2-7).
+      // The factory caches the client, so warm invocations reuse its connections.
       const deps = {
         ddb: documentClient(),
         logger: handlerLogger(runtime, 'export-group', context),

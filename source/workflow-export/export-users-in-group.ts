@@ -1,4 +1,4 @@
-/** ExportUsersInGroupLambda: the memberships of a page of groups, or of one group of an older execution (spec §4.5). */
+/** ExportUsersInGroupLambda: the memberships of a page of groups, or of one group of an older execution. */
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import { defaultRuntime, type Runtime } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';

@@ -1,4 +1,4 @@
-/** ExportUsersLambda: users to the backup table, page by page (spec §4.2). */
+/** ExportUsersLambda: users to the backup table, page by page. */
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import { defaultRuntime, type Runtime } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
@@ -7,7 +7,7 @@ import { pagedExportDeps } from './lib/paged-export';
 import type { ExportUsersEvent, ExportUsersOutput } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
 
-/** `TABLE_NAME`, not `BACKUP_TABLE_NAME`: the template's name for this function (spec §4.2). */
+/** `TABLE_NAME`, not `BACKUP_TABLE_NAME`: the template's name for this function. */
 export const ENVIRONMENT = {
   COGNITO_TPS: cognitoTps(),
   USER_POOL_ID: env.string(),

@@ -1,4 +1,4 @@
-/** ListGroupsLambda: one page of groups for the groups Map (spec §4.3). */
+/** ListGroupsLambda: one page of groups for the groups Map. */
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { listGroups } from './lib/list-groups';

@@ -1,6 +1,6 @@
 /**
- * ImportNewUsersLambda and ImportCheckImportJobLambda: one handler, dispatched on the state name
- * (spec §5.3). Only the CheckUserImportJob deployment has the metric variables, so they are optional.
+ * ImportNewUsersLambda and ImportCheckImportJobLambda: one handler, dispatched on the state name.
+ * Only the CheckUserImportJob deployment has the metric variables, so they are optional.
  */
 import { s3Client, sqsClient } from '../utils/clients';
 import { env, METRICS_ENV, parseConfig, type EnvSpec } from '../utils/config';

@@ -1,4 +1,4 @@
-/** ImportScanTableLambda: backup table → new pool's groups and the two import queues (spec §5.2). */
+/** ImportScanTableLambda: backup table → new pool's groups and the two import queues. */
 import { documentClient, s3Client, sqsClient } from '../utils/clients';
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import {
@@ -30,7 +30,7 @@ export const ENVIRONMENT = {
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(
     async (event: ScanTableEvent, context?: LambdaContextLike): Promise<Wrapped<ScanTableResult>> => {
-      // The original validates COGNITO_TPS before the pool id (spec §5.2, §9.1-27).
+      // The original validates COGNITO_TPS before the pool id.
       const config = parseConfig(ENVIRONMENT, runtime.env);
       const userPoolId = newUserPoolId(event?.Context);
       const logger = handlerLogger(runtime, 'scan-table', context);

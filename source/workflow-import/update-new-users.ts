@@ -1,4 +1,4 @@
-/** ImportUpdateNewUsersLambda: memberships and disabled flags into the new pool (spec §5.4). */
+/** ImportUpdateNewUsersLambda: memberships and disabled flags into the new pool. */
 import { sqsClient } from '../utils/clients';
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import {
@@ -27,7 +27,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       event: UpdateNewUsersEvent,
       context?: LambdaContextLike,
     ): Promise<Wrapped<UpdateNewUsersResult>> => {
-      // The original checks the pool id before COGNITO_TPS here (spec §5.4, §9.1-27).
+      // The original checks the pool id before COGNITO_TPS here.
       const userPoolId = newUserPoolId(event?.Context);
       const name = stateName(event.Context);
       const config = parseConfig(ENVIRONMENT, runtime.env);

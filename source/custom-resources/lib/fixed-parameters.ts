@@ -1,5 +1,5 @@
 /**
- * The SSM parameter `/<ParentStackName>-<PrimaryRegion>/fixed-solution-parameters` (§6.6): written
+ * The SSM parameter `/<ParentStackName>-<PrimaryRegion>/fixed-solution-parameters`: written
  * by the stack checker on Create, compared on Update, read by both StackSet instances, and read
  * back by the solution constants on Update.
  */

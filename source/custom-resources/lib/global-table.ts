@@ -1,5 +1,5 @@
 /**
- * `Custom::CreateTable` (§2.6, §2.7): global-table-creator adds the backup table's replica in the
+ * `Custom::CreateTable`: global-table-creator adds the backup table's replica in the
  * secondary region and starts SecondaryUserPoolTableStepFunctions; its task, global-table-checker,
  * answers CloudFormation once the replica is usable.
  *

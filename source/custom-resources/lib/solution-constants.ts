@@ -1,5 +1,5 @@
 /**
- * `Custom::SolutionConstants`: names and identifiers derived once per installation (§2.1).
+ * `Custom::SolutionConstants`: names and identifiers derived once per installation.
  *
  * Update must return the same Data as Create, or every `GetAtt` on the resource breaks (and new
  * UUIDs would rename every queue, bucket and topic). The random UUIDs cannot be recomputed, but the

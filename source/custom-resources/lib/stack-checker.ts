@@ -1,5 +1,5 @@
 /**
- * `Custom::StackChecker` (§2.2): refuses unsupported deployments on Create, stores the parameters
+ * `Custom::StackChecker`: refuses unsupported deployments on Create, stores the parameters
  * that must never change in SSM, refuses to change them on Update, and removes them on Delete.
  */
 import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';

@@ -1,5 +1,5 @@
 /**
- * `Custom::StackSetConstants` (§2.3): each StackSet instance reads the fixed-parameters document
+ * `Custom::StackSetConstants`: each StackSet instance reads the fixed-parameters document
  * from the primary region and exposes its keys as attributes. Update reads it again, so `GetAtt`
  * keeps working whatever made CloudFormation send an Update (the document never changes: the stack
  * checker refuses any change).

@@ -1,6 +1,6 @@
 /**
- * `Custom::StackSet` (§2.4): starts the StackSet operation for the request, then hands the wait to
- * StackSetCheckStatusWorkflow, which answers CloudFormation when the operation ends (§2.5). This
+ * `Custom::StackSet`: starts the StackSet operation for the request, then hands the wait to
+ * StackSetCheckStatusWorkflow, which answers CloudFormation when the operation ends. This
  * module answers CloudFormation itself only when it cannot hand over: on failure, on an unknown
  * request type (the workflow is never started then), and on a Delete of a StackSet that does not
  * exist (a rollback after a failed Create must not fail in turn).

@@ -1,5 +1,5 @@
 /**
- * StackSetCheckStatusWorkflow's task (§2.5): follows the StackSet operation that stackset-manager
+ * StackSetCheckStatusWorkflow's task: follows the StackSet operation that stackset-manager
  * started and answers CloudFormation once it has ended. Each invocation either answers (and says
  * so with `HasRespondedToCfn: true`) or asks the state machine to call again in 5 seconds.
  */

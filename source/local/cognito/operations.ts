@@ -1,7 +1,7 @@
 /**
  * The Cognito Identity Provider operations the emulator serves: validation, behaviour and response
  * shapes as Cognito's JSON 1.1 protocol has them (dates as epoch seconds), plus the quota category of
- * each operation (platform-facts §3.3).
+ * each operation.
  */
 import { createHash } from 'node:crypto';
 import { CognitoServiceError, groupNotFound, invalidParameter } from './errors';

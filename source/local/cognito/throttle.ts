@@ -6,7 +6,7 @@
  */
 import type { QuotaCategory, ThrottlingOptions } from './types';
 
-/** Default RPS per category (platform-facts §3.3; Cognito's quotas page). */
+/** Default RPS per category (Cognito's quotas page). */
 export const DEFAULT_QUOTAS: Readonly<Record<QuotaCategory, number>> = {
   UserList: 30,
   UserRead: 120,

@@ -5,7 +5,7 @@
  * (error names). Each scenario also checks the expected value, so both being wrong the same way fails.
  *
  * Where moto is known to deviate from real Cognito, the test asserts that the emulator follows
- * Cognito (platform-facts §3) and records moto's behaviour, so a moto change shows up here:
+ * Cognito and records moto's behaviour, so a moto change shows up here:
  *  - Limit 61: Cognito rejects it (InvalidParameterException); moto returns 61 users.
  *  - Limit omitted: Cognito answers 25 users a page (reported); moto 60.
  *  - A forged pagination token: Cognito's error is InvalidParameterException; moto answers `InvalidToken`.

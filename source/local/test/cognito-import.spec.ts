@@ -60,7 +60,7 @@ function sourceUsers(count: number): NewUser[] {
   }));
 }
 
-/** The CSV as the import Lambda writes it (functions.md §6.3). */
+/** The CSV as the import Lambda writes it. */
 function buildCsv(header: string[], users: UserType[], usernameOf: (u: UserType) => string): string {
   const escape = (v: string): string => v.replace(/,/g, '\\,');
   const lines = users.map((user) => {

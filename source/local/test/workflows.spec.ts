@@ -482,7 +482,7 @@ describe("an emptied source pool (the export cleanup's mass-deletion guard)", ()
   });
 });
 
-/** The items the original solution (v1.0.10) writes for a pool (functions.md §6.1). */
+/** The items the original solution (v1.0.10) writes for a pool. */
 function originalBackupItems(
   source: PoolContent,
   uuid: string,

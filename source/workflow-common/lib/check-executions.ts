@@ -1,4 +1,4 @@
-/** The single-execution guard at the start of both workflows (spec §3.1). */
+/** The single-execution guard at the start of both workflows. */
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '../../utils/logger';
 import type { SfnContextObject } from '../../utils/step-functions';

@@ -1,4 +1,4 @@
-/** The import workflow's check that both import queues start out empty (spec §3.2). */
+/** The import workflow's check that both import queues start out empty. */
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '../../utils/logger';
 import { IMPORT_WORKFLOW } from './types';
@@ -6,7 +6,7 @@ import { IMPORT_WORKFLOW } from './types';
 /**
  * Checked in this order, each only when the response has it. `ApproximateNumberOfMessagesVisible` is
  * not an SQS attribute and is therefore always skipped; it stays in the list so that the order and the
- * messages match the original (§9.1-19).
+ * messages match the original.
  */
 export const QUEUE_COUNTERS = [
   'ApproximateNumberOfMessages',

@@ -1,5 +1,5 @@
 /**
- * The workflows' notifier (spec §3.3): the error path publishes every failure; the cleanup path
+ * The workflows' notifier: the error path publishes every failure; the cleanup path
  * records the export timestamp and announces success when the SNS preference asks for it. Both send
  * the anonymous operational metric when it is enabled.
  */
@@ -44,7 +44,7 @@ export interface MessageBrokerDeps {
 /**
  * Raised when the error notification itself could not be published. Its message carries both the
  * publish failure and the workflow's own error, so the failed execution still shows what went wrong
- * first (the original let the SNS error replace it, §9.1-23).
+ * first (the original let the SNS error replace it).
  */
 export class NotificationFailedError extends Error {
   override readonly name = 'NotificationFailedError';

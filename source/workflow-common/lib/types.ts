@@ -1,4 +1,4 @@
-/** Event and output shapes of the Lambdas shared by both workflows (spec §3, §7). */
+/** Event and output shapes of the Lambdas shared by both workflows. */
 import type { WrappedEvent, WrappedResult } from '../../utils/step-functions';
 
 export type CheckExecutionsEvent = WrappedEvent<unknown>;
@@ -18,7 +18,7 @@ export interface MessageBrokerInput {
 }
 export type MessageBrokerEvent = WrappedEvent<MessageBrokerInput>;
 
-/** Names of the message broker's states (spec §3.3, §6.10). */
+/** Names of the message broker's states. */
 export const ERROR_HANDLER_STATES: readonly string[] = [
   'WorkflowErrorHandlerLambda',
   // No current definition uses these two (the groups Map is gone since 2.0); an execution started

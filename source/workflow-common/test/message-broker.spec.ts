@@ -165,7 +165,7 @@ describe('message-broker', () => {
       });
     });
 
-    it('keeps the workflow error visible and logs it when the notification cannot be published (§9.1-23)', async () => {
+    it('keeps the workflow error visible and logs it when the notification cannot be published', async () => {
       sns
         .on(PublishCommand)
         .rejects(Object.assign(new Error('Topic does not exist'), { name: 'NotFoundException' }));

@@ -1,5 +1,5 @@
 /**
- * The export run's last phase (spec §4.6): "Find Items" queues the keys of every item that was not
+ * The export run's last phase: "Find Items" queues the keys of every item that was not
  * re-stamped by this run, "Remove Items" drains the queue and deletes those items.
  *
  * Mass-deletion guard (added): while it scans, "Find Items" also counts the table's user,
@@ -331,7 +331,7 @@ function keyOf(message: Message): DeleteMessageBody['Key'] {
   return { id: key.id, type: key.type };
 }
 
-/** Keys of one received batch, each once: a delete batch that names a key twice is rejected (§9.1-12). */
+/** Keys of one received batch, each once: a delete batch that names a key twice is rejected. */
 export function uniqueKeys(messages: Message[]): DeleteMessageBody['Key'][] {
   const byKey = new Map<string, DeleteMessageBody['Key']>();
   for (const message of messages) {

@@ -1,4 +1,4 @@
-/** Rejects unsupported source pools before an export starts (spec §4.1, rules in §6.7). */
+/** Rejects unsupported source pools before an export starts. */
 import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Logger } from '../../utils/logger';
@@ -25,7 +25,7 @@ export async function checkUserPoolConfig(deps: CheckUserPoolConfigDeps): Promis
   }
   checkUserPoolConfiguration(userPool, { allowMfa: config.allowMfa === true });
   const result: CheckUserPoolConfigResult = {};
-  // Any array, even an empty one, is passed on; pools without the setting pass nothing (spec §4.1).
+  // Any array, even an empty one, is passed on; pools without the setting pass nothing.
   if (userPool.UsernameAttributes !== undefined) {
     result.UsernameAttributes = JSON.stringify(userPool.UsernameAttributes);
   }

@@ -1,5 +1,5 @@
 /**
- * Writes group items to the backup table (spec §4.4): one group (the Map item of executions started
+ * Writes group items to the backup table: one group (the Map item of executions started
  * before 2.0) or a whole ListGroups page (the ExportWorkflow's page loop).
  */
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

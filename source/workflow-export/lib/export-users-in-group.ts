@@ -1,8 +1,8 @@
 /**
- * Exports group memberships (spec §4.5): the groups of a ListGroups page at once, each group's
+ * Exports group memberships: the groups of a ListGroups page at once, each group's
  * ListUsersInGroup pages one after the other (the API has no filter to split a group), all through
  * the invocation's limiter, with the writes overlapped; or, for an execution started before 2.0, one
- * group. Every membership write is awaited before the invocation returns (§9.1-1): a membership that
+ * group. Every membership write is awaited before the invocation returns: a membership that
  * was not rewritten in this run would be deleted by the run's cleanup.
  */
 import { ListUsersInGroupCommand, type UserType } from '@aws-sdk/client-cognito-identity-provider';

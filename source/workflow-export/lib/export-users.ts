@@ -1,5 +1,5 @@
 /**
- * Exports the user pool's users to the backup table (spec §4.2): the 16 `sub` partitions are listed
+ * Exports the user pool's users to the backup table: the 16 `sub` partitions are listed
  * at once, each page through the invocation's limiter, so the export runs at `COGNITO_TPS` pages per
  * second rather than at one page per round trip. When the time budget runs short it returns the
  * unfinished partitions' tokens as one continuation string (`user-partitions.ts`).

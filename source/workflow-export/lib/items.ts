@@ -1,5 +1,5 @@
 /**
- * Backup-table items (spec §6.1). Keys, type values and attribute names are read by the import
+ * Backup-table items. Keys, type values and attribute names are read by the import
  * workflow and by tables written with the original solution: they must not change.
  */
 import type { UserType } from '@aws-sdk/client-cognito-identity-provider';
@@ -24,7 +24,7 @@ export interface RunStamp {
   region: string;
 }
 
-/** Federated users are not exported: they cannot be recreated by a CSV import (§9.1-24). */
+/** Federated users are not exported: they cannot be recreated by a CSV import. */
 export const isExportable = (user: { UserStatus?: string }): boolean =>
   user.UserStatus !== FEDERATED_USER_STATUS;
 

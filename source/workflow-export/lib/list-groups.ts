@@ -1,7 +1,6 @@
 /**
- * Lists one page of groups for the "Process Groups Map" (spec §4.3). The pool's UsernameAttributes
- * goes into every group item and, new in the port, into the output, so the next page has it too
- * (§9.1-4).
+ * Lists one page of groups for the "Process Groups Map". The pool's UsernameAttributes
+ * goes into every group item and, new in the port, into the output, so the next page has it too.
  */
 import { ListGroupsCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { RateLimitedCognito } from '../../utils/cognito';

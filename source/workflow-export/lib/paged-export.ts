@@ -166,7 +166,7 @@ export async function pagedExportStreams<T>(options: PagedStreamsOptions<T>): Pr
         records += pageRecords.length;
         await writers.add(() => options.writeRecords(pageRecords, cursor.key));
       }
-      // An empty page that carries a token is not the end (§9.1-6).
+      // An empty page that carries a token is not the end.
       cursor.token = page.nextToken || undefined;
       if (cursor.token === undefined) {
         cursor.done = true;

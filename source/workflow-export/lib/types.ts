@@ -1,5 +1,5 @@
 /**
- * Event and output shapes of the export workflow's Lambdas (spec §4, §7). Field names are part of the
+ * Event and output shapes of the export workflow's Lambdas. Field names are part of the
  * state machine's contract; fields marked "added" are new in the port and ignored by the original
  * state machine.
  */
@@ -57,7 +57,7 @@ export interface ListGroupsOutput {
   Groups: GroupMapItem[];
   ListGroupsNextToken?: string;
   ProcessedAllGroups: YesNo;
-  /** Added (§9.1-4): the next ListGroups page reads it from here. */
+  /** Added: the next ListGroups page reads it from here. */
   UsernameAttributes: UsernameAttributesJson;
 }
 
@@ -116,7 +116,7 @@ export interface ExportUsersInGroupOutput {
   groupName: string;
   listUsersInGroupNextToken?: string;
   processedAllUsersInGroup: YesNo;
-  /** Added (§9.1-4): continuation pages of the group read it from here. */
+  /** Added: continuation pages of the group read it from here. */
   UsernameAttributes?: UsernameAttributesJson;
 }
 
@@ -162,6 +162,6 @@ export interface BackupTableCleanupResult {
 }
 export type BackupTableCleanupOutput = WrappedResult<BackupTableCleanupResult>;
 
-/** State names of the two cleanup tasks (spec §6.10). */
+/** State names of the two cleanup tasks. */
 export const FIND_ITEMS_STATE = 'BackupTableCleanup: Find Items';
 export const REMOVE_ITEMS_STATE = 'BackupTableCleanup: Remove Items';

@@ -13,7 +13,7 @@ export class UsernameAttributesError extends Error {
 
 /**
  * Parses the `UsernameAttributes` JSON carried by the workflow. Absent or empty means the pool has
- * no username attribute. Every call parses afresh: nothing is cached between invocations (§9.1-5).
+ * no username attribute. Every call parses afresh: nothing is cached between invocations.
  */
 export function parseUsernameAttributes(json: string | undefined): string[] {
   if (json === undefined || json.trim() === '') return [];
@@ -38,7 +38,7 @@ export interface UserLike {
 
 const present = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
 
-/** Returns undefined when the user has no usable value; callers turn that into the spec's error. */
+/** Returns undefined when the user has no usable value; callers turn that into the original's error. */
 export function pseudoUsername(user: UserLike, usernameAttributes: readonly string[]): string | undefined {
   if (usernameAttributes.length === 0) return present(user.Username) ? user.Username : undefined;
   const values = (user.Attributes ?? [])

@@ -259,7 +259,7 @@ describe('backup-table-cleanup', () => {
       expect(output.result.CleanupCounts).toEqual({ ...emptyCounts(), Users: 20, StaleUsers: 1 });
     });
 
-    it('resends the entries SQS failed to take (§9.1-10)', async () => {
+    it('resends the entries SQS failed to take', async () => {
       serveScan(table({ users: 30, staleUsers: 2 }));
       sqs.reset();
       sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
@@ -548,7 +548,7 @@ describe('backup-table-cleanup', () => {
       expect(sqs.calls()).toHaveLength(0);
     });
 
-    it('deletes each key once per received batch, and still deletes every message (§9.1-12)', async () => {
+    it('deletes each key once per received batch, and still deletes every message', async () => {
       sqs
         .on(ReceiveMessageCommand)
         .resolvesOnce({ Messages: [message(1), message(2, key(1)), message(3)] })
@@ -560,7 +560,7 @@ describe('backup-table-cleanup', () => {
       );
     });
 
-    it('resends message deletions SQS failed (§9.1-10)', async () => {
+    it('resends message deletions SQS failed', async () => {
       sqs
         .on(ReceiveMessageCommand)
         .resolvesOnce({ Messages: [message(1), message(2)] })

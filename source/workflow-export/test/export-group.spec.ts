@@ -32,7 +32,7 @@ describe('export-group', () => {
     expect(Object.keys(ENVIRONMENT).sort()).toEqual(['AWS_REGION', 'BACKUP_TABLE_NAME', 'TYPE_GROUP']);
   });
 
-  it('writes the §6.1 group item and passes the run on to the memberships task', async () => {
+  it('writes the backup-table group item and passes the run on to the memberships task', async () => {
     const output = await run(mapItem());
     expect(output).toEqual({ exportTimestamp: T0, groupName: 'group-name', UsernameAttributes: '["email"]' });
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
@@ -64,7 +64,7 @@ describe('export-group', () => {
     expect(JSON.parse(JSON.stringify(output))).toEqual({ exportTimestamp: T0, groupName: 'group-name' });
   });
 
-  it('reuses one DynamoDB client across invocations (§9.2-7)', async () => {
+  it('reuses one DynamoDB client across invocations', async () => {
     const handler = createHandler(fakeRuntime(fakeClock(), ENV));
     await handler(mapItem({ groupName: 'a' }));
     await handler(mapItem({ groupName: 'b' }));

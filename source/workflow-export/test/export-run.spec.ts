@@ -276,7 +276,7 @@ it('backs up the pool and removes exactly what the run did not confirm', async (
   expect(table.get('latest-export-timestamp|SYNC_TIMESTAMP-uuid')).toBeDefined();
   const confirmed = [...table.values()].filter((item) => item.lastConfirmedInUserPool !== undefined);
   expect(confirmed.every((item) => item.lastConfirmedInUserPool === users.ExportTimestamp)).toBe(true);
-  // Every membership, on every group page and continuation, carries the e-mail pseudoUsername (§9.1-4).
+  // Every membership, on every group page and continuation, carries the e-mail pseudoUsername.
   const memberships = [...table.values()].filter((item) => String(item.id).startsWith('GROUP_MEMBER-'));
   expect(memberships.map((item) => item.groupPseudoUsername).sort()).toEqual(
     [1, 2, 3, 4, 5, 6].map((n) => `person${n}@example.com`),

@@ -89,7 +89,7 @@ describe('export-users-in-group', () => {
     ]);
   });
 
-  it('writes one §6.1 membership item per non-federated member and reports the group done', async () => {
+  it('writes one backup-table membership item per non-federated member and reports the group done', async () => {
     servePages({ first: { users: [user(1), federatedUser(2), user(3)] } });
 
     const output = await run(event({ UsernameAttributes: '["email"]' }));
@@ -182,7 +182,7 @@ describe('export-users-in-group', () => {
       ]);
     });
 
-    it('keeps the pseudoUsername rule on continuation pages, after a cold start too (§9.1-4)', async () => {
+    it('keeps the pseudoUsername rule on continuation pages, after a cold start too', async () => {
       servePages(pages);
       const first = await run(event({ UsernameAttributes: '["email"]' }), lambdaContext(clock, 1000));
       // A fresh handler stands for a new Lambda instance: nothing survives but the output.
@@ -197,7 +197,7 @@ describe('export-users-in-group', () => {
     });
   });
 
-  describe('membership writes (§9.1-1)', () => {
+  describe('membership writes', () => {
     it('returns only after every membership write has finished', async () => {
       const events: string[] = [];
       servePages({ first: { users: [user(1)], next: 'p2' }, p2: { users: [user(2)] } });
@@ -235,7 +235,7 @@ describe('export-users-in-group', () => {
     it.each([
       ['an SDK v3 throttling error', throttlingError],
       ['an injected retryable: true error', injectedRetryableError],
-    ])('reads the first page after %s on it (§9.1-3)', async (_label, makeError) => {
+    ])('reads the first page after %s on it', async (_label, makeError) => {
       cognito
         .on(ListUsersInGroupCommand)
         .rejectsOnce(makeError())
@@ -305,7 +305,7 @@ describe('export-users-in-group', () => {
       );
     });
 
-    it('keeps no state between invocations (§9.1-5)', async () => {
+    it('keeps no state between invocations', async () => {
       servePages({ first: { users: [user(1)] } });
       await run(event({ UsernameAttributes: '["email"]' }));
       await run(event());

@@ -111,7 +111,7 @@ describe('export-users', () => {
     ]);
   });
 
-  it('writes every non-federated user of the pool as a §6.1 user item and ends with an empty token', async () => {
+  it('writes every non-federated user of the pool as a backup-table user item and ends with an empty token', async () => {
     servePages({
       first: {
         users: [user(1), federatedUser(2), user(3, { Enabled: false, UserStatus: 'RESET_REQUIRED' })],
@@ -292,7 +292,7 @@ describe('export-users', () => {
     });
   });
 
-  it('does not end the export at an empty page that carries a token (§9.1-6)', async () => {
+  it('does not end the export at an empty page that carries a token', async () => {
     servePages({
       first: { users: [user(1)], next: 'empty-page' },
       'empty-page': { users: [], next: 'last-page' },
@@ -322,7 +322,7 @@ describe('export-users', () => {
       expect(clock.sleeps).toHaveLength(1);
     });
 
-    it('backs off longer on every retry (§9.1-14)', async () => {
+    it('backs off longer on every retry', async () => {
       cognito
         .on(ListUsersCommand)
         .rejectsOnce(throttlingError())
@@ -351,7 +351,7 @@ describe('export-users', () => {
       expect(new Set(filters).size).toBe(filters.length);
     });
 
-    it('returns a clean continuation when the budget runs out while retrying a page (§9.1-26)', async () => {
+    it('returns a clean continuation when the budget runs out while retrying a page', async () => {
       servePages({ first: { users: [user(1)], next: 'token-2' } });
       cognito.on(ListUsersCommand, { PaginationToken: 'token-2' }).rejects(throttlingError());
       // 61 s left: page 1 is listed, then the retries of page 2 may only sleep one more second.
@@ -431,7 +431,7 @@ describe('export-users', () => {
     });
   });
 
-  it('keeps no state between invocations (§9.1-5)', async () => {
+  it('keeps no state between invocations', async () => {
     servePages({ first: { users: [user(1)] } });
     await run({ UsernameAttributes: '["email"]' });
     await run({});

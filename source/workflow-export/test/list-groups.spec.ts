@@ -151,7 +151,7 @@ describe('list-groups', () => {
     });
   });
 
-  it('gives every group of every page the pool UsernameAttributes (§9.1-4)', async () => {
+  it('gives every group of every page the pool UsernameAttributes', async () => {
     cognito
       .on(ListGroupsCommand)
       .resolvesOnce({ Groups: [group('a')], NextToken: 'groups-2' })

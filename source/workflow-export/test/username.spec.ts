@@ -9,7 +9,7 @@ const person = {
   ],
 };
 
-describe('pseudoUsername (spec §6.3)', () => {
+describe('pseudoUsername', () => {
   it.each([
     ['no username attribute', [], 'a1b2c3'],
     ['email', ['email'], 'person@example.com'],

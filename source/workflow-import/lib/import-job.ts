@@ -1,5 +1,5 @@
 /**
- * The Cognito user import job (spec §5.3, §6.4): create it, store the mapping file, upload the CSV,
+ * The Cognito user import job: create it, store the mapping file, upload the CSV,
  * start it; and later describe it for the CheckUserImportJob states.
  */
 import {
@@ -23,7 +23,7 @@ const ACCEPTED = new Set(['Pending', 'InProgress', 'Succeeded']);
 
 export const mappingFileKey = (jobId: string): string => `${jobId}-user-mapping.csv`;
 
-/** The failure text of the original, word for word (spec §5.3), including its grammar. */
+/** The failure text of the original, word for word, including its grammar. */
 export function importJobFailureMessage(
   jobId: string,
   status: string,
@@ -37,7 +37,7 @@ export function importJobFailureMessage(
   );
 }
 
-/** StartUserImportJob did not take (spec §9.1-8): the workflow fails with this message. */
+/** StartUserImportJob did not take: the workflow fails with this message. */
 export class ImportJobStartError extends Error {
   override readonly name = 'ImportJobStartError';
 }

@@ -1,8 +1,8 @@
 /**
- * ImportNewUsers (spec §5.3): drains the new-users queue into one user CSV and starts a Cognito
+ * ImportNewUsers: drains the new-users queue into one user CSV and starts a Cognito
  * import job with it.
  *
- * Design (fixes §9.1-7, §9.1-9, §9.2-6):
+ * Design:
  * - Every ReceiveMessage asks for a visibility timeout that covers the rest of this invocation plus a
  *   margin (`holdSeconds`), so a received message stays invisible while its user is in the file, and
  *   reappears on its own if the invocation dies.
@@ -44,7 +44,7 @@ import {
   userSub,
 } from './user-csv';
 
-/** Cognito's limits for one import file (platform-facts §3.5); the original's constants. */
+/** Cognito's limits for one import file; the original's constants. */
 export const MAX_USERS_PER_FILE = 500_000;
 export const MAX_CSV_BYTES = 100_000_000;
 /** Time kept back from draining for the job: upload, start and up to 50,000 delete batches. */

@@ -1,6 +1,6 @@
 /**
  * What the import handlers derive from their invocation besides the shared runtime: the new user
- * pool's id and the state name (spec §5), `COGNITO_TPS` where the original never read it, the
+ * pool's id and the state name, `COGNITO_TPS` where the original never read it, the
  * deadline of a step already under way and how long received messages stay invisible.
  */
 import { cognitoTps, type VarSpec } from '../../utils/config';
@@ -34,7 +34,7 @@ export const optionalCognitoTps = (): VarSpec<number> => ({
 
 export const NEW_USER_POOL_ID_ERROR = 'Unable to determine the new user pool ID';
 
-/** `Context.Execution.Input.NewUserPoolId`, trimmed; anything else is the spec's error (§5). */
+/** `Context.Execution.Input.NewUserPoolId`, trimmed; anything else is the original's error. */
 export function newUserPoolId(context: SfnContextObject | undefined): string {
   const raw = (context?.Execution?.Input as { NewUserPoolId?: unknown } | undefined)?.NewUserPoolId;
   const id = typeof raw === 'string' ? raw.trim() : '';

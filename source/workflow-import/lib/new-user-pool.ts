@@ -1,14 +1,14 @@
 /**
- * check-new-user-pool (spec §5.1): the new pool must have no users and no groups. A pool that cannot
+ * check-new-user-pool: the new pool must have no users and no groups. A pool that cannot
  * be read (wrong id, no permission, ...) is an error with its own message naming the pool, not "not
- * empty" (fix §9.1-17). Both lists are read at once; nothing sleeps.
+ * empty". Both lists are read at once; nothing sleeps.
  */
 import { ListGroupsCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Logger } from '../../utils/logger';
 import { errorMessage, errorName } from '../../utils/retry';
 
-/** Pages can be empty although more follow (platform-facts §3.1); give up after this many. */
+/** Pages can be empty although more follow; give up after this many. */
 const MAX_EMPTY_PAGES = 10;
 
 export class NewUserPoolUnreadableError extends Error {

@@ -2,7 +2,7 @@
  * Queue operations shared by import-users and update-new-users: receiving with a visibility timeout
  * that covers the invocation, deleting many messages with bounded concurrency, and releasing messages
  * (visibility 0) that this invocation gives back. Failed batch entries are retried; what still fails
- * fails the caller (spec §9.1-10).
+ * fails the caller.
  */
 import {
   ChangeMessageVisibilityBatchCommand,

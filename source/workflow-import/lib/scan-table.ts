@@ -1,10 +1,10 @@
 /**
- * scan-table (spec §5.2): reads the backup table page by page; users go to the new-users queue,
+ * scan-table: reads the backup table page by page; users go to the new-users queue,
  * memberships and disabled users to the updates queue, groups are created in the new pool.
  *
- * - Queue bodies are the complete items as JSON (spec §6.2); failed batch entries are retried and
- *   what still fails fails the invocation (fix §9.1-10).
- * - CreateGroup through the limiter; a group that already exists is success (fix §9.1-18). A page
+ * - Queue bodies are the complete items as JSON; failed batch entries are retried and
+ *   what still fails fails the invocation.
+ * - CreateGroup through the limiter; a group that already exists is success. A page
  *   once started is finished: its retries may use the invocation's time up to its last seconds.
  * - The next page is read while the current one is sent; a page is small enough (`Limit`) that its
  *   groups fit in the time budget even if every item is a group, so stopping between pages keeps the
@@ -83,7 +83,7 @@ export interface SortedPage {
 }
 
 /**
- * Classification by `type` (spec §6.1); a disabled user goes to both queues, except that a user for
+ * Classification by `type`; a disabled user goes to both queues, except that a user for
  * whom `present` answers true is not queued for import.
  */
 export function sortItems(

@@ -1,5 +1,5 @@
 /**
- * Payloads of the import workflow's Lambdas (spec §5, §7) and the backup items they read (spec §6.1).
+ * Payloads of the import workflow's Lambdas and the backup items they read.
  * Items come from a table written by the original solution or by this port: every field is read
  * defensively, nothing beyond the documented attributes is assumed.
  */
@@ -16,7 +16,7 @@ export interface NameValue {
   Value?: string;
 }
 
-/** `USER-<sub>` / `TYPE_USER` (spec §6.1). */
+/** `USER-<sub>` / `TYPE_USER`. */
 export interface BackupUserItem {
   id?: string;
   type?: string;
@@ -69,7 +69,7 @@ export type ScanTableEvent = ImportEvent<ScanTableInput>;
 export type ScanTableResult =
   { AllGroupsProcessed: 'No'; LastEvaluatedKey: TableKey } | { AllGroupsProcessed: 'Yes' };
 
-/** After the Parallel state the input is the two-element array of branch outputs (spec §5). */
+/** After the Parallel state the input is the two-element array of branch outputs. */
 export type ImportUsersInput = Record<string, unknown> | unknown[];
 export type ImportUsersEvent = ImportEvent<ImportUsersInput>;
 

@@ -1,16 +1,16 @@
 /**
- * update-new-users (spec §5.4): applies the updates queue to the new pool: memberships with
+ * update-new-users: applies the updates queue to the new pool: memberships with
  * AdminAddUserToGroup, disabled users with AdminDisableUser.
  *
- * - Every call goes through the invocation's limiter: the only waits are the limiter's (fix §9.1-16)
+ * - Every call goes through the invocation's limiter: the only waits are the limiter's
  *   and the backoff of retried throttling or transient errors.
  * - Messages are received with a visibility timeout covering the rest of the invocation
  *   (`holdSeconds`), and retries never sleep past the time budget's deadline, so no message is held
- *   past its visibility timeout (fix §9.1-11). A message whose retries would pass the deadline is
+ *   past its visibility timeout. A message whose retries would pass the deadline is
  *   released (visibility 0) for the next invocation instead.
  * - Several calls are in flight at once (bounded by a TaskGroup and paced by the limiter); the next
  *   batch is received while the last ones run. Done messages are deleted in batches of 10; failed
- *   delete entries are retried, and what still fails fails the invocation (fix §9.1-10).
+ *   delete entries are retried, and what still fails fails the invocation.
  * - A membership or disable for a user that is not in the new pool (the import job failed or skipped
  *   that user, see its CloudWatch logs) is logged with its message id and deleted. Any other error
  *   fails the invocation with the operation and message id.

@@ -1,5 +1,5 @@
 /**
- * The HTTP PUT of the user CSV to the import job's pre-signed URL (spec §5.3 step 3). The body is
+ * The HTTP PUT of the user CSV to the import job's pre-signed URL. The body is
  * streamed from the file's chunks with an explicit Content-Length (S3 refuses chunked uploads), so the
  * file is never copied into one buffer. Network errors, 5xx, 408 and 429 answers are retried with
  * backoff; any other answer fails with its status and S3 error code. The URL carries credentials and

@@ -1,5 +1,5 @@
 /**
- * The user import CSV (spec §6.3, platform-facts §3.5) and the mapping file.
+ * The user import CSV and the mapping file.
  *
  * Cognito's format, as its developer guide states it: the header is `GetCSVHeader`'s list in that
  * order and every column is present on every line; values are never quoted; a comma inside a value is

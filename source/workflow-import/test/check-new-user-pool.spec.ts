@@ -188,7 +188,7 @@ describe('check-new-user-pool', () => {
     await expect(setup().handler({})).rejects.toThrow('Unable to determine the new user pool ID');
   });
 
-  // §9.1-17: the original answered NewUserPoolEmpty: false for all of these.
+  // The original answered NewUserPoolEmpty: false for all of these.
   it.each([
     [
       'ResourceNotFoundException',

@@ -260,7 +260,7 @@ describe('import-users', () => {
         JobId: 'import-job-id',
       });
       expect(deletedReceiptHandles()).toEqual([received.ReceiptHandle]);
-      // §9.1-7: the delete comes after the start; the original deleted right after reading.
+      // The delete comes after the start; the original deleted right after reading.
       const steps = order().filter((step) => step !== 'ReceiveMessage');
       // The header and the pool's rules are read at once, in either order.
       expect(steps.slice(0, 2).sort()).toEqual(['DescribeUserPool', 'GetCSVHeader']);
@@ -297,7 +297,7 @@ describe('import-users', () => {
       expect(releasedReceiptHandles().sort()).toEqual([good.ReceiptHandle, bad.ReceiptHandle].sort());
     });
 
-    // §9.1-7: a failure before the job started loses nobody, whatever step failed.
+    // A failure before the job started loses nobody, whatever step failed.
     it.each([
       [
         'CreateUserImportJob',
@@ -373,7 +373,7 @@ describe('import-users', () => {
       expect(deletedReceiptHandles().sort()).toEqual(redelivered.map((m) => m.ReceiptHandle).sort());
     });
 
-    // §9.1-8: the original swallowed the failure and dropped the ImportJobStatus key.
+    // The original swallowed the failure and dropped the ImportJobStatus key.
     it('fails with a clear message when StartUserImportJob fails and the job did not start', async () => {
       cognito.on(StartUserImportJobCommand).rejects(awsError('InvalidParameterException'));
       cognito
@@ -436,7 +436,7 @@ describe('import-users', () => {
       expect(releasedReceiptHandles()).toHaveLength(1);
     });
 
-    // §9.1-10: the original ignored Failed entries of DeleteMessageBatch.
+    // The original ignored Failed entries of DeleteMessageBatch.
     it('resends failed delete entries', async () => {
       const received = [message(USER(1)), message(USER(2))];
       queueServes(received);
@@ -461,7 +461,7 @@ describe('import-users', () => {
       );
     });
 
-    // §9.1-9: users the format cannot carry are left out with a reason instead of corrupting the file.
+    // Users the format cannot carry are left out with a reason instead of corrupting the file.
     it('creates the users the CSV cannot carry with AdminCreateUser, records them in the ledger, logs no personal data', async () => {
       const broken = message(
         USER(2, {

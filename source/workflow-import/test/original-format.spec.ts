@@ -1,5 +1,5 @@
 /**
- * Backup items exactly as the original solution writes them (spec §6.1) go through scan-table, then
+ * Backup items exactly as the original solution writes them go through scan-table, then
  * the queue messages it sent go through ImportNewUsers and UpdateNewUsers: the messages, the CSV and the
  * Cognito calls are what the original's format implies.
  */

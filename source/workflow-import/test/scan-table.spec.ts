@@ -248,7 +248,7 @@ describe('scan-table', () => {
     ]);
   });
 
-  // §9.1-18: the original failed on a rerun.
+  // The original failed on a rerun.
   it('treats GroupExistsException as success, so a rerun of a page passes', async () => {
     ddb.on(ScanCommand).resolves({ Items: [groupItem('admins')] });
     cognito.on(CreateGroupCommand).rejects(awsError('GroupExistsException'));
@@ -307,7 +307,7 @@ describe('scan-table', () => {
     await expect(setup().handler(wrapped({}))).rejects.toThrow('InvalidParameterException');
   });
 
-  // §9.1-10: the original ignored Failed entries.
+  // The original ignored Failed entries.
   it('resends failed entries of SendMessageBatch', async () => {
     ddb.on(ScanCommand).resolves({ Items: [userItem(1), userItem(2)] });
     sqs

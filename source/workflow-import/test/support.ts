@@ -40,7 +40,7 @@ let sequence = 0;
 export const subOf = (n: number): string =>
   `0000${n.toString(16).padStart(4, '0')}-aaaa-4bbb-8ccc-${n.toString().padStart(12, '0')}`;
 
-/** A user item exactly as the original export-users writes it (spec §6.1). */
+/** A user item exactly as the original export-users writes it. */
 export function userItem(n: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const sub = subOf(n);
   return {

@@ -154,7 +154,7 @@ describe('update-new-users', () => {
     await expect(setup().handler(wrapped({}, STATE))).rejects.toThrow('DeletionError');
   });
 
-  // §9.1-10: the original ignored Failed entries.
+  // The original ignored Failed entries.
   it('resends failed delete entries and fails when they keep failing', async () => {
     const batch = [message(membershipItem('a', 1)), message(membershipItem('a', 2))];
     queueServes(undefined, batch);
@@ -200,7 +200,7 @@ describe('update-new-users', () => {
     expect(deleted()).toHaveLength(60);
   });
 
-  // §9.1-16: the original waited from the timestamp taken before the previous call (here 1,301 ms, not 1,000).
+  // The original waited from the timestamp taken before the previous call (here 1,301 ms, not 1,000).
   it('waits exactly what the limiter requires, not from stale timestamps', async () => {
     const { handler, clock } = setup({ ...ENV, COGNITO_TPS: '1' });
     queueServes(clock, [
@@ -219,7 +219,7 @@ describe('update-new-users', () => {
     expect(starts).toEqual([0, 1000, 2000]);
   });
 
-  // §9.1-11: the original held messages for the queue's 30 s while retrying for longer.
+  // The original held messages for the queue's 30 s while retrying for longer.
   it('never keeps a message past its visibility timeout while retrying for longer than the queue default (30 s)', async () => {
     const { handler, clock } = setup();
     const slow = message(membershipItem('g', 1));

@@ -151,7 +151,7 @@ describe('headerLine, mapping and sub', () => {
 });
 
 describe('ChunkedText', () => {
-  it('keeps text as bounded chunks and counts UTF-8 bytes (§9.2-6)', () => {
+  it('keeps text as bounded chunks and counts UTF-8 bytes', () => {
     const text = new ChunkedText(1000);
     const line = `${'é'.repeat(99)}\n`; // 199 bytes
     for (let i = 0; i < 50; i += 1) text.append(line);
