@@ -35,7 +35,7 @@ function trackedTextFiles(): string[] {
 }
 
 /** One `file:line: kind: text` per line that cites a document outside the repository. */
-export function outsideReferences(files: string[], read: (path: string) => string): string[] {
+function outsideReferences(files: string[], read: (path: string) => string): string[] {
   const hits: string[] = [];
   for (const file of files) {
     read(file)
