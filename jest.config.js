@@ -2,7 +2,8 @@
  * Three projects, run in this order by deployment/run-unit-tests.sh:
  *  - unit: every Lambda package and the shared utils (fast, mocked SDK clients);
  *  - templates: the CloudFormation templates checked against the code (reads the API calls that the
- *    unit tests recorded under build/api-calls, so it runs after them);
+ *    unit tests recorded under build/api-calls; when they are missing, its global setup runs the unit
+ *    tests once to write them, so the project also runs on its own);
  *  - integration: the local emulators and both workflows end to end (source/local).
  */
 const base = {
@@ -26,6 +27,7 @@ module.exports = {
       ...base,
       displayName: 'templates',
       roots: ['<rootDir>/deployment'],
+      globalSetup: '<rootDir>/deployment/test/support/global-setup.js',
       testMatch: ['**/test/**/*.spec.ts'],
     },
     {

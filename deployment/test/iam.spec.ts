@@ -164,7 +164,7 @@ describe('IAM roles of the functions', () => {
   beforeAll(() => {
     if (!apiCallsRecorded()) {
       throw new Error(
-        `${API_CALLS_DIR} does not exist: run the unit tests first (npx jest --selectProjects unit)`,
+        `${API_CALLS_DIR} does not exist: the global setup runs the unit tests to write it (npx jest --selectProjects unit)`,
       );
     }
   });
