@@ -6,7 +6,12 @@ import {
   type Message,
   type SendMessageBatchCommandInput,
 } from '@aws-sdk/client-sqs';
-import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  ScanCommand,
+  type DeleteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs, type CapturedLogs } from '../../test-support/capture-logs';
 import type { FakeClock } from '../../test-support/fake-clock';
@@ -121,6 +126,43 @@ beforeEach(() => {
   clock = fakeClock();
   logs = captureLogs();
 });
+
+/**
+ * Evaluates a DynamoDB condition made of `attribute_exists(name)` and `name <op> :value` clauses
+ * joined by `and`, as DynamoDB would on `item`. Anything else throws, so a new form is noticed.
+ */
+function conditionHolds(
+  expression: string,
+  item: Record<string, unknown>,
+  values: Record<string, unknown>,
+): boolean {
+  return expression.split(/\s+and\s+/i).every((clause) => {
+    const exists = /^attribute_exists\((\w+)\)$/.exec(clause.trim());
+    if (exists) return item[exists[1]!] !== undefined;
+    const compare = /^(\w+)\s*(<=|>=|<>|<|>|=)\s*(:\w+)$/.exec(clause.trim());
+    if (!compare) throw new Error(`condition clause not understood by the fake: ${clause}`);
+    const [, name, op, placeholder] = compare;
+    const left = item[name!];
+    const right = values[placeholder!];
+    if (typeof left !== typeof right || left === undefined) return false;
+    const a = left as number;
+    const b = right as number;
+    switch (op) {
+      case '<':
+        return a < b;
+      case '<=':
+        return a <= b;
+      case '>':
+        return a > b;
+      case '>=':
+        return a >= b;
+      case '=':
+        return a === b;
+      default:
+        return a !== b;
+    }
+  });
+}
 
 const queuedKeys = () => sentBodies().map((body) => (body as { Key: unknown }).Key);
 
@@ -529,8 +571,45 @@ describe('backup-table-cleanup', () => {
       expect(logs.text()).toContain('"keptAsConfirmed":1');
     });
 
+    it('deletes an item stamped before the run and keeps one stamped exactly at, after or without a stamp', async () => {
+      // A table that applies the delete's condition itself, so the boundary is checked by what
+      // is deleted, whatever the condition's wording.
+      const items = new Map<string, Record<string, unknown>>(
+        [
+          { ...key(1), lastConfirmedInUserPool: T0 - 1 },
+          { ...key(2), lastConfirmedInUserPool: T0 },
+          { ...key(3), lastConfirmedInUserPool: T0 + 1 },
+          key(4),
+        ].map((item) => [JSON.stringify({ id: item.id, type: item.type }), item]),
+      );
+      ddb.on(DeleteCommand).callsFake((input: DeleteCommandInput) => {
+        const id = JSON.stringify({ id: input.Key?.id, type: input.Key?.type });
+        const item = items.get(id) ?? {};
+        if (!conditionHolds(input.ConditionExpression ?? '', item, input.ExpressionAttributeValues ?? {})) {
+          throw Object.assign(new Error('The conditional request failed'), {
+            name: 'ConditionalCheckFailedException',
+          });
+        }
+        items.delete(id);
+        return {};
+      });
+      sqs
+        .on(ReceiveMessageCommand)
+        .resolvesOnce({ Messages: [message(1), message(2), message(3), message(4)] })
+        .resolves({});
+      const output = await run(cleanupEvent(REMOVE, { ExportTimestamp: T0, DeletionCheck: 'WithinLimit' }));
+      expect(output.result.IsQueueEmpty).toBe(true);
+      expect([...items.values()].map((item) => item.id)).toEqual(['USER-sub-2', 'USER-sub-3', 'USER-sub-4']);
+      expect(sqs.commandCalls(DeleteMessageBatchCommand)[0]?.args[0].input.Entries).toHaveLength(4);
+    });
+
     it('fails on another delete error, after the other deletes settled, keeping the messages', async () => {
-      sqs.on(ReceiveMessageCommand).resolves({ Messages: [message(1), message(2)] });
+      // One batch, then an empty queue: code that went on after the failure ends and fails the
+      // assertions below instead of receiving the same messages forever.
+      sqs
+        .on(ReceiveMessageCommand)
+        .resolvesOnce({ Messages: [message(1), message(2)] })
+        .resolves({});
       ddb
         .on(DeleteCommand, { Key: key(1) })
         .rejects(Object.assign(new Error('boom'), { name: 'InternalServerError' }));

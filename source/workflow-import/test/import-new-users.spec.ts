@@ -233,6 +233,22 @@ describe('importNewUsers', () => {
     expect(queue.deleted).toBe(100);
   });
 
+  it('counts the byte limit in UTF-8 bytes, not characters, for non-ASCII values', async () => {
+    // 'éééééééééé042,true,false\n': 25 characters but 35 bytes (each é is 2 bytes).
+    const wideBody = (n: number) =>
+      userBody(n).replaceAll(`"u${n}"`, `"${'é'.repeat(10)}${String(n).padStart(3, '0')}"`);
+    const queue = new FakeQueue(40, wideBody);
+    const headerBytes = Buffer.byteLength(`${HEADER.join(',')}\n`);
+    const run = deps(queue, { maxBytes: headerBytes + 10 * 35 });
+    await importNewUsers(run.deps, POOL_ID);
+    const first = run.uploads[0]!;
+    expect(first.firstLine).toMatch(/^é{10}\d{3},/);
+    // Counting characters would let 13 lines (455 bytes) in; bytes allow 9 (a tenth reaches the limit).
+    expect(first.bytes).toBeLessThan(headerBytes + 10 * 35);
+    expect(first.lines).toBe(9);
+    expect(queue.deleted).toBe(9);
+  });
+
   it('asks for no more messages than the file can take while several receives run at once', async () => {
     const queue = new FakeQueue(57, userBody);
     const run = deps(queue, { maxUsers: 25, receiveConcurrency: 4 });
