@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // @ts-check
 import eslint from '@eslint/js';
 import jest from 'eslint-plugin-jest';

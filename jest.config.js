@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Three projects, run in this order by deployment/run-unit-tests.sh:
  *  - unit: every Lambda package and the shared utils (fast, mocked SDK clients);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * One webpack entry per Lambda handler. A handler is any top-level `.ts` file of a Lambda package
  * that exports `handler`; helpers live in `lib/`, so a new handler file needs no build change.

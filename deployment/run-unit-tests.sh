@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 #
 # Runs every check of the solution and exits non-zero on any failure:
 #   typecheck, lint, formatting, the build (webpack bundles and zips), the unit tests with coverage

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Discovers the Lambda handlers: every top-level `.ts` file of a Lambda package that exports
  * `handler`. Shared by the webpack build and the template tests.

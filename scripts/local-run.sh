@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 #
 # Runs both workflows of the solution end to end on local emulators (no AWS account needed):
 # seeds a Cognito user pool, runs the ExportWorkflow and the ImportWorkflow from the real templates,

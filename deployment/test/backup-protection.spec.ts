@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The backup protects itself: deletion protection and point-in-time recovery on the table, and
  * point-in-time recovery on its replica, which the global-table custom resources create through the

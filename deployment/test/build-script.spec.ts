@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** build-s3-dist.sh refuses a bucket base name S3 would refuse, before building anything. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** cfn-lint on both templates: no error and no warning; every ignored rule says why. */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Every function's `Handler` resolves to a file of the zip its `Code` points at. */
 import { existsSync } from 'node:fs';
 import { codePackage } from './support/artifacts';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Dead-letter queues are watched: each one has a CloudWatch alarm on its depth that notifies the
  * solution's topic, and the topic lets those alarms publish (topic policy, and a key of the solution's

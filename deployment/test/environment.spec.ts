@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The environment each function sets is exactly what its handler declares in `ENVIRONMENT`:
  * every required variable is set (or provided by the Lambda runtime) and nothing else is set,

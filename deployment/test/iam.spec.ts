@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Least privilege, proven against the code: (a) every AWS API action a handler's unit tests saw it
  * call is allowed by its function's role, (b) the role allows nothing else, CloudWatch Logs for the

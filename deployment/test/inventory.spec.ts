@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The templates keep the original's contract: parameters, mappings, conditions, logical ids
  * and types, outputs. Deviations are the listed fixes, each named where it is expected.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The security review's findings, one assertion per role or statement: the StackSet execution role is
  * reachable only from this installation's administration role and can create nothing broader than the

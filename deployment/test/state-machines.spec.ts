@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The state machines against the code they run: every `${X.Arn}` is a function of the same template,
  * each definition is valid ASL, the state names the handlers dispatch on exist (and only those

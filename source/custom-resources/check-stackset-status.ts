@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Task of StackSetCheckStatusWorkflow (wrapped event): answers CloudFormation for the
  * `Custom::StackSet` request once its StackSet operation has ended.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Task of SecondaryUserPoolTableStepFunctions (raw event): waits for the backup table's
  * replica in SECONDARY_REGION to be ACTIVE and answers CloudFormation with its stream ARN.

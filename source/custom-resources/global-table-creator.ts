@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * `Custom::CreateTable`. Create adds the secondary replica and starts the checker workflow,
  * which answers CloudFormation once the replica is ready and has point-in-time recovery. Update

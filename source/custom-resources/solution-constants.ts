@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * `Custom::SolutionConstants`. Create derives the installation's names and UUIDs; Update
  * returns the same values, read back from the fixed-parameters document (see lib/solution-constants).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * `Custom::StackChecker`: validates the deployment on Create and guards the fixed
  * parameters (SSM `/<ParentStackName>-<AWS_REGION>/fixed-solution-parameters`) afterwards.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * `Custom::StackSetConstants`: exposes the fixed-parameters document of the primary region
  * as attributes, on Create and again on Update.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Reads a CloudFormation template (YAML with the short-form tags) and evaluates its intrinsic
  * functions the way CloudFormation would for one stack: parameters with defaults, pseudo parameters,

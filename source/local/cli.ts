@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * `npm start` / `npm run local -- <options>`: both workflows end to end on the local emulators.
  * Exit code 0 only when both workflows succeeded and the restored pool matches the source.

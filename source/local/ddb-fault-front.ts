@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * A proxy in front of dynalite that injects DynamoDB's two capacity faults, which dynalite never
  * produces: `ProvisionedThroughputExceededException` (HTTP 400, before the call reaches the table)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * "Deploys" the solution onto the local emulators from the real templates, as CloudFormation and the
  * StackSet would: the main template's BackupTable and the custom resources that produce the fixed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The set of local emulators one run (or one test file) shares: dynalite and fauxqs in child
  * processes, the Cognito emulator and the small fakes (Step Functions API, SSM, CloudFormation

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Why a workflow execution did not succeed, in the words a user needs: the state that failed and the
  * error its Lambda function threw (name and message, scrubbed of personal data as the Lambda logs

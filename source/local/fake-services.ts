@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Small local stand-ins for the AWS APIs the Lambdas call besides the emulated data services:
  * Step Functions (StartExecution, DescribeExecution, ListExecutions, StopExecution, served from the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Fault injection for the local run (`--fault <spec>`, repeatable). Each spec names one fault:
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Step Functions history events and state payload sizes, counted the way Step Functions counts them
  * for a Standard execution, from the events the local runner sees:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Runs the Lambda handlers in this process as the Lambda service would: the module the function's
  * `Handler` names, a context whose `getRemainingTimeInMillis` counts down from the function's

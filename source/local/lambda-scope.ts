@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Gives each in-process Lambda invocation what its own container would have: its own environment
  * variables and its own log stream. Several handlers run at the same time in this process (the two

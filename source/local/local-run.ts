@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * One local run end to end: seed a primary pool, deploy the solution from the templates onto the
  * emulators, run the ExportWorkflow, create an empty pool with the same configuration, run the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Compares the restored pool with the source pool: every exported user present with the same
  * attributes (except what Cognito assigns itself) and enabled flag, the same groups (description,

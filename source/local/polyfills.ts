@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * aws-local-stepfunctions 3.0.0 declares Node >= 22 and calls `Promise.withResolvers` (Node 22) in
  * every Task state. Node 20 lacks it; this harness-only polyfill supplies it before the library runs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Progress of a long phase: counters with their known totals, and for the counter that is moving, its
  * rate over the last seconds and the time left at that rate. Pure: the caller passes the clock.

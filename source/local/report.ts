@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** The human-readable summary of a local run (the JSON report is the LocalRunReport itself). */
 import type { LocalRunReport, WorkflowReport } from './local-run';
 import type { WorkflowFailure } from './failure';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The seed of the primary user pool: the documented JSON file format (validated, with the bad entry
  * named in every message) and a generator of realistic pools (custom attributes, disabled users,

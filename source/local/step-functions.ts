@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Runs the state machines of the template on aws-local-stepfunctions, with what the library lacks:
  * every Task runs its Lambda in process (LambdaHost), the context object each task receives through

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * `mockAws` is `aws-sdk-client-mock`'s `mockClient` plus a record of every command the code under
  * test sent, written per spec file to `build/api-calls/`. The template tests read these records to

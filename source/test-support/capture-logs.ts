@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Log capture for unit tests: pass `write` as the runtime's (or a logger's) log sink. */
 import { createLogger, type LogFields, type Logger, type LogLevel } from '../utils/logger';
 

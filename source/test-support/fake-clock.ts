@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** A clock for unit tests: `sleep` advances time at once (no real timers) and records each wait. */
 export function fakeClock(start = 1_700_000_000_000) {
   let now = start;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Lambda contexts for unit tests. */
 import type { LambdaContextLike } from '../utils/time-budget';
 

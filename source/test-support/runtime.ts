@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** The `Runtime` handlers are built from in unit tests. */
 import type { Env } from '../utils/config';
 import type { Runtime } from '../utils/runtime';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { collectRecordedCalls, writeRecordedCalls } from './aws-mock';
 import { removeTempDirectories } from './temp-dirs';
 

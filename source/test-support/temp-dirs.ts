@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Temporary directories for tests, removed after each test file (setup.ts registers the cleanup), so
  * that a test run leaves nothing behind in the system's temp directory.

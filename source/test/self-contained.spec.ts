@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The repository stands on its own: no tracked file cites a document that is not in it (section
  * marks, the original's reference notes, a folder beside the checkout). A comment states the fact
@@ -48,11 +49,41 @@ function outsideReferences(files: string[], read: (path: string) => string): str
   return hits;
 }
 
+/** The licence line every tracked source file carries (after the `#!` line of a script). */
+const LICENCE_LINE = /^(\/\/|#) SPDX-License-Identifier: Apache-2\.0$/;
+
+/** Tracked source files (TypeScript, JavaScript, shell) whose licence line is missing. */
+function withoutLicenceLine(files: string[], read: (path: string) => string): string[] {
+  return files
+    .filter((path) => /\.(ts|js|mjs|cjs|sh)$/.test(path))
+    .filter((path) => {
+      const lines = read(path).split('\n');
+      const first = lines[0]?.startsWith('#!') ? lines[1] : lines[0];
+      return !LICENCE_LINE.test(first ?? '');
+    });
+}
+
 describe('the repository is self-contained', () => {
   it('has no reference to a document outside the repository in any tracked file', () => {
     const files = trackedTextFiles();
     expect(files.length).toBeGreaterThan(50);
     expect(outsideReferences(files, (path) => readFileSync(join(root, path), 'utf8'))).toEqual([]);
+  });
+
+  it('starts every source file with the Apache-2.0 SPDX licence line', () => {
+    const files = trackedTextFiles();
+    expect(files.filter((path) => path.endsWith('.ts')).length).toBeGreaterThan(100);
+    expect(withoutLicenceLine(files, (path) => readFileSync(join(root, path), 'utf8'))).toEqual([]);
+  });
+
+  it('flags a source file without the licence line, and accepts one after a #! line', () => {
+    const files: Record<string, string> = {
+      'a.ts': '/** no licence */\n',
+      'b.ts': '// SPDX-License-Identifier: Apache-2.0\n/** ok */\n',
+      'c.sh': '#!/usr/bin/env bash\n# SPDX-License-Identifier: Apache-2.0\n',
+      'd.md': '# not source\n',
+    };
+    expect(withoutLicenceLine(Object.keys(files), (path) => files[path]!)).toEqual(['a.ts']);
   });
 
   it.each([

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Batch writes whose partial failures the SDK reports but does not retry: DynamoDB
  * `UnprocessedItems` and the `Failed` entries of SQS `SendMessageBatch` / `DeleteMessageBatch`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * One factory for every AWS SDK client: solution user agent, the SDK's standard retry strategy with
  * an explicit attempt count, and the DynamoDB document client with `removeUndefinedValues`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Every Cognito call of an invocation goes through one `RateLimitedCognito`: each attempt (retries
  * included) first takes a slot from the shared limiter, named by its operation, so `COGNITO_TPS` and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * A bounded group of concurrent tasks: `add` waits while `limit` tasks are in flight (back-pressure
  * on the producer), the first failure is kept and rethrown by the next `add` or by `drain`, and

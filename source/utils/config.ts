@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Typed environment configuration. Each package declares the variables it reads as an `EnvSpec`
  * and parses them once per invocation; every problem is collected and reported in one error.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Solution identity used in the user agent and the operational metrics. */
 export const SOLUTION_ID = 'SO0126';
 export const DEFAULT_SOLUTION_VERSION = 'v2.0.0';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * CloudFormation custom-resource protocol: one router for Create/Update/Delete handlers and one
  * response sender used by every custom resource, synchronous or not.

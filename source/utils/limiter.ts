@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The Cognito rate limiter: a sliding-window log. A call may start only when fewer than
  * `callsPerSecond` calls started in the preceding `windowMs`. Unlike a token bucket (which allows

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Structured JSON logs. Personal data never reaches a log line: values under keys that can hold
  * user data are replaced, and e-mail addresses and phone numbers are masked in every string.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Anonymous operational metrics. Nothing is sent unless `SEND_METRIC` is `Yes` and an anonymous
  * installation UUID is configured; a failure to send is logged and never reaches the caller.

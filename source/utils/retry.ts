@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Retries for the loops the SDK cannot retry itself (`UnprocessedItems`, failed batch entries,
  * Cognito attempts that must pass through the limiter, polling). Errors are classified with the

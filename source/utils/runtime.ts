@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * What a handler takes from its surroundings: environment, clock, sleep, randomness, the HTTP client
  * and the log sink. Every handler module exports `createHandler(runtime = defaultRuntime())`, so that

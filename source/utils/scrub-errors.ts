@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The uncaught-error path of every handler. An error a handler does not catch reaches the Lambda
  * runtime's log, the Step Functions execution history (`Cause`) and, through the message broker, the

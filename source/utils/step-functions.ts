@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Shapes of the Step Functions payloads the workflow Lambdas receive. */
 
 export interface SfnContextObject {

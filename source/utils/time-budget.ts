@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { MIN_REMAINING_MS } from './constants';
 import type { Now } from './limiter';
 

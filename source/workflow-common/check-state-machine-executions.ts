@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** CheckExecutionsLambda: is this the only running execution of its state machine? */
 import { sfnClient } from '../utils/clients';
 import type { EnvSpec } from '../utils/config';

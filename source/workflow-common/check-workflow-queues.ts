@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** CheckWorkflowQueuesLambda: the import queues must start out empty. */
 import { sqsClient } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';

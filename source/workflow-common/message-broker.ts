@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** WorkflowMessageBrokerLambda: error and success notifications of both workflows. */
 import { documentClient, snsClient } from '../utils/clients';
 import { env, METRICS_ENV, parseConfig, type EnvSpec } from '../utils/config';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** BackupTableCleanupLambda: "Find Items" and "Remove Items" of the export run. */
 import { documentClient, sqsClient } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';

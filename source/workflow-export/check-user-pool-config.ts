@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** CheckUserPoolConfigLambda: rejects unsupported pools and passes UsernameAttributes on. */
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import { checkUserPoolConfig } from './lib/check-user-pool-config';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** ExportGroupLambda: the group items of a ListGroups page, or one group of an older execution's Map. */
 import { documentClient } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** ExportUsersInGroupLambda: the memberships of a page of groups, or of one group of an older execution. */
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import { defaultRuntime, type Runtime } from '../utils/runtime';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** ExportUsersLambda: users to the backup table, page by page. */
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import { defaultRuntime, type Runtime } from '../utils/runtime';

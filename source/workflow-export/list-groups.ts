@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** ListGroupsLambda: one page of groups for the groups Map. */
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import type { LambdaContextLike } from '../utils/time-budget';

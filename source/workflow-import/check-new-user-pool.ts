@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
 /**
  * ImportCheckNewUserPoolLambda: the new user pool is a restore target (not the backed-up pool, a pool id

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * ImportNewUsersLambda and ImportCheckImportJobLambda: one handler, dispatched on the state name.
  * Only the CheckUserImportJob deployment has the metric variables, so they are optional.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * ImportReconcileNewUserPoolLambda, dispatched on the state name:
  * - ReconcileNewUserPool, the last step of the ImportWorkflow: compares the backup table with the new

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** ImportScanTableLambda: backup table → new pool's groups and the two import queues. */
 import { documentClient, s3Client, sqsClient } from '../utils/clients';
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** ImportUpdateNewUsersLambda: memberships and disabled flags into the new pool. */
 import { sqsClient } from '../utils/clients';
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Build outputs the template tests read: the Lambda zips (or webpack's dist/ folder when the zips
  * were not built) and the AWS API calls that the unit tests recorded.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Loads the CloudFormation templates as plain JSON-shaped objects: the short-form intrinsic tags
  * (`!Ref`, `!Sub`, `!GetAtt`, ...) become their long forms (`Ref`, `Fn::Sub`, `Fn::GetAtt`, ...).

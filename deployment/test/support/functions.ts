@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** The Lambda functions and IAM roles of the templates, in the shapes the template tests compare. */
 import {
   isObject,

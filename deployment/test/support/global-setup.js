@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Global setup of the template tests: the IAM test compares each role with the AWS API calls that
  * the unit tests recorded under build/api-calls/. When those records are missing (a fresh clone, or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * What the handlers' code says about themselves: the environment variables they declare
  * (`ENVIRONMENT`), the fields their results carry (from their TypeScript result types) and the

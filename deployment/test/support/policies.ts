@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Every IAM policy statement of a template, with where it is: role inline policies and managed policies. */
 import { isObject, resourcesOfType, type Json, type JsonObject, type Template } from './cfn';
 import { roleStatements, type PolicyStatement } from './functions';

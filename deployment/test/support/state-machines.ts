@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The state machines of the templates: `DefinitionString` (`Fn::Sub`) with every `${X.Arn}` replaced
  * by a Lambda ARN that names the logical id, so the definitions can be validated and walked.

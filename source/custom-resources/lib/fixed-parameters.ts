@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The SSM parameter `/<ParentStackName>-<PrimaryRegion>/fixed-solution-parameters`: written
  * by the stack checker on Create, compared on Update, read by both StackSet instances, and read

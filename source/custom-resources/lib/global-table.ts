@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * `Custom::CreateTable`: global-table-creator adds the backup table's replica in the
  * secondary region and starts SecondaryUserPoolTableStepFunctions; its task, global-table-checker,

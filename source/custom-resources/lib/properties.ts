@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Validation of custom-resource properties and request types. */
 import { FAILED, type CustomResourceResponse, type RequestType } from '../../utils/custom-resource';
 import { errorMessage } from '../../utils/retry';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * What a custom-resource request adds to the shared runtime: a logger named after the component and
  * the dependencies of the CloudFormation response sender.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * `Custom::StackChecker`: refuses unsupported deployments on Create, stores the parameters
  * that must never change in SSM, refuses to change them on Update, and removes them on Delete.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * `Custom::StackSetConstants`: each StackSet instance reads the fixed-parameters document
  * from the primary region and exposes its keys as attributes. Update reads it again, so `GetAtt`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * `Custom::StackSet`: starts the StackSet operation for the request, then hands the wait to
  * StackSetCheckStatusWorkflow, which answers CloudFormation when the operation ends. This

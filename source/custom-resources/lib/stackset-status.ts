@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * StackSetCheckStatusWorkflow's task: follows the StackSet operation that stackset-manager
  * started and answers CloudFormation once it has ended. Each invocation either answers (and says

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Event, property and result shapes of the custom-resources package. CloudFormation passes every
  * resource property as a string, and any of them may be missing, so all are optional here and

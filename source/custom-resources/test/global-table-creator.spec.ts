@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { DynamoDBClient, UpdateContinuousBackupsCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockAws } from '../../test-support/aws-mock';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeRuntime } from '../../test-support/runtime';
 import { realSleep } from '../../utils/limiter';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Test doubles shared by the custom-resources specs: HTTP, events, errors, a clock at the request time. */
 import { fakeClock as clockAt } from '../../test-support/fake-clock';
 import type { CustomResourceEvent } from '../../utils/custom-resource';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The benchmark's cases and what each measures: the seed, `COGNITO_TPS`, and the rates compared with
  * the bound that Cognito's quotas (through `COGNITO_TPS`) or the latency of one page chain set.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** The benchmark chart: each achieved rate as a share of its bound, drawn by Vega-Lite as SVG. */
 import type { BenchResult } from './run';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * `npm run bench`: runs the benchmark cases on the local emulators with AWS-like latency
  * (`--latency aws`) and Cognito's quotas on, writes one JSON file per case and a chart of each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Runs the Cognito emulator on its own (for a child process or manual checks):
  *

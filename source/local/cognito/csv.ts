@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Cognito's user-import CSV format: UTF-8 without BOM, values never quoted, a comma inside a value
  * written as `\,`, leading and trailing whitespace trimmed, `\n` or `\r\n` line ends. There is no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Errors the emulator returns, shaped as Cognito returns them on the wire: HTTP 400 (unless stated),
  * body `{"__type": "<Name>", "message": "<text>"}`, header `x-amzn-ErrorType`.

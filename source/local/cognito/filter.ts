@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * ListUsers `Filter`: `AttributeName Filter-Type "AttributeValue"` with `=` (exact) or `^=` (prefix),
  * quotes inside the value escaped with a backslash, one attribute, only the searchable attributes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * User import jobs: CreateUserImportJob hands out a pre-signed URL served by the emulator itself,
  * the PUT stores the CSV, StartUserImportJob imports it asynchronously (a batch of rows per event-loop

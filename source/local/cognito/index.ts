@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Cognito Identity Provider emulator for the local run and the integration tests.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Request members read with Cognito's validation rules: a wrong JSON type is a SerializationException,
  * a violated constraint is collected into one InvalidParameterException (see ValidationCollector).

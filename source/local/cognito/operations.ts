@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The Cognito Identity Provider operations the emulator serves: validation, behaviour and response
  * shapes as Cognito's JSON 1.1 protocol has them (dates as epoch seconds), plus the quota category of

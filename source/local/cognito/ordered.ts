@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * An insertion-ordered keyed collection that pages in O(log n + page) from a cursor.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The rules a user-import job applies to each CSV row before it creates the user. A rule returns the
  * reason the row is refused (no values in it: reasons end up in the job's line log), or `undefined`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Cognito's standard user-pool schema and the attribute rules that depend on it. */
 import type { CustomAttributeDefinition, UsernameAttribute } from './types';
 

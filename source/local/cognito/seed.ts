@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Seed primitives for the harness: a pool, its users (bulk path, no API calls), groups and
  * memberships from one structured object. The harness owns the seed file format and its validation;

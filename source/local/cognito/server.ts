@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The emulator's HTTP server: Cognito's JSON 1.1 protocol (`POST /`, `X-Amz-Target:
  * AWSCognitoIdentityProviderService.<Op>`) for the unmodified SDK v3 client, plus the pre-signed PUT

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * In-memory state of the emulated Cognito account: user pools, users (with an alias index for pools
  * whose username is the email or phone number), groups and memberships. Every collection keeps a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Test support for the emulator's specs and contract tests: an emulator with an SDK client (fake
  * credentials), pagination and error helpers, and a moto server (the reference implementation of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Cognito's request-rate quotas: one token bucket per quota category (shared by every pool, as the
  * quotas are per account and Region), plus the 5 RPS per pool and per operation cap of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Public types of the Cognito emulator (store, seed primitives, server options, stats). */
 import type { RowRule } from './row-rules';
 

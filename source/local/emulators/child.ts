@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Entry point of an emulator child process: `node --import tsx child.ts <dynalite|fauxqs>`.
  * Starts the server on 127.0.0.1 with a free port, prints `{"port": <n>}` as one line on stdout, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Starts emulator child processes (see child.ts) and makes sure none outlives the harness: each child
  * exits when its stdin closes, and `stopAll` (also run on process exit) terminates the ones left.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The benchmark's smoke case, run as `npm run bench -- --smoke` runs it: a small pool through both
  * workflows with AWS-like latency, one JSON result, the Markdown table and the chart. The benchmark

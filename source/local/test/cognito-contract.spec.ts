@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Emulator contract tests: the Cognito scenarios the emulator supports run against both the emulator
  * and moto (`python3 -m moto.server`, started here in a child process) through the same SDK calls, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The Cognito emulator in-process, driven by the unmodified SDK v3 client: pagination, filters,
  * limits, errors, groups, pools with username attributes, and the seed primitives.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Faults the Cognito emulator injects for the local run's `--fault` options: HTTP 500 before the
  * operation, a connection dropped after it, quotas changed while it runs, and slow import jobs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * User import jobs on the emulator: the CSV round trip the import Lambda performs (GetCSVHeader,
  * CreateUserImportJob, PUT to the pre-signed URL, StartUserImportJob, DescribeUserImportJob) with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Scale: 100,000 users seeded through the bulk path and listed completely with the SDK, 60 a page.
  * Prints the measured times (seed, full paging, one sub shard) for the report; the bounds asserted are

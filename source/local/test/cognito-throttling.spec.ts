@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Request-rate quotas per Cognito category (TooManyRequestsException, HTTP 400), the scale factor,
  * the per-pool cap of the UserPoolResource categories, latency and call statistics. The clock and the

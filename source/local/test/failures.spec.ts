@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * A failed run says why: the state that failed and the error its Lambda function threw, in the
  * console summary, in the `--lambda-logs` file and in the JSON report; a documented refusal reads as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The local run with faults injected: every fault reaches the workflows (it is counted in the report)
  * and the emptied-pool scenario reports the backup's user items. Whether the workflows then end right

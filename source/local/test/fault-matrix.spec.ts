@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The fault matrix: both workflows on small pools with one fault each (README, "Fault injection").
  * For every case: the restore ends with parity, or the ImportWorkflow FAILED with an error notification

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Fault injection of the local run: the `--fault` specs and their validation, the crash points of
  * the Lambda host (through the hook on the SDK clients), Step Functions retrying a crashed Task,

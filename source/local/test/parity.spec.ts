@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { comparePools, type ExclusionRule, type PoolContent, type SnapshotUser } from '../parity';
 
 function user(username: string, overrides: Partial<SnapshotUser> = {}): SnapshotUser {

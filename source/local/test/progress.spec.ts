@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { duration, ProgressMeter } from '../progress';
 import { ProgressPrinter, shortenedWaitsNote } from '../cli';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Values real pools hold that the local emulators must carry as AWS does: characters above U+FFFF
  * (4-byte UTF-8, e.g. emoji) through SQS, and through both workflows end to end.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Helpers shared by the local-run tests: deployments on one shared set of emulators, and Lambda
  * hosts whose handler modules the test injects.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Both workflows end to end on the local emulators, from the real templates and handlers. One set of
  * emulators serves every scenario; each scenario deploys its own stack (own table, queues, topic).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { DeleteMessageBatchCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { CognitoIdentityProviderClient, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { captureLogs } from '../../test-support/capture-logs';
 import { createLogger, REDACTED, scrub } from '../logger';
 

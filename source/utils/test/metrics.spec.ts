@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { createLogger } from '../logger';
 import { METRICS_ENDPOINT, metricsSettingsFromEnv, sendAnonymousMetric } from '../metrics';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { fakeClock } from '../../test-support/fake-clock';
 import {
   backoffDelay,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { CognitoIdentityProviderServiceException } from '@aws-sdk/client-cognito-identity-provider';
 import { scrubError, scrubErrors } from '../scrub-errors';
 

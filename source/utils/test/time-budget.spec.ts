@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { TimeBudget } from '../time-budget';
 import { workflowName } from '../step-functions';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** The single-execution guard at the start of both workflows. */
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '../../utils/logger';

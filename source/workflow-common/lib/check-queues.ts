@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** The import workflow's check that both import queues start out empty. */
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '../../utils/logger';

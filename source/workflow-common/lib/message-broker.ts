@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The workflows' notifier: the error path publishes every failure; the cleanup path
  * records the export timestamp and announces success when the SNS preference asks for it. Both send

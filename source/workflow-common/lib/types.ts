@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Event and output shapes of the Lambdas shared by both workflows. */
 import type { WrappedEvent, WrappedResult } from '../../utils/step-functions';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockAws } from '../../test-support/aws-mock';
 import { fakeClock } from '../../test-support/fake-clock';

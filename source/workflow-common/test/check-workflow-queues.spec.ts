@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockAws } from '../../test-support/aws-mock';
 import { fakeClock } from '../../test-support/fake-clock';

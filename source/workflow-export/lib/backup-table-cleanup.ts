@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The export run's last phase: "Find Items" queues the keys of every item that was not
  * re-stamped by this run, "Remove Items" drains the queue and deletes those items.

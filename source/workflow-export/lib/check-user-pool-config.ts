@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Rejects unsupported source pools before an export starts. */
 import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { RateLimitedCognito } from '../../utils/cognito';

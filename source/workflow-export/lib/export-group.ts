@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Writes group items to the backup table: one group (the Map item of executions started
  * before 2.0) or a whole ListGroups page (the ExportWorkflow's page loop).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Exports group memberships: the groups of a ListGroups page at once, each group's
  * ListUsersInGroup pages one after the other (the API has no filter to split a group), all through

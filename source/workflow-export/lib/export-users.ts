@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Exports the user pool's users to the backup table: the 16 `sub` partitions are listed
  * at once, each page through the invocation's limiter, so the export runs at `COGNITO_TPS` pages per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The continuation of a ListGroups page's memberships: the groups not yet exported, each with the
  * ListUsersInGroup NextToken it resumes from (`g1:` and the chains, `stream-cursor.ts`).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Backup-table items. Keys, type values and attribute names are read by the import
  * workflow and by tables written with the original solution: they must not change.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Lists one page of groups for the "Process Groups Map". The pool's UsernameAttributes
  * goes into every group item and, new in the port, into the output, so the next page has it too.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The pagination loop shared by export-users and export-users-in-group: list a page, hand its records
  * to a bounded group of writers, list the next page while they write. The only waits between two

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Validation of the fields the export Lambdas need from their Step Functions input. The messages
  * follow the original's "Error validating Event Payload" wording.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * One opaque string for the state machine that holds several page chains' positions: a format tag
  * (`p1:`, `g1:`) followed by the base64url JSON `[[key, token or null], ...]` of the unfinished chains

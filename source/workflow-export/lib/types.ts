@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Event and output shapes of the export workflow's Lambdas. Field names are part of the
  * state machine's contract; fields marked "added" are new in the port and ignored by the original

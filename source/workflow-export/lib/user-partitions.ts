@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The ExportUsers continuation: which `sub` partitions are still to be listed and where each resumes.
  *

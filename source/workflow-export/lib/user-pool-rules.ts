@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The user-pool configurations this solution supports, shared by the export workflow's
  * check-user-pool-config and the stack-checker custom resource. Pure: it throws the original's messages.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The pseudoUsername: the value a user signs in with, which is what the import writes into the CSV's
  * `cognito:username` column. Pools with a username attribute (`email`, `phone_number`) sign in with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { fakeRuntime } from '../../test-support/runtime';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * One whole export run driven the way the ExportWorkflow state machine drives it (loops on the
  * returned tokens, one ExportGroup and ExportUsersInGroup loop per group page), against an in-memory backup table and queue. Proves

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The ExportWorkflow's page loop over groups: ExportGroupLambda writes a ListGroups page's group items,
  * ExportUsersInGroupLambda exports the page's memberships, several groups at once.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Test helpers for the export handlers: users, errors, a clock at T0 and a way to let writes start. */
 import {
   TooManyRequestsException,

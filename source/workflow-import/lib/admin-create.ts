@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The AdminCreateUser fallback: a user whose CSV row the target pool would refuse (csv-rules.ts), or
  * whose values the CSV format cannot carry, is created with AdminCreateUser instead of being lost.

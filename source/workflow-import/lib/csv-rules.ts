@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The target pool's rules for a CSV user import row, checked before a user is written to the file.
  *

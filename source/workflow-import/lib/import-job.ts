@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The Cognito user import job: create it, store the mapping file, upload the CSV,
  * start it; and later describe it for the CheckUserImportJob states.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * ImportNewUsers: drains the new-users queue into one user CSV and starts a Cognito
  * import job with it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * What the import handlers derive from their invocation besides the shared runtime: the new user
  * pool's id and the state name, `COGNITO_TPS` where the original never read it, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * check-new-user-pool: the new pool must have no users and no groups. A pool that cannot
  * be read (wrong id, no permission, ...) is an error with its own message naming the pool, not "not

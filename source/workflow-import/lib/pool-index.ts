@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * What the new user pool holds, listed once and kept as chunk objects in the solution's import bucket
  * (`restore-work/<NewUserPoolId>/<execution>/<part>/<n>.json`), so that a step that runs over several

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Queue operations shared by import-users and update-new-users: receiving with a visibility timeout
  * that covers the invocation, deleting many messages with bounded concurrency, and releasing messages

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * reconcile-new-user-pool: the last step of every import. It proves the restore or fails it.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The restore ledger: how an import Lambda records a backed-up user that it deliberately did not put
  * in a user import CSV, so that the reconciliation lists the user in the restore report with the

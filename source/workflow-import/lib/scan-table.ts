@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * scan-table: reads the backup table page by page; users go to the new-users queue,
  * memberships and disabled users to the updates queue, groups are created in the new pool.

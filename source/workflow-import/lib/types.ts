@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Payloads of the import workflow's Lambdas and the backup items they read.
  * Items come from a table written by the original solution or by this port: every field is read

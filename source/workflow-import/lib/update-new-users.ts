@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * update-new-users: applies the updates queue to the new pool: memberships with
  * AdminAddUserToGroup, disabled users with AdminDisableUser.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The HTTP PUT of the user CSV to the import job's pre-signed URL. The body is
  * streamed from the file's chunks with an explicit Content-Length (S3 refuses chunked uploads), so the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Backup items exactly as the original solution writes them go through scan-table, then
  * the queue messages it sent go through ImportNewUsers and UpdateNewUsers: the messages, the CSV and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /** Builders and fakes shared by the workflow-import specs. */
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SfnContextObject } from '../../utils/step-functions';

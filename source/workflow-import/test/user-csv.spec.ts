@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { ChunkedText, headerLine, MAPPING_HEADER, mappingLine, userLine, userSub } from '../lib/user-csv';
 import { userItem } from './support';
 
