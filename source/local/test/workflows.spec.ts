@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Both workflows end to end on the local emulators, from the real templates and handlers. One set of
  * emulators serves every scenario; each scenario deploys its own stack (own table, queues, topic).
@@ -302,7 +303,6 @@ describe('an interrupted restore resumed with "Resume": true (120 users, 4 group
     await scenario?.deployment.teardown();
   });
 
-  // The stopped run's consumers hold their messages for up to two minutes: the resumed run waits for them.
   it('ends with parity, a complete report, no duplicate user and an import job for the missing users only', async () => {
     const { deployment } = scenario;
     const cognito = environment.cognito;
@@ -366,7 +366,7 @@ describe('an interrupted restore resumed with "Resume": true (120 users, 4 group
     ]);
     const report = await restoreReportCheck(deployment, restoredUserPoolId, source, restored, undefined);
     expect(report).toMatchObject({ ok: true, rows: 120, missingRows: [], wrongSubs: [], duplicateRows: [] });
-  }, 360_000);
+  });
 });
 
 describe('a pool with email as username (250 users, 5 groups)', () => {
