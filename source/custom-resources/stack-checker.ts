@@ -17,6 +17,7 @@ import { defaultRuntime, retryOptions, type Runtime } from '../utils/runtime';
 import { requestScope } from './lib/request-scope';
 import { checkOnCreate, checkOnUpdate, parseFixedNames, removeOnDelete } from './lib/stack-checker';
 import type { StackCheckerProperties } from './lib/types';
+import { RETRY_BUDGETS } from '../utils/retry';
 import { scrubErrors } from '../utils/scrub-errors';
 
 export const ENVIRONMENT = {
@@ -36,13 +37,13 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       // Built inside the request handlers, so that a bad environment is answered FAILED.
       const deps = () => {
         const config = parseConfig(ENVIRONMENT, runtime.env);
-        // One DescribeUserPool per request, 5 attempts; the limiter spaces the retries of that call.
+        // One DescribeUserPool per request; the limiter spaces the retries of that call.
         const limiter = new SlidingWindowLimiter(1, runtime.now, runtime.sleep);
         return {
           ssm: ssmClient(),
           cognito: new RateLimitedCognito(cognitoClient(), limiter, {
             ...retryOptions(runtime),
-            maxAttempts: 5,
+            maxAttempts: RETRY_BUDGETS.userPoolCheck,
           }),
           logger,
           region: config.AWS_REGION,

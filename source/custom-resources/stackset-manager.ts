@@ -6,8 +6,7 @@
 import { cloudFormationClient, sfnClient } from '../utils/clients';
 import { env, METRICS_ENV, parseConfig, type EnvSpec } from '../utils/config';
 import type { CustomResourceContext, CustomResourceResponse } from '../utils/custom-resource';
-import { metricsSettingsFromEnv } from '../utils/metrics';
-import { defaultRuntime, type Runtime } from '../utils/runtime';
+import { defaultRuntime, runtimeSolution, type Runtime } from '../utils/runtime';
 import { requestScope } from './lib/request-scope';
 import { manageStackSet } from './lib/stackset-manager';
 import type { StackSetEvent } from './lib/types';
@@ -34,7 +33,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         config: () => parseConfig(ENVIRONMENT, runtime.env),
         cloudFormation: cloudFormationClient(),
         sfn: sfnClient(),
-        metrics: metricsSettingsFromEnv(runtime.env),
+        solution: runtimeSolution(runtime),
         metricsDeps: { fetch: runtime.fetch, now: runtime.now, logger: logger },
         responder,
         logger,

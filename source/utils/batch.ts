@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Batch writes whose partial failures the SDK reports but does not retry: DynamoDB
- * `UnprocessedItems` and the `Failed` entries of SQS `SendMessageBatch` / `DeleteMessageBatch`.
- * Leftovers are resent with growing backoff and a cap; what still fails, fails the caller.
+ * `UnprocessedItems` and the `Failed` entries of the SQS batch calls (`SendMessageBatch`,
+ * `DeleteMessageBatch`, `ChangeMessageVisibilityBatch`). Leftovers are resent with growing backoff and
+ * a cap; what still fails, fails the caller. SQS batches are cut by count and by bytes here only.
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { withRetry, type RetryOptions } from './retry';
+import { RETRY_BUDGETS, withRetry, type RetryOptions } from './retry';
 
 export const DYNAMODB_BATCH_SIZE = 25;
 export const SQS_BATCH_SIZE = 10;
+/** SendMessageBatch refuses batches whose bodies add up to more than this (BatchRequestTooLong). */
+export const MAX_BATCH_BYTES = 262_144;
 
 export type WriteRequest =
   | { PutRequest: { Item: Record<string, unknown> }; DeleteRequest?: never }
@@ -66,7 +69,7 @@ export async function batchWrite(
           throw new Leftovers(`${unprocessed.length} unprocessed item(s)`);
         }
       },
-      { maxAttempts: 10, ...retry, isRetryable: retryLeftovers },
+      { maxAttempts: RETRY_BUDGETS.dynamoDbUnprocessed, ...retry, isRetryable: retryLeftovers },
     );
   } catch (error) {
     if (!(error instanceof Leftovers)) throw error;
@@ -96,23 +99,57 @@ export async function batchWriteAll(
   }
 }
 
-interface SqsEntryResult {
-  Failed?: { Id?: string; Code?: string; SenderFault?: boolean }[];
+/**
+ * Batches of at most 10 bodies and `maxBytes` in all. A user item can be large (up to 50 custom
+ * attributes of 2,048 characters), so ten of them may not fit one request.
+ */
+export function sqsBatches(bodies: readonly string[], maxBytes = MAX_BATCH_BYTES): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const body of bodies) {
+    const size = Buffer.byteLength(body);
+    if (current.length > 0 && (current.length === SQS_BATCH_SIZE || bytes + size > maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(body);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
-async function sqsBatch<E extends { Id: string }>(
+export interface SqsFailedEntry {
+  Id?: string;
+  Code?: string;
+  SenderFault?: boolean;
+}
+
+interface SqsEntryResult {
+  Failed?: SqsFailedEntry[];
+}
+
+/**
+ * The one failed-entry retry of the SQS batch calls: sends `entries`, resends those that failed until
+ * none do, and fails with `BatchFailedError` (ids and codes) when some still fail or a sender fault
+ * makes a retry pointless. `ignore` names failures that count as done (e.g. a message already visible).
+ */
+export async function retryFailedEntries<E extends { Id: string }>(
   entries: E[],
   send: (entries: E[]) => Promise<SqsEntryResult>,
   what: string,
   retry: RetryOptions,
+  ignore: (failure: SqsFailedEntry) => boolean = () => false,
 ): Promise<void> {
   let pending = entries;
-  let lastFailed: NonNullable<SqsEntryResult['Failed']> = [];
+  let lastFailed: SqsFailedEntry[] = [];
   try {
     await withRetry(
       async () => {
         const response = await send(pending);
-        lastFailed = response.Failed ?? [];
+        lastFailed = (response.Failed ?? []).filter((failure) => !ignore(failure));
         if (lastFailed.length === 0) return;
         const failedIds = new Set(lastFailed.map((failure) => failure.Id));
         pending = pending.filter((entry) => failedIds.has(entry.Id));
@@ -120,7 +157,7 @@ async function sqsBatch<E extends { Id: string }>(
         if (lastFailed.some((failure) => failure.SenderFault)) throw new Error('sender fault');
         throw new Leftovers(`${lastFailed.length} failed entr(ies)`);
       },
-      { maxAttempts: 6, ...retry, isRetryable: retryLeftovers },
+      { maxAttempts: RETRY_BUDGETS.sqsFailedEntries, ...retry, isRetryable: retryLeftovers },
     );
   } catch (error) {
     if (lastFailed.length === 0) throw error;
@@ -137,16 +174,16 @@ async function sqsBatch<E extends { Id: string }>(
   }
 }
 
-/** Sends message bodies in batches of 10 (entry ids are random UUIDs), retrying failed entries. */
+/** Sends message bodies in `sqsBatches` (entry ids are random UUIDs), retrying failed entries. */
 export async function sendMessages(
   sqs: SQSClient,
   queueUrl: string,
   bodies: string[],
   retry: RetryOptions = {},
 ): Promise<void> {
-  for (const batch of chunk(bodies, SQS_BATCH_SIZE)) {
+  for (const batch of sqsBatches(bodies)) {
     const entries = batch.map((MessageBody) => ({ Id: randomUUID(), MessageBody }));
-    await sqsBatch(
+    await retryFailedEntries(
       entries,
       (pending) => sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending })),
       `SendMessageBatch to ${queueUrl}`,
@@ -174,7 +211,7 @@ export async function deleteMessages(
   // Batch entry ids must be unique within a batch; a duplicated delivery can repeat a MessageId.
   const unique = [...new Map(entries.map((entry) => [entry.Id, entry])).values()];
   for (const batch of chunk(unique, SQS_BATCH_SIZE)) {
-    await sqsBatch(
+    await retryFailedEntries(
       batch,
       (pending) => sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending })),
       `DeleteMessageBatch on ${queueUrl}`,

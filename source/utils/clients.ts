@@ -16,10 +16,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_SOLUTION_VERSION, SOLUTION_ID } from './constants';
-import type { Env } from './config';
+import { solutionEnvironment, type Env } from './config';
+import { RETRY_BUDGETS } from './retry';
 
 /** Attempts the SDK makes for one call (first try included) unless a caller says otherwise. */
-export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_MAX_ATTEMPTS = RETRY_BUDGETS.sdk;
 
 export interface ClientOptions {
   region?: string;
@@ -35,8 +36,9 @@ export interface BaseClientConfig {
 
 /** `AwsSolution/SO0126/<version>`, appended to the SDK's own user agent. */
 export function solutionUserAgent(source: Env = process.env): [string, string][] {
-  const id = source.SOLUTION_ID?.trim() || SOLUTION_ID;
-  const version = source.SOLUTION_VERSION?.trim() || DEFAULT_SOLUTION_VERSION;
+  const solution = solutionEnvironment(source);
+  const id = solution.solutionId ?? SOLUTION_ID;
+  const version = solution.solutionVersion ?? DEFAULT_SOLUTION_VERSION;
   return [[`AwsSolution/${id}`, version]];
 }
 

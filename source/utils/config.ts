@@ -98,13 +98,41 @@ export function parseConfig<S extends EnvSpec>(spec: S, source: Env = process.en
 }
 
 /**
- * Variables that shared utils read in every handler, all optional with defaults: the user agent
- * (`SOLUTION_ID`, `SOLUTION_VERSION`) and the Lambda runtime's own log level.
+ * Variables that shared utils read in every handler, all optional: the solution's identity (user agent,
+ * log lines, metrics) and the Lambda runtime's own log level. Parsed by `solutionEnvironment`.
  */
-export const SHARED_OPTIONAL_ENV = ['SOLUTION_ID', 'SOLUTION_VERSION', 'AWS_LAMBDA_LOG_LEVEL'] as const;
+export const SHARED_ENV = {
+  SOLUTION_ID: env.optionalString(),
+  SOLUTION_VERSION: env.optionalString(),
+  AWS_LAMBDA_LOG_LEVEL: env.optionalString(),
+} satisfies EnvSpec;
+
+export const SHARED_OPTIONAL_ENV = Object.keys(SHARED_ENV) as (keyof typeof SHARED_ENV)[];
+
+export interface SolutionEnvironment {
+  /** As the environment sets them; the callers choose their defaults. */
+  solutionId?: string;
+  solutionVersion?: string;
+  /** `AWS_LAMBDA_LOG_LEVEL` when it names a level this logger knows, lower case. */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
+
+/** The shared variables, parsed once by whoever builds the invocation's runtime pieces. */
+export function solutionEnvironment(source: Env = process.env): SolutionEnvironment {
+  const parsed = parseConfig(SHARED_ENV, source);
+  const level = parsed.AWS_LAMBDA_LOG_LEVEL?.toLowerCase();
+  return {
+    solutionId: parsed.SOLUTION_ID,
+    solutionVersion: parsed.SOLUTION_VERSION,
+    logLevel:
+      level !== undefined && LOG_LEVELS.has(level) ? (level as SolutionEnvironment['logLevel']) : undefined,
+  };
+}
 
 /** The optional metric variables; absent means metrics are off. */
 export const METRICS_ENV = {
-  SEND_METRIC: env.optionalString(),
+  SEND_METRIC: env.yesNo(),
   METRICS_ANONYMOUS_UUID: env.optionalString(),
 } satisfies EnvSpec;

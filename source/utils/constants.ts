@@ -2,6 +2,8 @@
 /** Solution identity used in the user agent and the operational metrics. */
 export const SOLUTION_ID = 'SO0126';
 export const DEFAULT_SOLUTION_VERSION = 'v2.0.0';
+/** The `service` field of every handler's log lines. */
+export const SERVICE_NAME = 'cognito-user-profiles-export';
 
 /**
  * Long-running handlers stop starting new work when the Lambda has this much time left or less,

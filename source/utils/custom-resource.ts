@@ -9,8 +9,9 @@
  * deprecated `context.done`. This sender keeps its body format and fixes those.
  */
 import { createLogger, scrub, type Logger } from './logger';
-import { realSleep, type Sleep } from './limiter';
-import { errorMessage, withRetry } from './retry';
+import { realSleep, type Sleep } from './time';
+import { RETRY_BUDGETS, withRetry } from './retry';
+import { errorMessage } from './errors';
 
 export type RequestType = 'Create' | 'Update' | 'Delete';
 export const SUCCESS = 'SUCCESS';
@@ -164,7 +165,7 @@ export async function sendCfnResponse(
       if (!reply.ok) throw new ResponseRejectedError(reply.status, attempt);
     },
     {
-      maxAttempts: deps.maxAttempts ?? 5,
+      maxAttempts: deps.maxAttempts ?? RETRY_BUDGETS.cloudFormationResponse,
       baseDelayMs: 500,
       maxDelayMs: 8000,
       sleep: deps.sleep ?? realSleep,

@@ -12,10 +12,7 @@
  * Cognito accepts.
  */
 
-export type Sleep = (ms: number) => Promise<void>;
-export type Now = () => number;
-
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+import { realSleep, type Now, type Sleep } from './time';
 
 export interface RateLimiter {
   /**

@@ -3,8 +3,9 @@
  * Structured JSON logs. Personal data never reaches a log line: values under keys that can hold
  * user data are replaced, and e-mail addresses and phone numbers are masked in every string.
  */
+import { solutionEnvironment, type Env, type SolutionEnvironment } from './config';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogLevel = NonNullable<SolutionEnvironment['logLevel']>;
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {
@@ -68,12 +69,16 @@ function redact(value: unknown, depth: number): unknown {
   return out;
 }
 
+/**
+ * The logger primitive. Handlers get theirs from `runtimeLogger` (runtime.ts), the one factory that
+ * adds the solution's identity and takes the level, sink and clock from the invocation's runtime.
+ * Without a `level`, the level is `AWS_LAMBDA_LOG_LEVEL` of `env`, else `info`.
+ */
 export function createLogger(
   base: LogFields = {},
-  options: { level?: LogLevel; write?: (line: string) => void; now?: () => number } = {},
+  options: { level?: LogLevel; write?: (line: string) => void; now?: () => number; env?: Env } = {},
 ): Logger {
-  const envLevel = process.env.AWS_LAMBDA_LOG_LEVEL?.toLowerCase() as LogLevel | undefined;
-  const threshold = LEVELS[options.level ?? (envLevel && envLevel in LEVELS ? envLevel : 'info')];
+  const threshold = LEVELS[options.level ?? solutionEnvironment(options.env).logLevel ?? 'info'];
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const now = options.now ?? Date.now;
 

@@ -3,9 +3,9 @@
  * Anonymous operational metrics. Nothing is sent unless `SEND_METRIC` is `Yes` and an anonymous
  * installation UUID is configured; a failure to send is logged and never reaches the caller.
  */
-import type { Env } from './config';
+import { METRICS_ENV, parseConfig, solutionEnvironment, type ConfigOf, type Env } from './config';
 import { createLogger, type Logger } from './logger';
-import { errorName } from './retry';
+import { errorName } from './errors';
 
 export const METRICS_ENDPOINT = 'https://metrics.awssolutionsbuilder.com/generic';
 
@@ -16,14 +16,25 @@ export interface MetricsSettings {
   uuid?: string;
 }
 
-/** Reads the optional metric variables; absent ones mean metrics are off (ImportNewUsersLambda has none). */
-export function metricsSettingsFromEnv(source: Env = process.env): MetricsSettings {
+/**
+ * The settings from a handler's parsed configuration (its `ENVIRONMENT` includes `METRICS_ENV`) and
+ * the solution's identity; absent variables mean metrics are off (ImportNewUsersLambda has none).
+ */
+export function metricsSettings(
+  config: ConfigOf<typeof METRICS_ENV>,
+  solution: Pick<MetricsSettings, 'solutionId' | 'solutionVersion'>,
+): MetricsSettings {
   return {
-    sendMetric: source.SEND_METRIC?.trim() === 'Yes',
-    solutionId: source.SOLUTION_ID?.trim() || undefined,
-    solutionVersion: source.SOLUTION_VERSION?.trim() || undefined,
-    uuid: source.METRICS_ANONYMOUS_UUID?.trim() || undefined,
+    sendMetric: config.SEND_METRIC,
+    solutionId: solution.solutionId,
+    solutionVersion: solution.solutionVersion,
+    uuid: config.METRICS_ANONYMOUS_UUID,
   };
+}
+
+/** `metricsSettings` straight from an environment, through the same parser. */
+export function metricsSettingsFromEnv(source: Env = process.env): MetricsSettings {
+  return metricsSettings(parseConfig(METRICS_ENV, source), solutionEnvironment(source));
 }
 
 export interface MetricPayload {

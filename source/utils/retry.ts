@@ -1,61 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Retries for the loops the SDK cannot retry itself (`UnprocessedItems`, failed batch entries,
- * Cognito attempts that must pass through the limiter, polling). Errors are classified with the
- * SDK v3 fields (`$retryable`, `$metadata.httpStatusCode`, error names) through the SDK's own
- * classifiers; the v2-style `retryable: true` flag is still honoured for callers that inject it.
+ * Cognito attempts that must pass through the limiter, polling), and the one table of retry budgets.
+ * Which errors are worth a retry is decided in `errors.ts`.
  */
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
-import { realSleep, type Now, type Sleep } from './limiter';
+import { errorName, isRetryableError } from './errors';
+import { realSleep, type Now, type Sleep } from './time';
 
-interface ErrorShape {
-  name?: string;
-  code?: string;
-  message?: string;
-  retryable?: unknown;
-  $retryable?: { throttling?: boolean };
-  $metadata?: { httpStatusCode?: number };
-}
-
-function shape(error: unknown): ErrorShape | undefined {
-  return typeof error === 'object' && error !== null ? (error as ErrorShape) : undefined;
-}
-
-export function errorName(error: unknown): string {
-  return shape(error)?.name ?? 'Error';
-}
-
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : JSON.stringify(error);
-}
-
-export function isThrottling(error: unknown): boolean {
-  const e = shape(error);
-  // The classifier's parameter type is the SDK's error shape; any object with the fields works.
-  return e !== undefined && isThrottlingError(e as Parameters<typeof isThrottlingError>[0]);
-}
-
-/**
- * A network error that reached the SDK's retry middleware as an object of another JavaScript realm (as
- * under a test runner's VM context) is rewrapped as `AWS SDK error wrapper for <name>: <message>`:
- * its `code` is gone, only the message tells a dropped connection.
- */
-const SDK_WRAPPED_NETWORK_ERROR =
-  /^AWS SDK error wrapper for (?:TimeoutError|Error): .*\b(?:ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED|socket hang up)\b/;
-
-export function isRetryableError(error: unknown): boolean {
-  const e = shape(error);
-  if (e === undefined) return false;
-  if (e.retryable === true || e.$retryable !== undefined) return true;
-  const sdkError = e as Parameters<typeof isTransientError>[0];
-  return (
-    isThrottlingError(sdkError) ||
-    isTransientError(sdkError) ||
-    isServerError(sdkError) ||
-    SDK_WRAPPED_NETWORK_ERROR.test(e.message ?? '')
-  );
-}
+/** Until workflow-import imports them from `errors.ts`, their home. */
+export { errorMessage, errorName, isRetryableError } from './errors';
 
 /** Thrown when the next retry would end after the caller's deadline. `cause` is the last error. */
 export class DeadlineExceededError extends Error {
@@ -83,7 +36,31 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-export const DEFAULT_RETRY = { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 10_000 } as const;
+/**
+ * Every retry budget of the solution, in one table: attempts in all, the first included.
+ * - `cognito`: a Cognito call through the limiter (throttling and transient errors).
+ * - `sdk`: the SDK's own standard retry strategy for every other client.
+ * - `dynamoDbUnprocessed`: resending a batch write's `UnprocessedItems`.
+ * - `sqsFailedEntries`: resending the failed entries of an SQS batch.
+ * - `upload`: the CSV upload to the import job's pre-signed URL.
+ * - `cloudFormationResponse`: a custom resource's response to CloudFormation.
+ * - `userPoolCheck`: the stack checker's one DescribeUserPool call.
+ */
+export const RETRY_BUDGETS = {
+  cognito: 8,
+  sdk: 5,
+  dynamoDbUnprocessed: 10,
+  sqsFailedEntries: 6,
+  upload: 5,
+  cloudFormationResponse: 5,
+  userPoolCheck: 5,
+} as const;
+
+export const DEFAULT_RETRY = {
+  maxAttempts: RETRY_BUDGETS.cognito,
+  baseDelayMs: 100,
+  maxDelayMs: 10_000,
+} as const;
 
 /**
  * Delay before retry number `attempt` (1 for the first retry): capped exponential growth with

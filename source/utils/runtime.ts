@@ -6,10 +6,13 @@
  */
 import { cognitoClient } from './clients';
 import { RateLimitedCognito } from './cognito';
-import type { Env } from './config';
-import { CognitoQuotaLimiter, realSleep, type Now, type Sleep } from './limiter';
+import { solutionEnvironment, type Env, type SolutionEnvironment } from './config';
+import { DEFAULT_SOLUTION_VERSION, SERVICE_NAME } from './constants';
+import { CognitoQuotaLimiter } from './limiter';
+import { realSleep, type Now, type Sleep } from './time';
 import { createLogger, type LogFields, type Logger } from './logger';
-import { DEFAULT_RETRY, errorName, type RetryOptions } from './retry';
+import { DEFAULT_RETRY, type RetryOptions } from './retry';
+import { errorName } from './errors';
 import { TimeBudget, type LambdaContextLike } from './time-budget';
 
 export interface Runtime {
@@ -30,11 +33,39 @@ export const defaultRuntime = (): Runtime => ({
   random: Math.random,
 });
 
-/** A logger on the runtime's clock and log sink, with `fields` on every line. */
+const parsedSolutions = new WeakMap<Env, SolutionEnvironment>();
+
+/** The runtime's shared variables (solution identity, log level), parsed once per environment. */
+export function runtimeSolution(runtime: Pick<Runtime, 'env'>): SolutionEnvironment {
+  let parsed = parsedSolutions.get(runtime.env);
+  if (parsed === undefined) {
+    parsed = solutionEnvironment(runtime.env);
+    parsedSolutions.set(runtime.env, parsed);
+  }
+  return parsed;
+}
+
+/** Log-line fields naming the solution, when the environment names it (every deployed function does). */
+function identityFields(solution: SolutionEnvironment): LogFields {
+  if (solution.solutionId === undefined) return {};
+  return {
+    service: SERVICE_NAME,
+    solutionId: solution.solutionId,
+    version: solution.solutionVersion ?? DEFAULT_SOLUTION_VERSION,
+  };
+}
+
+/**
+ * The one logger factory of the handlers: the runtime's clock, log sink and log level
+ * (`AWS_LAMBDA_LOG_LEVEL`), `service`, `solutionId` and `version` when the environment names the
+ * solution, and `fields` on every line.
+ */
 export function runtimeLogger(runtime: Runtime, fields: LogFields): Logger {
+  const solution = runtimeSolution(runtime);
+  const level = solution.logLevel ?? 'info';
   return createLogger(
-    fields,
-    runtime.write ? { write: runtime.write, now: runtime.now } : { now: runtime.now },
+    { ...identityFields(solution), ...fields },
+    runtime.write ? { write: runtime.write, now: runtime.now, level } : { now: runtime.now, level },
   );
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { MIN_REMAINING_MS } from './constants';
-import type { Now } from './limiter';
+import type { Now } from './time';
 
 /** The part of the Lambda context the workflow handlers use. */
 export interface LambdaContextLike {

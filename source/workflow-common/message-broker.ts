@@ -2,10 +2,10 @@
 /** WorkflowMessageBrokerLambda: error and success notifications of both workflows. */
 import { documentClient, snsClient } from '../utils/clients';
 import { env, METRICS_ENV, parseConfig, type EnvSpec } from '../utils/config';
-import { metricsSettingsFromEnv, sendAnonymousMetric } from '../utils/metrics';
+import { metricsSettings, sendAnonymousMetric } from '../utils/metrics';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { brokerWorkflowMessage } from './lib/message-broker';
-import { defaultRuntime, handlerLogger, type Runtime } from '../utils/runtime';
+import { defaultRuntime, handlerLogger, runtimeSolution, type Runtime } from '../utils/runtime';
 import type { MessageBrokerEvent } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
 
@@ -23,7 +23,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(async (event: MessageBrokerEvent, context?: LambdaContextLike): Promise<void> => {
     const config = parseConfig(ENVIRONMENT, runtime.env);
     const logger = handlerLogger(runtime, 'message-broker', context);
-    const metrics = metricsSettingsFromEnv(runtime.env);
+    const metrics = metricsSettings(config, runtimeSolution(runtime));
     await brokerWorkflowMessage(event, {
       sns: snsClient(),
       ddb: documentClient(),

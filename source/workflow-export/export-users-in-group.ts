@@ -4,7 +4,7 @@ import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import { defaultRuntime, type Runtime } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { exportGroupsMemberships, exportUsersInGroup } from './lib/export-users-in-group';
-import { pagedExportDeps } from './lib/paged-export';
+import { pagedExportDeps } from './lib/paged-export-deps';
 import type {
   ExportUsersInGroupEvent,
   ExportUsersInGroupOutput,

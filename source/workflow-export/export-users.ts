@@ -4,7 +4,7 @@ import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import { defaultRuntime, type Runtime } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { exportUsers } from './lib/export-users';
-import { pagedExportDeps } from './lib/paged-export';
+import { pagedExportDeps } from './lib/paged-export-deps';
 import type { ExportUsersEvent, ExportUsersOutput } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
 

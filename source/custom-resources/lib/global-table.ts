@@ -26,9 +26,9 @@ import {
   type CustomResourceResponse,
   type SendResponseDeps,
 } from '../../utils/custom-resource';
-import type { Now, Sleep } from '../../utils/limiter';
+import type { Now, Sleep } from '../../utils/time';
 import type { Logger } from '../../utils/logger';
-import { errorName, isRetryableError } from '../../utils/retry';
+import { errorName, isRetryableError } from '../../utils/errors';
 import type { TimeBudget } from '../../utils/time-budget';
 import { MAX_ASYNC_WAIT_MS, failedResponse, requireProperty } from './properties';
 import type { CreateTableProperties, GlobalTableCheckerEvent, GlobalTableCheckerOutput } from './types';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Validation of custom-resource properties and request types. */
 import { FAILED, type CustomResourceResponse, type RequestType } from '../../utils/custom-resource';
-import { errorMessage } from '../../utils/retry';
+import { errorMessage } from '../../utils/errors';
 
 const REQUEST_TYPES: readonly string[] = ['Create', 'Update', 'Delete'];
 

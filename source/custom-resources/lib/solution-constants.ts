@@ -10,7 +10,7 @@
  * or incomplete, Update answers FAILED with a message saying so, rather than inventing new values.
  */
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { errorName } from '../../utils/retry';
+import { errorName } from '../../utils/errors';
 import { fixedParametersName, readFixedParameters } from './fixed-parameters';
 import type { SolutionConstants } from './types';
 

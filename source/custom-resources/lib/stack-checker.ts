@@ -7,8 +7,8 @@ import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provid
 import { DeleteParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Logger } from '../../utils/logger';
-import { errorName } from '../../utils/retry';
-import { checkUserPoolConfiguration } from '../../workflow-export/lib/user-pool-rules';
+import { errorName } from '../../utils/errors';
+import { checkUserPoolConfiguration } from '../../utils/user-pool-rules';
 import { fixedParametersName, readFixedParameters } from './fixed-parameters';
 import { requireProperty } from './properties';
 import type { StackCheckerProperties } from './types';

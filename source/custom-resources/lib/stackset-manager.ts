@@ -24,14 +24,20 @@ import {
   type RequestType,
   type SendResponseDeps,
 } from '../../utils/custom-resource';
-import type { Now } from '../../utils/limiter';
+import type { Now } from '../../utils/time';
 import type { Logger } from '../../utils/logger';
-import { sendAnonymousMetric, type MetricsDeps, type MetricsSettings } from '../../utils/metrics';
-import { errorName } from '../../utils/retry';
+import type { ConfigOf, METRICS_ENV } from '../../utils/config';
+import {
+  metricsSettings,
+  sendAnonymousMetric,
+  type MetricsDeps,
+  type MetricsSettings,
+} from '../../utils/metrics';
+import { errorName } from '../../utils/errors';
 import { isRequestType, failedResponse, requireProperty } from './properties';
 import type { StackSetEvent, StackSetProperties, StackSetStatusWorkflowInput } from './types';
 
-export interface StackSetManagerConfig {
+export interface StackSetManagerConfig extends ConfigOf<typeof METRICS_ENV> {
   AWS_REGION: string;
   STATE_MACHINE_ARN: string;
   COGNITO_TPS?: string;
@@ -44,7 +50,8 @@ export interface StackSetManagerDeps {
   config: () => StackSetManagerConfig;
   cloudFormation: CloudFormationClient;
   sfn: SFNClient;
-  metrics: MetricsSettings;
+  /** The solution's identity for the metric; the metric switches come from `config`. */
+  solution: Pick<MetricsSettings, 'solutionId' | 'solutionVersion'>;
   metricsDeps: MetricsDeps;
   responder: SendResponseDeps;
   logger: Logger;
@@ -175,7 +182,7 @@ export async function manageStackSet(
   }
 
   await sendAnonymousMetric(
-    deps.metrics,
+    metricsSettings(config, deps.solution),
     {
       EventType: `Solution-${event.RequestType}`,
       EventDetails: {

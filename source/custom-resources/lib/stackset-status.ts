@@ -18,9 +18,9 @@ import {
   type CustomResourceResponse,
   type SendResponseDeps,
 } from '../../utils/custom-resource';
-import type { Now } from '../../utils/limiter';
+import type { Now } from '../../utils/time';
 import type { Logger } from '../../utils/logger';
-import { errorMessage, errorName } from '../../utils/retry';
+import { errorMessage, errorName } from '../../utils/errors';
 import { MAX_ASYNC_WAIT_MS, failedResponse, requireProperty } from './properties';
 import type {
   CheckStackSetStatusEvent,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeRuntime } from '../../test-support/runtime';
-import { realSleep } from '../../utils/limiter';
+import { realSleep } from '../../utils/time';
 import { defaultRuntime } from '../../utils/runtime';
 import { requestScope } from '../lib/request-scope';
 import { fakeClock } from './support';

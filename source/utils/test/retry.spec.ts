@@ -1,14 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { fakeClock } from '../../test-support/fake-clock';
-import {
-  backoffDelay,
-  DeadlineExceededError,
-  errorMessage,
-  errorName,
-  isRetryableError,
-  isThrottling,
-  withRetry,
-} from '../retry';
+import { backoffDelay, DeadlineExceededError, withRetry } from '../retry';
+import { errorMessage, errorName, isRetryableError, isThrottling } from '../errors';
 
 const throttled = () =>
   Object.assign(new Error('Rate exceeded'), {

@@ -9,7 +9,7 @@ import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
-import { realSleep } from '../limiter';
+import { realSleep } from '../time';
 import { DeadlineExceededError } from '../retry';
 import {
   defaultRuntime,

@@ -6,9 +6,9 @@
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Now } from '../../utils/limiter';
+import type { Now } from '../../utils/time';
 import { scrub, type Logger } from '../../utils/logger';
-import { errorMessage, errorName } from '../../utils/retry';
+import { errorMessage, errorName } from '../../utils/errors';
 import { workflowName, type SfnContextObject } from '../../utils/step-functions';
 import {
   CLEANUP_STATE,

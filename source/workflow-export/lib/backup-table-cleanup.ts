@@ -17,7 +17,8 @@ import { DeleteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sd
 import { deleteMessages, sendMessages } from '../../utils/batch';
 import { TaskGroup } from '../../utils/concurrency';
 import type { Logger } from '../../utils/logger';
-import { errorName, type RetryOptions } from '../../utils/retry';
+import { type RetryOptions } from '../../utils/retry';
+import { errorName } from '../../utils/errors';
 import type { SfnContextObject } from '../../utils/step-functions';
 import type { TimeBudget } from '../../utils/time-budget';
 import { GROUP_ID_PREFIX, GROUP_MEMBER_PREFIX, USER_ID_PREFIX } from './items';

@@ -4,7 +4,7 @@ import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provid
 import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Logger } from '../../utils/logger';
 import type { CheckUserPoolConfigResult } from './types';
-import { checkUserPoolConfiguration } from './user-pool-rules';
+import { checkUserPoolConfiguration } from '../../utils/user-pool-rules';
 
 export class UserPoolNotFoundError extends Error {
   override readonly name = 'UserPoolNotFoundError';

@@ -33,11 +33,45 @@ export interface ExportUsersInGroupDeps extends PagedExportDeps {
   config: ExportUsersInGroupConfig;
 }
 
+/** One ListUsersInGroup page of `groupName`, through the limiter, within the invocation's budget. */
+async function listMembersPage(
+  { cognito, budget, config }: ExportUsersInGroupDeps,
+  groupName: string,
+  token: string | undefined,
+): Promise<{ records: UserType[]; nextToken?: string }> {
+  const response = await cognito.send(
+    new ListUsersInGroupCommand({
+      UserPoolId: config.userPoolId,
+      GroupName: groupName,
+      Limit: LIST_USERS_IN_GROUP_LIMIT,
+      NextToken: token,
+    }),
+    { deadline: budget.deadline() },
+  );
+  return { records: (response.Users ?? []).filter(isExportable), nextToken: response.NextToken };
+}
+
+/** Writes one page's memberships of `groupName` to the backup table. */
+async function writeMembers(
+  { ddb, config, batchRetry }: ExportUsersInGroupDeps,
+  users: UserType[],
+  groupName: string,
+  usernameAttributes: ReturnType<typeof parseUsernameAttributes>,
+  stamp: Parameters<typeof membershipItem>[3],
+): Promise<void> {
+  await batchWriteAll(
+    ddb,
+    config.tableName,
+    putRequests(users.map((user) => membershipItem(user, groupName, usernameAttributes, stamp))),
+    { retry: batchRetry },
+  );
+}
+
 export async function exportUsersInGroup(
   event: ExportUsersInGroupEvent,
   deps: ExportUsersInGroupDeps,
 ): Promise<ExportUsersInGroupOutput> {
-  const { cognito, ddb, logger, budget, config } = deps;
+  const { cognito, logger, budget, config } = deps;
   const groupName = requireString(event.groupName, 'groupName');
   const exportTimestamp = requireTimestamp(event.exportTimestamp, 'exportTimestamp');
   const usernameAttributes = parseUsernameAttributes(event.UsernameAttributes);
@@ -46,25 +80,8 @@ export async function exportUsersInGroup(
   const outcome = await pagedExport<UserType>({
     startToken: optionalToken(event.listUsersInGroupNextToken),
     budget,
-    listPage: async (token) => {
-      const response = await cognito.send(
-        new ListUsersInGroupCommand({
-          UserPoolId: config.userPoolId,
-          GroupName: groupName,
-          Limit: LIST_USERS_IN_GROUP_LIMIT,
-          NextToken: token,
-        }),
-        { deadline: budget.deadline() },
-      );
-      return { records: (response.Users ?? []).filter(isExportable), nextToken: response.NextToken };
-    },
-    writeRecords: async (users) =>
-      batchWriteAll(
-        ddb,
-        config.tableName,
-        putRequests(users.map((user) => membershipItem(user, groupName, usernameAttributes, stamp))),
-        { retry: deps.batchRetry },
-      ),
+    listPage: (token) => listMembersPage(deps, groupName, token),
+    writeRecords: (users) => writeMembers(deps, users, groupName, usernameAttributes, stamp),
   });
 
   logger.info('Exported a run of ListUsersInGroup pages', {
@@ -91,7 +108,7 @@ export async function exportGroupsMemberships(
   event: GroupsPageEvent,
   deps: ExportUsersInGroupDeps & { streamsInFlight?: number },
 ): Promise<GroupsPageOutput> {
-  const { cognito, ddb, logger, budget, config } = deps;
+  const { cognito, logger, budget, config } = deps;
   const exportTimestamp = requireTimestamp(event.ExportTimestamp, 'ExportTimestamp');
   const usernameAttributes = parseUsernameAttributes(event.UsernameAttributes);
   const stamp = { exportTimestamp, region: config.region };
@@ -102,25 +119,8 @@ export async function exportGroupsMemberships(
     budget,
     streamsInFlight: deps.streamsInFlight,
     writePagesInFlight: MEMBERSHIP_WRITE_PAGES_IN_FLIGHT,
-    listPage: async (groupName, token) => {
-      const response = await cognito.send(
-        new ListUsersInGroupCommand({
-          UserPoolId: config.userPoolId,
-          GroupName: groupName,
-          Limit: LIST_USERS_IN_GROUP_LIMIT,
-          NextToken: token,
-        }),
-        { deadline: budget.deadline() },
-      );
-      return { records: (response.Users ?? []).filter(isExportable), nextToken: response.NextToken };
-    },
-    writeRecords: async (users, groupName) =>
-      batchWriteAll(
-        ddb,
-        config.tableName,
-        putRequests(users.map((user) => membershipItem(user, groupName, usernameAttributes, stamp))),
-        { retry: deps.batchRetry },
-      ),
+    listPage: (groupName, token) => listMembersPage(deps, groupName, token),
+    writeRecords: (users, groupName) => writeMembers(deps, users, groupName, usernameAttributes, stamp),
   });
 
   logger.info('Exported the memberships of a page of groups', {

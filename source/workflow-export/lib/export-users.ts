@@ -7,7 +7,7 @@
  */
 import { ListUsersCommand, type UserType } from '@aws-sdk/client-cognito-identity-provider';
 import { batchWriteAll } from '../../utils/batch';
-import type { Now } from '../../utils/limiter';
+import type { Now } from '../../utils/time';
 import { isExportable, putRequests, userItem, type RunStamp } from './items';
 import { pagedExportStreams, type PagedExportDeps } from './paged-export';
 import { optionalToken, requireTimestamp } from './payload';

@@ -10,19 +10,11 @@
  * returned, so a continuation never skips unwritten records.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../../utils/clients';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { TaskGroup } from '../../utils/concurrency';
 import type { Logger } from '../../utils/logger';
 import { DeadlineExceededError, type RetryOptions } from '../../utils/retry';
-import {
-  handlerLogger,
-  rateLimitedCognito,
-  retryOptions,
-  timeBudget,
-  type Runtime,
-} from '../../utils/runtime';
-import type { LambdaContextLike, TimeBudget } from '../../utils/time-budget';
+import type { TimeBudget } from '../../utils/time-budget';
 
 /** Pages whose writes may still be running while the next page is listed. */
 export const WRITE_PAGES_IN_FLIGHT = 4;
@@ -35,23 +27,6 @@ export interface PagedExportDeps {
   budget: TimeBudget;
   /** Backoff for the DynamoDB UnprocessedItems of the writes. */
   batchRetry: RetryOptions;
-}
-
-/** Builds the `PagedExportDeps` of one invocation: Cognito at `cognitoTps`, the backup table's client. */
-export function pagedExportDeps(
-  runtime: Runtime,
-  handler: string,
-  cognitoTps: number,
-  context?: LambdaContextLike,
-): PagedExportDeps {
-  const logger = handlerLogger(runtime, handler, context);
-  return {
-    cognito: rateLimitedCognito(runtime, cognitoTps, logger),
-    ddb: documentClient(),
-    logger,
-    budget: timeBudget(runtime, context),
-    batchRetry: retryOptions(runtime),
-  };
 }
 
 export interface Page<T> {

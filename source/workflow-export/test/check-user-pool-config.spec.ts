@@ -8,7 +8,7 @@ import { mockAws } from '../../test-support/aws-mock';
 import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../check-user-pool-config';
-import { checkUserPoolConfiguration, UnsupportedUserPoolError } from '../lib/user-pool-rules';
+import { checkUserPoolConfiguration, UnsupportedUserPoolError } from '../../utils/user-pool-rules';
 import { fakeClock, throttlingError } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);

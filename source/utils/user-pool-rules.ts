@@ -21,7 +21,7 @@ export interface UserPoolRuleOptions {
 /**
  * Rejects pools with MFA ON or OPTIONAL unless `allowMfa` is set. Pools whose users sign in with an
  * e-mail address or a phone number (`UsernameAttributes: ["email", "phone_number"]`), which the
- * original refused, are supported: each user's pseudoUsername is the identifier it has (username.ts).
+ * original refused, are supported: each user's pseudoUsername is the identifier it has (workflow-export/lib/username.ts).
  */
 export function checkUserPoolConfiguration(userPool: UserPoolType, options: UserPoolRuleOptions = {}): void {
   const mfa = userPool.MfaConfiguration;
