@@ -5,6 +5,8 @@
  * invoke them), and every field a Choice state tests is produced by the task before it, according
  * to the handler's result type.
  */
+import { STATE_NAMES as BROKER_STATES } from '../../source/workflow-common/message-broker';
+import { STATE_NAMES as CLEANUP_STATES } from '../../source/workflow-export/backup-table-cleanup';
 import { loadTemplate, MAIN_TEMPLATE, STACKSET_TEMPLATE } from './support/cfn';
 import { lambdaFunctions, type LambdaFunction } from './support/functions';
 import { handlerResultFields, packageStringLiterals } from './support/handlers';
@@ -126,24 +128,19 @@ describe('state machine definitions', () => {
 });
 
 /**
- * The state names each handler dispatches on. The handler's package must
+ * The state names each handler dispatches on, as the handlers export them. The handler's package must
  * contain each name, and exactly these states invoke the function.
  */
 const DISPATCH: { functionId: string; handler: string; states: string[] }[] = [
   {
     functionId: 'WorkflowMessageBrokerLambda',
     handler: 'workflow-common/message-broker',
-    states: [
-      'WorkflowErrorHandlerLambda',
-      'Parallel: WorkflowErrorHandlerLambda (Scan Table)',
-      'Parallel: WorkflowErrorHandlerLambda',
-      'WorkflowCleanupLambda',
-    ],
+    states: [...BROKER_STATES],
   },
   {
     functionId: 'BackupTableCleanupLambda',
     handler: 'workflow-export/backup-table-cleanup',
-    states: ['BackupTableCleanup: Find Items', 'BackupTableCleanup: Remove Items'],
+    states: [...CLEANUP_STATES],
   },
   {
     functionId: 'ImportNewUsersLambda',

@@ -8,7 +8,7 @@ import type { EnvSpec } from '../utils/config';
 import type { CustomResourceContext } from '../utils/custom-resource';
 import { defaultRuntime, type Runtime } from '../utils/runtime';
 import { requestScope } from './lib/request-scope';
-import { checkStackSetStatus } from './lib/stackset-status';
+import { checkStackSetStatus } from './lib/check-stackset-status';
 import type { CheckStackSetStatusEvent, CheckStackSetStatusResult } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
 

@@ -3,7 +3,7 @@
 import { sfnClient } from '../utils/clients';
 import type { EnvSpec } from '../utils/config';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { isOnlyRunningExecution } from './lib/check-executions';
+import { isOnlyRunningExecution } from './lib/check-state-machine-executions';
 import { defaultRuntime, handlerLogger, type Runtime } from '../utils/runtime';
 import type { CheckExecutionsEvent, CheckExecutionsOutput } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';

@@ -4,7 +4,7 @@ import { sqsClient } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import { workflowName } from '../utils/step-functions';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { assertImportWorkflow, assertQueuesEmpty } from './lib/check-queues';
+import { assertImportWorkflow, assertQueuesEmpty } from './lib/check-workflow-queues';
 import { defaultRuntime, handlerLogger, type Runtime } from '../utils/runtime';
 import type { CheckWorkflowQueuesEvent, CheckWorkflowQueuesOutput } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';

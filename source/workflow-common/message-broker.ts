@@ -6,8 +6,11 @@ import { metricsSettings, sendAnonymousMetric } from '../utils/metrics';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { brokerWorkflowMessage } from './lib/message-broker';
 import { defaultRuntime, handlerLogger, runtimeSolution, type Runtime } from '../utils/runtime';
-import type { MessageBrokerEvent } from './lib/types';
+import { CLEANUP_STATE, ERROR_HANDLER_STATES, type MessageBrokerEvent } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
+
+/** The states of the current state machines that run this handler, each dispatched on by name. */
+export const STATE_NAMES: readonly string[] = [...ERROR_HANDLER_STATES, CLEANUP_STATE];
 
 export const ENVIRONMENT = {
   BACKUP_TABLE_NAME: env.string(),

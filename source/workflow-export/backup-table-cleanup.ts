@@ -5,8 +5,16 @@ import { env, parseConfig, type EnvSpec } from '../utils/config';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { backupTableCleanup } from './lib/backup-table-cleanup';
 import { defaultRuntime, handlerLogger, retryOptions, timeBudget, type Runtime } from '../utils/runtime';
-import type { BackupTableCleanupEvent, BackupTableCleanupOutput } from './lib/types';
+import {
+  FIND_ITEMS_STATE,
+  REMOVE_ITEMS_STATE,
+  type BackupTableCleanupEvent,
+  type BackupTableCleanupOutput,
+} from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
+
+/** The states that run this handler, each dispatched on by name. */
+export const STATE_NAMES: readonly string[] = [FIND_ITEMS_STATE, REMOVE_ITEMS_STATE];
 
 export const ENVIRONMENT = {
   BACKUP_TABLE_NAME: env.string(),

@@ -13,6 +13,7 @@ import { workflowName, type SfnContextObject } from '../../utils/step-functions'
 import {
   CLEANUP_STATE,
   ERROR_HANDLER_STATES,
+  LEGACY_ERROR_HANDLER_STATES,
   EXPORT_WORKFLOW,
   IMPORT_WORKFLOW,
   type MessageBrokerEvent,
@@ -363,7 +364,9 @@ export async function brokerWorkflowMessage(
   deps: MessageBrokerDeps,
 ): Promise<void> {
   const state = event.Context?.State?.Name ?? '';
-  if (ERROR_HANDLER_STATES.includes(state)) return reportError(event, deps);
+  if (ERROR_HANDLER_STATES.includes(state) || LEGACY_ERROR_HANDLER_STATES.includes(state)) {
+    return reportError(event, deps);
+  }
   if (state === CLEANUP_STATE) return reportSuccess(event, deps);
   deps.logger.warn('Not a message-broker state; nothing to do', { state });
 }

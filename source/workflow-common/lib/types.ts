@@ -19,15 +19,19 @@ export interface MessageBrokerInput {
 }
 export type MessageBrokerEvent = WrappedEvent<MessageBrokerInput>;
 
-/** Names of the message broker's states. */
+/** The message broker's error-handler states in the current state machines. */
 export const ERROR_HANDLER_STATES: readonly string[] = [
   'WorkflowErrorHandlerLambda',
-  // No current definition uses these two (the groups Map is gone since 2.0); an execution started
-  // before an update may still reach the first, and keeping them costs nothing.
-  'WorkflowErrorHandlerLambdaGroupsMap',
-  'WorkflowErrorHandlerLambdaDeletedGroupsMap',
   'Parallel: WorkflowErrorHandlerLambda (Scan Table)',
   'Parallel: WorkflowErrorHandlerLambda',
+];
+/**
+ * Error-handler states no current definition uses (the groups Map is gone since 2.0); an execution
+ * started before an update may still reach the first, and keeping them costs nothing.
+ */
+export const LEGACY_ERROR_HANDLER_STATES: readonly string[] = [
+  'WorkflowErrorHandlerLambdaGroupsMap',
+  'WorkflowErrorHandlerLambdaDeletedGroupsMap',
 ];
 export const CLEANUP_STATE = 'WorkflowCleanupLambda';
 
