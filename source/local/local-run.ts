@@ -357,10 +357,10 @@ class WorkflowTracker {
     if (id === 'ExportUsersLambda' && typeof result?.totalUserProcessedCount === 'number') {
       this.usersExported += result.totalUserProcessedCount;
     }
-    if (id === 'ExportGroupLambda') {
-      // A page of groups per invocation (NumGroupsToProcess), or one group (the original's event).
-      const page = (result as { NumGroupsToProcess?: unknown } | null | undefined)?.NumGroupsToProcess;
-      this.groupsExported += typeof page === 'number' ? page : 1;
+    if (id === 'ListGroupsLambda') {
+      // The ExportWorkflow's ListGroupsLambda writes a page of group items (NumGroupsToProcess).
+      const page = (result as { result?: { NumGroupsToProcess?: unknown } } | null | undefined)?.result;
+      if (typeof page?.NumGroupsToProcess === 'number') this.groupsExported += page.NumGroupsToProcess;
     }
   }
 

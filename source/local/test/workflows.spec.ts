@@ -605,6 +605,35 @@ describe('a backup table written in the original format', () => {
   });
 });
 
+describe('groups with the longest descriptions Cognito allows (61 groups, two ListGroups pages)', () => {
+  it('exports and restores them with parity, no state above 256 KB', async () => {
+    const seed = generateSeed({ users: 20, groups: 0, usernameAttribute: 'none', randomSeed: 5 });
+    // 2,048 characters of 3 bytes each: one page of 60 such groups is about 370 KB of descriptions.
+    seed.groups = Array.from({ length: 61 }, (_, i) => ({
+      name: `tenant-${String(i).padStart(2, '0')}`,
+      description: `${i} ${'€'.repeat(2048 - String(i).length - 1)}`,
+      members: [seed.users[i % 20]?.username ?? ''],
+    }));
+    const report = await runLocal({
+      root: ROOT,
+      seed,
+      seedSource: 'test',
+      tps: 25,
+      maxWaitMs: 50,
+      environment,
+      stackName: 'cupera-test-long-descriptions',
+    });
+    expect(report).toMatchObject({
+      ok: true,
+      parity: { ok: true, mismatches: [], missingGroups: [], counts: { groups: 61, memberships: 61 } },
+      export: { status: 'SUCCEEDED', cognitoCalls: { ListGroups: 2 } },
+      import: { status: 'SUCCEEDED' },
+    });
+    expect(report.export.maxStatePayloadBytes).toBeLessThan(20_000);
+    expect(report.import?.maxStatePayloadBytes).toBeLessThan(262_144);
+  });
+});
+
 describe('runLocal (what npm start runs)', () => {
   it('reports both workflows, the parity verdict, the Cognito calls and the notifications', async () => {
     const seed = generateSeed({

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Lists one page of groups for the "Process Groups Map". The pool's UsernameAttributes
- * goes into every group item and, new in the port, into the output, so the next page has it too.
+ * Lists one page of groups. `listGroups` returns the page's groups for the "Process Groups Map" of an
+ * execution started before 2.0 (the pool's UsernameAttributes goes into every group item and, new in
+ * the port, into the output, so the next page has it too). `listAndExportGroupsPage`, what the
+ * ExportWorkflow runs now, writes the page's group items to the backup table itself and hands on only
+ * the groups' names: a page of 60 groups with 2,048-character descriptions and role ARNs would pass
+ * Step Functions' 256 KB state limit, 60 names of at most 128 characters cannot.
  */
 import { ListGroupsCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { RateLimitedCognito } from '../../utils/cognito';
@@ -9,7 +13,8 @@ import type { Logger } from '../../utils/logger';
 import { DeadlineExceededError } from '../../utils/retry';
 import type { TimeBudget } from '../../utils/time-budget';
 import { optionalToken, requireTimestamp } from './payload';
-import type { GroupMapItem, ListGroupsEvent, ListGroupsOutput } from './types';
+import type { GroupMapItem, GroupsPageOutput, ListGroupsEvent, ListGroupsOutput } from './types';
+import { exportGroupsPage, type ExportGroupDeps } from './export-group';
 
 /** The page size Cognito allows at most for ListGroups. */
 export const LIST_GROUPS_LIMIT = 60;
@@ -71,4 +76,23 @@ export async function listGroups(event: ListGroupsEvent, deps: ListGroupsDeps): 
     ProcessedAllGroups: response.NextToken ? 'No' : 'Yes',
     UsernameAttributes: usernameAttributes,
   };
+}
+
+export interface ListAndExportGroupsDeps extends ListGroupsDeps {
+  ddb: ExportGroupDeps['ddb'];
+  tables: ExportGroupDeps['config'];
+}
+
+/**
+ * One page of groups: lists it, writes its group items (descriptions, precedences and roles stay out of
+ * the state) and returns the page's group names as the `groupsToExport` cursor of
+ * ExportUsersInGroupLambda. A retry after a partial write lists the same page again (the input's
+ * token) and rewrites the same items.
+ */
+export async function listAndExportGroupsPage(
+  event: ListGroupsEvent,
+  deps: ListAndExportGroupsDeps,
+): Promise<GroupsPageOutput> {
+  const page = await listGroups(event, deps);
+  return exportGroupsPage(page, { ddb: deps.ddb, logger: deps.logger, config: deps.tables });
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * One whole export run driven the way the ExportWorkflow state machine drives it (loops on the
- * returned tokens, one ExportGroup and ExportUsersInGroup loop per group page), against an in-memory backup table and queue. Proves
+ * returned tokens, one ListGroups and ExportUsersInGroup loop per group page), against an in-memory backup table and queue. Proves
  * that the cleanup of a run removes exactly the items the run did not stamp (even when the queue still
  * holds messages of an earlier, interrupted run), and that every group page and continuation keeps the
  * pool's username attribute.
@@ -34,7 +34,6 @@ import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler as backupTableCleanup } from '../backup-table-cleanup';
 import { createHandler as checkUserPoolConfig } from '../check-user-pool-config';
-import { createHandler as exportGroup } from '../export-group';
 import { createHandler as exportUsers } from '../export-users';
 import { createHandler as exportUsersInGroup } from '../export-users-in-group';
 import { createHandler as listGroups } from '../list-groups';
@@ -231,8 +230,9 @@ it('backs up the pool and removes exactly what the run did not confirm', async (
 
   let groupsInput: ListGroupsEvent = users;
   for (;;) {
-    const page = await listGroups(runtime)(groupsInput, context());
-    let memberships = (await exportGroup(runtime)(page)) as GroupsPageOutput;
+    // ListGroupsLambda writes the page's group items and hands on the names (no ExportGroupLambda state).
+    const page = await listGroups(runtime)(wrapped('ListGroupsLambda', groupsInput), context());
+    let memberships = (page as { result: GroupsPageOutput }).result;
     do {
       memberships = (await exportUsersInGroup(runtime)(memberships, context())) as GroupsPageOutput;
       invocations += 1;

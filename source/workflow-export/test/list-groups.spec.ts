@@ -4,17 +4,26 @@ import {
   ListGroupsCommand,
   type GroupType,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import type { FakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../list-groups';
-import type { ListGroupsEvent } from '../lib/types';
+import { decodeGroupsCursor } from '../lib/group-cursor';
+import type { ListGroupsEvent, ListGroupsOutput } from '../lib/types';
 import { fakeClock, injectedRetryableError, T0, throttlingError } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
-const ENV = { USER_POOL_ID: 'us-east-1_pool', COGNITO_TPS: '10' };
+const ddb = mockAws(DynamoDBDocumentClient);
+const ENV = {
+  USER_POOL_ID: 'us-east-1_pool',
+  COGNITO_TPS: '10',
+  BACKUP_TABLE_NAME: 'backup-table',
+  TYPE_GROUP: 'GROUP-uuid',
+  AWS_REGION: 'eu-west-1',
+};
 const MODIFIED = new Date('2023-05-06T07:08:09.000Z');
 
 const group = (name: string, overrides: Partial<GroupType> = {}): GroupType => ({
@@ -32,10 +41,12 @@ const run = (
   event: ListGroupsEvent | undefined,
   context?: { getRemainingTimeInMillis(): number },
   env: Env = ENV,
-) => createHandler(fakeRuntime(clock, env))(event, context);
+) => createHandler(fakeRuntime(clock, env))(event, context) as Promise<ListGroupsOutput>;
 
 beforeEach(() => {
   cognito.reset();
+  ddb.reset();
+  ddb.on(PutCommand).resolves({});
   clock = fakeClock();
 });
 
@@ -66,7 +77,13 @@ describe('list-groups', () => {
   });
 
   it('declares exactly the variables it reads', () => {
-    expect(Object.keys(ENVIRONMENT).sort()).toEqual(['COGNITO_TPS', 'USER_POOL_ID']);
+    expect(Object.keys(ENVIRONMENT).sort()).toEqual([
+      'AWS_REGION',
+      'BACKUP_TABLE_NAME',
+      'COGNITO_TPS',
+      'TYPE_GROUP',
+      'USER_POOL_ID',
+    ]);
   });
 
   it('turns a page of groups into Map items and reports all groups listed', async () => {
@@ -195,6 +212,76 @@ describe('list-groups', () => {
     });
   });
 
+  it('wrapped (the ExportWorkflow): writes the group items of the page and hands on only their names', async () => {
+    cognito.on(ListGroupsCommand).resolves({
+      Groups: [group('a'), group('b', { RoleArn: 'arn:aws:iam::111122223333:role/b' })],
+      NextToken: 'groups-2',
+    });
+    const output = await createHandler(fakeRuntime(clock, ENV))({
+      Input: { ExportTimestamp: T0, UsernameAttributes: '["email"]' },
+      Context: {
+        Execution: { Id: 'exec', Input: {}, StartTime: new Date(T0).toISOString() },
+        State: { Name: 'ListGroupsLambda' },
+        StateMachine: { Id: 'sm', Name: 'ExportWorkflow-abc' },
+      },
+    });
+    expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: 'backup-table',
+        Item: {
+          id: 'GROUP-a',
+          type: 'GROUP-uuid',
+          groupName: 'a',
+          groupDescription: 'a description',
+          groupPrecedence: 3,
+          groupLastModifiedDate: MODIFIED.toISOString(),
+          lastConfirmedInUserPool: T0,
+          lastUpdatedRegion: 'eu-west-1',
+        },
+      },
+      {
+        TableName: 'backup-table',
+        Item: expect.objectContaining({ id: 'GROUP-b', groupRoleArn: 'arn:aws:iam::111122223333:role/b' }),
+      },
+    ]);
+    const { result } = output as { result: { groupsToExport: string } };
+    expect(result).toEqual({
+      ExportTimestamp: T0,
+      ListGroupsNextToken: 'groups-2',
+      ProcessedAllGroups: 'No',
+      UsernameAttributes: '["email"]',
+      NumGroupsToProcess: 2,
+      groupsToExport: expect.stringMatching(/^g1:/),
+      processedAllUsersInGroup: 'No',
+    });
+    expect(decodeGroupsCursor(result.groupsToExport)).toEqual([{ key: 'a' }, { key: 'b' }]);
+    expect(JSON.stringify(result)).not.toContain('description');
+  });
+
+  it('wrapped (the ExportWorkflow): writes nothing and asks for the same page again when the budget runs out', async () => {
+    cognito.on(ListGroupsCommand).rejects(throttlingError());
+    const wrapped = {
+      Input: { ExportTimestamp: T0, ListGroupsNextToken: 'groups-2', UsernameAttributes: '["email"]' },
+      Context: {
+        Execution: { Id: 'exec', Input: {}, StartTime: new Date(T0).toISOString() },
+        State: { Name: 'ListGroupsLambda' },
+        StateMachine: { Id: 'sm', Name: 'ExportWorkflow-abc' },
+      },
+    };
+    const output = await createHandler(fakeRuntime(clock, ENV))(wrapped, lambdaContext(clock, 60_100));
+    expect(output).toEqual({
+      result: {
+        ExportTimestamp: T0,
+        ListGroupsNextToken: 'groups-2',
+        ProcessedAllGroups: 'No',
+        UsernameAttributes: '["email"]',
+        NumGroupsToProcess: 0,
+        groupsToExport: '',
+        processedAllUsersInGroup: 'Yes',
+      },
+    });
+  });
+
   it('fails on an error that is not retryable', async () => {
     cognito.on(ListGroupsCommand).rejects(new Error('ERROR - listGroups'));
     await expect(run({ ExportTimestamp: T0 })).rejects.toThrow('ERROR - listGroups');
@@ -204,7 +291,7 @@ describe('list-groups', () => {
     await expect(run({})).rejects.toThrow(
       'Error validating Event Payload. Missing value for ExportTimestamp',
     );
-    await expect(run({ ExportTimestamp: T0 }, undefined, { COGNITO_TPS: '10' })).rejects.toThrow(
+    await expect(run({ ExportTimestamp: T0 }, undefined, { ...ENV, USER_POOL_ID: '' })).rejects.toThrow(
       'Error validating Environment Variables. Missing value for USER_POOL_ID',
     );
     await expect(run({ ExportTimestamp: 'yesterday' } as unknown as ListGroupsEvent)).rejects.toThrow(
