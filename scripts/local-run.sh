@@ -23,4 +23,4 @@ fi
 # The SDK's Node 20 end-of-support notice would drown the progress lines.
 export NODE_NO_WARNINGS=1
 # Not through npx: npm would set INIT_CWD to the repository root.
-exec node_modules/.bin/tsx source/local/cli.ts "$@"
+exec node_modules/.bin/tsx source/local/run/cli.ts "$@"

@@ -3,7 +3,7 @@
  * The benchmark's cases and what each measures: the seed, `COGNITO_TPS`, and the rates compared with
  * the bound that Cognito's quotas (through `COGNITO_TPS`) or the latency of one page chain set.
  */
-import { generateSeed, type SeedFile } from '../seed';
+import { generateSeed, type SeedFile } from '../run/seed';
 import { AWS_LATENCY_MS } from '../cognito/server';
 
 export interface BenchCase {

@@ -9,8 +9,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { stopAllEmulatorProcesses } from '../emulators/processes';
-import { runLocal, type LocalRunReport, type ProgressEvent } from '../local-run';
+import { stopAllEmulatorProcesses } from '../aws/emulators/processes';
+import { runLocal, type LocalRunReport, type ProgressEvent } from '../run/local-run';
 import {
   CASES,
   CREATE_GROUP_PER_SECOND,

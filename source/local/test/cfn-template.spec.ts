@@ -7,7 +7,7 @@ import {
   loadTemplate,
   TemplateError,
   TemplateStack,
-} from '../cfn-template';
+} from '../deploy/cfn-template';
 import { ROOT } from './support';
 
 const pseudo = { region: 'us-east-1', accountId: '000000000000', partition: 'aws', stackName: 'demo' };

@@ -3,10 +3,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDirectory } from '../../test-support/temp-dirs';
-import { main, parseCliArgs, resolvePaths, seedFromOptions, templateAllowedValues, UsageError } from '../cli';
-import { LocalEnvironment } from '../environment';
-import type { LocalRunReport } from '../local-run';
-import { formatSummary } from '../report';
+import {
+  main,
+  parseCliArgs,
+  resolvePaths,
+  seedFromOptions,
+  templateAllowedValues,
+  UsageError,
+} from '../run/cli';
+import { LocalEnvironment } from '../aws/environment';
+import type { LocalRunReport } from '../run/local-run';
+import { formatSummary } from '../run/report';
 
 const ROOT = join(__dirname, '..', '..', '..');
 

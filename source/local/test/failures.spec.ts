@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { SetUserPoolMfaConfigCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { tempDirectory } from '../../test-support/temp-dirs';
-import { main } from '../cli';
-import type { LocalRunOptions, LocalRunReport } from '../local-run';
+import { main } from '../run/cli';
+import type { LocalRunOptions, LocalRunReport } from '../run/local-run';
 
 jest.setTimeout(120_000);
 

@@ -9,11 +9,11 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { cognitoClient, documentClient } from '../../utils/clients';
 import { errorName } from '../cognito/testing';
-import { LocalEnvironment } from '../environment';
-import { parseFaults } from '../faults';
-import { runLocal } from '../local-run';
-import { generateSeed } from '../seed';
-import { templateFunctionIds } from '../cli';
+import { LocalEnvironment } from '../aws/environment';
+import { parseFaults } from '../run/faults';
+import { runLocal } from '../run/local-run';
+import { generateSeed } from '../run/seed';
+import { templateFunctionIds } from '../run/cli';
 import { ROOT } from './support';
 
 jest.setTimeout(180_000);

@@ -5,11 +5,11 @@
  * that says what is missing; a SUCCEEDED restore never lacks parity and never leaves a disabled user
  * enabled; an export either succeeds or fails with an error notification.
  */
-import { templateFunctionIds } from '../cli';
-import { LocalEnvironment } from '../environment';
-import { parseFaults } from '../faults';
-import { type LocalRunReport, runLocal, type Scenario } from '../local-run';
-import { generateSeed } from '../seed';
+import { templateFunctionIds } from '../run/cli';
+import { LocalEnvironment } from '../aws/environment';
+import { parseFaults } from '../run/faults';
+import { type LocalRunReport, runLocal, type Scenario } from '../run/local-run';
+import { generateSeed } from '../run/seed';
 import { ROOT } from './support';
 
 jest.setTimeout(240_000);

@@ -15,19 +15,19 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { main, parseCliArgs, templateFunctionIds } from '../cli';
-import { DynamoDbFaultFront, splitBatch } from '../ddb-fault-front';
-import { startEmulatorProcess, type EmulatorProcess } from '../emulators/processes';
-import { LocalEnvironment } from '../environment';
+import { main, parseCliArgs, templateFunctionIds } from '../run/cli';
+import { DynamoDbFaultFront, splitBatch } from '../aws/ddb-fault-front';
+import { startEmulatorProcess, type EmulatorProcess } from '../aws/emulators/processes';
+import { LocalEnvironment } from '../aws/environment';
 import {
   CrashInjector,
   parseFaults,
   reserveSeconds,
   SHORT_TIMEOUT_PROGRESS_SECONDS,
   shortTimeoutSeconds,
-} from '../faults';
-import { CRASH_ERROR_TYPE, LambdaFunctionError } from '../lambda-host';
-import { LocalStepFunctions } from '../step-functions';
+} from '../run/faults';
+import { CRASH_ERROR_TYPE, LambdaFunctionError } from '../aws/lambda-host';
+import { LocalStepFunctions } from '../aws/step-functions';
 import { lambdaHostFor, localFunction } from './support';
 
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };

@@ -4,7 +4,7 @@ import {
   HistoryCounter,
   MAX_HISTORY_EVENTS,
   MAX_STATE_PAYLOAD_BYTES,
-} from '../history';
+} from '../aws/step-functions-history';
 
 const entered = (stateType: string, stateName = stateType, payload?: unknown) => ({
   type: 'StateEntered',

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { LambdaFunctionError } from '../lambda-host';
+import { LambdaFunctionError } from '../aws/lambda-host';
 import { lambdaHostFor, localFunction, type TestHandler } from './support';
 
 describe('LambdaHost', () => {

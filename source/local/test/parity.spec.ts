@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { comparePools, type ExclusionRule, type PoolContent, type SnapshotUser } from '../parity';
+import { comparePools, type ExclusionRule, type PoolContent, type SnapshotUser } from '../run/parity';
 
 function user(username: string, overrides: Partial<SnapshotUser> = {}): SnapshotUser {
   return {

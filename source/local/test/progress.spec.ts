@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-import { duration, ProgressMeter } from '../progress';
-import { ProgressPrinter, shortenedWaitsNote } from '../cli';
+import { duration, ProgressMeter } from '../run/progress';
+import { ProgressPrinter, shortenedWaitsNote } from '../run/cli';
 
 describe('ProgressMeter', () => {
   it('shows totals at once, then the rate and time left of the moving counter once it moved for 5 s', () => {

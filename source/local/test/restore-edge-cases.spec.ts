@@ -10,9 +10,9 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { LocalEnvironment } from '../environment';
-import { runLocal } from '../local-run';
-import { generateSeed, type SeedFile } from '../seed';
+import { LocalEnvironment } from '../aws/environment';
+import { runLocal } from '../run/local-run';
+import { generateSeed, type SeedFile } from '../run/seed';
 import { ROOT } from './support';
 
 jest.setTimeout(120_000);

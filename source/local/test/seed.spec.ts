@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDirectory } from '../../test-support/temp-dirs';
-import { generateSeed, importWarnings, loadSeedFile, SeedError, validateSeed } from '../seed';
+import { generateSeed, importWarnings, loadSeedFile, SeedError, validateSeed } from '../run/seed';
 
 function problemsOf(value: unknown): string[] {
   try {
@@ -149,7 +149,7 @@ describe('validateSeed', () => {
   });
 
   it('accepts the example seed file of the README', () => {
-    const seed = loadSeedFile(join(__dirname, '..', 'examples', 'seed.example.json'));
+    const seed = loadSeedFile(join(__dirname, '..', 'run', 'examples', 'seed.example.json'));
     expect(seed.users.map((user) => [user.username, user.enabled, user.status ?? 'CONFIRMED'])).toEqual([
       ['ana.garcia', true, 'CONFIRMED'],
       ['bjorn', false, 'CONFIRMED'],

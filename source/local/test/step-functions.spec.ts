@@ -7,15 +7,15 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { JsonObject } from '../cfn-template';
-import { FakeServices } from '../fake-services';
-import type { LambdaHost } from '../lambda-host';
+import type { JsonObject } from '../deploy/cfn-template';
+import { FakeServices } from '../aws/fake-services';
+import type { LambdaHost } from '../aws/lambda-host';
 import {
   LocalStepFunctions,
   prepareMachine,
   StateMachineError,
   type StateMachineInfo,
-} from '../step-functions';
+} from '../aws/step-functions';
 import { lambdaHostFor, localFunction } from './support';
 
 const ARN = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:stack-${name}`;

@@ -7,11 +7,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { tempDirectory } from '../../test-support/temp-dirs';
-import { Deployment } from '../deployment';
-import type { LocalEnvironment } from '../environment';
-import { type LambdaContext, LambdaHost, type LambdaHostOptions, type LocalFunction } from '../lambda-host';
-import { seedPrimaryPool } from '../local-run';
-import type { SeedFile } from '../seed';
+import { Deployment } from '../deploy/deployment';
+import type { LocalEnvironment } from '../aws/environment';
+import {
+  type LambdaContext,
+  LambdaHost,
+  type LambdaHostOptions,
+  type LocalFunction,
+} from '../aws/lambda-host';
+import { seedPrimaryPool } from '../run/local-run';
+import type { SeedFile } from '../run/seed';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 

@@ -10,11 +10,11 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../../utils/batch';
-import type { JsonObject } from '../cfn-template';
-import { LocalEnvironment } from '../environment';
-import { explainFailure } from '../failure';
-import { failureLines as formatFailure } from '../report';
-import type { ExecutionRecord } from '../step-functions';
+import type { JsonObject } from '../deploy/cfn-template';
+import { LocalEnvironment } from '../aws/environment';
+import { explainFailure } from '../run/failure';
+import { failureLines as formatFailure } from '../run/report';
+import type { ExecutionRecord } from '../aws/step-functions';
 import {
   createRestorePool,
   poolContent,
@@ -23,9 +23,9 @@ import {
   runLocal,
   scheduledEvent,
   seedPrimaryPool,
-} from '../local-run';
-import { comparePools, type PoolContent } from '../parity';
-import { generateSeed, type SeedFile } from '../seed';
+} from '../run/local-run';
+import { comparePools, type PoolContent } from '../run/parity';
+import { generateSeed, type SeedFile } from '../run/seed';
 import { deployWith, keyOf, ROOT, scanTable, type TestDeployment, withDeployment } from './support';
 
 jest.setTimeout(120_000);

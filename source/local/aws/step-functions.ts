@@ -14,8 +14,8 @@ import { randomUUID } from 'node:crypto';
 import type * as LocalStepFunctionsLibrary from 'aws-local-stepfunctions' with {
   'resolution-mode': 'import',
 };
-import { isJsonObject, type Json, type JsonObject } from './cfn-template';
-import { distributedChildStates, HistoryCounter, type HistoryLimitError } from './history';
+import { isJsonObject, type Json, type JsonObject } from '../deploy/cfn-template';
+import { distributedChildStates, HistoryCounter, type HistoryLimitError } from './step-functions-history';
 import type { LambdaHost, LocalFunction } from './lambda-host';
 
 export interface StateMachineInfo {
@@ -43,7 +43,7 @@ export interface ExecutionRecord {
   failedTask?: FailedTask;
   /** The first state that failed with the execution's final error (a Fail state, or a Task without Catch). */
   failedState?: string;
-  /** History events of the execution as Step Functions counts them (`history.ts`). */
+  /** History events of the execution as Step Functions counts them (`step-functions-history.ts`). */
   historyEvents: number;
   /** The largest state input or output of the execution, in UTF-8 bytes. */
   maxStatePayloadBytes: number;

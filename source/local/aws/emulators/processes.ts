@@ -44,7 +44,7 @@ export async function startEmulatorProcess(
   const args = ['--import', 'tsx', join(__dirname, 'child.ts'), kind, JSON.stringify(options)];
   const child = spawn(process.execPath, args, {
     // `--import tsx` resolves from the working directory: the repository root, wherever we run from.
-    cwd: join(__dirname, '..', '..', '..'),
+    cwd: join(__dirname, '..', '..', '..', '..'),
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });

@@ -5,7 +5,7 @@
  * users in several groups, a group larger than one page, values with commas and non-ASCII text).
  */
 import { readFileSync } from 'node:fs';
-import { NAME_PATTERN } from './cognito/input';
+import { NAME_PATTERN } from '../cognito/input';
 import { exclusionReason } from './parity';
 import {
   CUSTOM_ATTRIBUTE_NAME_PATTERN,
@@ -13,7 +13,7 @@ import {
   isEmail,
   isPhoneNumber,
   isWritableStandardAttribute,
-} from './cognito/schema';
+} from '../cognito/schema';
 
 export type UsernameAttribute = 'email' | 'phone_number';
 export type MfaConfiguration = 'OFF' | 'ON' | 'OPTIONAL';

@@ -26,9 +26,9 @@
  * DynamoDB faults by a proxy in front of dynalite (ddb-fault-front.ts), crashes by the Lambda host
  * through a hook on the AWS SDK clients' `send` (lambda-scope.ts).
  */
-import { MIN_REMAINING_MS } from '../utils/constants';
-import { FINALIZE_RESERVE_MS } from '../workflow-import/lib/import-new-users';
-import type { InvocationHooks, LocalFunction } from './lambda-host';
+import { MIN_REMAINING_MS } from '../../utils/constants';
+import { FINALIZE_RESERVE_MS } from '../../workflow-import/lib/import-new-users';
+import type { InvocationHooks, LocalFunction } from '../aws/lambda-host';
 
 export const CRASH_POINTS = ['after-receive', 'after-job-start', 'after-work'] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];

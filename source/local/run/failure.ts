@@ -5,8 +5,8 @@
  * are), or the documented refusal it ended with. The workflows catch every Task error and end in a
  * Fail state that only says "An unexpected error occurred"; the error itself is in the Task's failure.
  */
-import { scrub } from '../utils/logger';
-import type { ExecutionRecord } from './step-functions';
+import { scrub } from '../../utils/logger';
+import type { ExecutionRecord } from '../aws/step-functions';
 
 export interface WorkflowFailure {
   /** The state that failed: the Task whose Lambda function threw, or the Fail state of a refusal. */

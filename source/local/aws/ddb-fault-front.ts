@@ -6,7 +6,7 @@
  * rest). Everything else is forwarded unchanged. Binds 127.0.0.1.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startLoopbackServer, type LoopbackServer } from './loopback';
 
 export interface DynamoDbFaults {
   /** Share of item calls answered ProvisionedThroughputExceededException. */
@@ -63,7 +63,7 @@ function countItems(items: WriteRequests): number {
 }
 
 export class DynamoDbFaultFront {
-  private server: http.Server | undefined;
+  private server: LoopbackServer | undefined;
   private faults: DynamoDbFaults = {};
   private readonly counts: DynamoDbFaultCounts = {
     throughputExceeded: {},
@@ -83,27 +83,20 @@ export class DynamoDbFaultFront {
   }
 
   async start(): Promise<string> {
-    const server = http.createServer((request, response) => {
+    this.server = await startLoopbackServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
         response.end(error instanceof Error ? error.message : String(error));
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.endpoint = this.server.endpoint;
     return this.endpoint;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server?.stop();
   }
 
   private hit(share: number | undefined): boolean {

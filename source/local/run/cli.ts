@@ -6,10 +6,10 @@
 import { accessSync, appendFileSync, constants, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { stopAllEmulatorProcesses } from './emulators/processes';
-import { type CfnTemplate, loadTemplate } from './cfn-template';
-import { MAIN_TEMPLATE, STACKSET_TEMPLATE } from './deployment';
-import { DEFAULT_MAX_RECEIVE_WAIT_MS } from './environment';
+import { stopAllEmulatorProcesses } from '../aws/emulators/processes';
+import { type CfnTemplate, loadTemplate } from '../deploy/cfn-template';
+import { MAIN_TEMPLATE, STACKSET_TEMPLATE } from '../deploy/deployment';
+import { DEFAULT_MAX_RECEIVE_WAIT_MS } from '../aws/environment';
 import { FaultSpecError, type FaultPlan, parseFaults } from './faults';
 import {
   type LocalRunOptions,
@@ -21,7 +21,7 @@ import {
 } from './local-run';
 import { firstLine, formatSummary, plural } from './report';
 import { generateSeed, importWarnings, loadSeedFile, SeedError, type SeedFile } from './seed';
-import { DEFAULT_MAX_WAIT_MS } from './step-functions';
+import { DEFAULT_MAX_WAIT_MS } from '../aws/step-functions';
 
 export const USAGE = `Usage: npm start -- [options]      (or: npm run local -- [options])
 
@@ -124,7 +124,7 @@ function oneOf<T extends string>(
   return value as T;
 }
 
-const ROOT = resolve(__dirname, '..', '..');
+const ROOT = resolve(__dirname, '..', '..', '..');
 
 /** The `AllowedValues` of a parameter of the main template, as strings (none: any value). */
 const templates = new Map<string, CfnTemplate>();

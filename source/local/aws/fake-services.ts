@@ -6,9 +6,9 @@
  * URL a custom resource answers CloudFormation on. One HTTP server on 127.0.0.1, JSON protocols as the
  * SDK v3 clients speak them.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Json } from './cfn-template';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLoopbackServer, type LoopbackServer } from './loopback';
+import type { Json } from '../deploy/cfn-template';
 import {
   type ExecutionRecord,
   type ExecutionStatus,
@@ -68,7 +68,7 @@ export interface CfnResponse {
 }
 
 export class FakeServices {
-  private server: Server | undefined;
+  private server: LoopbackServer | undefined;
   /** Every deployment's executions, newest deployment first (several may run at once). */
   private readonly sfns: LocalStepFunctions[] = [];
   private readonly parameters = new Map<string, StoredParameter>();
@@ -81,24 +81,17 @@ export class FakeServices {
   ) {}
 
   async start(): Promise<string> {
-    const server = createServer((request, response) => {
+    this.server = await startLoopbackServer((request, response) => {
       void this.handle(request, response);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.endpoint = this.server.endpoint;
     return this.endpoint;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server?.stop();
   }
 
   attachStepFunctions(sfn: LocalStepFunctions): void {

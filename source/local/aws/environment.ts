@@ -8,14 +8,14 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { resetClientCache } from '../utils/clients';
-import { type CognitoEmulator, startCognitoEmulator } from './cognito';
-import type { LatencyOption, ThrottlingOptions } from './cognito';
-import type { EmulatorEndpoints } from './deployment';
+import { resetClientCache } from '../../utils/clients';
+import { type CognitoEmulator, startCognitoEmulator } from '../cognito';
+import type { LatencyOption, ThrottlingOptions } from '../cognito';
+import type { EmulatorEndpoints } from '../deploy/endpoints';
 import { DynamoDbFaultFront } from './ddb-fault-front';
 import { startEmulatorProcess, type EmulatorProcess } from './emulators/processes';
 import { FakeServices } from './fake-services';
-import { type FaultPlan, seededRandom } from './faults';
+import { type FaultPlan, seededRandom } from '../run/faults';
 
 export interface EnvironmentOptions {
   region?: string;

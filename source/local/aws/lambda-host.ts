@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Json } from './cfn-template';
-import { scrub } from '../utils/logger';
+import type { Json } from '../deploy/cfn-template';
+import { scrub } from '../../utils/logger';
 import { installLambdaScopes, type InvocationScope, runInScope } from './lambda-scope';
 
 export interface LocalFunction {

@@ -6,11 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { JsonObject } from './cfn-template';
-import type { CognitoEmulator } from './cognito';
-import { Deployment, type Notification } from './deployment';
-import { DEFAULT_MAX_RECEIVE_WAIT_MS, LocalEnvironment, type EnvironmentOptions } from './environment';
-import { processPeakRssMb } from './emulators/processes';
+import type { JsonObject } from '../deploy/cfn-template';
+import type { CognitoEmulator } from '../cognito';
+import { Deployment, type Notification } from '../deploy/deployment';
+import { DEFAULT_MAX_RECEIVE_WAIT_MS, LocalEnvironment, type EnvironmentOptions } from '../aws/environment';
+import { processPeakRssMb } from '../aws/emulators/processes';
 import { explainFailure, type WorkflowFailure } from './failure';
 import {
   CrashInjector,
@@ -19,7 +19,7 @@ import {
   hasEnvironmentFaults,
   shortTimeoutSeconds,
 } from './faults';
-import type { InvocationEvent, LocalFunction } from './lambda-host';
+import type { InvocationEvent, LocalFunction } from '../aws/lambda-host';
 import {
   checkRestoreReport,
   comparePools,
@@ -29,8 +29,8 @@ import {
 } from './parity';
 import { type Counter, ProgressMeter } from './progress';
 import type { SeedFile } from './seed';
-import { DEFAULT_MAX_WAIT_MS, type ExecutionEvent, type ExecutionRecord } from './step-functions';
-import { RESTORE_TARGET_TAG_KEY, RESTORE_TARGET_TAG_VALUE } from '../workflow-import/lib/new-user-pool';
+import { DEFAULT_MAX_WAIT_MS, type ExecutionEvent, type ExecutionRecord } from '../aws/step-functions';
+import { RESTORE_TARGET_TAG_KEY, RESTORE_TARGET_TAG_VALUE } from '../../workflow-import/lib/new-user-pool';
 
 export type WorkflowName = 'export' | 'import';
 
