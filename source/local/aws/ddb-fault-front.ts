@@ -6,7 +6,7 @@
  * rest). Everything else is forwarded unchanged. Binds 127.0.0.1.
  */
 import http from 'node:http';
-import { startLoopbackServer, type LoopbackServer } from './loopback';
+import { LoopbackService } from './loopback';
 
 export interface DynamoDbFaults {
   /** Share of item calls answered ProvisionedThroughputExceededException. */
@@ -62,17 +62,16 @@ function countItems(items: WriteRequests): number {
   return Object.values(items).reduce((sum, list) => sum + list.length, 0);
 }
 
-export class DynamoDbFaultFront {
-  private server: LoopbackServer | undefined;
+export class DynamoDbFaultFront extends LoopbackService {
   private faults: DynamoDbFaults = {};
   private readonly counts: DynamoDbFaultCounts = {
     throughputExceeded: {},
     unprocessedCalls: 0,
     unprocessedItems: 0,
   };
-  endpoint = '';
-
-  constructor(private readonly backend: string) {}
+  constructor(private readonly backend: string) {
+    super();
+  }
 
   setFaults(faults: DynamoDbFaults): void {
     this.faults = faults;
@@ -82,21 +81,11 @@ export class DynamoDbFaultFront {
     return { ...this.counts, throughputExceeded: { ...this.counts.throughputExceeded } };
   }
 
-  async start(): Promise<string> {
-    this.server = await startLoopbackServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) => {
-        if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
-        response.end(error instanceof Error ? error.message : String(error));
-      });
+  protected serve(request: http.IncomingMessage, response: http.ServerResponse): void {
+    this.handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
+      response.end(error instanceof Error ? error.message : String(error));
     });
-    this.endpoint = this.server.endpoint;
-    return this.endpoint;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    await server?.stop();
   }
 
   private hit(share: number | undefined): boolean {

@@ -7,7 +7,7 @@
  * SDK v3 clients speak them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startLoopbackServer, type LoopbackServer } from './loopback';
+import { LoopbackService } from './loopback';
 import type { Json } from '../deploy/cfn-template';
 import {
   type ExecutionRecord,
@@ -67,31 +67,21 @@ export interface CfnResponse {
   [other: string]: unknown;
 }
 
-export class FakeServices {
-  private server: LoopbackServer | undefined;
+export class FakeServices extends LoopbackService {
   /** Every deployment's executions, newest deployment first (several may run at once). */
   private readonly sfns: LocalStepFunctions[] = [];
   private readonly parameters = new Map<string, StoredParameter>();
   private readonly cfnResponses = new Map<string, (response: CfnResponse) => void>();
-  endpoint = '';
 
   constructor(
     private readonly region: string,
     private readonly accountId: string,
-  ) {}
-
-  async start(): Promise<string> {
-    this.server = await startLoopbackServer((request, response) => {
-      void this.handle(request, response);
-    });
-    this.endpoint = this.server.endpoint;
-    return this.endpoint;
+  ) {
+    super();
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    await server?.stop();
+  protected serve(request: IncomingMessage, response: ServerResponse): void {
+    void this.handle(request, response);
   }
 
   attachStepFunctions(sfn: LocalStepFunctions): void {
