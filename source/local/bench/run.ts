@@ -10,7 +10,9 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopAllEmulatorProcesses } from '../aws/emulators/processes';
+import { DEFAULT_MAX_RECEIVE_WAIT_MS, LocalEnvironment } from '../aws/environment';
 import { runLocal, type LocalRunReport, type ProgressEvent } from '../run/local-run';
+import { coresUsed, loadAverage, sampleCpu, type CpuSample } from './cpu';
 import {
   CASES,
   CREATE_GROUP_PER_SECOND,
@@ -20,6 +22,7 @@ import {
   type BenchCase,
 } from './cases';
 import { renderChart } from './chart';
+import { runEmulatorListing } from './emulator-listing';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -41,6 +44,12 @@ export interface BenchResult {
   memberships: number;
   ok: boolean;
   parityOk: boolean;
+  /** Why parity failed (counts of what differs), when it did. */
+  parityDetail?: string;
+  /** The ExportWorkflow alone: parity is the backup table's user items against the pool's users. */
+  exportOnly?: boolean;
+  /** The machine's 1-minute load average when the case started and when it ended. */
+  loadAverage: { start: number; end: number };
   export: WorkflowFigures;
   import?: WorkflowFigures;
   rates: Rate[];
@@ -58,6 +67,12 @@ export interface WorkflowFigures {
   wallMs: number;
   /** Milliseconds of each phase, from the first entry of the state that opens it. */
   phasesMs: Record<string, number>;
+  /**
+   * Cores each process used during each phase (1.0: one core busy throughout) and the load average
+   * when the phase opened. The harness is one Node.js process (Cognito emulator, Step Functions runner,
+   * every Lambda): near 1.0 it is CPU-bound whatever the quotas allow.
+   */
+  phasesCpu: Record<string, { cores: Record<string, number>; loadAverage: number }>;
   historyEvents: number;
   maxStatePayloadBytes: number;
   cognitoCalls: Record<string, number>;
@@ -95,10 +110,58 @@ function phases(
 
 const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
-function rate(metric: string, count: number, ms: number | undefined, bound: number, unit: string): Rate[] {
-  if (ms === undefined || ms <= 0 || count === 0) return [];
+function rate(
+  metric: string,
+  count: number,
+  ms: number | undefined,
+  bound: number,
+  unit: string,
+  workflow: WorkflowFigures | undefined,
+): Rate[] {
+  // A failed workflow's phases end early: no rate.
+  if (workflow?.status !== 'SUCCEEDED' || ms === undefined || ms <= 0 || count === 0) return [];
   const achieved = count / (ms / 1000);
   return [{ metric, achieved, bound, ratio: achieved / bound, unit }];
+}
+
+/** CPU per phase: from the sample at the state that opens it to the one that opens the next phase (or `end`). */
+function phasesCpu(
+  workflow: 'export' | 'import',
+  samples: Map<string, { cpu: CpuSample; load: number }>,
+  end: CpuSample | undefined,
+): WorkflowFigures['phasesCpu'] {
+  const opened = PHASES[workflow]
+    .map(([phase, state]) => ({ phase, sample: samples.get(state) }))
+    .filter((entry): entry is { phase: string; sample: { cpu: CpuSample; load: number } } => !!entry.sample);
+  const result: WorkflowFigures['phasesCpu'] = {};
+  opened.forEach((entry, i) => {
+    const to = opened[i + 1]?.sample.cpu ?? end;
+    if (to !== undefined)
+      result[entry.phase] = { cores: coresUsed(entry.sample.cpu, to), loadAverage: entry.sample.load };
+  });
+  return result;
+}
+
+/** What differs, in counts (the bench's pools are generated: no personal data). */
+function parityDetail(report: LocalRunReport): string | undefined {
+  if (report.exportParity !== undefined) {
+    const { ok, userItems, expectedUsers } = report.exportParity;
+    return ok ? undefined : `backup table holds ${userItems} user items, the pool ${expectedUsers} users`;
+  }
+  const parity = report.parity;
+  if (parity.ok) return undefined;
+  if ('skipped' in parity) return `not compared: ${parity.skipped}`;
+  const mismatches = parity.mismatches
+    .slice(0, 5)
+    .map((m) => `${m.field}`)
+    .join(', ');
+  return (
+    `missing users ${parity.missingUsers.length}, unexpected users ${parity.unexpectedUsers.length}, ` +
+    `missing groups ${parity.missingGroups.length}, missing memberships ${parity.missingMemberships.length}, ` +
+    `unexpected memberships ${parity.unexpectedMemberships.length}, mismatches ${parity.mismatches.length}` +
+    (mismatches ? ` (${mismatches})` : '') +
+    (parity.restoreReport && !parity.restoreReport.ok ? '; the restore report does not match' : '')
+  );
 }
 
 export async function runCase(
@@ -107,22 +170,47 @@ export async function runCase(
 ): Promise<BenchResult> {
   const seed = seedOf(benchCase);
   const memberships = seed.groups.reduce((n, group) => n + group.members.length, 0);
+  const loadAtStart = loadAverage();
+  // The bench starts the emulators itself, to sample their CPU time.
+  const environment = await LocalEnvironment.start({
+    latency: 'aws',
+    maxReceiveWaitMs: DEFAULT_MAX_RECEIVE_WAIT_MS,
+  });
+  const pids = { dynalite: environment.dynalite.pid, fauxqs: environment.fauxqs.pid };
   const entered = { export: new Map<string, number>(), import: new Map<string, number>() };
+  const samples = {
+    export: new Map<string, { cpu: CpuSample; load: number }>(),
+    import: new Map<string, { cpu: CpuSample; load: number }>(),
+  };
+  let exportEnd: CpuSample | undefined;
   const onProgress = (event: ProgressEvent): void => {
     if (event.kind !== 'state') return;
     const states = entered[event.workflow];
-    if (!states.has(event.text)) states.set(event.text, event.elapsedMs);
+    if (states.has(event.text)) return;
+    states.set(event.text, event.elapsedMs);
+    const cpu = sampleCpu(Date.now(), pids);
+    samples[event.workflow].set(event.text, { cpu, load: loadAverage() });
+    if (event.workflow === 'import' && exportEnd === undefined) exportEnd = cpu;
   };
-  const report = await runLocal({
-    root: ROOT,
-    seed,
-    seedSource: `bench case ${benchCase.name}`,
-    tps: benchCase.tps,
-    latency: 'aws',
-    throttling: true,
-    onProgress,
-    countsEveryMs: 60_000,
-  });
+  let report: LocalRunReport;
+  let end: CpuSample;
+  try {
+    report = await runLocal({
+      root: ROOT,
+      seed,
+      seedSource: `bench case ${benchCase.name}`,
+      tps: benchCase.tps,
+      latency: 'aws',
+      throttling: true,
+      environment,
+      onProgress,
+      countsEveryMs: 60_000,
+      ...(benchCase.exportOnly ? { exportOnly: true } : {}),
+    });
+    end = sampleCpu(Date.now(), pids);
+  } finally {
+    await environment.stop();
+  }
   const figures = (workflow: 'export' | 'import'): WorkflowFigures | undefined => {
     const w = report[workflow];
     if (w === undefined) return undefined;
@@ -131,6 +219,7 @@ export async function runCase(
       ...(w.error !== undefined ? { error: w.error, cause: w.cause, failure: w.failure } : {}),
       wallMs: w.wallMs,
       phasesMs: phases(workflow, entered[workflow], w.wallMs),
+      phasesCpu: phasesCpu(workflow, samples[workflow], workflow === 'export' ? (exportEnd ?? end) : end),
       historyEvents: w.historyEvents,
       maxStatePayloadBytes: w.maxStatePayloadBytes,
       cognitoCalls: w.cognitoCalls,
@@ -144,7 +233,7 @@ export async function runCase(
   const succeeded = (w: WorkflowFigures | undefined, operation: string): number =>
     (w?.cognitoCalls[operation] ?? 0) - (w?.throttled[operation] ?? 0);
   const rates: Rate[] = [
-    ...rate('export: users listed', users, exported.phasesMs.users, benchCase.tps * 60, 'users/s'),
+    ...rate('export: users listed', users, exported.phasesMs.users, benchCase.tps * 60, 'users/s', exported),
     ...(benchCase.oneGroup
       ? rate(
           'export: members of one group',
@@ -152,9 +241,17 @@ export async function runCase(
           exported.phasesMs.groups,
           PAGE_CHAIN_PER_SECOND,
           'memberships/s',
+          exported,
         )
       : benchCase.groups >= 1000
-        ? rate('export: groups', benchCase.groups, exported.phasesMs.groups, benchCase.tps, 'groups/s')
+        ? rate(
+            'export: groups',
+            benchCase.groups,
+            exported.phasesMs.groups,
+            benchCase.tps,
+            'groups/s',
+            exported,
+          )
         : []),
     ...(benchCase.groups >= 1000
       ? rate(
@@ -163,6 +260,7 @@ export async function runCase(
           imported?.phasesMs['groups and CSV import'],
           CREATE_GROUP_PER_SECOND,
           'groups/s',
+          imported,
         )
       : []),
     ...rate(
@@ -171,6 +269,7 @@ export async function runCase(
       imported?.phasesMs['memberships and disabled flags'],
       benchCase.tps,
       'calls/s',
+      imported,
     ),
   ];
   const calls = sum(report.export.cognitoCalls) + sum(report.import?.cognitoCalls ?? {});
@@ -183,7 +282,10 @@ export async function runCase(
     groups: seed.groups.length,
     memberships,
     ok: report.ok,
-    parityOk: report.parity.ok,
+    parityOk: report.exportParity?.ok ?? report.parity.ok,
+    ...(parityDetail(report) !== undefined ? { parityDetail: parityDetail(report) } : {}),
+    ...(benchCase.exportOnly ? { exportOnly: true } : {}),
+    loadAverage: { start: loadAtStart, end: loadAverage() },
     export: exported,
     ...(imported ? { import: imported } : {}),
     rates,
@@ -205,7 +307,12 @@ export function summaryLine(result: BenchResult): string {
   return (
     `${result.case}: ${result.ok ? 'OK' : 'FAILED'}, export ${(result.export.wallMs / 1000).toFixed(1)} s ` +
     `(${result.export.historyEvents} events), import ${((result.import?.wallMs ?? 0) / 1000).toFixed(1)} s ` +
-    `(${result.import?.historyEvents ?? 0} events); ${rates}; throttled ${result.throttledCalls}/${result.cognitoCalls}`
+    `(${result.import?.historyEvents ?? 0} events); ${rates}; throttled ${result.throttledCalls}/${result.cognitoCalls}; ` +
+    `load average ${result.loadAverage.start} at start, ${result.loadAverage.end} at end` +
+    (result.parityDetail !== undefined ? `; parity: ${result.parityDetail}` : '') +
+    (result.export.failure !== undefined
+      ? `; export failed at ${result.export.failure.state}: ${result.export.failure.error}: ${result.export.failure.message}`
+      : '')
   );
 }
 
@@ -214,12 +321,12 @@ export function markdownTable(results: BenchResult[]): string {
   const rows = results.flatMap((r) =>
     r.rates.map(
       (rate) =>
-        `| ${r.case} | ${r.tps} | ${rate.metric} | ${rate.achieved.toFixed(1)} ${rate.unit} | ${rate.bound} | ${pct(rate.ratio)} | ${(r.export.wallMs / 1000).toFixed(0)} s / ${((r.import?.wallMs ?? 0) / 1000).toFixed(0)} s | ${r.export.historyEvents} / ${r.import?.historyEvents ?? 0} | ${r.throttledCalls} of ${r.cognitoCalls} |`,
+        `| ${r.case} | ${r.tps} | ${rate.metric} | ${rate.achieved.toFixed(1)} ${rate.unit} | ${rate.bound} | ${pct(rate.ratio)} | ${(r.export.wallMs / 1000).toFixed(0)} s / ${r.import ? `${(r.import.wallMs / 1000).toFixed(0)} s` : '-'} | ${r.export.historyEvents} / ${r.import?.historyEvents ?? '-'} | ${r.throttledCalls} of ${r.cognitoCalls} | ${r.loadAverage ? `${r.loadAverage.start} / ${r.loadAverage.end}` : '?'} |`,
     ),
   );
   return [
-    '| Case | TPS | Rate | Achieved | Bound | Share | Export / import wall | History events | Throttled |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| Case | TPS | Rate | Achieved | Bound | Share | Export / import wall | History events | Throttled | Load average (start / end) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }
@@ -257,7 +364,10 @@ async function main(): Promise<void> {
           : [...CASES];
     for (const benchCase of selected) {
       console.log(`${benchCase.name}: ${benchCase.description}, TPS ${benchCase.tps}, latency aws ...`);
-      const result = await runCase(benchCase, console.log);
+      const result = benchCase.emulatorOnly
+        ? await runEmulatorListing(benchCase.name, benchCase.description)
+        : await runCase(benchCase, console.log);
+      if (benchCase.emulatorOnly) console.log(summaryLine(result));
       writeFileSync(join(out, `${benchCase.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     }
   }

@@ -36,6 +36,10 @@ it('runs the smoke case and writes its JSON, the table and the chart', async () 
     expect(restore?.bound).toBe(25);
     expect(restore?.achieved).toBeGreaterThan(0);
     expect(result.throttledCalls).toBeLessThanOrEqual(result.cognitoCalls * 0.01);
+    // Load figures beside the rates: the machine's load average and the cores each process used.
+    expect(result.loadAverage.start).toBeGreaterThanOrEqual(0);
+    expect(result.export.phasesCpu.users?.cores.harness).toBeGreaterThan(0);
+    expect(Object.keys(result.import?.phasesCpu ?? {})).toContain('memberships and disabled flags');
     expect(readFileSync(join(out, 'bench.md'), 'utf8')).toContain('| smoke | 25 |');
     const svg = readFileSync(join(out, 'bench.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
