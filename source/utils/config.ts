@@ -7,7 +7,7 @@
 export type Env = Record<string, string | undefined>;
 
 export interface VarSpec<T> {
-  /** Returns the parsed value or throws a `string` describing the problem. */
+  /** Returns the parsed value or throws an `Error` whose message describes the problem. */
   parse(raw: string | undefined, name: string): T;
   readonly required: boolean;
 }
@@ -26,7 +26,8 @@ export class ConfigError extends Error {
   }
 }
 
-const missing = (name: string): string => `Error validating Environment Variables. Missing value for ${name}`;
+const missing = (name: string): Error =>
+  new Error(`Error validating Environment Variables. Missing value for ${name}`);
 
 function required<T>(parse: (value: string, name: string) => T): VarSpec<T> {
   return {
@@ -49,9 +50,9 @@ function optional<T>(parse: (value: string, name: string) => T): VarSpec<T | und
 }
 
 function integerFrom(raw: string, name: string, min: number): number {
-  if (!/^\d+$/.test(raw)) throw `Unable to parse a number from the ${name} value (${raw})`;
+  if (!/^\d+$/.test(raw)) throw new Error(`Unable to parse a number from the ${name} value (${raw})`);
   const value = Number.parseInt(raw, 10);
-  if (value < min) throw `${name} must be at least ${min} (found ${value})`;
+  if (value < min) throw new Error(`${name} must be at least ${min} (found ${value})`);
   return value;
 }
 
@@ -63,13 +64,13 @@ export const env = {
   percent: (): VarSpec<number> =>
     required((value, name) => {
       const parsed = integerFrom(value, name, 0);
-      if (parsed > 100) throw `${name} must be at most 100 (found ${parsed})`;
+      if (parsed > 100) throw new Error(`${name} must be at most 100 (found ${parsed})`);
       return parsed;
     }),
   oneOf: <T extends string>(...allowed: T[]): VarSpec<T> =>
     required((value, name) => {
       if (!(allowed as string[]).includes(value)) {
-        throw `${name} must be one of ${allowed.join(', ')} (found "${value}")`;
+        throw new Error(`${name} must be one of ${allowed.join(', ')} (found "${value}")`);
       }
       return value as T;
     }),

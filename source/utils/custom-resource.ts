@@ -19,6 +19,7 @@ export const FAILED = 'FAILED';
 export type ResponseStatus = typeof SUCCESS | typeof FAILED;
 
 export interface CustomResourceEvent<P = Record<string, unknown>> {
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- CloudFormation's three, and whatever else a request may carry (answered FAILED by the router)
   RequestType: RequestType | string;
   ResponseURL: string;
   StackId: string;
@@ -194,6 +195,8 @@ export class ResponseRejectedError extends Error {
 
 export type CustomResourceHandler<P> = (
   event: CustomResourceEvent<P>,
+  // A handler may return nothing (`void`): the response then carries no data.
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type
 ) => Promise<ResponseData | string | void> | ResponseData | string | void;
 
 export type CustomResourceHandlers<P> = Partial<Record<RequestType, CustomResourceHandler<P>>>;

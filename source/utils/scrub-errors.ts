@@ -15,6 +15,7 @@ function scrubInPlace(error: Error, depth: number): Error {
     error.message = scrub(error.message);
     if (typeof error.stack === 'string') error.stack = scrub(error.stack);
     if (error.cause instanceof Error && depth < MAX_CAUSE_DEPTH) scrubInPlace(error.cause, depth + 1);
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a non-Error cause, as JavaScript prints it
     else if (error.cause !== undefined) error.cause = scrub(String(error.cause));
     return error;
   } catch {

@@ -58,7 +58,7 @@ export async function startReplicaCreation(
 }
 
 /** Replica states from which the replica will not become ACTIVE without someone's intervention. */
-const BROKEN_REPLICA_STATES: ReadonlySet<ReplicaStatus | string> = new Set([
+const BROKEN_REPLICA_STATES: ReadonlySet<string> = new Set<ReplicaStatus>([
   'CREATION_FAILED',
   'DELETING',
   'REGION_DISABLED',

@@ -55,7 +55,7 @@ export interface StackSetStatusWorkflowInput {
   customResourceEvent: StackSetEvent;
 }
 
-export type CheckStackSetStatusEvent = WrappedEvent<Record<string, unknown>>;
+export type CheckStackSetStatusEvent = WrappedEvent;
 export type CheckStackSetStatusResult = WrappedResult<{ HasRespondedToCfn: boolean }>;
 
 /** `Custom::CreateTable` (main stack). */

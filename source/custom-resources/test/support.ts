@@ -53,7 +53,7 @@ export function fakeFetch(reply: (request: RecordedRequest, index: number) => nu
           ? Buffer.from(raw, 'utf8')
           : Buffer.from(raw as Uint8Array);
     const request: RecordedRequest = {
-      url: String(input),
+      url: typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
       method: init?.method ?? 'GET',
       headers: { ...(init?.headers as Record<string, string>) },
       text: bytes.toString('utf8'),

@@ -150,7 +150,7 @@ export function prepareMachine(info: StateMachineInfo, lambdas: LambdaHost): Pre
       if (state.Type === 'Wait')
         waits.set(stateName, typeof state.Seconds === 'number' ? state.Seconds : undefined);
       if (state.Type !== 'Task') continue;
-      const resource = String(state.Resource);
+      const resource = typeof state.Resource === 'string' ? state.Resource : JSON.stringify(state.Resource);
       let binding: TaskBinding;
       if (LAMBDA_ARN.test(resource)) {
         const fn = lambdas.find(resource);
@@ -326,7 +326,12 @@ export class LocalStepFunctions {
           limitFailure = broken;
           run.abort();
         }
-        const cause = entry.Cause === undefined ? undefined : String(entry.Cause);
+        const cause =
+          entry.Cause === undefined
+            ? undefined
+            : typeof entry.Cause === 'string'
+              ? entry.Cause
+              : JSON.stringify(entry.Cause);
         const stateName = entry.state?.name;
         const binding = stateName === undefined ? undefined : prepared.tasks.get(stateName);
         if (entry.type === 'StateFailed' && stateName !== undefined)

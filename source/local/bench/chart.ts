@@ -11,7 +11,7 @@ export async function renderChart(results: BenchResult[]): Promise<string> {
   const vegaLite = await import('vega-lite');
   const values = results.flatMap((result) =>
     result.rates.map((rate) => ({
-      case: `${result.case}`,
+      case: result.case,
       metric: rate.metric,
       share: Math.round(rate.ratio * 1000) / 10,
     })),

@@ -153,7 +153,7 @@ function parityDetail(report: LocalRunReport): string | undefined {
   if ('skipped' in parity) return `not compared: ${parity.skipped}`;
   const mismatches = parity.mismatches
     .slice(0, 5)
-    .map((m) => `${m.field}`)
+    .map((m) => m.field)
     .join(', ');
   return (
     `missing users ${parity.missingUsers.length}, unexpected users ${parity.unexpectedUsers.length}, ` +

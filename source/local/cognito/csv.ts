@@ -23,7 +23,7 @@ export function splitCsvLine(line: string): string[] {
   const values: string[] = [];
   let current = '';
   for (let i = 0; i < line.length; i += 1) {
-    const ch = line[i];
+    const ch = line.charAt(i);
     if (ch === '\\' && line[i + 1] === ',') {
       current += ',';
       i += 1;

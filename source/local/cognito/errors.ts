@@ -47,7 +47,12 @@ export class ValidationCollector {
 
   /** `sensitive` fields (usernames, attribute values) are reported without their value, as Cognito does. */
   add(field: string, value: unknown, constraint: string, sensitive = false): void {
-    const shown = value === undefined || value === null ? 'null ' : sensitive ? '' : `'${String(value)}' `;
+    const shown =
+      value === undefined || value === null
+        ? 'null '
+        : sensitive
+          ? ''
+          : `'${typeof value === 'object' ? JSON.stringify(value) : String(value as string | number | boolean)}' `;
     this.problems.push(`Value ${shown}at '${field}' failed to satisfy constraint: ${constraint}`);
   }
 

@@ -227,14 +227,26 @@ export class ImportJobs {
   }
 
   private begin(pool: PoolState, job: ImportJob): void {
-    if (job.status === 'Stopping') return this.finish(job, 'Stopped', COMPLETION_MESSAGES.stopped);
-    if (!job.csv) return this.finish(job, 'Failed', COMPLETION_MESSAGES.notUploaded);
+    if (job.status === 'Stopping') {
+      this.finish(job, 'Stopped', COMPLETION_MESSAGES.stopped);
+      return;
+    }
+    if (!job.csv) {
+      this.finish(job, 'Failed', COMPLETION_MESSAGES.notUploaded);
+      return;
+    }
     const decoded = decodeCsv(job.csv);
     job.csv = undefined;
-    if (!decoded.ok) return this.finish(job, 'Failed', decoded.message);
+    if (!decoded.ok) {
+      this.finish(job, 'Failed', decoded.message);
+      return;
+    }
     const expected = csvHeader(pool.customAttributes);
     const problem = headerProblem(decoded.header, expected);
-    if (problem) return this.finish(job, 'Failed', problem);
+    if (problem) {
+      this.finish(job, 'Failed', problem);
+      return;
+    }
     job.status = 'InProgress';
     this.processFrom(pool, job, decoded.header, decoded.rows, 0);
   }
@@ -251,7 +263,8 @@ export class ImportJobs {
         job.skipped += 1;
         job.lineLog.push({ line: (rows[i] as CsvLine).lineNumber, reason: 'Skipped: the job was stopped.' });
       }
-      return this.finish(job, 'Stopped', COMPLETION_MESSAGES.stopped);
+      this.finish(job, 'Stopped', COMPLETION_MESSAGES.stopped);
+      return;
     }
     const slow = (this.options.msPerKb?.() ?? 0) > 0;
     const batch = slow
@@ -283,7 +296,10 @@ export class ImportJobs {
 
   /** Ends a job whose rows are all processed: `Failed` only past the failure threshold. */
   private complete(job: ImportJob): void {
-    if (job.status === 'Stopping') return this.finish(job, 'Stopped', COMPLETION_MESSAGES.stopped);
+    if (job.status === 'Stopping') {
+      this.finish(job, 'Stopped', COMPLETION_MESSAGES.stopped);
+      return;
+    }
     const total = job.imported + job.failed + job.skipped;
     const failedShare = total === 0 ? 0 : (job.failed + job.skipped) / total;
     if (failedShare > this.options.failureThreshold)

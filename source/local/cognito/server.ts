@@ -153,7 +153,10 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
       response.writeHead(statusCode, { 'content-length': Buffer.byteLength(body), ...headers });
       response.end(body);
     };
-    if (delayMs <= 0) return write();
+    if (delayMs <= 0) {
+      write();
+      return;
+    }
     void sleep(delayMs).then(write);
   };
 
@@ -184,7 +187,8 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
     if (!definition) {
       increment(stats.errors, operation);
       sendError(response, new CognitoServiceError('UnknownOperationException', ''), 0);
-      return finish('UnknownOperationException');
+      finish('UnknownOperationException');
+      return;
     }
     let raw: unknown;
     try {
@@ -202,14 +206,16 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
         ),
         0,
       );
-      return finish('SerializationException');
+      finish('SerializationException');
+      return;
     }
     const input = raw as Record<string, unknown>;
     const poolId = typeof input.UserPoolId === 'string' ? input.UserPoolId : undefined;
     if (throttle && !throttle.tryAcquire(definition.category, operation, poolId)) {
       increment(stats.throttled, operation);
       sendError(response, tooManyRequests(), 0);
-      return finish('TooManyRequestsException');
+      finish('TooManyRequestsException');
+      return;
     }
     if (hit(faults?.internalErrorShare)) {
       increment(stats.errors, operation);
@@ -219,7 +225,8 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
         new CognitoServiceError('InternalErrorException', 'Internal error (injected fault).', 500),
         delayMs,
       );
-      return finish('InternalErrorException');
+      finish('InternalErrorException');
+      return;
     }
     try {
       const output = definition.handler(context, new RequestInput(input));
@@ -227,7 +234,8 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions = {})
         // The operation took effect; the client never hears of it.
         increment(faultCounts.dropped, operation);
         response.socket?.destroy();
-        return finish('dropped');
+        finish('dropped');
+        return;
       }
       if (operation === 'ListUsers') {
         const users = (output as { Users?: unknown }).Users;

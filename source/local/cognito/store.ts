@@ -92,7 +92,7 @@ const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 /** Pool id suffixes and import job ids. */
 export function randomAlphanumeric(length: number): string {
   let out = '';
-  for (const byte of randomBytes(length)) out += ALPHANUMERIC[byte % ALPHANUMERIC.length];
+  for (const byte of randomBytes(length)) out += ALPHANUMERIC.charAt(byte % ALPHANUMERIC.length);
   return out;
 }
 

@@ -70,6 +70,7 @@ function cloudFormationTags(): YAML.Tags {
     tags.push({
       tag: `!${short}`,
       collection: 'seq',
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- the yaml library hands a `collection: 'seq'` tag its sequence node
       resolve: (node) => ({ [long]: (node as YAML.YAMLSeq).toJSON() as Json }),
     });
     tags.push({
@@ -159,7 +160,7 @@ function asList(value: Resolved, what: string): Json[] {
 function randomName(length: number): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
   let out = '';
-  for (let i = 0; i < length; i += 1) out += alphabet[Math.floor(Math.random() * alphabet.length)];
+  for (let i = 0; i < length; i += 1) out += alphabet.charAt(Math.floor(Math.random() * alphabet.length));
   return out;
 }
 
@@ -454,7 +455,7 @@ export class TemplateStack {
       );
     }
     parts.push(text.slice(last));
-    return (await Promise.all(parts)).join('');
+    return (await Promise.all(parts.map((part) => Promise.resolve(part)))).join('');
   }
 
   private async intrinsic(fn: string, arg: Json): Promise<Resolved> {

@@ -221,7 +221,7 @@ export class Provisioner {
       // The answer is the PUT to the response URL; a handler that fails without answering fails here.
       const invoked = this.lambdas.invoke(token, event).then(
         () => response,
-        async (error: unknown) => {
+        (error: unknown) => {
           throw new TemplateError(
             `${logicalId} (${resource.Type}): its Lambda failed: ${(error as Error).message}`,
           );
@@ -232,7 +232,7 @@ export class Provisioner {
         throw new TemplateError(`${logicalId} (${resource.Type}) failed: ${answer.Reason ?? answer.Status}`);
       }
       const data: Record<string, Json> = isJsonObject(answer.Data) ? answer.Data : {};
-      return { ref: String(answer.PhysicalResourceId ?? logicalId), attributes: data };
+      return { ref: answer.PhysicalResourceId ?? logicalId, attributes: data };
     } finally {
       clearTimeout(timer);
     }

@@ -134,7 +134,7 @@ export function templateAllowedValues(parameter: string, root = ROOT): string[] 
   const template = templates.get(path) ?? loadTemplate(path);
   templates.set(path, template);
   const spec = template.Parameters?.[parameter];
-  return spec?.AllowedValues?.map((value) => String(value));
+  return spec?.AllowedValues?.map((value) => (typeof value === 'string' ? value : JSON.stringify(value)));
 }
 
 /** A value the template restricts with `AllowedValues`, refused with the allowed values. */

@@ -659,7 +659,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       report.export.status === 'SUCCEEDED' &&
       (options.exportOnly === true
         ? report.exportParity?.ok === true
-        : report.import?.status === 'SUCCEEDED' && report.parity.ok === true) &&
+        : report.import?.status === 'SUCCEEDED' && report.parity.ok) &&
       (options.scenario !== 'emptied-pool' ||
         (emptiedPool !== undefined &&
           emptiedPool.errorNotified &&

@@ -316,7 +316,7 @@ export function parseCsv(text: string): string[][] {
   let record: string[] = [];
   let quoted = false;
   for (let i = 0; i < text.length; i += 1) {
-    const char = text[i];
+    const char = text.charAt(i);
     if (quoted) {
       if (char === '"' && text[i + 1] === '"') {
         field += '"';

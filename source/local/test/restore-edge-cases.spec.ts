@@ -60,7 +60,7 @@ describe('the local SQS (fauxqs)', () => {
   });
 
   it('accepts characters from U+10000 to U+10FFFF, as SQS does, and returns them intact', async () => {
-    const body = JSON.stringify({ given_name: `Ana ${EMOJI}`, nickname: `${LAST}` });
+    const body = JSON.stringify({ given_name: `Ana ${EMOJI}`, nickname: LAST });
     expect(Buffer.byteLength(EMOJI)).toBe(4);
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
     const batch = await sqs.send(

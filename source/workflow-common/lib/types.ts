@@ -5,7 +5,7 @@ import type { WrappedEvent, WrappedResult } from '../../utils/step-functions';
 export type CheckExecutionsEvent = WrappedEvent<unknown>;
 export type CheckExecutionsOutput = WrappedResult<{ OnlyThisStateMachineExecution: boolean }>;
 
-export type CheckWorkflowQueuesEvent = WrappedEvent<Record<string, unknown>>;
+export type CheckWorkflowQueuesEvent = WrappedEvent;
 export type CheckWorkflowQueuesOutput = WrappedResult<
   Record<string, unknown> & { QueuesStartedOutEmpty: true }
 >;
