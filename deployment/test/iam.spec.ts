@@ -7,9 +7,21 @@
  * statement whose Resource names the resource that the template gives that variable; a call on the
  * execution input's user pool only with the restore-target tag condition. The calls come from build/api-calls/<package>/test/
  * <handler>.json, written by the unit tests (`mockAws`), so the unit tests must run first.
+ * (a)-(c) check the templates as rendered with the parameters' defaults (no KMS key given); with a customer
+ * managed key (KmsKeyArn), (d) each role gains exactly the KMS actions that the services ask for on its calls'
+ * behalf, on its region's key only, and nothing else changes.
  */
 import { apiCallsRecorded, API_CALLS_DIR, recordedCalls, type RecordedCall } from './support/artifacts';
-import { isObject, loadTemplate, STACKSET_TEMPLATE, subText, type Json } from './support/cfn';
+import {
+  isObject,
+  loadTemplate,
+  MAIN_TEMPLATE,
+  resourcesOfType,
+  STACKSET_TEMPLATE,
+  subText,
+  TEMPLATE_FILES,
+  type Json,
+} from './support/cfn';
 import {
   actionMatches,
   lambdaFunctions,
@@ -247,4 +259,106 @@ describe('IAM roles of the functions', () => {
     expect(statements.filter((statement) => statement.Resource.includes('*'))).toEqual([]);
     expect(statements.filter((statement) => statement.Effect !== 'Allow')).toEqual([]);
   });
+});
+
+/**
+ * What the service of an encrypted resource asks KMS for, with the caller's permissions, when the caller
+ * makes the call: SQS producers need GenerateDataKey and Decrypt, consumers Decrypt; SNS publishers
+ * GenerateDataKey and Decrypt; S3 PutObject GenerateDataKey, GetObject Decrypt; DynamoDB decrypts the table
+ * key on every item read or write; a replica of a table with a customer managed key is created (or switched)
+ * only by a principal that may describe the backup region's key and create DynamoDB's grant on it.
+ */
+const KMS_ON_BEHALF: Record<string, { service: string; kms: string[]; replicaKey?: true }> = {
+  'sqs:SendMessage': { service: 'sqs', kms: ['kms:Decrypt', 'kms:GenerateDataKey'] },
+  'sqs:ReceiveMessage': { service: 'sqs', kms: ['kms:Decrypt'] },
+  'sns:Publish': { service: 'sns', kms: ['kms:Decrypt', 'kms:GenerateDataKey'] },
+  's3:PutObject': { service: 's3', kms: ['kms:GenerateDataKey'] },
+  's3:GetObject': { service: 's3', kms: ['kms:Decrypt'] },
+  ...Object.fromEntries(
+    ['Scan', 'Query', 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'].map(
+      (operation) => [`dynamodb:${operation}`, { service: 'dynamodb', kms: ['kms:Decrypt'] }],
+    ),
+  ),
+  'dynamodb:UpdateTable': {
+    service: 'dynamodb',
+    kms: ['kms:CreateGrant', 'kms:DescribeKey'],
+    replicaKey: true,
+  },
+};
+
+const isKms = (action: string): boolean => action.startsWith('kms:');
+
+/** `<service> on <key>` -> KMS actions, as the customer-key rendering grants them to a role. */
+function kmsGrants(fn: LambdaFunction): Record<string, string[]> {
+  const grants: Record<string, string[]> = {};
+  for (const statement of roleStatements(loadTemplate(fn.template, 'customer-key'), fn.roleId)) {
+    if (!statement.Action.some(isKms)) continue;
+    const viaService = (statement.Condition?.StringEquals as Record<string, Json> | undefined)?.[
+      'kms:ViaService'
+    ];
+    const service = /^([a-z0-9]+)\.\$\{(AWS::Region|SecondaryRegion)\}\.amazonaws\.com$/.exec(
+      subText(viaService) ?? '',
+    );
+    const key = `${service?.[1] ?? `unscoped ${JSON.stringify(statement.Condition)}`} on ${JSON.stringify(statement.Resource)}`;
+    grants[key] = [...(grants[key] ?? []), ...statement.Action].sort();
+  }
+  return grants;
+}
+
+/** The key of the function's region: the main stack's, or in the StackSet the primary or the backup region's. */
+function regionKey(fn: LambdaFunction): Json {
+  if (fn.template === MAIN_TEMPLATE || fn.condition === 'IsPrimaryRegion') return { Ref: 'KmsKeyArn' };
+  return { 'Fn::If': ['IsPrimaryRegion', { Ref: 'KmsKeyArn' }, { Ref: 'SecondaryRegionKmsKeyArn' }] };
+}
+
+/** What kmsGrants should be, from the calls the handler's unit tests recorded. */
+function expectedKmsGrants(fn: LambdaFunction): Record<string, string[]> {
+  const grants: Record<string, Set<string>> = {};
+  for (const action of calledActions(fn)) {
+    const need = KMS_ON_BEHALF[action];
+    if (!need) continue;
+    const key = `${need.service} on ${JSON.stringify([need.replicaKey ? { Ref: 'SecondaryRegionKmsKeyArn' } : regionKey(fn)])}`;
+    grants[key] = new Set([...(grants[key] ?? []), ...need.kms]);
+  }
+  return Object.fromEntries(Object.entries(grants).map(([key, actions]) => [key, [...actions].sort()]));
+}
+
+/** A role's statements without its KMS grants through a service (kms:ViaService). */
+const withoutViaServiceGrants = (statements: PolicyStatement[]): PolicyStatement[] =>
+  statements.filter(
+    (statement) =>
+      !(
+        statement.Action.every(isKms) && JSON.stringify(statement.Condition ?? {}).includes('kms:ViaService')
+      ),
+  );
+
+describe('IAM roles with a customer managed KMS key (KmsKeyArn)', () => {
+  it.each(cases)(
+    "%s: (d) the role may use its region's key through each service it calls on an encrypted resource, for exactly what the service needs",
+    (_name, fn) => {
+      expect(kmsGrants(fn)).toEqual(expectedKmsGrants(fn));
+    },
+  );
+
+  it("(d) the grants are conditional: with the parameters' defaults no function role has a KMS action", () => {
+    const withKms = functions.filter((fn) =>
+      roleStatements(loadTemplate(fn.template), fn.roleId).some((statement) => statement.Action.some(isKms)),
+    );
+    expect(withKms.map((fn) => fn.roleId)).toEqual([]);
+    // ...and with the key, some do (the check above is not vacuous).
+    expect(functions.filter((fn) => Object.keys(kmsGrants(fn)).length > 0).length).toBeGreaterThan(5);
+  });
+
+  it.each(TEMPLATE_FILES)(
+    '%s: (d) apart from those KMS grants, every role is the same with and without the key',
+    (file) => {
+      const roles = resourcesOfType(loadTemplate(file), 'AWS::IAM::Role').map(([id]) => id);
+      const changed = roles.filter(
+        (id) =>
+          JSON.stringify(withoutViaServiceGrants(roleStatements(loadTemplate(file, 'customer-key'), id))) !==
+          JSON.stringify(roleStatements(loadTemplate(file), id)),
+      );
+      expect(changed).toEqual([]);
+    },
+  );
 });

@@ -3,7 +3,14 @@
  * The templates keep the original's contract: parameters, mappings, conditions, logical ids
  * and types, outputs. Deviations are the listed fixes, each named where it is expected.
  */
-import { isObject, loadTemplate, MAIN_TEMPLATE, STACKSET_TEMPLATE, type Json } from './support/cfn';
+import {
+  isObject,
+  loadRawTemplate,
+  loadTemplate,
+  MAIN_TEMPLATE,
+  STACKSET_TEMPLATE,
+  type Json,
+} from './support/cfn';
 import { lambdaFunctions } from './support/functions';
 
 const EMAIL_PATTERN =
@@ -11,6 +18,9 @@ const EMAIL_PATTERN =
 
 /** MaxDeletionPercent: a whole number from 0 to 100. */
 const PERCENT_PATTERN = '^(100|[1-9]?[0-9])$';
+
+/** KmsKeyArn, SecondaryRegionKmsKeyArn: empty or a KMS key ARN. */
+const KMS_KEY_PATTERN = '^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/[a-zA-Z0-9-]+)?$';
 
 /** The original main template's resources, in file order. */
 const MAIN_RESOURCES: Record<string, string> = {
@@ -147,8 +157,11 @@ describe('main template', () => {
       'ImportJobFilesRetentionDays',
       'AllowMfaUserPools',
       'MaxDeletionPercent',
+      'KmsKeyArn',
+      'SecondaryRegionKmsKeyArn',
     ]);
-    // Added (security review): how long the import-job files and access logs are kept.
+    // Added (security review): how long the import-job files and access logs are kept, and the optional
+    // customer managed KMS keys (kms.spec.ts).
     expect(pick('ImportJobFilesRetentionDays')).toEqual({ Type: 'Number', Default: 30 });
     expect(pick('PrimaryUserPoolId')).toEqual({ Type: 'String', AllowedPattern: '^[\\w-]+_[0-9a-zA-Z]+$' });
     expect(pick('SecondaryRegion')).toEqual({ Type: 'String', AllowedPattern: '^[a-z]{2}-[a-z]+-\\d{1}$' });
@@ -185,7 +198,8 @@ describe('main template', () => {
         },
       },
     });
-    expect(template.Conditions).toBeUndefined();
+    // Added with the KMS key parameters (kms.spec.ts); the original had no condition.
+    expect(Object.keys(loadRawTemplate(MAIN_TEMPLATE).Conditions ?? {})).toEqual(['UseCustomerManagedKey']);
   });
 
   it('groups the parameters as the original does', () => {
@@ -203,6 +217,8 @@ describe('main template', () => {
         'MaxDeletionPercent',
         'ImportJobFilesRetentionDays',
       ],
+      // Added (security review): the optional customer managed KMS keys.
+      ['KmsKeyArn', 'SecondaryRegionKmsKeyArn'],
     ]);
   });
 
@@ -288,10 +304,11 @@ describe('StackSet template', () => {
       .map(([id]) => id)
       .sort();
     expect(primaryOnly).toEqual(Object.keys(withLogGroups(STACKSET_PRIMARY)).sort());
-    const otherConditions = Object.values(template.Resources).filter(
-      (resource) => resource.Condition !== undefined && resource.Condition !== 'IsPrimaryRegion',
-    );
-    expect(otherConditions).toEqual([]);
+    // Added: the solution's own topic key exists only when no customer managed key is given (kms.spec.ts).
+    const otherConditions = Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Condition !== undefined && resource.Condition !== 'IsPrimaryRegion')
+      .map(([id, resource]) => [id, resource.Condition]);
+    expect(otherConditions).toEqual([['NotificationTopicKey', 'UseSolutionTopicKey']]);
   });
 
   it('keeps the description, parameters and mapping', () => {
@@ -328,6 +345,9 @@ describe('StackSet template', () => {
       AllowMfaUserPools: { Type: 'String', Default: 'No', AllowedValues: ['No', 'Yes'] },
       MaxDeletionPercent: { Type: 'String', Default: '10', AllowedPattern: PERCENT_PATTERN },
       ImportJobFilesRetentionDays: { Type: 'Number', Default: 30 },
+      // Added (security review): the optional customer managed KMS keys, passed on by the main stack.
+      KmsKeyArn: { Type: 'String', Default: '', AllowedPattern: KMS_KEY_PATTERN },
+      SecondaryRegionKmsKeyArn: { Type: 'String', Default: '', AllowedPattern: KMS_KEY_PATTERN },
     });
     expect(template.Mappings).toEqual({
       Solution: {
@@ -343,6 +363,14 @@ describe('StackSet template', () => {
 
   it('keeps the used conditions and drops the unused ExportMonthly', () => {
     expect(template.Conditions).toEqual({
+      // Added with the KMS key parameters (kms.spec.ts).
+      UseCustomerManagedKey: {
+        'Fn::And': [
+          { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'KmsKeyArn' }, ''] }] },
+          { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SecondaryRegionKmsKeyArn' }, ''] }] },
+        ],
+      },
+      UseSolutionTopicKey: { 'Fn::Not': [{ Condition: 'UseCustomerManagedKey' }] },
       IsPrimaryRegion: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'PrimaryRegion' }] },
       ExportDaily: { 'Fn::Equals': [{ Ref: 'ExportFrequency' }, 'EVERY_DAY'] },
       ExportWeekly: { 'Fn::Equals': [{ Ref: 'ExportFrequency' }, 'EVERY_7_DAYS'] },

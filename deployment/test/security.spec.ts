@@ -132,44 +132,47 @@ describe('StackSetExecRole (finding 1)', () => {
     });
   });
 
-  describe('the boundary is no broader than what the StackSet roles need', () => {
-    const boundary = templateStatements(main).filter(
-      (statement) => statement.owner === 'StackSetRolesBoundary',
-    );
-    const boundaryActions = [...new Set(boundary.flatMap((statement) => statement.Action))];
-    const stackSetRoleActions = templateStatements(stackSet)
-      .filter((statement) => statement.Effect === 'Allow')
-      .flatMap((statement) => statement.Action.map((action) => ({ action, owner: statement.owner })));
-
-    it('allows every action that a role of the StackSet template is given (or the role would be denied on AWS)', () => {
-      const outside = stackSetRoleActions
-        .filter(({ action }) => !boundaryActions.some((pattern) => actionMatches(pattern, action)))
-        .map(({ owner, action }) => `${owner}: ${action} (add it to StackSetRolesBoundary)`);
-      expect(outside).toEqual([]);
-    });
-
-    it('allows no action that no role of the StackSet template is given', () => {
-      const unused = boundaryActions.filter(
-        (pattern) => !stackSetRoleActions.some(({ action }) => actionMatches(pattern, action)),
+  describe.each(['default', 'customer-key'] as const)(
+    'the boundary is no broader than what the StackSet roles need (rendering: %s)',
+    (choice) => {
+      const boundary = templateStatements(loadTemplate(MAIN_TEMPLATE, choice)).filter(
+        (statement) => statement.owner === 'StackSetRolesBoundary',
       );
-      expect(unused).toEqual([]);
-    });
+      const boundaryActions = [...new Set(boundary.flatMap((statement) => statement.Action))];
+      const stackSetRoleActions = templateStatements(loadTemplate(STACKSET_TEMPLATE, choice))
+        .filter((statement) => statement.Effect === 'Allow')
+        .flatMap((statement) => statement.Action.map((action) => ({ action, owner: statement.owner })));
 
-    it('has no wildcard action and no Resource "*"', () => {
-      expect(boundaryActions.filter((action) => action.includes('*'))).toEqual([]);
-      expect(boundary.filter((statement) => statement.Resource.includes('*'))).toEqual([]);
-    });
-
-    it('allows restore actions on a user pool only if it carries the restore-target tag', () => {
-      const anyPool = boundary.filter((statement) =>
-        statement.Resource.some((resource) => resourceText(resource).includes(':userpool/*')),
-      );
-      expect(anyPool).toHaveLength(1);
-      expect(anyPool[0]?.Condition).toEqual({
-        StringEquals: { 'aws:ResourceTag/cognito-backup-restore-target': 'true' },
+      it('allows every action that a role of the StackSet template is given (or the role would be denied on AWS)', () => {
+        const outside = stackSetRoleActions
+          .filter(({ action }) => !boundaryActions.some((pattern) => actionMatches(pattern, action)))
+          .map(({ owner, action }) => `${owner}: ${action} (add it to StackSetRolesBoundary)`);
+        expect(outside).toEqual([]);
       });
-    });
-  });
+
+      it('allows no action that no role of the StackSet template is given', () => {
+        const unused = boundaryActions.filter(
+          (pattern) => !stackSetRoleActions.some(({ action }) => actionMatches(pattern, action)),
+        );
+        expect(unused).toEqual([]);
+      });
+
+      it('has no wildcard action and no Resource "*"', () => {
+        expect(boundaryActions.filter((action) => action.includes('*'))).toEqual([]);
+        expect(boundary.filter((statement) => statement.Resource.includes('*'))).toEqual([]);
+      });
+
+      it('allows restore actions on a user pool only if it carries the restore-target tag', () => {
+        const anyPool = boundary.filter((statement) =>
+          statement.Resource.some((resource) => resourceText(resource).includes(':userpool/*')),
+        );
+        expect(anyPool).toHaveLength(1);
+        expect(anyPool[0]?.Condition).toEqual({
+          StringEquals: { 'aws:ResourceTag/cognito-backup-restore-target': 'true' },
+        });
+      });
+    },
+  );
 });
 
 describe('StackSetExecRole wildcards (finding 2)', () => {
@@ -259,8 +262,13 @@ describe('StackSetExecRole wildcards (finding 2)', () => {
 });
 
 describe('Resource "*" in both templates', () => {
-  it.each([MAIN_TEMPLATE, STACKSET_TEMPLATE])('%s: each one is on the allow-list, with a reason', (file) => {
-    const star = templateStatements(loadTemplate(file))
+  it.each([
+    [MAIN_TEMPLATE, 'default'],
+    [STACKSET_TEMPLATE, 'default'],
+    [MAIN_TEMPLATE, 'customer-key'],
+    [STACKSET_TEMPLATE, 'customer-key'],
+  ] as const)('%s (%s rendering): each one is on the allow-list, with a reason', (file, choice) => {
+    const star = templateStatements(loadTemplate(file, choice))
       .filter((statement) => statement.Resource.includes('*'))
       .flatMap((statement) => statement.Action.map((action) => `${file}:${statement.owner}:${action}`));
     expect(star.filter((key) => !RESOURCE_STAR_ALLOWED[key])).toEqual([]);

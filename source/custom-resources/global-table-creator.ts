@@ -2,7 +2,8 @@
 /**
  * `Custom::CreateTable`. Create adds the secondary replica and starts the checker workflow,
  * which answers CloudFormation once the replica is ready and has point-in-time recovery. Update
- * turns point-in-time recovery on for an existing replica when the properties ask for it; Delete
+ * switches the replica's KMS key when ReplicaKmsKeyArn changed, and turns point-in-time recovery on
+ * for an existing replica when the properties ask for it; Delete
  * changes nothing (the table is retained). Both are answered at once.
  */
 import { dynamoDbClient, sfnClient } from '../utils/clients';
@@ -16,7 +17,7 @@ import {
   type CustomResourceResponse,
 } from '../utils/custom-resource';
 import { defaultRuntime, type Runtime } from '../utils/runtime';
-import { startReplicaCreation, updateReplica } from './lib/global-table';
+import { startReplicaCreation, updateReplica, updateReplicaKey } from './lib/global-table';
 import { failedResponse } from './lib/properties';
 import { requestScope } from './lib/request-scope';
 import type { CreateTableProperties } from './lib/types';
@@ -39,6 +40,10 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           context,
           {
             Update: async () => {
+              await updateReplicaKey(event.ResourceProperties, event.OldResourceProperties, {
+                primary: dynamoDbClient(),
+                logger,
+              });
               await updateReplica(event.ResourceProperties, {
                 secondary: (region) => dynamoDbClient({ region }),
                 logger,

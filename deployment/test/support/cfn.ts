@@ -87,20 +87,85 @@ export interface Template {
   Outputs?: Record<string, JsonObject>;
 }
 
+/**
+ * The condition that the KmsKeyArn and SecondaryRegionKmsKeyArn parameters turn on, in both templates, and
+ * its negation (the StackSet's own notification-topic key).
+ */
+export const CUSTOMER_KEY_CONDITION = 'UseCustomerManagedKey';
+export const SOLUTION_TOPIC_KEY_CONDITION = 'UseSolutionTopicKey';
+
+/** Which rendering of a template: the parameters' defaults (no KMS key given) or a customer managed key. */
+export type KeyChoice = 'default' | 'customer-key';
+
+const rawCache = new Map<string, Template>();
 const cache = new Map<string, Template>();
 
-export function loadTemplate(file: string): Template {
-  let template = cache.get(file);
+/** The template as written, every `Fn::If` still in it. */
+export function loadRawTemplate(file: string): Template {
+  let template = rawCache.get(file);
   if (!template) {
     const text = readFileSync(join(DEPLOYMENT_DIR, file), 'utf8');
     template = { file, ...(parse(text, { customTags: cfnTags() }) as Omit<Template, 'file'>) };
-    cache.set(file, template);
+    rawCache.set(file, template);
   }
   return template;
 }
 
-export function loadTemplates(): Template[] {
-  return TEMPLATE_FILES.map(loadTemplate);
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/**
+ * `value` with each `Fn::If` on one of `conditions` replaced by its chosen branch and each
+ * `Ref: AWS::NoValue` removed, as CloudFormation renders it; other `Fn::If`s are kept.
+ */
+export function renderConditions(value: Json, conditions: Record<string, boolean>): Json {
+  const render = (item: Json): Json | typeof NO_VALUE => {
+    if (Array.isArray(item)) {
+      return item.map(render).filter((entry): entry is Json => entry !== NO_VALUE);
+    }
+    if (!isObject(item)) return item;
+    if (item.Ref === 'AWS::NoValue') return NO_VALUE;
+    const branches = item['Fn::If'];
+    if (Array.isArray(branches) && typeof branches[0] === 'string' && branches[0] in conditions) {
+      const chosen = conditions[branches[0]] ? branches[1] : branches[2];
+      return chosen === undefined ? NO_VALUE : render(chosen);
+    }
+    const rendered: JsonObject = {};
+    for (const [key, entry] of Object.entries(item)) {
+      const result = render(entry);
+      if (result !== NO_VALUE) rendered[key] = result;
+    }
+    return rendered;
+  };
+  const result = render(value);
+  return result === NO_VALUE ? null : result;
+}
+
+/**
+ * The template as CloudFormation renders it for `choice` (default: no KMS key given): the key conditions
+ * resolved, and resources whose condition is false left out.
+ */
+export function loadTemplate(file: string, choice: KeyChoice = 'default'): Template {
+  const cacheKey = `${choice}:${file}`;
+  let template = cache.get(cacheKey);
+  if (!template) {
+    const conditions: Record<string, boolean> = {
+      [CUSTOMER_KEY_CONDITION]: choice === 'customer-key',
+      [SOLUTION_TOPIC_KEY_CONDITION]: choice !== 'customer-key',
+    };
+    const raw = loadRawTemplate(file);
+    const resources: Record<string, Resource> = {};
+    for (const [id, resource] of Object.entries(raw.Resources)) {
+      if (resource.Condition !== undefined && conditions[resource.Condition] === false) continue;
+      resources[id] = renderConditions(resource as unknown as Json, conditions) as unknown as Resource;
+    }
+    template = { ...raw, Resources: resources };
+    cache.set(cacheKey, template);
+  }
+  return template;
+}
+
+export function loadTemplates(choice: KeyChoice = 'default'): Template[] {
+  return TEMPLATE_FILES.map((file) => loadTemplate(file, choice));
 }
 
 export function isObject(value: unknown): value is JsonObject {

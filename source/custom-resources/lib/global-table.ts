@@ -42,10 +42,19 @@ export async function startReplicaCreation(
   const tableName = requireProperty(properties, 'UserPoolTable');
   const secondaryRegion = requireProperty(properties, 'SecondaryRegion');
   const stateMachineArn = requireProperty(properties, 'StateMachineArn');
+  const replicaKey = properties[REPLICA_KMS_PROPERTY];
   await deps.dynamoDb.send(
     new UpdateTableCommand({
       TableName: tableName,
-      ReplicaUpdates: [{ Create: { RegionName: secondaryRegion } }],
+      ReplicaUpdates: [
+        {
+          Create: {
+            RegionName: secondaryRegion,
+            // A table encrypted with a customer managed key needs a key of the replica's own region.
+            ...(replicaKey ? { KMSMasterKeyId: replicaKey } : {}),
+          },
+        },
+      ],
     }),
   );
   const input: GlobalTableCheckerEvent = {
@@ -157,6 +166,47 @@ export async function updateReplica(
     );
   }
   deps.logger.info('Point-in-time recovery is on for the replica', { secondaryRegion });
+}
+
+/** The `Custom::CreateTable` property with the backup region's customer managed key (absent: AWS managed key). */
+export const REPLICA_KMS_PROPERTY = 'ReplicaKmsKeyArn';
+
+/** DynamoDB's AWS managed key: the replica's key when the stack no longer names a customer managed key. */
+export const DYNAMODB_MANAGED_KEY = 'alias/aws/dynamodb';
+
+/**
+ * Update of `Custom::CreateTable` when `ReplicaKmsKeyArn` changed (a key given, changed or removed after
+ * install): the replica is switched to the new key, or back to DynamoDB's AWS managed key. CloudFormation
+ * switches the primary table itself (BackupTable's SSESpecification). Returns whether it asked for a change.
+ * DynamoDB re-encrypts the replica in the background; the table stays usable meanwhile.
+ */
+export async function updateReplicaKey(
+  properties: CreateTableProperties,
+  oldProperties: CreateTableProperties | undefined,
+  deps: { primary: DynamoDBClient; logger: Logger },
+): Promise<boolean> {
+  const wanted = properties[REPLICA_KMS_PROPERTY] ?? '';
+  if (wanted === (oldProperties?.[REPLICA_KMS_PROPERTY] ?? '')) return false;
+  const tableName = requireProperty(properties, 'UserPoolTable');
+  const secondaryRegion = requireProperty(properties, 'SecondaryRegion');
+  await deps.primary.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      ReplicaUpdates: [
+        {
+          Update: {
+            RegionName: secondaryRegion,
+            KMSMasterKeyId: wanted === '' ? DYNAMODB_MANAGED_KEY : wanted,
+          },
+        },
+      ],
+    }),
+  );
+  deps.logger.info('The replica is switching keys', {
+    secondaryRegion,
+    key: wanted === '' ? DYNAMODB_MANAGED_KEY : 'customer managed key',
+  });
+  return true;
 }
 
 export const REPLICA_POLL_INTERVAL_MS = 5_000;

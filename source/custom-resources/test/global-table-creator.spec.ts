@@ -34,6 +34,8 @@ function setup(reply?: Parameters<typeof fakeFetch>[0]) {
 }
 
 type Props = Record<string, string>;
+const REPLICA_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab';
+const OTHER_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/0a1b2c3d-1111-2222-3333-444455556666';
 const event = (overrides: Partial<Parameters<typeof cfnEvent<Props>>[0]> = {}) =>
   cfnEvent<Props>({
     LogicalResourceId: 'SecondaryUserPoolTable',
@@ -68,6 +70,19 @@ describe('global-table-creator Create', () => {
       ResponseURL: RESPONSE_URL,
     });
     expect(http.requests).toEqual([]);
+  });
+
+  it("creates the replica with the backup region's customer managed key when ReplicaKmsKeyArn is given", async () => {
+    dynamoDb.on(UpdateTableCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution' });
+    const { handler } = setup();
+    await handler(event({ ResourceProperties: { ...properties, ReplicaKmsKeyArn: REPLICA_KEY } }), context);
+    expect(dynamoDb.commandCalls(UpdateTableCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: 'my-stack-BackupTable-1ABC',
+        ReplicaUpdates: [{ Create: { RegionName: 'eu-west-1', KMSMasterKeyId: REPLICA_KEY } }],
+      },
+    ]);
   });
 
   it.each([
@@ -197,6 +212,54 @@ describe('global-table-creator Update and Delete', () => {
       const [body] = http.cfnBodies() as { Status: string; Data: { Error: string } }[];
       expect(body?.Status).toBe('FAILED');
       expect(body?.Data.Error).toMatch(reason);
+    });
+  });
+
+  describe('when ReplicaKmsKeyArn changes (KmsKeyArn given, changed or removed after install)', () => {
+    const update = (before: string | undefined, after: string | undefined) =>
+      event({
+        RequestType: 'Update',
+        PhysicalResourceId: 'SecondaryUserPoolTable',
+        ResourceProperties: { ...properties, ...(after ? { ReplicaKmsKeyArn: after } : {}) },
+        OldResourceProperties: { ...properties, ...(before ? { ReplicaKmsKeyArn: before } : {}) },
+      });
+
+    it.each([
+      ['a key is given', undefined, REPLICA_KEY, REPLICA_KEY],
+      ['the key changes', REPLICA_KEY, OTHER_KEY, OTHER_KEY],
+      [
+        "the key is removed (back to DynamoDB's AWS managed key)",
+        REPLICA_KEY,
+        undefined,
+        'alias/aws/dynamodb',
+      ],
+    ])('switches the replica when %s, then answers SUCCESS', async (_label, before, after, expected) => {
+      dynamoDb.on(UpdateTableCommand).resolves({});
+      const { http, handler } = setup();
+      await handler(update(before, after), context);
+      expect(dynamoDb.commandCalls(UpdateTableCommand).map((call) => call.args[0].input)).toEqual([
+        {
+          TableName: 'my-stack-BackupTable-1ABC',
+          ReplicaUpdates: [{ Update: { RegionName: 'eu-west-1', KMSMasterKeyId: expected } }],
+        },
+      ]);
+      expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+    });
+
+    it('leaves the replica alone when the key is unchanged', async () => {
+      const { http, handler } = setup();
+      await handler(update(REPLICA_KEY, REPLICA_KEY), context);
+      expect(dynamoDb).not.toHaveReceivedAnyCommand();
+      expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+    });
+
+    it('answers FAILED with the reason when DynamoDB refuses the switch', async () => {
+      dynamoDb.on(UpdateTableCommand).rejects(awsError('ValidationException', 'key not usable'));
+      const { http, handler } = setup();
+      await handler(update(undefined, REPLICA_KEY), context);
+      expect(http.cfnBodies()).toEqual([
+        expect.objectContaining({ Status: 'FAILED', Data: { Error: 'key not usable' } }),
+      ]);
     });
   });
 
