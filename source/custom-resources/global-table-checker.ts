@@ -8,7 +8,7 @@ import { env, parseConfig, type ConfigOf, type EnvSpec } from '../utils/config';
 import { sendCfnResponse, type CustomResourceContext } from '../utils/custom-resource';
 import { defaultRuntime, timeBudget, type Runtime } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { waitForReplica } from './lib/global-table';
+import { waitForReplica } from './lib/global-table-checker';
 import { failedResponse } from './lib/properties';
 import { requestScope } from './lib/request-scope';
 import type { GlobalTableCheckerEvent, GlobalTableCheckerOutput } from './lib/types';

@@ -17,7 +17,7 @@ import {
   type CustomResourceResponse,
 } from '../utils/custom-resource';
 import { defaultRuntime, type Runtime } from '../utils/runtime';
-import { startReplicaCreation, updateReplica, updateReplicaKey } from './lib/global-table';
+import { startReplicaCreation, updateReplica, updateReplicaKey } from './lib/global-table-creator';
 import { failedResponse } from './lib/properties';
 import { requestScope } from './lib/request-scope';
 import type { CreateTableProperties } from './lib/types';
