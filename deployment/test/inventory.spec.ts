@@ -11,6 +11,7 @@ import {
   STACKSET_TEMPLATE,
   type Json,
 } from './support/cfn';
+import { HOLD_SECONDS } from '../../source/workflow-import/lib/holds';
 import { lambdaFunctions } from './support/functions';
 
 const EMAIL_PATTERN =
@@ -396,14 +397,18 @@ describe('StackSet template', () => {
     ]);
   });
 
-  it('gives every work queue a visibility timeout of at least its consumer timeout', () => {
+  it('gives the export queue a visibility timeout of at least its consumer timeout', () => {
     const timeout = (id: string) => Number(template.Resources[id]?.Properties?.Timeout);
     const visibility = (id: string) => Number(template.Resources[id]?.Properties?.VisibilityTimeout ?? 30);
-    expect(visibility('ImportNewUsersQueue')).toBeGreaterThanOrEqual(timeout('ImportNewUsersLambda'));
-    expect(visibility('ImportNewUsersUpdatesQueue')).toBeGreaterThanOrEqual(
-      timeout('ImportUpdateNewUsersLambda'),
-    );
     expect(visibility('ExportWorkflowQueue')).toBeGreaterThanOrEqual(timeout('BackupTableCleanupLambda'));
+  });
+
+  it("holds import messages for the consumers' two-minute hold, and lets them be given back many times", () => {
+    for (const id of ['ImportNewUsersQueue', 'ImportNewUsersUpdatesQueue']) {
+      const properties = template.Resources[id]?.Properties ?? {};
+      expect(properties.VisibilityTimeout).toBe(HOLD_SECONDS);
+      expect((properties.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount).toBe(100);
+    }
   });
 
   it('keeps dead letters for 4 days: they hold full user records (security review)', () => {

@@ -11,7 +11,8 @@ import {
   type Runtime,
 } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { holdSeconds, newUserPoolId, stateName } from './lib/invocation';
+import { newUserPoolId, stateName } from './lib/invocation';
+import { carriedProgress } from './lib/progress';
 import type { UpdateNewUsersEvent, UpdateNewUsersResult, Wrapped } from './lib/types';
 import { updateNewUsers } from './lib/update-new-users';
 import { scrubErrors } from '../utils/scrub-errors';
@@ -34,13 +35,14 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       const config = parseConfig(ENVIRONMENT, runtime.env);
       const logger = handlerLogger(runtime, 'update-new-users', context);
       const budget = timeBudget(runtime, context);
-      const { queueEmpty } = await updateNewUsers(
+      const progress = carriedProgress(event.Input, 'UpdateNewUsers', runtime.now());
+      const output = await updateNewUsers(
         {
           cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger),
           sqs: sqsClient(),
           logger,
           budget,
-          holdSeconds: () => holdSeconds(context),
+          now: runtime.now,
           retry: retryOptions(runtime, budget.deadline()),
           config: {
             queueUrl: config.NEW_USERS_UPDATES_QUEUE_URL,
@@ -49,12 +51,14 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           },
         },
         userPoolId,
+        progress,
       );
       return {
         result: {
           ...event.Input,
           ...(name !== undefined ? { StateName: name } : {}),
-          QueueEmpty: queueEmpty,
+          QueueEmpty: output.queueEmpty,
+          Progress: output.progress,
         },
       };
     },

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Queue operations shared by import-users and update-new-users: receiving with a visibility timeout
- * that covers the invocation, deleting many messages with bounded concurrency, and releasing messages
- * (visibility 0) that this invocation gives back. Failed batch entries are retried; what still fails
+ * Queue operations shared by import-users and update-new-users: receiving, deleting many messages
+ * with bounded concurrency, changing visibility (extending a hold, or releasing with visibility 0),
+ * and reading the queue's depth to tell a drained queue from one whose messages are in flight. Failed batch entries are retried; what still fails
  * fails the caller.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type Message,
   type SQSClient,
@@ -54,29 +55,36 @@ export async function deleteAll(
   }
 }
 
-/** SQS answers this for a message that is already visible again: releasing it has nothing left to do. */
-const NOT_IN_FLIGHT = /MessageNotInflight/;
+/**
+ * SQS answers these for a message this invocation no longer holds: already visible again
+ * (`MessageNotInflight`), or received again by someone else so that this receipt handle is stale
+ * (`ReceiptHandleIsInvalid`).
+ */
+const NOT_HELD = /MessageNotInflight|ReceiptHandleIsInvalid/;
 
 class Leftovers extends Error {}
 
 /**
- * Makes messages visible again at once (visibility timeout 0) so that the next receive, in this
- * invocation or the next, gets them. Entries that fail are retried; sender faults fail at once.
+ * Sets the visibility timeout of received messages (batches of 10, once per message id, the latest
+ * receipt handle). Entries SQS rejects because the message is no longer held come back as `lost`;
+ * other failed entries are retried, and what still fails fails the caller.
  */
-export async function releaseMessages(
+export async function changeVisibility(
   sqs: SQSClient,
   queueUrl: string,
   messages: readonly ReceivedMessage[],
+  visibilitySeconds: number,
   retry: RetryOptions,
-): Promise<void> {
-  const entries = [
-    ...new Map(
-      messages.map((message, index) => {
-        const id = message.MessageId ?? `message-${index}`;
-        return [id, { Id: id, ReceiptHandle: message.ReceiptHandle ?? '', VisibilityTimeout: 0 }];
-      }),
-    ).values(),
-  ];
+): Promise<{ lost: ReceivedMessage[] }> {
+  const byId = new Map(
+    messages.map((message, index) => [message.MessageId ?? `message-${index}`, message] as const),
+  );
+  const entries = [...byId].map(([id, message]) => ({
+    Id: id,
+    ReceiptHandle: message.ReceiptHandle ?? '',
+    VisibilityTimeout: visibilitySeconds,
+  }));
+  const lost: ReceivedMessage[] = [];
   for (const batch of chunk(entries, SQS_BATCH_SIZE)) {
     let pending = batch;
     let failed: { Id?: string; Code?: string; SenderFault?: boolean }[] = [];
@@ -86,7 +94,13 @@ export async function releaseMessages(
           const response = await sqs.send(
             new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
           );
-          failed = (response.Failed ?? []).filter((failure) => !NOT_IN_FLIGHT.test(failure.Code ?? ''));
+          const failures = response.Failed ?? [];
+          for (const failure of failures) {
+            if (!NOT_HELD.test(failure.Code ?? '')) continue;
+            const message = byId.get(failure.Id ?? '');
+            if (message) lost.push(message);
+          }
+          failed = failures.filter((failure) => !NOT_HELD.test(failure.Code ?? ''));
           if (failed.length === 0) return;
           const ids = new Set(failed.map((failure) => failure.Id));
           pending = pending.filter((entry) => ids.has(entry.Id));
@@ -108,4 +122,55 @@ export async function releaseMessages(
       );
     }
   }
+  return { lost };
+}
+
+/**
+ * Makes messages visible again at once (visibility timeout 0) so that the next receive, in this
+ * invocation or the next, gets them. A message no longer held needs nothing more.
+ */
+export async function releaseMessages(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: readonly ReceivedMessage[],
+  retry: RetryOptions,
+): Promise<void> {
+  await changeVisibility(sqs, queueUrl, messages, 0, retry);
+}
+
+/** The queue's counters: visible, in flight (received, not yet deleted or visible again), delayed. */
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+const DEPTH_ATTRIBUTES = {
+  visible: 'ApproximateNumberOfMessages',
+  inFlight: 'ApproximateNumberOfMessagesNotVisible',
+  delayed: 'ApproximateNumberOfMessagesDelayed',
+} as const;
+
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth> {
+  const response = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: Object.values(DEPTH_ATTRIBUTES) }),
+  );
+  const attributes: Record<string, string | undefined> = response?.Attributes ?? {};
+  const count = (name: string): number => {
+    const value = Number(attributes[name] ?? '0');
+    return Number.isFinite(value) ? value : 0;
+  };
+  return {
+    visible: count(DEPTH_ATTRIBUTES.visible),
+    inFlight: count(DEPTH_ATTRIBUTES.inFlight),
+    delayed: count(DEPTH_ATTRIBUTES.delayed),
+  };
+}
+
+/**
+ * A queue is drained when nothing is visible or delayed and nothing is in flight except what the
+ * caller itself holds (and will delete or release): messages held by a dead invocation come back.
+ */
+export function isDrained(depth: QueueDepth, heldByCaller: number): boolean {
+  return depth.visible === 0 && depth.delayed === 0 && depth.inFlight <= heldByCaller;
 }

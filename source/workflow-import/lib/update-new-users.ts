@@ -5,10 +5,16 @@
  *
  * - Every call goes through the invocation's limiter: the only waits are the limiter's
  *   and the backoff of retried throttling or transient errors.
- * - Messages are received with a visibility timeout covering the rest of the invocation
- *   (`holdSeconds`), and retries never sleep past the time budget's deadline, so no message is held
- *   past its visibility timeout. A message whose retries would pass the deadline is
- *   released (visibility 0) for the next invocation instead.
+ * - Messages are held for two minutes and extended while the invocation works on them
+ *   (`MessageHolds`); retries never sleep past the time budget's deadline. A dead
+ *   invocation's messages are visible again within two minutes.
+ * - A call that runs out of time, or out of retries on throttling or a transient error, is released
+ *   (visibility 0) for a later invocation: the invocation stops taking new messages, lets the calls
+ *   under way finish, gives back what it did not do and returns a continuation (`QueueEmpty: false`).
+ *   The step fails only when no invocation made progress for `NO_PROGRESS_LIMIT_MS`.
+ * - An empty receive ends the step only if the queue is drained: nothing visible, delayed, or in
+ *   flight besides this invocation's own messages. Messages in flight elsewhere (a dead invocation's)
+ *   are waited for with long polls while the time budget lasts.
  * - Several calls are in flight at once (bounded by a TaskGroup and paced by the limiter); the next
  *   batch is received while the last ones run. Done messages are deleted in batches of 10; failed
  *   delete entries are retried, and what still fails fails the invocation.
@@ -24,13 +30,24 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { deleteMessages, type ReceivedMessage } from '../../utils/batch';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { TaskGroup } from '../../utils/concurrency';
+import { realSleep, type Now } from '../../utils/limiter';
 import { scrub, type Logger } from '../../utils/logger';
-import { DeadlineExceededError, errorMessage, errorName, type RetryOptions } from '../../utils/retry';
+import {
+  DeadlineExceededError,
+  errorMessage,
+  errorName,
+  isRetryableError,
+  type RetryOptions,
+} from '../../utils/retry';
 import type { TimeBudget } from '../../utils/time-budget';
-import { receiveMessages, releaseMessages } from './queue';
+import { MessageHolds } from './holds';
+import { nextProgress, type Progress } from './progress';
+import { isDrained, queueDepth, receiveMessages, type QueueDepth } from './queue';
 import type { BackupMembershipItem, BackupUserItem } from './types';
 
 const RECEIVE_WAIT_SECONDS = 3;
+/** Long polls while waiting for messages in flight elsewhere to come back. */
+const IN_FLIGHT_WAIT_SECONDS = 20;
 const DELETE_CONCURRENCY = 4;
 
 export interface UpdateNewUsersDeps {
@@ -38,11 +55,13 @@ export interface UpdateNewUsersDeps {
   sqs: SQSClient;
   logger: Logger;
   budget: TimeBudget;
-  holdSeconds: () => number;
+  now: Now;
   retry: RetryOptions;
   config: { queueUrl: string; typeUser: string; cognitoTps: number };
   /** Calls in flight at once; by default twice the TPS, at most 20. */
   concurrency?: number;
+  /** Visibility of a hold; `HOLD_SECONDS` by default. */
+  holdSeconds?: number;
 }
 
 export class UpdateFailedError extends Error {
@@ -80,21 +99,66 @@ function updateOf(message: Message, typeUser: string): Update {
   return { kind: 'AdminAddUserToGroup', username: item.groupPseudoUsername, groupName: item.groupName };
 }
 
+/** A call that may pass on a later invocation: out of time, or out of retries on a retryable error. */
+const isReleasable = (error: unknown): boolean =>
+  error instanceof DeadlineExceededError || isRetryableError(error);
+
 export async function updateNewUsers(
   deps: UpdateNewUsersDeps,
   userPoolId: string,
-): Promise<{ queueEmpty: boolean }> {
+  progress: Progress,
+): Promise<{ queueEmpty: boolean; progress: Progress }> {
   const { sqs, logger, config, budget } = deps;
+  const holds = new MessageHolds({
+    sqs,
+    queueUrl: config.queueUrl,
+    now: deps.now,
+    retry: deps.retry,
+    logger,
+    holdSeconds: deps.holdSeconds,
+  });
   const work = new TaskGroup(deps.concurrency ?? Math.min(20, config.cognitoTps * 2));
   const deletes = new TaskGroup(DELETE_CONCURRENCY);
   const done: ReceivedMessage[] = [];
   const release: ReceivedMessage[] = [];
-  const counts = { receives: 0, disabled: 0, added: 0, userNotFound: 0, released: 0 };
+  const counts = {
+    receives: 0,
+    disabled: 0,
+    added: 0,
+    userNotFound: 0,
+    released: 0,
+    deleted: 0,
+    waitedForInFlight: 0,
+  };
   let queueEmpty = false;
+  /** Set when a call ran out of retries: no new message is taken, the rest is given back. */
+  let backOff: { error: string } | undefined;
+  let lastDepth: QueueDepth | undefined;
+
+  const sleep = deps.retry.sleep ?? realSleep;
+  const keepAlive = async (): Promise<void> => {
+    try {
+      await holds.keepAlive();
+    } catch (error) {
+      // The message may be seen again by a later receive; its update is idempotent.
+      logger.warn('Could not extend the hold of the messages being worked on', { error: errorName(error) });
+    }
+  };
 
   const apply = async (message: Message): Promise<void> => {
     const update = updateOf(message, config.typeUser);
-    const retry = { deadline: budget.deadline() };
+    if (backOff) {
+      release.push(message);
+      return;
+    }
+    // Every backoff of a retried call is a checkpoint: holds that end soon are extended first.
+    const retry = {
+      deadline: budget.deadline(),
+      sleep: async (ms: number) => {
+        await keepAlive();
+        await sleep(ms);
+      },
+    };
     try {
       if (update.kind === 'AdminDisableUser') {
         await deps.cognito.send(
@@ -113,7 +177,8 @@ export async function updateNewUsers(
       }
       counts[update.kind === 'AdminDisableUser' ? 'disabled' : 'added'] += 1;
     } catch (error) {
-      if (error instanceof DeadlineExceededError) {
+      if (isReleasable(error)) {
+        if (!(error instanceof DeadlineExceededError)) backOff ??= { error: errorName(error) };
         release.push(message);
         return;
       }
@@ -134,27 +199,50 @@ export async function updateNewUsers(
 
   const flushDeletes = async (all: boolean): Promise<void> => {
     while (done.length >= 10 || (all && done.length > 0)) {
-      const batch = done.splice(0, 10);
-      await deletes.add(() => deleteMessages(sqs, config.queueUrl, batch, deps.retry));
+      // A message whose hold ended is visible again: it is not deleted with a stale receipt handle
+      // but done again by a later receive (both updates are idempotent).
+      const batch = done.splice(0, 10).filter((message) => holds.isHeld(message));
+      if (batch.length === 0) continue;
+      await deletes.add(async () => {
+        await deleteMessages(sqs, config.queueUrl, batch, deps.retry);
+        holds.drop(batch);
+        counts.deleted += batch.length;
+      });
     }
   };
 
   let failure: { error: unknown } | undefined;
+  let waitingForInFlight = false;
   try {
     do {
+      await keepAlive();
+      const requestedAt = deps.now();
       const messages = await receiveMessages(sqs, config.queueUrl, {
         max: 10,
-        waitSeconds: RECEIVE_WAIT_SECONDS,
-        visibilitySeconds: deps.holdSeconds(),
+        waitSeconds: waitingForInFlight ? IN_FLIGHT_WAIT_SECONDS : RECEIVE_WAIT_SECONDS,
+        visibilitySeconds: holds.holdSeconds,
       });
       counts.receives += 1;
+      holds.add(messages, requestedAt);
       if (messages.length === 0) {
-        queueEmpty = true;
-        break;
+        lastDepth = await queueDepth(sqs, config.queueUrl);
+        if (isDrained(lastDepth, holds.size)) {
+          queueEmpty = true;
+          break;
+        }
+        // Messages in flight that are not ours (a dead invocation's, back when its hold ends), or
+        // visible ones this receive missed: the next receive long-polls for them.
+        waitingForInFlight = true;
+        counts.waitedForInFlight += 1;
+        continue;
       }
-      for (const message of messages) await work.add(() => apply(message));
+      waitingForInFlight = false;
+      for (const message of messages) {
+        if (backOff) release.push(message);
+        else await work.add(() => apply(message));
+      }
       await flushDeletes(false);
-    } while (budget.hasTime());
+    } while (!backOff && budget.hasTime());
   } catch (error) {
     failure = { error };
   }
@@ -170,12 +258,37 @@ export async function updateNewUsers(
   } catch (error) {
     failure ??= { error };
   }
-  if (failure) throw failure.error;
+  if (failure) {
+    // Give back what was not done, so that the next attempt gets it at once.
+    await holds.releaseAll().catch((error: unknown) =>
+      logger.error('Could not release the held messages; they come back when their hold ends', {
+        error: errorName(error),
+      }),
+    );
+    throw failure.error;
+  }
 
   if (release.length > 0) {
     counts.released = release.length;
-    await releaseMessages(sqs, config.queueUrl, release, deps.retry);
+    await holds.release(release);
   }
-  logger.info('Updates applied', { ...counts, queueEmpty });
-  return { queueEmpty: queueEmpty && release.length === 0 };
+  logger.info('Updates applied', {
+    ...counts,
+    queueEmpty,
+    extensions: holds.extensions,
+    lostHolds: holds.lost.length,
+    ...(backOff ? { releasedAfter: backOff.error } : {}),
+  });
+  const drained = queueEmpty && release.length === 0;
+  const madeProgress = counts.added + counts.disabled + counts.userNotFound + counts.deleted > 0 || drained;
+  const next = nextProgress(progress, madeProgress, deps.now(), {
+    userPoolId,
+    whatIsLeft: () =>
+      `the updates queue still holds memberships or disabled flags to apply` +
+      (lastDepth
+        ? ` (about ${lastDepth.visible} visible, ${lastDepth.inFlight} in flight, ${lastDepth.delayed} delayed)`
+        : '') +
+      (backOff ? `; the last calls ran out of retries on ${backOff.error}` : ''),
+  });
+  return { queueEmpty: drained, progress: next };
 }

@@ -47,6 +47,14 @@ describe('releaseMessages', () => {
     expect(entries.find((entry) => entry.Id === 'message-13')?.ReceiptHandle).toBe('rh-no-id');
   });
 
+  it('treats a stale receipt handle (the message was received again) as released', async () => {
+    sqs
+      .on(ChangeMessageVisibilityBatchCommand)
+      .resolves({ Failed: [{ Id: 'm0', Code: 'ReceiptHandleIsInvalid', SenderFault: true }] });
+    await expect(releaseMessages(client, NEW_USERS_QUEUE_URL, messages(1), retry())).resolves.toBeUndefined();
+    expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityBatchCommand, 1);
+  });
+
   it('treats a message that is no longer in flight as released', async () => {
     sqs
       .on(ChangeMessageVisibilityBatchCommand)
@@ -98,9 +106,9 @@ describe('releaseMessages', () => {
   it('fails at once on a sender fault and passes other errors through', async () => {
     sqs
       .on(ChangeMessageVisibilityBatchCommand)
-      .resolves({ Failed: [{ Id: 'm0', Code: 'ReceiptHandleIsInvalid', SenderFault: true }] });
+      .resolves({ Failed: [{ Id: 'm0', Code: 'InvalidParameterValue', SenderFault: true }] });
     await expect(releaseMessages(client, NEW_USERS_QUEUE_URL, messages(1), retry())).rejects.toThrow(
-      `ChangeMessageVisibilityBatch on ${NEW_USERS_QUEUE_URL}: 1 entry failed (ReceiptHandleIsInvalid)`,
+      `ChangeMessageVisibilityBatch on ${NEW_USERS_QUEUE_URL}: 1 entry failed (InvalidParameterValue)`,
     );
     expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityBatchCommand, 1);
 

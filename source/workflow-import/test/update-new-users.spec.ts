@@ -8,6 +8,7 @@ import {
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SQSClient,
   type DeleteMessageBatchCommandInput,
@@ -19,6 +20,7 @@ import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../update-new-users';
+import { FakeQueue } from './fake-queue';
 import { membershipItem, message, POOL_ID, TYPE_USER, UPDATES_QUEUE_URL, userItem, wrapped } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
@@ -59,6 +61,15 @@ function queueServes(clock: FakeClock | undefined, ...batches: Message[][]) {
   return holds;
 }
 
+const EMPTY_QUEUE = {
+  ApproximateNumberOfMessages: '0',
+  ApproximateNumberOfMessagesNotVisible: '0',
+  ApproximateNumberOfMessagesDelayed: '0',
+};
+
+/** The progress an invocation hands on when it made progress at the clock's current time. */
+const progressNow = (clock: FakeClock) => ({ Step: 'UpdateNewUsers', LastProgressTime: clock.now() });
+
 const deleted = () =>
   sqs
     .commandCalls(DeleteMessageBatchCommand)
@@ -73,6 +84,7 @@ describe('update-new-users', () => {
     cognito.on(AdminDisableUserCommand).resolves({});
     sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
     sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: EMPTY_QUEUE });
   });
 
   it('declares the variables it reads', () => {
@@ -83,20 +95,23 @@ describe('update-new-users', () => {
     queueServes(undefined);
     const { handler, clock } = setup();
     await expect(handler(wrapped({ Carried: 1 }, STATE), lambdaContext(clock, 900_000))).resolves.toEqual({
-      result: { Carried: 1, QueueEmpty: true, StateName: 'UpdateNewUsers' },
+      result: { Carried: 1, QueueEmpty: true, StateName: 'UpdateNewUsers', Progress: progressNow(clock) },
     });
     expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, {
       QueueUrl: UPDATES_QUEUE_URL,
       MaxNumberOfMessages: 10,
       WaitTimeSeconds: 3,
-      VisibilityTimeout: 960,
+      VisibilityTimeout: 120,
     });
   });
 
   it('adds no StateName without a state in the context', async () => {
     queueServes(undefined);
     const event = wrapped({ Carried: 1 });
-    await expect(setup().handler(event)).resolves.toEqual({ result: { Carried: 1, QueueEmpty: true } });
+    const { handler, clock } = setup();
+    await expect(handler(event)).resolves.toEqual({
+      result: { Carried: 1, QueueEmpty: true, Progress: progressNow(clock) },
+    });
   });
 
   it('adds members to groups, disables disabled users, and deletes the messages', async () => {
@@ -109,7 +124,7 @@ describe('update-new-users', () => {
     const disabled = message(userItem(3, { userEnabled: false }));
     queueServes(undefined, [membership, enabledOtherType, disabled]);
     await expect(setup().handler(wrapped({}, STATE))).resolves.toEqual({
-      result: { QueueEmpty: true, StateName: 'UpdateNewUsers' },
+      result: expect.objectContaining({ QueueEmpty: true, StateName: 'UpdateNewUsers' }),
     });
     expect(cognito).toHaveReceivedCommandWith(AdminAddUserToGroupCommand, {
       UserPoolId: POOL_ID,
@@ -192,8 +207,9 @@ describe('update-new-users', () => {
       clock.advance(120); // each call takes a while
       return {};
     });
-    await expect(handler(wrapped({}, STATE), lambdaContext(clock, 900_000))).resolves.toEqual({
-      result: { QueueEmpty: true, StateName: 'UpdateNewUsers' },
+    const output = await handler(wrapped({}, STATE), lambdaContext(clock, 900_000));
+    expect(output).toEqual({
+      result: { QueueEmpty: true, StateName: 'UpdateNewUsers', Progress: progressNow(clock) },
     });
     expect(starts).toHaveLength(60);
     const inWindow = (start: number) => starts.filter((t) => t >= start && t < start + 1000).length;
@@ -221,38 +237,121 @@ describe('update-new-users', () => {
   });
 
   // The original held messages for the queue's 30 s while retrying for longer.
-  it('never keeps a message past its visibility timeout while retrying for longer than the queue default (30 s)', async () => {
+  it('holds a message for two minutes and extends the hold while its calls are retried, so nobody else gets it', async () => {
     const { handler, clock } = setup();
-    const slow = message(membershipItem('g', 1));
-    const quick = message(membershipItem('g', 2));
-    const holds = queueServes(clock, [slow, quick]);
-    const deletedAt = new Map<string, number>();
-    sqs.on(DeleteMessageBatchCommand).callsFake(async (input: DeleteMessageBatchCommandInput) => {
-      for (const entry of input.Entries ?? []) deletedAt.set(entry.ReceiptHandle ?? '', clock.now());
-      return {};
-    });
-    // Throttled 5 times, each answer taking 8 s: more than 40 s on one message, then fine.
+    const queue = new FakeQueue(clock, UPDATES_QUEUE_URL).serve(sqs);
+    const slow = queue.send(membershipItem('g', 1));
+    const quick = queue.send(membershipItem('g', 2));
+    // Throttled 5 times, each answer taking 25 s: more than two minutes on one message, then fine.
     let throttles = 0;
     cognito.on(AdminAddUserToGroupCommand).callsFake(async (input: { Username?: string }) => {
       if (input.Username === 'user1@example.com' && throttles < 5) {
         throttles += 1;
-        clock.advance(8_000);
+        clock.advance(25_000);
+        // Nobody else can receive the message while it is worked on.
+        expect(queue.receive(10, 30).map((m) => m.MessageId)).not.toContain(slow);
         throw awsError('TooManyRequestsException');
       }
       return {};
     });
-    await expect(handler(wrapped({}, STATE), lambdaContext(clock, 120_000))).resolves.toEqual({
-      result: { QueueEmpty: true, StateName: 'UpdateNewUsers' },
-    });
+    const output = await handler(wrapped({}, STATE), lambdaContext(clock, 900_000));
+    expect(output.result.QueueEmpty).toBe(true);
     expect(throttles).toBe(5);
+    expect(queue.deletedIds.sort()).toEqual([slow, quick].sort());
+    expect(queue.receivesOf(slow)).toBe(1);
+    const extensions = queue.visibilityChanges.filter((change) => change.id === slow);
+    expect(extensions.length).toBeGreaterThanOrEqual(1);
+    expect(extensions.every((change) => change.seconds === 120)).toBe(true);
+    expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, { VisibilityTimeout: 120 });
+  });
+
+  it('waits for messages a dead invocation left in flight, so a retry after a crash loses nothing', async () => {
+    const { handler, clock } = setup();
+    const queue = new FakeQueue(clock, UPDATES_QUEUE_URL).serve(sqs);
+    const ids = Array.from({ length: 25 }, (_, i) => queue.send(membershipItem('g', i)));
+    // The crashed invocation received 20 of them (held two minutes) and died.
+    expect(queue.receive(10, 120)).toHaveLength(10);
+    expect(queue.receive(10, 120)).toHaveLength(10);
+    const started = clock.now();
+    const output = await handler(wrapped({}, STATE), lambdaContext(clock, 900_000));
+    expect(output.result.QueueEmpty).toBe(true);
+    expect(queue.deletedIds.sort()).toEqual(ids.sort());
+    expect(queue.size).toBe(0);
+    expect(cognito).toHaveReceivedCommandTimes(AdminAddUserToGroupCommand, 25);
+    // Back within the two-minute hold, not the fifteen minutes of a hold covering the Lambda timeout.
+    expect(clock.now() - started).toBeLessThanOrEqual(125_000);
+    expect(clock.sleeps.filter((ms) => ms > 1000)).toEqual([]);
+  });
+
+  it('does not call the queue drained while messages are in flight elsewhere and the time budget ends', async () => {
+    const { handler, clock } = setup();
+    const queue = new FakeQueue(clock, UPDATES_QUEUE_URL).serve(sqs);
+    queue.send(membershipItem('g', 1));
+    // Held by someone else for 10 minutes.
+    queue.receive(10, 600);
+    const output = await handler(wrapped({}, STATE), lambdaContext(clock, 180_000));
+    expect(output.result.QueueEmpty).toBe(false);
+    expect(queue.size).toBe(1);
+    expect(sqs).toHaveReceivedCommand(GetQueueAttributesCommand);
+  });
+
+  it('releases a message whose call ran out of retries on throttling and returns a continuation', async () => {
+    const { handler, clock, logs } = setup();
+    const queue = new FakeQueue(clock, UPDATES_QUEUE_URL).serve(sqs);
+    const throttled = queue.send(membershipItem('g', 1));
+    const ids = Array.from({ length: 5 }, (_, i) => queue.send(membershipItem('g', i + 2)));
+    let throttle = true;
+    cognito.on(AdminAddUserToGroupCommand).callsFake(async (input: { Username?: string }) => {
+      if (throttle && input.Username === 'user1@example.com') throw awsError('TooManyRequestsException');
+      return {};
+    });
+    const first = await handler(wrapped({}, STATE), lambdaContext(clock, 900_000));
+    expect(first.result.QueueEmpty).toBe(false);
+    expect(first.result.Progress).toEqual(progressNow(clock));
     expect(
-      deletedAt.get(slow.ReceiptHandle ?? '')! - (holds.get(slow.ReceiptHandle ?? '')! - 180_000),
-    ).toBeGreaterThan(30_000);
-    for (const m of [slow, quick]) {
-      const handle = m.ReceiptHandle ?? '';
-      expect(deletedAt.get(handle)).toBeLessThan(holds.get(handle) ?? 0);
-    }
-    expect(holds.get(slow.ReceiptHandle ?? '')! - clock.now()).toBeGreaterThan(0);
+      cognito
+        .commandCalls(AdminAddUserToGroupCommand)
+        .filter((c) => c.args[0].input.Username === 'user1@example.com'),
+    ).toHaveLength(8);
+    // Released at once (visibility 0), nothing else lost.
+    expect(queue.visibilityChanges).toContainEqual(expect.objectContaining({ id: throttled, seconds: 0 }));
+    expect(queue.deletedIds.sort()).toEqual(ids.sort());
+    expect(queue.depth()).toEqual({ visible: 1, inFlight: 0, delayed: 0 });
+    expect(logs.entries().at(-1)).toEqual(
+      expect.objectContaining({ released: 1, releasedAfter: 'TooManyRequestsException' }),
+    );
+
+    throttle = false;
+    const second = await handler(wrapped(first.result, STATE), lambdaContext(clock, 900_000));
+    expect(second.result.QueueEmpty).toBe(true);
+    expect(queue.size).toBe(0);
+    expect(queue.deletedIds).toContain(throttled);
+  });
+
+  it('fails only after no progress for 15 minutes, saying so and how to finish', async () => {
+    const { handler, clock } = setup();
+    const queue = new FakeQueue(clock, UPDATES_QUEUE_URL).serve(sqs);
+    queue.send(membershipItem('g', 1));
+    cognito.on(AdminAddUserToGroupCommand).rejects(awsError('TooManyRequestsException'));
+    const fiveMinutesAgo = { Step: 'UpdateNewUsers', LastProgressTime: clock.now() - 5 * 60_000 };
+    const output = await handler(wrapped({ Progress: fiveMinutesAgo }, STATE), lambdaContext(clock, 900_000));
+    expect(output.result).toEqual(expect.objectContaining({ QueueEmpty: false, Progress: fiveMinutesAgo }));
+
+    clock.advance(11 * 60_000);
+    const error = await handler(wrapped(output.result, STATE), lambdaContext(clock, 900_000)).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.name).toBe('NoProgressError');
+    expect(error?.message).toMatch(
+      /^UpdateNewUsers made no progress for 16 minutes \(the limit is 15 minutes/,
+    );
+    expect(error?.message).toContain('the last calls ran out of retries on TooManyRequestsException');
+    expect(error?.message).toContain(
+      `start the ImportWorkflow again with {"NewUserPoolId": "${POOL_ID}", "Resume": true}`,
+    );
+    // Nothing lost: the message is back in the queue for the resumed run.
+    expect(queue.depth()).toEqual({ visible: 1, inFlight: 0, delayed: 0 });
   });
 
   it('releases a message whose retries would outlast the time budget and reports the queue not empty', async () => {
@@ -268,7 +367,7 @@ describe('update-new-users', () => {
       return {};
     });
     await expect(handler(wrapped({}, STATE), lambdaContext(clock, 70_000))).resolves.toEqual({
-      result: { QueueEmpty: false, StateName: 'UpdateNewUsers' },
+      result: expect.objectContaining({ QueueEmpty: false, StateName: 'UpdateNewUsers' }),
     });
     expect(deleted()).toEqual([fine.ReceiptHandle]);
     expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityBatchCommand, {
@@ -285,7 +384,7 @@ describe('update-new-users', () => {
       return { Messages: [message(membershipItem('g', 1))] };
     });
     await expect(handler(wrapped({}, STATE), lambdaContext(clock, 70_000))).resolves.toEqual({
-      result: { QueueEmpty: false, StateName: 'UpdateNewUsers' },
+      result: expect.objectContaining({ QueueEmpty: false, StateName: 'UpdateNewUsers' }),
     });
     expect(sqs).toHaveReceivedCommandTimes(ReceiveMessageCommand, 2);
   });
@@ -296,7 +395,7 @@ describe('update-new-users', () => {
     cognito.on(AdminAddUserToGroupCommand).rejects(awsError('UserNotFoundException'));
     const { handler, logs } = setup();
     await expect(handler(wrapped({}, STATE))).resolves.toEqual({
-      result: { QueueEmpty: true, StateName: 'UpdateNewUsers' },
+      result: expect.objectContaining({ QueueEmpty: true, StateName: 'UpdateNewUsers' }),
     });
     expect(deleted()).toEqual([missing.ReceiptHandle]);
     expect(logs.entries()).toContainEqual(
