@@ -118,6 +118,7 @@ export const OPERATION_CATEGORY: Readonly<Record<string, CognitoQuotaCategory>> 
   GetGroup: 'UserPoolResourceRead',
   GetCSVHeader: 'UserPoolResourceRead',
   DescribeUserImportJob: 'UserPoolResourceRead',
+  ListUserImportJobs: 'UserPoolResourceRead',
   CreateGroup: 'UserPoolResourceUpdate',
   CreateUserImportJob: 'UserPoolResourceUpdate',
   StartUserImportJob: 'UserPoolResourceUpdate',

@@ -18,7 +18,8 @@ import type { LambdaContextLike } from '../utils/time-budget';
 import { MIN_REMAINING_MS } from '../utils/constants';
 import { checkUserImportJob } from './lib/import-job';
 import { FINALIZE_RESERVE_MS, importNewUsers } from './lib/import-new-users';
-import { holdSeconds, newUserPoolId, optionalCognitoTps, stateName, stepDeadline } from './lib/invocation';
+import { newUserPoolId, optionalCognitoTps, stateName, stepDeadline } from './lib/invocation';
+import { carriedProgress } from './lib/progress';
 import type { ImportUsersEvent, ImportUsersResult, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
 
@@ -50,7 +51,8 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       };
 
       if (name === 'ImportNewUsers' || name === 'Parallel: ImportNewUsers') {
-        const output = await importNewUsers(
+        const progress = carriedProgress(event?.Input, 'ImportNewUsers', runtime.now());
+        const { output, progress: next } = await importNewUsers(
           {
             cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline()),
             sqs: sqsClient(),
@@ -58,13 +60,15 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
             fetch: fetchImpl,
             logger,
             drainBudget: timeBudget(runtime, context, MIN_REMAINING_MS + FINALIZE_RESERVE_MS),
-            holdSeconds: () => holdSeconds(context),
+            now: runtime.now,
+            sleep: runtime.sleep,
             retry: retryOptions(runtime, budget.deadline()),
             config: { ...jobConfig, queueUrl: config.NEW_USERS_QUEUE_URL },
           },
           userPoolId,
+          progress,
         );
-        return { result: { ...carried, ...output } };
+        return { result: { ...carried, ...output, Progress: next } };
       }
       if (name === 'CheckUserImportJob' || name === 'Parallel: CheckUserImportJob') {
         // ImportCheckImportJobLambda runs for 60 s: its retries may use all but the last seconds.
@@ -79,7 +83,14 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           },
           carried.ImportJobId,
         );
-        return { result: { ...carried, ...output } };
+        // A job that runs or succeeded is the import step's progress (the job may run for hours).
+        return {
+          result: {
+            ...carried,
+            ...output,
+            Progress: { Step: 'ImportNewUsers', LastProgressTime: runtime.now() },
+          },
+        };
       }
       throw new Error(`Unknown StateName: ${name ?? ''}`);
     },

@@ -40,6 +40,8 @@ export interface MessageHoldsDeps {
 export class MessageHolds {
   private readonly held = new Map<string, Hold>();
   private extending: Promise<ReceivedMessage[]> | undefined;
+  /** No hold ends before this (kept cheap: a checkpoint with nothing due costs no scan). */
+  private earliest = Number.POSITIVE_INFINITY;
   /** ChangeMessageVisibilityBatch entries sent to extend holds (for the logs). */
   extensions = 0;
   /** Messages whose hold ended before this invocation was done with them. */
@@ -60,7 +62,9 @@ export class MessageHolds {
   add(messages: readonly Message[], requestedAt: number): void {
     for (const message of messages) {
       if (message.ReceiptHandle === undefined) continue;
-      this.held.set(message.ReceiptHandle, { message, until: requestedAt + this.holdSeconds * 1000 });
+      const until = requestedAt + this.holdSeconds * 1000;
+      this.held.set(message.ReceiptHandle, { message, until });
+      this.earliest = Math.min(this.earliest, until);
     }
   }
 
@@ -88,8 +92,12 @@ export class MessageHolds {
   async keepAlive(options: { all?: boolean } = {}): Promise<ReceivedMessage[]> {
     while (this.extending) await this.extending;
     const threshold = options.all ? Number.POSITIVE_INFINITY : this.deps.now() + EXTEND_MARGIN_MS;
+    if (this.earliest > threshold) return [];
     const due = [...this.held.values()].filter((hold) => hold.until <= threshold);
-    if (due.length === 0) return [];
+    if (due.length === 0) {
+      this.earliest = this.firstEnd();
+      return [];
+    }
     this.extending = this.extend(due);
     try {
       return await this.extending;
@@ -139,6 +147,7 @@ export class MessageHolds {
     }
     this.extensions += due.length;
     this.drop(lost);
+    this.earliest = this.firstEnd();
     this.lost.push(...lost);
     if (lost.length > 0) {
       this.deps.logger.warn('Messages were no longer held when their hold was to be extended', {

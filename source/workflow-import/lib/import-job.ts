@@ -65,10 +65,18 @@ export interface ImportFile {
   mapping: Buffer[];
 }
 
+/**
+ * Called after the upload, just before StartUserImportJob: makes sure the file's messages are still
+ * held and records the job (the manifest). Returns the epoch ms after which the start must not be
+ * attempted any more.
+ */
+export type BeforeStart = (jobId: string) => Promise<{ startBy: number }>;
+
 /** Creates, fills and starts one import job; returns its id and the status StartUserImportJob reported. */
 export async function runImportJob(
   deps: ImportJobDeps,
   file: ImportFile,
+  beforeStart?: BeforeStart,
 ): Promise<{ jobId: string; status: string }> {
   const { cognito, config, logger } = deps;
   const created = await cognito.send(
@@ -100,7 +108,8 @@ export async function runImportJob(
   });
   logger.info('User import file uploaded', { jobId, bytes: file.csv.byteLength });
 
-  const status = await startImportJob(deps, jobId);
+  const gate = beforeStart ? await beforeStart(jobId) : undefined;
+  const status = await startImportJob(deps, jobId, gate?.startBy);
   logger.info('User import job started', { jobId, status });
   return { jobId, status };
 }
@@ -110,12 +119,20 @@ export async function runImportJob(
  * the job is described: a start that reached Cognito although the call failed counts as started.
  * Otherwise the error says what happened; it never turns into a missing output key.
  */
-async function startImportJob(deps: ImportJobDeps, jobId: string): Promise<string> {
+async function startImportJob(deps: ImportJobDeps, jobId: string, startBy?: number): Promise<string> {
   const { cognito, config, logger } = deps;
   let failure: unknown;
+  const now = deps.retry.now ?? Date.now;
+  if (startBy !== undefined && now() > startBy) {
+    throw new ImportJobStartError(
+      `The user import job "${jobId}" was not started: preparing it took longer than its start window, ` +
+        `so its users may be in flight elsewhere. The users of this file were not removed from the new users queue`,
+    );
+  }
   try {
     const started = await cognito.send(
       new StartUserImportJobCommand({ UserPoolId: config.userPoolId, JobId: jobId }),
+      startBy === undefined ? {} : { deadline: startBy },
     );
     const status = started.UserImportJob?.Status;
     if (status) return status;

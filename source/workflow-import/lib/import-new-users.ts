@@ -4,12 +4,19 @@
  * import job with it.
  *
  * Design:
- * - Every ReceiveMessage asks for a visibility timeout that covers the rest of this invocation plus a
- *   margin (`holdSeconds`), so a received message stays invisible while its user is in the file, and
- *   reappears on its own if the invocation dies.
+ * - Received messages are held for two minutes and extended at every receive and before the upload
+ *   and the start (`MessageHolds`): if the invocation dies they are back within two minutes. A
+ *   message whose hold was lost before the start sinks the file: everything is given back.
  * - Messages are deleted only after StartUserImportJob succeeded (or the job is found running). Any
  *   failure before that releases every received message (visibility 0): nobody is lost, and the next
- *   attempt sees them at once.
+ *   attempt sees them at once. A failure that only needs time (throttling or a transient error that
+ *   outlasted its retries) returns a continuation instead of failing the workflow; the step fails
+ *   only after `NO_PROGRESS_LIMIT_MS` without progress.
+ * - A job is never started twice and never raced (see `job-ledger.ts`): a running job of this
+ *   solution in the pool is handed to the state machine's wait loop, and users covered by a started
+ *   job whose messages came back are deleted, not imported again.
+ * - The queue counts as drained only when nothing is visible, delayed or in flight besides this
+ *   invocation's own messages; messages a dead invocation holds are waited for with long polls.
  * - A file holds each `sub` once (standard queues may deliver a message twice): a duplicate is
  *   deleted with the file's messages, so a user is imported once.
  * - Receives ask for no more messages than the file can still take (users, and bytes estimated from
@@ -23,17 +30,35 @@
  * - Receives run in a few parallel workers (the drain is latency-bound); draining stops while enough
  *   time is left for the upload, the start and the deletes (`FINALIZE_RESERVE_MS`).
  */
-import { DescribeUserPoolCommand, GetCSVHeaderCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  DescribeUserImportJobCommand,
+  DescribeUserPoolCommand,
+  GetCSVHeaderCommand,
+  type UserImportJobType,
+} from '@aws-sdk/client-cognito-identity-provider';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Logger } from '../../utils/logger';
-import { errorName, type RetryOptions } from '../../utils/retry';
+import { realSleep, type Now, type Sleep } from '../../utils/limiter';
+import { DeadlineExceededError, errorName, isRetryableError, type RetryOptions } from '../../utils/retry';
 import type { TimeBudget } from '../../utils/time-budget';
 import { createFallbackUsers, type FallbackUser } from './admin-create';
 import { csvRowProblem, mfaEnabled, ROW_RULES, targetPoolRules, type TargetPoolRules } from './csv-rules';
-import { runImportJob, type ImportJobConfig } from './import-job';
-import { deleteAll, receiveMessages, releaseMessages } from './queue';
+import { MessageHolds } from './holds';
+import { importJobFailureMessage, runImportJob, type ImportJobConfig } from './import-job';
+import {
+  deleteManifest,
+  listOurJobs,
+  readManifests,
+  RUNNING_JOB_STATUSES,
+  STALE_MANIFEST_MS,
+  START_WINDOW_MS,
+  writeManifest,
+  type Manifest,
+} from './job-ledger';
+import { nextProgress, type Progress } from './progress';
+import { deleteAll, isDrained, queueDepth, receiveMessages, type QueueDepth } from './queue';
 import type { BackupUserItem, ImportNewUsersOutput } from './types';
 import {
   ChunkedText,
@@ -53,9 +78,17 @@ export const FINALIZE_RESERVE_MS = 180_000;
 export const MISSING_SUB_ERROR = "Unable to extract user's sub attribute";
 
 const RECEIVE_WAIT_SECONDS = 20;
+/**
+ * A standard SQS queue serves at most about 120,000 messages in flight; a file never holds more
+ * messages than this, so receives never hit that limit.
+ */
+export const MAX_HELD_MESSAGES = 100_000;
+/** Polls of a `Created` job of an unfinished manifest, while it may still be started. */
+const CREATED_JOB_POLL_MS = 10_000;
 
 export interface DrainLimits {
   maxUsers: number;
+  maxHeld: number;
   maxBytes: number;
   receiveConcurrency: number;
   deleteConcurrency: number;
@@ -65,6 +98,7 @@ export interface DrainLimits {
 
 export const DEFAULT_LIMITS: DrainLimits = {
   maxUsers: MAX_USERS_PER_FILE,
+  maxHeld: MAX_HELD_MESSAGES,
   maxBytes: MAX_CSV_BYTES,
   receiveConcurrency: 5,
   deleteConcurrency: 16,
@@ -79,13 +113,16 @@ export interface ImportNewUsersDeps {
   logger: Logger;
   /** `hasTime()` answers whether another receive may start (reserve: one minute plus `FINALIZE_RESERVE_MS`). */
   drainBudget: TimeBudget;
-  holdSeconds: () => number;
+  now: Now;
+  sleep?: Sleep;
   retry: RetryOptions;
+  /** Visibility of a hold; `HOLD_SECONDS` by default. */
+  holdSeconds?: number;
   config: ImportJobConfig & { queueUrl: string };
   limits?: Partial<DrainLimits>;
 }
 
-type Disposition = 'pending' | 'import' | 'fallback' | 'duplicate' | 'rejected' | 'overflow';
+type Disposition = 'pending' | 'import' | 'fallback' | 'duplicate' | 'rejected' | 'covered' | 'overflow';
 interface Held {
   MessageId?: string;
   ReceiptHandle?: string;
@@ -128,9 +165,16 @@ class DrainState {
   receives = 0;
   stop = false;
   queueEmpty = false;
+  waitedForInFlight = 0;
+  lastDepth: QueueDepth | undefined;
   failure: { error: unknown } | undefined;
 
-  constructor(private readonly limits: DrainLimits) {}
+  constructor(
+    private readonly limits: DrainLimits,
+    readonly holds: MessageHolds,
+    /** Users whose job already started (their messages came back after a lost result). */
+    readonly covered: ReadonlySet<string>,
+  ) {}
 
   target(load: () => Promise<TargetPool>): Promise<TargetPool> {
     this.targetPromise ??= load();
@@ -141,7 +185,10 @@ class DrainState {
   receiveSize(): number {
     const file = this.file;
     const users = file?.users ?? 0;
-    let room = this.limits.maxUsers - users - this.reserved;
+    let room = Math.min(
+      this.limits.maxUsers - users - this.reserved,
+      this.limits.maxHeld - this.holds.size - this.reserved,
+    );
     const average = file?.averageLineBytes() ?? 0;
     if (file && average > 0) {
       const bytesLeft = this.limits.maxBytes - file.csv.byteLength - this.reserved * average;
@@ -155,13 +202,145 @@ class DrainState {
   }
 }
 
+/** A failure that only needs time: out of retries on throttling or a transient error, or out of time. */
+const needsTime = (error: unknown): boolean =>
+  error instanceof DeadlineExceededError || isRetryableError(error);
+
+/** The file's messages were no longer all held before the start: nothing is started, all is given back. */
+class HoldLostError extends Error {
+  override readonly name = 'HoldLostError';
+}
+
+export interface ImportNewUsersResult {
+  output: ImportNewUsersOutput;
+  progress: Progress;
+}
+
 export async function importNewUsers(
   deps: ImportNewUsersDeps,
   userPoolId: string,
-): Promise<ImportNewUsersOutput> {
+  progress: Progress = { Step: 'ImportNewUsers', LastProgressTime: deps.now() },
+): Promise<ImportNewUsersResult> {
+  const { logger } = deps;
+  const done = (
+    output: ImportNewUsersOutput,
+    madeProgress: boolean,
+    whatIsLeft: string,
+  ): ImportNewUsersResult => ({
+    output,
+    progress: nextProgress(progress, madeProgress, deps.now(), { userPoolId, whatIsLeft: () => whatIsLeft }),
+  });
+
+  // A job of this solution still running in the pool: wait for it (the state machine's loop), start nothing.
+  let ledger: { running?: UserImportJobType; covered: Set<string>; settled: Manifest[] };
+  try {
+    ledger = await readLedger(deps, userPoolId);
+  } catch (error) {
+    if (!needsTime(error)) throw error;
+    logger.warn('Could not list the import jobs of the new user pool yet; trying again later', {
+      error: errorName(error),
+    });
+    return done(
+      { ImportJobStatus: '', QueueEmpty: false },
+      false,
+      `the import jobs of the new user pool could not be listed (${errorName(error)})`,
+    );
+  }
+  if (ledger.running) {
+    const { JobId: jobId = '', Status: status = 'Pending' } = ledger.running;
+    logger.info('A user import job of this solution is running in the new user pool; waiting for it', {
+      jobId,
+      status,
+    });
+    return done({ ImportJobStatus: status, ImportJobId: jobId, QueueEmpty: false }, true, '');
+  }
+
+  const holds = new MessageHolds({
+    sqs: deps.sqs,
+    queueUrl: deps.config.queueUrl,
+    now: deps.now,
+    retry: deps.retry,
+    logger,
+    holdSeconds: deps.holdSeconds,
+  });
+  try {
+    return await importFile(deps, userPoolId, holds, ledger, done);
+  } catch (error) {
+    await releaseAfterFailure(deps, holds);
+    if (!needsTime(error) && !(error instanceof HoldLostError)) throw error;
+    logger.warn('The import file was given back for a later invocation', { error: errorName(error) });
+    return done(
+      { ImportJobStatus: '', QueueEmpty: false },
+      false,
+      `the new users queue still holds users to import; the last attempt stopped on ${errorName(error)}`,
+    );
+  }
+}
+
+/**
+ * The pool's jobs of this solution and the manifests left: a running job, the users covered by
+ * started jobs, and the manifests of finished jobs (deleted once the queue is drained).
+ */
+async function readLedger(
+  deps: ImportNewUsersDeps,
+  userPoolId: string,
+): Promise<{ running?: UserImportJobType; covered: Set<string>; settled: Manifest[] }> {
+  const { cognito, s3, logger, config } = deps;
+  const jobs = await listOurJobs(cognito, userPoolId);
+  const running = jobs.find((job) => RUNNING_JOB_STATUSES.has(job.Status ?? ''));
+  if (running) return { running, covered: new Set(), settled: [] };
+  const covered = new Set<string>();
+  const settled: Manifest[] = [];
+  for (const manifest of await readManifests(s3, config.bucket, userPoolId)) {
+    let status = jobs.find((job) => job.JobId === manifest.JobId)?.Status;
+    // Written moments ago: its writer may still start it within its start window.
+    while (
+      (status === undefined || status === 'Created') &&
+      deps.now() - manifest.WrittenAt <= STALE_MANIFEST_MS
+    ) {
+      await (deps.sleep ?? realSleep)(CREATED_JOB_POLL_MS);
+      const described = await cognito.send(
+        new DescribeUserImportJobCommand({ UserPoolId: userPoolId, JobId: manifest.JobId }),
+      );
+      status = described?.UserImportJob?.Status;
+    }
+    if (status !== undefined && RUNNING_JOB_STATUSES.has(status)) {
+      return { running: { JobId: manifest.JobId, Status: status }, covered: new Set(), settled: [] };
+    }
+    if (status === undefined || status === 'Created' || status === 'Expired') {
+      // Never started, and it never will be: its users are not covered.
+      logger.warn('An import manifest names a job that was never started; its users are imported again', {
+        jobId: manifest.JobId,
+        status: status ?? 'unknown',
+      });
+      await deleteManifest(s3, config.bucket, userPoolId, manifest.JobId);
+      continue;
+    }
+    if (status !== 'Succeeded') {
+      throw new Error(importJobFailureMessage(manifest.JobId, status, config.region, config.bucket));
+    }
+    for (const sub of manifest.Subs) covered.add(sub);
+    settled.push(manifest);
+  }
+  if (settled.length > 0) {
+    logger.warn('Import jobs started by an earlier invocation cover users whose messages may come back', {
+      jobIds: settled.map((manifest) => manifest.JobId),
+      coveredUsers: covered.size,
+    });
+  }
+  return { covered, settled };
+}
+
+async function importFile(
+  deps: ImportNewUsersDeps,
+  userPoolId: string,
+  holds: MessageHolds,
+  ledger: { covered: Set<string>; settled: Manifest[] },
+  done: (output: ImportNewUsersOutput, madeProgress: boolean, whatIsLeft: string) => ImportNewUsersResult,
+): Promise<ImportNewUsersResult> {
   const limits: DrainLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const { logger, sqs, config } = deps;
-  const state = new DrainState(limits);
+  const state = new DrainState(limits, holds, ledger.covered);
 
   const workers = Array.from({ length: limits.receiveConcurrency }, (_, index) =>
     drainWorker(deps, state, limits, userPoolId, index === 0).catch((error: unknown) => {
@@ -179,72 +358,122 @@ export async function importNewUsers(
     bytes: file?.csv.byteLength ?? 0,
     duplicates: state.count('duplicate'),
     rejected: state.count('rejected'),
+    covered: state.count('covered'),
     adminCreate: state.count('fallback'),
     released: overflow.length,
     queueEmpty: state.queueEmpty,
+    waitedForInFlight: state.waitedForInFlight,
   };
   logger.info('New users queue drained', counts);
 
-  let job: { jobId: string; status: string } | undefined;
-  try {
-    if (state.failure) throw state.failure.error;
-    if (overflow.length > 0) await releaseMessages(sqs, config.queueUrl, overflow, deps.retry);
-    const fallbacks = state.received.flatMap((held) => (held.fallback ? [held.fallback] : []));
-    if (fallbacks.length > 0) {
-      const target = await state.target(() => loadTargetPool(deps.cognito, userPoolId));
-      await createFallbackUsers(
-        { cognito: deps.cognito, s3: deps.s3, logger, config: { bucket: config.bucket } },
-        userPoolId,
-        target.header,
-        fallbacks,
-      );
-    }
-    if (file && file.users > 0) {
-      job = await runImportJob(
-        { cognito: deps.cognito, s3: deps.s3, fetch: deps.fetch, logger, retry: deps.retry, config },
-        {
-          users: file.users,
-          csv: { chunks: file.csv.chunks(), byteLength: file.csv.byteLength },
-          mapping: file.mapping.chunks(),
-        },
-      );
-    }
-  } catch (error) {
-    await releaseAfterFailure(deps, state.received);
-    throw error;
+  if (state.failure) throw state.failure.error;
+  if (holds.lost.length > 0) {
+    throw new HoldLostError(`${holds.lost.length} message(s) of the import file were no longer held`);
   }
-
-  // The job (if any) has started: every message represented by the file, or refused for good, goes.
-  const done = state.received.filter((held) => held.disposition !== 'overflow');
-  try {
-    await deleteAll(sqs, config.queueUrl, done, { concurrency: limits.deleteConcurrency, retry: deps.retry });
-  } catch (error) {
-    if (job === undefined) throw error;
-    throw new Error(
-      `The user import job "${job.jobId}" started, but messages of its users could not be deleted from the new users queue ` +
-        `(${errorName(error)}); they would be imported again by a later run`,
-      { cause: error },
+  if (overflow.length > 0) await holds.release(overflow);
+  const fallbacks = state.received.flatMap((held) => (held.fallback ? [held.fallback] : []));
+  if (fallbacks.length > 0) {
+    const target = await state.target(() => loadTargetPool(deps.cognito, userPoolId));
+    await createFallbackUsers(
+      { cognito: deps.cognito, s3: deps.s3, logger, config: { bucket: config.bucket } },
+      userPoolId,
+      target.header,
+      fallbacks,
     );
   }
 
-  if (job === undefined)
-    return { ImportJobStatus: '', QueueEmpty: state.queueEmpty && overflow.length === 0 };
-  // Like the original: after a job the state machine looks at the queue again.
-  return { ImportJobStatus: job.status, ImportJobId: job.jobId, QueueEmpty: false };
+  let job: { jobId: string; status: string } | undefined;
+  let manifestWritten = false;
+  if (file && file.users > 0) {
+    // The upload and the start get a full hold; the start happens only while every message is held.
+    await keepEveryHold(holds);
+    job = await runImportJob(
+      { cognito: deps.cognito, s3: deps.s3, fetch: deps.fetch, logger, retry: deps.retry, config },
+      {
+        users: file.users,
+        csv: { chunks: file.csv.chunks(), byteLength: file.csv.byteLength },
+        mapping: file.mapping.chunks(),
+      },
+      async (jobId) => {
+        await keepEveryHold(holds);
+        const writtenAt = deps.now();
+        await writeManifest(deps.s3, config.bucket, {
+          JobId: jobId,
+          UserPoolId: userPoolId,
+          WrittenAt: writtenAt,
+          Subs: [...file.subs],
+        });
+        manifestWritten = true;
+        return { startBy: Math.min(writtenAt + START_WINDOW_MS, holds.firstEnd()) };
+      },
+    );
+  }
+
+  // The job (if any) has started: every message represented by the file, or refused for good, goes.
+  const finished = state.received.filter((held) => held.disposition !== 'overflow');
+  try {
+    await deleteAll(sqs, config.queueUrl, finished, {
+      concurrency: limits.deleteConcurrency,
+      retry: deps.retry,
+    });
+    holds.drop(finished);
+  } catch (error) {
+    if (job === undefined) throw error;
+    // The manifest stays: messages of this job that come back are deleted by a later invocation.
+    holds.drop(finished);
+    logger.warn(
+      'The user import job started, but some of its messages could not be deleted; the manifest covers them',
+      {
+        jobId: job.jobId,
+        error: errorName(error),
+      },
+    );
+    return done({ ImportJobStatus: job.status, ImportJobId: job.jobId, QueueEmpty: false }, true, '');
+  }
+  if (job !== undefined && manifestWritten)
+    await deleteManifest(deps.s3, config.bucket, userPoolId, job.jobId);
+
+  if (job !== undefined) {
+    // Like the original: after a job the state machine looks at the queue again.
+    return done({ ImportJobStatus: job.status, ImportJobId: job.jobId, QueueEmpty: false }, true, '');
+  }
+  const drained = state.queueEmpty && overflow.length === 0;
+  if (drained) {
+    // Nothing is left in flight: no message of an earlier job can come back.
+    for (const manifest of ledger.settled)
+      await deleteManifest(deps.s3, config.bucket, userPoolId, manifest.JobId);
+  }
+  return done(
+    { ImportJobStatus: '', QueueEmpty: drained },
+    drained || finished.length > 0,
+    `the new users queue still holds users to import` +
+      (state.lastDepth
+        ? ` (about ${state.lastDepth.visible} visible, ${state.lastDepth.inFlight} in flight, ${state.lastDepth.delayed} delayed)`
+        : ''),
+  );
 }
 
-async function releaseAfterFailure(deps: ImportNewUsersDeps, received: Held[]): Promise<void> {
-  if (received.length === 0) return;
+/** Gives every held message a full hold; a message no longer held sinks the file. */
+async function keepEveryHold(holds: MessageHolds): Promise<void> {
+  const lost = await holds.keepAlive({ all: true });
+  if (lost.length > 0 || holds.lost.length > 0) {
+    throw new HoldLostError(`${holds.lost.length} message(s) of the import file were no longer held`);
+  }
+}
+
+async function releaseAfterFailure(deps: ImportNewUsersDeps, holds: MessageHolds): Promise<void> {
+  const count = holds.size;
+  if (count === 0) return;
   try {
-    await releaseMessages(deps.sqs, deps.config.queueUrl, received, deps.retry);
+    await holds.releaseAll();
     deps.logger.warn('Released the received messages after a failure; no user was removed from the queue', {
-      released: received.length,
+      released: count,
     });
   } catch (error) {
     deps.logger.error(
       'Could not release the received messages; they reappear when their visibility timeout ends',
       {
-        messages: received.length,
+        messages: count,
         error: errorName(error),
       },
     );
@@ -262,6 +491,11 @@ async function drainWorker(
   let mustReceive = first;
   while (!state.stop && (mustReceive || deps.drainBudget.hasTime())) {
     mustReceive = false;
+    await state.holds.keepAlive();
+    if (state.holds.lost.length > 0) {
+      state.stop = true;
+      return;
+    }
     const size = state.receiveSize();
     if (size === 0) {
       // Full, or the rest of the room is promised to receives in flight.
@@ -275,16 +509,31 @@ async function drainWorker(
     // receives never promise the same room twice.
     state.reserved += size;
     try {
+      const requestedAt = deps.now();
       const messages = await receiveMessages(deps.sqs, deps.config.queueUrl, {
         max: size,
         waitSeconds: RECEIVE_WAIT_SECONDS,
-        visibilitySeconds: deps.holdSeconds(),
+        visibilitySeconds: state.holds.holdSeconds,
       });
       state.receives += 1;
+      state.holds.add(messages, requestedAt);
       if (messages.length === 0) {
-        state.queueEmpty = true;
-        state.stop = true;
-        return;
+        if (state.stop) return;
+        const depth = await queueDepth(deps.sqs, deps.config.queueUrl);
+        state.lastDepth = depth;
+        if (isDrained(depth, state.holds.size)) {
+          state.queueEmpty = true;
+          state.stop = true;
+          return;
+        }
+        // Messages in flight elsewhere (a dead invocation's) or missed by this receive. With users in
+        // the file, the job goes ahead and the next invocation sees them; with none, keep polling.
+        if ((state.file?.users ?? 0) > 0) {
+          state.stop = true;
+          return;
+        }
+        state.waitedForInFlight += 1;
+        continue;
       }
       const held = messages.map((message) => {
         const entry: Held = {
@@ -359,6 +608,13 @@ function intake(
   }
   const sub = userSub(item);
   if (sub === undefined) throw new Error(MISSING_SUB_ERROR);
+  if (state.covered.has(sub)) {
+    logger.info('Message for a user whose import job already started; deleted, not imported again', {
+      sub,
+      messageId,
+    });
+    return 'covered';
+  }
   if (file.subs.has(sub) || state.fallbackSubs.has(sub)) {
     logger.info('Duplicate message for a user already in the import file', { sub, messageId });
     return 'duplicate';

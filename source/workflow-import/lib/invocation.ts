@@ -2,7 +2,7 @@
 /**
  * What the import handlers derive from their invocation besides the shared runtime: the new user
  * pool's id and the state name, `COGNITO_TPS` where the original never read it, the
- * deadline of a step already under way and how long received messages stay invisible.
+ * deadline of a step already under way.
  */
 import { cognitoTps, type VarSpec } from '../../utils/config';
 import { timeBudget, type Runtime } from '../../utils/runtime';
@@ -45,26 +45,6 @@ export function newUserPoolId(context: SfnContextObject | undefined): string {
 
 export function stateName(context: SfnContextObject | undefined): string | undefined {
   return context?.State ? context.State.Name : undefined;
-}
-
-/** Used when there is no Lambda context: the longest timeout of the import Lambdas (900 s). */
-const DEFAULT_INVOCATION_MS = 900_000;
-/** Margin past the end of the invocation, so that nothing this invocation received reappears early. */
-const HOLD_MARGIN_SECONDS = 60;
-const MAX_VISIBILITY_SECONDS = 43_200;
-
-/**
- * The visibility timeout requested with every ReceiveMessage: the invocation's remaining time plus a
- * margin. A received message therefore stays invisible for as long as this invocation can still work
- * on it (retries included), whatever the queue's own 30-second default; the invocation deletes it when
- * done or releases it (visibility 0) when it gives it back. No extension calls are needed.
- */
-export function holdSeconds(context: LambdaContextLike | undefined): number {
-  const remainingMs = context ? context.getRemainingTimeInMillis() : DEFAULT_INVOCATION_MS;
-  return Math.min(
-    MAX_VISIBILITY_SECONDS,
-    Math.max(HOLD_MARGIN_SECONDS, Math.ceil(remainingMs / 1000) + HOLD_MARGIN_SECONDS),
-  );
 }
 
 export class InvalidResumeError extends Error {

@@ -94,7 +94,7 @@ export async function changeVisibility(
           const response = await sqs.send(
             new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
           );
-          const failures = response.Failed ?? [];
+          const failures = response?.Failed ?? [];
           for (const failure of failures) {
             if (!NOT_HELD.test(failure.Code ?? '')) continue;
             const message = byId.get(failure.Id ?? '');

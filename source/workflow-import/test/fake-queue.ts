@@ -33,6 +33,7 @@ export class FakeQueue {
   readonly visibilityChanges: { id: string; seconds: number; at: number }[] = [];
   readonly deletedIds: string[] = [];
   private readonly receiveCounts = new Map<string, number>();
+  private readonly receivedAt = new Map<string, number>();
 
   constructor(
     private readonly clock: FakeClock,
@@ -64,6 +65,7 @@ export class FakeQueue {
       stored.visibleAt = now + visibilitySeconds * 1000;
       stored.receives += 1;
       this.receiveCounts.set(stored.id, stored.receives);
+      this.receivedAt.set(stored.id, now);
       out.push({ MessageId: stored.id, ReceiptHandle: stored.handle, Body: stored.body });
     }
     return out;
@@ -82,6 +84,11 @@ export class FakeQueue {
 
   get size(): number {
     return this.messages.size;
+  }
+
+  /** When the message was last received. */
+  lastReceivedAt(id: string): number | undefined {
+    return this.receivedAt.get(id);
   }
 
   receivesOf(id: string): number {

@@ -11,6 +11,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type Message,
   type SQSClient,
@@ -21,7 +22,12 @@ import { fakeClock } from '../../test-support/fake-clock';
 import { RateLimitedCognito } from '../../utils/cognito';
 import { SlidingWindowLimiter } from '../../utils/limiter';
 import { TimeBudget } from '../../utils/time-budget';
-import { importNewUsers, MAX_USERS_PER_FILE, type DrainLimits } from '../lib/import-new-users';
+import {
+  importNewUsers,
+  MAX_HELD_MESSAGES,
+  MAX_USERS_PER_FILE,
+  type DrainLimits,
+} from '../lib/import-new-users';
 import { NEW_USERS_QUEUE_URL, POOL_ID, TARGET_POOL } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
@@ -92,6 +98,15 @@ class FakeQueue {
         }
         return { Successful: [], Failed: [] };
       }
+      if (command instanceof GetQueueAttributesCommand) {
+        return {
+          Attributes: {
+            ApproximateNumberOfMessages: String(this.visible.length),
+            ApproximateNumberOfMessagesNotVisible: String(this.inFlight.size),
+            ApproximateNumberOfMessagesDelayed: '0',
+          },
+        };
+      }
       throw new Error(`unexpected command ${String(command)}`);
     },
   };
@@ -144,7 +159,8 @@ function deps(queue: FakeQueue, limits: Partial<DrainLimits> = {}) {
       fetch: fetchImpl,
       logger: logs.logger(),
       drainBudget: new TimeBudget(undefined),
-      holdSeconds: () => 960,
+      now: clock.now,
+      sleep: clock.sleep,
       retry: { now: clock.now, sleep: clock.sleep },
       config: {
         userPoolId: POOL_ID,
@@ -177,9 +193,10 @@ describe('importNewUsers', () => {
   it('puts 500,000 users in the first file and starts a second file for user 500,001', async () => {
     expect(MAX_USERS_PER_FILE).toBe(500_000);
     const queue = new FakeQueue(500_001, userBody);
-    const run = deps(queue);
+    // Cognito's limit is under test here, not the held-message limit of a file.
+    const run = deps(queue, { maxHeld: 600_000 });
 
-    await expect(importNewUsers(run.deps, POOL_ID)).resolves.toEqual({
+    await expect(importNewUsers(run.deps, POOL_ID).then((r) => r.output)).resolves.toEqual({
       ImportJobStatus: 'Pending',
       ImportJobId: 'import-1',
       QueueEmpty: false,
@@ -192,7 +209,7 @@ describe('importNewUsers', () => {
     expect(queue.deleted).toBe(500_000);
     expect(queue.size).toBe(1);
 
-    await expect(importNewUsers(run.deps, POOL_ID)).resolves.toEqual({
+    await expect(importNewUsers(run.deps, POOL_ID).then((r) => r.output)).resolves.toEqual({
       ImportJobStatus: 'Pending',
       ImportJobId: 'import-2',
       QueueEmpty: false,
@@ -200,23 +217,28 @@ describe('importNewUsers', () => {
     expect(run.uploads[1]).toEqual(expect.objectContaining({ lines: 1, firstLine: 'u500001,true,false' }));
     expect(queue.size).toBe(0);
 
-    await expect(importNewUsers(run.deps, POOL_ID)).resolves.toEqual({
+    await expect(importNewUsers(run.deps, POOL_ID).then((r) => r.output)).resolves.toEqual({
       ImportJobStatus: '',
       QueueEmpty: true,
     });
     expect(run.uploads).toHaveLength(2);
-    const mappingKeys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
-    expect(mappingKeys).toEqual(['import-1-user-mapping.csv', 'import-2-user-mapping.csv']);
-    const secondMapping = s3.commandCalls(PutObjectCommand)[1]!.args[0].input.Body as Buffer;
+    const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
+    expect(keys).toEqual([
+      'import-1-user-mapping.csv',
+      `import-manifests/${POOL_ID}/import-1.json`,
+      'import-2-user-mapping.csv',
+      `import-manifests/${POOL_ID}/import-2.json`,
+    ]);
+    const secondMapping = s3.commandCalls(PutObjectCommand)[2]!.args[0].input.Body as Buffer;
     expect(secondMapping.toString()).toBe('userImportCsvLineNumber,userSub\n1,sub-500001\n');
-  }, 120_000);
+  }, 300_000);
 
   it('keeps each file under the byte limit and gives back what did not fit (visibility 0)', async () => {
     const queue = new FakeQueue(100, userBody);
     const headerBytes = Buffer.byteLength(`${HEADER.join(',')}\n`);
     // Room for about 30 lines of 'uNN,true,false\n' (15 bytes; u1..u9 are 14).
     const run = deps(queue, { maxBytes: headerBytes + 30 * 15 });
-    const result = await importNewUsers(run.deps, POOL_ID);
+    const { output: result } = await importNewUsers(run.deps, POOL_ID);
     expect(result).toEqual(expect.objectContaining({ QueueEmpty: false, ImportJobId: 'import-1' }));
     const first = run.uploads[0]!;
     expect(first.bytes).toBeLessThan(headerBytes + 30 * 15);
@@ -257,8 +279,18 @@ describe('importNewUsers', () => {
     expect(run.uploads[0]!.lines).toBe(25);
     expect(queue.released).toBe(0);
     expect(queue.receiveSizes.every((size) => size >= 1 && size <= 10)).toBe(true);
-    expect(queue.receiveVisibility.every((seconds) => seconds === 960)).toBe(true);
+    expect(queue.receiveVisibility.every((seconds) => seconds === 120)).toBe(true);
     expect(queue.size).toBe(32);
+  });
+
+  it('holds no more messages than a file may (SQS limits the messages in flight)', async () => {
+    expect(MAX_HELD_MESSAGES).toBeLessThan(120_000);
+    const queue = new FakeQueue(40, userBody);
+    const run = deps(queue, { maxHeld: 25, receiveConcurrency: 3 });
+    await importNewUsers(run.deps, POOL_ID);
+    expect(run.uploads[0]!.lines).toBe(25);
+    expect(queue.released).toBe(0);
+    expect(queue.size).toBe(15);
   });
 
   it('logs the drain in counts only', async () => {

@@ -7,10 +7,17 @@ import {
   DescribeUserImportJobCommand,
   DescribeUserPoolCommand,
   GetCSVHeaderCommand,
+  ListUserImportJobsCommand,
   StartUserImportJobCommand,
   type UserImportJobStatusType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -25,7 +32,8 @@ import { fakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../import-users';
-import { importJobFailureMessage } from '../lib/import-job';
+import { IMPORT_JOB_NAME, importJobFailureMessage } from '../lib/import-job';
+import { FakeQueue } from './fake-queue';
 import { message, NEW_USERS_QUEUE_URL, POOL_ID, subOf, TARGET_POOL, userItem, wrapped } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
@@ -200,13 +208,18 @@ describe('import-users', () => {
         queueServes();
         const { handler, clock } = setup();
         await expect(handler(wrapped({}, { stateName }), lambdaContext(clock, 900_000))).resolves.toEqual({
-          result: { ImportJobStatus: '', QueueEmpty: true, StateName: stateName },
+          result: {
+            ImportJobStatus: '',
+            QueueEmpty: true,
+            StateName: stateName,
+            Progress: { Step: 'ImportNewUsers', LastProgressTime: expect.any(Number) },
+          },
         });
         expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, {
           QueueUrl: NEW_USERS_QUEUE_URL,
           MaxNumberOfMessages: 10,
           WaitTimeSeconds: 20,
-          VisibilityTimeout: 960,
+          VisibilityTimeout: 120,
         });
         expect(cognito).toHaveReceivedCommandTimes(GetCSVHeaderCommand, 0);
       },
@@ -230,6 +243,7 @@ describe('import-users', () => {
           ImportJobId: 'import-job-id',
           QueueEmpty: false,
           StateName: 'ImportNewUsers',
+          Progress: { Step: 'ImportNewUsers', LastProgressTime: expect.any(Number) },
         },
       });
       expect(cognito).toHaveReceivedCommandWith(GetCSVHeaderCommand, { UserPoolId: POOL_ID });
@@ -261,15 +275,22 @@ describe('import-users', () => {
         JobId: 'import-job-id',
       });
       expect(deletedReceiptHandles()).toEqual([received.ReceiptHandle]);
-      // The delete comes after the start; the original deleted right after reading.
-      const steps = order().filter((step) => step !== 'ReceiveMessage');
-      // The header and the pool's rules are read at once, in either order.
-      expect(steps.slice(0, 2).sort()).toEqual(['DescribeUserPool', 'GetCSVHeader']);
-      expect(steps.slice(2)).toEqual([
+      // the delete comes after the start; the original deleted right after reading.
+      // Before anything, the pool's jobs and manifests; the header and the pool's rules are read at once,
+      // in either order; the holds get a full period before the upload and again before the manifest and
+      // the start; the manifest goes once the messages are deleted.
+      const steps = order().filter((step) => step !== 'ReceiveMessage' && step !== 'GetQueueAttributes');
+      expect(steps.slice(0, 2)).toEqual(['ListUserImportJobs', 'ListObjectsV2']);
+      expect(steps.slice(2, 4).sort()).toEqual(['DescribeUserPool', 'GetCSVHeader']);
+      expect(steps.slice(4)).toEqual([
+        'ChangeMessageVisibilityBatch',
         'CreateUserImportJob',
+        'PutObject',
+        'ChangeMessageVisibilityBatch',
         'PutObject',
         'StartUserImportJob',
         'DeleteMessageBatch',
+        'DeleteObject',
       ]);
     });
 
@@ -318,7 +339,13 @@ describe('import-users', () => {
 
     it('still fails with the first error when the messages cannot be released, and says so in the log', async () => {
       cognito.on(CreateUserImportJobCommand).rejects(awsError('InvalidParameterException'));
-      sqs.on(ChangeMessageVisibilityBatchCommand).rejects(new Error('AccessDenied'));
+      // Extending the hold works; giving the messages back (visibility 0) does not.
+      sqs
+        .on(ChangeMessageVisibilityBatchCommand)
+        .callsFake(async (input: { Entries?: { VisibilityTimeout?: number }[] }) => {
+          if (input.Entries?.some((entry) => entry.VisibilityTimeout === 0)) throw new Error('AccessDenied');
+          return {};
+        });
       queueServes([message(USER(1))]);
       const { handler, logs } = setup();
       await expect(handler(wrapped({}, { stateName: 'ImportNewUsers' }))).rejects.toThrow(
@@ -452,13 +479,29 @@ describe('import-users', () => {
       expect(sqs.commandCalls(DeleteMessageBatchCommand)[1]!.args[0].input.Entries).toHaveLength(1);
     });
 
-    it('fails, naming the started job, when deletes keep failing', async () => {
+    it('keeps the manifest of a started job when its deletes keep failing, so its users are not imported again', async () => {
       queueServes([message(USER(1))]);
       sqs.on(DeleteMessageBatchCommand).callsFake(async (input: DeleteMessageBatchCommandInput) => ({
         Failed: [{ Id: input.Entries?.[0]?.Id, Code: 'InternalError', SenderFault: false }],
       }));
-      await expect(setup().handler(wrapped({}, { stateName: 'ImportNewUsers' }))).rejects.toThrow(
-        'The user import job "import-job-id" started, but messages of its users could not be deleted from the new users queue (BatchFailedError); they would be imported again by a later run',
+      const { handler, logs } = setup();
+      await expect(handler(wrapped({}, { stateName: 'ImportNewUsers' }))).resolves.toEqual({
+        result: expect.objectContaining({
+          ImportJobId: 'import-job-id',
+          ImportJobStatus: 'Pending',
+          QueueEmpty: false,
+        }),
+      });
+      const manifest = s3
+        .commandCalls(PutObjectCommand)
+        .map((call) => call.args[0].input)
+        .find((input) => input.Key === `import-manifests/${POOL_ID}/import-job-id.json`);
+      expect(JSON.parse(String(manifest?.Body))).toEqual(
+        expect.objectContaining({ JobId: 'import-job-id', UserPoolId: POOL_ID, Subs: [subOf(1)] }),
+      );
+      expect(s3).not.toHaveReceivedCommand(DeleteObjectCommand);
+      expect(logs.entries()).toContainEqual(
+        expect.objectContaining({ level: 'warn', jobId: 'import-job-id', error: 'BatchFailedError' }),
       );
     });
 
@@ -536,7 +579,12 @@ describe('import-users', () => {
       const broken = message(USER(2, { pseudoUsername: '' }));
       queueServes([broken]);
       await expect(setup().handler(wrapped({}, { stateName: 'ImportNewUsers' }))).resolves.toEqual({
-        result: { ImportJobStatus: '', QueueEmpty: true, StateName: 'ImportNewUsers' },
+        result: {
+          ImportJobStatus: '',
+          QueueEmpty: true,
+          StateName: 'ImportNewUsers',
+          Progress: { Step: 'ImportNewUsers', LastProgressTime: expect.any(Number) },
+        },
       });
       expect(cognito).toHaveReceivedCommandTimes(CreateUserImportJobCommand, 0);
       expect(deletedReceiptHandles()).toEqual([broken.ReceiptHandle]);
@@ -558,7 +606,7 @@ describe('import-users', () => {
       expect(result.result).toEqual(
         expect.objectContaining({ ImportJobStatus: 'Pending', QueueEmpty: false }),
       );
-      expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, { VisibilityTimeout: 260 });
+      expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, { VisibilityTimeout: 120 });
     });
 
     it('carries an array input (after the Parallel state) as the original did', async () => {
@@ -572,6 +620,7 @@ describe('import-users', () => {
         ImportJobStatus: '',
         QueueEmpty: true,
         StateName: 'ImportNewUsers',
+        Progress: { Step: 'ImportNewUsers', LastProgressTime: expect.any(Number) },
       });
     });
 
@@ -611,6 +660,7 @@ describe('import-users', () => {
           ImportJobStatus: status,
           QueueEmpty: false,
           StateName: stateName,
+          Progress: { Step: 'ImportNewUsers', LastProgressTime: expect.any(Number) },
         },
       });
       expect(cognito).toHaveReceivedCommandWith(DescribeUserImportJobCommand, {
@@ -718,5 +768,224 @@ describe('import-users', () => {
         handler(wrapped({ ImportJobId: 'import-x' }, { stateName: 'CheckUserImportJob' })),
       ).rejects.toThrow('DescribeUserImportJob returned no status for the user import job "import-x"');
     });
+  });
+});
+
+describe('import-users: crashes, lost results and throttling (ImportNewUsers)', () => {
+  /** The solution's bucket, in memory: what ImportNewUsers writes and reads there. */
+  function bucket() {
+    const objects = new Map<string, string>();
+    s3.on(PutObjectCommand).callsFake(async (input: { Key?: string; Body?: unknown }) => {
+      objects.set(input.Key ?? '', Buffer.isBuffer(input.Body) ? input.Body.toString() : String(input.Body));
+      return {};
+    });
+    s3.on(GetObjectCommand).callsFake(async (input: { Key?: string }) => {
+      const text = objects.get(input.Key ?? '') ?? '';
+      return { Body: { transformToString: async () => text } };
+    });
+    s3.on(DeleteObjectCommand).callsFake(async (input: { Key?: string }) => {
+      objects.delete(input.Key ?? '');
+      return {};
+    });
+    s3.on(ListObjectsV2Command).callsFake(async (input: { Prefix?: string }) => ({
+      Contents: [...objects.keys()]
+        .filter((key) => key.startsWith(input.Prefix ?? ''))
+        .map((Key) => ({ Key })),
+    }));
+    return objects;
+  }
+
+  /** Cognito's import jobs in the pool, as this test moves them along. */
+  function jobsInPool() {
+    const jobs: { JobId: string; JobName: string; Status: string }[] = [];
+    let created = 0;
+    cognito
+      .on(ListUserImportJobsCommand)
+      .callsFake(async () => ({ UserImportJobs: jobs.map((job) => ({ ...job })) }));
+    cognito.on(CreateUserImportJobCommand).callsFake(async () => {
+      created += 1;
+      const job = { JobId: `import-job-${created}`, JobName: IMPORT_JOB_NAME, Status: 'Created' };
+      jobs.push(job);
+      return { UserImportJob: { ...job, PreSignedUrl: PRESIGNED } };
+    });
+    cognito.on(StartUserImportJobCommand).callsFake(async (input: { JobId?: string }) => {
+      const job = jobs.find((candidate) => candidate.JobId === input.JobId);
+      if (job) job.Status = 'Pending';
+      return { UserImportJob: { JobId: input.JobId, Status: 'Pending' } };
+    });
+    cognito.on(DescribeUserImportJobCommand).callsFake(async (input: { JobId?: string }) => ({
+      UserImportJob: jobs.find((job) => job.JobId === input.JobId),
+    }));
+    return jobs;
+  }
+
+  const csvUsers = (body: string) => body.split('\n').slice(1).filter(Boolean).length;
+
+  beforeEach(() => {
+    cognito.reset();
+    sqs.reset();
+    s3.reset();
+    cognito.on(GetCSVHeaderCommand).resolves({ CSVHeader: HEADER, UserPoolId: POOL_ID });
+    cognito
+      .on(DescribeUserPoolCommand)
+      .resolves({ UserPool: { ...TARGET_POOL, AutoVerifiedAttributes: [] } });
+  });
+
+  it("ImportNewUsers after a crash after receive: waits for the dead invocation's messages and imports every user once", async () => {
+    const { handler, clock, uploads } = setup();
+    const queue = new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs);
+    bucket();
+    const jobs = jobsInPool();
+    const ids = Array.from({ length: 30 }, (_, i) => queue.send(USER(i + 1)));
+    // The crashed invocation received 20 users (a two-minute hold) and died before releasing them.
+    const crashed = [...queue.receive(10, 120), ...queue.receive(10, 120)].map((m) => m.MessageId ?? '');
+
+    const started = clock.now();
+    const first = await handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 900_000));
+    // The queue is not drained while 20 users are in flight elsewhere: it long-polls until they are back.
+    expect(first.result).toEqual(expect.objectContaining({ ImportJobStatus: 'Pending', QueueEmpty: false }));
+    jobs[0]!.Status = 'Succeeded';
+    const second = await handler(
+      wrapped(first.result, { stateName: 'ImportNewUsers' }),
+      lambdaContext(clock, 900_000),
+    );
+    expect(second.result).toEqual(expect.objectContaining({ ImportJobStatus: '', QueueEmpty: true }));
+
+    expect(uploads.map((upload) => csvUsers(upload.body))).toEqual([30]);
+    expect(queue.size).toBe(0);
+    expect(ids.every((id) => queue.receivesOf(id) === (crashed.includes(id) ? 2 : 1))).toBe(true);
+    // The crashed invocation's messages were back, and taken, within their two-minute hold (plus one poll).
+    for (const id of crashed) expect(queue.lastReceivedAt(id)! - started).toBeLessThanOrEqual(140_000);
+  });
+
+  it('ImportNewUsers after a crash after the job started: no second job, the running job waited for, its users not imported twice', async () => {
+    const { handler, clock, uploads } = setup();
+    const queue = new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs);
+    const objects = bucket();
+    const jobs = jobsInPool();
+    for (let n = 1; n <= 12; n += 1) queue.send(USER(n));
+
+    // The first invocation starts the job, then dies before its deletes reach SQS: its result is lost.
+    sqs.on(DeleteMessageBatchCommand, { QueueUrl: NEW_USERS_QUEUE_URL }).rejects(new Error('Lambda died'));
+    await handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 900_000));
+    expect(jobs).toEqual([expect.objectContaining({ Status: 'Pending' })]);
+    expect([...objects.keys()]).toContain(`import-manifests/${POOL_ID}/import-job-1.json`);
+    expect(queue.depth()).toEqual({ visible: 0, inFlight: 12, delayed: 0 });
+    queue.serve(sqs);
+    jobs[0]!.Status = 'InProgress';
+
+    // Step Functions retries the task: the running job is found and handed to the wait loop.
+    const retried = await handler(
+      wrapped({}, { stateName: 'ImportNewUsers' }),
+      lambdaContext(clock, 900_000),
+    );
+    expect(retried.result).toEqual(
+      expect.objectContaining({
+        ImportJobId: 'import-job-1',
+        ImportJobStatus: 'InProgress',
+        QueueEmpty: false,
+      }),
+    );
+    expect(cognito).toHaveReceivedCommandTimes(CreateUserImportJobCommand, 1);
+
+    // The job succeeds; the messages come back: they are deleted, not imported again.
+    jobs[0]!.Status = 'Succeeded';
+    clock.advance(130_000);
+    const after = await handler(
+      wrapped(retried.result, { stateName: 'ImportNewUsers' }),
+      lambdaContext(clock, 900_000),
+    );
+    expect(after.result).toEqual(expect.objectContaining({ ImportJobStatus: '', QueueEmpty: true }));
+    expect(cognito).toHaveReceivedCommandTimes(CreateUserImportJobCommand, 1);
+    expect(uploads).toHaveLength(1);
+    expect(csvUsers(uploads[0]!.body)).toBe(12);
+    expect(queue.size).toBe(0);
+    // Drained: nothing can come back, the manifest goes.
+    expect([...objects.keys()].filter((key) => key.startsWith('import-manifests/'))).toEqual([]);
+  });
+
+  it('ImportNewUsers never reports the queue drained while a job of this solution still runs (result lost after the work)', async () => {
+    const { handler, clock } = setup();
+    new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs);
+    bucket();
+    const jobs = jobsInPool();
+    jobs.push({ JobId: 'import-job-9', JobName: IMPORT_JOB_NAME, Status: 'InProgress' });
+    jobs.push({ JobId: 'import-other', JobName: 'someone else', Status: 'InProgress' });
+    const output = await handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 900_000));
+    expect(output.result).toEqual(
+      expect.objectContaining({
+        ImportJobId: 'import-job-9',
+        ImportJobStatus: 'InProgress',
+        QueueEmpty: false,
+      }),
+    );
+    expect(sqs).not.toHaveReceivedCommand(ReceiveMessageCommand);
+  });
+
+  it('ImportNewUsers waits for a just-written manifest whose job is Created, then imports its users when it was abandoned', async () => {
+    const { handler, clock, uploads } = setup();
+    const queue = new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs);
+    const objects = bucket();
+    const jobs = jobsInPool();
+    jobs.push({ JobId: 'import-job-0', JobName: IMPORT_JOB_NAME, Status: 'Created' });
+    objects.set(
+      `import-manifests/${POOL_ID}/import-job-0.json`,
+      JSON.stringify({
+        JobId: 'import-job-0',
+        UserPoolId: POOL_ID,
+        WrittenAt: clock.now() - 30_000,
+        Subs: [subOf(1)],
+      }),
+    );
+    queue.send(USER(1));
+    const output = await handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 900_000));
+    expect(output.result).toEqual(
+      expect.objectContaining({ ImportJobStatus: 'Pending', ImportJobId: 'import-job-1' }),
+    );
+    expect(csvUsers(uploads[0]!.body)).toBe(1);
+    // It polled the Created job until its start window had surely passed, with 10-second waits.
+    expect(cognito).toHaveReceivedCommandWith(DescribeUserImportJobCommand, { JobId: 'import-job-0' });
+    expect(clock.sleeps.filter((ms) => ms === 10_000).length).toBeGreaterThanOrEqual(9);
+    expect(objects.has(`import-manifests/${POOL_ID}/import-job-0.json`)).toBe(false);
+  });
+
+  it('ImportNewUsers gives the file back when GetCSVHeader runs out of retries on throttling, then fails only after 15 minutes without progress', async () => {
+    const { handler, clock } = setup();
+    const queue = new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs);
+    bucket();
+    jobsInPool();
+    queue.send(USER(1));
+    cognito.on(GetCSVHeaderCommand).rejects(awsError('TooManyRequestsException'));
+    const first = await handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 900_000));
+    expect(first.result).toEqual(expect.objectContaining({ ImportJobStatus: '', QueueEmpty: false }));
+    expect(queue.depth()).toEqual({ visible: 1, inFlight: 0, delayed: 0 });
+    expect(queue.visibilityChanges.at(-1)).toEqual(expect.objectContaining({ seconds: 0 }));
+
+    clock.advance(16 * 60_000);
+    const error = await handler(
+      wrapped(first.result, { stateName: 'ImportNewUsers' }),
+      lambdaContext(clock, 900_000),
+    ).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.name).toBe('NoProgressError');
+    expect(error?.message).toMatch(
+      /^ImportNewUsers made no progress for (1[6-9]|2\d) minutes \(the limit is 15 minutes/,
+    );
+    expect(error?.message).toContain(`{"NewUserPoolId": "${POOL_ID}", "Resume": true}`);
+    expect(queue.depth()).toEqual({ visible: 1, inFlight: 0, delayed: 0 });
+  });
+
+  it('CheckUserImportJob counts a running job as progress of the ImportNewUsers step', async () => {
+    const { handler, clock } = setup(CHECK_ENV);
+    cognito
+      .on(DescribeUserImportJobCommand)
+      .resolves({ UserImportJob: { JobId: 'import-job-1', Status: 'InProgress' } });
+    const stale = { Step: 'ImportNewUsers', LastProgressTime: clock.now() - 3_600_000 };
+    const output = await handler(
+      wrapped({ ImportJobId: 'import-job-1', Progress: stale }, { stateName: 'CheckUserImportJob' }),
+    );
+    expect(output.result.Progress).toEqual({ Step: 'ImportNewUsers', LastProgressTime: clock.now() });
   });
 });
