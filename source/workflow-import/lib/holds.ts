@@ -18,6 +18,18 @@ import { changeVisibility } from './queue';
 export const HOLD_SECONDS = 120;
 /** A hold that ends within this much time is extended at the next checkpoint. */
 export const EXTEND_MARGIN_MS = 60_000;
+/** The shortest hold: one long poll and a few calls. */
+export const MIN_HOLD_SECONDS = 20;
+
+/**
+ * The hold of an invocation: `HOLD_SECONDS`, or a seventh of the invocation's time when that is
+ * shorter (a Lambda with a short timeout reaches its checkpoints sooner), at least `MIN_HOLD_SECONDS`.
+ */
+export function holdSecondsFor(remainingMs: number | undefined): number {
+  if (remainingMs === undefined) return HOLD_SECONDS;
+  return Math.max(MIN_HOLD_SECONDS, Math.min(HOLD_SECONDS, Math.ceil(remainingMs / 7000)));
+}
+
 /** ChangeMessageVisibilityBatch calls in flight at once while extending. */
 const EXTEND_CONCURRENCY = 16;
 

@@ -606,7 +606,8 @@ describe('import-users', () => {
       expect(result.result).toEqual(
         expect.objectContaining({ ImportJobStatus: 'Pending', QueueEmpty: false }),
       );
-      expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, { VisibilityTimeout: 120 });
+      // A 200-second invocation holds for a seventh of its time.
+      expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, { VisibilityTimeout: 29 });
     });
 
     it('carries an array input (after the Parallel state) as the original did', async () => {
