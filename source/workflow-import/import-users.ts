@@ -18,6 +18,7 @@ import type { LambdaContextLike } from '../utils/time-budget';
 import { MIN_REMAINING_MS } from '../utils/constants';
 import { checkUserImportJob } from './lib/import-job';
 import { FINALIZE_RESERVE_MS, importNewUsers } from './lib/import-new-users';
+import { holdSecondsFor } from './lib/holds';
 import { newUserPoolId, optionalCognitoTps, stateName, stepDeadline } from './lib/invocation';
 import { carriedProgress } from './lib/progress';
 import type { ImportUsersEvent, ImportUsersResult, Wrapped } from './lib/types';
@@ -61,6 +62,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
             logger,
             drainBudget: timeBudget(runtime, context, MIN_REMAINING_MS + FINALIZE_RESERVE_MS),
             now: runtime.now,
+            holdSeconds: holdSecondsFor(context?.getRemainingTimeInMillis()),
             sleep: runtime.sleep,
             retry: retryOptions(runtime, budget.deadline()),
             config: { ...jobConfig, queueUrl: config.NEW_USERS_QUEUE_URL },

@@ -11,6 +11,7 @@ import {
   type Runtime,
 } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
+import { holdSecondsFor } from './lib/holds';
 import { newUserPoolId, stateName } from './lib/invocation';
 import { carriedProgress } from './lib/progress';
 import type { UpdateNewUsersEvent, UpdateNewUsersResult, Wrapped } from './lib/types';
@@ -43,6 +44,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           logger,
           budget,
           now: runtime.now,
+          holdSeconds: holdSecondsFor(context?.getRemainingTimeInMillis()),
           retry: retryOptions(runtime, budget.deadline()),
           config: {
             queueUrl: config.NEW_USERS_UPDATES_QUEUE_URL,

@@ -318,7 +318,7 @@ describe('importNewUsers', () => {
     cognito.on(AdminCreateUserCommand).resolves({});
     const queue = new FakeQueue(10, body);
     const run = deps(queue, { maxFallbackUsers: 2 });
-    const result = await importNewUsers(run.deps, POOL_ID);
+    const { output: result } = await importNewUsers(run.deps, POOL_ID);
     expect(result.QueueEmpty).toBe(false);
     // A numeric pseudoUsername is the username as text.
     expect(cognito.commandCalls(AdminCreateUserCommand).map((call) => call.args[0].input.Username)).toEqual([
