@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * How long a consumer keeps the messages it received. A message is received for `HOLD_SECONDS`
  * only and extended (ChangeMessageVisibilityBatch) while the invocation still works on it, at the

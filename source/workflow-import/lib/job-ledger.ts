@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * What this solution's import jobs in the new pool already cover, so that an invocation whose result
  * was lost (a crash after StartUserImportJob, Step Functions retrying the task) is neither repeated

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The no-progress bound of the import's long steps. Throttling or messages held elsewhere may slow
  * a step down: every invocation that cannot finish gives its work back and returns a continuation.

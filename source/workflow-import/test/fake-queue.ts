@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * A standard SQS queue on the fake clock, served through the aws-sdk-client-mock stub: visibility
  * timeouts, receipt handles that go stale when a message is received again, ChangeMessageVisibility,
