@@ -12,8 +12,8 @@
  *   (visibility 0) for a later invocation: the invocation stops taking new messages, lets the calls
  *   under way finish, gives back what it did not do and returns a continuation (`QueueEmpty: false`).
  *   The step fails only when no invocation made progress for `NO_PROGRESS_LIMIT_MS`.
- * - An empty receive ends the step only if the queue is drained: nothing visible, delayed, or in
- *   flight besides this invocation's own messages. Messages in flight elsewhere (a dead invocation's)
+ * - An empty receive ends the step only if the queue is drained: after this invocation's own calls
+ *   and deletes have settled, nothing visible, delayed, or in flight besides the messages it gives back. Messages in flight elsewhere (a dead invocation's)
  *   are waited for with long polls while the time budget lasts.
  * - Several calls are in flight at once (bounded by a TaskGroup and paced by the limiter); the next
  *   batch is received while the last ones run. Done messages are deleted in batches of 10; failed
@@ -46,8 +46,8 @@ import { isDrained, queueDepth, receiveMessages, type QueueDepth } from './queue
 import type { BackupMembershipItem, BackupUserItem } from './types';
 
 const RECEIVE_WAIT_SECONDS = 3;
-/** Long polls while waiting for messages in flight elsewhere to come back. */
-const IN_FLIGHT_WAIT_SECONDS = 20;
+/** Long polls while waiting for messages in flight elsewhere to come back (or be deleted). */
+const IN_FLIGHT_WAIT_SECONDS = 5;
 const DELETE_CONCURRENCY = 4;
 
 export interface UpdateNewUsersDeps {
@@ -225,6 +225,11 @@ export async function updateNewUsers(
       counts.receives += 1;
       holds.add(messages, requestedAt);
       if (messages.length === 0) {
+        // Settle our own work first: a done message not yet deleted is in flight too, and two
+        // invocations each waiting for the other's undeleted messages would wait for each other.
+        await work.drain();
+        await flushDeletes(true);
+        await deletes.drain();
         lastDepth = await queueDepth(sqs, config.queueUrl);
         if (isDrained(lastDepth, holds.size)) {
           queueEmpty = true;

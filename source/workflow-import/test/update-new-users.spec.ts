@@ -283,6 +283,21 @@ describe('update-new-users', () => {
     expect(clock.sleeps.filter((ms) => ms > 1000)).toEqual([]);
   });
 
+  it('lets two invocations that each did part of the queue both finish at once, not wait for each other', async () => {
+    const { handler, clock } = setup();
+    const queue = new FakeQueue(clock, UPDATES_QUEUE_URL).serve(sqs);
+    const ids = Array.from({ length: 13 }, (_, i) => queue.send(membershipItem('g', i)));
+    const started = clock.now();
+    const outputs = await Promise.all([
+      handler(wrapped({}, STATE), lambdaContext(clock, 900_000)),
+      handler(wrapped({}, STATE), lambdaContext(clock, 900_000)),
+    ]);
+    expect(outputs.map((output) => output.result.QueueEmpty)).toEqual([true, true]);
+    expect(queue.deletedIds.sort()).toEqual(ids.sort());
+    // Neither waited for the other's done-but-undeleted messages to come back (two minutes).
+    expect(clock.now() - started).toBeLessThan(30_000);
+  });
+
   it('does not call the queue drained while messages are in flight elsewhere and the time budget ends', async () => {
     const { handler, clock } = setup();
     const queue = new FakeQueue(clock, UPDATES_QUEUE_URL).serve(sqs);
