@@ -68,7 +68,6 @@ export async function writeManifest(s3: S3Client, bucket: string, manifest: Mani
     new PutObjectCommand({
       Bucket: bucket,
       Key: manifestKey(manifest.UserPoolId, manifest.JobId),
-      ServerSideEncryption: 'AES256',
       ContentType: 'application/json',
       Body: JSON.stringify(manifest),
     }),
