@@ -950,6 +950,47 @@ describe('import-users: crashes, lost results and throttling (ImportNewUsers)', 
     expect(objects.has(`import-manifests/${POOL_ID}/import-job-0.json`)).toBe(false);
   });
 
+  it('ImportNewUsers hands back a continuation, receiving nothing, when the import jobs cannot be listed for throttling', async () => {
+    const { handler, clock, logs } = setup();
+    const queue = new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs);
+    bucket();
+    queue.send(USER(1));
+    cognito.on(ListUserImportJobsCommand).rejects(awsError('TooManyRequestsException'));
+    const output = await handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 900_000));
+    expect(output.result).toEqual(expect.objectContaining({ ImportJobStatus: '', QueueEmpty: false }));
+    expect(sqs).not.toHaveReceivedCommand(ReceiveMessageCommand);
+    expect(queue.depth()).toEqual({ visible: 1, inFlight: 0, delayed: 0 });
+    expect(logs.entries()).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'Could not list the import jobs of the new user pool yet; trying again later',
+        error: 'TooManyRequestsException',
+      }),
+    );
+  });
+
+  it('ImportNewUsers fails with the failed-job message when a manifest names a job of this solution that failed', async () => {
+    const { handler, clock } = setup();
+    const queue = new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs);
+    const objects = bucket();
+    const jobs = jobsInPool();
+    jobs.push({ JobId: 'import-job-0', JobName: IMPORT_JOB_NAME, Status: 'Failed' });
+    objects.set(
+      `import-manifests/${POOL_ID}/import-job-0.json`,
+      JSON.stringify({
+        JobId: 'import-job-0',
+        UserPoolId: POOL_ID,
+        WrittenAt: clock.now(),
+        Subs: [subOf(1)],
+      }),
+    );
+    queue.send(USER(1));
+    await expect(
+      handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 900_000)),
+    ).rejects.toThrow('User import job with ID "import-job-0" was detected to have a status of "Failed"');
+    expect(cognito).not.toHaveReceivedCommand(CreateUserImportJobCommand);
+  });
+
   it('ImportNewUsers gives the file back when GetCSVHeader runs out of retries on throttling, then fails only after 15 minutes without progress', async () => {
     const { handler, clock } = setup();
     const queue = new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs);

@@ -2,13 +2,14 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   SQSClient,
   type ChangeMessageVisibilityBatchCommandInput,
 } from '@aws-sdk/client-sqs';
 import { mockAws } from '../../test-support/aws-mock';
 import { fakeClock } from '../../test-support/fake-clock';
 import { BatchFailedError } from '../../utils/batch';
-import { deleteAll, releaseMessages } from '../lib/queue';
+import { deleteAll, isDrained, queueDepth, releaseMessages } from '../lib/queue';
 import { NEW_USERS_QUEUE_URL } from './support';
 
 const sqs = mockAws(SQSClient);
@@ -103,6 +104,13 @@ describe('releaseMessages', () => {
     expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityBatchCommand, 6);
   });
 
+  it('names a failed entry without a code as unknown', async () => {
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Failed: [{ SenderFault: true }] });
+    await expect(releaseMessages(client, NEW_USERS_QUEUE_URL, messages(1), retry())).rejects.toThrow(
+      `ChangeMessageVisibilityBatch on ${NEW_USERS_QUEUE_URL}: 1 entry failed (unknown)`,
+    );
+  });
+
   it('fails at once on a sender fault and passes other errors through', async () => {
     sqs
       .on(ChangeMessageVisibilityBatchCommand)
@@ -117,6 +125,36 @@ describe('releaseMessages', () => {
     await expect(releaseMessages(client, NEW_USERS_QUEUE_URL, messages(1), retry())).rejects.toThrow(
       'AccessDenied',
     );
+  });
+});
+
+describe('queueDepth and isDrained', () => {
+  beforeEach(() => {
+    sqs.reset();
+  });
+
+  it('reads the three counters, a missing or unreadable one as 0', async () => {
+    sqs.on(GetQueueAttributesCommand).resolves({
+      Attributes: { ApproximateNumberOfMessages: '3', ApproximateNumberOfMessagesNotVisible: 'n/a' },
+    });
+    await expect(queueDepth(client, NEW_USERS_QUEUE_URL)).resolves.toEqual({
+      visible: 3,
+      inFlight: 0,
+      delayed: 0,
+    });
+    sqs.on(GetQueueAttributesCommand).resolves({});
+    await expect(queueDepth(client, NEW_USERS_QUEUE_URL)).resolves.toEqual({
+      visible: 0,
+      inFlight: 0,
+      delayed: 0,
+    });
+  });
+
+  it('is drained only with nothing visible or delayed and nothing in flight beyond what the caller holds', () => {
+    expect(isDrained({ visible: 0, inFlight: 2, delayed: 0 }, 2)).toBe(true);
+    expect(isDrained({ visible: 0, inFlight: 3, delayed: 0 }, 2)).toBe(false);
+    expect(isDrained({ visible: 1, inFlight: 0, delayed: 0 }, 0)).toBe(false);
+    expect(isDrained({ visible: 0, inFlight: 0, delayed: 1 }, 0)).toBe(false);
   });
 });
 

@@ -437,6 +437,61 @@ describe('update-new-users', () => {
     expect(deleted()).toEqual([good.ReceiptHandle]);
   });
 
+  it('gives its messages back at once when it fails, and logs (without failing otherwise) a release that fails', async () => {
+    const { handler, clock, logs } = setup();
+    const queue = new FakeQueue(clock, UPDATES_QUEUE_URL).serve(sqs);
+    queue.send(membershipItem('missing-group', 1), 'mid-bad');
+    queue.send(membershipItem('g', 2), 'mid-later');
+    let calls = 0;
+    cognito.on(AdminAddUserToGroupCommand).callsFake(async (input: { GroupName?: string }) => {
+      calls += 1;
+      if (input.GroupName === 'missing-group') throw awsError('ResourceNotFoundException');
+      return {};
+    });
+    await expect(handler(wrapped({}, STATE), lambdaContext(clock, 900_000))).rejects.toThrow(
+      'AdminAddUserToGroup failed for the update message mid-bad',
+    );
+    // Whatever was not done is visible again at once, for the retry.
+    expect(queue.depth().inFlight).toBe(0);
+    expect(calls).toBeGreaterThan(0);
+
+    sqs.on(ChangeMessageVisibilityBatchCommand).rejects(new Error('SQS is down'));
+    await expect(handler(wrapped({}, STATE), lambdaContext(clock, 900_000))).rejects.toThrow(
+      'AdminAddUserToGroup failed for the update message mid-bad',
+    );
+    expect(logs.entries()).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: 'Could not release the held messages; they come back when their hold ends',
+      }),
+    );
+  });
+
+  it('goes on working when a hold cannot be extended (the update is idempotent if seen again)', async () => {
+    const { handler, clock, logs } = setup();
+    const queue = new FakeQueue(clock, UPDATES_QUEUE_URL).serve(sqs);
+    const slow = queue.send(membershipItem('g', 1));
+    sqs.on(ChangeMessageVisibilityBatchCommand).rejects(new Error('SQS is down'));
+    let throttles = 0;
+    cognito.on(AdminAddUserToGroupCommand).callsFake(async () => {
+      if (throttles < 3) {
+        throttles += 1;
+        clock.advance(30_000);
+        throw awsError('TooManyRequestsException');
+      }
+      return {};
+    });
+    const output = await handler(wrapped({}, STATE), lambdaContext(clock, 900_000));
+    expect(output.result.QueueEmpty).toBe(true);
+    expect(queue.deletedIds).toEqual([slow]);
+    expect(logs.entries()).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'Could not extend the hold of the messages being worked on',
+      }),
+    );
+  });
+
   it('masks e-mail addresses and phone numbers in the error message', async () => {
     queueServes(undefined, [message(membershipItem('g', 1), 'mid-x')]);
     cognito.on(AdminAddUserToGroupCommand).rejects(
