@@ -10,7 +10,7 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { ReceivedMessage } from '../../utils/batch';
 import { TaskGroup } from '../../utils/concurrency';
-import type { Now } from '../../utils/limiter';
+import type { Now } from '../../utils/time';
 import type { Logger } from '../../utils/logger';
 import type { RetryOptions } from '../../utils/retry';
 import { changeVisibility } from './queue';

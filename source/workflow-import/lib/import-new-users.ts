@@ -40,7 +40,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Logger } from '../../utils/logger';
-import { realSleep, type Now, type Sleep } from '../../utils/limiter';
+import { realSleep, type Now, type Sleep } from '../../utils/time';
 import { DeadlineExceededError, errorName, isRetryableError, type RetryOptions } from '../../utils/retry';
 import type { TimeBudget } from '../../utils/time-budget';
 import { createFallbackUsers, type FallbackUser } from './admin-create';

@@ -30,7 +30,7 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { deleteMessages, type ReceivedMessage } from '../../utils/batch';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { TaskGroup } from '../../utils/concurrency';
-import { realSleep, type Now } from '../../utils/limiter';
+import { realSleep, type Now } from '../../utils/time';
 import { scrub, type Logger } from '../../utils/logger';
 import {
   DeadlineExceededError,

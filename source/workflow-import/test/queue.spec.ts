@@ -4,6 +4,7 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   SQSClient,
+  type BatchResultErrorEntry,
   type ChangeMessageVisibilityBatchCommandInput,
 } from '@aws-sdk/client-sqs';
 import { mockAws } from '../../test-support/aws-mock';
@@ -105,7 +106,9 @@ describe('releaseMessages', () => {
   });
 
   it('names a failed entry without a code as unknown', async () => {
-    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Failed: [{ SenderFault: true }] });
+    // A malformed answer: the SDK's type says every failed entry has an Id and a Code.
+    const entry = { SenderFault: true } as BatchResultErrorEntry;
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Failed: [entry] });
     await expect(releaseMessages(client, NEW_USERS_QUEUE_URL, messages(1), retry())).rejects.toThrow(
       `ChangeMessageVisibilityBatch on ${NEW_USERS_QUEUE_URL}: 1 entry failed (unknown)`,
     );
