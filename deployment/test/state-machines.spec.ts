@@ -7,6 +7,7 @@
  */
 import { STATE_NAMES as BROKER_STATES } from '../../source/workflow-common/message-broker';
 import { STATE_NAMES as CLEANUP_STATES } from '../../source/workflow-export/backup-table-cleanup';
+import { STATE_NAMES as RECONCILE_STATES } from '../../source/workflow-import/reconcile-new-user-pool';
 import { loadTemplate, MAIN_TEMPLATE, STACKSET_TEMPLATE } from './support/cfn';
 import { lambdaFunctions, type LambdaFunction } from './support/functions';
 import { handlerResultFields, packageStringLiterals } from './support/handlers';
@@ -155,7 +156,7 @@ const DISPATCH: { functionId: string; handler: string; states: string[] }[] = [
   {
     functionId: 'ImportReconcileNewUserPoolLambda',
     handler: 'workflow-import/reconcile-new-user-pool',
-    states: ['PurgeImportQueues', 'ListNewUserPool', 'ReconcileNewUserPool'],
+    states: [...RECONCILE_STATES],
   },
 ];
 

@@ -9,7 +9,7 @@
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import { defaultRuntime, handlerLogger, rateLimitedCognito, type Runtime } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { checkRestoreTarget, isNewUserPoolEmpty } from './lib/new-user-pool';
+import { checkRestoreTarget, isNewUserPoolEmpty } from './lib/check-new-user-pool';
 import { isResume, newUserPoolId, optionalCognitoTps, stepDeadline } from './lib/invocation';
 import type { CheckNewUserPoolEvent, CheckNewUserPoolResult, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';

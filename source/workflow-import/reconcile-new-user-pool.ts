@@ -3,7 +3,7 @@
  * ImportReconcileNewUserPoolLambda, dispatched on the state name:
  * - ReconcileNewUserPool, the last step of the ImportWorkflow: compares the backup table with the new
  *   user pool, applies the memberships and disabled flags that are missing, writes the restore report
- *   and says whether the restore is complete (lib/reconcile.ts). A loop of the state machine: each
+ *   and says whether the restore is complete (lib/reconcile-new-user-pool.ts). A loop of the state machine: each
  *   invocation returns the cursor the next one continues from.
  * - PurgeImportQueues (first step of every import): with `"Resume": true` in the execution input, empties
  *   both import queues of what an interrupted run left (the scan queues again whatever is still
@@ -13,7 +13,7 @@
  */
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { documentClient, s3Client, sqsClient } from '../utils/clients';
-import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
+import { parseConfig } from '../utils/config';
 import {
   defaultRuntime,
   handlerLogger,
@@ -22,22 +22,20 @@ import {
   type Runtime,
 } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
+import { BACKUP_READER_ENV } from './lib/environment';
 import { executionRun, isResume, newUserPoolId, RESUME_USERS_PART, stateName } from './lib/invocation';
 import { listUsersStep, newUsersCursor, workPrefix, type UsersCursor } from './lib/pool-index';
-import { reconcile, type ReconcileCursor, type ReconcileOutput } from './lib/reconcile';
+import { reconcile, type ReconcileCursor, type ReconcileOutput } from './lib/reconcile-new-user-pool';
 import type { ImportEvent, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
 
-export const ENVIRONMENT = {
-  COGNITO_TPS: cognitoTps(),
-  BACKUP_TABLE_NAME: env.string(),
-  TYPE_USER: env.string(),
-  TYPE_GROUP: env.string(),
-  TYPE_TIMESTAMP: env.string(),
-  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.string(),
-  NEW_USERS_QUEUE_URL: env.string(),
-  NEW_USERS_UPDATES_QUEUE_URL: env.string(),
-} satisfies EnvSpec;
+export const ENVIRONMENT = BACKUP_READER_ENV;
+
+const PURGE_STATE = 'PurgeImportQueues';
+const LIST_STATE = 'ListNewUserPool';
+const RECONCILE_STATE = 'ReconcileNewUserPool';
+/** The states that run this handler, each dispatched on by name. */
+export const STATE_NAMES: readonly string[] = [PURGE_STATE, LIST_STATE, RECONCILE_STATE];
 
 export type ReconcileEvent = ImportEvent<
   { Reconcile?: ReconcileCursor; ResumeListing?: UsersCursor } & Record<string, unknown>
@@ -60,7 +58,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       const work = { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET };
       const cognito = () => rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline());
 
-      if (name === 'PurgeImportQueues') {
+      if (name === PURGE_STATE) {
         if (resume) {
           const sqs = sqsClient();
           for (const queueUrl of [config.NEW_USERS_QUEUE_URL, config.NEW_USERS_UPDATES_QUEUE_URL]) {
@@ -70,7 +68,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         }
         return { result: { Resume: resume } };
       }
-      if (name === 'ListNewUserPool') {
+      if (name === LIST_STATE) {
         const cursor = await listUsersStep(
           { cognito: cognito(), work, budget },
           userPoolId,
@@ -83,7 +81,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         });
         return { result: { ResumeListingDone: cursor.Done, ResumeListing: cursor } };
       }
-      if (name !== 'ReconcileNewUserPool') throw new Error(`Unknown StateName: ${name ?? ''}`);
+      if (name !== RECONCILE_STATE) throw new Error(`Unknown StateName: ${name ?? ''}`);
       const result = await reconcile(
         {
           cognito: cognito(),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** ImportScanTableLambda: backup table → new pool's groups and the two import queues. */
 import { documentClient, s3Client, sqsClient } from '../utils/clients';
-import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
+import { parseConfig } from '../utils/config';
 import {
   defaultRuntime,
   handlerLogger,
@@ -11,22 +11,14 @@ import {
   type Runtime,
 } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
+import { BACKUP_READER_ENV } from './lib/environment';
 import { executionRun, isResume, newUserPoolId, RESUME_USERS_PART, stepDeadline } from './lib/invocation';
 import { PoolIndex, workPrefix } from './lib/pool-index';
 import { scanTable } from './lib/scan-table';
 import type { ScanTableEvent, ScanTableResult, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
 
-export const ENVIRONMENT = {
-  COGNITO_TPS: cognitoTps(),
-  BACKUP_TABLE_NAME: env.string(),
-  TYPE_USER: env.string(),
-  TYPE_GROUP: env.string(),
-  TYPE_TIMESTAMP: env.string(),
-  NEW_USERS_QUEUE_URL: env.string(),
-  NEW_USERS_UPDATES_QUEUE_URL: env.string(),
-  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.string(),
-} satisfies EnvSpec;
+export const ENVIRONMENT = BACKUP_READER_ENV;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(

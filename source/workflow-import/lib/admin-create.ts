@@ -20,7 +20,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { TaskGroup } from '../../utils/concurrency';
 import type { Logger } from '../../utils/logger';
-import { errorName, isRetryableError } from '../../utils/retry';
+import { errorName, isRetryableError } from '../../utils/errors';
 import { attributeMap } from './csv-rules';
 import { ledgerLine, ledgerPrefix, type LedgerEntry } from './restore-ledger';
 import type { BackupUserItem } from './types';

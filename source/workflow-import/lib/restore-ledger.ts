@@ -17,7 +17,7 @@
  * Writers (admin-create.ts today) build every line with `ledgerLine` and name their objects so that a
  * retried invocation rewrites its own object; a user written twice counts once, the last line read
  * for a `sub` winning. Lines hold no attribute value besides the username, which the report carries
- * anyway. The reconciliation (reconcile.ts) reads every object of the pool with `readLedger`.
+ * anyway. The reconciliation (reconcile-new-user-pool.ts) reads every object of the pool with `readLedger`.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../utils/logger';

@@ -16,38 +16,14 @@
 import { CreateGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand, type DynamoDBDocumentClient, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { sendMessages, SQS_BATCH_SIZE } from '../../utils/batch';
+import { sendMessages, sqsBatches } from '../../utils/batch';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { TaskGroup } from '../../utils/concurrency';
 import type { Logger } from '../../utils/logger';
-import { errorName, type RetryOptions } from '../../utils/retry';
+import { type RetryOptions } from '../../utils/retry';
+import { errorName } from '../../utils/errors';
 import type { TimeBudget } from '../../utils/time-budget';
 import type { BackupGroupItem, BackupItem, ScanTableResult, TableKey } from './types';
-
-/** SendMessageBatch refuses batches whose bodies add up to more than this (BatchRequestTooLong). */
-export const MAX_BATCH_BYTES = 262_144;
-
-/**
- * Batches of at most 10 bodies and `MAX_BATCH_BYTES` in all. A user item can be large (up to 50
- * custom attributes of 2,048 characters), so ten of them may not fit one request.
- */
-export function sqsBatches(bodies: readonly string[], maxBytes = MAX_BATCH_BYTES): string[][] {
-  const batches: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  for (const body of bodies) {
-    const size = Buffer.byteLength(body);
-    if (current.length > 0 && (current.length === SQS_BATCH_SIZE || bytes + size > maxBytes)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(body);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
 
 /** Seconds of CreateGroup calls (at `COGNITO_TPS`) that one page may hold at most. */
 const PAGE_SECONDS_OF_GROUPS = 40;

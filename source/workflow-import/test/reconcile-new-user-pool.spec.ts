@@ -22,13 +22,15 @@ import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
-import type { ReconcileOutput } from '../lib/reconcile';
+import type { ReconcileOutput } from '../lib/reconcile-new-user-pool';
 import { PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { executionRun } from '../lib/invocation';
 import { keyOf } from '../lib/pool-index';
 import { createHandler, ENVIRONMENT } from '../reconcile-new-user-pool';
 import {
+  BACKUP_READER_ENV_VALUES,
   groupItem,
+  MAPPING_BUCKET,
   membershipItem,
   NEW_USERS_QUEUE_URL,
   POOL_ID,
@@ -36,8 +38,6 @@ import {
   subOf,
   timestampItem,
   TYPE_GROUP,
-  TYPE_TIMESTAMP,
-  TYPE_USER,
   UPDATES_QUEUE_URL,
   userItem,
   wrapped,
@@ -48,17 +48,8 @@ const ddb = mockAws(DynamoDBDocumentClient);
 const s3 = mockAws(S3Client);
 const sqs = mockAws(SQSClient);
 
-const BUCKET = 'mapping-files-bucket';
-const ENV = {
-  COGNITO_TPS: '10',
-  BACKUP_TABLE_NAME: 'backup-table',
-  TYPE_USER,
-  TYPE_GROUP,
-  TYPE_TIMESTAMP,
-  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: BUCKET,
-  NEW_USERS_QUEUE_URL,
-  NEW_USERS_UPDATES_QUEUE_URL: UPDATES_QUEUE_URL,
-};
+const BUCKET = MAPPING_BUCKET;
+const ENV = BACKUP_READER_ENV_VALUES;
 const REPORT_KEY = `restore-reports/${POOL_ID}/2024-01-01T00-00-00.000Z.csv`;
 
 /** The new pool as the Cognito mock serves it. */

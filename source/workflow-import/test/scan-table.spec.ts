@@ -18,17 +18,15 @@ import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
-import { sqsBatches } from '../lib/scan-table';
+import { sqsBatches } from '../../utils/batch';
 import { createHandler, ENVIRONMENT } from '../scan-table';
 import {
+  BACKUP_READER_ENV_VALUES,
   groupItem,
   membershipItem,
   NEW_USERS_QUEUE_URL,
   POOL_ID,
   timestampItem,
-  TYPE_GROUP,
-  TYPE_TIMESTAMP,
-  TYPE_USER,
   UPDATES_QUEUE_URL,
   userItem,
   wrapped,
@@ -39,16 +37,7 @@ const sqs = mockAws(SQSClient);
 const cognito = mockAws(CognitoIdentityProviderClient);
 const s3 = mockAws(S3Client);
 
-const ENV = {
-  BACKUP_TABLE_NAME: 'backup-table',
-  TYPE_USER,
-  TYPE_GROUP,
-  TYPE_TIMESTAMP,
-  COGNITO_TPS: '10',
-  NEW_USERS_QUEUE_URL,
-  NEW_USERS_UPDATES_QUEUE_URL: UPDATES_QUEUE_URL,
-  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: 'mapping-bucket',
-};
+const ENV = BACKUP_READER_ENV_VALUES;
 
 function setup(env: Record<string, string | undefined> = ENV) {
   const clock = fakeClock();

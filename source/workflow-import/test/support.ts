@@ -10,6 +10,7 @@ export const TYPE_GROUP = `GROUP-${INSTANCE}`;
 export const TYPE_TIMESTAMP = `SYNC_TIMESTAMP-${INSTANCE}`;
 export const POOL_ID = 'us-east-2_NewPool01';
 export const NEW_USERS_QUEUE_URL = 'https://sqs.us-east-2.amazonaws.com/111122223333/import-new-users-x';
+export const MAPPING_BUCKET = 'mapping-bucket';
 export const UPDATES_QUEUE_URL =
   'https://sqs.us-east-2.amazonaws.com/111122223333/import-new-users-x-updates';
 
@@ -110,4 +111,16 @@ export const TARGET_POOL = {
   Id: POOL_ID,
   MfaConfiguration: 'OFF' as const,
   AutoVerifiedAttributes: ['email' as const],
+};
+
+/** The environment of the functions that read the backup table (scan-table, reconcile-new-user-pool). */
+export const BACKUP_READER_ENV_VALUES = {
+  COGNITO_TPS: '10',
+  BACKUP_TABLE_NAME: 'backup-table',
+  TYPE_USER,
+  TYPE_GROUP,
+  TYPE_TIMESTAMP,
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: MAPPING_BUCKET,
+  NEW_USERS_QUEUE_URL,
+  NEW_USERS_UPDATES_QUEUE_URL: UPDATES_QUEUE_URL,
 };

@@ -28,7 +28,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { TaskGroup } from '../../utils/concurrency';
 import type { Logger } from '../../utils/logger';
-import { errorName } from '../../utils/retry';
+import { errorName } from '../../utils/errors';
 import type { TimeBudget } from '../../utils/time-budget';
 import {
   chunkKey,

@@ -7,7 +7,7 @@
 import { ListGroupsCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Logger } from '../../utils/logger';
-import { errorMessage, errorName } from '../../utils/retry';
+import { errorMessage, errorName } from '../../utils/errors';
 
 /** Pages can be empty although more follow; give up after this many. */
 const MAX_EMPTY_PAGES = 10;
