@@ -38,7 +38,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       const logger = handlerLogger(runtime, 'check-new-user-pool', context);
       // A 60-second Lambda: its retries may use all but the last seconds.
       const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context));
-      const empty = await isNewUserPoolEmpty({ cognito, logger }, userPoolId);
+      const empty = await isNewUserPoolEmpty(userPoolId, { cognito, logger });
       if (resume) logger.info('Resume: the new user pool may hold part of the restore', { empty });
       return { result: { NewUserPoolEmpty: empty, Resume: resume } };
     },

@@ -83,6 +83,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       }
       if (name !== RECONCILE_STATE) throw new Error(`Unknown StateName: ${name ?? ''}`);
       const result = await reconcile(
+        { userPoolId, run, start: event?.Input?.Reconcile },
         {
           cognito: cognito(),
           ddb: documentClient(),
@@ -97,9 +98,6 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
             cognitoTps: config.COGNITO_TPS,
           },
         },
-        userPoolId,
-        run,
-        event?.Input?.Reconcile,
       );
       return { result };
     },

@@ -39,6 +39,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         present = (pseudoUsername) => index.find(pseudoUsername) !== undefined;
       }
       const result = await scanTable(
+        { userPoolId, startKey: event?.Input?.LastEvaluatedKey || undefined },
         {
           ddb: documentClient(),
           sqs: sqsClient(),
@@ -57,8 +58,6 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           },
           ...(present ? { present } : {}),
         },
-        userPoolId,
-        event?.Input?.LastEvaluatedKey || undefined,
       );
       return { result };
     },

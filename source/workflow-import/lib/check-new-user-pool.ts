@@ -89,8 +89,8 @@ async function hasAny(
 }
 
 export async function isNewUserPoolEmpty(
-  deps: { cognito: RateLimitedCognito; logger: Logger },
   userPoolId: string,
+  deps: { cognito: RateLimitedCognito; logger: Logger },
 ): Promise<boolean> {
   const { cognito, logger } = deps;
   const [users, groups] = await Promise.allSettled([

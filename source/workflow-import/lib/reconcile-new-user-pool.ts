@@ -328,11 +328,16 @@ async function applyFixes(
 const location = (deps: ReconcileDeps, key: string): string => `s3://${deps.work.bucket}/${key}`;
 
 /** One invocation: advances the cursor while the time budget allows. */
+export interface ReconcileInput {
+  userPoolId: string;
+  run: RunId;
+  /** The cursor the previous invocation returned; absent on the first. */
+  start: ReconcileCursor | undefined;
+}
+
 export async function reconcile(
+  { userPoolId, run, start }: ReconcileInput,
   deps: ReconcileDeps,
-  userPoolId: string,
-  run: RunId,
-  start: ReconcileCursor | undefined,
 ): Promise<ReconcileOutput> {
   const { logger, work, config } = deps;
   const cursor: ReconcileCursor = structuredClone(start ?? newCursor());

@@ -175,10 +175,15 @@ const scanPage = (deps: ScanTableDeps, startKey: TableKey | undefined): Promise<
     }),
   );
 
+export interface ScanTableInput {
+  userPoolId: string;
+  /** Where the previous invocation stopped; absent on the first. */
+  startKey: TableKey | undefined;
+}
+
 export async function scanTable(
+  { userPoolId, startKey }: ScanTableInput,
   deps: ScanTableDeps,
-  userPoolId: string,
-  startKey: TableKey | undefined,
 ): Promise<ScanTableResult> {
   const totals = {
     pages: 0,
