@@ -30,7 +30,10 @@ import {
 import { type Counter, ProgressMeter } from './progress';
 import type { SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS, type ExecutionEvent, type ExecutionRecord } from '../aws/step-functions';
-import { RESTORE_TARGET_TAG_KEY, RESTORE_TARGET_TAG_VALUE } from '../../workflow-import/lib/check-new-user-pool';
+import {
+  RESTORE_TARGET_TAG_KEY,
+  RESTORE_TARGET_TAG_VALUE,
+} from '../../workflow-import/lib/check-new-user-pool';
 
 export type WorkflowName = 'export' | 'import';
 
