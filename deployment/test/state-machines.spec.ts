@@ -7,6 +7,10 @@
  */
 import { STATE_NAMES as BROKER_STATES } from '../../source/workflow-common/message-broker';
 import { STATE_NAMES as CLEANUP_STATES } from '../../source/workflow-export/backup-table-cleanup';
+import {
+  CHECK_USER_IMPORT_JOB_STATES,
+  IMPORT_NEW_USERS_STATES,
+} from '../../source/workflow-import/import-users';
 import { STATE_NAMES as RECONCILE_STATES } from '../../source/workflow-import/reconcile-new-user-pool';
 import { loadTemplate, MAIN_TEMPLATE, STACKSET_TEMPLATE } from './support/cfn';
 import { lambdaFunctions, type LambdaFunction } from './support/functions';
@@ -146,12 +150,12 @@ const DISPATCH: { functionId: string; handler: string; states: string[] }[] = [
   {
     functionId: 'ImportNewUsersLambda',
     handler: 'workflow-import/import-users',
-    states: ['ImportNewUsers', 'Parallel: ImportNewUsers'],
+    states: [...IMPORT_NEW_USERS_STATES],
   },
   {
     functionId: 'ImportCheckImportJobLambda',
     handler: 'workflow-import/import-users',
-    states: ['CheckUserImportJob', 'Parallel: CheckUserImportJob'],
+    states: [...CHECK_USER_IMPORT_JOB_STATES],
   },
   {
     functionId: 'ImportReconcileNewUserPoolLambda',

@@ -7,9 +7,6 @@
 import { errorName, isRetryableError } from './errors';
 import { realSleep, type Now, type Sleep } from './time';
 
-/** Until workflow-import imports them from `errors.ts`, their home. */
-export { errorMessage, errorName, isRetryableError } from './errors';
-
 /** Thrown when the next retry would end after the caller's deadline. `cause` is the last error. */
 export class DeadlineExceededError extends Error {
   override readonly name = 'DeadlineExceededError';

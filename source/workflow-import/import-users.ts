@@ -5,24 +5,33 @@
  */
 import { s3Client, sqsClient } from '../utils/clients';
 import { env, METRICS_ENV, parseConfig, type EnvSpec } from '../utils/config';
-import { metricsSettingsFromEnv } from '../utils/metrics';
+import { metricsSettings } from '../utils/metrics';
 import {
   defaultRuntime,
   handlerLogger,
   rateLimitedCognito,
   retryOptions,
+  runtimeSolution,
   timeBudget,
   type Runtime,
 } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { MIN_REMAINING_MS } from '../utils/constants';
-import { checkUserImportJob } from './lib/import-job';
+import { checkUserImportJob } from './lib/check-user-import-job';
 import { FINALIZE_RESERVE_MS, importNewUsers } from './lib/import-new-users';
 import { holdSecondsFor } from './lib/holds';
 import { newUserPoolId, optionalCognitoTps, stateName, stepDeadline } from './lib/invocation';
 import { carriedProgress } from './lib/progress';
 import type { ImportUsersEvent, ImportUsersResult, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
+
+/** The states that run ImportNewUsersLambda. */
+export const IMPORT_NEW_USERS_STATES: readonly string[] = ['ImportNewUsers', 'Parallel: ImportNewUsers'];
+/** The states that run ImportCheckImportJobLambda. */
+export const CHECK_USER_IMPORT_JOB_STATES: readonly string[] = [
+  'CheckUserImportJob',
+  'Parallel: CheckUserImportJob',
+];
 
 export const ENVIRONMENT = {
   NEW_USERS_QUEUE_URL: env.string(),
@@ -51,9 +60,10 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         cloudWatchLogsRoleArn: config.USER_IMPORT_CLOUDWATCH_ROLE_ARN,
       };
 
-      if (name === 'ImportNewUsers' || name === 'Parallel: ImportNewUsers') {
+      if (name !== undefined && IMPORT_NEW_USERS_STATES.includes(name)) {
         const progress = carriedProgress(event?.Input, 'ImportNewUsers', runtime.now());
         const { output, progress: next } = await importNewUsers(
+          { userPoolId, progress },
           {
             cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline()),
             sqs: sqsClient(),
@@ -67,24 +77,19 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
             retry: retryOptions(runtime, budget.deadline()),
             config: { ...jobConfig, queueUrl: config.NEW_USERS_QUEUE_URL },
           },
-          userPoolId,
-          progress,
         );
         return { result: { ...carried, ...output, Progress: next } };
       }
-      if (name === 'CheckUserImportJob' || name === 'Parallel: CheckUserImportJob') {
+      if (name !== undefined && CHECK_USER_IMPORT_JOB_STATES.includes(name)) {
         // ImportCheckImportJobLambda runs for 60 s: its retries may use all but the last seconds.
-        const output = await checkUserImportJob(
-          {
-            cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context)),
-            logger,
-            metrics: metricsSettingsFromEnv(runtime.env),
-            fetch: fetchImpl,
-            now: runtime.now,
-            config: jobConfig,
-          },
-          carried.ImportJobId,
-        );
+        const output = await checkUserImportJob(carried.ImportJobId, {
+          cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context)),
+          logger,
+          metrics: metricsSettings(config, runtimeSolution(runtime)),
+          fetch: fetchImpl,
+          now: runtime.now,
+          config: jobConfig,
+        });
         // A job that runs or succeeded is the import step's progress (the job may run for hours).
         return {
           result: {

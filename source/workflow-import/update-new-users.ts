@@ -38,6 +38,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       const budget = timeBudget(runtime, context);
       const progress = carriedProgress(event.Input, 'UpdateNewUsers', runtime.now());
       const output = await updateNewUsers(
+        { userPoolId, progress },
         {
           cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger),
           sqs: sqsClient(),
@@ -52,8 +53,6 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
             cognitoTps: config.COGNITO_TPS,
           },
         },
-        userPoolId,
-        progress,
       );
       return {
         result: {

@@ -1,26 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The Cognito user import job: create it, store the mapping file, upload the CSV,
- * start it; and later describe it for the CheckUserImportJob states.
+ * The Cognito user import job of ImportNewUsers: create it, store the mapping file, upload the CSV,
+ * start it. The CheckUserImportJob states describe it later (check-user-import-job.ts).
  */
 import {
   CreateUserImportJobCommand,
   DescribeUserImportJobCommand,
   StartUserImportJobCommand,
-  type UserImportJobType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { scrub, type Logger } from '../../utils/logger';
-import { sendAnonymousMetric, type MetricsSettings } from '../../utils/metrics';
-import { errorMessage, errorName, type RetryOptions } from '../../utils/retry';
+import { type RetryOptions } from '../../utils/retry';
+import { errorMessage, errorName } from '../../utils/errors';
 import { uploadToPresignedUrl } from './upload';
 
 export const IMPORT_JOB_NAME = 'cognito-user-profiles-export-reference-architecture';
 
+/** Statuses of a job that is still running. */
+export const RUNNING: ReadonlySet<string> = new Set(['Pending', 'InProgress']);
 /** Statuses after which the state machine keeps going (polling or moving on). */
-const RUNNING = new Set(['Pending', 'InProgress']);
-const ACCEPTED = new Set(['Pending', 'InProgress', 'Succeeded']);
+export const ACCEPTED: ReadonlySet<string> = new Set(['Pending', 'InProgress', 'Succeeded']);
 
 export const mappingFileKey = (jobId: string): string => `${jobId}-user-mapping.csv`;
 
@@ -166,70 +166,4 @@ async function startImportJob(deps: ImportJobDeps, jobId: string, startBy?: numb
       `The mapping file (${mappingFileKey(jobId)}) is in the solution's S3 bucket (${config.bucket})`,
     { cause: failure },
   );
-}
-
-export interface CheckJobDeps {
-  cognito: RateLimitedCognito;
-  logger: Logger;
-  metrics: MetricsSettings;
-  fetch: typeof fetch;
-  now: () => number;
-  config: { userPoolId: string; region: string; bucket: string };
-}
-
-/** DescribeUserImportJob for CheckUserImportJob: running and succeeded jobs pass, any other status fails. */
-export async function checkUserImportJob(
-  deps: CheckJobDeps,
-  jobId: unknown,
-): Promise<{ ImportJobId: string; ImportJobStatus: string }> {
-  const { config, logger } = deps;
-  if (typeof jobId !== 'string' || jobId.trim() === '') {
-    throw new Error('Unable to check the user import job: the state input has no ImportJobId');
-  }
-  const response = await deps.cognito.send(
-    new DescribeUserImportJobCommand({ UserPoolId: config.userPoolId, JobId: jobId }),
-  );
-  const job: UserImportJobType | undefined = response.UserImportJob;
-  const status = job?.Status;
-  if (job === undefined || status === undefined) {
-    throw new Error(`DescribeUserImportJob returned no status for the user import job "${jobId}"`);
-  }
-  logger.info('User import job checked', {
-    jobId,
-    status,
-    importedUsers: job.ImportedUsers,
-    skippedUsers: job.SkippedUsers,
-    failedUsers: job.FailedUsers,
-  });
-  if (!RUNNING.has(status)) {
-    await sendAnonymousMetric(
-      deps.metrics,
-      {
-        EventType: 'user-import-job-ended',
-        EventDetails: {
-          JobStatus: status,
-          CreationDate: job.CreationDate,
-          StartDate: job.StartDate,
-          CompletionDate: job.CompletionDate,
-          CompletionMessage: job.CompletionMessage,
-          Region: config.region,
-        },
-      },
-      { fetch: deps.fetch, now: deps.now, logger },
-    );
-  }
-  if (!ACCEPTED.has(status)) {
-    throw new Error(importJobFailureMessage(job.JobId ?? jobId, status, config.region, config.bucket));
-  }
-  if (status === 'Succeeded' && ((job.FailedUsers ?? 0) > 0 || (job.SkippedUsers ?? 0) > 0)) {
-    logger.warn(
-      'The user import job succeeded but left users out; see its CloudWatch logs and the mapping file',
-      {
-        jobId,
-        failedUsers: job.FailedUsers,
-        skippedUsers: job.SkippedUsers,
-      },
-    );
-  }
-  return { ImportJobId: jobId, ImportJobStatus: status };
 }

@@ -41,7 +41,8 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Logger } from '../../utils/logger';
 import { realSleep, type Now, type Sleep } from '../../utils/time';
-import { DeadlineExceededError, errorName, isRetryableError, type RetryOptions } from '../../utils/retry';
+import { DeadlineExceededError, type RetryOptions } from '../../utils/retry';
+import { errorName, isRetryableError } from '../../utils/errors';
 import type { TimeBudget } from '../../utils/time-budget';
 import { createFallbackUsers, type FallbackUser } from './admin-create';
 import { csvRowProblem, mfaEnabled, ROW_RULES, targetPoolRules, type TargetPoolRules } from './csv-rules';
@@ -216,11 +217,18 @@ export interface ImportNewUsersResult {
   progress: Progress;
 }
 
+export interface ImportNewUsersInput {
+  userPoolId: string;
+  /** What the previous invocations carried; absent on the first. */
+  progress?: Progress;
+}
+
 export async function importNewUsers(
+  input: ImportNewUsersInput,
   deps: ImportNewUsersDeps,
-  userPoolId: string,
-  progress: Progress = { Step: 'ImportNewUsers', LastProgressTime: deps.now() },
 ): Promise<ImportNewUsersResult> {
+  const { userPoolId } = input;
+  const progress = input.progress ?? { Step: 'ImportNewUsers', LastProgressTime: deps.now() };
   const { logger } = deps;
   const done = (
     output: ImportNewUsersOutput,

@@ -2,8 +2,8 @@
 /**
  * Queue operations shared by import-users and update-new-users: receiving, deleting many messages
  * with bounded concurrency, changing visibility (extending a hold, or releasing with visibility 0),
- * and reading the queue's depth to tell a drained queue from one whose messages are in flight. Failed batch entries are retried; what still fails
- * fails the caller.
+ * and reading the queue's depth to tell a drained queue from one whose messages are in flight. Failed
+ * batch entries are retried by `retryFailedEntries` (utils/batch.ts); what still fails fails the caller.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -13,14 +13,15 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import {
-  BatchFailedError,
   chunk,
   deleteMessages,
+  retryFailedEntries,
   SQS_BATCH_SIZE,
   type ReceivedMessage,
+  type SqsFailedEntry,
 } from '../../utils/batch';
 import { TaskGroup } from '../../utils/concurrency';
-import { withRetry, type RetryOptions } from '../../utils/retry';
+import type { RetryOptions } from '../../utils/retry';
 
 export async function receiveMessages(
   sqs: SQSClient,
@@ -62,8 +63,6 @@ export async function deleteAll(
  */
 const NOT_HELD = /MessageNotInflight|ReceiptHandleIsInvalid/;
 
-class Leftovers extends Error {}
-
 /**
  * Sets the visibility timeout of received messages (batches of 10, once per message id, the latest
  * receipt handle). Entries SQS rejects because the message is no longer held come back as `lost`;
@@ -85,42 +84,23 @@ export async function changeVisibility(
     VisibilityTimeout: visibilitySeconds,
   }));
   const lost: ReceivedMessage[] = [];
+  // A message no longer held is done with: it is noted as lost instead of being retried.
+  const noteLost = (failure: SqsFailedEntry): boolean => {
+    if (!NOT_HELD.test(failure.Code ?? '')) return false;
+    const message = byId.get(failure.Id ?? '');
+    if (message) lost.push(message);
+    return true;
+  };
   for (const batch of chunk(entries, SQS_BATCH_SIZE)) {
-    let pending = batch;
-    let failed: { Id?: string; Code?: string; SenderFault?: boolean }[] = [];
-    try {
-      await withRetry(
-        async () => {
-          const response = await sqs.send(
-            new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
-          );
-          const failures = response?.Failed ?? [];
-          for (const failure of failures) {
-            if (!NOT_HELD.test(failure.Code ?? '')) continue;
-            const message = byId.get(failure.Id ?? '');
-            if (message) lost.push(message);
-          }
-          failed = failures.filter((failure) => !NOT_HELD.test(failure.Code ?? ''));
-          if (failed.length === 0) return;
-          const ids = new Set(failed.map((failure) => failure.Id));
-          pending = pending.filter((entry) => ids.has(entry.Id));
-          if (failed.some((failure) => failure.SenderFault)) throw new Error('sender fault');
-          throw new Leftovers();
-        },
-        { maxAttempts: 6, ...retry, isRetryable: (error) => error instanceof Leftovers },
-      );
-    } catch (error) {
-      if (failed.length === 0) throw error;
-      const codes = [...new Set(failed.map((failure) => failure.Code ?? 'unknown'))].join(', ');
-      throw new BatchFailedError(
-        `ChangeMessageVisibilityBatch on ${queueUrl}: ${failed.length} entr${failed.length === 1 ? 'y' : 'ies'} failed (${codes})`,
-        failed.map((failure) => ({
-          id: failure.Id ?? '',
-          code: failure.Code,
-          senderFault: failure.SenderFault,
-        })),
-      );
-    }
+    await retryFailedEntries(
+      batch,
+      async (pending) =>
+        (await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: pending }))) ??
+        {},
+      `ChangeMessageVisibilityBatch on ${queueUrl}`,
+      retry,
+      noteLost,
+    );
   }
   return { lost };
 }

@@ -32,13 +32,8 @@ import type { RateLimitedCognito } from '../../utils/cognito';
 import { TaskGroup } from '../../utils/concurrency';
 import { realSleep, type Now } from '../../utils/time';
 import { scrub, type Logger } from '../../utils/logger';
-import {
-  DeadlineExceededError,
-  errorMessage,
-  errorName,
-  isRetryableError,
-  type RetryOptions,
-} from '../../utils/retry';
+import { DeadlineExceededError, type RetryOptions } from '../../utils/retry';
+import { errorMessage, errorName, isRetryableError } from '../../utils/errors';
 import type { TimeBudget } from '../../utils/time-budget';
 import { MessageHolds } from './holds';
 import { nextProgress, type Progress } from './progress';
@@ -103,10 +98,14 @@ function updateOf(message: Message, typeUser: string): Update {
 const isReleasable = (error: unknown): boolean =>
   error instanceof DeadlineExceededError || isRetryableError(error);
 
+export interface UpdateNewUsersInput {
+  userPoolId: string;
+  progress: Progress;
+}
+
 export async function updateNewUsers(
+  { userPoolId, progress }: UpdateNewUsersInput,
   deps: UpdateNewUsersDeps,
-  userPoolId: string,
-  progress: Progress,
 ): Promise<{ queueEmpty: boolean; progress: Progress }> {
   const { sqs, logger, config, budget } = deps;
   const holds = new MessageHolds({
