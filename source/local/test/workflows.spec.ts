@@ -357,13 +357,14 @@ describe('an interrupted restore resumed with "Resume": true (120 users, 4 group
     });
     expect(restored.users).toHaveLength(120);
     expect(new Set(restored.users.map((user) => user.username)).size).toBe(120);
-    // One new import job, holding exactly the users that were missing.
+    // New import jobs holding exactly the users that were missing: one, or two when the first ImportNewUsers
+    // ran before the scan had queued them all (the loop after the Parallel state takes the rest).
     const jobs = [...(cognito.store.getPool(restoredUserPoolId)?.importJobs.values() ?? [])].slice(
       jobsBefore,
     );
-    expect(jobs.map((job) => ({ status: job.status, imported: job.imported, failed: job.failed }))).toEqual([
-      { status: 'Succeeded', imported: removed.length, failed: 0 },
-    ]);
+    expect(jobs.length).toBeGreaterThanOrEqual(1);
+    expect(jobs.every((job) => job.status === 'Succeeded' && job.failed === 0)).toBe(true);
+    expect(jobs.reduce((sum, job) => sum + job.imported, 0)).toBe(removed.length);
     const report = await restoreReportCheck(deployment, restoredUserPoolId, source, restored, undefined);
     expect(report).toMatchObject({ ok: true, rows: 120, missingRows: [], wrongSubs: [], duplicateRows: [] });
   });
@@ -670,11 +671,17 @@ describe('runLocal (what npm start runs)', () => {
       import: {
         status: 'SUCCEEDED',
         cognitoCalls: { AdminAddUserToGroup: expect.any(Number), CreateGroup: expect.any(Number) },
-        importJobs: [expect.objectContaining({ status: 'Succeeded', failed: 0 })],
       },
       seed: { users: 71, federatedUsers: 1, groups: 2 },
       notifications: { sent: 2, success: 2, error: 0 },
     });
+    // One import job, or more when ImportNewUsers ran before the scan had queued every user (on a loaded
+    // machine); every one of them succeeded and none failed a row.
+    const importJobs = report.import?.importJobs ?? [];
+    expect(importJobs.length).toBeGreaterThanOrEqual(1);
+    expect(importJobs).toEqual(
+      importJobs.map(() => expect.objectContaining({ status: 'Succeeded', failed: 0 })),
+    );
     const added = report.import?.cognitoCalls.AdminAddUserToGroup ?? 0;
     expect(added - (report.import?.throttled.AdminAddUserToGroup ?? 0)).toBe(memberships);
     expect(report.export.wallMs).toBeGreaterThan(0);
