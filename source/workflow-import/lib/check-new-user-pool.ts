@@ -117,7 +117,7 @@ export async function isNewUserPoolEmpty(
   ]);
   for (const outcome of [users, groups]) {
     if (outcome.status === 'rejected') {
-      const error = outcome.reason;
+      const error: unknown = outcome.reason;
       throw error instanceof NewUserPoolUnreadableError ? error : unreadable(userPoolId, error);
     }
   }

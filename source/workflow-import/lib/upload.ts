@@ -22,6 +22,7 @@ export class UploadError extends Error {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- fetch streams a body only from an async iterable
 async function* stream(chunks: readonly Buffer[]): AsyncGenerator<Uint8Array> {
   for (const chunk of chunks) yield chunk;
 }
