@@ -74,7 +74,11 @@ export function resetClientCache(): void {
  * limiter; the SDK itself therefore makes one attempt per call.
  */
 export const cognitoClient = (options: ClientOptions = {}): CognitoIdentityProviderClient =>
-  cached('cognito', { maxAttempts: 1, ...options }, (c) => new CognitoIdentityProviderClient(c));
+  cached(
+    'cognito',
+    { maxAttempts: RETRY_BUDGETS.cognitoSdk, ...options },
+    (c) => new CognitoIdentityProviderClient(c),
+  );
 
 export const dynamoDbClient = (options: ClientOptions = {}): DynamoDBClient =>
   cached('dynamodb', options, (c) => new DynamoDBClient(c));

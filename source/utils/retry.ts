@@ -36,6 +36,7 @@ export interface RetryOptions {
 /**
  * Every retry budget of the solution, in one table: attempts in all, the first included.
  * - `cognito`: a Cognito call through the limiter (throttling and transient errors).
+ * - `cognitoSdk`: the SDK's own attempts of one Cognito call: one, so that every retry takes a limiter slot.
  * - `sdk`: the SDK's own standard retry strategy for every other client.
  * - `dynamoDbUnprocessed`: resending a batch write's `UnprocessedItems`.
  * - `sqsFailedEntries`: resending the failed entries of an SQS batch.
@@ -45,6 +46,7 @@ export interface RetryOptions {
  */
 export const RETRY_BUDGETS = {
   cognito: 8,
+  cognitoSdk: 1,
   sdk: 5,
   dynamoDbUnprocessed: 10,
   sqsFailedEntries: 6,

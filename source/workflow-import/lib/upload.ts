@@ -6,7 +6,7 @@
  * backoff; any other answer fails with its status and S3 error code. The URL carries credentials and
  * is never logged or put in an error message.
  */
-import { withRetry, type RetryOptions } from '../../utils/retry';
+import { RETRY_BUDGETS, withRetry, type RetryOptions } from '../../utils/retry';
 
 /** Cognito's pre-signed URLs are signed for SSE-KMS (developer guide, "Uploading the .csv file"). */
 export const UPLOAD_HEADERS = { 'x-amz-server-side-encryption': 'aws:kms' } as const;
@@ -59,7 +59,7 @@ export async function uploadToPresignedUrl(
       );
     },
     {
-      maxAttempts: 5,
+      maxAttempts: RETRY_BUDGETS.upload,
       ...deps.retry,
       isRetryable: (error) => error instanceof UploadError && error.retryable,
     },
