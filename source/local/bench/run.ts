@@ -316,17 +316,25 @@ export function summaryLine(result: BenchResult): string {
   );
 }
 
+/** 'OK', or what failed: the failed state and its error, or what parity found. */
+export function outcome(r: BenchResult): string {
+  if (r.ok) return 'OK';
+  const failed = [r.export, r.import].find((w) => w?.failure !== undefined)?.failure;
+  if (failed !== undefined) return `failed: ${failed.state} (${failed.error})`;
+  return `failed: ${r.parityDetail ?? 'parity'}`;
+}
+
 /** The Markdown table of the README's Performance section. */
 export function markdownTable(results: BenchResult[]): string {
   const rows = results.flatMap((r) =>
     r.rates.map(
       (rate) =>
-        `| ${r.case} | ${r.tps} | ${rate.metric} | ${rate.achieved.toFixed(1)} ${rate.unit} | ${rate.bound} | ${pct(rate.ratio)} | ${(r.export.wallMs / 1000).toFixed(0)} s / ${r.import ? `${(r.import.wallMs / 1000).toFixed(0)} s` : '-'} | ${r.export.historyEvents} / ${r.import?.historyEvents ?? '-'} | ${r.throttledCalls} of ${r.cognitoCalls} | ${r.loadAverage ? `${r.loadAverage.start} / ${r.loadAverage.end}` : '?'} |`,
+        `| ${r.case} | ${r.tps} | ${rate.metric} | ${rate.achieved.toFixed(1)} ${rate.unit} | ${rate.bound} | ${pct(rate.ratio)} | ${(r.export.wallMs / 1000).toFixed(0)} s / ${r.import ? `${(r.import.wallMs / 1000).toFixed(0)} s` : '-'} | ${r.export.historyEvents} / ${r.import?.historyEvents ?? '-'} | ${r.throttledCalls} of ${r.cognitoCalls} | ${r.loadAverage ? `${r.loadAverage.start} / ${r.loadAverage.end}` : '?'} | ${outcome(r)} |`,
     ),
   );
   return [
-    '| Case | TPS | Rate | Achieved | Bound | Share | Export / import wall | History events | Throttled | Load average (start / end) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| Case | TPS | Rate | Achieved | Bound | Share | Export / import wall | History events | Throttled | Load average (start / end) | Result |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }
