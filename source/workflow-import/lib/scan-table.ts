@@ -22,11 +22,21 @@ import { TaskGroup } from '../../utils/concurrency';
 import type { Logger } from '../../utils/logger';
 import { type RetryOptions } from '../../utils/retry';
 import { errorName } from '../../utils/errors';
+import { PER_POOL_OPERATION_RPS } from '../../utils/limiter';
 import type { TimeBudget } from '../../utils/time-budget';
 import type { BackupGroupItem, BackupItem, ScanTableResult, TableKey } from './types';
 
-/** Seconds of CreateGroup calls (at `COGNITO_TPS`) that one page may hold at most. */
+/** Seconds of CreateGroup calls that one page may hold at most. */
 const PAGE_SECONDS_OF_GROUPS = 40;
+
+/**
+ * CreateGroup calls a second: `COGNITO_TPS`, but never more than Cognito's per-pool quota of the
+ * operation, which the limiter enforces (5 a second). Sized by `COGNITO_TPS` alone, a page at TPS 25
+ * held 1,000 groups, 200 s of CreateGroup calls: the second page ran past the Lambda's 300 s timeout.
+ */
+export function createGroupsPerSecond(cognitoTps: number): number {
+  return Math.min(cognitoTps, PER_POOL_OPERATION_RPS.UserPoolResourceUpdate ?? cognitoTps);
+}
 const PAGE_CONCURRENCY = 8;
 
 export interface ScanTableConfig {
@@ -170,7 +180,7 @@ const scanPage = (deps: ScanTableDeps, startKey: TableKey | undefined): Promise<
   deps.ddb.send(
     new ScanCommand({
       TableName: deps.config.tableName,
-      Limit: Math.max(25, deps.config.cognitoTps * PAGE_SECONDS_OF_GROUPS),
+      Limit: Math.max(25, createGroupsPerSecond(deps.config.cognitoTps) * PAGE_SECONDS_OF_GROUPS),
       ...(startKey ? { ExclusiveStartKey: startKey } : {}),
     }),
   );

@@ -141,7 +141,7 @@ describe('scan-table', () => {
     });
     expect(ddb).toHaveReceivedNthCommandWith(1, ScanCommand, {
       ExclusiveStartKey: { id: 'k1', type: 't' },
-      Limit: 400,
+      Limit: 200,
     });
     expect(ddb).toHaveReceivedNthCommandWith(2, ScanCommand, { ExclusiveStartKey: { id: 'k2', type: 't' } });
     expect(sentBodies(NEW_USERS_QUEUE_URL)).toEqual([userItem(1), userItem(2)]);
@@ -343,6 +343,26 @@ describe('scan-table', () => {
       .resolvesOnce({ Items: [], LastEvaluatedKey: { id: 'k', type: 't' } })
       .rejects(new Error('scan failed'));
     await expect(setup().handler(wrapped({}))).rejects.toThrow('scan failed');
+  });
+
+  it("at COGNITO_TPS 25 reads pages of groups that CreateGroup's 5 a second finishes in 40 s", async () => {
+    // A backup of 10,000 groups: every page is full; the invocation must stop before its 300 s timeout.
+    let served = 0;
+    ddb.on(ScanCommand).callsFake(async (input: { Limit?: number }) => {
+      const items = Array.from({ length: input.Limit ?? 0 }, (_, i) => groupItem(`g${served + i}`));
+      served += items.length;
+      return { Items: items, LastEvaluatedKey: { id: `k${served}`, type: 't' } };
+    });
+    const { handler, clock } = setup({ ...ENV, COGNITO_TPS: '25' });
+    const started = clock.now();
+    const context = lambdaContext(clock, 300_000);
+    const output = await handler(wrapped({}), context);
+    expect(output.result.AllGroupsProcessed).toBe('No');
+    // Every page started with more than a minute left ends with time to spare.
+    expect(clock.now() - started).toBeLessThan(300_000);
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+    expect(ddb).toHaveReceivedCommandWith(ScanCommand, { Limit: 200 });
+    expect(cognito.commandCalls(CreateGroupCommand).length).toBeGreaterThan(0);
   });
 
   it('stays under COGNITO_TPS for CreateGroup', async () => {
