@@ -820,6 +820,14 @@ describe('import-users: crashes, lost results and throttling (ImportNewUsers)', 
     return jobs;
   }
 
+  /** The manifest an earlier invocation wrote for `jobId` (its file held user 1). */
+  function leaveManifest(objects: Map<string, string>, jobId: string, writtenAt: number) {
+    objects.set(
+      `import-manifests/${POOL_ID}/${jobId}.json`,
+      JSON.stringify({ JobId: jobId, UserPoolId: POOL_ID, WrittenAt: writtenAt, Subs: [subOf(1)] }),
+    );
+  }
+
   const csvUsers = (body: string) => body.split('\n').slice(1).filter(Boolean).length;
 
   beforeEach(() => {
@@ -929,15 +937,7 @@ describe('import-users: crashes, lost results and throttling (ImportNewUsers)', 
     const objects = bucket();
     const jobs = jobsInPool();
     jobs.push({ JobId: 'import-job-0', JobName: IMPORT_JOB_NAME, Status: 'Created' });
-    objects.set(
-      `import-manifests/${POOL_ID}/import-job-0.json`,
-      JSON.stringify({
-        JobId: 'import-job-0',
-        UserPoolId: POOL_ID,
-        WrittenAt: clock.now() - 30_000,
-        Subs: [subOf(1)],
-      }),
-    );
+    leaveManifest(objects, 'import-job-0', clock.now() - 30_000);
     queue.send(USER(1));
     const output = await handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 900_000));
     expect(output.result).toEqual(
@@ -975,15 +975,7 @@ describe('import-users: crashes, lost results and throttling (ImportNewUsers)', 
     const objects = bucket();
     const jobs = jobsInPool();
     jobs.push({ JobId: 'import-job-0', JobName: IMPORT_JOB_NAME, Status: 'Failed' });
-    objects.set(
-      `import-manifests/${POOL_ID}/import-job-0.json`,
-      JSON.stringify({
-        JobId: 'import-job-0',
-        UserPoolId: POOL_ID,
-        WrittenAt: clock.now(),
-        Subs: [subOf(1)],
-      }),
-    );
+    leaveManifest(objects, 'import-job-0', clock.now());
     queue.send(USER(1));
     await expect(
       handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 900_000)),
