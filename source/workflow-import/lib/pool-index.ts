@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RateLimitedCognito } from '../../utils/cognito';
+import { pagedExportStreams, STREAMS_IN_FLIGHT, type StreamCursor } from '../../utils/page-streams';
 import type { TimeBudget } from '../../utils/time-budget';
 
 export const WORK_PREFIX = 'restore-work/';
@@ -148,9 +149,16 @@ export async function listUsersStep(
 export interface GroupsCursor {
   /** ListGroups token of the page being worked on; absent for the first page. */
   PageToken?: string;
-  /** Index of the group being listed in that page. */
+  /**
+   * The groups of that page not listed to their end, each with the ListUsersInGroup token it
+   * resumes from (null: from its start). Absent: the page is listed again and its groups taken
+   * from `Offset` on.
+   */
+  Pending?: [groupName: string, membersToken: string | null][];
+  /** With `Pending`: the ListGroups token of the page after it; absent on the last page. */
+  NextPageToken?: string;
+  /** Without `Pending`: the first group of the page still to list (a cursor of 2.0 also sets `MembersToken`). */
   Offset: number;
-  /** ListUsersInGroup token of that group; absent when it starts. */
   MembersToken?: string;
   Chunks: number;
   Done: boolean;
@@ -163,7 +171,21 @@ interface GroupsChunk {
   members: [string, string][];
 }
 
-/** Lists the pool's groups and their members from the cursor while the budget allows (one chunk). */
+/** Members of this many groups are listed at once; the limiter sets the pace (25 a second at most). */
+export const GROUPS_IN_FLIGHT = STREAMS_IN_FLIGHT;
+
+interface GroupsPage {
+  streams: StreamCursor[];
+  nextPageToken?: string;
+}
+
+/**
+ * Lists the pool's groups and their members from the cursor while the budget allows (one chunk).
+ * The members of a page's groups are listed several groups at once (each group's pages one after
+ * the other: ListUsersInGroup cannot split a group), and the next ListGroups page is listed while
+ * they are. A group is named in the chunk when its listing starts; one listed again after an
+ * interruption is named again, and its members too, which the index's sets absorb.
+ */
 export async function listGroupsStep(
   deps: { cognito: RateLimitedCognito; work: S3Work; budget: TimeBudget },
   userPoolId: string,
@@ -171,52 +193,109 @@ export async function listGroupsStep(
   cursor: GroupsCursor,
 ): Promise<GroupsCursor> {
   if (cursor.Done) return cursor;
+  const { budget } = deps;
   const chunk: GroupsChunk = { groups: [], members: [] };
-  const retry = () => ({ deadline: deps.budget.deadline() });
-  let { PageToken: pageToken, Offset: offset, MembersToken: membersToken } = cursor;
-  let done = false;
-  outer: for (;;) {
+  const listPage = async (token: string | undefined): Promise<GroupsPage> => {
     const page = await deps.cognito.send(
-      new ListGroupsCommand({ UserPoolId: userPoolId, Limit: LIST_LIMIT, NextToken: pageToken }),
-      retry(),
+      new ListGroupsCommand({ UserPoolId: userPoolId, Limit: LIST_LIMIT, NextToken: token }),
+      { deadline: budget.deadline() },
     );
     const names = (page.Groups ?? [])
       .map((group) => group.GroupName)
       .filter((name): name is string => !!name);
-    for (; offset < names.length; offset += 1) {
-      const groupName = names[offset] as string;
-      if (membersToken === undefined) chunk.groups.push(groupName);
-      do {
-        if (!deps.budget.hasTime()) break outer;
-        const members = await deps.cognito.send(
-          new ListUsersInGroupCommand({
-            UserPoolId: userPoolId,
-            GroupName: groupName,
-            Limit: LIST_LIMIT,
-            NextToken: membersToken,
-          }),
-          retry(),
-        );
-        for (const user of members.Users ?? [])
-          if (user.Username) chunk.members.push([groupName, user.Username]);
-        membersToken = members.NextToken || undefined;
-      } while (membersToken !== undefined);
+    return { streams: names.map((key) => ({ key })), nextPageToken: page.NextToken || undefined };
+  };
+  const listMembers = async (groupName: string, token: string | undefined) => {
+    const page = await deps.cognito.send(
+      new ListUsersInGroupCommand({
+        UserPoolId: userPoolId,
+        GroupName: groupName,
+        Limit: LIST_LIMIT,
+        NextToken: token,
+      }),
+      { deadline: budget.deadline() },
+    );
+    const usernames = (page.Users ?? [])
+      .map((user) => user.Username)
+      .filter((name): name is string => !!name);
+    return { records: usernames, nextToken: page.NextToken };
+  };
+
+  let pageToken = cursor.PageToken;
+  let current: GroupsPage | undefined;
+  if (cursor.Pending) {
+    current = {
+      streams: cursor.Pending.map(([key, token]) => (token === null ? { key } : { key, token })),
+      ...(cursor.NextPageToken ? { nextPageToken: cursor.NextPageToken } : {}),
+    };
+  } else {
+    const page = await listPage(pageToken);
+    const streams = page.streams.slice(cursor.Offset);
+    if (cursor.MembersToken !== undefined && streams[0])
+      streams[0] = { ...streams[0], token: cursor.MembersToken };
+    current = { ...page, streams };
+  }
+
+  let state: Omit<GroupsCursor, 'Chunks'>;
+  for (;;) {
+    const page: GroupsPage = current;
+    for (const stream of page.streams) if (stream.token === undefined) chunk.groups.push(stream.key);
+    // The next page is listed while this one's members are; a prefetch that fails is listed again.
+    const prefetch =
+      page.nextPageToken !== undefined && budget.hasTime()
+        ? listPage(page.nextPageToken).catch(() => undefined)
+        : Promise.resolve(undefined);
+    let outcome;
+    try {
+      outcome = await pagedExportStreams<string>({
+        streams: page.streams,
+        budget,
+        streamsInFlight: GROUPS_IN_FLIGHT,
+        listPage: listMembers,
+        writeRecords: (usernames, groupName) => {
+          for (const username of usernames) chunk.members.push([groupName, username]);
+          return Promise.resolve();
+        },
+      });
+    } finally {
+      await prefetch;
     }
-    if (!page.NextToken) {
-      done = true;
+    const next = await prefetch;
+    if (outcome.remaining.length > 0) {
+      state = pendingCursor(pageToken, outcome.remaining, page.nextPageToken);
       break;
     }
-    pageToken = page.NextToken;
-    offset = 0;
-    if (!deps.budget.hasTime()) break;
+    if (page.nextPageToken === undefined) {
+      state = { ...(pageToken ? { PageToken: pageToken } : {}), Offset: 0, Done: true };
+      break;
+    }
+    pageToken = page.nextPageToken;
+    if (next === undefined) {
+      // The prefetch failed or was not made: the next step lists the page itself.
+      state = { PageToken: pageToken, Offset: 0, Done: false };
+      break;
+    }
+    if (!budget.hasTime()) {
+      state = pendingCursor(pageToken, next.streams, next.nextPageToken);
+      break;
+    }
+    current = next;
   }
   await putChunk(deps.work, chunkKey(prefix, cursor.Chunks), chunk);
+  return { ...state, Chunks: cursor.Chunks + 1 };
+}
+
+function pendingCursor(
+  pageToken: string | undefined,
+  streams: readonly StreamCursor[],
+  nextPageToken: string | undefined,
+): Omit<GroupsCursor, 'Chunks'> {
   return {
     ...(pageToken ? { PageToken: pageToken } : {}),
-    Offset: offset,
-    ...(membersToken ? { MembersToken: membersToken } : {}),
-    Chunks: cursor.Chunks + 1,
-    Done: done,
+    Pending: streams.map(({ key, token }) => [key, token ?? null]),
+    ...(nextPageToken ? { NextPageToken: nextPageToken } : {}),
+    Offset: 0,
+    Done: false,
   };
 }
 
