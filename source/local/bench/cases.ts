@@ -49,6 +49,14 @@ export const CASES: readonly BenchCase[] = [
     tps: 25,
   },
   {
+    name: 'groups-10k-export',
+    description: '2,000 users in 10,000 groups, export only',
+    users: 2_000,
+    groups: 10_000,
+    tps: 25,
+    exportOnly: true,
+  },
+  {
     name: 'one-group-20k',
     description: 'one group of 20,000 members',
     users: 20_000,

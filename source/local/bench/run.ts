@@ -145,8 +145,11 @@ function phasesCpu(
 /** What differs, in counts (the bench's pools are generated: no personal data). */
 function parityDetail(report: LocalRunReport): string | undefined {
   if (report.exportParity !== undefined) {
-    const { ok, userItems, expectedUsers } = report.exportParity;
-    return ok ? undefined : `backup table holds ${userItems} user items, the pool ${expectedUsers} users`;
+    const e = report.exportParity;
+    return e.ok
+      ? undefined
+      : `backup table holds ${e.userItems} user, ${e.groupItems} group and ${e.membershipItems} membership items; ` +
+          `the pool ${e.expectedUsers} users, ${e.expectedGroups} groups and ${e.expectedMemberships} memberships`;
   }
   const parity = report.parity;
   if (parity.ok) return undefined;

@@ -106,8 +106,19 @@ export interface LocalRunReport {
   restoredPool?: RestoredPoolSummary;
   /** The injected faults (`--fault`) and what they hit. */
   faults?: FaultReport;
-  /** `exportOnly`: the backup table's user items after the export and the pool's restorable users. */
-  exportParity?: { ok: boolean; userItems: number; expectedUsers: number };
+  /**
+   * `exportOnly`: the backup table's user, group and membership items after the export, against the
+   * pool's restorable users, its groups and their restorable memberships.
+   */
+  exportParity?: {
+    ok: boolean;
+    userItems: number;
+    expectedUsers: number;
+    groupItems: number;
+    expectedGroups: number;
+    membershipItems: number;
+    expectedMemberships: number;
+  };
   /** `--scenario emptied-pool`: the backup's user items before and after the export of the emptied pool. */
   emptiedPool?: EmptiedPoolReport;
   totalWallMs: number;
@@ -540,7 +551,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     let source = poolContent(cognito, primaryUserPoolId);
     let emptiedPool: EmptiedPoolReport | undefined;
     if (options.scenario === 'emptied-pool' && exportReport.status === 'SUCCEEDED') {
-      const userItems = userItemCounter(environment, active);
+      const counter = backupItemCounter(environment, active);
+      const userItems = async () => (await counter()).users;
       const userItemsBefore = await userItems();
       source = poolContent(cognito, primaryUserPoolId);
       const pool = cognito.store.requirePool(primaryUserPoolId);
@@ -567,8 +579,24 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       peakRssMb: { harness: 0 },
     };
     if (exportReport.status === 'SUCCEEDED' && options.exportOnly === true) {
-      const userItems = await userItemCounter(environment, active)();
-      report.exportParity = { ok: userItems === totals.users, userItems, expectedUsers: totals.users };
+      const items = await backupItemCounter(environment, active)();
+      const expected = {
+        users: totals.users,
+        groups: options.seed.groups.length,
+        memberships: totals.memberships,
+      };
+      report.exportParity = {
+        ok:
+          items.users === expected.users &&
+          items.groups === expected.groups &&
+          items.memberships === expected.memberships,
+        userItems: items.users,
+        expectedUsers: expected.users,
+        groupItems: items.groups,
+        expectedGroups: expected.groups,
+        membershipItems: items.memberships,
+        expectedMemberships: expected.memberships,
+      };
     } else if (exportReport.status === 'SUCCEEDED') {
       const restoredUserPoolId = createRestorePool(cognito, options.seed, options.targetMfa);
       assertRestoreTarget(cognito, restoredUserPoolId);
@@ -682,28 +710,36 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
 }
 
 /** Counts the backup table's user items (the `TYPE_USER` the ExportUsers function writes). */
-function userItemCounter(environment: LocalEnvironment, deployment: Deployment): () => Promise<number> {
-  const typeUser = deployment.lambdas.find('ExportUsersLambda')?.environment.TYPE_USER;
-  if (typeUser === undefined) throw new Error('The ExportUsersLambda function has no TYPE_USER');
+/** Counts the backup table's items by kind; a membership is any item that is no user, group or timestamp. */
+function backupItemCounter(
+  environment: LocalEnvironment,
+  deployment: Deployment,
+): () => Promise<{ users: number; groups: number; memberships: number }> {
+  const variables = deployment.lambdas.find('ImportScanTableLambda')?.environment ?? {};
+  const { TYPE_USER: typeUser, TYPE_GROUP: typeGroup, TYPE_TIMESTAMP: typeTimestamp } = variables;
+  if (typeUser === undefined || typeGroup === undefined || typeTimestamp === undefined)
+    throw new Error('The ImportScanTableLambda function lacks TYPE_USER, TYPE_GROUP or TYPE_TIMESTAMP');
   return async () => {
     const ddb = environment.documentClient();
-    let count = 0;
+    const counts = { users: 0, groups: 0, memberships: 0 };
     let start: Record<string, unknown> | undefined;
     do {
       const page = await ddb.send(
         new ScanCommand({
           TableName: deployment.tableName,
-          FilterExpression: '#type = :user',
+          ProjectionExpression: '#type',
           ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':user': typeUser },
-          Select: 'COUNT',
           ExclusiveStartKey: start,
         }),
       );
-      count += page.Count ?? 0;
+      for (const item of page.Items ?? []) {
+        if (item.type === typeUser) counts.users += 1;
+        else if (item.type === typeGroup) counts.groups += 1;
+        else if (item.type !== typeTimestamp) counts.memberships += 1;
+      }
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
-    return count;
+    return counts;
   };
 }
 

@@ -635,6 +635,44 @@ describe('groups with the longest descriptions Cognito allows (61 groups, two Li
   });
 });
 
+describe("runLocal with exportOnly (the bench's listing cases)", () => {
+  it("checks the backup table's user, group and membership items against the pool", async () => {
+    const seed = generateSeed({
+      users: 40,
+      groups: 3,
+      usernameAttribute: 'none',
+      federatedUsers: 1,
+      randomSeed: 7,
+    });
+    const report = await runLocal({
+      root: ROOT,
+      seed,
+      seedSource: 'test',
+      tps: 25,
+      maxWaitMs: 50,
+      environment,
+      stackName: 'cupera-test-export-only',
+      exportOnly: true,
+    });
+    const federated = new Set(
+      seed.users.filter((user) => user.status === 'EXTERNAL_PROVIDER').map((user) => user.username),
+    );
+    const memberships = seed.groups.flatMap((group) => group.members).filter((m) => !federated.has(m)).length;
+    expect(federated.size).toBe(1);
+    expect(report.import).toBeUndefined();
+    expect(report.exportParity).toEqual({
+      ok: true,
+      userItems: 40,
+      expectedUsers: 40,
+      groupItems: 3,
+      expectedGroups: 3,
+      membershipItems: memberships,
+      expectedMemberships: memberships,
+    });
+    expect(report.ok).toBe(true);
+  });
+});
+
 describe('runLocal (what npm start runs)', () => {
   it('reports both workflows, the parity verdict, the Cognito calls and the notifications', async () => {
     const seed = generateSeed({
