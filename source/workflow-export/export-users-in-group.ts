@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/** ExportUsersInGroupLambda: the memberships of a page of groups, or of one group of an older execution. */
+/**
+ * ExportUsersInGroupLambda: the memberships of a page of groups (listing the next page of groups ahead),
+ * or of one group of an older execution.
+ */
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import { defaultRuntime, type Runtime } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
@@ -17,6 +20,8 @@ export const ENVIRONMENT = {
   COGNITO_TPS: cognitoTps(),
   USER_POOL_ID: env.string(),
   BACKUP_TABLE_NAME: env.string(),
+  /** Added: the group items of the ListGroups page listed ahead. */
+  TYPE_GROUP: env.string(),
   AWS_REGION: env.string(),
 } satisfies EnvSpec;
 
@@ -37,7 +42,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       };
       // A page of groups carries `groupsToExport`; a single group (an execution started before 2.0) does not.
       return typeof event?.groupsToExport === 'string'
-        ? exportGroupsMemberships(event, deps)
+        ? exportGroupsMemberships(event, { ...deps, groupItems: { typeGroup: config.TYPE_GROUP } })
         : exportUsersInGroup(event ?? {}, deps);
     },
   );

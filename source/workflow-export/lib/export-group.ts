@@ -9,7 +9,13 @@ import { groupItem } from './items';
 import { requireString, requireTimestamp } from './payload';
 import { TaskGroup } from '../../utils/concurrency';
 import { encodeGroupsCursor } from './group-cursor';
-import type { ExportGroupEvent, ExportGroupOutput, GroupsPageEvent, GroupsPageOutput } from './types';
+import type {
+  ExportGroupEvent,
+  ExportGroupOutput,
+  GroupMapItem,
+  GroupsPageEvent,
+  GroupsPageOutput,
+} from './types';
 
 /** Group items written at once. */
 export const GROUP_WRITES_IN_FLIGHT = 10;
@@ -43,14 +49,16 @@ export async function exportGroup(
   return { exportTimestamp, groupName, UsernameAttributes: event.UsernameAttributes };
 }
 
-/** Writes the group items of a ListGroups page and hands every group of it to ExportUsersInGroupLambda. */
-export async function exportGroupsPage(
-  event: GroupsPageEvent,
+/**
+ * Writes the group items of a ListGroups page (idempotent puts, all settled before this returns) and
+ * returns the page's group names without duplicates, in page order.
+ */
+export async function writeGroupItems(
+  groups: readonly GroupMapItem[],
+  exportTimestamp: number,
   deps: ExportGroupDeps,
-): Promise<GroupsPageOutput> {
-  const { ddb, logger, config } = deps;
-  const exportTimestamp = requireTimestamp(event.ExportTimestamp, 'ExportTimestamp');
-  const groups = event.Groups ?? [];
+): Promise<string[]> {
+  const { ddb, config } = deps;
   const stamp = { exportTimestamp, region: config.region };
   const writes = new TaskGroup(GROUP_WRITES_IN_FLIGHT);
   try {
@@ -64,8 +72,27 @@ export async function exportGroupsPage(
     throw error;
   }
   await writes.drain();
-  logger.info('Exported the group items of a page', { groups: groups.length });
-  const names = [...new Set(groups.map((group) => group.groupName))];
+  return [...new Set(groups.map((group) => group.groupName))];
+}
+
+/** Writes the group items of a ListGroups page and hands every group of it to ExportUsersInGroupLambda. */
+export async function exportGroupsPage(
+  event: GroupsPageEvent,
+  deps: ExportGroupDeps,
+): Promise<GroupsPageOutput> {
+  const exportTimestamp = requireTimestamp(event.ExportTimestamp, 'ExportTimestamp');
+  const groups = event.Groups ?? [];
+  const names = await writeGroupItems(groups, exportTimestamp, deps);
+  deps.logger.info('Exported the group items of a page', { groups: groups.length });
+  return groupsPageOutput(event, exportTimestamp, names);
+}
+
+/** The state that sends a page's group names to ExportUsersInGroupLambda. */
+export function groupsPageOutput(
+  event: Pick<GroupsPageEvent, 'ListGroupsNextToken' | 'ProcessedAllGroups' | 'UsernameAttributes'>,
+  exportTimestamp: number,
+  names: readonly string[],
+): GroupsPageOutput {
   return {
     ExportTimestamp: exportTimestamp,
     ListGroupsNextToken: event.ListGroupsNextToken,

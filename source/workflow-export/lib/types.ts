@@ -41,6 +41,8 @@ export interface ListGroupsEvent {
   ExportTimestamp?: number;
   ListGroupsNextToken?: string;
   UsernameAttributes?: UsernameAttributesJson;
+  /** Added: the page at `ListGroupsNextToken`, listed ahead by ExportUsersInGroupLambda (`prefetched-groups.ts`). */
+  prefetchedGroupsPage?: string;
 }
 /** One item of the "Process Groups Map" (the Map's Parameters select these fields). */
 export interface GroupMapItem {
@@ -93,6 +95,11 @@ export interface GroupsPageEvent {
   UsernameAttributes?: UsernameAttributesJson;
   /** The page's groups whose memberships are still to be exported (`group-cursor.ts`); `''` when none. */
   groupsToExport?: string;
+  /**
+   * Added: the page at `ListGroupsNextToken`, listed ahead and its group items written
+   * (`prefetched-groups.ts`); absent when no page was listed ahead (always in executions started before).
+   */
+  prefetchedGroupsPage?: string;
 }
 export interface GroupsPageOutput {
   ExportTimestamp: number;
@@ -103,6 +110,8 @@ export interface GroupsPageOutput {
   groupsToExport: string;
   /** 'Yes' once every group of the page has had all its memberships exported. */
   processedAllUsersInGroup: YesNo;
+  /** Added: see `GroupsPageEvent`; carried until ListGroupsLambda hands the page on. */
+  prefetchedGroupsPage?: string;
 }
 
 // export-users-in-group (raw event, flat output)

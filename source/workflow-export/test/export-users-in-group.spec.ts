@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 import {
   CognitoIdentityProviderClient,
+  ListGroupsCommand,
   ListUsersInGroupCommand,
   ResourceNotFoundException,
   type ListUsersInGroupCommandInput,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs, type CapturedLogs } from '../../test-support/capture-logs';
 import type { FakeClock } from '../../test-support/fake-clock';
@@ -14,7 +15,9 @@ import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../export-users-in-group';
-import type { ExportUsersInGroupEvent } from '../lib/types';
+import { encodeGroupsCursor } from '../lib/group-cursor';
+import { decodePrefetchedGroups } from '../lib/prefetched-groups';
+import type { ExportUsersInGroupEvent, GroupsPageOutput } from '../lib/types';
 import {
   fakeClock,
   federatedUser,
@@ -35,6 +38,7 @@ const ENV = {
   COGNITO_TPS: '10',
   USER_POOL_ID: 'us-east-1_pool',
   BACKUP_TABLE_NAME: TABLE,
+  TYPE_GROUP: 'GROUP-uuid',
   AWS_REGION: 'eu-west-1',
 };
 const RUN = T0 - 120_000;
@@ -86,6 +90,7 @@ describe('export-users-in-group', () => {
       'AWS_REGION',
       'BACKUP_TABLE_NAME',
       'COGNITO_TPS',
+      'TYPE_GROUP',
       'USER_POOL_ID',
     ]);
   });
@@ -315,6 +320,43 @@ describe('export-users-in-group', () => {
         'username-1',
       ]);
     });
+  });
+
+  it('on a page of groups, lists the next page of groups ahead through the same limiter (COGNITO_TPS a second)', async () => {
+    ddb.on(PutCommand).resolves({});
+    const calls: { op: string; at: number }[] = [];
+    cognito.on(ListUsersInGroupCommand).callsFake((input: ListUsersInGroupCommandInput) => {
+      calls.push({ op: 'ListUsersInGroup', at: clock.now() });
+      const n = Number(input.NextToken ?? 0);
+      return { Users: [user(n + 1)], NextToken: n < 24 ? String(n + 1) : undefined };
+    });
+    cognito.on(ListGroupsCommand).callsFake(() => {
+      calls.push({ op: 'ListGroups', at: clock.now() });
+      return { Groups: [{ GroupName: 'next-group', Precedence: 2 }], NextToken: 'groups-3' };
+    });
+    const output = (await createHandler(fakeRuntime(clock, ENV, { write: logs.write }))({
+      ExportTimestamp: RUN,
+      ListGroupsNextToken: 'groups-2',
+      ProcessedAllGroups: 'No',
+      UsernameAttributes: '[]',
+      groupsToExport: encodeGroupsCursor([{ key: 'admins' }]),
+    })) as GroupsPageOutput;
+
+    expect(decodePrefetchedGroups(output.prefetchedGroupsPage ?? '')).toEqual({
+      from: 'groups-2',
+      names: ['next-group'],
+      next: 'groups-3',
+    });
+    expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input.Item?.id)).toEqual([
+      'GROUP-next-group',
+    ]);
+    expect(writtenItems()).toHaveLength(25);
+    // Listed in the invocation's first second, not after the group's 25 pages.
+    expect(calls.findIndex((call) => call.op === 'ListGroups')).toBeLessThan(10);
+    expect(calls).toHaveLength(26);
+    for (const { at } of calls) {
+      expect(calls.filter((call) => call.at >= at && call.at < at + 1000).length).toBeLessThanOrEqual(10);
+    }
   });
 
   it('never writes personal data to the log', async () => {

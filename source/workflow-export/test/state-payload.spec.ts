@@ -150,3 +150,45 @@ describe('the memberships continuation of the worst-case page', () => {
     expect(bytes(worst)).toBeLessThan(STATE_LIMIT_BYTES);
   });
 });
+
+describe('the page of groups listed ahead', () => {
+  it('stays under the limit beside the worst-case memberships continuation, and through ListGroupsLambda', async () => {
+    const current = Array.from({ length: LIST_GROUPS_LIMIT }, (_, i) => longName(i));
+    const next = Array.from({ length: LIST_GROUPS_LIMIT }, (_, i) => longGroup(i + LIST_GROUPS_LIMIT));
+    cognito.on(ListGroupsCommand).resolves({ Groups: next, NextToken: LONG_TOKEN('after') });
+    cognito.on(ListUsersInGroupCommand).resolves({ Users: [user(1)] });
+    const output = (await exportUsersInGroup(fakeRuntime(fakeClock(), ENV))({
+      ExportTimestamp: T0,
+      ListGroupsNextToken: LONG_TOKEN('groups'),
+      ProcessedAllGroups: 'No',
+      UsernameAttributes: '["email","phone_number"]',
+      groupsToExport: encodeGroupsCursor(current.map((key) => ({ key }))),
+    })) as GroupsPageOutput;
+    expect(output.prefetchedGroupsPage).toBeDefined();
+    // 60 names of 128 four-byte characters and two 4 KB tokens.
+    expect(Buffer.byteLength(output.prefetchedGroupsPage ?? '', 'utf8')).toBeGreaterThan(60 * 128 * 4);
+
+    // The worst state the self-loop can carry: the look-ahead beside every stream in flight stopped with a 4 KB token.
+    const worst: GroupsPageOutput = {
+      ...output,
+      groupsToExport: encodeGroupsCursor(
+        current.map((key, i) => (i < STREAMS_IN_FLIGHT ? { key, token: LONG_TOKEN(key) } : { key })),
+      ),
+    };
+    expect(bytes(worst)).toBeLessThan(STATE_LIMIT_BYTES);
+
+    const { result } = (await listGroups(fakeRuntime(fakeClock(), ENV))({
+      Input: { ...output },
+      Context: {
+        Execution: { Id: 'exec', Input: {}, StartTime: new Date(T0).toISOString() },
+        State: { Name: 'ListGroupsLambda' },
+        StateMachine: { Id: 'sm', Name: 'ExportWorkflow-abc' },
+      },
+    })) as { result: GroupsPageOutput };
+    expect(cognito.commandCalls(ListGroupsCommand)).toHaveLength(1); // the look-ahead's only
+    expect(decodeGroupsCursor(result.groupsToExport).map((cursor) => cursor.key)).toEqual(
+      next.map((group) => group.GroupName),
+    );
+    expect(bytes(result)).toBeLessThan(STATE_LIMIT_BYTES / 4);
+  });
+});
