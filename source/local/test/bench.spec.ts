@@ -40,6 +40,8 @@ it('runs the smoke case and writes its JSON, the table and the chart', async () 
     expect(result.loadAverage.start).toBeGreaterThanOrEqual(0);
     expect(result.export.phasesCpu.users?.cores.harness).toBeGreaterThan(0);
     expect(Object.keys(result.import?.phasesCpu ?? {})).toContain('memberships and disabled flags');
+    // The restore check is a phase of its own, after the memberships.
+    expect(result.import?.phasesMs['restore check']).toBeGreaterThan(0);
     expect(readFileSync(join(out, 'bench.md'), 'utf8')).toContain('| smoke | 25 |');
     const svg = readFileSync(join(out, 'bench.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
