@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RateLimitedCognito } from '../../utils/cognito';
-import { pagedExportStreams, STREAMS_IN_FLIGHT, type StreamCursor } from '../../utils/page-streams';
+import { pagedExportStreams, type StreamCursor } from '../../utils/page-streams';
 import type { TimeBudget } from '../../utils/time-budget';
 
 export const WORK_PREFIX = 'restore-work/';
@@ -171,9 +171,6 @@ interface GroupsChunk {
   members: [string, string][];
 }
 
-/** Members of this many groups are listed at once; the limiter sets the pace (25 a second at most). */
-export const GROUPS_IN_FLIGHT = STREAMS_IN_FLIGHT;
-
 interface GroupsPage {
   streams: StreamCursor[];
   nextPageToken?: string;
@@ -222,45 +219,40 @@ export async function listGroupsStep(
   };
 
   let pageToken = cursor.PageToken;
-  let current: GroupsPage | undefined;
+  let page: GroupsPage;
   if (cursor.Pending) {
-    current = {
+    page = {
       streams: cursor.Pending.map(([key, token]) => (token === null ? { key } : { key, token })),
       ...(cursor.NextPageToken ? { nextPageToken: cursor.NextPageToken } : {}),
     };
   } else {
-    const page = await listPage(pageToken);
-    const streams = page.streams.slice(cursor.Offset);
+    const listed = await listPage(pageToken);
+    const streams = listed.streams.slice(cursor.Offset);
     if (cursor.MembersToken !== undefined && streams[0])
       streams[0] = { ...streams[0], token: cursor.MembersToken };
-    current = { ...page, streams };
+    page = { ...listed, streams };
   }
 
   let state: Omit<GroupsCursor, 'Chunks'>;
   for (;;) {
-    const page: GroupsPage = current;
     for (const stream of page.streams) if (stream.token === undefined) chunk.groups.push(stream.key);
-    // The next page is listed while this one's members are; a prefetch that fails is listed again.
-    const prefetch =
-      page.nextPageToken !== undefined && budget.hasTime()
-        ? listPage(page.nextPageToken).catch(() => undefined)
-        : Promise.resolve(undefined);
-    let outcome;
-    try {
-      outcome = await pagedExportStreams<string>({
+    // The next page is listed while this one's members are (both settle before anything is decided);
+    // a page whose listing ahead failed is listed again by the next step.
+    const [streamed, prefetched] = await Promise.allSettled([
+      pagedExportStreams<string>({
         streams: page.streams,
         budget,
-        streamsInFlight: GROUPS_IN_FLIGHT,
         listPage: listMembers,
         writeRecords: (usernames, groupName) => {
           for (const username of usernames) chunk.members.push([groupName, username]);
           return Promise.resolve();
         },
-      });
-    } finally {
-      await prefetch;
-    }
-    const next = await prefetch;
+      }),
+      page.nextPageToken !== undefined && budget.hasTime() ? listPage(page.nextPageToken) : undefined,
+    ]);
+    if (streamed.status === 'rejected') throw streamed.reason;
+    const outcome = streamed.value;
+    const next = prefetched.status === 'fulfilled' ? prefetched.value : undefined;
     if (outcome.remaining.length > 0) {
       state = pendingCursor(pageToken, outcome.remaining, page.nextPageToken);
       break;
@@ -279,7 +271,7 @@ export async function listGroupsStep(
       state = pendingCursor(pageToken, next.streams, next.nextPageToken);
       break;
     }
-    current = next;
+    page = next;
   }
   await putChunk(deps.work, chunkKey(prefix, cursor.Chunks), chunk);
   return { ...state, Chunks: cursor.Chunks + 1 };
