@@ -9,6 +9,7 @@
  * other cursors (`stream-cursor.ts`).
  */
 import { EventPayloadError } from './payload';
+import { decodeTagged, encodeTagged } from './stream-cursor';
 
 export const PREFETCHED_GROUPS_PREFIX = 'n1:';
 
@@ -22,8 +23,11 @@ export interface PrefetchedGroupsPage {
 }
 
 export function encodePrefetchedGroups(page: PrefetchedGroupsPage): string {
-  const body = { from: page.from, names: page.names, next: page.next ?? null };
-  return PREFETCHED_GROUPS_PREFIX + Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+  return encodeTagged(PREFETCHED_GROUPS_PREFIX, {
+    from: page.from,
+    names: page.names,
+    next: page.next ?? null,
+  });
 }
 
 /** Throws `EventPayloadError` unless `text` is a page that `encodePrefetchedGroups` wrote. */
@@ -32,13 +36,7 @@ export function decodePrefetchedGroups(text: string): PrefetchedGroupsPage {
     new EventPayloadError(
       'Error validating Event Payload. prefetchedGroupsPage is not a page of groups this function wrote',
     );
-  if (!text.startsWith(PREFETCHED_GROUPS_PREFIX)) throw invalid();
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.from(text.slice(PREFETCHED_GROUPS_PREFIX.length), 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
+  const body = decodeTagged(PREFETCHED_GROUPS_PREFIX, text, invalid);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid();
   const { from, names, next } = body as Record<string, unknown>;
   if (typeof from !== 'string' || from === '') throw invalid();

@@ -8,10 +8,26 @@
 import type { StreamCursor } from './paged-export';
 import { EventPayloadError } from './payload';
 
+/** `tag` followed by the base64url JSON of `value`: the shape of every opaque string in the state. */
+export const encodeTagged = (tag: string, value: unknown): string =>
+  tag + Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+
+/** The JSON value of a string `encodeTagged` wrote with `tag`; throws `invalid()` for anything else. */
+export function decodeTagged(tag: string, text: string, invalid: () => Error): unknown {
+  if (!text.startsWith(tag)) throw invalid();
+  try {
+    return JSON.parse(Buffer.from(text.slice(tag.length), 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+}
+
 export function encodeStreams(tag: string, remaining: readonly StreamCursor[]): string {
   if (remaining.length === 0) return '';
-  const entries = remaining.map(({ key, token }) => [key, token ?? null]);
-  return tag + Buffer.from(JSON.stringify(entries), 'utf8').toString('base64url');
+  return encodeTagged(
+    tag,
+    remaining.map(({ key, token }) => [key, token ?? null]),
+  );
 }
 
 /** The chains of a tagged cursor; `isKey` says which keys are valid. Throws `EventPayloadError` naming `field`. */
@@ -23,13 +39,7 @@ export function decodeStreams(
 ): StreamCursor[] {
   const invalid = (): EventPayloadError =>
     new EventPayloadError(`Error validating Event Payload. ${field} is not a cursor this function wrote`);
-  if (!text.startsWith(tag)) throw invalid();
-  let entries: unknown;
-  try {
-    entries = JSON.parse(Buffer.from(text.slice(tag.length), 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
+  const entries = decodeTagged(tag, text, invalid);
   if (!Array.isArray(entries) || entries.length === 0) throw invalid();
   const seen = new Set<string>();
   return entries.map((entry: unknown) => {
