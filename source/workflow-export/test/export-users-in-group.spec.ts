@@ -28,19 +28,14 @@ import {
   throttlingError,
   ticks,
   user,
+  groupsLoopEnv,
+  TABLE,
 } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ddb = mockAws(DynamoDBDocumentClient);
 
-const TABLE = 'backup-table';
-const ENV = {
-  COGNITO_TPS: '10',
-  USER_POOL_ID: 'us-east-1_pool',
-  BACKUP_TABLE_NAME: TABLE,
-  TYPE_GROUP: 'GROUP-uuid',
-  AWS_REGION: 'eu-west-1',
-};
+const ENV = groupsLoopEnv(10);
 const RUN = T0 - 120_000;
 
 interface PageSpec {

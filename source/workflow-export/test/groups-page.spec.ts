@@ -16,18 +16,11 @@ import { createHandler as exportGroup } from '../export-group';
 import { createHandler as exportUsersInGroup } from '../export-users-in-group';
 import { decodeGroupsCursor, encodeGroupsCursor } from '../lib/group-cursor';
 import type { GroupMapItem, GroupsPageOutput, ListGroupsOutput } from '../lib/types';
-import { fakeClock, putItems, T0, user } from './support';
+import { fakeClock, putItems, T0, user, groupsLoopEnv, TABLE } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ddb = mockAws(DynamoDBDocumentClient);
-const TABLE = 'backup-table';
-const ENV = {
-  COGNITO_TPS: '10',
-  USER_POOL_ID: 'us-east-1_pool',
-  BACKUP_TABLE_NAME: TABLE,
-  TYPE_GROUP: 'GROUP-uuid',
-  AWS_REGION: 'eu-west-1',
-};
+const ENV = groupsLoopEnv(10);
 
 const group = (name: string): GroupMapItem => ({
   groupName: name,

@@ -13,17 +13,11 @@ import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../list-groups';
 import { decodeGroupsCursor } from '../lib/group-cursor';
 import type { ListGroupsEvent, ListGroupsOutput } from '../lib/types';
-import { fakeClock, injectedRetryableError, T0, throttlingError } from './support';
+import { fakeClock, injectedRetryableError, T0, throttlingError, groupsLoopEnv } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ddb = mockAws(DynamoDBDocumentClient);
-const ENV = {
-  USER_POOL_ID: 'us-east-1_pool',
-  COGNITO_TPS: '10',
-  BACKUP_TABLE_NAME: 'backup-table',
-  TYPE_GROUP: 'GROUP-uuid',
-  AWS_REGION: 'eu-west-1',
-};
+const ENV = groupsLoopEnv(10);
 const MODIFIED = new Date('2023-05-06T07:08:09.000Z');
 
 const group = (name: string, overrides: Partial<GroupType> = {}): GroupType => ({

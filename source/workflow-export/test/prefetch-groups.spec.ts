@@ -21,18 +21,21 @@ import { createHandler as listGroups } from '../list-groups';
 import { decodeGroupsCursor, encodeGroupsCursor } from '../lib/group-cursor';
 import { decodePrefetchedGroups, encodePrefetchedGroups } from '../lib/prefetched-groups';
 import type { GroupsPageEvent, GroupsPageOutput, ListGroupsEvent } from '../lib/types';
-import { deferred, fakeClock, putItems, T0, throttlingError, ticks, user } from './support';
+import {
+  deferred,
+  fakeClock,
+  putItems,
+  T0,
+  throttlingError,
+  ticks,
+  user,
+  groupsLoopEnv,
+  TABLE,
+} from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ddb = mockAws(DynamoDBDocumentClient);
-const TABLE = 'backup-table';
-const ENV = {
-  COGNITO_TPS: '25',
-  USER_POOL_ID: 'us-east-1_pool',
-  BACKUP_TABLE_NAME: TABLE,
-  TYPE_GROUP: 'GROUP-uuid',
-  AWS_REGION: 'eu-west-1',
-};
+const ENV = groupsLoopEnv(25);
 
 const groupType = (name: string): GroupType => ({
   GroupName: name,

@@ -21,18 +21,11 @@ import { decodeGroupsCursor, encodeGroupsCursor } from '../lib/group-cursor';
 import { LIST_GROUPS_LIMIT } from '../lib/list-groups';
 import { STREAMS_IN_FLIGHT } from '../lib/paged-export';
 import type { GroupsPageOutput, ListGroupsOutput } from '../lib/types';
-import { fakeClock, T0, user } from './support';
+import { fakeClock, T0, user, groupsLoopEnv } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ddb = mockAws(DynamoDBDocumentClient);
-const TABLE = 'backup-table';
-const ENV = {
-  COGNITO_TPS: '25',
-  USER_POOL_ID: 'us-east-1_pool',
-  BACKUP_TABLE_NAME: TABLE,
-  TYPE_GROUP: 'GROUP-uuid',
-  AWS_REGION: 'eu-west-1',
-};
+const ENV = groupsLoopEnv(25);
 
 /** Step Functions' limit on a state's input or output, in UTF-8 bytes. */
 const STATE_LIMIT_BYTES = 262_144;

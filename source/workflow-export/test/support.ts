@@ -11,6 +11,18 @@ import { fakeClock as clockAt } from '../../test-support/fake-clock';
 
 export const T0 = Date.UTC(2024, 0, 15, 3, 0, 0);
 
+/** The backup table of the export specs. */
+export const TABLE = 'backup-table';
+
+/** The environment of the groups loop's functions (ListGroupsLambda, ExportUsersInGroupLambda) at `tps`. */
+export const groupsLoopEnv = (tps: number) => ({
+  COGNITO_TPS: String(tps),
+  USER_POOL_ID: 'us-east-1_pool',
+  BACKUP_TABLE_NAME: TABLE,
+  TYPE_GROUP: 'GROUP-uuid',
+  AWS_REGION: 'eu-west-1',
+});
+
 /** The shared fake clock, starting at `T0`. */
 export const fakeClock = (start = T0) => clockAt(start);
 
