@@ -967,6 +967,28 @@ describe('import-users: crashes, lost results and throttling (ImportNewUsers)', 
     expect(cognito).not.toHaveReceivedCommand(CreateUserImportJobCommand);
   });
 
+  it('ImportNewUsers starts no job once the holds of its messages may have ended, even inside the start window', async () => {
+    const { handler, clock } = setup();
+    const queue = new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs);
+    const objects = bucket();
+    jobsInPool();
+    for (let n = 1; n <= 3; n += 1) queue.send(USER(n));
+    // A short Lambda holds its messages for 20 s, less than the 30-s start window after the manifest.
+    // Writing the manifest takes 25 s: the messages may be visible to another consumer by the start.
+    s3.on(PutObjectCommand, { Key: `import-manifests/${POOL_ID}/import-job-1.json` }).callsFake(
+      async (input: { Key?: string; Body?: unknown }) => {
+        clock.advance(25_000);
+        objects.set(input.Key ?? '', String(input.Body));
+        return {};
+      },
+    );
+    await expect(
+      handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 140_000)),
+    ).rejects.toThrow('was not started: preparing it took longer than its start window');
+    expect(cognito).not.toHaveReceivedCommand(StartUserImportJobCommand);
+    expect(queue.size).toBe(3);
+  });
+
   it('ImportNewUsers waits for a just-written manifest whose job is Created, then imports its users when it was abandoned', async () => {
     const { handler, clock, uploads } = setup();
     const queue = new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs);
