@@ -226,13 +226,15 @@ describe('main template', () => {
   it('passes the custom resources their properties', () => {
     const properties = (id: string) => Object.keys(template.Resources[id]?.Properties ?? {}).sort();
     expect(properties('SecondaryUserPoolTable')).toEqual(
-      // Added: ReplicaPointInTimeRecovery (point-in-time recovery on the replica, see backup-protection.spec).
+      // Added: ReplicaPointInTimeRecovery and ReplicaDeletionProtection (point-in-time recovery and deletion
+      // protection on the replica, see backup-protection.spec).
       [
         'ServiceToken',
         'UserPoolTable',
         'SecondaryRegion',
         'StateMachineArn',
         'ReplicaPointInTimeRecovery',
+        'ReplicaDeletionProtection',
       ].sort(),
     );
     expect(properties('StackCheckerCustomResource')).toEqual(

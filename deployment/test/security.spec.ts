@@ -175,6 +175,58 @@ describe('StackSetExecRole (finding 1)', () => {
   );
 });
 
+describe('iam:PassRole in both templates', () => {
+  /**
+   * Every statement that allows iam:PassRole, as `<template>:<owner>`, with the one service it may pass to. Without
+   * the condition, a role of the account (the group-role statements cover `role/*`) could be handed to any service
+   * that accepts a role, Lambda or EC2 among them, and run with that role's permissions.
+   */
+  const PASSED_TO: Record<string, string[]> = {
+    // One role, whose trust policy admits CloudFormation alone: no other service could use it (asserted below).
+    [`${MAIN_TEMPLATE}:StackSetManagerCustomResourceLambdaRole`]: ['StackSetAdminRole only'],
+    [`${MAIN_TEMPLATE}:StackSetExecRole`]: [
+      'lambda.amazonaws.com',
+      'states.amazonaws.com',
+      'events.amazonaws.com',
+    ],
+    [`${MAIN_TEMPLATE}:StackSetRolesBoundary`]: ['cognito-idp.amazonaws.com', 'cognito-idp.amazonaws.com'],
+    [`${STACKSET_TEMPLATE}:ImportScanTableLambdaRole`]: ['cognito-idp.amazonaws.com'],
+    [`${STACKSET_TEMPLATE}:ImportNewUsersLambdaRole`]: ['cognito-idp.amazonaws.com'],
+  };
+
+  it.each(['default', 'customer-key'] as const)(
+    'each statement names the one service it passes to (iam:PassedToService), rendering %s',
+    (choice) => {
+      const passing = [loadTemplate(MAIN_TEMPLATE, choice), loadTemplate(STACKSET_TEMPLATE, choice)]
+        .flatMap(templateStatements)
+        .filter(
+          (statement) =>
+            statement.Effect === 'Allow' &&
+            statement.Action.some((action) => actionMatches(action, 'iam:PassRole')),
+        );
+      const found: Record<string, string[]> = {};
+      for (const statement of passing) {
+        const key = `${statement.template}:${statement.owner}`;
+        const equals = statement.Condition?.StringEquals;
+        const service = isObject(equals) ? equals['iam:PassedToService'] : undefined;
+        const onlyAdminRole =
+          json(statement.Resource) === json([{ 'Fn::GetAtt': ['StackSetAdminRole', 'Arn'] }]);
+        (found[key] ??= []).push(
+          typeof service === 'string'
+            ? service
+            : onlyAdminRole
+              ? 'StackSetAdminRole only'
+              : `no iam:PassedToService (${json(service)})`,
+        );
+      }
+      expect(found).toEqual(PASSED_TO);
+      expect(trustStatements(main, 'StackSetAdminRole').map((statement) => statement.Principal)).toEqual([
+        { Service: 'cloudformation.amazonaws.com' },
+      ]);
+    },
+  );
+});
+
 describe('StackSetExecRole wildcards (finding 2)', () => {
   it('has no service-wide action other than cloudformation:* on its own stack instances', () => {
     const wildcards = execStatements.filter((statement) =>
