@@ -99,7 +99,7 @@ export const EXPECTED_REFUSALS: Readonly<Record<string, ExpectedRefusal>> = {
     advice:
       'The backup table keeps every item, including the stale ones. Check the user pool first: if users were ' +
       'deleted by mistake, restore them with the ImportWorkflow; the next scheduled export is refused again ' +
-      'until the pool is back within the allowed share or a manual execution allows the deletion.',
+      'until the pool is back within the allowance or a manual execution allows the deletion.',
   },
   UnsupportedUserPoolError: {
     title: 'unsupported user pool',
