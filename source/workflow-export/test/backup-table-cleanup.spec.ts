@@ -287,6 +287,22 @@ describe('backup-table-cleanup', () => {
       expect(queuedKeys()).toEqual([key(5)]);
     });
 
+    it('logs the counts, the number of users included (a count is no personal data)', async () => {
+      serveScan(
+        table({ users: 12, staleUsers: 1, memberships: 4, staleMemberships: 0, groups: 2, staleGroups: 0 }),
+      );
+      await run(cleanupEvent(FIND, { ExportTimestamp: T0 }));
+      const line = logs.entries().find((entry) => entry.message === 'Queued stale backup items for removal');
+      expect(line?.counts).toEqual({
+        Users: 12,
+        StaleUsers: 1,
+        Memberships: 4,
+        StaleMemberships: 0,
+        Groups: 2,
+        StaleGroups: 0,
+      });
+    });
+
     it('sends at most 10 messages per batch', async () => {
       serveScan(table({ users: 300, staleUsers: 25 }));
       await run(cleanupEvent(FIND, { ExportTimestamp: T0 }));
