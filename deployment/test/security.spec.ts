@@ -17,6 +17,11 @@ import { join } from 'node:path';
 import { actionMatches, lambdaFunctions, roleStatements } from './support/functions';
 import { handlerSourceFile, SOURCE_DIR } from './support/handlers';
 import { templateStatements, trustStatements } from './support/policies';
+import {
+  LATEST_EXPORT_TIMESTAMP_ID,
+  MARKED_WORKFLOWS,
+  notificationMarkerId,
+} from '../../source/workflow-common/lib/message-broker';
 
 const main = loadTemplate(MAIN_TEMPLATE);
 const stackSet = loadTemplate(STACKSET_TEMPLATE);
@@ -489,12 +494,20 @@ describe('conditions on trust and data access (finding 5)', () => {
     },
   );
 
-  it('the message broker writes only the latest-export-timestamp item (dynamodb:LeadingKeys)', () => {
+  it('the message broker writes only the latest-export-timestamp item and its notification markers (dynamodb:LeadingKeys)', () => {
     const writes = roleStatements(stackSet, 'WorkflowMessageBrokerLambdaRole').filter((statement) =>
       statement.Action.includes('dynamodb:PutItem'),
     );
+    const markers = MARKED_WORKFLOWS.map((workflow) => ({
+      'Fn::Sub': notificationMarkerId(workflow, '${AWS::Region}'),
+    }));
     expect(writes.map((statement) => statement.Condition)).toEqual([
-      { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['latest-export-timestamp'] } },
+      { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [LATEST_EXPORT_TIMESTAMP_ID, ...markers] } },
+    ]);
+    // No user, group or membership key can match: their ids start with USER-, GROUP- and GROUP_MEMBER-.
+    expect(markers.map((marker) => marker['Fn::Sub'])).toEqual([
+      'latest-notification-ExportWorkflow-${AWS::Region}',
+      'latest-notification-ImportWorkflow-${AWS::Region}',
     ]);
   });
 
