@@ -4,6 +4,7 @@ import {
   AdminDisableUserCommand,
   CognitoIdentityProviderClient,
   CognitoIdentityProviderServiceException,
+  DescribeUserPoolCommand,
   ListGroupsCommand,
   ListUsersCommand,
   ListUsersInGroupCommand,
@@ -22,10 +23,10 @@ import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
-import type { ReconcileOutput } from '../lib/reconcile-new-user-pool';
+import { emptyCounts, type ReconcileCursor, type ReconcileOutput } from '../lib/reconcile-new-user-pool';
 import { PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { executionRun } from '../lib/invocation';
-import { keyOf } from '../lib/pool-index';
+import { keyOf, PoolIndex } from '../lib/pool-index';
 import { createHandler, ENVIRONMENT } from '../reconcile-new-user-pool';
 import {
   BACKUP_READER_ENV_VALUES,
@@ -56,6 +57,8 @@ const REPORT_KEY = `restore-reports/${POOL_ID}/2024-01-01T00-00-00.000Z.csv`;
 interface FakePool {
   users: UserType[];
   groups: Map<string, string[]>;
+  /** The pool's username attributes (absent: users sign in with their Username). */
+  usernameAttributes?: string[];
 }
 
 const newSubOf = (n: number): string => `new-${subOf(n)}`;
@@ -91,6 +94,9 @@ function serve(
   scanPage = 50,
   callMs = 0,
 ) {
+  cognito.on(DescribeUserPoolCommand).callsFake(() => ({
+    UserPool: { Id: POOL_ID, UsernameAttributes: pool.usernameAttributes },
+  }));
   cognito.on(ListUsersCommand).callsFake((input: { Limit: number; PaginationToken?: string }) => {
     clock.advance(callMs);
     const { items: users, next } = page(pool.users, input.PaginationToken, input.Limit);
@@ -371,6 +377,7 @@ describe('reconcile-new-user-pool', () => {
     const pool: FakePool = {
       users: [poolUser(1, { Username: 'c0ffee00-0000-4000-8000-000000000001' })],
       groups: new Map([['admins', []]]),
+      usernameAttributes: ['email'],
     };
     serve(
       pool,
@@ -384,6 +391,134 @@ describe('reconcile-new-user-pool', () => {
       Username: 'c0ffee00-0000-4000-8000-000000000001',
       GroupName: 'admins',
     });
+  });
+
+  describe.each([
+    // [pool kind, username attributes, alice's sign-in name, bob's sign-in name, bob as the new pool holds him]
+    [
+      'without username attributes',
+      undefined,
+      'alice@example.com',
+      'bob',
+      { Username: 'bob', email: 'alice@example.com', phone_number: '+15550000001' },
+    ],
+    [
+      'that signs in with e-mail',
+      ['email'],
+      'alice@example.com',
+      'bob@example.com',
+      { Username: 'alice@example.com', email: 'bob@example.com', phone_number: 'alice@example.com' },
+    ],
+    [
+      'that signs in with a phone number',
+      ['phone_number'],
+      '+15550000001',
+      '+15550000002',
+      { Username: '+15550000001', email: '+15550000001', phone_number: '+15550000002' },
+    ],
+    [
+      'that signs in with e-mail or phone number',
+      ['email', 'phone_number'],
+      'alice@example.com',
+      '+15550000002',
+      { Username: 'alice@example.com', phone_number: '+15550000002' },
+    ],
+  ])('in a pool %s', (_kind, usernameAttributes, alice, bob, bobInPool) => {
+    it('counts a missing user missing when another user holds her sign-in name as Username, e-mail or phone', async () => {
+      const { handler, clock } = setup();
+      const { Username, ...attributes } = bobInPool;
+      const pool: FakePool = {
+        users: [
+          {
+            Username,
+            Enabled: true,
+            Attributes: [
+              { Name: 'sub', Value: newSubOf(2) },
+              ...Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+            ],
+          },
+        ],
+        groups: new Map([
+          ['admins', []],
+          ['staff', [Username]],
+        ]),
+        ...(usernameAttributes ? { usernameAttributes } : {}),
+      };
+      serve(
+        pool,
+        [
+          groupItem('admins'),
+          groupItem('staff'),
+          userItem(1, { pseudoUsername: alice }),
+          userItem(2, { pseudoUsername: bob }),
+          { ...membershipItem('admins', 1), groupPseudoUsername: alice },
+          { ...membershipItem('staff', 2), groupPseudoUsername: bob },
+        ],
+        clock,
+      );
+      const { result } = await runToEnd(handler, clock);
+      expect(result).toMatchObject({
+        RestoreComplete: false,
+        Error: 'RestoreIncomplete',
+        RestoreReport: {
+          Counts: { users: 2, csvImport: 1, missing: 1, memberships: 2, membershipsMissing: 1 },
+        },
+      });
+      expect(reportRows().slice(1)).toEqual([
+        [subOf(1), '', alice, 'missing', ''],
+        [subOf(2), newSubOf(2), bob, 'csv-import', ''],
+      ]);
+      // Alice's group is not given to Bob.
+      expect(cognito).not.toHaveReceivedCommand(AdminAddUserToGroupCommand);
+    });
+  });
+
+  it('fails when two backed-up users would share one new sub, and writes the report for inspection', async () => {
+    const { handler, clock } = setup();
+    serve(
+      { users: [poolUser(1)], groups: new Map() },
+      [userItem(1), userItem(2, { pseudoUsername: 'user1@example.com' })],
+      clock,
+    );
+    await expect(runToEnd(handler, clock)).rejects.toThrow(
+      expect.objectContaining({
+        name: 'DuplicateNewSubError',
+        message: expect.stringMatching(
+          /^The restore report \(s3:\/\/.*\) gives 1 new subs to more than one backed-up user/,
+        ),
+      }),
+    );
+    expect(
+      reportRows()
+        .slice(1)
+        .map((row) => row[1]),
+    ).toEqual([newSubOf(1), newSubOf(1)]);
+  });
+
+  it('starts again from the listing when given a cursor of the previous version past its listing', async () => {
+    const { handler, clock } = setup();
+    // The previous version's chunks: a user row with hashes of every e-mail and phone value.
+    const prefix = `restore-work/${POOL_ID}/run-1/`;
+    store.set(`${prefix}reconcile-users/000000.json`, JSON.stringify([['someone', 'other-sub', true, 'x']]));
+    store.set(`${prefix}reconcile-groups/000000.json`, JSON.stringify({ groups: [], members: [] }));
+    serve({ users: [poolUser(1)], groups: new Map() }, [userItem(1)], clock);
+    const old: ReconcileCursor = {
+      Phase: 'Scan',
+      Users: { Chunks: 1, Done: true },
+      Groups: { Offset: 0, Chunks: 1, Done: true },
+      Pages: 0,
+      Counts: emptyCounts(),
+    };
+    const { result } = (await handler(
+      wrapped({ Reconcile: old }, { stateName: 'ReconcileNewUserPool' }),
+      lambdaContext(clock, 900_000),
+    )) as { result: ReconcileOutput };
+    expect(result).toMatchObject({
+      RestoreComplete: true,
+      RestoreReport: { Counts: { users: 1, csvImport: 1 } },
+    });
+    expect(cognito).toHaveReceivedCommand(ListUsersCommand);
+    expect(reportRows().slice(1)).toEqual([[subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '']]);
   });
 
   it('continues mid-listing and mid-scan from its cursor, listing and scanning each page once', async () => {
@@ -487,6 +622,7 @@ describe('reconcile-new-user-pool on Resume', () => {
   it('ListNewUserPool lists the users already in the pool, continuing from its cursor', async () => {
     const { handler, clock } = setup();
     const users = Array.from({ length: 100 }, (_, i) => poolUser(i + 1));
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID } });
     cognito.on(ListUsersCommand).callsFake((input: { PaginationToken?: string }) => {
       clock.advance(50_000);
       const { items, next } = page(users, input.PaginationToken, 60);
@@ -494,19 +630,39 @@ describe('reconcile-new-user-pool on Resume', () => {
     });
     const first = await handler(resumed('ListNewUserPool'), lambdaContext(clock, 100_000));
     expect(first).toEqual({
-      result: { ResumeListingDone: false, ResumeListing: { Token: '60', Chunks: 1, Done: false } },
+      result: {
+        ResumeListingDone: false,
+        ResumeListing: { Token: '60', Chunks: 1, Done: false, UsernameAttributes: [] },
+      },
     });
     const second = await handler(
       resumed('ListNewUserPool', first.result as Record<string, unknown>),
       lambdaContext(clock, 100_000),
     );
-    expect(second).toEqual({ result: { ResumeListingDone: true, ResumeListing: { Chunks: 2, Done: true } } });
+    expect(second).toEqual({
+      result: { ResumeListingDone: true, ResumeListing: { Chunks: 2, Done: true, UsernameAttributes: [] } },
+    });
+    expect(cognito).toHaveReceivedCommandTimes(DescribeUserPoolCommand, 1);
     const prefix = `restore-work/${POOL_ID}/run-1/resume-users/`;
     expect([...store.keys()]).toEqual([`${prefix}000000.json`, `${prefix}000001.json`]);
     const rows = [...store.values()].flatMap((text) => JSON.parse(text) as unknown[][]);
     expect(rows).toHaveLength(100);
-    // Username, new sub, enabled, and the e-mail attribute only as a hash.
-    expect(rows[0]).toEqual(['user1@example.com', newSubOf(1), true, keyOf('a', 'user1@example.com')]);
+    // Username, new sub, enabled, and what the user signs in with (here the Username) only as a hash.
+    expect(rows[0]).toEqual(['user1@example.com', newSubOf(1), true, keyOf('i', 'user1@example.com')]);
+  });
+
+  it('ListNewUserPool: a user whose e-mail is a missing user’s Username does not make her present', async () => {
+    const { handler } = setup();
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID } });
+    cognito.on(ListUsersCommand).resolves({
+      Users: [poolUser(2, { Username: 'bob' }, 'alice@example.com')],
+    });
+    await handler(resumed('ListNewUserPool'), lambdaContext(fakeClock(), 900_000));
+    const index = new PoolIndex();
+    for (const text of store.values())
+      for (const row of JSON.parse(text) as Parameters<PoolIndex['addUser']>[0][]) index.addUser(row);
+    expect(index.find('alice@example.com')).toBeUndefined();
+    expect(index.find('bob')).toEqual({ username: 'bob', sub: newSubOf(2), enabled: true });
   });
 });
 
