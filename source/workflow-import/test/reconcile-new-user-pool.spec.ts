@@ -334,6 +334,45 @@ describe('reconcile-new-user-pool', () => {
     expect(reportRows()[3]).toEqual([subOf(3), '', 'user3@example.com', 'missing', '']);
   });
 
+  it('fails when the only thing missing is a disabled user left enabled (AdminDisableUser refused)', async () => {
+    const { handler, clock } = setup();
+    const pool: FakePool = {
+      users: [poolUser(1), poolUser(2)],
+      groups: new Map([['admins', ['user1@example.com']]]),
+    };
+    serve(
+      pool,
+      [groupItem('admins'), userItem(1), userItem(2, { userEnabled: false }), membershipItem('admins', 1)],
+      clock,
+    );
+    cognito.on(AdminDisableUserCommand).rejects(
+      new CognitoIdentityProviderServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        message: 'denied',
+        $metadata: {},
+      }),
+    );
+    const { result } = await runToEnd(handler, clock);
+    expect(result).toMatchObject({
+      ReconcileDone: true,
+      RestoreComplete: false,
+      Error: 'RestoreIncomplete',
+      RestoreReport: {
+        Counts: {
+          missing: 0,
+          membershipsMissing: 0,
+          disabledUsers: 1,
+          disabledApplied: 0,
+          disabledMissing: 1,
+        },
+      },
+    });
+    expect((result as { Cause: string }).Cause).toContain(': 1 of 1 disabled users still enabled. ');
+    // The banned user can still sign in.
+    expect(pool.users[1]?.Enabled).toBe(true);
+  });
+
   it('takes the outcome of absent and fallback users from the restore ledger', async () => {
     const { handler, clock } = setup();
     store.set(`restore-ledger/${POOL_ID}/a.jsonl`, ledgerLine(2, 'skipped', 'csv-line-break'));
