@@ -27,6 +27,7 @@ import {
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { pagedExportStreams, type StreamCursor } from '../../utils/page-streams';
+import { SUB_PREFIXES, subPrefixFilter } from '../../utils/sub-partitions';
 import type { TimeBudget } from '../../utils/time-budget';
 
 export const WORK_PREFIX = 'restore-work/';
@@ -121,15 +122,18 @@ function userRow(user: UserType, usernameAttributes: readonly string[]): UserRow
 }
 
 export interface UsersCursor {
-  /** ListUsers token of the next page; absent at the start. */
-  Token?: string;
+  /**
+   * The `sub` partitions not listed to their end, each with the ListUsers token it resumes from
+   * (null: from its start). Absent: every partition, none started.
+   */
+  Partitions?: [prefix: string, token: string | null][];
   /** Chunks written so far. */
   Chunks: number;
   Done: boolean;
   /**
    * The new pool's username attributes (empty: users sign in with their Username), read when the
-   * listing starts. A cursor without it was written by an earlier version, whose chunks hold other
-   * keys: the listing starts again.
+   * listing starts. A cursor without it was written by an earlier version (one ListUsers chain, rows
+   * with other keys): the listing starts again.
    */
   UsernameAttributes?: string[];
 }
@@ -148,8 +152,11 @@ export async function usernameAttributesOf(
 }
 
 /**
- * Lists the pool's users from the cursor while the budget allows, and writes what it listed as one
- * chunk. A retried invocation starts again from the same cursor and writes the same chunk number.
+ * Lists the pool's users from the cursor while the budget allows, the 16 `sub` partitions at once
+ * through the invocation's limiter (at `CognitoTPS` pages of 60 users a second, where one chain of
+ * pages would wait for each round trip), and writes what it listed as one chunk. A partition's token
+ * advances only past a page whose rows are in the chunk; a retried invocation starts again from the
+ * same cursor and writes the same chunk number.
  */
 export async function listUsersStep(
   deps: { cognito: RateLimitedCognito; work: S3Work; budget: TimeBudget },
@@ -164,23 +171,36 @@ export async function listUsersStep(
   const usernameAttributes = cursor.UsernameAttributes ?? [];
   if (cursor.Done) return cursor;
   const rows: UserRow[] = [];
-  let token = cursor.Token;
-  let done: boolean;
-  do {
-    const page = await deps.cognito.send(
-      new ListUsersCommand({ UserPoolId: userPoolId, Limit: LIST_LIMIT, PaginationToken: token }),
-      { deadline: deps.budget.deadline() },
-    );
-    for (const user of page.Users ?? []) {
-      const row = userRow(user, usernameAttributes);
-      if (row) rows.push(row);
-    }
-    token = page.PaginationToken;
-    done = !token;
-  } while (!done && deps.budget.hasTime());
+  const streams: StreamCursor[] = (cursor.Partitions ?? SUB_PREFIXES.map((key) => [key, null] as const)).map(
+    ([key, token]) => (token === null ? { key } : { key, token }),
+  );
+  const outcome = await pagedExportStreams<UserRow>({
+    streams,
+    budget: deps.budget,
+    listPage: async (key, token) => {
+      const page = await deps.cognito.send(
+        new ListUsersCommand({
+          UserPoolId: userPoolId,
+          Limit: LIST_LIMIT,
+          Filter: subPrefixFilter(key),
+          PaginationToken: token,
+        }),
+        { deadline: deps.budget.deadline() },
+      );
+      const records = (page.Users ?? [])
+        .map((user) => userRow(user, usernameAttributes))
+        .filter((row): row is UserRow => row !== undefined);
+      return { records, nextToken: page.PaginationToken };
+    },
+    writeRecords: (records) => {
+      rows.push(...records);
+      return Promise.resolve();
+    },
+  });
   await putChunk(deps.work, chunkKey(prefix, cursor.Chunks), rows);
+  const done = outcome.remaining.length === 0;
   return {
-    ...(token ? { Token: token } : {}),
+    ...(done ? {} : { Partitions: outcome.remaining.map(({ key, token }) => [key, token ?? null]) }),
     Chunks: cursor.Chunks + 1,
     Done: done,
     UsernameAttributes: usernameAttributes,

@@ -61,7 +61,27 @@ interface FakePool {
   usernameAttributes?: string[];
 }
 
-const newSubOf = (n: number): string => `new-${subOf(n)}`;
+/** A new sub as Cognito writes them (lower-case hexadecimal), spread over the 16 `sub ^=` partitions. */
+const newSubOf = (n: number): string =>
+  `${(n % 16).toString(16)}eee${n.toString(16).padStart(4, '0')}-aaaa-4bbb-8ccc-${String(n).padStart(12, '0')}`;
+
+/**
+ * ListUsers as Cognito answers it: only the users whose sub starts with the `sub ^= "x"` Filter's
+ * prefix (all without a Filter), in pages of `Limit` with an index token; each call costs `callMs`.
+ */
+function listUsers(users: readonly UserType[], clock: FakeClock, callMs = 0) {
+  return (input: { Limit: number; PaginationToken?: string; Filter?: string }) => {
+    clock.advance(callMs);
+    const prefix = /^sub \^= "([0-9a-f])"$/.exec(input.Filter ?? '')?.[1];
+    if (input.Filter !== undefined && prefix === undefined)
+      throw new Error(`unexpected Filter ${input.Filter}`);
+    const matching = users.filter((user) =>
+      (user.Attributes ?? []).some((a) => a.Name === 'sub' && a.Value?.startsWith(prefix ?? '')),
+    );
+    const { items, next } = page(matching, input.PaginationToken, input.Limit);
+    return { Users: items, ...(next ? { PaginationToken: next } : {}) };
+  };
+}
 
 function poolUser(n: number, overrides: Partial<UserType> = {}, email = `user${n}@example.com`): UserType {
   return {
@@ -97,11 +117,7 @@ function serve(
   cognito.on(DescribeUserPoolCommand).callsFake(() => ({
     UserPool: { Id: POOL_ID, UsernameAttributes: pool.usernameAttributes },
   }));
-  cognito.on(ListUsersCommand).callsFake((input: { Limit: number; PaginationToken?: string }) => {
-    clock.advance(callMs);
-    const { items: users, next } = page(pool.users, input.PaginationToken, input.Limit);
-    return { Users: users, ...(next ? { PaginationToken: next } : {}) };
-  });
+  cognito.on(ListUsersCommand).callsFake(listUsers(pool.users, clock, callMs));
   cognito.on(ListGroupsCommand).callsFake((input: { Limit: number; NextToken?: string }) => {
     const { items: names, next } = page([...pool.groups.keys()], input.NextToken, input.Limit);
     return { Groups: names.map((GroupName) => ({ GroupName })), ...(next ? { NextToken: next } : {}) };
@@ -560,9 +576,10 @@ describe('reconcile-new-user-pool', () => {
     expect(reportRows().slice(1)).toEqual([[subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '']]);
   });
 
-  it('continues mid-listing and mid-scan from its cursor, listing and scanning each page once', async () => {
+  it('continues mid-listing and mid-scan from its cursor, listing each partition page and scanning each page once', async () => {
     const { handler, clock } = setup();
-    const n = 150;
+    // About 62 users a partition: two ListUsers pages each.
+    const n = 1000;
     const pool: FakePool = {
       users: Array.from({ length: n }, (_, i) => poolUser(i + 1)),
       groups: new Map([['admins', Array.from({ length: 130 }, (_, i) => `user${i + 1}@example.com`)]]),
@@ -573,30 +590,25 @@ describe('reconcile-new-user-pool', () => {
       ...Array.from({ length: 130 }, (_, i) => membershipItem('admins', i + 1)),
     ];
     // Each ListUsers page and each Scan page takes 30 s of a 100-second invocation.
-    serve(pool, items, clock, 50, 30_000);
+    serve(pool, items, clock, 200, 30_000);
     const { result, invocations } = await runToEnd(handler, clock, 100_000);
     expect(invocations).toBeGreaterThan(4);
-    expect(cognito.commandCalls(ListUsersCommand).map((call) => call.args[0].input.PaginationToken)).toEqual([
-      undefined,
-      '60',
-      '120',
-    ]);
+    // Every partition's pages asked for once each, in order: nothing listed twice, nothing skipped.
+    const asked = cognito
+      .commandCalls(ListUsersCommand)
+      .map((call) => `${call.args[0].input.Filter ?? ''} ${call.args[0].input.PaginationToken ?? 'start'}`);
+    expect([...asked].sort()).toEqual(
+      [...'0123456789abcdef'].flatMap((p) => [`sub ^= "${p}" 60`, `sub ^= "${p}" start`]).sort(),
+    );
     const startKeys = ddb.commandCalls(ScanCommand).map((call) => call.args[0].input.ExclusiveStartKey);
-    expect(startKeys).toEqual([
-      undefined,
-      { id: '50' },
-      { id: '100' },
-      { id: '150' },
-      { id: '200' },
-      { id: '250' },
-    ]);
+    expect(startKeys).toEqual([undefined, ...[200, 400, 600, 800, 1000].map((id) => ({ id: String(id) }))]);
     expect(result).toMatchObject({
       RestoreComplete: true,
       RestoreReport: { Counts: { users: n, csvImport: n, memberships: 130, membershipsAdded: 0 } },
     });
     const rows = reportRows().slice(1);
     expect(rows).toHaveLength(n);
-    expect(new Set(rows.map((row) => row[0])).size).toBe(n);
+    expect(new Set(rows.map((row) => row[1])).size).toBe(n);
     expect(rows.every((row, i) => row[0] === subOf(i + 1) && row[1] === newSubOf(i + 1))).toBe(true);
   });
 
@@ -658,45 +670,76 @@ describe('reconcile-new-user-pool on Resume', () => {
     expect(sqs).not.toHaveReceivedCommand(PurgeQueueCommand);
   });
 
-  it('ListNewUserPool lists the users already in the pool, continuing from its cursor', async () => {
+  it('ListNewUserPool lists the users already in the pool by sub partition, continuing from its cursor', async () => {
     const { handler, clock } = setup();
-    const users = Array.from({ length: 100 }, (_, i) => poolUser(i + 1));
+    // 125 users a partition: three ListUsers pages each.
+    const users = Array.from({ length: 2000 }, (_, i) => poolUser(i + 1));
     cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID } });
-    cognito.on(ListUsersCommand).callsFake((input: { PaginationToken?: string }) => {
-      clock.advance(50_000);
-      const { items, next } = page(users, input.PaginationToken, 60);
-      return { Users: items, ...(next ? { PaginationToken: next } : {}) };
-    });
+    cognito.on(ListUsersCommand).callsFake(listUsers(users, clock, 50_000));
     const first = await handler(resumed('ListNewUserPool'), lambdaContext(clock, 100_000));
+    // The 16 partitions are listed at once: each got its first page.
     expect(first).toEqual({
       result: {
         ResumeListingDone: false,
-        ResumeListing: { Token: '60', Chunks: 1, Done: false, UsernameAttributes: [] },
+        ResumeListing: {
+          Partitions: [...'0123456789abcdef'].map((p) => [p, '60']),
+          Chunks: 1,
+          Done: false,
+          UsernameAttributes: [],
+        },
       },
     });
-    const second = await handler(
-      resumed('ListNewUserPool', first.result as Record<string, unknown>),
-      lambdaContext(clock, 100_000),
-    );
-    expect(second).toEqual({
-      result: { ResumeListingDone: true, ResumeListing: { Chunks: 2, Done: true, UsernameAttributes: [] } },
+    let cursor = first.result as Record<string, unknown>;
+    for (let invocation = 2; invocation < 10 && cursor.ResumeListingDone !== true; invocation += 1) {
+      cursor = (await handler(resumed('ListNewUserPool', cursor), lambdaContext(clock, 100_000)))
+        .result as Record<string, unknown>;
+    }
+    expect(cursor).toEqual({
+      ResumeListingDone: true,
+      ResumeListing: { Chunks: 3, Done: true, UsernameAttributes: [] },
     });
     expect(cognito).toHaveReceivedCommandTimes(DescribeUserPoolCommand, 1);
+    expect(cognito).toHaveReceivedCommandTimes(ListUsersCommand, 48);
     const prefix = `restore-work/${POOL_ID}/run-1/resume-users/`;
-    expect([...store.keys()]).toEqual([`${prefix}000000.json`, `${prefix}000001.json`]);
+    expect([...store.keys()]).toEqual([0, 1, 2].map((i) => `${prefix}00000${i}.json`));
     const rows = [...store.values()].flatMap((text) => JSON.parse(text) as unknown[][]);
-    expect(rows).toHaveLength(100);
+    expect(rows).toHaveLength(2000);
+    expect(new Set(rows.map((row) => row[0])).size).toBe(2000);
     // Username, new sub, enabled, and what the user signs in with (here the Username) only as a hash.
-    expect(rows[0]).toEqual(['user1@example.com', newSubOf(1), true, keyOf('i', 'user1@example.com')]);
+    expect(rows).toContainEqual(['user1@example.com', newSubOf(1), true, keyOf('i', 'user1@example.com')]);
+  });
+
+  it('ListNewUserPool starts again from every partition when given a cursor of the previous version', async () => {
+    const clock = fakeClock();
+    const { handler } = setup();
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID } });
+    cognito.on(ListUsersCommand).callsFake(listUsers([poolUser(1), poolUser(2)], clock));
+    // One ListUsers chain's token and a chunk of rows with other keys.
+    const old = { ResumeListing: { Token: 'old-token', Chunks: 1, Done: false } };
+    const { result } = await handler(resumed('ListNewUserPool', old), lambdaContext(clock, 900_000));
+    expect(result).toEqual({
+      ResumeListingDone: true,
+      ResumeListing: { Chunks: 1, Done: true, UsernameAttributes: [] },
+    });
+    expect(cognito.commandCalls(ListUsersCommand).map((call) => call.args[0].input.PaginationToken)).toEqual(
+      Array.from({ length: 16 }, () => undefined),
+    );
+    const rows = JSON.parse(
+      store.get(`restore-work/${POOL_ID}/run-1/resume-users/000000.json`) ?? '',
+    ) as unknown[][];
+    expect(rows.map((row) => row[0])).toEqual(
+      expect.arrayContaining(['user1@example.com', 'user2@example.com']),
+    );
   });
 
   it('ListNewUserPool: a user whose e-mail is a missing user’s Username does not make her present', async () => {
     const { handler } = setup();
     cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID } });
-    cognito.on(ListUsersCommand).resolves({
-      Users: [poolUser(2, { Username: 'bob' }, 'alice@example.com')],
-    });
-    await handler(resumed('ListNewUserPool'), lambdaContext(fakeClock(), 900_000));
+    const clock = fakeClock();
+    cognito
+      .on(ListUsersCommand)
+      .callsFake(listUsers([poolUser(2, { Username: 'bob' }, 'alice@example.com')], clock));
+    await handler(resumed('ListNewUserPool'), lambdaContext(clock, 900_000));
     const index = new PoolIndex();
     for (const text of store.values())
       for (const row of JSON.parse(text) as Parameters<PoolIndex['addUser']>[0][]) index.addUser(row);
