@@ -6,7 +6,9 @@
  *    ListUsersInGroup) into chunk objects (see pool-index.ts). Both listings run at once.
  * 2. Scan: the backup table page by page (Scan with a cursor). Every backed-up user is looked up in
  *    the new pool; a disabled user found enabled is disabled (AdminDisableUser), a membership of a
- *    present user that the pool lacks is added (AdminAddUserToGroup). Each page writes its rows of the
+ *    present user that the pool lacks is added (AdminAddUserToGroup). A membership that names its user
+ *    by a name the new pool does not know is looked up through its user's `sub` (member-names.ts:
+ *    tables written by v1.0.10 name some members by their old Username). Each page writes its rows of the
  *    restore report as one chunk.
  * 3. Report: the chunks become one CSV, `restore-reports/<NewUserPoolId>/<execution start>.csv`, one
  *    row per backed-up user: `oldSub,newSub,username,outcome,reason`. Users absent from the pool take
@@ -44,6 +46,7 @@ import {
   type S3Work,
   type UsersCursor,
 } from './pool-index';
+import { withMemberSignInNames } from './member-names';
 import { readLedger, type LedgerEntry } from './restore-ledger';
 import type { BackupItem, BackupMembershipItem, BackupUserItem, TableKey } from './types';
 import { userSub } from './user-csv';
@@ -380,6 +383,7 @@ export async function reconcile(
       ledgerUsers: ledger.size,
     });
     let more: boolean;
+    let membersNamedBySub = 0;
     do {
       const page = await deps.ddb.send(
         new ScanCommand({
@@ -388,7 +392,18 @@ export async function reconcile(
           ...(cursor.LastEvaluatedKey ? { ExclusiveStartKey: cursor.LastEvaluatedKey } : {}),
         }),
       );
-      const { rows, fixes } = comparePage(page.Items ?? [], index, ledger, config, cursor.Counts);
+      const named = await withMemberSignInNames(
+        {
+          ddb: deps.ddb,
+          tableName: config.tableName,
+          typeUser: config.typeUser,
+          retry: { deadline: deps.budget.deadline() },
+        },
+        page.Items ?? [],
+        (name) => index.find(name) !== undefined,
+      );
+      membersNamedBySub += named.resolved;
+      const { rows, fixes } = comparePage(named.items, index, ledger, config, cursor.Counts);
       await Promise.all([
         applyFixes(deps, userPoolId, fixes, cursor.Counts),
         putChunk(work, chunkKey(report, cursor.Pages), reportLines(rows)),
@@ -398,7 +413,12 @@ export async function reconcile(
       else delete cursor.LastEvaluatedKey;
       more = page.LastEvaluatedKey !== undefined;
     } while (more && deps.budget.hasTime());
-    logger.info('Backup table compared', { pages: cursor.Pages, done: !more, counts: cursor.Counts });
+    logger.info('Backup table compared', {
+      pages: cursor.Pages,
+      done: !more,
+      counts: cursor.Counts,
+      membersNamedBySub,
+    });
     if (more) return { ReconcileDone: false, Reconcile: cursor };
     cursor.Phase = 'Report';
   }

@@ -16,7 +16,7 @@ import {
   S3Client,
   type GetObjectCommandOutput,
 } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
@@ -38,6 +38,7 @@ import {
   subOf,
   timestampItem,
   TYPE_GROUP,
+  TYPE_USER,
   UPDATES_QUEUE_URL,
   userItem,
   wrapped,
@@ -121,6 +122,16 @@ function serve(
     const { items: pageItems, next } = page(items, input.ExclusiveStartKey?.id, scanPage);
     return { Items: pageItems, ...(next ? { LastEvaluatedKey: { id: next } } : {}) };
   });
+  ddb
+    .on(BatchGetCommand)
+    .callsFake((input: { RequestItems: Record<string, { Keys: { id: string; type: string }[] }> }) => ({
+      Responses: Object.fromEntries(
+        Object.entries(input.RequestItems).map(([table, { Keys }]) => [
+          table,
+          items.filter((item) => Keys.some((key) => key.id === item.id && key.type === item.type)),
+        ]),
+      ),
+    }));
 }
 
 function setup(env: Record<string, string | undefined> = ENV) {
@@ -383,6 +394,30 @@ describe('reconcile-new-user-pool', () => {
     expect(cognito).toHaveReceivedCommandWith(AdminAddUserToGroupCommand, {
       Username: 'c0ffee00-0000-4000-8000-000000000001',
       GroupName: 'admins',
+    });
+  });
+
+  it("names a member by its user item's sign-in name when the table holds the old Username (v1.0.10)", async () => {
+    const { handler, clock } = setup();
+    const pool: FakePool = {
+      users: [poolUser(1, { Username: 'c0ffee00-0000-4000-8000-000000000001' })],
+      groups: new Map([['late-group', []]]),
+    };
+    // v1.0.10 wrote the memberships of groups after its first ListGroups page with the Username.
+    const late = { ...membershipItem('late-group', 1), groupPseudoUsername: subOf(1) };
+    serve(pool, [groupItem('late-group'), late, userItem(1, { username: subOf(1) })], clock);
+    const { result } = await runToEnd(handler, clock);
+    expect(result).toMatchObject({ RestoreComplete: true });
+    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: {
+        [ENV.BACKUP_TABLE_NAME]: expect.objectContaining({
+          Keys: [{ id: `USER-${subOf(1)}`, type: TYPE_USER }],
+        }),
+      },
+    });
+    expect(cognito).toHaveReceivedCommandWith(AdminAddUserToGroupCommand, {
+      Username: 'c0ffee00-0000-4000-8000-000000000001',
+      GroupName: 'late-group',
     });
   });
 
