@@ -163,6 +163,13 @@ export function faultLines(report: LocalRunReport): string[] {
         `${number(restored.missingMemberships)} memberships; ${number(restored.disabledLeftEnabled)} disabled users enabled`,
     );
   }
+  const v1 = report.v1Table;
+  if (v1 !== undefined) {
+    lines.push(
+      `v1.0.10 table: ${number(v1.memberships)} membership items written as v1.0.10 writes them, ` +
+        `${number(v1.namedByUsername)} naming their member by the Cognito Username`,
+    );
+  }
   const emptied = report.emptiedPool;
   if (emptied !== undefined) {
     lines.push(
