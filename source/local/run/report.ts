@@ -121,6 +121,7 @@ function parityLines(parity: LocalRunReport['parity']): string[] {
     show('users without a row', check.missingRows, (user) => user);
     show('rows with a wrong old or new sub', check.wrongSubs, (user) => user);
     show('users with several rows', check.duplicateRows, (user) => user);
+    show('rows whose signIn step does not fit the user status', check.wrongSignIn ?? [], (user) => user);
   }
   for (const note of parity.notes) lines.push(`  note: ${note}`);
   return lines;

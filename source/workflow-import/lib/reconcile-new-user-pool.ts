@@ -11,8 +11,12 @@
  *    tables written by v1.0.10 name some members by their old Username). Each page writes its rows of the
  *    restore report as one chunk.
  * 3. Report: the chunks become one CSV, `restore-reports/<NewUserPoolId>/<execution start>.csv`, one
- *    row per backed-up user: `oldSub,newSub,username,outcome,reason`. Users absent from the pool take
- *    their outcome from the restore ledger (`skipped` with a reason) or are `missing`.
+ *    row per backed-up user: `oldSub,newSub,username,outcome,reason,signIn`. Users absent from the pool
+ *    take their outcome from the restore ledger (`skipped` with a reason) or are `missing`. `signIn` is
+ *    how a restored user signs in again: `reset-password` ("forgot password" with a code sent to a
+ *    verified e-mail address or phone number: every CSV-imported user, and the AdminCreateUser ones that
+ *    got a password nobody knows) or `administrator` (created without a password: an administrator
+ *    sets one).
  *
  * Every step stops while the Lambda's time budget allows a clean return and gives back a cursor; the
  * cursor (tokens, a table key, counts) is the state, the bulk stays in S3. A retried invocation starts
@@ -47,12 +51,12 @@ import {
   type UsersCursor,
 } from './pool-index';
 import { withMemberSignInNames } from './member-names';
-import { readLedger, type LedgerEntry } from './restore-ledger';
+import { readLedger, type LedgerEntry, type SignInStep } from './restore-ledger';
 import type { BackupItem, BackupMembershipItem, BackupUserItem, TableKey } from './types';
 import { userSub } from './user-csv';
 
 export const REPORT_PREFIX = 'restore-reports/';
-export const REPORT_HEADER = 'oldSub,newSub,username,outcome,reason\n';
+export const REPORT_HEADER = 'oldSub,newSub,username,outcome,reason,signIn\n';
 
 export type Outcome = 'csv-import' | 'admin-create' | 'skipped' | 'missing';
 
@@ -60,6 +64,8 @@ export interface ReconcileCounts {
   users: number;
   csvImport: number;
   adminCreate: number;
+  /** Of `adminCreate`: users without a password, for whom an administrator must set one. */
+  adminCreateNeedsPassword: number;
   skipped: number;
   missing: number;
   groups: number;
@@ -80,6 +86,7 @@ export const emptyCounts = (): ReconcileCounts => ({
   users: 0,
   csvImport: 0,
   adminCreate: 0,
+  adminCreateNeedsPassword: 0,
   skipped: 0,
   missing: 0,
   groups: 0,
@@ -197,13 +204,14 @@ export interface ReportRow {
   username: string;
   outcome: Outcome;
   reason: string;
+  signIn: SignInStep | '';
 }
 
 export const reportLines = (rows: readonly ReportRow[]): string =>
   rows.length === 0
     ? ''
     : stringify(
-        rows.map((row) => [row.oldSub, row.newSub, row.username, row.outcome, row.reason]),
+        rows.map((row) => [row.oldSub, row.newSub, row.username, row.outcome, row.reason, row.signIn]),
         { record_delimiter: '\n' },
       );
 
@@ -242,12 +250,16 @@ export function comparePage(
       if (user !== undefined) {
         const adminCreated = entry?.outcome === 'admin-create';
         counts[adminCreated ? 'adminCreate' : 'csvImport'] += 1;
+        // Ledger lines written before `signIn` existed are users created without a password.
+        const signIn = adminCreated ? (entry.signIn ?? 'administrator') : 'reset-password';
+        if (signIn === 'administrator') counts.adminCreateNeedsPassword += 1;
         rows.push({
           oldSub,
           newSub: user.sub,
           username,
           outcome: adminCreated ? 'admin-create' : 'csv-import',
           reason: adminCreated ? entry.reason : '',
+          signIn,
         });
         if (disabled && user.enabled) {
           counts.disabledMissing += 1;
@@ -261,10 +273,11 @@ export function comparePage(
           username: username || entry.username,
           outcome: 'skipped',
           reason: entry.reason,
+          signIn: '',
         });
       } else {
         counts.missing += 1;
-        rows.push({ oldSub, newSub: '', username, outcome: 'missing', reason: '' });
+        rows.push({ oldSub, newSub: '', username, outcome: 'missing', reason: '', signIn: '' });
       }
       continue;
     }

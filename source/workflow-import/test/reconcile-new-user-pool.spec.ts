@@ -250,9 +250,9 @@ describe('reconcile-new-user-pool', () => {
       },
     });
     expect(reportRows()).toEqual([
-      ['oldSub', 'newSub', 'username', 'outcome', 'reason'],
-      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', ''],
-      [subOf(2), newSubOf(2), 'user2@example.com', 'csv-import', ''],
+      ['oldSub', 'newSub', 'username', 'outcome', 'reason', 'signIn'],
+      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '', 'reset-password'],
+      [subOf(2), newSubOf(2), 'user2@example.com', 'csv-import', '', 'reset-password'],
     ]);
     expect(cognito).not.toHaveReceivedCommand(AdminAddUserToGroupCommand);
     expect(cognito).not.toHaveReceivedCommand(AdminDisableUserCommand);
@@ -336,7 +336,7 @@ describe('reconcile-new-user-pool', () => {
         'it keeps what is in the pool, imports the rest and reconciles again.',
     );
     expect(cause).not.toContain('@');
-    expect(reportRows()[3]).toEqual([subOf(3), '', 'user3@example.com', 'missing', '']);
+    expect(reportRows()[3]).toEqual([subOf(3), '', 'user3@example.com', 'missing', '', '']);
   });
 
   it('takes the outcome of absent and fallback users from the restore ledger', async () => {
@@ -356,10 +356,10 @@ describe('reconcile-new-user-pool', () => {
     );
     const { result } = await runToEnd(handler, clock);
     expect(reportRows().slice(1)).toEqual([
-      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', ''],
-      [subOf(2), '', 'user2@example.com', 'skipped', 'csv-line-break'],
-      [subOf(3), newSubOf(3), 'user3@example.com', 'admin-create', 'unverified-contact'],
-      [subOf(4), '', 'user4@example.com', 'missing', ''],
+      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '', 'reset-password'],
+      [subOf(2), '', 'user2@example.com', 'skipped', 'csv-line-break', ''],
+      [subOf(3), newSubOf(3), 'user3@example.com', 'admin-create', 'unverified-contact', 'administrator'],
+      [subOf(4), '', 'user4@example.com', 'missing', '', ''],
     ]);
     expect(result).toMatchObject({
       RestoreComplete: false,
@@ -377,6 +377,32 @@ describe('reconcile-new-user-pool', () => {
     });
   });
 
+  it('says how each restored user signs in again, from the ledger written by AdminCreateUser', async () => {
+    const { handler, clock } = setup();
+    const line = (n: number, signIn: string): string =>
+      `${JSON.stringify({ sub: subOf(n), username: `user${n}@example.com`, outcome: 'admin-create', reason: 'unconfirmed', signIn })}\n`;
+    store.set(`restore-ledger/${POOL_ID}/a.jsonl`, line(2, 'reset-password') + line(3, 'administrator'));
+    serve(
+      { users: [poolUser(1), poolUser(2), poolUser(3)], groups: new Map() },
+      [1, 2, 3].map((n) => userItem(n)),
+      clock,
+    );
+    const { result } = await runToEnd(handler, clock);
+    expect(
+      reportRows()
+        .slice(1)
+        .map((row) => [row[3], row[5]]),
+    ).toEqual([
+      ['csv-import', 'reset-password'],
+      ['admin-create', 'reset-password'],
+      ['admin-create', 'administrator'],
+    ]);
+    expect(result).toMatchObject({
+      RestoreComplete: true,
+      RestoreReport: { Counts: { csvImport: 1, adminCreate: 2, adminCreateNeedsPassword: 1 } },
+    });
+  });
+
   it('finds users of a pool that signs in with e-mail by their e-mail, whatever their new Username', async () => {
     const { handler, clock } = setup();
     const pool: FakePool = {
@@ -390,7 +416,14 @@ describe('reconcile-new-user-pool', () => {
     );
     const { result } = await runToEnd(handler, clock);
     expect(result).toMatchObject({ RestoreComplete: true });
-    expect(reportRows()[1]).toEqual([subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '']);
+    expect(reportRows()[1]).toEqual([
+      subOf(1),
+      newSubOf(1),
+      'user1@example.com',
+      'csv-import',
+      '',
+      'reset-password',
+    ]);
     expect(cognito).toHaveReceivedCommandWith(AdminAddUserToGroupCommand, {
       Username: 'c0ffee00-0000-4000-8000-000000000001',
       GroupName: 'admins',
@@ -467,7 +500,7 @@ describe('reconcile-new-user-pool', () => {
     serve(pool, [userItem(1, { pseudoUsername: 'smith, john' })], clock);
     await runToEnd(handler, clock);
     expect(store.get(REPORT_KEY)).toBe(
-      `oldSub,newSub,username,outcome,reason\n${subOf(1)},${newSubOf(1)},"smith, john",csv-import,\n`,
+      `oldSub,newSub,username,outcome,reason,signIn\n${subOf(1)},${newSubOf(1)},"smith, john",csv-import,,reset-password\n`,
     );
   });
 });
@@ -631,10 +664,10 @@ describe('reconcile-new-user-pool with unusual data', () => {
       },
     });
     expect(reportRows().slice(1)).toEqual([
-      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', ''],
-      [subOf(2), newSubOf(2), 'user2@example.com', 'csv-import', ''],
-      [subOf(3), '', '', 'missing', ''],
-      [subOf(999), '', 'user999@example.com', 'missing', ''],
+      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '', 'reset-password'],
+      [subOf(2), newSubOf(2), 'user2@example.com', 'csv-import', '', 'reset-password'],
+      [subOf(3), '', '', 'missing', '', ''],
+      [subOf(999), '', 'user999@example.com', 'missing', '', ''],
     ]);
     const tokens = cognito
       .commandCalls(ListUsersInGroupCommand)
@@ -666,6 +699,6 @@ describe('reconcile-new-user-pool with unusual data', () => {
     const { handler, clock } = setup();
     serve({ users: [], groups: new Map() }, [], clock);
     await expect(runToEnd(handler, clock)).resolves.toMatchObject({ result: { RestoreComplete: true } });
-    expect(store.get(REPORT_KEY)).toBe('oldSub,newSub,username,outcome,reason\n');
+    expect(store.get(REPORT_KEY)).toBe('oldSub,newSub,username,outcome,reason,signIn\n');
   });
 });
