@@ -4,15 +4,19 @@
  * (`restore-work/<NewUserPoolId>/<execution>/<part>/<n>.json`), so that a step that runs over several
  * invocations needs only a small cursor in its state.
  *
- * - Users: `[Username, sub, enabled, ...attributeKeys]`, where the attribute keys are hashes of the
- *   `email` and `phone_number` values (a backed-up user of a pool that signs in with them is found by
- *   its pseudoUsername; no value is written in clear).
+ * - Users: `[Username, sub, enabled, ...attributeKeys]`, where the attribute keys are keyed hashes
+ *   (HMAC-SHA256, `h:` prefix) of the `email` and `phone_number` values (a backed-up user of a pool that
+ *   signs in with them is found by its pseudoUsername; no value is written in clear). The key is random,
+ *   made for each listing when it starts and kept in one object beside it (`<part>.key`): a plain hash of
+ *   an address can be reversed by hashing guesses, and a keyed one cannot be without that object, which
+ *   ends with the execution's work objects. Chunks of the previous version hold plain SHA-256 keys
+ *   (no prefix); they are still read.
  * - Groups: the group names listed and `[groupName, Username]` for every member.
  *
  * A backed-up user (or membership) is matched by its pseudoUsername: first as a Username, then as an
  * e-mail address or phone number (pools with a username attribute give restored users new Usernames).
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import {
   ListGroupsCommand,
   ListUsersCommand,
@@ -40,9 +44,32 @@ export interface S3Work {
   bucket: string;
 }
 
-/** The short, stable hash under which a value is looked up. */
+/** The short, stable hash under which a value is looked up in memory (and in chunks of the previous version). */
 export const keyOf = (kind: 'u' | 'a', value: string): string =>
   createHash('sha256').update(`${kind}\u0000${value}`).digest('base64url').slice(0, 22);
+
+const KEYED = 'h:';
+
+/** The keyed hash under which a listing stores an e-mail address or phone number. */
+export const keyedKeyOf = (secret: Buffer, value: string): string =>
+  `${KEYED}${createHmac('sha256', secret).update(`a\u0000${value}`).digest('base64url').slice(0, 22)}`;
+
+/** The object that holds the hash key of the listing under `prefix` (outside the chunks' prefix). */
+export const hashKeyObject = (prefix: string): string => `${prefix.replace(/\/$/, '')}.key`;
+
+/** A new key for the listing under `prefix`, stored before any chunk that uses it. */
+async function newHashKey(work: S3Work, prefix: string): Promise<Buffer> {
+  const secret = randomBytes(32);
+  await putChunk(work, hashKeyObject(prefix), secret.toString('base64'));
+  return secret;
+}
+
+async function readHashKey(work: S3Work, prefix: string): Promise<Buffer> {
+  const text = await getText(work, hashKeyObject(prefix));
+  const secret = Buffer.from(text, 'base64');
+  if (secret.length !== 32) throw new Error(`The hash key of the listing ${prefix} is missing or damaged`);
+  return secret;
+}
 
 /** `restore-work/<pool>/<execution name>/<part>/`: one place per execution and purpose. */
 export function workPrefix(userPoolId: string, executionName: string, part: string): string {
@@ -96,13 +123,13 @@ async function readChunks<T>(work: S3Work, prefix: string, count: number): Promi
 
 type UserRow = [string, string, boolean, ...string[]];
 
-function userRow(user: UserType): UserRow | undefined {
+function userRow(user: UserType, secret: Buffer): UserRow | undefined {
   if (!user.Username) return undefined;
   const attributes = user.Attributes ?? [];
   const sub = attributes.find((attribute) => attribute.Name === 'sub')?.Value ?? '';
   const keys = attributes
     .filter((attribute) => attribute.Name && SIGN_IN_ATTRIBUTES.includes(attribute.Name) && attribute.Value)
-    .map((attribute) => keyOf('a', attribute.Value ?? ''));
+    .map((attribute) => keyedKeyOf(secret, attribute.Value ?? ''));
   return [user.Username, sub, user.Enabled !== false, ...keys];
 }
 
@@ -127,6 +154,9 @@ export async function listUsersStep(
   cursor: UsersCursor,
 ): Promise<UsersCursor> {
   if (cursor.Done) return cursor;
+  // A retried first step makes a new key: no chunk used the old one yet.
+  const secret =
+    cursor.Chunks === 0 ? await newHashKey(deps.work, prefix) : await readHashKey(deps.work, prefix);
   const rows: UserRow[] = [];
   let token = cursor.Token;
   let done: boolean;
@@ -136,7 +166,7 @@ export async function listUsersStep(
       { deadline: deps.budget.deadline() },
     );
     for (const user of page.Users ?? []) {
-      const row = userRow(user);
+      const row = userRow(user, secret);
       if (row) rows.push(row);
     }
     token = page.PaginationToken;
@@ -294,6 +324,8 @@ function pendingCursor(
 /** The listed pool in memory: users by Username and sign-in attribute, groups and memberships. */
 export class PoolIndex {
   private readonly byKey = new Map<string, PoolUser>();
+  /** The key of the listing's keyed hashes, once a row holding one was added (`withHashKey`). */
+  private secret: Buffer | undefined;
   readonly groups = new Set<string>();
   private readonly memberships = new Set<string>();
   users = 0;
@@ -313,7 +345,18 @@ export class PoolIndex {
 
   /** The new pool's user that a backed-up pseudoUsername designates. */
   find(pseudoUsername: string): PoolUser | undefined {
-    return this.byKey.get(keyOf('u', pseudoUsername)) ?? this.byKey.get(keyOf('a', pseudoUsername));
+    return (
+      this.byKey.get(keyOf('u', pseudoUsername)) ??
+      (this.secret ? this.byKey.get(keyedKeyOf(this.secret, pseudoUsername)) : undefined) ??
+      this.byKey.get(keyOf('a', pseudoUsername))
+    );
+  }
+
+  /** Reads the listing's hash key when its rows hold keyed hashes. */
+  private async withHashKey(work: S3Work, prefix: string, rows: readonly UserRow[]): Promise<void> {
+    if (this.secret !== undefined) return;
+    if (rows.some((row) => row.slice(3).some((key) => typeof key === 'string' && key.startsWith(KEYED))))
+      this.secret = await readHashKey(work, prefix);
   }
 
   isMember(groupName: string, username: string): boolean {
@@ -324,7 +367,9 @@ export class PoolIndex {
   static async loadUsers(work: S3Work, prefix: string): Promise<PoolIndex> {
     const index = new PoolIndex();
     for (const key of await listKeys(work, prefix)) {
-      for (const row of JSON.parse(await getText(work, key)) as UserRow[]) index.addUser(row);
+      const rows = JSON.parse(await getText(work, key)) as UserRow[];
+      await index.withHashKey(work, prefix, rows);
+      for (const row of rows) index.addUser(row);
     }
     return index;
   }
@@ -335,8 +380,10 @@ export class PoolIndex {
     groups?: { prefix: string; chunks: number },
   ): Promise<PoolIndex> {
     const index = new PoolIndex();
-    for (const rows of await readChunks<UserRow[]>(work, users.prefix, users.chunks))
+    for (const rows of await readChunks<UserRow[]>(work, users.prefix, users.chunks)) {
+      await index.withHashKey(work, users.prefix, rows);
       for (const row of rows) index.addUser(row);
+    }
     if (groups) {
       for (const chunk of await readChunks<GroupsChunk>(work, groups.prefix, groups.chunks))
         index.addGroups(chunk);

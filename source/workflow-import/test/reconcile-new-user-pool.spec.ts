@@ -25,7 +25,7 @@ import { fakeRuntime } from '../../test-support/runtime';
 import type { ReconcileOutput } from '../lib/reconcile-new-user-pool';
 import { PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { executionRun } from '../lib/invocation';
-import { keyOf } from '../lib/pool-index';
+import { keyedKeyOf, keyOf } from '../lib/pool-index';
 import { createHandler, ENVIRONMENT } from '../reconcile-new-user-pool';
 import {
   BACKUP_READER_ENV_VALUES,
@@ -522,6 +522,11 @@ describe('reconcile-new-user-pool on Resume', () => {
       store.set(input.Key, input.Body);
       return {};
     });
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+      const text = store.get(input.Key);
+      if (text === undefined) throw new Error(`NoSuchKey ${input.Key}`);
+      return { Body: { transformToString: async () => text } } as unknown as GetObjectCommandOutput;
+    });
   });
 
   it('PurgeImportQueues empties both import queues on Resume', async () => {
@@ -570,11 +575,24 @@ describe('reconcile-new-user-pool on Resume', () => {
     );
     expect(second).toEqual({ result: { ResumeListingDone: true, ResumeListing: { Chunks: 2, Done: true } } });
     const prefix = `restore-work/${POOL_ID}/run-1/resume-users/`;
-    expect([...store.keys()]).toEqual([`${prefix}000000.json`, `${prefix}000001.json`]);
-    const rows = [...store.values()].flatMap((text) => JSON.parse(text) as unknown[][]);
+    expect([...store.keys()].sort()).toEqual([
+      `restore-work/${POOL_ID}/run-1/resume-users.key`,
+      `${prefix}000000.json`,
+      `${prefix}000001.json`,
+    ]);
+    const rows = [`${prefix}000000.json`, `${prefix}000001.json`].flatMap(
+      (key) => JSON.parse(store.get(key) ?? '[]') as unknown[][],
+    );
     expect(rows).toHaveLength(100);
-    // Username, new sub, enabled, and the e-mail attribute only as a hash.
-    expect(rows[0]).toEqual(['user1@example.com', newSubOf(1), true, keyOf('a', 'user1@example.com')]);
+    // Username, new sub, enabled, and the e-mail attribute only as a hash keyed by the listing's key.
+    const secret = Buffer.from(store.get(`restore-work/${POOL_ID}/run-1/resume-users.key`) ?? '', 'base64');
+    expect(rows[0]).toEqual([
+      'user1@example.com',
+      newSubOf(1),
+      true,
+      keyedKeyOf(secret, 'user1@example.com'),
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(keyOf('a', 'user1@example.com'));
   });
 });
 
