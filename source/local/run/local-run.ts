@@ -458,7 +458,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       onExecutionEvent: (execution, event) => tracker.execution(execution, event),
       ...(options.onLambdaLog ? { onLambdaLog: options.onLambdaLog } : {}),
       ...(faults !== undefined && faults.crashes.length > 0
-        ? { invocationHooks: (fn: LocalFunction) => crashes.hooks(fn) }
+        ? { invocationHooks: (fn: LocalFunction, event: unknown) => crashes.hooks(fn, event) }
         : {}),
       ...(faults?.shortTimeouts === true
         ? {

@@ -136,7 +136,7 @@ export function faultLines(report: LocalRunReport): string[] {
     lines.push(`Faults: ${faults.specs.join(' ')}`);
     for (const crash of faults.crashes)
       lines.push(
-        `  crash: ${crash.logicalId} ${crash.point} at ${seconds(crash.atMs)} (Lambda.SdkClientException)`,
+        `  crash: ${crash.target} ${crash.point}${crash.invocation !== undefined ? ` (invocation ${crash.invocation})` : ''} at ${seconds(crash.atMs)} (Lambda.SdkClientException)`,
       );
     const internal = sum(faults.cognito.internalError);
     const dropped = sum(faults.cognito.dropped);
