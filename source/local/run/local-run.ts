@@ -86,13 +86,7 @@ export interface LocalRunReport {
   export: WorkflowReport;
   import?: WorkflowReport;
   seed: SeedSummary;
-  notifications: {
-    sent: number;
-    success: number;
-    error: number;
-    /** The error notifications' messages (first 2,000 characters each). */
-    errorMessages?: string[];
-  };
+  notifications: NotificationSummary;
   primaryUserPoolId: string;
   restoredUserPoolId?: string;
   settings: {
@@ -182,6 +176,26 @@ const skipped = (reason: string): SkippedParity => ({
   missingUsers: [],
   mismatches: [],
 });
+
+export interface NotificationSummary {
+  sent: number;
+  success: number;
+  error: number;
+  /** The error notifications' messages, whole: the `Resume` input is at the end of a long one. */
+  errorMessages?: string[];
+}
+
+/** The run report's account of the SNS notifications. */
+export function summariseNotifications(notifications: readonly Notification[]): NotificationSummary {
+  const summary: NotificationSummary = {
+    sent: notifications.length,
+    success: notifications.filter((n) => n.kind === 'success').length,
+    error: notifications.filter((n) => n.kind === 'error').length,
+  };
+  const errorMessages = notifications.filter((n) => n.kind === 'error').map((n) => n.message);
+  if (errorMessages.length > 0) summary.errorMessages = errorMessages;
+  return summary;
+}
 
 export interface LocalRunOptions {
   root: string;
@@ -650,16 +664,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         report.parity = skipped('the ImportWorkflow did not succeed');
       }
     }
-    const notifications: Notification[] = await deployment.notifications();
-    report.notifications = {
-      sent: notifications.length,
-      success: notifications.filter((n) => n.kind === 'success').length,
-      error: notifications.filter((n) => n.kind === 'error').length,
-    };
-    const errorMessages = notifications
-      .filter((n) => n.kind === 'error')
-      .map((n) => n.message.slice(0, 2000));
-    if (errorMessages.length > 0) report.notifications.errorMessages = errorMessages;
+    report.notifications = summariseNotifications(await deployment.notifications());
     if (emptiedPool !== undefined) report.emptiedPool = emptiedPool;
     if (faults !== undefined) {
       const counts = environment.faultCounts();
