@@ -67,6 +67,8 @@ Faults (README, "Fault injection"):
                                      the first that reaches <point>
   --scenario emptied-pool            export, delete every user of the source pool, export again,
                                      then restore
+  --scenario departed-users          export, delete one user in 20 from the source pool, export
+                                     again (its cleanup deletes their items), then restore
 
 Exit code: 0 when both workflows succeeded and parity holds; 1 otherwise; 2 for bad options or seed.`;
 

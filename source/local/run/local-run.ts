@@ -115,6 +115,8 @@ export interface LocalRunReport {
   };
   /** `--scenario emptied-pool`: the backup's user items before and after the export of the emptied pool. */
   emptiedPool?: EmptiedPoolReport;
+  /** `--scenario departed-users`: the backup's user items before and after the second export. */
+  departedUsers?: DepartedUsersReport;
   totalWallMs: number;
   peakRssMb: { harness: number; dynalite?: number; fauxqs?: number };
 }
@@ -152,7 +154,18 @@ export interface EmptiedPoolReport {
   export: WorkflowReport;
 }
 
-export const SCENARIOS = ['emptied-pool'] as const;
+export interface DepartedUsersReport {
+  /** Users deleted from the source pool between the two exports. */
+  departed: number;
+  userItemsBefore: number;
+  userItemsAfter: number;
+  /** The second export, whose cleanup deletes the departed users' items. */
+  export: WorkflowReport;
+}
+
+export const SCENARIOS = ['emptied-pool', 'departed-users'] as const;
+/** `departed-users`: one restorable user in this many leaves the pool (5%, under the default guard of 10%). */
+export const DEPARTED_EVERY = 20;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface ProgressEvent {
@@ -228,6 +241,8 @@ export interface LocalRunOptions {
   /**
    * `emptied-pool`: export, delete every user of the source pool, export again, then restore (and
    * compare with the pool as it was before it was emptied).
+   * `departed-users`: export, delete one restorable user in `DEPARTED_EVERY` from the source pool, export
+   * again (its cleanup deletes their items), then restore and compare with the pool as it is now.
    */
   scenario?: Scenario;
   /**
@@ -581,6 +596,28 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         export: second,
       };
     }
+    let departedUsers: DepartedUsersReport | undefined;
+    if (options.scenario === 'departed-users' && exportReport.status === 'SUCCEEDED') {
+      const counter = backupItemCounter(environment, active);
+      const userItemsBefore = (await counter()).users;
+      const pool = cognito.store.requirePool(primaryUserPoolId);
+      const leaving = options.seed.users
+        .filter((user) => exclusionReason(user) === undefined)
+        .filter((_, index) => index % DEPARTED_EVERY === DEPARTED_EVERY - 1)
+        .flatMap((user) => {
+          const record = cognito.store.findUser(pool, user.username);
+          return record === undefined ? [] : [record];
+        });
+      for (const user of leaving) cognito.store.deleteUser(pool, user);
+      source = poolContent(cognito, primaryUserPoolId);
+      const second = await runExport();
+      departedUsers = {
+        departed: leaving.length,
+        userItemsBefore,
+        userItemsAfter: (await counter()).users,
+        export: second,
+      };
+    }
     const report: LocalRunReport = {
       ok: false,
       parity: skipped('the ExportWorkflow did not succeed'),
@@ -666,6 +703,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     }
     report.notifications = summariseNotifications(await deployment.notifications());
     if (emptiedPool !== undefined) report.emptiedPool = emptiedPool;
+    if (departedUsers !== undefined) report.departedUsers = departedUsers;
     if (faults !== undefined) {
       const counts = environment.faultCounts();
       const ddbBefore = faultsBefore.dynamodb;
@@ -699,7 +737,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       (options.scenario !== 'emptied-pool' ||
         (emptiedPool !== undefined &&
           emptiedPool.errorNotified &&
-          emptiedPool.userItemsAfter === emptiedPool.userItemsBefore));
+          emptiedPool.userItemsAfter === emptiedPool.userItemsBefore)) &&
+      (options.scenario !== 'departed-users' ||
+        (departedUsers !== undefined &&
+          departedUsers.export.status === 'SUCCEEDED' &&
+          departedUsers.userItemsAfter === departedUsers.userItemsBefore - departedUsers.departed));
     report.totalWallMs = Date.now() - started;
     report.peakRssMb = {
       harness: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -128,7 +128,7 @@ function parityLines(parity: LocalRunReport['parity']): string[] {
 
 const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
-/** The injected faults and what they hit; the emptied-pool scenario's backup counts. */
+/** The injected faults and what they hit; the scenarios' backup counts. */
 export function faultLines(report: LocalRunReport): string[] {
   const lines: string[] = [];
   const faults = report.faults;
@@ -168,6 +168,13 @@ export function faultLines(report: LocalRunReport): string[] {
     lines.push(
       `Emptied pool: export ${emptied.export.status}; backup user items ${number(emptied.userItemsBefore)} before, ` +
         `${number(emptied.userItemsAfter)} after; error notification: ${emptied.errorNotified ? 'yes' : 'no'}`,
+    );
+  }
+  const departed = report.departedUsers;
+  if (departed !== undefined) {
+    lines.push(
+      `Departed users: ${number(departed.departed)} deleted from the pool; second export ${departed.export.status}; ` +
+        `backup user items ${number(departed.userItemsBefore)} before, ${number(departed.userItemsAfter)} after`,
     );
   }
   return lines;
