@@ -184,7 +184,10 @@ describe('--fault specs', () => {
       '--fault crash=Nope:after-work: "Nope" is neither a Lambda function of the templates',
     ],
     [['--fault', 'cognito-500=5'], '--fault cognito-500=5: the share must be'],
-    [['--scenario', 'flooded-pool'], '--scenario must be one of emptied-pool (found "flooded-pool")'],
+    [
+      ['--scenario', 'flooded-pool'],
+      '--scenario must be one of emptied-pool, departed-users (found "flooded-pool")',
+    ],
   ])('the CLI exits 2 on %j before anything starts', async (argv, message) => {
     const start = jest.spyOn(LocalEnvironment, 'start');
     const errors: string[] = [];
