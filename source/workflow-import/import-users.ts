@@ -20,13 +20,15 @@ import { MIN_REMAINING_MS } from '../utils/constants';
 import { checkUserImportJob } from './lib/check-user-import-job';
 import { FINALIZE_RESERVE_MS, importNewUsers } from './lib/import-new-users';
 import { holdSecondsFor } from './lib/holds';
-import { newUserPoolId, optionalCognitoTps, stateName, stepDeadline } from './lib/invocation';
+import { executionRun, newUserPoolId, optionalCognitoTps, stateName, stepDeadline } from './lib/invocation';
 import { carriedProgress } from './lib/progress';
 import type { ImportUsersEvent, ImportUsersResult, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
 
 /** The states that run ImportNewUsersLambda. */
 export const IMPORT_NEW_USERS_STATES: readonly string[] = ['ImportNewUsers', 'Parallel: ImportNewUsers'];
+/** The state that runs it while the table scan may still queue users (the Parallel state's branch). */
+const IMPORT_DURING_SCAN_STATE = 'Parallel: ImportNewUsers';
 /** The states that run ImportCheckImportJobLambda. */
 export const CHECK_USER_IMPORT_JOB_STATES: readonly string[] = [
   'CheckUserImportJob',
@@ -63,7 +65,12 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       if (name !== undefined && IMPORT_NEW_USERS_STATES.includes(name)) {
         const progress = carriedProgress(event?.Input, 'ImportNewUsers', runtime.now());
         const { output, progress: next } = await importNewUsers(
-          { userPoolId, progress },
+          {
+            userPoolId,
+            execution: executionRun(event?.Context).execution,
+            scanEnded: name !== IMPORT_DURING_SCAN_STATE,
+            progress,
+          },
           {
             cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline()),
             sqs: sqsClient(),

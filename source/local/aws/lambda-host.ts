@@ -82,8 +82,8 @@ export interface LambdaHostOptions {
   /** Receives each log line an invocation writes to stdout. */
   onLog?: (fn: LocalFunction, line: string) => void;
   onInvocation?: (event: InvocationEvent) => void;
-  /** Crash points for an invocation of `fn` (fault injection); called once per invocation. */
-  hooks?: (fn: LocalFunction) => InvocationHooks | undefined;
+  /** Crash points for an invocation of `fn` with `event` (fault injection); called once per invocation. */
+  hooks?: (fn: LocalFunction, event: unknown) => InvocationHooks | undefined;
   /** Loads a handler module (tests inject fakes). Default: `require`. */
   loadModule?: (path: string) => Record<string, unknown>;
   now?: () => number;
@@ -218,7 +218,7 @@ export class LambdaHost {
         for (const line of text.split('\n')) if (line.trim() !== '') this.options.onLog?.(fn, line);
       },
     };
-    const hooks = this.options.hooks?.(fn);
+    const hooks = this.options.hooks?.(fn, event);
     let crash: (message: string) => void = () => undefined;
     const crashed = new Promise<never>((_, reject) => {
       crash = (message) => {

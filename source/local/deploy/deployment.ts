@@ -57,7 +57,7 @@ export interface DeployOptions {
   onInvocation?: (event: InvocationEvent) => void;
   onExecutionEvent?: (execution: ExecutionRecord, event: ExecutionEvent) => void;
   /** Crash points of each invocation (fault injection). */
-  invocationHooks?: (fn: LocalFunction) => InvocationHooks | undefined;
+  invocationHooks?: (fn: LocalFunction, event: unknown) => InvocationHooks | undefined;
   /** A function's timeout in seconds instead of the template's (fault injection: short timeouts). */
   functionTimeout?: (fn: LocalFunction) => number;
   mainTemplatePath?: string;

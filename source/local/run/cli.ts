@@ -58,13 +58,19 @@ Output (relative paths resolve against the directory you ran the command from):
 Faults (README, "Fault injection"):
   --fault <spec>                     repeatable: cognito-throttle=<scale>, cognito-500=<share>,
                                      cognito-drop=<share>, ddb-unprocessed=<share>,
-                                     ddb-throughput=<share>, crash=<LogicalId>:<point> (point:
-                                     after-receive | after-job-start | after-work),
+                                     ddb-throughput=<share>, crash=<target>:<point>[:<n>],
                                      import-job-ms-per-kb=<n>, short-timeouts,
+                                     crash: <target> is a Lambda logical id or a Task state name
+                                     (e.g. ReconcileNewUserPool); <point> is after-receive |
+                                     after-job-start | after-work; <n> crashes only the n-th
+                                     invocation of <target> (1-based, retries count), otherwise
+                                     the first that reaches <point>;
                                      lose-users=<n> (deleted from the new pool before the
                                      reconciliation; the run then resumes the restore once)
   --scenario emptied-pool            export, delete every user of the source pool, export again,
                                      then restore
+  --scenario departed-users          export, delete one user in 20 from the source pool, export
+                                     again (its cleanup deletes their items), then restore
   --scenario v1-table                export, write the table's memberships again as v1.0.10 does
                                      (groups after the first 60 name members by their Cognito
                                      Username in e-mail and phone pools), then restore; e.g.
@@ -315,9 +321,37 @@ export function templateFunctionIds(root = ROOT): string[] {
     .map(([id]) => id);
 }
 
+/** The names of the Task states of a state machine definition, Parallel branches included. */
+export function taskStateNames(definition: unknown): string[] {
+  const states = (definition as { States?: Record<string, unknown> } | undefined)?.States ?? {};
+  return Object.entries(states).flatMap(([name, state]) => {
+    const typed = state as { Type?: unknown; Branches?: unknown[] };
+    return [
+      ...(typed.Type === 'Task' ? [name] : []),
+      ...(typed.Branches ?? []).flatMap((branch) => taskStateNames(branch)),
+    ];
+  });
+}
+
+/** The Task states of the StackSet template's state machines: what `crash=<state name>:...` may name. */
+export function templateTaskStateNames(root = ROOT): string[] {
+  const path = join(root, STACKSET_TEMPLATE);
+  const template = templates.get(path) ?? loadTemplate(path);
+  templates.set(path, template);
+  return Object.values(template.Resources)
+    .filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine')
+    .flatMap((resource) => {
+      const raw = (resource.Properties as { DefinitionString?: unknown } | undefined)?.DefinitionString;
+      const sub = (raw as { 'Fn::Sub'?: unknown } | undefined)?.['Fn::Sub'] ?? raw;
+      const text: unknown = Array.isArray(sub) ? (sub as unknown[])[0] : sub;
+      // The substitutions (${X.Arn}) sit inside JSON strings: the text parses as it is.
+      return typeof text === 'string' ? taskStateNames(JSON.parse(text)) : [];
+    });
+}
+
 function faultPlan(specs: string[]): FaultPlan {
   try {
-    return parseFaults(specs, templateFunctionIds());
+    return parseFaults(specs, templateFunctionIds(), templateTaskStateNames());
   } catch (error) {
     if (error instanceof FaultSpecError) throw new UsageError(error.message);
     throw error;

@@ -11,8 +11,14 @@
  *                                  the other half in UnprocessedItems
  *   ddb-throughput=<share>         that share of DynamoDB item calls answered
  *                                  ProvisionedThroughputExceededException
- *   crash=<LogicalId>:<point>      the first invocation of the function that reaches <point> crashes
- *                                  (once per run and function), surfaced as Lambda.SdkClientException:
+ *   crash=<target>:<point>[:<n>]   an invocation of <target> crashes at <point>, once per run and spec,
+ *                                  surfaced as Lambda.SdkClientException. <target> is a Lambda function's
+ *                                  logical id or the name of a Task state that invokes one (the
+ *                                  invocations that state makes: "ReconcileNewUserPool", or
+ *                                  "BackupTableCleanup: Remove Items"). Without <n>, the first invocation
+ *                                  of <target> that reaches <point> crashes; with <n>, only the n-th
+ *                                  invocation of <target> (1-based, retries included) and only if it
+ *                                  reaches <point>. Points:
  *                                    after-receive     after an SQS ReceiveMessage returned messages
  *                                                      (they stay in flight, nothing is released)
  *                                    after-job-start   after StartUserImportJob returned (the job runs,
@@ -38,8 +44,12 @@ export const CRASH_POINTS = ['after-receive', 'after-job-start', 'after-work'] a
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 export interface CrashSpec {
-  logicalId: string;
+  /** A Lambda function's logical id, or the name of a Task state that invokes a function. */
+  target: string;
+  by: 'function' | 'state';
   point: CrashPoint;
+  /** Only the n-th invocation of the target (1-based) may crash; absent: the first that reaches the point. */
+  invocation?: number;
 }
 
 /** Every fault of one run. */
@@ -89,12 +99,62 @@ function positive(spec: string, value: string, what: string): number {
   return parsed;
 }
 
+const CRASH_FORM = 'crash=<LogicalId or state name>:<point>[:<n>]';
+
 /**
- * Parses the `--fault` specs into one plan. `functionIds` are the logical ids `crash=` may name (the
- * template's Lambda functions); unknown names, bad values and repeated faults are errors that name
- * the spec.
+ * `crash=` value: `<target>:<point>` or `<target>:<point>:<n>`. State names may hold colons
+ * ("BackupTableCleanup: Remove Items"), so the point and the invocation are read from the right.
  */
-export function parseFaults(specs: readonly string[], functionIds: readonly string[]): FaultPlan {
+function parseCrash(
+  spec: string,
+  value: string,
+  functionIds: readonly string[],
+  stateNames: readonly string[],
+): CrashSpec {
+  const parts = value.split(':');
+  const last = parts.at(-1) ?? '';
+  const numbered = parts.length >= 3 && /^[-+.\d]+$/.test(last);
+  const point = parts.at(numbered ? -2 : -1) ?? '';
+  const target = parts.slice(0, numbered ? -2 : -1).join(':');
+  if (parts.length < 2 || target === '') {
+    throw new FaultSpecError(
+      `--fault ${spec}: expected ${CRASH_FORM} with <point> one of ${CRASH_POINTS.join(', ')}`,
+    );
+  }
+  if (!(CRASH_POINTS as readonly string[]).includes(point)) {
+    throw new FaultSpecError(
+      `--fault ${spec}: "${point}" is not a crash point (one of ${CRASH_POINTS.join(', ')}); expected ${CRASH_FORM}`,
+    );
+  }
+  let invocation: number | undefined;
+  if (numbered) {
+    if (!/^[1-9]\d*$/.test(last)) {
+      throw new FaultSpecError(
+        `--fault ${spec}: the invocation must be a whole number from 1 (found "${last}")`,
+      );
+    }
+    invocation = Number(last);
+  }
+  const by = functionIds.includes(target) ? 'function' : stateNames.includes(target) ? 'state' : undefined;
+  if (by === undefined) {
+    throw new FaultSpecError(
+      `--fault ${spec}: "${target}" is neither a Lambda function of the templates (${[...functionIds].sort().join(', ')})` +
+        ` nor a Task state of their state machines${stateNames.length > 0 ? ` (${[...stateNames].sort().join(', ')})` : ''}`,
+    );
+  }
+  return { target, by, point: point as CrashPoint, ...(invocation !== undefined ? { invocation } : {}) };
+}
+
+/**
+ * Parses the `--fault` specs into one plan. `functionIds` and `stateNames` are what `crash=` may name
+ * (the template's Lambda functions, the Task states of its state machines); unknown names, bad values
+ * and repeated faults are errors that name the spec.
+ */
+export function parseFaults(
+  specs: readonly string[],
+  functionIds: readonly string[],
+  stateNames: readonly string[] = [],
+): FaultPlan {
   const plan = emptyFaultPlan();
   const seen = new Set<string>();
   for (const spec of specs) {
@@ -104,7 +164,8 @@ export function parseFaults(specs: readonly string[], functionIds: readonly stri
     if (!(FAULT_NAMES as readonly string[]).includes(name)) {
       throw new FaultSpecError(`--fault ${spec}: unknown fault "${name}" (one of ${FAULT_NAMES.join(', ')})`);
     }
-    const key = name === 'crash' ? `crash=${value?.split(':')[0] ?? ''}` : name;
+    // Several crashes are allowed (other targets, points or invocations), never the same one twice.
+    const key = name === 'crash' ? spec : name;
     if (seen.has(key)) throw new FaultSpecError(`--fault ${spec}: ${key} is given twice`);
     seen.add(key);
     if (name === 'short-timeouts') {
@@ -138,21 +199,9 @@ export function parseFaults(specs: readonly string[], functionIds: readonly stri
       case 'lose-users':
         plan.loseUsers = wholeNumber(spec, value);
         break;
-      case 'crash': {
-        const [logicalId = '', point = '', ...rest] = value.split(':');
-        if (rest.length > 0 || !(CRASH_POINTS as readonly string[]).includes(point)) {
-          throw new FaultSpecError(
-            `--fault ${spec}: expected crash=<LogicalId>:<point> with <point> one of ${CRASH_POINTS.join(', ')}`,
-          );
-        }
-        if (!functionIds.includes(logicalId)) {
-          throw new FaultSpecError(
-            `--fault ${spec}: "${logicalId}" is not a Lambda function of the templates (${[...functionIds].sort().join(', ')})`,
-          );
-        }
-        plan.crashes.push({ logicalId, point: point as CrashPoint });
+      case 'crash':
+        plan.crashes.push(parseCrash(spec, value, functionIds, stateNames));
         break;
-      }
     }
     plan.specs.push(spec);
   }
@@ -195,36 +244,49 @@ function triggers(point: CrashPoint, commandName: string, output: unknown): bool
   return Array.isArray(messages) && messages.length > 0;
 }
 
-/** Arms the plan's crash points on the Lambda host; each fires once per run. */
+/** The name of the state that invoked a function, from the `Context.$: $$` its Task passes. */
+function invokingState(event: unknown): string | undefined {
+  const name = (event as { Context?: { State?: { Name?: unknown } } } | null | undefined)?.Context?.State
+    ?.Name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** Arms the plan's crash points on the Lambda host; each spec fires once per run. */
 export class CrashInjector {
   readonly fired: FiredCrash[] = [];
   private readonly started = Date.now();
+  /** Invocations of each spec's target so far, by spec. */
+  private readonly invocations = new Map<CrashSpec, number>();
+  private readonly done = new Set<CrashSpec>();
 
   constructor(private readonly crashes: readonly CrashSpec[]) {}
 
-  private armed(fn: LocalFunction): CrashSpec[] {
-    return this.crashes.filter(
-      (crash) =>
-        crash.logicalId === fn.logicalId &&
-        !this.fired.some((done) => done.logicalId === crash.logicalId && done.point === crash.point),
-    );
-  }
-
   private fire(crash: CrashSpec): string {
+    this.done.add(crash);
     this.fired.push({ ...crash, atMs: Date.now() - this.started });
-    return `${crash.logicalId} crashed ${crash.point.replace('-', ' ')}`;
+    return `${crash.target} crashed ${crash.point.replace('-', ' ')}${crash.invocation !== undefined ? ` (invocation ${crash.invocation})` : ''}`;
   }
 
-  /** The hooks of one invocation (LambdaHostOptions.hooks). */
-  hooks(fn: LocalFunction): InvocationHooks | undefined {
-    if (this.armed(fn).length === 0) return undefined;
+  /** The hooks of one invocation of `fn` with `event` (LambdaHostOptions.hooks). */
+  hooks(fn: LocalFunction, event?: unknown): InvocationHooks | undefined {
+    const state = invokingState(event);
+    const armed = this.crashes.filter((crash) => {
+      if (crash.target !== (crash.by === 'function' ? fn.logicalId : state)) return false;
+      const count = (this.invocations.get(crash) ?? 0) + 1;
+      this.invocations.set(crash, count);
+      if (this.done.has(crash)) return false;
+      return crash.invocation === undefined || crash.invocation === count;
+    });
+    if (armed.length === 0) return undefined;
+    // Two invocations may run at once (Parallel branches): a spec fires in one of them only.
+    const live = () => armed.filter((crash) => !this.done.has(crash));
     return {
       afterSdkCall: (commandName, output) => {
-        const crash = this.armed(fn).find((c) => triggers(c.point, commandName, output));
+        const crash = live().find((c) => triggers(c.point, commandName, output));
         return crash === undefined ? undefined : this.fire(crash);
       },
       afterHandler: () => {
-        const crash = this.armed(fn).find((c) => c.point === 'after-work');
+        const crash = live().find((c) => c.point === 'after-work');
         return crash === undefined ? undefined : this.fire(crash);
       },
     };

@@ -92,13 +92,7 @@ export interface LocalRunReport {
   /** `lose-users`: the ImportWorkflow that ran before the Resume (then `import` is the resumed one). */
   importBeforeResume?: WorkflowReport;
   seed: SeedSummary;
-  notifications: {
-    sent: number;
-    success: number;
-    error: number;
-    /** The error notifications' messages (first 2,000 characters each). */
-    errorMessages?: string[];
-  };
+  notifications: NotificationSummary;
   primaryUserPoolId: string;
   restoredUserPoolId?: string;
   settings: {
@@ -129,6 +123,8 @@ export interface LocalRunReport {
   emptiedPool?: EmptiedPoolReport;
   /** `--scenario v1-table`: the membership items written again as v1.0.10 writes them. */
   v1Table?: { memberships: number; namedByUsername: number };
+  /** `--scenario departed-users`: the backup's user items before and after the second export. */
+  departedUsers?: DepartedUsersReport;
   totalWallMs: number;
   peakRssMb: { harness: number; dynalite?: number; fauxqs?: number };
 }
@@ -168,7 +164,18 @@ export interface EmptiedPoolReport {
   export: WorkflowReport;
 }
 
-export const SCENARIOS = ['emptied-pool', 'v1-table'] as const;
+export interface DepartedUsersReport {
+  /** Users deleted from the source pool between the two exports. */
+  departed: number;
+  userItemsBefore: number;
+  userItemsAfter: number;
+  /** The second export, whose cleanup deletes the departed users' items. */
+  export: WorkflowReport;
+}
+
+export const SCENARIOS = ['emptied-pool', 'v1-table', 'departed-users'] as const;
+/** `departed-users`: one restorable user in this many leaves the pool (5%, under the default guard of 10%). */
+export const DEPARTED_EVERY = 20;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface ProgressEvent {
@@ -192,6 +199,26 @@ const skipped = (reason: string): SkippedParity => ({
   missingUsers: [],
   mismatches: [],
 });
+
+export interface NotificationSummary {
+  sent: number;
+  success: number;
+  error: number;
+  /** The error notifications' messages, whole: the `Resume` input is at the end of a long one. */
+  errorMessages?: string[];
+}
+
+/** The run report's account of the SNS notifications. */
+export function summariseNotifications(notifications: readonly Notification[]): NotificationSummary {
+  const summary: NotificationSummary = {
+    sent: notifications.length,
+    success: notifications.filter((n) => n.kind === 'success').length,
+    error: notifications.filter((n) => n.kind === 'error').length,
+  };
+  const errorMessages = notifications.filter((n) => n.kind === 'error').map((n) => n.message);
+  if (errorMessages.length > 0) summary.errorMessages = errorMessages;
+  return summary;
+}
 
 export interface LocalRunOptions {
   root: string;
@@ -226,6 +253,8 @@ export interface LocalRunOptions {
    * compare with the pool as it was before it was emptied).
    * `v1-table`: export, write the table's memberships again as v1.0.10 writes them (members of the
    * groups after the first ListGroups page named by their Cognito Username), then restore.
+   * `departed-users`: export, delete one restorable user in `DEPARTED_EVERY` from the source pool, export
+   * again (its cleanup deletes their items), then restore and compare with the pool as it is now.
    */
   scenario?: Scenario;
   /**
@@ -480,10 +509,13 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       onExecutionEvent: (execution, event) => tracker.execution(execution, event),
       ...(options.onLambdaLog ? { onLambdaLog: options.onLambdaLog } : {}),
       ...(faults !== undefined && faults.crashes.length > 0
-        ? { invocationHooks: (fn: LocalFunction) => crashes.hooks(fn) }
+        ? { invocationHooks: (fn: LocalFunction, event: unknown) => crashes.hooks(fn, event) }
         : {}),
       ...(userLoss !== undefined
-        ? { invocationHooks: (fn: LocalFunction) => bothHooks(crashes.hooks(fn), userLoss.hooks(fn)) }
+        ? {
+            invocationHooks: (fn: LocalFunction, event: unknown) =>
+              bothHooks(crashes.hooks(fn, event), userLoss.hooks(fn)),
+          }
         : {}),
       ...(faults?.shortTimeouts === true
         ? {
@@ -612,6 +644,28 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         region: environment.region,
       });
     }
+    let departedUsers: DepartedUsersReport | undefined;
+    if (options.scenario === 'departed-users' && exportReport.status === 'SUCCEEDED') {
+      const counter = backupItemCounter(environment, active);
+      const userItemsBefore = (await counter()).users;
+      const pool = cognito.store.requirePool(primaryUserPoolId);
+      const leaving = options.seed.users
+        .filter((user) => exclusionReason(user) === undefined)
+        .filter((_, index) => index % DEPARTED_EVERY === DEPARTED_EVERY - 1)
+        .flatMap((user) => {
+          const record = cognito.store.findUser(pool, user.username);
+          return record === undefined ? [] : [record];
+        });
+      for (const user of leaving) cognito.store.deleteUser(pool, user);
+      source = poolContent(cognito, primaryUserPoolId);
+      const second = await runExport();
+      departedUsers = {
+        departed: leaving.length,
+        userItemsBefore,
+        userItemsAfter: (await counter()).users,
+        export: second,
+      };
+    }
     const report: LocalRunReport = {
       ok: false,
       parity: skipped('the ExportWorkflow did not succeed'),
@@ -706,18 +760,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         report.parity = skipped('the ImportWorkflow did not succeed');
       }
     }
-    const notifications: Notification[] = await deployment.notifications();
-    report.notifications = {
-      sent: notifications.length,
-      success: notifications.filter((n) => n.kind === 'success').length,
-      error: notifications.filter((n) => n.kind === 'error').length,
-    };
-    const errorMessages = notifications
-      .filter((n) => n.kind === 'error')
-      .map((n) => n.message.slice(0, 2000));
-    if (errorMessages.length > 0) report.notifications.errorMessages = errorMessages;
+    report.notifications = summariseNotifications(await deployment.notifications());
     if (emptiedPool !== undefined) report.emptiedPool = emptiedPool;
     if (v1Table !== undefined) report.v1Table = v1Table;
+    if (departedUsers !== undefined) report.departedUsers = departedUsers;
     if (faults !== undefined) {
       const counts = environment.faultCounts();
       const ddbBefore = faultsBefore.dynamodb;
@@ -752,7 +798,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       (options.scenario !== 'emptied-pool' ||
         (emptiedPool !== undefined &&
           emptiedPool.errorNotified &&
-          emptiedPool.userItemsAfter === emptiedPool.userItemsBefore));
+          emptiedPool.userItemsAfter === emptiedPool.userItemsBefore)) &&
+      (options.scenario !== 'departed-users' ||
+        (departedUsers !== undefined &&
+          departedUsers.export.status === 'SUCCEEDED' &&
+          departedUsers.userItemsAfter === departedUsers.userItemsBefore - departedUsers.departed));
     report.totalWallMs = Date.now() - started;
     report.peakRssMb = {
       harness: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -129,7 +129,7 @@ function parityLines(parity: LocalRunReport['parity']): string[] {
 
 const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
-/** The injected faults and what they hit; the emptied-pool scenario's backup counts. */
+/** The injected faults and what they hit; the scenarios' backup counts. */
 export function faultLines(report: LocalRunReport): string[] {
   const lines: string[] = [];
   const faults = report.faults;
@@ -137,7 +137,7 @@ export function faultLines(report: LocalRunReport): string[] {
     lines.push(`Faults: ${faults.specs.join(' ')}`);
     for (const crash of faults.crashes)
       lines.push(
-        `  crash: ${crash.logicalId} ${crash.point} at ${seconds(crash.atMs)} (Lambda.SdkClientException)`,
+        `  crash: ${crash.target} ${crash.point}${crash.invocation !== undefined ? ` (invocation ${crash.invocation})` : ''} at ${seconds(crash.atMs)} (Lambda.SdkClientException)`,
       );
     const internal = sum(faults.cognito.internalError);
     const dropped = sum(faults.cognito.dropped);
@@ -180,6 +180,13 @@ export function faultLines(report: LocalRunReport): string[] {
     lines.push(
       `Emptied pool: export ${emptied.export.status}; backup user items ${number(emptied.userItemsBefore)} before, ` +
         `${number(emptied.userItemsAfter)} after; error notification: ${emptied.errorNotified ? 'yes' : 'no'}`,
+    );
+  }
+  const departed = report.departedUsers;
+  if (departed !== undefined) {
+    lines.push(
+      `Departed users: ${number(departed.departed)} deleted from the pool; second export ${departed.export.status}; ` +
+        `backup user items ${number(departed.userItemsBefore)} before, ${number(departed.userItemsAfter)} after`,
     );
   }
   return lines;

@@ -106,7 +106,7 @@ it('crashes, short timeouts, slow import jobs and lower quotas fire in a local r
     faults,
   });
   expect(report.faults?.specs).toEqual(faults.specs);
-  expect(report.faults?.crashes.map((crash) => `${crash.logicalId}:${crash.point}`)).toEqual([
+  expect(report.faults?.crashes.map((crash) => `${crash.target}:${crash.point}`)).toEqual([
     'ExportUsersLambda:after-work',
     'ImportNewUsersLambda:after-job-start',
     'ImportUpdateNewUsersLambda:after-receive',

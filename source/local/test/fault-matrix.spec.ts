@@ -5,7 +5,7 @@
  * that says what is missing; a SUCCEEDED restore never lacks parity and never leaves a disabled user
  * enabled; an export either succeeds or fails with an error notification.
  */
-import { templateFunctionIds } from '../run/cli';
+import { templateFunctionIds, templateTaskStateNames } from '../run/cli';
 import { LocalEnvironment } from '../aws/environment';
 import { parseFaults } from '../run/faults';
 import { type LocalRunReport, runLocal, type Scenario } from '../run/local-run';
@@ -66,6 +66,15 @@ const CASES: MatrixCase[] = [
     together: true,
   },
   {
+    name: 'crash after receive mid-cleanup (Remove Items) of an export deleting departed users',
+    users: 200,
+    groups: 3,
+    tps: 25,
+    faults: ['crash=BackupTableCleanup: Remove Items:after-receive'],
+    scenario: 'departed-users',
+    together: true,
+  },
+  {
     name: 'quotas at a quarter, CognitoTPS 10',
     users: 300,
     groups: 3,
@@ -82,6 +91,20 @@ const CASES: MatrixCase[] = [
     groups: 3,
     tps: 25,
     faults: ['crash=ImportNewUsersLambda:after-work'],
+  },
+  {
+    name: 'crash after-work in the reconciliation (ReconcileNewUserPool)',
+    users: 200,
+    groups: 3,
+    tps: 25,
+    faults: ['crash=ReconcileNewUserPool:after-work'],
+  },
+  {
+    name: 'ImportScanTable retried twice after its work',
+    users: 200,
+    groups: 3,
+    tps: 25,
+    faults: ['crash=ImportScanTableLambda:after-work:1', 'crash=ImportScanTableLambda:after-work:2'],
   },
   { name: 'short timeouts', users: 300, groups: 3, tps: 25, faults: ['short-timeouts'] },
   { name: 'emptied pool', users: 200, groups: 3, tps: 25, faults: [], scenario: 'emptied-pool' },
@@ -110,6 +133,9 @@ function outcome(matrixCase: MatrixCase, report: LocalRunReport): string {
     restored === undefined
       ? ''
       : `restored ${restored.users} (missing ${restored.missingUsers} users, ${restored.missingMemberships} memberships, ${restored.disabledLeftEnabled} disabled left enabled)`,
+    report.departedUsers === undefined
+      ? ''
+      : `departed ${report.departedUsers.departed}, backup user items ${report.departedUsers.userItemsBefore} → ${report.departedUsers.userItemsAfter}`,
     report.emptiedPool === undefined
       ? ''
       : `backup user items ${report.emptiedPool.userItemsBefore} → ${report.emptiedPool.userItemsAfter}, error notified ${report.emptiedPool.errorNotified}`,
@@ -152,7 +178,7 @@ function run(matrixCase: MatrixCase): Promise<LocalRunReport> {
     maxWaitMs: 100,
     environment,
     stackName: `matrix-${CASES.indexOf(matrixCase) + 1}`,
-    faults: parseFaults(matrixCase.faults, templateFunctionIds()),
+    faults: parseFaults(matrixCase.faults, templateFunctionIds(), templateTaskStateNames()),
     ...(matrixCase.scenario !== undefined ? { scenario: matrixCase.scenario } : {}),
   });
 }
@@ -184,6 +210,14 @@ it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, matrixCase) 
       userItemsAfter: report.emptiedPool?.userItemsBefore,
       errorNotified: true,
     });
+  }
+  if (matrixCase.scenario === 'departed-users') {
+    // The second export removed exactly the departed users' items, or failed and said so.
+    const departed = report.departedUsers;
+    expect(departed).toBeDefined();
+    if (departed?.export.status === 'SUCCEEDED')
+      expect(departed.userItemsAfter).toBe(departed.userItemsBefore - departed.departed);
+    else expect(errors).not.toEqual([]);
   }
   if (report.import === undefined) return;
   if (report.import.status === 'SUCCEEDED') {

@@ -15,7 +15,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { main, parseCliArgs, templateFunctionIds } from '../run/cli';
+import { main, parseCliArgs, templateFunctionIds, templateTaskStateNames } from '../run/cli';
 import { DynamoDbFaultFront, splitBatch } from '../aws/ddb-fault-front';
 import { startEmulatorProcess, type EmulatorProcess } from '../aws/emulators/processes';
 import { LocalEnvironment } from '../aws/environment';
@@ -32,6 +32,7 @@ import { lambdaHostFor, localFunction } from './support';
 
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const FUNCTIONS = ['ImportNewUsersLambda', 'ImportUpdateNewUsersLambda'];
+const STATES = ['ReconcileNewUserPool', 'BackupTableCleanup: Remove Items'];
 
 describe('--fault specs', () => {
   it('reads every fault into one plan', () => {
@@ -57,8 +58,8 @@ describe('--fault specs', () => {
       ddbUnprocessed: 0.5,
       ddbThroughput: 1,
       crashes: [
-        { logicalId: 'ImportNewUsersLambda', point: 'after-receive' },
-        { logicalId: 'ImportUpdateNewUsersLambda', point: 'after-work' },
+        { target: 'ImportNewUsersLambda', by: 'function', point: 'after-receive' },
+        { target: 'ImportUpdateNewUsersLambda', by: 'function', point: 'after-work' },
       ],
       importJobMsPerKb: 20,
       shortTimeouts: true,
@@ -74,17 +75,84 @@ describe('--fault specs', () => {
     ['cognito-throttle', /--fault cognito-throttle: cognito-throttle needs a value/],
     ['short-timeouts=1', /--fault short-timeouts=1: short-timeouts takes no value/],
     ['nope=1', /--fault nope=1: unknown fault "nope" \(one of cognito-throttle, /],
-    ['crash=ImportNewUsersLambda', /--fault crash=ImportNewUsersLambda: expected crash=<LogicalId>:<point>/],
+    [
+      'crash=ImportNewUsersLambda',
+      /--fault crash=ImportNewUsersLambda: expected crash=<LogicalId or state name>:<point>\[:<n>\]/,
+    ],
+    ['crash=:after-work', /--fault crash=:after-work: expected crash=<LogicalId or state name>:<point>/],
     [
       'crash=ImportNewUsersLambda:before-work',
-      /expected crash=<LogicalId>:<point> with <point> one of after-receive/,
+      /--fault crash=ImportNewUsersLambda:before-work: "before-work" is not a crash point \(one of after-receive/,
+    ],
+    [
+      'crash=ImportNewUsersLambda:after-work:often',
+      /"often" is not a crash point \(one of after-receive, after-job-start, after-work\)/,
+    ],
+    [
+      'crash=ImportNewUsersLambda:after-work:0',
+      /--fault crash=ImportNewUsersLambda:after-work:0: the invocation must be a whole number from 1 \(found "0"\)/,
+    ],
+    [
+      'crash=ImportNewUsersLambda:after-work:1.5',
+      /the invocation must be a whole number from 1 \(found "1.5"\)/,
+    ],
+    [
+      'crash=ImportNewUsersLambda:after-work:-2',
+      /the invocation must be a whole number from 1 \(found "-2"\)/,
     ],
     [
       'crash=NoSuchLambda:after-work',
-      /"NoSuchLambda" is not a Lambda function of the templates \(ImportNewUsersLambda, /,
+      /"NoSuchLambda" is neither a Lambda function of the templates \(ImportNewUsersLambda, .*\) nor a Task state of their state machines \(BackupTableCleanup: Remove Items, ReconcileNewUserPool\)/,
     ],
   ])('refuses %s and names it', (spec, message) => {
-    expect(() => parseFaults([spec], FUNCTIONS)).toThrow(message);
+    expect(() => parseFaults([spec], FUNCTIONS, STATES)).toThrow(message);
+  });
+
+  it('reads a crash of the n-th invocation, of a state (colons in its name), and of both', () => {
+    const plan = parseFaults(
+      [
+        'crash=ImportNewUsersLambda:after-work:2',
+        'crash=ImportNewUsersLambda:after-work:3',
+        'crash=ReconcileNewUserPool:after-work',
+        'crash=BackupTableCleanup: Remove Items:after-receive:12',
+      ],
+      FUNCTIONS,
+      STATES,
+    );
+    expect(plan.crashes).toEqual([
+      { target: 'ImportNewUsersLambda', by: 'function', point: 'after-work', invocation: 2 },
+      { target: 'ImportNewUsersLambda', by: 'function', point: 'after-work', invocation: 3 },
+      { target: 'ReconcileNewUserPool', by: 'state', point: 'after-work' },
+      { target: 'BackupTableCleanup: Remove Items', by: 'state', point: 'after-receive', invocation: 12 },
+    ]);
+  });
+
+  it('refuses the same crash given twice', () => {
+    expect(() =>
+      parseFaults(
+        ['crash=ImportNewUsersLambda:after-work:2', 'crash=ImportNewUsersLambda:after-work:2'],
+        FUNCTIONS,
+      ),
+    ).toThrow(
+      '--fault crash=ImportNewUsersLambda:after-work:2: crash=ImportNewUsersLambda:after-work:2 is given twice',
+    );
+  });
+
+  it("the templates' Task states, Parallel branches included, are what a crash may name besides the functions", () => {
+    expect(templateTaskStateNames()).toEqual(
+      expect.arrayContaining([
+        'PurgeImportQueues',
+        'ReconcileNewUserPool',
+        'ImportScanTableLambda',
+        'Parallel: ImportNewUsers',
+        'BackupTableCleanup: Find Items',
+        'BackupTableCleanup: Remove Items',
+      ]),
+    );
+    expect(templateTaskStateNames()).not.toContain('Parallel: Scan table and import users');
+    expect(parseCliArgs(['--fault', 'crash=ReconcileNewUserPool:after-work:2']).faults?.crashes).toEqual([
+      { target: 'ReconcileNewUserPool', by: 'state', point: 'after-work', invocation: 2 },
+    ]);
   });
 
   it('refuses a fault given twice', () => {
@@ -103,15 +171,23 @@ describe('--fault specs', () => {
       '--scenario',
       'emptied-pool',
     ]);
-    expect(options.faults?.crashes).toEqual([{ logicalId: 'ImportNewUsersLambda', point: 'after-receive' }]);
+    expect(options.faults?.crashes).toEqual([
+      { target: 'ImportNewUsersLambda', by: 'function', point: 'after-receive' },
+    ]);
     expect(options.faults?.shortTimeouts).toBe(true);
     expect(options.scenario).toBe('emptied-pool');
   });
 
   it.each([
-    [['--fault', 'crash=Nope:after-work'], '--fault crash=Nope:after-work: "Nope" is not a Lambda function'],
+    [
+      ['--fault', 'crash=Nope:after-work'],
+      '--fault crash=Nope:after-work: "Nope" is neither a Lambda function of the templates',
+    ],
     [['--fault', 'cognito-500=5'], '--fault cognito-500=5: the share must be'],
-    [['--scenario', 'flooded-pool'], '--scenario must be one of emptied-pool (found "flooded-pool")'],
+    [
+      ['--scenario', 'flooded-pool'],
+      '--scenario must be one of emptied-pool, v1-table, departed-users (found "flooded-pool")',
+    ],
   ])('the CLI exits 2 on %j before anything starts', async (argv, message) => {
     const start = jest.spyOn(LocalEnvironment, 'start');
     const errors: string[] = [];
@@ -232,7 +308,7 @@ describe('crash points', () => {
   };
 
   it('after-receive: the invocation fails with Lambda.SdkClientException and deletes nothing; the next one runs', async () => {
-    const injector = new CrashInjector([{ logicalId: 'Consumer', point: 'after-receive' }]);
+    const injector = new CrashInjector([{ target: 'Consumer', by: 'function', point: 'after-receive' }]);
     const lambdas = lambdaHostFor(
       [localFunction('Consumer', 'pkg/consumer.handler')],
       { 'pkg/consumer.ts': { handler: consumer } },
@@ -243,15 +319,53 @@ describe('crash points', () => {
     expect(failure?.errorMessage).toMatch(/^Consumer crashed after receive \(injected crash/);
     expect(server.calls).toEqual(['ReceiveMessage']);
     expect(injector.fired).toEqual([
-      { logicalId: 'Consumer', point: 'after-receive', atMs: expect.any(Number) },
+      { target: 'Consumer', by: 'function', point: 'after-receive', atMs: expect.any(Number) },
     ]);
     // Once per run and function: the retry works.
     expect(await lambdas.invoke('Consumer', {})).toEqual({ deleted: 1 });
     expect(server.calls).toEqual(['ReceiveMessage', 'ReceiveMessage', 'DeleteMessage']);
   });
 
+  it('a crash of the n-th invocation spares the invocations before it and fires once', async () => {
+    const injector = new CrashInjector([
+      { target: 'Consumer', by: 'function', point: 'after-work', invocation: 2 },
+    ]);
+    const lambdas = lambdaHostFor(
+      [localFunction('Consumer', 'pkg/consumer.handler')],
+      { 'pkg/consumer.ts': { handler: consumer } },
+      { hooks: (fn, event) => injector.hooks(fn, event) },
+    );
+    expect(await lambdas.invoke('Consumer', {})).toEqual({ deleted: 1 });
+    const failure = await errorOf(lambdas.invoke('Consumer', {}));
+    expect(failure?.errorMessage).toMatch(/^Consumer crashed after work \(invocation 2\) \(injected crash/);
+    expect(await lambdas.invoke('Consumer', {})).toEqual({ deleted: 1 });
+    expect(injector.fired).toEqual([
+      { target: 'Consumer', by: 'function', point: 'after-work', invocation: 2, atMs: expect.any(Number) },
+    ]);
+  });
+
+  it('a crash of a state fires only in the invocations that state makes, counted among them', async () => {
+    const injector = new CrashInjector([
+      { target: 'Reconcile', by: 'state', point: 'after-work', invocation: 2 },
+    ]);
+    const lambdas = lambdaHostFor(
+      [localFunction('Consumer', 'pkg/consumer.handler')],
+      { 'pkg/consumer.ts': { handler: consumer } },
+      { hooks: (fn, event) => injector.hooks(fn, event) },
+    );
+    const inState = (name: string) => ({ Input: {}, Context: { State: { Name: name } } });
+    expect(await lambdas.invoke('Consumer', inState('Purge'))).toEqual({ deleted: 1 });
+    expect(await lambdas.invoke('Consumer', inState('Reconcile'))).toEqual({ deleted: 1 });
+    expect(await lambdas.invoke('Consumer', inState('Purge'))).toEqual({ deleted: 1 });
+    expect((await errorOf(lambdas.invoke('Consumer', inState('Reconcile'))))?.errorMessage).toMatch(
+      /^Reconcile crashed after work \(invocation 2\)/,
+    );
+    expect(await lambdas.invoke('Consumer', inState('Reconcile'))).toEqual({ deleted: 1 });
+    expect(injector.fired).toHaveLength(1);
+  });
+
   it('after-job-start: the job was started, nothing after it happens', async () => {
-    const injector = new CrashInjector([{ logicalId: 'Importer', point: 'after-job-start' }]);
+    const injector = new CrashInjector([{ target: 'Importer', by: 'function', point: 'after-job-start' }]);
     const handler = async () => {
       await cognito.send(new StartUserImportJobCommand({ UserPoolId: 'us-east-1_x', JobId: 'import-1' }));
       await consumer();
@@ -267,7 +381,7 @@ describe('crash points', () => {
   });
 
   it('after-work: everything was done, the result is lost', async () => {
-    const injector = new CrashInjector([{ logicalId: 'Consumer', point: 'after-work' }]);
+    const injector = new CrashInjector([{ target: 'Consumer', by: 'function', point: 'after-work' }]);
     const lambdas = lambdaHostFor(
       [localFunction('Consumer', 'pkg/consumer.handler'), localFunction('Other', 'pkg/consumer.handler')],
       { 'pkg/consumer.ts': { handler: consumer } },
@@ -296,7 +410,7 @@ describe('crash points', () => {
   });
 
   it('Step Functions retries a crashed Task (Retry on Lambda.SdkClientException) and the execution succeeds', async () => {
-    const injector = new CrashInjector([{ logicalId: 'Consumer', point: 'after-receive' }]);
+    const injector = new CrashInjector([{ target: 'Consumer', by: 'function', point: 'after-receive' }]);
     const fn = localFunction('Consumer', 'pkg/consumer.handler');
     const calls: number[] = [];
     const timed = (): Promise<{ deleted: number }> => {

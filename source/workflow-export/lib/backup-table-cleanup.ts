@@ -12,7 +12,12 @@
  * deletes nothing without it. Keys queued by a refused run may stay in the queue: a later run deletes
  * one only if the item is stale for that run too (`STALE_CONDITION`), and that run counted it.
  */
-import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { DeleteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deleteMessages, sendMessages } from '../../utils/batch';
 import { TaskGroup } from '../../utils/concurrency';
@@ -42,11 +47,38 @@ export const RECEIVE_WAIT_SECONDS = 5;
  * with a one-second sleep after each (about 30 s per run). This function is the queue's only
  * consumer and "Find Items" has finished sending before "Remove Items" starts; a long poll asks every
  * SQS server, so one empty answer already means "drained" and the second only guards against a rare
- * false empty. Messages that a failed earlier attempt left invisible reappear later, possibly in the
+ * false empty; the queue then counts as drained only when no message is in flight either
+ * (`REMOVE_HOLD_SECONDS`). A message that still comes late (a run that failed) may be handled by the
  * next run: each delete is therefore conditional on the item still being older than the run that
  * handles the message (`STALE_CONDITION`), so a late message never removes an item stamped since.
  */
 export const EMPTY_RECEIVES_FOR_EMPTY_QUEUE = 2;
+
+/**
+ * Visibility (s) asked for with every receive of "Remove Items". The queue's own 300 s would hide the
+ * keys an attempt received and did not delete (it crashed, Step Functions retries it) for five
+ * minutes, and the retry, seeing nothing, would call the queue drained and leave those items in the
+ * backup until the next export: a restore in between would bring back users deleted from the pool.
+ * With a minute, the keys come back while the retry still polls; the queue counts as drained only
+ * when no message is in flight either (a batch of ten conditional deletes takes well under a minute,
+ * and a key received twice is deleted once).
+ */
+export const REMOVE_HOLD_SECONDS = 60;
+
+const DEPTH_ATTRIBUTES = [
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+] as const;
+
+/** Messages visible, in flight (held by a receiver) or delayed, by SQS's approximate counts. */
+async function messagesLeft(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const response = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...DEPTH_ATTRIBUTES] }),
+  );
+  const attributes: Partial<Record<string, string>> = response?.Attributes ?? {};
+  return DEPTH_ATTRIBUTES.reduce((sum, name) => sum + (Number(attributes[name] ?? '0') || 0), 0);
+}
 
 /**
  * What "stale" means, checked again at delete time: an item that was stamped by this run (or a
@@ -398,17 +430,28 @@ async function removeItems(exportTimestamp: number, deps: BackupTableCleanupDeps
   let deleted = 0;
   let kept = 0;
   let drained = false;
+  let waitedForHeld = false;
   do {
     const { Messages: messages = [] } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: config.queueUrl,
         MaxNumberOfMessages: 10,
         WaitTimeSeconds: RECEIVE_WAIT_SECONDS,
+        VisibilityTimeout: REMOVE_HOLD_SECONDS,
       }),
     );
     if (messages.length === 0) {
       emptyReceives += 1;
-      drained = emptyReceives >= EMPTY_RECEIVES_FOR_EMPTY_QUEUE;
+      if (emptyReceives < EMPTY_RECEIVES_FOR_EMPTY_QUEUE) continue;
+      // Nothing to receive: drained, unless an earlier attempt that died still holds keys.
+      const left = await messagesLeft(sqs, config.queueUrl);
+      drained = left === 0;
+      if (!drained && !waitedForHeld) {
+        deps.logger.info('Waiting for stale item keys that an earlier attempt received and did not delete', {
+          messages: left,
+        });
+      }
+      waitedForHeld ||= !drained;
       continue;
     }
     emptyReceives = 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import {
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
@@ -26,6 +27,7 @@ import {
   emptyCounts,
   InvalidOverrideError,
   MassDeletionRefusedError,
+  REMOVE_HOLD_SECONDS,
   STALE_CONDITION,
 } from '../lib/backup-table-cleanup';
 import type { BackupTableCleanupEvent, BackupTableCleanupInput } from '../lib/types';
@@ -631,6 +633,57 @@ describe('backup-table-cleanup', () => {
         WaitTimeSeconds: 5,
       });
       expect(clock.sleeps).toEqual([]);
+    });
+
+    it('a retry waits for the keys a crashed attempt received, deletes their items, then reports the queue drained', async () => {
+      // The crashed attempt holds message 1 (received for REMOVE_HOLD_SECONDS): two empty polls, then it is back.
+      sqs
+        .on(ReceiveMessageCommand)
+        .resolvesOnce({})
+        .resolvesOnce({})
+        .resolvesOnce({ Messages: [message(1)] })
+        .resolves({});
+      sqs
+        .on(GetQueueAttributesCommand)
+        .resolvesOnce({ Attributes: { ApproximateNumberOfMessagesNotVisible: '1' } })
+        .resolves({
+          Attributes: {
+            ApproximateNumberOfMessages: '0',
+            ApproximateNumberOfMessagesNotVisible: '0',
+            ApproximateNumberOfMessagesDelayed: '0',
+          },
+        });
+      const output = await run(
+        cleanupEvent(REMOVE, { ExportTimestamp: T0, NumItemsAddedToQueue: 1, DeletionCheck: 'WithinLimit' }),
+      );
+      expect(output.result.IsQueueEmpty).toBe(true);
+      expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual([key(1)]);
+      expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, {
+        QueueUrl: QUEUE,
+        VisibilityTimeout: REMOVE_HOLD_SECONDS,
+      });
+      expect(REMOVE_HOLD_SECONDS).toBeLessThanOrEqual(60);
+      expect(sqs.commandCalls(GetQueueAttributesCommand)).toHaveLength(2);
+      expect(logs.text()).toContain('Waiting for stale item keys that an earlier attempt received');
+    });
+
+    it('hands back a continuation when the held keys are not back before its time is up', async () => {
+      // Each empty long poll takes its five seconds.
+      sqs.on(ReceiveMessageCommand).callsFake(async () => {
+        clock.advance(5_000);
+        return {};
+      });
+      sqs
+        .on(GetQueueAttributesCommand)
+        .resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '3' } });
+      const output = await run(
+        cleanupEvent(REMOVE, { ExportTimestamp: T0, NumItemsAddedToQueue: 3, DeletionCheck: 'WithinLimit' }),
+        lambdaContext(clock, 300_000),
+      );
+      expect(output.result.IsQueueEmpty).toBe(false);
+      // It polled until only its one-minute reserve was left.
+      expect(sqs.commandCalls(ReceiveMessageCommand).length).toBeGreaterThan(40);
+      expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
     });
 
     const deletedKeys = () => ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key);

@@ -13,8 +13,10 @@
  *   outlasted its retries) returns a continuation instead of failing the workflow; the step fails
  *   only after `NO_PROGRESS_LIMIT_MS` without progress.
  * - A job is never started twice and never raced (see `job-ledger.ts`): a running job of this
- *   solution in the pool is handed to the state machine's wait loop, and users covered by a started
- *   job whose messages came back are deleted, not imported again.
+ *   solution in the pool is handed to the state machine's wait loop, and a user covered by a job this
+ *   execution started is deleted from the queue, not imported again: its message came back after a
+ *   lost result, or a retried table scan queued it a second time (a second job with users already in
+ *   the pool would fail).
  * - The queue counts as drained only when nothing is visible, delayed or in flight besides this
  *   invocation's own messages; messages a dead invocation holds are waited for with long polls.
  * - A file holds each `sub` once (standard queues may deliver a message twice): a duplicate is
@@ -219,6 +221,13 @@ export interface ImportNewUsersResult {
 
 export interface ImportNewUsersInput {
   userPoolId: string;
+  /** The execution's name: the manifests of its jobs cover its users. */
+  execution: string;
+  /**
+   * Whether the table scan has ended (the state after the Parallel state): only then can no message of
+   * a user already imported arrive any more, and the execution's manifests go once the queue is drained.
+   */
+  scanEnded: boolean;
   /** What the previous invocations carried; absent on the first. */
   progress?: Progress;
 }
@@ -227,7 +236,7 @@ export async function importNewUsers(
   input: ImportNewUsersInput,
   deps: ImportNewUsersDeps,
 ): Promise<ImportNewUsersResult> {
-  const { userPoolId } = input;
+  const { userPoolId, execution } = input;
   const progress = input.progress ?? { Step: 'ImportNewUsers', LastProgressTime: deps.now() };
   const { logger } = deps;
   const done = (
@@ -242,7 +251,7 @@ export async function importNewUsers(
   // A job of this solution still running in the pool: wait for it (the state machine's loop), start nothing.
   let ledger: { running?: UserImportJobType; covered: Set<string>; settled: Manifest[] };
   try {
-    ledger = await readLedger(deps, userPoolId);
+    ledger = await readLedger(deps, userPoolId, execution);
   } catch (error) {
     if (!needsTime(error)) throw error;
     logger.warn('Could not list the import jobs of the new user pool yet; trying again later', {
@@ -272,7 +281,7 @@ export async function importNewUsers(
     holdSeconds: deps.holdSeconds,
   });
   try {
-    return await importFile(deps, userPoolId, holds, ledger, done);
+    return await importFile(deps, input, holds, ledger, done);
   } catch (error) {
     await releaseAfterFailure(deps, holds);
     if (!needsTime(error) && !(error instanceof HoldLostError)) throw error;
@@ -286,12 +295,14 @@ export async function importNewUsers(
 }
 
 /**
- * The pool's jobs of this solution and the manifests left: a running job, the users covered by
- * started jobs, and the manifests of finished jobs (deleted once the queue is drained).
+ * The pool's jobs of this solution and the manifests left: a running job, the users covered by the
+ * execution's started jobs, and the execution's manifests of finished jobs (deleted once the scan has
+ * ended and the queue is drained). Manifests of other executions are deleted once their job is over.
  */
 async function readLedger(
   deps: ImportNewUsersDeps,
   userPoolId: string,
+  execution: string,
 ): Promise<{ running?: UserImportJobType; covered: Set<string>; settled: Manifest[] }> {
   const { cognito, s3, logger, config } = deps;
   const jobs = await listOurJobs(cognito, userPoolId);
@@ -324,6 +335,12 @@ async function readLedger(
       await deleteManifest(s3, config.bucket, userPoolId, manifest.JobId);
       continue;
     }
+    if (manifest.Execution !== execution) {
+      // An earlier execution's job: its messages were purged (Resume) or consumed, and its users are
+      // either in the pool (Resume does not queue them) or to be imported again.
+      await deleteManifest(s3, config.bucket, userPoolId, manifest.JobId);
+      continue;
+    }
     if (status !== 'Succeeded') {
       throw new Error(importJobFailureMessage(manifest.JobId, status, config.region, config.bucket));
     }
@@ -331,7 +348,7 @@ async function readLedger(
     settled.push(manifest);
   }
   if (settled.length > 0) {
-    logger.warn('Import jobs started by an earlier invocation cover users whose messages may come back', {
+    logger.info('Import jobs of this execution cover users whose messages may come again', {
       jobIds: settled.map((manifest) => manifest.JobId),
       coveredUsers: covered.size,
     });
@@ -341,7 +358,7 @@ async function readLedger(
 
 async function importFile(
   deps: ImportNewUsersDeps,
-  userPoolId: string,
+  { userPoolId, execution, scanEnded }: ImportNewUsersInput,
   holds: MessageHolds,
   ledger: { covered: Set<string>; settled: Manifest[] },
   done: (output: ImportNewUsersOutput, madeProgress: boolean, whatIsLeft: string) => ImportNewUsersResult,
@@ -391,7 +408,6 @@ async function importFile(
   }
 
   let job: { jobId: string; status: string } | undefined;
-  let manifestWritten = false;
   if (file && file.users > 0) {
     // The upload and the start get a full hold; the start happens only while every message is held.
     await keepEveryHold(holds);
@@ -408,10 +424,10 @@ async function importFile(
         await writeManifest(deps.s3, config.bucket, {
           JobId: jobId,
           UserPoolId: userPoolId,
+          Execution: execution,
           WrittenAt: writtenAt,
           Subs: [...file.subs],
         });
-        manifestWritten = true;
         return { startBy: Math.min(writtenAt + START_WINDOW_MS, holds.firstEnd()) };
       },
     );
@@ -427,7 +443,7 @@ async function importFile(
     holds.drop(finished);
   } catch (error) {
     if (job === undefined) throw error;
-    // The manifest stays: messages of this job that come back are deleted by a later invocation.
+    // The manifest covers them: messages of this job that come back are deleted by a later invocation.
     holds.drop(finished);
     logger.warn(
       'The user import job started, but some of its messages could not be deleted; the manifest covers them',
@@ -438,16 +454,14 @@ async function importFile(
     );
     return done({ ImportJobStatus: job.status, ImportJobId: job.jobId, QueueEmpty: false }, true, '');
   }
-  if (job !== undefined && manifestWritten)
-    await deleteManifest(deps.s3, config.bucket, userPoolId, job.jobId);
-
+  // The manifest stays for the execution (see job-ledger.ts).
   if (job !== undefined) {
     // Like the original: after a job the state machine looks at the queue again.
     return done({ ImportJobStatus: job.status, ImportJobId: job.jobId, QueueEmpty: false }, true, '');
   }
   const drained = state.queueEmpty && overflow.length === 0;
-  if (drained) {
-    // Nothing is left in flight: no message of an earlier job can come back.
+  if (drained && scanEnded) {
+    // The scan is over and nothing is left in flight: no message of an imported user can come any more.
     for (const manifest of ledger.settled)
       await deleteManifest(deps.s3, config.bucket, userPoolId, manifest.JobId);
   }

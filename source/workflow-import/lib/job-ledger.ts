@@ -4,16 +4,21 @@
  * was lost (a crash after StartUserImportJob, Step Functions retrying the task) is neither repeated
  * nor raced:
  * - Before StartUserImportJob, the invocation writes a manifest to the solution's bucket,
- *   `import-manifests/<pool id>/<job id>.json`: the job id, when it was written, and the `sub` of every
- *   user in the file (identifiers only, no attribute values). It deletes the manifest once every
- *   message of the file is deleted. A manifest still there means: this job's messages may come back.
+ *   `import-manifests/<pool id>/<job id>.json`: the job id, the execution, when it was written, and the
+ *   `sub` of every user in the file (identifiers only, no attribute values). The manifest stays for the
+ *   rest of the execution's import step: a message for one of its users may still come, from a lost
+ *   result of this invocation or from a table scan that Step Functions retried after it had queued
+ *   its users. The import step deletes the execution's manifests once the scan is over and the queue
+ *   is drained; a later execution deletes those of earlier ones (their messages were purged or
+ *   consumed, and their users are either in the pool or to be imported again).
  * - It starts the job only within `START_WINDOW_MS` of writing the manifest, while it still holds
  *   every message of the file. So a manifest whose job is still `Created` after `STALE_MANIFEST_MS`
  *   will never be started: its users are not covered.
  * - Every ImportNewUsers invocation first lists this solution's jobs in the pool
  *   (ListUserImportJobs, through the limiter): while one is `Pending` or `InProgress` it starts
  *   nothing and hands that job to the state machine's wait loop. Messages of users covered by a
- *   started job are deleted instead of imported again.
+ *   started job of the same execution are deleted instead of imported again: a user is imported at
+ *   most once per execution, however often its message is sent or delivered.
  */
 import { ListUserImportJobsCommand, type UserImportJobType } from '@aws-sdk/client-cognito-identity-provider';
 import {
@@ -37,6 +42,8 @@ export const RUNNING_JOB_STATUSES = new Set(['Pending', 'InProgress']);
 export interface Manifest {
   JobId: string;
   UserPoolId: string;
+  /** The Step Functions execution whose import step wrote it; absent in manifests of earlier versions. */
+  Execution?: string;
   /** Epoch ms, on the writer's clock. */
   WrittenAt: number;
   Subs: string[];
@@ -89,7 +96,8 @@ function parseManifest(text: string, key: string): Manifest {
     typeof value.JobId !== 'string' ||
     typeof value.UserPoolId !== 'string' ||
     typeof value.WrittenAt !== 'number' ||
-    !Array.isArray(value.Subs)
+    !Array.isArray(value.Subs) ||
+    (value.Execution !== undefined && typeof value.Execution !== 'string')
   ) {
     throw new Error(`The import manifest ${key} is not readable`);
   }

@@ -33,6 +33,9 @@ import { NEW_USERS_QUEUE_URL, POOL_ID, TARGET_POOL } from './support';
 const cognito = mockAws(CognitoIdentityProviderClient);
 const s3 = mockAws(S3Client);
 
+/** One execution's import step after the table scan. */
+const INPUT = { userPoolId: POOL_ID, execution: 'run-1', scanEnded: true };
+
 const HEADER = ['cognito:username', 'email_verified', 'cognito:mfa_enabled'];
 
 /**
@@ -211,7 +214,7 @@ describe('importNewUsers', () => {
     // Cognito's limit is under test here, not the held-message limit of a file.
     const run = deps(queue, { maxHeld: 600_000 });
 
-    await expect(importNewUsers({ userPoolId: POOL_ID }, run.deps).then((r) => r.output)).resolves.toEqual({
+    await expect(importNewUsers(INPUT, run.deps).then((r) => r.output)).resolves.toEqual({
       ImportJobStatus: 'Pending',
       ImportJobId: 'import-1',
       QueueEmpty: false,
@@ -224,7 +227,7 @@ describe('importNewUsers', () => {
     expect(queue.deleted).toBe(500_000);
     expect(queue.size).toBe(1);
 
-    await expect(importNewUsers({ userPoolId: POOL_ID }, run.deps).then((r) => r.output)).resolves.toEqual({
+    await expect(importNewUsers(INPUT, run.deps).then((r) => r.output)).resolves.toEqual({
       ImportJobStatus: 'Pending',
       ImportJobId: 'import-2',
       QueueEmpty: false,
@@ -232,7 +235,7 @@ describe('importNewUsers', () => {
     expect(run.uploads[1]).toEqual(expect.objectContaining({ lines: 1, firstLine: 'u500001,true,false' }));
     expect(queue.size).toBe(0);
 
-    await expect(importNewUsers({ userPoolId: POOL_ID }, run.deps).then((r) => r.output)).resolves.toEqual({
+    await expect(importNewUsers(INPUT, run.deps).then((r) => r.output)).resolves.toEqual({
       ImportJobStatus: '',
       QueueEmpty: true,
     });
@@ -253,7 +256,7 @@ describe('importNewUsers', () => {
     const headerBytes = Buffer.byteLength(`${HEADER.join(',')}\n`);
     // Room for about 30 lines of 'uNN,true,false\n' (15 bytes; u1..u9 are 14).
     const run = deps(queue, { maxBytes: headerBytes + 30 * 15 });
-    const { output: result } = await importNewUsers({ userPoolId: POOL_ID }, run.deps);
+    const { output: result } = await importNewUsers(INPUT, run.deps);
     expect(result).toEqual(expect.objectContaining({ QueueEmpty: false, ImportJobId: 'import-1' }));
     const first = run.uploads[0]!;
     expect(first.bytes).toBeLessThan(headerBytes + 30 * 15);
@@ -264,7 +267,7 @@ describe('importNewUsers', () => {
     // The rest follows in later files, each user exactly once.
     let imported = first.lines;
     for (let i = 0; i < 10 && queue.size > 0; i += 1) {
-      await importNewUsers({ userPoolId: POOL_ID }, run.deps);
+      await importNewUsers(INPUT, run.deps);
       imported += run.uploads.at(-1)!.lines;
     }
     expect(imported).toBe(100);
@@ -278,7 +281,7 @@ describe('importNewUsers', () => {
     const queue = new FakeQueue(40, wideBody);
     const headerBytes = Buffer.byteLength(`${HEADER.join(',')}\n`);
     const run = deps(queue, { maxBytes: headerBytes + 10 * 35 });
-    await importNewUsers({ userPoolId: POOL_ID }, run.deps);
+    await importNewUsers(INPUT, run.deps);
     const first = run.uploads[0]!;
     expect(first.firstLine).toMatch(/^é{10}\d{3},/);
     // Counting characters would let 13 lines (455 bytes) in; bytes allow 9 (a tenth reaches the limit).
@@ -290,7 +293,7 @@ describe('importNewUsers', () => {
   it('asks for no more messages than the file can take while several receives run at once', async () => {
     const queue = new FakeQueue(57, userBody);
     const run = deps(queue, { maxUsers: 25, receiveConcurrency: 4 });
-    await importNewUsers({ userPoolId: POOL_ID }, run.deps);
+    await importNewUsers(INPUT, run.deps);
     expect(run.uploads[0]!.lines).toBe(25);
     expect(queue.released).toBe(0);
     expect(queue.receiveSizes.every((size) => size >= 1 && size <= 10)).toBe(true);
@@ -302,7 +305,7 @@ describe('importNewUsers', () => {
     expect(MAX_HELD_MESSAGES).toBeLessThan(120_000);
     const queue = new FakeQueue(40, userBody);
     const run = deps(queue, { maxHeld: 25, receiveConcurrency: 3 });
-    await importNewUsers({ userPoolId: POOL_ID }, run.deps);
+    await importNewUsers(INPUT, run.deps);
     expect(run.uploads[0]!.lines).toBe(25);
     expect(queue.released).toBe(0);
     expect(queue.size).toBe(15);
@@ -311,7 +314,7 @@ describe('importNewUsers', () => {
   it('logs the drain in counts only', async () => {
     const queue = new FakeQueue(3, userBody);
     const run = deps(queue);
-    await importNewUsers({ userPoolId: POOL_ID }, run.deps);
+    await importNewUsers(INPUT, run.deps);
     const drained = run.logs.entries().find((entry) => entry.message === 'New users queue drained');
     expect(drained).toEqual(
       expect.objectContaining({ userCount: 3, duplicates: 0, rejected: 0, released: 0, queueEmpty: true }),
@@ -333,7 +336,7 @@ describe('importNewUsers', () => {
     cognito.on(AdminCreateUserCommand).resolves({});
     const queue = new FakeQueue(10, body);
     const run = deps(queue, { maxFallbackUsers: 2 });
-    const { output: result } = await importNewUsers({ userPoolId: POOL_ID }, run.deps);
+    const { output: result } = await importNewUsers(INPUT, run.deps);
     expect(result.QueueEmpty).toBe(false);
     // A numeric pseudoUsername is the username as text.
     expect(cognito.commandCalls(AdminCreateUserCommand).map((call) => call.args[0].input.Username)).toEqual([
@@ -362,13 +365,13 @@ describe('importNewUsers', () => {
     const created = () =>
       cognito.commandCalls(AdminCreateUserCommand).map((call) => call.args[0].input.Username);
 
-    const first = await importNewUsers({ userPoolId: POOL_ID }, run.deps);
+    const first = await importNewUsers(INPUT, run.deps);
     expect(first.output).toEqual({ ImportJobStatus: '', QueueEmpty: false });
     expect(created()).toEqual(['u1', 'u2']);
     expect(queue.size).toBe(1);
     expect(queue.visibleCount()).toBe(1);
 
-    const second = await importNewUsers({ userPoolId: POOL_ID, progress: first.progress }, run.deps);
+    const second = await importNewUsers({ ...INPUT, progress: first.progress }, run.deps);
     expect(second.output).toEqual({ ImportJobStatus: '', QueueEmpty: true });
     expect(created()).toEqual(['u1', 'u2', 'u3']);
     expect(queue.size).toBe(0);

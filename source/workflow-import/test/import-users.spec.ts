@@ -279,7 +279,7 @@ describe('import-users', () => {
       // the delete comes after the start; the original deleted right after reading.
       // Before anything, the pool's jobs and manifests; the header and the pool's rules are read at once,
       // in either order; the holds get a full period before the upload and again before the manifest and
-      // the start; the manifest goes once the messages are deleted.
+      // the start; the manifest stays for the execution (a retried scan may queue its users again).
       const steps = order().filter((step) => step !== 'ReceiveMessage' && step !== 'GetQueueAttributes');
       expect(steps.slice(0, 2)).toEqual(['ListUserImportJobs', 'ListObjectsV2']);
       expect(steps.slice(2, 4).sort()).toEqual(['DescribeUserPool', 'GetCSVHeader']);
@@ -291,7 +291,6 @@ describe('import-users', () => {
         'PutObject',
         'StartUserImportJob',
         'DeleteMessageBatch',
-        'DeleteObject',
       ]);
     });
 
@@ -875,11 +874,22 @@ describe('import-users: crashes, lost results and throttling (ImportNewUsers)', 
     return jobs;
   }
 
-  /** The manifest an earlier invocation wrote for `jobId` (its file held user 1). */
-  function leaveManifest(objects: Map<string, string>, jobId: string, writtenAt: number) {
+  /** The manifest an earlier invocation of `execution` wrote for `jobId` (its file held user 1). */
+  function leaveManifest(
+    objects: Map<string, string>,
+    jobId: string,
+    writtenAt: number,
+    execution = 'run-1',
+  ) {
     objects.set(
       `import-manifests/${POOL_ID}/${jobId}.json`,
-      JSON.stringify({ JobId: jobId, UserPoolId: POOL_ID, WrittenAt: writtenAt, Subs: [subOf(1)] }),
+      JSON.stringify({
+        JobId: jobId,
+        UserPoolId: POOL_ID,
+        Execution: execution,
+        WrittenAt: writtenAt,
+        Subs: [subOf(1)],
+      }),
     );
   }
 
@@ -1085,6 +1095,20 @@ describe('import-users: crashes, lost results and throttling (ImportNewUsers)', 
       handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 900_000)),
     ).rejects.toThrow('User import job with ID "import-job-0" was detected to have a status of "Failed"');
     expect(cognito).not.toHaveReceivedCommand(CreateUserImportJobCommand);
+  });
+
+  it("ImportNewUsers deletes an earlier execution's manifest, even of a failed job, and imports its users", async () => {
+    const { handler, clock, uploads } = setup();
+    const queue = new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs);
+    const objects = bucket();
+    const jobs = jobsInPool();
+    jobs.push({ JobId: 'import-job-0', JobName: IMPORT_JOB_NAME, Status: 'Failed' });
+    leaveManifest(objects, 'import-job-0', clock.now(), 'an-earlier-run');
+    queue.send(USER(1));
+    const output = await handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 900_000));
+    expect(output.result).toEqual(expect.objectContaining({ ImportJobStatus: 'Pending' }));
+    expect(csvUsers(uploads[0]!.body)).toBe(1);
+    expect(objects.has(`import-manifests/${POOL_ID}/import-job-0.json`)).toBe(false);
   });
 
   it('ImportNewUsers gives the file back when GetCSVHeader runs out of retries on throttling, then fails only after 15 minutes without progress', async () => {
