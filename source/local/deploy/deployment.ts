@@ -136,6 +136,7 @@ export class Deployment {
           NotificationEmail: notificationEmail,
           CognitoTPS: String(this.options.cognitoTps),
           SnsPreference: this.options.snsPreference ?? 'INFO_AND_ERRORS',
+          SendAnonymousData: 'No',
           ...this.options.parameters,
         },
         pseudo: { region, accountId, partition: 'aws', stackName },
