@@ -20,6 +20,8 @@ import {
   SCENARIOS,
 } from './local-run';
 import { firstLine, formatSummary, plural } from './report';
+import { fitLine } from './progress';
+import { refusalHint } from './failure';
 import { generateSeed, importWarnings, loadSeedFile, SeedError, type SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS } from '../aws/step-functions';
 
@@ -68,6 +70,39 @@ Exit code: 0 when both workflows succeeded and parity holds; 1 otherwise; 2 for 
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** Printed under a usage error instead of the whole help. */
+export const HELP_POINTER = 'Run `npm start -- --help` for the options.';
+
+/** Edit distance, for "did you mean" on a mistyped option. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** The known option nearest to an unknown one, when it is near enough to be a typo. */
+export function nearestOption(unknown: string, known: readonly string[]): string | undefined {
+  const name = unknown.replace(/^-+/, '').split('=')[0] ?? '';
+  let best: { option: string; cost: number } | undefined;
+  for (const option of known) {
+    const cost = option.startsWith(name) && name.length >= 3 ? 0 : distance(name, option);
+    if (best === undefined || cost < best.cost) best = { option, cost };
+  }
+  return best !== undefined && best.cost <= Math.max(2, Math.floor(name.length / 3))
+    ? best.option
+    : undefined;
 }
 
 export interface CliOptions {
@@ -207,6 +242,29 @@ function joinNegativeValues(argv: string[]): string[] {
   return out;
 }
 
+const OPTIONS = {
+  seed: { type: 'string' },
+  users: { type: 'string' },
+  groups: { type: 'string' },
+  'username-attributes': { type: 'string' },
+  'federated-users': { type: 'string' },
+  'random-seed': { type: 'string' },
+  tps: { type: 'string' },
+  latency: { type: 'string' },
+  'no-throttling': { type: 'boolean' },
+  'sns-preference': { type: 'string' },
+  parameter: { type: 'string', multiple: true },
+  'target-mfa': { type: 'string' },
+  'max-wait-ms': { type: 'string' },
+  'max-receive-wait-ms': { type: 'string' },
+  report: { type: 'string' },
+  'lambda-logs': { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  fault: { type: 'string', multiple: true },
+  scenario: { type: 'string' },
+} as const;
+
 export function parseCliArgs(argv: string[]): CliOptions {
   let parsed;
   try {
@@ -214,31 +272,17 @@ export function parseCliArgs(argv: string[]): CliOptions {
       args: joinNegativeValues(argv),
       strict: true,
       allowPositionals: false,
-      options: {
-        seed: { type: 'string' },
-        users: { type: 'string' },
-        groups: { type: 'string' },
-        'username-attributes': { type: 'string' },
-        'federated-users': { type: 'string' },
-        'random-seed': { type: 'string' },
-        tps: { type: 'string' },
-        latency: { type: 'string' },
-        'no-throttling': { type: 'boolean' },
-        'sns-preference': { type: 'string' },
-        parameter: { type: 'string', multiple: true },
-        'target-mfa': { type: 'string' },
-        'max-wait-ms': { type: 'string' },
-        'max-receive-wait-ms': { type: 'string' },
-        report: { type: 'string' },
-        'lambda-logs': { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        fault: { type: 'string', multiple: true },
-        scenario: { type: 'string' },
-      },
+      options: OPTIONS,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    const message = (error as Error).message;
+    const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
+    const suggestion = unknown !== undefined ? nearestOption(unknown, Object.keys(OPTIONS)) : undefined;
+    throw new UsageError(
+      unknown !== undefined
+        ? `Unknown option ${unknown}${suggestion !== undefined ? ` (did you mean --${suggestion}?)` : ''}`
+        : message,
+    );
   }
   const v = parsed.values;
   if (v.seed !== undefined) {
@@ -413,23 +457,38 @@ export function seedFromOptions(options: CliOptions): { seed: SeedFile; source: 
 export class ProgressPrinter {
   private pending = '';
 
-  constructor(private readonly out: { write(text: string): unknown; isTTY?: boolean } = process.stdout) {}
+  constructor(
+    private readonly out: {
+      write(text: string): unknown;
+      isTTY?: boolean;
+      columns?: number;
+    } = process.stdout,
+  ) {}
 
   print(event: ProgressEvent): void {
     const clock = `${(event.elapsedMs / 1000).toFixed(1)}s`.padStart(7);
     const label = event.workflow === 'export' ? 'export' : 'import';
     const marker = event.kind === 'state' ? '▸' : event.kind === 'counts' ? '·' : '✗';
-    const line = `[${label} ${clock}] ${marker} ${event.text}`;
+    const prefix = `[${label} ${clock}] ${marker} `;
     if (this.out.isTTY !== true) {
-      this.out.write(`${line}\n`);
+      this.out.write(`${prefix}${event.text}\n`);
       return;
     }
+    // One character short of the width: a line that reaches the last column wraps on some terminals,
+    // and a wrapped line cannot be redrawn in place.
+    const width = Math.max(20, (this.out.columns ?? 80) - 1 - prefix.length);
+    const line =
+      prefix +
+      (event.kind === 'counts' && event.segments !== undefined
+        ? fitLine(event.segments, width)
+        : fitLine([{ text: event.text, rank: 0 }], width));
     if (event.kind === 'counts') {
       this.pending = line;
       this.out.write(`\r\x1b[2K${line}`);
       return;
     }
-    this.out.write(`\r\x1b[2K${line}\n${this.pending}`);
+    // A failure's text is kept whole: it is what the operator reads.
+    this.out.write(`\r\x1b[2K${event.kind === 'failed' ? prefix + event.text : line}\n${this.pending}`);
   }
 
   /** Ends the redrawn line, so that what follows starts on its own line. */
@@ -465,8 +524,8 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
     ({ seed, source } = seedFromOptions(options));
   } catch (error) {
     if (error instanceof UsageError || error instanceof SeedError) {
-      console.error(`${error.message}\n`);
-      if (error instanceof UsageError) console.error(USAGE);
+      console.error(error.message);
+      if (error instanceof UsageError) console.error(HELP_POINTER);
       return 2;
     }
     throw error;
@@ -519,9 +578,10 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
       ...extra,
     });
   } catch (error) {
-    console.error(
-      `The local run could not complete: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`The local run could not complete: ${message}`);
+    const hint = refusalHint(message);
+    if (hint !== undefined) console.error(hint);
     return 1;
   } finally {
     printer.finish();

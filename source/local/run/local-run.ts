@@ -27,7 +27,7 @@ import {
   type ParityResult,
   type PoolContent,
 } from './parity';
-import { type Counter, ProgressMeter } from './progress';
+import { type Counter, type Phase, phaseOf, ProgressMeter, type Segment } from './progress';
 import type { SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS, type ExecutionEvent, type ExecutionRecord } from '../aws/step-functions';
 import {
@@ -166,6 +166,8 @@ export interface ProgressEvent {
   elapsedMs: number;
   kind: 'state' | 'counts' | 'failed';
   text: string;
+  /** The counts line's parts, for a terminal that shows only what fits its width. */
+  segments?: Segment[];
 }
 
 /** Parity when a workflow failed: nothing compared. */
@@ -344,8 +346,10 @@ class WorkflowTracker {
   errors: Record<string, number> = {};
   usersExported = 0;
   groupsExported = 0;
-  /** The state entered last, shown with the counters. */
+  /** The state entered last. */
   currentState = '';
+  /** What the workflow is doing, in the operator's words (from the last Task or Wait state). */
+  phase: Phase | undefined;
   private readonly seenStates = new Set<string>();
 
   constructor(private readonly onProgress?: (event: ProgressEvent) => void) {}
@@ -356,6 +360,7 @@ class WorkflowTracker {
     this.invocations = {};
     this.errors = {};
     this.currentState = '';
+    this.phase = undefined;
     this.seenStates.clear();
   }
 
@@ -363,8 +368,14 @@ class WorkflowTracker {
     return Date.now() - this.started;
   }
 
-  emit(kind: ProgressEvent['kind'], text: string): void {
-    this.onProgress?.({ workflow: this.current, elapsedMs: this.elapsed(), kind, text });
+  emit(kind: ProgressEvent['kind'], text: string, segments?: Segment[]): void {
+    this.onProgress?.({
+      workflow: this.current,
+      elapsedMs: this.elapsed(),
+      kind,
+      text,
+      ...(segments !== undefined ? { segments } : {}),
+    });
   }
 
   invocation(event: InvocationEvent): void {
@@ -388,6 +399,7 @@ class WorkflowTracker {
   execution(execution: ExecutionRecord, event: ExecutionEvent): void {
     if (event.type === 'StateEntered' && event.stateName !== undefined) {
       this.currentState = event.stateName;
+      this.phase = phaseOf(event.stateName) ?? this.phase;
       // Loops and Map iterations re-enter the same states many times: show the path once; the
       // periodic counters show where the execution is.
       if (this.seenStates.has(event.stateName)) return;
@@ -495,9 +507,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         return count(now) - count(statsBefore);
       };
       const meter = new ProgressMeter();
-      const line = (): string =>
-        `${meter.line(counts(succeeded), Date.now())}${tracker.currentState ? ` (at ${tracker.currentState})` : ''}`;
-      const ticker = setInterval(() => tracker.emit('counts', line()), options.countsEveryMs ?? 2000);
+      const emitCounts = (): void => {
+        const segments = meter.segments(counts(succeeded), Date.now(), tracker.phase);
+        tracker.emit('counts', segments.map((segment) => segment.text).join(' · '), segments);
+      };
+      const ticker = setInterval(emitCounts, options.countsEveryMs ?? 2000);
       let record: ExecutionRecord;
       try {
         record = await active.run(logicalId, input);
@@ -506,7 +520,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       }
       const wallMs = tracker.elapsed();
       tracker.currentState = '';
-      tracker.emit('counts', line());
+      tracker.phase = undefined;
+      emitCounts();
       const statsAfter = cognito.stats();
       const failure = explainFailure(record);
       return {
@@ -609,9 +624,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         (succeeded) => {
           const pool = restoredPool();
           return [
-            { label: 'users restored', done: pool?.users.size ?? 0, total: totals.users },
+            { label: 'users', done: pool?.users.size ?? 0, total: totals.users },
             { label: 'groups', done: pool?.groups.size ?? 0, total: options.seed.groups.length },
-            { label: 'memberships added', done: succeeded('AdminAddUserToGroup'), total: totals.memberships },
+            { label: 'memberships', done: succeeded('AdminAddUserToGroup'), total: totals.memberships },
           ];
         },
         () =>

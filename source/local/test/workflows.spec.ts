@@ -734,7 +734,7 @@ describe('runLocal (what npm start runs)', () => {
     // Each state is shown once per workflow, however often the loops re-enter it.
     const importStates = states.filter((event) => event.workflow === 'import').map((event) => event.text);
     expect(new Set(importStates).size).toBe(importStates.length);
-    expect(progress.some((event) => event.kind === 'counts' && /users restored: 70/.test(event.text))).toBe(
+    expect(progress.some((event) => event.kind === 'counts' && /users 70\/70/.test(event.text))).toBe(
       true,
     );
   });
