@@ -498,6 +498,32 @@ export class ProgressPrinter {
   }
 }
 
+/**
+ * One `--lambda-logs` line: the function's log object with the function's logical id first, so that
+ * the file is JSON lines (`jq 'select(.function == "ImportNewUsersLambda")'`). A line that is not a
+ * JSON object is kept as its `message`.
+ */
+export function lambdaLogLine(logicalId: string, line: string): string {
+  let fields: Record<string, unknown> = { message: line };
+  try {
+    const parsed: unknown = JSON.parse(line);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      fields = parsed as Record<string, unknown>;
+    }
+  } catch {
+    // not JSON: kept as the message
+  }
+  return JSON.stringify({ function: logicalId, ...fields });
+}
+
+/** How the summary names a file the run wrote beside its report. */
+export function artifactLabel(path: string): string {
+  if (path.endsWith('.restore-report.csv')) return 'Restore report (CSV, as in the import bucket)';
+  const notification = /\.notification-(\d+)-(\w+)\.txt$/.exec(path);
+  if (notification !== null) return `Notification ${notification[1]} (${notification[2]}, as e-mailed)`;
+  return 'File';
+}
+
 /** Shown once before the run: the local run does not wait as long as AWS would. */
 export function shortenedWaitsNote(options: Pick<CliOptions, 'maxWaitMs' | 'maxReceiveWaitMs'>): string {
   return (
@@ -553,9 +579,21 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
+  /** Files written beside the JSON report: `<report name>.<artifact>`. */
+  const artifacts: string[] = [];
+  const reportPath = options.report;
+  const onArtifact =
+    reportPath === undefined
+      ? undefined
+      : (name: string, text: string): void => {
+          const path = `${reportPath.replace(/\.json$/, '')}.${name}`;
+          writeFileSync(path, text);
+          artifacts.push(path);
+        };
   let report: LocalRunReport;
   try {
     report = await runLocal({
+      ...(onArtifact !== undefined ? { onArtifact } : {}),
       root: ROOT,
       seed,
       seedSource: source,
@@ -571,7 +609,7 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
       ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
       ...(options.quiet ? {} : { onProgress: (event) => printer.print(event) }),
       onLambdaLog: (fn, line) => {
-        if (lambdaLogs !== undefined) appendFileSync(lambdaLogs, `${fn.logicalId} ${line}\n`);
+        if (lambdaLogs !== undefined) appendFileSync(lambdaLogs, `${lambdaLogLine(fn.logicalId, line)}\n`);
         if (/"level":"error"/.test(line)) recentErrors.push(`${fn.logicalId}: ${line.slice(0, 500)}`);
         if (recentErrors.length > 20) recentErrors.shift();
       },
@@ -599,6 +637,9 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
   if (options.report !== undefined) {
     writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
     say(`JSON report: ${options.report}`);
+    for (const path of artifacts) say(`${artifactLabel(path)}: ${path}`);
+  } else {
+    say('(--report <file.json> also writes the restore report CSV and each notification beside it)');
   }
   return report.ok ? 0 : 1;
 }

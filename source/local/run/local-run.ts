@@ -204,6 +204,11 @@ export interface LocalRunOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Log lines of the Lambda functions (JSON lines, as CloudWatch would hold them). */
   onLambdaLog?: (fn: LocalFunction, line: string) => void;
+  /**
+   * What the run produced that an operator reads on AWS: the restore report CSV (`restore-report.csv`)
+   * and each notification's text (`notification-<n>-<kind>.txt`), by file name.
+   */
+  onArtifact?: (name: string, text: string) => void;
   /** How often the users/groups counters are reported, ms. Default 2000. */
   countsEveryMs?: number;
   /** Reuse running emulators (tests); otherwise the run starts and stops its own. */
@@ -666,6 +671,17 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       }
     }
     const notifications: Notification[] = await deployment.notifications();
+    if (options.onArtifact !== undefined) {
+      const restored = report.restoredUserPoolId;
+      if (restored !== undefined) {
+        const reports = await deployment.objects(RESTORE_BUCKET, `restore-reports/${restored}/`);
+        const key = [...reports.keys()].sort().pop();
+        if (key !== undefined) options.onArtifact('restore-report.csv', reports.get(key) ?? '');
+      }
+      notifications.forEach((notification, index) =>
+        options.onArtifact?.(`notification-${index + 1}-${notification.kind}.txt`, notification.message),
+      );
+    }
     report.notifications = {
       sent: notifications.length,
       success: notifications.filter((n) => n.kind === 'success').length,
