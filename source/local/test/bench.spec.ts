@@ -61,4 +61,4 @@ it('answers --help with its options, as npm run bench -- --help does', async () 
   for (const option of ['--list', '--case <name>', '--quick', '--smoke', '--out <dir>', '--chart-only']) {
     expect(stdout).toContain(option);
   }
-});
+}, 60_000);
