@@ -18,9 +18,10 @@ export const SHOW_RATE_AFTER_MS = 5_000;
 /** A counter that has not moved for this long is waiting, not moving slowly. */
 export const STALLED_AFTER_MS = 10_000;
 /**
- * A time left is an estimate only from steady progress: at least this many increments within the
- * window, none above this share of the total. A counter that moves in a few jumps (an import job that
- * creates its users in batches) shows its rate but no time left.
+ * A time left is an estimate only from steady progress: a counter that has moved for a whole window,
+ * with at least this many increments in it, none above this share of the total. A counter that moves
+ * in a few jumps, or speeds up as it starts (an import job that creates its users in batches), shows
+ * its rate but no time left.
  */
 const STEADY_INCREMENTS = 3;
 const LARGEST_STEADY_STEP = 0.2;
@@ -53,26 +54,20 @@ const PHASES: Record<string, Phase> = {
   ListGroupsLambda: { doing: 'exporting groups', waitsFor: 'Cognito ListGroups pages' },
   ExportUsersInGroupLambda: { doing: 'exporting memberships', waitsFor: 'Cognito ListUsersInGroup pages' },
   'Wait 1 second': { doing: 'exporting memberships', waitsFor: 'Cognito ListUsersInGroup pages' },
-  'BackupTableCleanup: Find Items': {
-    doing: 'finding deleted users in the backup',
-    waitsFor: 'the backup table scan',
-  },
-  'BackupTableCleanup: Remove Items': {
-    doing: 'removing deleted users from the backup',
-    waitsFor: 'the backup table',
-  },
+  'BackupTableCleanup: Find Items': { doing: 'finding deleted users', waitsFor: 'the backup table scan' },
+  'BackupTableCleanup: Remove Items': { doing: 'removing deleted users', waitsFor: 'the backup table' },
   PurgeImportQueues: { doing: 'checking the import queues', waitsFor: 'SQS' },
   'Wait 1 minute': { doing: 'checking the import queues', waitsFor: 'the queues to settle (1 minute)' },
   CheckWorkflowQueuesLambda: { doing: 'checking the import queues', waitsFor: 'SQS' },
   ImportCheckNewUserPoolLambda: { doing: 'checking the new pool', waitsFor: 'Cognito' },
   ListNewUserPool: { doing: 'listing users already restored', waitsFor: 'Cognito ListUsers pages' },
-  ImportScanTableLambda: { doing: 'reading the backup, creating groups', waitsFor: 'Cognito CreateGroup' },
+  ImportScanTableLambda: { doing: 'creating groups', waitsFor: 'Cognito CreateGroup (5 a second)' },
   ImportNewUsers: { doing: 'importing users', waitsFor: HELD_MESSAGES },
   'Wait 60 seconds': { doing: 'importing users', waitsFor: HELD_MESSAGES },
   'Wait 30 seconds': { doing: 'importing users', waitsFor: 'the Cognito import job' },
   CheckUserImportJob: { doing: 'importing users', waitsFor: 'the Cognito import job' },
   UpdateNewUsers: {
-    doing: 'adding memberships, disabling users',
+    doing: 'restoring memberships',
     waitsFor:
       'memberships held by an invocation that stopped (back after their 2-minute hold), or throttled calls',
   },
@@ -173,6 +168,7 @@ export class ProgressMeter {
     const increments = steps.filter((step) => step > 0);
     const largest = Math.max(0, ...increments);
     const steady =
+      now - since >= RATE_WINDOW_MS &&
       increments.length >= STEADY_INCREMENTS &&
       (counter.total === undefined || largest <= counter.total * LARGEST_STEADY_STEP);
     return { rate: ((counter.done - first.done) / (now - first.at)) * 1000, steady };
