@@ -330,7 +330,7 @@ export function outcome(r: BenchResult): string {
   return `failed: ${r.parityDetail ?? 'parity'}`;
 }
 
-/** The Markdown table of the README's Performance section. */
+/** The Markdown table of docs/performance.md. */
 export function markdownTable(results: BenchResult[]): string {
   const rows = results.flatMap((r) =>
     r.rates.map(

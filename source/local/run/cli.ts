@@ -31,7 +31,7 @@ Runs the real ExportWorkflow and ImportWorkflow (from deployment/*.yaml) on loca
 AWS account: seeds a user pool, exports it, restores it into a new empty pool and compares the two.
 
 Seed (one of):
-  --seed <file.json>                 a seed file (format in the README)
+  --seed <file.json>                 a seed file (format in docs/local-run.md)
   --users <n>                        generated users (default 1000)
   --groups <n>                       generated groups (default 10)
   --username-attributes <a>          none | email | phone_number (default none)
@@ -57,7 +57,7 @@ Output (relative paths resolve against the directory you ran the command from):
   --quiet                            only the summary
   -h, --help                         this help
 
-Faults (README, "Fault injection"):
+Faults (docs/local-run.md, "Fault injection"):
   --fault <spec>                     repeatable: cognito-throttle=<scale>, cognito-500=<share>,
                                      cognito-drop=<share>, ddb-unprocessed=<share>,
                                      ddb-throughput=<share>, crash=<LogicalId>:<point> (point:
