@@ -42,8 +42,8 @@ export interface Phase {
   waitsFor: string;
 }
 
-const HELD_MESSAGES =
-  'queued users held by an invocation that stopped (back after their 2-minute hold), or throttled calls';
+/** Messages an invocation that stopped still holds come back when their 2-minute hold ends. */
+const HELD_MESSAGES = 'held messages (2-min hold) or throttling';
 
 /** Task and Wait states by name (a `Parallel: ` prefix aside); Choice and Pass states keep the phase. */
 const PHASES: Record<string, Phase> = {
@@ -66,11 +66,7 @@ const PHASES: Record<string, Phase> = {
   'Wait 60 seconds': { doing: 'importing users', waitsFor: HELD_MESSAGES },
   'Wait 30 seconds': { doing: 'importing users', waitsFor: 'the Cognito import job' },
   CheckUserImportJob: { doing: 'importing users', waitsFor: 'the Cognito import job' },
-  UpdateNewUsers: {
-    doing: 'restoring memberships',
-    waitsFor:
-      'memberships held by an invocation that stopped (back after their 2-minute hold), or throttled calls',
-  },
+  UpdateNewUsers: { doing: 'restoring memberships', waitsFor: HELD_MESSAGES },
   ReconcileNewUserPool: { doing: 'checking the restore', waitsFor: 'Cognito listings of the new pool' },
   WorkflowCleanupLambda: { doing: 'sending the notification', waitsFor: 'SNS' },
   WorkflowErrorHandlerLambda: { doing: 'reporting the failure', waitsFor: 'SNS' },
@@ -81,7 +77,7 @@ export function phaseOf(stateName: string): Phase | undefined {
   return PHASES[stateName.replace(/^Parallel: /, '')];
 }
 
-const DROPPABLE_RANK = 3;
+const DROPPABLE_RANK = 2;
 
 /** One part of the progress line; the renderer drops the least important parts first. */
 export interface Segment {
@@ -123,7 +119,7 @@ export class ProgressMeter {
       }
     }
     const out: Segment[] = [];
-    if (phase !== undefined) out.push({ text: phase.doing, rank: 0 });
+    if (phase !== undefined) out.push({ text: phase.doing, rank: 2 });
     for (const counter of counters) {
       let text = `${counter.label} ${number(counter.done)}${counter.total !== undefined ? `/${number(counter.total)}` : ''}`;
       let rank = 3;
@@ -140,7 +136,7 @@ export class ProgressMeter {
       out.push({ text, rank });
     }
     if (stalledMs !== undefined && stalledMs >= STALLED_AFTER_MS && phase !== undefined) {
-      out.push({ text: `no change for ${duration(stalledMs)}: waiting for ${phase.waitsFor}`, rank: 2 });
+      out.push({ text: `waiting ${duration(stalledMs)}: ${phase.waitsFor}`, rank: 0 });
     }
     return out;
   }
@@ -177,12 +173,13 @@ export class ProgressMeter {
 
 /**
  * The segments joined on one line of at most `width` characters: the least important parts are left
- * out first (the other counters, then the waiting note, then the moving counter), then the rest is cut.
+ * out first (the counters that do not move, then the phase), then the rest (the moving counter, or what
+ * a stalled phase waits for) is cut.
  */
 export function fitLine(segments: Segment[], width: number): string {
   const kept = [...segments];
   const text = (): string => kept.map((segment) => segment.text).join(' · ');
-  // The phase, the moving counter and the waiting note are cut rather than left out.
+  // The moving counter and the waiting note are cut rather than left out.
   while (text().length > width && kept.some((segment) => segment.rank >= DROPPABLE_RANK)) {
     const worst = kept.reduce((a, b) => (b.rank >= a.rank ? b : a));
     kept.splice(kept.indexOf(worst), 1);

@@ -44,9 +44,7 @@ describe('ProgressMeter', () => {
     const stalled = meter.line(memberships(900), 120_000, importing);
     expect(stalled).not.toContain('left');
     expect(stalled).toBe(
-      'importing users · users 100/100 · memberships 900/1,000 · no change for ' +
-        '2 min: waiting for queued users held by an invocation that stopped (back after their 2-minute hold), ' +
-        'or throttled calls',
+      'importing users · users 100/100 · memberships 900/1,000 · waiting 2 min: held messages (2-min hold) or throttling',
     );
   });
 
@@ -69,7 +67,7 @@ describe('ProgressMeter', () => {
 
 describe('fitLine', () => {
   const segments = [
-    { text: 'importing users', rank: 0 },
+    { text: 'importing users', rank: 2 },
     { text: 'users 700/1,000 (12/s, ~25 s left)', rank: 1 },
     { text: 'groups 10/10', rank: 3 },
     { text: 'memberships 0/1,200', rank: 3 },
@@ -82,7 +80,8 @@ describe('fitLine', () => {
   it('drops the least important parts first, then cuts', () => {
     expect(fitLine(segments, 60)).toBe('importing users · users 700/1,000 (12/s, ~25 s left)');
     expect(fitLine(segments, 70)).toBe('importing users · users 700/1,000 (12/s, ~25 s left) · groups 10/10');
-    expect(fitLine(segments, 30)).toBe('importing users · users 700/1…');
+    expect(fitLine(segments, 40)).toBe('users 700/1,000 (12/s, ~25 s left)');
+    expect(fitLine(segments, 20)).toBe('users 700/1,000 (12…');
   });
 });
 
