@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The backup protects itself: deletion protection and point-in-time recovery on the table, and
- * point-in-time recovery on its replica, which the global-table custom resources create through the
- * API (CloudFormation's PointInTimeRecoverySpecification covers the primary table only).
+ * The backup protects itself: deletion protection and point-in-time recovery on the table and on its
+ * replica, which the global-table custom resources set through the API (CloudFormation's
+ * PointInTimeRecoverySpecification and DeletionProtectionEnabled cover the primary table only).
  */
 import { recordedCalls } from './support/artifacts';
 import { loadTemplate, MAIN_TEMPLATE, type Json } from './support/cfn';
@@ -23,9 +23,38 @@ describe('backup table', () => {
     expect(table?.UpdateReplacePolicy).toBe('Retain');
   });
 
-  it('asks the replica custom resource for point-in-time recovery on the replica', () => {
+  it('asks the replica custom resource for point-in-time recovery and deletion protection on the replica', () => {
     expect(main.Resources.SecondaryUserPoolTable?.Properties?.ReplicaPointInTimeRecovery).toBe('Enabled');
+    expect(main.Resources.SecondaryUserPoolTable?.Properties?.ReplicaDeletionProtection).toBe('Enabled');
   });
+
+  it.each([
+    [
+      'GlobalTableChecker',
+      'GlobalTableCheckerRole',
+      'custom-resources/global-table-checker',
+      [[REPLICA_ARN]],
+    ],
+    [
+      'GlobalTableCreator',
+      'GlobalTableCreatorRole',
+      'custom-resources/global-table-creator',
+      // The creator's UpdateTable also adds the replica and switches its key, through the primary table.
+      [[{ 'Fn::GetAtt': ['BackupTable', 'Arn'] }, REPLICA_ARN]],
+    ],
+  ])(
+    '%s turns deletion protection on with UpdateTable, and its role allows UpdateTable on the replica',
+    (_fn, roleId, handler, resources) => {
+      const calls = (recordedCalls(handler) ?? []).filter(
+        (call) => call.action === 'dynamodb:UpdateTable' && /deletion protection/.test(call.test),
+      );
+      expect(calls.length).toBeGreaterThan(0);
+      const statements = roleStatements(main, roleId).filter(
+        (statement) => statement.Effect === 'Allow' && statement.Action.includes('dynamodb:UpdateTable'),
+      );
+      expect(statements.map((statement) => statement.Resource)).toEqual(resources);
+    },
+  );
 
   it.each([
     ['GlobalTableChecker', 'GlobalTableCheckerRole', 'custom-resources/global-table-checker'],

@@ -76,10 +76,14 @@ const DEPLOYMENT_OF_TEST: Record<string, (test: string) => boolean> = {
 
 const iamAction = (call: RecordedCall): string => ACTION_ALIASES[call.action] ?? call.action;
 
-function calledActions(fn: LambdaFunction): Set<string> {
-  const calls = recordedCalls(fn.handler) ?? [];
+/** The calls the handler's unit tests recorded for this deployment of it. */
+function calledCalls(fn: LambdaFunction): RecordedCall[] {
   const belongs = DEPLOYMENT_OF_TEST[fn.logicalId] ?? (() => true);
-  return new Set(calls.filter((call) => belongs(call.test)).map(iamAction));
+  return (recordedCalls(fn.handler) ?? []).filter((call) => belongs(call.test));
+}
+
+function calledActions(fn: LambdaFunction): Set<string> {
+  return new Set(calledCalls(fn).map(iamAction));
 }
 
 const isLogs = (action: string): boolean => action.startsWith('logs:');
@@ -268,7 +272,10 @@ describe('IAM roles of the functions', () => {
  * key on every item read or write; a replica of a table with a customer managed key is created (or switched)
  * only by a principal that may describe the backup region's key and create DynamoDB's grant on it.
  */
-const KMS_ON_BEHALF: Record<string, { service: string; kms: string[]; replicaKey?: true }> = {
+const KMS_ON_BEHALF: Record<
+  string,
+  { service: string; kms: string[]; replicaKey?: true; when?: (call: RecordedCall) => boolean }
+> = {
   'sqs:SendMessage': { service: 'sqs', kms: ['kms:Decrypt', 'kms:GenerateDataKey'] },
   'sqs:ReceiveMessage': { service: 'sqs', kms: ['kms:Decrypt'] },
   'sns:Publish': { service: 'sns', kms: ['kms:Decrypt', 'kms:GenerateDataKey'] },
@@ -283,6 +290,8 @@ const KMS_ON_BEHALF: Record<string, { service: string; kms: string[]; replicaKey
     service: 'dynamodb',
     kms: ['kms:CreateGrant', 'kms:DescribeKey'],
     replicaKey: true,
+    // Only a replica's creation or key switch; turning deletion protection on touches no key.
+    when: (call) => call.members?.includes('ReplicaUpdates') ?? true,
   },
 };
 
@@ -314,9 +323,9 @@ function regionKey(fn: LambdaFunction): Json {
 /** What kmsGrants should be, from the calls the handler's unit tests recorded. */
 function expectedKmsGrants(fn: LambdaFunction): Record<string, string[]> {
   const grants: Record<string, Set<string>> = {};
-  for (const action of calledActions(fn)) {
-    const need = KMS_ON_BEHALF[action];
-    if (!need) continue;
+  for (const call of calledCalls(fn)) {
+    const need = KMS_ON_BEHALF[iamAction(call)];
+    if (!need || (need.when && !need.when(call))) continue;
     const key = `${need.service} on ${JSON.stringify([need.replicaKey ? { Ref: 'SecondaryRegionKmsKeyArn' } : regionKey(fn)])}`;
     grants[key] = new Set([...(grants[key] ?? []), ...need.kms]);
   }

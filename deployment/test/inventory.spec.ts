@@ -20,6 +20,9 @@ const EMAIL_PATTERN =
 /** MaxDeletionPercent: a whole number from 0 to 100. */
 const PERCENT_PATTERN = '^(100|[1-9]?[0-9])$';
 
+/** MaxDeletionCount: a whole number from 0 to 999,999. */
+const COUNT_PATTERN = '^(0|[1-9][0-9]{0,5})$';
+
 /** KmsKeyArn, SecondaryRegionKmsKeyArn: empty or a KMS key ARN. */
 const KMS_KEY_PATTERN = '^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/[a-zA-Z0-9-]+)?$';
 
@@ -160,6 +163,7 @@ describe('main template', () => {
       'SendAnonymousData',
       'AllowMfaUserPools',
       'MaxDeletionPercent',
+      'MaxDeletionCount',
       'KmsKeyArn',
       'SecondaryRegionKmsKeyArn',
     ]);
@@ -225,6 +229,7 @@ describe('main template', () => {
         'SnsPreference',
         'AllowMfaUserPools',
         'MaxDeletionPercent',
+        'MaxDeletionCount',
         'ImportJobFilesRetentionDays',
         'RestoreReportRetentionDays',
         'SendAnonymousData',
@@ -237,13 +242,15 @@ describe('main template', () => {
   it('passes the custom resources their properties', () => {
     const properties = (id: string) => Object.keys(template.Resources[id]?.Properties ?? {}).sort();
     expect(properties('SecondaryUserPoolTable')).toEqual(
-      // Added: ReplicaPointInTimeRecovery (point-in-time recovery on the replica, see backup-protection.spec).
+      // Added: ReplicaPointInTimeRecovery and ReplicaDeletionProtection (point-in-time recovery and deletion
+      // protection on the replica, see backup-protection.spec).
       [
         'ServiceToken',
         'UserPoolTable',
         'SecondaryRegion',
         'StateMachineArn',
         'ReplicaPointInTimeRecovery',
+        'ReplicaDeletionProtection',
       ].sort(),
     );
     expect(properties('StackCheckerCustomResource')).toEqual(
@@ -362,6 +369,7 @@ describe('StackSet template', () => {
       },
       AllowMfaUserPools: { Type: 'String', Default: 'No', AllowedValues: ['No', 'Yes'] },
       MaxDeletionPercent: { Type: 'String', Default: '10', AllowedPattern: PERCENT_PATTERN },
+      MaxDeletionCount: { Type: 'String', Default: '5', AllowedPattern: COUNT_PATTERN },
       ImportJobFilesRetentionDays: { Type: 'Number', Default: 30 },
       RestoreReportRetentionDays: { Type: 'Number', Default: 365 },
       // Added (security review): the optional customer managed KMS keys, passed on by the main stack.
@@ -519,11 +527,11 @@ describe('tags', () => {
   });
 });
 
-describe("MaxDeletionPercent (the export cleanup's mass-deletion guard)", () => {
+describe("MaxDeletionPercent and MaxDeletionCount (the export cleanup's mass-deletion guard)", () => {
   const main = loadTemplate(MAIN_TEMPLATE);
   const stackSet = loadTemplate(STACKSET_TEMPLATE);
 
-  it('is a main-template parameter, 10 by default, whole numbers from 0 to 100 only', () => {
+  it('MaxDeletionPercent is a main-template parameter, 10 by default, whole numbers from 0 to 100 only', () => {
     const parameter = main.Parameters.MaxDeletionPercent ?? {};
     expect(parameter).toMatchObject({ Type: 'String', Default: '10', AllowedPattern: PERCENT_PATTERN });
     const pattern = new RegExp(PERCENT_PATTERN);
@@ -532,19 +540,33 @@ describe("MaxDeletionPercent (the export cleanup's mass-deletion guard)", () => 
     expect(String(parameter.Description)).toContain('{"AllowMassDeletion": true}');
   });
 
-  it('travels like CognitoTPS: main template, StackSet parameter, BackupTableCleanupLambda environment', () => {
-    const stackSetParameters = main.Resources.StackSetManagerCustomResource?.Properties?.StackSetParameters;
-    expect(isObject(stackSetParameters) && stackSetParameters.MaxDeletionPercent).toEqual({
-      Ref: 'MaxDeletionPercent',
-    });
-    expect(stackSet.Parameters.MaxDeletionPercent).toMatchObject({
-      Type: 'String',
-      Default: '10',
-      AllowedPattern: PERCENT_PATTERN,
-    });
-    const readers = lambdaFunctions()
-      .filter((fn) => JSON.stringify(fn.environment).includes('"Ref":"MaxDeletionPercent"'))
-      .map((fn) => [fn.logicalId, fn.environment.MAX_DELETION_PERCENT]);
-    expect(readers).toEqual([['BackupTableCleanupLambda', { Ref: 'MaxDeletionPercent' }]]);
+  it('MaxDeletionCount is a main-template parameter, 5 by default, whole numbers from 0 to 999,999 only', () => {
+    const parameter = main.Parameters.MaxDeletionCount ?? {};
+    expect(parameter).toMatchObject({ Type: 'String', Default: '5', AllowedPattern: COUNT_PATTERN });
+    const pattern = new RegExp(COUNT_PATTERN);
+    expect(['0', '1', '5', '10', '1000', '999999'].filter((value) => pattern.test(value))).toHaveLength(6);
+    expect(['', '-1', '05', '2.5', '1000000', ' 5', 'five'].filter((value) => pattern.test(value))).toEqual(
+      [],
+    );
   });
+
+  it.each([
+    ['MaxDeletionPercent', 'MAX_DELETION_PERCENT', '10', PERCENT_PATTERN],
+    ['MaxDeletionCount', 'MAX_DELETION_COUNT', '5', COUNT_PATTERN],
+  ])(
+    '%s travels like CognitoTPS: main template, StackSet parameter, BackupTableCleanupLambda %s',
+    (name, variable, defaultValue, pattern) => {
+      const stackSetParameters = main.Resources.StackSetManagerCustomResource?.Properties?.StackSetParameters;
+      expect(isObject(stackSetParameters) && stackSetParameters[name]).toEqual({ Ref: name });
+      expect(stackSet.Parameters[name]).toMatchObject({
+        Type: 'String',
+        Default: defaultValue,
+        AllowedPattern: pattern,
+      });
+      const readers = lambdaFunctions()
+        .filter((fn) => JSON.stringify(fn.environment).includes(`"Ref":"${name}"`))
+        .map((fn) => [fn.logicalId, fn.environment[variable]]);
+      expect(readers).toEqual([['BackupTableCleanupLambda', { Ref: name }]]);
+    },
+  );
 });

@@ -17,6 +17,11 @@ import { join } from 'node:path';
 import { actionMatches, lambdaFunctions, roleStatements } from './support/functions';
 import { handlerSourceFile, SOURCE_DIR } from './support/handlers';
 import { templateStatements, trustStatements } from './support/policies';
+import {
+  LATEST_EXPORT_TIMESTAMP_ID,
+  MARKED_WORKFLOWS,
+  notificationMarkerId,
+} from '../../source/workflow-common/lib/message-broker';
 
 const main = loadTemplate(MAIN_TEMPLATE);
 const stackSet = loadTemplate(STACKSET_TEMPLATE);
@@ -171,6 +176,58 @@ describe('StackSetExecRole (finding 1)', () => {
           StringEquals: { 'aws:ResourceTag/cognito-backup-restore-target': 'true' },
         });
       });
+    },
+  );
+});
+
+describe('iam:PassRole in both templates', () => {
+  /**
+   * Every statement that allows iam:PassRole, as `<template>:<owner>`, with the one service it may pass to. Without
+   * the condition, a role of the account (the group-role statements cover `role/*`) could be handed to any service
+   * that accepts a role, Lambda or EC2 among them, and run with that role's permissions.
+   */
+  const PASSED_TO: Record<string, string[]> = {
+    // One role, whose trust policy admits CloudFormation alone: no other service could use it (asserted below).
+    [`${MAIN_TEMPLATE}:StackSetManagerCustomResourceLambdaRole`]: ['StackSetAdminRole only'],
+    [`${MAIN_TEMPLATE}:StackSetExecRole`]: [
+      'lambda.amazonaws.com',
+      'states.amazonaws.com',
+      'events.amazonaws.com',
+    ],
+    [`${MAIN_TEMPLATE}:StackSetRolesBoundary`]: ['cognito-idp.amazonaws.com', 'cognito-idp.amazonaws.com'],
+    [`${STACKSET_TEMPLATE}:ImportScanTableLambdaRole`]: ['cognito-idp.amazonaws.com'],
+    [`${STACKSET_TEMPLATE}:ImportNewUsersLambdaRole`]: ['cognito-idp.amazonaws.com'],
+  };
+
+  it.each(['default', 'customer-key'] as const)(
+    'each statement names the one service it passes to (iam:PassedToService), rendering %s',
+    (choice) => {
+      const passing = [loadTemplate(MAIN_TEMPLATE, choice), loadTemplate(STACKSET_TEMPLATE, choice)]
+        .flatMap(templateStatements)
+        .filter(
+          (statement) =>
+            statement.Effect === 'Allow' &&
+            statement.Action.some((action) => actionMatches(action, 'iam:PassRole')),
+        );
+      const found: Record<string, string[]> = {};
+      for (const statement of passing) {
+        const key = `${statement.template}:${statement.owner}`;
+        const equals = statement.Condition?.StringEquals;
+        const service = isObject(equals) ? equals['iam:PassedToService'] : undefined;
+        const onlyAdminRole =
+          json(statement.Resource) === json([{ 'Fn::GetAtt': ['StackSetAdminRole', 'Arn'] }]);
+        (found[key] ??= []).push(
+          typeof service === 'string'
+            ? service
+            : onlyAdminRole
+              ? 'StackSetAdminRole only'
+              : `no iam:PassedToService (${json(service)})`,
+        );
+      }
+      expect(found).toEqual(PASSED_TO);
+      expect(trustStatements(main, 'StackSetAdminRole').map((statement) => statement.Principal)).toEqual([
+        { Service: 'cloudformation.amazonaws.com' },
+      ]);
     },
   );
 });
@@ -448,12 +505,20 @@ describe('conditions on trust and data access (finding 5)', () => {
     },
   );
 
-  it('the message broker writes only the latest-export-timestamp item (dynamodb:LeadingKeys)', () => {
+  it('the message broker writes only the latest-export-timestamp item and its notification markers (dynamodb:LeadingKeys)', () => {
     const writes = roleStatements(stackSet, 'WorkflowMessageBrokerLambdaRole').filter((statement) =>
       statement.Action.includes('dynamodb:PutItem'),
     );
+    const markers = MARKED_WORKFLOWS.map((workflow) => ({
+      'Fn::Sub': notificationMarkerId(workflow, '${AWS::Region}'),
+    }));
     expect(writes.map((statement) => statement.Condition)).toEqual([
-      { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['latest-export-timestamp'] } },
+      { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [LATEST_EXPORT_TIMESTAMP_ID, ...markers] } },
+    ]);
+    // No user, group or membership key can match: their ids start with USER-, GROUP- and GROUP_MEMBER-.
+    expect(markers.map((marker) => marker['Fn::Sub'])).toEqual([
+      'latest-notification-ExportWorkflow-${AWS::Region}',
+      'latest-notification-ImportWorkflow-${AWS::Region}',
     ]);
   });
 

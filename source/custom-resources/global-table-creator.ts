@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * `Custom::CreateTable`. Create adds the secondary replica and starts the checker workflow,
- * which answers CloudFormation once the replica is ready and has point-in-time recovery. Update
- * switches the replica's KMS key when ReplicaKmsKeyArn changed, and turns point-in-time recovery on
- * for an existing replica when the properties ask for it; Delete
+ * which answers CloudFormation once the replica is ready and has point-in-time recovery and deletion
+ * protection. Update turns point-in-time recovery and deletion protection on for an existing replica
+ * when the properties ask for them, and switches the replica's KMS key when ReplicaKmsKeyArn changed; Delete
  * changes nothing (the table is retained). Both are answered at once.
  */
 import { dynamoDbClient, sfnClient } from '../utils/clients';
@@ -39,13 +39,15 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           event,
           context,
           {
+            // The replica's own settings first: a key switch leaves the replica busy, and deletion protection
+            // cannot be changed on a table that is being updated.
             Update: async () => {
-              await updateReplicaKey(event.ResourceProperties, event.OldResourceProperties, {
-                primary: dynamoDbClient(),
-                logger,
-              });
               await updateReplica(event.ResourceProperties, {
                 secondary: (region) => dynamoDbClient({ region }),
+                logger,
+              });
+              await updateReplicaKey(event.ResourceProperties, event.OldResourceProperties, {
+                primary: dynamoDbClient(),
                 logger,
               });
               return {};

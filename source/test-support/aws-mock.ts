@@ -20,6 +20,11 @@ export interface RecordedCall {
    * compare it with the Resource of the statement that allows the call.
    */
   target?: { kind: string; value: string; env: string[] };
+  /**
+   * The input's top-level members: what IAM or KMS asks of one action can depend on them (an UpdateTable with
+   * ReplicaUpdates creates or re-keys a replica; one with DeletionProtectionEnabled only changes a setting).
+   */
+  members?: string[];
 }
 
 /** Input members that name the resource a call acts on. */
@@ -110,10 +115,12 @@ function collect(clientName: string, stub: StubLike): void {
   for (const call of stub.calls()) {
     const command = call.args[0] as { constructor: { name: string }; input?: unknown };
     const target = callTarget(command.input);
+    const input = command.input;
     recorded.push({
       action: iamAction(clientName, command.constructor.name),
       test,
       ...(target ? { target } : {}),
+      ...(typeof input === 'object' && input !== null ? { members: Object.keys(input).sort() } : {}),
     });
   }
 }

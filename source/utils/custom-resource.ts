@@ -111,12 +111,42 @@ export class UntrustedResponseUrlError extends Error {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/** The domain of S3's endpoints in each partition a stack can live in. */
+const S3_DOMAIN: Readonly<Record<string, string>> = {
+  aws: 'amazonaws.com',
+  'aws-us-gov': 'amazonaws.com',
+  'aws-cn': 'amazonaws.com.cn',
+};
+
+/**
+ * The virtual-hosted-style hosts of `bucket` in `region`, as the S3 User Guide documents them ("Virtual hosting of
+ * general purpose buckets", its "Legacy endpoints" part, and "Using Amazon S3 dual-stack endpoints"):
+ * - `<bucket>.s3.<region>.<domain>`, the regional form, in every partition (`amazonaws.com.cn` in China);
+ * - `<bucket>.s3-<region>.amazonaws.com`, the dash form, which some older Regions still answer (a "legacy endpoint");
+ * - `<bucket>.s3.amazonaws.com`, the legacy global endpoint, which exists only in the `aws` partition;
+ * - `<bucket>.s3.dualstack.<region>.<domain>`, the IPv4/IPv6 form, in every partition.
+ * Path-style hosts (`s3.amazonaws.com`, `s3.<region>.amazonaws.com`, `s3-<region>.amazonaws.com`,
+ * `s3.dualstack.<region>.amazonaws.com`) are not in the list: they take the bucket from the URL's path, so any bucket,
+ * an attacker's too, could receive the response through them. FIPS, access-point and website hosts are not either:
+ * CloudFormation does not answer through them.
+ */
+function virtualHostedHosts(bucket: string, region: string, partition: string): string[] {
+  const domain = S3_DOMAIN[partition];
+  if (domain === undefined) return [];
+  return [
+    `${bucket}.s3.${region}.${domain}`,
+    `${bucket}.s3.dualstack.${region}.${domain}`,
+    ...(domain === 'amazonaws.com' ? [`${bucket}.s3-${region}.${domain}`] : []),
+    ...(partition === 'aws' ? [`${bucket}.s3.${domain}`] : []),
+  ];
+}
+
 /**
  * The response (with the resource's Data) goes only to CloudFormation's response bucket of the stack's
- * Region (`cloudformation-custom-resource-response-<region without dashes>`, virtual-hosted S3, https), or
- * to a loopback address (the local harness; nothing sent there leaves the function's host). A request
- * that names any other URL is answered nowhere, so that invoking the function directly cannot make it
- * send data to a host of the caller's choosing.
+ * Region (`cloudformation-custom-resource-response-<region without dashes>`, one of the virtual-hosted S3 hosts
+ * above, https, default port), or to a loopback address (the local harness; nothing sent there leaves the
+ * function's host). A request that names any other URL is answered nowhere, so that invoking the function
+ * directly cannot make it send data to a host of the caller's choosing.
  */
 export function checkResponseUrl(responseUrl: string, stackId: string): void {
   let url: URL;
@@ -126,17 +156,15 @@ export function checkResponseUrl(responseUrl: string, stackId: string): void {
     throw new UntrustedResponseUrlError('The ResponseURL is not a URL', { cause: error });
   }
   if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return;
-  const region = /^arn:aws[a-z-]*:cloudformation:([a-z0-9-]+):/.exec(stackId)?.[1];
-  const bucket =
-    region === undefined ? undefined : `cloudformation-custom-resource-response-${region.replace(/-/g, '')}`;
+  const arn = /^arn:(aws[a-z-]*):cloudformation:([a-z0-9-]+):/.exec(stackId);
   const hosts =
-    bucket === undefined || region === undefined
+    arn?.[1] === undefined || arn[2] === undefined
       ? []
-      : [
-          `${bucket}.s3.amazonaws.com`,
-          `${bucket}.s3.${region}.amazonaws.com`,
-          `${bucket}.s3.${region}.amazonaws.com.cn`,
-        ];
+      : virtualHostedHosts(
+          `cloudformation-custom-resource-response-${arn[2].replace(/-/g, '')}`,
+          arn[2],
+          arn[1],
+        );
   if (url.protocol !== 'https:' || url.port !== '' || !hosts.includes(url.hostname)) {
     throw new UntrustedResponseUrlError(
       `The ResponseURL host (${url.protocol}//${url.hostname}) is not CloudFormation's response bucket of the stack's Region; no response was sent`,

@@ -21,6 +21,14 @@ const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error:
 /** Keys whose values can carry user data (attribute values, usernames, message bodies, CSV text). */
 const SENSITIVE_KEY =
   /^(email|phone|phone_?number|username|pseudo_?username|grouppseudousername|groupuser|user_?attributes|attributes|value|values|password|body|message_?body|csv|item|items|users|name_value)$/i;
+/**
+ * The sensitive keys that name a collection: under them a whole number is how many there are (the
+ * cleanup's `Users` count), not a user's data, and is logged. A single value (an e-mail, a phone
+ * number, an attribute `value`) stays redacted whatever its type.
+ */
+const COLLECTION_KEY = /^(user_?attributes|attributes|values|items|users)$/i;
+
+const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
 export const REDACTED = '[REDACTED]';
 /** An e-mail address in any script: letters and digits of every alphabet on both sides of the `@`. */
 const EMAIL = /[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*\.[\p{L}\p{M}]{2,}/gu;
@@ -64,7 +72,8 @@ function redact(value: unknown, depth: number): unknown {
   if (Array.isArray(value)) return value.map((entry) => redact(entry, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, entry] of Object.entries(value)) {
-    out[key] = SENSITIVE_KEY.test(key) ? REDACTED : redact(entry, depth + 1);
+    const hidden = SENSITIVE_KEY.test(key) && !(COLLECTION_KEY.test(key) && isCount(entry));
+    out[key] = hidden ? REDACTED : redact(entry, depth + 1);
   }
   return out;
 }

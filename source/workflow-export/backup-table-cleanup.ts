@@ -20,6 +20,7 @@ export const ENVIRONMENT = {
   BACKUP_TABLE_NAME: env.string(),
   QUEUE_URL: env.string(),
   MAX_DELETION_PERCENT: env.percent(),
+  MAX_DELETION_COUNT: env.integer(0),
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
@@ -39,6 +40,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           tableName: config.BACKUP_TABLE_NAME,
           queueUrl: config.QUEUE_URL,
           maxDeletionPercent: config.MAX_DELETION_PERCENT,
+          maxDeletionCount: config.MAX_DELETION_COUNT,
         },
       });
     },

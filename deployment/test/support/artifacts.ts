@@ -83,6 +83,8 @@ export interface RecordedCall {
   test: string;
   /** What the call acted on and which environment variables of the test held that value. */
   target?: { kind: string; value: string; env: string[] };
+  /** The call's top-level input members. */
+  members?: string[];
 }
 
 /** The calls recorded by `source/<package>/test/<file>.spec.ts`, or undefined if that spec recorded none. */

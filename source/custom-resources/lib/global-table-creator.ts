@@ -7,7 +7,13 @@ import { UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { CustomResourceEvent } from '../../utils/custom-resource';
 import type { Logger } from '../../utils/logger';
-import { enablePointInTimeRecovery, REPLICA_PITR_PROPERTY, ReplicaNotUsableError } from './global-table';
+import {
+  enableDeletionProtection,
+  enablePointInTimeRecovery,
+  REPLICA_DELETION_PROTECTION_PROPERTY,
+  REPLICA_PITR_PROPERTY,
+  ReplicaNotUsableError,
+} from './global-table';
 import { requireProperty } from './properties';
 import type { CreateTableProperties, GlobalTableCheckerEvent } from './types';
 
@@ -45,24 +51,38 @@ export async function startReplicaCreation(
 }
 
 /**
- * Update of `Custom::CreateTable`: a stack created before the replica had point-in-time recovery
- * gains it when an update adds `ReplicaPointInTimeRecovery: Enabled`. Without the property (a
- * rollback to such a template) nothing changes.
+ * Update of `Custom::CreateTable`: a stack created before the replica had point-in-time recovery or deletion
+ * protection gains them when an update adds `ReplicaPointInTimeRecovery: Enabled` or
+ * `ReplicaDeletionProtection: Enabled`. Without the properties (a rollback to such a template) nothing changes.
  */
 export async function updateReplica(
   properties: CreateTableProperties,
   deps: { secondary: (region: string) => DynamoDBClient; logger: Logger },
 ): Promise<void> {
-  if (properties[REPLICA_PITR_PROPERTY] !== 'Enabled') return;
+  const pitr = properties[REPLICA_PITR_PROPERTY] === 'Enabled';
+  const deletionProtection = properties[REPLICA_DELETION_PROTECTION_PROPERTY] === 'Enabled';
+  if (!pitr && !deletionProtection) return;
   const tableName = requireProperty(properties, 'UserPoolTable');
   const secondaryRegion = requireProperty(properties, 'SecondaryRegion');
-  if (!(await enablePointInTimeRecovery(deps.secondary(secondaryRegion), tableName))) {
-    throw new ReplicaNotUsableError(
-      `Point-in-time recovery cannot be enabled yet on the replica of table ${tableName} in ${secondaryRegion}; ` +
-        'update the stack again in a few minutes',
-    );
+  const replica = deps.secondary(secondaryRegion);
+  if (pitr) {
+    if (!(await enablePointInTimeRecovery(replica, tableName))) {
+      throw new ReplicaNotUsableError(
+        `Point-in-time recovery cannot be enabled yet on the replica of table ${tableName} in ${secondaryRegion}; ` +
+          'update the stack again in a few minutes',
+      );
+    }
+    deps.logger.info('Point-in-time recovery is on for the replica', { secondaryRegion });
   }
-  deps.logger.info('Point-in-time recovery is on for the replica', { secondaryRegion });
+  if (deletionProtection) {
+    if (!(await enableDeletionProtection(replica, tableName))) {
+      throw new ReplicaNotUsableError(
+        `Deletion protection cannot be turned on yet for the replica of table ${tableName} in ${secondaryRegion} ` +
+          '(the table is being updated); update the stack again in a few minutes',
+      );
+    }
+    deps.logger.info('Deletion protection is on for the replica', { secondaryRegion });
+  }
 }
 
 /** The `Custom::CreateTable` property with the backup region's customer managed key (absent: AWS managed key). */

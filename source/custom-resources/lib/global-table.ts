@@ -14,6 +14,7 @@
 import {
   DescribeTableCommand,
   UpdateContinuousBackupsCommand,
+  UpdateTableCommand,
   type DynamoDBClient,
   type ReplicaStatus,
 } from '@aws-sdk/client-dynamodb';
@@ -60,9 +61,11 @@ export async function probeReplica(deps: ReplicaProbeDeps): Promise<ReplicaState
   if (status !== 'ACTIVE') return { ready: false, reason: `replica ${status}` };
 
   let streamArn: string | undefined;
+  let deletionProtected: boolean | undefined;
   try {
-    streamArn = (await deps.secondary.send(new DescribeTableCommand({ TableName: deps.tableName }))).Table
-      ?.LatestStreamArn;
+    const table = (await deps.secondary.send(new DescribeTableCommand({ TableName: deps.tableName }))).Table;
+    streamArn = table?.LatestStreamArn;
+    deletionProtected = table?.DeletionProtectionEnabled ?? false;
   } catch (error) {
     if (errorName(error) === 'ResourceNotFoundException')
       return { ready: false, reason: 'replica table not found' };
@@ -74,7 +77,35 @@ export async function probeReplica(deps: ReplicaProbeDeps): Promise<ReplicaState
   if (!(await enablePointInTimeRecovery(deps.secondary, deps.tableName))) {
     return { ready: false, reason: 'point-in-time recovery cannot be enabled yet' };
   }
+  // Deletion protection is a setting of each replica: the primary's DeletionProtectionEnabled does not reach it.
+  if (!(await enableDeletionProtection(deps.secondary, deps.tableName, deletionProtected))) {
+    return { ready: false, reason: 'deletion protection cannot be turned on yet' };
+  }
   return { ready: true, streamArn };
+}
+
+/**
+ * Turns deletion protection on for the table of `client`'s region, unless it is on already (`known`: what a
+ * DescribeTable of the caller said; absent: asked here). Returns false while the table is busy with another update
+ * (`ResourceInUseException`); other errors are thrown.
+ */
+export async function enableDeletionProtection(
+  client: DynamoDBClient,
+  tableName: string,
+  known?: boolean,
+): Promise<boolean> {
+  const enabled =
+    known ??
+    (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table
+      ?.DeletionProtectionEnabled === true;
+  if (enabled) return true;
+  try {
+    await client.send(new UpdateTableCommand({ TableName: tableName, DeletionProtectionEnabled: true }));
+    return true;
+  } catch (error) {
+    if (errorName(error) === 'ResourceInUseException') return false;
+    throw error;
+  }
 }
 
 /**
@@ -99,3 +130,6 @@ export async function enablePointInTimeRecovery(client: DynamoDBClient, tableNam
 
 /** The `Custom::CreateTable` property that asks for point-in-time recovery on the replica. */
 export const REPLICA_PITR_PROPERTY = 'ReplicaPointInTimeRecovery';
+
+/** The `Custom::CreateTable` property that asks for deletion protection on the replica. */
+export const REPLICA_DELETION_PROTECTION_PROPERTY = 'ReplicaDeletionProtection';

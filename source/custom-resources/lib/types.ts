@@ -65,6 +65,8 @@ export interface CreateTableProperties {
   StateMachineArn?: string;
   /** Added: `Enabled` asks for point-in-time recovery on the replica (also on Update). */
   ReplicaPointInTimeRecovery?: string;
+  /** Added: `Enabled` asks for deletion protection on the replica (also on Update). */
+  ReplicaDeletionProtection?: string;
   /** Added: ARN of the backup region's customer managed KMS key for the replica; absent: AWS managed key. */
   ReplicaKmsKeyArn?: string;
 }

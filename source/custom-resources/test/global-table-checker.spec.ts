@@ -3,6 +3,7 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   UpdateContinuousBackupsCommand,
+  UpdateTableCommand,
   type DescribeTableCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
@@ -81,6 +82,17 @@ afterAll(() => {
   if (originalRegion === undefined) delete process.env.AWS_REGION;
   else process.env.AWS_REGION = originalRegion;
 });
+/** Regions (and answers) of the UpdateTable calls; each answer list is consumed in order. */
+let updateTableRegions: string[];
+function updateTableAnswers(answers: (Error | 'ok')[]) {
+  dynamoDb.on(UpdateTableCommand).callsFake(async (_input, getClient) => {
+    updateTableRegions.push(await getClient().config.region());
+    const answer = answers.length > 1 ? answers.shift() : answers[0];
+    if (answer instanceof Error) throw answer;
+    return {};
+  });
+}
+
 /** Regions (and answers) of the UpdateContinuousBackups calls; each answer list is consumed in order. */
 let pitrRegions: string[];
 function pitrAnswers(answers: (Error | 'ok')[]) {
@@ -96,6 +108,8 @@ beforeEach(() => {
   dynamoDb.reset();
   pitrRegions = [];
   pitrAnswers(['ok']);
+  updateTableRegions = [];
+  updateTableAnswers(['ok']);
 });
 
 describe('global-table-checker', () => {
@@ -151,6 +165,46 @@ describe('global-table-checker', () => {
     ]);
     const { http, context, handler } = setup();
     await expect(handler(input(), context)).rejects.toThrow('dynamodb:UpdateContinuousBackups');
+    expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'FAILED' })]);
+  });
+
+  it('turns deletion protection on for the replica, in its region, before answering SUCCESS', async () => {
+    tables([replica('ACTIVE')]);
+    const { http, context, handler } = setup();
+    await handler(input(), context);
+    expect(dynamoDb.commandCalls(UpdateTableCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: TABLE, DeletionProtectionEnabled: true },
+    ]);
+    expect(updateTableRegions).toEqual(['eu-west-1']);
+    expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+  });
+
+  it('does not ask again for a replica that is protected already', async () => {
+    tables(
+      [replica('ACTIVE')],
+      [{ Table: { TableName: TABLE, LatestStreamArn: STREAM, DeletionProtectionEnabled: true } }],
+    );
+    const { http, context, handler } = setup();
+    await handler(input(), context);
+    expect(dynamoDb).not.toHaveReceivedCommand(UpdateTableCommand);
+    expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+  });
+
+  it('keeps waiting while the replica is busy with another update (ResourceInUseException)', async () => {
+    tables([replica('ACTIVE')]);
+    updateTableAnswers([awsError('ResourceInUseException', 'Table is being updated'), 'ok']);
+    const { http, clock, context, handler } = setup();
+    expect((await handler(input(), context)).LatestStreamArn).toBe(STREAM);
+    expect(clock.sleeps).toEqual([5000]);
+    expect(updateTableRegions).toEqual(['eu-west-1', 'eu-west-1']);
+    expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+  });
+
+  it('answers FAILED when deletion protection is refused for another reason', async () => {
+    tables([replica('ACTIVE')]);
+    updateTableAnswers([awsError('AccessDeniedException', 'not authorized to perform dynamodb:UpdateTable')]);
+    const { http, context, handler } = setup();
+    await expect(handler(input(), context)).rejects.toThrow('dynamodb:UpdateTable');
     expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'FAILED' })]);
   });
 

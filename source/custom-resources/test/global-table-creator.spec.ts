@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-import { DynamoDBClient, UpdateContinuousBackupsCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DynamoDBClient,
+  UpdateContinuousBackupsCommand,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockAws } from '../../test-support/aws-mock';
 import { fakeRuntime } from '../../test-support/runtime';
@@ -207,6 +212,83 @@ describe('global-table-creator Update and Delete', () => {
       ['access is denied', 'AccessDeniedException', /denied/],
     ])('answers FAILED when %s', async (_label, name, reason) => {
       dynamoDb.on(UpdateContinuousBackupsCommand).rejects(awsError(name, 'denied'));
+      const { http, handler } = setup();
+      await handler(update(), context);
+      const [body] = http.cfnBodies() as { Status: string; Data: { Error: string } }[];
+      expect(body?.Status).toBe('FAILED');
+      expect(body?.Data.Error).toMatch(reason);
+    });
+  });
+
+  describe('with ReplicaDeletionProtection: Enabled (an update from a version without it)', () => {
+    const withProtection = { ...properties, ReplicaDeletionProtection: 'Enabled' };
+    const update = (extra: Props = {}, old: Props = {}) =>
+      event({
+        RequestType: 'Update',
+        PhysicalResourceId: 'SecondaryUserPoolTable',
+        ResourceProperties: { ...withProtection, ...extra },
+        OldResourceProperties: { ...properties, ...old },
+      });
+    /** The replica's DeletionProtectionEnabled as DescribeTable reports it; each call's region and input. */
+    function replicaTable(deletionProtectionEnabled: boolean, updateTable: Error | 'ok' = 'ok') {
+      const calls: string[] = [];
+      dynamoDb.on(DescribeTableCommand).callsFake(async (_input, getClient) => {
+        calls.push(`${await getClient().config.region()}:DescribeTable`);
+        return {
+          Table: {
+            TableName: properties.UserPoolTable,
+            DeletionProtectionEnabled: deletionProtectionEnabled,
+          },
+        };
+      });
+      dynamoDb.on(UpdateTableCommand).callsFake(async (input: object, getClient) => {
+        const region = await getClient()
+          .config.region()
+          .catch(() => 'default');
+        calls.push(`${region}:UpdateTable ${JSON.stringify(input)}`);
+        if (updateTable instanceof Error) throw updateTable;
+        return {};
+      });
+      return calls;
+    }
+
+    it('turns deletion protection on for the existing replica, in its region, then answers SUCCESS', async () => {
+      const calls = replicaTable(false);
+      const { http, handler } = setup();
+      await handler(update(), context);
+      expect(calls).toEqual([
+        'eu-west-1:DescribeTable',
+        `eu-west-1:UpdateTable ${JSON.stringify({ TableName: properties.UserPoolTable, DeletionProtectionEnabled: true })}`,
+      ]);
+      expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+    });
+
+    it('leaves a replica that is protected already alone', async () => {
+      const calls = replicaTable(true);
+      const { http, handler } = setup();
+      await handler(update(), context);
+      expect(calls).toEqual(['eu-west-1:DescribeTable']);
+      expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+    });
+
+    it('protects the replica before switching its key (a key switch leaves the replica busy)', async () => {
+      const calls = replicaTable(false);
+      const { http, handler } = setup();
+      await handler(update({ ReplicaKmsKeyArn: REPLICA_KEY }), context);
+      expect(calls).toEqual([
+        'eu-west-1:DescribeTable',
+        `eu-west-1:UpdateTable ${JSON.stringify({ TableName: properties.UserPoolTable, DeletionProtectionEnabled: true })}`,
+        // The client of the Lambda's own region (here the SDK's default).
+        expect.stringMatching(/:UpdateTable .*"ReplicaUpdates":\[\{"Update"/),
+      ]);
+      expect(http.cfnBodies()).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+    });
+
+    it.each([
+      ['the replica is busy with another update', 'ResourceInUseException', /update the stack again/],
+      ['access is denied', 'AccessDeniedException', /denied/],
+    ])('answers FAILED when %s', async (_label, name, reason) => {
+      replicaTable(false, awsError(name, 'denied'));
       const { http, handler } = setup();
       await handler(update(), context);
       const [body] = http.cfnBodies() as { Status: string; Data: { Error: string } }[];

@@ -24,7 +24,7 @@ export interface WorkflowFailure {
 /**
  * Errors that mean "refused by design": another execution running, a new pool that is not empty, a
  * pool with MFA, a workflow queue left with messages, an export cleanup that would delete more than
- * MaxDeletionPercent allows. Each message says what to do.
+ * MaxDeletionCount and MaxDeletionPercent allow. Each message says what to do.
  */
 export const REFUSAL_ERRORS = new Set([
   'AnotherExecutionRunning',

@@ -473,7 +473,9 @@ describe("an emptied source pool (the export cleanup's mass-deletion guard)", ()
       expect(text).toContain(`the user pool listed no user while the backup holds ${users.length}`);
       expect(text).toContain(`${users.length} of ${users.length} users (100%)`);
       expect(text).toContain(`${memberships.length} of ${memberships.length} group memberships (100%)`);
-      expect(text).toContain('at most 10% of the users and 10% of the memberships');
+      expect(text).toContain(
+        'One export may delete, of the users, of the groups and of the memberships each, 5 or 10%, whichever is more',
+      );
       expect(text).toContain('{"AllowMassDeletion": true}');
       expect(text).not.toContain('An unexpected error occurred');
       for (const user of seed.users) {
@@ -491,9 +493,13 @@ describe("an emptied source pool (the export cleanup's mass-deletion guard)", ()
         cause: undefined,
         errorLogs: [],
       });
-      expect((await deployment.notifications()).slice(beforeOverride).map((n) => n.kind)).toEqual([
-        'success',
-      ]);
+      const afterOverride = (await deployment.notifications()).slice(beforeOverride);
+      expect(afterOverride.map((n) => n.kind)).toEqual(['success']);
+      expect(afterOverride[0]?.message).toContain(
+        `The backup cleanup removed ${users.length} users (100%), 0 groups (0%) and ` +
+          `${memberships.length} group memberships (100%) that are no longer in the user pool`,
+      );
+      expect(afterOverride[0]?.message).toContain('(AllowMassDeletion)');
       const after = new Set((await scanTable(environment, deployment.tableName)).map(keyOf));
       const removed = backedUp.map(keyOf).filter((key) => !after.has(key));
       expect(removed.sort()).toEqual([...users, ...memberships].map(keyOf).sort());
@@ -502,6 +508,46 @@ describe("an emptied source pool (the export cleanup's mass-deletion guard)", ()
           .filter((item) => !users.includes(item) && !memberships.includes(item))
           .map(keyOf)
           .sort(),
+      );
+    });
+  });
+});
+
+describe("a small pool that loses a user (the mass-deletion guard's count allowance)", () => {
+  it('the next scheduled export removes her and says so in its notification', async () => {
+    const seed = generateSeed({
+      users: 9,
+      groups: 2,
+      usernameAttribute: 'none',
+      federatedUsers: 0,
+      randomSeed: 5,
+    });
+    await withDeployment(environment, seed, async (scenario) => {
+      const { deployment, primaryUserPoolId } = scenario;
+      expect(await outcome(scenario, await deployment.run('ExportWorkflow', scheduledExport()))).toEqual(
+        SUCCEEDED,
+      );
+      const backedUp = await scanTable(environment, deployment.tableName);
+      const [leaving] = poolContent(environment.cognito, primaryUserPoolId).users;
+      if (leaving === undefined) throw new Error('the seeded pool has no user');
+      await environment
+        .cognitoClient()
+        .send(new AdminDeleteUserCommand({ UserPoolId: primaryUserPoolId, Username: leaving.username }));
+      const notified = (await deployment.notifications()).length;
+
+      // 1 of 9 users is 11.1%, over MaxDeletionPercent (10): only MaxDeletionCount (5) allows it.
+      const second = await deployment.run('ExportWorkflow', scheduledExport());
+      expect(await outcome(scenario, second, notified)).toEqual(SUCCEEDED);
+      const after = new Set((await scanTable(environment, deployment.tableName)).map(keyOf));
+      const removed = backedUp.filter((item) => !after.has(keyOf(item)));
+      const removedOf = (prefix: string) =>
+        removed.filter((item) => String(item.id).startsWith(prefix)).length;
+      expect(removedOf('USER-')).toBe(1);
+      const memberships = removedOf('GROUP_MEMBER-');
+      const notifications = (await deployment.notifications()).slice(notified);
+      expect(notifications.map((n) => n.kind)).toEqual(['success']);
+      expect(notifications[0]?.message).toContain(
+        `The backup cleanup removed 1 user (11.1%), 0 groups (0%) and ${memberships} group membership`,
       );
     });
   });

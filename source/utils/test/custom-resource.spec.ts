@@ -196,12 +196,46 @@ describe('sendCfnResponse', () => {
 
 describe('checkResponseUrl', () => {
   const STACK = 'arn:aws:cloudformation:eu-west-1:111122223333:stack/s/1';
+  const GOV_STACK = 'arn:aws-us-gov:cloudformation:us-gov-west-1:111122223333:stack/s/1';
+  const CN_STACK = 'arn:aws-cn:cloudformation:cn-north-1:111122223333:stack/s/1';
+  const EU = 'cloudformation-custom-resource-response-euwest1';
+  const GOV = 'cloudformation-custom-resource-response-usgovwest1';
+  const CN = 'cloudformation-custom-resource-response-cnnorth1';
+
   it.each([
-    'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/arn%3Ax?X-Amz-Signature=1',
-    'https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/arn%3Ax',
-    'http://127.0.0.1:4566/cfn-response/1',
-  ])('accepts %s', (url) => {
-    expect(() => checkResponseUrl(url, STACK)).not.toThrow();
+    ['the legacy global host', STACK, `https://${EU}.s3.amazonaws.com/arn%3Ax?X-Amz-Signature=1`],
+    ['the regional host (dot)', STACK, `https://${EU}.s3.eu-west-1.amazonaws.com/arn%3Ax`],
+    ['the regional host (dash)', STACK, `https://${EU}.s3-eu-west-1.amazonaws.com/arn%3Ax`],
+    ['the dual-stack host', STACK, `https://${EU}.s3.dualstack.eu-west-1.amazonaws.com/arn%3Ax`],
+    ['GovCloud (dot)', GOV_STACK, `https://${GOV}.s3.us-gov-west-1.amazonaws.com/arn%3Ax`],
+    ['GovCloud (dash)', GOV_STACK, `https://${GOV}.s3-us-gov-west-1.amazonaws.com/arn%3Ax`],
+    ['GovCloud dual-stack', GOV_STACK, `https://${GOV}.s3.dualstack.us-gov-west-1.amazonaws.com/arn%3Ax`],
+    ['China', CN_STACK, `https://${CN}.s3.cn-north-1.amazonaws.com.cn/arn%3Ax`],
+    ['China dual-stack', CN_STACK, `https://${CN}.s3.dualstack.cn-north-1.amazonaws.com.cn/arn%3Ax`],
+    ['the local harness', STACK, 'http://127.0.0.1:4566/cfn-response/1'],
+  ])('accepts %s', (_case, stack, url) => {
+    expect(() => checkResponseUrl(url, stack)).not.toThrow();
+  });
+
+  it.each([
+    ['path-style, global host', STACK, `https://s3.amazonaws.com/${EU}/arn%3Ax`],
+    ['path-style, regional host (dot)', STACK, `https://s3.eu-west-1.amazonaws.com/${EU}/arn%3Ax`],
+    ['path-style, regional host (dash)', STACK, `https://s3-eu-west-1.amazonaws.com/${EU}/arn%3Ax`],
+    ['path-style, dual-stack host', STACK, `https://s3.dualstack.eu-west-1.amazonaws.com/${EU}/arn%3Ax`],
+    ['path-style, China', CN_STACK, `https://s3.cn-north-1.amazonaws.com.cn/${CN}/arn%3Ax`],
+    ['the global host outside the aws partition', GOV_STACK, `https://${GOV}.s3.amazonaws.com/arn%3Ax`],
+    ['China without .cn', CN_STACK, `https://${CN}.s3.cn-north-1.amazonaws.com/arn%3Ax`],
+    ['.cn outside China', STACK, `https://${EU}.s3.eu-west-1.amazonaws.com.cn/arn%3Ax`],
+    ['another Region in the host', STACK, `https://${EU}.s3.us-east-1.amazonaws.com/arn%3Ax`],
+    ['a FIPS host', GOV_STACK, `https://${GOV}.s3-fips.us-gov-west-1.amazonaws.com/arn%3Ax`],
+    ['a website host', STACK, `https://${EU}.s3-website-eu-west-1.amazonaws.com/arn%3Ax`],
+    [
+      'an unknown partition',
+      'arn:aws-iso:cloudformation:us-iso-east-1:1:stack/s/1',
+      `https://${EU}.s3.amazonaws.com/x`,
+    ],
+  ])('refuses %s', (_case, stack, url) => {
+    expect(() => checkResponseUrl(url, stack)).toThrow(UntrustedResponseUrlError);
   });
 
   it.each([

@@ -59,6 +59,35 @@ describe('logger', () => {
     expect(entry.nested.Attributes).toBe(REDACTED);
   });
 
+  it('logs counts under collection names (the cleanup counts) and still redacts the values themselves', () => {
+    const out = captureLogs();
+    const logger = createLogger({}, { write: out.write });
+    logger.info('Queued stale backup items for removal', {
+      counts: { Users: 12, StaleUsers: 1, Groups: 3, Memberships: 40 },
+      items: 7,
+      attributes: 0,
+      users: ['jane'],
+      values: -1,
+      Items: 2.5,
+      value: 42,
+      phone_number: 12065550100,
+      email: 3,
+    });
+    const [entry] = out.entries();
+    expect(entry).toMatchObject({
+      counts: { Users: 12, StaleUsers: 1, Groups: 3, Memberships: 40 },
+      items: 7,
+      attributes: 0,
+      users: REDACTED,
+      values: REDACTED,
+      Items: REDACTED,
+      value: REDACTED,
+      phone_number: REDACTED,
+      email: REDACTED,
+    });
+    expect(out.text()).not.toContain('12065550100');
+  });
+
   it('filters below the configured level and carries child fields', () => {
     const out = captureLogs();
     const logger = createLogger({ a: 1 }, { write: out.write, level: 'warn' }).child({ b: 2 });

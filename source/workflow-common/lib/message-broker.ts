@@ -4,7 +4,7 @@
  * records the export timestamp and announces success when the SNS preference asks for it. Both send
  * the anonymous operational metric when it is enabled.
  */
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Now } from '../../utils/time';
 import { scrub, type Logger } from '../../utils/logger';
@@ -21,6 +21,18 @@ import {
 } from './types';
 
 export const LATEST_EXPORT_TIMESTAMP_ID = 'latest-export-timestamp';
+
+/**
+ * The item that remembers a workflow's last published notification, one per workflow and Region (the
+ * table is global: an import may run in each Region). Its `type` is `TYPE_TIMESTAMP`, which the import
+ * skips like the latest export timestamp; it has no `lastConfirmedInUserPool`, so the export's cleanup
+ * neither counts nor deletes it.
+ */
+export const notificationMarkerId = (workflow: string, region: string): string =>
+  `latest-notification-${workflow}-${region}`;
+
+/** The workflows that have a notification marker (the broker role may write exactly theirs). */
+export const MARKED_WORKFLOWS: readonly string[] = [EXPORT_WORKFLOW, IMPORT_WORKFLOW];
 
 export type SnsPreference = 'INFO_AND_ERRORS' | 'ERRORS_ONLY';
 
@@ -101,7 +113,7 @@ export const EXPECTED_REFUSALS: Readonly<Record<string, ExpectedRefusal>> = {
     advice:
       'The backup table keeps every item, including the stale ones. Check the user pool first: if users were ' +
       'deleted by mistake, restore them with the ImportWorkflow; the next scheduled export is refused again ' +
-      'until the pool is back within the allowed share or a manual execution allows the deletion.',
+      'until the pool is back within the allowance or a manual execution allows the deletion.',
   },
   UnsupportedUserPoolError: {
     title: 'unsupported user pool',
@@ -185,8 +197,69 @@ export const errorSubject = (context: SfnContextObject, input?: MessageBrokerInp
     `${workflowName(context)} failed: ${input?.Error === RESTORE_INCOMPLETE ? 'restore incomplete' : 'unexpected error'}`,
   );
 
-export const successSubject = (context: SfnContextObject): string =>
-  subject(`${workflowName(context)} completed successfully`);
+export const successSubject = (context: SfnContextObject, input?: MessageBrokerInput): string => {
+  const removed = workflowName(context) === EXPORT_WORKFLOW ? cleanupCounts(input) : undefined;
+  if (removed === undefined || staleTotal(removed) === 0) {
+    return subject(`${workflowName(context)} completed successfully`);
+  }
+  return subject(
+    `${workflowName(context)} completed: ${plural(removed.StaleUsers, 'user')}, ` +
+      `${plural(removed.StaleGroups, 'group')}, ${plural(removed.StaleMemberships, 'membership')} ` +
+      'removed from the backup',
+  );
+};
+
+/** The export cleanup's counts (`CleanupCounts`, the last cleanup task's output), when the state has them. */
+type Counts = Record<
+  'Users' | 'StaleUsers' | 'Groups' | 'StaleGroups' | 'Memberships' | 'StaleMemberships',
+  number
+>;
+
+function cleanupCounts(input: MessageBrokerInput | undefined): Counts | undefined {
+  const counts: unknown = input?.CleanupCounts;
+  if (typeof counts !== 'object' || counts === null) return undefined;
+  const fields = counts as Record<string, unknown>;
+  const names = ['Users', 'StaleUsers', 'Groups', 'StaleGroups', 'Memberships', 'StaleMemberships'] as const;
+  if (!names.every((name) => Number.isSafeInteger(fields[name]))) return undefined;
+  return counts as Counts;
+}
+
+const staleTotal = (counts: Counts): number =>
+  counts.StaleUsers + counts.StaleGroups + counts.StaleMemberships;
+
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/** A share as a person reads it: 100%, 12.5%, 0.1%. */
+const share = (part: number, whole: number): string =>
+  whole === 0 ? '0%' : `${Math.round((part / whole) * 1000) / 10}%`;
+
+/**
+ * What the export's cleanup removed from the backup, from the counts its scan took: counts only. The
+ * stale items it counted are the ones it removed, because a run reaches this state only after "Remove
+ * Items" drained the queue, and each delete spares only an item stamped since (none is: the run's
+ * export phases are over and no other execution runs).
+ */
+export function cleanupSummary(input: MessageBrokerInput | undefined): string {
+  const counts = cleanupCounts(input);
+  if (counts === undefined) return '';
+  const backedUp =
+    `${plural(counts.Users, 'user')}, ${plural(counts.Groups, 'group')} and ` +
+    plural(counts.Memberships, 'group membership');
+  if (staleTotal(counts) === 0) {
+    return `The backup cleanup removed nothing: the backup's ${backedUp} are all still in the user pool.\n\n`;
+  }
+  const override =
+    input?.DeletionCheck === 'Overridden'
+      ? ` The execution input allowed this beyond the mass-deletion guard's allowance (AllowMassDeletion).`
+      : '';
+  return (
+    `The backup cleanup removed ${plural(counts.StaleUsers, 'user')} ` +
+    `(${share(counts.StaleUsers, counts.Users)}), ${plural(counts.StaleGroups, 'group')} ` +
+    `(${share(counts.StaleGroups, counts.Groups)}) and ${plural(counts.StaleMemberships, 'group membership')} ` +
+    `(${share(counts.StaleMemberships, counts.Memberships)}) that are no longer in the user pool, ` +
+    `of ${backedUp} in the backup before this run.${override}\n\n`
+  );
+}
 
 export function errorNotification(
   context: SfnContextObject,
@@ -265,6 +338,7 @@ export function successNotification(
   return (
     `Workflow (${context.StateMachine.Name}) completed successfully. Execution took ${seconds} second(s).\n\n` +
     (workflowName(context) === IMPORT_WORKFLOW ? IMPORT_SUCCESS_NOTE : '') +
+    (workflowName(context) === EXPORT_WORKFLOW ? cleanupSummary(input) : '') +
     restoreReportSummary(input, reportRetentionDays) +
     `Execution details:\n${pretty(context)}`
   );
@@ -299,6 +373,74 @@ function summary(input: MessageBrokerInput | undefined, error: unknown): string 
   return input?.Error ? `${input.Error}: ${detail}` : detail;
 }
 
+type NotificationKind = 'error' | 'success';
+
+/**
+ * Publishes a workflow's notification once per execution, also when Step Functions retries this task
+ * after an invocation that had published it (a Lambda service error reported after the function ran).
+ * Before publishing, a conditional write of the workflow's marker item refuses when the marker already
+ * records this execution's notification as published; after publishing, the marker records it. SNS has
+ * no deduplication for e-mail subscriptions (FIFO topics deliver to SQS only), so the marker is ours.
+ * What is left is one DynamoDB write between the publish and the record: an invocation that dies there
+ * sends the notification again on its retry. A duplicate is better than a lost notification, so the
+ * marker never stops a publish it cannot read or write (a throttled table): that publish goes out.
+ * Returns false when the notification had been published already.
+ */
+async function publishOnce(
+  context: SfnContextObject,
+  kind: NotificationKind,
+  message: Pick<PublishCommandInput, 'Subject' | 'Message'>,
+  deps: MessageBrokerDeps,
+): Promise<boolean> {
+  const workflow = workflowName(context);
+  const marker = MARKED_WORKFLOWS.includes(workflow)
+    ? {
+        id: notificationMarkerId(workflow, deps.config.region),
+        type: deps.config.typeTimestamp,
+        notification: `${context.Execution.Id}#${kind}`,
+      }
+    : undefined;
+  if (marker !== undefined) {
+    try {
+      await deps.ddb.send(
+        new PutCommand({
+          TableName: deps.config.tableName,
+          Item: { ...marker, published: false },
+          ConditionExpression: 'NOT (#notification = :notification AND #published = :published)',
+          ExpressionAttributeNames: { '#notification': 'notification', '#published': 'published' },
+          ExpressionAttributeValues: { ':notification': marker.notification, ':published': true },
+        }),
+      );
+    } catch (error) {
+      if (errorName(error) === 'ConditionalCheckFailedException') {
+        deps.logger.info('The notification of this execution was published before; not sending it again', {
+          notification: kind,
+        });
+        return false;
+      }
+      deps.logger.warn('Could not check whether the notification was published before; publishing it', {
+        notification: kind,
+        error: errorName(error),
+      });
+    }
+  }
+  await deps.sns.send(new PublishCommand({ TopicArn: deps.config.topicArn, ...message }));
+  if (marker !== undefined) {
+    try {
+      await deps.ddb.send(
+        new PutCommand({ TableName: deps.config.tableName, Item: { ...marker, published: true } }),
+      );
+    } catch (error) {
+      // Published: only a retry of this task could now send it twice.
+      deps.logger.warn('Could not record the published notification', {
+        notification: kind,
+        error: errorName(error),
+      });
+    }
+  }
+  return true;
+}
+
 async function reportError(event: MessageBrokerEvent, deps: MessageBrokerDeps): Promise<void> {
   const { Context: context, Input: input } = event;
   const error = workflowError(input);
@@ -306,9 +448,10 @@ async function reportError(event: MessageBrokerEvent, deps: MessageBrokerDeps): 
   try {
     // Errors and refusals are always published, whatever the SNS preference.
     const refusal = expectedRefusal(input);
-    await deps.sns.send(
-      new PublishCommand({
-        TopicArn: deps.config.topicArn,
+    const sent = await publishOnce(
+      context,
+      'error',
+      {
         // The failed task's Cause can echo personal data from an SDK error; nothing leaves unscrubbed.
         Subject: scrub(refusal ? refusalSubject(context, refusal) : errorSubject(context, input)),
         Message: scrub(
@@ -316,12 +459,15 @@ async function reportError(event: MessageBrokerEvent, deps: MessageBrokerDeps): 
             ? refusalNotification(context, refusal, error)
             : errorNotification(context, error, input, deps.config.reportRetentionDays),
         ),
-      }),
+      },
+      deps,
     );
-    deps.logger.info('Published the workflow error notification', {
-      workflowError: input?.Error,
-      expectedRefusal: refusal !== undefined,
-    });
+    if (sent) {
+      deps.logger.info('Published the workflow error notification', {
+        workflowError: input?.Error,
+        expectedRefusal: refusal !== undefined,
+      });
+    }
   } catch (failure) {
     publishFailure = failure;
     deps.logger.error('Could not publish the workflow error notification', {
@@ -357,10 +503,11 @@ async function reportSuccess(event: MessageBrokerEvent, deps: MessageBrokerDeps)
     deps.logger.info('Recorded the latest export timestamp', { exportTimestamp: input.ExportTimestamp });
   }
   if (deps.config.snsPreference === 'INFO_AND_ERRORS') {
-    await deps.sns.send(
-      new PublishCommand({
-        TopicArn: deps.config.topicArn,
-        Subject: scrub(successSubject(context)),
+    const sent = await publishOnce(
+      context,
+      'success',
+      {
+        Subject: scrub(successSubject(context, input)),
         Message: scrub(
           successNotification(
             context,
@@ -369,9 +516,10 @@ async function reportSuccess(event: MessageBrokerEvent, deps: MessageBrokerDeps)
             deps.config.reportRetentionDays,
           ),
         ),
-      }),
+      },
+      deps,
     );
-    deps.logger.info('Published the workflow success notification');
+    if (sent) deps.logger.info('Published the workflow success notification');
   }
   if (workflow === EXPORT_WORKFLOW || workflow === IMPORT_WORKFLOW) {
     await deps.sendMetric(metricData('workflow-finished', context, deps));

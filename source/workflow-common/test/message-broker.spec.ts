@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs, type CapturedLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
@@ -354,7 +354,9 @@ describe('message-broker', () => {
       ['an export run without timestamp', 'ExportWorkflow-abc', {}],
     ])('writes no timestamp for %s', async (_label, name, input) => {
       await run(event('WorkflowCleanupLambda', input, context('WorkflowCleanupLambda', name)));
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input.Item?.id)).not.toContain(
+        'latest-export-timestamp',
+      );
       expect(published()).toHaveLength(1);
     });
 
@@ -400,6 +402,203 @@ describe('message-broker', () => {
       await expect(
         run(event('WorkflowCleanupLambda', {}), { ...ENV, SEND_METRIC: 'Yes' }),
       ).resolves.toBeUndefined();
+    });
+  });
+
+  describe('what the export cleanup removed', () => {
+    const counts = (stale: { users: number; groups: number; memberships: number }) => ({
+      Users: 33,
+      StaleUsers: stale.users,
+      Groups: 5,
+      StaleGroups: stale.groups,
+      Memberships: 55,
+      StaleMemberships: stale.memberships,
+    });
+    const exportSuccess = (input: MessageBrokerInput) =>
+      run(event('WorkflowCleanupLambda', { ExportTimestamp: 1234, NumItemsAddedToQueue: 9, ...input }));
+
+    it('names the users, groups and memberships removed, in the subject and the message', async () => {
+      await exportSuccess({
+        CleanupCounts: counts({ users: 3, groups: 1, memberships: 5 }),
+        DeletionCheck: 'WithinLimit',
+      });
+      const [notification] = published();
+      expect(notification?.Subject).toBe(
+        'ExportWorkflow completed: 3 users, 1 group, 5 memberships removed from the backup',
+      );
+      expect(notification?.Message).toContain(
+        'completed successfully. Execution took 1 second(s).\n\n' +
+          'The backup cleanup removed 3 users (9.1%), 1 group (20%) and 5 group memberships (9.1%) that are ' +
+          'no longer in the user pool, of 33 users, 5 groups and 55 group memberships in the backup before ' +
+          'this run.\n\nExecution details:',
+      );
+      expect(notification?.Message).not.toContain('AllowMassDeletion');
+    });
+
+    it('says when the execution input allowed the deletion beyond the guard', async () => {
+      await exportSuccess({
+        CleanupCounts: counts({ users: 30, groups: 0, memberships: 0 }),
+        DeletionCheck: 'Overridden',
+      });
+      expect(published()[0]?.Message).toContain(
+        "this run. The execution input allowed this beyond the mass-deletion guard's allowance (AllowMassDeletion).",
+      );
+    });
+
+    it('says that nothing was removed, under the plain success subject', async () => {
+      await exportSuccess({ CleanupCounts: counts({ users: 0, groups: 0, memberships: 0 }) });
+      const [notification] = published();
+      expect(notification?.Subject).toBe('ExportWorkflow completed successfully');
+      expect(notification?.Message).toContain(
+        "The backup cleanup removed nothing: the backup's 33 users, 5 groups and 55 group memberships are all " +
+          'still in the user pool.',
+      );
+    });
+
+    it.each([
+      ['no counts (an execution started before this version)', {}],
+      [
+        'counts that are not numbers',
+        { CleanupCounts: { ...counts({ users: 1, groups: 0, memberships: 0 }), Users: '33' } },
+      ],
+    ])('adds nothing for %s', async (_label, input) => {
+      await exportSuccess(input);
+      expect(published()[0]?.Subject).toBe('ExportWorkflow completed successfully');
+      expect(published()[0]?.Message).not.toContain('backup cleanup');
+    });
+  });
+
+  describe('one notification per execution, also when Step Functions retries the broker', () => {
+    const MARKER_CONDITION = 'NOT (#notification = :notification AND #published = :published)';
+    /** The table as DynamoDB keeps it, with the broker's condition evaluated on the stored item. */
+    let table: Map<string, Record<string, unknown>>;
+    /** Each stored item as `<id>:<published>`, and each publish, in the order they happened. */
+    let writes: string[];
+    const conditionFailed = () =>
+      Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+    beforeEach(() => {
+      table = new Map();
+      writes = [];
+      ddb.on(PutCommand).callsFake((input: PutCommandInput) => {
+        const item = input.Item ?? {};
+        const key = `${String(item.id)}|${String(item.type)}`;
+        if (input.ConditionExpression !== undefined) {
+          if (input.ConditionExpression !== MARKER_CONDITION)
+            throw new Error('a condition the fake does not know');
+          const stored = table.get(key);
+          const values = input.ExpressionAttributeValues ?? {};
+          if (
+            stored?.notification === values[':notification'] &&
+            stored?.published === values[':published']
+          ) {
+            throw conditionFailed();
+          }
+        }
+        table.set(key, item);
+        writes.push(`${String(item.id)}:${String(item.published)}`);
+        return {};
+      });
+    });
+    const exportEvent = (state: string, input: MessageBrokerInput = {}, execution = 'execution-arn') => {
+      const e = event(state, input);
+      e.Context.Execution.Id = execution;
+      return e;
+    };
+
+    it.each([
+      ['the success notification', 'WorkflowCleanupLambda', {}],
+      ['an error notification', 'WorkflowErrorHandlerLambda', { Error: 'Error', Cause: 'x' }],
+      ['a refusal', 'WorkflowErrorHandlerLambda', { Error: 'MassDeletionRefusedError', Cause: 'x' }],
+    ])('publishes %s once when the invocation is run again', async (_label, state, input) => {
+      await run(exportEvent(state, input));
+      await run(exportEvent(state, input));
+      expect(published()).toHaveLength(1);
+      expect(logs.text()).toContain('not sending it again');
+      expect(table.get('latest-notification-ExportWorkflow-us-east-1|timestamp-type')).toEqual({
+        id: 'latest-notification-ExportWorkflow-us-east-1',
+        type: 'timestamp-type',
+        notification: `execution-arn#${state === 'WorkflowCleanupLambda' ? 'success' : 'error'}`,
+        published: true,
+      });
+    });
+
+    it("keeps each workflow's marker apart: an import does not silence the export", async () => {
+      await run(exportEvent('WorkflowCleanupLambda'));
+      const importEvent = event(
+        'WorkflowCleanupLambda',
+        {},
+        context('WorkflowCleanupLambda', 'ImportWorkflow-HASH'),
+      );
+      await run(importEvent);
+      await run(importEvent);
+      await run(exportEvent('WorkflowCleanupLambda'));
+      expect(published().map((input) => input.Subject)).toEqual([
+        'ExportWorkflow completed successfully',
+        'ImportWorkflow completed successfully',
+      ]);
+      expect([...table.keys()].sort()).toEqual([
+        'latest-notification-ExportWorkflow-us-east-1|timestamp-type',
+        'latest-notification-ImportWorkflow-us-east-1|timestamp-type',
+      ]);
+    });
+
+    it('publishes the error of an execution whose success was published (its cleanup task failed after)', async () => {
+      await run(exportEvent('WorkflowCleanupLambda'));
+      await run(exportEvent('WorkflowErrorHandlerLambda', { Error: 'Error', Cause: 'x' }));
+      expect(published().map((input) => input.Subject)).toEqual([
+        'ExportWorkflow completed successfully',
+        'ExportWorkflow failed: unexpected error',
+      ]);
+    });
+
+    it('publishes the next execution again', async () => {
+      await run(exportEvent('WorkflowCleanupLambda', {}, 'execution-1'));
+      await run(exportEvent('WorkflowCleanupLambda', {}, 'execution-2'));
+      expect(published()).toHaveLength(2);
+    });
+
+    it('publishes again when the previous attempt published but could not record it (a duplicate, never a loss)', async () => {
+      let records = 0;
+      ddb.on(PutCommand, { Item: { published: true } }).callsFake(() => {
+        records += 1;
+        if (records === 1) throw new Error('ERROR - record');
+        return {};
+      });
+      await expect(run(exportEvent('WorkflowCleanupLambda'))).resolves.toBeUndefined();
+      await run(exportEvent('WorkflowCleanupLambda'));
+      expect(published()).toHaveLength(2);
+      expect(logs.text()).toContain('Could not record the published notification');
+    });
+
+    it('publishes when the marker cannot be written (a notification matters more than its duplicate)', async () => {
+      ddb
+        .on(PutCommand, { Item: { published: false } })
+        .rejects(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
+      await expect(run(exportEvent('WorkflowErrorHandlerLambda', { Cause: 'x' }))).resolves.toBeUndefined();
+      expect(published()).toHaveLength(1);
+      expect(logs.text()).toContain('Could not check whether the notification was published before');
+    });
+
+    it('the marker is written before and after the publish, in that order', async () => {
+      sns.on(PublishCommand).callsFake(() => {
+        writes.push('publish');
+        return { MessageId: 'id' };
+      });
+      await run(exportEvent('WorkflowCleanupLambda', { ExportTimestamp: 1234 }));
+      expect(writes).toEqual([
+        'latest-export-timestamp:undefined',
+        'latest-notification-ExportWorkflow-us-east-1:false',
+        'publish',
+        'latest-notification-ExportWorkflow-us-east-1:true',
+      ]);
+    });
+
+    it('writes no marker when nothing is published (ERRORS_ONLY success)', async () => {
+      await run(exportEvent('WorkflowCleanupLambda', { ExportTimestamp: 1 }), {
+        ...ENV,
+        SNS_MESSAGE_PREFERENCE: 'ERRORS_ONLY',
+      });
+      expect([...table.keys()]).toEqual(['latest-export-timestamp|timestamp-type']);
     });
   });
 

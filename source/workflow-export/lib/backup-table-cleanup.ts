@@ -5,10 +5,10 @@
  *
  * Mass-deletion guard (added): while it scans, "Find Items" also counts the table's user,
  * membership and group items and the stale ones among them. When the scan is complete, and before
- * anything is deleted, it decides: more than `maxDeletionPercent` of the users or of the
- * memberships stale, or no user confirmed at all while the backup holds some (the pool listed no
- * user), and the run stops with `MassDeletionRefusedError` unless the execution input says
- * `"AllowMassDeletion": true`. The decision travels in the state (`DeletionCheck`); "Remove Items"
+ * anything is deleted, it decides: more stale users, groups or memberships than the run's allowance
+ * for that kind (`deletionAllowance`), or no user confirmed at all while the backup holds some (the
+ * pool listed no user), and the run stops with `MassDeletionRefusedError` unless the execution input
+ * says `"AllowMassDeletion": true`. The decision travels in the state (`DeletionCheck`); "Remove Items"
  * deletes nothing without it. Keys queued by a refused run may stay in the queue: a later run deletes
  * one only if the item is stale for that run too (`STALE_CONDITION`), and that run counted it.
  */
@@ -55,7 +55,7 @@ export const EMPTY_RECEIVES_FOR_EMPTY_QUEUE = 2;
  */
 export const STALE_CONDITION = 'attribute_exists(lastConfirmedInUserPool) and lastConfirmedInUserPool < :ts';
 
-/** The execution-input field that allows one run to delete more than the allowed share. */
+/** The execution-input field that allows one run to delete more than the guard's allowance. */
 export const MASS_DELETION_OVERRIDE = 'AllowMassDeletion';
 
 /** Key-value messages queued per scanned item. */
@@ -92,8 +92,10 @@ export interface BackupTableCleanupDeps {
   config: {
     tableName: string;
     queueUrl: string;
-    /** The largest share (0-100) of the users, and of the memberships, one run may delete. */
+    /** The largest share (0-100) of the users, groups and memberships one run may delete. */
     maxDeletionPercent: number;
+    /** How many users, groups and memberships one run may always delete, whatever their share. */
+    maxDeletionCount: number;
   };
   /** Send batches that may still run while the next scan page is read. */
   sendsInFlight?: number;
@@ -186,43 +188,61 @@ function percent(part: number, whole: number): string {
   return `${Math.round((part / whole) * 1000) / 10}%`;
 }
 
-/** More than `maxPercent` of `whole` (an integer comparison: exactly at the share is allowed). */
-const exceeds = (stale: number, whole: number, maxPercent: number): boolean =>
-  stale * 100 > maxPercent * whole;
+/** The guard's two parameters: the stack's MaxDeletionPercent and MaxDeletionCount. */
+export interface DeletionLimits {
+  maxPercent: number;
+  maxCount: number;
+}
+
+/**
+ * How many items of one kind a run may delete: `maxCount`, or `maxPercent` of the backed-up items
+ * when that is more. The count keeps a small pool usable (at 10% a backup of 9 users could not lose
+ * one); the percentage keeps the guard meaningful for a large pool, where `maxCount` is noise.
+ */
+export const deletionAllowance = (whole: number, limits: DeletionLimits): number =>
+  Math.max(limits.maxCount, Math.floor((limits.maxPercent * whole) / 100));
+
+/** More stale items than the allowance (exactly at the allowance is allowed). */
+const exceeds = (stale: number, whole: number, limits: DeletionLimits): boolean =>
+  stale > deletionAllowance(whole, limits);
 
 export type DeletionVerdict = { allowed: true } | { allowed: false; reasons: string[] };
 
 /**
- * Whether one run may delete the stale items it counted. Refused when more than `maxPercent` of the
- * backed-up users or of the memberships are stale, and always when the backup holds users and none
- * of them was confirmed by this run (the pool listed no user).
+ * Whether one run may delete the stale items it counted. Refused when the stale users, groups or
+ * memberships are more than the allowance of their kind, and always when the backup holds users and
+ * none of them was confirmed by this run (the pool listed no user).
  */
-export function deletionVerdict(counts: CleanupCounts, maxPercent: number): DeletionVerdict {
+export function deletionVerdict(counts: CleanupCounts, limits: DeletionLimits): DeletionVerdict {
   const reasons: string[] = [];
   if (counts.Users > 0 && counts.StaleUsers === counts.Users) {
     reasons.push(`the user pool listed no user while the backup holds ${counts.Users}`);
   }
-  if (exceeds(counts.StaleUsers, counts.Users, maxPercent)) {
+  if (exceeds(counts.StaleUsers, counts.Users, limits)) {
     reasons.push(`${percent(counts.StaleUsers, counts.Users)} of the users are stale`);
   }
-  if (exceeds(counts.StaleMemberships, counts.Memberships, maxPercent)) {
+  if (exceeds(counts.StaleGroups, counts.Groups, limits)) {
+    reasons.push(`${percent(counts.StaleGroups, counts.Groups)} of the groups are stale`);
+  }
+  if (exceeds(counts.StaleMemberships, counts.Memberships, limits)) {
     reasons.push(`${percent(counts.StaleMemberships, counts.Memberships)} of the memberships are stale`);
   }
   return reasons.length === 0 ? { allowed: true } : { allowed: false, reasons };
 }
 
 /** The refusal as the notification shows it: counts and the way to allow the deletion. No personal data. */
-export function refusalMessage(counts: CleanupCounts, maxPercent: number, reasons: string[]): string {
+export function refusalMessage(counts: CleanupCounts, limits: DeletionLimits, reasons: string[]): string {
   return (
     `The backup cleanup deleted nothing: ${reasons.join('; ')}. ` +
     `Stale items (in the backup, no longer in the user pool): ` +
     `${counts.StaleUsers} of ${counts.Users} users (${percent(counts.StaleUsers, counts.Users)}), ` +
+    `${counts.StaleGroups} of ${counts.Groups} groups (${percent(counts.StaleGroups, counts.Groups)}), ` +
     `${counts.StaleMemberships} of ${counts.Memberships} group memberships ` +
-    `(${percent(counts.StaleMemberships, counts.Memberships)}), ` +
-    `${counts.StaleGroups} of ${counts.Groups} groups. ` +
-    `One export may delete at most ${maxPercent}% of the users and ${maxPercent}% of the memberships ` +
-    `(stack parameter MaxDeletionPercent), and never every user. The backup is unchanged. ` +
-    `If the user pool really lost these users and memberships, start the ExportWorkflow by hand with the ` +
+    `(${percent(counts.StaleMemberships, counts.Memberships)}). ` +
+    `One export may delete, of the users, of the groups and of the memberships each, ` +
+    `${limits.maxCount} or ${limits.maxPercent}%, whichever is more ` +
+    `(stack parameters MaxDeletionCount and MaxDeletionPercent), and never every user. The backup is unchanged. ` +
+    `If the user pool really lost these items, start the ExportWorkflow by hand with the ` +
     `input {"${MASS_DELETION_OVERRIDE}": true}: that run deletes exactly the items that are stale then.`
   );
 }
@@ -300,23 +320,26 @@ async function findItems(
 
 /** The decision taken once the scan is complete; throws when the deletion is refused. */
 function decide(counts: CleanupCounts, override: boolean, deps: BackupTableCleanupDeps): DeletionCheck {
-  const maxPercent = deps.config.maxDeletionPercent;
-  const verdict = deletionVerdict(counts, maxPercent);
+  const limits: DeletionLimits = {
+    maxPercent: deps.config.maxDeletionPercent,
+    maxCount: deps.config.maxDeletionCount,
+  };
+  const verdict = deletionVerdict(counts, limits);
   if (verdict.allowed) return 'WithinLimit';
   if (override) {
-    deps.logger.warn(`Deleting beyond the allowed share: ${MASS_DELETION_OVERRIDE} is set`, {
+    deps.logger.warn(`Deleting beyond the allowance: ${MASS_DELETION_OVERRIDE} is set`, {
       counts,
-      maxDeletionPercent: maxPercent,
+      ...limits,
       reasons: verdict.reasons,
     });
     return 'Overridden';
   }
   deps.logger.warn('Refused to delete the stale backup items', {
     counts,
-    maxDeletionPercent: maxPercent,
+    ...limits,
     reasons: verdict.reasons,
   });
-  throw new MassDeletionRefusedError(refusalMessage(counts, maxPercent, verdict.reasons));
+  throw new MassDeletionRefusedError(refusalMessage(counts, limits, verdict.reasons));
 }
 
 function keyOf(message: Message): DeleteMessageBody['Key'] {

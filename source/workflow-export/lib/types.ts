@@ -148,7 +148,7 @@ export interface CleanupCounts {
 
 /**
  * Added: the mass-deletion decision, taken once the scan is complete and before anything is
- * deleted. `WithinLimit`: the stale items are within the allowed share; `Overridden`: the execution
+ * deleted. `WithinLimit`: the stale items are within the allowance; `Overridden`: the execution
  * input allowed a larger deletion. "Remove Items" deletes nothing without one of the two.
  */
 export type DeletionCheck = 'WithinLimit' | 'Overridden';

@@ -35,7 +35,15 @@ const ddb = mockAws(DynamoDBDocumentClient);
 const sqs = mockAws(SQSClient);
 const TABLE = 'backup-table';
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/export-workflow-uuid';
-const ENV = { BACKUP_TABLE_NAME: TABLE, QUEUE_URL: QUEUE, MAX_DELETION_PERCENT: '10' };
+/** The guard at the template's defaults: 10%, or 5 items whatever the share. */
+const ENV = {
+  BACKUP_TABLE_NAME: TABLE,
+  QUEUE_URL: QUEUE,
+  MAX_DELETION_PERCENT: '10',
+  MAX_DELETION_COUNT: '5',
+};
+/** The percentage alone decides. */
+const PERCENT_ONLY = { ...ENV, MAX_DELETION_COUNT: '0' };
 
 const cleanupEvent = (
   state: string,
@@ -74,17 +82,24 @@ interface TableShape {
   staleUsers: number;
   memberships?: number;
   staleMemberships?: number;
+  groups?: number;
+  staleGroups?: number;
 }
 
-/** `users` user items (the first `staleUsers` stale), then memberships alike, then the timestamp item. */
+/**
+ * `users` user items (the first `staleUsers` stale), then memberships and groups alike, then the
+ * timestamp item.
+ */
 function table(shape: TableShape): Record<string, unknown>[] {
   const memberships = shape.memberships ?? 0;
   const staleMemberships = shape.staleMemberships ?? 0;
+  const staleGroups = shape.staleGroups ?? 0;
   return [
     ...range(0, shape.users).map((n) => (n < shape.staleUsers ? stale(key(n)) : fresh(key(n)))),
     ...range(0, memberships).map((n) =>
       n < staleMemberships ? stale(membershipKey(n)) : fresh(membershipKey(n)),
     ),
+    ...range(0, shape.groups ?? 0).map((n) => (n < staleGroups ? stale(groupKey(n)) : fresh(groupKey(n)))),
     { id: 'latest-export-timestamp', type: 'SYNC_TIMESTAMP-uuid' },
   ];
 }
@@ -171,9 +186,17 @@ describe('backup-table-cleanup', () => {
   it('declares exactly the variables it reads', () => {
     expect(Object.keys(ENVIRONMENT).sort()).toEqual([
       'BACKUP_TABLE_NAME',
+      'MAX_DELETION_COUNT',
       'MAX_DELETION_PERCENT',
       'QUEUE_URL',
     ]);
+  });
+
+  it.each(['', '-1', 'five', '2.5'])('refuses MAX_DELETION_COUNT %j', async (value) => {
+    await expect(
+      run(cleanupEvent(FIND, { ExportTimestamp: T0 }), undefined, { ...ENV, MAX_DELETION_COUNT: value }),
+    ).rejects.toThrow(/MAX_DELETION_COUNT/);
+    expect(ddb.calls()).toHaveLength(0);
   });
 
   it.each(['', '-1', '101', 'ten'])('refuses MAX_DELETION_PERCENT %j', async (value) => {
@@ -262,6 +285,22 @@ describe('backup-table-cleanup', () => {
       const output = await run(cleanupEvent(FIND, { ExportTimestamp: T0 }));
       expect(output.result.CleanupCounts).toEqual({ ...emptyCounts(), Users: 15, StaleUsers: 1 });
       expect(queuedKeys()).toEqual([key(5)]);
+    });
+
+    it('logs the counts, the number of users included (a count is no personal data)', async () => {
+      serveScan(
+        table({ users: 12, staleUsers: 1, memberships: 4, staleMemberships: 0, groups: 2, staleGroups: 0 }),
+      );
+      await run(cleanupEvent(FIND, { ExportTimestamp: T0 }));
+      const line = logs.entries().find((entry) => entry.message === 'Queued stale backup items for removal');
+      expect(line?.counts).toEqual({
+        Users: 12,
+        StaleUsers: 1,
+        Memberships: 4,
+        StaleMemberships: 0,
+        Groups: 2,
+        StaleGroups: 0,
+      });
     });
 
     it('sends at most 10 messages per batch', async () => {
@@ -358,38 +397,102 @@ describe('backup-table-cleanup', () => {
         { users: 100, staleUsers: 0, memberships: 100, staleMemberships: 10 },
       ],
       [
+        '10 of 100 groups (exactly the 10% allowed)',
+        { users: 100, staleUsers: 0, groups: 100, staleGroups: 10 },
+      ],
+      ['100 of 1,000 users (a large pool: the percentage decides)', { users: 1000, staleUsers: 100 }],
+      [
         '1 of 10 users and 1 of 10 memberships',
         { users: 10, staleUsers: 1, memberships: 10, staleMemberships: 1 },
       ],
+      ['1 of 9 users (a small pool, 11.1%)', { users: 9, staleUsers: 1 }],
+      ['5 of 9 users (exactly the 5 allowed whatever the share)', { users: 9, staleUsers: 5 }],
+      [
+        '5 of 8 memberships (exactly the 5 allowed)',
+        { users: 9, staleUsers: 0, memberships: 8, staleMemberships: 5 },
+      ],
+      ['5 of 6 groups (exactly the 5 allowed)', { users: 9, staleUsers: 0, groups: 6, staleGroups: 5 }],
       ['nothing stale', { users: 5, staleUsers: 0, memberships: 5, staleMemberships: 0 }],
       ['an empty backup', { users: 0, staleUsers: 0 }],
     ])('allows %s', async (_label, shape) => {
       serveScan(table(shape));
       const output = await find({ ExportTimestamp: T0 });
       expect(output.result.DeletionCheck).toBe('WithinLimit');
-      expect(queuedKeys()).toHaveLength(shape.staleUsers + (shape.staleMemberships ?? 0));
+      expect(queuedKeys()).toHaveLength(
+        shape.staleUsers + (shape.staleMemberships ?? 0) + (shape.staleGroups ?? 0),
+      );
     });
 
-    it.each<[string, TableShape, string]>([
-      ['11 of 100 users', { users: 100, staleUsers: 11 }, '11% of the users are stale'],
+    it.each<[string, TableShape, string, Env]>([
+      ['11 of 100 users', { users: 100, staleUsers: 11 }, '11% of the users are stale', ENV],
+      ['101 of 1,000 users', { users: 1000, staleUsers: 101 }, '10.1% of the users are stale', ENV],
       [
         '11 of 100 memberships',
         { users: 100, staleUsers: 0, memberships: 100, staleMemberships: 11 },
         '11% of the memberships are stale',
+        ENV,
       ],
-      ['2 of 11 users', { users: 11, staleUsers: 2 }, '18.2% of the users are stale'],
-    ])('refuses %s, naming the counts, the share and the override', async (_label, shape, reason) => {
-      serveScan(table(shape));
-      const error = await failureOf(find({ ExportTimestamp: T0 }));
-      expect(error).toBeInstanceOf(MassDeletionRefusedError);
-      expect(error.message).toContain(`The backup cleanup deleted nothing: ${reason}.`);
-      expect(error.message).toContain(`${shape.staleUsers} of ${shape.users} users`);
-      expect(error.message).toContain(
-        `${shape.staleMemberships ?? 0} of ${shape.memberships ?? 0} group memberships`,
-      );
-      expect(error.message).toContain('at most 10% of the users and 10% of the memberships');
-      expect(error.message).toContain('{"AllowMassDeletion": true}');
-    });
+      [
+        '11 of 100 groups',
+        { users: 100, staleUsers: 0, groups: 100, staleGroups: 11 },
+        '11% of the groups are stale',
+        ENV,
+      ],
+      [
+        '17 of 28 groups (a deletion once made without a refusal)',
+        { users: 40, staleUsers: 0, groups: 28, staleGroups: 17 },
+        '60.7% of the groups are stale',
+        ENV,
+      ],
+      [
+        '6 of 9 users (one over the 5 allowed)',
+        { users: 9, staleUsers: 6 },
+        '66.7% of the users are stale',
+        ENV,
+      ],
+      [
+        '6 of 50 memberships (one over the 5 allowed, 12%)',
+        { users: 50, staleUsers: 0, memberships: 50, staleMemberships: 6 },
+        '12% of the memberships are stale',
+        ENV,
+      ],
+      [
+        '6 of 7 groups (one over the 5 allowed)',
+        { users: 50, staleUsers: 0, groups: 7, staleGroups: 6 },
+        '85.7% of the groups are stale',
+        ENV,
+      ],
+      [
+        '1 of 9 users when MaxDeletionCount is 0 (the percentage alone)',
+        { users: 9, staleUsers: 1 },
+        '11.1% of the users are stale',
+        PERCENT_ONLY,
+      ],
+      [
+        '2 of 11 users when MaxDeletionCount is 0',
+        { users: 11, staleUsers: 2 },
+        '18.2% of the users are stale',
+        PERCENT_ONLY,
+      ],
+    ])(
+      'refuses %s, naming the counts, the allowance and the override',
+      async (_label, shape, reason, env) => {
+        serveScan(table(shape));
+        const error = await failureOf(find({ ExportTimestamp: T0 }, env));
+        expect(error).toBeInstanceOf(MassDeletionRefusedError);
+        expect(error.message).toContain(`The backup cleanup deleted nothing: ${reason}.`);
+        expect(error.message).toContain(`${shape.staleUsers} of ${shape.users} users`);
+        expect(error.message).toContain(`${shape.staleGroups ?? 0} of ${shape.groups ?? 0} groups`);
+        expect(error.message).toContain(
+          `${shape.staleMemberships ?? 0} of ${shape.memberships ?? 0} group memberships`,
+        );
+        expect(error.message).toContain(
+          `One export may delete, of the users, of the groups and of the memberships each, ` +
+            `${env === PERCENT_ONLY ? 0 : 5} or 10%, whichever is more (stack parameters MaxDeletionCount and MaxDeletionPercent)`,
+        );
+        expect(error.message).toContain('{"AllowMassDeletion": true}');
+      },
+    );
 
     it('always refuses when the pool listed no user while the backup holds some, whatever the share', async () => {
       serveScan(table({ users: 900, staleUsers: 900, memberships: 218, staleMemberships: 218 }), 100);
@@ -397,8 +500,9 @@ describe('backup-table-cleanup', () => {
       expect(error.message).toContain(
         'The backup cleanup deleted nothing: the user pool listed no user while the backup holds 900. ' +
           'Stale items (in the backup, no longer in the user pool): 900 of 900 users (100%), ' +
-          '218 of 218 group memberships (100%), 0 of 0 groups. ' +
-          'One export may delete at most 100% of the users and 100% of the memberships',
+          '0 of 0 groups (0%), 218 of 218 group memberships (100%). ' +
+          'One export may delete, of the users, of the groups and of the memberships each, 5 or 100%, ' +
+          'whichever is more (stack parameters MaxDeletionCount and MaxDeletionPercent), and never every user.',
       );
     });
 
@@ -415,7 +519,9 @@ describe('backup-table-cleanup', () => {
 
     it('refuses at 0% a single stale user of 1,000', async () => {
       serveScan(table({ users: 1000, staleUsers: 1 }));
-      const error = await failureOf(find({ ExportTimestamp: T0 }, { ...ENV, MAX_DELETION_PERCENT: '0' }));
+      const error = await failureOf(
+        find({ ExportTimestamp: T0 }, { ...PERCENT_ONLY, MAX_DELETION_PERCENT: '0' }),
+      );
       expect(error.message).toContain('0.1% of the users are stale');
     });
 
@@ -458,6 +564,13 @@ describe('backup-table-cleanup', () => {
       expect(output.result.NumItemsAddedToQueue).toBe(1118);
       expect(queuedKeys()).toHaveLength(1118);
       expect(logs.text()).toContain('AllowMassDeletion is set');
+    });
+
+    it('allows a refused group deletion with {"AllowMassDeletion": true}', async () => {
+      serveScan(table({ users: 40, staleUsers: 0, groups: 28, staleGroups: 17 }));
+      const output = await find({ ExportTimestamp: T0 }, ENV, { AllowMassDeletion: true });
+      expect(output.result.DeletionCheck).toBe('Overridden');
+      expect(queuedKeys()).toEqual(range(0, 17).map(groupKey));
     });
 
     it.each([[false], [undefined]])('AllowMassDeletion %s is no override', async (value) => {

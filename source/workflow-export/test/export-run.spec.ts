@@ -55,8 +55,10 @@ const ENV = {
   TYPE_GROUP: 'GROUP-uuid',
   AWS_REGION: 'us-east-1',
   QUEUE_URL: 'queue-url',
-  // This run removes 1 of 8 users and 2 of 8 memberships: 25% is the smallest share that allows it.
+  // This run removes 1 of 8 users and 2 of 8 memberships: without the count allowance, 25% is the
+  // smallest share that allows it.
   MAX_DELETION_PERCENT: '25',
+  MAX_DELETION_COUNT: '0',
 };
 const PREVIOUS_RUN = T0 - 86_400_000;
 

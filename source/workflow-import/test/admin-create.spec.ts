@@ -185,6 +185,23 @@ describe('createFallbackUsers', () => {
     ]);
   });
 
+  // A refusal about the call (permissions, a key policy, a missing pool, a failing trigger) says nothing
+  // about the user: skipping her would end the restore in success without her.
+  it.each([
+    'AccessDeniedException',
+    'NotAuthorizedException',
+    'ResourceNotFoundException',
+    'InvalidSmsRoleAccessPolicyException',
+    'UnexpectedLambdaException',
+  ])('fails on %s instead of reporting the user as skipped', async (name) => {
+    cognito.on(AdminCreateUserCommand).rejects(awsError(name));
+    await expect(createFallbackUsers(deps().deps, POOL_ID, HEADER, [fallback(1)])).rejects.toMatchObject({
+      name,
+    });
+    expect(ledgers()).toHaveLength(1);
+    expect(ledgers()[0]?.lines).toEqual([expect.objectContaining({ sub: 'sub-1', outcome: 'admin-create' })]);
+  });
+
   it('records a user without a username as skipped and makes no call for it', async () => {
     const result = await createFallbackUsers(deps().deps, POOL_ID, HEADER, [
       { ...fallback(1), username: undefined },

@@ -110,6 +110,13 @@ describe('csvRowProblem: one test per reason a row would fail', () => {
     expect(csvRowProblem(user(verifiedEmail), rules({ mfa: 'ON' }))).toBe(ROW_RULES.mfaWithoutVerifiedPhone);
     expect(csvRowProblem(user({ ...verifiedEmail, ...verifiedPhone }), rules({ mfa: 'ON' }))).toBeUndefined();
   });
+
+  // With MFA OPTIONAL (or OFF) a user without a phone simply has MFA off: the CSV takes her, and she
+  // keeps the CSV import's way back in (a password reset), not AdminCreateUser's.
+  it.each(['OPTIONAL', 'OFF'] as const)('imports a user without a phone when the target MFA is %s', (mfa) => {
+    expect(csvRowProblem(user(verifiedEmail), rules({ mfa }))).toBeUndefined();
+    expect(csvRowProblem(user(verifiedEmail, SMS), rules({ mfa }))).toBeUndefined();
+  });
 });
 
 describe('mfaEnabled: cognito:mfa_enabled follows the target pool', () => {

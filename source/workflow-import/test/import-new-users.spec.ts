@@ -38,11 +38,15 @@ const HEADER = ['cognito:username', 'email_verified', 'cognito:mfa_enabled'];
 /**
  * A cheap in-memory standard queue: bodies are made on receive from a number, so half a million
  * messages cost little. Receives return up to the requested count of visible messages and hide them;
- * deletes remove them; a visibility of 0 makes them visible again.
+ * deletes remove them; a visibility of 0 makes them visible again. As on SQS, a message's latest
+ * receipt handle deletes it even after it was made visible again, until it is received again.
  */
 class FakeQueue {
   private readonly visible: number[] = [];
   private readonly inFlight = new Map<string, number>();
+  /** Receipt handles of released messages, still valid for a delete until the next receive. */
+  private readonly releasedHandles = new Map<string, number>();
+  private readonly releasedHandleOf = new Map<number, string>();
   readonly receiveSizes: number[] = [];
   readonly receiveVisibility: number[] = [];
   receives = 0;
@@ -74,6 +78,8 @@ class FakeQueue {
         this.receiveVisibility.push(command.input.VisibilityTimeout ?? -1);
         const taken = this.visible.splice(0, max);
         const messages: Message[] = taken.map((n) => {
+          this.releasedHandles.delete(this.releasedHandleOf.get(n) ?? '');
+          this.releasedHandleOf.delete(n);
           this.handle += 1;
           const receiptHandle = `rh-${this.handle}`;
           this.inFlight.set(receiptHandle, n);
@@ -83,7 +89,14 @@ class FakeQueue {
       }
       if (command instanceof DeleteMessageBatchCommand) {
         for (const entry of command.input.Entries ?? []) {
-          if (this.inFlight.delete(entry.ReceiptHandle ?? '')) this.deleted += 1;
+          const handle = entry.ReceiptHandle ?? '';
+          const released = this.releasedHandles.get(handle);
+          if (released !== undefined) {
+            this.visible.splice(this.visible.indexOf(released), 1);
+            this.releasedHandles.delete(handle);
+            this.releasedHandleOf.delete(released);
+            this.deleted += 1;
+          } else if (this.inFlight.delete(handle)) this.deleted += 1;
         }
         return { Successful: [], Failed: [] };
       }
@@ -93,6 +106,8 @@ class FakeQueue {
           if (n !== undefined && entry.VisibilityTimeout === 0) {
             this.inFlight.delete(entry.ReceiptHandle ?? '');
             this.visible.unshift(n);
+            this.releasedHandles.set(entry.ReceiptHandle ?? '', n);
+            this.releasedHandleOf.set(n, entry.ReceiptHandle ?? '');
             this.released += 1;
           }
         }
@@ -328,5 +343,35 @@ describe('importNewUsers', () => {
     expect(run.uploads[0]?.lines).toBe(5);
     expect(queue.released).toBe(3);
     expect(queue.deleted).toBe(7);
+  });
+
+  it('never reports the queue empty while it gives back fallback users, even with no job to start', async () => {
+    // Every user needs AdminCreateUser (e-mail never verified, the target pool auto-verifies e-mail).
+    const body = (n: number) =>
+      JSON.stringify({
+        pseudoUsername: `u${n}`,
+        userAttributes: [
+          { Name: 'sub', Value: `sub-${n}` },
+          { Name: 'email', Value: `u${n}@example.com` },
+          { Name: 'email_verified', Value: 'false' },
+        ],
+      });
+    cognito.on(AdminCreateUserCommand).resolves({});
+    const queue = new FakeQueue(3, body);
+    const run = deps(queue, { maxFallbackUsers: 2 });
+    const created = () =>
+      cognito.commandCalls(AdminCreateUserCommand).map((call) => call.args[0].input.Username);
+
+    const first = await importNewUsers({ userPoolId: POOL_ID }, run.deps);
+    expect(first.output).toEqual({ ImportJobStatus: '', QueueEmpty: false });
+    expect(created()).toEqual(['u1', 'u2']);
+    expect(queue.size).toBe(1);
+    expect(queue.visibleCount()).toBe(1);
+
+    const second = await importNewUsers({ userPoolId: POOL_ID, progress: first.progress }, run.deps);
+    expect(second.output).toEqual({ ImportJobStatus: '', QueueEmpty: true });
+    expect(created()).toEqual(['u1', 'u2', 'u3']);
+    expect(queue.size).toBe(0);
+    expect(run.uploads).toHaveLength(0);
   });
 });

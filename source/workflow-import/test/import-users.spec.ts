@@ -695,11 +695,13 @@ describe('import-users', () => {
     it('sends the import-job-ended metric when the job ended, not while it runs', async () => {
       cognito
         .on(DescribeUserImportJobCommand)
+        .resolvesOnce(job('Pending'))
         .resolvesOnce(job('InProgress'))
         .resolvesOnce(job('Failed'))
         .resolves(job('Succeeded'));
       const { handler, metrics } = setup(CHECK_ENV);
       const event = wrapped({ ImportJobId: 'import-job-id' }, { stateName: 'CheckUserImportJob' });
+      await handler(event);
       await handler(event);
       expect(metrics).toEqual([]);
       await expect(handler(event)).rejects.toThrow('status of "Failed"');
@@ -796,13 +798,20 @@ describe('import-users: crashes, lost results and throttling (ImportNewUsers)', 
     return objects;
   }
 
-  /** Cognito's import jobs in the pool, as this test moves them along. */
+  /** Cognito's import jobs in the pool, as this test moves them along, listed in pages of MaxResults. */
   function jobsInPool() {
     const jobs: { JobId: string; JobName: string; Status: string }[] = [];
     let created = 0;
     cognito
       .on(ListUserImportJobsCommand)
-      .callsFake(async () => ({ UserImportJobs: jobs.map((job) => ({ ...job })) }));
+      .callsFake(async (input: { MaxResults?: number; PaginationToken?: string }) => {
+        const start = Number(input.PaginationToken ?? '0');
+        const end = start + (input.MaxResults ?? 60);
+        return {
+          UserImportJobs: jobs.slice(start, end).map((job) => ({ ...job })),
+          ...(end < jobs.length ? { PaginationToken: String(end) } : {}),
+        };
+      });
     cognito.on(CreateUserImportJobCommand).callsFake(async () => {
       created += 1;
       const job = { JobId: `import-job-${created}`, JobName: IMPORT_JOB_NAME, Status: 'Created' };
@@ -913,22 +922,71 @@ describe('import-users: crashes, lost results and throttling (ImportNewUsers)', 
     expect([...objects.keys()].filter((key) => key.startsWith('import-manifests/'))).toEqual([]);
   });
 
-  it('ImportNewUsers never reports the queue drained while a job of this solution still runs (result lost after the work)', async () => {
+  it.each(['Pending', 'InProgress'])(
+    'ImportNewUsers never reports the queue drained nor starts a job while a job of this solution is %s (result lost after the work)',
+    async (status) => {
+      const { handler, clock } = setup();
+      new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs).send(USER(1));
+      bucket();
+      const jobs = jobsInPool();
+      jobs.push({ JobId: 'import-job-9', JobName: IMPORT_JOB_NAME, Status: status });
+      jobs.push({ JobId: 'import-other', JobName: 'someone else', Status: 'InProgress' });
+      const output = await handler(
+        wrapped({}, { stateName: 'ImportNewUsers' }),
+        lambdaContext(clock, 900_000),
+      );
+      expect(output.result).toEqual(
+        expect.objectContaining({
+          ImportJobId: 'import-job-9',
+          ImportJobStatus: status,
+          QueueEmpty: false,
+        }),
+      );
+      expect(sqs).not.toHaveReceivedCommand(ReceiveMessageCommand);
+      expect(cognito).not.toHaveReceivedCommand(CreateUserImportJobCommand);
+    },
+  );
+
+  it('ImportNewUsers finds a running job of this solution beyond the first page of import jobs (a pool restored many times)', async () => {
     const { handler, clock } = setup();
-    new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs);
+    new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs).send(USER(1));
     bucket();
     const jobs = jobsInPool();
-    jobs.push({ JobId: 'import-job-9', JobName: IMPORT_JOB_NAME, Status: 'InProgress' });
-    jobs.push({ JobId: 'import-other', JobName: 'someone else', Status: 'InProgress' });
+    for (let n = 1; n <= 65; n += 1) {
+      jobs.push({ JobId: `import-job-old-${n}`, JobName: IMPORT_JOB_NAME, Status: 'Succeeded' });
+    }
+    jobs.push({ JobId: 'import-job-66', JobName: IMPORT_JOB_NAME, Status: 'InProgress' });
     const output = await handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 900_000));
     expect(output.result).toEqual(
       expect.objectContaining({
-        ImportJobId: 'import-job-9',
+        ImportJobId: 'import-job-66',
         ImportJobStatus: 'InProgress',
         QueueEmpty: false,
       }),
     );
-    expect(sqs).not.toHaveReceivedCommand(ReceiveMessageCommand);
+    expect(cognito).not.toHaveReceivedCommand(CreateUserImportJobCommand);
+  });
+
+  it('ImportNewUsers starts no job once the holds of its messages may have ended, even inside the start window', async () => {
+    const { handler, clock } = setup();
+    const queue = new FakeQueue(clock, NEW_USERS_QUEUE_URL).serve(sqs);
+    const objects = bucket();
+    jobsInPool();
+    for (let n = 1; n <= 3; n += 1) queue.send(USER(n));
+    // A short Lambda holds its messages for 20 s, less than the 30-s start window after the manifest.
+    // Writing the manifest takes 25 s: the messages may be visible to another consumer by the start.
+    s3.on(PutObjectCommand, { Key: `import-manifests/${POOL_ID}/import-job-1.json` }).callsFake(
+      async (input: { Key?: string; Body?: unknown }) => {
+        clock.advance(25_000);
+        objects.set(input.Key ?? '', String(input.Body));
+        return {};
+      },
+    );
+    await expect(
+      handler(wrapped({}, { stateName: 'ImportNewUsers' }), lambdaContext(clock, 140_000)),
+    ).rejects.toThrow('was not started: preparing it took longer than its start window');
+    expect(cognito).not.toHaveReceivedCommand(StartUserImportJobCommand);
+    expect(queue.size).toBe(3);
   });
 
   it('ImportNewUsers waits for a just-written manifest whose job is Created, then imports its users when it was abandoned', async () => {

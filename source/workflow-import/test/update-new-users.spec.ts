@@ -467,6 +467,34 @@ describe('update-new-users', () => {
     );
   });
 
+  it('does not delete a done message whose hold ended and that another consumer received: it is done again, then deleted', async () => {
+    const { handler, clock, logs } = setup();
+    const queue = new FakeQueue(clock, UPDATES_QUEUE_URL).serve(sqs);
+    const slow = queue.send(membershipItem('g', 1));
+    // One call answers after 130 s, past the two-minute hold; meanwhile another consumer takes the message.
+    let calls = 0;
+    cognito.on(AdminAddUserToGroupCommand).callsFake(async () => {
+      calls += 1;
+      if (calls === 1) {
+        clock.advance(130_000);
+        expect(queue.receive(10, 60).map((m) => m.MessageId)).toEqual([slow]);
+      }
+      return {};
+    });
+    const output = await handler(wrapped({}, STATE), lambdaContext(clock, 900_000));
+    expect(output.result.QueueEmpty).toBe(true);
+    expect(queue.size).toBe(0);
+    // Received once by the other consumer, and once more by this invocation when that hold ended.
+    expect(queue.receivesOf(slow)).toBe(3);
+    expect(calls).toBe(2);
+    expect(logs.entries()).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'Messages were no longer held when their hold was to be extended',
+      }),
+    );
+  });
+
   it('goes on working when a hold cannot be extended (the update is idempotent if seen again)', async () => {
     const { handler, clock, logs } = setup();
     const queue = new FakeQueue(clock, UPDATES_QUEUE_URL).serve(sqs);

@@ -72,6 +72,27 @@ describe('userLine', () => {
     expect(userLine(HEADER, item)).toEqual({ rejected: reason });
   });
 
+  it('escapes every comma of a value, so Cognito reads one field per column', () => {
+    const header = ['cognito:username', 'address', 'custom:tags', 'cognito:mfa_enabled'];
+    const item = userItem(6, {
+      pseudoUsername: 'u6',
+      userAttributes: [
+        { Name: 'address', Value: '1 Main St, Apt 4, Springfield, IL' },
+        { Name: 'custom:tags', Value: ',a,,b,' },
+      ],
+    });
+    const result = userLine(header, item);
+    expect(result).toEqual({ line: 'u6,1 Main St\\, Apt 4\\, Springfield\\, IL,\\,a\\,\\,b\\,,false\n' });
+    // Cognito splits a line at the commas without a backslash before them, and unescapes the rest.
+    const fields = 'line' in result ? result.line.trimEnd().split(/(?<!\\),/) : [];
+    expect(fields.map((field) => field.replaceAll('\\,', ','))).toEqual([
+      'u6',
+      '1 Main St, Apt 4, Springfield, IL',
+      ',a,,b,',
+      'false',
+    ]);
+  });
+
   it('keeps a backslash that is neither before a comma nor at the end', () => {
     const item = userItem(5, { pseudoUsername: 'u5', userAttributes: [{ Name: 'name', Value: 'C:\\dir' }] });
     expect(userLine(['cognito:username', 'name'], item)).toEqual({ line: 'u5,C:\\dir\n' });
