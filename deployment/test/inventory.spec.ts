@@ -375,6 +375,11 @@ describe('StackSet template', () => {
       // Added (security review): the optional customer managed KMS keys, passed on by the main stack.
       KmsKeyArn: { Type: 'String', Default: '', AllowedPattern: KMS_KEY_PATTERN },
       SecondaryRegionKmsKeyArn: { Type: 'String', Default: '', AllowedPattern: KMS_KEY_PATTERN },
+      // Added (issue 19): the installation's id, which names the log groups and the export schedule.
+      SolutionInstanceUUID: {
+        Type: 'String',
+        AllowedPattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+      },
     });
     expect(template.Mappings).toEqual({
       Solution: {

@@ -16,6 +16,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { actionMatches, lambdaFunctions, roleStatements } from './support/functions';
 import { handlerSourceFile, SOURCE_DIR } from './support/handlers';
+import { reachingActions, type ExistingResource } from './support/iam-reach';
 import { templateStatements, trustStatements } from './support/policies';
 import {
   LATEST_EXPORT_TIMESTAMP_ID,
@@ -29,6 +30,17 @@ const execStatements = roleStatements(main, 'StackSetExecRole');
 const json = (value: unknown): string => JSON.stringify(value);
 const resourceText = (resource: Json): string => json(resource);
 const INSTALLATION_TAG = { 'Fn::Sub': '${AWS::StackName}-${AWS::Region}' };
+/** The tag values of this installation's StackSet functions and roles: its own, and those of version 1.0.10's constants. */
+const INSTALLATION_TAGS = {
+  StringLike: {
+    'aws:ResourceTag/solution-id-SO0126': [
+      INSTALLATION_TAG,
+      ...['${AWS::Region}', '${SecondaryRegion}'].map((region) => ({
+        'Fn::Sub': `StackSet-\${SolutionConstantsCustomResource.StackSetName}-????????-????-????-????-????????????-${region}`,
+      })),
+    ],
+  },
+};
 
 /**
  * Every `Resource: "*"` of both templates, as `<template>:<owner>:<action>`, with the reason it cannot be
@@ -115,11 +127,26 @@ describe('StackSetExecRole (finding 1)', () => {
         ),
       ),
     );
-    expect(writes).toHaveLength(1);
-    expect(writes[0]?.Action.sort()).toEqual(['iam:CreateRole', 'iam:DeleteRolePolicy', 'iam:PutRolePolicy']);
-    expect(writes[0]?.Condition).toEqual({
-      StringEquals: { 'iam:PermissionsBoundary': { Ref: 'StackSetRolesBoundary' } },
-    });
+    expect(writes.map((statement) => [[...statement.Action].sort(), statement.Condition])).toEqual([
+      // Created with the installation's tag...
+      [
+        ['iam:CreateRole'],
+        {
+          StringEquals: {
+            'iam:PermissionsBoundary': { Ref: 'StackSetRolesBoundary' },
+            'aws:RequestTag/solution-id-SO0126': INSTALLATION_TAG,
+          },
+        },
+      ],
+      // ...changed only while it carries it; a role of version 1.0.10 gets this boundary, and no other.
+      [
+        ['iam:DeleteRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy'],
+        {
+          StringEquals: { 'iam:PermissionsBoundary': { Ref: 'StackSetRolesBoundary' } },
+          ...INSTALLATION_TAGS,
+        },
+      ],
+    ]);
   });
 
   it('every role of the StackSet template carries that boundary, passed in by the main stack', () => {
@@ -270,7 +297,7 @@ describe('StackSetExecRole wildcards (finding 2)', () => {
     ['states', /:stateMachine:(Import|Export)Workflow-\*/],
     ['lambda', /:function:StackSet-/],
     ['sqs', /-\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}/],
-    ['events', /:rule\/StackSet-/],
+    ['events', /:rule\/ExportWorkflowSchedule-\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}"/],
   ])('scopes every %s action to the installation', (service, pattern) => {
     const statements = execStatements.filter((statement) =>
       statement.Action.some((action) => action.startsWith(`${service}:`)),
@@ -283,10 +310,22 @@ describe('StackSetExecRole wildcards (finding 2)', () => {
   });
 
   it.each([
+    'lambda:UpdateFunctionCode',
+    'lambda:InvokeFunction',
+    'lambda:DeleteFunction',
+    'lambda:GetFunction',
+    'iam:DeleteRole',
+    'iam:GetRole',
+  ])(
+    '%s only on functions and roles tagged with this installation (aws:ResourceTag/solution-id-SO0126)',
+    (action) => {
+      const statements = execStatements.filter((statement) => statement.Action.includes(action));
+      expect(statements.map((statement) => statement.Condition)).toEqual([INSTALLATION_TAGS]);
+    },
+  );
+
+  it.each([
     ['lambda:CreateFunction', 'aws:RequestTag/solution-id-SO0126'],
-    ['lambda:UpdateFunctionCode', 'aws:ResourceTag/solution-id-SO0126'],
-    ['lambda:InvokeFunction', 'aws:ResourceTag/solution-id-SO0126'],
-    ['lambda:DeleteFunction', 'aws:ResourceTag/solution-id-SO0126'],
     ['states:CreateStateMachine', 'aws:RequestTag/solution-id-SO0126'],
     ['states:UpdateStateMachine', 'aws:ResourceTag/solution-id-SO0126'],
     ['states:DeleteStateMachine', 'aws:ResourceTag/solution-id-SO0126'],
@@ -315,6 +354,229 @@ describe('StackSetExecRole wildcards (finding 2)', () => {
       )
       .map(([id]) => id);
     expect(wrong).toEqual([]);
+  });
+});
+
+describe("another installation's StackSet resources are outside every statement (issue 19)", () => {
+  // Two installations whose stack names share their first 15 characters, and a StackSet of someone else's.
+  const ACCOUNT = '111122223333';
+  const OURS = 'cognito-user-profiles-prod';
+  const THEIRS = 'cognito-user-profiles-test';
+  const OUR_ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
+  const THEIR_ID = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+  const INSTANCE_ID = 'f1219aba-9ea0-457c-bf9a-3a8ca78f79d5';
+  const values: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': 'us-east-1',
+    'AWS::AccountId': ACCOUNT,
+    'AWS::StackName': OURS,
+    SecondaryRegion: 'us-west-2',
+    PrimaryUserPoolId: 'us-east-1_abc123',
+    BackupTable: `${OURS}-BackupTable-1ABC`,
+    StackSetRolesBoundary: `arn:aws:iam::${ACCOUNT}:policy/${OURS}-StackSetRolesBoundary-1ABC`,
+    'SolutionConstantsCustomResource.FormattedStackName': OURS.slice(0, 15),
+    'SolutionConstantsCustomResource.StackSetName': `${OURS}-StackSet`,
+    'SolutionConstantsCustomResource.SolutionInstanceUUID': OUR_ID,
+    'SolutionConstantsCustomResource.UserImportJobMappingFileBucketPrefix': `${OURS.slice(0, 15)}-import-jobs-70867728950e`,
+  };
+  const prefix = `StackSet-${OURS.slice(0, 15)}`;
+  const theirTags = { 'solution-id-SO0126': `${THEIRS}-us-east-1` };
+  const ourTags = { 'solution-id-SO0126': `${OURS}-us-east-1` };
+  const arn = (service: string, region: string, rest: string) =>
+    `arn:aws:${service}:${region}:${ACCOUNT}:${rest}`;
+
+  /** Resources of the other installation (and of a foreign StackSet with the same prefix), by what they are. */
+  const theirs: [string, ExistingResource][] = [
+    [
+      'a role',
+      {
+        service: 'iam',
+        arn: `arn:aws:iam::${ACCOUNT}:role/${prefix}-ImportScanTableLambdaRole-1A2B`,
+        tags: theirTags,
+      },
+    ],
+    [
+      'a workflow role',
+      {
+        service: 'iam',
+        arn: `arn:aws:iam::${ACCOUNT}:role/service-role/${prefix}-ImportWorkflowServiceRole-1A2B`,
+        tags: theirTags,
+      },
+    ],
+    [
+      "version 1.0.10's constants role",
+      {
+        service: 'iam',
+        arn: `arn:aws:iam::${ACCOUNT}:role/${prefix}-StackSetConstantsCustomResourceLa-1A2B`,
+        tags: { 'solution-id-SO0126': `StackSet-${THEIRS}-StackSet-${INSTANCE_ID}-us-east-1` },
+      },
+    ],
+    [
+      "a foreign StackSet's untagged role",
+      { service: 'iam', arn: `arn:aws:iam::${ACCOUNT}:role/${prefix}-SomeRole-1A2B`, tags: {} },
+    ],
+    ...(['us-east-1', 'us-west-2'] as const).map((region): [string, ExistingResource] => [
+      `a function (${region})`,
+      {
+        service: 'lambda',
+        arn: arn('lambda', region, `function:${prefix}-ExportUsersLambda-1A2B`),
+        tags: theirTags,
+      },
+    ]),
+    [
+      'a stack instance',
+      {
+        service: 'cloudformation',
+        arn: arn('cloudformation', 'us-east-1', `stack/StackSet-${THEIRS}-StackSet-${INSTANCE_ID}/1`),
+        tags: {},
+      },
+    ],
+    [
+      'the stack instance of a StackSet whose name extends ours',
+      {
+        service: 'cloudformation',
+        arn: arn(
+          'cloudformation',
+          'us-west-2',
+          `stack/StackSet-${OURS}-StackSet-x-StackSet-${INSTANCE_ID}/1`,
+        ),
+        tags: {},
+      },
+    ],
+    ...(['us-east-1', 'us-west-2'] as const).flatMap((region): [string, ExistingResource][] => [
+      [
+        `a log group (${region})`,
+        {
+          service: 'logs',
+          arn: arn('logs', region, `log-group:/cognito-user-profiles-export/${THEIR_ID}/ExportUsersLambda:*`),
+          tags: theirTags,
+        },
+      ],
+      [
+        `a log stream (${region})`,
+        {
+          service: 'logs',
+          arn: arn(
+            'logs',
+            region,
+            `log-group:/cognito-user-profiles-export/${THEIR_ID}/ExportUsersLambda:log-stream:2026/12/07/x`,
+          ),
+          tags: {},
+        },
+      ],
+      [
+        `a log group with a generated name (${region})`,
+        {
+          service: 'logs',
+          arn: arn('logs', region, `log-group:${prefix}-ExportUsersLambdaLogGroup-1A2B:*`),
+          tags: theirTags,
+        },
+      ],
+    ]),
+    [
+      'the export schedule',
+      {
+        service: 'events',
+        arn: arn('events', 'us-east-1', `rule/ExportWorkflowSchedule-${THEIR_ID}`),
+        tags: {},
+      },
+    ],
+    [
+      "version 1.0.10's export schedule",
+      {
+        service: 'events',
+        arn: arn('events', 'us-east-1', `rule/${prefix}-ExportWorkflowEventRule-1A2B`),
+        tags: {},
+      },
+    ],
+  ];
+
+  /** The same kinds of resources of this installation: each is reached by some statement (the check is not vacuous). */
+  const ours: [string, ExistingResource][] = [
+    [
+      'a role',
+      {
+        service: 'iam',
+        arn: `arn:aws:iam::${ACCOUNT}:role/${prefix}-ImportScanTableLambdaRole-9Z8Y`,
+        tags: ourTags,
+      },
+    ],
+    [
+      "version 1.0.10's constants role",
+      {
+        service: 'iam',
+        arn: `arn:aws:iam::${ACCOUNT}:role/${prefix}-StackSetConstantsCustomResourceLa-9Z8Y`,
+        tags: { 'solution-id-SO0126': `StackSet-${OURS}-StackSet-${INSTANCE_ID}-us-west-2` },
+      },
+    ],
+    [
+      'a function',
+      {
+        service: 'lambda',
+        arn: arn('lambda', 'us-west-2', `function:${prefix}-ExportUsersLambda-9Z8Y`),
+        tags: ourTags,
+      },
+    ],
+    [
+      'a stack instance',
+      {
+        service: 'cloudformation',
+        arn: arn('cloudformation', 'us-west-2', `stack/StackSet-${OURS}-StackSet-${INSTANCE_ID}/1`),
+        tags: {},
+      },
+    ],
+    [
+      'a log stream',
+      {
+        service: 'logs',
+        arn: arn(
+          'logs',
+          'us-east-1',
+          `log-group:/cognito-user-profiles-export/${OUR_ID}/ExportUsersLambda:log-stream:x`,
+        ),
+        tags: {},
+      },
+    ],
+    [
+      'the export schedule',
+      {
+        service: 'events',
+        arn: arn('events', 'us-east-1', `rule/ExportWorkflowSchedule-${OUR_ID}`),
+        tags: {},
+      },
+    ],
+  ];
+
+  /** Statements that reach every resource of their kind by design, with the reason. */
+  const BY_DESIGN: Record<string, string> = {
+    'StackSetRolesBoundary:PassGroupRolesToCognito':
+      'a restored group keeps its backed-up role, which can be any role of the account; it is passed to Cognito only',
+    'StackSetExecRole:logs:DescribeLogGroups':
+      'a listing of log group names, read only; CloudFormation lists the log groups to find the one it manages',
+  };
+  const byDesign = (statement: { owner: string; Sid?: string }, actions: string[]) =>
+    (statement.Sid !== undefined && BY_DESIGN[`${statement.owner}:${statement.Sid}`] !== undefined) ||
+    actions.every((action) => BY_DESIGN[`${statement.owner}:${action}`] !== undefined);
+
+  const statements = templateStatements(main);
+  const reaching = (resource: ExistingResource) =>
+    statements.flatMap((statement) => {
+      const actions = reachingActions(statement, resource, values);
+      return actions.length === 0 || byDesign(statement, actions)
+        ? []
+        : [`${statement.owner}: ${actions.join(', ')}`];
+    });
+
+  it('the two stack names share the 15 characters that generated names keep', () => {
+    expect(`StackSet-${THEIRS.slice(0, 15)}`).toBe(prefix);
+  });
+
+  it.each(theirs)('%s: outside every statement', (_kind, resource) => {
+    expect(reaching(resource)).toEqual([]);
+  });
+
+  it.each(ours)('%s of this installation is reached (the check is not vacuous)', (_kind, resource) => {
+    expect(reaching(resource).length).toBeGreaterThan(0);
   });
 });
 

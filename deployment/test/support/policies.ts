@@ -7,14 +7,16 @@ export interface LocatedStatement extends PolicyStatement {
   template: string;
   /** Logical id of the role or managed policy. */
   owner: string;
+  Sid?: string;
 }
 
 const asList = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
-function documentStatements(document: Json | undefined): PolicyStatement[] {
+function documentStatements(document: Json | undefined): (PolicyStatement & { Sid?: string })[] {
   const statements = isObject(document) ? asList(document.Statement as Json[] | undefined) : [];
   return statements.filter(isObject).map((statement: JsonObject) => ({
+    ...(typeof statement.Sid === 'string' ? { Sid: statement.Sid } : {}),
     Effect: String(statement.Effect),
     Action: asList(statement.Action as string | string[]),
     Resource: asList(statement.Resource as Json | Json[]),

@@ -62,7 +62,9 @@ Faults (docs/local-run.md, "Fault injection"):
                                      cognito-drop=<share>, ddb-unprocessed=<share>,
                                      ddb-throughput=<share>, crash=<LogicalId>:<point> (point:
                                      after-receive | after-job-start | after-work),
-                                     import-job-ms-per-kb=<n>, short-timeouts
+                                     import-job-ms-per-kb=<n>, short-timeouts,
+                                     lose-users=<n> (deleted from the new pool before the
+                                     reconciliation; the run then resumes the restore once)
   --scenario emptied-pool            export, delete every user of the source pool, export again,
                                      then restore
 

@@ -19,6 +19,10 @@
  *                                                      nothing is deleted)
  *                                    after-work        after the handler returned (all done, result lost)
  *   import-job-ms-per-kb=<n>       Cognito import jobs take <n> ms per KiB of CSV
+ *   lose-users=<n>                 just before the reconciliation lists the new pool, <n> restored users
+ *                                  are deleted from it (first those whose sign-in name another user
+ *                                  holds as Username, e-mail or phone); the run then resumes the
+ *                                  restore once with "Resume": true
  *   short-timeouts                 every Lambda that returns continuations gets the shortest timeout
  *                                  that still lets it progress (its reserve plus SHORT_TIMEOUT_PROGRESS_SECONDS)
  *
@@ -50,6 +54,8 @@ export interface FaultPlan {
   crashes: CrashSpec[];
   importJobMsPerKb?: number;
   shortTimeouts: boolean;
+  /** `lose-users`: restored users deleted before the reconciliation. */
+  loseUsers?: number;
 }
 
 export class FaultSpecError extends Error {
@@ -65,6 +71,7 @@ export const FAULT_NAMES = [
   'crash',
   'import-job-ms-per-kb',
   'short-timeouts',
+  'lose-users',
 ] as const;
 
 export const emptyFaultPlan = (): FaultPlan => ({ specs: [], crashes: [], shortTimeouts: false });
@@ -128,6 +135,9 @@ export function parseFaults(specs: readonly string[], functionIds: readonly stri
       case 'import-job-ms-per-kb':
         plan.importJobMsPerKb = positive(spec, value, 'the milliseconds per KiB');
         break;
+      case 'lose-users':
+        plan.loseUsers = wholeNumber(spec, value);
+        break;
       case 'crash': {
         const [logicalId = '', point = '', ...rest] = value.split(':');
         if (rest.length > 0 || !(CRASH_POINTS as readonly string[]).includes(point)) {
@@ -147,6 +157,12 @@ export function parseFaults(specs: readonly string[], functionIds: readonly stri
     plan.specs.push(spec);
   }
   return plan;
+}
+
+function wholeNumber(spec: string, value: string): number {
+  if (!/^[1-9]\d{0,6}$/.test(value))
+    throw new FaultSpecError(`--fault ${spec}: the count must be a whole number above 0`);
+  return Number(value);
 }
 
 /** True when the plan injects faults into the shared emulators (not only crashes and timeouts). */
@@ -249,5 +265,81 @@ export function seededRandom(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A user of the restored pool, as `lose-users` chooses among them. */
+export interface LosableUser {
+  username: string;
+  attributes: Record<string, string>;
+}
+
+/** What a user signs in with: the Username, or the username attributes' values. */
+function signInNames(user: LosableUser, usernameAttributes: readonly string[]): string[] {
+  if (usernameAttributes.length === 0) return [user.username];
+  return usernameAttributes.map((name) => user.attributes[name] ?? '').filter((value) => value !== '');
+}
+
+/**
+ * The `count` users that `lose-users` deletes: first those whose sign-in name another user holds as
+ * Username, e-mail or phone (a check that matched those values would take her for him), then the others
+ * in the pool's order.
+ */
+export function usersToLose<U extends LosableUser>(
+  users: readonly U[],
+  usernameAttributes: readonly string[],
+  count: number,
+): U[] {
+  const heldByOthers = (user: U): boolean =>
+    signInNames(user, usernameAttributes).some((name) =>
+      users.some(
+        (other) =>
+          other !== user &&
+          [other.username, other.attributes.email, other.attributes.phone_number].includes(name),
+      ),
+    );
+  const first = users.filter(heldByOthers);
+  return [...first, ...users.filter((user) => !first.includes(user))].slice(0, count);
+}
+
+/**
+ * `lose-users`: deletes restored users once per run, after the reconciliation's first DescribeUserPool
+ * (it reads the pool's username attributes before it lists the users), through `lose`.
+ */
+export class UserLossInjector {
+  /** The users deleted (0 until the fault fired). */
+  lost = 0;
+  private fired = false;
+
+  constructor(
+    private readonly count: number,
+    private readonly lose: (userPoolId: string, count: number) => number,
+  ) {}
+
+  hooks(fn: LocalFunction): InvocationHooks | undefined {
+    if (this.fired || fn.logicalId !== 'ImportReconcileNewUserPoolLambda') return undefined;
+    return {
+      afterSdkCall: (commandName, output) => {
+        const userPoolId = (output as { UserPool?: { Id?: string } } | undefined)?.UserPool?.Id;
+        if (this.fired || commandName !== 'DescribeUserPoolCommand' || userPoolId === undefined)
+          return undefined;
+        this.fired = true;
+        this.lost = this.lose(userPoolId, this.count);
+        return undefined;
+      },
+    };
+  }
+}
+
+/** The hooks of two injectors on one invocation: the first crash message wins. */
+export function bothHooks(
+  first: InvocationHooks | undefined,
+  second: InvocationHooks | undefined,
+): InvocationHooks | undefined {
+  if (first === undefined || second === undefined) return first ?? second;
+  return {
+    afterSdkCall: (commandName, output) =>
+      first.afterSdkCall?.(commandName, output) ?? second.afterSdkCall?.(commandName, output),
+    afterHandler: () => first.afterHandler?.() ?? second.afterHandler?.(),
   };
 }

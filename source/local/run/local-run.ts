@@ -18,6 +18,9 @@ import {
   type FiredCrash,
   hasEnvironmentFaults,
   shortTimeoutSeconds,
+  bothHooks,
+  UserLossInjector,
+  usersToLose,
 } from './faults';
 import type { InvocationEvent, LocalFunction } from '../aws/lambda-host';
 import {
@@ -85,6 +88,8 @@ export interface LocalRunReport {
   parity: ParityResult | SkippedParity;
   export: WorkflowReport;
   import?: WorkflowReport;
+  /** `lose-users`: the ImportWorkflow that ran before the Resume (then `import` is the resumed one). */
+  importBeforeResume?: WorkflowReport;
   seed: SeedSummary;
   notifications: {
     sent: number;
@@ -147,6 +152,8 @@ export interface FaultReport {
   };
   /** `short-timeouts`: the timeouts (s) the functions ran with, where shortened. */
   timeouts?: Record<string, number>;
+  /** `lose-users`: restored users deleted before the reconciliation. */
+  lostUsers?: number;
 }
 
 export interface EmptiedPoolReport {
@@ -460,6 +467,16 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
   const faults = options.faults;
   const crashes = new CrashInjector(faults?.crashes ?? []);
   const shortened: Record<string, number> = {};
+  const userLoss =
+    faults?.loseUsers === undefined
+      ? undefined
+      : new UserLossInjector(faults.loseUsers, (userPoolId, count) => {
+          const pool = environment.cognito.store.requirePool(userPoolId);
+          const users = [...pool.users.values()];
+          const lost = usersToLose(users, pool.usernameAttributes, count);
+          for (const user of lost) environment.cognito.store.deleteUser(pool, user);
+          return lost.length;
+        });
   try {
     const cognito = environment.cognito;
     const primaryUserPoolId = seedPrimaryPool(cognito, options.seed);
@@ -476,6 +493,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       ...(options.onLambdaLog ? { onLambdaLog: options.onLambdaLog } : {}),
       ...(faults !== undefined && faults.crashes.length > 0
         ? { invocationHooks: (fn: LocalFunction) => crashes.hooks(fn) }
+        : {}),
+      ...(userLoss !== undefined
+        ? { invocationHooks: (fn: LocalFunction) => bothHooks(crashes.hooks(fn), userLoss.hooks(fn)) }
         : {}),
       ...(faults?.shortTimeouts === true
         ? {
@@ -622,28 +642,35 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       assertRestoreTarget(cognito, restoredUserPoolId);
       report.restoredUserPoolId = restoredUserPoolId;
       const restoredPool = () => cognito.store.getPool(restoredUserPoolId);
-      report.import = await runWorkflow(
-        'import',
-        'ImportWorkflow',
-        { NewUserPoolId: restoredUserPoolId },
-        (succeeded) => {
-          const pool = restoredPool();
-          return [
-            { label: 'users', done: pool?.users.size ?? 0, total: totals.users },
-            { label: 'groups', done: pool?.groups.size ?? 0, total: options.seed.groups.length },
-            { label: 'memberships', done: succeeded('AdminAddUserToGroup'), total: totals.memberships },
-          ];
-        },
-        () =>
-          [...(restoredPool()?.importJobs.values() ?? [])].map((job) => ({
-            jobId: job.jobId,
-            status: job.status,
-            imported: job.imported,
-            skipped: job.skipped,
-            failed: job.failed,
-            ...(job.completionMessage !== undefined ? { message: job.completionMessage } : {}),
-          })),
-      );
+      const runImport = (input: JsonObject): Promise<WorkflowReport> =>
+        runWorkflow(
+          'import',
+          'ImportWorkflow',
+          input,
+          (succeeded) => {
+            const pool = restoredPool();
+            return [
+              { label: 'users', done: pool?.users.size ?? 0, total: totals.users },
+              { label: 'groups', done: pool?.groups.size ?? 0, total: options.seed.groups.length },
+              { label: 'memberships', done: succeeded('AdminAddUserToGroup'), total: totals.memberships },
+            ];
+          },
+          () =>
+            [...(restoredPool()?.importJobs.values() ?? [])].map((job) => ({
+              jobId: job.jobId,
+              status: job.status,
+              imported: job.imported,
+              skipped: job.skipped,
+              failed: job.failed,
+              ...(job.completionMessage !== undefined ? { message: job.completionMessage } : {}),
+            })),
+        );
+      report.import = await runImport({ NewUserPoolId: restoredUserPoolId });
+      if (userLoss !== undefined && userLoss.lost > 0 && report.import.error === 'RestoreIncomplete') {
+        // What the failure notification tells the operator to do.
+        report.importBeforeResume = report.import;
+        report.import = await runImport({ NewUserPoolId: restoredUserPoolId, Resume: true });
+      }
       const target = poolContent(cognito, restoredUserPoolId);
       const usernameAttribute = options.seed.userPool.usernameAttributes;
       const compared = comparePools(source, target, usernameAttribute);
@@ -715,6 +742,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
             }
           : {}),
         ...(faults.shortTimeouts ? { timeouts: shortened } : {}),
+        ...(userLoss !== undefined ? { lostUsers: userLoss.lost } : {}),
       };
     }
     report.ok =

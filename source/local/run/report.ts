@@ -153,6 +153,10 @@ export function faultLines(report: LocalRunReport): string[] {
           `${number(ddb.unprocessedCalls)} BatchWriteItem calls left ${number(ddb.unprocessedItems)} items unprocessed`,
       );
     }
+    if (faults.lostUsers !== undefined)
+      lines.push(
+        `  lost users: ${number(faults.lostUsers)} deleted from the new pool before the reconciliation`,
+      );
     if (faults.timeouts !== undefined) {
       const shortened = Object.entries(faults.timeouts).map(([id, s]) => `${id} ${s} s`);
       lines.push(`  short timeouts: ${shortened.join(', ') || 'none'}`);
@@ -183,7 +187,13 @@ export function formatSummary(report: LocalRunReport): string {
     `Settings: COGNITO_TPS ${report.settings.tps}, latency ${report.settings.latency}, Cognito quotas ${report.settings.throttling ? 'on' : 'off'}, Wait states ≤ ${report.settings.maxWaitMs} ms, empty long polls ≤ ${report.settings.maxReceiveWaitMs} ms`,
     '',
     ...workflowLines('ExportWorkflow', report.export),
-    ...workflowLines('ImportWorkflow', report.import),
+    ...(report.importBeforeResume !== undefined
+      ? workflowLines('ImportWorkflow (before the Resume)', report.importBeforeResume)
+      : []),
+    ...workflowLines(
+      report.importBeforeResume !== undefined ? 'ImportWorkflow (Resume)' : 'ImportWorkflow',
+      report.import,
+    ),
     ...parityLines(report.parity),
     '',
     ...callsTable(report),

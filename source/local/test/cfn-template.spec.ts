@@ -134,6 +134,7 @@ describe('TemplateStack', () => {
         SendAnonymousData: 'No',
         ParentStackName: 'p',
         PermissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/p-StackSetRolesBoundary',
+        SolutionInstanceUUID: '0f8fad5b-d9cb-469f-a165-70867728950e',
       },
       pseudo,
       provision: async (id, resource) =>

@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The ExportUsers continuation: which `sub` partitions are still to be listed and where each resumes.
- *
- * Cognito's `sub` is a UUID written in lower-case hexadecimal, so the 16 filters `sub ^= "0"` to
- * `sub ^= "f"` split the pool into disjoint partitions that together hold every user. ListUsers pages
- * each filter with its own PaginationToken, so the partitions can be listed at once and resumed
- * independently.
+ * The ExportUsers continuation: which `sub` partitions (`utils/sub-partitions.ts`) are still to be
+ * listed and where each resumes.
  *
  * The state carries one opaque string: `p1:` and the unfinished partitions (`stream-cursor.ts`).
  * Anything else that is not empty is
  * a ListUsers PaginationToken of an unpartitioned listing (the original's format, or an execution
  * started before this change) and resumes as that one listing.
  */
+import { isSubPrefix, SUB_PREFIXES, subPrefixFilter } from '../../utils/sub-partitions';
 import type { StreamCursor } from './paged-export';
 import { EventPayloadError } from './payload';
 import { decodeStreams, encodeStreams } from './stream-cursor';
@@ -21,7 +18,7 @@ export const PARTITIONED_CURSOR_PREFIX = 'p1:';
 /** The key of the unpartitioned listing that an old-format token resumes. */
 export const WHOLE_POOL = '';
 
-export const SUB_PREFIXES: readonly string[] = [...'0123456789abcdef'];
+export { SUB_PREFIXES };
 
 /** Every partition, none started: where a new export run begins. */
 export const allPartitions = (): StreamCursor[] => SUB_PREFIXES.map((key) => ({ key }));
@@ -29,8 +26,8 @@ export const allPartitions = (): StreamCursor[] => SUB_PREFIXES.map((key) => ({ 
 /** The ListUsers Filter of a partition; none for the whole pool. */
 export function partitionFilter(key: string): string | undefined {
   if (key === WHOLE_POOL) return undefined;
-  if (!SUB_PREFIXES.includes(key)) throw new EventPayloadError(`Unknown ListUsers partition "${key}"`);
-  return `sub ^= "${key}"`;
+  if (!isSubPrefix(key)) throw new EventPayloadError(`Unknown ListUsers partition "${key}"`);
+  return subPrefixFilter(key);
 }
 
 /** The continuation string of the unfinished partitions; `''` when none is left. */
@@ -45,7 +42,5 @@ export function encodeUsersCursor(remaining: readonly StreamCursor[]): string {
 export function decodeUsersCursor(token: string | undefined): StreamCursor[] {
   if (token === undefined || token === '') return allPartitions();
   if (!token.startsWith(PARTITIONED_CURSOR_PREFIX)) return [{ key: WHOLE_POOL, token }];
-  return decodeStreams(PARTITIONED_CURSOR_PREFIX, token, 'paginationToken', (key) =>
-    SUB_PREFIXES.includes(key),
-  );
+  return decodeStreams(PARTITIONED_CURSOR_PREFIX, token, 'paginationToken', isSubPrefix);
 }

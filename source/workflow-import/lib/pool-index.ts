@@ -4,16 +4,21 @@
  * (`restore-work/<NewUserPoolId>/<execution>/<part>/<n>.json`), so that a step that runs over several
  * invocations needs only a small cursor in its state.
  *
- * - Users: `[Username, sub, enabled, ...attributeKeys]`, where the attribute keys are hashes of the
- *   `email` and `phone_number` values (a backed-up user of a pool that signs in with them is found by
- *   its pseudoUsername; no value is written in clear).
+ * - Users: `[Username, sub, enabled, ...identityKeys]`, where the identity keys are hashes of what the
+ *   user signs in with (no attribute value is written in clear).
  * - Groups: the group names listed and `[groupName, Username]` for every member.
  *
- * A backed-up user (or membership) is matched by its pseudoUsername: first as a Username, then as an
- * e-mail address or phone number (pools with a username attribute give restored users new Usernames).
+ * A backed-up user (or membership) is matched by its pseudoUsername against the sign-in identity of
+ * the new pool's users, as the pool defines it, and against nothing else: the Username in a pool
+ * without username attributes; the value of each username attribute (`email`, `phone_number`) in a
+ * pool whose users sign in with them (Cognito gives restored users new Usernames there). An e-mail
+ * address or phone number that is not a sign-in identity is not unique in a pool: matching it would
+ * take one user for another (a backed-up user missing from the pool counted as present, her sub
+ * mapped to somebody else's account).
  */
 import { createHash } from 'node:crypto';
 import {
+  DescribeUserPoolCommand,
   ListGroupsCommand,
   ListUsersCommand,
   ListUsersInGroupCommand,
@@ -22,11 +27,12 @@ import {
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { pagedExportStreams, type StreamCursor } from '../../utils/page-streams';
+import { SUB_PREFIXES, subPrefixFilter } from '../../utils/sub-partitions';
 import type { TimeBudget } from '../../utils/time-budget';
 
 export const WORK_PREFIX = 'restore-work/';
 /** Attributes a pool may use as username attributes; their values identify restored users. */
-const SIGN_IN_ATTRIBUTES = ['email', 'phone_number'];
+const SIGN_IN_ATTRIBUTES: readonly string[] = ['email', 'phone_number'];
 const LIST_LIMIT = 60;
 
 export interface PoolUser {
@@ -40,8 +46,8 @@ export interface S3Work {
   bucket: string;
 }
 
-/** The short, stable hash under which a value is looked up. */
-export const keyOf = (kind: 'u' | 'a', value: string): string =>
+/** The short, stable hash under which a value is looked up (`i`: a sign-in identity). */
+export const keyOf = (kind: 'i', value: string): string =>
   createHash('sha256').update(`${kind}\u0000${value}`).digest('base64url').slice(0, 22);
 
 /** `restore-work/<pool>/<execution name>/<part>/`: one place per execution and purpose. */
@@ -96,54 +102,109 @@ async function readChunks<T>(work: S3Work, prefix: string, count: number): Promi
 
 type UserRow = [string, string, boolean, ...string[]];
 
-function userRow(user: UserType): UserRow | undefined {
+/**
+ * What a user of the new pool signs in with: its Username in a pool without username attributes,
+ * else the value of each username attribute it has.
+ */
+export function signInIdentities(user: UserType, usernameAttributes: readonly string[]): string[] {
+  if (usernameAttributes.length === 0) return user.Username ? [user.Username] : [];
+  return (user.Attributes ?? [])
+    .filter((attribute) => attribute.Name !== undefined && usernameAttributes.includes(attribute.Name))
+    .map((attribute) => attribute.Value ?? '')
+    .filter((value) => value !== '');
+}
+
+function userRow(user: UserType, usernameAttributes: readonly string[]): UserRow | undefined {
   if (!user.Username) return undefined;
-  const attributes = user.Attributes ?? [];
-  const sub = attributes.find((attribute) => attribute.Name === 'sub')?.Value ?? '';
-  const keys = attributes
-    .filter((attribute) => attribute.Name && SIGN_IN_ATTRIBUTES.includes(attribute.Name) && attribute.Value)
-    .map((attribute) => keyOf('a', attribute.Value ?? ''));
+  const sub = (user.Attributes ?? []).find((attribute) => attribute.Name === 'sub')?.Value ?? '';
+  const keys = signInIdentities(user, usernameAttributes).map((identity) => keyOf('i', identity));
   return [user.Username, sub, user.Enabled !== false, ...keys];
 }
 
 export interface UsersCursor {
-  /** ListUsers token of the next page; absent at the start. */
-  Token?: string;
+  /**
+   * The `sub` partitions not listed to their end, each with the ListUsers token it resumes from
+   * (null: from its start). Absent: every partition, none started.
+   */
+  Partitions?: [prefix: string, token: string | null][];
   /** Chunks written so far. */
   Chunks: number;
   Done: boolean;
+  /**
+   * The new pool's username attributes (empty: users sign in with their Username), read when the
+   * listing starts. A cursor without it was written by an earlier version (one ListUsers chain, rows
+   * with other keys): the listing starts again.
+   */
+  UsernameAttributes?: string[];
 }
 
 export const newUsersCursor = (): UsersCursor => ({ Chunks: 0, Done: false });
 
+/** The pool's username attributes that identify users (`email`, `phone_number`). */
+export async function usernameAttributesOf(
+  deps: { cognito: RateLimitedCognito; budget: TimeBudget },
+  userPoolId: string,
+): Promise<string[]> {
+  const described = await deps.cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }), {
+    deadline: deps.budget.deadline(),
+  });
+  return (described.UserPool?.UsernameAttributes ?? []).filter((name) => SIGN_IN_ATTRIBUTES.includes(name));
+}
+
 /**
- * Lists the pool's users from the cursor while the budget allows, and writes what it listed as one
- * chunk. A retried invocation starts again from the same cursor and writes the same chunk number.
+ * Lists the pool's users from the cursor while the budget allows, the 16 `sub` partitions at once
+ * through the invocation's limiter (at `CognitoTPS` pages of 60 users a second, where one chain of
+ * pages would wait for each round trip), and writes what it listed as one chunk. A partition's token
+ * advances only past a page whose rows are in the chunk; a retried invocation starts again from the
+ * same cursor and writes the same chunk number.
  */
 export async function listUsersStep(
   deps: { cognito: RateLimitedCognito; work: S3Work; budget: TimeBudget },
   userPoolId: string,
   prefix: string,
-  cursor: UsersCursor,
+  start: UsersCursor,
 ): Promise<UsersCursor> {
+  const cursor: UsersCursor =
+    start.UsernameAttributes === undefined
+      ? { ...newUsersCursor(), UsernameAttributes: await usernameAttributesOf(deps, userPoolId) }
+      : start;
+  const usernameAttributes = cursor.UsernameAttributes ?? [];
   if (cursor.Done) return cursor;
   const rows: UserRow[] = [];
-  let token = cursor.Token;
-  let done: boolean;
-  do {
-    const page = await deps.cognito.send(
-      new ListUsersCommand({ UserPoolId: userPoolId, Limit: LIST_LIMIT, PaginationToken: token }),
-      { deadline: deps.budget.deadline() },
-    );
-    for (const user of page.Users ?? []) {
-      const row = userRow(user);
-      if (row) rows.push(row);
-    }
-    token = page.PaginationToken;
-    done = !token;
-  } while (!done && deps.budget.hasTime());
+  const streams: StreamCursor[] = (cursor.Partitions ?? SUB_PREFIXES.map((key) => [key, null] as const)).map(
+    ([key, token]) => (token === null ? { key } : { key, token }),
+  );
+  const outcome = await pagedExportStreams<UserRow>({
+    streams,
+    budget: deps.budget,
+    listPage: async (key, token) => {
+      const page = await deps.cognito.send(
+        new ListUsersCommand({
+          UserPoolId: userPoolId,
+          Limit: LIST_LIMIT,
+          Filter: subPrefixFilter(key),
+          PaginationToken: token,
+        }),
+        { deadline: deps.budget.deadline() },
+      );
+      const records = (page.Users ?? [])
+        .map((user) => userRow(user, usernameAttributes))
+        .filter((row): row is UserRow => row !== undefined);
+      return { records, nextToken: page.PaginationToken };
+    },
+    writeRecords: (records) => {
+      rows.push(...records);
+      return Promise.resolve();
+    },
+  });
   await putChunk(deps.work, chunkKey(prefix, cursor.Chunks), rows);
-  return { ...(token ? { Token: token } : {}), Chunks: cursor.Chunks + 1, Done: done };
+  const done = outcome.remaining.length === 0;
+  return {
+    ...(done ? {} : { Partitions: outcome.remaining.map(({ key, token }) => [key, token ?? null]) }),
+    Chunks: cursor.Chunks + 1,
+    Done: done,
+    UsernameAttributes: usernameAttributes,
+  };
 }
 
 export interface GroupsCursor {
@@ -291,19 +352,24 @@ function pendingCursor(
   };
 }
 
-/** The listed pool in memory: users by Username and sign-in attribute, groups and memberships. */
+/** The listed pool in memory: users by sign-in identity, groups and memberships. */
 export class PoolIndex {
-  private readonly byKey = new Map<string, PoolUser>();
+  private readonly byIdentity = new Map<string, PoolUser>();
+  /** Identities that more than one user of the pool holds: they designate nobody. */
+  private readonly ambiguous = new Set<string>();
   readonly groups = new Set<string>();
   private readonly memberships = new Set<string>();
   users = 0;
 
   addUser(row: UserRow): void {
-    const [username, sub, enabled, ...attributeKeys] = row;
+    const [username, sub, enabled, ...identityKeys] = row;
     const user: PoolUser = { username, sub, enabled };
     this.users += 1;
-    this.byKey.set(keyOf('u', username), user);
-    for (const key of attributeKeys) if (!this.byKey.has(key)) this.byKey.set(key, user);
+    for (const key of identityKeys) {
+      const holder = this.byIdentity.get(key);
+      if (holder === undefined) this.byIdentity.set(key, user);
+      else if (holder.username !== username) this.ambiguous.add(key);
+    }
   }
 
   addGroups(chunk: GroupsChunk): void {
@@ -311,9 +377,10 @@ export class PoolIndex {
     for (const [group, username] of chunk.members) this.memberships.add(`${group}\u0000${username}`);
   }
 
-  /** The new pool's user that a backed-up pseudoUsername designates. */
+  /** The new pool's user who signs in with a backed-up pseudoUsername, if exactly one does. */
   find(pseudoUsername: string): PoolUser | undefined {
-    return this.byKey.get(keyOf('u', pseudoUsername)) ?? this.byKey.get(keyOf('a', pseudoUsername));
+    const key = keyOf('i', pseudoUsername);
+    return this.ambiguous.has(key) ? undefined : this.byIdentity.get(key);
   }
 
   isMember(groupName: string, username: string): boolean {

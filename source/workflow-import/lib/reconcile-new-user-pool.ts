@@ -10,7 +10,8 @@
  *    restore report as one chunk.
  * 3. Report: the chunks become one CSV, `restore-reports/<NewUserPoolId>/<execution start>.csv`, one
  *    row per backed-up user: `oldSub,newSub,username,outcome,reason`. Users absent from the pool take
- *    their outcome from the restore ledger (`skipped` with a reason) or are `missing`.
+ *    their outcome from the restore ledger (`skipped` with a reason) or are `missing`. A new sub on
+ *    more than one row would tell an application to merge two users' data: it is an error.
  *
  * Every step stops while the Lambda's time budget allows a clean return and gives back a cursor; the
  * cursor (tokens, a table key, counts) is the state, the bulk stays in S3. A retried invocation starts
@@ -158,6 +159,11 @@ export function reportKey(userPoolId: string, startTime: string): string {
 export const resumeInput = (userPoolId: string): string =>
   JSON.stringify({ NewUserPoolId: userPoolId, Resume: true });
 
+/** The report would map two backed-up users to one restored user: never a success, and never silent. */
+export class DuplicateNewSubError extends Error {
+  override readonly name = 'DuplicateNewSubError';
+}
+
 /** The failure message: what is missing (counts only) and how to finish. */
 export function incompleteMessage(userPoolId: string, counts: ReconcileCounts, location: string): string {
   const parts: string[] = [];
@@ -196,13 +202,31 @@ export interface ReportRow {
   reason: string;
 }
 
-export const reportLines = (rows: readonly ReportRow[]): string =>
-  rows.length === 0
-    ? ''
-    : stringify(
-        rows.map((row) => [row.oldSub, row.newSub, row.username, row.outcome, row.reason]),
-        { record_delimiter: '\n' },
-      );
+/** A report row as a page chunk keeps it: `[oldSub, newSub, username, outcome, reason]`. */
+type ReportTuple = [string, string, string, Outcome, string];
+
+const tupleOf = (row: ReportRow): ReportTuple => [
+  row.oldSub,
+  row.newSub,
+  row.username,
+  row.outcome,
+  row.reason,
+];
+
+/** The new subs that more than one row names (an empty newSub names nobody). */
+export function repeatedNewSubs(tuples: readonly ReportTuple[]): number {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const [, newSub] of tuples) {
+    if (newSub === '') continue;
+    if (seen.has(newSub)) repeated.add(newSub);
+    seen.add(newSub);
+  }
+  return repeated.size;
+}
+
+export const reportLines = (tuples: readonly ReportTuple[]): string =>
+  tuples.length === 0 ? '' : stringify([...tuples], { record_delimiter: '\n' });
 
 type Fix = { kind: 'disable'; username: string } | { kind: 'add'; username: string; groupName: string };
 
@@ -340,7 +364,11 @@ export async function reconcile(
   deps: ReconcileDeps,
 ): Promise<ReconcileOutput> {
   const { logger, work, config } = deps;
-  const cursor: ReconcileCursor = structuredClone(start ?? newCursor());
+  // A cursor of an earlier version past its listing carries chunks of another format: start again
+  // (the comparison applies only what is still missing, so nothing is done twice).
+  const current =
+    start !== undefined && (start.Phase === 'List' || start.Users.UsernameAttributes !== undefined);
+  const cursor: ReconcileCursor = structuredClone(current ? start : newCursor());
   const users = workPrefix(userPoolId, run.execution, 'reconcile-users');
   const groups = workPrefix(userPoolId, run.execution, 'reconcile-groups');
   const report = workPrefix(userPoolId, run.execution, 'reconcile-report');
@@ -391,7 +419,7 @@ export async function reconcile(
       const { rows, fixes } = comparePage(page.Items ?? [], index, ledger, config, cursor.Counts);
       await Promise.all([
         applyFixes(deps, userPoolId, fixes, cursor.Counts),
-        putChunk(work, chunkKey(report, cursor.Pages), reportLines(rows)),
+        putChunk(work, chunkKey(report, cursor.Pages), rows.map(tupleOf)),
       ]);
       cursor.Pages += 1;
       if (page.LastEvaluatedKey) cursor.LastEvaluatedKey = page.LastEvaluatedKey;
@@ -404,9 +432,19 @@ export async function reconcile(
   }
 
   const key = reportKey(userPoolId, run.startTime);
-  const parts: string[] = [REPORT_HEADER];
-  for (let page = 0; page < cursor.Pages; page += 1) parts.push(await getText(work, chunkKey(report, page)));
-  await putChunk(work, key, parts.join(''));
+  const tuples: ReportTuple[] = [];
+  for (let page = 0; page < cursor.Pages; page += 1)
+    tuples.push(...(JSON.parse(await getText(work, chunkKey(report, page))) as ReportTuple[]));
+  await putChunk(work, key, REPORT_HEADER + reportLines(tuples));
+  const repeated = repeatedNewSubs(tuples);
+  if (repeated > 0) {
+    throw new DuplicateNewSubError(
+      `The restore report (${location(deps, key)}) gives ${repeated} new subs to more than one backed-up ` +
+        'user: backed-up users share a sign-in name and the new pool holds one user for them. Do not re-key ' +
+        'application data with this report (one account would receive the data of several users): decide ' +
+        'for each such user which account is hers, then restore the others.',
+    );
+  }
   const restoreReport: RestoreReport = { Bucket: work.bucket, Key: key, Counts: cursor.Counts };
   const complete = isComplete(cursor.Counts);
   logger.info('Restore report written', { key, complete, counts: cursor.Counts });

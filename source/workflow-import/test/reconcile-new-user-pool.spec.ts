@@ -4,6 +4,7 @@ import {
   AdminDisableUserCommand,
   CognitoIdentityProviderClient,
   CognitoIdentityProviderServiceException,
+  DescribeUserPoolCommand,
   ListGroupsCommand,
   ListUsersCommand,
   ListUsersInGroupCommand,
@@ -22,10 +23,10 @@ import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
-import type { ReconcileOutput } from '../lib/reconcile-new-user-pool';
+import { emptyCounts, type ReconcileCursor, type ReconcileOutput } from '../lib/reconcile-new-user-pool';
 import { PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { executionRun } from '../lib/invocation';
-import { keyOf } from '../lib/pool-index';
+import { keyOf, PoolIndex } from '../lib/pool-index';
 import { createHandler, ENVIRONMENT } from '../reconcile-new-user-pool';
 import {
   BACKUP_READER_ENV_VALUES,
@@ -56,9 +57,31 @@ const REPORT_KEY = `restore-reports/${POOL_ID}/2024-01-01T00-00-00.000Z.csv`;
 interface FakePool {
   users: UserType[];
   groups: Map<string, string[]>;
+  /** The pool's username attributes (absent: users sign in with their Username). */
+  usernameAttributes?: string[];
 }
 
-const newSubOf = (n: number): string => `new-${subOf(n)}`;
+/** A new sub as Cognito writes them (lower-case hexadecimal), spread over the 16 `sub ^=` partitions. */
+const newSubOf = (n: number): string =>
+  `${(n % 16).toString(16)}eee${n.toString(16).padStart(4, '0')}-aaaa-4bbb-8ccc-${String(n).padStart(12, '0')}`;
+
+/**
+ * ListUsers as Cognito answers it: only the users whose sub starts with the `sub ^= "x"` Filter's
+ * prefix (all without a Filter), in pages of `Limit` with an index token; each call costs `callMs`.
+ */
+function listUsers(users: readonly UserType[], clock: FakeClock, callMs = 0) {
+  return (input: { Limit: number; PaginationToken?: string; Filter?: string }) => {
+    clock.advance(callMs);
+    const prefix = /^sub \^= "([0-9a-f])"$/.exec(input.Filter ?? '')?.[1];
+    if (input.Filter !== undefined && prefix === undefined)
+      throw new Error(`unexpected Filter ${input.Filter}`);
+    const matching = users.filter((user) =>
+      (user.Attributes ?? []).some((a) => a.Name === 'sub' && a.Value?.startsWith(prefix ?? '')),
+    );
+    const { items, next } = page(matching, input.PaginationToken, input.Limit);
+    return { Users: items, ...(next ? { PaginationToken: next } : {}) };
+  };
+}
 
 function poolUser(n: number, overrides: Partial<UserType> = {}, email = `user${n}@example.com`): UserType {
   return {
@@ -91,11 +114,10 @@ function serve(
   scanPage = 50,
   callMs = 0,
 ) {
-  cognito.on(ListUsersCommand).callsFake((input: { Limit: number; PaginationToken?: string }) => {
-    clock.advance(callMs);
-    const { items: users, next } = page(pool.users, input.PaginationToken, input.Limit);
-    return { Users: users, ...(next ? { PaginationToken: next } : {}) };
-  });
+  cognito.on(DescribeUserPoolCommand).callsFake(() => ({
+    UserPool: { Id: POOL_ID, UsernameAttributes: pool.usernameAttributes },
+  }));
+  cognito.on(ListUsersCommand).callsFake(listUsers(pool.users, clock, callMs));
   cognito.on(ListGroupsCommand).callsFake((input: { Limit: number; NextToken?: string }) => {
     const { items: names, next } = page([...pool.groups.keys()], input.NextToken, input.Limit);
     return { Groups: names.map((GroupName) => ({ GroupName })), ...(next ? { NextToken: next } : {}) };
@@ -328,6 +350,45 @@ describe('reconcile-new-user-pool', () => {
     expect(reportRows()[3]).toEqual([subOf(3), '', 'user3@example.com', 'missing', '']);
   });
 
+  it('fails when the only thing missing is a disabled user left enabled (AdminDisableUser refused)', async () => {
+    const { handler, clock } = setup();
+    const pool: FakePool = {
+      users: [poolUser(1), poolUser(2)],
+      groups: new Map([['admins', ['user1@example.com']]]),
+    };
+    serve(
+      pool,
+      [groupItem('admins'), userItem(1), userItem(2, { userEnabled: false }), membershipItem('admins', 1)],
+      clock,
+    );
+    cognito.on(AdminDisableUserCommand).rejects(
+      new CognitoIdentityProviderServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        message: 'denied',
+        $metadata: {},
+      }),
+    );
+    const { result } = await runToEnd(handler, clock);
+    expect(result).toMatchObject({
+      ReconcileDone: true,
+      RestoreComplete: false,
+      Error: 'RestoreIncomplete',
+      RestoreReport: {
+        Counts: {
+          missing: 0,
+          membershipsMissing: 0,
+          disabledUsers: 1,
+          disabledApplied: 0,
+          disabledMissing: 1,
+        },
+      },
+    });
+    expect((result as { Cause: string }).Cause).toContain(': 1 of 1 disabled users still enabled. ');
+    // The banned user can still sign in.
+    expect(pool.users[1]?.Enabled).toBe(true);
+  });
+
   it('takes the outcome of absent and fallback users from the restore ledger', async () => {
     const { handler, clock } = setup();
     store.set(`restore-ledger/${POOL_ID}/a.jsonl`, ledgerLine(2, 'skipped', 'csv-line-break'));
@@ -371,6 +432,7 @@ describe('reconcile-new-user-pool', () => {
     const pool: FakePool = {
       users: [poolUser(1, { Username: 'c0ffee00-0000-4000-8000-000000000001' })],
       groups: new Map([['admins', []]]),
+      usernameAttributes: ['email'],
     };
     serve(
       pool,
@@ -386,9 +448,138 @@ describe('reconcile-new-user-pool', () => {
     });
   });
 
-  it('continues mid-listing and mid-scan from its cursor, listing and scanning each page once', async () => {
+  describe.each([
+    // [pool kind, username attributes, alice's sign-in name, bob's sign-in name, bob as the new pool holds him]
+    [
+      'without username attributes',
+      undefined,
+      'alice@example.com',
+      'bob',
+      { Username: 'bob', email: 'alice@example.com', phone_number: '+15550000001' },
+    ],
+    [
+      'that signs in with e-mail',
+      ['email'],
+      'alice@example.com',
+      'bob@example.com',
+      { Username: 'alice@example.com', email: 'bob@example.com', phone_number: 'alice@example.com' },
+    ],
+    [
+      'that signs in with a phone number',
+      ['phone_number'],
+      '+15550000001',
+      '+15550000002',
+      { Username: '+15550000001', email: '+15550000001', phone_number: '+15550000002' },
+    ],
+    [
+      'that signs in with e-mail or phone number',
+      ['email', 'phone_number'],
+      'alice@example.com',
+      '+15550000002',
+      { Username: 'alice@example.com', phone_number: '+15550000002' },
+    ],
+  ])('in a pool %s', (_kind, usernameAttributes, alice, bob, bobInPool) => {
+    it('counts a missing user missing when another user holds her sign-in name as Username, e-mail or phone', async () => {
+      const { handler, clock } = setup();
+      const { Username, ...attributes } = bobInPool;
+      const pool: FakePool = {
+        users: [
+          {
+            Username,
+            Enabled: true,
+            Attributes: [
+              { Name: 'sub', Value: newSubOf(2) },
+              ...Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+            ],
+          },
+        ],
+        groups: new Map([
+          ['admins', []],
+          ['staff', [Username]],
+        ]),
+        ...(usernameAttributes ? { usernameAttributes } : {}),
+      };
+      serve(
+        pool,
+        [
+          groupItem('admins'),
+          groupItem('staff'),
+          userItem(1, { pseudoUsername: alice }),
+          userItem(2, { pseudoUsername: bob }),
+          { ...membershipItem('admins', 1), groupPseudoUsername: alice },
+          { ...membershipItem('staff', 2), groupPseudoUsername: bob },
+        ],
+        clock,
+      );
+      const { result } = await runToEnd(handler, clock);
+      expect(result).toMatchObject({
+        RestoreComplete: false,
+        Error: 'RestoreIncomplete',
+        RestoreReport: {
+          Counts: { users: 2, csvImport: 1, missing: 1, memberships: 2, membershipsMissing: 1 },
+        },
+      });
+      expect(reportRows().slice(1)).toEqual([
+        [subOf(1), '', alice, 'missing', ''],
+        [subOf(2), newSubOf(2), bob, 'csv-import', ''],
+      ]);
+      // Alice's group is not given to Bob.
+      expect(cognito).not.toHaveReceivedCommand(AdminAddUserToGroupCommand);
+    });
+  });
+
+  it('fails when two backed-up users would share one new sub, and writes the report for inspection', async () => {
     const { handler, clock } = setup();
-    const n = 150;
+    serve(
+      { users: [poolUser(1)], groups: new Map() },
+      [userItem(1), userItem(2, { pseudoUsername: 'user1@example.com' })],
+      clock,
+    );
+    await expect(runToEnd(handler, clock)).rejects.toThrow(
+      expect.objectContaining({
+        name: 'DuplicateNewSubError',
+        message: expect.stringMatching(
+          /^The restore report \(s3:\/\/.*\) gives 1 new subs to more than one backed-up user/,
+        ),
+      }),
+    );
+    expect(
+      reportRows()
+        .slice(1)
+        .map((row) => row[1]),
+    ).toEqual([newSubOf(1), newSubOf(1)]);
+  });
+
+  it('starts again from the listing when given a cursor of the previous version past its listing', async () => {
+    const { handler, clock } = setup();
+    // The previous version's chunks: a user row with hashes of every e-mail and phone value.
+    const prefix = `restore-work/${POOL_ID}/run-1/`;
+    store.set(`${prefix}reconcile-users/000000.json`, JSON.stringify([['someone', 'other-sub', true, 'x']]));
+    store.set(`${prefix}reconcile-groups/000000.json`, JSON.stringify({ groups: [], members: [] }));
+    serve({ users: [poolUser(1)], groups: new Map() }, [userItem(1)], clock);
+    const old: ReconcileCursor = {
+      Phase: 'Scan',
+      Users: { Chunks: 1, Done: true },
+      Groups: { Offset: 0, Chunks: 1, Done: true },
+      Pages: 0,
+      Counts: emptyCounts(),
+    };
+    const { result } = (await handler(
+      wrapped({ Reconcile: old }, { stateName: 'ReconcileNewUserPool' }),
+      lambdaContext(clock, 900_000),
+    )) as { result: ReconcileOutput };
+    expect(result).toMatchObject({
+      RestoreComplete: true,
+      RestoreReport: { Counts: { users: 1, csvImport: 1 } },
+    });
+    expect(cognito).toHaveReceivedCommand(ListUsersCommand);
+    expect(reportRows().slice(1)).toEqual([[subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '']]);
+  });
+
+  it('continues mid-listing and mid-scan from its cursor, listing each partition page and scanning each page once', async () => {
+    const { handler, clock } = setup();
+    // About 62 users a partition: two ListUsers pages each.
+    const n = 1000;
     const pool: FakePool = {
       users: Array.from({ length: n }, (_, i) => poolUser(i + 1)),
       groups: new Map([['admins', Array.from({ length: 130 }, (_, i) => `user${i + 1}@example.com`)]]),
@@ -399,30 +590,25 @@ describe('reconcile-new-user-pool', () => {
       ...Array.from({ length: 130 }, (_, i) => membershipItem('admins', i + 1)),
     ];
     // Each ListUsers page and each Scan page takes 30 s of a 100-second invocation.
-    serve(pool, items, clock, 50, 30_000);
+    serve(pool, items, clock, 200, 30_000);
     const { result, invocations } = await runToEnd(handler, clock, 100_000);
     expect(invocations).toBeGreaterThan(4);
-    expect(cognito.commandCalls(ListUsersCommand).map((call) => call.args[0].input.PaginationToken)).toEqual([
-      undefined,
-      '60',
-      '120',
-    ]);
+    // Every partition's pages asked for once each, in order: nothing listed twice, nothing skipped.
+    const asked = cognito
+      .commandCalls(ListUsersCommand)
+      .map((call) => `${call.args[0].input.Filter ?? ''} ${call.args[0].input.PaginationToken ?? 'start'}`);
+    expect([...asked].sort()).toEqual(
+      [...'0123456789abcdef'].flatMap((p) => [`sub ^= "${p}" 60`, `sub ^= "${p}" start`]).sort(),
+    );
     const startKeys = ddb.commandCalls(ScanCommand).map((call) => call.args[0].input.ExclusiveStartKey);
-    expect(startKeys).toEqual([
-      undefined,
-      { id: '50' },
-      { id: '100' },
-      { id: '150' },
-      { id: '200' },
-      { id: '250' },
-    ]);
+    expect(startKeys).toEqual([undefined, ...[200, 400, 600, 800, 1000].map((id) => ({ id: String(id) }))]);
     expect(result).toMatchObject({
       RestoreComplete: true,
       RestoreReport: { Counts: { users: n, csvImport: n, memberships: 130, membershipsAdded: 0 } },
     });
     const rows = reportRows().slice(1);
     expect(rows).toHaveLength(n);
-    expect(new Set(rows.map((row) => row[0])).size).toBe(n);
+    expect(new Set(rows.map((row) => row[1])).size).toBe(n);
     expect(rows.every((row, i) => row[0] === subOf(i + 1) && row[1] === newSubOf(i + 1))).toBe(true);
   });
 
@@ -484,29 +670,81 @@ describe('reconcile-new-user-pool on Resume', () => {
     expect(sqs).not.toHaveReceivedCommand(PurgeQueueCommand);
   });
 
-  it('ListNewUserPool lists the users already in the pool, continuing from its cursor', async () => {
+  it('ListNewUserPool lists the users already in the pool by sub partition, continuing from its cursor', async () => {
     const { handler, clock } = setup();
-    const users = Array.from({ length: 100 }, (_, i) => poolUser(i + 1));
-    cognito.on(ListUsersCommand).callsFake((input: { PaginationToken?: string }) => {
-      clock.advance(50_000);
-      const { items, next } = page(users, input.PaginationToken, 60);
-      return { Users: items, ...(next ? { PaginationToken: next } : {}) };
-    });
+    // 125 users a partition: three ListUsers pages each.
+    const users = Array.from({ length: 2000 }, (_, i) => poolUser(i + 1));
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID } });
+    cognito.on(ListUsersCommand).callsFake(listUsers(users, clock, 50_000));
     const first = await handler(resumed('ListNewUserPool'), lambdaContext(clock, 100_000));
+    // The 16 partitions are listed at once: each got its first page.
     expect(first).toEqual({
-      result: { ResumeListingDone: false, ResumeListing: { Token: '60', Chunks: 1, Done: false } },
+      result: {
+        ResumeListingDone: false,
+        ResumeListing: {
+          Partitions: [...'0123456789abcdef'].map((p) => [p, '60']),
+          Chunks: 1,
+          Done: false,
+          UsernameAttributes: [],
+        },
+      },
     });
-    const second = await handler(
-      resumed('ListNewUserPool', first.result as Record<string, unknown>),
-      lambdaContext(clock, 100_000),
-    );
-    expect(second).toEqual({ result: { ResumeListingDone: true, ResumeListing: { Chunks: 2, Done: true } } });
+    let cursor = first.result as Record<string, unknown>;
+    for (let invocation = 2; invocation < 10 && cursor.ResumeListingDone !== true; invocation += 1) {
+      cursor = (await handler(resumed('ListNewUserPool', cursor), lambdaContext(clock, 100_000)))
+        .result as Record<string, unknown>;
+    }
+    expect(cursor).toEqual({
+      ResumeListingDone: true,
+      ResumeListing: { Chunks: 3, Done: true, UsernameAttributes: [] },
+    });
+    expect(cognito).toHaveReceivedCommandTimes(DescribeUserPoolCommand, 1);
+    expect(cognito).toHaveReceivedCommandTimes(ListUsersCommand, 48);
     const prefix = `restore-work/${POOL_ID}/run-1/resume-users/`;
-    expect([...store.keys()]).toEqual([`${prefix}000000.json`, `${prefix}000001.json`]);
+    expect([...store.keys()]).toEqual([0, 1, 2].map((i) => `${prefix}00000${i}.json`));
     const rows = [...store.values()].flatMap((text) => JSON.parse(text) as unknown[][]);
-    expect(rows).toHaveLength(100);
-    // Username, new sub, enabled, and the e-mail attribute only as a hash.
-    expect(rows[0]).toEqual(['user1@example.com', newSubOf(1), true, keyOf('a', 'user1@example.com')]);
+    expect(rows).toHaveLength(2000);
+    expect(new Set(rows.map((row) => row[0])).size).toBe(2000);
+    // Username, new sub, enabled, and what the user signs in with (here the Username) only as a hash.
+    expect(rows).toContainEqual(['user1@example.com', newSubOf(1), true, keyOf('i', 'user1@example.com')]);
+  });
+
+  it('ListNewUserPool starts again from every partition when given a cursor of the previous version', async () => {
+    const clock = fakeClock();
+    const { handler } = setup();
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID } });
+    cognito.on(ListUsersCommand).callsFake(listUsers([poolUser(1), poolUser(2)], clock));
+    // One ListUsers chain's token and a chunk of rows with other keys.
+    const old = { ResumeListing: { Token: 'old-token', Chunks: 1, Done: false } };
+    const { result } = await handler(resumed('ListNewUserPool', old), lambdaContext(clock, 900_000));
+    expect(result).toEqual({
+      ResumeListingDone: true,
+      ResumeListing: { Chunks: 1, Done: true, UsernameAttributes: [] },
+    });
+    expect(cognito.commandCalls(ListUsersCommand).map((call) => call.args[0].input.PaginationToken)).toEqual(
+      Array.from({ length: 16 }, () => undefined),
+    );
+    const rows = JSON.parse(
+      store.get(`restore-work/${POOL_ID}/run-1/resume-users/000000.json`) ?? '',
+    ) as unknown[][];
+    expect(rows.map((row) => row[0])).toEqual(
+      expect.arrayContaining(['user1@example.com', 'user2@example.com']),
+    );
+  });
+
+  it('ListNewUserPool: a user whose e-mail is a missing user’s Username does not make her present', async () => {
+    const { handler } = setup();
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID } });
+    const clock = fakeClock();
+    cognito
+      .on(ListUsersCommand)
+      .callsFake(listUsers([poolUser(2, { Username: 'bob' }, 'alice@example.com')], clock));
+    await handler(resumed('ListNewUserPool'), lambdaContext(clock, 900_000));
+    const index = new PoolIndex();
+    for (const text of store.values())
+      for (const row of JSON.parse(text) as Parameters<PoolIndex['addUser']>[0][]) index.addUser(row);
+    expect(index.find('alice@example.com')).toBeUndefined();
+    expect(index.find('bob')).toEqual({ username: 'bob', sub: newSubOf(2), enabled: true });
   });
 });
 

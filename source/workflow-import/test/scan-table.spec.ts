@@ -79,9 +79,11 @@ describe('scan-table', () => {
   it('on Resume, queues no user already in the new pool, but queues their updates again', async () => {
     const prefix = `restore-work/${POOL_ID}/run-1/resume-users/`;
     const chunks: Record<string, string> = {
-      [`${prefix}000000.json`]: JSON.stringify([['user1@example.com', 'new-1', true]]),
+      [`${prefix}000000.json`]: JSON.stringify([
+        ['user1@example.com', 'new-1', true, keyOf('i', 'user1@example.com')],
+      ]),
       // A pool that signs in with e-mail: found by the e-mail's hash, whatever its Username.
-      [`${prefix}000001.json`]: JSON.stringify([['c0ffee', 'new-2', true, keyOf('a', 'user2@example.com')]]),
+      [`${prefix}000001.json`]: JSON.stringify([['c0ffee', 'new-2', true, keyOf('i', 'user2@example.com')]]),
     };
     s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
       Contents: Object.keys(chunks)
