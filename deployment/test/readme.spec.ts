@@ -57,6 +57,14 @@ describe('README parameters table', () => {
   });
 });
 
+describe('README stack commands', () => {
+  it.each(['create-stack', 'update-stack'])('aws cloudformation %s names every parameter', (command) => {
+    const block = readme.split(`aws cloudformation ${command}`)[1]?.split('```')[0] ?? '';
+    for (const name of Object.keys(main.Parameters)) expect(block).toContain(`ParameterKey=${name},`);
+    expect(block).toContain('--capabilities CAPABILITY_NAMED_IAM');
+  });
+});
+
 describe('README bench cases', () => {
   const cases = [
     ...readFileSync(join(ROOT_DIR, 'source', 'local', 'bench', 'cases.ts'), 'utf8').matchAll(
