@@ -7,10 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RETRY_BUDGETS, withRetry, type RetryOptions } from './retry';
 
 export const DYNAMODB_BATCH_SIZE = 25;
+/** BatchGetItem reads at most this many keys a call. */
+export const DYNAMODB_GET_BATCH_SIZE = 100;
 export const SQS_BATCH_SIZE = 10;
 /** SendMessageBatch refuses batches whose bodies add up to more than this (BatchRequestTooLong). */
 export const MAX_BATCH_BYTES = 262_144;
@@ -78,6 +80,50 @@ export async function batchWrite(
       pending.map((_, index) => ({ id: String(index) })),
     );
   }
+}
+
+/**
+ * Reads the items of up to 100 keys of one table, resending `UnprocessedKeys` until none remain.
+ * Keys without an item are simply absent from the result.
+ */
+export async function batchGet(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  keys: Record<string, unknown>[],
+  projection: { ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> },
+  retry: RetryOptions = {},
+): Promise<Record<string, unknown>[]> {
+  if (keys.length > DYNAMODB_GET_BATCH_SIZE) {
+    throw new RangeError(
+      `A DynamoDB read batch holds at most ${DYNAMODB_GET_BATCH_SIZE} keys (got ${keys.length})`,
+    );
+  }
+  const items: Record<string, unknown>[] = [];
+  let pending = keys;
+  try {
+    await withRetry(
+      async () => {
+        if (pending.length === 0) return;
+        const response = await ddb.send(
+          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ...projection } } }),
+        );
+        items.push(...(response.Responses?.[tableName] ?? []));
+        const unprocessed = response.UnprocessedKeys?.[tableName]?.Keys ?? [];
+        if (unprocessed.length > 0) {
+          pending = unprocessed;
+          throw new Leftovers(`${unprocessed.length} unprocessed key(s)`);
+        }
+      },
+      { maxAttempts: RETRY_BUDGETS.dynamoDbUnprocessed, ...retry, isRetryable: retryLeftovers },
+    );
+  } catch (error) {
+    if (!(error instanceof Leftovers)) throw error;
+    throw new BatchFailedError(
+      `DynamoDB left ${pending.length} key(s) of a read batch unprocessed in ${tableName} after repeated retries`,
+      pending.map((_, index) => ({ id: String(index) })),
+    );
+  }
+  return items;
 }
 
 /** Writes any number of requests in batches of 25, at most `concurrency` batches at a time. */

@@ -126,6 +126,7 @@ export const OPERATION_CATEGORY: Readonly<Record<string, CognitoQuotaCategory>> 
   GetUserPoolMfaConfig: 'UserPoolRead',
   AdminAddUserToGroup: 'UserResourceUpdate',
   AdminDisableUser: 'UserUpdate',
+  AdminSetUserPassword: 'UserUpdate',
   AdminGetUser: 'UserRead',
   AdminCreateUser: 'UserCreation',
 };

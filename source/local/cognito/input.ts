@@ -79,6 +79,13 @@ export class RequestInput {
     });
   }
 
+  boolean(member: string): boolean | undefined {
+    const value = this.raw[member];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'boolean') throw serializationError(member, 'a boolean');
+    return value;
+  }
+
   integer(member: string, rule: { min: number; max: number; required?: boolean }): number | undefined {
     const value = this.raw[member];
     const field = lowerCamel(member);

@@ -610,6 +610,23 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     return {};
   }),
 
+  // A permanent password confirms the user (CONFIRMED); a temporary one asks for a new one at sign-in.
+  // No message is sent either way. Passwords are not kept: nothing here signs anybody in.
+  AdminSetUserPassword: {
+    category: 'UserUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const username = input.string('Username', usernameRule);
+      input.string('Password', { required: true, max: 256, sensitive: true });
+      const permanent = input.boolean('Permanent');
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const user = ctx.store.requireUser(pool, username);
+      ctx.store.setUserStatus(user, permanent === true ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD');
+      return {};
+    },
+  },
+
   AdminDeleteUser: userOperation('UserUpdate', (ctx, pool, user) => {
     ctx.store.deleteUser(pool, user);
     return {};

@@ -333,6 +333,11 @@ export class CognitoStore {
     user.modifiedMs = this.options.now();
   }
 
+  setUserStatus(user: UserRecord, status: UserStatus): void {
+    user.status = status;
+    user.modifiedMs = this.options.now();
+  }
+
   // ---- groups ------------------------------------------------------------------------------------
 
   createGroup(pool: PoolState, group: NewGroup): GroupState {

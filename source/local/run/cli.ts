@@ -67,6 +67,10 @@ Faults (docs/local-run.md, "Fault injection"):
                                      reconciliation; the run then resumes the restore once)
   --scenario emptied-pool            export, delete every user of the source pool, export again,
                                      then restore
+  --scenario v1-table                export, write the table's memberships again as v1.0.10 does
+                                     (groups after the first 60 name members by their Cognito
+                                     Username in e-mail and phone pools), then restore; e.g.
+                                     --username-attributes email --groups 65 --users 200
 
 Exit code: 0 when both workflows succeeded and parity holds; 1 otherwise; 2 for bad options or seed.`;
 

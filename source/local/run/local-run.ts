@@ -5,7 +5,7 @@
  * ImportWorkflow into it, compare the pools and collect what the summary and the JSON report show.
  */
 import { randomUUID } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from '../deploy/cfn-template';
 import type { CognitoEmulator } from '../cognito';
 import { Deployment, type Notification } from '../deploy/deployment';
@@ -31,6 +31,7 @@ import {
   type PoolContent,
 } from './parity';
 import { type Counter, type Phase, phaseOf, ProgressMeter, type Segment } from './progress';
+import { writeOriginalMemberships } from './original-table';
 import type { SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS, type ExecutionEvent, type ExecutionRecord } from '../aws/step-functions';
 import {
@@ -126,6 +127,8 @@ export interface LocalRunReport {
   };
   /** `--scenario emptied-pool`: the backup's user items before and after the export of the emptied pool. */
   emptiedPool?: EmptiedPoolReport;
+  /** `--scenario v1-table`: the membership items written again as v1.0.10 writes them. */
+  v1Table?: { memberships: number; namedByUsername: number };
   totalWallMs: number;
   peakRssMb: { harness: number; dynalite?: number; fauxqs?: number };
 }
@@ -165,7 +168,7 @@ export interface EmptiedPoolReport {
   export: WorkflowReport;
 }
 
-export const SCENARIOS = ['emptied-pool'] as const;
+export const SCENARIOS = ['emptied-pool', 'v1-table'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface ProgressEvent {
@@ -228,6 +231,8 @@ export interface LocalRunOptions {
   /**
    * `emptied-pool`: export, delete every user of the source pool, export again, then restore (and
    * compare with the pool as it was before it was emptied).
+   * `v1-table`: export, write the table's memberships again as v1.0.10 writes them (members of the
+   * groups after the first ListGroups page named by their Cognito Username), then restore.
    */
   scenario?: Scenario;
   /**
@@ -607,6 +612,26 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         export: second,
       };
     }
+    let v1Table: LocalRunReport['v1Table'];
+    if (options.scenario === 'v1-table' && exportReport.status === 'SUCCEEDED') {
+      const variables = active.lambdas.find('ImportScanTableLambda')?.environment ?? {};
+      const marker = await environment.documentClient().send(
+        new GetCommand({
+          TableName: active.tableName,
+          Key: { id: 'latest-export-timestamp', type: variables.TYPE_TIMESTAMP ?? '' },
+        }),
+      );
+      const attributes = options.seed.userPool.usernameAttributes;
+      v1Table = await writeOriginalMemberships({
+        cognito: environment.cognitoClient(),
+        ddb: environment.documentClient(),
+        tableName: active.tableName,
+        userPoolId: primaryUserPoolId,
+        usernameAttributes: typeof attributes === 'string' ? [attributes] : (attributes ?? []),
+        exportTimestamp: Number(marker.Item?.latestExportTimestamp ?? Date.now()),
+        region: environment.region,
+      });
+    }
     const report: LocalRunReport = {
       ok: false,
       parity: skipped('the ExportWorkflow did not succeed'),
@@ -719,6 +744,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       .map((n) => n.message.slice(0, 2000));
     if (errorMessages.length > 0) report.notifications.errorMessages = errorMessages;
     if (emptiedPool !== undefined) report.emptiedPool = emptiedPool;
+    if (v1Table !== undefined) report.v1Table = v1Table;
     if (faults !== undefined) {
       const counts = environment.faultCounts();
       const ddbBefore = faultsBefore.dynamodb;

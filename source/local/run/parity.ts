@@ -307,6 +307,12 @@ export interface RestoreReportCheck {
   wrongSubs: string[];
   /** Rows that name a user twice. */
   duplicateRows: string[];
+  /**
+   * Rows whose sign-in step does not fit the restored user's status: `reset-password` needs a user
+   * "forgot password" works for (RESET_REQUIRED, or CONFIRMED with a password nobody knows),
+   * `administrator` one created without a password (FORCE_CHANGE_PASSWORD).
+   */
+  wrongSignIn?: string[];
 }
 
 /** RFC 4180 records (quoted fields with doubled quotes), as csv-stringify writes them. */
@@ -359,6 +365,7 @@ export function checkRestoreReport(
     missingRows: [],
     wrongSubs: [],
     duplicateRows: [],
+    wrongSignIn: [],
   };
   const byUsername = new Map<string, string[]>();
   for (const row of rows) {
@@ -388,9 +395,17 @@ export function checkRestoreReport(
     }
     const restored = targetByKey.get(key);
     if (row[0] !== user.sub || (restored !== undefined && row[1] !== restored.sub)) check.wrongSubs.push(key);
+    if (restored !== undefined) {
+      const fits: Record<string, string[]> = {
+        'reset-password': ['RESET_REQUIRED', 'CONFIRMED'],
+        administrator: ['FORCE_CHANGE_PASSWORD'],
+      };
+      if (!(fits[row[5] ?? ''] ?? []).includes(restored.status)) check.wrongSignIn?.push(key);
+    }
   }
   check.ok =
-    (header ?? []).join(',') === 'oldSub,newSub,username,outcome,reason' &&
+    (header ?? []).join(',') === 'oldSub,newSub,username,outcome,reason,signIn' &&
+    (check.wrongSignIn ?? []).length === 0 &&
     check.rows === check.expectedRows &&
     check.missingRows.length === 0 &&
     check.wrongSubs.length === 0 &&

@@ -123,6 +123,7 @@ function parityLines(parity: LocalRunReport['parity']): string[] {
     show('users without a row', check.missingRows, (user) => user);
     show('rows with a wrong old or new sub', check.wrongSubs, (user) => user);
     show('users with several rows', check.duplicateRows, (user) => user);
+    show('rows whose signIn step does not fit the user status', check.wrongSignIn ?? [], (user) => user);
   }
   for (const note of parity.notes) lines.push(`  note: ${note}`);
   return lines;
@@ -167,6 +168,13 @@ export function faultLines(report: LocalRunReport): string[] {
     lines.push(
       `Restored pool after the failed import: ${number(restored.users)} users; missing ${number(restored.missingUsers)} users, ` +
         `${number(restored.missingMemberships)} memberships; ${number(restored.disabledLeftEnabled)} disabled users enabled`,
+    );
+  }
+  const v1 = report.v1Table;
+  if (v1 !== undefined) {
+    lines.push(
+      `v1.0.10 table: ${number(v1.memberships)} membership items written as v1.0.10 writes them, ` +
+        `${number(v1.namedByUsername)} naming their member by the Cognito Username`,
     );
   }
   const emptied = report.emptiedPool;

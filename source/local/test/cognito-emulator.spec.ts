@@ -8,6 +8,7 @@ import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
   AdminDisableUserCommand,
+  AdminSetUserPasswordCommand,
   AdminEnableUserCommand,
   AdminGetUserCommand,
   AdminListGroupsForUserCommand,
@@ -354,6 +355,43 @@ describe('errors as Cognito returns them', () => {
 });
 
 describe('users', () => {
+  it('AdminSetUserPassword: a permanent password confirms the user, a temporary one asks for a new one; the password is never echoed', async () => {
+    const { poolId } = emulator.seed({});
+    await client.send(
+      new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'erin', MessageAction: 'SUPPRESS' }),
+    );
+    const status = async () =>
+      (await client.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'erin' }))).UserStatus;
+    await client.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: poolId,
+        Username: 'erin',
+        Password: 'x'.repeat(100),
+        Permanent: true,
+      }),
+    );
+    expect(await status()).toBe('CONFIRMED');
+    await client.send(
+      new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: 'erin', Password: 'Temp1!aa' }),
+    );
+    expect(await status()).toBe('FORCE_CHANGE_PASSWORD');
+    const tooLong = await errorOf(
+      client.send(
+        new AdminSetUserPasswordCommand({
+          UserPoolId: poolId,
+          Username: 'erin',
+          Password: `secret${'y'.repeat(300)}`,
+        }),
+      ),
+    );
+    expect(tooLong.name).toBe('InvalidParameterException');
+    expect(tooLong.message).not.toContain('secret');
+    const unknown = await errorOf(
+      client.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: 'nobody', Password: 'p' })),
+    );
+    expect(unknown.name).toBe('UserNotFoundException');
+  });
+
   it('AdminCreateUser, AdminGetUser, disable, enable, delete', async () => {
     const { poolId } = emulator.seed({ userPool: { customAttributes: ['tenant'] } });
     const created = await client.send(

@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-import { comparePools, type ExclusionRule, type PoolContent, type SnapshotUser } from '../run/parity';
+import {
+  checkRestoreReport,
+  comparePools,
+  type ExclusionRule,
+  type PoolContent,
+  type SnapshotUser,
+} from '../run/parity';
 
 function user(username: string, overrides: Partial<SnapshotUser> = {}): SnapshotUser {
   return {
@@ -207,5 +213,41 @@ describe('comparePools', () => {
     expect(result.missingUsers).toEqual([]);
     expect(result.unexpectedUsers).toEqual([]);
     expect(result.counts.users).toBe(2);
+  });
+});
+
+describe('checkRestoreReport', () => {
+  const source = pool([user('ana'), user('bo'), user('cy')]);
+  const target = pool([
+    user('ana', { sub: 'n1', status: 'RESET_REQUIRED' }),
+    user('bo', { sub: 'n2', status: 'CONFIRMED' }),
+    user('cy', { sub: 'n3', status: 'FORCE_CHANGE_PASSWORD' }),
+  ]);
+  const report = (steps: [string, string, string]): string =>
+    'oldSub,newSub,username,outcome,reason,signIn\n' +
+    `sub-ana,n1,ana,csv-import,,${steps[0]}\n` +
+    `sub-bo,n2,bo,admin-create,value-not-representable-in-csv,${steps[1]}\n` +
+    `sub-cy,n3,cy,admin-create,no-verified-auto-verified-attribute,${steps[2]}\n`;
+
+  it("holds when each user's sign-in step fits its status in the restored pool", () => {
+    const check = checkRestoreReport(
+      'k',
+      report(['reset-password', 'reset-password', 'administrator']),
+      source,
+      target,
+      undefined,
+    );
+    expect(check).toMatchObject({ ok: true, wrongSignIn: [] });
+  });
+
+  it('fails on a step that would not let the user in (forgot password for a user without a password)', () => {
+    const check = checkRestoreReport(
+      'k',
+      report(['reset-password', 'reset-password', 'reset-password']),
+      source,
+      target,
+      undefined,
+    );
+    expect(check).toMatchObject({ ok: false, wrongSignIn: ['cy'] });
   });
 });

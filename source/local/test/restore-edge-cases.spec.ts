@@ -100,8 +100,8 @@ describe('a seed with emoji in attributes', () => {
   });
 });
 
-describe('a seed with a line break in a value', () => {
-  it('ends OK: the user the CSV cannot carry is restored another way (AdminCreateUser) and compared', async () => {
+describe('a seed with a line break in a value and a value padded with whitespace', () => {
+  it('ends OK: the users the CSV cannot carry (or would trim) are restored another way (AdminCreateUser) and compared', async () => {
     const seed = generateSeed({
       users: 30,
       groups: 2,
@@ -112,6 +112,10 @@ describe('a seed with a line break in a value', () => {
     const target = seed.users[3];
     if (target === undefined) throw new Error('generator gave fewer than 4 users');
     target.attributes.address = '1 Main Street\nSpringfield';
+    const padded = seed.users[1];
+    if (padded === undefined) throw new Error('generator gave fewer than 2 users');
+    // The import CSV trims values: this one would come back as "padded".
+    padded.attributes[`custom:${seed.userPool.customAttributes[0] ?? ''}`] = '  padded\t';
     const memberships = seed.groups.reduce((sum, group) => sum + group.members.length, 0);
     const federated = seed.users.find((user) => user.status === 'EXTERNAL_PROVIDER');
     const ofFederated = seed.groups.filter((group) =>
@@ -134,5 +138,8 @@ describe('a seed with a line break in a value', () => {
     });
     const restored = environment.cognito.snapshot(report.restoredUserPoolId ?? '');
     expect(restored.users.map((user) => user.attributes.address)).toContain('1 Main Street\nSpringfield');
+    expect(
+      restored.users.map((user) => user.attributes[`custom:${seed.userPool.customAttributes[0] ?? ''}`]),
+    ).toContain('  padded\t');
   });
 });

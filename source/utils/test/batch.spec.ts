@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 import { DeleteMessageBatchCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import {
   BatchFailedError,
+  batchGet,
   batchWrite,
   batchWriteAll,
   chunk,
@@ -30,6 +31,46 @@ describe('chunk', () => {
   it('splits into slices of the given size', () => {
     expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(chunk([], 3)).toEqual([]);
+  });
+});
+
+describe('batchGet', () => {
+  const key = (id: string) => ({ id, type: 't' });
+  const projection = { ProjectionExpression: 'id' };
+
+  it('resends unprocessed keys with growing backoff and returns every item found', async () => {
+    ddbMock
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { table: [{ id: 'a' }] }, UnprocessedKeys: { table: { Keys: [key('c')] } } })
+      .resolves({ Responses: { table: [{ id: 'c' }] } });
+    const items = await batchGet(
+      documentClient(),
+      'table',
+      [key('a'), key('b'), key('c')],
+      projection,
+      retry,
+    );
+    expect(items).toEqual([{ id: 'a' }, { id: 'c' }]);
+    expect(
+      ddbMock.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.table?.Keys),
+    ).toEqual([[key('a'), key('b'), key('c')], [key('c')]]);
+    expect(sleeps).toEqual([100]);
+  });
+
+  it('fails after the cap instead of looping forever, and refuses more than 100 keys', async () => {
+    ddbMock.on(BatchGetCommand).resolves({ UnprocessedKeys: { table: { Keys: [key('a')] } } });
+    await expect(
+      batchGet(documentClient(), 'table', [key('a')], projection, { ...retry, maxAttempts: 3 }),
+    ).rejects.toBeInstanceOf(BatchFailedError);
+    expect(ddbMock.commandCalls(BatchGetCommand)).toHaveLength(3);
+    await expect(
+      batchGet(
+        documentClient(),
+        'table',
+        Array.from({ length: 101 }, (_, i) => key(String(i))),
+        projection,
+      ),
+    ).rejects.toThrow(RangeError);
   });
 });
 

@@ -283,11 +283,38 @@ export function errorNotification(
   );
 }
 
-/** What every restored user needs to know, in each ImportWorkflow success notification. */
-export const IMPORT_SUCCESS_NOTE =
-  'Restored users set a new password at their next sign-in (passwords cannot be exported). ' +
-  'Users who had software-token (TOTP) MFA set it up again: TOTP secrets cannot be exported; ' +
-  "SMS MFA settings are restored when the new pool's MFA is OPTIONAL.\n\n";
+/**
+ * What every restored user needs to know, in each ImportWorkflow success notification: the step that
+ * lets each kind of restored user sign in again (the restore report's `signIn` column), with counts
+ * when the reconciliation gave them.
+ */
+export function importSuccessNote(input?: MessageBrokerInput): string {
+  const report = input?.RestoreReport as { Counts?: Record<string, unknown> } | undefined;
+  const counts = typeof report?.Counts === 'object' && report.Counts !== null ? report.Counts : {};
+  const count = (value: unknown): string =>
+    typeof value !== 'number' ? '' : value === 1 ? ' (1 user)' : ` (${value} users)`;
+  const needsPassword = counts.adminCreateNeedsPassword;
+  const adminCreate = counts.adminCreate;
+  const reachable =
+    typeof adminCreate === 'number' && typeof needsPassword === 'number'
+      ? adminCreate - needsPassword
+      : undefined;
+  return (
+    "How restored users sign in again (passwords cannot be exported; the restore report's signIn column " +
+    'names the step of each user):\n' +
+    `- Restored by the CSV import${count(counts.csvImport)}: they reset their password. At sign-in the app ` +
+    'receives PasswordResetRequiredException; "Forgot password" (ForgotPassword) sends a code to their ' +
+    'verified e-mail address or phone number.\n' +
+    `- Created with AdminCreateUser, with a verified e-mail address or phone number${count(reachable)} ` +
+    '(signIn reset-password): they have a password nobody knows; "Forgot password" sends them a code.\n' +
+    `- Created with AdminCreateUser, without one${count(needsPassword)} (signIn administrator): they have ` +
+    'no password and cannot reset it themselves. An administrator sets a temporary password ' +
+    '(aws cognito-idp admin-set-user-password --no-permanent) and gives it to them by a channel the ' +
+    'administrator trusts.\n' +
+    'Users who had software-token (TOTP) MFA set it up again: TOTP secrets cannot be exported; ' +
+    "SMS MFA settings are restored when the new pool's MFA is OPTIONAL.\n\n"
+  );
+}
 
 /**
  * The restore report's location and counts, when the ImportWorkflow's reconciliation produced one
@@ -337,7 +364,7 @@ export function successNotification(
 ): string {
   return (
     `Workflow (${context.StateMachine.Name}) completed successfully. Execution took ${seconds} second(s).\n\n` +
-    (workflowName(context) === IMPORT_WORKFLOW ? IMPORT_SUCCESS_NOTE : '') +
+    (workflowName(context) === IMPORT_WORKFLOW ? importSuccessNote(input) : '') +
     (workflowName(context) === EXPORT_WORKFLOW ? cleanupSummary(input) : '') +
     restoreReportSummary(input, reportRetentionDays) +
     `Execution details:\n${pretty(context)}`

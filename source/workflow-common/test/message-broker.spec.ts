@@ -7,7 +7,7 @@ import { fakeClock } from '../../test-support/fake-clock';
 import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
 import type { SfnContextObject } from '../../utils/step-functions';
-import { IMPORT_SUCCESS_NOTE, NotificationFailedError } from '../lib/message-broker';
+import { importSuccessNote, NotificationFailedError } from '../lib/message-broker';
 import type { MessageBrokerEvent, MessageBrokerInput } from '../lib/types';
 import { createHandler, ENVIRONMENT } from '../message-broker';
 
@@ -336,8 +336,27 @@ describe('message-broker', () => {
       const e = event('WorkflowCleanupLambda', {}, context('WorkflowCleanupLambda', 'ImportWorkflow-HASH'));
       await run(e);
       const message = String(published()[0]?.Message);
-      expect(message).toContain(IMPORT_SUCCESS_NOTE);
+      expect(message).toContain(importSuccessNote());
       expect(message).toMatch(/software-token \(TOTP\) MFA set it up again/);
+    });
+
+    it('gives each kind of restored user, with its count, the step that lets it sign in again', async () => {
+      const counts = { users: 10, csvImport: 6, adminCreate: 4, adminCreateNeedsPassword: 1 };
+      const e = event(
+        'WorkflowCleanupLambda',
+        { RestoreReport: { Bucket: 'b', Key: 'restore-reports/p/r.csv', Counts: counts } },
+        context('WorkflowCleanupLambda', 'ImportWorkflow-HASH'),
+      );
+      await run(e);
+      const message = String(published()[0]?.Message);
+      expect(message).toContain('- Restored by the CSV import (6 users): they reset their password.');
+      expect(message).toContain(
+        '- Created with AdminCreateUser, with a verified e-mail address or phone number (3 users) (signIn reset-password)',
+      );
+      expect(message).toContain(
+        '- Created with AdminCreateUser, without one (1 user) (signIn administrator)',
+      );
+      expect(message).not.toMatch(/set a new password at their next sign-in/);
     });
 
     it('stays silent on success with ERRORS_ONLY but still records the timestamp', async () => {

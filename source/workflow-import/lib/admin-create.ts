@@ -3,8 +3,20 @@
  * The AdminCreateUser fallback: a user whose CSV row the target pool would refuse (csv-rules.ts), or
  * whose values the CSV format cannot carry, is created with AdminCreateUser instead of being lost.
  * `MessageAction: SUPPRESS` (no invitation is sent), the stored attributes the pool can take (the CSV
- * header's columns) and the verified flags as stored. The user ends `FORCE_CHANGE_PASSWORD`; its
- * disabled flag and memberships follow from the updates queue like every other user's.
+ * header's columns) and the verified flags as stored. Its disabled flag and memberships follow from
+ * the updates queue like every other user's.
+ *
+ * How the user signs in again. AdminCreateUser leaves a user `FORCE_CHANGE_PASSWORD` without a usable
+ * password, and Cognito refuses ForgotPassword in that state ("User password cannot be reset in the
+ * current state"): only an administrator could help. So a user with a verified e-mail address or phone
+ * number then gets a permanent random password that is never stored or logged (AdminSetUserPassword,
+ * `Permanent: true`, which makes it `CONFIRMED` and sends nothing): nobody knows it, and the user's
+ * "forgot password" (ForgotPassword, a code sent to the verified address) lets them in, as the
+ * CSV-imported users (`RESET_REQUIRED`) do. AdminResetUserPassword would give them `RESET_REQUIRED`
+ * exactly, but it sends every user a code as the restore runs (and the pool's default e-mail sending
+ * allows 50 a day), so it is not used. A user without a verified address stays `FORCE_CHANGE_PASSWORD`:
+ * ForgotPassword would not send anything anywhere, and no credential is ever sent to an address nobody
+ * verified; an administrator sets a password for them. The ledger's `signIn` says which.
  *
  * Every such user is written to the restore ledger first (`restore-ledger/<NewUserPoolId>/<key>.jsonl`
  * in the solution's bucket, one JSON object per line: `sub`, `username`, `outcome`, `reason`; never an
@@ -14,15 +26,19 @@
  * refuses for its content is recorded as `skipped` with the error name. Throttling and transient
  * errors propagate: the caller releases the messages and a later attempt creates the users again.
  */
-import { createHash } from 'node:crypto';
-import { AdminCreateUserCommand, type AttributeType } from '@aws-sdk/client-cognito-identity-provider';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  type AttributeType,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { TaskGroup } from '../../utils/concurrency';
 import type { Logger } from '../../utils/logger';
 import { errorName, isRetryableError } from '../../utils/errors';
-import { attributeMap } from './csv-rules';
-import { ledgerLine, ledgerPrefix, type LedgerEntry } from './restore-ledger';
+import { attributeMap, verified } from './csv-rules';
+import { ledgerLine, ledgerPrefix, type LedgerEntry, type SignInStep } from './restore-ledger';
 import type { BackupUserItem } from './types';
 import { MFA_COLUMN, USERNAME_COLUMN } from './user-csv';
 
@@ -84,6 +100,24 @@ export function creationAttributes(item: BackupUserItem, header: readonly string
   return result;
 }
 
+/**
+ * `reset-password` when the user is created with a verified e-mail address or phone number (among the
+ * attributes AdminCreateUser gets), which "forgot password" can send a code to.
+ */
+export function signInStep(item: BackupUserItem, header: readonly string[]): SignInStep {
+  const created = new Map(creationAttributes(item, header).map((a) => [a.Name ?? '', a.Value ?? '']));
+  return verified(created, 'email') || verified(created, 'phone_number') ? 'reset-password' : 'administrator';
+}
+
+/**
+ * A password nobody knows: 96 random characters plus one of each class a password policy may require
+ * (100 in all, above any policy's minimum length of at most 99).
+ */
+export const unknownPassword = (): string => `${randomBytes(72).toString('base64url')}Aa1!`;
+
+/** Errors of AdminSetUserPassword that retrying cannot change (the user keeps `FORCE_CHANGE_PASSWORD`). */
+const PASSWORD_CONTENT_ERRORS = new Set(['InvalidPasswordException', 'InvalidParameterException']);
+
 export interface AdminCreateDeps {
   cognito: RateLimitedCognito;
   s3: S3Client;
@@ -98,6 +132,8 @@ export interface AdminCreateResult {
   created: number;
   existed: number;
   skipped: number;
+  /** Users given a password nobody knows (they reset it with "forgot password"). */
+  passwordsSet: number;
 }
 
 async function putLedger(deps: AdminCreateDeps, key: string, entries: readonly LedgerEntry[]): Promise<void> {
@@ -118,12 +154,18 @@ export async function createFallbackUsers(
   header: readonly string[],
   users: readonly FallbackUser[],
 ): Promise<AdminCreateResult> {
-  const result: AdminCreateResult = { entries: [], created: 0, existed: 0, skipped: 0 };
+  const result: AdminCreateResult = { entries: [], created: 0, existed: 0, skipped: 0, passwordsSet: 0 };
   if (users.length === 0) return result;
   const entries = users.map((user): LedgerEntry =>
     user.username === undefined
       ? { sub: user.sub, username: '', outcome: 'skipped', reason: SKIP_REASONS.noUsername }
-      : { sub: user.sub, username: user.username, outcome: 'admin-create', reason: user.reason },
+      : {
+          sub: user.sub,
+          username: user.username,
+          outcome: 'admin-create',
+          reason: user.reason,
+          signIn: signInStep(user.item, header),
+        },
   );
   const key = ledgerKey(
     userPoolId,
@@ -169,6 +211,40 @@ export async function createFallbackUsers(
   } finally {
     await group.drain();
   }
+  // Created, or existing after a crash (whose password may not have been set yet).
+  const passwords = new TaskGroup(deps.concurrency ?? 10);
+  try {
+    for (const [index, user] of users.entries()) {
+      const entry = entries[index] as LedgerEntry;
+      if (entry.outcome !== 'admin-create') delete entry.signIn;
+      if (user.username === undefined || entry.signIn !== 'reset-password') continue;
+      const username = user.username;
+      await passwords.add(async () => {
+        try {
+          await deps.cognito.send(
+            new AdminSetUserPasswordCommand({
+              UserPoolId: userPoolId,
+              Username: username,
+              Password: unknownPassword(),
+              Permanent: true,
+            }),
+          );
+          result.passwordsSet += 1;
+        } catch (error) {
+          const name = errorName(error);
+          if (!PASSWORD_CONTENT_ERRORS.has(name) || isRetryableError(error)) throw error;
+          entry.signIn = 'administrator';
+          refused = true;
+          deps.logger.warn('AdminSetUserPassword refused a user; an administrator must set its password', {
+            sub: user.sub,
+            error: name,
+          });
+        }
+      });
+    }
+  } finally {
+    await passwords.drain();
+  }
   if (refused) await putLedger(deps, key, entries);
   result.skipped = entries.filter((entry) => entry.outcome === 'skipped').length;
   result.entries = entries;
@@ -177,6 +253,7 @@ export async function createFallbackUsers(
     created: result.created,
     existed: result.existed,
     skipped: result.skipped,
+    passwordsSet: result.passwordsSet,
     ledger: key,
   });
   return result;

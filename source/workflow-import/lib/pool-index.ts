@@ -4,8 +4,11 @@
  * (`restore-work/<NewUserPoolId>/<execution>/<part>/<n>.json`), so that a step that runs over several
  * invocations needs only a small cursor in its state.
  *
- * - Users: `[Username, sub, enabled, ...identityKeys]`, where the identity keys are hashes of what the
- *   user signs in with (no attribute value is written in clear).
+ * - Users: `[Username, sub, enabled, ...identityKeys]`, where the identity keys are keyed hashes
+ *   (HMAC-SHA256, `h:` prefix) of what the user signs in with; no value is written in clear. The key is
+ *   random, made for each listing when it starts and kept in one object beside it (`<part>.key`): a
+ *   plain hash of an e-mail address or phone number can be reversed by hashing guesses, a keyed one
+ *   cannot be without that object, which ends with the execution's work objects.
  * - Groups: the group names listed and `[groupName, Username]` for every member.
  *
  * A backed-up user (or membership) is matched by its pseudoUsername against the sign-in identity of
@@ -16,7 +19,7 @@
  * take one user for another (a backed-up user missing from the pool counted as present, her sub
  * mapped to somebody else's account).
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import {
   DescribeUserPoolCommand,
   ListGroupsCommand,
@@ -46,9 +49,14 @@ export interface S3Work {
   bucket: string;
 }
 
-/** The short, stable hash under which a value is looked up (`i`: a sign-in identity). */
-export const keyOf = (kind: 'i', value: string): string =>
-  createHash('sha256').update(`${kind}\u0000${value}`).digest('base64url').slice(0, 22);
+const KEYED = 'h:';
+
+/** The keyed hash under which a listing stores a sign-in identity, and under which it is looked up. */
+export const keyedKeyOf = (secret: Buffer, value: string): string =>
+  `${KEYED}${createHmac('sha256', secret).update(`i\u0000${value}`).digest('base64url').slice(0, 22)}`;
+
+/** The object that holds the hash key of the listing under `prefix` (outside the chunks' prefix). */
+export const hashKeyObject = (prefix: string): string => `${prefix.replace(/\/$/, '')}.key`;
 
 /** `restore-work/<pool>/<execution name>/<part>/`: one place per execution and purpose. */
 export function workPrefix(userPoolId: string, executionName: string, part: string): string {
@@ -100,6 +108,19 @@ async function readChunks<T>(work: S3Work, prefix: string, count: number): Promi
   return out;
 }
 
+/** A new key for the listing under `prefix`, stored before any chunk that uses it. */
+async function newHashKey(work: S3Work, prefix: string): Promise<Buffer> {
+  const secret = randomBytes(32);
+  await putChunk(work, hashKeyObject(prefix), secret.toString('base64'));
+  return secret;
+}
+
+async function readHashKey(work: S3Work, prefix: string): Promise<Buffer> {
+  const secret = Buffer.from(await getText(work, hashKeyObject(prefix)), 'base64');
+  if (secret.length !== 32) throw new Error(`The hash key of the listing ${prefix} is missing or damaged`);
+  return secret;
+}
+
 type UserRow = [string, string, boolean, ...string[]];
 
 /**
@@ -114,10 +135,10 @@ export function signInIdentities(user: UserType, usernameAttributes: readonly st
     .filter((value) => value !== '');
 }
 
-function userRow(user: UserType, usernameAttributes: readonly string[]): UserRow | undefined {
+function userRow(user: UserType, usernameAttributes: readonly string[], secret: Buffer): UserRow | undefined {
   if (!user.Username) return undefined;
   const sub = (user.Attributes ?? []).find((attribute) => attribute.Name === 'sub')?.Value ?? '';
-  const keys = signInIdentities(user, usernameAttributes).map((identity) => keyOf('i', identity));
+  const keys = signInIdentities(user, usernameAttributes).map((identity) => keyedKeyOf(secret, identity));
   return [user.Username, sub, user.Enabled !== false, ...keys];
 }
 
@@ -170,6 +191,9 @@ export async function listUsersStep(
       : start;
   const usernameAttributes = cursor.UsernameAttributes ?? [];
   if (cursor.Done) return cursor;
+  // A retried first step makes a new key: no chunk used the old one yet.
+  const secret =
+    cursor.Chunks === 0 ? await newHashKey(deps.work, prefix) : await readHashKey(deps.work, prefix);
   const rows: UserRow[] = [];
   const streams: StreamCursor[] = (cursor.Partitions ?? SUB_PREFIXES.map((key) => [key, null] as const)).map(
     ([key, token]) => (token === null ? { key } : { key, token }),
@@ -188,7 +212,7 @@ export async function listUsersStep(
         { deadline: deps.budget.deadline() },
       );
       const records = (page.Users ?? [])
-        .map((user) => userRow(user, usernameAttributes))
+        .map((user) => userRow(user, usernameAttributes, secret))
         .filter((row): row is UserRow => row !== undefined);
       return { records, nextToken: page.PaginationToken };
     },
@@ -357,6 +381,8 @@ export class PoolIndex {
   private readonly byIdentity = new Map<string, PoolUser>();
   /** Identities that more than one user of the pool holds: they designate nobody. */
   private readonly ambiguous = new Set<string>();
+  /** The key of the listing's hashes (absent: nothing was listed, so nobody is found). */
+  private secret: Buffer | undefined;
   readonly groups = new Set<string>();
   private readonly memberships = new Set<string>();
   users = 0;
@@ -379,7 +405,8 @@ export class PoolIndex {
 
   /** The new pool's user who signs in with a backed-up pseudoUsername, if exactly one does. */
   find(pseudoUsername: string): PoolUser | undefined {
-    const key = keyOf('i', pseudoUsername);
+    if (this.secret === undefined) return undefined;
+    const key = keyedKeyOf(this.secret, pseudoUsername);
     return this.ambiguous.has(key) ? undefined : this.byIdentity.get(key);
   }
 
@@ -390,7 +417,9 @@ export class PoolIndex {
   /** Every user chunk under `prefix` (a listing whose chunk count the caller does not carry). */
   static async loadUsers(work: S3Work, prefix: string): Promise<PoolIndex> {
     const index = new PoolIndex();
-    for (const key of await listKeys(work, prefix)) {
+    const keys = await listKeys(work, prefix);
+    if (keys.length > 0) index.secret = await readHashKey(work, prefix);
+    for (const key of keys) {
       for (const row of JSON.parse(await getText(work, key)) as UserRow[]) index.addUser(row);
     }
     return index;
@@ -402,6 +431,7 @@ export class PoolIndex {
     groups?: { prefix: string; chunks: number },
   ): Promise<PoolIndex> {
     const index = new PoolIndex();
+    if (users.chunks > 0) index.secret = await readHashKey(work, users.prefix);
     for (const rows of await readChunks<UserRow[]>(work, users.prefix, users.chunks))
       for (const row of rows) index.addUser(row);
     if (groups) {

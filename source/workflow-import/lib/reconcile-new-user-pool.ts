@@ -6,12 +6,18 @@
  *    ListUsersInGroup) into chunk objects (see pool-index.ts). Both listings run at once.
  * 2. Scan: the backup table page by page (Scan with a cursor). Every backed-up user is looked up in
  *    the new pool; a disabled user found enabled is disabled (AdminDisableUser), a membership of a
- *    present user that the pool lacks is added (AdminAddUserToGroup). Each page writes its rows of the
+ *    present user that the pool lacks is added (AdminAddUserToGroup). A membership that names its user
+ *    by a name the new pool does not know is looked up through its user's `sub` (member-names.ts:
+ *    tables written by v1.0.10 name some members by their old Username). Each page writes its rows of the
  *    restore report as one chunk.
  * 3. Report: the chunks become one CSV, `restore-reports/<NewUserPoolId>/<execution start>.csv`, one
- *    row per backed-up user: `oldSub,newSub,username,outcome,reason`. Users absent from the pool take
- *    their outcome from the restore ledger (`skipped` with a reason) or are `missing`. A new sub on
- *    more than one row would tell an application to merge two users' data: it is an error.
+ *    row per backed-up user: `oldSub,newSub,username,outcome,reason,signIn`. Users absent from the pool
+ *    take their outcome from the restore ledger (`skipped` with a reason) or are `missing`. `signIn` is
+ *    how a restored user signs in again: `reset-password` ("forgot password" with a code sent to a
+ *    verified e-mail address or phone number: every CSV-imported user, and the AdminCreateUser ones that
+ *    got a password nobody knows) or `administrator` (created without a password: an administrator
+ *    sets one). A new sub on more than one row would tell an application to merge two users' data: it
+ *    is an error.
  *
  * Every step stops while the Lambda's time budget allows a clean return and gives back a cursor; the
  * cursor (tokens, a table key, counts) is the state, the bulk stays in S3. A retried invocation starts
@@ -45,12 +51,13 @@ import {
   type S3Work,
   type UsersCursor,
 } from './pool-index';
-import { readLedger, type LedgerEntry } from './restore-ledger';
+import { withMemberSignInNames } from './member-names';
+import { readLedger, type LedgerEntry, type SignInStep } from './restore-ledger';
 import type { BackupItem, BackupMembershipItem, BackupUserItem, TableKey } from './types';
 import { userSub } from './user-csv';
 
 export const REPORT_PREFIX = 'restore-reports/';
-export const REPORT_HEADER = 'oldSub,newSub,username,outcome,reason\n';
+export const REPORT_HEADER = 'oldSub,newSub,username,outcome,reason,signIn\n';
 
 export type Outcome = 'csv-import' | 'admin-create' | 'skipped' | 'missing';
 
@@ -58,6 +65,8 @@ export interface ReconcileCounts {
   users: number;
   csvImport: number;
   adminCreate: number;
+  /** Of `adminCreate`: users without a password, for whom an administrator must set one. */
+  adminCreateNeedsPassword: number;
   skipped: number;
   missing: number;
   groups: number;
@@ -78,6 +87,7 @@ export const emptyCounts = (): ReconcileCounts => ({
   users: 0,
   csvImport: 0,
   adminCreate: 0,
+  adminCreateNeedsPassword: 0,
   skipped: 0,
   missing: 0,
   groups: 0,
@@ -200,10 +210,11 @@ export interface ReportRow {
   username: string;
   outcome: Outcome;
   reason: string;
+  signIn: SignInStep | '';
 }
 
-/** A report row as a page chunk keeps it: `[oldSub, newSub, username, outcome, reason]`. */
-type ReportTuple = [string, string, string, Outcome, string];
+/** A report row as a page chunk keeps it: `[oldSub, newSub, username, outcome, reason, signIn]`. */
+type ReportTuple = [string, string, string, Outcome, string, SignInStep | ''];
 
 const tupleOf = (row: ReportRow): ReportTuple => [
   row.oldSub,
@@ -211,6 +222,7 @@ const tupleOf = (row: ReportRow): ReportTuple => [
   row.username,
   row.outcome,
   row.reason,
+  row.signIn,
 ];
 
 /** The new subs that more than one row names (an empty newSub names nobody). */
@@ -263,12 +275,16 @@ export function comparePage(
       if (user !== undefined) {
         const adminCreated = entry?.outcome === 'admin-create';
         counts[adminCreated ? 'adminCreate' : 'csvImport'] += 1;
+        // Ledger lines written before `signIn` existed are users created without a password.
+        const signIn = adminCreated ? (entry.signIn ?? 'administrator') : 'reset-password';
+        if (signIn === 'administrator') counts.adminCreateNeedsPassword += 1;
         rows.push({
           oldSub,
           newSub: user.sub,
           username,
           outcome: adminCreated ? 'admin-create' : 'csv-import',
           reason: adminCreated ? entry.reason : '',
+          signIn,
         });
         if (disabled && user.enabled) {
           counts.disabledMissing += 1;
@@ -282,10 +298,11 @@ export function comparePage(
           username: username || entry.username,
           outcome: 'skipped',
           reason: entry.reason,
+          signIn: '',
         });
       } else {
         counts.missing += 1;
-        rows.push({ oldSub, newSub: '', username, outcome: 'missing', reason: '' });
+        rows.push({ oldSub, newSub: '', username, outcome: 'missing', reason: '', signIn: '' });
       }
       continue;
     }
@@ -408,6 +425,7 @@ export async function reconcile(
       ledgerUsers: ledger.size,
     });
     let more: boolean;
+    let membersNamedBySub = 0;
     do {
       const page = await deps.ddb.send(
         new ScanCommand({
@@ -416,7 +434,18 @@ export async function reconcile(
           ...(cursor.LastEvaluatedKey ? { ExclusiveStartKey: cursor.LastEvaluatedKey } : {}),
         }),
       );
-      const { rows, fixes } = comparePage(page.Items ?? [], index, ledger, config, cursor.Counts);
+      const named = await withMemberSignInNames(
+        {
+          ddb: deps.ddb,
+          tableName: config.tableName,
+          typeUser: config.typeUser,
+          retry: { deadline: deps.budget.deadline() },
+        },
+        page.Items ?? [],
+        (name) => index.find(name) !== undefined,
+      );
+      membersNamedBySub += named.resolved;
+      const { rows, fixes } = comparePage(named.items, index, ledger, config, cursor.Counts);
       await Promise.all([
         applyFixes(deps, userPoolId, fixes, cursor.Counts),
         putChunk(work, chunkKey(report, cursor.Pages), rows.map(tupleOf)),
@@ -426,7 +455,12 @@ export async function reconcile(
       else delete cursor.LastEvaluatedKey;
       more = page.LastEvaluatedKey !== undefined;
     } while (more && deps.budget.hasTime());
-    logger.info('Backup table compared', { pages: cursor.Pages, done: !more, counts: cursor.Counts });
+    logger.info('Backup table compared', {
+      pages: cursor.Pages,
+      done: !more,
+      counts: cursor.Counts,
+      membersNamedBySub,
+    });
     if (more) return { ReconcileDone: false, Reconcile: cursor };
     cursor.Phase = 'Report';
   }

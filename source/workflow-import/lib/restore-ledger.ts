@@ -7,12 +7,16 @@
  * Contract (README, "Restore report"): objects `restore-ledger/<NewUserPoolId>/<unique>.jsonl` in the
  * solution's import bucket, one JSON object per line:
  *
- *   {"sub":"<old sub>","username":"<pseudoUsername>","outcome":"admin-create"|"skipped","reason":"<code>"}
+ *   {"sub":"<old sub>","username":"<pseudoUsername>","outcome":"admin-create"|"skipped","reason":"<code>",
+ *    "signIn":"reset-password"|"administrator"}
  *
  * - `skipped`: the user is not in the new pool, by design; `reason` says why (one of the documented
  *   codes). The restore can still succeed.
  * - `admin-create`: the user was created another way than the CSV (AdminCreateUser); the report lists
- *   it as such when it is in the new pool, as `missing` when it is not.
+ *   it as such when it is in the new pool, as `missing` when it is not. `signIn` says how the user signs
+ *   in again: `reset-password` (it has a password nobody knows and a verified e-mail address or phone
+ *   number, so "forgot password" works), `administrator` (no password: an administrator must set one).
+ *   Lines written before the field existed are `administrator`.
  *
  * Writers (admin-create.ts today) build every line with `ledgerLine` and name their objects so that a
  * retried invocation rewrites its own object; a user written twice counts once, the last line read
@@ -30,11 +34,17 @@ export type LedgerOutcome = 'admin-create' | 'skipped';
 export type ReasonCode = string;
 const REASON_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
+/** How a restored user signs in again (the restore report's `signIn` column). */
+export type SignInStep = 'reset-password' | 'administrator';
+const SIGN_IN_STEPS: readonly string[] = ['reset-password', 'administrator'];
+
 export interface LedgerEntry {
   sub: string;
   username: string;
   outcome: LedgerOutcome;
   reason: ReasonCode;
+  /** `admin-create` only. */
+  signIn?: SignInStep;
 }
 
 export const ledgerPrefix = (userPoolId: string): string => `${LEDGER_PREFIX}${userPoolId}/`;
@@ -46,8 +56,8 @@ export function ledgerLine(entry: LedgerEntry): string {
     throw new Error(`Unknown restore ledger outcome: ${String(entry.outcome)}`);
   if (!REASON_PATTERN.test(entry.reason))
     throw new Error(`A restore ledger reason must be a code of lowercase words (found "${entry.reason}")`);
-  const { sub, username, outcome, reason } = entry;
-  return `${JSON.stringify({ sub, username, outcome, reason })}\n`;
+  const { sub, username, outcome, reason, signIn } = entry;
+  return `${JSON.stringify({ sub, username, outcome, reason, ...(signIn ? { signIn } : {}) })}\n`;
 }
 
 /** Parses one ledger object; lines that break the contract are skipped and counted. */
@@ -71,6 +81,9 @@ export function parseLedger(text: string): { entries: LedgerEntry[]; invalid: nu
           username: value.username,
           outcome: value.outcome,
           reason: value.reason,
+          ...(typeof value.signIn === 'string' && SIGN_IN_STEPS.includes(value.signIn)
+            ? { signIn: value.signIn }
+            : {}),
         });
         continue;
       }

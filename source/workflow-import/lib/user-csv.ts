@@ -8,9 +8,16 @@
  * rendered by csv-stringify with quoting off and the comma escape applied as a cast.
  *
  * What the format cannot carry is refused per user, with a reason naming the column only (never the
- * value): a line break (it would end the record), and a backslash right before a comma or at the end of
+ * value): a line break (it would end the record), a backslash right before a comma or at the end of
  * a value (Cognito would read it, with the comma we add, as an escaped comma and shift every later
- * column). A user without a pseudo username is refused too instead of being written as `undefined`.
+ * column), and whitespace or a control character at either end of a value: Cognito's developer guide
+ * ("Creating the user import CSV file") states that the import trims leading and trailing whitespace,
+ * so `"  padded  "` would come back as `"padded"`. Which characters the trim removes is not documented
+ * beyond that; both readings are refused: Java's `String.trim` (every code point up to U+0020: space,
+ * tab, the other C0 control characters) and Unicode whitespace (next line, no-break space, the U+2000 spaces,
+ * line and paragraph separators, ideographic space, the byte-order mark). Such a user is created with
+ * AdminCreateUser, which stores values as given.
+ * A user without a pseudo username is refused too instead of being written as `undefined`.
  */
 import { stringify, type Options } from 'csv-stringify/sync';
 import type { BackupUserItem } from './types';
@@ -54,10 +61,17 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
+/** A character the import's trim may remove: a code point up to U+0020, or Unicode whitespace. */
+export function isTrimmed(character: string): boolean {
+  return character.charCodeAt(0) <= 0x20 || /^[\s\u0085]$/u.test(character);
+}
+
 /** Why `value` cannot be written in `column`, or undefined when it can. */
 function unrepresentable(column: string, value: string): string | undefined {
   if (/[\r\n]/.test(value)) return `the value of ${column} contains a line break`;
   if (/\\(,|$)/.test(value)) return `the value of ${column} has a backslash before a comma or at its end`;
+  if (value !== '' && (isTrimmed(value.charAt(0)) || isTrimmed(value.charAt(value.length - 1))))
+    return `the value of ${column} begins or ends with whitespace or a control character, which the import trims`;
   return undefined;
 }
 

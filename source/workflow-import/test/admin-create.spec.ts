@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import {
   AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   CognitoIdentityProviderServiceException,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -10,7 +11,13 @@ import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
 import { RateLimitedCognito } from '../../utils/cognito';
 import { SlidingWindowLimiter } from '../../utils/limiter';
-import { createFallbackUsers, creationAttributes, ledgerKey, type FallbackUser } from '../lib/admin-create';
+import {
+  createFallbackUsers,
+  creationAttributes,
+  ledgerKey,
+  signInStep,
+  type FallbackUser,
+} from '../lib/admin-create';
 import type { BackupUserItem } from '../lib/types';
 import { POOL_ID } from './support';
 
@@ -145,8 +152,15 @@ describe('createFallbackUsers', () => {
             username: 'user-1',
             outcome: 'admin-create',
             reason: 'no-verified-auto-verified-attribute',
+            signIn: 'administrator',
           },
-          { sub: 'sub-2', username: 'user-2', outcome: 'admin-create', reason: 'missing-required-attribute' },
+          {
+            sub: 'sub-2',
+            username: 'user-2',
+            outcome: 'admin-create',
+            reason: 'missing-required-attribute',
+            signIn: 'administrator',
+          },
         ],
       },
     ]);
@@ -221,5 +235,97 @@ describe('createFallbackUsers', () => {
   it('does nothing for no users', async () => {
     await createFallbackUsers(deps().deps, POOL_ID, HEADER, []);
     expect(s3).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('how a user created with AdminCreateUser signs in again', () => {
+  const reachable = (n: number, contact: Record<string, string>): FallbackUser => ({
+    sub: `sub-${n}`,
+    username: `user-${n}`,
+    item: item({ sub: `sub-${n}`, ...contact }),
+    reason: 'value-not-representable-in-csv',
+  });
+  const byEmail = reachable(1, { email: 'user1@example.com', email_verified: 'true' });
+  const byPhone = reachable(2, { phone_number: '+14155550102', phone_number_verified: 'true' });
+  const unverified = reachable(3, { email: 'user3@example.com', email_verified: 'false' });
+
+  it.each([
+    ['a verified e-mail address', byEmail, 'reset-password'],
+    ['a verified phone number', byPhone, 'reset-password'],
+    ['an unverified e-mail address', unverified, 'administrator'],
+    ['a verified flag without its address', reachable(4, { email_verified: 'true' }), 'administrator'],
+  ])('a user with %s: %s', (_what, user, step) => {
+    expect(signInStep(user.item, HEADER)).toBe(step);
+  });
+
+  it('counts only the addresses the new pool takes (its CSV header)', () => {
+    expect(
+      signInStep(
+        byEmail.item,
+        HEADER.filter((column) => column !== 'email'),
+      ),
+    ).toBe('administrator');
+  });
+
+  it('gives a user it can reach a permanent password nobody knows, and leaves the others without one', async () => {
+    cognito.on(AdminCreateUserCommand).resolves({});
+    cognito.on(AdminSetUserPasswordCommand).resolves({});
+    const run = deps();
+    const result = await createFallbackUsers(run.deps, POOL_ID, HEADER, [byEmail, byPhone, unverified]);
+    const calls = cognito.commandCalls(AdminSetUserPasswordCommand).map((call) => call.args[0].input);
+    expect(calls.map((input) => [input.Username, input.Permanent])).toEqual([
+      ['user-1', true],
+      ['user-2', true],
+    ]);
+    const passwords = calls.map((input) => input.Password ?? '');
+    expect(new Set(passwords).size).toBe(2);
+    for (const password of passwords) {
+      expect(password.length).toBeGreaterThanOrEqual(99);
+      expect(password).toMatch(/[a-z]/);
+      expect(password).toMatch(/[A-Z]/);
+      expect(password).toMatch(/[0-9]/);
+      expect(password).toMatch(/[^A-Za-z0-9]/);
+      expect(run.logs.text()).not.toContain(password);
+      expect(JSON.stringify(ledgers())).not.toContain(password);
+    }
+    expect(result.passwordsSet).toBe(2);
+    expect(result.entries.map((entry) => entry.signIn)).toEqual([
+      'reset-password',
+      'reset-password',
+      'administrator',
+    ]);
+    expect(ledgers()).toHaveLength(1);
+  });
+
+  it('sets the password of a user that already exists (a retry after a crash between the two calls)', async () => {
+    cognito.on(AdminCreateUserCommand).rejects(awsError('UsernameExistsException'));
+    cognito.on(AdminSetUserPasswordCommand).resolves({});
+    const result = await createFallbackUsers(deps().deps, POOL_ID, HEADER, [byEmail]);
+    expect(result).toEqual(expect.objectContaining({ existed: 1, passwordsSet: 1 }));
+  });
+
+  it('records a user whose password Cognito refuses as one an administrator must help, and rewrites the ledger', async () => {
+    cognito.on(AdminCreateUserCommand).resolves({});
+    cognito.on(AdminSetUserPasswordCommand).rejects(awsError('InvalidPasswordException'));
+    const result = await createFallbackUsers(deps().deps, POOL_ID, HEADER, [byEmail]);
+    expect(result.entries[0]).toEqual(
+      expect.objectContaining({ outcome: 'admin-create', signIn: 'administrator' }),
+    );
+    expect(ledgers().at(-1)?.lines).toEqual([
+      expect.objectContaining({ sub: 'sub-1', signIn: 'administrator' }),
+    ]);
+  });
+
+  it('propagates throttling of AdminSetUserPassword (the caller releases the messages and tries again)', async () => {
+    cognito.on(AdminCreateUserCommand).resolves({});
+    cognito.on(AdminSetUserPasswordCommand).rejects(awsError('TooManyRequestsException'));
+    await expect(createFallbackUsers(deps().deps, POOL_ID, HEADER, [byEmail])).rejects.toThrow();
+  });
+
+  it('makes no password call for a user Cognito refused', async () => {
+    cognito.on(AdminCreateUserCommand).rejects(awsError('InvalidParameterException'));
+    const result = await createFallbackUsers(deps().deps, POOL_ID, HEADER, [byEmail]);
+    expect(cognito).not.toHaveReceivedCommand(AdminSetUserPasswordCommand);
+    expect(result.entries[0]).not.toHaveProperty('signIn');
   });
 });

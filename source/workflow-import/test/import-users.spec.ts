@@ -3,6 +3,7 @@ import {
   CognitoIdentityProviderClient,
   CognitoIdentityProviderServiceException,
   AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
   CreateUserImportJobCommand,
   DescribeUserImportJobCommand,
   DescribeUserPoolCommand,
@@ -549,6 +550,8 @@ describe('import-users', () => {
           username: 'user-2',
           outcome: 'admin-create',
           reason: 'value-not-representable-in-csv',
+          // Created without an address "forgot password" could reach: an administrator sets its password.
+          signIn: 'administrator',
         },
         { sub: subOf(3), username: '', outcome: 'skipped', reason: 'no-pseudo-username' },
       ]);
@@ -573,6 +576,49 @@ describe('import-users', () => {
       expect(deletedReceiptHandles().sort()).toEqual(
         [good, broken, nameless, notJson].map((m) => m.ReceiptHandle).sort(),
       );
+    });
+
+    it('creates a user whose value the import would trim with AdminCreateUser, as stored, and gives it a password nobody knows', async () => {
+      // The target pool takes e-mail addresses: the user is created with its verified one.
+      cognito.on(GetCSVHeaderCommand).resolves({ CSVHeader: [...HEADER, 'email'], UserPoolId: POOL_ID });
+      const padded = message(
+        USER(2, {
+          userAttributes: [
+            { Name: 'sub', Value: subOf(2) },
+            { Name: 'custom:foobar', Value: '  padded\t' },
+            { Name: 'email', Value: 'user-2@example.com' },
+            { Name: 'email_verified', Value: 'true' },
+          ],
+        }),
+      );
+      queueServes([message(USER(1)), padded]);
+      cognito.on(AdminCreateUserCommand).resolves({ User: { Username: 'user-2' } });
+      cognito.on(AdminSetUserPasswordCommand).resolves({});
+      const { handler, uploads, logs } = setup();
+      await handler(wrapped({}, { stateName: 'ImportNewUsers' }));
+      expect(uploads[0]!.body).not.toContain('padded');
+      expect(cognito).toHaveReceivedCommandWith(AdminCreateUserCommand, {
+        Username: 'user-2',
+        MessageAction: 'SUPPRESS',
+        UserAttributes: expect.arrayContaining([{ Name: 'custom:foobar', Value: '  padded\t' }]),
+      });
+      expect(cognito).toHaveReceivedCommandWith(AdminSetUserPasswordCommand, {
+        UserPoolId: POOL_ID,
+        Username: 'user-2',
+        Permanent: true,
+      });
+      const ledger = s3
+        .commandCalls(PutObjectCommand)
+        .map((call) => call.args[0].input)
+        .find((input) => String(input.Key).startsWith(`restore-ledger/${POOL_ID}/`));
+      expect(JSON.parse(String(ledger?.Body).trim())).toEqual({
+        sub: subOf(2),
+        username: 'user-2',
+        outcome: 'admin-create',
+        reason: 'value-not-representable-in-csv',
+        signIn: 'reset-password',
+      });
+      expect(logs.text()).not.toContain('padded');
     });
 
     it('starts no job when every received user is left out, deletes them and reports the queue empty', async () => {

@@ -17,7 +17,7 @@ import {
   S3Client,
   type GetObjectCommandOutput,
 } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
@@ -26,7 +26,7 @@ import { fakeRuntime } from '../../test-support/runtime';
 import { emptyCounts, type ReconcileCursor, type ReconcileOutput } from '../lib/reconcile-new-user-pool';
 import { PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { executionRun } from '../lib/invocation';
-import { keyOf, PoolIndex } from '../lib/pool-index';
+import { hashKeyObject, keyedKeyOf, PoolIndex } from '../lib/pool-index';
 import { createHandler, ENVIRONMENT } from '../reconcile-new-user-pool';
 import {
   BACKUP_READER_ENV_VALUES,
@@ -39,6 +39,7 @@ import {
   subOf,
   timestampItem,
   TYPE_GROUP,
+  TYPE_USER,
   UPDATES_QUEUE_URL,
   userItem,
   wrapped,
@@ -143,6 +144,16 @@ function serve(
     const { items: pageItems, next } = page(items, input.ExclusiveStartKey?.id, scanPage);
     return { Items: pageItems, ...(next ? { LastEvaluatedKey: { id: next } } : {}) };
   });
+  ddb
+    .on(BatchGetCommand)
+    .callsFake((input: { RequestItems: Record<string, { Keys: { id: string; type: string }[] }> }) => ({
+      Responses: Object.fromEntries(
+        Object.entries(input.RequestItems).map(([table, { Keys }]) => [
+          table,
+          items.filter((item) => Keys.some((key) => key.id === item.id && key.type === item.type)),
+        ]),
+      ),
+    }));
 }
 
 function setup(env: Record<string, string | undefined> = ENV) {
@@ -261,9 +272,9 @@ describe('reconcile-new-user-pool', () => {
       },
     });
     expect(reportRows()).toEqual([
-      ['oldSub', 'newSub', 'username', 'outcome', 'reason'],
-      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', ''],
-      [subOf(2), newSubOf(2), 'user2@example.com', 'csv-import', ''],
+      ['oldSub', 'newSub', 'username', 'outcome', 'reason', 'signIn'],
+      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '', 'reset-password'],
+      [subOf(2), newSubOf(2), 'user2@example.com', 'csv-import', '', 'reset-password'],
     ]);
     expect(cognito).not.toHaveReceivedCommand(AdminAddUserToGroupCommand);
     expect(cognito).not.toHaveReceivedCommand(AdminDisableUserCommand);
@@ -347,7 +358,7 @@ describe('reconcile-new-user-pool', () => {
         'it keeps what is in the pool, imports the rest and reconciles again.',
     );
     expect(cause).not.toContain('@');
-    expect(reportRows()[3]).toEqual([subOf(3), '', 'user3@example.com', 'missing', '']);
+    expect(reportRows()[3]).toEqual([subOf(3), '', 'user3@example.com', 'missing', '', '']);
   });
 
   it('fails when the only thing missing is a disabled user left enabled (AdminDisableUser refused)', async () => {
@@ -406,10 +417,10 @@ describe('reconcile-new-user-pool', () => {
     );
     const { result } = await runToEnd(handler, clock);
     expect(reportRows().slice(1)).toEqual([
-      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', ''],
-      [subOf(2), '', 'user2@example.com', 'skipped', 'csv-line-break'],
-      [subOf(3), newSubOf(3), 'user3@example.com', 'admin-create', 'unverified-contact'],
-      [subOf(4), '', 'user4@example.com', 'missing', ''],
+      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '', 'reset-password'],
+      [subOf(2), '', 'user2@example.com', 'skipped', 'csv-line-break', ''],
+      [subOf(3), newSubOf(3), 'user3@example.com', 'admin-create', 'unverified-contact', 'administrator'],
+      [subOf(4), '', 'user4@example.com', 'missing', '', ''],
     ]);
     expect(result).toMatchObject({
       RestoreComplete: false,
@@ -427,6 +438,32 @@ describe('reconcile-new-user-pool', () => {
     });
   });
 
+  it('says how each restored user signs in again, from the ledger written by AdminCreateUser', async () => {
+    const { handler, clock } = setup();
+    const line = (n: number, signIn: string): string =>
+      `${JSON.stringify({ sub: subOf(n), username: `user${n}@example.com`, outcome: 'admin-create', reason: 'unconfirmed', signIn })}\n`;
+    store.set(`restore-ledger/${POOL_ID}/a.jsonl`, line(2, 'reset-password') + line(3, 'administrator'));
+    serve(
+      { users: [poolUser(1), poolUser(2), poolUser(3)], groups: new Map() },
+      [1, 2, 3].map((n) => userItem(n)),
+      clock,
+    );
+    const { result } = await runToEnd(handler, clock);
+    expect(
+      reportRows()
+        .slice(1)
+        .map((row) => [row[3], row[5]]),
+    ).toEqual([
+      ['csv-import', 'reset-password'],
+      ['admin-create', 'reset-password'],
+      ['admin-create', 'administrator'],
+    ]);
+    expect(result).toMatchObject({
+      RestoreComplete: true,
+      RestoreReport: { Counts: { csvImport: 1, adminCreate: 2, adminCreateNeedsPassword: 1 } },
+    });
+  });
+
   it('finds users of a pool that signs in with e-mail by their e-mail, whatever their new Username', async () => {
     const { handler, clock } = setup();
     const pool: FakePool = {
@@ -441,10 +478,42 @@ describe('reconcile-new-user-pool', () => {
     );
     const { result } = await runToEnd(handler, clock);
     expect(result).toMatchObject({ RestoreComplete: true });
-    expect(reportRows()[1]).toEqual([subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '']);
+    expect(reportRows()[1]).toEqual([
+      subOf(1),
+      newSubOf(1),
+      'user1@example.com',
+      'csv-import',
+      '',
+      'reset-password',
+    ]);
     expect(cognito).toHaveReceivedCommandWith(AdminAddUserToGroupCommand, {
       Username: 'c0ffee00-0000-4000-8000-000000000001',
       GroupName: 'admins',
+    });
+  });
+
+  it("names a member by its user item's sign-in name when the table holds the old Username (v1.0.10)", async () => {
+    const { handler, clock } = setup();
+    const pool: FakePool = {
+      users: [poolUser(1, { Username: 'c0ffee00-0000-4000-8000-000000000001' })],
+      groups: new Map([['late-group', []]]),
+      usernameAttributes: ['email'],
+    };
+    // v1.0.10 wrote the memberships of groups after its first ListGroups page with the Username.
+    const late = { ...membershipItem('late-group', 1), groupPseudoUsername: subOf(1) };
+    serve(pool, [groupItem('late-group'), late, userItem(1, { username: subOf(1) })], clock);
+    const { result } = await runToEnd(handler, clock);
+    expect(result).toMatchObject({ RestoreComplete: true });
+    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: {
+        [ENV.BACKUP_TABLE_NAME]: expect.objectContaining({
+          Keys: [{ id: `USER-${subOf(1)}`, type: TYPE_USER }],
+        }),
+      },
+    });
+    expect(cognito).toHaveReceivedCommandWith(AdminAddUserToGroupCommand, {
+      Username: 'c0ffee00-0000-4000-8000-000000000001',
+      GroupName: 'late-group',
     });
   });
 
@@ -520,8 +589,8 @@ describe('reconcile-new-user-pool', () => {
         },
       });
       expect(reportRows().slice(1)).toEqual([
-        [subOf(1), '', alice, 'missing', ''],
-        [subOf(2), newSubOf(2), bob, 'csv-import', ''],
+        [subOf(1), '', alice, 'missing', '', ''],
+        [subOf(2), newSubOf(2), bob, 'csv-import', '', 'reset-password'],
       ]);
       // Alice's group is not given to Bob.
       expect(cognito).not.toHaveReceivedCommand(AdminAddUserToGroupCommand);
@@ -573,7 +642,9 @@ describe('reconcile-new-user-pool', () => {
       RestoreReport: { Counts: { users: 1, csvImport: 1 } },
     });
     expect(cognito).toHaveReceivedCommand(ListUsersCommand);
-    expect(reportRows().slice(1)).toEqual([[subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '']]);
+    expect(reportRows().slice(1)).toEqual([
+      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '', 'reset-password'],
+    ]);
   });
 
   it('continues mid-listing and mid-scan from its cursor, listing each partition page and scanning each page once', async () => {
@@ -618,7 +689,7 @@ describe('reconcile-new-user-pool', () => {
     serve(pool, [userItem(1, { pseudoUsername: 'smith, john' })], clock);
     await runToEnd(handler, clock);
     expect(store.get(REPORT_KEY)).toBe(
-      `oldSub,newSub,username,outcome,reason\n${subOf(1)},${newSubOf(1)},"smith, john",csv-import,\n`,
+      `oldSub,newSub,username,outcome,reason,signIn\n${subOf(1)},${newSubOf(1)},"smith, john",csv-import,,reset-password\n`,
     );
   });
 });
@@ -639,6 +710,11 @@ describe('reconcile-new-user-pool on Resume', () => {
     s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
       store.set(input.Key, input.Body);
       return {};
+    });
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+      const text = store.get(input.Key);
+      if (text === undefined) throw new Error(`NoSuchKey ${input.Key}`);
+      return { Body: { transformToString: async () => text } } as unknown as GetObjectCommandOutput;
     });
   });
 
@@ -701,12 +777,21 @@ describe('reconcile-new-user-pool on Resume', () => {
     expect(cognito).toHaveReceivedCommandTimes(DescribeUserPoolCommand, 1);
     expect(cognito).toHaveReceivedCommandTimes(ListUsersCommand, 48);
     const prefix = `restore-work/${POOL_ID}/run-1/resume-users/`;
-    expect([...store.keys()]).toEqual([0, 1, 2].map((i) => `${prefix}00000${i}.json`));
-    const rows = [...store.values()].flatMap((text) => JSON.parse(text) as unknown[][]);
+    const chunks = [0, 1, 2].map((i) => `${prefix}00000${i}.json`);
+    expect([...store.keys()].sort()).toEqual([...chunks, hashKeyObject(prefix)].sort());
+    const rows = chunks.flatMap((key) => JSON.parse(store.get(key) ?? '[]') as unknown[][]);
     expect(rows).toHaveLength(2000);
     expect(new Set(rows.map((row) => row[0])).size).toBe(2000);
-    // Username, new sub, enabled, and what the user signs in with (here the Username) only as a hash.
-    expect(rows).toContainEqual(['user1@example.com', newSubOf(1), true, keyOf('i', 'user1@example.com')]);
+    // Username, new sub, enabled, and what the user signs in with (here the Username) only as a hash
+    // keyed by the listing's key.
+    const secret = Buffer.from(store.get(hashKeyObject(prefix)) ?? '', 'base64');
+    expect(rows).toContainEqual([
+      'user1@example.com',
+      newSubOf(1),
+      true,
+      keyedKeyOf(secret, 'user1@example.com'),
+    ]);
+    expect(JSON.stringify(rows)).not.toContain('user1@example.com"]');
   });
 
   it('ListNewUserPool starts again from every partition when given a cursor of the previous version', async () => {
@@ -740,9 +825,10 @@ describe('reconcile-new-user-pool on Resume', () => {
       .on(ListUsersCommand)
       .callsFake(listUsers([poolUser(2, { Username: 'bob' }, 'alice@example.com')], clock));
     await handler(resumed('ListNewUserPool'), lambdaContext(clock, 900_000));
-    const index = new PoolIndex();
-    for (const text of store.values())
-      for (const row of JSON.parse(text) as Parameters<PoolIndex['addUser']>[0][]) index.addUser(row);
+    const index = await PoolIndex.load(
+      { s3: new S3Client({}), bucket: 'bucket' },
+      { prefix: `restore-work/${POOL_ID}/run-1/resume-users/`, chunks: 1 },
+    );
     expect(index.find('alice@example.com')).toBeUndefined();
     expect(index.find('bob')).toEqual({ username: 'bob', sub: newSubOf(2), enabled: true });
   });
@@ -834,10 +920,10 @@ describe('reconcile-new-user-pool with unusual data', () => {
       },
     });
     expect(reportRows().slice(1)).toEqual([
-      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', ''],
-      [subOf(2), newSubOf(2), 'user2@example.com', 'csv-import', ''],
-      [subOf(3), '', '', 'missing', ''],
-      [subOf(999), '', 'user999@example.com', 'missing', ''],
+      [subOf(1), newSubOf(1), 'user1@example.com', 'csv-import', '', 'reset-password'],
+      [subOf(2), newSubOf(2), 'user2@example.com', 'csv-import', '', 'reset-password'],
+      [subOf(3), '', '', 'missing', '', ''],
+      [subOf(999), '', 'user999@example.com', 'missing', '', ''],
     ]);
     const tokens = cognito
       .commandCalls(ListUsersInGroupCommand)
@@ -869,6 +955,6 @@ describe('reconcile-new-user-pool with unusual data', () => {
     const { handler, clock } = setup();
     serve({ users: [], groups: new Map() }, [], clock);
     await expect(runToEnd(handler, clock)).resolves.toMatchObject({ result: { RestoreComplete: true } });
-    expect(store.get(REPORT_KEY)).toBe('oldSub,newSub,username,outcome,reason\n');
+    expect(store.get(REPORT_KEY)).toBe('oldSub,newSub,username,outcome,reason,signIn\n');
   });
 });

@@ -12,7 +12,7 @@ import {
   type GetObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { keyOf } from '../lib/pool-index';
+import { hashKeyObject, keyedKeyOf } from '../lib/pool-index';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
@@ -78,12 +78,16 @@ describe('scan-table', () => {
 
   it('on Resume, queues no user already in the new pool, but queues their updates again', async () => {
     const prefix = `restore-work/${POOL_ID}/run-1/resume-users/`;
+    const secret = Buffer.alloc(32, 7);
     const chunks: Record<string, string> = {
+      [hashKeyObject(prefix)]: secret.toString('base64'),
       [`${prefix}000000.json`]: JSON.stringify([
-        ['user1@example.com', 'new-1', true, keyOf('i', 'user1@example.com')],
+        ['user1@example.com', 'new-1', true, keyedKeyOf(secret, 'user1@example.com')],
       ]),
       // A pool that signs in with e-mail: found by the e-mail's hash, whatever its Username.
-      [`${prefix}000001.json`]: JSON.stringify([['c0ffee', 'new-2', true, keyOf('i', 'user2@example.com')]]),
+      [`${prefix}000001.json`]: JSON.stringify([
+        ['c0ffee', 'new-2', true, keyedKeyOf(secret, 'user2@example.com')],
+      ]),
     };
     s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
       Contents: Object.keys(chunks)

@@ -93,6 +93,54 @@ describe('userLine', () => {
     ]);
   });
 
+  /** Every character the import's trim may remove, but line breaks (refused as such). */
+  const TRIMMED = [
+    ...Array.from({ length: 0x21 }, (_, code) => String.fromCharCode(code)).filter(
+      (c) => c !== '\n' && c !== '\r',
+    ),
+    '\u0085',
+    '\u00a0',
+    '\u1680',
+    ...Array.from({ length: 11 }, (_, i) => String.fromCharCode(0x2000 + i)),
+    '\u2028',
+    '\u2029',
+    '\u202f',
+    '\u205f',
+    '\u3000',
+    '\ufeff',
+  ].map((character) => [`U+${character.charCodeAt(0).toString(16).padStart(4, '0')}`, character]);
+
+  it.each(TRIMMED)(
+    'refuses a value that begins or ends with %s, which the import would trim',
+    (_code, character) => {
+      const reason =
+        'the value of name begins or ends with whitespace or a control character, which the import trims';
+      for (const value of [`${character}padded`, `padded${character}`, `${character}${character}`]) {
+        const item = userItem(4, {
+          userAttributes: [
+            { Name: 'sub', Value: 's' },
+            { Name: 'name', Value: value },
+          ],
+        });
+        expect(userLine(HEADER, item)).toEqual({ rejected: reason });
+      }
+      expect(userLine(HEADER, userItem(4, { pseudoUsername: `${character}u4` }))).toEqual({
+        rejected:
+          'the value of cognito:username begins or ends with whitespace or a control character, which the import trims',
+      });
+    },
+  );
+
+  it('keeps whitespace inside a value, and other characters at its ends', () => {
+    const item = userItem(5, {
+      pseudoUsername: 'u5',
+      userAttributes: [{ Name: 'name', Value: '\u00e9l\u00e8ve  de\tla classe!' }],
+    });
+    expect(userLine(['cognito:username', 'name'], item)).toEqual({
+      line: 'u5,\u00e9l\u00e8ve  de\tla classe!\n',
+    });
+  });
+
   it('keeps a backslash that is neither before a comma nor at the end', () => {
     const item = userItem(5, { pseudoUsername: 'u5', userAttributes: [{ Name: 'name', Value: 'C:\\dir' }] });
     expect(userLine(['cognito:username', 'name'], item)).toEqual({ line: 'u5,C:\\dir\n' });
