@@ -784,7 +784,9 @@ describe('runLocal (what npm start runs)', () => {
     expect(new Set(importStates).size).toBe(importStates.length);
     expect(progress.some((event) => event.kind === 'counts' && /users 70\/70/.test(event.text))).toBe(true);
     // What an operator reads on AWS: the restore report and both notifications, whole.
-    expect(artifacts.get('restore-report.csv')?.split('\n')[0]).toBe('oldSub,newSub,username,outcome,reason');
+    expect(artifacts.get('restore-report.csv')?.split('\n')[0]).toMatch(
+      /^oldSub,newSub,username,outcome,reason/,
+    );
     expect(artifacts.get('restore-report.csv')?.trim().split('\n')).toHaveLength(71);
     expect(artifacts.get('notification-1-success.txt')).toMatch(/ExportWorkflow.*completed successfully/);
     expect(artifacts.get('notification-2-success.txt')).toContain('Restore report: s3://');
