@@ -59,6 +59,11 @@ describe('dead-letter queue alarms', () => {
     // In the regions where its queue exists.
     expect(resource(id)?.Condition).toBe(resource(queue)?.Condition);
     expect(String(alarm.AlarmDescription).length).toBeGreaterThan(40);
+    // When it says how long the message stays, it says the queue's retention.
+    const days = /stays in the queue for (\d+) days/.exec(String(alarm.AlarmDescription))?.[1];
+    if (days !== undefined) {
+      expect(Number(days) * 86_400).toBe(properties(queue).MessageRetentionPeriod);
+    }
   });
 
   it('the topic policy lets CloudWatch alarms of this account publish, and nothing else', () => {

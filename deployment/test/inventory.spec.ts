@@ -159,12 +159,22 @@ describe('main template', () => {
       'NotificationEmail',
       'SnsPreference',
       'ImportJobFilesRetentionDays',
+      'RestoreReportRetentionDays',
+      'SendAnonymousData',
       'AllowMfaUserPools',
       'MaxDeletionPercent',
       'MaxDeletionCount',
       'KmsKeyArn',
       'SecondaryRegionKmsKeyArn',
     ]);
+    // Added: how long the restore reports are kept, and the operational metrics opt-out (the original's
+    // SendAnonymousData mapping entry), both in operator-outputs.spec.ts.
+    expect(pick('RestoreReportRetentionDays')).toEqual({ Type: 'Number', Default: 365 });
+    expect(pick('SendAnonymousData')).toEqual({
+      Type: 'String',
+      Default: 'Yes',
+      AllowedValues: ['Yes', 'No'],
+    });
     // Added (security review): how long the import-job files and access logs are kept, and the optional
     // customer managed KMS keys (kms.spec.ts).
     expect(pick('ImportJobFilesRetentionDays')).toEqual({ Type: 'Number', Default: 30 });
@@ -195,7 +205,6 @@ describe('main template', () => {
     expect(template.Mappings).toEqual({
       Solution: {
         Config: {
-          SendAnonymousData: 'Yes',
           SolutionId: 'SO0126',
           Version: 'VERSION_PLACEHOLDER',
           S3BucketPrefix: 'BUCKET_NAME_PLACEHOLDER',
@@ -222,6 +231,8 @@ describe('main template', () => {
         'MaxDeletionPercent',
         'MaxDeletionCount',
         'ImportJobFilesRetentionDays',
+        'RestoreReportRetentionDays',
+        'SendAnonymousData',
       ],
       // Added (security review): the optional customer managed KMS keys.
       ['KmsKeyArn', 'SecondaryRegionKmsKeyArn'],
@@ -290,10 +301,16 @@ describe('main template', () => {
     expect(template.Resources.StackSetExecRole?.Properties?.Path).toBeUndefined();
   });
 
-  it('has the two outputs', () => {
+  it("keeps the original's two outputs and adds where to find the StackSet and the buckets", () => {
     expect(Object.keys(template.Outputs ?? {})).toEqual([
       'BackupTableName',
       'UserImportJobMappingFileBucketPrefix',
+      // Added (operator-outputs.spec.ts).
+      'StackSetName',
+      'ImportBucketPrimaryRegion',
+      'ImportBucketSecondaryRegion',
+      'AccessLogsBucketPrimaryRegion',
+      'AccessLogsBucketSecondaryRegion',
     ]);
   });
 });
@@ -354,6 +371,7 @@ describe('StackSet template', () => {
       MaxDeletionPercent: { Type: 'String', Default: '10', AllowedPattern: PERCENT_PATTERN },
       MaxDeletionCount: { Type: 'String', Default: '5', AllowedPattern: COUNT_PATTERN },
       ImportJobFilesRetentionDays: { Type: 'Number', Default: 30 },
+      RestoreReportRetentionDays: { Type: 'Number', Default: 365 },
       // Added (security review): the optional customer managed KMS keys, passed on by the main stack.
       KmsKeyArn: { Type: 'String', Default: '', AllowedPattern: KMS_KEY_PATTERN },
       SecondaryRegionKmsKeyArn: { Type: 'String', Default: '', AllowedPattern: KMS_KEY_PATTERN },

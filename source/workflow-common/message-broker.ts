@@ -19,6 +19,7 @@ export const ENVIRONMENT = {
   IS_PRIMARY_REGION: env.oneOf('Yes', 'No'),
   NOTIFICATION_TOPIC: env.string(),
   AWS_REGION: env.string(),
+  RESTORE_REPORT_RETENTION_DAYS: env.integer(1),
   ...METRICS_ENV,
 } satisfies EnvSpec;
 
@@ -41,6 +42,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         isPrimaryRegion: config.IS_PRIMARY_REGION,
         topicArn: config.NOTIFICATION_TOPIC,
         region: config.AWS_REGION,
+        reportRetentionDays: config.RESTORE_REPORT_RETENTION_DAYS,
       },
     });
   });

@@ -4,7 +4,7 @@
  * (`--latency aws`) and Cognito's quotas on, writes one JSON file per case and a chart of each
  * achieved rate as a share of its bound.
  *
- *   npm run bench -- [--case <name>]... [--quick] [--out <dir>] [--list]
+ *   npm run bench -- [--case <name>]... [--quick] [--smoke] [--out <dir>] [--list] [--chart-only] [--help]
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -330,7 +330,7 @@ export function outcome(r: BenchResult): string {
   return `failed: ${r.parityDetail ?? 'parity'}`;
 }
 
-/** The Markdown table of the README's Performance section. */
+/** The Markdown table of docs/performance.md. */
 export function markdownTable(results: BenchResult[]): string {
   const rows = results.flatMap((r) =>
     r.rates.map(
@@ -345,6 +345,22 @@ export function markdownTable(results: BenchResult[]): string {
   ].join('\n');
 }
 
+export const BENCH_USAGE = `Usage: npm run bench -- [options]
+
+Runs the benchmark cases on the local emulators with AWS-like latency (--latency aws) and Cognito's
+quotas on; writes <out>/<case>.json per case, then <out>/bench.md and <out>/bench.svg from every
+case result in <out>.
+
+  --list               the cases, with (quick) on those of --quick
+  --case <name>        one case (repeatable)
+  --quick              the smaller matrix
+  --smoke              one small case through both workflows
+  --out <dir>          where to write (default bench-results, relative to where you ran npm)
+  --chart-only         only the table and the chart again, from the JSON files in <out>
+  -h, --help           this help
+
+With no case option every case runs (hours: 10,000 groups restore at 5 groups a second).`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -354,8 +370,13 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       list: { type: 'boolean' },
       'chart-only': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    console.log(BENCH_USAGE);
+    return;
+  }
   if (values.list) {
     for (const c of [...CASES, SMOKE_CASE])
       console.log(`${c.name.padEnd(22)} ${c.description}, TPS ${c.tps}${c.quick ? ' (quick)' : ''}`);

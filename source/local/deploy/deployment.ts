@@ -8,11 +8,11 @@
  * Only what the workflows reference is created. Custom resources run their real handlers.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { loadTemplate, type Json, TemplateError, TemplateStack } from './cfn-template';
+import { type CfnTemplate, loadTemplate, type Json, TemplateError, TemplateStack } from './cfn-template';
 import { emulatorClients, type EmulatorClients, type EmulatorEndpoints } from './endpoints';
 import { NotificationInbox, type Notification } from './notifications';
 import { Provisioner } from './provisioner';
@@ -117,6 +117,21 @@ export class Deployment {
     return this.provisioner.buckets;
   }
 
+  /**
+   * The template with the solution version that build-s3-dist.sh would write (`v<package.json version>`),
+   * so that the Lambdas log and report a real version instead of `VERSION_PLACEHOLDER`.
+   */
+  private versioned(template: CfnTemplate): CfnTemplate {
+    const config = template.Mappings?.Solution?.Config;
+    if (config?.Version === 'VERSION_PLACEHOLDER') {
+      const { version } = JSON.parse(readFileSync(join(this.options.root, 'package.json'), 'utf8')) as {
+        version: string;
+      };
+      config.Version = `v${version}`;
+    }
+    return template;
+  }
+
   private templatePath(given: string | undefined, fallback: string): string {
     const path = given ?? join(this.options.root, fallback);
     if (!existsSync(path)) throw new TemplateError(`Template ${path} does not exist`);
@@ -128,7 +143,7 @@ export class Deployment {
     const stackName = this.options.stackName;
     const notificationEmail = this.options.notificationEmail ?? 'backup-admin@example.com';
     const main = new TemplateStack(
-      loadTemplate(this.templatePath(this.options.mainTemplatePath, MAIN_TEMPLATE)),
+      this.versioned(loadTemplate(this.templatePath(this.options.mainTemplatePath, MAIN_TEMPLATE))),
       {
         parameters: {
           PrimaryUserPoolId: this.options.primaryUserPoolId,
@@ -136,6 +151,7 @@ export class Deployment {
           NotificationEmail: notificationEmail,
           CognitoTPS: String(this.options.cognitoTps),
           SnsPreference: this.options.snsPreference ?? 'INFO_AND_ERRORS',
+          SendAnonymousData: 'No',
           ...this.options.parameters,
         },
         pseudo: { region, accountId, partition: 'aws', stackName },
@@ -148,7 +164,7 @@ export class Deployment {
     this.ssmParameterName = `/${stackName}-${region}/fixed-solution-parameters`;
 
     const stackSet = new TemplateStack(
-      loadTemplate(this.templatePath(this.options.stackSetTemplatePath, STACKSET_TEMPLATE)),
+      this.versioned(loadTemplate(this.templatePath(this.options.stackSetTemplatePath, STACKSET_TEMPLATE))),
       {
         parameters: {
           ...(await this.provisioner.stackSetParameters(main)),

@@ -20,6 +20,8 @@ import {
   SCENARIOS,
 } from './local-run';
 import { firstLine, formatSummary, plural } from './report';
+import { fitLine } from './progress';
+import { refusalHint } from './failure';
 import { generateSeed, importWarnings, loadSeedFile, SeedError, type SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS } from '../aws/step-functions';
 
@@ -29,7 +31,7 @@ Runs the real ExportWorkflow and ImportWorkflow (from deployment/*.yaml) on loca
 AWS account: seeds a user pool, exports it, restores it into a new empty pool and compares the two.
 
 Seed (one of):
-  --seed <file.json>                 a seed file (format in the README)
+  --seed <file.json>                 a seed file (format in docs/local-run.md)
   --users <n>                        generated users (default 1000)
   --groups <n>                       generated groups (default 10)
   --username-attributes <a>          none | email | phone_number (default none)
@@ -55,7 +57,7 @@ Output (relative paths resolve against the directory you ran the command from):
   --quiet                            only the summary
   -h, --help                         this help
 
-Faults (README, "Fault injection"):
+Faults (docs/local-run.md, "Fault injection"):
   --fault <spec>                     repeatable: cognito-throttle=<scale>, cognito-500=<share>,
                                      cognito-drop=<share>, ddb-unprocessed=<share>,
                                      ddb-throughput=<share>, crash=<target>:<point>[:<n>],
@@ -80,6 +82,39 @@ Exit code: 0 when both workflows succeeded and parity holds; 1 otherwise; 2 for 
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** Printed under a usage error instead of the whole help. */
+export const HELP_POINTER = 'Run `npm start -- --help` for the options.';
+
+/** Edit distance, for "did you mean" on a mistyped option. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** The known option nearest to an unknown one, when it is near enough to be a typo. */
+export function nearestOption(unknown: string, known: readonly string[]): string | undefined {
+  const name = unknown.replace(/^-+/, '').split('=')[0] ?? '';
+  let best: { option: string; cost: number } | undefined;
+  for (const option of known) {
+    const cost = option.startsWith(name) && name.length >= 3 ? 0 : distance(name, option);
+    if (best === undefined || cost < best.cost) best = { option, cost };
+  }
+  return best !== undefined && best.cost <= Math.max(2, Math.floor(name.length / 3))
+    ? best.option
+    : undefined;
 }
 
 export interface CliOptions {
@@ -219,6 +254,29 @@ function joinNegativeValues(argv: string[]): string[] {
   return out;
 }
 
+const OPTIONS = {
+  seed: { type: 'string' },
+  users: { type: 'string' },
+  groups: { type: 'string' },
+  'username-attributes': { type: 'string' },
+  'federated-users': { type: 'string' },
+  'random-seed': { type: 'string' },
+  tps: { type: 'string' },
+  latency: { type: 'string' },
+  'no-throttling': { type: 'boolean' },
+  'sns-preference': { type: 'string' },
+  parameter: { type: 'string', multiple: true },
+  'target-mfa': { type: 'string' },
+  'max-wait-ms': { type: 'string' },
+  'max-receive-wait-ms': { type: 'string' },
+  report: { type: 'string' },
+  'lambda-logs': { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  fault: { type: 'string', multiple: true },
+  scenario: { type: 'string' },
+} as const;
+
 export function parseCliArgs(argv: string[]): CliOptions {
   let parsed;
   try {
@@ -226,31 +284,17 @@ export function parseCliArgs(argv: string[]): CliOptions {
       args: joinNegativeValues(argv),
       strict: true,
       allowPositionals: false,
-      options: {
-        seed: { type: 'string' },
-        users: { type: 'string' },
-        groups: { type: 'string' },
-        'username-attributes': { type: 'string' },
-        'federated-users': { type: 'string' },
-        'random-seed': { type: 'string' },
-        tps: { type: 'string' },
-        latency: { type: 'string' },
-        'no-throttling': { type: 'boolean' },
-        'sns-preference': { type: 'string' },
-        parameter: { type: 'string', multiple: true },
-        'target-mfa': { type: 'string' },
-        'max-wait-ms': { type: 'string' },
-        'max-receive-wait-ms': { type: 'string' },
-        report: { type: 'string' },
-        'lambda-logs': { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        fault: { type: 'string', multiple: true },
-        scenario: { type: 'string' },
-      },
+      options: OPTIONS,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    const message = (error as Error).message;
+    const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
+    const suggestion = unknown !== undefined ? nearestOption(unknown, Object.keys(OPTIONS)) : undefined;
+    throw new UsageError(
+      unknown !== undefined
+        ? `Unknown option ${unknown}${suggestion !== undefined ? ` (did you mean --${suggestion}?)` : ''}`
+        : message,
+    );
   }
   const v = parsed.values;
   if (v.seed !== undefined) {
@@ -453,23 +497,38 @@ export function seedFromOptions(options: CliOptions): { seed: SeedFile; source: 
 export class ProgressPrinter {
   private pending = '';
 
-  constructor(private readonly out: { write(text: string): unknown; isTTY?: boolean } = process.stdout) {}
+  constructor(
+    private readonly out: {
+      write(text: string): unknown;
+      isTTY?: boolean;
+      columns?: number;
+    } = process.stdout,
+  ) {}
 
   print(event: ProgressEvent): void {
     const clock = `${(event.elapsedMs / 1000).toFixed(1)}s`.padStart(7);
     const label = event.workflow === 'export' ? 'export' : 'import';
     const marker = event.kind === 'state' ? '▸' : event.kind === 'counts' ? '·' : '✗';
-    const line = `[${label} ${clock}] ${marker} ${event.text}`;
+    const prefix = `[${label} ${clock}] ${marker} `;
     if (this.out.isTTY !== true) {
-      this.out.write(`${line}\n`);
+      this.out.write(`${prefix}${event.text}\n`);
       return;
     }
+    // One character short of the width: a line that reaches the last column wraps on some terminals,
+    // and a wrapped line cannot be redrawn in place.
+    const width = Math.max(20, (this.out.columns ?? 80) - 1 - prefix.length);
+    const line =
+      prefix +
+      (event.kind === 'counts' && event.segments !== undefined
+        ? fitLine(event.segments, width)
+        : fitLine([{ text: event.text, rank: 0 }], width));
     if (event.kind === 'counts') {
       this.pending = line;
       this.out.write(`\r\x1b[2K${line}`);
       return;
     }
-    this.out.write(`\r\x1b[2K${line}\n${this.pending}`);
+    // A failure's text is kept whole: it is what the operator reads.
+    this.out.write(`\r\x1b[2K${event.kind === 'failed' ? prefix + event.text : line}\n${this.pending}`);
   }
 
   /** Ends the redrawn line, so that what follows starts on its own line. */
@@ -477,6 +536,32 @@ export class ProgressPrinter {
     if (this.out.isTTY === true && this.pending !== '') this.out.write('\n');
     this.pending = '';
   }
+}
+
+/**
+ * One `--lambda-logs` line: the function's log object with the function's logical id first, so that
+ * the file is JSON lines (`jq 'select(.function == "ImportNewUsersLambda")'`). A line that is not a
+ * JSON object is kept as its `message`.
+ */
+export function lambdaLogLine(logicalId: string, line: string): string {
+  let fields: Record<string, unknown> = { message: line };
+  try {
+    const parsed: unknown = JSON.parse(line);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      fields = parsed as Record<string, unknown>;
+    }
+  } catch {
+    // not JSON: kept as the message
+  }
+  return JSON.stringify({ function: logicalId, ...fields });
+}
+
+/** How the summary names a file the run wrote beside its report. */
+export function artifactLabel(path: string): string {
+  if (path.endsWith('.restore-report.csv')) return 'Restore report (CSV, as in the import bucket)';
+  const notification = /\.notification-(\d+)-(\w+)\.txt$/.exec(path);
+  if (notification !== null) return `Notification ${notification[1]} (${notification[2]}, as e-mailed)`;
+  return 'File';
 }
 
 /** Shown once before the run: the local run does not wait as long as AWS would. */
@@ -505,8 +590,8 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
     ({ seed, source } = seedFromOptions(options));
   } catch (error) {
     if (error instanceof UsageError || error instanceof SeedError) {
-      console.error(`${error.message}\n`);
-      if (error instanceof UsageError) console.error(USAGE);
+      console.error(error.message);
+      if (error instanceof UsageError) console.error(HELP_POINTER);
       return 2;
     }
     throw error;
@@ -534,9 +619,21 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
+  /** Files written beside the JSON report: `<report name>.<artifact>`. */
+  const artifacts: string[] = [];
+  const reportPath = options.report;
+  const onArtifact =
+    reportPath === undefined
+      ? undefined
+      : (name: string, text: string): void => {
+          const path = `${reportPath.replace(/\.json$/, '')}.${name}`;
+          writeFileSync(path, text);
+          artifacts.push(path);
+        };
   let report: LocalRunReport;
   try {
     report = await runLocal({
+      ...(onArtifact !== undefined ? { onArtifact } : {}),
       root: ROOT,
       seed,
       seedSource: source,
@@ -552,16 +649,17 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
       ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
       ...(options.quiet ? {} : { onProgress: (event) => printer.print(event) }),
       onLambdaLog: (fn, line) => {
-        if (lambdaLogs !== undefined) appendFileSync(lambdaLogs, `${fn.logicalId} ${line}\n`);
+        if (lambdaLogs !== undefined) appendFileSync(lambdaLogs, `${lambdaLogLine(fn.logicalId, line)}\n`);
         if (/"level":"error"/.test(line)) recentErrors.push(`${fn.logicalId}: ${line.slice(0, 500)}`);
         if (recentErrors.length > 20) recentErrors.shift();
       },
       ...extra,
     });
   } catch (error) {
-    console.error(
-      `The local run could not complete: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`The local run could not complete: ${message}`);
+    const hint = refusalHint(message);
+    if (hint !== undefined) console.error(hint);
     return 1;
   } finally {
     printer.finish();
@@ -579,6 +677,9 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
   if (options.report !== undefined) {
     writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
     say(`JSON report: ${options.report}`);
+    for (const path of artifacts) say(`${artifactLabel(path)}: ${path}`);
+  } else {
+    say('(--report <file.json> also writes the restore report CSV and each notification beside it)');
   }
   return report.ok ? 0 : 1;
 }

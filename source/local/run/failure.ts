@@ -76,3 +76,17 @@ export function explainFailure(record: ExecutionRecord): WorkflowFailure | undef
     refusal: false,
   };
 }
+
+/**
+ * What lets a refused run go on, when a template parameter does: the MFA refusal keeps the original's
+ * words, which do not name the parameter.
+ */
+export function refusalHint(message: string): string | undefined {
+  if (/MFA enabled are not supported/.test(message)) {
+    return (
+      'to back up a pool with MFA, set the stack parameter AllowMfaUserPools to Yes ' +
+      '(locally: --parameter AllowMfaUserPools=Yes)'
+    );
+  }
+  return undefined;
+}

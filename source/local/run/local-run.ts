@@ -30,7 +30,7 @@ import {
   type ParityResult,
   type PoolContent,
 } from './parity';
-import { type Counter, ProgressMeter } from './progress';
+import { type Counter, type Phase, phaseOf, ProgressMeter, type Segment } from './progress';
 import { writeOriginalMemberships } from './original-table';
 import type { SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS, type ExecutionEvent, type ExecutionRecord } from '../aws/step-functions';
@@ -183,6 +183,8 @@ export interface ProgressEvent {
   elapsedMs: number;
   kind: 'state' | 'counts' | 'failed';
   text: string;
+  /** The counts line's parts, for a terminal that shows only what fits its width. */
+  segments?: Segment[];
 }
 
 /** Parity when a workflow failed: nothing compared. */
@@ -239,6 +241,11 @@ export interface LocalRunOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Log lines of the Lambda functions (JSON lines, as CloudWatch would hold them). */
   onLambdaLog?: (fn: LocalFunction, line: string) => void;
+  /**
+   * What the run produced that an operator reads on AWS: the restore report CSV (`restore-report.csv`)
+   * and each notification's text (`notification-<n>-<kind>.txt`), by file name.
+   */
+  onArtifact?: (name: string, text: string) => void;
   /** How often the users/groups counters are reported, ms. Default 2000. */
   countsEveryMs?: number;
   /** Reuse running emulators (tests); otherwise the run starts and stops its own. */
@@ -385,8 +392,10 @@ class WorkflowTracker {
   errors: Record<string, number> = {};
   usersExported = 0;
   groupsExported = 0;
-  /** The state entered last, shown with the counters. */
+  /** The state entered last. */
   currentState = '';
+  /** What the workflow is doing, in the operator's words (from the last Task or Wait state). */
+  phase: Phase | undefined;
   private readonly seenStates = new Set<string>();
 
   constructor(private readonly onProgress?: (event: ProgressEvent) => void) {}
@@ -397,6 +406,7 @@ class WorkflowTracker {
     this.invocations = {};
     this.errors = {};
     this.currentState = '';
+    this.phase = undefined;
     this.seenStates.clear();
   }
 
@@ -404,8 +414,14 @@ class WorkflowTracker {
     return Date.now() - this.started;
   }
 
-  emit(kind: ProgressEvent['kind'], text: string): void {
-    this.onProgress?.({ workflow: this.current, elapsedMs: this.elapsed(), kind, text });
+  emit(kind: ProgressEvent['kind'], text: string, segments?: Segment[]): void {
+    this.onProgress?.({
+      workflow: this.current,
+      elapsedMs: this.elapsed(),
+      kind,
+      text,
+      ...(segments !== undefined ? { segments } : {}),
+    });
   }
 
   invocation(event: InvocationEvent): void {
@@ -429,6 +445,7 @@ class WorkflowTracker {
   execution(execution: ExecutionRecord, event: ExecutionEvent): void {
     if (event.type === 'StateEntered' && event.stateName !== undefined) {
       this.currentState = event.stateName;
+      this.phase = phaseOf(event.stateName) ?? this.phase;
       // Loops and Map iterations re-enter the same states many times: show the path once; the
       // periodic counters show where the execution is.
       if (this.seenStates.has(event.stateName)) return;
@@ -552,9 +569,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         return count(now) - count(statsBefore);
       };
       const meter = new ProgressMeter();
-      const line = (): string =>
-        `${meter.line(counts(succeeded), Date.now())}${tracker.currentState ? ` (at ${tracker.currentState})` : ''}`;
-      const ticker = setInterval(() => tracker.emit('counts', line()), options.countsEveryMs ?? 2000);
+      const emitCounts = (): void => {
+        const segments = meter.segments(counts(succeeded), Date.now(), tracker.phase);
+        tracker.emit('counts', segments.map((segment) => segment.text).join(' · '), segments);
+      };
+      const ticker = setInterval(emitCounts, options.countsEveryMs ?? 2000);
       let record: ExecutionRecord;
       try {
         record = await active.run(logicalId, input);
@@ -563,7 +582,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       }
       const wallMs = tracker.elapsed();
       tracker.currentState = '';
-      tracker.emit('counts', line());
+      tracker.phase = undefined;
+      emitCounts();
       const statsAfter = cognito.stats();
       const failure = explainFailure(record);
       return {
@@ -709,13 +729,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           (succeeded) => {
             const pool = restoredPool();
             return [
-              { label: 'users restored', done: pool?.users.size ?? 0, total: totals.users },
+              { label: 'users', done: pool?.users.size ?? 0, total: totals.users },
               { label: 'groups', done: pool?.groups.size ?? 0, total: options.seed.groups.length },
-              {
-                label: 'memberships added',
-                done: succeeded('AdminAddUserToGroup'),
-                total: totals.memberships,
-              },
+              { label: 'memberships', done: succeeded('AdminAddUserToGroup'), total: totals.memberships },
             ];
           },
           () =>
@@ -760,7 +776,19 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         report.parity = skipped('the ImportWorkflow did not succeed');
       }
     }
-    report.notifications = summariseNotifications(await deployment.notifications());
+    const notifications: Notification[] = await deployment.notifications();
+    if (options.onArtifact !== undefined) {
+      const restored = report.restoredUserPoolId;
+      if (restored !== undefined) {
+        const reports = await deployment.objects(RESTORE_BUCKET, `restore-reports/${restored}/`);
+        const key = [...reports.keys()].sort().pop();
+        if (key !== undefined) options.onArtifact('restore-report.csv', reports.get(key) ?? '');
+      }
+      notifications.forEach((notification, index) =>
+        options.onArtifact?.(`notification-${index + 1}-${notification.kind}.txt`, notification.message),
+      );
+    }
+    report.notifications = summariseNotifications(notifications);
     if (emptiedPool !== undefined) report.emptiedPool = emptiedPool;
     if (v1Table !== undefined) report.v1Table = v1Table;
     if (departedUsers !== undefined) report.departedUsers = departedUsers;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** The human-readable summary of a local run (the JSON report is the LocalRunReport itself). */
 import type { LocalRunReport, WorkflowReport } from './local-run';
-import type { WorkflowFailure } from './failure';
+import { refusalHint, type WorkflowFailure } from './failure';
 import type { ParityResult } from './parity';
 
 const number = (value: number): string => value.toLocaleString('en-US');
@@ -27,8 +27,10 @@ function workflowLines(name: string, report: WorkflowReport | undefined): string
 export function failureLines(failure: WorkflowFailure | undefined): string[] {
   if (failure === undefined) return [];
   if (failure.refusal) {
+    const hint = refusalHint(failure.message);
     return [
       `  refused by design at state "${failure.state}"${failure.lambda !== undefined ? ` (${failure.lambda})` : ''}: ${failure.message}`,
+      ...(hint !== undefined ? [`  ${hint}`] : []),
     ];
   }
   return [

@@ -376,6 +376,100 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
   return seed;
 }
 
+/**
+ * Where the first JSON syntax error is (an offset into `text`), or undefined for valid JSON. Node 20's
+ * JSON.parse names the position for only some errors, so the seed's reader finds it itself.
+ */
+export function jsonErrorOffset(text: string): number | undefined {
+  let at = 0;
+  class Stop extends Error {}
+  const fail = (): never => {
+    throw new Stop();
+  };
+  const space = (): void => {
+    while (at < text.length && ' \t\n\r'.includes(text[at] ?? '')) at += 1;
+  };
+  const literal = (word: string): void => {
+    for (const char of word) {
+      if (text[at] !== char) fail();
+      at += 1;
+    }
+  };
+  const string = (): void => {
+    at += 1;
+    for (;;) {
+      const char = text[at];
+      if (char === undefined || char < ' ') fail();
+      if (char === '"') break;
+      if (char === '\\') {
+        at += 1;
+        if (text[at] === 'u') {
+          for (let i = 1; i <= 4; i += 1) if (!/[0-9a-fA-F]/.test(text[at + i] ?? '')) fail();
+          at += 4;
+        } else if (!'"\\/bfnrt'.includes(text[at] ?? 'x')) fail();
+      }
+      at += 1;
+    }
+    at += 1;
+  };
+  const value = (): void => {
+    space();
+    const char = text[at];
+    if (char === '{' || char === '[') {
+      const close = char === '{' ? '}' : ']';
+      at += 1;
+      space();
+      if (text[at] === close) {
+        at += 1;
+        return;
+      }
+      for (;;) {
+        if (close === '}') {
+          space();
+          if (text[at] !== '"') fail();
+          string();
+          space();
+          if (text[at] !== ':') fail();
+          at += 1;
+        }
+        value();
+        space();
+        if (text[at] === ',') at += 1;
+        else if (text[at] === close) {
+          at += 1;
+          return;
+        } else fail();
+      }
+    }
+    const word = { t: 'true', f: 'false', n: 'null' }[char ?? ''];
+    if (char === '"') string();
+    else if (word !== undefined) literal(word);
+    else {
+      const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(at));
+      if (number === null) fail();
+      at += number?.[0].length ?? 0;
+    }
+  };
+  try {
+    value();
+    space();
+    if (at < text.length) fail();
+    return undefined;
+  } catch (error) {
+    if (error instanceof Stop) return at;
+    throw error;
+  }
+}
+
+/** A JSON.parse message, with the line and column of the first syntax error. */
+export function jsonErrorWhere(text: string, message: string): string {
+  const offset = jsonErrorOffset(text);
+  if (offset === undefined) return message;
+  const before = text.slice(0, offset).split('\n');
+  const column = (before[before.length - 1]?.length ?? 0) + 1;
+  return `${message} (line ${before.length}, column ${column})`;
+}
+
 export function loadSeedFile(path: string): SeedFile {
   let text: string;
   try {
@@ -387,7 +481,7 @@ export function loadSeedFile(path: string): SeedFile {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new SeedError(path, [`not valid JSON: ${(error as Error).message}`]);
+    throw new SeedError(path, [`not valid JSON: ${jsonErrorWhere(text, (error as Error).message)}`]);
   }
   return validateSeed(parsed, path);
 }

@@ -50,3 +50,15 @@ it('runs the smoke case and writes its JSON, the table and the chart', async () 
     rmSync(out, { recursive: true, force: true });
   }
 }, 300_000);
+
+it('answers --help with its options, as npm run bench -- --help does', async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'source/local/bench/run.ts', '--help'],
+    { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1', INIT_CWD: ROOT }, timeout: 60_000 },
+  );
+  expect(stdout).toContain('Usage: npm run bench -- [options]');
+  for (const option of ['--list', '--case <name>', '--quick', '--smoke', '--out <dir>', '--chart-only']) {
+    expect(stdout).toContain(option);
+  }
+}, 60_000);

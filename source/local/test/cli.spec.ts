@@ -13,7 +13,7 @@ import {
 } from '../run/cli';
 import { LocalEnvironment } from '../aws/environment';
 import type { LocalRunReport } from '../run/local-run';
-import { formatSummary } from '../run/report';
+import { failureLines, formatSummary } from '../run/report';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -98,7 +98,10 @@ describe('parseCliArgs', () => {
       '--username-attributes must be one of none, email, phone_number (found "both")',
     ],
     [['--seed', 'a.json', '--users', '5'], '--users cannot be combined with --seed'],
-    [['--colour'], "Unknown option '--colour'"],
+    [['--colour'], 'Unknown option --colour'],
+    [['--usrs', '5'], 'Unknown option --usrs (did you mean --users?)'],
+    [['--lamda-logs', 'x'], 'Unknown option --lamda-logs (did you mean --lambda-logs?)'],
+    [['--latancy=aws'], 'Unknown option --latancy (did you mean --latency?)'],
   ])('rejects %j', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(UsageError);
     expect(() => parseCliArgs(argv)).toThrow(message);
@@ -111,6 +114,24 @@ describe('parseCliArgs', () => {
     expect(seed.users).toHaveLength(14);
     expect(seed.groups).toHaveLength(2);
     expect(source).toBe('generated (random seed 9)');
+  });
+});
+
+describe('the MFA refusal', () => {
+  it('says which parameter allows a pool with MFA', () => {
+    expect(
+      failureLines({
+        state: 'CheckUserPoolConfigLambda',
+        lambda: 'CheckUserPoolConfigLambda',
+        error: 'UnsupportedUserPoolError',
+        message:
+          "User Pools with MFA enabled are not supported. The user pool's MFA configuration is set to ON",
+        refusal: true,
+      }),
+    ).toEqual([
+      expect.stringContaining('refused by design'),
+      '  to back up a pool with MFA, set the stack parameter AllowMfaUserPools to Yes (locally: --parameter AllowMfaUserPools=Yes)',
+    ]);
   });
 });
 
@@ -151,6 +172,22 @@ describe('main', () => {
     } finally {
       start.mockRestore();
     }
+  });
+
+  it('answers a bad option with the error and one line pointing to --help, not the whole help', async () => {
+    const { code, output } = await mainCapturing('error', ['--usrs', '5']);
+    expect(code).toBe(2);
+    expect(output).toBe(
+      'Unknown option --usrs (did you mean --users?)\nRun `npm start -- --help` for the options.',
+    );
+  });
+
+  it('names the line and column of a JSON syntax error in a seed file', async () => {
+    const file = join(tempDirectory('cli-'), 'seed.json');
+    writeFileSync(file, '{\n  "users": [\n    { "username": "a" }\n    { "username": "b" }\n  ]\n}\n');
+    const { code, output } = await mainCapturing('error', ['--seed', file]);
+    expect(code).toBe(2);
+    expect(output).toMatch(/not valid JSON: .*\(line 4, column 5\)/);
   });
 
   it('prints the usage for --help and exits 0', async () => {

@@ -20,12 +20,15 @@ beforeAll(() => {
   directory = tempDirectory('failures-');
 });
 
+/** One line of the `--lambda-logs` file: JSON, the function's logical id first. */
+type LogRecord = { function: string; message?: string; [field: string]: unknown };
+
 /** Runs the CLI on a small generated pool with `afterDeploy`; the console, the log file, the report. */
 async function runCli(
   name: string,
   afterDeploy: LocalRunOptions['afterDeploy'],
   extraArgs: string[] = [],
-): Promise<{ code: number; console: string; logs: string[]; report: LocalRunReport }> {
+): Promise<{ code: number; console: string; logs: LogRecord[]; report: LocalRunReport }> {
   const logFile = join(directory, `${name}.log`);
   const reportFile = join(directory, `${name}.json`);
   const lines: string[] = [];
@@ -57,7 +60,11 @@ async function runCli(
   return {
     code,
     console: lines.join('\n'),
-    logs: readFileSync(logFile, 'utf8').split('\n'),
+    // Every line is one JSON object (what jq reads).
+    logs: readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as LogRecord),
     report: JSON.parse(readFileSync(reportFile, 'utf8')) as LocalRunReport,
   };
 }
@@ -86,14 +93,29 @@ describe('a pool whose MFA is switched ON after deployment (a documented refusal
 
   it("writes the failing invocation's error line to the Lambda log file", () => {
     const line = run.logs.find(
-      (entry) => entry.startsWith('CheckUserPoolConfigLambda ') && /Invoke Error/.test(entry),
+      (entry) => entry.function === 'CheckUserPoolConfigLambda' && entry.message === 'Invoke Error',
     );
-    expect(line).toBeDefined();
-    expect(JSON.parse(line?.slice('CheckUserPoolConfigLambda '.length) ?? '{}')).toMatchObject({
+    expect(line).toMatchObject({
       level: 'error',
       errorType: 'UnsupportedUserPoolError',
       errorMessage: expect.stringContaining('MFA configuration is set to ON'),
     });
+  });
+
+  it('writes the error notification beside the JSON report', () => {
+    const text = readFileSync(join(directory, 'mfa.notification-1-error.txt'), 'utf8');
+    expect(text).toContain('MFA configuration is set to ON');
+  });
+
+  it("logs the package's version, as a build would write it, not the template placeholder", () => {
+    const { version } = JSON.parse(
+      readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8'),
+    ) as {
+      version: string;
+    };
+    const versions = new Set(run.logs.map((entry) => entry.version));
+    expect(versions).toContain(`v${version}`);
+    expect(versions).not.toContain('VERSION_PLACEHOLDER');
   });
 
   it('carries the same in the JSON report', () => {
@@ -131,9 +153,9 @@ describe('a backup table deleted after deployment (an injected fault)', () => {
     expect(
       run.logs.some(
         (entry) =>
-          entry.startsWith(`${lambda} `) &&
-          entry.includes('"message":"Invoke Error"') &&
-          entry.includes('"errorType":"ResourceNotFoundException"'),
+          entry.function === lambda &&
+          entry.message === 'Invoke Error' &&
+          entry.errorType === 'ResourceNotFoundException',
       ),
     ).toBe(true);
   });
@@ -161,9 +183,9 @@ describe('every Cognito call answered HTTP 500 (--fault cognito-500=1)', () => {
 
   it("writes the failing invocation's error line to the Lambda log file", () => {
     const line = run.logs.find(
-      (entry) => entry.startsWith('CheckUserPoolConfigLambda ') && entry.includes('"message":"Invoke Error"'),
+      (entry) => entry.function === 'CheckUserPoolConfigLambda' && entry.message === 'Invoke Error',
     );
-    expect(JSON.parse(line?.slice('CheckUserPoolConfigLambda '.length) ?? '{}')).toMatchObject({
+    expect(line).toMatchObject({
       errorType: 'InternalErrorException',
       errorMessage: 'Internal error (injected fault).',
     });

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The fault matrix: both workflows on small pools with one fault each (README, "Fault injection").
+ * The fault matrix: both workflows on small pools with one fault each (docs/local-run.md, "Fault injection").
  * For every case: the restore ends with parity, or the ImportWorkflow FAILED with an error notification
  * that says what is missing; a SUCCEEDED restore never lacks parity and never leaves a disabled user
  * enabled; an export either succeeds or fails with an error notification.

@@ -2,7 +2,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDirectory } from '../../test-support/temp-dirs';
-import { generateSeed, importWarnings, loadSeedFile, SeedError, validateSeed } from '../run/seed';
+import {
+  generateSeed,
+  importWarnings,
+  jsonErrorOffset,
+  loadSeedFile,
+  SeedError,
+  validateSeed,
+} from '../run/seed';
 
 function problemsOf(value: unknown): string[] {
   try {
@@ -145,6 +152,7 @@ describe('validateSeed', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, '{ "users": [ }');
     expect(() => loadSeedFile(file)).toThrow(`${file} is not a valid seed:\n  not valid JSON`);
+    expect(() => loadSeedFile(file)).toThrow(/\(line 1, column 14\)/);
     expect(() => loadSeedFile(join(dir, 'missing.json'))).toThrow('cannot read the file');
   });
 
@@ -226,4 +234,24 @@ describe('generateSeed', () => {
       expect(importWarnings(seed)).toEqual([]);
     },
   );
+});
+
+describe('jsonErrorOffset', () => {
+  it.each([
+    '{"a": [1, -2.5e3, true, false, null, "x\\n\\u00e9"], "b": {}}',
+    ' [ ] ',
+    JSON.stringify(generateSeed({ users: 3, groups: 1, usernameAttribute: 'email' })),
+  ])('finds no error in valid JSON %#', (text) => {
+    expect(jsonErrorOffset(text)).toBeUndefined();
+  });
+
+  it.each([
+    ['{"a": 1,}', 8],
+    ['{"a" 1}', 5],
+    ['[1 2]', 3],
+    ['{"a": tru}', 9],
+    ['{"a": 1} x', 9],
+  ])('finds the first error in %j at %d', (text, offset) => {
+    expect(jsonErrorOffset(text)).toBe(offset);
+  });
 });

@@ -729,6 +729,7 @@ describe('runLocal (what npm start runs)', () => {
       randomSeed: 11,
     });
     const progress: ProgressEvent[] = [];
+    const artifacts = new Map<string, string>();
     const report = await runLocal({
       root: ROOT,
       seed,
@@ -739,6 +740,7 @@ describe('runLocal (what npm start runs)', () => {
       stackName: 'cupera-test-run-local',
       countsEveryMs: 100,
       onProgress: (event) => progress.push(event),
+      onArtifact: (name, text) => artifacts.set(name, text),
     });
     const memberships = seed.groups.reduce((sum, group) => sum + group.members.length, 0) - 1;
     expect(report).toMatchObject({
@@ -780,8 +782,13 @@ describe('runLocal (what npm start runs)', () => {
     // Each state is shown once per workflow, however often the loops re-enter it.
     const importStates = states.filter((event) => event.workflow === 'import').map((event) => event.text);
     expect(new Set(importStates).size).toBe(importStates.length);
-    expect(progress.some((event) => event.kind === 'counts' && /users restored: 70/.test(event.text))).toBe(
-      true,
+    expect(progress.some((event) => event.kind === 'counts' && /users 70\/70/.test(event.text))).toBe(true);
+    // What an operator reads on AWS: the restore report and both notifications, whole.
+    expect(artifacts.get('restore-report.csv')?.split('\n')[0]).toMatch(
+      /^oldSub,newSub,username,outcome,reason/,
     );
+    expect(artifacts.get('restore-report.csv')?.trim().split('\n')).toHaveLength(71);
+    expect(artifacts.get('notification-1-success.txt')).toMatch(/ExportWorkflow.*completed successfully/);
+    expect(artifacts.get('notification-2-success.txt')).toContain('Restore report: s3://');
   });
 });

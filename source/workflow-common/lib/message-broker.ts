@@ -43,6 +43,8 @@ export interface MessageBrokerConfig {
   isPrimaryRegion: string;
   topicArn: string;
   region: string;
+  /** Days the bucket's lifecycle keeps a restore report (`RestoreReportRetentionDays`). */
+  reportRetentionDays?: number;
 }
 
 export interface MessageBrokerDeps {
@@ -263,9 +265,12 @@ export function errorNotification(
   context: SfnContextObject,
   error: unknown,
   input?: MessageBrokerInput,
+  reportRetentionDays?: number,
 ): string {
   const restore =
-    workflowName(context) === IMPORT_WORKFLOW ? restoreReportSummary(input) + resumeAdvice(context) : '';
+    workflowName(context) === IMPORT_WORKFLOW
+      ? restoreReportSummary(input, reportRetentionDays) + resumeAdvice(context)
+      : '';
   const heading =
     input?.Error === RESTORE_INCOMPLETE
       ? `The ${context.StateMachine.Name} could not restore everything:\n`
@@ -315,7 +320,7 @@ export function importSuccessNote(input?: MessageBrokerInput): string {
  * The restore report's location and counts, when the ImportWorkflow's reconciliation produced one
  * (`RestoreReport` in the state): counts only, never a user.
  */
-export function restoreReportSummary(input: MessageBrokerInput | undefined): string {
+export function restoreReportSummary(input: MessageBrokerInput | undefined, retentionDays?: number): string {
   const report = input?.RestoreReport as { Bucket?: unknown; Key?: unknown; Counts?: unknown } | undefined;
   if (typeof report !== 'object' || report === null || typeof report.Key !== 'string') return '';
   const counts = (typeof report.Counts === 'object' && report.Counts !== null ? report.Counts : {}) as Record<
@@ -325,6 +330,10 @@ export function restoreReportSummary(input: MessageBrokerInput | undefined): str
   const n = (name: string): number => (typeof counts[name] === 'number' ? (counts[name] as number) : 0);
   return (
     `Restore report: s3://${String(report.Bucket)}/${report.Key}\n` +
+    (retentionDays === undefined
+      ? ''
+      : `The bucket keeps it ${retentionDays} days (RestoreReportRetentionDays), then deletes it: ` +
+        `it is the only map from each user's old sub to the new one, so copy it elsewhere to keep it longer.\n`) +
     `Users: ${n('users')} backed up: ${n('csvImport')} csv-import, ${n('adminCreate')} admin-create, ` +
     `${n('skipped')} skipped, ${n('missing')} missing\n` +
     `Groups: ${n('groups')} backed up, ${n('groupsMissing')} missing\n` +
@@ -351,12 +360,13 @@ export function successNotification(
   context: SfnContextObject,
   seconds: number,
   input?: MessageBrokerInput,
+  reportRetentionDays?: number,
 ): string {
   return (
     `Workflow (${context.StateMachine.Name}) completed successfully. Execution took ${seconds} second(s).\n\n` +
     (workflowName(context) === IMPORT_WORKFLOW ? importSuccessNote(input) : '') +
     (workflowName(context) === EXPORT_WORKFLOW ? cleanupSummary(input) : '') +
-    restoreReportSummary(input) +
+    restoreReportSummary(input, reportRetentionDays) +
     `Execution details:\n${pretty(context)}`
   );
 }
@@ -472,7 +482,9 @@ async function reportError(event: MessageBrokerEvent, deps: MessageBrokerDeps): 
         // The failed task's Cause can echo personal data from an SDK error; nothing leaves unscrubbed.
         Subject: scrub(refusal ? refusalSubject(context, refusal) : errorSubject(context, input)),
         Message: scrub(
-          refusal ? refusalNotification(context, refusal, error) : errorNotification(context, error, input),
+          refusal
+            ? refusalNotification(context, refusal, error)
+            : errorNotification(context, error, input, deps.config.reportRetentionDays),
         ),
       },
       deps,
@@ -523,7 +535,14 @@ async function reportSuccess(event: MessageBrokerEvent, deps: MessageBrokerDeps)
       'success',
       {
         Subject: scrub(successSubject(context, input)),
-        Message: scrub(successNotification(context, executionSeconds(context, deps.now), input)),
+        Message: scrub(
+          successNotification(
+            context,
+            executionSeconds(context, deps.now),
+            input,
+            deps.config.reportRetentionDays,
+          ),
+        ),
       },
       deps,
     );

@@ -21,6 +21,7 @@ const ENV = {
   IS_PRIMARY_REGION: 'Yes',
   NOTIFICATION_TOPIC: 'topic-arn',
   AWS_REGION: 'us-east-1',
+  RESTORE_REPORT_RETENTION_DAYS: '365',
   SEND_METRIC: 'No',
   SOLUTION_ID: 'SO0126',
   SOLUTION_VERSION: 'v2.0.0',
@@ -83,6 +84,7 @@ describe('message-broker', () => {
       'IS_PRIMARY_REGION',
       'METRICS_ANONYMOUS_UUID',
       'NOTIFICATION_TOPIC',
+      'RESTORE_REPORT_RETENTION_DAYS',
       'SEND_METRIC',
       'SNS_MESSAGE_PREFERENCE',
       'TYPE_TIMESTAMP',
@@ -647,6 +649,8 @@ describe('message-broker', () => {
     };
     const summary =
       'Restore report: s3://bucket/restore-reports/us-east-1_New/2024.csv\n' +
+      'The bucket keeps it 365 days (RestoreReportRetentionDays), then deletes it: it is the only map from ' +
+      "each user's old sub to the new one, so copy it elsewhere to keep it longer.\n" +
       'Users: 10 backed up: 7 csv-import, 1 admin-create, 1 skipped, 1 missing\n' +
       'Groups: 2 backed up, 0 missing\n' +
       'Group memberships: 5 backed up, 2 added by the reconciliation, 1 missing, 1 of skipped users\n' +
