@@ -17,6 +17,7 @@ import {
   CASES,
   CREATE_GROUP_PER_SECOND,
   PAGE_CHAIN_PER_SECOND,
+  RESTORE_GOAL_PER_SECOND,
   SMOKE_CASE,
   seedOf,
   type BenchCase,
@@ -189,8 +190,18 @@ export async function runCase(
     import: new Map<string, { cpu: CpuSample; load: number }>(),
   };
   let exportEnd: CpuSample | undefined;
+  // The restore check's listing of the new pool's users: from its first invocation to the log line
+  // that says the users are listed (epoch ms).
+  const checkListing: { from?: number; to?: number } = {};
+  const onLambdaLog = (_fn: unknown, line: string): void => {
+    if (checkListing.from === undefined || checkListing.to !== undefined) return;
+    if (/"message":"New user pool users listed"/.test(line) && /"usersDone":true/.test(line))
+      checkListing.to = Date.now();
+  };
   const onProgress = (event: ProgressEvent): void => {
     if (event.kind !== 'state') return;
+    if (event.workflow === 'import' && event.text === 'ReconcileNewUserPool')
+      checkListing.from ??= Date.now();
     const states = entered[event.workflow];
     if (states.has(event.text)) return;
     states.set(event.text, event.elapsedMs);
@@ -210,6 +221,7 @@ export async function runCase(
       throttling: true,
       environment,
       onProgress,
+      onLambdaLog,
       countsEveryMs: 60_000,
       ...(benchCase.exportOnly ? { exportOnly: true } : {}),
     });
@@ -268,6 +280,30 @@ export async function runCase(
           'groups/s',
           imported,
         )
+      : []),
+    ...(benchCase.restoreRate
+      ? [
+          ...rate(
+            'import: users restored end to end',
+            users,
+            imported?.wallMs,
+            RESTORE_GOAL_PER_SECOND,
+            'users/s',
+            imported,
+          ),
+          // The 16 sub partitions at once: CognitoTPS pages of 60 users a second (the groups' members are
+          // listed meanwhile through the same limiter).
+          ...rate(
+            'import: restore check, users listed',
+            users,
+            checkListing.to !== undefined && checkListing.from !== undefined
+              ? checkListing.to - checkListing.from
+              : undefined,
+            benchCase.tps * 60,
+            'users/s',
+            imported,
+          ),
+        ]
       : []),
     ...rate(
       'import: memberships and disabled flags',

@@ -393,7 +393,12 @@ export async function reconcile(
 
   if (cursor.Phase === 'List') {
     const [listedUsers, listedGroups] = await Promise.allSettled([
-      listUsersStep(stepDeps, userPoolId, users, cursor.Users),
+      // Its own line when the users are listed: the groups' listing may take longer (a large group's
+      // pages come one after the other), and operators compare each with its bound.
+      listUsersStep(stepDeps, userPoolId, users, cursor.Users).then((listed) => {
+        logger.info('New user pool users listed', { usersDone: listed.Done, chunks: listed.Chunks });
+        return listed;
+      }),
       listGroupsStep(stepDeps, userPoolId, groups, cursor.Groups),
     ]);
     if (listedUsers.status === 'rejected') throw listedUsers.reason;
