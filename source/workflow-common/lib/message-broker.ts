@@ -331,7 +331,10 @@ export function restoreReportSummary(input: MessageBrokerInput | undefined): str
     `Group memberships: ${n('memberships')} backed up, ${n('membershipsAdded')} added by the reconciliation, ` +
     `${n('membershipsMissing')} missing, ${n('membershipsOfSkippedUsers')} of skipped users\n` +
     `Disabled users: ${n('disabledUsers')} backed up, ${n('disabledApplied')} disabled by the reconciliation, ` +
-    `${n('disabledMissing')} still enabled\n\n`
+    `${n('disabledMissing')} still enabled\n` +
+    `Contents: ${n('attributesFixed')} users' attributes and ${n('enabledFixed')} enabled flags set to the ` +
+    `backup's by the reconciliation; ${n('attributesDiffer')} users' attributes and ${n('enabledMissing')} ` +
+    'enabled flags still differ\n\n'
   );
 }
 
