@@ -19,6 +19,9 @@ import {
   hasEnvironmentFaults,
   shortTimeoutSeconds,
   bothHooks,
+  seededRandom,
+  TamperInjector,
+  tamperUsers,
   UserLossInjector,
   usersToLose,
 } from './faults';
@@ -157,6 +160,8 @@ export interface FaultReport {
   timeouts?: Record<string, number>;
   /** `lose-users`: restored users deleted before the reconciliation. */
   lostUsers?: number;
+  /** `tamper-attribute`: restored users changed before the reconciliation. */
+  tamperedUsers?: number;
 }
 
 export interface EmptiedPoolReport {
@@ -465,6 +470,17 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           for (const user of lost) environment.cognito.store.deleteUser(pool, user);
           return lost.length;
         });
+  const tamperShare = faults?.tamperAttributes;
+  const tamper =
+    tamperShare === undefined
+      ? undefined
+      : new TamperInjector((userPoolId) =>
+          tamperUsers(
+            [...environment.cognito.store.requirePool(userPoolId).users.values()],
+            tamperShare,
+            seededRandom(21),
+          ),
+        );
   try {
     const cognito = environment.cognito;
     const primaryUserPoolId = seedPrimaryPool(cognito, options.seed);
@@ -482,8 +498,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       ...(faults !== undefined && faults.crashes.length > 0
         ? { invocationHooks: (fn: LocalFunction) => crashes.hooks(fn) }
         : {}),
-      ...(userLoss !== undefined
-        ? { invocationHooks: (fn: LocalFunction) => bothHooks(crashes.hooks(fn), userLoss.hooks(fn)) }
+      ...(userLoss !== undefined || tamper !== undefined
+        ? {
+            invocationHooks: (fn: LocalFunction) =>
+              bothHooks(bothHooks(crashes.hooks(fn), userLoss?.hooks(fn)), tamper?.hooks(fn)),
+          }
         : {}),
       ...(faults?.shortTimeouts === true
         ? {
@@ -742,6 +761,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           : {}),
         ...(faults.shortTimeouts ? { timeouts: shortened } : {}),
         ...(userLoss !== undefined ? { lostUsers: userLoss.lost } : {}),
+        ...(tamper !== undefined ? { tamperedUsers: tamper.tampered } : {}),
       };
     }
     report.ok =

@@ -1223,7 +1223,7 @@ describe('reconcile-new-user-pool with unusual data', () => {
         Groups: { Offset: 0, Chunks: 1, Done: true },
         Pages: 0,
         Counts: { users: 0 },
-      };
+      } as unknown as ReconcileCursor;
       const { result } = (await handler(
         wrapped({ Reconcile: old }, { stateName: 'ReconcileNewUserPool' }),
         lambdaContext(clock, 900_000),
