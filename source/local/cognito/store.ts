@@ -343,7 +343,7 @@ export class CognitoStore {
     }
     const after: Record<string, string> = { ...user.attributes };
     for (const [name, value] of Object.entries(changes)) {
-      if (value === '') delete after[name];
+      if (value === '') Reflect.deleteProperty(after, name);
       else after[name] = value;
     }
     for (const attribute of ['email', 'phone_number'] as const) {
@@ -365,7 +365,7 @@ export class CognitoStore {
         throw schemaError(name, 'Attribute cannot be deleted.');
     }
     const after: Record<string, string> = { ...user.attributes };
-    for (const name of names) delete after[name];
+    for (const name of names) Reflect.deleteProperty(after, name);
     this.replaceAttributes(pool, user, after);
   }
 
@@ -394,7 +394,7 @@ export class CognitoStore {
     for (const key of before) if (pool.aliases.get(key) === user) pool.aliases.delete(key);
     for (const key of keys(after)) pool.aliases.set(key, user);
     const record = user.attributes;
-    for (const name of Object.keys(record)) if (!(name in after)) delete record[name];
+    for (const name of Object.keys(record)) if (!(name in after)) Reflect.deleteProperty(record, name);
     Object.assign(record, after);
     user.modifiedMs = this.options.now();
   }

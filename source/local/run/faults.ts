@@ -386,7 +386,7 @@ export function tamperUsers(users: readonly TamperableUser[], share: number, ran
     const kind = changed % 3;
     const name = names[changed % Math.max(1, names.length)];
     if (kind === 0 && name !== undefined) user.attributes[name] = `${user.attributes[name] ?? ''}-tampered`;
-    else if (kind === 1 && name !== undefined) delete user.attributes[name];
+    else if (kind === 1 && name !== undefined) Reflect.deleteProperty(user.attributes, name);
     else user.attributes.nickname = user.attributes.nickname === 'tampered' ? 'tampered-again' : 'tampered';
     if (changed % 4 === 3) user.enabled = !user.enabled;
     changed += 1;

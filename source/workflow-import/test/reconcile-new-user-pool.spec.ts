@@ -1115,15 +1115,13 @@ describe('reconcile-new-user-pool with unusual data', () => {
         ],
         clock,
       );
-      cognito
-        .on(AdminEnableUserCommand)
-        .rejects(
-          new CognitoIdentityProviderServiceException({
-            name: 'NotAuthorizedException',
-            $fault: 'client',
-            $metadata: {},
-          }),
-        );
+      cognito.on(AdminEnableUserCommand).rejects(
+        new CognitoIdentityProviderServiceException({
+          name: 'NotAuthorizedException',
+          $fault: 'client',
+          $metadata: {},
+        }),
+      );
       const { result } = await runToEnd(handler, clock);
       expect(result).toMatchObject({
         RestoreComplete: false,
