@@ -890,7 +890,7 @@ describe('reconcile-new-user-pool on Resume', () => {
       .callsFake(listUsers([poolUser(2, { Username: 'bob' }, 'alice@example.com')], clock));
     await handler(resumed('ListNewUserPool'), lambdaContext(clock, 900_000));
     const index = await PoolIndex.load(
-      { s3: new S3Client({}), bucket: 'bucket' },
+      { s3: new S3Client({}), bucket: BUCKET },
       { prefix: `restore-work/${POOL_ID}/run-1/resume-users/`, chunks: 1 },
     );
     expect(index.find('alice@example.com')).toBeUndefined();
