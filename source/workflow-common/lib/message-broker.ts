@@ -334,7 +334,9 @@ export function restoreReportSummary(input: MessageBrokerInput | undefined): str
     `${n('disabledMissing')} still enabled\n` +
     `Contents: ${n('attributesFixed')} users' attributes and ${n('enabledFixed')} enabled flags set to the ` +
     `backup's by the reconciliation; ${n('attributesDiffer')} users' attributes and ${n('enabledMissing')} ` +
-    'enabled flags still differ\n\n'
+    'enabled flags still differ\n' +
+    `Groups' settings: ${n('groupsFixed')} set to the backup's description and precedence, ${n('groupsDiffer')} ` +
+    `still differ, ${n('groupRolesDiffer')} without their backed-up IAM role\n\n`
   );
 }
 

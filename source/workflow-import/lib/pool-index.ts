@@ -10,7 +10,9 @@
  *   random, made for each listing when it starts and kept in one object beside it (`<part>.key`): a
  *   plain hash of an e-mail address or phone number can be reversed by hashing guesses, a keyed one
  *   cannot be without that object, which ends with the execution's work objects.
- * - Groups: the group names listed and `[groupName, Username]` for every member.
+ * - Groups: the group names listed, `[groupName, Username]` for every member and, for the
+ *   reconciliation's comparison, `[groupName, description, precedence, roleArn]` of every group listed
+ *   (`null` for what the group does not have; absent in chunks of an earlier version).
  *
  * A backed-up user (or membership) is matched by its pseudoUsername against the sign-in identity of
  * the new pool's users, as the pool defines it, and against nothing else: the Username in a pool
@@ -273,9 +275,13 @@ export interface GroupsCursor {
 
 export const newGroupsCursor = (): GroupsCursor => ({ Offset: 0, Chunks: 0, Done: false });
 
+/** A group of the new pool as ListGroups returns it: `[name, description, precedence, roleArn]`. */
+export type GroupDetails = [string, string | null, number | null, string | null];
+
 interface GroupsChunk {
   groups: string[];
   members: [string, string][];
+  details?: GroupDetails[];
 }
 
 interface GroupsPage {
@@ -298,7 +304,7 @@ export async function listGroupsStep(
 ): Promise<GroupsCursor> {
   if (cursor.Done) return cursor;
   const { budget } = deps;
-  const chunk: GroupsChunk = { groups: [], members: [] };
+  const chunk: GroupsChunk = { groups: [], members: [], details: [] };
   const listPage = async (token: string | undefined): Promise<GroupsPage> => {
     const page = await deps.cognito.send(
       new ListGroupsCommand({ UserPoolId: userPoolId, Limit: LIST_LIMIT, NextToken: token }),
@@ -307,6 +313,15 @@ export async function listGroupsStep(
     const names = (page.Groups ?? [])
       .map((group) => group.GroupName)
       .filter((name): name is string => !!name);
+    for (const group of page.Groups ?? []) {
+      if (group.GroupName)
+        chunk.details?.push([
+          group.GroupName,
+          group.Description ?? null,
+          group.Precedence ?? null,
+          group.RoleArn ?? null,
+        ]);
+    }
     return { streams: names.map((key) => ({ key })), nextPageToken: page.NextToken || undefined };
   };
   const listMembers = async (groupName: string, token: string | undefined) => {
@@ -406,6 +421,8 @@ export class PoolIndex {
   /** The key of the listing's hashes (absent: nothing was listed, so nobody is found). */
   private secret: Buffer | undefined;
   readonly groups = new Set<string>();
+  /** What ListGroups said of each group (empty for a listing of an earlier version). */
+  readonly groupDetails = new Map<string, GroupDetails>();
   private readonly memberships = new Set<string>();
   users = 0;
 
@@ -425,6 +442,7 @@ export class PoolIndex {
 
   addGroups(chunk: GroupsChunk): void {
     for (const name of chunk.groups) this.groups.add(name);
+    for (const details of chunk.details ?? []) this.groupDetails.set(details[0], details);
     for (const [group, username] of chunk.members) this.memberships.add(`${group}\u0000${username}`);
   }
 

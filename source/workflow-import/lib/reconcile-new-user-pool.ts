@@ -40,6 +40,7 @@ import {
   AdminGetUserCommand,
   AdminUpdateUserAttributesCommand,
   DescribeUserPoolCommand,
+  UpdateGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { stringify } from 'csv-stringify/sync';
@@ -58,13 +59,14 @@ import {
   PoolIndex,
   putChunk,
   workPrefix,
+  type GroupDetails,
   type GroupsCursor,
   type S3Work,
   type UsersCursor,
 } from './pool-index';
 import { withMemberSignInNames } from './member-names';
 import { readLedger, type LedgerEntry, type SignInStep } from './restore-ledger';
-import type { BackupItem, BackupMembershipItem, BackupUserItem, TableKey } from './types';
+import type { BackupGroupItem, BackupItem, BackupMembershipItem, BackupUserItem, TableKey } from './types';
 import { userSub } from './user-csv';
 import {
   canonicalAttributes,
@@ -109,6 +111,15 @@ export interface ReconcileCounts {
   enabledFixed: number;
   /** Users enabled in the backup and still disabled. */
   enabledMissing: number;
+  /** Groups whose description or precedence the reconciliation set to the backup's (UpdateGroup). */
+  groupsFixed: number;
+  /** Groups whose description or precedence still differ from the backup's. */
+  groupsDiffer: number;
+  /**
+   * Groups without their backed-up IAM role (or with another): counted and logged, not a failure, as
+   * when the import creates a group whose role cannot be passed to Cognito.
+   */
+  groupRolesDiffer: number;
 }
 
 export const emptyCounts = (): ReconcileCounts => ({
@@ -131,6 +142,9 @@ export const emptyCounts = (): ReconcileCounts => ({
   attributesDiffer: 0,
   enabledFixed: 0,
   enabledMissing: 0,
+  groupsFixed: 0,
+  groupsDiffer: 0,
+  groupRolesDiffer: 0,
 });
 
 export interface ReconcileCursor {
@@ -215,6 +229,8 @@ export function incompleteMessage(userPoolId: string, counts: ReconcileCounts, l
     parts.push(`${counts.membershipsMissing} of ${counts.memberships} group memberships missing`);
   if (counts.disabledMissing > 0)
     parts.push(`${counts.disabledMissing} of ${counts.disabledUsers} disabled users still enabled`);
+  if (counts.groupsDiffer > 0)
+    parts.push(`${counts.groupsDiffer} groups whose description or precedence differ from the backup`);
   if (counts.enabledMissing > 0) parts.push(`${counts.enabledMissing} enabled users still disabled`);
   if (counts.attributesDiffer > 0)
     parts.push(`${counts.attributesDiffer} users whose attributes differ from the backup`);
@@ -237,7 +253,8 @@ export const isComplete = (counts: ReconcileCounts): boolean =>
   counts.membershipsMissing === 0 &&
   counts.disabledMissing === 0 &&
   counts.attributesDiffer === 0 &&
-  counts.enabledMissing === 0;
+  counts.enabledMissing === 0 &&
+  counts.groupsDiffer === 0;
 
 const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
 
@@ -296,8 +313,47 @@ interface UserFix {
   enable: boolean;
 }
 
+/** A group whose description or precedence differ: UpdateGroup with the backed-up values. */
+interface GroupFix {
+  kind: 'group';
+  groupName: string;
+  description: string;
+  precedence: number | null;
+}
+
 type Fix =
-  { kind: 'disable'; username: string } | { kind: 'add'; username: string; groupName: string } | UserFix;
+  | { kind: 'disable'; username: string }
+  | { kind: 'add'; username: string; groupName: string }
+  | UserFix
+  | GroupFix;
+
+/**
+ * A backed-up group against the new pool's (its ListGroups details): the fix for its description and
+ * precedence, if any. A precedence the backup lacks cannot be taken away with UpdateGroup: it stays
+ * counted as differing. Counts `groupsDiffer` (until the fix succeeds) and `groupRolesDiffer`.
+ */
+function compareGroup(
+  item: BackupGroupItem,
+  details: GroupDetails | undefined,
+  counts: ReconcileCounts,
+): GroupFix | undefined {
+  if (details === undefined || !nonEmpty(item.groupName)) return undefined;
+  const [, description, precedence, roleArn] = details;
+  const backupDescription = typeof item.groupDescription === 'string' ? item.groupDescription : '';
+  const backupPrecedence =
+    typeof item.groupPrecedence === 'number' && item.groupPrecedence >= 0 ? item.groupPrecedence : null;
+  const backupRole = nonEmpty(item.groupRoleArn) ? item.groupRoleArn : null;
+  if (backupRole !== (roleArn ?? null)) counts.groupRolesDiffer += 1;
+  if (backupDescription === (description ?? '') && backupPrecedence === precedence) return undefined;
+  counts.groupsDiffer += 1;
+  if (backupPrecedence === null && precedence !== null) return undefined;
+  return {
+    kind: 'group',
+    groupName: item.groupName,
+    description: backupDescription,
+    precedence: backupPrecedence,
+  };
+}
 
 /**
  * Compares one page of backup items with the pool: the report rows, the fixes to apply and the
@@ -317,9 +373,14 @@ export function comparePage(
   for (const raw of items) {
     if (raw.type === config.typeTimestamp) continue;
     if (raw.type === config.typeGroup) {
-      const name = (raw as { groupName?: unknown }).groupName;
+      const item = raw as BackupGroupItem;
+      const name = item.groupName;
       counts.groups += 1;
       if (!nonEmpty(name) || !index.groups.has(name)) counts.groupsMissing += 1;
+      else {
+        const fix = compareGroup(item, index.groupDetails.get(name), counts);
+        if (fix !== undefined) fixes.push(fix);
+      }
       continue;
     }
     if (raw.type === config.typeUser) {
@@ -417,6 +478,26 @@ async function applyFixes(
     await group.add(async () => {
       if (fix.kind === 'user') {
         await fixUser(deps, userPoolId, fix, counts, schemaOf, failed);
+        return;
+      }
+      if (fix.kind === 'group') {
+        try {
+          // The role is left as it is (naming it would pass it to Cognito again).
+          await deps.cognito.send(
+            new UpdateGroupCommand({
+              UserPoolId: userPoolId,
+              GroupName: fix.groupName,
+              Description: fix.description,
+              ...(fix.precedence !== null ? { Precedence: fix.precedence } : {}),
+            }),
+            { deadline: deps.budget.deadline() },
+          );
+          counts.groupsDiffer -= 1;
+          counts.groupsFixed += 1;
+        } catch (error) {
+          const key = `UpdateGroup:${errorName(error)}`;
+          failed[key] = (failed[key] ?? 0) + 1;
+        }
         return;
       }
       try {

@@ -12,6 +12,7 @@ import {
   ListGroupsCommand,
   ListUsersCommand,
   ListUsersInGroupCommand,
+  UpdateGroupCommand,
   type SchemaAttributeType,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -67,6 +68,8 @@ interface FakePool {
   usernameAttributes?: string[];
   /** DescribeUserPool's SchemaAttributes (default SCHEMA). */
   schema?: SchemaAttributeType[];
+  /** What ListGroups tells of a group besides its name. */
+  groupSettings?: Map<string, { Description?: string; Precedence?: number; RoleArn?: string }>;
 }
 
 /** A pool's schema: the standard attributes the fixtures use, `sub` immutable, one custom attribute. */
@@ -174,6 +177,17 @@ function serve(
       );
       return {};
     });
+  cognito
+    .on(UpdateGroupCommand)
+    .callsFake((input: { GroupName: string; Description?: string; Precedence?: number }) => {
+      const settings = pool.groupSettings?.get(input.GroupName) ?? {};
+      pool.groupSettings?.set(input.GroupName, {
+        ...settings,
+        ...(input.Description !== undefined ? { Description: input.Description } : {}),
+        ...(input.Precedence !== undefined ? { Precedence: input.Precedence } : {}),
+      });
+      return {};
+    });
   cognito.on(AdminEnableUserCommand).callsFake((input: { Username: string }) => {
     userNamed(input.Username).Enabled = true;
     return {};
@@ -181,7 +195,10 @@ function serve(
   cognito.on(ListUsersCommand).callsFake(listUsers(pool.users, clock, callMs));
   cognito.on(ListGroupsCommand).callsFake((input: { Limit: number; NextToken?: string }) => {
     const { items: names, next } = page([...pool.groups.keys()], input.NextToken, input.Limit);
-    return { Groups: names.map((GroupName) => ({ GroupName })), ...(next ? { NextToken: next } : {}) };
+    return {
+      Groups: names.map((GroupName) => ({ GroupName, ...pool.groupSettings?.get(GroupName) })),
+      ...(next ? { NextToken: next } : {}),
+    };
   });
   cognito
     .on(ListUsersInGroupCommand)
@@ -1231,6 +1248,62 @@ describe('reconcile-new-user-pool with unusual data', () => {
         RestoreReport: { Counts: { attributesFixed: 1 } },
       });
       expect(attributesOf(pool.users[0])).toMatchObject({ given_name: 'Ana' });
+    });
+  });
+  describe('groups: description, precedence and role', () => {
+    it('sets a group description and precedence back to the backup, and counts a role it leaves alone', async () => {
+      const { handler, clock } = setup();
+      const pool: FakePool = {
+        users: [],
+        groups: new Map([
+          ['admins', []],
+          ['staff', []],
+          ['same', []],
+        ]),
+        groupSettings: new Map([
+          ['admins', { Description: 'changed', Precedence: 9 }],
+          ['staff', { Description: 'Staff' }],
+          ['same', { Description: 'Same', Precedence: 2 }],
+        ]),
+      };
+      serve(
+        pool,
+        [
+          groupItem('admins', { groupDescription: 'Admins', groupPrecedence: 1 }),
+          groupItem('staff', {
+            groupDescription: 'Staff',
+            groupRoleArn: 'arn:aws:iam::111122223333:role/staff',
+          }),
+          groupItem('same', { groupDescription: 'Same', groupPrecedence: 2 }),
+        ],
+        clock,
+      );
+      const { result } = await runToEnd(handler, clock);
+      expect(result).toMatchObject({
+        RestoreComplete: true,
+        RestoreReport: { Counts: { groupsFixed: 1, groupsDiffer: 0, groupRolesDiffer: 1 } },
+      });
+      expect(pool.groupSettings?.get('admins')).toEqual({ Description: 'Admins', Precedence: 1 });
+      expect(cognito).toHaveReceivedCommandTimes(UpdateGroupCommand, 1);
+    });
+
+    it('fails as incomplete when a group keeps a precedence the backup does not have', async () => {
+      const { handler, clock } = setup();
+      const pool: FakePool = {
+        users: [],
+        groups: new Map([['admins', []]]),
+        groupSettings: new Map([['admins', { Precedence: 3 }]]),
+      };
+      serve(pool, [groupItem('admins')], clock);
+      const { result } = await runToEnd(handler, clock);
+      expect(result).toMatchObject({
+        RestoreComplete: false,
+        Error: 'RestoreIncomplete',
+        RestoreReport: { Counts: { groupsFixed: 0, groupsDiffer: 1 } },
+      });
+      expect((result as { Cause: string }).Cause).toContain(
+        '1 groups whose description or precedence differ from the backup',
+      );
     });
   });
 });
