@@ -26,7 +26,8 @@
  *   tamper-attribute=<share>       just before the reconciliation lists the new pool, that share of the
  *                                  restored users is changed behind the import's back: an attribute
  *                                  value changed, removed or added, and every fourth one's enabled
- *                                  flag flipped; the reconciliation must set them right
+ *                                  flag flipped, and one group's description changed; the
+ *                                  reconciliation must set them right
  *   short-timeouts                 every Lambda that returns continuations gets the shortest timeout
  *                                  that still lets it progress (its reserve plus SHORT_TIMEOUT_PROGRESS_SECONDS)
  *

@@ -474,13 +474,13 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
   const tamper =
     tamperShare === undefined
       ? undefined
-      : new TamperInjector((userPoolId) =>
-          tamperUsers(
-            [...environment.cognito.store.requirePool(userPoolId).users.values()],
-            tamperShare,
-            seededRandom(21),
-          ),
-        );
+      : new TamperInjector((userPoolId) => {
+          const pool = environment.cognito.store.requirePool(userPoolId);
+          // One group's description too: the reconciliation compares groups' settings as well.
+          const group = [...pool.groups.values()][0];
+          if (group !== undefined) group.record.description = `${group.record.description ?? ''}-tampered`;
+          return tamperUsers([...pool.users.values()], tamperShare, seededRandom(21));
+        });
   try {
     const cognito = environment.cognito;
     const primaryUserPoolId = seedPrimaryPool(cognito, options.seed);
