@@ -397,16 +397,31 @@ export function tamperUsers(users: readonly TamperableUser[], share: number, ran
 
 /**
  * `tamper-attribute`: changes restored users once per run, after the reconciliation's first
- * DescribeUserPool (the import is over, the listing has not started), through `tamper`.
+ * DescribeUserPool (the import is over, the users' listing has not started), through `tamper`; and a
+ * group through `tamperGroup` after the first UpdateNewUsers invocation (the groups exist then, and the
+ * reconciliation lists them at once with its DescribeUserPool).
  */
 export class TamperInjector {
   /** The users changed (0 until the fault fired). */
   tampered = 0;
   private fired = false;
+  private groupFired = false;
 
-  constructor(private readonly tamper: (userPoolId: string) => number) {}
+  constructor(
+    private readonly tamper: (userPoolId: string) => number,
+    private readonly tamperGroup: () => void,
+  ) {}
 
   hooks(fn: LocalFunction): InvocationHooks | undefined {
+    if (!this.groupFired && fn.logicalId === 'ImportUpdateNewUsersLambda') {
+      return {
+        afterHandler: () => {
+          if (!this.groupFired) this.tamperGroup();
+          this.groupFired = true;
+          return undefined;
+        },
+      };
+    }
     if (this.fired || fn.logicalId !== 'ImportReconcileNewUserPoolLambda') return undefined;
     return {
       afterSdkCall: (commandName, output) => {

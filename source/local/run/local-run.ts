@@ -471,16 +471,26 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           return lost.length;
         });
   const tamperShare = faults?.tamperAttributes;
+  /** The restore target, once created (tamper-attribute changes one of its groups). */
+  const restoreTarget: { id?: string } = {};
   const tamper =
     tamperShare === undefined
       ? undefined
-      : new TamperInjector((userPoolId) => {
-          const pool = environment.cognito.store.requirePool(userPoolId);
-          // One group's description too: the reconciliation compares groups' settings as well.
-          const group = [...pool.groups.values()][0];
-          if (group !== undefined) group.record.description = `${group.record.description ?? ''}-tampered`;
-          return tamperUsers([...pool.users.values()], tamperShare, seededRandom(21));
-        });
+      : new TamperInjector(
+          (userPoolId) =>
+            tamperUsers(
+              [...environment.cognito.store.requirePool(userPoolId).users.values()],
+              tamperShare,
+              seededRandom(21),
+            ),
+          () => {
+            // One group's description too: the reconciliation compares groups' settings as well.
+            const id = restoreTarget.id;
+            const pool = id === undefined ? undefined : environment.cognito.store.getPool(id);
+            const group = pool === undefined ? undefined : [...pool.groups.values()][0];
+            if (group !== undefined) group.record.description = `${group.record.description ?? ''}-tampered`;
+          },
+        );
   try {
     const cognito = environment.cognito;
     const primaryUserPoolId = seedPrimaryPool(cognito, options.seed);
@@ -665,6 +675,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       const restoredUserPoolId = createRestorePool(cognito, options.seed, options.targetMfa);
       assertRestoreTarget(cognito, restoredUserPoolId);
       report.restoredUserPoolId = restoredUserPoolId;
+      restoreTarget.id = restoredUserPoolId;
       const restoredPool = () => cognito.store.getPool(restoredUserPoolId);
       const runImport = (input: JsonObject): Promise<WorkflowReport> =>
         runWorkflow(
