@@ -62,7 +62,9 @@ Faults (README, "Fault injection"):
                                      after-receive | after-job-start | after-work),
                                      import-job-ms-per-kb=<n>, short-timeouts,
                                      lose-users=<n> (deleted from the new pool before the
-                                     reconciliation; the run then resumes the restore once)
+                                     reconciliation; the run then resumes the restore once),
+                                     tamper-attribute=<share> (users changed in the new pool
+                                     before the reconciliation, which must set them right)
   --scenario emptied-pool            export, delete every user of the source pool, export again,
                                      then restore
   --scenario v1-table                export, write the table's memberships again as v1.0.10 does
