@@ -45,6 +45,15 @@ export type ResumeListingOutput = { ResumeListingDone: boolean; ResumeListing: U
 export type PurgeOutput = { Resume: boolean };
 export type HandlerOutput = ReconcileOutput | ResumeListingOutput | PurgeOutput;
 
+/**
+ * The execution input's `DropAttributes` (attribute names restored knowingly without): the names that
+ * are strings; absent or not a list, none.
+ */
+export function dropAttributesOf(context: ReconcileEvent['Context']): string[] {
+  const raw = (context?.Execution?.Input as { DropAttributes?: unknown } | undefined)?.DropAttributes;
+  return Array.isArray(raw) ? raw.filter((name): name is string => typeof name === 'string') : [];
+}
+
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(
     async (event: ReconcileEvent, context?: LambdaContextLike): Promise<Wrapped<HandlerOutput>> => {
@@ -83,7 +92,12 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       }
       if (name !== RECONCILE_STATE) throw new Error(`Unknown StateName: ${name ?? ''}`);
       const result = await reconcile(
-        { userPoolId, run, start: event?.Input?.Reconcile },
+        {
+          userPoolId,
+          run,
+          start: event?.Input?.Reconcile,
+          dropAttributes: dropAttributesOf(event?.Context),
+        },
         {
           cognito: cognito(),
           ddb: documentClient(),

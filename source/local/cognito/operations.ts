@@ -583,6 +583,26 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     },
   },
 
+  UpdateGroup: {
+    category: 'UserPoolResourceUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const groupName = input.string('GroupName', groupNameRule);
+      const description = input.string('Description', { max: 2048 });
+      const roleArn = input.string('RoleArn', { min: 20, max: 2048 });
+      const precedence = input.integer('Precedence', { min: 0, max: 2147483647 });
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const group = requireGroup(pool, groupName);
+      ctx.store.updateGroup(group, {
+        ...(description !== undefined ? { description } : {}),
+        ...(roleArn !== undefined ? { roleArn } : {}),
+        ...(precedence !== undefined ? { precedence } : {}),
+      });
+      return { Group: groupWire(pool, group) };
+    },
+  },
+
   DeleteGroup: {
     category: 'UserPoolResourceUpdate',
     handler: (ctx, input) => {
@@ -612,6 +632,32 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
 
   // A permanent password confirms the user (CONFIRMED); a temporary one asks for a new one at sign-in.
   // No message is sent either way. Passwords are not kept: nothing here signs anybody in.
+  AdminUpdateUserAttributes: {
+    category: 'UserUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const username = input.string('Username', usernameRule);
+      const attributes = input.attributeList('UserAttributes');
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      ctx.store.updateUserAttributes(pool, ctx.store.requireUser(pool, username), attributes);
+      return {};
+    },
+  },
+
+  AdminDeleteUserAttributes: {
+    category: 'UserUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const username = input.string('Username', usernameRule);
+      const names = input.stringList('UserAttributeNames', { min: 0, max: 100 }) ?? [];
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      ctx.store.deleteUserAttributes(pool, ctx.store.requireUser(pool, username), names);
+      return {};
+    },
+  },
+
   AdminSetUserPassword: {
     category: 'UserUpdate',
     handler: (ctx, input) => {

@@ -328,6 +328,77 @@ export class CognitoStore {
     pool.subIndex?.delete(user.sub);
   }
 
+  /**
+   * AdminUpdateUserAttributes: every name checked against the schema first (nothing changes when one
+   * fails); `sub`, `identities` and immutable attributes refused; a blank value deletes. Changing
+   * `email` or `phone_number` without its `_verified` flag `true` in the same call marks it unverified
+   * and counts a verification message (`verificationMessages`), as Cognito sends one. In a pool with
+   * username attributes the sign-in index follows the new value (AliasExistsException when taken).
+   */
+  updateUserAttributes(pool: PoolState, user: UserRecord, changes: Record<string, string>): void {
+    for (const [name, value] of Object.entries(changes)) {
+      if (name === 'sub' || name === 'identities' || this.isImmutable(pool, name))
+        throw schemaError(name, 'Attribute cannot be updated.');
+      this.checkAttribute(pool, name, value);
+    }
+    const after: Record<string, string> = { ...user.attributes };
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === '') Reflect.deleteProperty(after, name);
+      else after[name] = value;
+    }
+    for (const attribute of ['email', 'phone_number'] as const) {
+      const flag = `${attribute}_verified`;
+      if (changes[attribute] === undefined || changes[attribute] === user.attributes[attribute]) continue;
+      if (changes[flag]?.toLowerCase() === 'true') continue;
+      after[flag] = 'false';
+      if (changes[attribute] !== '') this.verificationMessages += 1;
+    }
+    this.replaceAttributes(pool, user, after);
+  }
+
+  /** AdminDeleteUserAttributes: names of the schema only; `sub`, required and immutable ones refused. */
+  deleteUserAttributes(pool: PoolState, user: UserRecord, names: readonly string[]): void {
+    for (const name of names) {
+      if (!isWritableStandardAttribute(name) && !pool.customAttributeNames.has(name) && name !== 'sub')
+        throw schemaError(name, 'Attribute does not exist in the schema.');
+      if (name === 'sub' || this.isImmutable(pool, name) || pool.requiredAttributes.includes(name))
+        throw schemaError(name, 'Attribute cannot be deleted.');
+    }
+    const after: Record<string, string> = { ...user.attributes };
+    for (const name of names) Reflect.deleteProperty(after, name);
+    this.replaceAttributes(pool, user, after);
+  }
+
+  /** Verification messages Cognito would have sent for attribute changes (none must be, in a restore). */
+  verificationMessages = 0;
+
+  private isImmutable(pool: PoolState, name: string): boolean {
+    return pool.customAttributes.some((c) => `custom:${c.name}` === name && c.mutable === false);
+  }
+
+  private replaceAttributes(pool: PoolState, user: UserRecord, after: Record<string, string>): void {
+    const keys = (attributes: Record<string, string>) =>
+      pool.usernameAttributes.flatMap((attribute) => {
+        const value = attributes[attribute];
+        return value === undefined || value === '' ? [] : [aliasKey(attribute, value)];
+      });
+    const before = keys(user.attributes);
+    const added = keys(after).filter((key) => !before.includes(key));
+    for (const key of added) {
+      if (pool.aliases.has(key))
+        throw new CognitoServiceError(
+          'AliasExistsException',
+          'An account with the given email already exists.',
+        );
+    }
+    for (const key of before) if (pool.aliases.get(key) === user) pool.aliases.delete(key);
+    for (const key of keys(after)) pool.aliases.set(key, user);
+    const record = user.attributes;
+    for (const name of Object.keys(record)) if (!(name in after)) Reflect.deleteProperty(record, name);
+    Object.assign(record, after);
+    user.modifiedMs = this.options.now();
+  }
+
   setUserEnabled(user: UserRecord, enabled: boolean): void {
     user.enabled = enabled;
     user.modifiedMs = this.options.now();
@@ -361,6 +432,15 @@ export class CognitoStore {
     };
     pool.groups.add(group.name, state);
     return state;
+  }
+
+  /** UpdateGroup: the given fields change, the others stay. */
+  updateGroup(group: GroupState, change: Omit<NewGroup, 'name'>): void {
+    const record = group.record;
+    if (change.description !== undefined) record.description = change.description;
+    if (change.precedence !== undefined) record.precedence = change.precedence;
+    if (change.roleArn !== undefined) record.roleArn = change.roleArn;
+    record.modifiedMs = this.options.now();
   }
 
   deleteGroup(pool: PoolState, groupName: string): boolean {

@@ -68,7 +68,9 @@ Faults (docs/local-run.md, "Fault injection"):
                                      invocation of <target> (1-based, retries count), otherwise
                                      the first that reaches <point>;
                                      lose-users=<n> (deleted from the new pool before the
-                                     reconciliation; the run then resumes the restore once)
+                                     reconciliation; the run then resumes the restore once),
+                                     tamper-attribute=<share> (users changed in the new pool
+                                     before the reconciliation, which must set them right)
   --scenario emptied-pool            export, delete every user of the source pool, export again,
                                      then restore
   --scenario departed-users          export, delete one user in 20 from the source pool, export

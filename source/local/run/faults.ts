@@ -29,6 +29,11 @@
  *                                  are deleted from it (first those whose sign-in name another user
  *                                  holds as Username, e-mail or phone); the run then resumes the
  *                                  restore once with "Resume": true
+ *   tamper-attribute=<share>       just before the reconciliation lists the new pool, that share of the
+ *                                  restored users is changed behind the import's back: an attribute
+ *                                  value changed, removed or added, and every fourth one's enabled
+ *                                  flag flipped, and one group's description changed; the
+ *                                  reconciliation must set them right
  *   short-timeouts                 every Lambda that returns continuations gets the shortest timeout
  *                                  that still lets it progress (its reserve plus SHORT_TIMEOUT_PROGRESS_SECONDS)
  *
@@ -66,6 +71,8 @@ export interface FaultPlan {
   shortTimeouts: boolean;
   /** `lose-users`: restored users deleted before the reconciliation. */
   loseUsers?: number;
+  /** `tamper-attribute`: share of restored users changed before the reconciliation. */
+  tamperAttributes?: number;
 }
 
 export class FaultSpecError extends Error {
@@ -82,6 +89,7 @@ export const FAULT_NAMES = [
   'import-job-ms-per-kb',
   'short-timeouts',
   'lose-users',
+  'tamper-attribute',
 ] as const;
 
 export const emptyFaultPlan = (): FaultPlan => ({ specs: [], crashes: [], shortTimeouts: false });
@@ -198,6 +206,9 @@ export function parseFaults(
         break;
       case 'lose-users':
         plan.loseUsers = wholeNumber(spec, value);
+        break;
+      case 'tamper-attribute':
+        plan.tamperAttributes = share(spec, value);
         break;
       case 'crash':
         plan.crashes.push(parseCrash(spec, value, functionIds, stateNames));
@@ -404,4 +415,85 @@ export function bothHooks(
       first.afterSdkCall?.(commandName, output) ?? second.afterSdkCall?.(commandName, output),
     afterHandler: () => first.afterHandler?.() ?? second.afterHandler?.(),
   };
+}
+
+// ---- tamper-attribute ------------------------------------------------------------------------------
+
+/** A user of the restored pool as `tamper-attribute` changes it (the emulator's record). */
+export interface TamperableUser {
+  readonly attributes: Record<string, string>;
+  enabled: boolean;
+}
+
+/** Attributes a change would not test the contents with: Cognito's own, sign-in and verification ones. */
+const UNTAMPERED = new Set([
+  'sub',
+  'identities',
+  'email',
+  'phone_number',
+  'email_verified',
+  'phone_number_verified',
+]);
+
+/**
+ * Changes `share` of `users` (chosen by `random`) as an operator or a trigger could behind the
+ * import's back, cycling through: a value changed, an attribute removed, an attribute added (with a
+ * verification-free name the pool has, `nickname`); every fourth changed user also has its enabled
+ * flag flipped. Returns how many users it changed.
+ */
+export function tamperUsers(users: readonly TamperableUser[], share: number, random: () => number): number {
+  let changed = 0;
+  for (const user of users) {
+    if (random() >= share) continue;
+    const names = Object.keys(user.attributes).filter((name) => !UNTAMPERED.has(name));
+    const kind = changed % 3;
+    const name = names[changed % Math.max(1, names.length)];
+    if (kind === 0 && name !== undefined) user.attributes[name] = `${user.attributes[name] ?? ''}-tampered`;
+    else if (kind === 1 && name !== undefined) Reflect.deleteProperty(user.attributes, name);
+    else user.attributes.nickname = user.attributes.nickname === 'tampered' ? 'tampered-again' : 'tampered';
+    if (changed % 4 === 3) user.enabled = !user.enabled;
+    changed += 1;
+  }
+  return changed;
+}
+
+/**
+ * `tamper-attribute`: changes restored users once per run, after the reconciliation's first
+ * DescribeUserPool (the import is over, the users' listing has not started), through `tamper`; and a
+ * group through `tamperGroup` after the first UpdateNewUsers invocation (the groups exist then, and the
+ * reconciliation lists them at once with its DescribeUserPool).
+ */
+export class TamperInjector {
+  /** The users changed (0 until the fault fired). */
+  tampered = 0;
+  private fired = false;
+  private groupFired = false;
+
+  constructor(
+    private readonly tamper: (userPoolId: string) => number,
+    private readonly tamperGroup: () => void,
+  ) {}
+
+  hooks(fn: LocalFunction): InvocationHooks | undefined {
+    if (!this.groupFired && fn.logicalId === 'ImportUpdateNewUsersLambda') {
+      return {
+        afterHandler: () => {
+          if (!this.groupFired) this.tamperGroup();
+          this.groupFired = true;
+          return undefined;
+        },
+      };
+    }
+    if (this.fired || fn.logicalId !== 'ImportReconcileNewUserPoolLambda') return undefined;
+    return {
+      afterSdkCall: (commandName, output) => {
+        const userPoolId = (output as { UserPool?: { Id?: string } } | undefined)?.UserPool?.Id;
+        if (this.fired || commandName !== 'DescribeUserPoolCommand' || userPoolId === undefined)
+          return undefined;
+        this.fired = true;
+        this.tampered = this.tamper(userPoolId);
+        return undefined;
+      },
+    };
+  }
 }

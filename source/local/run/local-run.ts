@@ -19,6 +19,9 @@ import {
   hasEnvironmentFaults,
   shortTimeoutSeconds,
   bothHooks,
+  seededRandom,
+  TamperInjector,
+  tamperUsers,
   UserLossInjector,
   usersToLose,
 } from './faults';
@@ -153,6 +156,8 @@ export interface FaultReport {
   timeouts?: Record<string, number>;
   /** `lose-users`: restored users deleted before the reconciliation. */
   lostUsers?: number;
+  /** `tamper-attribute`: restored users changed before the reconciliation. */
+  tamperedUsers?: number;
 }
 
 export interface EmptiedPoolReport {
@@ -511,6 +516,27 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           for (const user of lost) environment.cognito.store.deleteUser(pool, user);
           return lost.length;
         });
+  const tamperShare = faults?.tamperAttributes;
+  /** The restore target, once created (tamper-attribute changes one of its groups). */
+  const restoreTarget: { id?: string } = {};
+  const tamper =
+    tamperShare === undefined
+      ? undefined
+      : new TamperInjector(
+          (userPoolId) =>
+            tamperUsers(
+              [...environment.cognito.store.requirePool(userPoolId).users.values()],
+              tamperShare,
+              seededRandom(21),
+            ),
+          () => {
+            // One group's description too: the reconciliation compares groups' settings as well.
+            const id = restoreTarget.id;
+            const pool = id === undefined ? undefined : environment.cognito.store.getPool(id);
+            const group = pool === undefined ? undefined : [...pool.groups.values()][0];
+            if (group !== undefined) group.record.description = `${group.record.description ?? ''}-tampered`;
+          },
+        );
   try {
     const cognito = environment.cognito;
     const primaryUserPoolId = seedPrimaryPool(cognito, options.seed);
@@ -528,10 +554,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       ...(faults !== undefined && faults.crashes.length > 0
         ? { invocationHooks: (fn: LocalFunction, event: unknown) => crashes.hooks(fn, event) }
         : {}),
-      ...(userLoss !== undefined
+      ...(userLoss !== undefined || tamper !== undefined
         ? {
             invocationHooks: (fn: LocalFunction, event: unknown) =>
-              bothHooks(crashes.hooks(fn, event), userLoss.hooks(fn)),
+              bothHooks(bothHooks(crashes.hooks(fn, event), userLoss?.hooks(fn)), tamper?.hooks(fn)),
           }
         : {}),
       ...(faults?.shortTimeouts === true
@@ -720,6 +746,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       const restoredUserPoolId = createRestorePool(cognito, options.seed, options.targetMfa);
       assertRestoreTarget(cognito, restoredUserPoolId);
       report.restoredUserPoolId = restoredUserPoolId;
+      restoreTarget.id = restoredUserPoolId;
       const restoredPool = () => cognito.store.getPool(restoredUserPoolId);
       const runImport = (input: JsonObject): Promise<WorkflowReport> =>
         runWorkflow(
@@ -816,6 +843,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           : {}),
         ...(faults.shortTimeouts ? { timeouts: shortened } : {}),
         ...(userLoss !== undefined ? { lostUsers: userLoss.lost } : {}),
+        ...(tamper !== undefined ? { tamperedUsers: tamper.tampered } : {}),
       };
     }
     report.ok =

@@ -158,6 +158,10 @@ export function faultLines(report: LocalRunReport): string[] {
       lines.push(
         `  lost users: ${number(faults.lostUsers)} deleted from the new pool before the reconciliation`,
       );
+    if (faults.tamperedUsers !== undefined)
+      lines.push(
+        `  tampered users: ${number(faults.tamperedUsers)} changed in the new pool before the reconciliation`,
+      );
     if (faults.timeouts !== undefined) {
       const shortened = Object.entries(faults.timeouts).map(([id, s]) => `${id} ${s} s`);
       lines.push(`  short timeouts: ${shortened.join(', ') || 'none'}`);

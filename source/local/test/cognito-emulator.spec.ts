@@ -6,6 +6,7 @@
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
+  AdminDeleteUserAttributesCommand,
   AdminDeleteUserCommand,
   AdminDisableUserCommand,
   AdminSetUserPasswordCommand,
@@ -25,6 +26,8 @@ import {
   ListUsersCommand,
   ListUsersInGroupCommand,
   SetUserPoolMfaConfigCommand,
+  AdminUpdateUserAttributesCommand,
+  UpdateGroupCommand,
   type ListUsersCommandInput,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -445,6 +448,89 @@ describe('users', () => {
     expect(
       await errorName(client.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'carol' }))),
     ).toBe('UserNotFoundException');
+  });
+
+  it('AdminUpdateUserAttributes, AdminDeleteUserAttributes and UpdateGroup', async () => {
+    const poolId = emulator.createUserPool({
+      customAttributes: ['plan', { name: 'tier', mutable: false }],
+      requiredAttributes: ['given_name'],
+    });
+    await client.send(
+      new AdminCreateUserCommand({
+        UserPoolId: poolId,
+        Username: 'erin',
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [
+          { Name: 'given_name', Value: 'Erin' },
+          { Name: 'email', Value: 'erin@example.com' },
+          { Name: 'email_verified', Value: 'true' },
+          { Name: 'custom:tier', Value: 'gold' },
+        ],
+      }),
+    );
+    const attributes = async () =>
+      Object.fromEntries(
+        (
+          (await client.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'erin' })))
+            .UserAttributes ?? []
+        ).map((a) => [a.Name, a.Value]),
+      );
+    const update = (UserAttributes: { Name: string; Value: string }[]) =>
+      client.send(
+        new AdminUpdateUserAttributesCommand({ UserPoolId: poolId, Username: 'erin', UserAttributes }),
+      );
+    const messages = emulator.store.verificationMessages;
+
+    // A new address with its flag true in the same call: no verification message.
+    await update([
+      { Name: 'email', Value: 'erin2@example.com' },
+      { Name: 'email_verified', Value: 'true' },
+      { Name: 'custom:plan', Value: 'pro' },
+    ]);
+    expect(await attributes()).toMatchObject({
+      email: 'erin2@example.com',
+      email_verified: 'true',
+      'custom:plan': 'pro',
+    });
+    expect(emulator.store.verificationMessages).toBe(messages);
+    // Without it, Cognito marks the address unverified and sends a code.
+    await update([{ Name: 'email', Value: 'erin3@example.com' }]);
+    expect(await attributes()).toMatchObject({ email: 'erin3@example.com', email_verified: 'false' });
+    expect(emulator.store.verificationMessages).toBe(messages + 1);
+
+    for (const refused of [
+      update([{ Name: 'custom:tier', Value: 'basic' }]),
+      update([{ Name: 'sub', Value: 'x' }]),
+      update([{ Name: 'custom:unknown', Value: 'x' }]),
+      client.send(
+        new AdminDeleteUserAttributesCommand({
+          UserPoolId: poolId,
+          Username: 'erin',
+          UserAttributeNames: ['given_name'],
+        }),
+      ),
+    ])
+      expect(await errorName(refused)).toBe('InvalidParameterException');
+    await client.send(
+      new AdminDeleteUserAttributesCommand({
+        UserPoolId: poolId,
+        Username: 'erin',
+        UserAttributeNames: ['custom:plan'],
+      }),
+    );
+    expect(await attributes()).not.toHaveProperty('custom:plan');
+    expect(await attributes()).toMatchObject({ 'custom:tier': 'gold', given_name: 'Erin' });
+
+    await client.send(new CreateGroupCommand({ UserPoolId: poolId, GroupName: 'staff', Description: 'old' }));
+    const updated = await client.send(
+      new UpdateGroupCommand({ UserPoolId: poolId, GroupName: 'staff', Description: 'new', Precedence: 3 }),
+    );
+    expect(updated.Group).toMatchObject({ GroupName: 'staff', Description: 'new', Precedence: 3 });
+    expect(
+      await errorName(
+        client.send(new UpdateGroupCommand({ UserPoolId: poolId, GroupName: 'none', Precedence: 1 })),
+      ),
+    ).toBe('ResourceNotFoundException');
   });
 
   it('in an email-as-username pool, Username becomes a generated UUID equal to sub', async () => {

@@ -340,7 +340,12 @@ export function restoreReportSummary(input: MessageBrokerInput | undefined, rete
     `Group memberships: ${n('memberships')} backed up, ${n('membershipsAdded')} added by the reconciliation, ` +
     `${n('membershipsMissing')} missing, ${n('membershipsOfSkippedUsers')} of skipped users\n` +
     `Disabled users: ${n('disabledUsers')} backed up, ${n('disabledApplied')} disabled by the reconciliation, ` +
-    `${n('disabledMissing')} still enabled\n\n`
+    `${n('disabledMissing')} still enabled\n` +
+    `Contents: ${n('attributesFixed')} users' attributes and ${n('enabledFixed')} enabled flags set to the ` +
+    `backup's by the reconciliation; ${n('attributesDiffer')} users' attributes and ${n('enabledMissing')} ` +
+    'enabled flags still differ\n' +
+    `Groups' settings: ${n('groupsFixed')} set to the backup's description and precedence, ${n('groupsDiffer')} ` +
+    `still differ, ${n('groupRolesDiffer')} without their backed-up IAM role\n\n`
   );
 }
 

@@ -645,6 +645,13 @@ describe('message-broker', () => {
         disabledUsers: 3,
         disabledApplied: 1,
         disabledMissing: 0,
+        attributesFixed: 4,
+        attributesDiffer: 1,
+        enabledFixed: 2,
+        enabledMissing: 0,
+        groupsFixed: 1,
+        groupsDiffer: 0,
+        groupRolesDiffer: 1,
       },
     };
     const summary =
@@ -654,7 +661,10 @@ describe('message-broker', () => {
       'Users: 10 backed up: 7 csv-import, 1 admin-create, 1 skipped, 1 missing\n' +
       'Groups: 2 backed up, 0 missing\n' +
       'Group memberships: 5 backed up, 2 added by the reconciliation, 1 missing, 1 of skipped users\n' +
-      'Disabled users: 3 backed up, 1 disabled by the reconciliation, 0 still enabled\n\n';
+      'Disabled users: 3 backed up, 1 disabled by the reconciliation, 0 still enabled\n' +
+      "Contents: 4 users' attributes and 2 enabled flags set to the backup's by the reconciliation; " +
+      "1 users' attributes and 0 enabled flags still differ\n" +
+      "Groups' settings: 1 set to the backup's description and precedence, 0 still differ, 1 without their backed-up IAM role\n\n";
     const advice =
       'To finish this restore into the same user pool once the cause is fixed, start the ImportWorkflow again ' +
       'with the input {"NewUserPoolId":"us-east-1_New","Resume":true}';

@@ -4,12 +4,15 @@
  * (`restore-work/<NewUserPoolId>/<execution>/<part>/<n>.json`), so that a step that runs over several
  * invocations needs only a small cursor in its state.
  *
- * - Users: `[Username, sub, enabled, ...identityKeys]`, where the identity keys are keyed hashes
- *   (HMAC-SHA256, `h:` prefix) of what the user signs in with; no value is written in clear. The key is
+ * - Users: `[Username, sub, enabled, ...keys]`, where the keys are keyed hashes (HMAC-SHA256) of what
+ *   the user signs in with (`h:` prefix) and, for the reconciliation, one of the user's canonical
+ *   attribute set (`a:` prefix, user-contents.ts); no value is written in clear. The key is
  *   random, made for each listing when it starts and kept in one object beside it (`<part>.key`): a
  *   plain hash of an e-mail address or phone number can be reversed by hashing guesses, a keyed one
  *   cannot be without that object, which ends with the execution's work objects.
- * - Groups: the group names listed and `[groupName, Username]` for every member.
+ * - Groups: the group names listed, `[groupName, Username]` for every member and, for the
+ *   reconciliation's comparison, `[groupName, description, precedence, roleArn]` of every group listed
+ *   (`null` for what the group does not have; absent in chunks of an earlier version).
  *
  * A backed-up user (or membership) is matched by its pseudoUsername against the sign-in identity of
  * the new pool's users, as the pool defines it, and against nothing else: the Username in a pool
@@ -32,6 +35,7 @@ import type { RateLimitedCognito } from '../../utils/cognito';
 import { pagedExportStreams, type StreamCursor } from '../../utils/page-streams';
 import { SUB_PREFIXES, subPrefixFilter } from '../../utils/sub-partitions';
 import type { TimeBudget } from '../../utils/time-budget';
+import { attributesKeyOf, canonicalAttributes, type Attributes } from './user-contents';
 
 export const WORK_PREFIX = 'restore-work/';
 /** Attributes a pool may use as username attributes; their values identify restored users. */
@@ -42,6 +46,8 @@ export interface PoolUser {
   username: string;
   sub: string;
   enabled: boolean;
+  /** The keyed hash of the user's canonical attributes; absent when the listing did not hash them. */
+  attributesKey?: string;
 }
 
 export interface S3Work {
@@ -135,10 +141,16 @@ export function signInIdentities(user: UserType, usernameAttributes: readonly st
     .filter((value) => value !== '');
 }
 
-function userRow(user: UserType, usernameAttributes: readonly string[], secret: Buffer): UserRow | undefined {
+function userRow(
+  user: UserType,
+  usernameAttributes: readonly string[],
+  secret: Buffer,
+  ignore: ReadonlySet<string> | undefined,
+): UserRow | undefined {
   if (!user.Username) return undefined;
   const sub = (user.Attributes ?? []).find((attribute) => attribute.Name === 'sub')?.Value ?? '';
   const keys = signInIdentities(user, usernameAttributes).map((identity) => keyedKeyOf(secret, identity));
+  if (ignore !== undefined) keys.push(attributesKeyOf(secret, canonicalAttributes(user.Attributes, ignore)));
   return [user.Username, sub, user.Enabled !== false, ...keys];
 }
 
@@ -157,6 +169,11 @@ export interface UsersCursor {
    * with other keys): the listing starts again.
    */
   UsernameAttributes?: string[];
+  /**
+   * The rows carry the hash of each user's attributes (the reconciliation's listing). A listing that
+   * asks for them from a cursor without it (an earlier version's) starts again.
+   */
+  Contents?: true;
 }
 
 export const newUsersCursor = (): UsersCursor => ({ Chunks: 0, Done: false });
@@ -184,10 +201,16 @@ export async function listUsersStep(
   userPoolId: string,
   prefix: string,
   start: UsersCursor,
+  /** Hash each user's attributes, these names aside (the reconciliation's listing). */
+  contents?: { ignore: ReadonlySet<string> },
 ): Promise<UsersCursor> {
   const cursor: UsersCursor =
-    start.UsernameAttributes === undefined
-      ? { ...newUsersCursor(), UsernameAttributes: await usernameAttributesOf(deps, userPoolId) }
+    start.UsernameAttributes === undefined || (contents !== undefined && start.Contents !== true)
+      ? {
+          ...newUsersCursor(),
+          UsernameAttributes: await usernameAttributesOf(deps, userPoolId),
+          ...(contents ? { Contents: true as const } : {}),
+        }
       : start;
   const usernameAttributes = cursor.UsernameAttributes ?? [];
   if (cursor.Done) return cursor;
@@ -212,7 +235,7 @@ export async function listUsersStep(
         { deadline: deps.budget.deadline() },
       );
       const records = (page.Users ?? [])
-        .map((user) => userRow(user, usernameAttributes, secret))
+        .map((user) => userRow(user, usernameAttributes, secret, contents?.ignore))
         .filter((row): row is UserRow => row !== undefined);
       return { records, nextToken: page.PaginationToken };
     },
@@ -228,6 +251,7 @@ export async function listUsersStep(
     Chunks: cursor.Chunks + 1,
     Done: done,
     UsernameAttributes: usernameAttributes,
+    ...(cursor.Contents ? { Contents: true as const } : {}),
   };
 }
 
@@ -251,9 +275,13 @@ export interface GroupsCursor {
 
 export const newGroupsCursor = (): GroupsCursor => ({ Offset: 0, Chunks: 0, Done: false });
 
+/** A group of the new pool as ListGroups returns it: `[name, description, precedence, roleArn]`. */
+export type GroupDetails = [string, string | null, number | null, string | null];
+
 interface GroupsChunk {
   groups: string[];
   members: [string, string][];
+  details?: GroupDetails[];
 }
 
 interface GroupsPage {
@@ -276,7 +304,7 @@ export async function listGroupsStep(
 ): Promise<GroupsCursor> {
   if (cursor.Done) return cursor;
   const { budget } = deps;
-  const chunk: GroupsChunk = { groups: [], members: [] };
+  const chunk: GroupsChunk = { groups: [], members: [], details: [] };
   const listPage = async (token: string | undefined): Promise<GroupsPage> => {
     const page = await deps.cognito.send(
       new ListGroupsCommand({ UserPoolId: userPoolId, Limit: LIST_LIMIT, NextToken: token }),
@@ -285,6 +313,15 @@ export async function listGroupsStep(
     const names = (page.Groups ?? [])
       .map((group) => group.GroupName)
       .filter((name): name is string => !!name);
+    for (const group of page.Groups ?? []) {
+      if (group.GroupName)
+        chunk.details?.push([
+          group.GroupName,
+          group.Description ?? null,
+          group.Precedence ?? null,
+          group.RoleArn ?? null,
+        ]);
+    }
     return { streams: names.map((key) => ({ key })), nextPageToken: page.NextToken || undefined };
   };
   const listMembers = async (groupName: string, token: string | undefined) => {
@@ -384,14 +421,19 @@ export class PoolIndex {
   /** The key of the listing's hashes (absent: nothing was listed, so nobody is found). */
   private secret: Buffer | undefined;
   readonly groups = new Set<string>();
+  /** What ListGroups said of each group (empty for a listing of an earlier version). */
+  readonly groupDetails = new Map<string, GroupDetails>();
   private readonly memberships = new Set<string>();
   users = 0;
 
   addUser(row: UserRow): void {
-    const [username, sub, enabled, ...identityKeys] = row;
+    const [username, sub, enabled, ...keys] = row;
     const user: PoolUser = { username, sub, enabled };
+    const attributesKey = keys.find((key) => key.startsWith('a:'));
+    if (attributesKey !== undefined) user.attributesKey = attributesKey;
     this.users += 1;
-    for (const key of identityKeys) {
+    for (const key of keys) {
+      if (!key.startsWith(KEYED)) continue;
       const holder = this.byIdentity.get(key);
       if (holder === undefined) this.byIdentity.set(key, user);
       else if (holder.username !== username) this.ambiguous.add(key);
@@ -400,6 +442,7 @@ export class PoolIndex {
 
   addGroups(chunk: GroupsChunk): void {
     for (const name of chunk.groups) this.groups.add(name);
+    for (const details of chunk.details ?? []) this.groupDetails.set(details[0], details);
     for (const [group, username] of chunk.members) this.memberships.add(`${group}\u0000${username}`);
   }
 
@@ -408,6 +451,11 @@ export class PoolIndex {
     if (this.secret === undefined) return undefined;
     const key = keyedKeyOf(this.secret, pseudoUsername);
     return this.ambiguous.has(key) ? undefined : this.byIdentity.get(key);
+  }
+
+  /** The keyed hash of a canonical attribute set under this listing's key (undefined: nothing listed). */
+  attributesKey(attributes: Attributes): string | undefined {
+    return this.secret === undefined ? undefined : attributesKeyOf(this.secret, attributes);
   }
 
   isMember(groupName: string, username: string): boolean {

@@ -5,8 +5,12 @@
  * 1. List: the new pool's users (ListUsers) and groups with their members (ListGroups,
  *    ListUsersInGroup) into chunk objects (see pool-index.ts). Both listings run at once.
  * 2. Scan: the backup table page by page (Scan with a cursor). Every backed-up user is looked up in
- *    the new pool; a disabled user found enabled is disabled (AdminDisableUser), a membership of a
- *    present user that the pool lacks is added (AdminAddUserToGroup). A membership that names its user
+ *    the new pool; a disabled user found enabled is disabled (AdminDisableUser), an enabled one found
+ *    disabled is enabled (AdminEnableUser), a membership of a present user that the pool lacks is added
+ *    (AdminAddUserToGroup). A user whose attributes' keyed hash differs from its backup item's is read
+ *    (AdminGetUser) and set right (AdminUpdateUserAttributes, AdminDeleteUserAttributes; see
+ *    user-contents.ts); what cannot be set right makes its report row `differs`, with the reason and
+ *    the attribute names. A membership that names its user
  *    by a name the new pool does not know is looked up through its user's `sub` (member-names.ts:
  *    tables written by v1.0.10 name some members by their old Username). Each page writes its rows of the
  *    restore report as one chunk.
@@ -24,11 +28,19 @@
  * from the same cursor and overwrites the same chunk numbers, so nothing is counted twice.
  *
  * The restore is complete when every backed-up user is present or skipped with a reason, every group
- * exists, every membership of a present user is in place and no disabled user is enabled.
+ * exists, every membership of a present user is in place, and every present user has its backed-up
+ * attributes (apart from those Cognito sets itself and the execution input's `DropAttributes`) and
+ * enabled flag.
  */
 import {
   AdminAddUserToGroupCommand,
+  AdminDeleteUserAttributesCommand,
   AdminDisableUserCommand,
+  AdminEnableUserCommand,
+  AdminGetUserCommand,
+  AdminUpdateUserAttributesCommand,
+  DescribeUserPoolCommand,
+  UpdateGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { stringify } from 'csv-stringify/sync';
@@ -47,19 +59,29 @@ import {
   PoolIndex,
   putChunk,
   workPrefix,
+  type GroupDetails,
   type GroupsCursor,
   type S3Work,
   type UsersCursor,
 } from './pool-index';
 import { withMemberSignInNames } from './member-names';
 import { readLedger, type LedgerEntry, type SignInStep } from './restore-ledger';
-import type { BackupItem, BackupMembershipItem, BackupUserItem, TableKey } from './types';
+import type { BackupGroupItem, BackupItem, BackupMembershipItem, BackupUserItem, TableKey } from './types';
 import { userSub } from './user-csv';
+import {
+  canonicalAttributes,
+  differenceReason,
+  planContents,
+  targetSchema,
+  type Attributes,
+  type TargetSchema,
+} from './user-contents';
 
 export const REPORT_PREFIX = 'restore-reports/';
 export const REPORT_HEADER = 'oldSub,newSub,username,outcome,reason,signIn\n';
 
-export type Outcome = 'csv-import' | 'admin-create' | 'skipped' | 'missing';
+/** `differs`: in the new pool, but with attributes or an enabled flag the reconciliation could not set right. */
+export type Outcome = 'csv-import' | 'admin-create' | 'skipped' | 'missing' | 'differs';
 
 export interface ReconcileCounts {
   users: number;
@@ -81,6 +103,23 @@ export interface ReconcileCounts {
   disabledApplied: number;
   /** Disabled users present in the new pool and still enabled. */
   disabledMissing: number;
+  /** Users whose attributes the reconciliation set to the backup's. */
+  attributesFixed: number;
+  /** Users whose attributes still differ from the backup's. */
+  attributesDiffer: number;
+  /** Users enabled in the backup that the reconciliation found disabled and enabled. */
+  enabledFixed: number;
+  /** Users enabled in the backup and still disabled. */
+  enabledMissing: number;
+  /** Groups whose description or precedence the reconciliation set to the backup's (UpdateGroup). */
+  groupsFixed: number;
+  /** Groups whose description or precedence still differ from the backup's. */
+  groupsDiffer: number;
+  /**
+   * Groups without their backed-up IAM role (or with another): counted and logged, not a failure, as
+   * when the import creates a group whose role cannot be passed to Cognito.
+   */
+  groupRolesDiffer: number;
 }
 
 export const emptyCounts = (): ReconcileCounts => ({
@@ -99,6 +138,13 @@ export const emptyCounts = (): ReconcileCounts => ({
   disabledUsers: 0,
   disabledApplied: 0,
   disabledMissing: 0,
+  attributesFixed: 0,
+  attributesDiffer: 0,
+  enabledFixed: 0,
+  enabledMissing: 0,
+  groupsFixed: 0,
+  groupsDiffer: 0,
+  groupRolesDiffer: 0,
 });
 
 export interface ReconcileCursor {
@@ -183,9 +229,19 @@ export function incompleteMessage(userPoolId: string, counts: ReconcileCounts, l
     parts.push(`${counts.membershipsMissing} of ${counts.memberships} group memberships missing`);
   if (counts.disabledMissing > 0)
     parts.push(`${counts.disabledMissing} of ${counts.disabledUsers} disabled users still enabled`);
+  if (counts.groupsDiffer > 0)
+    parts.push(`${counts.groupsDiffer} groups whose description or precedence differ from the backup`);
+  if (counts.enabledMissing > 0) parts.push(`${counts.enabledMissing} enabled users still disabled`);
+  if (counts.attributesDiffer > 0)
+    parts.push(`${counts.attributesDiffer} users whose attributes differ from the backup`);
+  const differs =
+    counts.attributesDiffer + counts.enabledMissing > 0
+      ? 'Rows with the outcome differs name the attributes and why they could not be set (e.g. an ' +
+        'attribute the new pool lacks: add it to the pool, or start again with DropAttributes). '
+      : '';
   return (
     `The restore into the user pool ${userPoolId} is incomplete: ${parts.join(', ')}. ` +
-    `The restore report (${location}) lists every backed-up user with its outcome. ` +
+    `The restore report (${location}) lists every backed-up user with its outcome. ${differs}` +
     `To finish, start the ImportWorkflow again with the input ${resumeInput(userPoolId)}: ` +
     'it keeps what is in the pool, imports the rest and reconciles again.'
   );
@@ -195,7 +251,10 @@ export const isComplete = (counts: ReconcileCounts): boolean =>
   counts.missing === 0 &&
   counts.groupsMissing === 0 &&
   counts.membershipsMissing === 0 &&
-  counts.disabledMissing === 0;
+  counts.disabledMissing === 0 &&
+  counts.attributesDiffer === 0 &&
+  counts.enabledMissing === 0 &&
+  counts.groupsDiffer === 0;
 
 const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
 
@@ -240,7 +299,61 @@ export function repeatedNewSubs(tuples: readonly ReportTuple[]): number {
 export const reportLines = (tuples: readonly ReportTuple[]): string =>
   tuples.length === 0 ? '' : stringify([...tuples], { record_delimiter: '\n' });
 
-type Fix = { kind: 'disable'; username: string } | { kind: 'add'; username: string; groupName: string };
+/**
+ * A user to set right: its backed-up attributes when their hash differs (`attributes`), AdminEnableUser
+ * when the backup has it enabled and the pool disabled (`enable`). `row` is its report row, made
+ * `differs` when something is left.
+ */
+interface UserFix {
+  kind: 'user';
+  username: string;
+  row: ReportRow;
+  attributes?: Attributes;
+  ignore: ReadonlySet<string>;
+  enable: boolean;
+}
+
+/** A group whose description or precedence differ: UpdateGroup with the backed-up values. */
+interface GroupFix {
+  kind: 'group';
+  groupName: string;
+  description: string;
+  precedence: number | null;
+}
+
+type Fix =
+  | { kind: 'disable'; username: string }
+  | { kind: 'add'; username: string; groupName: string }
+  | UserFix
+  | GroupFix;
+
+/**
+ * A backed-up group against the new pool's (its ListGroups details): the fix for its description and
+ * precedence, if any. A precedence the backup lacks cannot be taken away with UpdateGroup: it stays
+ * counted as differing. Counts `groupsDiffer` (until the fix succeeds) and `groupRolesDiffer`.
+ */
+function compareGroup(
+  item: BackupGroupItem,
+  details: GroupDetails | undefined,
+  counts: ReconcileCounts,
+): GroupFix | undefined {
+  if (details === undefined || !nonEmpty(item.groupName)) return undefined;
+  const [, description, precedence, roleArn] = details;
+  const backupDescription = typeof item.groupDescription === 'string' ? item.groupDescription : '';
+  const backupPrecedence =
+    typeof item.groupPrecedence === 'number' && item.groupPrecedence >= 0 ? item.groupPrecedence : null;
+  const backupRole = nonEmpty(item.groupRoleArn) ? item.groupRoleArn : null;
+  if (backupRole !== (roleArn ?? null)) counts.groupRolesDiffer += 1;
+  if (backupDescription === (description ?? '') && backupPrecedence === precedence) return undefined;
+  counts.groupsDiffer += 1;
+  if (backupPrecedence === null && precedence !== null) return undefined;
+  return {
+    kind: 'group',
+    groupName: item.groupName,
+    description: backupDescription,
+    precedence: backupPrecedence,
+  };
+}
 
 /**
  * Compares one page of backup items with the pool: the report rows, the fixes to apply and the
@@ -252,15 +365,22 @@ export function comparePage(
   ledger: ReadonlyMap<string, LedgerEntry>,
   config: Pick<ReconcileConfig, 'typeUser' | 'typeGroup' | 'typeTimestamp'>,
   counts: ReconcileCounts,
+  /** Attribute names not compared (the execution input's `DropAttributes`). */
+  ignore: ReadonlySet<string> = new Set(),
 ): { rows: ReportRow[]; fixes: Fix[] } {
   const rows: ReportRow[] = [];
   const fixes: Fix[] = [];
   for (const raw of items) {
     if (raw.type === config.typeTimestamp) continue;
     if (raw.type === config.typeGroup) {
-      const name = (raw as { groupName?: unknown }).groupName;
+      const item = raw as BackupGroupItem;
+      const name = item.groupName;
       counts.groups += 1;
       if (!nonEmpty(name) || !index.groups.has(name)) counts.groupsMissing += 1;
+      else {
+        const fix = compareGroup(item, index.groupDetails.get(name), counts);
+        if (fix !== undefined) fixes.push(fix);
+      }
       continue;
     }
     if (raw.type === config.typeUser) {
@@ -278,18 +398,35 @@ export function comparePage(
         // Ledger lines written before `signIn` existed are users created without a password.
         const signIn = adminCreated ? (entry.signIn ?? 'administrator') : 'reset-password';
         if (signIn === 'administrator') counts.adminCreateNeedsPassword += 1;
-        rows.push({
+        const row: ReportRow = {
           oldSub,
           newSub: user.sub,
           username,
           outcome: adminCreated ? 'admin-create' : 'csv-import',
           reason: adminCreated ? entry.reason : '',
           signIn,
-        });
+        };
+        rows.push(row);
         if (disabled && user.enabled) {
           counts.disabledMissing += 1;
           fixes.push({ kind: 'disable', username: user.username });
         }
+        const fix: UserFix = {
+          kind: 'user',
+          username: user.username,
+          row,
+          ignore,
+          enable: !disabled && !user.enabled,
+        };
+        if (user.attributesKey !== undefined) {
+          const attributes = canonicalAttributes(item.userAttributes, ignore);
+          if (index.attributesKey(attributes) !== user.attributesKey) {
+            counts.attributesDiffer += 1;
+            fix.attributes = attributes;
+          }
+        }
+        if (fix.enable) counts.enabledMissing += 1;
+        if (fix.enable || fix.attributes) fixes.push(fix);
       } else if (entry?.outcome === 'skipped') {
         counts.skipped += 1;
         rows.push({
@@ -332,8 +469,37 @@ async function applyFixes(
   if (fixes.length === 0) return;
   const group = new TaskGroup(Math.max(1, Math.min(20, deps.config.cognitoTps * 2)));
   const failed: Record<string, number> = {};
+  let schema: Promise<TargetSchema> | undefined;
+  const schemaOf = (): Promise<TargetSchema> =>
+    (schema ??= deps.cognito
+      .send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }), { deadline: deps.budget.deadline() })
+      .then((described) => targetSchema(described.UserPool?.SchemaAttributes)));
   for (const fix of fixes) {
     await group.add(async () => {
+      if (fix.kind === 'user') {
+        await fixUser(deps, userPoolId, fix, counts, schemaOf, failed);
+        return;
+      }
+      if (fix.kind === 'group') {
+        try {
+          // The role is left as it is (naming it would pass it to Cognito again).
+          await deps.cognito.send(
+            new UpdateGroupCommand({
+              UserPoolId: userPoolId,
+              GroupName: fix.groupName,
+              Description: fix.description,
+              ...(fix.precedence !== null ? { Precedence: fix.precedence } : {}),
+            }),
+            { deadline: deps.budget.deadline() },
+          );
+          counts.groupsDiffer -= 1;
+          counts.groupsFixed += 1;
+        } catch (error) {
+          const key = `UpdateGroup:${errorName(error)}`;
+          failed[key] = (failed[key] ?? 0) + 1;
+        }
+        return;
+      }
       try {
         if (fix.kind === 'disable') {
           await deps.cognito.send(
@@ -363,7 +529,74 @@ async function applyFixes(
   }
   await group.drain();
   if (Object.keys(failed).length > 0)
-    deps.logger.warn('Some missing memberships or disabled flags could not be applied', { failed });
+    deps.logger.warn('Some memberships, enabled flags or attributes could not be applied', { failed });
+}
+
+/**
+ * Sets one user right: enables it, then reads it and sends the planned attribute calls. What is left
+ * makes its report row `differs` with the reason (attribute names and error names only).
+ */
+async function fixUser(
+  deps: ReconcileDeps,
+  userPoolId: string,
+  fix: UserFix,
+  counts: ReconcileCounts,
+  schemaOf: () => Promise<TargetSchema>,
+  failed: Record<string, number>,
+): Promise<void> {
+  const retry = () => ({ deadline: deps.budget.deadline() });
+  const reasons: string[] = [];
+  const target = { UserPoolId: userPoolId, Username: fix.username };
+  const fail = (step: string, error: unknown, code: string): void => {
+    const key = `${step}:${errorName(error)}`;
+    failed[key] = (failed[key] ?? 0) + 1;
+    reasons.push(`${code}-${errorName(error)}`);
+  };
+  if (fix.enable) {
+    try {
+      await deps.cognito.send(new AdminEnableUserCommand(target), retry());
+      counts.enabledMissing -= 1;
+      counts.enabledFixed += 1;
+    } catch (error) {
+      fail('AdminEnableUser', error, 'enable-failed');
+    }
+  }
+  if (fix.attributes !== undefined) {
+    const backup = fix.attributes;
+    let step = 'AdminGetUser';
+    try {
+      const [user, schema] = await Promise.all([
+        deps.cognito.send(new AdminGetUserCommand(target), retry()),
+        schemaOf(),
+      ]);
+      const plan = planContents(backup, canonicalAttributes(user.UserAttributes, fix.ignore), schema);
+      for (const attributes of plan.updates) {
+        step = 'AdminUpdateUserAttributes';
+        await deps.cognito.send(
+          new AdminUpdateUserAttributesCommand({ ...target, UserAttributes: attributes }),
+          retry(),
+        );
+      }
+      if (plan.deletes.length > 0) {
+        step = 'AdminDeleteUserAttributes';
+        await deps.cognito.send(
+          new AdminDeleteUserAttributesCommand({ ...target, UserAttributeNames: plan.deletes }),
+          retry(),
+        );
+      }
+      if (plan.unfixable.size > 0) reasons.push(differenceReason(plan.unfixable));
+      else {
+        counts.attributesDiffer -= 1;
+        if (plan.updates.length + plan.deletes.length > 0) counts.attributesFixed += 1;
+      }
+    } catch (error) {
+      fail(step, error, 'attribute-update-failed');
+    }
+  }
+  if (reasons.length > 0) {
+    fix.row.outcome = 'differs';
+    fix.row.reason = reasons.join('; ');
+  }
 }
 
 const location = (deps: ReconcileDeps, key: string): string => `s3://${deps.work.bucket}/${key}`;
@@ -371,21 +604,29 @@ const location = (deps: ReconcileDeps, key: string): string => `s3://${deps.work
 /** One invocation: advances the cursor while the time budget allows. */
 export interface ReconcileInput {
   userPoolId: string;
+  /** Attribute names restored knowingly without (the execution input's `DropAttributes`). */
+  dropAttributes?: readonly string[];
   run: RunId;
   /** The cursor the previous invocation returned; absent on the first. */
   start: ReconcileCursor | undefined;
 }
 
 export async function reconcile(
-  { userPoolId, run, start }: ReconcileInput,
+  { userPoolId, run, start, dropAttributes }: ReconcileInput,
   deps: ReconcileDeps,
 ): Promise<ReconcileOutput> {
   const { logger, work, config } = deps;
-  // A cursor of an earlier version past its listing carries chunks of another format: start again
-  // (the comparison applies only what is still missing, so nothing is done twice).
+  // A cursor of an earlier version past its listing carries chunks of another format (without the
+  // identities' or the attributes' hashes): start again (the comparison applies only what is still
+  // missing, so nothing is done twice). One in its listing restarts the users' listing (listUsersStep).
   const current =
-    start !== undefined && (start.Phase === 'List' || start.Users.UsernameAttributes !== undefined);
+    start !== undefined &&
+    (start.Phase === 'List' ||
+      (start.Users.UsernameAttributes !== undefined && start.Users.Contents === true));
   const cursor: ReconcileCursor = structuredClone(current ? start : newCursor());
+  // Counts added since the cursor was written start at zero.
+  cursor.Counts = { ...emptyCounts(), ...cursor.Counts };
+  const ignore = new Set(dropAttributes ?? []);
   const users = workPrefix(userPoolId, run.execution, 'reconcile-users');
   const groups = workPrefix(userPoolId, run.execution, 'reconcile-groups');
   const report = workPrefix(userPoolId, run.execution, 'reconcile-report');
@@ -395,7 +636,7 @@ export async function reconcile(
     const [listedUsers, listedGroups] = await Promise.allSettled([
       // Its own line when the users are listed: the groups' listing may take longer (a large group's
       // pages come one after the other), and operators compare each with its bound.
-      listUsersStep(stepDeps, userPoolId, users, cursor.Users).then((listed) => {
+      listUsersStep(stepDeps, userPoolId, users, cursor.Users, { ignore }).then((listed) => {
         logger.info('New user pool users listed', { usersDone: listed.Done, chunks: listed.Chunks });
         return listed;
       }),
@@ -450,11 +691,10 @@ export async function reconcile(
         (name) => index.find(name) !== undefined,
       );
       membersNamedBySub += named.resolved;
-      const { rows, fixes } = comparePage(named.items, index, ledger, config, cursor.Counts);
-      await Promise.all([
-        applyFixes(deps, userPoolId, fixes, cursor.Counts),
-        putChunk(work, chunkKey(report, cursor.Pages), rows.map(tupleOf)),
-      ]);
+      const { rows, fixes } = comparePage(named.items, index, ledger, config, cursor.Counts, ignore);
+      // The rows are written after the fixes: a user that could not be set right is reported `differs`.
+      await applyFixes(deps, userPoolId, fixes, cursor.Counts);
+      await putChunk(work, chunkKey(report, cursor.Pages), rows.map(tupleOf));
       cursor.Pages += 1;
       if (page.LastEvaluatedKey) cursor.LastEvaluatedKey = page.LastEvaluatedKey;
       else delete cursor.LastEvaluatedKey;

@@ -160,6 +160,8 @@ describe('the reconciliation of a table written by v1.0.10 for an e-mail pool wi
       Attributes: [
         { Name: 'sub', Value: newUsername(n) },
         { Name: 'email', Value: email(n) },
+        // The import carries every backed-up attribute: the reconciliation compares them.
+        { Name: 'email_verified', Value: 'true' },
       ],
     }));
     const usernameOf = new Map(SOURCE.users.map((user, n) => [user.Username, newUsername(n)]));

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 import {
   AdminAddUserToGroupCommand,
+  AdminDeleteUserAttributesCommand,
   AdminDisableUserCommand,
+  AdminEnableUserCommand,
+  AdminGetUserCommand,
+  AdminUpdateUserAttributesCommand,
   CognitoIdentityProviderClient,
   CognitoIdentityProviderServiceException,
   DescribeUserPoolCommand,
   ListGroupsCommand,
   ListUsersCommand,
   ListUsersInGroupCommand,
+  UpdateGroupCommand,
+  type SchemaAttributeType,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
@@ -60,7 +66,23 @@ interface FakePool {
   groups: Map<string, string[]>;
   /** The pool's username attributes (absent: users sign in with their Username). */
   usernameAttributes?: string[];
+  /** DescribeUserPool's SchemaAttributes (default SCHEMA). */
+  schema?: SchemaAttributeType[];
+  /** What ListGroups tells of a group besides its name. */
+  groupSettings?: Map<string, { Description?: string; Precedence?: number; RoleArn?: string }>;
 }
+
+/** A pool's schema: the standard attributes the fixtures use, `sub` immutable, one custom attribute. */
+const SCHEMA: SchemaAttributeType[] = [
+  { Name: 'sub', Mutable: false, Required: true },
+  { Name: 'email', Mutable: true },
+  { Name: 'email_verified', Mutable: true },
+  { Name: 'phone_number', Mutable: true },
+  { Name: 'phone_number_verified', Mutable: true },
+  { Name: 'given_name', Mutable: true },
+  { Name: 'custom:plan', Mutable: true },
+  { Name: 'custom:tier', Mutable: false },
+];
 
 /** A new sub as Cognito writes them (lower-case hexadecimal), spread over the 16 `sub ^=` partitions. */
 const newSubOf = (n: number): string =>
@@ -91,6 +113,7 @@ function poolUser(n: number, overrides: Partial<UserType> = {}, email = `user${n
     Attributes: [
       { Name: 'sub', Value: newSubOf(n) },
       { Name: 'email', Value: email },
+      { Name: 'email_verified', Value: 'true' },
     ],
     ...overrides,
   };
@@ -116,12 +139,66 @@ function serve(
   callMs = 0,
 ) {
   cognito.on(DescribeUserPoolCommand).callsFake(() => ({
-    UserPool: { Id: POOL_ID, UsernameAttributes: pool.usernameAttributes },
+    UserPool: {
+      Id: POOL_ID,
+      UsernameAttributes: pool.usernameAttributes,
+      SchemaAttributes: pool.schema ?? SCHEMA,
+    },
   }));
+  const userNamed = (username: string): UserType => {
+    const user = pool.users.find((candidate) => candidate.Username === username);
+    if (user === undefined)
+      throw new CognitoIdentityProviderServiceException({
+        name: 'UserNotFoundException',
+        $fault: 'client',
+        $metadata: {},
+      });
+    return user;
+  };
+  cognito.on(AdminGetUserCommand).callsFake((input: { Username: string }) => {
+    const user = userNamed(input.Username);
+    return { Username: user.Username, UserAttributes: user.Attributes, Enabled: user.Enabled };
+  });
+  cognito
+    .on(AdminUpdateUserAttributesCommand)
+    .callsFake((input: { Username: string; UserAttributes: { Name: string; Value: string }[] }) => {
+      const user = userNamed(input.Username);
+      const attributes = new Map((user.Attributes ?? []).map((a) => [a.Name ?? '', a.Value ?? '']));
+      for (const { Name, Value } of input.UserAttributes) attributes.set(Name, Value);
+      user.Attributes = [...attributes].map(([Name, Value]) => ({ Name, Value }));
+      return {};
+    });
+  cognito
+    .on(AdminDeleteUserAttributesCommand)
+    .callsFake((input: { Username: string; UserAttributeNames: string[] }) => {
+      const user = userNamed(input.Username);
+      user.Attributes = (user.Attributes ?? []).filter(
+        (a) => !input.UserAttributeNames.includes(a.Name ?? ''),
+      );
+      return {};
+    });
+  cognito
+    .on(UpdateGroupCommand)
+    .callsFake((input: { GroupName: string; Description?: string; Precedence?: number }) => {
+      const settings = pool.groupSettings?.get(input.GroupName) ?? {};
+      pool.groupSettings?.set(input.GroupName, {
+        ...settings,
+        ...(input.Description !== undefined ? { Description: input.Description } : {}),
+        ...(input.Precedence !== undefined ? { Precedence: input.Precedence } : {}),
+      });
+      return {};
+    });
+  cognito.on(AdminEnableUserCommand).callsFake((input: { Username: string }) => {
+    userNamed(input.Username).Enabled = true;
+    return {};
+  });
   cognito.on(ListUsersCommand).callsFake(listUsers(pool.users, clock, callMs));
   cognito.on(ListGroupsCommand).callsFake((input: { Limit: number; NextToken?: string }) => {
     const { items: names, next } = page([...pool.groups.keys()], input.NextToken, input.Limit);
-    return { Groups: names.map((GroupName) => ({ GroupName })), ...(next ? { NextToken: next } : {}) };
+    return {
+      Groups: names.map((GroupName) => ({ GroupName, ...pool.groupSettings?.get(GroupName) })),
+      ...(next ? { NextToken: next } : {}),
+    };
   });
   cognito
     .on(ListUsersInGroupCommand)
@@ -166,13 +243,17 @@ async function runToEnd(
   handler: ReturnType<typeof createHandler>,
   clock: FakeClock,
   remainingMs = 900_000,
+  /** Added to the execution input (e.g. `DropAttributes`). */
+  executionInput: Record<string, unknown> = {},
 ): Promise<{ result: ReconcileOutput; invocations: number }> {
   let input: Record<string, unknown> = { QueueEmpty: true, StateName: 'UpdateNewUsers' };
   for (let invocations = 1; invocations < 100; invocations += 1) {
-    const { result } = (await handler(
-      wrapped(input, { stateName: 'ReconcileNewUserPool' }),
-      lambdaContext(clock, remainingMs),
-    )) as { result: ReconcileOutput };
+    const event = wrapped(input, { stateName: 'ReconcileNewUserPool' });
+    if (event.Context?.Execution)
+      event.Context.Execution.Input = { ...(event.Context.Execution.Input as object), ...executionInput };
+    const { result } = (await handler(event, lambdaContext(clock, remainingMs))) as {
+      result: ReconcileOutput;
+    };
     // Every state stays far below Step Functions' 256 KB.
     expect(JSON.stringify(result).length).toBeLessThan(8_000);
     if (result.ReconcileDone) return { result, invocations };
@@ -956,5 +1037,273 @@ describe('reconcile-new-user-pool with unusual data', () => {
     serve({ users: [], groups: new Map() }, [], clock);
     await expect(runToEnd(handler, clock)).resolves.toMatchObject({ result: { RestoreComplete: true } });
     expect(store.get(REPORT_KEY)).toBe('oldSub,newSub,username,outcome,reason,signIn\n');
+  });
+  describe('contents: attributes and enabled flag', () => {
+    const attributesOf = (user: UserType | undefined): Record<string, string> =>
+      Object.fromEntries((user?.Attributes ?? []).map((a) => [a.Name ?? '', a.Value ?? '']));
+    const backed = (n: number, extra: { Name: string; Value: string }[], overrides = {}) =>
+      userItem(n, {
+        userAttributes: [
+          { Name: 'sub', Value: subOf(n) },
+          { Name: 'email', Value: `user${n}@example.com` },
+          { Name: 'email_verified', Value: 'true' },
+          ...extra,
+        ],
+        ...overrides,
+      });
+    const restored = (n: number, extra: { Name: string; Value: string }[], overrides = {}) =>
+      poolUser(n, {
+        Attributes: [
+          { Name: 'sub', Value: newSubOf(n) },
+          { Name: 'email', Value: `user${n}@example.com` },
+          { Name: 'email_verified', Value: 'true' },
+          ...extra,
+        ],
+        ...overrides,
+      });
+
+    it('sets a changed value, adds a missing attribute and deletes an extra one; identical users cost no call', async () => {
+      const { handler, clock } = setup();
+      const pool: FakePool = {
+        users: [
+          restored(1, [{ Name: 'given_name', Value: 'Changed' }]),
+          restored(2, [{ Name: 'custom:plan', Value: 'extra' }]),
+          restored(3, []),
+          restored(4, [{ Name: 'given_name', Value: 'Same' }]),
+        ],
+        groups: new Map(),
+      };
+      serve(
+        pool,
+        [
+          backed(1, [{ Name: 'given_name', Value: 'Ana' }]),
+          backed(2, []),
+          backed(3, [{ Name: 'custom:plan', Value: 'gold' }]),
+          backed(4, [{ Name: 'given_name', Value: 'Same' }]),
+        ],
+        clock,
+      );
+      const { result } = await runToEnd(handler, clock);
+      expect(result).toMatchObject({
+        RestoreComplete: true,
+        RestoreReport: { Counts: { attributesFixed: 3, attributesDiffer: 0, enabledFixed: 0 } },
+      });
+      expect(attributesOf(pool.users[0])).toMatchObject({ given_name: 'Ana' });
+      expect(attributesOf(pool.users[1])).not.toHaveProperty('custom:plan');
+      expect(attributesOf(pool.users[2])).toMatchObject({ 'custom:plan': 'gold' });
+      expect(cognito).toHaveReceivedCommandTimes(AdminGetUserCommand, 3);
+      expect(cognito).toHaveReceivedCommandWith(AdminDeleteUserAttributesCommand, {
+        UserPoolId: POOL_ID,
+        Username: 'user2@example.com',
+        UserAttributeNames: ['custom:plan'],
+      });
+      expect(cognito).not.toHaveReceivedCommandWith(AdminGetUserCommand, { Username: 'user4@example.com' });
+    });
+
+    it('enables a user the backup has enabled, and still disables one the backup has disabled', async () => {
+      const { handler, clock } = setup();
+      const pool: FakePool = {
+        users: [restored(1, [], { Enabled: false }), restored(2, [])],
+        groups: new Map(),
+      };
+      serve(pool, [backed(1, []), backed(2, [], { userEnabled: false })], clock);
+      const { result } = await runToEnd(handler, clock);
+      expect(result).toMatchObject({
+        RestoreComplete: true,
+        RestoreReport: { Counts: { enabledFixed: 1, enabledMissing: 0, disabledApplied: 1 } },
+      });
+      expect(pool.users.map((user) => user.Enabled)).toEqual([true, false]);
+    });
+
+    it('fails as incomplete, naming the attribute only, when a difference cannot be set right', async () => {
+      const { handler, clock } = setup();
+      const pool: FakePool = {
+        users: [restored(1, []), restored(2, [], { Enabled: false })],
+        groups: new Map(),
+      };
+      serve(
+        pool,
+        [
+          backed(1, [
+            { Name: 'custom:department', Value: 'Secret Dept' },
+            { Name: 'custom:tier', Value: 'vip' },
+          ]),
+          backed(2, []),
+        ],
+        clock,
+      );
+      cognito.on(AdminEnableUserCommand).rejects(
+        new CognitoIdentityProviderServiceException({
+          name: 'NotAuthorizedException',
+          $fault: 'client',
+          $metadata: {},
+        }),
+      );
+      const { result } = await runToEnd(handler, clock);
+      expect(result).toMatchObject({
+        RestoreComplete: false,
+        Error: 'RestoreIncomplete',
+        RestoreReport: { Counts: { attributesDiffer: 1, attributesFixed: 0, enabledMissing: 1 } },
+      });
+      const cause = (result as { Cause: string }).Cause;
+      expect(cause).toContain(
+        '1 enabled users still disabled, 1 users whose attributes differ from the backup',
+      );
+      expect(cause).not.toMatch(/Secret|vip|user1@/);
+      const rows = reportRows();
+      expect(rows[1]?.slice(3)).toEqual([
+        'differs',
+        'attribute-immutable-in-target-pool:custom:tier; attribute-not-in-target-pool:custom:department',
+        'reset-password',
+      ]);
+      expect(rows[2]?.slice(3)).toEqual([
+        'differs',
+        'enable-failed-NotAuthorizedException',
+        'reset-password',
+      ]);
+      expect(store.get(REPORT_KEY)).not.toMatch(/Secret|vip/);
+    });
+
+    it('sets a changed e-mail address with its verified flag in the same call, and an unverified one back', async () => {
+      const { handler, clock } = setup();
+      const pool: FakePool = {
+        users: [
+          poolUser(1, {
+            Attributes: [
+              { Name: 'sub', Value: newSubOf(1) },
+              { Name: 'email', Value: 'user1@example.com' },
+              { Name: 'email_verified', Value: 'true' },
+              { Name: 'phone_number', Value: '+15550000000' },
+              { Name: 'phone_number_verified', Value: 'true' },
+            ],
+          }),
+        ],
+        groups: new Map(),
+      };
+      serve(
+        pool,
+        [
+          backed(1, [
+            { Name: 'phone_number', Value: '+15551111111' },
+            { Name: 'phone_number_verified', Value: 'false' },
+          ]),
+        ],
+        clock,
+      );
+      const { result } = await runToEnd(handler, clock);
+      expect(result).toMatchObject({
+        RestoreComplete: true,
+        RestoreReport: { Counts: { attributesFixed: 1 } },
+      });
+      const calls = cognito
+        .commandCalls(AdminUpdateUserAttributesCommand)
+        .map((call) => call.args[0].input.UserAttributes);
+      expect(calls).toEqual([
+        [
+          { Name: 'phone_number', Value: '+15551111111' },
+          { Name: 'phone_number_verified', Value: 'true' },
+        ],
+        [{ Name: 'phone_number_verified', Value: 'false' }],
+      ]);
+      expect(attributesOf(pool.users[0])).toMatchObject({
+        phone_number: '+15551111111',
+        phone_number_verified: 'false',
+        email_verified: 'true',
+      });
+    });
+
+    it("ignores the execution input's DropAttributes and what Cognito sets itself (sub)", async () => {
+      const { handler, clock } = setup();
+      const pool: FakePool = { users: [restored(1, [])], groups: new Map() };
+      serve(pool, [backed(1, [{ Name: 'custom:department', Value: 'Sales' }])], clock);
+      const { result } = await runToEnd(handler, clock, 900_000, { DropAttributes: ['custom:department'] });
+      expect(result).toMatchObject({
+        RestoreComplete: true,
+        RestoreReport: { Counts: { attributesDiffer: 0, attributesFixed: 0 } },
+      });
+      expect(cognito).not.toHaveReceivedCommand(AdminGetUserCommand);
+      expect(cognito).not.toHaveReceivedCommand(AdminUpdateUserAttributesCommand);
+    });
+
+    it('restarts a cursor of the previous version past its listing (rows without attribute hashes)', async () => {
+      const { handler, clock } = setup();
+      const pool: FakePool = {
+        users: [restored(1, [{ Name: 'given_name', Value: 'Changed' }])],
+        groups: new Map(),
+      };
+      serve(pool, [backed(1, [{ Name: 'given_name', Value: 'Ana' }])], clock);
+      const old = {
+        Phase: 'Scan',
+        Users: { Chunks: 1, Done: true, UsernameAttributes: [] },
+        Groups: { Offset: 0, Chunks: 1, Done: true },
+        Pages: 0,
+        Counts: { users: 0 },
+      } as unknown as ReconcileCursor;
+      const { result } = (await handler(
+        wrapped({ Reconcile: old }, { stateName: 'ReconcileNewUserPool' }),
+        lambdaContext(clock, 900_000),
+      )) as { result: ReconcileOutput };
+      expect(result).toMatchObject({
+        RestoreComplete: true,
+        RestoreReport: { Counts: { attributesFixed: 1 } },
+      });
+      expect(attributesOf(pool.users[0])).toMatchObject({ given_name: 'Ana' });
+    });
+  });
+  describe('groups: description, precedence and role', () => {
+    it('sets a group description and precedence back to the backup, and counts a role it leaves alone', async () => {
+      const { handler, clock } = setup();
+      const pool: FakePool = {
+        users: [],
+        groups: new Map([
+          ['admins', []],
+          ['staff', []],
+          ['same', []],
+        ]),
+        groupSettings: new Map([
+          ['admins', { Description: 'changed', Precedence: 9 }],
+          ['staff', { Description: 'Staff' }],
+          ['same', { Description: 'Same', Precedence: 2 }],
+        ]),
+      };
+      serve(
+        pool,
+        [
+          groupItem('admins', { groupDescription: 'Admins', groupPrecedence: 1 }),
+          groupItem('staff', {
+            groupDescription: 'Staff',
+            groupRoleArn: 'arn:aws:iam::111122223333:role/staff',
+          }),
+          groupItem('same', { groupDescription: 'Same', groupPrecedence: 2 }),
+        ],
+        clock,
+      );
+      const { result } = await runToEnd(handler, clock);
+      expect(result).toMatchObject({
+        RestoreComplete: true,
+        RestoreReport: { Counts: { groupsFixed: 1, groupsDiffer: 0, groupRolesDiffer: 1 } },
+      });
+      expect(pool.groupSettings?.get('admins')).toEqual({ Description: 'Admins', Precedence: 1 });
+      expect(cognito).toHaveReceivedCommandTimes(UpdateGroupCommand, 1);
+    });
+
+    it('fails as incomplete when a group keeps a precedence the backup does not have', async () => {
+      const { handler, clock } = setup();
+      const pool: FakePool = {
+        users: [],
+        groups: new Map([['admins', []]]),
+        groupSettings: new Map([['admins', { Precedence: 3 }]]),
+      };
+      serve(pool, [groupItem('admins')], clock);
+      const { result } = await runToEnd(handler, clock);
+      expect(result).toMatchObject({
+        RestoreComplete: false,
+        Error: 'RestoreIncomplete',
+        RestoreReport: { Counts: { groupsFixed: 0, groupsDiffer: 1 } },
+      });
+      expect((result as { Cause: string }).Cause).toContain(
+        '1 groups whose description or precedence differ from the backup',
+      );
+    });
   });
 });
