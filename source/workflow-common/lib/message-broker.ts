@@ -192,7 +192,9 @@ export function errorNotification(
   input?: MessageBrokerInput,
 ): string {
   const restore =
-    workflowName(context) === IMPORT_WORKFLOW ? restoreReportSummary(input) + resumeAdvice(context) : '';
+    workflowName(context) === IMPORT_WORKFLOW
+      ? droppedAttributesNote(context) + restoreReportSummary(input) + resumeAdvice(context)
+      : '';
   const heading =
     input?.Error === RESTORE_INCOMPLETE
       ? `The ${context.StateMachine.Name} could not restore everything:\n`
@@ -235,11 +237,35 @@ export function restoreReportSummary(input: MessageBrokerInput | undefined): str
   );
 }
 
+/** `DropAttributes` of the ImportWorkflow's input, when it lists attribute names. */
+function droppedAttributes(context: SfnContextObject): string[] {
+  const raw = (context.Execution?.Input as { DropAttributes?: unknown } | undefined)?.DropAttributes;
+  return Array.isArray(raw) ? raw.filter((name): name is string => typeof name === 'string') : [];
+}
+
+/**
+ * The custom attributes a restore left out on purpose: the new pool lacks them and the execution input
+ * said to restore without them. Names only; the values stay in the backup table.
+ */
+export function droppedAttributesNote(context: SfnContextObject): string {
+  const names = droppedAttributes(context);
+  if (names.length === 0) return '';
+  return (
+    `Restored without these custom attributes (DropAttributes in the input), where the new user pool ` +
+    `lacks them: ${names.join(', ')}. Their values stay in the backup table.\n\n`
+  );
+}
+
 /** How to finish a failed restore: the exact input that resumes it (README, "Resume a restore"). */
 export function resumeAdvice(context: SfnContextObject): string {
   const poolId = (context.Execution?.Input as { NewUserPoolId?: unknown } | undefined)?.NewUserPoolId;
   if (typeof poolId !== 'string' || poolId.trim() === '') return '';
-  const input = JSON.stringify({ NewUserPoolId: poolId.trim(), Resume: true });
+  const drop = droppedAttributes(context);
+  const input = JSON.stringify({
+    NewUserPoolId: poolId.trim(),
+    Resume: true,
+    ...(drop.length > 0 ? { DropAttributes: drop } : {}),
+  });
   return (
     `To finish this restore into the same user pool once the cause is fixed, start the ${IMPORT_WORKFLOW} ` +
     `again with the input ${input}: it keeps the users, groups and memberships already in the pool, ` +
@@ -254,7 +280,7 @@ export function successNotification(
 ): string {
   return (
     `Workflow (${context.StateMachine.Name}) completed successfully. Execution took ${seconds} second(s).\n\n` +
-    (workflowName(context) === IMPORT_WORKFLOW ? IMPORT_SUCCESS_NOTE : '') +
+    (workflowName(context) === IMPORT_WORKFLOW ? IMPORT_SUCCESS_NOTE + droppedAttributesNote(context) : '') +
     restoreReportSummary(input) +
     `Execution details:\n${pretty(context)}`
   );

@@ -460,6 +460,27 @@ describe('message-broker', () => {
       expect(published()[0]?.Message).toContain(`additional information\n\n${advice}`);
     });
 
+    it('says which custom attributes were left out knowingly, and keeps them out on Resume', async () => {
+      const ctx = importContext('WorkflowCleanupLambda');
+      ctx.Execution.Input = {
+        NewUserPoolId: 'us-east-1_New',
+        DropAttributes: ['custom:plan', 'custom:tier'],
+      };
+      await run(event('WorkflowCleanupLambda', { RestoreComplete: true, RestoreReport: restoreReport }, ctx));
+      expect(published()[0]?.Message).toContain(
+        'Restored without these custom attributes (DropAttributes in the input), where the new user pool ' +
+          'lacks them: custom:plan, custom:tier. Their values stay in the backup table.',
+      );
+      sns.resetHistory();
+      const failed = importContext('WorkflowErrorHandlerLambda');
+      failed.Execution.Input = ctx.Execution.Input;
+      await run(event('WorkflowErrorHandlerLambda', { Error: 'States.TaskFailed', Cause: 'x' }, failed));
+      expect(published()[0]?.Message).toContain(
+        '{"NewUserPoolId":"us-east-1_New","Resume":true,"DropAttributes":["custom:plan","custom:tier"]}',
+      );
+      expect(published()[0]?.Message).toContain('Restored without these custom attributes');
+    });
+
     it('announces an incomplete restore as such, not as an unexpected error', async () => {
       const ctx = importContext('WorkflowErrorHandlerLambda');
       await run(
