@@ -219,16 +219,16 @@ function signInDifferences(needs: BackupNeeds, target: TargetShape, verdict: Tar
   }
 }
 
-/** The refusal: every difference, then how to fix it. */
+/** The refusal, on one line (the first line is what summaries show): every difference, then the fix. */
 export function refusalMessage(userPoolId: string, verdict: TargetVerdict): string {
+  const differences = verdict.refusals.map((line, index) => `(${index + 1}) ${line}`).join('; ');
   return (
     `The new user pool (${userPoolId}) would lose data of the backup, so nothing was written to it. ` +
-    `${plural(verdict.refusals.length, 'difference')}:\n${verdict.refusals.map((line) => `- ${line}\n`).join('')}` +
+    `${plural(verdict.refusals.length, 'difference')}: ${differences}. ` +
     'Cognito cannot change username attributes or remove a custom attribute once a pool exists: create a new ' +
     'user pool that fits, tag it as a restore target, and start the ImportWorkflow again with its ID.'
   );
 }
-
 /** Segments of the parallel scan: enough to read a few million user items in the check's time. */
 export const SCAN_SEGMENTS = 4;
 

@@ -109,7 +109,7 @@ describe('check-new-user-pool', () => {
         UserPool: { ...FITTING_POOL, SchemaAttributes: FITTING_POOL.SchemaAttributes.slice(0, 2) },
       });
       const { handler, logs } = setup();
-      const failure = await handler(wrapped({})).catch((error: unknown) => error as Error);
+      const failure = (await handler(wrapped({})).catch((error: unknown) => error)) as Error;
       expect(failure).toMatchObject({ name: 'TargetPoolRefusedError' });
       expect(failure.message).toContain(
         'custom:plan: 2 backed-up users carry it and the new pool has no such attribute',
