@@ -89,7 +89,8 @@ export type CognitoQuotaCategory =
   | 'UserCreation'
   | 'UserPoolRead'
   | 'UserPoolResourceRead'
-  | 'UserPoolResourceUpdate';
+  | 'UserPoolResourceUpdate'
+  | 'UserPoolClientRead';
 
 /** Default requests per second of each category (per account and Region, all pools together). */
 export const CATEGORY_RPS: Readonly<Record<CognitoQuotaCategory, number>> = {
@@ -102,12 +103,14 @@ export const CATEGORY_RPS: Readonly<Record<CognitoQuotaCategory, number>> = {
   UserPoolRead: 15,
   UserPoolResourceRead: 20,
   UserPoolResourceUpdate: 15,
+  UserPoolClientRead: 15,
 };
 
 /** Categories whose every operation is also capped per user pool. */
 export const PER_POOL_OPERATION_RPS: Readonly<Partial<Record<CognitoQuotaCategory, number>>> = {
   UserPoolResourceRead: 5,
   UserPoolResourceUpdate: 5,
+  UserPoolClientRead: 5,
 };
 
 /** The category of each Cognito operation the workflows call. */
@@ -124,6 +127,12 @@ export const OPERATION_CATEGORY: Readonly<Record<string, CognitoQuotaCategory>> 
   StartUserImportJob: 'UserPoolResourceUpdate',
   DescribeUserPool: 'UserPoolRead',
   GetUserPoolMfaConfig: 'UserPoolRead',
+  // The export's configuration record; categories by the quota page's descriptions.
+  ListUserPoolClients: 'UserPoolClientRead',
+  DescribeUserPoolClient: 'UserPoolClientRead',
+  ListResourceServers: 'UserPoolResourceRead',
+  ListIdentityProviders: 'UserPoolResourceRead',
+  DescribeIdentityProvider: 'UserPoolResourceRead',
   AdminAddUserToGroup: 'UserResourceUpdate',
   AdminDisableUser: 'UserUpdate',
   AdminSetUserPassword: 'UserUpdate',

@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
-/**
  * ImportCheckNewUserPoolLambda: the new user pool is a restore target (not the backed-up pool, a pool id
- * of this Region) and has no users and no groups. With `"Resume": true` in the execution input a pool
- * that holds part of a restore is accepted: the answer carries `Resume`, which the state machine tests
- * first.
+ * of this Region), has no users and no groups, and its configuration holds the backed-up users without
+ * loss (custom attributes, username attributes, required attributes; `DropAttributes` in the execution
+ * input waives named custom attributes). With `"Resume": true` in the execution input a pool that holds
+ * part of a restore is accepted: the answer carries `Resume`, which the state machine tests first.
  */
+import { documentClient } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';
-import { defaultRuntime, handlerLogger, rateLimitedCognito, type Runtime } from '../utils/runtime';
+import {
+  defaultRuntime,
+  handlerLogger,
+  rateLimitedCognito,
+  timeBudget,
+  type Runtime,
+} from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { checkRestoreTarget, isNewUserPoolEmpty } from './lib/check-new-user-pool';
+import { checkRestoreTarget, checkTargetPool, isNewUserPoolEmpty } from './lib/check-new-user-pool';
+import { dropAttributes } from './lib/target-check';
 import { isResume, newUserPoolId, optionalCognitoTps, stepDeadline } from './lib/invocation';
 import type { CheckNewUserPoolEvent, CheckNewUserPoolResult, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
@@ -20,7 +28,16 @@ export const ENVIRONMENT = {
   PRIMARY_USER_POOL_ID: env.string(),
   /** Set by the Lambda runtime: a new user pool id must be of this Region. */
   AWS_REGION: env.string(),
+  /** The backup table, whose user items the target check reads. */
+  BACKUP_TABLE_NAME: env.string(),
+  TYPE_USER: env.string(),
 } satisfies EnvSpec;
+
+/**
+ * Time kept free at the end of the 60-second invocation when the target check reads the backup's users:
+ * the answer and the refusal need a few seconds, and a page under way must end.
+ */
+export const TARGET_CHECK_RESERVE_MS = 20_000;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(
@@ -30,6 +47,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
     ): Promise<Wrapped<CheckNewUserPoolResult>> => {
       const userPoolId = newUserPoolId(event?.Context);
       const resume = isResume(event?.Context);
+      const drop = dropAttributes(event?.Context);
       const config = parseConfig(ENVIRONMENT, runtime.env);
       checkRestoreTarget(userPoolId, {
         region: config.AWS_REGION,
@@ -40,6 +58,20 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context));
       const empty = await isNewUserPoolEmpty(userPoolId, { cognito, logger });
       if (resume) logger.info('Resume: the new user pool may hold part of the restore', { empty });
+      // A pool that is refused as not empty needs no further check.
+      if (empty || resume) {
+        const budget = timeBudget(runtime, context, TARGET_CHECK_RESERVE_MS);
+        await checkTargetPool(userPoolId, drop, {
+          cognito,
+          logger,
+          scan: {
+            ddb: documentClient(),
+            tableName: config.BACKUP_TABLE_NAME,
+            typeUser: config.TYPE_USER,
+            hasTime: () => budget.hasTime(),
+          },
+        });
+      }
       return { result: { NewUserPoolEmpty: empty, Resume: resume } };
     },
   );

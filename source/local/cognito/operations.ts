@@ -5,7 +5,7 @@
  * each operation.
  */
 import { createHash } from 'node:crypto';
-import { CognitoServiceError, groupNotFound, invalidParameter } from './errors';
+import { CognitoServiceError, groupNotFound, invalidParameter, resourceNotFound } from './errors';
 import { filterPredicate, parseFilter } from './filter';
 import { ImportJobs, type ImportJob } from './import-jobs';
 import { NAME_PATTERN, RequestInput } from './input';
@@ -315,6 +315,25 @@ function readMfa(value: string | undefined): MfaConfiguration | undefined {
 // ---- operation shapes ---------------------------------------------------------------------------
 
 /** An operation on one pool: UserPoolId validated, then the pool found. */
+/** A list operation of a pool resource the emulator does not hold: `MaxResults` checked, no item. */
+function emptyList(
+  category: QuotaCategory,
+  member: string,
+  maxResults: { min: number; max: number },
+): OperationDefinition {
+  return {
+    category,
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      input.integer('MaxResults', maxResults);
+      input.string('NextToken', tokenRule);
+      input.validate();
+      ctx.store.requirePool(poolId);
+      return { [member]: [] };
+    },
+  };
+}
+
 function poolOperation(
   category: QuotaCategory,
   act: (ctx: OperationContext, pool: PoolState) => unknown,
@@ -536,6 +555,32 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
   }),
 
   GetUserPoolMfaConfig: poolOperation('UserPoolRead', (_ctx, pool) => mfaConfigWire(pool)),
+
+  // The export's configuration record reads these. The emulated pools have no app client, resource
+  // server or identity provider: the lists are empty, and a describe call names what is not there.
+  ListUserPoolClients: emptyList('UserPoolResourceRead', 'UserPoolClients', { min: 1, max: 60 }),
+  ListResourceServers: emptyList('UserPoolResourceRead', 'ResourceServers', { min: 1, max: 50 }),
+  ListIdentityProviders: emptyList('UserPoolResourceRead', 'Providers', { min: 0, max: 60 }),
+  DescribeUserPoolClient: {
+    category: 'UserPoolResourceRead',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const clientId = input.string('ClientId', { required: true, min: 1, max: 128 });
+      input.validate();
+      ctx.store.requirePool(poolId);
+      throw resourceNotFound(`User pool client ${clientId} does not exist.`);
+    },
+  },
+  DescribeIdentityProvider: {
+    category: 'UserPoolResourceRead',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      input.string('ProviderName', { required: true, min: 1, max: 32 });
+      input.validate();
+      ctx.store.requirePool(poolId);
+      throw resourceNotFound('Identity provider does not exist.');
+    },
+  },
 
   SetUserPoolMfaConfig: {
     category: 'UserPoolUpdate',

@@ -48,6 +48,9 @@ Run:
   --parameter <Name>=<Value>         a main-template parameter, as an operator sets it (repeatable),
                                      e.g. --parameter AllowMfaUserPools=Yes
   --target-mfa <m>                   MFA of the restore target: OFF | ON | OPTIONAL (default: the source's)
+                                     (the seed's targetUserPool describes the whole restore target)
+  --import-input <json>              fields added to the ImportWorkflow's input (the run sets
+                                     NewUserPoolId), e.g. '{"DropAttributes":["custom:plan"]}'
   --max-wait-ms <n>                  longest real wait of a Wait state (default ${DEFAULT_MAX_WAIT_MS})
   --max-receive-wait-ms <n>          longest wait of an empty SQS long poll (default ${DEFAULT_MAX_RECEIVE_WAIT_MS})
 
@@ -119,6 +122,23 @@ export function nearestOption(unknown: string, known: readonly string[]): string
     : undefined;
 }
 
+/** `--import-input`: a JSON object of ImportWorkflow input fields; the pool id is the run's own. */
+function importInputFields(json: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new UsageError('--import-input must be a JSON object, e.g. \'{"DropAttributes":["custom:plan"]}\'');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UsageError('--import-input must be a JSON object, e.g. \'{"DropAttributes":["custom:plan"]}\'');
+  if ('NewUserPoolId' in parsed)
+    throw new UsageError(
+      '--import-input cannot set NewUserPoolId: the run restores into the pool it creates',
+    );
+  return parsed as Record<string, unknown>;
+}
+
 export interface CliOptions {
   seedFile?: string;
   users: number;
@@ -133,6 +153,8 @@ export interface CliOptions {
   /** `--parameter Name=Value`, checked against the main template. */
   parameters: Record<string, string>;
   targetMfa?: 'OFF' | 'ON' | 'OPTIONAL';
+  /** `--import-input`: fields added to the ImportWorkflow's input. */
+  importInput?: Record<string, unknown>;
   maxWaitMs: number;
   maxReceiveWaitMs: number;
   report?: string;
@@ -269,6 +291,7 @@ const OPTIONS = {
   'sns-preference': { type: 'string' },
   parameter: { type: 'string', multiple: true },
   'target-mfa': { type: 'string' },
+  'import-input': { type: 'string' },
   'max-wait-ms': { type: 'string' },
   'max-receive-wait-ms': { type: 'string' },
   report: { type: 'string' },
@@ -313,7 +336,9 @@ export function parseCliArgs(argv: string[]): CliOptions {
   }
   const parameters = templateParameters(v.parameter ?? []);
   const targetMfa = v['target-mfa'];
+  const importInput = v['import-input'];
   return {
+    ...(importInput !== undefined ? { importInput: importInputFields(importInput) } : {}),
     ...(v.seed !== undefined ? { seedFile: v.seed } : {}),
     parameters,
     ...(targetMfa !== undefined
@@ -645,6 +670,7 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
       snsPreference: options.snsPreference,
       parameters: options.parameters,
       ...(options.targetMfa !== undefined ? { targetMfa: options.targetMfa } : {}),
+      ...(options.importInput !== undefined ? { importInput: options.importInput } : {}),
       maxWaitMs: options.maxWaitMs,
       maxReceiveWaitMs: options.maxReceiveWaitMs,
       ...(options.faults !== undefined ? { faults: options.faults, faultSeed: options.randomSeed } : {}),

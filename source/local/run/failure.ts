@@ -24,7 +24,7 @@ export interface WorkflowFailure {
 /**
  * Errors that mean "refused by design": another execution running, a new pool that is not empty, a
  * pool with MFA, a workflow queue left with messages, an export cleanup that would delete more than
- * MaxDeletionCount and MaxDeletionPercent allow. Each message says what to do.
+ * MaxDeletionCount and MaxDeletionPercent allow, a new pool that would lose data of the backup. Each message says what to do.
  */
 export const REFUSAL_ERRORS = new Set([
   'AnotherExecutionRunning',
@@ -32,6 +32,7 @@ export const REFUSAL_ERRORS = new Set([
   'UnsupportedUserPoolError',
   'QueueNotEmptyError',
   'MassDeletionRefusedError',
+  'TargetPoolRefusedError',
 ]);
 
 /** The message of a Lambda error document (`{"errorType","errorMessage",...}`), or the text itself. */

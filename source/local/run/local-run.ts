@@ -243,6 +243,8 @@ export interface LocalRunOptions {
   parameters?: Record<string, string>;
   /** MFA configuration of the restore target (default: the source pool's). */
   targetMfa?: 'OFF' | 'ON' | 'OPTIONAL';
+  /** Fields added to the ImportWorkflow's input besides `NewUserPoolId` (`--import-input`), e.g. `DropAttributes`. */
+  importInput?: Record<string, unknown>;
   onProgress?: (event: ProgressEvent) => void;
   /** Log lines of the Lambda functions (JSON lines, as CloudWatch would hold them). */
   onLambdaLog?: (fn: LocalFunction, line: string) => void;
@@ -298,26 +300,30 @@ export function summariseSeed(seed: SeedFile, source: string): SeedSummary {
   };
 }
 
-/** The seed's pool configuration (username attributes, custom attributes, MFA) under a pool name. */
-function poolConfig(seed: SeedFile, name: string): SeedFile['userPool'] & { name: string } {
+/** A seed's pool configuration (username attributes, custom attributes, MFA) under a pool name. */
+function poolConfig(pool: SeedFile['userPool'], name: string): SeedFile['userPool'] & { name: string } {
   return {
     name,
-    usernameAttributes: seed.userPool.usernameAttributes,
-    customAttributes: seed.userPool.customAttributes,
-    mfaConfiguration: seed.userPool.mfaConfiguration,
-    ...(seed.userPool.autoVerifiedAttributes !== undefined
-      ? { autoVerifiedAttributes: seed.userPool.autoVerifiedAttributes }
+    usernameAttributes: pool.usernameAttributes,
+    customAttributes: pool.customAttributes,
+    mfaConfiguration: pool.mfaConfiguration,
+    ...(pool.autoVerifiedAttributes !== undefined
+      ? { autoVerifiedAttributes: pool.autoVerifiedAttributes }
       : {}),
-    ...(seed.userPool.aliasAttributes !== undefined
-      ? { aliasAttributes: seed.userPool.aliasAttributes }
-      : {}),
+    ...(pool.aliasAttributes !== undefined ? { aliasAttributes: pool.aliasAttributes } : {}),
   };
+}
+
+/** The custom attributes the import input says to restore without (`DropAttributes`), for parity. */
+function droppedAttributes(importInput: Record<string, unknown> | undefined): ReadonlySet<string> {
+  const raw = importInput?.DropAttributes;
+  return new Set(Array.isArray(raw) ? raw.filter((name): name is string => typeof name === 'string') : []);
 }
 
 /** Creates the primary pool from a validated seed through the emulator's bulk path. */
 export function seedPrimaryPool(cognito: CognitoEmulator, seed: SeedFile): string {
   return cognito.seed({
-    userPool: poolConfig(seed, 'local-primary'),
+    userPool: poolConfig(seed.userPool, 'local-primary'),
     users: seed.users.map((user) => ({
       username: user.username,
       enabled: user.enabled,
@@ -345,7 +351,7 @@ export function createRestorePool(
   targetMfa?: SeedFile['userPool']['mfaConfiguration'],
 ): string {
   return cognito.createUserPool({
-    ...poolConfig(seed, 'local-restored'),
+    ...poolConfig(seed.targetUserPool ?? seed.userPool, 'local-restored'),
     ...(targetMfa !== undefined ? { mfaConfiguration: targetMfa } : {}),
     tags: { [RESTORE_TARGET_TAG_KEY]: RESTORE_TARGET_TAG_VALUE },
   });
@@ -771,15 +777,21 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
               ...(job.completionMessage !== undefined ? { message: job.completionMessage } : {}),
             })),
         );
-      report.import = await runImport({ NewUserPoolId: restoredUserPoolId });
+      report.import = await runImport({ ...options.importInput, NewUserPoolId: restoredUserPoolId });
       if (userLoss !== undefined && userLoss.lost > 0 && report.import.error === 'RestoreIncomplete') {
         // What the failure notification tells the operator to do.
         report.importBeforeResume = report.import;
-        report.import = await runImport({ NewUserPoolId: restoredUserPoolId, Resume: true });
+        report.import = await runImport({
+          ...options.importInput,
+          NewUserPoolId: restoredUserPoolId,
+          Resume: true,
+        });
       }
       const target = poolContent(cognito, restoredUserPoolId);
       const usernameAttribute = options.seed.userPool.usernameAttributes;
-      const compared = comparePools(source, target, usernameAttribute);
+      const compared = comparePools(source, target, usernameAttribute, undefined, {
+        dropped: droppedAttributes(options.importInput),
+      });
       report.restoredPool = {
         users: restoredPool()?.users.size ?? 0,
         missingUsers: compared.missingUsers.length,

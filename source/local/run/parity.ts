@@ -155,7 +155,13 @@ export function comparePools(
   target: PoolContent,
   usernameAttribute: string | readonly string[] | undefined,
   rules: readonly ExclusionRule[] = EXCLUSION_RULES,
+  options: {
+    /** Custom attributes the restore left out knowingly (`DropAttributes`): their absence is a note. */
+    dropped?: ReadonlySet<string>;
+  } = {},
 ): ParityResult {
+  const dropped = options.dropped ?? new Set<string>();
+  const droppedValues = new Map<string, number>();
   const result: ParityResult = {
     ok: false,
     counts: {
@@ -220,6 +226,10 @@ export function comparePools(
       if (COGNITO_ASSIGNED_ATTRIBUTES.has(name)) continue;
       const expected = attributeValue(user.attributes, name);
       const actual = attributeValue(restored.attributes, name);
+      if (actual === null && expected !== null && dropped.has(name)) {
+        droppedValues.set(name, (droppedValues.get(name) ?? 0) + 1);
+        continue;
+      }
       if (expected !== actual)
         result.mismatches.push({ item: `user ${key}`, field: `attributes.${name}`, expected, actual });
     }
@@ -277,6 +287,11 @@ export function comparePools(
   const sourceGroupNames = new Set(source.groups.map((group) => group.name));
   for (const name of targetGroups.keys()) if (!sourceGroupNames.has(name)) result.unexpectedGroups.push(name);
 
+  for (const [name, users] of droppedValues) {
+    result.notes.push(
+      `${users === 1 ? '1 restored user lacks' : `${users} restored users lack`} ${name}, left out knowingly (DropAttributes)`,
+    );
+  }
   if (statusChanged > 0) {
     result.notes.push(
       `${statusChanged === 1 ? '1 restored user has' : `${statusChanged} restored users have`} another status than in the source pool (a CSV import leaves users RESET_REQUIRED; by design)`,

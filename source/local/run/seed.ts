@@ -49,6 +49,12 @@ export interface SeedFile {
     /** Sign-in aliases of a pool without username attributes. */
     aliasAttributes?: AliasAttribute[];
   };
+  /**
+   * The pool the local run creates as the restore target, in the shape of `userPool` (default: the
+   * same as `userPool`): a target that lacks a custom attribute or signs in otherwise meets the
+   * ImportWorkflow's target check.
+   */
+  targetUserPool?: SeedFile['userPool'];
   users: SeedUser[];
   groups: SeedGroup[];
 }
@@ -119,20 +125,15 @@ function forEachEntry(
   });
 }
 
-/** Checks a parsed seed file; returns it typed (with defaults filled in) or throws a SeedError. */
-export function validateSeed(value: unknown, source = 'seed'): SeedFile {
-  const problems: string[] = [];
-  if (!isRecord(value)) throw new SeedError(source, ['the file must hold a JSON object']);
-  unknownKeys(value, ['userPool', 'users', 'groups'], 'top level', problems);
-
-  const pool = value.userPool ?? {};
-  const seed: SeedFile = {
-    userPool: { usernameAttributes: [], customAttributes: [], mfaConfiguration: 'OFF' },
-    users: [],
-    groups: [],
+/** Checks one pool description (`userPool`, `targetUserPool`); problems are named under `where`. */
+function validatePool(pool: unknown, where: string, problems: string[]): SeedFile['userPool'] {
+  const config: SeedFile['userPool'] = {
+    usernameAttributes: [],
+    customAttributes: [],
+    mfaConfiguration: 'OFF',
   };
   if (!isRecord(pool)) {
-    problems.push('userPool: must be an object');
+    problems.push(`${where}: must be an object`);
   } else {
     unknownKeys(
       pool,
@@ -143,7 +144,7 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
         'autoVerifiedAttributes',
         'aliasAttributes',
       ],
-      'userPool',
+      where,
       problems,
     );
     const attrs = pool.usernameAttributes ?? [];
@@ -153,17 +154,17 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
       new Set(attrs).size !== attrs.length
     ) {
       problems.push(
-        'userPool.usernameAttributes: must be [], ["email"], ["phone_number"] or ["email", "phone_number"]',
+        `${where}.usernameAttributes: must be [], ["email"], ["phone_number"] or ["email", "phone_number"]`,
       );
     } else {
-      seed.userPool.usernameAttributes = attrs as UsernameAttribute[];
+      config.usernameAttributes = attrs as UsernameAttribute[];
     }
     const autoVerified = pool.autoVerifiedAttributes;
     if (autoVerified !== undefined) {
       if (!Array.isArray(autoVerified) || autoVerified.some((a) => a !== 'email' && a !== 'phone_number')) {
-        problems.push('userPool.autoVerifiedAttributes: must be a list of "email" and "phone_number"');
+        problems.push(`${where}.autoVerifiedAttributes: must be a list of "email" and "phone_number"`);
       } else {
-        seed.userPool.autoVerifiedAttributes = [...new Set(autoVerified as UsernameAttribute[])];
+        config.autoVerifiedAttributes = [...new Set(autoVerified as UsernameAttribute[])];
       }
     }
     const aliases = pool.aliasAttributes;
@@ -173,42 +174,58 @@ export function validateSeed(value: unknown, source = 'seed'): SeedFile {
         aliases.some((a) => a !== 'email' && a !== 'phone_number' && a !== 'preferred_username')
       ) {
         problems.push(
-          'userPool.aliasAttributes: must be a list of "email", "phone_number" and "preferred_username"',
+          `${where}.aliasAttributes: must be a list of "email", "phone_number" and "preferred_username"`,
         );
       } else if (aliases.length > 0 && Array.isArray(attrs) && attrs.length > 0) {
         problems.push(
-          'userPool.aliasAttributes: a pool has either username attributes or alias attributes, not both',
+          `${where}.aliasAttributes: a pool has either username attributes or alias attributes, not both`,
         );
       } else {
-        seed.userPool.aliasAttributes = [...new Set(aliases as AliasAttribute[])];
+        config.aliasAttributes = [...new Set(aliases as AliasAttribute[])];
       }
     }
     const custom = pool.customAttributes ?? [];
     if (!Array.isArray(custom)) {
-      problems.push('userPool.customAttributes: must be a list of names (without "custom:")');
+      problems.push(`${where}.customAttributes: must be a list of names (without "custom:")`);
     } else {
       custom.forEach((name, index) => {
         if (typeof name !== 'string' || !CUSTOM_ATTRIBUTE_NAME_PATTERN.test(name)) {
           problems.push(
-            `userPool.customAttributes[${index}]: must be a name of 1 to 20 characters without spaces`,
+            `${where}.customAttributes[${index}]: must be a name of 1 to 20 characters without spaces`,
           );
         } else if (name.startsWith('custom:')) {
-          problems.push(`userPool.customAttributes[${index}] ("${name}"): give the name without "custom:"`);
-        } else if (seed.userPool.customAttributes.includes(name)) {
-          problems.push(`userPool.customAttributes[${index}] ("${name}"): listed twice`);
+          problems.push(`${where}.customAttributes[${index}] ("${name}"): give the name without "custom:"`);
+        } else if (config.customAttributes.includes(name)) {
+          problems.push(`${where}.customAttributes[${index}] ("${name}"): listed twice`);
         } else {
-          seed.userPool.customAttributes.push(name);
+          config.customAttributes.push(name);
         }
       });
     }
     const mfa = pool.mfaConfiguration ?? 'OFF';
     if (mfa !== 'OFF' && mfa !== 'ON' && mfa !== 'OPTIONAL') {
-      problems.push('userPool.mfaConfiguration: must be "OFF", "ON" or "OPTIONAL"');
+      problems.push(`${where}.mfaConfiguration: must be "OFF", "ON" or "OPTIONAL"`);
     } else {
-      seed.userPool.mfaConfiguration = mfa;
+      config.mfaConfiguration = mfa;
     }
   }
 
+  return config;
+}
+
+/** Checks a parsed seed file; returns it typed (with defaults filled in) or throws a SeedError. */
+export function validateSeed(value: unknown, source = 'seed'): SeedFile {
+  const problems: string[] = [];
+  if (!isRecord(value)) throw new SeedError(source, ['the file must hold a JSON object']);
+  unknownKeys(value, ['userPool', 'targetUserPool', 'users', 'groups'], 'top level', problems);
+
+  const seed: SeedFile = {
+    userPool: validatePool(value.userPool ?? {}, 'userPool', problems),
+    users: [],
+    groups: [],
+  };
+  if (value.targetUserPool !== undefined)
+    seed.targetUserPool = validatePool(value.targetUserPool, 'targetUserPool', problems);
   const usernameAttributeList = seed.userPool.usernameAttributes;
   const usernames = new Map<string, number>();
   forEachEntry(

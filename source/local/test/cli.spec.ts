@@ -39,8 +39,19 @@ describe('parseCliArgs --parameter and --target-mfa', () => {
     [['--parameter', 'CognitoTPS=5', '--parameter', 'CognitoTPS=1'], /given twice/],
     [['--parameter', 'PrimaryUserPoolId=us-east-1_x'], /backs up the pool it seeds/],
     [['--target-mfa', 'SOMETIMES'], /--target-mfa must be one of OFF, ON, OPTIONAL/],
+    [['--import-input', '{"DropAttributes":'], /--import-input must be a JSON object/],
+    [['--import-input', '["custom:plan"]'], /--import-input must be a JSON object/],
+    [['--import-input', '{"NewUserPoolId":"x"}'], /cannot set NewUserPoolId/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+});
+
+describe('parseCliArgs --import-input', () => {
+  it('takes the fields to add to the ImportWorkflow input', () => {
+    expect(parseCliArgs(['--import-input', '{"DropAttributes":["custom:plan"]}']).importInput).toEqual({
+      DropAttributes: ['custom:plan'],
+    });
   });
 });
 

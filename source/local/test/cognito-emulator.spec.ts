@@ -21,6 +21,10 @@ import {
   DescribeUserPoolCommand,
   GetGroupCommand,
   GetUserPoolMfaConfigCommand,
+  DescribeUserPoolClientCommand,
+  ListIdentityProvidersCommand,
+  ListResourceServersCommand,
+  ListUserPoolClientsCommand,
   ListGroupsCommand,
   ListUserPoolsCommand,
   ListUsersCommand,
@@ -772,6 +776,33 @@ describe('user pools', () => {
     expect(listed.flatMap((page) => (page.UserPools ?? []).map((p) => p.Id))).toEqual(
       emulator.store.poolIds(),
     );
+  });
+});
+
+describe("the export's configuration record calls", () => {
+  it('lists no app client, resource server or identity provider, and checks MaxResults and the pool', async () => {
+    const { poolId } = emulator.seed({});
+    const UserPoolId = poolId;
+    expect(await client.send(new ListUserPoolClientsCommand({ UserPoolId, MaxResults: 60 }))).toMatchObject({
+      UserPoolClients: [],
+    });
+    expect(await client.send(new ListResourceServersCommand({ UserPoolId, MaxResults: 50 }))).toMatchObject({
+      ResourceServers: [],
+    });
+    expect(await client.send(new ListIdentityProvidersCommand({ UserPoolId, MaxResults: 60 }))).toMatchObject(
+      {
+        Providers: [],
+      },
+    );
+    await expect(
+      client.send(new ListResourceServersCommand({ UserPoolId, MaxResults: 51 })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(
+      client.send(new ListUserPoolClientsCommand({ UserPoolId: 'us-east-1_missing', MaxResults: 1 })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(
+      client.send(new DescribeUserPoolClientCommand({ UserPoolId, ClientId: 'nope' })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 });
 

@@ -57,6 +57,38 @@ describe('comparePools', () => {
     ]);
   });
 
+  it('notes, rather than fails, a custom attribute left out knowingly (DropAttributes), and only that one', () => {
+    const withPlan = (name: string) =>
+      user(name, { attributes: { ...user(name).attributes, 'custom:plan': 'gold', 'custom:tier': '1' } });
+    const source = pool([withPlan('ana'), withPlan('bo')]);
+    const restored = pool([user('ana'), user('bo')]);
+    const dropped = comparePools(source, restored, undefined, undefined, {
+      dropped: new Set(['custom:plan', 'custom:tier']),
+    });
+    expect(dropped.ok).toBe(true);
+    expect(dropped.notes).toEqual([
+      '2 restored users lack custom:plan, left out knowingly (DropAttributes)',
+      '2 restored users lack custom:tier, left out knowingly (DropAttributes)',
+    ]);
+    const partly = comparePools(source, restored, undefined, undefined, {
+      dropped: new Set(['custom:plan']),
+    });
+    expect(partly.ok).toBe(false);
+    expect(partly.mismatches.map((m) => m.field)).toEqual([
+      'attributes.custom:tier',
+      'attributes.custom:tier',
+    ]);
+    // A dropped attribute that the restore wrote anyway is compared like any other.
+    const changed = pool([
+      user('ana', { attributes: { ...user('ana').attributes, 'custom:plan': 'other', 'custom:tier': '1' } }),
+      withPlan('bo'),
+    ]);
+    const kept = comparePools(source, changed, undefined, undefined, { dropped: new Set(['custom:plan']) });
+    expect(kept.mismatches).toEqual([
+      { item: 'user ana', field: 'attributes.custom:plan', expected: 'gold', actual: 'other' },
+    ]);
+  });
+
   it('reports every kind of difference', () => {
     const source = pool(
       [user('ana'), user('bo'), user('cy', { enabled: false })],

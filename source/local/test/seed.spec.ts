@@ -63,6 +63,27 @@ describe('validateSeed', () => {
     expect(seed.groups[1]).toEqual({ name: 'ops', description: 'Équipe', precedence: 2, members: [] });
   });
 
+  it('reads a targetUserPool in the shape of userPool, and names its problems under its own name', () => {
+    const seed = validateSeed({
+      userPool: { customAttributes: ['plan', 'tier'] },
+      targetUserPool: { customAttributes: ['tier'], usernameAttributes: ['email'] },
+      users: [],
+    });
+    expect(seed.targetUserPool).toEqual({
+      usernameAttributes: ['email'],
+      customAttributes: ['tier'],
+      mfaConfiguration: 'OFF',
+    });
+    expect(validateSeed({ users: [] }).targetUserPool).toBeUndefined();
+    expect(
+      problemsOf({ targetUserPool: { customAttributes: ['custom:x'], mfaConfiguration: 'MAYBE', other: 1 } }),
+    ).toEqual([
+      'targetUserPool: unknown field "other" (allowed: usernameAttributes, customAttributes, mfaConfiguration, autoVerifiedAttributes, aliasAttributes)',
+      'targetUserPool.customAttributes[0] ("custom:x"): give the name without "custom:"',
+      'targetUserPool.mfaConfiguration: must be "OFF", "ON" or "OPTIONAL"',
+    ]);
+  });
+
   it('names every bad entry by its position (and username or group name)', () => {
     const problems = problemsOf({
       userPool: { usernameAttributes: [], customAttributes: ['tenant'], extra: 1 },

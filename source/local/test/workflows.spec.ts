@@ -275,6 +275,75 @@ describe('a pool without a username attribute (250 users, 5 groups)', () => {
       expect(notifications.map((n) => n.kind)).toEqual(['error']);
     });
   });
+
+  describe('an ImportWorkflow into a pool that would lose data of the backup', () => {
+    const lacking = (pool: Partial<SeedFile['userPool']>) =>
+      createRestorePool(environment.cognito, {
+        ...seed,
+        targetUserPool: {
+          ...seed.userPool,
+          customAttributes: seed.userPool.customAttributes.filter((name) => name !== 'plan'),
+          ...pool,
+        },
+      });
+    const untouched = (poolId: string) => {
+      const pool = environment.cognito.store.getPool(poolId);
+      return { users: pool?.users.size, groups: pool?.groups.size, importJobs: pool?.importJobs.size };
+    };
+
+    it('refuses, before any write, a pool without a custom attribute users carry, naming it', async () => {
+      const poolId = lacking({});
+      const run = await scenario.deployment.run('ImportWorkflow', { NewUserPoolId: poolId });
+      expect(run.status).toBe('FAILED');
+      const failure = explainFailure(run);
+      expect(failure).toMatchObject({
+        state: 'ImportCheckNewUserPoolLambda',
+        error: 'TargetPoolRefusedError',
+        refusal: true,
+      });
+      expect(failure?.message).toMatch(/1 difference: \(1\) custom:plan: \d+ backed-up users carry it/);
+      expect(failure?.message).not.toContain('custom:tenant');
+      expect(untouched(poolId)).toEqual({ users: 0, groups: 0, importJobs: 0 });
+    });
+
+    it('refuses, before any write, a pool with other username attributes', async () => {
+      const poolId = lacking({
+        customAttributes: seed.userPool.customAttributes,
+        usernameAttributes: ['email'],
+      });
+      const run = await scenario.deployment.run('ImportWorkflow', { NewUserPoolId: poolId });
+      expect(run.status).toBe('FAILED');
+      expect(explainFailure(run)?.message).toMatch(
+        /username attributes: \d+ backed-up users sign in with a username/,
+      );
+      expect(untouched(poolId)).toEqual({ users: 0, groups: 0, importJobs: 0 });
+    });
+
+    it('restores without it when DropAttributes names it, and the notification says so', async () => {
+      const poolId = lacking({});
+      const since = (await scenario.deployment.notifications()).length;
+      const run = await scenario.deployment.run('ImportWorkflow', {
+        NewUserPoolId: poolId,
+        DropAttributes: ['custom:plan'],
+      });
+      expect(run.status).toBe('SUCCEEDED');
+      const [success, ...others] = (await scenario.deployment.notifications()).slice(since);
+      expect(others).toEqual([]);
+      expect(success?.kind).toBe('success');
+      expect(success?.message).toContain('Restored without these custom attributes');
+      expect(success?.message).toContain('custom:plan');
+      const source = poolContent(environment.cognito, scenario.primaryUserPoolId);
+      const restored = poolContent(environment.cognito, poolId);
+      expect(comparePools(source, restored, undefined).mismatches.map((m) => m.field)).toContain(
+        'attributes.custom:plan',
+      );
+      const parity = comparePools(source, restored, undefined, undefined, {
+        dropped: new Set(['custom:plan']),
+      });
+      expect(parity).toMatchObject({ ok: true, missingUsers: [], mismatches: [] });
+      expect(parity.notes).toContainEqual(expect.stringMatching(/lack custom:plan, left out knowingly/));
+    });
+  });
 });
 
 /**

@@ -131,6 +131,13 @@ export const EXPECTED_REFUSALS: Readonly<Record<string, ExpectedRefusal>> = {
     advice:
       'Nothing was imported. Start the ImportWorkflow again with the ID of a new, empty user pool of this Region.',
   },
+  TargetPoolRefusedError: {
+    title: 'the new user pool would lose data',
+    advice:
+      'Nothing was imported. Create a user pool that fits the backup as listed above (Cognito cannot add username ' +
+      'attributes or remove custom attributes later), or restore knowingly without the named custom attributes with ' +
+      '"DropAttributes" in the input, then start the ImportWorkflow again.',
+  },
   NewUserPoolUnreadableError: {
     title: 'the new user pool cannot be read',
     advice:
@@ -269,7 +276,9 @@ export function errorNotification(
 ): string {
   const restore =
     workflowName(context) === IMPORT_WORKFLOW
-      ? restoreReportSummary(input, reportRetentionDays) + resumeAdvice(context)
+      ? droppedAttributesNote(context) +
+        restoreReportSummary(input, reportRetentionDays) +
+        resumeAdvice(context)
       : '';
   const heading =
     input?.Error === RESTORE_INCOMPLETE
@@ -349,11 +358,35 @@ export function restoreReportSummary(input: MessageBrokerInput | undefined, rete
   );
 }
 
+/** `DropAttributes` of the ImportWorkflow's input, when it lists attribute names. */
+function droppedAttributes(context: SfnContextObject): string[] {
+  const raw = (context.Execution?.Input as { DropAttributes?: unknown } | undefined)?.DropAttributes;
+  return Array.isArray(raw) ? raw.filter((name): name is string => typeof name === 'string') : [];
+}
+
+/**
+ * The custom attributes a restore left out on purpose: the new pool lacks them and the execution input
+ * said to restore without them. Names only; the values stay in the backup table.
+ */
+export function droppedAttributesNote(context: SfnContextObject): string {
+  const names = droppedAttributes(context);
+  if (names.length === 0) return '';
+  return (
+    `Restored without these custom attributes (DropAttributes in the input), where the new user pool ` +
+    `lacks them: ${names.join(', ')}. Their values stay in the backup table.\n\n`
+  );
+}
+
 /** How to finish a failed restore: the exact input that resumes it (README, "Resume a restore"). */
 export function resumeAdvice(context: SfnContextObject): string {
   const poolId = (context.Execution?.Input as { NewUserPoolId?: unknown } | undefined)?.NewUserPoolId;
   if (typeof poolId !== 'string' || poolId.trim() === '') return '';
-  const input = JSON.stringify({ NewUserPoolId: poolId.trim(), Resume: true });
+  const drop = droppedAttributes(context);
+  const input = JSON.stringify({
+    NewUserPoolId: poolId.trim(),
+    Resume: true,
+    ...(drop.length > 0 ? { DropAttributes: drop } : {}),
+  });
   return (
     `To finish this restore into the same user pool once the cause is fixed, start the ${IMPORT_WORKFLOW} ` +
     `again with the input ${input}: it keeps the users, groups and memberships already in the pool, ` +
@@ -369,7 +402,9 @@ export function successNotification(
 ): string {
   return (
     `Workflow (${context.StateMachine.Name}) completed successfully. Execution took ${seconds} second(s).\n\n` +
-    (workflowName(context) === IMPORT_WORKFLOW ? importSuccessNote(input) : '') +
+    (workflowName(context) === IMPORT_WORKFLOW
+      ? importSuccessNote(input) + droppedAttributesNote(context)
+      : '') +
     (workflowName(context) === EXPORT_WORKFLOW ? cleanupSummary(input) : '') +
     restoreReportSummary(input, reportRetentionDays) +
     `Execution details:\n${pretty(context)}`

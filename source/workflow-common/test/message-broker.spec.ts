@@ -273,6 +273,19 @@ describe('message-broker', () => {
         'The new user pool (us-east-1_x) is the user pool that is backed up.',
       ],
       [
+        'a target pool that would lose data of the backup',
+        'ImportWorkflow-HASH',
+        {
+          Error: 'TargetPoolRefusedError',
+          Cause: lambdaCause(
+            'TargetPoolRefusedError',
+            'The new user pool (us-east-1_x) would lose data of the backup: custom:plan: 3 backed-up users carry it.',
+          ),
+        },
+        'ImportWorkflow stopped: the new user pool would lose data',
+        'The new user pool (us-east-1_x) would lose data of the backup: custom:plan: 3 backed-up users carry it.',
+      ],
+      [
         'import queues that are not empty',
         'ImportWorkflow-HASH',
         { Error: 'QueueNotEmptyError', Cause: lambdaCause('QueueNotEmptyError', 'Queue (q) is not empty.') },
@@ -690,6 +703,27 @@ describe('message-broker', () => {
       sns.resetHistory();
       await run(event('WorkflowErrorHandlerLambda', { Error: 'States.TaskFailed', Cause: 'x' }, ctx));
       expect(published()[0]?.Message).toContain(`additional information\n\n${advice}`);
+    });
+
+    it('says which custom attributes were left out knowingly, and keeps them out on Resume', async () => {
+      const ctx = importContext('WorkflowCleanupLambda');
+      ctx.Execution.Input = {
+        NewUserPoolId: 'us-east-1_New',
+        DropAttributes: ['custom:plan', 'custom:tier'],
+      };
+      await run(event('WorkflowCleanupLambda', { RestoreComplete: true, RestoreReport: restoreReport }, ctx));
+      expect(published()[0]?.Message).toContain(
+        'Restored without these custom attributes (DropAttributes in the input), where the new user pool ' +
+          'lacks them: custom:plan, custom:tier. Their values stay in the backup table.',
+      );
+      sns.resetHistory();
+      const failed = importContext('WorkflowErrorHandlerLambda');
+      failed.Execution.Input = ctx.Execution.Input;
+      await run(event('WorkflowErrorHandlerLambda', { Error: 'States.TaskFailed', Cause: 'x' }, failed));
+      expect(published()[0]?.Message).toContain(
+        '{"NewUserPoolId":"us-east-1_New","Resume":true,"DropAttributes":["custom:plan","custom:tier"]}',
+      );
+      expect(published()[0]?.Message).toContain('Restored without these custom attributes');
     });
 
     it('announces an incomplete restore as such, not as an unexpected error', async () => {

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-/** Rejects unsupported source pools before an export starts. */
+/**
+ * Rejects unsupported source pools before an export starts, then records the pool's configuration in
+ * the backup table (`pool-configuration.ts`), so that every recovery point holds it next to the users.
+ */
 import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { writePoolConfiguration } from '../../utils/pool-configuration-item';
+import { readPoolConfiguration } from './pool-configuration';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Logger } from '../../utils/logger';
 import type { CheckUserPoolConfigResult } from './types';
@@ -14,6 +20,14 @@ export interface CheckUserPoolConfigDeps {
   cognito: RateLimitedCognito;
   logger: Logger;
   config: { userPoolId: string; allowMfa?: boolean };
+  /** Where the configuration is recorded. */
+  record: {
+    ddb: DynamoDBDocumentClient;
+    tableName: string;
+    typeTimestamp: string;
+    region: string;
+    now: () => number;
+  };
 }
 
 export async function checkUserPoolConfig(deps: CheckUserPoolConfigDeps): Promise<CheckUserPoolConfigResult> {
@@ -33,6 +47,29 @@ export async function checkUserPoolConfig(deps: CheckUserPoolConfigDeps): Promis
   logger.info('The user pool configuration is supported', {
     usernameAttributes: userPool.UsernameAttributes?.length ?? 0,
     mfaConfiguration: userPool.MfaConfiguration ?? 'OFF',
+  });
+  const { record } = deps;
+  const configuration = await readPoolConfiguration(userPool, {
+    cognito,
+    region: record.region,
+    now: record.now,
+  });
+  const written = await writePoolConfiguration(
+    record.ddb,
+    { tableName: record.tableName, typeTimestamp: record.typeTimestamp },
+    configuration,
+    configuration.Source.RecordedAt,
+  );
+  logger.info('The user pool configuration is recorded in the backup table', {
+    customAttributes: (configuration.UserPool.Schema ?? []).filter((a) => a.Name?.startsWith('custom:'))
+      .length,
+    clients: configuration.Clients.length,
+    clientsWithSecret: configuration.Clients.filter((c) => c.Settings.GenerateSecret === true).length,
+    resourceServers: configuration.ResourceServers.length,
+    identityProviders: configuration.IdentityProviders.length,
+    domains: configuration.Domains.length,
+    compressedBytes: written.bytes,
+    items: written.items,
   });
   return result;
 }

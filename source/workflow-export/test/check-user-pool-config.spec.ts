@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 import {
   CognitoIdentityProviderClient,
+  DescribeIdentityProviderCommand,
+  DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
+  GetUserPoolMfaConfigCommand,
+  ListIdentityProvidersCommand,
+  ListResourceServersCommand,
+  ListUserPoolClientsCommand,
   type UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { gunzipSync } from 'node:zlib';
 import { mockAws } from '../../test-support/aws-mock';
 import { fakeRuntime } from '../../test-support/runtime';
 import type { Env } from '../../utils/config';
@@ -12,7 +20,13 @@ import { checkUserPoolConfiguration, UnsupportedUserPoolError } from '../../util
 import { fakeClock, throttlingError } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
-const ENV = { PRIMARY_USER_POOL_ID: 'us-east-1_pool' };
+const ddb = mockAws(DynamoDBDocumentClient);
+const ENV = {
+  PRIMARY_USER_POOL_ID: 'us-east-1_pool',
+  BACKUP_TABLE_NAME: 'backup-table',
+  TYPE_TIMESTAMP: 'SYNC_TIMESTAMP-instance',
+  AWS_REGION: 'us-east-1',
+};
 const wrapped = {
   Input: {},
   Context: {
@@ -28,11 +42,62 @@ const pool = (overrides: Partial<UserPoolType>): UserPoolType => ({
   ...overrides,
 });
 
-beforeEach(() => cognito.reset());
+beforeEach(() => {
+  cognito.reset();
+  cognito.on(GetUserPoolMfaConfigCommand).resolves({ MfaConfiguration: 'OFF' });
+  cognito.on(ListUserPoolClientsCommand).resolves({ UserPoolClients: [] });
+  cognito.on(ListResourceServersCommand).resolves({ ResourceServers: [] });
+  cognito.on(ListIdentityProvidersCommand).resolves({ Providers: [] });
+  ddb.reset();
+  ddb.on(PutCommand).resolves({});
+});
 
 describe('check-user-pool-config', () => {
   it('declares exactly the variables it reads', () => {
-    expect(Object.keys(ENVIRONMENT)).toEqual(['PRIMARY_USER_POOL_ID', 'ALLOW_MFA_USER_POOLS']);
+    expect(Object.keys(ENVIRONMENT)).toEqual([
+      'PRIMARY_USER_POOL_ID',
+      'ALLOW_MFA_USER_POOLS',
+      'BACKUP_TABLE_NAME',
+      'TYPE_TIMESTAMP',
+      'AWS_REGION',
+    ]);
+  });
+
+  it("records the pool's configuration in the backup table, without its secrets", async () => {
+    cognito.on(DescribeUserPoolCommand).resolves({
+      UserPool: pool({
+        Name: 'prod',
+        SchemaAttributes: [{ Name: 'custom:plan', AttributeDataType: 'String' }],
+        UsernameAttributes: ['email'],
+      }),
+    });
+    cognito.on(ListUserPoolClientsCommand).resolves({ UserPoolClients: [{ ClientId: 'client-1' }] });
+    cognito.on(DescribeUserPoolClientCommand).resolves({
+      UserPoolClient: { ClientId: 'client-1', ClientName: 'web', ClientSecret: 'SECRET-of-the-client' },
+    });
+    cognito.on(ListIdentityProvidersCommand).resolves({ Providers: [{ ProviderName: 'Google' }] });
+    cognito.on(DescribeIdentityProviderCommand).resolves({
+      IdentityProvider: {
+        ProviderName: 'Google',
+        ProviderType: 'Google',
+        ProviderDetails: { client_id: 'id', client_secret: 'SECRET-of-the-idp' },
+      },
+    });
+    await run();
+    const puts = ddb.commandCalls(PutCommand).map((call) => call.args[0].input);
+    expect(puts).toHaveLength(1);
+    const item = puts[0]?.Item ?? {};
+    expect(puts[0]?.TableName).toBe('backup-table');
+    expect(item).toMatchObject({ id: 'user-pool-configuration', type: 'SYNC_TIMESTAMP-instance' });
+    // Never stale for the export cleanup, which removes only items with an older lastConfirmedInUserPool.
+    expect(item).not.toHaveProperty('lastConfirmedInUserPool');
+    const recorded = gunzipSync(item.configuration as Uint8Array).toString('utf8');
+    expect(JSON.parse(recorded)).toMatchObject({
+      UserPool: { PoolName: 'prod', UsernameAttributes: ['email'] },
+      Clients: [{ ClientId: 'client-1', Settings: { ClientName: 'web', GenerateSecret: true } }],
+      IdentityProviders: [{ SecretsLeftOut: ['client_secret'] }],
+    });
+    expect(recorded).not.toContain('SECRET');
   });
 
   it.each([
@@ -91,7 +156,7 @@ describe('check-user-pool-config', () => {
     cognito.on(DescribeUserPoolCommand).resolves({});
     await expect(run()).rejects.toThrow('DescribeUserPool returned no user pool for us-east-1_pool');
     await expect(run({})).rejects.toThrow(
-      'Error validating Environment Variables. Missing value for PRIMARY_USER_POOL_ID',
+      /Error validating Environment Variables. Missing value for PRIMARY_USER_POOL_ID/,
     );
   });
 });

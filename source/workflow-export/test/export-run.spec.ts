@@ -9,7 +9,11 @@
 import {
   CognitoIdentityProviderClient,
   DescribeUserPoolCommand,
+  GetUserPoolMfaConfigCommand,
   ListGroupsCommand,
+  ListIdentityProvidersCommand,
+  ListResourceServersCommand,
+  ListUserPoolClientsCommand,
   ListUsersCommand,
   ListUsersInGroupCommand,
   type UserType,
@@ -53,6 +57,7 @@ const ENV = {
   BACKUP_TABLE_NAME: TABLE,
   TYPE_USER: 'USER-uuid',
   TYPE_GROUP: 'GROUP-uuid',
+  TYPE_TIMESTAMP: 'SYNC_TIMESTAMP-uuid',
   AWS_REGION: 'us-east-1',
   QUEUE_URL: 'queue-url',
   // This run removes 1 of 8 users and 2 of 8 memberships: without the count allowance, 25% is the
@@ -84,6 +89,10 @@ function installFakes(clock: FakeClock): void {
   cognito
     .on(DescribeUserPoolCommand)
     .resolves({ UserPool: { MfaConfiguration: 'OFF', UsernameAttributes: ['email'] } });
+  cognito.on(GetUserPoolMfaConfigCommand).resolves({ MfaConfiguration: 'OFF' });
+  cognito.on(ListUserPoolClientsCommand).resolves({ UserPoolClients: [] });
+  cognito.on(ListResourceServersCommand).resolves({ ResourceServers: [] });
+  cognito.on(ListIdentityProvidersCommand).resolves({ Providers: [] });
   cognito.on(ListUsersCommand).callsFake((input) => {
     latency();
     // The fixtures' subs are not UUIDs: the fake puts user n in the sub partition n % 4 ("0" to "3").
@@ -277,6 +286,8 @@ it('backs up the pool and removes exactly what the run did not confirm', async (
     'GROUP_MEMBER-editors GROUP_MEMBER-sub-6',
   ]);
   expect(table.get('latest-export-timestamp|SYNC_TIMESTAMP-uuid')).toBeDefined();
+  // The configuration item has no lastConfirmedInUserPool: the cleanup scans it and keeps it.
+  expect(table.get('user-pool-configuration|SYNC_TIMESTAMP-uuid')).toMatchObject({ encoding: 'gzip-json' });
   const confirmed = [...table.values()].filter((item) => item.lastConfirmedInUserPool !== undefined);
   expect(confirmed.every((item) => item.lastConfirmedInUserPool === users.ExportTimestamp)).toBe(true);
   // Every membership, on every group page and continuation, carries the e-mail pseudoUsername.

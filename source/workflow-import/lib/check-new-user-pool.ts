@@ -1,13 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * check-new-user-pool: the new pool must have no users and no groups. A pool that cannot
- * be read (wrong id, no permission, ...) is an error with its own message naming the pool, not "not
- * empty". Both lists are read at once; nothing sleeps.
+ * check-new-user-pool: the new pool must have no users and no groups, and its configuration must
+ * hold every user of the backup without loss (`checkTargetPool`). A pool that cannot be read (wrong
+ * id, no permission, ...) is an error with its own message naming the pool, not "not empty". Both
+ * lists are read at once; nothing sleeps.
  */
-import { ListGroupsCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  DescribeUserPoolCommand,
+  ListGroupsCommand,
+  ListUsersCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Logger } from '../../utils/logger';
 import { errorMessage, errorName } from '../../utils/errors';
+import {
+  compareWithTarget,
+  readBackupNeeds,
+  refusalMessage,
+  TargetPoolRefusedError,
+  targetShape,
+  type NeedsScanDeps,
+  type TargetVerdict,
+} from './target-check';
 
 /** Pages can be empty although more follow; give up after this many. */
 const MAX_EMPTY_PAGES = 10;
@@ -125,4 +139,35 @@ export async function isNewUserPoolEmpty(
   const hasGroups = groups.status === 'fulfilled' && groups.value;
   logger.info('New user pool checked', { userPoolId, hasUsers, hasGroups });
   return !hasUsers && !hasGroups;
+}
+
+/**
+ * Compares the new pool's configuration with what the backed-up users need and refuses, before any
+ * write, a pool that would lose data; the custom attributes in `drop` are restored without, knowingly.
+ */
+export async function checkTargetPool(
+  userPoolId: string,
+  drop: readonly string[],
+  deps: { cognito: RateLimitedCognito; logger: Logger; scan: NeedsScanDeps },
+): Promise<TargetVerdict> {
+  let pool;
+  try {
+    pool = (await deps.cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }))).UserPool;
+  } catch (error) {
+    throw unreadable(userPoolId, error);
+  }
+  const target = targetShape(pool);
+  const needs = await readBackupNeeds(deps.scan, target.required);
+  const verdict = compareWithTarget(needs, target, drop);
+  deps.logger.info('New user pool checked against the backup', {
+    userPoolId,
+    usersRead: needs.users,
+    complete: needs.complete,
+    customAttributes: needs.customAttributes.size,
+    differences: verdict.refusals.length,
+    dropped: verdict.dropped,
+  });
+  for (const note of verdict.notes) deps.logger.warn(`Target check: ${note}`);
+  if (verdict.refusals.length > 0) throw new TargetPoolRefusedError(refusalMessage(userPoolId, verdict));
+  return verdict;
 }

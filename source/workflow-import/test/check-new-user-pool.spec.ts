@@ -2,18 +2,21 @@
 import {
   CognitoIdentityProviderClient,
   CognitoIdentityProviderServiceException,
+  DescribeUserPoolCommand,
   ListGroupsCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT, handler as lambdaHandler } from '../check-new-user-pool';
-import { POOL_ID, wrapped } from './support';
+import { POOL_ID, TARGET_POOL, TYPE_USER, userItem, wrapped } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
+const ddb = mockAws(DynamoDBDocumentClient);
 
 function awsError(name: string, message = name) {
   return new CognitoIdentityProviderServiceException({
@@ -25,7 +28,39 @@ function awsError(name: string, message = name) {
 }
 
 const SOURCE_POOL_ID = 'us-east-2_Source01';
-const ENV = { COGNITO_TPS: '10', PRIMARY_USER_POOL_ID: SOURCE_POOL_ID, AWS_REGION: 'us-east-2' };
+const ENV = {
+  COGNITO_TPS: '10',
+  PRIMARY_USER_POOL_ID: SOURCE_POOL_ID,
+  AWS_REGION: 'us-east-2',
+  BACKUP_TABLE_NAME: 'backup-table',
+  TYPE_USER,
+};
+
+/** The new pool: e-mail as username, one custom attribute of the backup (`custom:plan`). */
+const FITTING_POOL = {
+  ...TARGET_POOL,
+  UsernameAttributes: ['email' as const],
+  SchemaAttributes: [
+    { Name: 'sub', AttributeDataType: 'String' as const, Required: true },
+    { Name: 'email', AttributeDataType: 'String' as const, Required: false },
+    { Name: 'custom:plan', AttributeDataType: 'String' as const },
+  ],
+};
+
+/** A backed-up user (e-mail as username) with a plan. */
+const planUser = (n: number) =>
+  userItem(n, {
+    userAttributes: [
+      ...(userItem(n).userAttributes as object[]),
+      { Name: 'custom:plan', Value: `secret-plan-${n}` },
+    ],
+  });
+
+const withInput = (input: Record<string, unknown>) => {
+  const event = wrapped({});
+  event.Context!.Execution.Input = { NewUserPoolId: POOL_ID, ...input };
+  return event;
+};
 
 function setup(env: Record<string, string | undefined> = ENV) {
   const clock = fakeClock();
@@ -39,10 +74,113 @@ describe('check-new-user-pool', () => {
     cognito.reset();
     cognito.on(ListUsersCommand).resolves({ Users: [] });
     cognito.on(ListGroupsCommand).resolves({ Groups: [] });
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: FITTING_POOL });
+    ddb.reset();
+    // The check scans in parallel segments: the two users are in the first one.
+    ddb.on(ScanCommand).resolves({ Items: [] });
+    ddb.on(ScanCommand, { Segment: 0 }).resolves({ Items: [planUser(1), planUser(2)] });
   });
 
   it('declares the variables it reads', () => {
-    expect(Object.keys(ENVIRONMENT)).toEqual(['COGNITO_TPS', 'PRIMARY_USER_POOL_ID', 'AWS_REGION']);
+    expect(Object.keys(ENVIRONMENT)).toEqual([
+      'COGNITO_TPS',
+      'PRIMARY_USER_POOL_ID',
+      'AWS_REGION',
+      'BACKUP_TABLE_NAME',
+      'TYPE_USER',
+    ]);
+  });
+
+  describe('refuses, before any write, a pool that would lose data of the backup', () => {
+    it('reads the user items of the backup table for their attribute names', async () => {
+      await expect(setup().handler(wrapped({}))).resolves.toEqual({
+        result: { NewUserPoolEmpty: true, Resume: false },
+      });
+      expect(cognito).toHaveReceivedCommandWith(DescribeUserPoolCommand, { UserPoolId: POOL_ID });
+      expect(ddb).toHaveReceivedCommandWith(ScanCommand, {
+        TableName: 'backup-table',
+        FilterExpression: '#type = :typeUser',
+        ExpressionAttributeValues: { ':typeUser': TYPE_USER },
+      });
+    });
+
+    it('a custom attribute that users carry is missing from the new pool: named, with the fix', async () => {
+      cognito.on(DescribeUserPoolCommand).resolves({
+        UserPool: { ...FITTING_POOL, SchemaAttributes: FITTING_POOL.SchemaAttributes.slice(0, 2) },
+      });
+      const { handler, logs } = setup();
+      const failure = (await handler(wrapped({})).catch((error: unknown) => error)) as Error;
+      expect(failure).toMatchObject({ name: 'TargetPoolRefusedError' });
+      expect(failure.message).toContain(
+        'custom:plan: 2 backed-up users carry it and the new pool has no such attribute',
+      );
+      expect(failure.message).toContain('or list "custom:plan" in DropAttributes to restore without it');
+      expect(failure.message).not.toContain('secret-plan');
+      expect(failure.message).not.toContain('example.com');
+      expect(logs.text()).not.toContain('secret-plan');
+      // Only reads: the check runs before the first write of the workflow.
+      expect(
+        cognito
+          .calls()
+          .map((call) => call.args[0].constructor.name)
+          .sort(),
+      ).toEqual(['DescribeUserPoolCommand', 'ListGroupsCommand', 'ListUsersCommand']);
+    });
+
+    it('with DropAttributes naming it, the restore goes on and the log names what is dropped', async () => {
+      cognito.on(DescribeUserPoolCommand).resolves({
+        UserPool: { ...FITTING_POOL, SchemaAttributes: FITTING_POOL.SchemaAttributes.slice(0, 2) },
+      });
+      const { handler, logs } = setup();
+      await expect(handler(withInput({ DropAttributes: ['custom:plan'] }))).resolves.toEqual({
+        result: { NewUserPoolEmpty: true, Resume: false },
+      });
+      expect(logs.entries()).toContainEqual(
+        expect.objectContaining({
+          message: 'New user pool checked against the backup',
+          dropped: ['custom:plan'],
+        }),
+      );
+    });
+
+    it('other username attributes than the backup users sign in with', async () => {
+      cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { ...FITTING_POOL, UsernameAttributes: [] } });
+      const run = setup().handler(withInput({ DropAttributes: ['custom:plan'] }));
+      await expect(run).rejects.toMatchObject({ name: 'TargetPoolRefusedError' });
+      await expect(run).rejects.toThrow(
+        "username attributes: 2 backed-up users sign in with email as the username, and the new pool's " +
+          'username attributes are none (create the pool with username attributes: email)',
+      );
+    });
+
+    it('refuses a DropAttributes that is not a list of custom attribute names, before any call', async () => {
+      const run = setup().handler(withInput({ DropAttributes: ['email'] }));
+      await expect(run).rejects.toMatchObject({ name: 'InvalidDropAttributesError' });
+      expect(cognito.calls()).toHaveLength(0);
+    });
+
+    it('does not read the backup for a pool that is refused as not empty', async () => {
+      cognito.on(ListUsersCommand).resolves({ Users: [{ Username: 'someone' }] });
+      await expect(setup().handler(wrapped({}))).resolves.toEqual({
+        result: { NewUserPoolEmpty: false, Resume: false },
+      });
+      expect(ddb.calls()).toHaveLength(0);
+      expect(cognito).not.toHaveReceivedCommand(DescribeUserPoolCommand);
+    });
+
+    it('checks a Resume target too', async () => {
+      cognito.on(ListUsersCommand).resolves({ Users: [{ Username: 'someone' }] });
+      cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { ...FITTING_POOL, SchemaAttributes: [] } });
+      await expect(setup().handler(withInput({ Resume: true }))).rejects.toThrow('custom:plan');
+    });
+
+    it('names the pool when DescribeUserPool is denied', async () => {
+      cognito.on(DescribeUserPoolCommand).rejects(awsError('AccessDeniedException'));
+      await expect(setup().handler(wrapped({}))).rejects.toMatchObject({
+        name: 'NewUserPoolUnreadableError',
+        message: expect.stringContaining(`Unable to read the new user pool (${POOL_ID}): access was denied`),
+      });
+    });
   });
 
   describe('refuses a target that is not a new user pool of this Region, before calling Cognito', () => {
@@ -273,6 +411,9 @@ describe('check-new-user-pool', () => {
         hasGroups: false,
       }),
     ]);
+    await handler(withInput({ Resume: true }));
+    expect(logs.text()).not.toContain('secret-plan');
+    expect(logs.text()).not.toContain('example.com');
     expect(logs.text()).not.toContain('private');
   });
 });
