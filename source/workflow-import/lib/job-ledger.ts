@@ -29,7 +29,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { RateLimitedCognito } from '../../utils/cognito';
-import { IMPORT_JOB_NAME } from './import-job';
+import { IMPORT_JOB_NAME, RUNNING } from './import-job';
 
 /** The job must be started within this time of writing its manifest, or not at all. */
 export const START_WINDOW_MS = 30_000;
@@ -37,7 +37,8 @@ export const START_WINDOW_MS = 30_000;
 export const STALE_MANIFEST_MS = 120_000;
 export const MANIFEST_PREFIX = 'import-manifests/';
 
-export const RUNNING_JOB_STATUSES = new Set(['Pending', 'InProgress']);
+/** The statuses of a job that is still running (one definition, shared with CheckUserImportJob). */
+export const RUNNING_JOB_STATUSES = RUNNING;
 
 export interface Manifest {
   JobId: string;
