@@ -13,13 +13,7 @@ import {
   ListUsersInGroupCommand,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type GetObjectCommandOutput,
-} from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../utils/clients';
 import { mockAws } from '../../test-support/aws-mock';
@@ -35,7 +29,14 @@ import { fakeRuntime } from '../../test-support/runtime';
 import { memberSub, withMemberSignInNames } from '../lib/member-names';
 import type { ReconcileOutput } from '../lib/reconcile-new-user-pool';
 import { createHandler } from '../reconcile-new-user-pool';
-import { BACKUP_READER_ENV_VALUES, TYPE_GROUP, TYPE_TIMESTAMP, TYPE_USER, wrapped } from './support';
+import {
+  BACKUP_READER_ENV_VALUES,
+  serveBucket,
+  TYPE_GROUP,
+  TYPE_TIMESTAMP,
+  TYPE_USER,
+  wrapped,
+} from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ddb = mockAws(DynamoDBDocumentClient);
@@ -138,18 +139,7 @@ describe('the reconciliation of a table written by v1.0.10 for an e-mail pool wi
     ddb.reset();
     s3.reset();
     store.clear();
-    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
-      store.set(input.Key, input.Body);
-      return {};
-    });
-    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
-      const text = store.get(input.Key);
-      if (text === undefined) throw new Error(`NoSuchKey ${input.Key}`);
-      return { Body: { transformToString: async () => text } } as unknown as GetObjectCommandOutput;
-    });
-    s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
-      Contents: [...store.keys()].filter((key) => key.startsWith(input.Prefix)).map((Key) => ({ Key })),
-    }));
+    serveBucket(s3, store, { list: true });
   });
 
   it('adds every membership to the restored user and ends complete', async () => {

@@ -9,13 +9,9 @@ import {
   DescribeUserPoolCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import {
-  GetObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  type GetObjectCommandOutput,
-} from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { mockAws } from '../../test-support/aws-mock';
+import { serveBucket } from './support';
 import { fakeClock } from '../../test-support/fake-clock';
 import { RateLimitedCognito } from '../../utils/cognito';
 import { SlidingWindowLimiter } from '../../utils/limiter';
@@ -60,16 +56,7 @@ beforeEach(() => {
   cognito.reset();
   s3.reset();
   store.clear();
-  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
-    store.set(input.Key, input.Body);
-    return {};
-  });
-  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
-    const text = store.get(input.Key);
-    if (text === undefined)
-      throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
-    return { Body: { transformToString: async () => text } } as unknown as GetObjectCommandOutput;
-  });
+  serveBucket(s3, store);
   cognito.on(ListUsersCommand).resolves({ Users: USERS });
   // Users sign in with their e-mail address or phone number: those are their identities.
   cognito

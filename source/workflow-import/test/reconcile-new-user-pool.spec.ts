@@ -16,13 +16,7 @@ import {
   type SchemaAttributeType,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type GetObjectCommandOutput,
-} from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
@@ -49,6 +43,7 @@ import {
   UPDATES_QUEUE_URL,
   userItem,
   wrapped,
+  serveBucket,
 } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
@@ -282,18 +277,7 @@ describe('reconcile-new-user-pool', () => {
     sqs.reset();
     sqs.on(PurgeQueueCommand).resolves({});
     store.clear();
-    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
-      store.set(input.Key, input.Body);
-      return {};
-    });
-    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
-      const text = store.get(input.Key);
-      if (text === undefined) throw new Error(`NoSuchKey ${input.Key}`);
-      return { Body: { transformToString: async () => text } } as unknown as GetObjectCommandOutput;
-    });
-    s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
-      Contents: [...store.keys()].filter((key) => key.startsWith(input.Prefix)).map((Key) => ({ Key })),
-    }));
+    serveBucket(s3, store, { list: true });
   });
 
   it('declares the variables it reads', () => {
@@ -788,15 +772,7 @@ describe('reconcile-new-user-pool on Resume', () => {
     sqs.reset();
     store.clear();
     sqs.on(PurgeQueueCommand).resolves({});
-    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
-      store.set(input.Key, input.Body);
-      return {};
-    });
-    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
-      const text = store.get(input.Key);
-      if (text === undefined) throw new Error(`NoSuchKey ${input.Key}`);
-      return { Body: { transformToString: async () => text } } as unknown as GetObjectCommandOutput;
-    });
+    serveBucket(s3, store);
   });
 
   it('PurgeImportQueues empties both import queues on Resume', async () => {
@@ -921,15 +897,7 @@ describe('reconcile-new-user-pool with unusual data', () => {
     ddb.reset();
     s3.reset();
     store.clear();
-    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
-      store.set(input.Key, input.Body);
-      return {};
-    });
-    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
-      const text = store.get(input.Key);
-      if (text === undefined) throw new Error(`NoSuchKey ${input.Key}`);
-      return { Body: { transformToString: async () => text } } as unknown as GetObjectCommandOutput;
-    });
+    serveBucket(s3, store);
     // One key per page, to follow the continuation.
     s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string; ContinuationToken?: string }) => {
       const keys = [...store.keys()].filter((key) => key.startsWith(input.Prefix)).sort();

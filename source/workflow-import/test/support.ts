@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Builders and fakes shared by the workflow-import specs. */
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type GetObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { Message } from '@aws-sdk/client-sqs';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import type { SfnContextObject } from '../../utils/step-functions';
 import type { ImportEvent } from '../lib/types';
 
@@ -124,3 +132,27 @@ export const BACKUP_READER_ENV_VALUES = {
   NEW_USERS_QUEUE_URL,
   NEW_USERS_UPDATES_QUEUE_URL: UPDATES_QUEUE_URL,
 };
+
+/**
+ * Serves the import bucket from `store`: PutObject writes a key, GetObject reads it (a missing key is
+ * S3's NoSuchKey) and, with `list`, ListObjectsV2 lists the keys under a prefix in one page.
+ */
+export function serveBucket(
+  s3: AwsClientStub<S3Client>,
+  store: Map<string, string>,
+  options: { list?: boolean } = {},
+): void {
+  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
+    store.set(input.Key, input.Body);
+    return {};
+  });
+  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    const text = store.get(input.Key);
+    if (text === undefined) throw Object.assign(new Error(`NoSuchKey ${input.Key}`), { name: 'NoSuchKey' });
+    return { Body: { transformToString: async () => text } } as unknown as GetObjectCommandOutput;
+  });
+  if (options.list === true)
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
+      Contents: [...store.keys()].filter((key) => key.startsWith(input.Prefix)).map((Key) => ({ Key })),
+    }));
+}
