@@ -152,6 +152,9 @@ export class Deployment {
           CognitoTPS: String(this.options.cognitoTps),
           SnsPreference: this.options.snsPreference ?? 'INFO_AND_ERRORS',
           SendAnonymousData: 'No',
+          // No local emulator exports a DynamoDB table to S3 (ExportTableToPointInTime), so the ExportWorkflow
+          // skips its snapshot states unless a caller turns them on where the export is emulated.
+          SnapshotRetentionDays: '0',
           ...this.options.parameters,
         },
         pseudo: { region, accountId, partition: 'aws', stackName },
