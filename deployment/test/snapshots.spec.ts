@@ -26,7 +26,7 @@ import {
 import { roleStatements } from './support/functions';
 import { stateMachines } from './support/state-machines';
 import { CHECK_EXPORTS_STATE, START_EXPORTS_STATE } from '../../source/workflow-export/lib/types';
-import { SNAPSHOTS_PREFIX } from '../../source/workflow-export/lib/table-snapshot';
+import { SNAPSHOTS_PREFIX } from '../../source/utils/snapshots';
 
 const stackSet = loadTemplate(STACKSET_TEMPLATE);
 const withKey = loadTemplate(STACKSET_TEMPLATE, 'customer-key');

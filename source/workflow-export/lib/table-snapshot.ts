@@ -21,6 +21,7 @@ import {
 import { errorMessage, errorName } from '../../utils/errors';
 import type { Logger } from '../../utils/logger';
 import type { SfnContextObject } from '../../utils/step-functions';
+import { snapshotId, snapshotPrefix } from '../../utils/snapshots';
 import type { Now } from '../../utils/time';
 import {
   CHECK_EXPORTS_STATE,
@@ -32,20 +33,6 @@ import {
   type TableSnapshotEvent,
   type TableSnapshotOutput,
 } from './types';
-
-/** The key prefix of every snapshot in the snapshot buckets. */
-export const SNAPSHOTS_PREFIX = 'snapshots/';
-
-/** `20261207T223000Z`: the snapshot's time in UTC, to the second. */
-export function snapshotId(time: Date): string {
-  return time
-    .toISOString()
-    .replace(/\.\d{3}Z$/, 'Z')
-    .replace(/[-:]/g, '');
-}
-
-/** `snapshots/<SnapshotId>`: the S3Prefix of both exports of one snapshot. */
-export const snapshotPrefix = (id: string): string => `${SNAPSHOTS_PREFIX}${id}`;
 
 /**
  * How long "Start Exports" keeps asking for a time DynamoDB refuses as outside the point-in-time window

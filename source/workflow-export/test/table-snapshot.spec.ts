@@ -16,7 +16,6 @@ import { createHandler, ENVIRONMENT } from '../table-snapshot';
 import {
   EXPORT_DEADLINE_MS,
   SnapshotFailedError,
-  snapshotId,
   START_DEADLINE_MS,
   UnknownSnapshotStateError,
 } from '../lib/table-snapshot';
@@ -123,15 +122,6 @@ function run(tableEvent: TableSnapshotEvent, env: Env = ENV, start = Date.parse(
 
 beforeEach(() => {
   ddb.reset();
-});
-
-describe('snapshotId', () => {
-  it.each([
-    ['2026-12-07T22:30:00.000Z', '20261207T223000Z'],
-    ['2024-01-05T03:04:05.999Z', '20240105T030405Z'],
-  ])('names %s %s', (time, id) => {
-    expect(snapshotId(new Date(time))).toBe(id);
-  });
 });
 
 describe('Snapshot: Start Exports', () => {
