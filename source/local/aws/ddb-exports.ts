@@ -91,6 +91,11 @@ export interface PointInTimeOptions {
   exportDurationMs?: number;
   /** Data files of an export (partitions, one of them empty). Default 4. */
   partitions?: number;
+  /**
+   * Regions of the tables' global-table replicas. Locally a replica is the same table (replication is immediate),
+   * so an ARN of one of these Regions names the local table, and its export names that Region's ARN.
+   */
+  replicaRegions?: readonly string[];
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -244,15 +249,31 @@ export class PointInTimeExports {
     return answer === undefined ? undefined : Promise.resolve(input).then(answer);
   }
 
-  private tableArn(name: string): string {
-    return `arn:aws:dynamodb:${this.options.region}:${this.options.accountId}:table/${name}`;
+  private readonly replicaRegions = new Set<string>();
+
+  /** From now on, an ARN of `region` names the local table as its global-table replica there. */
+  addReplicaRegion(region: string): void {
+    this.replicaRegions.add(region);
+  }
+
+  private tableArn(name: string, region = this.options.region): string {
+    return `arn:aws:dynamodb:${region}:${this.options.accountId}:table/${name}`;
+  }
+
+  /** The Region an ARN names the table in: this one, or one of its replicas' (else undefined). */
+  private regionOf(nameOrArn: string): string | undefined {
+    if (!nameOrArn.startsWith('arn:')) return this.options.region;
+    return [this.options.region, ...(this.options.replicaRegions ?? []), ...this.replicaRegions].find(
+      (region) => nameOrArn.startsWith(this.tableArn('', region)),
+    );
   }
 
   /** The journal of a table given by name or ARN (an ARN of another Region or account: not found). */
   private table(nameOrArn: string): TableJournal {
-    const prefix = `arn:aws:dynamodb:${this.options.region}:${this.options.accountId}:table/`;
+    const region = this.regionOf(nameOrArn);
+    const prefix = this.tableArn('', region);
     const name = nameOrArn.startsWith('arn:')
-      ? nameOrArn.startsWith(prefix)
+      ? region !== undefined
         ? nameOrArn.slice(prefix.length)
         : undefined
       : nameOrArn;
@@ -399,7 +420,7 @@ export class PointInTimeExports {
       );
     }
     const exportId = `${String(now).padStart(14, '0')}-${this.hex(8)}`;
-    const tableArn = this.tableArn(journal.tableName);
+    const tableArn = this.tableArn(journal.tableName, this.regionOf(tableArnInput));
     const prefixPart =
       prefix === undefined || prefix === '' ? '' : prefix.endsWith('/') ? prefix : `${prefix}/`;
     const exported: EmulatedExport = {

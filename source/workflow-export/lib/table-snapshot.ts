@@ -127,10 +127,13 @@ function newSnapshot(event: TableSnapshotEvent, deps: TableSnapshotDeps): Snapsh
   };
 }
 
-/** The ClientToken of a snapshot's exports: one export per execution and Region, whatever retries. */
-function clientToken(context: SfnContextObject | undefined, id: string): string {
+/**
+ * The ClientToken of a snapshot's export in a Region: one export per execution and Region, whatever retries. The
+ * Region is part of it so that the two exports of one snapshot never share a token, however DynamoDB scopes them.
+ */
+function clientToken(context: SfnContextObject | undefined, id: string, region: string): string {
   const name = context?.Execution.Name ?? context?.Execution.Id.split(':').at(-1);
-  return `snapshot-${name ?? id}`;
+  return `snapshot-${name ?? id}-${region}`;
 }
 
 function targetOf(entry: SnapshotExport, deps: TableSnapshotDeps): SnapshotTarget {
@@ -156,7 +159,7 @@ async function startExport(
       new ExportTableToPointInTimeCommand({
         TableArn: target.tableArn,
         ExportTime: new Date(snapshot.ExportTime),
-        ClientToken: clientToken(context, snapshot.SnapshotId),
+        ClientToken: clientToken(context, snapshot.SnapshotId, entry.Region),
         S3Bucket: target.bucket,
         S3Prefix: entry.Prefix,
         ExportFormat: 'DYNAMODB_JSON',

@@ -132,7 +132,6 @@ describe('Snapshot: Start Exports', () => {
 
     const common = {
       ExportTime: new Date('2024-01-15T03:10:07.000Z'),
-      ClientToken: `snapshot-${EXECUTION_NAME}`,
       S3Prefix: `snapshots/${SNAPSHOT_ID}`,
       ExportFormat: 'DYNAMODB_JSON',
       ExportType: 'FULL_EXPORT',
@@ -142,11 +141,13 @@ describe('Snapshot: Start Exports', () => {
       ...common,
       TableArn: PRIMARY_ARN,
       S3Bucket: ENV.SNAPSHOT_BUCKET,
+      ClientToken: `snapshot-${EXECUTION_NAME}-us-east-1`,
     });
     expect(ddb).toHaveReceivedNthCommandWith(2, ExportTableToPointInTimeCommand, {
       ...common,
       TableArn: REPLICA_ARN,
       S3Bucket: ENV.SNAPSHOT_REPLICA_BUCKET,
+      ClientToken: `snapshot-${EXECUTION_NAME}-eu-west-1`,
     });
     // Without a customer managed key, the bucket's default encryption applies (no AES256 override).
     const sent = ddb.commandCalls(ExportTableToPointInTimeCommand).map((call) => call.args[0].input);
@@ -208,7 +209,7 @@ describe('Snapshot: Start Exports', () => {
     expect(ddb).toHaveReceivedCommandWith(ExportTableToPointInTimeCommand, {
       TableArn: REPLICA_ARN,
       ExportTime: new Date('2024-01-15T03:10:07.000Z'),
-      ClientToken: `snapshot-${EXECUTION_NAME}`,
+      ClientToken: `snapshot-${EXECUTION_NAME}-eu-west-1`,
     });
     expect(second).toEqual(
       expect.objectContaining({ SnapshotId: SNAPSHOT_ID, Status: 'IN_PROGRESS' }) as SnapshotProgress,
