@@ -175,8 +175,8 @@ export class Deployment {
           CognitoTPS: String(this.options.cognitoTps),
           SnsPreference: this.options.snsPreference ?? 'INFO_AND_ERRORS',
           SendAnonymousData: 'No',
-          // No local emulator exports a DynamoDB table to S3 (ExportTableToPointInTime), so the ExportWorkflow
-          // skips its snapshot states unless a caller turns them on where the export is emulated.
+          // Snapshots off unless a caller asks (SnapshotRetentionDays=90): each one adds two emulated exports to
+          // S3 and their polling to every export of the local runs and tests.
           SnapshotRetentionDays: '0',
           ...this.options.parameters,
         },
