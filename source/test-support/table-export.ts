@@ -129,13 +129,19 @@ export function memoryExportObjects(
 }
 
 /** Serves `objects` from a mocked S3 client: GetObject streams the bytes, ListObjectsV2 lists in one page. */
-export function serveExportBucket(s3: AwsClientStub<S3Client>, objects: Map<string, Buffer>): void {
-  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+export function serveExportBucket(
+  s3: AwsClientStub<S3Client>,
+  objects: Map<string, Buffer>,
+  /** Only this bucket's requests (another bucket may be served otherwise). */
+  bucket?: string,
+): void {
+  const only = bucket === undefined ? undefined : { Bucket: bucket };
+  s3.on(GetObjectCommand, only).callsFake((input: { Key: string }) => {
     const bytes = objects.get(input.Key);
     if (bytes === undefined) throw Object.assign(new Error(`NoSuchKey ${input.Key}`), { name: 'NoSuchKey' });
     return { Body: Readable.from([bytes]) } as never;
   });
-  s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
+  s3.on(ListObjectsV2Command, only).callsFake((input: { Prefix: string }) => ({
     Contents: [...objects.keys()].filter((key) => key.startsWith(input.Prefix)).map((Key) => ({ Key })),
   }));
 }

@@ -22,12 +22,13 @@ import {
   type Runtime,
 } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { BACKUP_READER_ENV } from './lib/environment';
+import { BACKUP_READER_ENV, executionSource } from './lib/environment';
 import { executionRun, isResume, newUserPoolId, RESUME_USERS_PART, stateName } from './lib/invocation';
 import { listUsersStep, newUsersCursor, workPrefix, type UsersCursor } from './lib/pool-index';
 import { reconcile, type ReconcileCursor, type ReconcileOutput } from './lib/reconcile-new-user-pool';
 import type { ImportEvent, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
+import { recoveryPointRequest, requestInput } from '../utils/recovery-point';
 
 export const ENVIRONMENT = BACKUP_READER_ENV;
 
@@ -97,10 +98,15 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           run,
           start: event?.Input?.Reconcile,
           dropAttributes: dropAttributesOf(event?.Context),
+          recoveryPoint: requestInput(recoveryPointRequest(event?.Context?.Execution?.Input)),
         },
         {
           cognito: cognito(),
-          ddb: documentClient(),
+          source: await executionSource(event?.Context, config, {
+            ddb: documentClient(),
+            s3: s3Client(),
+            retry: { deadline: budget.deadline() },
+          }),
           work,
           logger,
           budget,

@@ -88,6 +88,8 @@ describe('check-new-user-pool', () => {
       'AWS_REGION',
       'BACKUP_TABLE_NAME',
       'TYPE_USER',
+      'USER_IMPORT_JOB_MAPPING_FILES_BUCKET',
+      'SNAPSHOT_BUCKET',
     ]);
   });
 

@@ -19,6 +19,7 @@ import {
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
@@ -290,6 +291,7 @@ describe('reconcile-new-user-pool', () => {
       'USER_IMPORT_JOB_MAPPING_FILES_BUCKET',
       'NEW_USERS_QUEUE_URL',
       'NEW_USERS_UPDATES_QUEUE_URL',
+      'SNAPSHOT_BUCKET',
     ]);
   });
 
@@ -334,6 +336,7 @@ describe('reconcile-new-user-pool', () => {
           memberships: 1,
           disabledUsers: 1,
         }),
+        RecoveryPoint: 'the backup table backup-table as it is now',
       },
     });
     expect(reportRows()).toEqual([
@@ -424,6 +427,30 @@ describe('reconcile-new-user-pool', () => {
     );
     expect(cause).not.toContain('@');
     expect(reportRows()[3]).toEqual([subOf(3), '', 'user3@example.com', 'missing', '', '']);
+  });
+
+  it('Snapshot: compares the pool with the snapshot, not the table, names it, and resumes with it', async () => {
+    const { handler, clock } = setup();
+    const pool: FakePool = { users: [poolUser(1)], groups: new Map([['admins', ['user1@example.com']]]) };
+    serve(pool, [userItem(1), userItem(7)], clock);
+    const snapshot = buildTableExport(
+      [[groupItem('admins'), userItem(1), membershipItem('admins', 1)], [userItem(2)]],
+      { prefix: 'snapshots/20261207T223000Z/' },
+    );
+    serveExportBucket(s3, snapshot.objects, 'snapshot-bucket');
+    const { result } = await runToEnd(handler, clock, 900_000, { Snapshot: '20261207T223000Z' });
+    expect(ddb).not.toHaveReceivedCommand(ScanCommand);
+    expect(result).toMatchObject({
+      RestoreComplete: false,
+      RestoreReport: {
+        Counts: expect.objectContaining({ users: 2, missing: 1, groups: 1, memberships: 1 }),
+        RecoveryPoint: expect.stringMatching(/^the snapshot 20261207T223000Z \(export arn:aws:dynamodb:/),
+      },
+    });
+    expect((result as { Cause: string }).Cause).toContain(
+      `start the ImportWorkflow again with the input {"NewUserPoolId":"${POOL_ID}","Snapshot":"20261207T223000Z","Resume":true}`,
+    );
+    expect(reportRows().map((row) => row[0])).toEqual(['oldSub', subOf(1), subOf(2)]);
   });
 
   it('fails when the only thing missing is a disabled user left enabled (AdminDisableUser refused)', async () => {
