@@ -292,6 +292,8 @@ describe('reconcile-new-user-pool', () => {
       'NEW_USERS_QUEUE_URL',
       'NEW_USERS_UPDATES_QUEUE_URL',
       'SNAPSHOT_BUCKET',
+      'BACKUP_TABLE_ARN',
+      'KMS_KEY_ARN',
     ]);
   });
 
