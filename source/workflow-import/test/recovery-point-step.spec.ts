@@ -7,10 +7,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockAws } from '../../test-support/aws-mock';
-import { captureLogs } from '../../test-support/capture-logs';
-import { fakeClock } from '../../test-support/fake-clock';
-import { lambdaContext } from '../../test-support/lambda-context';
-import { fakeRuntime } from '../../test-support/runtime';
 import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
 import { dynamoDbClient, s3Client } from '../../utils/clients';
 import { createLogger } from '../../utils/logger';
@@ -23,16 +19,7 @@ import {
   type RecoveryPointState,
   type RecoveryPointStepDeps,
 } from '../lib/recovery-point-step';
-import { createHandler } from '../reconcile-new-user-pool';
-import {
-  BACKUP_READER_ENV_VALUES,
-  groupItem,
-  POOL_ID,
-  timestampItem,
-  TYPE_TIMESTAMP,
-  userItem,
-  wrapped,
-} from './support';
+import { groupItem, timestampItem, TYPE_TIMESTAMP, userItem } from './support';
 
 const ddb = mockAws(DynamoDBClient);
 const s3 = mockAws(S3Client);
@@ -278,61 +265,5 @@ describe('Snapshot', () => {
     await expect(prepareRecoveryPoint(request, deps({ snapshotBucket: '' }))).rejects.toThrow(
       /this stack keeps no snapshots/,
     );
-  });
-});
-
-describe('the handler states', () => {
-  const ENV = {
-    ...BACKUP_READER_ENV_VALUES,
-    BACKUP_TABLE_ARN: 'arn:aws:dynamodb:us-east-2:111122223333:table/backup-table',
-    KMS_KEY_ARN: '',
-  };
-  const event = (state: string, input: Record<string, unknown>, execution: Record<string, unknown>) => {
-    const wrappedEvent = wrapped(input, { stateName: state });
-    wrappedEvent.Context!.Execution.Input = { NewUserPoolId: POOL_ID, ...execution };
-    return wrappedEvent;
-  };
-
-  it('PrepareRecoveryPoint: ready at once without a recovery point; AsOf starts the export', async () => {
-    const clock = fakeClock(NOW);
-    const logs = captureLogs();
-    const handler = createHandler(fakeRuntime(clock, ENV, { write: logs.write }));
-    await expect(
-      handler(event('PrepareRecoveryPoint', {}, {}), lambdaContext(clock, 900_000)),
-    ).resolves.toEqual({
-      result: { RecoveryPointReady: true, RecoveryPointWait: false, RecoveryPoint: { Kind: 'BackupTable' } },
-    });
-    await expect(
-      handler(
-        event('PrepareRecoveryPoint', {}, { AsOf: '2026-12-01T09:30:00Z' }),
-        lambdaContext(clock, 900_000),
-      ),
-    ).resolves.toMatchObject({
-      result: { RecoveryPointWait: true, RecoveryPoint: { ExportArn: EXPORT_ARN } },
-    });
-    expect(ddb).toHaveReceivedCommandWith(ExportTableToPointInTimeCommand, {
-      S3Prefix: 'point-in-time-exports/run-1',
-      ClientToken: clientTokenOf(EXECUTION_ARN),
-    });
-    await expect(
-      handler(
-        event('CheckRecoveryPoint', {}, { AsOf: '2026-12-01T09:30:00Z' }),
-        lambdaContext(clock, 900_000),
-      ),
-    ).rejects.toThrow('CheckRecoveryPoint needs the ExportArn that PrepareRecoveryPoint returned');
-  });
-
-  it('refuses an AsOf when the function cannot export the table, and a malformed input', async () => {
-    const clock = fakeClock(NOW);
-    const handler = createHandler(fakeRuntime(clock, { ...ENV, BACKUP_TABLE_ARN: '' }));
-    await expect(
-      handler(
-        event('PrepareRecoveryPoint', {}, { AsOf: '2026-12-01T09:30:00Z' }),
-        lambdaContext(clock, 900_000),
-      ),
-    ).rejects.toThrow(/BACKUP_TABLE_ARN is not set/);
-    await expect(
-      handler(event('PrepareRecoveryPoint', {}, { AsOf: 'yesterday' }), lambdaContext(clock, 900_000)),
-    ).rejects.toThrow(/AsOf must be an ISO 8601 time/);
   });
 });
