@@ -56,6 +56,9 @@ const IMPLIED_ACTIONS: Record<string, string[]> = {
     'dynamodb:BatchWriteItem',
     'iam:CreateServiceLinkedRole',
   ],
+  // DynamoDB writes a table export to S3 with the caller's permissions (DynamoDB developer guide,
+  // "Requesting a table export in DynamoDB").
+  'dynamodb:ExportTableToPointInTime': ['s3:PutObject', 's3:AbortMultipartUpload', 's3:PutObjectAcl'],
   // The job's CloudWatchLogsRoleArn is passed to Cognito.
   'cognito-idp:CreateUserImportJob': ['iam:PassRole'],
   // A group's RoleArn is passed to Cognito.
@@ -63,8 +66,6 @@ const IMPLIED_ACTIONS: Record<string, string[]> = {
   // A self-managed StackSet passes its administration role; the template is read with the caller's rights.
   'cloudformation:CreateStackSet': ['iam:PassRole', 's3:GetObject'],
   'cloudformation:UpdateStackSet': ['iam:PassRole', 's3:GetObject'],
-  // DynamoDB writes an export's objects to the bucket with the caller's permissions.
-  'dynamodb:ExportTableToPointInTime': ['s3:PutObject', 's3:AbortMultipartUpload', 's3:PutObjectAcl'],
 };
 
 /**
@@ -280,8 +281,8 @@ const KMS_ON_BEHALF: Record<
     service: string;
     kms: string[];
     replicaKey?: true;
-    /** The call is made in both Regions (a snapshot exports the table and its replica): both keys. */
-    bothKeys?: true;
+    /** Whether the function makes the call in both Regions (a snapshot exports the table and its replica): both keys. */
+    bothKeys?: (fn: LambdaFunction) => boolean;
     when?: (call: RecordedCall) => boolean;
   }
 > = {
@@ -299,7 +300,8 @@ const KMS_ON_BEHALF: Record<
   'dynamodb:ExportTableToPointInTime': {
     service: 's3',
     kms: ['kms:Decrypt', 'kms:GenerateDataKey'],
-    bothKeys: true,
+    // The snapshot exports in both Regions; an AsOf restore exports only in its own Region, with its key.
+    bothKeys: (fn) => fn.logicalId === 'TableSnapshotLambda',
   },
   'dynamodb:UpdateTable': {
     service: 'dynamodb',
@@ -342,7 +344,7 @@ function expectedKmsGrants(fn: LambdaFunction): Record<string, string[]> {
   for (const call of calledCalls(fn)) {
     const need = KMS_ON_BEHALF[iamAction(call)];
     if (!need || (need.when && !need.when(call))) continue;
-    const keys: Json[] = need.bothKeys
+    const keys: Json[] = need.bothKeys?.(fn)
       ? [regionKey(fn), { Ref: 'SecondaryRegionKmsKeyArn' }]
       : [need.replicaKey ? { Ref: 'SecondaryRegionKmsKeyArn' } : regionKey(fn)];
     for (const kmsKey of keys) {
