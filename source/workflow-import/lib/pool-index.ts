@@ -424,6 +424,8 @@ export class PoolIndex {
   /** What ListGroups said of each group (empty for a listing of an earlier version). */
   readonly groupDetails = new Map<string, GroupDetails>();
   private readonly memberships = new Set<string>();
+  /** Every user listed, in listing order (the repair plan's "added since" needs those nobody matched). */
+  readonly listed: PoolUser[] = [];
   users = 0;
 
   addUser(row: UserRow): void {
@@ -432,6 +434,7 @@ export class PoolIndex {
     const attributesKey = keys.find((key) => key.startsWith('a:'));
     if (attributesKey !== undefined) user.attributesKey = attributesKey;
     this.users += 1;
+    this.listed.push(user);
     for (const key of keys) {
       if (!key.startsWith(KEYED)) continue;
       const holder = this.byIdentity.get(key);
@@ -460,6 +463,14 @@ export class PoolIndex {
 
   isMember(groupName: string, username: string): boolean {
     return this.memberships.has(`${groupName}\u0000${username}`);
+  }
+
+  /** Every membership listed, as `[groupName, Username]`. */
+  *membershipPairs(): Generator<[string, string]> {
+    for (const pair of this.memberships) {
+      const [group = '', username = ''] = pair.split('\u0000');
+      yield [group, username];
+    }
   }
 
   /** Every user chunk under `prefix` (a listing whose chunk count the caller does not carry). */
