@@ -294,7 +294,7 @@ describe('StackSetExecRole wildcards (finding 2)', () => {
       /:sns:.*cognito-user-profiles-export-reference-architecture-.*\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}/,
     ],
     ['iam', /:role\/(service-role\/)?StackSet-/],
-    ['states', /:stateMachine:(Import|Export)Workflow-\*/],
+    ['states', /:stateMachine:(Import|Export|Repair)Workflow-\*/],
     ['lambda', /:function:StackSet-/],
     ['sqs', /-\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}/],
     ['events', /:rule\/ExportWorkflowSchedule-\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}"/],

@@ -93,9 +93,14 @@ export interface Template {
  */
 export const CUSTOMER_KEY_CONDITION = 'UseCustomerManagedKey';
 export const SOLUTION_TOPIC_KEY_CONDITION = 'UseSolutionTopicKey';
+/** The condition that `AllowRepair` = `Yes` turns on (with the primary Region): the RepairWorkflow and its roles. */
+export const REPAIR_CONDITION = 'RepairAllowed';
 
-/** Which rendering of a template: the parameters' defaults (no KMS key given) or a customer managed key. */
-export type KeyChoice = 'default' | 'customer-key';
+/**
+ * Which rendering of a template: the parameters' defaults (no KMS key given, `AllowRepair` `No`), a customer
+ * managed key, or `AllowRepair` `Yes` (otherwise the defaults).
+ */
+export type KeyChoice = 'default' | 'customer-key' | 'repair';
 
 const rawCache = new Map<string, Template>();
 const cache = new Map<string, Template>();
@@ -151,6 +156,7 @@ export function loadTemplate(file: string, choice: KeyChoice = 'default'): Templ
     const conditions: Record<string, boolean> = {
       [CUSTOMER_KEY_CONDITION]: choice === 'customer-key',
       [SOLUTION_TOPIC_KEY_CONDITION]: choice !== 'customer-key',
+      [REPAIR_CONDITION]: choice === 'repair',
     };
     const raw = loadRawTemplate(file);
     const resources: Record<string, Resource> = {};

@@ -64,6 +64,14 @@ export function functionOf(state: AslState): string | undefined {
   return match?.[1];
 }
 
+const OTHER_WORKFLOW_ARN_PARTS = new Set([
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::AccountId',
+  'SolutionInstanceUUID',
+  'ExportWorkflow',
+]);
+
 export function stateMachines(templates: Template[] = loadTemplates()): StateMachine[] {
   return templates.flatMap((template) =>
     resourcesOfType(template, 'AWS::StepFunctions::StateMachine').map(([logicalId, resource]) => {
@@ -72,6 +80,9 @@ export function stateMachines(templates: Template[] = loadTemplates()): StateMac
         throw new Error(`${template.file} ${logicalId}: DefinitionString is not a Fn::Sub`);
       const arnReferences: string[] = [];
       const substituted = text.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
+        // The ARN of a state machine that must not run beside this one (the ExportWorkflow and the
+        // RepairWorkflow exclude each other): text in a Parameters list, never a Task's Resource.
+        if (OTHER_WORKFLOW_ARN_PARTS.has(name)) return `<${name}>`;
         const arn = /^([A-Za-z0-9]+)\.Arn$/.exec(name);
         if (!arn?.[1]) throw new Error(`${template.file} ${logicalId}: unexpected substitution \${${name}}`);
         arnReferences.push(arn[1]);

@@ -83,7 +83,8 @@ export type RepairScope = { Usernames: string[] } | { Groups: string[] } | undef
 
 export type UserAction = 'create' | 'set-attributes' | 'delete-attributes' | 'enable' | 'disable' | 'remove';
 export type GroupAction = 'create' | 'update' | 'remove';
-export type MembershipAction = 'add' | 'remove';
+/** `none`: added since and left alone (no `RemoveAdded`). */
+export type MembershipAction = 'add' | 'remove' | 'none';
 
 /** Why something cannot be set back (report codes). */
 export const CANNOT_SET_BACK = {
@@ -596,7 +597,7 @@ export async function assemblePlan(
     if (!groupNames.has(group) || !matched.has(username)) continue;
     if (!inScope.membership(scope, group, username)) continue;
     counts.membershipsAddedSince += 1;
-    if (removal) plan.Memberships.push({ GroupName: group, Username: username, Action: 'remove' });
+    plan.Memberships.push({ GroupName: group, Username: username, Action: removal ? 'remove' : 'none' });
   }
   // A membership whose group is neither in the pool nor to be created cannot be added.
   const creatable = new Set(

@@ -116,6 +116,7 @@ function servePool(pool: FakePool): void {
         { Name: 'email', Mutable: true },
         { Name: 'email_verified', Mutable: true },
         { Name: 'given_name', Mutable: true },
+        { Name: 'middle_name', Mutable: true },
       ],
     },
   });
@@ -268,10 +269,11 @@ function serveTable(items: Record<string, unknown>[], failAt = 0): void {
     });
 }
 
-/** The backup: users 1-8 with a given name, groups admins (1, 2) and staff (3), all enabled. */
+/** The backup: users 1-8 with a given name (6 disabled), groups admins (1, 2) and staff (3). */
 function backup(): Record<string, unknown>[] {
   const users = [1, 2, 3, 4, 5, 6, 7, 8].map((n) =>
     userItem(n, {
+      userEnabled: n !== 6,
       userAttributes: [
         { Name: 'sub', Value: subOf(n) },
         { Name: 'email', Value: `user${n}@example.com` },
@@ -295,6 +297,7 @@ function backup(): Record<string, unknown>[] {
 function livePool(): FakePool {
   const pool = new FakePool();
   for (let n = 1; n <= 8; n += 1) pool.addUser(n);
+  pool.user('user6@example.com').enabled = false;
   pool.groups.set('admins', {
     description: 'Administrators',
     precedence: 1,
@@ -306,18 +309,23 @@ function livePool(): FakePool {
 
 /**
  * The damage: user 1's given name and e-mail overwritten, user 2 deleted, user 4 disabled, group admins
- * deleted (with its memberships), staff's description changed, user 9 created since.
+ * deleted (with its memberships), staff's description changed, user 6 enabled; created since: user 9,
+ * group temp, user 5's membership of staff.
  */
 function damage(pool: FakePool): void {
   const one = pool.user('user1@example.com');
   one.attributes.set('given_name', 'Overwritten');
   one.attributes.set('email', 'attacker@example.net');
+  one.attributes.set('middle_name', 'Extra-middle');
   pool.users.delete('user2@example.com');
   pool.user('user4@example.com').enabled = false;
   pool.groups.delete('admins');
   const staff = pool.groups.get('staff');
   if (staff) staff.description = 'Changed';
   pool.addUser(9);
+  pool.user('user6@example.com').enabled = true;
+  pool.groups.set('temp', { members: new Set(['user9@example.com']) });
+  staff?.members.add('user5@example.com');
 }
 
 const store = new Map<string, string>();
@@ -408,26 +416,27 @@ describe('RepairWorkflow: plan', () => {
     expect(result.Planned.Counts).toEqual({
       usersToCreate: 1,
       usersToUpdate: 1,
-      flagsToChange: 1,
+      flagsToChange: 2,
       groupsToCreate: 1,
       groupsToUpdate: 1,
       // admins lost both its members (user 1 present, user 2 recreated).
       membershipsToAdd: 2,
       addedSince: 1,
-      groupsAddedSince: 0,
-      membershipsAddedSince: 0,
+      groupsAddedSince: 1,
+      membershipsAddedSince: 1,
       cannotSetBack: 0,
       usersCompared: 8,
     });
     expect(written.Users.find((user) => user.Username === 'user1@example.com')).toMatchObject({
-      Actions: ['set-attributes'],
+      Actions: ['set-attributes', 'delete-attributes'],
       Set: ['email', 'email_verified', 'given_name'],
+      Delete: ['middle_name'],
     });
     expect(written.Users.find((user) => user.Username === 'user9@example.com')).toMatchObject({
       Actions: [],
     });
     const text = store.get(result.Planned.Key) ?? '';
-    expect(text).not.toMatch(/Given1|Overwritten|attacker|Administrators/);
+    expect(text).not.toMatch(/Given1|Overwritten|attacker|Extra-middle|Administrators/);
     expect(writeCount()).toBe(0);
   });
 
@@ -490,7 +499,7 @@ describe('RepairWorkflow: apply', () => {
       expect([name, Object.fromEntries(pool.user(name).attributes), pool.user(name).enabled]).toEqual([
         name,
         Object.fromEntries(user.attributes),
-        true,
+        user.enabled,
       ]);
     }
     expect(pool.groups.get('admins')).toEqual(expected.groups.get('admins'));
@@ -505,7 +514,7 @@ describe('RepairWorkflow: apply', () => {
       expect.arrayContaining([
         'oldSub,newSub,username,action,outcome,reason',
         `${subOf(2)},${newSub},user2@example.com,create,done,`,
-        `${subOf(1)},${subOf(1)},user1@example.com,set-attributes,done,`,
+        `${subOf(1)},${subOf(1)},user1@example.com,set-attributes delete-attributes,done,`,
         `,${subOf(9)},user9@example.com,none,left-alone,added-since`,
       ]),
     );
@@ -591,6 +600,8 @@ describe('RepairWorkflow: apply', () => {
     >;
     expect(result.RepairComplete).toBe(true);
     expect(pool.users.has('user9@example.com')).toBe(false);
+    expect(pool.groups.has('temp')).toBe(false);
+    expect(pool.groups.get('staff')?.members).toEqual(new Set(['user3@example.com']));
     expect(cognito.commandCalls(AdminDeleteUserCommand)).toHaveLength(1);
   });
 });
