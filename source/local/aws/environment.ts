@@ -8,11 +8,13 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { resetClientCache } from '../../utils/clients';
 import { type CognitoEmulator, startCognitoEmulator } from '../cognito';
 import type { LatencyOption, ThrottlingOptions } from '../cognito';
 import type { EmulatorEndpoints } from '../deploy/endpoints';
 import { DynamoDbFaultFront } from './ddb-fault-front';
+import { PointInTimeExports, s3ObjectWriter } from './ddb-exports';
 import { startEmulatorProcess, type EmulatorProcess } from './emulators/processes';
 import { FakeServices } from './fake-services';
 import { type FaultPlan, seededRandom } from '../run/faults';
@@ -25,6 +27,13 @@ export interface EnvironmentOptions {
   throttling?: ThrottlingOptions | false;
   /** Longest wait of an empty SQS long poll, in ms. Default 200. */
   maxReceiveWaitMs?: number;
+  /**
+   * Point-in-time recovery: LatestRestorableDateTime is now minus this (AWS: typically 5 minutes).
+   * Default 0: a local run lasts about a minute (see ddb-exports.ts).
+   */
+  restorableLagMs?: number;
+  /** How long an emulated table export stays IN_PROGRESS at least, ms (default 1000). */
+  exportDurationMs?: number;
 }
 
 export const DEFAULT_MAX_RECEIVE_WAIT_MS = 200;
@@ -32,9 +41,11 @@ const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export class LocalEnvironment {
   private stopped = false;
-  /** The DynamoDB fault proxy, started the first time DynamoDB faults are applied. */
-  private ddbFront: DynamoDbFaultFront | undefined;
   private baseThrottling: ThrottlingOptions | false = {};
+  /** DynamoDB faults were applied at least once (their counts are then reported). */
+  private ddbFaults = false;
+  /** DynamoDB's point-in-time recovery and export to S3, answered by the front. */
+  readonly pointInTime: PointInTimeExports;
 
   private constructor(
     readonly region: string,
@@ -43,7 +54,22 @@ export class LocalEnvironment {
     readonly fauxqs: EmulatorProcess,
     readonly cognito: CognitoEmulator,
     readonly fakes: FakeServices,
-  ) {}
+    /** The proxy every DynamoDB client goes through: faults, the write journal, exports. */
+    readonly ddbFront: DynamoDbFaultFront,
+    options: EnvironmentOptions,
+  ) {
+    this.pointInTime = new PointInTimeExports({
+      journal: ddbFront.journal,
+      writer: s3ObjectWriter(
+        new S3Client({ region, endpoint: fauxqs.endpoint, credentials: CREDENTIALS, forcePathStyle: true }),
+      ),
+      region,
+      accountId,
+      ...(options.restorableLagMs !== undefined ? { restorableLagMs: options.restorableLagMs } : {}),
+      ...(options.exportDurationMs !== undefined ? { exportDurationMs: options.exportDurationMs } : {}),
+    });
+    ddbFront.setExports(this.pointInTime);
+  }
 
   static async start(options: EnvironmentOptions = {}): Promise<LocalEnvironment> {
     const region = options.region ?? 'us-east-1';
@@ -64,7 +90,19 @@ export class LocalEnvironment {
         }).then((c) => (started.push(c), c)),
         fakes.start().then(() => started.push(fakes)),
       ]);
-      const environment = new LocalEnvironment(region, accountId, dynalite, fauxqs, cognito, fakes);
+      const front = new DynamoDbFaultFront(dynalite.endpoint);
+      await front.start();
+      started.push(front);
+      const environment = new LocalEnvironment(
+        region,
+        accountId,
+        dynalite,
+        fauxqs,
+        cognito,
+        fakes,
+        front,
+        options,
+      );
       if (options.throttling !== undefined) environment.baseThrottling = options.throttling;
       environment.exportEndpoints();
       return environment;
@@ -85,7 +123,7 @@ export class LocalEnvironment {
     delete env.AWS_PROFILE;
     delete env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
     env.AWS_EC2_METADATA_DISABLED = 'true';
-    env.AWS_ENDPOINT_URL_DYNAMODB = this.dynalite.endpoint;
+    env.AWS_ENDPOINT_URL_DYNAMODB = this.ddbFront.endpoint;
     env.AWS_ENDPOINT_URL_SQS = this.fauxqs.endpoint;
     env.AWS_ENDPOINT_URL_SNS = this.fauxqs.endpoint;
     env.AWS_ENDPOINT_URL_S3 = this.fauxqs.endpoint;
@@ -102,7 +140,7 @@ export class LocalEnvironment {
    * emulator; DynamoDB faults through a proxy the Lambdas' clients are pointed at. Crashes and
    * timeouts belong to the deployment (its Lambda host). `randomSeed` makes the same calls fail.
    */
-  async applyFaults(plan: FaultPlan | undefined, randomSeed = 1): Promise<void> {
+  applyFaults(plan: FaultPlan | undefined, randomSeed = 1): Promise<void> {
     const random = seededRandom(randomSeed);
     const scale = plan?.cognitoThrottleScale;
     this.cognito.setThrottling(
@@ -116,20 +154,16 @@ export class LocalEnvironment {
       ...(plan?.importJobMsPerKb !== undefined ? { importJobMsPerKb: plan.importJobMsPerKb } : {}),
     };
     this.cognito.setFaults(Object.keys(cognitoFaults).length > 0 ? { ...cognitoFaults, random } : undefined);
-    const ddbFaults = plan?.ddbThroughput !== undefined || plan?.ddbUnprocessed !== undefined;
-    if (ddbFaults && this.ddbFront === undefined) {
-      const front = new DynamoDbFaultFront(this.dynalite.endpoint);
-      await front.start();
-      this.ddbFront = front;
-    }
-    this.ddbFront?.setFaults({
+    this.ddbFaults = plan?.ddbThroughput !== undefined || plan?.ddbUnprocessed !== undefined;
+    this.ddbFront.setFaults({
       ...(plan?.ddbThroughput !== undefined ? { throughputShare: plan.ddbThroughput } : {}),
       ...(plan?.ddbUnprocessed !== undefined ? { unprocessedShare: plan.ddbUnprocessed } : {}),
       random,
     });
-    process.env.AWS_ENDPOINT_URL_DYNAMODB =
-      ddbFaults && this.ddbFront !== undefined ? this.ddbFront.endpoint : this.dynalite.endpoint;
+    const failing = plan?.exportFail;
+    this.pointInTime.setFault(failing === undefined ? undefined : { fails: (n) => failing.includes(n) });
     resetClientCache();
+    return Promise.resolve();
   }
 
   /** Calls the injected faults hit so far (Cognito and DynamoDB). */
@@ -139,7 +173,7 @@ export class LocalEnvironment {
   } {
     return {
       cognito: this.cognito.faultCounts(),
-      ...(this.ddbFront !== undefined ? { dynamodb: this.ddbFront.faultCounts() } : {}),
+      ...(this.ddbFaults ? { dynamodb: this.ddbFront.faultCounts() } : {}),
     };
   }
 
@@ -147,7 +181,7 @@ export class LocalEnvironment {
     return {
       region: this.region,
       accountId: this.accountId,
-      dynamodb: this.dynalite.endpoint,
+      dynamodb: this.ddbFront.endpoint,
       fauxqs: this.fauxqs.endpoint,
       fakes: this.fakes,
     };
@@ -165,7 +199,7 @@ export class LocalEnvironment {
 
   documentClient(): DynamoDBDocumentClient {
     return DynamoDBDocumentClient.from(
-      new DynamoDBClient({ region: this.region, endpoint: this.dynalite.endpoint, credentials: CREDENTIALS }),
+      new DynamoDBClient({ region: this.region, endpoint: this.ddbFront.endpoint, credentials: CREDENTIALS }),
       { marshallOptions: { removeUndefinedValues: true } },
     );
   }
@@ -175,7 +209,7 @@ export class LocalEnvironment {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.allSettled([
-      this.ddbFront?.stop(),
+      this.ddbFront.stop(),
       this.cognito.stop(),
       this.fakes.stop(),
       this.dynalite.stop(),

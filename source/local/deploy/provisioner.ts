@@ -6,7 +6,11 @@
  * URL). Also reads a state machine's definition and the parameters the main stack passes to the StackSet.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  UpdateContinuousBackupsCommand,
+} from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
@@ -153,6 +157,22 @@ export class Provisioner {
         ...(props.LocalSecondaryIndexes ? { LocalSecondaryIndexes: props.LocalSecondaryIndexes } : {}),
       } as unknown as CreateTableCommandInput;
       await this.clients.ddb.send(new CreateTableCommand(input));
+      // CloudFormation turns point-in-time recovery on after the table exists, as UpdateContinuousBackups
+      // does; the local DynamoDB front emulates it (its window starts now).
+      const pitr = props.PointInTimeRecoverySpecification;
+      if (isJsonObject(pitr) && pitr.PointInTimeRecoveryEnabled === true) {
+        await this.clients.ddb.send(
+          new UpdateContinuousBackupsCommand({
+            TableName: name,
+            PointInTimeRecoverySpecification: {
+              PointInTimeRecoveryEnabled: true,
+              ...(typeof pitr.RecoveryPeriodInDays === 'number'
+                ? { RecoveryPeriodInDays: pitr.RecoveryPeriodInDays }
+                : {}),
+            },
+          }),
+        );
+      }
       if (this.tableName === '') this.tableName = name;
       const arn = `arn:aws:dynamodb:${region}:${accountId}:table/${name}`;
       return { ref: name, attributes: { Arn: arn, StreamArn: `${arn}/stream/local` } };

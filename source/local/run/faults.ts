@@ -34,11 +34,16 @@
  *                                  value changed, removed or added, and every fourth one's enabled
  *                                  flag flipped, and one group's description changed; the
  *                                  reconciliation must set them right
+ *   export-fail[=<n>]              the n-th table export of the run (ExportTableToPointInTime, 1-based,
+ *                                  default 1) ends FAILED (FailureCode S3AccessDenied) after writing
+ *                                  `_started` and one data file, without manifests, as an export whose
+ *                                  permissions are revoked while it runs; repeatable for other exports
  *   short-timeouts                 every Lambda that returns continuations gets the shortest timeout
  *                                  that still lets it progress (its reserve plus SHORT_TIMEOUT_PROGRESS_SECONDS)
  *
  * The product code knows nothing of this: Cognito faults are injected by the Cognito emulator,
- * DynamoDB faults by a proxy in front of dynalite (ddb-fault-front.ts), crashes by the Lambda host
+ * DynamoDB faults by a proxy in front of dynalite (ddb-fault-front.ts), failed exports by the export
+ * emulator behind that proxy (ddb-exports.ts), crashes by the Lambda host
  * through a hook on the AWS SDK clients' `send` (lambda-scope.ts).
  */
 import { MIN_REMAINING_MS } from '../../utils/constants';
@@ -73,6 +78,8 @@ export interface FaultPlan {
   loseUsers?: number;
   /** `tamper-attribute`: share of restored users changed before the reconciliation. */
   tamperAttributes?: number;
+  /** `export-fail`: which table exports of the run (1-based) end FAILED. */
+  exportFail?: number[];
 }
 
 export class FaultSpecError extends Error {
@@ -90,6 +97,7 @@ export const FAULT_NAMES = [
   'short-timeouts',
   'lose-users',
   'tamper-attribute',
+  'export-fail',
 ] as const;
 
 export const emptyFaultPlan = (): FaultPlan => ({ specs: [], crashes: [], shortTimeouts: false });
@@ -173,9 +181,14 @@ export function parseFaults(
       throw new FaultSpecError(`--fault ${spec}: unknown fault "${name}" (one of ${FAULT_NAMES.join(', ')})`);
     }
     // Several crashes are allowed (other targets, points or invocations), never the same one twice.
-    const key = name === 'crash' ? spec : name;
+    const key = name === 'crash' || name === 'export-fail' ? `${name}=${value ?? '1'}` : name;
     if (seen.has(key)) throw new FaultSpecError(`--fault ${spec}: ${key} is given twice`);
     seen.add(key);
+    if (name === 'export-fail') {
+      (plan.exportFail ??= []).push(value === undefined ? 1 : wholeNumber(spec, value));
+      plan.specs.push(spec);
+      continue;
+    }
     if (name === 'short-timeouts') {
       if (value !== undefined) throw new FaultSpecError(`--fault ${spec}: short-timeouts takes no value`);
       plan.shortTimeouts = true;
@@ -233,7 +246,8 @@ export function hasEnvironmentFaults(plan: FaultPlan): boolean {
     plan.cognitoDrop !== undefined ||
     plan.ddbUnprocessed !== undefined ||
     plan.ddbThroughput !== undefined ||
-    plan.importJobMsPerKb !== undefined
+    plan.importJobMsPerKb !== undefined ||
+    plan.exportFail !== undefined
   );
 }
 

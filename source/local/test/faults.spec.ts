@@ -67,6 +67,17 @@ describe('--fault specs', () => {
     expect(plan.specs).toHaveLength(9);
   });
 
+  it('export-fail: the first export without a value, the n-th with one, several exports, none twice', () => {
+    expect(parseFaults(['export-fail'], FUNCTIONS).exportFail).toEqual([1]);
+    expect(parseFaults(['export-fail=2', 'export-fail=3'], FUNCTIONS).exportFail).toEqual([2, 3]);
+    expect(() => parseFaults(['export-fail', 'export-fail=1'], FUNCTIONS)).toThrow(
+      /--fault export-fail=1: export-fail=1 is given twice/,
+    );
+    expect(() => parseFaults(['export-fail=0'], FUNCTIONS)).toThrow(
+      /--fault export-fail=0: the count must be a whole number above 0/,
+    );
+  });
+
   it.each([
     ['cognito-500=2', /--fault cognito-500=2: the share must be a number above 0 and at most 1/],
     ['cognito-drop=abc', /--fault cognito-drop=abc: the share must be/],
