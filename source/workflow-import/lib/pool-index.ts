@@ -48,6 +48,8 @@ export interface PoolUser {
   enabled: boolean;
   /** The keyed hash of the user's canonical attributes; absent when the listing did not hash them. */
   attributesKey?: string;
+  /** A user of an external identity provider (`EXTERNAL_PROVIDER`): never backed up, by design. */
+  external?: true;
 }
 
 export interface S3Work {
@@ -56,6 +58,8 @@ export interface S3Work {
 }
 
 const KEYED = 'h:';
+/** The row key that marks a federated user (no value: the status says it). */
+const EXTERNAL = 'x:external';
 
 /** The keyed hash under which a listing stores a sign-in identity, and under which it is looked up. */
 export const keyedKeyOf = (secret: Buffer, value: string): string =>
@@ -151,6 +155,7 @@ function userRow(
   const sub = (user.Attributes ?? []).find((attribute) => attribute.Name === 'sub')?.Value ?? '';
   const keys = signInIdentities(user, usernameAttributes).map((identity) => keyedKeyOf(secret, identity));
   if (ignore !== undefined) keys.push(attributesKeyOf(secret, canonicalAttributes(user.Attributes, ignore)));
+  if (user.UserStatus === 'EXTERNAL_PROVIDER') keys.push(EXTERNAL);
   return [user.Username, sub, user.Enabled !== false, ...keys];
 }
 
@@ -433,6 +438,7 @@ export class PoolIndex {
     const user: PoolUser = { username, sub, enabled };
     const attributesKey = keys.find((key) => key.startsWith('a:'));
     if (attributesKey !== undefined) user.attributesKey = attributesKey;
+    if (keys.includes(EXTERNAL)) user.external = true;
     this.users += 1;
     this.listed.push(user);
     for (const key of keys) {

@@ -568,7 +568,8 @@ export async function assemblePlan(
   // Users added since: in scope when the whole pool is, or when named by their Username.
   if (scope === undefined || 'Usernames' in scope) {
     for (const user of index.listed) {
-      if (matched.has(user.username) || !inScope.user(scope, user.username)) continue;
+      // A federated user is never backed up (Cognito recreates it at its next sign-in): not "added since".
+      if (matched.has(user.username) || user.external || !inScope.user(scope, user.username)) continue;
       counts.addedSince += 1;
       plan.Users.push({
         Username: user.username,

@@ -64,6 +64,7 @@ interface FakeUser {
   enabled: boolean;
   attributes: Map<string, string>;
   password: string;
+  status?: string;
 }
 interface FakeGroup {
   description?: string;
@@ -134,6 +135,7 @@ function servePool(pool: FakePool): void {
         Users: page.map(([Username, user]) => ({
           Username,
           Enabled: user.enabled,
+          UserStatus: user.status ?? 'CONFIRMED',
           Attributes: attributesOf(user),
         })),
         ...(start + input.Limit < all.length ? { PaginationToken: String(start + input.Limit) } : {}),
@@ -469,6 +471,16 @@ describe('RepairWorkflow: plan', () => {
       }),
     ]);
     expect(written.Counts.cannotSetBack).toBe(1);
+  });
+
+  it('takes a federated user, which no backup holds, for neither added since nor to be removed', async () => {
+    const pool = livePool();
+    pool.addUser(70, 'Google_1000');
+    pool.user('Google_1000').status = 'EXTERNAL_PROVIDER';
+    servePool(pool);
+    const { plan: written } = await plan({ RemoveAdded: true });
+    expect(written.Counts.addedSince).toBe(0);
+    expect(written.Users).toEqual([]);
   });
 
   it('refuses an input that names another pool', async () => {
