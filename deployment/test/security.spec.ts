@@ -686,7 +686,11 @@ describe('data protection (finding 4)', () => {
     const rules = (
       isObject(bucket.LifecycleConfiguration) ? bucket.LifecycleConfiguration.Rules : []
     ) as Json[];
-    expect(rules.filter((rule) => isObject(rule) && rule.Prefix !== 'restore-reports/')).toEqual([
+    expect(
+      rules.filter(
+        (rule) => isObject(rule) && rule.Prefix !== 'restore-reports/' && rule.Prefix !== 'repair-reports/',
+      ),
+    ).toEqual([
       expect.objectContaining({
         Prefix: 'import-',
         Status: 'Enabled',
@@ -701,7 +705,19 @@ describe('data protection (finding 4)', () => {
         Prefix: 'restore-work/',
         ExpirationInDays: { Ref: 'ImportJobFilesRetentionDays' },
       }),
+      // Added with AllowRepair: the repair plans name users.
+      expect.objectContaining({
+        Prefix: 'repair-plans/',
+        ExpirationInDays: { Ref: 'ImportJobFilesRetentionDays' },
+      }),
     ]);
+    // The repair reports map old subs to new ones, as the restore reports do.
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        Prefix: 'repair-reports/',
+        ExpirationInDays: { Ref: 'RestoreReportRetentionDays' },
+      }),
+    );
   });
 
   it('the access logs expire after ImportJobFilesRetentionDays', () => {

@@ -62,11 +62,11 @@ export const planKey = (userPoolId: string, planId: string): string =>
 export const planSecretKey = (userPoolId: string, planId: string): string =>
   hashKeyObject(`${PLAN_PREFIX}${userPoolId}/${planId}`);
 /**
- * The users an apply recreated, `[oldSub, newSub]` pairs, one object per batch. A recreated user has
- * a new `sub`: without this record the next comparison would take her for somebody else who took the
- * name.
+ * The users an apply recreated, `[oldSub, newSub]` pairs, one object per batch, kept as long as the
+ * repair reports (which map the same subs). A recreated user has a new `sub`: without this record the
+ * next comparison would take her for somebody else who took the name (and change nothing of hers).
  */
-export const recreatedPrefix = (userPoolId: string): string => `${PLAN_PREFIX}${userPoolId}/recreated/`;
+export const recreatedPrefix = (userPoolId: string): string => `repair-reports/${userPoolId}/recreated/`;
 
 /** Every user the repairs of this pool recreated: old sub → new sub. */
 export async function readRecreated(work: S3Work, userPoolId: string): Promise<Map<string, string>> {
