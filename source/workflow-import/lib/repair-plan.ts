@@ -94,6 +94,8 @@ export const CANNOT_SET_BACK = {
   precedence: 'group-precedence-cannot-be-removed',
   /** The membership's group is not in the recovery point and not in the pool. */
   noGroup: 'group-missing',
+  /** The membership's user is missing from the pool and outside the scope (`Scope.Groups`). */
+  noUser: 'user-missing',
 } as const;
 
 export interface PlannedUser {
@@ -393,6 +395,17 @@ export async function comparePage(
     if (user !== undefined) {
       chunk.memberKeys.push(`${membership.groupName}\u0000${user.username}`);
       if (index.isMember(membership.groupName, user.username)) continue;
+    }
+    if (user === undefined && scope !== undefined && 'Groups' in scope) {
+      // Its user is recreated only by a repair whose scope names her.
+      counts.cannotSetBack += 1;
+      chunk.memberships.push({
+        GroupName: membership.groupName,
+        Username: membership.groupPseudoUsername,
+        Action: 'add',
+        CannotSetBack: CANNOT_SET_BACK.noUser,
+      });
+      continue;
     }
     counts.membershipsToAdd += 1;
     chunk.memberships.push({

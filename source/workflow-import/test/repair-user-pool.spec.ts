@@ -601,6 +601,26 @@ describe('RepairWorkflow: apply', () => {
     expect(pool.groups.has('admins')).toBe(false);
   });
 
+  it('with Scope Groups sets back only those groups and the memberships of users present', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    const { plan: written } = await plan({ Scope: { Groups: ['admins'] } });
+    expect(written.Memberships).toEqual([
+      { GroupName: 'admins', Username: 'user1@example.com', Action: 'add' },
+      { GroupName: 'admins', Username: 'user2@example.com', Action: 'add', CannotSetBack: 'user-missing' },
+    ]);
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(result.RepairComplete).toBe(true);
+    expect(pool.groups.get('admins')?.members).toEqual(new Set(['user1@example.com']));
+    expect(pool.groups.get('staff')?.description).toBe('Changed');
+    expect(pool.users.has('user2@example.com')).toBe(false);
+    expect(pool.user('user1@example.com').attributes.get('given_name')).toBe('Overwritten');
+  });
+
   it('with RemoveAdded removes the user created since', async () => {
     const pool = livePool();
     damage(pool);
