@@ -560,6 +560,34 @@ describe('RepairWorkflow: apply', () => {
     expect(pool.messages).toBe(0);
   });
 
+  it('fails saying what is left and how to finish, and Resume finishes', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    await plan();
+    // Group memberships cannot be added during the first apply (a permission taken away, say).
+    cognito
+      .on(AdminAddUserToGroupCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'NotAuthorizedException' }));
+    const failed = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairComplete: false }
+    >;
+    expect(failed.RepairComplete).toBe(false);
+    expect(failed.Error).toBe('RepairIncomplete');
+    expect(failed.Cause).toContain('2 memberships still missing');
+    expect(failed.Cause).toContain('{"UserPoolId":"us-east-1_Backed01","Apply":"plan-1","Resume":true}');
+    expect(failed.Cause).not.toMatch(/@example/);
+    servePool(pool);
+    const resumed = (await runWorkflow(
+      { UserPoolId: POOL, Apply: 'plan-1', Resume: true },
+      'apply-2',
+    )) as Extract<ApplyOutput, { RepairDone: true }>;
+    expect(resumed.RepairComplete).toBe(true);
+    expect(pool.groups.get('admins')?.members).toEqual(new Set(['user1@example.com', 'user2@example.com']));
+    expect(pool.created).toBe(1);
+  });
+
   it('refuses a plan whose pool changed since, before any write', async () => {
     const pool = livePool();
     damage(pool);
