@@ -231,10 +231,18 @@ export function refusalNotification(
 
 /** The reconciliation's verdict on a restore with data missing (the Fail state's error name). */
 export const RESTORE_INCOMPLETE = 'RestoreIncomplete';
+/** The RepairWorkflow's check after an apply that left part of the plan undone. */
+export const REPAIR_INCOMPLETE = 'RepairIncomplete';
 
 export const errorSubject = (context: SfnContextObject, input?: MessageBrokerInput): string =>
   subject(
-    `${workflowName(context)} failed: ${input?.Error === RESTORE_INCOMPLETE ? 'restore incomplete' : 'unexpected error'}`,
+    `${workflowName(context)} failed: ${
+      input?.Error === RESTORE_INCOMPLETE
+        ? 'restore incomplete'
+        : input?.Error === REPAIR_INCOMPLETE
+          ? 'repair incomplete'
+          : 'unexpected error'
+    }`,
   );
 
 export const successSubject = (context: SfnContextObject, input?: MessageBrokerInput): string => {
@@ -339,10 +347,13 @@ export function errorNotification(
   const heading =
     input?.Error === RESTORE_INCOMPLETE
       ? `The ${context.StateMachine.Name} could not restore everything:\n`
-      : `An unexpected error occurred while executing the ${context.StateMachine.Name} for this solution:\n`;
+      : input?.Error === REPAIR_INCOMPLETE
+        ? `The ${context.StateMachine.Name} could not repair everything:\n`
+        : `An unexpected error occurred while executing the ${context.StateMachine.Name} for this solution:\n`;
   return (
     heading +
-    `${pretty(error)}\n\nPlease check the state machine's task logs for additional information\n\n` +
+    // The repair's Cause ends with the input that finishes it: printed as is, so that it can be copied.
+    `${input?.Error === REPAIR_INCOMPLETE ? errorText(error) : pretty(error)}\n\nPlease check the state machine's task logs for additional information\n\n` +
     restore +
     `Execution details:\n${printed(context)}`
   );

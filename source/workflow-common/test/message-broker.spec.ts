@@ -814,6 +814,22 @@ describe('RepairWorkflow notifications', () => {
     expect(message).not.toMatch(/ada@example\.com|"bob"/);
   });
 
+  it('announces an incomplete repair as such, with the Resume input of its Cause', async () => {
+    const cause =
+      'The repair ... is incomplete: 2 memberships still missing. ... {"UserPoolId":"p","Apply":"x","Resume":true}';
+    await run(
+      event(
+        'WorkflowErrorHandlerLambda',
+        { Error: 'RepairIncomplete', Cause: cause },
+        repairContext('WorkflowErrorHandlerLambda'),
+      ),
+    );
+    const [sent] = published();
+    expect(sent?.Subject).toBe('RepairWorkflow failed: repair incomplete');
+    expect(sent?.Message).toContain('could not repair everything');
+    expect(sent?.Message).toContain('"Resume":true');
+  });
+
   it('announces a refused plan as a refusal, without the usernames of the Scope', async () => {
     const input = {
       Error: 'PlanOutdatedError',
