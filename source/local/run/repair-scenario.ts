@@ -17,7 +17,7 @@
  */
 import type { CognitoEmulator } from '../cognito';
 import { damagePool, type DamageReport } from './damage';
-import { comparePools, exclusionReason, type PoolContent, type SnapshotUser } from './parity';
+import { comparePools, exclusionReason, userKey, type PoolContent, type SnapshotUser } from './parity';
 
 export interface RepairPlanCounts {
   usersToCreate: number;
@@ -158,12 +158,15 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
 
   const after = context.poolContent();
   const parity = comparePools(before, after, context.usernameAttribute);
-  const createdKeys = new Set(created.map(keyOf));
+  // Parity names users as people know them (the e-mail address or phone number in such pools).
+  const parityKey = (user: SnapshotUser): string => userKey(user, context.usernameAttribute);
+  const createdKeys = new Set(created.map(parityKey));
+  const beforeParityKeys = new Set(before.users.map(parityKey));
   const problems = [
     ...parity.missingUsers.map((key) => `missing user ${key}`),
     // Users created since, and users the backup leaves out by design (federated), are expected there.
     ...parity.unexpectedUsers
-      .filter((key) => !createdKeys.has(key) && !beforeKeys.has(key))
+      .filter((key) => !createdKeys.has(key) && !beforeParityKeys.has(key))
       .map((key) => `unexpected user ${key}`),
     ...parity.missingGroups.map((name) => `missing group ${name}`),
     ...parity.missingMemberships.map((m) => `missing membership ${m.group}/${m.user}`),
