@@ -15,12 +15,15 @@ import { apiCallsRecorded, API_CALLS_DIR, recordedCalls, type RecordedCall } fro
 import {
   isObject,
   loadTemplate,
+  loadTemplates,
   MAIN_TEMPLATE,
+  REPAIR_CONDITION,
   resourcesOfType,
   STACKSET_TEMPLATE,
   subText,
   TEMPLATE_FILES,
   type Json,
+  type KeyChoice,
 } from './support/cfn';
 import {
   actionMatches,
@@ -91,8 +94,16 @@ function calledActions(fn: LambdaFunction): Set<string> {
 
 const isLogs = (action: string): boolean => action.startsWith('logs:');
 
+/** The functions that exist only with `AllowRepair` `Yes`, checked in that rendering of the templates. */
+const repairFunctions = lambdaFunctions(loadTemplates('repair')).filter(
+  (fn) => fn.condition === REPAIR_CONDITION,
+);
+const renderingOf = (fn: LambdaFunction): KeyChoice => (repairFunctions.includes(fn) ? 'repair' : 'default');
+
 function grantedActions(fn: LambdaFunction): string[] {
-  const statements = roleStatements(loadTemplate(fn.template), fn.roleId).filter((s) => s.Effect === 'Allow');
+  const statements = roleStatements(loadTemplate(fn.template, renderingOf(fn)), fn.roleId).filter(
+    (s) => s.Effect === 'Allow',
+  );
   return [...new Set(statements.flatMap((statement) => statement.Action))];
 }
 
@@ -146,7 +157,9 @@ interface ResourceCheck {
 function resourceChecks(fn: LambdaFunction): ResourceCheck[] {
   const calls = recordedCalls(fn.handler) ?? [];
   const belongs = DEPLOYMENT_OF_TEST[fn.logicalId] ?? (() => true);
-  const statements = roleStatements(loadTemplate(fn.template), fn.roleId).filter((s) => s.Effect === 'Allow');
+  const statements = roleStatements(loadTemplate(fn.template, renderingOf(fn)), fn.roleId).filter(
+    (s) => s.Effect === 'Allow',
+  );
   const checks = new Map<string, ResourceCheck>();
   for (const call of calls.filter((c) => belongs(c.test) && c.target)) {
     const env = (call.target?.env ?? []).filter((name) => name in fn.environment);
@@ -177,8 +190,10 @@ function resourceChecks(fn: LambdaFunction): ResourceCheck[] {
   return [...checks.values()];
 }
 
-const functions = lambdaFunctions();
+const defaultFunctions = lambdaFunctions();
+const functions = [...defaultFunctions, ...repairFunctions];
 const cases = functions.map((fn) => [`${fn.logicalId} (${fn.handler})`, fn] as const);
+const defaultCases = defaultFunctions.map((fn) => [`${fn.logicalId} (${fn.handler})`, fn] as const);
 
 describe('IAM roles of the functions', () => {
   beforeAll(() => {
@@ -252,8 +267,12 @@ describe('IAM roles of the functions', () => {
     expect([...new Set(unchecked)]).toEqual([]);
   });
 
+  it('the repair function is checked too (AllowRepair Yes)', () => {
+    expect(repairFunctions.map((fn) => fn.logicalId)).toEqual(['RepairUserPoolLambda']);
+  });
+
   it.each(cases)('%s: logs only to its own log group, and grants nothing on every resource', (_name, fn) => {
-    const statements = roleStatements(loadTemplate(fn.template), fn.roleId);
+    const statements = roleStatements(loadTemplate(fn.template, renderingOf(fn)), fn.roleId);
     const logs = statements.filter((statement) => statement.Action.some(isLogs));
     expect(
       logs.map((statement) => ({ Action: [...statement.Action].sort(), Resource: statement.Resource })),
@@ -365,7 +384,7 @@ const withoutViaServiceGrants = (statements: PolicyStatement[]): PolicyStatement
   );
 
 describe('IAM roles with a customer managed KMS key (KmsKeyArn)', () => {
-  it.each(cases)(
+  it.each(defaultCases)(
     "%s: (d) the role may use its region's key through each service it calls on an encrypted resource, for exactly what the service needs",
     (_name, fn) => {
       expect(kmsGrants(fn)).toEqual(expectedKmsGrants(fn));
@@ -373,12 +392,12 @@ describe('IAM roles with a customer managed KMS key (KmsKeyArn)', () => {
   );
 
   it("(d) the grants are conditional: with the parameters' defaults no function role has a KMS action", () => {
-    const withKms = functions.filter((fn) =>
+    const withKms = defaultFunctions.filter((fn) =>
       roleStatements(loadTemplate(fn.template), fn.roleId).some((statement) => statement.Action.some(isKms)),
     );
     expect(withKms.map((fn) => fn.roleId)).toEqual([]);
     // ...and with the key, some do (the check above is not vacuous).
-    expect(functions.filter((fn) => Object.keys(kmsGrants(fn)).length > 0).length).toBeGreaterThan(5);
+    expect(defaultFunctions.filter((fn) => Object.keys(kmsGrants(fn)).length > 0).length).toBeGreaterThan(5);
   });
 
   it.each(TEMPLATE_FILES)(

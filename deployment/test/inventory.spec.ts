@@ -173,6 +173,7 @@ describe('main template', () => {
       'SnapshotLockMode',
       'SendAnonymousData',
       'AllowMfaUserPools',
+      'AllowRepair',
       'MaxDeletionPercent',
       'MaxDeletionCount',
       'KmsKeyArn',
@@ -231,7 +232,13 @@ describe('main template', () => {
       },
     });
     // Added with the KMS key parameters (kms.spec.ts); the original had no condition.
-    expect(Object.keys(loadRawTemplate(MAIN_TEMPLATE).Conditions ?? {})).toEqual(['UseCustomerManagedKey']);
+    expect(Object.keys(loadRawTemplate(MAIN_TEMPLATE).Conditions ?? {})).toEqual([
+      'UseCustomerManagedKey',
+      // Added with AllowRepair (repair-permissions.spec.ts).
+      'RepairAllowed',
+    ]);
+    // Added (issue 23): the opt-in write path to the backed-up pool, off by default.
+    expect(pick('AllowRepair')).toEqual({ Type: 'String', Default: 'No', AllowedValues: ['No', 'Yes'] });
   });
 
   it('groups the parameters as the original does', () => {
@@ -246,6 +253,7 @@ describe('main template', () => {
         'NotificationEmail',
         'SnsPreference',
         'AllowMfaUserPools',
+        'AllowRepair',
         'MaxDeletionPercent',
         'MaxDeletionCount',
         'ImportJobFilesRetentionDays',
@@ -395,6 +403,8 @@ describe('StackSet template', () => {
         AllowedValues: ['INFO_AND_ERRORS', 'ERRORS_ONLY'],
       },
       AllowMfaUserPools: { Type: 'String', Default: 'No', AllowedValues: ['No', 'Yes'] },
+      // Added (issue 23): the RepairWorkflow, passed on by the main stack.
+      AllowRepair: { Type: 'String', Default: 'No', AllowedValues: ['No', 'Yes'] },
       MaxDeletionPercent: { Type: 'String', Default: '10', AllowedPattern: PERCENT_PATTERN },
       MaxDeletionCount: { Type: 'String', Default: '5', AllowedPattern: COUNT_PATTERN },
       ImportJobFilesRetentionDays: { Type: 'Number', Default: 30 },
@@ -442,6 +452,10 @@ describe('StackSet template', () => {
       IsPrimaryRegion: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'PrimaryRegion' }] },
       ExportDaily: { 'Fn::Equals': [{ Ref: 'ExportFrequency' }, 'EVERY_DAY'] },
       ExportWeekly: { 'Fn::Equals': [{ Ref: 'ExportFrequency' }, 'EVERY_7_DAYS'] },
+      // Added with AllowRepair: the RepairWorkflow, in the primary region only.
+      RepairAllowed: {
+        'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { 'Fn::Equals': [{ Ref: 'AllowRepair' }, 'Yes'] }],
+      },
     });
   });
 

@@ -294,7 +294,7 @@ describe('StackSetExecRole wildcards (finding 2)', () => {
       /:sns:.*cognito-user-profiles-export-reference-architecture-.*\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}/,
     ],
     ['iam', /:role\/(service-role\/)?StackSet-/],
-    ['states', /:stateMachine:(Import|Export)Workflow-\*/],
+    ['states', /:stateMachine:(Import|Export|Repair)Workflow-\*/],
     ['lambda', /:function:StackSet-/],
     ['sqs', /-\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}/],
     ['events', /:rule\/ExportWorkflowSchedule-\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}"/],
@@ -686,7 +686,11 @@ describe('data protection (finding 4)', () => {
     const rules = (
       isObject(bucket.LifecycleConfiguration) ? bucket.LifecycleConfiguration.Rules : []
     ) as Json[];
-    expect(rules.filter((rule) => isObject(rule) && rule.Prefix !== 'restore-reports/')).toEqual([
+    expect(
+      rules.filter(
+        (rule) => isObject(rule) && rule.Prefix !== 'restore-reports/' && rule.Prefix !== 'repair-reports/',
+      ),
+    ).toEqual([
       expect.objectContaining({
         Prefix: 'import-',
         Status: 'Enabled',
@@ -707,7 +711,19 @@ describe('data protection (finding 4)', () => {
         ExpirationInDays: { Ref: 'ImportJobFilesRetentionDays' },
         NoncurrentVersionExpiration: { NoncurrentDays: { Ref: 'ImportJobFilesRetentionDays' } },
       }),
+      // Added with AllowRepair: the repair plans name users.
+      expect.objectContaining({
+        Prefix: 'repair-plans/',
+        ExpirationInDays: { Ref: 'ImportJobFilesRetentionDays' },
+      }),
     ]);
+    // The repair reports map old subs to new ones, as the restore reports do.
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        Prefix: 'repair-reports/',
+        ExpirationInDays: { Ref: 'RestoreReportRetentionDays' },
+      }),
+    );
   });
 
   it('the access logs expire after ImportJobFilesRetentionDays', () => {

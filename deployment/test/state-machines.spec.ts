@@ -13,7 +13,7 @@ import {
   IMPORT_NEW_USERS_STATES,
 } from '../../source/workflow-import/import-users';
 import { STATE_NAMES as RECONCILE_STATES } from '../../source/workflow-import/reconcile-new-user-pool';
-import { loadTemplate, MAIN_TEMPLATE, STACKSET_TEMPLATE } from './support/cfn';
+import { loadTemplate, loadTemplates, MAIN_TEMPLATE, STACKSET_TEMPLATE } from './support/cfn';
 import { lambdaFunctions, type LambdaFunction } from './support/functions';
 import { handlerResultFields, packageStringLiterals } from './support/handlers';
 import {
@@ -35,8 +35,13 @@ const aslValidator = require('asl-validator') as (
   options?: { checkPaths: boolean; checkArn: boolean },
 ) => { isValid: boolean; errors: unknown[] };
 
-const machines = stateMachines();
-const functions = lambdaFunctions();
+const defaultMachines = stateMachines();
+/** The RepairWorkflow exists only with AllowRepair Yes: checked in that rendering, like the others. */
+const repairMachines = stateMachines(loadTemplates('repair')).filter(
+  (machine) => machine.logicalId === 'RepairWorkflow',
+);
+const machines = [...defaultMachines, ...repairMachines];
+const functions = lambdaFunctions(loadTemplates('repair'));
 const machineCases = machines.map((machine) => [machine.logicalId, machine] as const);
 
 const functionIn = (template: string, logicalId: string): LambdaFunction | undefined =>
@@ -51,7 +56,8 @@ const LAMBDA_ERRORS = [
 
 describe('state machine definitions', () => {
   it('are the four of the original, with generated names (the code reads the logical id prefix)', () => {
-    expect(machines.map((machine) => `${machine.template}:${machine.logicalId}`).sort()).toEqual(
+    expect(repairMachines).toHaveLength(1);
+    expect(defaultMachines.map((machine) => `${machine.template}:${machine.logicalId}`).sort()).toEqual(
       [
         `${MAIN_TEMPLATE}:SecondaryUserPoolTableStepFunctions`,
         `${MAIN_TEMPLATE}:StackSetCheckStatusWorkflow`,
@@ -59,7 +65,7 @@ describe('state machine definitions', () => {
         `${STACKSET_TEMPLATE}:ImportWorkflow`,
       ].sort(),
     );
-    for (const machine of machines) {
+    for (const machine of defaultMachines) {
       expect(
         loadTemplate(machine.template).Resources[machine.logicalId]?.Properties?.StateMachineName,
       ).toBeUndefined();
@@ -120,18 +126,23 @@ describe('state machine definitions', () => {
           .map(({ state }) => String(state.Error)),
       ),
     );
-    expect([...errors].sort()).toEqual([
-      'AnotherExecutionRunning',
-      // Added: the ExportWorkflow's expected refusals end in failures of their own name.
-      'MassDeletionRefused',
-      'NewUserPoolNotEmpty',
-      // Added: an import whose reconciliation finds users, groups, memberships or flags missing.
-      'RestoreIncomplete',
-      // Added: an export whose snapshot (the export of the table to the snapshot buckets) failed.
-      'SnapshotFailed',
-      'UnexpectedErrorInWorkflow',
-      'UnsupportedUserPool',
-    ]);
+    expect([...errors].sort()).toEqual(
+      [
+        'AnotherExecutionRunning',
+        // Added: the ExportWorkflow's expected refusals end in failures of their own name.
+        'MassDeletionRefused',
+        'NewUserPoolNotEmpty',
+        // Added: an import whose reconciliation finds users, groups, memberships or flags missing.
+        'RestoreIncomplete',
+        // Added: an export whose snapshot (the export of the table to the snapshot buckets) failed.
+        'SnapshotFailed',
+        // Added (AllowRepair): a repair plan refused at apply, and an apply whose check finds something left.
+        'PlanOutdatedError',
+        'RepairIncomplete',
+        'UnexpectedErrorInWorkflow',
+        'UnsupportedUserPool',
+      ].sort(),
+    );
   });
 });
 
@@ -343,6 +354,9 @@ describe('fields tested by Choice states', () => {
         // Added: the ExportWorkflow's snapshot (SnapshotRetentionDays, then the exports' progress).
         'SnapshotSettings',
         'Snapshot',
+        // Added: the RepairWorkflow's loop and its verdict.
+        'RepairDone',
+        'RepairComplete',
       ].sort(),
     );
   });

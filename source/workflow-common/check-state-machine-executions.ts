@@ -14,7 +14,11 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(
     async (event: CheckExecutionsEvent, context?: LambdaContextLike): Promise<CheckExecutionsOutput> => {
       const logger = handlerLogger(runtime, 'check-state-machine-executions', context);
-      const onlyThis = await isOnlyRunningExecution(event.Context, { sfn: sfnClient(), logger });
+      // The state machine names the workflows that must not run beside it (ARNs, given in its definition).
+      const others = Array.isArray(event.AlsoNotRunning)
+        ? event.AlsoNotRunning.filter((arn): arn is string => typeof arn === 'string' && arn !== '')
+        : [];
+      const onlyThis = await isOnlyRunningExecution(event.Context, { sfn: sfnClient(), logger }, others);
       return { result: { OnlyThisStateMachineExecution: onlyThis } };
     },
   );

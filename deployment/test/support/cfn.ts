@@ -95,9 +95,14 @@ export const CUSTOMER_KEY_CONDITION = 'UseCustomerManagedKey';
 export const SOLUTION_TOPIC_KEY_CONDITION = 'UseSolutionTopicKey';
 /** True unless SnapshotRetentionDays is 0 (its default is 90): the snapshot bucket and its permissions. */
 export const SNAPSHOTS_CONDITION = 'TakeSnapshots';
+/** The condition that `AllowRepair` = `Yes` turns on (with the primary Region): the RepairWorkflow and its roles. */
+export const REPAIR_CONDITION = 'RepairAllowed';
 
-/** Which rendering of a template: the parameters' defaults (no KMS key given) or a customer managed key. */
-export type KeyChoice = 'default' | 'customer-key';
+/**
+ * Which rendering of a template: the parameters' defaults (no KMS key given, `AllowRepair` `No`), a customer
+ * managed key, or `AllowRepair` `Yes` (otherwise the defaults).
+ */
+export type KeyChoice = 'default' | 'customer-key' | 'repair';
 
 const rawCache = new Map<string, Template>();
 const cache = new Map<string, Template>();
@@ -155,6 +160,7 @@ export function loadTemplate(file: string, choice: KeyChoice = 'default'): Templ
       [CUSTOMER_KEY_CONDITION]: choice === 'customer-key',
       [SOLUTION_TOPIC_KEY_CONDITION]: choice !== 'customer-key',
       [SNAPSHOTS_CONDITION]: true,
+      [REPAIR_CONDITION]: choice === 'repair',
     };
     const raw = loadRawTemplate(file);
     const resources: Record<string, Resource> = {};

@@ -65,6 +65,14 @@ export function functionOf(state: AslState): string | undefined {
   return match?.[1];
 }
 
+const OTHER_WORKFLOW_ARN_PARTS = new Set([
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::AccountId',
+  'SolutionInstanceUUID',
+  'ExportWorkflow',
+]);
+
 export function stateMachines(templates: Template[] = loadTemplates()): StateMachine[] {
   return templates.flatMap((template) =>
     resourcesOfType(template, 'AWS::StepFunctions::StateMachine').map(([logicalId, resource]) => {
@@ -73,6 +81,9 @@ export function stateMachines(templates: Template[] = loadTemplates()): StateMac
         throw new Error(`${template.file} ${logicalId}: DefinitionString is not a Fn::Sub`);
       const arnReferences: string[] = [];
       const substituted = text.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
+        // The ARN of a state machine that must not run beside this one (the ExportWorkflow and the
+        // RepairWorkflow exclude each other): text in a Parameters list, never a Task's Resource.
+        if (OTHER_WORKFLOW_ARN_PARTS.has(name)) return `<${name}>`;
         // A template parameter (SnapshotRetentionDays) takes its default, as a stack created with defaults has it.
         const byDefault = template.Parameters[name]?.Default;
         if (typeof byDefault === 'number' || typeof byDefault === 'string') return String(byDefault);

@@ -184,10 +184,15 @@ export async function runCase(
     maxReceiveWaitMs: DEFAULT_MAX_RECEIVE_WAIT_MS,
   });
   const pids = { dynalite: environment.dynalite.pid, fauxqs: environment.fauxqs.pid };
-  const entered = { export: new Map<string, number>(), import: new Map<string, number>() };
+  const entered = {
+    export: new Map<string, number>(),
+    import: new Map<string, number>(),
+    repair: new Map<string, number>(),
+  };
   const samples = {
     export: new Map<string, { cpu: CpuSample; load: number }>(),
     import: new Map<string, { cpu: CpuSample; load: number }>(),
+    repair: new Map<string, { cpu: CpuSample; load: number }>(),
   };
   let exportEnd: CpuSample | undefined;
   // The restore check's listing of the new pool's users: from its first invocation to the log line

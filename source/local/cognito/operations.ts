@@ -675,8 +675,6 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     return {};
   }),
 
-  // A permanent password confirms the user (CONFIRMED); a temporary one asks for a new one at sign-in.
-  // No message is sent either way. Passwords are not kept: nothing here signs anybody in.
   AdminUpdateUserAttributes: {
     category: 'UserUpdate',
     handler: (ctx, input) => {
@@ -708,11 +706,14 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     handler: (ctx, input) => {
       const poolId = input.userPoolId();
       const username = input.string('Username', usernameRule);
-      input.string('Password', { required: true, max: 256, sensitive: true });
+      const password = input.string('Password', { required: true, max: 256, sensitive: true });
       const permanent = input.boolean('Permanent');
       input.validate();
       const pool = ctx.store.requirePool(poolId);
       const user = ctx.store.requireUser(pool, username);
+      // A permanent password confirms the user (CONFIRMED); a temporary one asks for a new one at sign-in.
+      // No message is sent either way. Only a digest is kept: it tells whether a password changed.
+      ctx.store.setUserPassword(user, password ?? '');
       ctx.store.setUserStatus(user, permanent === true ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD');
       return {};
     },

@@ -7,7 +7,7 @@
  * The same rules serve the API operations (which surface CognitoServiceError) and the bulk seed path
  * (which wraps them with the index of the offending entry). Nothing here logs.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
   CognitoServiceError,
   invalidParameter,
@@ -401,6 +401,12 @@ export class CognitoStore {
 
   setUserEnabled(user: UserRecord, enabled: boolean): void {
     user.enabled = enabled;
+    user.modifiedMs = this.options.now();
+  }
+
+  /** AdminSetUserPassword (and the local runs' sign-up): only the digest is kept, never the password. */
+  setUserPassword(user: UserRecord, password: string): void {
+    user.passwordDigest = createHash('sha256').update(password).digest('hex');
     user.modifiedMs = this.options.now();
   }
 

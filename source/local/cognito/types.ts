@@ -61,6 +61,11 @@ export interface UserRecord {
   modifiedMs: number;
   /** Names of the user's groups in the order the memberships were added (created on the first one). */
   groups?: Set<string>;
+  /**
+   * SHA-256 of the user's password, kept as Cognito keeps a password: across attribute updates and
+   * enable/disable, replaced only by a password call. Absent: no password was set through the API.
+   */
+  passwordDigest?: string;
 }
 
 export interface GroupRecord {

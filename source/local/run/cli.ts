@@ -78,6 +78,11 @@ Faults (docs/local-run.md, "Fault injection"):
                                      then restore
   --scenario departed-users          export, delete one user in 20 from the source pool, export
                                      again (its cleanup deletes their items), then restore
+  --scenario repair                  export, damage the source pool (30% of the users' custom
+                                     attribute overwritten, 5% deleted, 2% disabled, a group deleted,
+                                     another changed, 3 users created after), plan a repair against
+                                     the backup table with the RepairWorkflow (AllowRepair=Yes), apply
+                                     it, and check the pool: sub and password kept, parity
   --scenario v1-table                export, write the table's memberships again as v1.0.10 does
                                      (groups after the first 60 name members by their Cognito
                                      Username in e-mail and phone pools), then restore; e.g.
@@ -534,7 +539,7 @@ export class ProgressPrinter {
 
   print(event: ProgressEvent): void {
     const clock = `${(event.elapsedMs / 1000).toFixed(1)}s`.padStart(7);
-    const label = event.workflow === 'export' ? 'export' : 'import';
+    const label = event.workflow;
     const marker = event.kind === 'state' ? '▸' : event.kind === 'counts' ? '·' : '✗';
     const prefix = `[${label} ${clock}] ${marker} `;
     if (this.out.isTTY !== true) {

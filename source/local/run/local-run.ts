@@ -35,6 +35,12 @@ import {
 } from './parity';
 import { type Counter, type Phase, phaseOf, ProgressMeter, type Segment } from './progress';
 import { writeOriginalMemberships } from './original-table';
+import {
+  repairScenarioOk,
+  runRepairScenario,
+  type RepairPlanCounts,
+  type RepairScenarioReport,
+} from './repair-scenario';
 import type { SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS, type ExecutionEvent, type ExecutionRecord } from '../aws/step-functions';
 import {
@@ -42,7 +48,7 @@ import {
   RESTORE_TARGET_TAG_VALUE,
 } from '../../workflow-import/lib/check-new-user-pool';
 
-export type WorkflowName = 'export' | 'import';
+export type WorkflowName = 'export' | 'import' | 'repair';
 
 /** The StackSet template's bucket that holds the restore reports and ledger. */
 const RESTORE_BUCKET = 'UserImportJobMappingFiles';
@@ -128,6 +134,8 @@ export interface LocalRunReport {
   v1Table?: { memberships: number; namedByUsername: number };
   /** `--scenario departed-users`: the backup's user items before and after the second export. */
   departedUsers?: DepartedUsersReport;
+  /** `--scenario repair`: the plan against the damage, and the pool after the apply. */
+  repair?: RepairScenarioReport;
   totalWallMs: number;
   peakRssMb: { harness: number; dynalite?: number; fauxqs?: number };
 }
@@ -178,7 +186,7 @@ export interface DepartedUsersReport {
   export: WorkflowReport;
 }
 
-export const SCENARIOS = ['emptied-pool', 'v1-table', 'departed-users'] as const;
+export const SCENARIOS = ['emptied-pool', 'v1-table', 'departed-users', 'repair'] as const;
 /** `departed-users`: one restorable user in this many leaves the pool (5%, under the default guard of 10%). */
 export const DEPARTED_EVERY = 20;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -269,6 +277,8 @@ export interface LocalRunOptions {
    * groups after the first ListGroups page named by their Cognito Username), then restore.
    * `departed-users`: export, delete one restorable user in `DEPARTED_EVERY` from the source pool, export
    * again (its cleanup deletes their items), then restore and compare with the pool as it is now.
+   * `repair` (deploys with `AllowRepair=Yes`): export, damage the source pool, plan a repair against the
+   * backup table, apply it, and compare the pool with the pool as exported (repair-scenario.ts); no restore.
    */
   scenario?: Scenario;
   /**
@@ -552,7 +562,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       stackName: options.stackName ?? 'cupera-local',
       cognitoTps: options.tps,
       ...(options.snsPreference ? { snsPreference: options.snsPreference } : {}),
-      ...(options.parameters ? { parameters: options.parameters } : {}),
+      ...(options.parameters || options.scenario === 'repair'
+        ? {
+            parameters: {
+              ...options.parameters,
+              ...(options.scenario === 'repair' ? { AllowRepair: 'Yes' } : {}),
+            },
+          }
+        : {}),
       waitMs: (_state, seconds) => Math.min((seconds ?? 0) * 1000, settings.maxWaitMs),
       onInvocation: (event) => tracker.invocation(event),
       onExecutionEvent: (execution, event) => tracker.execution(execution, event),
@@ -729,7 +746,38 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       totalWallMs: 0,
       peakRssMb: { harness: 0 },
     };
-    if (exportReport.status === 'SUCCEEDED' && options.exportOnly === true) {
+    let repair: RepairScenarioReport | undefined;
+    if (options.scenario === 'repair' && exportReport.status === 'SUCCEEDED') {
+      repair = await runRepairScenario({
+        cognito,
+        userPoolId: primaryUserPoolId,
+        seed: options.faultSeed ?? 1,
+        usernameAttribute: options.seed.userPool.usernameAttributes,
+        poolContent: () => poolContent(cognito, primaryUserPoolId),
+        runRepair: async (input) => {
+          const run = await runWorkflow('repair', 'RepairWorkflow', input as JsonObject, () => [
+            {
+              label: 'users',
+              done: cognito.store.requirePool(primaryUserPoolId).users.size,
+              total: totals.users,
+            },
+          ]);
+          return { status: run.status, executionArn: run.executionArn };
+        },
+        readPlan: async (planId) => {
+          const plans = await active.objects(
+            RESTORE_BUCKET,
+            `repair-plans/${primaryUserPoolId}/${planId}.json`,
+          );
+          const text = [...plans.values()][0];
+          return text === undefined
+            ? undefined
+            : (JSON.parse(text) as { Counts?: Partial<RepairPlanCounts> });
+        },
+      });
+      report.repair = repair;
+      report.parity = skipped('the repair scenario compares the repaired pool instead (repair.parityOk)');
+    } else if (exportReport.status === 'SUCCEEDED' && options.exportOnly === true) {
       const items = await backupItemCounter(environment, active)();
       const expected = {
         users: totals.users,
@@ -860,9 +908,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     }
     report.ok =
       report.export.status === 'SUCCEEDED' &&
-      (options.exportOnly === true
-        ? report.exportParity?.ok === true
-        : report.import?.status === 'SUCCEEDED' && report.parity.ok) &&
+      (options.scenario === 'repair'
+        ? repair !== undefined && repairScenarioOk(repair)
+        : options.exportOnly === true
+          ? report.exportParity?.ok === true
+          : report.import?.status === 'SUCCEEDED' && report.parity.ok) &&
       (options.scenario !== 'emptied-pool' ||
         (emptiedPool !== undefined &&
           emptiedPool.errorNotified &&

@@ -234,13 +234,32 @@ export function formatSummary(report: LocalRunReport): string {
     );
   }
   lines.push(...faultLines(report));
+  const repair = report.repair;
+  if (repair !== undefined) {
+    const counts = (c: typeof repair.plan) =>
+      `${c.usersToCreate} to recreate, ${c.usersToUpdate} to update, ${c.flagsToChange} flags, ` +
+      `${c.groupsToCreate} groups to create, ${c.groupsToUpdate} to update, ${c.membershipsToAdd} memberships, ` +
+      `${c.addedSince} added since`;
+    lines.push(
+      `Repair plan ${repair.planStatus}: ${counts(repair.plan)}`,
+      `The damage (expected): ${counts(repair.expected)}`,
+      `Repair apply ${repair.status}; parity ${repair.parityOk ? 'OK' : 'FAILED'}; of ${repair.presentThroughout} users ` +
+        `present throughout, ${repair.subsKept} kept their sub and ${repair.passwordsKept} their password; ` +
+        `users created since ${repair.createdSinceUntouched ? 'untouched' : 'CHANGED'}; ` +
+        `verification messages ${repair.verificationMessages}`,
+    );
+  }
   lines.push(
     `SNS notifications sent: ${report.notifications.sent} (${report.notifications.success} success, ${plural(report.notifications.error, 'error')})`,
     `Total ${seconds(report.totalWallMs)}; peak memory: harness ${report.peakRssMb.harness} MB` +
       (report.peakRssMb.dynalite !== undefined ? `, dynalite ${report.peakRssMb.dynalite} MB` : '') +
       (report.peakRssMb.fauxqs !== undefined ? `, fauxqs ${report.peakRssMb.fauxqs} MB` : ''),
     '',
-    report.ok ? 'Result: OK (both workflows succeeded and the restored pool matches)' : 'Result: FAILED',
+    !report.ok
+      ? 'Result: FAILED'
+      : repair !== undefined
+        ? 'Result: OK (the plan counted the damage exactly and the repaired pool matches the backup)'
+        : 'Result: OK (both workflows succeeded and the restored pool matches)',
   );
   return lines.join('\n');
 }

@@ -454,6 +454,43 @@ describe('users', () => {
     ).toBe('UserNotFoundException');
   });
 
+  it('keeps sub, status and password across attribute updates and enable/disable, as Cognito does', async () => {
+    const poolId = emulator.createUserPool({});
+    const target = { UserPoolId: poolId, Username: 'frank' };
+    await client.send(
+      new AdminCreateUserCommand({
+        ...target,
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [{ Name: 'email', Value: 'frank@example.com' }],
+      }),
+    );
+    await client.send(new AdminSetUserPasswordCommand({ ...target, Password: 'Secret-1', Permanent: true }));
+    const record = () => {
+      const user = emulator.store.findUser(emulator.store.requirePool(poolId), 'frank');
+      return [user?.sub, user?.status, user?.passwordDigest];
+    };
+    const before = record();
+    expect(before[2]).toMatch(/^[0-9a-f]{64}$/);
+    await client.send(
+      new AdminUpdateUserAttributesCommand({
+        ...target,
+        UserAttributes: [
+          { Name: 'email', Value: 'frank2@example.com' },
+          { Name: 'email_verified', Value: 'true' },
+        ],
+      }),
+    );
+    await client.send(
+      new AdminDeleteUserAttributesCommand({ ...target, UserAttributeNames: ['email_verified'] }),
+    );
+    await client.send(new AdminDisableUserCommand(target));
+    await client.send(new AdminEnableUserCommand(target));
+    expect(record()).toEqual(before);
+    // Only a password call changes it.
+    await client.send(new AdminSetUserPasswordCommand({ ...target, Password: 'Secret-2', Permanent: true }));
+    expect(record()[2]).not.toBe(before[2]);
+  });
+
   it('AdminUpdateUserAttributes, AdminDeleteUserAttributes and UpdateGroup', async () => {
     const poolId = emulator.createUserPool({
       customAttributes: ['plan', { name: 'tier', mutable: false }],

@@ -16,6 +16,7 @@ import {
   LEGACY_ERROR_HANDLER_STATES,
   EXPORT_WORKFLOW,
   IMPORT_WORKFLOW,
+  REPAIR_WORKFLOW,
   type MessageBrokerEvent,
   type MessageBrokerInput,
 } from './types';
@@ -91,6 +92,25 @@ export function workflowError(input: MessageBrokerInput | undefined): unknown {
 
 const pretty = (value: unknown): string => JSON.stringify(value, null, 2);
 
+/**
+ * The context as a notification prints it: a RepairWorkflow input's `Scope.Usernames` names users, so
+ * only their count is printed (group names are not personal data).
+ */
+export function printableContext(context: SfnContextObject): SfnContextObject {
+  const input = context.Execution?.Input as { Scope?: { Usernames?: unknown } } | undefined;
+  const usernames = input?.Scope?.Usernames;
+  if (!Array.isArray(usernames)) return context;
+  return {
+    ...context,
+    Execution: {
+      ...context.Execution,
+      Input: { ...input, Scope: { Usernames: [`<${usernames.length} usernames>`] } },
+    },
+  };
+}
+
+const printed = (context: SfnContextObject): string => pretty(printableContext(context));
+
 /** A refusal the workflows make on purpose: what the notification calls it and what to do next. */
 export interface ExpectedRefusal {
   /** Short, for the subject line: "<workflow> stopped: <title>". */
@@ -165,6 +185,19 @@ export const EXPECTED_REFUSALS: Readonly<Record<string, ExpectedRefusal>> = {
     advice:
       'Nothing was imported. Purge the queues named above (no other ImportWorkflow may be running), then start the ImportWorkflow again.',
   },
+  PlanOutdatedError: {
+    title: 'the repair plan is refused',
+    advice:
+      'Nothing was changed. Start the RepairWorkflow again without Apply to write a new plan, check it, then apply it.',
+  },
+  PlanNotFoundError: {
+    title: 'the repair plan cannot be read',
+    advice: 'Nothing was changed. Check the plan id (the name of the execution that planned), or plan again.',
+  },
+  InvalidRepairInputError: {
+    title: 'invalid input',
+    advice: 'Nothing was changed. Correct the input as the message says and start the RepairWorkflow again.',
+  },
   InvalidOverrideError: {
     title: 'invalid AllowMassDeletion',
     advice:
@@ -209,12 +242,14 @@ export function refusalNotification(
     `The ${context.StateMachine.Name} stopped: ${refusal.title}.\n\n${errorText(error)}\n\n` +
     `This is a refusal the solution makes on purpose, not an unexpected error. ${refusal.advice}\n\n` +
     resume +
-    `Execution details:\n${pretty(context)}`
+    `Execution details:\n${printed(context)}`
   );
 }
 
 /** The reconciliation's verdict on a restore with data missing (the Fail state's error name). */
 export const RESTORE_INCOMPLETE = 'RestoreIncomplete';
+/** The RepairWorkflow's check after an apply that left part of the plan undone. */
+export const REPAIR_INCOMPLETE = 'RepairIncomplete';
 
 /** A snapshot that ended the export could not be taken (TableSnapshotLambda's error name). */
 export const SNAPSHOT_FAILED = 'SnapshotFailedError';
@@ -222,6 +257,7 @@ export const SNAPSHOT_FAILED = 'SnapshotFailedError';
 const FAILURE_TITLES: Readonly<Record<string, string>> = {
   [RESTORE_INCOMPLETE]: 'restore incomplete',
   [SNAPSHOT_FAILED]: 'snapshot failed',
+  [REPAIR_INCOMPLETE]: 'repair incomplete',
 };
 
 export function errorSubject(context: SfnContextObject, input?: MessageBrokerInput): string {
@@ -338,6 +374,29 @@ export function snapshotSummary(input: MessageBrokerInput | undefined): string {
   );
 }
 
+/** What a RepairWorkflow did: the plan it wrote (counts and where), or the plan it applied and the report. */
+export function repairSummary(input: MessageBrokerInput | undefined): string {
+  const planned = input?.Planned as
+    { PlanId?: unknown; Bucket?: unknown; Key?: unknown; Counts?: unknown } | undefined;
+  if (planned !== undefined && typeof planned === 'object') {
+    return (
+      `Repair plan ${String(planned.PlanId)} written to s3://${String(planned.Bucket)}/${String(planned.Key)}. ` +
+      `Nothing was changed. Its counts:\n${pretty(planned.Counts)}\n\nCheck the plan, then apply it with ` +
+      `{"UserPoolId": "<pool>", "Apply": "${String(planned.PlanId)}"} within 24 hours.\n\n`
+    );
+  }
+  const repair = input?.Repair as
+    { PlanId?: unknown; Report?: { Bucket?: unknown; Key?: unknown } } | undefined;
+  if (repair !== undefined && typeof repair === 'object') {
+    return (
+      `Repair plan ${String(repair.PlanId)} applied; the pool matches the backup in the plan's scope. The repair ` +
+      `report (s3://${String(repair.Report?.Bucket)}/${String(repair.Report?.Key)}) lists every user touched, ` +
+      'with the new sub of each recreated user.\n\n'
+    );
+  }
+  return '';
+}
+
 export function errorNotification(
   context: SfnContextObject,
   error: unknown,
@@ -355,12 +414,15 @@ export function errorNotification(
       ? `The ${context.StateMachine.Name} could not restore everything:\n`
       : input?.Error === SNAPSHOT_FAILED
         ? `The ${context.StateMachine.Name} updated the backup table, but could not keep its snapshot:\n`
-        : `An unexpected error occurred while executing the ${context.StateMachine.Name} for this solution:\n`;
+        : input?.Error === REPAIR_INCOMPLETE
+          ? `The ${context.StateMachine.Name} could not repair everything:\n`
+          : `An unexpected error occurred while executing the ${context.StateMachine.Name} for this solution:\n`;
   return (
     heading +
-    `${pretty(error)}\n\nPlease check the state machine's task logs for additional information\n\n` +
+    // The repair's Cause ends with the input that finishes it: printed as is, so that it can be copied.
+    `${input?.Error === REPAIR_INCOMPLETE ? errorText(error) : pretty(error)}\n\nPlease check the state machine's task logs for additional information\n\n` +
     restore +
-    `Execution details:\n${pretty(context)}`
+    `Execution details:\n${printed(context)}`
   );
 }
 
@@ -488,8 +550,9 @@ export function successNotification(
       ? importSuccessNote(input) + droppedAttributesNote(context)
       : '') +
     (workflowName(context) === EXPORT_WORKFLOW ? cleanupSummary(input) + snapshotSummary(input) : '') +
+    (workflowName(context) === REPAIR_WORKFLOW ? repairSummary(input) : '') +
     restoreReportSummary(input, reportRetentionDays) +
-    `Execution details:\n${pretty(context)}`
+    `Execution details:\n${printed(context)}`
   );
 }
 

@@ -2,7 +2,10 @@
 /** Event and output shapes of the Lambdas shared by both workflows. */
 import type { WrappedEvent, WrappedResult } from '../../utils/step-functions';
 
-export type CheckExecutionsEvent = WrappedEvent<unknown>;
+export type CheckExecutionsEvent = WrappedEvent<unknown> & {
+  /** State machines (ARNs) none of whose executions may run beside this one. */
+  AlsoNotRunning?: unknown;
+};
 export type CheckExecutionsOutput = WrappedResult<{ OnlyThisStateMachineExecution: boolean }>;
 
 export type CheckWorkflowQueuesEvent = WrappedEvent;
@@ -37,3 +40,4 @@ export const CLEANUP_STATE = 'WorkflowCleanupLambda';
 
 export const EXPORT_WORKFLOW = 'ExportWorkflow';
 export const IMPORT_WORKFLOW = 'ImportWorkflow';
+export const REPAIR_WORKFLOW = 'RepairWorkflow';

@@ -53,6 +53,34 @@ describe('check-state-machine-executions', () => {
     expect(await run()).toEqual({ result: { OnlyThisStateMachineExecution: false } });
   });
 
+  describe('with AlsoNotRunning (the ExportWorkflow and the RepairWorkflow of one pool)', () => {
+    const REPAIR = 'arn:aws:states:us-east-1:123456789012:stateMachine:RepairWorkflow-abc';
+    const runBeside = () => createHandler(fakeRuntime(fakeClock(0)))({ ...event, AlsoNotRunning: [REPAIR] });
+
+    it.each([
+      ['no repair runs', [], true],
+      ['a repair runs', ['arn:aws:states:us-east-1:123456789012:execution:RepairWorkflow-abc:r'], false],
+    ])('answers for %s', async (_label, repairs, expected) => {
+      sfn.on(ListExecutionsCommand, { stateMachineArn: SM }).resolves({ executions: [execution(THIS)] });
+      sfn
+        .on(ListExecutionsCommand, { stateMachineArn: REPAIR })
+        .resolves({ executions: repairs.map(execution) });
+      expect(await runBeside()).toEqual({ result: { OnlyThisStateMachineExecution: expected } });
+      expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, {
+        stateMachineArn: REPAIR,
+        statusFilter: 'RUNNING',
+      });
+    });
+
+    it('takes a state machine that does not exist (AllowRepair No) as running nothing', async () => {
+      sfn.on(ListExecutionsCommand, { stateMachineArn: SM }).resolves({ executions: [execution(THIS)] });
+      sfn
+        .on(ListExecutionsCommand, { stateMachineArn: REPAIR })
+        .rejects(Object.assign(new Error('no such state machine'), { name: 'StateMachineDoesNotExist' }));
+      expect(await runBeside()).toEqual({ result: { OnlyThisStateMachineExecution: true } });
+    });
+  });
+
   it('fails with the ListExecutions error', async () => {
     sfn.on(ListExecutionsCommand).rejects(new Error('ERROR - listExecutions'));
     await expect(run()).rejects.toThrow('ERROR - listExecutions');

@@ -871,3 +871,58 @@ describe('message-broker', () => {
     ).rejects.toThrow('SNS_MESSAGE_PREFERENCE must be one of INFO_AND_ERRORS, ERRORS_ONLY (found "ALL")');
   });
 });
+
+describe('RepairWorkflow notifications', () => {
+  const repairContext = (state: string) => {
+    const ctx = context(state, 'RepairWorkflow-0f8fad5b');
+    ctx.Execution.Input = { UserPoolId: 'us-east-1_Pool', Scope: { Usernames: ['ada@example.com', 'bob'] } };
+    return ctx;
+  };
+
+  it('announces a written plan with its counts and how to apply it, and names no user of the Scope', async () => {
+    const input = {
+      RepairDone: true,
+      RepairComplete: true,
+      Planned: {
+        PlanId: 'plan-7',
+        Bucket: 'bucket',
+        Key: 'repair-plans/p/plan-7.json',
+        Counts: { usersToCreate: 3 },
+      },
+    };
+    await run(event('WorkflowCleanupLambda', input, repairContext('WorkflowCleanupLambda')));
+    const message = published()[0]?.Message ?? '';
+    expect(message).toContain('Repair plan plan-7 written to s3://bucket/repair-plans/p/plan-7.json');
+    expect(message).toContain('"usersToCreate": 3');
+    expect(message).toContain('"Apply": "plan-7"');
+    expect(message).toContain('<2 usernames>');
+    expect(message).not.toMatch(/ada@example\.com|"bob"/);
+  });
+
+  it('announces an incomplete repair as such, with the Resume input of its Cause', async () => {
+    const cause =
+      'The repair ... is incomplete: 2 memberships still missing. ... {"UserPoolId":"p","Apply":"x","Resume":true}';
+    await run(
+      event(
+        'WorkflowErrorHandlerLambda',
+        { Error: 'RepairIncomplete', Cause: cause },
+        repairContext('WorkflowErrorHandlerLambda'),
+      ),
+    );
+    const [sent] = published();
+    expect(sent?.Subject).toBe('RepairWorkflow failed: repair incomplete');
+    expect(sent?.Message).toContain('could not repair everything');
+    expect(sent?.Message).toContain('"Resume":true');
+  });
+
+  it('announces a refused plan as a refusal, without the usernames of the Scope', async () => {
+    const input = {
+      Error: 'PlanOutdatedError',
+      Cause: JSON.stringify({ errorMessage: 'The user pool changed' }),
+    };
+    await run(event('WorkflowErrorHandlerLambda', input, repairContext('WorkflowErrorHandlerLambda')));
+    const [sent] = published();
+    expect(sent?.Subject).toBe('RepairWorkflow stopped: the repair plan is refused');
+    expect(sent?.Message).not.toMatch(/ada@example\.com/);
+  });
+});

@@ -48,6 +48,8 @@ export interface PoolUser {
   enabled: boolean;
   /** The keyed hash of the user's canonical attributes; absent when the listing did not hash them. */
   attributesKey?: string;
+  /** A user of an external identity provider (`EXTERNAL_PROVIDER`): never backed up, by design. */
+  external?: true;
 }
 
 export interface S3Work {
@@ -56,6 +58,8 @@ export interface S3Work {
 }
 
 const KEYED = 'h:';
+/** The row key that marks a federated user (no value: the status says it). */
+const EXTERNAL = 'x:external';
 
 /** The keyed hash under which a listing stores a sign-in identity, and under which it is looked up. */
 export const keyedKeyOf = (secret: Buffer, value: string): string =>
@@ -151,6 +155,7 @@ function userRow(
   const sub = (user.Attributes ?? []).find((attribute) => attribute.Name === 'sub')?.Value ?? '';
   const keys = signInIdentities(user, usernameAttributes).map((identity) => keyedKeyOf(secret, identity));
   if (ignore !== undefined) keys.push(attributesKeyOf(secret, canonicalAttributes(user.Attributes, ignore)));
+  if (user.UserStatus === 'EXTERNAL_PROVIDER') keys.push(EXTERNAL);
   return [user.Username, sub, user.Enabled !== false, ...keys];
 }
 
@@ -424,6 +429,8 @@ export class PoolIndex {
   /** What ListGroups said of each group (empty for a listing of an earlier version). */
   readonly groupDetails = new Map<string, GroupDetails>();
   private readonly memberships = new Set<string>();
+  /** Every user listed, in listing order (the repair plan's "added since" needs those nobody matched). */
+  readonly listed: PoolUser[] = [];
   users = 0;
 
   addUser(row: UserRow): void {
@@ -431,7 +438,9 @@ export class PoolIndex {
     const user: PoolUser = { username, sub, enabled };
     const attributesKey = keys.find((key) => key.startsWith('a:'));
     if (attributesKey !== undefined) user.attributesKey = attributesKey;
+    if (keys.includes(EXTERNAL)) user.external = true;
     this.users += 1;
+    this.listed.push(user);
     for (const key of keys) {
       if (!key.startsWith(KEYED)) continue;
       const holder = this.byIdentity.get(key);
@@ -460,6 +469,14 @@ export class PoolIndex {
 
   isMember(groupName: string, username: string): boolean {
     return this.memberships.has(`${groupName}\u0000${username}`);
+  }
+
+  /** Every membership listed, as `[groupName, Username]`. */
+  *membershipPairs(): Generator<[string, string]> {
+    for (const pair of this.memberships) {
+      const [group = '', username = ''] = pair.split('\u0000');
+      yield [group, username];
+    }
   }
 
   /** Every user chunk under `prefix` (a listing whose chunk count the caller does not carry). */

@@ -347,7 +347,7 @@ type Fix =
  * precedence, if any. A precedence the backup lacks cannot be taken away with UpdateGroup: it stays
  * counted as differing. Counts `groupsDiffer` (until the fix succeeds) and `groupRolesDiffer`.
  */
-function compareGroup(
+export function compareGroup(
   item: BackupGroupItem,
   details: GroupDetails | undefined,
   counts: ReconcileCounts,

@@ -102,10 +102,11 @@ export function sortItems(
  */
 const ROLE_ERRORS = new Set(['InvalidParameterException', 'AccessDeniedException', 'NotAuthorizedException']);
 
-type GroupOutcome = 'created' | 'existed' | 'createdWithoutRole';
+export type GroupOutcome = 'created' | 'existed' | 'createdWithoutRole';
 
-async function createGroup(
-  deps: ScanTableDeps,
+/** CreateGroup with the backed-up settings (the repair's applier too); a group that exists is `existed`. */
+export async function createGroup(
+  deps: Pick<ScanTableDeps, 'cognito' | 'logger'>,
   userPoolId: string,
   group: BackupGroupItem,
 ): Promise<GroupOutcome> {

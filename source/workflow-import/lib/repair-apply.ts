@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Applies a repair plan (repair-plan.ts) to the live pool, then proves it with the plan's own
+ * comparison run again.
+ *
+ * 1. Verify: the plan is young enough (`PLAN_MAX_AGE_MS`) and every entry still finds the pool as it
+ *    was planned (each planned user read with AdminGetUser and hashed as the plan hashed it, a user to
+ *    recreate still absent, each planned group's settings unchanged). Anything else refuses the plan
+ *    before any write: plan again.
+ * 2. Groups (CreateGroup with the import's applier, UpdateGroup), users (AdminCreateUser with the
+ *    import's fallback code, which gives a recreated user a password nobody knows; attributes set back
+ *    with AdminUpdateUserAttributes and AdminDeleteUserAttributes as the reconciliation does, so `sub`
+ *    and password stay; AdminEnableUser / AdminDisableUser), memberships (AdminAddUserToGroup), and
+ *    with `RemoveAdded` what was added since (AdminRemoveUserFromGroup, AdminDeleteUser, DeleteGroup).
+ *    Every call goes through the invocation's `CognitoTPS` limiter. Each action converges on the
+ *    recovery point rather than replaying a change (attributes are read and compared before they are
+ *    written, a user or group that exists already is not created again, adding a membership that exists
+ *    or disabling a disabled user changes nothing), so a retried invocation, which starts again from
+ *    the last cursor, neither repeats a visible effect nor skips an action.
+ * 3. Check: the plan's comparison of the recovery point with the pool, in the plan's scope. The repair
+ *    is complete when it finds nothing left to do (what cannot be set back, and what was added since
+ *    unless removed, aside); otherwise the workflow fails, saying what is left and how to finish.
+ * 4. Report: `repair-reports/<pool>/<planId>-<execution>.csv`, one row per user touched:
+ *    `oldSub,newSub,username,action,outcome,reason` (outcome `done`, `failed`, `cannot-set-back` or
+ *    `left-alone`; reasons are codes and attribute names, never values).
+ */
+import {
+  AdminAddUserToGroupCommand,
+  AdminDeleteUserAttributesCommand,
+  AdminDeleteUserCommand,
+  AdminDisableUserCommand,
+  AdminEnableUserCommand,
+  AdminGetUserCommand,
+  AdminRemoveUserFromGroupCommand,
+  AdminUpdateUserAttributesCommand,
+  DeleteGroupCommand,
+  DescribeUserPoolCommand,
+  GetCSVHeaderCommand,
+  ListGroupsCommand,
+  UpdateGroupCommand,
+  type GroupType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { stringify } from 'csv-stringify/sync';
+import { batchGet, chunk as batches, DYNAMODB_GET_BATCH_SIZE } from '../../utils/batch';
+import { TaskGroup } from '../../utils/concurrency';
+import { errorName } from '../../utils/errors';
+import { createFallbackUsers } from './admin-create';
+import { chunkKey, getText, PoolIndex, putChunk, workPrefix, type GroupDetails } from './pool-index';
+import {
+  assemblePlan,
+  compareStep,
+  newCompareCursor,
+  planIsEmpty,
+  recreatedPrefix,
+  seenGroup,
+  seenUser,
+  type CompareCursor,
+  type CompareDeps,
+  type PlanCounts,
+  type PlannedUser,
+  type RepairPlan,
+} from './repair-plan';
+import { createGroup } from './scan-table';
+import type { BackupGroupItem, BackupUserItem, TableKey } from './types';
+import {
+  attributesKeyOf,
+  canonicalAttributes,
+  planContents,
+  targetSchema,
+  type TargetSchema,
+} from './user-contents';
+
+/** A plan older than this is refused: the pool and its users move on. */
+export const PLAN_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+export const REPAIR_REPORT_PREFIX = 'repair-reports/';
+export const REPAIR_REPORT_HEADER = 'oldSub,newSub,username,action,outcome,reason\n';
+
+/** Entries handled per batch (the cursor advances by whole batches). */
+const BATCH = 50;
+
+export type ApplyPhase = 'Verify' | 'Groups' | 'Users' | 'Memberships' | 'Remove' | 'Check' | 'Report';
+const PHASES: readonly ApplyPhase[] = [
+  'Verify',
+  'Groups',
+  'Users',
+  'Memberships',
+  'Remove',
+  'Check',
+  'Report',
+];
+
+export interface ApplyCursor {
+  Phase: ApplyPhase;
+  /** Position in the phase's list of entries. */
+  Index: number;
+  /** Entries of the plan that no longer find the pool as planned (Verify). */
+  Changed: number;
+  /** Outcome chunks written so far. */
+  Outcomes: number;
+  Check: CompareCursor;
+}
+
+export const newApplyCursor = (resume: boolean): ApplyCursor => ({
+  Phase: resume ? 'Groups' : 'Verify',
+  Index: 0,
+  Changed: 0,
+  Outcomes: 0,
+  Check: newCompareCursor(),
+});
+
+/** Refusal: the plan is too old or its pool changed since: nothing was changed. */
+export class PlanOutdatedError extends Error {
+  override readonly name = 'PlanOutdatedError';
+}
+
+export type Outcome = 'done' | 'failed' | 'cannot-set-back' | 'left-alone';
+/** `[oldSub, username, action, outcome, reason]`; the new sub is filled in from the check's listing. */
+type OutcomeRow = [string, string, string, Outcome, string];
+
+export interface RepairResult {
+  PlanId: string;
+  Counts: PlanCounts;
+  /** What the check found left (zero everywhere when complete). */
+  Left: PlanCounts;
+  Report: { Bucket: string; Key: string };
+}
+
+export type ApplyOutput =
+  | { RepairDone: false; Apply: ApplyCursor }
+  | { RepairDone: true; RepairComplete: true; Repair: RepairResult }
+  | {
+      RepairDone: true;
+      RepairComplete: false;
+      Repair: RepairResult;
+      Error: 'RepairIncomplete';
+      Cause: string;
+    };
+
+export interface ApplyInput {
+  userPoolId: string;
+  execution: string;
+  plan: RepairPlan;
+  secret: Buffer;
+  start: ApplyCursor;
+  now: number;
+}
+
+/** The exact input that finishes an apply that stopped short. */
+export const resumeApplyInput = (userPoolId: string, planId: string): string =>
+  JSON.stringify({ UserPoolId: userPoolId, Apply: planId, Resume: true });
+
+export function refuseOldPlan(plan: RepairPlan, now: number): void {
+  const age = now - Date.parse(plan.CreatedAt);
+  if (!(age >= 0 && age <= PLAN_MAX_AGE_MS)) {
+    throw new PlanOutdatedError(
+      `The repair plan ${plan.PlanId} was written at ${plan.CreatedAt}, more than 24 hours ago: nothing was ` +
+        `changed. Plan again (start the RepairWorkflow with {"UserPoolId": "${plan.UserPoolId}"}), check the new plan, then apply it.`,
+    );
+  }
+}
+
+/** Reads backup items by key, 100 at a time. */
+async function readItems(
+  deps: CompareDeps,
+  keys: readonly TableKey[],
+): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  for (const batch of batches([...keys], DYNAMODB_GET_BATCH_SIZE)) {
+    const items = await batchGet(
+      deps.ddb,
+      deps.config.tableName,
+      batch.map((key) => ({ ...key })),
+      {
+        ProjectionExpression:
+          '#id, #type, pseudoUsername, userAttributes, userEnabled, groupName, groupDescription, groupPrecedence, groupRoleArn',
+        ExpressionAttributeNames: { '#id': 'id', '#type': 'type' },
+      },
+      { deadline: deps.budget.deadline() },
+    );
+    for (const item of items) found.set(`${String(item.id)}\u0000${String(item.type)}`, item);
+  }
+  return found;
+}
+
+const itemOf = (items: Map<string, Record<string, unknown>>, key: TableKey | undefined) =>
+  key === undefined ? undefined : items.get(`${String(key.id)}\u0000${String(key.type)}`);
+
+/** Lists every group of the pool (ListGroups pages). */
+async function listAllGroups(deps: CompareDeps, userPoolId: string): Promise<Map<string, GroupDetails>> {
+  const groups = new Map<string, GroupDetails>();
+  let token: string | undefined;
+  do {
+    const page = await deps.cognito.send(
+      new ListGroupsCommand({ UserPoolId: userPoolId, Limit: 60, NextToken: token }),
+      {
+        deadline: deps.budget.deadline(),
+      },
+    );
+    for (const group of page.Groups ?? ([] as GroupType[])) {
+      if (group.GroupName)
+        groups.set(group.GroupName, [
+          group.GroupName,
+          group.Description ?? null,
+          group.Precedence ?? null,
+          group.RoleArn ?? null,
+        ]);
+    }
+    token = page.NextToken || undefined;
+  } while (token);
+  return groups;
+}
+
+/** Does the pool still hold this user as planned? */
+async function userAsPlanned(
+  deps: CompareDeps,
+  userPoolId: string,
+  secret: Buffer,
+  user: PlannedUser,
+): Promise<boolean> {
+  const name = user.PoolUsername ?? user.Username;
+  try {
+    const current = await deps.cognito.send(
+      new AdminGetUserCommand({ UserPoolId: userPoolId, Username: name }),
+      {
+        deadline: deps.budget.deadline(),
+      },
+    );
+    if (user.Seen === undefined) return false;
+    const sub = current.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value ?? '';
+    const attributesKey = attributesKeyOf(secret, canonicalAttributes(current.UserAttributes, new Set()));
+    return seenUser(secret, sub, current.Enabled !== false, attributesKey) === user.Seen;
+  } catch (error) {
+    if (errorName(error) === 'UserNotFoundException') return user.Seen === undefined;
+    throw error;
+  }
+}
+
+export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<ApplyOutput> {
+  const { plan, userPoolId, secret } = input;
+  const cursor = structuredClone(input.start);
+  const outcomes: OutcomeRow[] = [];
+  const outcomesPrefix = workPrefix(userPoolId, input.execution, 'repair-outcomes');
+  const retry = () => ({ deadline: deps.budget.deadline() });
+  const target = (username: string) => ({ UserPoolId: userPoolId, Username: username });
+  const group = new TaskGroup(Math.max(1, Math.min(20, deps.config.cognitoTps * 2)));
+  let schema: Promise<TargetSchema> | undefined;
+  const schemaOf = (): Promise<TargetSchema> =>
+    (schema ??= deps.cognito
+      .send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }), retry())
+      .then((described) => targetSchema(described.UserPool?.SchemaAttributes)));
+
+  const flush = async (): Promise<void> => {
+    if (outcomes.length === 0) return;
+    await putChunk(deps.work, chunkKey(outcomesPrefix, cursor.Outcomes), outcomes);
+    cursor.Outcomes += 1;
+    outcomes.length = 0;
+  };
+  const next = (): void => {
+    cursor.Phase = PHASES[PHASES.indexOf(cursor.Phase) + 1] ?? 'Report';
+    cursor.Index = 0;
+  };
+  /** Runs `act` on the phase's entries from the cursor, a batch at a time, while the budget allows. */
+  const run = async <T>(entries: readonly T[], act: (batch: T[]) => Promise<void>): Promise<boolean> => {
+    while (cursor.Index < entries.length) {
+      if (!deps.budget.hasTime()) return false;
+      const batch = entries.slice(cursor.Index, cursor.Index + BATCH);
+      await act(batch);
+      cursor.Index += batch.length;
+    }
+    next();
+    return true;
+  };
+  const pause = async (): Promise<ApplyOutput> => {
+    await flush();
+    return { RepairDone: false, Apply: cursor };
+  };
+
+  if (cursor.Phase === 'Verify') {
+    if (cursor.Index === 0) refuseOldPlan(plan, input.now);
+    const users = plan.Users.filter((user) => user.Actions.length > 0);
+    const done = await run(users, async (batch) => {
+      for (const user of batch) {
+        await group.add(async () => {
+          if (!(await userAsPlanned(deps, userPoolId, secret, user))) cursor.Changed += 1;
+        });
+      }
+      await group.drain();
+    });
+    if (!done) return pause();
+    const planned = plan.Groups.filter((entry) => entry.Action !== undefined);
+    if (planned.length > 0) {
+      const groups = await listAllGroups(deps, userPoolId);
+      for (const entry of planned) {
+        const details = groups.get(entry.GroupName);
+        const seen = details === undefined ? undefined : seenGroup(secret, details);
+        if (seen !== entry.Seen) cursor.Changed += 1;
+      }
+    }
+    if (cursor.Changed > 0) {
+      throw new PlanOutdatedError(
+        `The user pool ${userPoolId} changed since the repair plan ${plan.PlanId} was written: ${cursor.Changed} ` +
+          'of its users or groups are no longer as planned. Nothing was changed. Plan again, check the new plan, then apply it.',
+      );
+    }
+    // The writes start in the next invocation: a retried one must not verify again a pool it changed.
+    return pause();
+  }
+
+  if (cursor.Phase === 'Groups') {
+    const entries = plan.Groups.filter((entry) => entry.Action === 'create' || entry.Action === 'update');
+    const done = await run(entries, async (batch) => {
+      const items = await readItems(
+        deps,
+        batch.flatMap((entry) => (entry.Key ? [entry.Key] : [])),
+      );
+      for (const entry of batch) {
+        const item = itemOf(items, entry.Key) as BackupGroupItem | undefined;
+        await group.add(async () => {
+          if (item === undefined) return;
+          try {
+            if (entry.Action === 'create')
+              await createGroup({ cognito: deps.cognito, logger: deps.logger }, userPoolId, item);
+            else
+              await deps.cognito.send(
+                new UpdateGroupCommand({
+                  UserPoolId: userPoolId,
+                  GroupName: entry.GroupName,
+                  Description: typeof item.groupDescription === 'string' ? item.groupDescription : '',
+                  ...(typeof item.groupPrecedence === 'number' && item.groupPrecedence >= 0
+                    ? { Precedence: item.groupPrecedence }
+                    : {}),
+                }),
+                retry(),
+              );
+          } catch (error) {
+            deps.logger.warn('A group of the plan could not be set back', {
+              action: entry.Action,
+              error: errorName(error),
+            });
+          }
+        });
+      }
+      await group.drain();
+    });
+    if (!done) return pause();
+  }
+
+  if (cursor.Phase === 'Users') {
+    const entries = plan.Users.filter(
+      (user) => user.Key !== undefined && (user.Actions.length > 0 || user.CannotSetBack),
+    );
+    let header: Promise<string[]> | undefined;
+    const headerOf = () =>
+      (header ??= deps.cognito
+        .send(new GetCSVHeaderCommand({ UserPoolId: userPoolId }), retry())
+        .then((response) => response.CSVHeader ?? []));
+    const done = await run(entries, async (batch) => {
+      const items = await readItems(
+        deps,
+        batch.flatMap((user) => (user.Key ? [user.Key] : [])),
+      );
+      const creations = batch.filter((user) => user.Actions.includes('create'));
+      if (creations.length > 0) {
+        const fallback = creations.flatMap((user) => {
+          const item = itemOf(items, user.Key) as BackupUserItem | undefined;
+          return item === undefined
+            ? []
+            : [{ sub: user.OldSub ?? '', username: user.Username, item, reason: 'repair-recreate' }];
+        });
+        const created = await createFallbackUsers(
+          {
+            cognito: deps.cognito,
+            s3: deps.work.s3,
+            logger: deps.logger,
+            config: { bucket: deps.work.bucket },
+          },
+          userPoolId,
+          await headerOf(),
+          fallback,
+        );
+        const recreated: [string, string][] = [];
+        const skipped = new Map(
+          created.entries
+            .filter((entry) => entry.outcome === 'skipped')
+            .map((entry) => [entry.sub, entry.reason]),
+        );
+        for (const user of creations) {
+          const item = itemOf(items, user.Key) as BackupUserItem | undefined;
+          const reason = item === undefined ? 'not-in-recovery-point' : skipped.get(user.OldSub ?? '');
+          if (reason === undefined && item?.userEnabled === false) {
+            try {
+              await deps.cognito.send(new AdminDisableUserCommand(target(user.Username)), retry());
+            } catch (error) {
+              outcomes.push([
+                user.OldSub ?? '',
+                user.Username,
+                'create',
+                'failed',
+                `disable-failed-${errorName(error)}`,
+              ]);
+              continue;
+            }
+          }
+          if (reason === undefined) {
+            const current = await deps.cognito.send(new AdminGetUserCommand(target(user.Username)), retry());
+            const sub = current.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
+            if (sub !== undefined && user.OldSub !== undefined) recreated.push([user.OldSub, sub]);
+          }
+          if (reason === undefined) {
+            const current = await deps.cognito.send(new AdminGetUserCommand(target(user.Username)), retry());
+            const sub = current.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
+            if (sub !== undefined && user.OldSub !== undefined) recreated.push([user.OldSub, sub]);
+          }
+          outcomes.push([
+            user.OldSub ?? '',
+            user.Username,
+            'create',
+            reason === undefined ? 'done' : 'failed',
+            reason ?? '',
+          ]);
+        }
+        await putChunk(
+          deps.work,
+          `${recreatedPrefix(userPoolId)}${input.execution}-${cursor.Index}.json`,
+          recreated,
+        );
+        await putChunk(
+          deps.work,
+          `${recreatedPrefix(userPoolId)}${input.execution}-${cursor.Index}.json`,
+          recreated,
+        );
+      }
+      for (const user of batch) {
+        if (user.Actions.includes('create')) continue;
+        if (user.CannotSetBack && user.Actions.length === 0) {
+          outcomes.push([
+            user.OldSub ?? '',
+            user.Username,
+            'none',
+            'cannot-set-back',
+            Object.keys(user.CannotSetBack).join(' '),
+          ]);
+          continue;
+        }
+        const item = itemOf(items, user.Key) as BackupUserItem | undefined;
+        const name = user.PoolUsername ?? user.Username;
+        await group.add(async () => {
+          const reasons: string[] = [];
+          let step = 'AdminGetUser';
+          try {
+            if (item === undefined) throw new Error('not-in-recovery-point');
+            if (user.Actions.includes('enable')) {
+              step = 'AdminEnableUser';
+              await deps.cognito.send(new AdminEnableUserCommand(target(name)), retry());
+            }
+            if (user.Actions.includes('disable')) {
+              step = 'AdminDisableUser';
+              await deps.cognito.send(new AdminDisableUserCommand(target(name)), retry());
+            }
+            if (user.Actions.includes('set-attributes') || user.Actions.includes('delete-attributes')) {
+              step = 'AdminGetUser';
+              const [current, pool] = await Promise.all([
+                deps.cognito.send(new AdminGetUserCommand(target(name)), retry()),
+                schemaOf(),
+              ]);
+              const contents = planContents(
+                canonicalAttributes(item.userAttributes, new Set()),
+                canonicalAttributes(current.UserAttributes, new Set()),
+                pool,
+              );
+              for (const attributes of contents.updates) {
+                step = 'AdminUpdateUserAttributes';
+                await deps.cognito.send(
+                  new AdminUpdateUserAttributesCommand({ ...target(name), UserAttributes: attributes }),
+                  retry(),
+                );
+              }
+              if (contents.deletes.length > 0) {
+                step = 'AdminDeleteUserAttributes';
+                await deps.cognito.send(
+                  new AdminDeleteUserAttributesCommand({
+                    ...target(name),
+                    UserAttributeNames: contents.deletes,
+                  }),
+                  retry(),
+                );
+              }
+            }
+          } catch (error) {
+            reasons.push(`${step}-${errorName(error)}`);
+          }
+          const unfixable = Object.entries(user.CannotSetBack ?? {}).map(
+            ([code, names]) => `${code}:${names.join(' ')}`,
+          );
+          outcomes.push([
+            user.OldSub ?? '',
+            user.Username,
+            user.Actions.join(' '),
+            reasons.length > 0 ? 'failed' : unfixable.length > 0 ? 'cannot-set-back' : 'done',
+            [...reasons, ...unfixable].join('; '),
+          ]);
+        });
+      }
+      await group.drain();
+    });
+    if (!done) return pause();
+  }
+
+  if (cursor.Phase === 'Memberships') {
+    const entries = plan.Memberships.filter(
+      (entry) => entry.Action === 'add' && entry.CannotSetBack === undefined,
+    );
+    const done = await run(entries, async (batch) => {
+      for (const entry of batch) {
+        await group.add(async () => {
+          try {
+            await deps.cognito.send(
+              new AdminAddUserToGroupCommand({ ...target(entry.Username), GroupName: entry.GroupName }),
+              retry(),
+            );
+          } catch (error) {
+            deps.logger.warn('A membership of the plan could not be added', { error: errorName(error) });
+          }
+        });
+      }
+      await group.drain();
+    });
+    if (!done) return pause();
+  }
+
+  if (cursor.Phase === 'Remove') {
+    const removals = [
+      ...plan.Memberships.filter((entry) => entry.Action === 'remove').map((entry) => ({
+        kind: 'membership' as const,
+        entry,
+      })),
+      ...plan.Users.filter((user) => user.Actions.includes('remove')).map((user) => ({
+        kind: 'user' as const,
+        user,
+      })),
+      ...plan.Groups.filter((entry) => entry.Action === 'remove').map((entry) => ({
+        kind: 'group' as const,
+        entry,
+      })),
+    ];
+    const done = await run(removals, async (batch) => {
+      for (const removal of batch) {
+        await group.add(async () => {
+          try {
+            if (removal.kind === 'membership')
+              await deps.cognito.send(
+                new AdminRemoveUserFromGroupCommand({
+                  ...target(removal.entry.Username),
+                  GroupName: removal.entry.GroupName,
+                }),
+                retry(),
+              );
+            else if (removal.kind === 'group')
+              await deps.cognito.send(
+                new DeleteGroupCommand({ UserPoolId: userPoolId, GroupName: removal.entry.GroupName }),
+                retry(),
+              );
+            else {
+              // Only the user that was planned: a user of that name with another sub is somebody else.
+              if (await userAsPlanned(deps, userPoolId, secret, removal.user))
+                await deps.cognito.send(
+                  new AdminDeleteUserCommand(target(removal.user.PoolUsername ?? removal.user.Username)),
+                  retry(),
+                );
+              outcomes.push([removal.user.Sub ?? '', removal.user.Username, 'remove', 'done', '']);
+            }
+          } catch (error) {
+            const name = errorName(error);
+            if (name === 'UserNotFoundException' || name === 'ResourceNotFoundException') return;
+            if (removal.kind === 'user')
+              outcomes.push([removal.user.Sub ?? '', removal.user.Username, 'remove', 'failed', name]);
+            else
+              deps.logger.warn('Something added since could not be removed', {
+                kind: removal.kind,
+                error: name,
+              });
+          }
+        });
+      }
+      await group.drain();
+    });
+    if (!done) return pause();
+  }
+
+  const checkRun = { userPoolId, execution: input.execution, part: 'repair-check', scope: plan.Scope };
+  if (cursor.Phase === 'Check') {
+    await flush();
+    cursor.Check = await compareStep(deps, checkRun, cursor.Check);
+    if (cursor.Check.Phase !== 'Done') return { RepairDone: false, Apply: cursor };
+    next();
+  }
+
+  // Report: the outcome rows, with each recreated user's new sub from the check's listing.
+  await flush();
+  const check = await assemblePlan(deps.work, checkRun, cursor.Check, {
+    PlanId: `${plan.PlanId}-check`,
+    UserPoolId: userPoolId,
+    CreatedAt: new Date(input.now).toISOString(),
+    RecoveryPoint: plan.RecoveryPoint,
+    RemoveAdded: plan.RemoveAdded,
+  });
+  const rows: OutcomeRow[] = [];
+  for (let index = 0; index < cursor.Outcomes; index += 1)
+    rows.push(...(JSON.parse(await getText(deps.work, chunkKey(outcomesPrefix, index))) as OutcomeRow[]));
+  const newSubs = await subsOfCheck(deps, checkRun, cursor.Check);
+  const seen = new Set<string>();
+  const lines: string[][] = [];
+  for (const [oldSub, username, action, outcome, reason] of rows.reverse()) {
+    // A retried batch wrote its rows again: the last word on a user counts.
+    const key = `${oldSub}\u0000${username}\u0000${action}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    lines.push([oldSub, newSubs.get(username) ?? '', username, action, outcome, reason]);
+  }
+  for (const user of plan.Users.filter((entry) => entry.Actions.length === 0 && entry.Key === undefined))
+    lines.push(['', user.Sub ?? '', user.Username, 'none', 'left-alone', 'added-since']);
+  lines.reverse();
+  const key = `${REPAIR_REPORT_PREFIX}${userPoolId}/${plan.PlanId}-${input.execution}.csv`;
+  await putChunk(
+    deps.work,
+    key,
+    REPAIR_REPORT_HEADER + (lines.length > 0 ? stringify(lines, { record_delimiter: '\n' }) : ''),
+  );
+  const result: RepairResult = {
+    PlanId: plan.PlanId,
+    Counts: plan.Counts,
+    Left: check.Counts,
+    Report: { Bucket: deps.work.bucket, Key: key },
+  };
+  deps.logger.info('Repair applied and checked', { planId: plan.PlanId, left: check.Counts, report: key });
+  if (planIsEmpty(check.Counts, plan.RemoveAdded))
+    return { RepairDone: true, RepairComplete: true, Repair: result };
+  return {
+    RepairDone: true,
+    RepairComplete: false,
+    Repair: result,
+    Error: 'RepairIncomplete',
+    Cause: incompleteRepairMessage(userPoolId, plan.PlanId, check.Counts, `s3://${deps.work.bucket}/${key}`),
+  };
+}
+
+async function subsOfCheck(
+  deps: CompareDeps,
+  run: { userPoolId: string; execution: string; part: string },
+  cursor: CompareCursor,
+): Promise<Map<string, string>> {
+  const index = await PoolIndex.load(deps.work, {
+    prefix: workPrefix(run.userPoolId, run.execution, `${run.part}-users`),
+    chunks: cursor.Users.Chunks,
+  });
+  const subs = new Map<string, string>();
+  for (const user of index.listed) subs.set(user.username, user.sub);
+  return subs;
+}
+
+/** What is left after an apply (counts only) and the input that finishes it. */
+export function incompleteRepairMessage(
+  userPoolId: string,
+  planId: string,
+  left: PlanCounts,
+  report: string,
+): string {
+  const parts = (
+    [
+      ['usersToCreate', 'users still missing'],
+      ['usersToUpdate', 'users whose attributes still differ'],
+      ['flagsToChange', 'enabled flags still different'],
+      ['groupsToCreate', 'groups still missing'],
+      ['groupsToUpdate', 'groups whose settings still differ'],
+      ['membershipsToAdd', 'memberships still missing'],
+    ] as const
+  )
+    .filter(([name]) => left[name] > 0)
+    .map(([name, text]) => `${left[name]} ${text}`);
+  return (
+    `The repair of the user pool ${userPoolId} with the plan ${planId} is incomplete: ${parts.join(', ') || 'things added since are still there'}. ` +
+    `The repair report (${report}) says what failed and why. To finish, start the RepairWorkflow again with the input ` +
+    `${resumeApplyInput(userPoolId, planId)}: it applies what is still missing and checks again.`
+  );
+}
