@@ -117,7 +117,27 @@ const STACKSET_PRIMARY: Record<string, string> = {
   ExportWorkflowDeadLetterQueue: 'AWS::SQS::Queue',
   // Added: the export DLQ's alarm.
   ExportWorkflowDeadLetterQueueAlarm: 'AWS::CloudWatch::Alarm',
+  // Added (issue 24): the backup's health metrics every hour and the backup age alarm (backup-health.spec.ts).
+  BackupHealthLambda: 'AWS::Lambda::Function',
+  BackupHealthLambdaRole: 'AWS::IAM::Role',
+  BackupHealthSchedule: 'AWS::Events::Rule',
+  BackupHealthSchedulePermission: 'AWS::Lambda::Permission',
+  BackupAgeAlarm: 'AWS::CloudWatch::Alarm',
 };
+
+/** Added (issue 24): resources under a condition of their own (backup-health.spec.ts). */
+const STACKSET_CONDITIONAL: Record<string, [string, string]> = {
+  RestoreDrillFailedAlarm: ['AWS::CloudWatch::Alarm', 'WatchDrills'],
+  RestoreDrillOverdueAlarm: ['AWS::CloudWatch::Alarm', 'WatchDrills'],
+};
+
+/** Added (issue 24): a dashboard in each Region. */
+const STACKSET_BOTH_ADDED: Record<string, string> = {
+  Dashboard: 'AWS::CloudWatch::Dashboard',
+};
+const conditionalTypes = Object.fromEntries(
+  Object.entries(STACKSET_CONDITIONAL).map(([id, [type]]) => [id, type]),
+);
 
 /**
  * Deviation: every function gets its own `AWS::Logs::LogGroup` with a retention period,
@@ -164,6 +184,8 @@ describe('main template', () => {
       'AllowMfaUserPools',
       'MaxDeletionPercent',
       'MaxDeletionCount',
+      // Added (issue 24): restore drills.
+      'RestoreDrillFrequency',
       'KmsKeyArn',
       'SecondaryRegionKmsKeyArn',
     ]);
@@ -234,6 +256,8 @@ describe('main template', () => {
         'RestoreReportRetentionDays',
         'SendAnonymousData',
       ],
+      // Added (issue 24): restore drills.
+      ['RestoreDrillFrequency'],
       // Added (security review): the optional customer managed KMS keys.
       ['KmsKeyArn', 'SecondaryRegionKmsKeyArn'],
     ]);
@@ -319,8 +343,10 @@ describe('StackSet template', () => {
   const template = loadTemplate(STACKSET_TEMPLATE);
 
   it('has the 48 resources of the original, 4 added (DLQ alarms, topic key and policy), the reconciliation function and role, and one log group per function', () => {
-    expect(Object.keys({ ...STACKSET_BOTH, ...STACKSET_PRIMARY })).toHaveLength(54);
-    expect(typesOf(STACKSET_TEMPLATE)).toEqual(withLogGroups({ ...STACKSET_BOTH, ...STACKSET_PRIMARY }));
+    expect(Object.keys({ ...STACKSET_BOTH, ...STACKSET_PRIMARY })).toHaveLength(59);
+    expect(typesOf(STACKSET_TEMPLATE)).toEqual(
+      withLogGroups({ ...STACKSET_BOTH, ...STACKSET_PRIMARY, ...STACKSET_BOTH_ADDED, ...conditionalTypes }),
+    );
   });
 
   it('creates exactly the export resources (and their log groups) in the primary region only', () => {
@@ -333,7 +359,10 @@ describe('StackSet template', () => {
     const otherConditions = Object.entries(template.Resources)
       .filter(([, resource]) => resource.Condition !== undefined && resource.Condition !== 'IsPrimaryRegion')
       .map(([id, resource]) => [id, resource.Condition]);
-    expect(otherConditions).toEqual([['NotificationTopicKey', 'UseSolutionTopicKey']]);
+    expect(otherConditions).toEqual([
+      ['NotificationTopicKey', 'UseSolutionTopicKey'],
+      ...Object.entries(STACKSET_CONDITIONAL).map(([id, [, condition]]) => [id, condition]),
+    ]);
   });
 
   it('keeps the description, parameters and mapping', () => {
@@ -380,6 +409,12 @@ describe('StackSet template', () => {
         Type: 'String',
         AllowedPattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
       },
+      // Added (issue 24): restore drills.
+      RestoreDrillFrequency: {
+        Type: 'String',
+        Default: 'EVERY_30_DAYS',
+        AllowedValues: ['NONE', 'EVERY_7_DAYS', 'EVERY_30_DAYS'],
+      },
     });
     expect(template.Mappings).toEqual({
       Solution: {
@@ -406,6 +441,10 @@ describe('StackSet template', () => {
       IsPrimaryRegion: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'PrimaryRegion' }] },
       ExportDaily: { 'Fn::Equals': [{ Ref: 'ExportFrequency' }, 'EVERY_DAY'] },
       ExportWeekly: { 'Fn::Equals': [{ Ref: 'ExportFrequency' }, 'EVERY_7_DAYS'] },
+      // Added (issue 24): restore drills.
+      DrillEnabled: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'RestoreDrillFrequency' }, 'NONE'] }] },
+      DrillWeekly: { 'Fn::Equals': [{ Ref: 'RestoreDrillFrequency' }, 'EVERY_7_DAYS'] },
+      WatchDrills: { 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { Condition: 'DrillEnabled' }] },
     });
   });
 
@@ -474,7 +513,8 @@ describe('both templates', () => {
       loadTemplate(fn.template).Resources[fn.logicalId]?.Properties?.Runtime,
     ]);
     expect(runtimes.filter(([, runtime]) => runtime !== 'nodejs22.x')).toEqual([]);
-    expect(runtimes).toHaveLength(6 + 16);
+    // 16 StackSet functions of the original and the reconciliation's, and BackupHealthLambda (issue 24).
+    expect(runtimes).toHaveLength(6 + 17);
   });
 
   it('pair every DeletionPolicy Retain with UpdateReplacePolicy Retain', () => {
@@ -506,9 +546,11 @@ describe('both templates', () => {
 describe('tags', () => {
   /**
    * Resources the original leaves untagged: custom resources, bucket policies, the Events rule; and the
-   * topic policy (added), which CloudFormation cannot tag.
+   * topic policy (added), which CloudFormation cannot tag; a Lambda permission and a dashboard (added), which
+   * have no tags either.
    */
-  const UNTAGGED = /^(Custom::|AWS::S3::BucketPolicy$|AWS::Events::Rule$|AWS::SNS::TopicPolicy$)/;
+  const UNTAGGED =
+    /^(Custom::|AWS::S3::BucketPolicy$|AWS::Events::Rule$|AWS::SNS::TopicPolicy$|AWS::Lambda::Permission$|AWS::CloudWatch::Dashboard$)/;
 
   it.each([
     [MAIN_TEMPLATE, { 'Fn::Sub': '${AWS::StackName}-${AWS::Region}' }],

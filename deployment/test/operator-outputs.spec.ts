@@ -28,6 +28,7 @@ describe('stack outputs', () => {
         Value: { Ref: 'UserImportJobMappingFilesLogsBucket' },
       }) as Json,
       NotificationTopicArn: expect.objectContaining({ Value: { Ref: 'NotificationTopic' } }) as Json,
+      DashboardName: expect.objectContaining({ Value: { Ref: 'Dashboard' } }) as Json,
     });
     // An output exists only where its resource does.
     for (const output of Object.values(stackSet.Outputs ?? {})) {

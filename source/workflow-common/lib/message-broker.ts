@@ -7,6 +7,7 @@
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Now } from '../../utils/time';
+import type { BackupMetricValues } from '../../utils/backup-metrics';
 import { scrub, type Logger } from '../../utils/logger';
 import { errorMessage, errorName } from '../../utils/errors';
 import { workflowName, type SfnContextObject } from '../../utils/step-functions';
@@ -55,6 +56,8 @@ export interface MessageBrokerDeps {
   config: MessageBrokerConfig;
   /** Sends the anonymous metric when enabled; never throws. */
   sendMetric(data: Record<string, unknown>): Promise<unknown>;
+  /** Puts the backup's CloudWatch metrics (`putBackupMetrics`); never throws. */
+  putMetrics(values: BackupMetricValues): Promise<unknown>;
 }
 
 /**
@@ -553,6 +556,24 @@ async function reportError(event: MessageBrokerEvent, deps: MessageBrokerDeps): 
   }
 }
 
+/**
+ * The metrics of a successful export: the backup is fresh, and holds what the cleanup counted minus what
+ * it removed (the counts are of the table as the run left it before the cleanup, new items included).
+ */
+export function exportMetrics(input: MessageBrokerInput | undefined): BackupMetricValues {
+  const counts = cleanupCounts(input);
+  return {
+    BackupAgeHours: 0,
+    ...(counts === undefined
+      ? {}
+      : {
+          UsersBackedUp: counts.Users - counts.StaleUsers,
+          GroupsBackedUp: counts.Groups - counts.StaleGroups,
+          MembershipsBackedUp: counts.Memberships - counts.StaleMemberships,
+        }),
+  };
+}
+
 async function reportSuccess(event: MessageBrokerEvent, deps: MessageBrokerDeps): Promise<void> {
   const { Context: context, Input: input } = event;
   const workflow = workflowName(context);
@@ -568,6 +589,7 @@ async function reportSuccess(event: MessageBrokerEvent, deps: MessageBrokerDeps)
       }),
     );
     deps.logger.info('Recorded the latest export timestamp', { exportTimestamp: input.ExportTimestamp });
+    await deps.putMetrics(exportMetrics(input));
   }
   if (deps.config.snsPreference === 'INFO_AND_ERRORS') {
     const sent = await publishOnce(
