@@ -232,13 +232,11 @@ export function planCreation(
     Schema,
     LambdaConfig,
     EmailConfiguration,
-    MfaConfiguration,
+    // MFA is set after creation with SetUserPoolMfaConfig, which also takes the authenticator app setting.
+    MfaConfiguration: _mfa,
     UserPoolTags,
     ...rest
   } = recorded;
-  void _recordedName;
-  // MFA is set after creation with SetUserPoolMfaConfig, which also takes the authenticator app setting.
-  void MfaConfiguration;
   const userPool: CreateUserPoolRequest = {
     ...rest,
     PoolName: input.PoolName,
@@ -253,7 +251,6 @@ export function planCreation(
   // DescribeUserPool still answers the deprecated validity beside the password policy's; both are refused.
   if (userPool.AdminCreateUserConfig?.UnusedAccountValidityDays !== undefined) {
     const { UnusedAccountValidityDays: _unused, ...adminCreate } = userPool.AdminCreateUserConfig;
-    void _unused;
     userPool.AdminCreateUserConfig = adminCreate;
   }
   if (LambdaConfig !== undefined) {
@@ -278,7 +275,6 @@ export function planCreation(
   let mfa = configuration.Mfa;
   if (mfa.EmailMfaConfiguration !== undefined && userPool.EmailConfiguration === undefined) {
     const { EmailMfaConfiguration: _email, ...others } = mfa;
-    void _email;
     mfa = others;
     leftOut.push('EmailMfaConfiguration: e-mail MFA needs the SES identity that is left out');
   }
