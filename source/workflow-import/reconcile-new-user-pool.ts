@@ -28,6 +28,8 @@ import { listUsersStep, newUsersCursor, workPrefix, type UsersCursor } from './l
 import { reconcile, type ReconcileCursor, type ReconcileOutput } from './lib/reconcile-new-user-pool';
 import type { ImportEvent, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
+import { importBucketWork, withCreatedUserPool } from './lib/create-user-pool';
+import { createUserPoolInput } from './lib/create-plan';
 
 export const ENVIRONMENT = BACKUP_READER_ENV;
 
@@ -56,7 +58,15 @@ export function dropAttributesOf(context: ReconcileEvent['Context']): string[] {
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(
-    async (event: ReconcileEvent, context?: LambdaContextLike): Promise<Wrapped<HandlerOutput>> => {
+    async (received: ReconcileEvent, context?: LambdaContextLike): Promise<Wrapped<HandlerOutput>> => {
+      // A restore into a pool it creates has nothing to purge, and the pool does not exist yet.
+      if (
+        stateName(received?.Context) === PURGE_STATE &&
+        createUserPoolInput(received?.Context) !== undefined
+      )
+        return { result: { Resume: false } };
+      // A pool created by this execution (CreateUserPool): its id, as if the input had named it.
+      const event = await withCreatedUserPool(received, () => importBucketWork(runtime.env));
       const config = parseConfig(ENVIRONMENT, runtime.env);
       const userPoolId = newUserPoolId(event?.Context);
       const resume = isResume(event?.Context);

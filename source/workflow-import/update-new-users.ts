@@ -17,6 +17,7 @@ import { carriedProgress } from './lib/progress';
 import type { UpdateNewUsersEvent, UpdateNewUsersResult, Wrapped } from './lib/types';
 import { updateNewUsers } from './lib/update-new-users';
 import { scrubErrors } from '../utils/scrub-errors';
+import { importBucketWork, withCreatedUserPool } from './lib/create-user-pool';
 
 export const ENVIRONMENT = {
   COGNITO_TPS: cognitoTps(),
@@ -27,9 +28,11 @@ export const ENVIRONMENT = {
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(
     async (
-      event: UpdateNewUsersEvent,
+      received: UpdateNewUsersEvent,
       context?: LambdaContextLike,
     ): Promise<Wrapped<UpdateNewUsersResult>> => {
+      // A pool created by this execution (CreateUserPool): its id, as if the input had named it.
+      const event = await withCreatedUserPool(received, () => importBucketWork(runtime.env));
       // The original checks the pool id before COGNITO_TPS here.
       const userPoolId = newUserPoolId(event?.Context);
       const name = stateName(event.Context);
