@@ -23,6 +23,8 @@ export const ENVIRONMENT = {
   COGNITO_TPS: cognitoTps(),
   NEW_USERS_UPDATES_QUEUE_URL: env.string(),
   TYPE_USER: env.string(),
+  /** Read only when the execution created its pool (CreateUserPool): the work file holds the pool's id. */
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.optionalString(),
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
