@@ -34,6 +34,7 @@ function dashboardBody(conditions: Record<string, boolean>): unknown {
     'AWS::Region': 'eu-west-1',
     ImportWorkflow: 'arn:import',
     ExportWorkflow: 'arn:export',
+    RestoreDrillWorkflow: 'arn:drill',
   };
   const resolve = (value: Json, locals: Record<string, string> = {}): string => {
     if (typeof value === 'string') return value;
@@ -186,8 +187,20 @@ describe('the backup health alarms', () => {
 });
 
 describe('the dashboard', () => {
-  const primary = { IsPrimaryRegion: true, WatchDrills: true, ExportDaily: true, ExportWeekly: false };
-  const secondary = { IsPrimaryRegion: false, WatchDrills: false, ExportDaily: true, ExportWeekly: false };
+  const primary = {
+    IsPrimaryRegion: true,
+    WatchDrills: true,
+    DrillHere: false,
+    ExportDaily: true,
+    ExportWeekly: false,
+  };
+  const secondary = {
+    IsPrimaryRegion: false,
+    WatchDrills: false,
+    DrillHere: true,
+    ExportDaily: true,
+    ExportWeekly: false,
+  };
 
   it('is valid JSON in each Region, with the ImportWorkflow executions everywhere', () => {
     for (const conditions of [primary, secondary]) {
@@ -206,6 +219,16 @@ describe('the dashboard', () => {
       expect(metrics).toContainEqual([METRIC_NAMESPACE, name, BACKUP_DIMENSION, 'backup-table']);
     }
     expect(metrics).toContainEqual(['AWS/States', 'ExecutionsFailed', 'StateMachineArn', 'arn:export']);
+  });
+
+  it('shows the drill executions where the drill runs only', () => {
+    expect(metricsOf(dashboardBody(secondary))).toContainEqual([
+      'AWS/States',
+      'ExecutionsFailed',
+      'StateMachineArn',
+      'arn:drill',
+    ]);
+    expect(JSON.stringify(dashboardBody(primary))).not.toContain('arn:drill');
   });
 
   it('shows nothing of the export in the secondary Region (its resources are not there)', () => {

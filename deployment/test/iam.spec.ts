@@ -145,9 +145,13 @@ const carriesRestoreTargetCondition = (statement: PolicyStatement): boolean =>
 
 /**
  * Actions that IAM authorizes on no resource (the Service Authorization Reference's "*"): a new pool has no
- * ARN before it exists, and ListUserPools lists the account's pools.
+ * ARN before it exists, and ListUserPools lists the account's pools, ListStateMachines its state machines.
  */
-const ACTIONS_WITHOUT_RESOURCE = new Set(['cognito-idp:CreateUserPool', 'cognito-idp:ListUserPools']);
+const ACTIONS_WITHOUT_RESOURCE = new Set([
+  'cognito-idp:CreateUserPool',
+  'cognito-idp:ListUserPools',
+  'states:ListStateMachines',
+]);
 
 interface ResourceCheck {
   call: string;

@@ -127,6 +127,13 @@ const STACKSET_PRIMARY: Record<string, string> = {
 
 /** Added (issue 24): resources under a condition of their own (backup-health.spec.ts). */
 const STACKSET_CONDITIONAL: Record<string, [string, string]> = {
+  RestoreDrillLambda: ['AWS::Lambda::Function', 'DrillHere'],
+  RestoreDrillLambdaLogGroup: ['AWS::Logs::LogGroup', 'DrillHere'],
+  RestoreDrillLambdaRole: ['AWS::IAM::Role', 'DrillHere'],
+  RestoreDrillWorkflowServiceRole: ['AWS::IAM::Role', 'DrillHere'],
+  RestoreDrillWorkflow: ['AWS::StepFunctions::StateMachine', 'DrillHere'],
+  RestoreDrillSchedule: ['AWS::Events::Rule', 'DrillHere'],
+  RestoreDrillScheduleRole: ['AWS::IAM::Role', 'DrillHere'],
   RestoreDrillFailedAlarm: ['AWS::CloudWatch::Alarm', 'WatchDrills'],
   RestoreDrillOverdueAlarm: ['AWS::CloudWatch::Alarm', 'WatchDrills'],
 };
@@ -186,6 +193,7 @@ describe('main template', () => {
       'MaxDeletionCount',
       // Added (issue 24): restore drills.
       'RestoreDrillFrequency',
+      'RestoreDrillRegion',
       'KmsKeyArn',
       'SecondaryRegionKmsKeyArn',
     ]);
@@ -257,7 +265,7 @@ describe('main template', () => {
         'SendAnonymousData',
       ],
       // Added (issue 24): restore drills.
-      ['RestoreDrillFrequency'],
+      ['RestoreDrillFrequency', 'RestoreDrillRegion'],
       // Added (security review): the optional customer managed KMS keys.
       ['KmsKeyArn', 'SecondaryRegionKmsKeyArn'],
     ]);
@@ -415,6 +423,7 @@ describe('StackSet template', () => {
         Default: 'EVERY_30_DAYS',
         AllowedValues: ['NONE', 'EVERY_7_DAYS', 'EVERY_30_DAYS'],
       },
+      RestoreDrillRegion: { Type: 'String', Default: 'SECONDARY', AllowedValues: ['PRIMARY', 'SECONDARY'] },
     });
     expect(template.Mappings).toEqual({
       Solution: {
@@ -445,6 +454,23 @@ describe('StackSet template', () => {
       DrillEnabled: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'RestoreDrillFrequency' }, 'NONE'] }] },
       DrillWeekly: { 'Fn::Equals': [{ Ref: 'RestoreDrillFrequency' }, 'EVERY_7_DAYS'] },
       WatchDrills: { 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { Condition: 'DrillEnabled' }] },
+      DrillInPrimaryRegion: { 'Fn::Equals': [{ Ref: 'RestoreDrillRegion' }, 'PRIMARY'] },
+      DrillHere: {
+        'Fn::And': [
+          { Condition: 'DrillEnabled' },
+          {
+            'Fn::Or': [
+              { 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { Condition: 'DrillInPrimaryRegion' }] },
+              {
+                'Fn::And': [
+                  { 'Fn::Not': [{ Condition: 'IsPrimaryRegion' }] },
+                  { 'Fn::Not': [{ Condition: 'DrillInPrimaryRegion' }] },
+                ],
+              },
+            ],
+          },
+        ],
+      },
     });
   });
 
@@ -513,8 +539,9 @@ describe('both templates', () => {
       loadTemplate(fn.template).Resources[fn.logicalId]?.Properties?.Runtime,
     ]);
     expect(runtimes.filter(([, runtime]) => runtime !== 'nodejs22.x')).toEqual([]);
-    // 16 StackSet functions of the original and the reconciliation's, and BackupHealthLambda (issue 24).
-    expect(runtimes).toHaveLength(6 + 17);
+    // 16 StackSet functions of the original and the reconciliation's, BackupHealthLambda and RestoreDrillLambda
+    // (issue 24).
+    expect(runtimes).toHaveLength(6 + 18);
   });
 
   it('pair every DeletionPolicy Retain with UpdateReplacePolicy Retain', () => {

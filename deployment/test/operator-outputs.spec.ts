@@ -29,6 +29,10 @@ describe('stack outputs', () => {
       }) as Json,
       NotificationTopicArn: expect.objectContaining({ Value: { Ref: 'NotificationTopic' } }) as Json,
       DashboardName: expect.objectContaining({ Value: { Ref: 'Dashboard' } }) as Json,
+      RestoreDrillWorkflowArn: expect.objectContaining({
+        Condition: 'DrillHere',
+        Value: { Ref: 'RestoreDrillWorkflow' },
+      }) as Json,
     });
     // An output exists only where its resource does.
     for (const output of Object.values(stackSet.Outputs ?? {})) {

@@ -66,10 +66,18 @@ const RESOURCE_STAR_ALLOWED: Record<string, string> = {
     'CreateKey has no resource-level permissions; the statement requires the installation tag on the request ' +
     '(aws:RequestTag), and every later action on the key requires it on the key (aws:ResourceTag)',
   ...Object.fromEntries(
+    [`${MAIN_TEMPLATE}:StackSetRolesBoundary`, `${STACKSET_TEMPLATE}:RestoreDrillLambdaRole`].map((owner) => [
+      `${owner}:states:ListStateMachines`,
+      'ListStateMachines has no resource-level permissions; the restore drill lists the names to find the ' +
+        "installation's ExportWorkflow (a generated name, maybe in the other Region) and reads nothing else with it",
+    ]),
+  ),
+  ...Object.fromEntries(
     [
       `${MAIN_TEMPLATE}:StackSetRolesBoundary`,
       `${STACKSET_TEMPLATE}:WorkflowMessageBrokerLambdaRole`,
       `${STACKSET_TEMPLATE}:BackupHealthLambdaRole`,
+      `${STACKSET_TEMPLATE}:RestoreDrillLambdaRole`,
     ].map((owner) => [
       `${owner}:cloudwatch:PutMetricData`,
       'PutMetricData has no resource-level permissions; the cloudwatch:namespace condition keeps it to the ' +
@@ -237,6 +245,11 @@ describe('StackSetExecRole (finding 1)', () => {
         // Restoring into a tagged pool, and building a pool that a restore execution created (its execution tag).
         expect(anyPool.map((statement) => statement.Condition)).toEqual([
           { StringEquals: { 'aws:ResourceTag/cognito-backup-restore-target': 'true' } },
+          // Deleting the scratch pool of a restore drill: created by a drill's import execution (issue 24).
+          {
+            StringEquals: { 'aws:ResourceTag/cognito-backup-restore-target': 'true' },
+            StringLike: { 'aws:ResourceTag/cognito-backup-restore-execution': 'restore-drill-*' },
+          },
           {
             StringEquals: { 'aws:ResourceTag/cognito-backup-restore-target': 'true' },
             Null: { 'aws:ResourceTag/cognito-backup-restore-execution': 'false' },
@@ -335,12 +348,12 @@ describe('StackSetExecRole wildcards (finding 2)', () => {
       /:sns:.*cognito-user-profiles-export-reference-architecture-.*\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}/,
     ],
     ['iam', /:role\/(service-role\/)?StackSet-/],
-    ['states', /:stateMachine:(Import|Export)Workflow-\*/],
+    ['states', /:stateMachine:(Import|Export|RestoreDrill)Workflow-\*/],
     ['lambda', /:function:StackSet-/],
     ['sqs', /-\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}/],
     [
       'events',
-      /:rule\/(ExportWorkflow|BackupHealth)Schedule-\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}"/,
+      /:rule\/(ExportWorkflow|BackupHealth|RestoreDrill)Schedule-\$\{SolutionConstantsCustomResource\.SolutionInstanceUUID\}"/,
     ],
   ])('scopes every %s action to the installation', (service, pattern) => {
     const statements = execStatements.filter((statement) =>
@@ -654,6 +667,11 @@ describe('import roles act only on pools tagged as restore targets (finding 3)',
     StringEquals: { 'aws:ResourceTag/cognito-backup-restore-target': 'true' },
     Null: { 'aws:ResourceTag/cognito-backup-restore-execution': 'false' },
   };
+  /** A scratch pool of a restore drill: created by an import execution the drill named (issue 24). */
+  const DRILL_SCRATCH_POOL = {
+    StringEquals: { 'aws:ResourceTag/cognito-backup-restore-target': 'true' },
+    StringLike: { 'aws:ResourceTag/cognito-backup-restore-execution': 'restore-drill-*' },
+  };
   const CREATE_RESTORE_TARGET = {
     StringEquals: { 'aws:RequestTag/cognito-backup-restore-target': 'true' },
     Null: { 'aws:RequestTag/cognito-backup-restore-execution': 'false' },
@@ -672,6 +690,7 @@ describe('import roles act only on pools tagged as restore targets (finding 3)',
         (statement) =>
           json(statement.Condition) !== json(RESTORE_TARGET) &&
           json(statement.Condition) !== json(CREATED_RESTORE_TARGET) &&
+          json(statement.Condition) !== json(DRILL_SCRATCH_POOL) &&
           json(statement.Condition) !== json(CREATE_RESTORE_TARGET),
       )
       .map((statement) => `${statement.owner}: ${statement.Action.join(', ')}`);
