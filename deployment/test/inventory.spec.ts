@@ -194,6 +194,7 @@ describe('main template', () => {
       // Added (issue 24): restore drills.
       'RestoreDrillFrequency',
       'RestoreDrillRegion',
+      'RestoreDrillMaxUsers',
       'KmsKeyArn',
       'SecondaryRegionKmsKeyArn',
     ]);
@@ -265,7 +266,7 @@ describe('main template', () => {
         'SendAnonymousData',
       ],
       // Added (issue 24): restore drills.
-      ['RestoreDrillFrequency', 'RestoreDrillRegion'],
+      ['RestoreDrillFrequency', 'RestoreDrillRegion', 'RestoreDrillMaxUsers'],
       // Added (security review): the optional customer managed KMS keys.
       ['KmsKeyArn', 'SecondaryRegionKmsKeyArn'],
     ]);
@@ -424,6 +425,7 @@ describe('StackSet template', () => {
         AllowedValues: ['NONE', 'EVERY_7_DAYS', 'EVERY_30_DAYS'],
       },
       RestoreDrillRegion: { Type: 'String', Default: 'SECONDARY', AllowedValues: ['PRIMARY', 'SECONDARY'] },
+      RestoreDrillMaxUsers: { Type: 'Number', Default: 10000 },
     });
     expect(template.Mappings).toEqual({
       Solution: {

@@ -28,6 +28,7 @@ export const ENVIRONMENT = {
   SNS_MESSAGE_PREFERENCE: env.oneOf('INFO_AND_ERRORS', 'ERRORS_ONLY'),
   COGNITO_TPS: cognitoTps(),
   USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.string(),
+  RESTORE_DRILL_MAX_USERS: env.integer(1),
 } satisfies EnvSpec;
 
 export type RestoreDrillEvent =
@@ -52,6 +53,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         topicArn: config.NOTIFICATION_TOPIC,
         snsPreference: config.SNS_MESSAGE_PREFERENCE,
         cognitoTps: config.COGNITO_TPS,
+        maxUsers: config.RESTORE_DRILL_MAX_USERS,
       };
       switch (event.Action) {
         case 'prepare':
@@ -65,6 +67,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
               sfn: sfnClient(),
               primarySfn: sfnClient({ region: config.PRIMARY_REGION }),
               sns: snsClient(),
+              ddb: documentClient(),
               logger,
               config: drill,
             },

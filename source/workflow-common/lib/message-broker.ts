@@ -556,6 +556,17 @@ async function reportError(event: MessageBrokerEvent, deps: MessageBrokerDeps): 
   }
 }
 
+/** The counts the latest-export item keeps, when the cleanup counted (`usersBackedUp`, ...). */
+function backedUpCounts(input: MessageBrokerInput | undefined): Record<string, number> {
+  const counts = cleanupCounts(input);
+  if (counts === undefined) return {};
+  return {
+    usersBackedUp: counts.Users - counts.StaleUsers,
+    groupsBackedUp: counts.Groups - counts.StaleGroups,
+    membershipsBackedUp: counts.Memberships - counts.StaleMemberships,
+  };
+}
+
 /**
  * The metrics of a successful export: the backup is fresh, and holds what the cleanup counted minus what
  * it removed (the counts are of the table as the run left it before the cleanup, new items included).
@@ -585,6 +596,8 @@ async function reportSuccess(event: MessageBrokerEvent, deps: MessageBrokerDeps)
           id: LATEST_EXPORT_TIMESTAMP_ID,
           type: deps.config.typeTimestamp,
           latestExportTimestamp: input.ExportTimestamp,
+          // What the backup holds: the restore drill sizes itself by it (RestoreDrillMaxUsers).
+          ...backedUpCounts(input),
         },
       }),
     );

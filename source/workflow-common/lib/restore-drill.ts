@@ -23,7 +23,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BackupMetricValues } from '../../utils/backup-metrics';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { errorName } from '../../utils/errors';
@@ -33,6 +33,7 @@ import { RESTORE_TARGET_TAGS } from '../../workflow-import/lib/create-plan';
 import { creationKey, type CreationRecord } from '../../workflow-import/lib/create-user-pool';
 import { getText, type S3Work } from '../../workflow-import/lib/pool-index';
 import { LATEST_DRILL_ID, type DrillRecord } from './backup-health';
+import { LATEST_EXPORT_TIMESTAMP_ID } from './message-broker';
 import { phaseTimes, projectRestore, type Projection, type RestoreCounts } from './drill-projection';
 
 /** The scratch pool and the drill's ImportWorkflow execution are both named so; nobody takes them for real. */
@@ -55,10 +56,12 @@ export interface DrillConfig {
   topicArn: string;
   snsPreference: 'INFO_AND_ERRORS' | 'ERRORS_ONLY';
   cognitoTps: number;
+  /** The most users a drill restores (RestoreDrillMaxUsers). */
+  maxUsers: number;
 }
 
 export interface PrepareResult {
-  /** Why the drill does not run, when something else of this backup is running. */
+  /** Why the drill does not run: something else of this backup runs, or the backup is larger than allowed. */
   Refused?: string;
   PoolName: string;
   ImportExecutionName: string;
@@ -89,12 +92,59 @@ async function exportWorkflowArns(sfn: SFNClient, solutionTag: string): Promise<
   return found;
 }
 
+/** What the latest export recorded (absent in an item written before this version). */
+async function usersBackedUp(ddb: DynamoDBDocumentClient, config: DrillConfig): Promise<number | undefined> {
+  const item = (
+    await ddb.send(
+      new GetCommand({
+        TableName: config.tableName,
+        Key: { id: LATEST_EXPORT_TIMESTAMP_ID, type: config.typeTimestamp },
+      }),
+    )
+  ).Item;
+  const users: unknown = item?.usersBackedUp;
+  return typeof users === 'number' && Number.isFinite(users) ? users : undefined;
+}
+
+/** A refusal is always announced: a drill that does not run is what the overdue alarm is about. */
+async function announceRefusal(
+  message: string,
+  why: string,
+  deps: { sns: SNSClient; config: DrillConfig },
+): Promise<void> {
+  await deps.sns.send(
+    new PublishCommand({
+      TopicArn: deps.config.topicArn,
+      Subject: `RestoreDrillWorkflow did not run: ${why}`,
+      Message: message,
+    }),
+  );
+}
+
 export async function prepareDrill(
   drill: { executionName: string; stateMachineArn: string },
-  deps: { sfn: SFNClient; primarySfn: SFNClient; sns: SNSClient; logger: Logger; config: DrillConfig },
+  deps: {
+    sfn: SFNClient;
+    primarySfn: SFNClient;
+    sns: SNSClient;
+    ddb: DynamoDBDocumentClient;
+    logger: Logger;
+    config: DrillConfig;
+  },
 ): Promise<PrepareResult> {
   const name = drillName(drill.executionName);
   const result: PrepareResult = { PoolName: name, ImportExecutionName: name };
+  const users = await usersBackedUp(deps.ddb, deps.config);
+  if (users !== undefined && users > deps.config.maxUsers) {
+    result.Refused =
+      `The restore drill did not run: the backup holds ${users} users, more than RestoreDrillMaxUsers ` +
+      `(${deps.config.maxUsers}). A drill restores every user (this version cannot restore a sample), so it ` +
+      'would take as long as a real restore and use the same Cognito quota as your applications. Nothing was ' +
+      'created. Raise RestoreDrillMaxUsers to drill the whole backup, or set RestoreDrillFrequency to NONE.';
+    await announceRefusal(result.Refused, 'the backup is larger than RestoreDrillMaxUsers', deps);
+    deps.logger.info('Prepared the restore drill', { refused: true, users, maxUsers: deps.config.maxUsers });
+    return result;
+  }
   const running: string[] = [];
   if ((await isRunning(deps.sfn, drill.stateMachineArn)) > 1) running.push('another RestoreDrillWorkflow');
   if ((await isRunning(deps.sfn, deps.config.importWorkflowArn)) > 0) running.push('an ImportWorkflow');
@@ -106,14 +156,7 @@ export async function prepareDrill(
       `The restore drill did not run: ${running.join(' and ')} of this backup is running, and a drill must ` +
       'not compete with it for the Cognito quota or the import queues. Nothing was created. The next scheduled ' +
       'drill runs as usual; to drill now, start the RestoreDrillWorkflow again once it has ended.';
-    // A refusal is always announced: a drill that does not run is what the overdue alarm is about.
-    await deps.sns.send(
-      new PublishCommand({
-        TopicArn: deps.config.topicArn,
-        Subject: 'RestoreDrillWorkflow did not run: another workflow of this backup is running',
-        Message: result.Refused,
-      }),
-    );
+    await announceRefusal(result.Refused, 'another workflow of this backup is running', deps);
   }
   deps.logger.info('Prepared the restore drill', { refused: running.length > 0, running });
   return result;

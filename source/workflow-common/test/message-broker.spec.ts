@@ -486,6 +486,17 @@ describe('message-broker', () => {
         expect(datum.Dimensions).toEqual([{ Name: 'BackupTable', Value: 'table-name' }]);
         expect(datum.Timestamp).toEqual(new Date(NOW));
       }
+      // The latest-export item keeps them too: the restore drill sizes itself by them.
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+        Item: {
+          id: 'latest-export-timestamp',
+          type: 'timestamp-type',
+          latestExportTimestamp: 1234,
+          usersBackedUp: 30,
+          groupsBackedUp: 4,
+          membershipsBackedUp: 50,
+        },
+      });
     });
 
     it('puts no metric for an import, and the export still succeeds when CloudWatch refuses', async () => {

@@ -17,7 +17,7 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { fakeClock } from '../../test-support/fake-clock';
 import { fakeRuntime } from '../../test-support/runtime';
@@ -42,6 +42,7 @@ const ENV = {
   SNS_MESSAGE_PREFERENCE: 'INFO_AND_ERRORS',
   COGNITO_TPS: '10',
   USER_IMPORT_JOB_MAPPING_FILES_BUCKET: 'import-bucket',
+  RESTORE_DRILL_MAX_USERS: '10000',
 };
 const DRILL_ARN = 'arn:aws:states:us-west-2:111122223333:stateMachine:RestoreDrillWorkflow-abc';
 const EXPORT_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:ExportWorkflow-xyz';
@@ -63,6 +64,7 @@ beforeEach(() => {
   bucket = new Map();
   serveBucket(s3, bucket);
   ddb.on(PutCommand).resolves({});
+  ddb.on(GetCommand).resolves({ Item: { latestExportTimestamp: 1, usersBackedUp: 10_000 } });
   sns.on(PublishCommand).resolves({});
   cloudwatch.on(PutMetricDataCommand).resolves({});
   sfn.on(ListExecutionsCommand).resolves({ executions: [] });
@@ -130,6 +132,26 @@ describe('restore-drill', () => {
         TopicArn: 'topic-arn',
         Message: result.Refused,
       });
+    });
+
+    it('refuses, and says why, when the backup holds more users than RestoreDrillMaxUsers', async () => {
+      ddb.on(GetCommand).resolves({ Item: { latestExportTimestamp: 1, usersBackedUp: 10_001 } });
+      const result = (await prepare()) as { Refused?: string };
+      expect(result.Refused).toContain(
+        'the backup holds 10001 users, more than RestoreDrillMaxUsers (10000)',
+      );
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+        TableName: 'backup-table',
+        Key: { id: 'latest-export-timestamp', type: 'SYNC_TIMESTAMP-uuid' },
+      });
+      expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toBe(
+        'RestoreDrillWorkflow did not run: the backup is larger than RestoreDrillMaxUsers',
+      );
+    });
+
+    it('runs when the latest export recorded no counts (an item of an earlier version)', async () => {
+      ddb.on(GetCommand).resolves({ Item: { latestExportTimestamp: 1 } });
+      expect(await prepare()).not.toHaveProperty('Refused');
     });
 
     it("ignores another installation's ExportWorkflow", async () => {
