@@ -140,7 +140,7 @@ export interface PoolSeed {
   userPool?: {
     name?: string;
     usernameAttributes?: UsernameAttribute[];
-    customAttributes?: string[];
+    customAttributes?: (string | CustomAttributeDefinition)[];
     mfaConfiguration?: MfaConfiguration;
     autoVerifiedAttributes?: UsernameAttribute[];
     aliasAttributes?: string[];
