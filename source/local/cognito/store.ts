@@ -194,8 +194,11 @@ export class CognitoStore {
     if (typeof name !== 'string' || !/^[\w\s+=,.@-]{1,128}$/.test(name))
       throw invalidParameter('ClientName must be 1 to 128 characters of [\\w\\s+=,.@-].');
     for (const scope of (input.AllowedOAuthScopes as string[] | undefined) ?? []) {
-      const [server] = scope.split('/');
-      if (scope.includes('/') && (server === undefined || !pool.resourceServers.has(server)))
+      // `<resource server identifier>/<scope name>`; the identifier may hold slashes itself (a URL).
+      const server = scope.slice(0, Math.max(scope.lastIndexOf('/'), 0));
+      const name = scope.slice(scope.lastIndexOf('/') + 1);
+      const scopes = (pool.resourceServers.get(server)?.Scopes ?? []) as { ScopeName?: string }[];
+      if (scope.includes('/') && !scopes.some((candidate) => candidate.ScopeName === name))
         throw invalidParameter(`${scope} is not a scope of a resource server of this user pool.`);
     }
     for (const provider of (input.SupportedIdentityProviders as string[] | undefined) ?? []) {

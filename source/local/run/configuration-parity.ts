@@ -150,6 +150,23 @@ export async function compareConfiguration(
     );
   compareMembers('mfa', source.mfa, target.mfa, differences);
 
+  // An identity provider whose secret the backup lacks is left for the operator, and so are the clients' references to it.
+  const leftForOperator = new Set(
+    source.providers
+      .filter((entry) =>
+        Object.keys((entry.ProviderDetails ?? {}) as Wire).some((key) => SECRET_DETAIL.test(key)),
+      )
+      .map((entry) => String(entry.ProviderName)),
+  );
+  const withoutLeftProviders = (entry: Wire): Wire =>
+    Array.isArray(entry.SupportedIdentityProviders)
+      ? {
+          ...entry,
+          SupportedIdentityProviders: (entry.SupportedIdentityProviders as string[]).filter(
+            (name) => !leftForOperator.has(name),
+          ),
+        }
+      : entry;
   const byName = (clients: Wire[]) => new Map(clients.map((entry) => [String(entry.ClientName), entry]));
   const sourceClients = byName(source.clients);
   const targetClients = byName(target.clients);
@@ -161,7 +178,7 @@ export async function compareConfiguration(
     }
     compareMembers(
       `app client ${name}`,
-      without(entry, CLIENT_OWN),
+      without(withoutLeftProviders(entry), CLIENT_OWN),
       without(created, CLIENT_OWN),
       differences,
     );
