@@ -8,6 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from '../deploy/cfn-template';
 import type { CognitoEmulator } from '../cognito';
+import type { UserPoolConfig } from '../cognito/types';
+import { RESTORE_TARGET_TAGS } from '../../workflow-import/lib/create-plan';
+import { compareConfiguration } from './configuration-parity';
 import { Deployment, type Notification } from '../deploy/deployment';
 import { DEFAULT_MAX_RECEIVE_WAIT_MS, LocalEnvironment, type EnvironmentOptions } from '../aws/environment';
 import { processPeakRssMb } from '../aws/emulators/processes';
@@ -245,6 +248,11 @@ export interface LocalRunOptions {
   targetMfa?: 'OFF' | 'ON' | 'OPTIONAL';
   /** Fields added to the ImportWorkflow's input besides `NewUserPoolId` (`--import-input`), e.g. `DropAttributes`. */
   importInput?: Record<string, unknown>;
+  /**
+   * `--create-target-pool`: the ImportWorkflow creates the restore target from the backup
+   * (`CreateUserPool` in its input) instead of the harness; parity then also compares the configuration.
+   */
+  createTargetPool?: boolean;
   onProgress?: (event: ProgressEvent) => void;
   /** Log lines of the Lambda functions (JSON lines, as CloudWatch would hold them). */
   onLambdaLog?: (fn: LocalFunction, line: string) => void;
@@ -311,6 +319,19 @@ function poolConfig(pool: SeedFile['userPool'], name: string): SeedFile['userPoo
       ? { autoVerifiedAttributes: pool.autoVerifiedAttributes }
       : {}),
     ...(pool.aliasAttributes !== undefined ? { aliasAttributes: pool.aliasAttributes } : {}),
+    ...(pool.customAttributeTypes !== undefined ? { customAttributeTypes: pool.customAttributeTypes } : {}),
+    ...(pool.configuration !== undefined ? { configuration: pool.configuration } : {}),
+  };
+}
+
+/** The emulator's pool configuration for a seed's pool (typed custom attributes, the API-shaped details). */
+function emulatorPool(pool: SeedFile['userPool'], name: string): UserPoolConfig {
+  const { customAttributeTypes, configuration, customAttributes, ...rest } = poolConfig(pool, name);
+  const typed = new Map((customAttributeTypes ?? []).map((definition) => [definition.name, definition]));
+  return {
+    ...rest,
+    customAttributes: customAttributes.map((attribute) => typed.get(attribute) ?? attribute),
+    ...(configuration !== undefined ? { details: configuration } : {}),
   };
 }
 
@@ -323,7 +344,7 @@ function droppedAttributes(importInput: Record<string, unknown> | undefined): Re
 /** Creates the primary pool from a validated seed through the emulator's bulk path. */
 export function seedPrimaryPool(cognito: CognitoEmulator, seed: SeedFile): string {
   return cognito.seed({
-    userPool: poolConfig(seed.userPool, 'local-primary'),
+    userPool: emulatorPool(seed.userPool, 'local-primary'),
     users: seed.users.map((user) => ({
       username: user.username,
       enabled: user.enabled,
@@ -351,7 +372,7 @@ export function createRestorePool(
   targetMfa?: SeedFile['userPool']['mfaConfiguration'],
 ): string {
   return cognito.createUserPool({
-    ...poolConfig(seed.targetUserPool ?? seed.userPool, 'local-restored'),
+    ...emulatorPool(seed.targetUserPool ?? seed.userPool, 'local-restored'),
     ...(targetMfa !== undefined ? { mfaConfiguration: targetMfa } : {}),
     tags: { [RESTORE_TARGET_TAG_KEY]: RESTORE_TARGET_TAG_VALUE },
   });
@@ -749,11 +770,16 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         expectedMemberships: expected.memberships,
       };
     } else if (exportReport.status === 'SUCCEEDED') {
-      const restoredUserPoolId = createRestorePool(cognito, options.seed, options.targetMfa);
-      assertRestoreTarget(cognito, restoredUserPoolId);
-      report.restoredUserPoolId = restoredUserPoolId;
-      restoreTarget.id = restoredUserPoolId;
-      const restoredPool = () => cognito.store.getPool(restoredUserPoolId);
+      const createTarget = options.createTargetPool === true;
+      if (!createTarget) {
+        restoreTarget.id = createRestorePool(cognito, options.seed, options.targetMfa);
+        assertRestoreTarget(cognito, restoreTarget.id);
+      }
+      // A pool the ImportWorkflow creates carries the backed-up pool's id in its source tag.
+      const restoredPool = () => {
+        restoreTarget.id ??= createTarget ? createdTargetOf(cognito, primaryUserPoolId) : undefined;
+        return restoreTarget.id === undefined ? undefined : cognito.store.getPool(restoreTarget.id);
+      };
       const runImport = (input: JsonObject): Promise<WorkflowReport> =>
         runWorkflow(
           'import',
@@ -777,7 +803,20 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
               ...(job.completionMessage !== undefined ? { message: job.completionMessage } : {}),
             })),
         );
-      report.import = await runImport({ ...options.importInput, NewUserPoolId: restoredUserPoolId });
+      const sourceDomain = options.seed.userPool.configuration?.domain;
+      report.import = await runImport(
+        createTarget
+          ? {
+              ...options.importInput,
+              CreateUserPool: {
+                PoolName: 'local-restored',
+                ...(sourceDomain !== undefined ? { DomainPrefix: `${sourceDomain}-restored` } : {}),
+              },
+            }
+          : { ...options.importInput, NewUserPoolId: restoreTarget.id ?? '' },
+      );
+      const restoredUserPoolId = restoredPool()?.id ?? '(not created)';
+      report.restoredUserPoolId = restoredUserPoolId;
       if (userLoss !== undefined && userLoss.lost > 0 && report.import.error === 'RestoreIncomplete') {
         // What the failure notification tells the operator to do.
         report.importBeforeResume = report.import;
@@ -810,6 +849,15 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           usernameAttribute,
         );
         compared.ok = compared.ok && compared.restoreReport.ok;
+        if (createTarget) {
+          compared.configuration = await compareConfiguration(
+            environment.cognitoClient(),
+            primaryUserPoolId,
+            restoredUserPoolId,
+            await createdClientIds(active, restoredUserPoolId),
+          );
+          compared.ok = compared.ok && compared.configuration.ok;
+        }
         report.parity = compared;
       } else {
         report.parity = skipped('the ImportWorkflow did not succeed');
@@ -820,8 +868,16 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       const restored = report.restoredUserPoolId;
       if (restored !== undefined) {
         const reports = await deployment.objects(RESTORE_BUCKET, `restore-reports/${restored}/`);
-        const key = [...reports.keys()].sort().pop();
+        const key = [...reports.keys()]
+          .filter((name) => name.endsWith('.csv'))
+          .sort()
+          .pop();
         if (key !== undefined) options.onArtifact('restore-report.csv', reports.get(key) ?? '');
+        // Beside the report when the workflow created the pool: the client id map and the template.
+        for (const [name, text] of reports) {
+          if (name.endsWith('-created-pool.json')) options.onArtifact('created-pool.json', text);
+          if (name.endsWith('-user-pool.template.json')) options.onArtifact('user-pool.template.json', text);
+        }
       }
       notifications.forEach((notification, index) =>
         options.onArtifact?.(`notification-${index + 1}-${notification.kind}.txt`, notification.message),
@@ -885,6 +941,27 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
   }
 }
 
+/** The pool an ImportWorkflow created from the backup of `sourcePoolId` (its restore-source tag). */
+function createdTargetOf(cognito: CognitoEmulator, sourcePoolId: string): string | undefined {
+  return cognito.store
+    .poolIds()
+    .find((id) => cognito.store.getPool(id)?.tags[RESTORE_TARGET_TAGS.source] === sourcePoolId);
+}
+
+/** The old → new app client ids that the creation wrote beside the restore report. */
+async function createdClientIds(
+  deployment: Deployment,
+  restoredUserPoolId: string,
+): Promise<Record<string, string> | undefined> {
+  const objects = await deployment.objects(RESTORE_BUCKET, `restore-reports/${restoredUserPoolId}/`);
+  const key = [...objects.keys()]
+    .filter((name) => name.endsWith('-created-pool.json'))
+    .sort()
+    .pop();
+  if (key === undefined) return undefined;
+  return (JSON.parse(objects.get(key) ?? '{}') as { ClientIds?: Record<string, string> }).ClientIds;
+}
+
 /** Counts the backup table's user items (the `TYPE_USER` the ExportUsers function writes). */
 /** Counts the backup table's items by kind; a membership is any item that is no user, group or timestamp. */
 function backupItemCounter(
@@ -928,7 +1005,10 @@ export async function restoreReportCheck(
   usernameAttribute: string | readonly string[] | undefined,
 ): Promise<NonNullable<ParityResult['restoreReport']>> {
   const reports = await deployment.objects(RESTORE_BUCKET, `restore-reports/${restoredUserPoolId}/`);
-  const key = [...reports.keys()].sort().pop();
+  const key = [...reports.keys()]
+    .filter((name) => name.endsWith('.csv'))
+    .sort()
+    .pop();
   if (key === undefined) {
     return {
       ...checkRestoreReport('(none)', '', source, target, usernameAttribute),
