@@ -86,6 +86,11 @@ Faults (docs/local-run.md, "Fault injection"):
                                      (groups after the first 60 name members by their Cognito
                                      Username in e-mail and phone pools), then restore; e.g.
                                      --username-attributes email --groups 65 --users 200
+  --scenario drill                   export, then run the RestoreDrillWorkflow (RestoreDrillRegion
+                                     PRIMARY): the ImportWorkflow restores into a scratch pool it
+                                     creates from the backup, which the drill then deletes; the
+                                     report gets drill: { status, sampled, usersRestored, parityOk,
+                                     projectedRestoreMinutes, scratchPoolDeleted }
 
 Exit code: 0 when both workflows succeeded and parity holds; 1 otherwise; 2 for bad options or seed.`;
 

@@ -10,6 +10,7 @@ import type { JsonObject } from '../deploy/cfn-template';
 import type { CognitoEmulator } from '../cognito';
 import type { UserPoolConfig } from '../cognito/types';
 import { RESTORE_TARGET_TAGS } from '../../workflow-import/lib/create-plan';
+import { DRILL_PREFIX, type DrillOutcome } from '../../workflow-common/lib/restore-drill';
 import { compareConfiguration } from './configuration-parity';
 import { Deployment, type Notification } from '../deploy/deployment';
 import { DEFAULT_MAX_RECEIVE_WAIT_MS, LocalEnvironment, type EnvironmentOptions } from '../aws/environment';
@@ -131,6 +132,8 @@ export interface LocalRunReport {
   v1Table?: { memberships: number; namedByUsername: number };
   /** `--scenario departed-users`: the backup's user items before and after the second export. */
   departedUsers?: DepartedUsersReport;
+  /** `--scenario drill`: the RestoreDrillWorkflow's outcome (its ImportWorkflow is `import`). */
+  drill?: DrillReport;
   totalWallMs: number;
   peakRssMb: { harness: number; dynalite?: number; fauxqs?: number };
 }
@@ -181,7 +184,21 @@ export interface DepartedUsersReport {
   export: WorkflowReport;
 }
 
-export const SCENARIOS = ['emptied-pool', 'v1-table', 'departed-users'] as const;
+export const SCENARIOS = ['emptied-pool', 'v1-table', 'departed-users', 'drill'] as const;
+
+/** `--scenario drill`: what the RestoreDrillWorkflow reported, and whether its scratch pool is gone. */
+export interface DrillReport {
+  status: string;
+  /** Whether the drill restored a sample (this version restores every user, or refuses above RestoreDrillMaxUsers). */
+  sampled: boolean;
+  usersRestored: number;
+  /** The drill succeeded and its restore report counts the seed's restorable users, groups and memberships. */
+  parityOk: boolean;
+  projectedRestoreMinutes?: number;
+  scratchPoolDeleted: boolean;
+  /** The drill's failure or refusal, as its outcome gives it. */
+  failure?: string;
+}
 /** `departed-users`: one restorable user in this many leaves the pool (5%, under the default guard of 10%). */
 export const DEPARTED_EVERY = 20;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -573,7 +590,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       stackName: options.stackName ?? 'cupera-local',
       cognitoTps: options.tps,
       ...(options.snsPreference ? { snsPreference: options.snsPreference } : {}),
-      ...(options.parameters ? { parameters: options.parameters } : {}),
+      // One Region locally: the drill runs in the primary Region.
+      ...(options.scenario === 'drill'
+        ? { parameters: { RestoreDrillRegion: 'PRIMARY', ...options.parameters } }
+        : options.parameters
+          ? { parameters: options.parameters }
+          : {}),
       waitMs: (_state, seconds) => Math.min((seconds ?? 0) * 1000, settings.maxWaitMs),
       onInvocation: (event) => tracker.invocation(event),
       onExecutionEvent: (execution, event) => tracker.execution(execution, event),
@@ -611,6 +633,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       input: JsonObject,
       counts: (succeeded: (operation: string) => number) => Counter[],
       jobsOf?: () => WorkflowReport['importJobs'],
+      onRecord?: (record: ExecutionRecord) => void,
     ): Promise<WorkflowReport> => {
       tracker.begin(workflow);
       const statsBefore = cognito.stats();
@@ -633,6 +656,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       } finally {
         clearInterval(ticker);
       }
+      onRecord?.(record);
       const wallMs = tracker.elapsed();
       tracker.currentState = '';
       tracker.phase = undefined;
@@ -769,6 +793,53 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         membershipItems: items.memberships,
         expectedMemberships: expected.memberships,
       };
+    } else if (exportReport.status === 'SUCCEEDED' && options.scenario === 'drill') {
+      // The drill runs the ImportWorkflow itself, into a scratch pool it creates from the backup and deletes.
+      const scratchPools = () =>
+        cognito.store
+          .poolIds()
+          .filter((id) => cognito.store.getPool(id)?.name.startsWith(DRILL_PREFIX) === true);
+      let drillRecord: ExecutionRecord | undefined;
+      report.import = await runWorkflow(
+        'import',
+        'RestoreDrillWorkflow',
+        {},
+        () => {
+          const pool = cognito.store.getPool(scratchPools()[0] ?? '');
+          return [
+            { label: 'users', done: pool?.users.size ?? 0, total: totals.users },
+            { label: 'groups', done: pool?.groups.size ?? 0, total: options.seed.groups.length },
+          ];
+        },
+        undefined,
+        (record) => {
+          drillRecord = record;
+        },
+      );
+      const output =
+        drillRecord?.output === undefined
+          ? {}
+          : (JSON.parse(drillRecord.output) as { Outcome?: DrillOutcome });
+      const outcome = output.Outcome;
+      const counts = outcome?.Counts;
+      report.drill = {
+        status: report.import.status,
+        sampled: false,
+        usersRestored: outcome?.UsersRestored ?? 0,
+        parityOk:
+          outcome?.Succeeded === true &&
+          counts?.users === totals.users &&
+          counts.groups === options.seed.groups.length &&
+          counts.memberships === totals.memberships,
+        ...(outcome?.ProjectedRestoreMinutes !== undefined
+          ? { projectedRestoreMinutes: outcome.ProjectedRestoreMinutes }
+          : {}),
+        scratchPoolDeleted: scratchPools().length === 0,
+        ...(outcome?.Failure !== undefined ? { failure: outcome.Failure } : {}),
+      };
+      report.parity = skipped(
+        'the drill checks its restore with the ImportWorkflow reconciliation (drill.parityOk)',
+      );
     } else if (exportReport.status === 'SUCCEEDED') {
       const createTarget = options.createTargetPool === true;
       if (!createTarget) {
@@ -914,11 +985,18 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         ...(tamper !== undefined ? { tamperedUsers: tamper.tampered } : {}),
       };
     }
+    const drillOk =
+      report.drill !== undefined &&
+      report.drill.status === 'SUCCEEDED' &&
+      report.drill.parityOk &&
+      report.drill.scratchPoolDeleted;
     report.ok =
       report.export.status === 'SUCCEEDED' &&
       (options.exportOnly === true
         ? report.exportParity?.ok === true
-        : report.import?.status === 'SUCCEEDED' && report.parity.ok) &&
+        : options.scenario === 'drill'
+          ? drillOk
+          : report.import?.status === 'SUCCEEDED' && report.parity.ok) &&
       (options.scenario !== 'emptied-pool' ||
         (emptiedPool !== undefined &&
           emptiedPool.errorNotified &&

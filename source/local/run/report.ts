@@ -201,6 +201,15 @@ export function faultLines(report: LocalRunReport): string[] {
         `${number(emptied.userItemsAfter)} after; error notification: ${emptied.errorNotified ? 'yes' : 'no'}`,
     );
   }
+  const drill = report.drill;
+  if (drill !== undefined) {
+    lines.push(
+      `Restore drill: ${drill.status}; ${number(drill.usersRestored)} users restored${drill.sampled ? ' (a sample)' : ''}; ` +
+        `parity ${drill.parityOk ? 'OK' : 'FAILED'}; projected full restore ${drill.projectedRestoreMinutes ?? '-'} min; ` +
+        `scratch pool ${drill.scratchPoolDeleted ? 'deleted' : 'LEFT BEHIND'}` +
+        (drill.failure !== undefined ? `; ${drill.failure}` : ''),
+    );
+  }
   const departed = report.departedUsers;
   if (departed !== undefined) {
     lines.push(
