@@ -110,6 +110,7 @@ interface PreparedMachine {
 const LAMBDA_ARN = /^arn:[^:]+:lambda:[^:]+:[^:]+:function:.+$/;
 const INVOKE_INTEGRATION = /^arn:[^:]+:states:::lambda:invoke$/;
 const START_EXECUTION_SYNC = /^arn:[^:]+:states:::states:startExecution\.sync:2$/;
+const SYNC_TIMEOUT_SECONDS = 2_000_000;
 /** Extra seconds on top of a function's timeout, so that the Lambda's own timeout fires first. */
 const TASK_TIMEOUT_MARGIN_SECONDS = 5;
 export const DEFAULT_MAX_WAIT_MS = 250;
@@ -164,6 +165,10 @@ export function prepareMachine(info: StateMachineInfo, lambdas: LambdaHost): Pre
       const resource = typeof state.Resource === 'string' ? state.Resource : JSON.stringify(state.Resource);
       if (START_EXECUTION_SYNC.test(resource)) {
         startExecutionSync.add(stateName);
+        // Step Functions gives a Task without TimeoutSeconds no timeout (the library: 60 s); the longest a timer
+        // here can wait (2^31 ms) is far beyond any local child execution.
+        if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined)
+          state.TimeoutSeconds = SYNC_TIMEOUT_SECONDS;
         continue;
       }
       let binding: TaskBinding;

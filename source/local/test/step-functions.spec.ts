@@ -311,6 +311,9 @@ describe('LocalStepFunctions', () => {
       'Fail?',
       'Done',
     ]);
+    // No 60 s default of the library: Step Functions waits for the child however long it runs.
+    const prepared = prepareMachine(parent, lambdas).definition as { States: Record<string, JsonObject> };
+    expect(prepared.States['Run child']?.TimeoutSeconds).toBeGreaterThan(7 * 86_400);
     const failed = await sfn.wait(
       sfn.start(parent.arn, { name: 'child-2', input: { fail: true } }, 'p2').executionArn,
     );
