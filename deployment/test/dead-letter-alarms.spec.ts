@@ -28,7 +28,10 @@ function deadLetterQueues(): string[] {
   return [...new Set(targets)].sort();
 }
 
-const alarms = resourcesOfType(stackSet, 'AWS::CloudWatch::Alarm');
+// The backup's health alarms (backup-health.spec.ts) watch the solution's own metrics.
+const alarms = resourcesOfType(stackSet, 'AWS::CloudWatch::Alarm').filter(
+  ([, alarm]) => alarm.Properties?.Namespace === 'AWS/SQS',
+);
 const queueOf = (alarm: Json): string | undefined => {
   const dimensions = isObject(alarm) ? alarm.Dimensions : undefined;
   const first = Array.isArray(dimensions) ? dimensions[0] : undefined;
@@ -129,6 +132,16 @@ describe('dead-letter queue alarms', () => {
         ':alarm:export-workflow-${SolutionConstantsCustomResource.SolutionInstanceUUID}-dlq-not-empty',
       ),
       expect.stringContaining('${SecondaryRegion}:${AWS::AccountId}:alarm:import-new-users-'),
+      // The backup's health alarms and the dashboards, named after the installation (backup-health.spec.ts).
+      expect.stringContaining(
+        '${AWS::Region}:${AWS::AccountId}:alarm:cognito-user-profiles-export-${SolutionConstantsCustomResource.SolutionInstanceUUID}-*',
+      ),
+      expect.stringContaining(
+        '${SecondaryRegion}:${AWS::AccountId}:alarm:cognito-user-profiles-export-${SolutionConstantsCustomResource.SolutionInstanceUUID}-*',
+      ),
+      expect.stringContaining(
+        ':dashboard/cognito-user-profiles-export-${SolutionConstantsCustomResource.SolutionInstanceUUID}-*',
+      ),
     ]);
     const kms = exec.filter((statement) => statement.Action.some((a) => a.startsWith('kms:')));
     expect(kms.map((statement) => Object.keys(statement.Condition?.StringEquals ?? {}))).toEqual([

@@ -11,6 +11,7 @@
  * managed key (KmsKeyArn), (d) each role gains exactly the KMS actions that the services ask for on its calls'
  * behalf, on its region's key only, and nothing else changes.
  */
+import { METRIC_NAMESPACE } from '../../source/utils/backup-metrics';
 import { apiCallsRecorded, API_CALLS_DIR, recordedCalls, type RecordedCall } from './support/artifacts';
 import {
   isObject,
@@ -66,6 +67,8 @@ const IMPLIED_ACTIONS: Record<string, string[]> = {
   'cognito-idp:CreateUserImportJob': ['iam:PassRole'],
   // A group's RoleArn is passed to Cognito.
   'cognito-idp:CreateGroup': ['iam:PassRole'],
+  // The recorded SMS role (SmsConfiguration.SnsCallerArn) is passed to Cognito with a created pool.
+  'cognito-idp:CreateUserPool': ['iam:PassRole'],
   // A self-managed StackSet passes its administration role; the template is read with the caller's rights.
   'cloudformation:CreateStackSet': ['iam:PassRole', 's3:GetObject'],
   'cloudformation:UpdateStackSet': ['iam:PassRole', 's3:GetObject'],
@@ -147,6 +150,23 @@ const RESTORE_TARGET_CONDITION = {
   StringEquals: { 'aws:ResourceTag/cognito-backup-restore-target': 'true' },
 };
 
+/** The restore-target condition, alone or with more (the created pool's statement also asks for its execution tag). */
+const carriesRestoreTargetCondition = (statement: PolicyStatement): boolean =>
+  JSON.stringify(statement.Condition) === JSON.stringify(RESTORE_TARGET_CONDITION) ||
+  (statement.Condition?.StringEquals as Record<string, Json> | undefined)?.[
+    'aws:ResourceTag/cognito-backup-restore-target'
+  ] === 'true';
+
+/**
+ * Actions that IAM authorizes on no resource (the Service Authorization Reference's "*"): a new pool has no
+ * ARN before it exists, and ListUserPools lists the account's pools, ListStateMachines its state machines.
+ */
+const ACTIONS_WITHOUT_RESOURCE = new Set([
+  'cognito-idp:CreateUserPool',
+  'cognito-idp:ListUserPools',
+  'states:ListStateMachines',
+]);
+
 interface ResourceCheck {
   call: string;
   env: string;
@@ -174,7 +194,7 @@ function resourceChecks(fn: LambdaFunction): ResourceCheck[] {
         const ok = allowing.some(
           (statement) =>
             statement.Resource.some((resource) => /:userpool\/\*$/.test(subText(resource) ?? '')) &&
-            JSON.stringify(statement.Condition) === JSON.stringify(RESTORE_TARGET_CONDITION),
+            carriesRestoreTargetCondition(statement),
         );
         checks.set(key, { call: key, env: '', ok: (checks.get(key)?.ok ?? true) && ok });
       }
@@ -282,10 +302,96 @@ describe('IAM roles of the functions', () => {
         Resource: [{ 'Fn::GetAtt': [`${fn.logicalId}LogGroup`, 'Arn'] }] as Json[],
       },
     ]);
-    expect(statements.filter((statement) => statement.Resource.includes('*'))).toEqual([]);
+    expect(
+      statements.filter(
+        (statement) =>
+          statement.Resource.includes('*') &&
+          !isSolutionMetrics(statement) &&
+          !statement.Action.every((action) => ACTIONS_WITHOUT_RESOURCE.has(action)),
+      ),
+    ).toEqual([]);
     expect(statements.filter((statement) => statement.Effect !== 'Allow')).toEqual([]);
   });
 });
+
+describe('creating a restore target (CreateUserPool in the ImportWorkflow input)', () => {
+  const creator = functions.find((fn) => fn.logicalId === 'ImportCheckNewUserPoolLambda');
+  const statements = () =>
+    creator === undefined
+      ? []
+      : roleStatements(loadTemplate(creator.template), creator.roleId).filter((s) => s.Effect === 'Allow');
+  const CREATE_PARTS = [
+    'cognito-idp:SetUserPoolMfaConfig',
+    'cognito-idp:CreateResourceServer',
+    'cognito-idp:CreateIdentityProvider',
+    'cognito-idp:CreateUserPoolClient',
+    'cognito-idp:CreateUserPoolDomain',
+  ];
+
+  it('only ImportCheckNewUserPoolLambda may create a pool or its parts', () => {
+    const creators = functions.filter((fn) =>
+      roleStatements(loadTemplate(fn.template), fn.roleId).some((statement) =>
+        statement.Action.some((action) =>
+          ['cognito-idp:CreateUserPool', ...CREATE_PARTS].some((create) => actionMatches(action, create)),
+        ),
+      ),
+    );
+    expect(creators.map((fn) => fn.logicalId)).toEqual(['ImportCheckNewUserPoolLambda']);
+  });
+
+  it('creates a pool only with the tags of a restore target created by an execution', () => {
+    const allowing = statements().filter((statement) =>
+      statement.Action.includes('cognito-idp:CreateUserPool'),
+    );
+    expect(allowing.map((statement) => statement.Condition)).toEqual([
+      {
+        StringEquals: { 'aws:RequestTag/cognito-backup-restore-target': 'true' },
+        Null: { 'aws:RequestTag/cognito-backup-restore-execution': 'false' },
+      },
+    ]);
+  });
+
+  it('writes the parts only to a pool that carries the execution tag, which the backed-up pool never gets', () => {
+    for (const action of CREATE_PARTS) {
+      const allowing = statements().filter((statement) =>
+        statement.Action.some((pattern) => actionMatches(pattern, action)),
+      );
+      expect(allowing.length).toBeGreaterThan(0);
+      for (const statement of allowing) {
+        expect(statement.Condition).toEqual({
+          StringEquals: { 'aws:ResourceTag/cognito-backup-restore-target': 'true' },
+          Null: { 'aws:ResourceTag/cognito-backup-restore-execution': 'false' },
+        });
+      }
+    }
+    // The pool the backup reads is never created by this solution, so it carries no execution tag: the only
+    // other pool statement of the role is the read-only check on restore targets.
+    const other = statements().filter(
+      (statement) =>
+        statement.Action.some((action) => action.startsWith('cognito-idp:')) &&
+        statement.Condition?.Null === undefined &&
+        !statement.Resource.includes('*'),
+    );
+    expect(other.flatMap((statement) => statement.Action).sort()).toEqual([
+      'cognito-idp:DescribeUserPool',
+      'cognito-idp:ListGroups',
+      'cognito-idp:ListUsers',
+    ]);
+  });
+});
+
+/**
+ * PutMetricData has no resource type, so its Resource is "*"; the statement is allowed only for that action
+ * and only with the condition that keeps it to the solution's namespace.
+ */
+function isSolutionMetrics(statement: PolicyStatement): boolean {
+  return (
+    statement.Action.length === 1 &&
+    statement.Action[0] === 'cloudwatch:PutMetricData' &&
+    JSON.stringify(statement.Condition) ===
+      JSON.stringify({ StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } })
+  );
+}
 
 /**
  * What the service of an encrypted resource asks KMS for, with the caller's permissions, when the caller

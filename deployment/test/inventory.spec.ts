@@ -120,13 +120,37 @@ const STACKSET_PRIMARY: Record<string, string> = {
   // Added (issue 22): the snapshot that ends every successful export.
   TableSnapshotLambda: 'AWS::Lambda::Function',
   TableSnapshotLambdaRole: 'AWS::IAM::Role',
+  // Added (issue 24): the backup's health metrics every hour and the backup age alarm (backup-health.spec.ts).
+  BackupHealthLambda: 'AWS::Lambda::Function',
+  BackupHealthLambdaRole: 'AWS::IAM::Role',
+  BackupHealthSchedule: 'AWS::Events::Rule',
+  BackupHealthSchedulePermission: 'AWS::Lambda::Permission',
+  BackupAgeAlarm: 'AWS::CloudWatch::Alarm',
 };
 
-/** Added (issue 22): the snapshot buckets, in both regions unless SnapshotRetentionDays is 0. */
-const STACKSET_SNAPSHOTS: Record<string, string> = {
-  SnapshotBucket: 'AWS::S3::Bucket',
-  SnapshotBucketPolicy: 'AWS::S3::BucketPolicy',
+/** Added (issues 22, 24): resources under a condition of their own (snapshots.spec.ts, backup-health.spec.ts). */
+const STACKSET_CONDITIONAL: Record<string, [string, string]> = {
+  // Added (issue 22): the snapshot buckets, in both regions unless SnapshotRetentionDays is 0.
+  SnapshotBucket: ['AWS::S3::Bucket', 'TakeSnapshots'],
+  SnapshotBucketPolicy: ['AWS::S3::BucketPolicy', 'TakeSnapshots'],
+  RestoreDrillLambda: ['AWS::Lambda::Function', 'DrillHere'],
+  RestoreDrillLambdaLogGroup: ['AWS::Logs::LogGroup', 'DrillHere'],
+  RestoreDrillLambdaRole: ['AWS::IAM::Role', 'DrillHere'],
+  RestoreDrillWorkflowServiceRole: ['AWS::IAM::Role', 'DrillHere'],
+  RestoreDrillWorkflow: ['AWS::StepFunctions::StateMachine', 'DrillHere'],
+  RestoreDrillSchedule: ['AWS::Events::Rule', 'DrillHere'],
+  RestoreDrillScheduleRole: ['AWS::IAM::Role', 'DrillHere'],
+  RestoreDrillFailedAlarm: ['AWS::CloudWatch::Alarm', 'WatchDrills'],
+  RestoreDrillOverdueAlarm: ['AWS::CloudWatch::Alarm', 'WatchDrills'],
 };
+
+/** Added (issue 24): a dashboard in each Region. */
+const STACKSET_BOTH_ADDED: Record<string, string> = {
+  Dashboard: 'AWS::CloudWatch::Dashboard',
+};
+const conditionalTypes = Object.fromEntries(
+  Object.entries(STACKSET_CONDITIONAL).map(([id, [type]]) => [id, type]),
+);
 
 /**
  * Deviation: every function gets its own `AWS::Logs::LogGroup` with a retention period,
@@ -176,6 +200,10 @@ describe('main template', () => {
       'AllowRepair',
       'MaxDeletionPercent',
       'MaxDeletionCount',
+      // Added (issue 24): restore drills.
+      'RestoreDrillFrequency',
+      'RestoreDrillRegion',
+      'RestoreDrillMaxUsers',
       'KmsKeyArn',
       'SecondaryRegionKmsKeyArn',
     ]);
@@ -262,6 +290,8 @@ describe('main template', () => {
       ],
       // Added (issue 22): the snapshots of the backup table.
       ['SnapshotRetentionDays', 'SnapshotLockMode'],
+      // Added (issue 24): restore drills.
+      ['RestoreDrillFrequency', 'RestoreDrillRegion', 'RestoreDrillMaxUsers'],
       // Added (security review): the optional customer managed KMS keys.
       ['KmsKeyArn', 'SecondaryRegionKmsKeyArn'],
     ]);
@@ -346,10 +376,10 @@ describe('main template', () => {
 describe('StackSet template', () => {
   const template = loadTemplate(STACKSET_TEMPLATE);
 
-  it('has the 48 resources of the original, 4 added (DLQ alarms, topic key and policy), the reconciliation function and role, the snapshot function, role and bucket, and one log group per function', () => {
-    expect(Object.keys({ ...STACKSET_BOTH, ...STACKSET_PRIMARY, ...STACKSET_SNAPSHOTS })).toHaveLength(58);
+  it('has the 48 resources of the original, 4 added (DLQ alarms, topic key and policy), the reconciliation function and role, the snapshot function and role, the backup health resources, and one log group per function', () => {
+    expect(Object.keys({ ...STACKSET_BOTH, ...STACKSET_PRIMARY })).toHaveLength(61);
     expect(typesOf(STACKSET_TEMPLATE)).toEqual(
-      withLogGroups({ ...STACKSET_BOTH, ...STACKSET_PRIMARY, ...STACKSET_SNAPSHOTS }),
+      withLogGroups({ ...STACKSET_BOTH, ...STACKSET_PRIMARY, ...STACKSET_BOTH_ADDED, ...conditionalTypes }),
     );
   });
 
@@ -363,12 +393,14 @@ describe('StackSet template', () => {
     const otherConditions = Object.entries(template.Resources)
       .filter(([, resource]) => resource.Condition !== undefined && resource.Condition !== 'IsPrimaryRegion')
       .map(([id, resource]) => [id, resource.Condition]);
-    // Added (issue 22): the snapshot bucket exists only while SnapshotRetentionDays is not 0 (snapshots.spec.ts).
-    expect(otherConditions).toEqual([
-      ['NotificationTopicKey', 'UseSolutionTopicKey'],
-      ['SnapshotBucket', 'TakeSnapshots'],
-      ['SnapshotBucketPolicy', 'TakeSnapshots'],
-    ]);
+    // Added (issues 22, 24): the snapshot bucket exists only while SnapshotRetentionDays is not 0
+    // (snapshots.spec.ts); the drills' resources only where and when drills run.
+    expect(otherConditions.sort()).toEqual(
+      [
+        ['NotificationTopicKey', 'UseSolutionTopicKey'],
+        ...Object.entries(STACKSET_CONDITIONAL).map(([id, [, condition]]) => [id, condition]),
+      ].sort(),
+    );
   });
 
   it('keeps the description, parameters and mapping', () => {
@@ -424,6 +456,14 @@ describe('StackSet template', () => {
         Type: 'String',
         AllowedPattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
       },
+      // Added (issue 24): restore drills.
+      RestoreDrillFrequency: {
+        Type: 'String',
+        Default: 'EVERY_30_DAYS',
+        AllowedValues: ['NONE', 'EVERY_7_DAYS', 'EVERY_30_DAYS'],
+      },
+      RestoreDrillRegion: { Type: 'String', Default: 'SECONDARY', AllowedValues: ['PRIMARY', 'SECONDARY'] },
+      RestoreDrillMaxUsers: { Type: 'Number', Default: 10000 },
     });
     expect(template.Mappings).toEqual({
       Solution: {
@@ -455,6 +495,27 @@ describe('StackSet template', () => {
       // Added with AllowRepair: the RepairWorkflow, in the primary region only.
       RepairAllowed: {
         'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { 'Fn::Equals': [{ Ref: 'AllowRepair' }, 'Yes'] }],
+      },
+      // Added (issue 24): restore drills.
+      DrillEnabled: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'RestoreDrillFrequency' }, 'NONE'] }] },
+      DrillWeekly: { 'Fn::Equals': [{ Ref: 'RestoreDrillFrequency' }, 'EVERY_7_DAYS'] },
+      WatchDrills: { 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { Condition: 'DrillEnabled' }] },
+      DrillInPrimaryRegion: { 'Fn::Equals': [{ Ref: 'RestoreDrillRegion' }, 'PRIMARY'] },
+      DrillHere: {
+        'Fn::And': [
+          { Condition: 'DrillEnabled' },
+          {
+            'Fn::Or': [
+              { 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { Condition: 'DrillInPrimaryRegion' }] },
+              {
+                'Fn::And': [
+                  { 'Fn::Not': [{ Condition: 'IsPrimaryRegion' }] },
+                  { 'Fn::Not': [{ Condition: 'DrillInPrimaryRegion' }] },
+                ],
+              },
+            ],
+          },
+        ],
       },
     });
   });
@@ -524,7 +585,9 @@ describe('both templates', () => {
       loadTemplate(fn.template).Resources[fn.logicalId]?.Properties?.Runtime,
     ]);
     expect(runtimes.filter(([, runtime]) => runtime !== 'nodejs22.x')).toEqual([]);
-    expect(runtimes).toHaveLength(6 + 17);
+    // 16 StackSet functions of the original and the reconciliation's, TableSnapshotLambda (issue 22),
+    // BackupHealthLambda and RestoreDrillLambda (issue 24).
+    expect(runtimes).toHaveLength(6 + 19);
   });
 
   it('pair every DeletionPolicy Retain with UpdateReplacePolicy Retain', () => {
@@ -556,9 +619,11 @@ describe('both templates', () => {
 describe('tags', () => {
   /**
    * Resources the original leaves untagged: custom resources, bucket policies, the Events rule; and the
-   * topic policy (added), which CloudFormation cannot tag.
+   * topic policy (added), which CloudFormation cannot tag; a Lambda permission and a dashboard (added), which
+   * have no tags either.
    */
-  const UNTAGGED = /^(Custom::|AWS::S3::BucketPolicy$|AWS::Events::Rule$|AWS::SNS::TopicPolicy$)/;
+  const UNTAGGED =
+    /^(Custom::|AWS::S3::BucketPolicy$|AWS::Events::Rule$|AWS::SNS::TopicPolicy$|AWS::Lambda::Permission$|AWS::CloudWatch::Dashboard$)/;
 
   it.each([
     [MAIN_TEMPLATE, { 'Fn::Sub': '${AWS::StackName}-${AWS::Region}' }],

@@ -32,6 +32,11 @@ describe('stack outputs', () => {
         Condition: 'TakeSnapshots',
         Value: { Ref: 'SnapshotBucket' },
       }) as Json,
+      DashboardName: expect.objectContaining({ Value: { Ref: 'Dashboard' } }) as Json,
+      RestoreDrillWorkflowArn: expect.objectContaining({
+        Condition: 'DrillHere',
+        Value: { Ref: 'RestoreDrillWorkflow' },
+      }) as Json,
     });
     // An output exists only where its resource does.
     for (const output of Object.values(stackSet.Outputs ?? {})) {

@@ -63,6 +63,8 @@ describe('state machine definitions', () => {
         `${MAIN_TEMPLATE}:StackSetCheckStatusWorkflow`,
         `${STACKSET_TEMPLATE}:ExportWorkflow`,
         `${STACKSET_TEMPLATE}:ImportWorkflow`,
+        // Added (issue 24): the restore drill.
+        `${STACKSET_TEMPLATE}:RestoreDrillWorkflow`,
       ].sort(),
     );
     for (const machine of defaultMachines) {
@@ -80,8 +82,15 @@ describe('state machine definitions', () => {
 
   it.each(machineCases)('%s: every Task resource is one of those functions', (_id, machine) => {
     const tasks = allStates(machine.definition).filter(({ state }) => state.Type === 'Task');
-    const unresolved = tasks.filter(({ state }) => !functionIn(machine.template, functionOf(state) ?? ''));
-    expect(unresolved.map(({ name }) => name)).toEqual([]);
+    const unresolved = tasks
+      .filter(({ state }) => !functionIn(machine.template, functionOf(state) ?? ''))
+      .map(({ name, state }) => `${name}: ${state.Resource ?? ''}`);
+    // The restore drill runs the ImportWorkflow as it is: started and awaited, not a function.
+    const expected =
+      machine.logicalId === 'RestoreDrillWorkflow'
+        ? ['Restore drill: restore into a scratch pool: arn:aws:states:::states:startExecution.sync:2']
+        : [];
+    expect(unresolved).toEqual(expected);
   });
 
   it.each(machineCases)('%s: passes asl-validator', (_id, machine) => {
@@ -92,7 +101,7 @@ describe('state machine definitions', () => {
 
   it.each(machineCases)('%s: retries Lambda service errors on every Lambda task', (_id, machine) => {
     const withoutRetry = allStates(machine.definition)
-      .filter(({ state }) => state.Type === 'Task')
+      .filter(({ state }) => state.Type === 'Task' && functionOf(state) !== undefined)
       .filter(
         ({ state }) =>
           !(state.Retry ?? []).some((retry) => LAMBDA_ERRORS.every((e) => retry.ErrorEquals.includes(e))),
@@ -139,6 +148,9 @@ describe('state machine definitions', () => {
         // Added (AllowRepair): a repair plan refused at apply, and an apply whose check finds something left.
         'PlanOutdatedError',
         'RepairIncomplete',
+        // Added (issue 24): the restore drill's failure and refusal.
+        'RestoreDrillFailed',
+        'RestoreDrillRefused',
         'UnexpectedErrorInWorkflow',
         'UnsupportedUserPool',
       ].sort(),
@@ -315,11 +327,58 @@ function scopeOf(definition: AslDefinition, stateName: string): { scope: AslScop
   return { scope: found.scope, ...(found.mapState ? { mapState: found.mapState } : {}) };
 }
 
-const choiceCases = machines.flatMap((machine) =>
-  allStates(machine.definition)
-    .filter(({ state }) => state.Type === 'Choice')
-    .map(({ name, state }) => [`${machine.logicalId}: ${name}`, machine, name, state] as const),
-);
+/**
+ * The restore drill keeps its steps' results beside its input (ResultPath), which the producer check below does
+ * not follow; its two Choices are checked on their own.
+ */
+const DRILL = 'RestoreDrillWorkflow';
+const choiceCases = machines
+  .filter((machine) => machine.logicalId !== DRILL)
+  .flatMap((machine) =>
+    allStates(machine.definition)
+      .filter(({ state }) => state.Type === 'Choice')
+      .map(({ name, state }) => [`${machine.logicalId}: ${name}`, machine, name, state] as const),
+  );
+
+describe('the restore drill', () => {
+  const drill = machines.find((machine) => machine.logicalId === DRILL);
+  const states = drill?.definition.States ?? {};
+
+  it('tests what its own steps put under their ResultPath', () => {
+    expect(states['Restore drill: prepare']?.ResultPath).toBe('$.Drill');
+    expect(JSON.stringify(states['Can the drill run?']?.Choices)).toContain('"Variable":"$.Drill.Refused"');
+    expect(states['Restore drill: record and notify']?.ResultPath).toBe('$.Outcome');
+    expect(JSON.stringify(states['Did the drill succeed?']?.Choices)).toContain(
+      '"Variable":"$.Outcome.Succeeded"',
+    );
+  });
+
+  it('deletes the scratch pool whatever the restore did, and records and notifies whatever the cleanup did', () => {
+    const restore = states['Restore drill: restore into a scratch pool'];
+    expect(restore?.Next).toBe('Restore drill: delete the scratch pool');
+    expect(restore?.Catch).toEqual([
+      {
+        ErrorEquals: ['States.ALL'],
+        ResultPath: '$.ImportError',
+        Next: 'Restore drill: delete the scratch pool',
+      },
+    ]);
+    const cleanup = states['Restore drill: delete the scratch pool'];
+    expect(cleanup?.Next).toBe('Restore drill: record and notify');
+    expect(cleanup?.Catch?.[0]).toMatchObject({
+      ErrorEquals: ['States.ALL'],
+      Next: 'Restore drill: record and notify',
+    });
+  });
+
+  it('runs the ImportWorkflow as it is, creating the scratch pool through its CreateUserPool input', () => {
+    expect(states['Restore drill: restore into a scratch pool']?.Parameters).toEqual({
+      StateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:ImportWorkflow',
+      'Name.$': '$.Drill.ImportExecutionName',
+      Input: { CreateUserPool: { 'PoolName.$': '$.Drill.PoolName' } },
+    });
+  });
+});
 
 describe('fields tested by Choice states', () => {
   it('cover the Choice fields the original dispatches on', () => {

@@ -80,6 +80,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   SFNClient: 'states',
   SSMClient: 'ssm',
   CloudFormationClient: 'cloudformation',
+  CloudWatchClient: 'cloudwatch',
 };
 
 /** lib-dynamodb command names differ from the DynamoDB API operations they call. */

@@ -7,6 +7,7 @@
  * connections. They hold no per-invocation state.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -102,3 +103,5 @@ export const ssmClient = (options: ClientOptions = {}): SSMClient =>
   cached('ssm', options, (c) => new SSMClient(c));
 export const cloudFormationClient = (options: ClientOptions = {}): CloudFormationClient =>
   cached('cloudformation', options, (c) => new CloudFormationClient(c));
+export const cloudWatchClient = (options: ClientOptions = {}): CloudWatchClient =>
+  cached('cloudwatch', options, (c) => new CloudWatchClient(c));

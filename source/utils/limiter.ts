@@ -90,7 +90,9 @@ export type CognitoQuotaCategory =
   | 'UserPoolRead'
   | 'UserPoolResourceRead'
   | 'UserPoolResourceUpdate'
-  | 'UserPoolClientRead';
+  | 'UserPoolClientRead'
+  | 'UserPoolUpdate'
+  | 'UserPoolClientUpdate';
 
 /** Default requests per second of each category (per account and Region, all pools together). */
 export const CATEGORY_RPS: Readonly<Record<CognitoQuotaCategory, number>> = {
@@ -104,6 +106,8 @@ export const CATEGORY_RPS: Readonly<Record<CognitoQuotaCategory, number>> = {
   UserPoolResourceRead: 20,
   UserPoolResourceUpdate: 15,
   UserPoolClientRead: 15,
+  UserPoolUpdate: 15,
+  UserPoolClientUpdate: 15,
 };
 
 /** Categories whose every operation is also capped per user pool. */
@@ -111,6 +115,7 @@ export const PER_POOL_OPERATION_RPS: Readonly<Partial<Record<CognitoQuotaCategor
   UserPoolResourceRead: 5,
   UserPoolResourceUpdate: 5,
   UserPoolClientRead: 5,
+  UserPoolClientUpdate: 5,
 };
 
 /** The category of each Cognito operation the workflows call. */
@@ -133,6 +138,14 @@ export const OPERATION_CATEGORY: Readonly<Record<string, CognitoQuotaCategory>> 
   ListResourceServers: 'UserPoolResourceRead',
   ListIdentityProviders: 'UserPoolResourceRead',
   DescribeIdentityProvider: 'UserPoolResourceRead',
+  // A restore target created from the backup (CreateUserPool in the ImportWorkflow's input).
+  ListUserPools: 'UserPoolRead',
+  CreateUserPool: 'UserPoolUpdate',
+  SetUserPoolMfaConfig: 'UserPoolUpdate',
+  CreateResourceServer: 'UserPoolResourceUpdate',
+  CreateIdentityProvider: 'UserPoolResourceUpdate',
+  CreateUserPoolDomain: 'UserPoolResourceUpdate',
+  CreateUserPoolClient: 'UserPoolClientUpdate',
   AdminAddUserToGroup: 'UserResourceUpdate',
   AdminDisableUser: 'UserUpdate',
   AdminSetUserPassword: 'UserUpdate',

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** WorkflowMessageBrokerLambda: error and success notifications of both workflows. */
-import { documentClient, snsClient } from '../utils/clients';
+import { cloudWatchClient, documentClient, snsClient } from '../utils/clients';
+import { putBackupMetrics } from '../utils/backup-metrics';
 import { env, METRICS_ENV, parseConfig, type EnvSpec } from '../utils/config';
 import { metricsSettings, sendAnonymousMetric } from '../utils/metrics';
 import type { LambdaContextLike } from '../utils/time-budget';
@@ -35,6 +36,13 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       now: runtime.now,
       sendMetric: (data) =>
         sendAnonymousMetric(metrics, data, { fetch: runtime.fetch, now: runtime.now, logger }),
+      putMetrics: (values) =>
+        putBackupMetrics(values, {
+          cloudwatch: cloudWatchClient(),
+          logger,
+          now: runtime.now,
+          tableName: config.BACKUP_TABLE_NAME,
+        }),
       config: {
         tableName: config.BACKUP_TABLE_NAME,
         typeTimestamp: config.TYPE_TIMESTAMP,

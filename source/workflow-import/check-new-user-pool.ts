@@ -5,6 +5,8 @@
  * loss (custom attributes, username attributes, required attributes; `DropAttributes` in the execution
  * input waives named custom attributes). With `"Resume": true` in the execution input a pool that holds
  * part of a restore is accepted: the answer carries `Resume`, which the state machine tests first.
+ * With `CreateUserPool` instead of `NewUserPoolId` it first creates the pool from the backup's
+ * configuration item (`lib/create-user-pool.ts`); the checks then run on the new pool as on any other.
  */
 import { documentClient, s3Client } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';
@@ -18,7 +20,9 @@ import {
 import type { LambdaContextLike } from '../utils/time-budget';
 import { checkRestoreTarget, checkTargetPool, isNewUserPoolEmpty } from './lib/check-new-user-pool';
 import { dropAttributes } from './lib/target-check';
-import { isResume, newUserPoolId, optionalCognitoTps, stepDeadline } from './lib/invocation';
+import { executionRun, isResume, newUserPoolId, optionalCognitoTps, stepDeadline } from './lib/invocation';
+import { createUserPoolInput } from './lib/create-plan';
+import { createUserPoolFromBackup } from './lib/create-user-pool';
 import type { CheckNewUserPoolEvent, CheckNewUserPoolResult, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
 import { executionSource } from './lib/environment';
@@ -32,8 +36,13 @@ export const ENVIRONMENT = {
   /** The backup table, whose user items the target check reads. */
   BACKUP_TABLE_NAME: env.string(),
   TYPE_USER: env.string(),
-  /** Where an `AsOf` restore's point-in-time export is (absent: only the live table can be checked). */
-  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.optionalString(),
+  /** The configuration item's type (CreateUserPool reads it). */
+  TYPE_TIMESTAMP: env.string(),
+  /**
+   * Where the creation of a pool records its progress and writes its summary and template, and where an `AsOf`
+   * restore's point-in-time export is.
+   */
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.string(),
   /** The bucket of kept snapshots (`Snapshot` restores); absent when the stack keeps none. */
   SNAPSHOT_BUCKET: env.optionalString(),
 } satisfies EnvSpec;
@@ -50,17 +59,29 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       event: CheckNewUserPoolEvent,
       context?: LambdaContextLike,
     ): Promise<Wrapped<CheckNewUserPoolResult>> => {
-      const userPoolId = newUserPoolId(event?.Context);
+      const create = createUserPoolInput(event?.Context);
+      let userPoolId = create === undefined ? newUserPoolId(event?.Context) : '';
       const resume = isResume(event?.Context);
       const drop = dropAttributes(event?.Context);
       const config = parseConfig(ENVIRONMENT, runtime.env);
+      const logger = handlerLogger(runtime, 'check-new-user-pool', context);
+      // A 60-second Lambda: its retries may use all but the last seconds.
+      const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context));
+      if (create !== undefined) {
+        const created = await createUserPoolFromBackup(create, executionRun(event?.Context), {
+          cognito,
+          ddb: documentClient(),
+          work: { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET },
+          logger,
+          table: { tableName: config.BACKUP_TABLE_NAME, typeTimestamp: config.TYPE_TIMESTAMP },
+          region: config.AWS_REGION,
+        });
+        userPoolId = created.userPoolId;
+      }
       checkRestoreTarget(userPoolId, {
         region: config.AWS_REGION,
         sourceUserPoolId: config.PRIMARY_USER_POOL_ID,
       });
-      const logger = handlerLogger(runtime, 'check-new-user-pool', context);
-      // A 60-second Lambda: its retries may use all but the last seconds.
-      const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context));
       const empty = await isNewUserPoolEmpty(userPoolId, { cognito, logger });
       if (resume) logger.info('Resume: the new user pool may hold part of the restore', { empty });
       // A pool that is refused as not empty needs no further check.

@@ -24,6 +24,7 @@ import { executionRun, newUserPoolId, optionalCognitoTps, stateName, stepDeadlin
 import { carriedProgress } from './lib/progress';
 import type { ImportUsersEvent, ImportUsersResult, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
+import { importBucketWork, withCreatedUserPool } from './lib/create-user-pool';
 
 /** The states that run ImportNewUsersLambda. */
 export const IMPORT_NEW_USERS_STATES: readonly string[] = ['ImportNewUsers', 'Parallel: ImportNewUsers'];
@@ -46,7 +47,9 @@ export const ENVIRONMENT = {
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(
-    async (event: ImportUsersEvent, context?: LambdaContextLike): Promise<Wrapped<ImportUsersResult>> => {
+    async (received: ImportUsersEvent, context?: LambdaContextLike): Promise<Wrapped<ImportUsersResult>> => {
+      // A pool created by this execution (CreateUserPool): its id, as if the input had named it.
+      const event = await withCreatedUserPool(received, () => importBucketWork(runtime.env));
       const carried: Record<string, unknown> = { ...event?.Input };
       const userPoolId = newUserPoolId(event?.Context);
       const name = stateName(event.Context);

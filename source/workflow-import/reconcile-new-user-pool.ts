@@ -40,6 +40,8 @@ import {
   type RecoveryPointState,
   type RecoveryPointStepDeps,
 } from './lib/recovery-point-step';
+import { importBucketWork, withCreatedUserPool } from './lib/create-user-pool';
+import { createUserPoolInput } from './lib/create-plan';
 
 export const ENVIRONMENT = {
   ...BACKUP_READER_ENV,
@@ -83,7 +85,15 @@ export function dropAttributesOf(context: ReconcileEvent['Context']): string[] {
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(
-    async (event: ReconcileEvent, context?: LambdaContextLike): Promise<Wrapped<HandlerOutput>> => {
+    async (received: ReconcileEvent, context?: LambdaContextLike): Promise<Wrapped<HandlerOutput>> => {
+      // A restore into a pool it creates has nothing to purge, and the pool does not exist yet.
+      if (
+        stateName(received?.Context) === PURGE_STATE &&
+        createUserPoolInput(received?.Context) !== undefined
+      )
+        return { result: { Resume: false } };
+      // A pool created by this execution (CreateUserPool): its id, as if the input had named it.
+      const event = await withCreatedUserPool(received, () => importBucketWork(runtime.env));
       const config = parseConfig(ENVIRONMENT, runtime.env);
       const userPoolId = newUserPoolId(event?.Context);
       const resume = isResume(event?.Context);

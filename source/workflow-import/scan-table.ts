@@ -17,12 +17,15 @@ import { PoolIndex, workPrefix } from './lib/pool-index';
 import { scanTable } from './lib/scan-table';
 import type { ScanTableEvent, ScanTableResult, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
+import { importBucketWork, withCreatedUserPool } from './lib/create-user-pool';
 
 export const ENVIRONMENT = BACKUP_READER_ENV;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(
-    async (event: ScanTableEvent, context?: LambdaContextLike): Promise<Wrapped<ScanTableResult>> => {
+    async (received: ScanTableEvent, context?: LambdaContextLike): Promise<Wrapped<ScanTableResult>> => {
+      // A pool created by this execution (CreateUserPool): its id, as if the input had named it.
+      const event = await withCreatedUserPool(received, () => importBucketWork(runtime.env));
       // The original validates COGNITO_TPS before the pool id.
       const config = parseConfig(ENVIRONMENT, runtime.env);
       const userPoolId = newUserPoolId(event?.Context);

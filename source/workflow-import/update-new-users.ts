@@ -17,19 +17,24 @@ import { carriedProgress } from './lib/progress';
 import type { UpdateNewUsersEvent, UpdateNewUsersResult, Wrapped } from './lib/types';
 import { updateNewUsers } from './lib/update-new-users';
 import { scrubErrors } from '../utils/scrub-errors';
+import { importBucketWork, withCreatedUserPool } from './lib/create-user-pool';
 
 export const ENVIRONMENT = {
   COGNITO_TPS: cognitoTps(),
   NEW_USERS_UPDATES_QUEUE_URL: env.string(),
   TYPE_USER: env.string(),
+  /** Read only when the execution created its pool (CreateUserPool): the work file holds the pool's id. */
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.optionalString(),
 } satisfies EnvSpec;
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(
     async (
-      event: UpdateNewUsersEvent,
+      received: UpdateNewUsersEvent,
       context?: LambdaContextLike,
     ): Promise<Wrapped<UpdateNewUsersResult>> => {
+      // A pool created by this execution (CreateUserPool): its id, as if the input had named it.
+      const event = await withCreatedUserPool(received, () => importBucketWork(runtime.env));
       // The original checks the pool id before COGNITO_TPS here.
       const userPoolId = newUserPoolId(event?.Context);
       const name = stateName(event.Context);

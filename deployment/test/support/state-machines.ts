@@ -56,6 +56,8 @@ export interface StateMachine {
 
 export const FAKE_ACCOUNT = '123456789012';
 export const FAKE_REGION = 'us-east-1';
+export const stateMachineArn = (logicalId: string): string =>
+  `arn:aws:states:${FAKE_REGION}:${FAKE_ACCOUNT}:stateMachine:${logicalId}`;
 export const lambdaArn = (logicalId: string): string =>
   `arn:aws:lambda:${FAKE_REGION}:${FAKE_ACCOUNT}:function:${logicalId}`;
 
@@ -81,12 +83,16 @@ export function stateMachines(templates: Template[] = loadTemplates()): StateMac
         throw new Error(`${template.file} ${logicalId}: DefinitionString is not a Fn::Sub`);
       const arnReferences: string[] = [];
       const substituted = text.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
+        if (name === 'AWS::Partition') return 'aws';
         // The ARN of a state machine that must not run beside this one (the ExportWorkflow and the
         // RepairWorkflow exclude each other): text in a Parameters list, never a Task's Resource.
         if (OTHER_WORKFLOW_ARN_PARTS.has(name)) return `<${name}>`;
         // A template parameter (SnapshotRetentionDays) takes its default, as a stack created with defaults has it.
         const byDefault = template.Parameters[name]?.Default;
         if (typeof byDefault === 'number' || typeof byDefault === 'string') return String(byDefault);
+        // A state machine that starts another (the restore drill starts the ImportWorkflow) names it by Ref.
+        if (template.Resources[name]?.Type === 'AWS::StepFunctions::StateMachine')
+          return stateMachineArn(name);
         const arn = /^([A-Za-z0-9]+)\.Arn$/.exec(name);
         if (!arn?.[1]) throw new Error(`${template.file} ${logicalId}: unexpected substitution \${${name}}`);
         arnReferences.push(arn[1]);

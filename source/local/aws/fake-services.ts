@@ -146,7 +146,7 @@ export class FakeServices extends LoopbackService {
   /** The executions of the deployment that owns the state machine or execution `arn`. */
   private requireSfn(
     arn: string,
-  ): Pick<LocalStepFunctions, 'machine' | 'start' | 'describe' | 'stop' | 'list'> {
+  ): Pick<LocalStepFunctions, 'machine' | 'start' | 'describe' | 'stop' | 'list' | 'machineInfos'> {
     if (this.sfns.length === 0) throw new ApiError('ServiceUnavailable', 'No state machines are loaded', 503);
     const owner =
       this.sfns.find((sfn) => sfn.machine(arn) !== undefined || sfn.describe(arn) !== undefined) ??
@@ -155,6 +155,25 @@ export class FakeServices extends LoopbackService {
   }
 
   private stepFunctions(operation: string, body: Body): Body {
+    // The restore drill finds the ExportWorkflow by name and tag, and measures its import from the history.
+    if (operation === 'ListStateMachines') {
+      return {
+        stateMachines: this.sfns.flatMap((sfn) =>
+          sfn.machineInfos().map((info) => ({
+            stateMachineArn: info.arn,
+            name: info.name,
+            type: 'STANDARD',
+            creationDate: 0,
+          })),
+        ),
+      };
+    }
+    if (operation === 'ListTagsForResource') {
+      const arn = requireString(body, 'resourceArn');
+      const info = this.requireSfn(arn).machine(arn);
+      if (info === undefined) throw new ApiError('ResourceNotFound', `Resource not found: '${arn}'`);
+      return { tags: Object.entries(info.tags ?? {}).map(([key, value]) => ({ key, value })) };
+    }
     const sfn = this.requireSfn(
       typeof body.stateMachineArn === 'string'
         ? body.stateMachineArn
@@ -184,6 +203,21 @@ export class FakeServices extends LoopbackService {
           ...(record.output !== undefined ? { output: record.output } : {}),
           ...(record.error !== undefined ? { error: record.error } : {}),
           ...(record.cause !== undefined ? { cause: record.cause } : {}),
+        };
+      }
+      case 'GetExecutionHistory': {
+        const arn = requireString(body, 'executionArn');
+        const record = sfn.describe(arn);
+        if (record === undefined)
+          throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+        // One page: the entered states are all a local execution's caller reads.
+        return {
+          events: record.entered.map((entry, index) => ({
+            id: index + 1,
+            type: 'TaskStateEntered',
+            timestamp: epochSeconds(entry.timestamp),
+            stateEnteredEventDetails: { name: entry.stateName, input: entry.input },
+          })),
         };
       }
       case 'StopExecution': {

@@ -24,6 +24,8 @@ export interface StateMachineInfo {
   arn: string;
   roleArn?: string;
   definition: JsonObject;
+  /** The template's `Tags` (ListTagsForResource answers them). */
+  tags?: Record<string, string>;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -45,6 +47,11 @@ export interface ExecutionRecord {
   failedState?: string;
   /** History events of the execution as Step Functions counts them (`step-functions-history.ts`). */
   historyEvents: number;
+  /**
+   * The states entered, in order, with their time and input: what GetExecutionHistory answers (the restore drill
+   * measures its import's phases from it).
+   */
+  entered: { stateName: string; timestamp: Date; input: string }[];
   /** The largest state input or output of the execution, in UTF-8 bytes. */
   maxStatePayloadBytes: number;
 }
@@ -93,6 +100,8 @@ interface PreparedMachine {
   info: StateMachineInfo;
   definition: JsonObject;
   tasks: Map<string, TaskBinding>;
+  /** Task states that start another state machine and wait for it (`states:startExecution.sync:2`). */
+  startExecutionSync: Set<string>;
   /** `IntervalSeconds` of each retrier, per state with a `Retry`. */
   retries: Map<string, number[]>;
   waits: Map<string, number | undefined>;
@@ -100,6 +109,8 @@ interface PreparedMachine {
 
 const LAMBDA_ARN = /^arn:[^:]+:lambda:[^:]+:[^:]+:function:.+$/;
 const INVOKE_INTEGRATION = /^arn:[^:]+:states:::lambda:invoke$/;
+const START_EXECUTION_SYNC = /^arn:[^:]+:states:::states:startExecution\.sync:2$/;
+const SYNC_TIMEOUT_SECONDS = 2_000_000;
 /** Extra seconds on top of a function's timeout, so that the Lambda's own timeout fires first. */
 const TASK_TIMEOUT_MARGIN_SECONDS = 5;
 export const DEFAULT_MAX_WAIT_MS = 250;
@@ -132,6 +143,7 @@ function* stateMaps(definition: JsonObject): Generator<JsonObject> {
 export function prepareMachine(info: StateMachineInfo, lambdas: LambdaHost): PreparedMachine {
   const definition = JSON.parse(JSON.stringify(info.definition)) as JsonObject;
   const tasks = new Map<string, TaskBinding>();
+  const startExecutionSync = new Set<string>();
   const waits = new Map<string, number | undefined>();
   const retries = new Map<string, number[]>();
   for (const states of stateMaps(definition)) {
@@ -151,6 +163,14 @@ export function prepareMachine(info: StateMachineInfo, lambdas: LambdaHost): Pre
         waits.set(stateName, typeof state.Seconds === 'number' ? state.Seconds : undefined);
       if (state.Type !== 'Task') continue;
       const resource = typeof state.Resource === 'string' ? state.Resource : JSON.stringify(state.Resource);
+      if (START_EXECUTION_SYNC.test(resource)) {
+        startExecutionSync.add(stateName);
+        // Step Functions gives a Task without TimeoutSeconds no timeout (the library: 60 s); the longest a timer
+        // here can wait (2^31 ms) is far beyond any local child execution.
+        if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined)
+          state.TimeoutSeconds = SYNC_TIMEOUT_SECONDS;
+        continue;
+      }
       let binding: TaskBinding;
       if (LAMBDA_ARN.test(resource)) {
         const fn = lambdas.find(resource);
@@ -183,7 +203,7 @@ export function prepareMachine(info: StateMachineInfo, lambdas: LambdaHost): Pre
       }
     }
   }
-  return { info, definition, tasks, waits, retries };
+  return { info, definition, tasks, startExecutionSync, waits, retries };
 }
 
 interface RunningExecution {
@@ -215,6 +235,11 @@ export class LocalStepFunctions {
     return Math.min((seconds ?? 0) * 1000, DEFAULT_MAX_WAIT_MS);
   }
 
+  /** Every state machine of the deployment (ListStateMachines). */
+  machineInfos(): StateMachineInfo[] {
+    return [...this.machines.values()].map((prepared) => prepared.info);
+  }
+
   /** StartExecution: returns as soon as the execution runs. */
   start(stateMachineArn: string, input: Json = {}, name: string = randomUUID()): ExecutionRecord {
     const prepared = this.machines.get(stateMachineArn);
@@ -233,6 +258,7 @@ export class LocalStepFunctions {
       input: JSON.stringify(input),
       historyEvents: 0,
       maxStatePayloadBytes: 0,
+      entered: [],
     };
     const history = new HistoryCounter(distributedChildStates(prepared.definition));
     let limitFailure: HistoryLimitError | undefined;
@@ -275,6 +301,34 @@ export class LocalStepFunctions {
         const payload = withContext(request.Payload ?? null, binding, stateName, entered);
         const result = await this.options.lambdas.invoke(binding.fn.arn, payload);
         return { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 };
+      };
+    }
+    // As Step Functions runs `startExecution.sync:2`: the child starts under the given name and input, the task
+    // ends when it does, with its output parsed (`:2`), and fails with the child's error when it does not succeed.
+    for (const stateName of prepared.startExecutionSync) {
+      taskResourceLocalHandlers[stateName] = async (effectiveInput: Json) => {
+        const request = isJsonObject(effectiveInput) ? effectiveInput : {};
+        const child = this.start(
+          typeof request.StateMachineArn === 'string' ? request.StateMachineArn : '',
+          request.Input ?? {},
+          typeof request.Name === 'string' ? request.Name : randomUUID(),
+        );
+        const ended = await this.wait(child.executionArn);
+        if (ended.status !== 'SUCCEEDED') {
+          throw Object.assign(
+            new Error(
+              JSON.stringify({ ExecutionArn: ended.executionArn, Status: ended.status, Error: ended.error }),
+            ),
+            { name: 'States.TaskFailed' },
+          );
+        }
+        return {
+          ExecutionArn: ended.executionArn,
+          StateMachineArn: ended.stateMachineArn,
+          Name: ended.name,
+          Status: ended.status,
+          Output: ended.output === undefined ? null : (JSON.parse(ended.output) as Json),
+        };
       };
     }
     const waitTimeOverrides: Record<string, number> = {};
@@ -333,6 +387,12 @@ export class LocalStepFunctions {
               ? entry.Cause
               : JSON.stringify(entry.Cause);
         const stateName = entry.state?.name;
+        if (entry.type === 'StateEntered' && stateName !== undefined)
+          record.entered.push({
+            stateName,
+            timestamp: new Date(),
+            input: JSON.stringify(entry.state?.input ?? null),
+          });
         const binding = stateName === undefined ? undefined : prepared.tasks.get(stateName);
         if (entry.type === 'StateFailed' && stateName !== undefined)
           failedStates.push({ stateName, error: entry.Error ?? '' });

@@ -141,6 +141,11 @@ export class RequestInput {
     return result;
   }
 
+  /** Every member as sent (for create calls whose structures the emulator stores as given). */
+  all(): Record<string, unknown> {
+    return { ...this.raw };
+  }
+
   /** Any other member, unchecked (for structures the emulator only stores). */
   other(member: string): unknown {
     return this.raw[member];

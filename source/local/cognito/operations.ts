@@ -109,8 +109,12 @@ function mfaConfigWire(pool: PoolState): Record<string, unknown> {
   return {
     MfaConfiguration: pool.mfaConfiguration,
     SoftwareTokenMfaConfiguration: { Enabled: pool.mfaConfiguration !== 'OFF' },
+    ...pool.mfaSettings,
   };
 }
+
+/** The default password policy's temporary-password validity, which the deprecated member mirrors. */
+const DEFAULT_TEMPORARY_PASSWORD_DAYS = 7;
 
 function poolWire(pool: PoolState): Record<string, unknown> {
   return {
@@ -145,7 +149,31 @@ function poolWire(pool: PoolState): Record<string, unknown> {
         { Priority: 2, Name: 'verified_phone_number' },
       ],
     },
+    ...keptSettingsWire(pool),
+    ...(Object.keys(pool.tags).length > 0 ? { UserPoolTags: { ...pool.tags } } : {}),
+    ...(pool.domain !== undefined ? { Domain: pool.domain } : {}),
   };
+}
+
+/**
+ * The settings CreateUserPool kept, as DescribeUserPool answers them: the deprecated
+ * `UnusedAccountValidityDays` mirrors the password policy's temporary-password validity.
+ */
+function keptSettingsWire(pool: PoolState): Record<string, unknown> {
+  const settings = { ...pool.settings };
+  const adminCreate = settings.AdminCreateUserConfig as Record<string, unknown> | undefined;
+  if (adminCreate !== undefined) {
+    const policies = settings.Policies as
+      { PasswordPolicy?: { TemporaryPasswordValidityDays?: number } } | undefined;
+    settings.AdminCreateUserConfig = {
+      ...adminCreate,
+      UnusedAccountValidityDays:
+        policies?.PasswordPolicy?.TemporaryPasswordValidityDays ??
+        adminCreate.UnusedAccountValidityDays ??
+        DEFAULT_TEMPORARY_PASSWORD_DAYS,
+    };
+  }
+  return settings;
 }
 
 // ---- pagination tokens --------------------------------------------------------------------------
@@ -284,15 +312,71 @@ function readCustomAttributes(schema: unknown): CustomAttributeDefinition[] {
     if (!name) throw invalidParameter('Every schema attribute needs a Name.');
     const bare = name.startsWith('custom:') ? name.slice(7) : name;
     if (!name.startsWith('custom:') && (isWritableStandardAttribute(name) || name === 'sub')) continue;
+    const strings = entry.StringAttributeConstraints as CustomAttributeDefinition['stringConstraints'];
+    const numbers = entry.NumberAttributeConstraints as CustomAttributeDefinition['numberConstraints'];
     custom.push({
       name: bare,
       ...(typeof entry.AttributeDataType === 'string'
         ? { dataType: entry.AttributeDataType as CustomAttributeDefinition['dataType'] }
         : {}),
       ...(typeof entry.Mutable === 'boolean' ? { mutable: entry.Mutable } : {}),
+      ...(strings !== undefined && strings !== null ? { stringConstraints: strings } : {}),
+      ...(numbers !== undefined && numbers !== null ? { numberConstraints: numbers } : {}),
     });
   }
   return custom;
+}
+
+/** The standard attributes a CreateUserPool `Schema` marks Required. */
+function readRequiredAttributes(schema: unknown): string[] {
+  if (!Array.isArray(schema)) return [];
+  return (schema as Record<string, unknown>[])
+    .filter((entry) => entry.Required === true && typeof entry.Name === 'string')
+    .map((entry) => entry.Name as string)
+    .filter((name) => isWritableStandardAttribute(name));
+}
+
+/**
+ * CreateUserPool members the emulator keeps as given and DescribeUserPool answers (their shapes are
+ * Cognito's; the emulator does not act on them).
+ */
+const KEPT_POOL_SETTINGS = [
+  'AccountRecoverySetting',
+  'AdminCreateUserConfig',
+  'DeletionProtection',
+  'DeviceConfiguration',
+  'EmailConfiguration',
+  'EmailVerificationMessage',
+  'EmailVerificationSubject',
+  'LambdaConfig',
+  'Policies',
+  'SmsAuthenticationMessage',
+  'SmsConfiguration',
+  'SmsVerificationMessage',
+  'UserAttributeUpdateSettings',
+  'UserPoolAddOns',
+  'UserPoolTier',
+  'UsernameConfiguration',
+  'VerificationMessageTemplate',
+] as const;
+
+function readPoolSettings(input: RequestInput): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const member of KEPT_POOL_SETTINGS) {
+    const value = input.other(member);
+    if (value !== undefined && value !== null) settings[member] = value;
+  }
+  const adminCreate = settings.AdminCreateUserConfig as Record<string, unknown> | undefined;
+  const policies = settings.Policies as { PasswordPolicy?: Record<string, unknown> } | undefined;
+  if (
+    adminCreate?.UnusedAccountValidityDays !== undefined &&
+    policies?.PasswordPolicy?.TemporaryPasswordValidityDays !== undefined
+  ) {
+    throw invalidParameter(
+      'Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays',
+    );
+  }
+  return settings;
 }
 
 function readUsernameAttributes(value: unknown): UsernameAttribute[] | undefined {
@@ -315,21 +399,28 @@ function readMfa(value: string | undefined): MfaConfiguration | undefined {
 // ---- operation shapes ---------------------------------------------------------------------------
 
 /** An operation on one pool: UserPoolId validated, then the pool found. */
-/** A list operation of a pool resource the emulator does not hold: `MaxResults` checked, no item. */
-function emptyList(
+/** A list of a pool's app clients, resource servers or identity providers, paged by `MaxResults`. */
+function pagedPoolList(
   category: QuotaCategory,
   member: string,
   maxResults: { min: number; max: number },
+  items: (pool: PoolState) => unknown[],
 ): OperationDefinition {
   return {
     category,
     handler: (ctx, input) => {
       const poolId = input.userPoolId();
-      input.integer('MaxResults', maxResults);
-      input.string('NextToken', tokenRule);
+      const max = input.integer('MaxResults', maxResults) ?? maxResults.max;
+      const token = input.string('NextToken', tokenRule);
       input.validate();
-      ctx.store.requirePool(poolId);
-      return { [member]: [] };
+      const pool = ctx.store.requirePool(poolId);
+      const scope = { o: member, p: poolId, c: '' };
+      const { cursor, page } = decodeToken(ctx, token, scope);
+      const all = items(pool);
+      const size = Math.max(max, 1);
+      const slice = all.slice(cursor, cursor + size);
+      const next = cursor + slice.length;
+      return { [member]: slice, ...nextToken(ctx, 'NextToken', scope, next, page, next < all.length) };
     },
   };
 }
@@ -533,7 +624,13 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
       input.validate();
       const autoVerified = input.other('AutoVerifiedAttributes');
       const tags = input.other('UserPoolTags');
+      const aliases = input.other('AliasAttributes');
+      const schema = input.other('Schema');
+      const required = readRequiredAttributes(schema);
       const pool = ctx.store.createUserPool({
+        details: { settings: readPoolSettings(input) },
+        ...(Array.isArray(aliases) ? { aliasAttributes: aliases as string[] } : {}),
+        ...(required.length > 0 ? { requiredAttributes: required } : {}),
         ...(tags !== null && typeof tags === 'object' && !Array.isArray(tags)
           ? { tags: Object.fromEntries(Object.entries(tags).map(([key, value]) => [key, String(value)])) }
           : {}),
@@ -542,7 +639,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
         ...(Array.isArray(autoVerified)
           ? { autoVerifiedAttributes: autoVerified as UsernameAttribute[] }
           : {}),
-        customAttributes: readCustomAttributes(input.other('Schema')),
+        customAttributes: readCustomAttributes(schema),
         ...(mfa ? { mfaConfiguration: mfa } : {}),
       });
       return { UserPool: poolWire(pool) };
@@ -556,29 +653,124 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
 
   GetUserPoolMfaConfig: poolOperation('UserPoolRead', (_ctx, pool) => mfaConfigWire(pool)),
 
-  // The export's configuration record reads these. The emulated pools have no app client, resource
-  // server or identity provider: the lists are empty, and a describe call names what is not there.
-  ListUserPoolClients: emptyList('UserPoolResourceRead', 'UserPoolClients', { min: 1, max: 60 }),
-  ListResourceServers: emptyList('UserPoolResourceRead', 'ResourceServers', { min: 1, max: 50 }),
-  ListIdentityProviders: emptyList('UserPoolResourceRead', 'Providers', { min: 0, max: 60 }),
+  // The export's configuration record reads these; a restore target created from the backup is
+  // built with the create calls. Shapes as in the Cognito API reference.
+  ListUserPoolClients: pagedPoolList('UserPoolClientRead', 'UserPoolClients', { min: 1, max: 60 }, (pool) =>
+    [...pool.clients.values()].map((client) => ({
+      ClientId: client.ClientId,
+      UserPoolId: pool.id,
+      ClientName: client.ClientName,
+    })),
+  ),
+  ListResourceServers: pagedPoolList(
+    'UserPoolResourceRead',
+    'ResourceServers',
+    { min: 1, max: 50 },
+    (pool) => [...pool.resourceServers.values()],
+  ),
+  ListIdentityProviders: pagedPoolList('UserPoolResourceRead', 'Providers', { min: 0, max: 60 }, (pool) =>
+    [...pool.identityProviders.values()].map((provider) => ({
+      ProviderName: provider.ProviderName,
+      ProviderType: provider.ProviderType,
+      LastModifiedDate: provider.LastModifiedDate,
+      CreationDate: provider.CreationDate,
+    })),
+  ),
   DescribeUserPoolClient: {
-    category: 'UserPoolResourceRead',
+    category: 'UserPoolClientRead',
     handler: (ctx, input) => {
       const poolId = input.userPoolId();
       const clientId = input.string('ClientId', { required: true, min: 1, max: 128 });
       input.validate();
-      ctx.store.requirePool(poolId);
-      throw resourceNotFound(`User pool client ${clientId} does not exist.`);
+      const client = ctx.store.requirePool(poolId).clients.get(clientId ?? '');
+      if (client === undefined) throw resourceNotFound(`User pool client ${clientId ?? ''} does not exist.`);
+      return { UserPoolClient: client };
     },
   },
   DescribeIdentityProvider: {
     category: 'UserPoolResourceRead',
     handler: (ctx, input) => {
       const poolId = input.userPoolId();
-      input.string('ProviderName', { required: true, min: 1, max: 32 });
+      const name = input.string('ProviderName', { required: true, min: 1, max: 32 });
       input.validate();
-      ctx.store.requirePool(poolId);
-      throw resourceNotFound('Identity provider does not exist.');
+      const provider = ctx.store.requirePool(poolId).identityProviders.get(name ?? '');
+      if (provider === undefined) throw resourceNotFound('Identity provider does not exist.');
+      return { IdentityProvider: provider };
+    },
+  },
+  DescribeResourceServer: {
+    category: 'UserPoolResourceRead',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const identifier = input.string('Identifier', { required: true, min: 1, max: 256 });
+      input.validate();
+      const server = ctx.store.requirePool(poolId).resourceServers.get(identifier ?? '');
+      if (server === undefined) throw resourceNotFound(`Resource server ${identifier ?? ''} does not exist.`);
+      return { ResourceServer: server };
+    },
+  },
+  CreateUserPoolClient: {
+    category: 'UserPoolClientUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      input.string('ClientName', { required: true, min: 1, max: 128 });
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const { UserPoolId: _pool, ...request } = input.all();
+      return { UserPoolClient: ctx.store.createClient(pool, request) };
+    },
+  },
+  CreateResourceServer: {
+    category: 'UserPoolResourceUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      input.string('Identifier', { required: true, min: 1, max: 256 });
+      input.string('Name', { required: true, min: 1, max: 256 });
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const { UserPoolId: _pool, ...request } = input.all();
+      return { ResourceServer: ctx.store.createResourceServer(pool, request) };
+    },
+  },
+  CreateIdentityProvider: {
+    category: 'UserPoolResourceUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      input.string('ProviderName', { required: true, min: 1, max: 32 });
+      input.string('ProviderType', { required: true });
+      input.validate();
+      const pool = ctx.store.requirePool(poolId);
+      const { UserPoolId: _pool, ...request } = input.all();
+      return { IdentityProvider: ctx.store.createIdentityProvider(pool, request) };
+    },
+  },
+  CreateUserPoolDomain: {
+    category: 'UserPoolResourceUpdate',
+    handler: (ctx, input) => {
+      const poolId = input.userPoolId();
+      const domain = input.string('Domain', { required: true, min: 1, max: 63 });
+      input.validate();
+      ctx.store.createDomain(ctx.store.requirePool(poolId), domain ?? '');
+      return {};
+    },
+  },
+  DescribeUserPoolDomain: {
+    category: 'UserPoolRead',
+    handler: (ctx, input) => {
+      const domain = input.string('Domain', { required: true, min: 1, max: 63 });
+      input.validate();
+      const pool = ctx.store.poolOfDomain(domain ?? '');
+      // Cognito answers an empty description for a domain that does not exist.
+      if (pool === undefined) return { DomainDescription: {} };
+      return {
+        DomainDescription: {
+          UserPoolId: pool.id,
+          AWSAccountId: pool.arn.split(':')[4],
+          Domain: pool.domain,
+          Status: 'ACTIVE',
+          Version: '1',
+        },
+      };
     },
   },
 
@@ -592,6 +784,15 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
       if (mfa) {
         pool.mfaConfiguration = mfa;
         pool.modifiedMs = ctx.now();
+      }
+      for (const member of [
+        'SmsMfaConfiguration',
+        'SoftwareTokenMfaConfiguration',
+        'EmailMfaConfiguration',
+        'WebAuthnConfiguration',
+      ]) {
+        const value = input.other(member);
+        if (value !== undefined && value !== null) pool.mfaSettings[member] = value;
       }
       return mfaConfigWire(pool);
     },

@@ -100,7 +100,10 @@ export function schemaAttributes(
     Mutable: c.mutable ?? true,
     Required: false,
     ...((c.dataType ?? 'String') === 'String'
-      ? { StringAttributeConstraints: { MinLength: '0', MaxLength: '2048' } }
+      ? { StringAttributeConstraints: { MinLength: '0', MaxLength: '2048', ...c.stringConstraints } }
+      : {}),
+    ...(c.dataType === 'Number' && c.numberConstraints !== undefined
+      ? { NumberAttributeConstraints: { ...c.numberConstraints } }
       : {}),
   }));
   return [...standard, ...custom];

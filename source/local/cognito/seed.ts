@@ -20,6 +20,7 @@ export function createPoolFromSeed(store: CognitoStore, seed: PoolSeed): SeededP
       : {}),
     ...(config.aliasAttributes !== undefined ? { aliasAttributes: config.aliasAttributes } : {}),
     ...(config.requiredAttributes !== undefined ? { requiredAttributes: config.requiredAttributes } : {}),
+    ...(config.details !== undefined ? { details: config.details } : {}),
   });
   const users = seed.users ?? [];
   const created = store.addUsers(pool.id, users);

@@ -68,6 +68,17 @@ export interface PoolState {
   subIndex?: Set<string>;
   readonly groups: OrderedCollection<string, GroupState>;
   readonly importJobs: OrderedCollection<string, ImportJob>;
+  /** CreateUserPool members kept as given; DescribeUserPool answers them over its defaults. */
+  settings: Record<string, unknown>;
+  /** SetUserPoolMfaConfig members besides MfaConfiguration. */
+  mfaSettings: Record<string, unknown>;
+  /** ClientId → `UserPoolClientType` (secret included, as DescribeUserPoolClient answers it). */
+  readonly clients: Map<string, Record<string, unknown>>;
+  /** Identifier → `ResourceServerType`. */
+  readonly resourceServers: Map<string, Record<string, unknown>>;
+  /** ProviderName → `IdentityProviderType`. */
+  readonly identityProviders: Map<string, Record<string, unknown>>;
+  domain?: string;
 }
 
 export interface StoreOptions {
@@ -160,9 +171,118 @@ export class CognitoStore {
       aliases: new Map(),
       groups: new OrderedCollection(),
       importJobs: new OrderedCollection(),
+      settings: { ...config.details?.settings },
+      mfaSettings: { ...config.details?.mfa },
+      clients: new Map(),
+      resourceServers: new Map(),
+      identityProviders: new Map(),
     };
     this.pools.set(id, pool);
+    const details = config.details;
+    for (const server of details?.resourceServers ?? []) this.createResourceServer(pool, server);
+    for (const provider of details?.identityProviders ?? []) this.createIdentityProvider(pool, provider);
+    for (const client of details?.clients ?? []) this.createClient(pool, client);
+    if (details?.domain !== undefined) this.createDomain(pool, details.domain);
     return pool;
+  }
+
+  // ---- app clients, resource servers, identity providers, domains ----------------------------------
+
+  /** CreateUserPoolClient: a new id, and a new secret when `GenerateSecret` is true (as Cognito does). */
+  createClient(pool: PoolState, input: Record<string, unknown>): Record<string, unknown> {
+    const name = input.ClientName;
+    if (typeof name !== 'string' || !/^[\w\s+=,.@-]{1,128}$/.test(name))
+      throw invalidParameter('ClientName must be 1 to 128 characters of [\\w\\s+=,.@-].');
+    for (const scope of (input.AllowedOAuthScopes as string[] | undefined) ?? []) {
+      // `<resource server identifier>/<scope name>`; the identifier may hold slashes itself (a URL).
+      const server = scope.slice(0, Math.max(scope.lastIndexOf('/'), 0));
+      const name = scope.slice(scope.lastIndexOf('/') + 1);
+      const scopes = (pool.resourceServers.get(server)?.Scopes ?? []) as { ScopeName?: string }[];
+      if (scope.includes('/') && !scopes.some((candidate) => candidate.ScopeName === name))
+        throw invalidParameter(`${scope} is not a scope of a resource server of this user pool.`);
+    }
+    for (const provider of (input.SupportedIdentityProviders as string[] | undefined) ?? []) {
+      if (provider !== 'COGNITO' && !pool.identityProviders.has(provider))
+        throw invalidParameter(`The provider ${provider} does not exist for User Pool ${pool.id}`);
+    }
+    const now = this.options.now() / 1000;
+    const { GenerateSecret, ...settings } = input;
+    const clientId = randomAlphanumeric(26).toLowerCase();
+    const client: Record<string, unknown> = {
+      UserPoolId: pool.id,
+      ClientName: name,
+      ClientId: clientId,
+      ...(GenerateSecret === true ? { ClientSecret: randomAlphanumeric(51) } : {}),
+      LastModifiedDate: now,
+      CreationDate: now,
+      RefreshTokenValidity: 30,
+      TokenValidityUnits: {},
+      AllowedOAuthFlowsUserPoolClient: false,
+      EnableTokenRevocation: true,
+      EnablePropagateAdditionalUserContextData: false,
+      AuthSessionValidity: 3,
+      ...settings,
+    };
+    pool.clients.set(clientId, client);
+    return client;
+  }
+
+  createResourceServer(pool: PoolState, input: Record<string, unknown>): Record<string, unknown> {
+    const identifier = input.Identifier;
+    if (typeof identifier !== 'string' || identifier === '' || identifier.length > 256)
+      throw invalidParameter('Identifier must be 1 to 256 characters.');
+    if (typeof input.Name !== 'string' || input.Name === '') throw invalidParameter('Name is required.');
+    if (pool.resourceServers.has(identifier))
+      throw invalidParameter(`${identifier} already exists in user pool ${pool.id}.`);
+    const server = {
+      UserPoolId: pool.id,
+      Identifier: identifier,
+      Name: input.Name,
+      Scopes: input.Scopes ?? [],
+    };
+    pool.resourceServers.set(identifier, server);
+    return server;
+  }
+
+  createIdentityProvider(pool: PoolState, input: Record<string, unknown>): Record<string, unknown> {
+    const name = input.ProviderName;
+    if (typeof name !== 'string' || !/^[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+$/u.test(name))
+      throw invalidParameter('ProviderName does not satisfy the constraint.');
+    const types = ['SAML', 'Facebook', 'Google', 'LoginWithAmazon', 'SignInWithApple', 'OIDC'];
+    if (typeof input.ProviderType !== 'string' || !types.includes(input.ProviderType))
+      throw invalidParameter(`ProviderType must be one of ${types.join(', ')}.`);
+    if (pool.identityProviders.has(name))
+      throw new CognitoServiceError(
+        'DuplicateProviderException',
+        `A provider with the name ${name} already exists.`,
+      );
+    const now = this.options.now() / 1000;
+    const provider = {
+      UserPoolId: pool.id,
+      ProviderName: name,
+      ProviderType: input.ProviderType,
+      ProviderDetails: input.ProviderDetails ?? {},
+      AttributeMapping: input.AttributeMapping ?? {},
+      IdpIdentifiers: input.IdpIdentifiers ?? [],
+      LastModifiedDate: now,
+      CreationDate: now,
+    };
+    pool.identityProviders.set(name, provider);
+    return provider;
+  }
+
+  /** CreateUserPoolDomain for a prefix domain: one per pool, unique in the Region. */
+  createDomain(pool: PoolState, domain: string): void {
+    if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domain))
+      throw invalidParameter(`Invalid domain prefix: ${domain}`);
+    if (pool.domain !== undefined) throw invalidParameter(`The user pool ${pool.id} already has a domain.`);
+    if (this.poolOfDomain(domain) !== undefined)
+      throw invalidParameter('Domain already associated with another user pool.');
+    pool.domain = domain;
+  }
+
+  poolOfDomain(domain: string): PoolState | undefined {
+    return [...this.pools.values()].find((candidate) => candidate.domain === domain);
   }
 
   getPool(poolId: string): PoolState | undefined {

@@ -19,11 +19,15 @@ export const DEFAULT_QUOTAS: Readonly<Record<QuotaCategory, number>> = {
   UserPoolUpdate: 15,
   UserPoolResourceRead: 20,
   UserPoolResourceUpdate: 15,
+  UserPoolClientRead: 15,
+  UserPoolClientUpdate: 15,
 };
 
 const PER_POOL_CATEGORIES: ReadonlySet<QuotaCategory> = new Set([
   'UserPoolResourceRead',
   'UserPoolResourceUpdate',
+  'UserPoolClientRead',
+  'UserPoolClientUpdate',
 ]);
 const DEFAULT_PER_POOL_RPS = 5;
 

@@ -24,6 +24,30 @@ export interface CustomAttributeDefinition {
   name: string;
   dataType?: 'String' | 'Number' | 'DateTime' | 'Boolean';
   mutable?: boolean;
+  /** `StringAttributeConstraints` (`MinLength`, `MaxLength`, as strings like the API's). */
+  stringConstraints?: { MinLength?: string; MaxLength?: string };
+  /** `NumberAttributeConstraints` (`MinValue`, `MaxValue`, as strings like the API's). */
+  numberConstraints?: { MinValue?: string; MaxValue?: string };
+}
+
+/**
+ * The parts of a pool's configuration beyond what the emulator models for its users, kept in the
+ * shapes of the Cognito API (the members of CreateUserPool, SetUserPoolMfaConfig, CreateUserPoolClient,
+ * CreateResourceServer and CreateIdentityProvider) and answered by the matching Describe and List calls.
+ */
+export interface PoolConfigurationDetails {
+  /** CreateUserPool members kept as given (Policies, messages, AdminCreateUserConfig, LambdaConfig, ...). */
+  settings?: Record<string, unknown>;
+  /** SetUserPoolMfaConfig members besides `MfaConfiguration` (SoftwareTokenMfaConfiguration, ...). */
+  mfa?: Record<string, unknown>;
+  /** CreateUserPoolClient inputs (without `UserPoolId`). */
+  clients?: Record<string, unknown>[];
+  /** CreateResourceServer inputs (without `UserPoolId`). */
+  resourceServers?: Record<string, unknown>[];
+  /** CreateIdentityProvider inputs (without `UserPoolId`). */
+  identityProviders?: Record<string, unknown>[];
+  /** A prefix domain (CreateUserPoolDomain). */
+  domain?: string;
 }
 
 /** Configuration of a user pool (what CreateUserPool accepts, in the emulator's terms). */
@@ -45,6 +69,8 @@ export interface UserPoolConfig {
   aliasAttributes?: string[];
   /** Standard attributes the pool's schema requires (e.g. `['given_name']`); `sub` always is. */
   requiredAttributes?: string[];
+  /** Settings, MFA, app clients, resource servers, identity providers and domain. */
+  details?: PoolConfigurationDetails;
 }
 
 export interface UserRecord {
@@ -119,11 +145,12 @@ export interface PoolSeed {
   userPool?: {
     name?: string;
     usernameAttributes?: UsernameAttribute[];
-    customAttributes?: string[];
+    customAttributes?: (string | CustomAttributeDefinition)[];
     mfaConfiguration?: MfaConfiguration;
     autoVerifiedAttributes?: UsernameAttribute[];
     aliasAttributes?: string[];
     requiredAttributes?: string[];
+    details?: PoolConfigurationDetails;
   };
   users?: NewUser[];
   groups?: (NewGroup & { members?: string[] })[];
@@ -149,7 +176,9 @@ export type QuotaCategory =
   | 'UserPoolRead'
   | 'UserPoolUpdate'
   | 'UserPoolResourceRead'
-  | 'UserPoolResourceUpdate';
+  | 'UserPoolResourceUpdate'
+  | 'UserPoolClientRead'
+  | 'UserPoolClientUpdate';
 
 export interface ThrottlingOptions {
   /** Multiplies every quota (2 = twice as fast as AWS). Default 1. */

@@ -98,6 +98,11 @@ export class Provisioner {
       arn: value.ref,
       roleArn: typeof props.RoleArn === 'string' ? props.RoleArn : undefined,
       definition,
+      tags: Object.fromEntries(
+        (Array.isArray(props.Tags) ? props.Tags : [])
+          .filter(isJsonObject)
+          .map((tag) => [String(tag.Key), String(tag.Value)]),
+      ),
     };
   }
 

@@ -49,6 +49,10 @@ Run:
                                      e.g. --parameter AllowMfaUserPools=Yes
   --target-mfa <m>                   MFA of the restore target: OFF | ON | OPTIONAL (default: the source's)
                                      (the seed's targetUserPool describes the whole restore target)
+  --create-target-pool               the ImportWorkflow creates the restore target from the backup
+                                     (CreateUserPool) instead of the run; parity also compares the
+                                     configuration (settings, schema, MFA, app clients, resource
+                                     servers, identity providers) and the client id map
   --import-input <json>              fields added to the ImportWorkflow's input (the run sets
                                      NewUserPoolId), e.g. '{"DropAttributes":["custom:plan"]}'
   --max-wait-ms <n>                  longest real wait of a Wait state (default ${DEFAULT_MAX_WAIT_MS})
@@ -87,6 +91,11 @@ Faults (docs/local-run.md, "Fault injection"):
                                      (groups after the first 60 name members by their Cognito
                                      Username in e-mail and phone pools), then restore; e.g.
                                      --username-attributes email --groups 65 --users 200
+  --scenario drill                   export, then run the RestoreDrillWorkflow (RestoreDrillRegion
+                                     PRIMARY): the ImportWorkflow restores into a scratch pool it
+                                     creates from the backup, which the drill then deletes; the
+                                     report gets drill: { status, sampled, usersRestored, parityOk,
+                                     projectedRestoreMinutes, scratchPoolDeleted }
 
 Exit code: 0 when both workflows succeeded and parity holds; 1 otherwise; 2 for bad options or seed.`;
 
@@ -160,6 +169,8 @@ export interface CliOptions {
   targetMfa?: 'OFF' | 'ON' | 'OPTIONAL';
   /** `--import-input`: fields added to the ImportWorkflow's input. */
   importInput?: Record<string, unknown>;
+  /** `--create-target-pool`: the ImportWorkflow creates the restore target from the backup. */
+  createTargetPool?: boolean;
   maxWaitMs: number;
   maxReceiveWaitMs: number;
   report?: string;
@@ -297,6 +308,7 @@ const OPTIONS = {
   parameter: { type: 'string', multiple: true },
   'target-mfa': { type: 'string' },
   'import-input': { type: 'string' },
+  'create-target-pool': { type: 'boolean' },
   'max-wait-ms': { type: 'string' },
   'max-receive-wait-ms': { type: 'string' },
   report: { type: 'string' },
@@ -342,7 +354,12 @@ export function parseCliArgs(argv: string[]): CliOptions {
   const parameters = templateParameters(v.parameter ?? []);
   const targetMfa = v['target-mfa'];
   const importInput = v['import-input'];
+  if (v['create-target-pool'] === true && targetMfa !== undefined)
+    throw new UsageError(
+      '--target-mfa describes a pool the run creates; with --create-target-pool the workflow creates it',
+    );
   return {
+    ...(v['create-target-pool'] === true ? { createTargetPool: true } : {}),
     ...(importInput !== undefined ? { importInput: importInputFields(importInput) } : {}),
     ...(v.seed !== undefined ? { seedFile: v.seed } : {}),
     parameters,
@@ -676,6 +693,7 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
       parameters: options.parameters,
       ...(options.targetMfa !== undefined ? { targetMfa: options.targetMfa } : {}),
       ...(options.importInput !== undefined ? { importInput: options.importInput } : {}),
+      ...(options.createTargetPool === true ? { createTargetPool: true } : {}),
       maxWaitMs: options.maxWaitMs,
       maxReceiveWaitMs: options.maxReceiveWaitMs,
       ...(options.faults !== undefined ? { faults: options.faults, faultSeed: options.randomSeed } : {}),

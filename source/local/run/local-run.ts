@@ -8,6 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from '../deploy/cfn-template';
 import type { CognitoEmulator } from '../cognito';
+import type { UserPoolConfig } from '../cognito/types';
+import { RESTORE_TARGET_TAGS } from '../../workflow-import/lib/create-plan';
+import { DRILL_PREFIX, type DrillOutcome } from '../../workflow-common/lib/restore-drill';
+import { compareConfiguration } from './configuration-parity';
 import { Deployment, type Notification } from '../deploy/deployment';
 import { DEFAULT_MAX_RECEIVE_WAIT_MS, LocalEnvironment, type EnvironmentOptions } from '../aws/environment';
 import { processPeakRssMb } from '../aws/emulators/processes';
@@ -136,6 +140,8 @@ export interface LocalRunReport {
   departedUsers?: DepartedUsersReport;
   /** `--scenario repair`: the plan against the damage, and the pool after the apply. */
   repair?: RepairScenarioReport;
+  /** `--scenario drill`: the RestoreDrillWorkflow's outcome (its ImportWorkflow is `import`). */
+  drill?: DrillReport;
   totalWallMs: number;
   peakRssMb: { harness: number; dynalite?: number; fauxqs?: number };
 }
@@ -186,7 +192,21 @@ export interface DepartedUsersReport {
   export: WorkflowReport;
 }
 
-export const SCENARIOS = ['emptied-pool', 'v1-table', 'departed-users', 'repair'] as const;
+export const SCENARIOS = ['emptied-pool', 'v1-table', 'departed-users', 'repair', 'drill'] as const;
+
+/** `--scenario drill`: what the RestoreDrillWorkflow reported, and whether its scratch pool is gone. */
+export interface DrillReport {
+  status: string;
+  /** Whether the drill restored a sample (this version restores every user, or refuses above RestoreDrillMaxUsers). */
+  sampled: boolean;
+  usersRestored: number;
+  /** The drill succeeded and its restore report counts the seed's restorable users, groups and memberships. */
+  parityOk: boolean;
+  projectedRestoreMinutes?: number;
+  scratchPoolDeleted: boolean;
+  /** The drill's failure or refusal, as its outcome gives it. */
+  failure?: string;
+}
 /** `departed-users`: one restorable user in this many leaves the pool (5%, under the default guard of 10%). */
 export const DEPARTED_EVERY = 20;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -253,6 +273,11 @@ export interface LocalRunOptions {
   targetMfa?: 'OFF' | 'ON' | 'OPTIONAL';
   /** Fields added to the ImportWorkflow's input besides `NewUserPoolId` (`--import-input`), e.g. `DropAttributes`. */
   importInput?: Record<string, unknown>;
+  /**
+   * `--create-target-pool`: the ImportWorkflow creates the restore target from the backup
+   * (`CreateUserPool` in its input) instead of the harness; parity then also compares the configuration.
+   */
+  createTargetPool?: boolean;
   onProgress?: (event: ProgressEvent) => void;
   /** Log lines of the Lambda functions (JSON lines, as CloudWatch would hold them). */
   onLambdaLog?: (fn: LocalFunction, line: string) => void;
@@ -321,6 +346,19 @@ function poolConfig(pool: SeedFile['userPool'], name: string): SeedFile['userPoo
       ? { autoVerifiedAttributes: pool.autoVerifiedAttributes }
       : {}),
     ...(pool.aliasAttributes !== undefined ? { aliasAttributes: pool.aliasAttributes } : {}),
+    ...(pool.customAttributeTypes !== undefined ? { customAttributeTypes: pool.customAttributeTypes } : {}),
+    ...(pool.configuration !== undefined ? { configuration: pool.configuration } : {}),
+  };
+}
+
+/** The emulator's pool configuration for a seed's pool (typed custom attributes, the API-shaped details). */
+function emulatorPool(pool: SeedFile['userPool'], name: string): UserPoolConfig {
+  const { customAttributeTypes, configuration, customAttributes, ...rest } = poolConfig(pool, name);
+  const typed = new Map((customAttributeTypes ?? []).map((definition) => [definition.name, definition]));
+  return {
+    ...rest,
+    customAttributes: customAttributes.map((attribute) => typed.get(attribute) ?? attribute),
+    ...(configuration !== undefined ? { details: configuration } : {}),
   };
 }
 
@@ -333,7 +371,7 @@ function droppedAttributes(importInput: Record<string, unknown> | undefined): Re
 /** Creates the primary pool from a validated seed through the emulator's bulk path. */
 export function seedPrimaryPool(cognito: CognitoEmulator, seed: SeedFile): string {
   return cognito.seed({
-    userPool: poolConfig(seed.userPool, 'local-primary'),
+    userPool: emulatorPool(seed.userPool, 'local-primary'),
     users: seed.users.map((user) => ({
       username: user.username,
       enabled: user.enabled,
@@ -361,7 +399,7 @@ export function createRestorePool(
   targetMfa?: SeedFile['userPool']['mfaConfiguration'],
 ): string {
   return cognito.createUserPool({
-    ...poolConfig(seed.targetUserPool ?? seed.userPool, 'local-restored'),
+    ...emulatorPool(seed.targetUserPool ?? seed.userPool, 'local-restored'),
     ...(targetMfa !== undefined ? { mfaConfiguration: targetMfa } : {}),
     tags: { [RESTORE_TARGET_TAG_KEY]: RESTORE_TARGET_TAG_VALUE },
   });
@@ -562,9 +600,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       stackName: options.stackName ?? 'cupera-local',
       cognitoTps: options.tps,
       ...(options.snsPreference ? { snsPreference: options.snsPreference } : {}),
-      ...(options.parameters || options.scenario === 'repair'
+      ...(options.parameters || options.scenario === 'repair' || options.scenario === 'drill'
         ? {
             parameters: {
+              // One Region locally: the drill runs in the primary Region.
+              ...(options.scenario === 'drill' ? { RestoreDrillRegion: 'PRIMARY' } : {}),
               ...options.parameters,
               ...(options.scenario === 'repair' ? { AllowRepair: 'Yes' } : {}),
             },
@@ -607,6 +647,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       input: JsonObject,
       counts: (succeeded: (operation: string) => number) => Counter[],
       jobsOf?: () => WorkflowReport['importJobs'],
+      onRecord?: (record: ExecutionRecord) => void,
     ): Promise<WorkflowReport> => {
       tracker.begin(workflow);
       const statsBefore = cognito.stats();
@@ -629,6 +670,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       } finally {
         clearInterval(ticker);
       }
+      onRecord?.(record);
       const wallMs = tracker.elapsed();
       tracker.currentState = '';
       tracker.phase = undefined;
@@ -796,12 +838,64 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         membershipItems: items.memberships,
         expectedMemberships: expected.memberships,
       };
+    } else if (exportReport.status === 'SUCCEEDED' && options.scenario === 'drill') {
+      // The drill runs the ImportWorkflow itself, into a scratch pool it creates from the backup and deletes.
+      const scratchPools = () =>
+        cognito.store
+          .poolIds()
+          .filter((id) => cognito.store.getPool(id)?.name.startsWith(DRILL_PREFIX) === true);
+      let drillRecord: ExecutionRecord | undefined;
+      report.import = await runWorkflow(
+        'import',
+        'RestoreDrillWorkflow',
+        {},
+        () => {
+          const pool = cognito.store.getPool(scratchPools()[0] ?? '');
+          return [
+            { label: 'users', done: pool?.users.size ?? 0, total: totals.users },
+            { label: 'groups', done: pool?.groups.size ?? 0, total: options.seed.groups.length },
+          ];
+        },
+        undefined,
+        (record) => {
+          drillRecord = record;
+        },
+      );
+      const output =
+        drillRecord?.output === undefined
+          ? {}
+          : (JSON.parse(drillRecord.output) as { Outcome?: DrillOutcome });
+      const outcome = output.Outcome;
+      const counts = outcome?.Counts;
+      report.drill = {
+        status: report.import.status,
+        sampled: false,
+        usersRestored: outcome?.UsersRestored ?? 0,
+        parityOk:
+          outcome?.Succeeded === true &&
+          counts?.users === totals.users &&
+          counts.groups === options.seed.groups.length &&
+          counts.memberships === totals.memberships,
+        ...(outcome?.ProjectedRestoreMinutes !== undefined
+          ? { projectedRestoreMinutes: outcome.ProjectedRestoreMinutes }
+          : {}),
+        scratchPoolDeleted: scratchPools().length === 0,
+        ...(outcome?.Failure !== undefined ? { failure: outcome.Failure } : {}),
+      };
+      report.parity = skipped(
+        'the drill checks its restore with the ImportWorkflow reconciliation (drill.parityOk)',
+      );
     } else if (exportReport.status === 'SUCCEEDED') {
-      const restoredUserPoolId = createRestorePool(cognito, options.seed, options.targetMfa);
-      assertRestoreTarget(cognito, restoredUserPoolId);
-      report.restoredUserPoolId = restoredUserPoolId;
-      restoreTarget.id = restoredUserPoolId;
-      const restoredPool = () => cognito.store.getPool(restoredUserPoolId);
+      const createTarget = options.createTargetPool === true;
+      if (!createTarget) {
+        restoreTarget.id = createRestorePool(cognito, options.seed, options.targetMfa);
+        assertRestoreTarget(cognito, restoreTarget.id);
+      }
+      // A pool the ImportWorkflow creates carries the backed-up pool's id in its source tag.
+      const restoredPool = () => {
+        restoreTarget.id ??= createTarget ? createdTargetOf(cognito, primaryUserPoolId) : undefined;
+        return restoreTarget.id === undefined ? undefined : cognito.store.getPool(restoreTarget.id);
+      };
       const runImport = (input: JsonObject): Promise<WorkflowReport> =>
         runWorkflow(
           'import',
@@ -825,7 +919,20 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
               ...(job.completionMessage !== undefined ? { message: job.completionMessage } : {}),
             })),
         );
-      report.import = await runImport({ ...options.importInput, NewUserPoolId: restoredUserPoolId });
+      const sourceDomain = options.seed.userPool.configuration?.domain;
+      report.import = await runImport(
+        createTarget
+          ? {
+              ...options.importInput,
+              CreateUserPool: {
+                PoolName: 'local-restored',
+                ...(sourceDomain !== undefined ? { DomainPrefix: `${sourceDomain}-restored` } : {}),
+              },
+            }
+          : { ...options.importInput, NewUserPoolId: restoreTarget.id ?? '' },
+      );
+      const restoredUserPoolId = restoredPool()?.id ?? '(not created)';
+      report.restoredUserPoolId = restoredUserPoolId;
       if (userLoss !== undefined && userLoss.lost > 0 && report.import.error === 'RestoreIncomplete') {
         // What the failure notification tells the operator to do.
         report.importBeforeResume = report.import;
@@ -858,6 +965,15 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           usernameAttribute,
         );
         compared.ok = compared.ok && compared.restoreReport.ok;
+        if (createTarget) {
+          compared.configuration = await compareConfiguration(
+            environment.cognitoClient(),
+            primaryUserPoolId,
+            restoredUserPoolId,
+            await createdClientIds(active, restoredUserPoolId),
+          );
+          compared.ok = compared.ok && compared.configuration.ok;
+        }
         report.parity = compared;
       } else {
         report.parity = skipped('the ImportWorkflow did not succeed');
@@ -868,8 +984,16 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       const restored = report.restoredUserPoolId;
       if (restored !== undefined) {
         const reports = await deployment.objects(RESTORE_BUCKET, `restore-reports/${restored}/`);
-        const key = [...reports.keys()].sort().pop();
+        const key = [...reports.keys()]
+          .filter((name) => name.endsWith('.csv'))
+          .sort()
+          .pop();
         if (key !== undefined) options.onArtifact('restore-report.csv', reports.get(key) ?? '');
+        // Beside the report when the workflow created the pool: the client id map and the template.
+        for (const [name, text] of reports) {
+          if (name.endsWith('-created-pool.json')) options.onArtifact('created-pool.json', text);
+          if (name.endsWith('-user-pool.template.json')) options.onArtifact('user-pool.template.json', text);
+        }
       }
       notifications.forEach((notification, index) =>
         options.onArtifact?.(`notification-${index + 1}-${notification.kind}.txt`, notification.message),
@@ -906,13 +1030,20 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         ...(tamper !== undefined ? { tamperedUsers: tamper.tampered } : {}),
       };
     }
+    const drillOk =
+      report.drill !== undefined &&
+      report.drill.status === 'SUCCEEDED' &&
+      report.drill.parityOk &&
+      report.drill.scratchPoolDeleted;
     report.ok =
       report.export.status === 'SUCCEEDED' &&
       (options.scenario === 'repair'
         ? repair !== undefined && repairScenarioOk(repair)
         : options.exportOnly === true
           ? report.exportParity?.ok === true
-          : report.import?.status === 'SUCCEEDED' && report.parity.ok) &&
+          : options.scenario === 'drill'
+            ? drillOk
+            : report.import?.status === 'SUCCEEDED' && report.parity.ok) &&
       (options.scenario !== 'emptied-pool' ||
         (emptiedPool !== undefined &&
           emptiedPool.errorNotified &&
@@ -933,6 +1064,27 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       await environment.applyFaults(undefined);
     if (ownsEnvironment) await environment.stop();
   }
+}
+
+/** The pool an ImportWorkflow created from the backup of `sourcePoolId` (its restore-source tag). */
+function createdTargetOf(cognito: CognitoEmulator, sourcePoolId: string): string | undefined {
+  return cognito.store
+    .poolIds()
+    .find((id) => cognito.store.getPool(id)?.tags[RESTORE_TARGET_TAGS.source] === sourcePoolId);
+}
+
+/** The old → new app client ids that the creation wrote beside the restore report. */
+async function createdClientIds(
+  deployment: Deployment,
+  restoredUserPoolId: string,
+): Promise<Record<string, string> | undefined> {
+  const objects = await deployment.objects(RESTORE_BUCKET, `restore-reports/${restoredUserPoolId}/`);
+  const key = [...objects.keys()]
+    .filter((name) => name.endsWith('-created-pool.json'))
+    .sort()
+    .pop();
+  if (key === undefined) return undefined;
+  return (JSON.parse(objects.get(key) ?? '{}') as { ClientIds?: Record<string, string> }).ClientIds;
 }
 
 /** Counts the backup table's user items (the `TYPE_USER` the ExportUsers function writes). */
@@ -978,7 +1130,10 @@ export async function restoreReportCheck(
   usernameAttribute: string | readonly string[] | undefined,
 ): Promise<NonNullable<ParityResult['restoreReport']>> {
   const reports = await deployment.objects(RESTORE_BUCKET, `restore-reports/${restoredUserPoolId}/`);
-  const key = [...reports.keys()].sort().pop();
+  const key = [...reports.keys()]
+    .filter((name) => name.endsWith('.csv'))
+    .sort()
+    .pop();
   if (key === undefined) {
     return {
       ...checkRestoreReport('(none)', '', source, target, usernameAttribute),

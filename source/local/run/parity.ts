@@ -8,6 +8,7 @@
  * Users are matched by what identifies them to people: the Username in pools without a username
  * attribute, the email or phone number otherwise (Cognito gives restored users new Usernames there).
  */
+import type { ConfigurationParity } from './configuration-parity';
 
 export interface SnapshotUser {
   username: string;
@@ -67,6 +68,8 @@ export interface ParityResult {
   notes: string[];
   /** The ImportWorkflow's restore report checked against both pools (when the run found one). */
   restoreReport?: RestoreReportCheck;
+  /** The created restore target's configuration against the source's (`--create-target-pool`). */
+  configuration?: ConfigurationParity;
 }
 
 /** Attributes Cognito assigns itself: a restored user cannot carry the source's values. */

@@ -125,6 +125,19 @@ function parityLines(parity: LocalRunReport['parity']): string[] {
     show('users with several rows', check.duplicateRows, (user) => user);
     show('rows whose signIn step does not fit the user status', check.wrongSignIn ?? [], (user) => user);
   }
+  const configuration = parity.configuration;
+  if (configuration !== undefined) {
+    const { compared } = configuration;
+    lines.push(
+      `Configuration    ${configuration.ok ? 'OK' : 'FAILED'}   ${compared.settings} settings, ` +
+        `${plural(compared.schemaAttributes, 'schema attribute')}, ${plural(compared.clients, 'app client')} ` +
+        `(${configuration.clientIdsMapped} ids mapped), ${plural(compared.resourceServers, 'resource server')}, ` +
+        `${plural(compared.identityProviders, 'identity provider')} compared`,
+    );
+    for (const difference of configuration.differences.slice(0, 20))
+      lines.push(`  configuration: ${difference}`);
+    for (const note of configuration.notes) lines.push(`  configuration note: ${note}`);
+  }
   for (const note of parity.notes) lines.push(`  note: ${note}`);
   return lines;
 }
@@ -186,6 +199,15 @@ export function faultLines(report: LocalRunReport): string[] {
     lines.push(
       `Emptied pool: export ${emptied.export.status}; backup user items ${number(emptied.userItemsBefore)} before, ` +
         `${number(emptied.userItemsAfter)} after; error notification: ${emptied.errorNotified ? 'yes' : 'no'}`,
+    );
+  }
+  const drill = report.drill;
+  if (drill !== undefined) {
+    lines.push(
+      `Restore drill: ${drill.status}; ${number(drill.usersRestored)} users restored${drill.sampled ? ' (a sample)' : ''}; ` +
+        `parity ${drill.parityOk ? 'OK' : 'FAILED'}; projected full restore ${drill.projectedRestoreMinutes ?? '-'} min; ` +
+        `scratch pool ${drill.scratchPoolDeleted ? 'deleted' : 'LEFT BEHIND'}` +
+        (drill.failure !== undefined ? `; ${drill.failure}` : ''),
     );
   }
   const departed = report.departedUsers;

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { NAME_PATTERN } from '../cognito/input';
+import type { PoolConfigurationDetails } from '../cognito/types';
 import { exclusionReason } from './parity';
 import {
   CUSTOM_ATTRIBUTE_NAME_PATTERN,
@@ -18,6 +19,14 @@ import {
 export type UsernameAttribute = 'email' | 'phone_number';
 export type MfaConfiguration = 'OFF' | 'ON' | 'OPTIONAL';
 export type AliasAttribute = 'email' | 'phone_number' | 'preferred_username';
+export type CustomAttributeType = 'String' | 'Number' | 'DateTime' | 'Boolean';
+const CUSTOM_ATTRIBUTE_TYPES: readonly string[] = ['String', 'Number', 'DateTime', 'Boolean'];
+/** The parts of `userPool.configuration`, and the fields each of its list entries must have. */
+const CONFIGURATION_LISTS: Record<string, string> = {
+  clients: 'ClientName',
+  resourceServers: 'Identifier',
+  identityProviders: 'ProviderName',
+};
 
 export interface SeedUser {
   /** The Username; in a pool with a username attribute, the user's email or phone number. */
@@ -48,6 +57,17 @@ export interface SeedFile {
     autoVerifiedAttributes?: UsernameAttribute[];
     /** Sign-in aliases of a pool without username attributes. */
     aliasAttributes?: AliasAttribute[];
+    /**
+     * The custom attributes given as objects (`{"name": "seats", "type": "Number", "mutable": false}`);
+     * names given as strings are String attributes.
+     */
+    customAttributeTypes?: { name: string; dataType: CustomAttributeType; mutable?: boolean }[];
+    /**
+     * The rest of the pool's configuration, in the Cognito API's shapes: `settings` (CreateUserPool
+     * members: Policies, messages, AdminCreateUserConfig, ...), `mfa` (SetUserPoolMfaConfig members),
+     * `clients` (CreateUserPoolClient inputs), `resourceServers`, `identityProviders`, `domain`.
+     */
+    configuration?: PoolConfigurationDetails;
   };
   /**
    * The pool the local run creates as the restore target, in the shape of `userPool` (default: the
@@ -125,6 +145,44 @@ function forEachEntry(
   });
 }
 
+/** Checks `userPool.configuration`: an object of the API's shapes, its lists of objects naming themselves. */
+function validateConfiguration(
+  value: unknown,
+  where: string,
+  problems: string[],
+): PoolConfigurationDetails | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value)) {
+    problems.push(`${where}: must be an object`);
+    return undefined;
+  }
+  unknownKeys(
+    value,
+    ['settings', 'mfa', 'clients', 'resourceServers', 'identityProviders', 'domain'],
+    where,
+    problems,
+  );
+  for (const key of ['settings', 'mfa']) {
+    if (value[key] !== undefined && !isRecord(value[key]))
+      problems.push(`${where}.${key}: must be an object`);
+  }
+  for (const [key, naming] of Object.entries(CONFIGURATION_LISTS)) {
+    const list = value[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) {
+      problems.push(`${where}.${key}: must be a list`);
+      continue;
+    }
+    list.forEach((entry: unknown, index) => {
+      if (!isRecord(entry) || typeof entry[naming] !== 'string')
+        problems.push(`${where}.${key}[${index}]: must be an object with "${naming}"`);
+    });
+  }
+  if (value.domain !== undefined && typeof value.domain !== 'string')
+    problems.push(`${where}.domain: must be a domain prefix`);
+  return value as PoolConfigurationDetails;
+}
+
 /** Checks one pool description (`userPool`, `targetUserPool`); problems are named under `where`. */
 function validatePool(pool: unknown, where: string, problems: string[]): SeedFile['userPool'] {
   const config: SeedFile['userPool'] = {
@@ -143,10 +201,13 @@ function validatePool(pool: unknown, where: string, problems: string[]): SeedFil
         'mfaConfiguration',
         'autoVerifiedAttributes',
         'aliasAttributes',
+        'configuration',
       ],
       where,
       problems,
     );
+    const configuration = validateConfiguration(pool.configuration, `${where}.configuration`, problems);
+    if (configuration !== undefined) config.configuration = configuration;
     const attrs = pool.usernameAttributes ?? [];
     if (
       !Array.isArray(attrs) ||
@@ -188,7 +249,26 @@ function validatePool(pool: unknown, where: string, problems: string[]): SeedFil
     if (!Array.isArray(custom)) {
       problems.push(`${where}.customAttributes: must be a list of names (without "custom:")`);
     } else {
-      custom.forEach((name, index) => {
+      custom.forEach((entry: unknown, index) => {
+        let name = entry;
+        if (isRecord(entry)) {
+          name = entry.name;
+          const dataType = entry.type ?? 'String';
+          unknownKeys(entry, ['name', 'type', 'mutable'], `${where}.customAttributes[${index}]`, problems);
+          if (typeof dataType !== 'string' || !CUSTOM_ATTRIBUTE_TYPES.includes(dataType)) {
+            problems.push(
+              `${where}.customAttributes[${index}].type: must be ${CUSTOM_ATTRIBUTE_TYPES.join(', ')}`,
+            );
+          } else if (entry.mutable !== undefined && typeof entry.mutable !== 'boolean') {
+            problems.push(`${where}.customAttributes[${index}].mutable: must be true or false`);
+          } else if (typeof name === 'string') {
+            (config.customAttributeTypes ??= []).push({
+              name,
+              dataType: dataType as CustomAttributeType,
+              ...(typeof entry.mutable === 'boolean' ? { mutable: entry.mutable } : {}),
+            });
+          }
+        }
         if (typeof name !== 'string' || !CUSTOM_ATTRIBUTE_NAME_PATTERN.test(name)) {
           problems.push(
             `${where}.customAttributes[${index}]: must be a name of 1 to 20 characters without spaces`,

@@ -42,8 +42,16 @@ describe('parseCliArgs --parameter and --target-mfa', () => {
     [['--import-input', '{"DropAttributes":'], /--import-input must be a JSON object/],
     [['--import-input', '["custom:plan"]'], /--import-input must be a JSON object/],
     [['--import-input', '{"NewUserPoolId":"x"}'], /cannot set NewUserPoolId/],
+    [['--create-target-pool', '--target-mfa', 'ON'], /with --create-target-pool the workflow creates it/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+});
+
+describe('parseCliArgs --create-target-pool', () => {
+  it('asks the ImportWorkflow to create the restore target', () => {
+    expect(parseCliArgs(['--create-target-pool']).createTargetPool).toBe(true);
+    expect(parseCliArgs([]).createTargetPool).toBeUndefined();
   });
 });
 

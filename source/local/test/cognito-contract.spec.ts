@@ -15,6 +15,8 @@
  *  - An attribute missing from the schema in AdminCreateUser: Cognito rejects it; moto stores it.
  *  - Import jobs (GetCSVHeader and the rest): moto does not implement them (HTTP 500 with an HTML page).
  *  - Pool ids: `<region>_<9 alphanumerics>` in Cognito and the emulator; moto uses 32 hex digits.
+ *  - A second identity provider of the same name: Cognito answers DuplicateProviderException; moto
+ *    accepts it.
  */
 import {
   AdminAddUserToGroupCommand,
@@ -24,6 +26,16 @@ import {
   AdminGetUserCommand,
   AdminListGroupsForUserCommand,
   CognitoIdentityProviderClient,
+  CreateIdentityProviderCommand,
+  CreateResourceServerCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolDomainCommand,
+  DescribeIdentityProviderCommand,
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolDomainCommand,
+  ListIdentityProvidersCommand,
+  ListResourceServersCommand,
+  ListUserPoolClientsCommand,
   CreateGroupCommand,
   CreateUserPoolCommand,
   DescribeUserPoolCommand,
@@ -589,6 +601,136 @@ describe('users and pools agree', () => {
   it('deviation: pool ids have a 9-character suffix in Cognito and the emulator; moto uses 32 hex digits', () => {
     expect(target('emulator').poolId).toMatch(/^us-east-1_[0-9A-Za-z]{9}$/);
     expect(target('moto').poolId).toMatch(/^us-east-1_[0-9a-f]{32}$/);
+  });
+});
+
+describe('the create calls of a restore target agree', () => {
+  /** A new pool with a resource server, an identity provider, three app clients (one with a secret) and a domain. */
+  async function buildParts(t: Target, domain: string) {
+    const UserPoolId =
+      (await t.client.send(new CreateUserPoolCommand({ PoolName: 'parts' }))).UserPool?.Id ?? '';
+    const server = await t.client.send(
+      new CreateResourceServerCommand({
+        UserPoolId,
+        Identifier: 'https://api.example.com',
+        Name: 'API',
+        Scopes: [{ ScopeName: 'read', ScopeDescription: 'Read' }],
+      }),
+    );
+    await t.client.send(
+      new CreateIdentityProviderCommand({
+        UserPoolId,
+        ProviderName: 'CorpSAML',
+        ProviderType: 'SAML',
+        ProviderDetails: { MetadataURL: 'https://idp.example.com/md' },
+      }),
+    );
+    const duplicate = await errorName(
+      t.client.send(
+        new CreateIdentityProviderCommand({
+          UserPoolId,
+          ProviderName: 'CorpSAML',
+          ProviderType: 'SAML',
+          ProviderDetails: { MetadataURL: 'https://idp.example.com/md' },
+        }),
+      ),
+    );
+    const ids: string[] = [];
+    const secrets: boolean[] = [];
+    for (const [index, ClientName] of ['web', 'server', 'batch'].entries()) {
+      const created = await t.client.send(
+        new CreateUserPoolClientCommand({
+          UserPoolId,
+          ClientName,
+          GenerateSecret: index === 1,
+          AllowedOAuthScopes: ['https://api.example.com/read'],
+        }),
+      );
+      ids.push(created.UserPoolClient?.ClientId ?? '');
+      secrets.push(created.UserPoolClient?.ClientSecret !== undefined);
+    }
+    await t.client.send(new CreateUserPoolDomainCommand({ UserPoolId, Domain: domain }));
+    return { UserPoolId, server, duplicate, ids, secrets };
+  }
+
+  it('app clients: a secret only with GenerateSecret, described by id, listed in pages of MaxResults', async () => {
+    const [emu, ref] = await onBoth(async (t) => {
+      const { UserPoolId, ids, secrets, duplicate } = await buildParts(t, `contract-${t.name}-clients`);
+      const described = await t.client.send(
+        new DescribeUserPoolClientCommand({ UserPoolId, ClientId: ids[1] }),
+      );
+      const first = await t.client.send(new ListUserPoolClientsCommand({ UserPoolId, MaxResults: 2 }));
+      const second = await t.client.send(
+        new ListUserPoolClientsCommand({ UserPoolId, MaxResults: 2, NextToken: first.NextToken }),
+      );
+      const missing = await errorName(
+        t.client.send(new DescribeUserPoolClientCommand({ UserPoolId, ClientId: 'nosuchclient' })),
+      );
+      return {
+        secrets,
+        described: [
+          described.UserPoolClient?.ClientName,
+          described.UserPoolClient?.ClientSecret !== undefined,
+        ],
+        scopes: described.UserPoolClient?.AllowedOAuthScopes,
+        pages: [first.UserPoolClients?.length, second.UserPoolClients?.length],
+        tokens: [first.NextToken !== undefined, second.NextToken !== undefined],
+        names: [...(first.UserPoolClients ?? []), ...(second.UserPoolClients ?? [])]
+          .map((c) => c.ClientName)
+          .sort(),
+        missing,
+        duplicate,
+      };
+    });
+    expect(emu).toEqual({
+      secrets: [false, true, false],
+      described: ['server', true],
+      scopes: ['https://api.example.com/read'],
+      pages: [2, 1],
+      tokens: [true, false],
+      names: ['batch', 'server', 'web'],
+      missing: 'ResourceNotFoundException',
+      duplicate: 'DuplicateProviderException',
+    });
+    expect({ ...emu, duplicate: undefined }).toEqual({ ...ref, duplicate: undefined });
+    // Deviation: moto accepts a second identity provider of the same name.
+    expect(ref.duplicate).toBe('no error');
+  });
+
+  it('resource servers, identity providers and the domain read back as created', async () => {
+    const [emu, ref] = await onBoth(async (t) => {
+      const domain = `contract-${t.name}-parts`;
+      const { UserPoolId, server } = await buildParts(t, domain);
+      const servers = await t.client.send(new ListResourceServersCommand({ UserPoolId, MaxResults: 50 }));
+      const provider = await t.client.send(
+        new DescribeIdentityProviderCommand({ UserPoolId, ProviderName: 'CorpSAML' }),
+      );
+      const providers = await t.client.send(new ListIdentityProvidersCommand({ UserPoolId, MaxResults: 60 }));
+      const pool = (await t.client.send(new DescribeUserPoolCommand({ UserPoolId }))).UserPool;
+      const description = await t.client.send(new DescribeUserPoolDomainCommand({ Domain: domain }));
+      return {
+        server: server.ResourceServer,
+        listed: servers.ResourceServers,
+        provider: [
+          provider.IdentityProvider?.ProviderType,
+          provider.IdentityProvider?.ProviderDetails?.MetadataURL,
+        ],
+        providers: providers.Providers?.map((entry) => [entry.ProviderName, entry.ProviderType]),
+        domain: [pool?.Domain === domain, description.DomainDescription?.UserPoolId === UserPoolId],
+      };
+    });
+    expect(emu.listed).toEqual([emu.server]);
+    expect(emu.server).toMatchObject({ Identifier: 'https://api.example.com', Name: 'API' });
+    expect(emu.provider).toEqual(['SAML', 'https://idp.example.com/md']);
+    expect(emu.providers).toEqual([['CorpSAML', 'SAML']]);
+    expect(emu.domain).toEqual([true, true]);
+    expect({ ...emu, server: undefined, listed: undefined }).toEqual({
+      ...ref,
+      server: undefined,
+      listed: undefined,
+    });
+    // The pool ids differ (see the pool-id deviation); the resource servers agree otherwise.
+    expect(emu.server).toEqual({ ...ref.server, UserPoolId: emu.server?.UserPoolId });
   });
 });
 

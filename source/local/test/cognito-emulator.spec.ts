@@ -15,6 +15,11 @@ import {
   AdminListGroupsForUserCommand,
   AdminRemoveUserFromGroupCommand,
   CognitoIdentityProviderClient,
+  CreateIdentityProviderCommand,
+  CreateResourceServerCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolDomainCommand,
+  DescribeUserPoolDomainCommand,
   CreateGroupCommand,
   CreateUserPoolCommand,
   DeleteGroupCommand,
@@ -1023,6 +1028,183 @@ describe('page options', () => {
       };
       expect(await sizes(60)).toEqual([60, 30, 0, 60, 30, 0, 60, 10]);
       expect((await sizes()).slice(0, 4)).toEqual([40, 20, 0, 40]);
+    });
+  });
+});
+
+describe('pool configuration (the create calls of a restore target built from the backup)', () => {
+  it('CreateUserPool keeps every setting and typed custom attribute; DescribeUserPool answers them', async () => {
+    const created = await client.send(
+      new CreateUserPoolCommand({
+        PoolName: 'configured',
+        UsernameAttributes: ['email'],
+        Schema: [
+          { Name: 'given_name', AttributeDataType: 'String', Required: true, Mutable: true },
+          {
+            Name: 'seats',
+            AttributeDataType: 'Number',
+            Mutable: true,
+            NumberAttributeConstraints: { MinValue: '1' },
+          },
+          { Name: 'renewal', AttributeDataType: 'DateTime', Mutable: true },
+          { Name: 'beta', AttributeDataType: 'Boolean', Mutable: false },
+          { Name: 'tenant', AttributeDataType: 'String', StringAttributeConstraints: { MaxLength: '64' } },
+        ],
+        Policies: { PasswordPolicy: { MinimumLength: 12, TemporaryPasswordValidityDays: 3 } },
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        DeletionProtection: 'ACTIVE',
+        VerificationMessageTemplate: { DefaultEmailOption: 'CONFIRM_WITH_CODE', EmailMessage: 'Code {####}' },
+        UserPoolTags: { team: 'identity' },
+      }),
+    );
+    const pool = (await client.send(new DescribeUserPoolCommand({ UserPoolId: created.UserPool?.Id })))
+      .UserPool;
+    expect(pool).toMatchObject({
+      Policies: { PasswordPolicy: { MinimumLength: 12, TemporaryPasswordValidityDays: 3 } },
+      // The deprecated member mirrors the password policy's validity, as Cognito answers it.
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true, UnusedAccountValidityDays: 3 },
+      DeletionProtection: 'ACTIVE',
+      VerificationMessageTemplate: { DefaultEmailOption: 'CONFIRM_WITH_CODE', EmailMessage: 'Code {####}' },
+      UserPoolTags: { team: 'identity' },
+    });
+    const schema = new Map((pool?.SchemaAttributes ?? []).map((attribute) => [attribute.Name, attribute]));
+    expect(schema.get('given_name')?.Required).toBe(true);
+    expect(schema.get('custom:seats')).toMatchObject({
+      AttributeDataType: 'Number',
+      NumberAttributeConstraints: { MinValue: '1' },
+    });
+    expect(schema.get('custom:renewal')?.AttributeDataType).toBe('DateTime');
+    expect(schema.get('custom:beta')).toMatchObject({ AttributeDataType: 'Boolean', Mutable: false });
+    expect(schema.get('custom:tenant')?.StringAttributeConstraints).toEqual({
+      MinLength: '0',
+      MaxLength: '64',
+    });
+  });
+
+  it('refuses the deprecated validity beside the password policy, as Cognito does', async () => {
+    const error = errorName(
+      client.send(
+        new CreateUserPoolCommand({
+          PoolName: 'both',
+          Policies: { PasswordPolicy: { TemporaryPasswordValidityDays: 3 } },
+          AdminCreateUserConfig: { UnusedAccountValidityDays: 3 },
+        }),
+      ),
+    );
+    expect(await error).toBe('InvalidParameterException');
+  });
+
+  it('creates, describes and lists app clients, resource servers, identity providers and a domain', async () => {
+    const UserPoolId = (await client.send(new CreateUserPoolCommand({ PoolName: 'parts' }))).UserPool?.Id;
+    await client.send(
+      new CreateResourceServerCommand({
+        UserPoolId,
+        Identifier: 'https://api.example.com',
+        Name: 'API',
+        Scopes: [{ ScopeName: 'read', ScopeDescription: 'Read' }],
+      }),
+    );
+    await client.send(
+      new CreateIdentityProviderCommand({
+        UserPoolId,
+        ProviderName: 'CorpSAML',
+        ProviderType: 'SAML',
+        ProviderDetails: { MetadataURL: 'https://idp.example.com/md' },
+      }),
+    );
+    const duplicate = errorName(
+      client.send(
+        new CreateIdentityProviderCommand({
+          UserPoolId,
+          ProviderName: 'CorpSAML',
+          ProviderType: 'SAML',
+          ProviderDetails: {},
+        }),
+      ),
+    );
+    expect(await duplicate).toBe('DuplicateProviderException');
+    const unknownScope = errorName(
+      client.send(
+        new CreateUserPoolClientCommand({
+          UserPoolId,
+          ClientName: 'bad',
+          AllowedOAuthScopes: ['https://api.example.com/write'],
+        }),
+      ),
+    );
+    expect(await unknownScope).toBe('InvalidParameterException');
+    const ids: string[] = [];
+    for (const [index, name] of ['web', 'server', 'batch'].entries()) {
+      const created = await client.send(
+        new CreateUserPoolClientCommand({
+          UserPoolId,
+          ClientName: name,
+          GenerateSecret: index === 1,
+          AllowedOAuthScopes: ['https://api.example.com/read'],
+          SupportedIdentityProviders: ['COGNITO', 'CorpSAML'],
+        }),
+      );
+      ids.push(created.UserPoolClient?.ClientId ?? '');
+      expect(created.UserPoolClient?.ClientSecret !== undefined).toBe(index === 1);
+    }
+    const described = await client.send(new DescribeUserPoolClientCommand({ UserPoolId, ClientId: ids[0] }));
+    expect(described.UserPoolClient).toMatchObject({
+      ClientName: 'web',
+      AllowedOAuthScopes: ['https://api.example.com/read'],
+    });
+    const first = await client.send(new ListUserPoolClientsCommand({ UserPoolId, MaxResults: 2 }));
+    const second = await client.send(
+      new ListUserPoolClientsCommand({ UserPoolId, MaxResults: 2, NextToken: first.NextToken }),
+    );
+    expect(
+      [...(first.UserPoolClients ?? []), ...(second.UserPoolClients ?? [])].map((c) => c.ClientName),
+    ).toEqual(['web', 'server', 'batch']);
+    expect(second.NextToken).toBeUndefined();
+    expect(
+      (await client.send(new ListResourceServersCommand({ UserPoolId, MaxResults: 50 }))).ResourceServers,
+    ).toEqual([
+      {
+        UserPoolId,
+        Identifier: 'https://api.example.com',
+        Name: 'API',
+        Scopes: [{ ScopeName: 'read', ScopeDescription: 'Read' }],
+      },
+    ]);
+    expect(
+      (await client.send(new ListIdentityProvidersCommand({ UserPoolId, MaxResults: 60 }))).Providers?.map(
+        (p) => p.ProviderName,
+      ),
+    ).toEqual(['CorpSAML']);
+    await client.send(new CreateUserPoolDomainCommand({ UserPoolId, Domain: 'parts-login' }));
+    expect((await client.send(new DescribeUserPoolCommand({ UserPoolId }))).UserPool?.Domain).toBe(
+      'parts-login',
+    );
+    expect(
+      (await client.send(new DescribeUserPoolDomainCommand({ Domain: 'parts-login' }))).DomainDescription,
+    ).toMatchObject({ UserPoolId, Status: 'ACTIVE' });
+    const taken = errorName(
+      client.send(
+        new CreateUserPoolDomainCommand({
+          UserPoolId: (await client.send(new CreateUserPoolCommand({ PoolName: 'other' }))).UserPool?.Id,
+          Domain: 'parts-login',
+        }),
+      ),
+    );
+    expect(await taken).toBe('InvalidParameterException');
+  });
+
+  it('SetUserPoolMfaConfig keeps the factors and GetUserPoolMfaConfig answers them', async () => {
+    const UserPoolId = (await client.send(new CreateUserPoolCommand({ PoolName: 'mfa' }))).UserPool?.Id;
+    await client.send(
+      new SetUserPoolMfaConfigCommand({
+        UserPoolId,
+        MfaConfiguration: 'OPTIONAL',
+        SoftwareTokenMfaConfiguration: { Enabled: true },
+      }),
+    );
+    expect(await client.send(new GetUserPoolMfaConfigCommand({ UserPoolId }))).toMatchObject({
+      MfaConfiguration: 'OPTIONAL',
+      SoftwareTokenMfaConfiguration: { Enabled: true },
     });
   });
 });

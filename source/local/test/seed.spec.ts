@@ -63,6 +63,42 @@ describe('validateSeed', () => {
     expect(seed.groups[1]).toEqual({ name: 'ops', description: 'Équipe', precedence: 2, members: [] });
   });
 
+  it('reads typed custom attributes and the configuration in the API shapes (the example seed)', () => {
+    const seed = loadSeedFile(join(__dirname, '../run/examples/pool-configuration.json'));
+    expect(seed.userPool.customAttributes).toEqual(['tenant', 'seats', 'renewal', 'beta', 'region']);
+    expect(seed.userPool.customAttributeTypes?.map((attribute) => attribute.dataType)).toEqual([
+      'Number',
+      'DateTime',
+      'Boolean',
+      'String',
+    ]);
+    expect(seed.userPool.configuration?.clients?.map((client) => client.ClientName)).toEqual([
+      'web',
+      'billing-service',
+    ]);
+    expect(seed.userPool.configuration?.resourceServers).toHaveLength(1);
+  });
+
+  it('names the problems of typed custom attributes and of the configuration', () => {
+    expect(
+      problemsOf({
+        userPool: {
+          customAttributes: [
+            { name: 'seats', type: 'Integer' },
+            { name: 'beta', type: 'Boolean', mutable: 'yes' },
+          ],
+          configuration: { clients: [{ Name: 'web' }], settings: [], domains: 'x' },
+        },
+      }),
+    ).toEqual([
+      'userPool.configuration: unknown field "domains" (allowed: settings, mfa, clients, resourceServers, identityProviders, domain)',
+      'userPool.configuration.settings: must be an object',
+      'userPool.configuration.clients[0]: must be an object with "ClientName"',
+      'userPool.customAttributes[0].type: must be String, Number, DateTime, Boolean',
+      'userPool.customAttributes[1].mutable: must be true or false',
+    ]);
+  });
+
   it('reads a targetUserPool in the shape of userPool, and names its problems under its own name', () => {
     const seed = validateSeed({
       userPool: { customAttributes: ['plan', 'tier'] },
@@ -78,7 +114,7 @@ describe('validateSeed', () => {
     expect(
       problemsOf({ targetUserPool: { customAttributes: ['custom:x'], mfaConfiguration: 'MAYBE', other: 1 } }),
     ).toEqual([
-      'targetUserPool: unknown field "other" (allowed: usernameAttributes, customAttributes, mfaConfiguration, autoVerifiedAttributes, aliasAttributes)',
+      'targetUserPool: unknown field "other" (allowed: usernameAttributes, customAttributes, mfaConfiguration, autoVerifiedAttributes, aliasAttributes, configuration)',
       'targetUserPool.customAttributes[0] ("custom:x"): give the name without "custom:"',
       'targetUserPool.mfaConfiguration: must be "OFF", "ON" or "OPTIONAL"',
     ]);
@@ -96,7 +132,7 @@ describe('validateSeed', () => {
       groups: [{ name: 'g', precedence: -1, members: ['ana', 'nobody', 'ana'] }, { name: 'g' }],
     });
     expect(problems).toEqual([
-      'userPool: unknown field "extra" (allowed: usernameAttributes, customAttributes, mfaConfiguration, autoVerifiedAttributes, aliasAttributes)',
+      'userPool: unknown field "extra" (allowed: usernameAttributes, customAttributes, mfaConfiguration, autoVerifiedAttributes, aliasAttributes, configuration)',
       'users[0] (username "ana"): attribute "custom:plan" is not declared in userPool.customAttributes',
       'users[1] (username "ana"): same username as users[0]',
       'users[1] (username "ana"): attribute "sub" is set by Cognito and cannot be seeded',

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 import {
   DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  ListStateMachinesCommand,
+  ListTagsForResourceCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
@@ -244,6 +247,86 @@ describe('LocalStepFunctions', () => {
     ]);
   });
 
+  it('runs states:startExecution.sync:2 as Step Functions does: the child under its name, awaited, its error failing the task', async () => {
+    const { lambdas } = setUp();
+    const child: StateMachineInfo = {
+      ...MACHINE,
+      logicalId: 'ChildWorkflow',
+      name: 'ChildWorkflow-ABC',
+      arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:ChildWorkflow-ABC',
+      definition: {
+        StartAt: 'Work',
+        States: {
+          Work: {
+            Type: 'Task',
+            Resource: ARN('Wrapped'),
+            Parameters: { 'Input.$': '$', 'Context.$': '$$' },
+            OutputPath: '$.result',
+            Next: 'Fail?',
+          },
+          'Fail?': {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.fail', IsPresent: true, Next: 'Failed' }],
+            Default: 'Done',
+          },
+          Failed: { Type: 'Fail', Error: 'ChildFailed', Cause: 'asked to' },
+          Done: { Type: 'Succeed' },
+        },
+      } as unknown as JsonObject,
+    };
+    const parent: StateMachineInfo = {
+      ...MACHINE,
+      logicalId: 'ParentWorkflow',
+      name: 'ParentWorkflow-ABC',
+      arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:ParentWorkflow-ABC',
+      definition: {
+        StartAt: 'Run child',
+        States: {
+          'Run child': {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::states:startExecution.sync:2',
+            Parameters: { StateMachineArn: child.arn, 'Name.$': '$.name', 'Input.$': '$.input' },
+            ResultSelector: { 'ExecutionArn.$': '$.ExecutionArn', 'Output.$': '$.Output' },
+            ResultPath: '$.child',
+            Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.childError', Next: 'After' }],
+            Next: 'After',
+          },
+          After: { Type: 'Pass', End: true },
+        },
+      } as unknown as JsonObject,
+    };
+    const sfn = new LocalStepFunctions({
+      region: 'us-east-1',
+      accountId: '000000000000',
+      machines: [parent, child],
+      lambdas,
+    });
+    const ok = await sfn.wait(sfn.start(parent.arn, { name: 'child-1', input: { a: 1 } }, 'p1').executionArn);
+    const childArn = 'arn:aws:states:us-east-1:000000000000:execution:ChildWorkflow-ABC:child-1';
+    expect(JSON.parse(ok.output ?? '{}')).toMatchObject({
+      child: { ExecutionArn: childArn, Output: { a: 1, seen: 'Work' } },
+    });
+    expect(sfn.describe(childArn)?.entered.map((entry) => entry.stateName)).toEqual([
+      'Work',
+      'Fail?',
+      'Done',
+    ]);
+    // No 60 s default of the library: Step Functions waits for the child however long it runs.
+    const prepared = prepareMachine(parent, lambdas).definition as { States: Record<string, JsonObject> };
+    expect(prepared.States['Run child']?.TimeoutSeconds).toBeGreaterThan(7 * 86_400);
+    const failed = await sfn.wait(
+      sfn.start(parent.arn, { name: 'child-2', input: { fail: true } }, 'p2').executionArn,
+    );
+    expect(failed.status).toBe('SUCCEEDED');
+    expect(JSON.parse(failed.output ?? '{}')).toMatchObject({ childError: { Error: 'States.TaskFailed' } });
+    expect(
+      JSON.parse((JSON.parse(failed.output ?? '{}') as { childError: { Cause: string } }).childError.Cause),
+    ).toMatchObject({
+      Status: 'FAILED',
+      Error: 'ChildFailed',
+    });
+  });
+
   it('refuses a definition with a Task that is not a Lambda function', () => {
     const { lambdas } = setUp();
     const definition = {
@@ -331,6 +414,34 @@ describe('FakeServices', () => {
       new ListExecutionsCommand({ stateMachineArn: MACHINE.arn, statusFilter: 'RUNNING' }),
     );
     expect(none.executions).toEqual([]);
+  });
+
+  it('answers ListStateMachines, ListTagsForResource and GetExecutionHistory for the restore drill', async () => {
+    const { lambdas } = setUp();
+    const tagged: StateMachineInfo = {
+      ...MACHINE,
+      arn: `${MACHINE.arn}-tagged`,
+      tags: { 'solution-id-SO0126': 'stack-us-east-1' },
+    };
+    const sfn = new LocalStepFunctions({
+      region: 'us-east-1',
+      accountId: '000000000000',
+      machines: [tagged],
+      lambdas,
+    });
+    fakes.attachStepFunctions(sfn);
+    const listed = await sfnApi.send(new ListStateMachinesCommand({}));
+    expect(listed.stateMachines?.map((machine) => machine.stateMachineArn)).toContain(tagged.arn);
+    const tags = await sfnApi.send(new ListTagsForResourceCommand({ resourceArn: tagged.arn }));
+    expect(tags.tags).toEqual([{ key: 'solution-id-SO0126', value: 'stack-us-east-1' }]);
+    const record = sfn.start(tagged.arn, { items: [] }, 'history');
+    await sfn.wait(record.executionArn);
+    const history = await sfnApi.send(new GetExecutionHistoryCommand({ executionArn: record.executionArn }));
+    const entered = history.events?.map((event) => event.stateEnteredEventDetails?.name);
+    expect(entered?.slice(0, 3)).toEqual(['First', 'Pause', 'Items']);
+    expect(history.events?.[0]?.timestamp).toBeInstanceOf(Date);
+    expect(JSON.parse(history.events?.[0]?.stateEnteredEventDetails?.input ?? 'null')).toEqual({ items: [] });
+    fakes.detachStepFunctions(sfn);
   });
 
   it('stores SSM parameters and answers ParameterNotFound and ParameterAlreadyExists', async () => {

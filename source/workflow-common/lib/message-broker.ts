@@ -7,6 +7,7 @@
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Now } from '../../utils/time';
+import type { BackupMetricValues } from '../../utils/backup-metrics';
 import { scrub, type Logger } from '../../utils/logger';
 import { errorMessage, errorName } from '../../utils/errors';
 import { workflowName, type SfnContextObject } from '../../utils/step-functions';
@@ -56,6 +57,8 @@ export interface MessageBrokerDeps {
   config: MessageBrokerConfig;
   /** Sends the anonymous metric when enabled; never throws. */
   sendMetric(data: Record<string, unknown>): Promise<unknown>;
+  /** Puts the backup's CloudWatch metrics (`putBackupMetrics`); never throws. */
+  putMetrics(values: BackupMetricValues): Promise<unknown>;
 }
 
 /**
@@ -698,6 +701,35 @@ async function reportError(event: MessageBrokerEvent, deps: MessageBrokerDeps): 
   }
 }
 
+/** The counts the latest-export item keeps, when the cleanup counted (`usersBackedUp`, ...). */
+function backedUpCounts(input: MessageBrokerInput | undefined): Record<string, number> {
+  const counts = cleanupCounts(input);
+  if (counts === undefined) return {};
+  return {
+    usersBackedUp: counts.Users - counts.StaleUsers,
+    groupsBackedUp: counts.Groups - counts.StaleGroups,
+    membershipsBackedUp: counts.Memberships - counts.StaleMemberships,
+  };
+}
+
+/**
+ * The metrics of a successful export: the backup is fresh, and holds what the cleanup counted minus what
+ * it removed (the counts are of the table as the run left it before the cleanup, new items included).
+ */
+export function exportMetrics(input: MessageBrokerInput | undefined): BackupMetricValues {
+  const counts = cleanupCounts(input);
+  return {
+    BackupAgeHours: 0,
+    ...(counts === undefined
+      ? {}
+      : {
+          UsersBackedUp: counts.Users - counts.StaleUsers,
+          GroupsBackedUp: counts.Groups - counts.StaleGroups,
+          MembershipsBackedUp: counts.Memberships - counts.StaleMemberships,
+        }),
+  };
+}
+
 async function reportSuccess(event: MessageBrokerEvent, deps: MessageBrokerDeps): Promise<void> {
   const { Context: context, Input: input } = event;
   const workflow = workflowName(context);
@@ -709,10 +741,13 @@ async function reportSuccess(event: MessageBrokerEvent, deps: MessageBrokerDeps)
           id: LATEST_EXPORT_TIMESTAMP_ID,
           type: deps.config.typeTimestamp,
           latestExportTimestamp: input.ExportTimestamp,
+          // What the backup holds: the restore drill sizes itself by it (RestoreDrillMaxUsers).
+          ...backedUpCounts(input),
         },
       }),
     );
     deps.logger.info('Recorded the latest export timestamp', { exportTimestamp: input.ExportTimestamp });
+    await deps.putMetrics(exportMetrics(input));
   }
   if (deps.config.snsPreference === 'INFO_AND_ERRORS') {
     const sent = await publishOnce(

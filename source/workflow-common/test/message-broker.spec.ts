@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
@@ -13,6 +14,7 @@ import { createHandler, ENVIRONMENT } from '../message-broker';
 
 const sns = mockAws(SNSClient);
 const ddb = mockAws(DynamoDBDocumentClient);
+const cloudwatch = mockAws(CloudWatchClient);
 
 const ENV = {
   BACKUP_TABLE_NAME: 'table-name',
@@ -61,6 +63,8 @@ const published = () => sns.commandCalls(PublishCommand).map((call) => call.args
 beforeEach(() => {
   sns.reset();
   ddb.reset();
+  cloudwatch.reset();
+  cloudwatch.on(PutMetricDataCommand).resolves({});
   sns.on(PublishCommand).resolves({ MessageId: 'id' });
   ddb.on(PutCommand).resolves({});
   logs = captureLogs();
@@ -465,6 +469,50 @@ describe('message-broker', () => {
           'this run.\n\nExecution details:',
       );
       expect(notification?.Message).not.toContain('AllowMassDeletion');
+    });
+
+    it('puts what the backup holds after the cleanup, and a fresh backup age, in the backup metrics', async () => {
+      await exportSuccess({ CleanupCounts: counts({ users: 3, groups: 1, memberships: 5 }) });
+      const [call] = cloudwatch.commandCalls(PutMetricDataCommand);
+      const data = call?.args[0].input.MetricData ?? [];
+      expect(call?.args[0].input.Namespace).toBe('CognitoUserProfilesExport');
+      expect(Object.fromEntries(data.map((datum) => [datum.MetricName, datum.Value]))).toEqual({
+        BackupAgeHours: 0,
+        UsersBackedUp: 30,
+        GroupsBackedUp: 4,
+        MembershipsBackedUp: 50,
+      });
+      for (const datum of data) {
+        expect(datum.Dimensions).toEqual([{ Name: 'BackupTable', Value: 'table-name' }]);
+        expect(datum.Timestamp).toEqual(new Date(NOW));
+      }
+      // The latest-export item keeps them too: the restore drill sizes itself by them.
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+        Item: {
+          id: 'latest-export-timestamp',
+          type: 'timestamp-type',
+          latestExportTimestamp: 1234,
+          usersBackedUp: 30,
+          groupsBackedUp: 4,
+          membershipsBackedUp: 50,
+        },
+      });
+    });
+
+    it('puts no metric for an import, and the export still succeeds when CloudWatch refuses', async () => {
+      await run(
+        event(
+          'WorkflowCleanupLambda',
+          { ExportTimestamp: 1 },
+          context('WorkflowCleanupLambda', 'ImportWorkflow-abc'),
+        ),
+      );
+      expect(cloudwatch).not.toHaveReceivedCommand(PutMetricDataCommand);
+      cloudwatch.on(PutMetricDataCommand).rejects(new Error('throttled'));
+      await expect(
+        exportSuccess({ CleanupCounts: counts({ users: 0, groups: 0, memberships: 0 }) }),
+      ).resolves.toBeUndefined();
+      expect(logs.entries().map((entry) => entry.message)).toContain('Could not put the backup metrics');
     });
 
     it('says when the execution input allowed the deletion beyond the guard', async () => {

@@ -2,20 +2,41 @@
 import {
   CognitoIdentityProviderClient,
   CognitoIdentityProviderServiceException,
+  CreateIdentityProviderCommand,
+  CreateResourceServerCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  CreateUserPoolDomainCommand,
   DescribeUserPoolCommand,
+  ListUserPoolsCommand,
+  SetUserPoolMfaConfigCommand,
+  ListIdentityProvidersCommand,
+  ListResourceServersCommand,
+  ListUserPoolClientsCommand,
   ListGroupsCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
+import { configurationItems } from '../../utils/pool-configuration-item';
+import { creationKey } from '../lib/create-user-pool';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT, handler as lambdaHandler } from '../check-new-user-pool';
-import { POOL_ID, TARGET_POOL, TYPE_USER, userItem, wrapped } from './support';
+import {
+  MAPPING_BUCKET,
+  POOL_ID,
+  serveBucket,
+  TARGET_POOL,
+  TYPE_TIMESTAMP,
+  TYPE_USER,
+  userItem,
+  wrapped,
+} from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ddb = mockAws(DynamoDBDocumentClient);
@@ -37,6 +58,8 @@ const ENV = {
   AWS_REGION: 'us-east-2',
   BACKUP_TABLE_NAME: 'backup-table',
   TYPE_USER,
+  TYPE_TIMESTAMP,
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: MAPPING_BUCKET,
 };
 
 /** The new pool: e-mail as username, one custom attribute of the backup (`custom:plan`). */
@@ -92,6 +115,7 @@ describe('check-new-user-pool', () => {
       'AWS_REGION',
       'BACKUP_TABLE_NAME',
       'TYPE_USER',
+      'TYPE_TIMESTAMP',
       'USER_IMPORT_JOB_MAPPING_FILES_BUCKET',
       'SNAPSHOT_BUCKET',
     ]);
@@ -451,5 +475,144 @@ describe('check-new-user-pool', () => {
     expect(logs.text()).not.toContain('secret-plan');
     expect(logs.text()).not.toContain('example.com');
     expect(logs.text()).not.toContain('private');
+  });
+
+  describe('CreateUserPool: creates the target from the backup, then checks it as any other', () => {
+    const createInput = (fields: Record<string, unknown> = {}) => {
+      const event = wrapped({});
+      event.Context!.Execution.Input = { CreateUserPool: { PoolName: 'restored' }, ...fields };
+      event.Context!.Execution.Name = 'restore-1';
+      return event;
+    };
+    let bucket: Map<string, string>;
+
+    beforeEach(() => {
+      bucket = new Map();
+      s3.reset();
+      serveBucket(s3, bucket);
+      const [item] = configurationItems(
+        {
+          FormatVersion: 1,
+          Source: { UserPoolId: SOURCE_POOL_ID, Region: 'us-east-2', RecordedAt: '2026-12-07T22:00:00.000Z' },
+          UserPool: {
+            PoolName: 'production',
+            UsernameAttributes: ['email'],
+            Schema: [{ Name: 'custom:plan', AttributeDataType: 'String', Mutable: true }],
+          },
+          Mfa: { MfaConfiguration: 'OPTIONAL', SoftwareTokenMfaConfiguration: { Enabled: true } },
+          Clients: [{ ClientId: 'oldclient', Settings: { ClientName: 'web' } }],
+          ResourceServers: [
+            { Identifier: 'api', Name: 'API', Scopes: [{ ScopeName: 'read', ScopeDescription: 'r' }] },
+          ],
+          IdentityProviders: [
+            {
+              Settings: {
+                ProviderName: 'Corp',
+                ProviderType: 'SAML',
+                ProviderDetails: { MetadataURL: 'https://idp.example.org/md' },
+              },
+              SecretsLeftOut: [],
+            },
+          ],
+          Domains: [{ Domain: 'prod-login' }],
+        },
+        TYPE_TIMESTAMP,
+        '2026-12-07T22:00:00.000Z',
+      );
+      ddb.on(GetCommand).resolves({ Item: item });
+      cognito.on(CreateUserPoolCommand).resolves({ UserPool: { Id: POOL_ID } });
+      cognito.on(ListResourceServersCommand).resolves({ ResourceServers: [] });
+      cognito.on(ListIdentityProvidersCommand).resolves({ Providers: [] });
+      cognito.on(ListUserPoolClientsCommand).resolves({ UserPoolClients: [] });
+      cognito.on(CreateUserPoolClientCommand).resolves({ UserPoolClient: { ClientId: 'newclient' } });
+      cognito.on(SetUserPoolMfaConfigCommand).resolves({});
+      cognito.on(CreateResourceServerCommand).resolves({});
+      cognito.on(CreateIdentityProviderCommand).resolves({});
+      cognito.on(CreateUserPoolDomainCommand).resolves({});
+    });
+
+    it('creates the MFA settings, resource servers, identity providers and, with DomainPrefix, the domain', async () => {
+      await setup().handler(
+        createInput({ CreateUserPool: { PoolName: 'restored', DomainPrefix: 'restored-login' } }),
+      );
+      expect(cognito).toHaveReceivedCommandWith(SetUserPoolMfaConfigCommand, {
+        UserPoolId: POOL_ID,
+        MfaConfiguration: 'OPTIONAL',
+      });
+      expect(cognito).toHaveReceivedCommandWith(CreateResourceServerCommand, {
+        UserPoolId: POOL_ID,
+        Identifier: 'api',
+      });
+      expect(cognito).toHaveReceivedCommandWith(CreateIdentityProviderCommand, {
+        UserPoolId: POOL_ID,
+        ProviderName: 'Corp',
+      });
+      expect(cognito).toHaveReceivedCommandWith(CreateUserPoolDomainCommand, {
+        UserPoolId: POOL_ID,
+        Domain: 'restored-login',
+      });
+    });
+
+    it('a step retried after the pool was created but not recorded finds it by name and tag', async () => {
+      bucket.set(
+        creationKey('restore-1'),
+        JSON.stringify({ PoolName: 'restored', Clients: {}, Done: false }),
+      );
+      cognito.on(ListUserPoolsCommand).resolves({ UserPools: [{ Id: POOL_ID, Name: 'restored' }] });
+      cognito.on(DescribeUserPoolCommand).resolves({
+        UserPool: { ...FITTING_POOL, UserPoolTags: { 'cognito-backup-restore-execution': 'restore-1' } },
+      });
+      await setup().handler(createInput());
+      expect(cognito).not.toHaveReceivedCommand(CreateUserPoolCommand);
+      expect(cognito).toHaveReceivedCommandWith(ListUsersCommand, { UserPoolId: POOL_ID });
+    });
+
+    it('creates the pool with the recorded schema and the restore-target tags, then checks the new pool', async () => {
+      await expect(setup().handler(createInput())).resolves.toEqual({
+        result: { NewUserPoolEmpty: true, Resume: false },
+      });
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+        TableName: 'backup-table',
+        Key: { id: 'user-pool-configuration', type: TYPE_TIMESTAMP },
+      });
+      expect(cognito).toHaveReceivedCommandWith(CreateUserPoolCommand, {
+        PoolName: 'restored',
+        UsernameAttributes: ['email'],
+        Schema: [{ Name: 'plan', AttributeDataType: 'String', Mutable: true }],
+        UserPoolTags: {
+          'cognito-backup-restore-target': 'true',
+          'cognito-backup-restore-execution': 'restore-1',
+          'cognito-backup-restore-source': SOURCE_POOL_ID,
+        },
+      });
+      expect(cognito).toHaveReceivedCommandWith(CreateUserPoolClientCommand, {
+        UserPoolId: POOL_ID,
+        ClientName: 'web',
+      });
+      expect(cognito).toHaveReceivedCommandWith(ListUsersCommand, { UserPoolId: POOL_ID });
+      expect(cognito).toHaveReceivedCommandWith(DescribeUserPoolCommand, { UserPoolId: POOL_ID });
+      expect(JSON.parse(bucket.get(creationKey('restore-1')) ?? '{}')).toMatchObject({
+        UserPoolId: POOL_ID,
+        Clients: { oldclient: 'newclient' },
+        Done: true,
+      });
+    });
+
+    it('a retried step creates no second pool', async () => {
+      const { handler } = setup();
+      await handler(createInput());
+      await handler(createInput());
+      expect(cognito).toHaveReceivedCommandTimes(CreateUserPoolCommand, 1);
+      expect(cognito).toHaveReceivedCommandTimes(CreateUserPoolClientCommand, 1);
+    });
+
+    it('refuses CreateUserPool with NewUserPoolId or Resume, and a backup without a configuration item', async () => {
+      const { handler } = setup();
+      await expect(handler(createInput({ NewUserPoolId: POOL_ID }))).rejects.toThrow(/not both/);
+      await expect(handler(createInput({ Resume: true }))).rejects.toThrow(/Resume continues/);
+      ddb.on(GetCommand).resolves({});
+      await expect(handler(createInput())).rejects.toThrow(/create the new user pool by hand/);
+      expect(cognito).not.toHaveReceivedCommand(CreateUserPoolCommand);
+    });
   });
 });

@@ -33,9 +33,19 @@ import { fakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../import-users';
+import { creationKey } from '../lib/create-user-pool';
 import { IMPORT_JOB_NAME, importJobFailureMessage } from '../lib/import-job';
 import { FakeQueue } from './fake-queue';
-import { message, NEW_USERS_QUEUE_URL, POOL_ID, subOf, TARGET_POOL, userItem, wrapped } from './support';
+import {
+  message,
+  NEW_USERS_QUEUE_URL,
+  POOL_ID,
+  serveBucket,
+  subOf,
+  TARGET_POOL,
+  userItem,
+  wrapped,
+} from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const sqs = mockAws(SQSClient);
@@ -730,6 +740,23 @@ describe('import-users', () => {
         );
       },
     );
+
+    it('CheckUserImportJob on a pool the execution created (CreateUserPool) reads its id from the work file', async () => {
+      const bucket = new Map([
+        [creationKey('restore-1'), JSON.stringify({ UserPoolId: POOL_ID, Done: true })],
+      ]);
+      serveBucket(s3, bucket);
+      cognito.on(DescribeUserImportJobCommand).resolves(job('Succeeded'));
+      const event = wrapped({ ImportJobId: 'import-job-id' }, { stateName: 'CheckUserImportJob' });
+      event.Context!.Execution.Input = { CreateUserPool: { PoolName: 'restored' } };
+      event.Context!.Execution.Name = 'restore-1';
+      await setup(CHECK_ENV).handler(event);
+      expect(s3).toHaveReceivedCommandWith(GetObjectCommand, {
+        Bucket: 'mapping-bucket',
+        Key: creationKey('restore-1'),
+      });
+      expect(cognito).toHaveReceivedCommandWith(DescribeUserImportJobCommand, { UserPoolId: POOL_ID });
+    });
 
     it('fails with the exact text of the original', () => {
       expect(importJobFailureMessage('job-id', 'Failed', 'us-east-2', 'mapping-bucket')).toBe(

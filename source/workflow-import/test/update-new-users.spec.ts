@@ -14,6 +14,7 @@ import {
   type DeleteMessageBatchCommandInput,
   type Message,
 } from '@aws-sdk/client-sqs';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
@@ -21,12 +22,29 @@ import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
 import { createHandler, ENVIRONMENT } from '../update-new-users';
 import { FakeQueue } from './fake-queue';
-import { membershipItem, message, POOL_ID, TYPE_USER, UPDATES_QUEUE_URL, userItem, wrapped } from './support';
+import { creationKey } from '../lib/create-user-pool';
+import {
+  MAPPING_BUCKET,
+  membershipItem,
+  message,
+  POOL_ID,
+  serveBucket,
+  TYPE_USER,
+  UPDATES_QUEUE_URL,
+  userItem,
+  wrapped,
+} from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const sqs = mockAws(SQSClient);
+const s3 = mockAws(S3Client);
 
-const ENV = { COGNITO_TPS: '10', NEW_USERS_UPDATES_QUEUE_URL: UPDATES_QUEUE_URL, TYPE_USER };
+const ENV = {
+  COGNITO_TPS: '10',
+  NEW_USERS_UPDATES_QUEUE_URL: UPDATES_QUEUE_URL,
+  TYPE_USER,
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: MAPPING_BUCKET,
+};
 const STATE = { stateName: 'UpdateNewUsers' };
 
 function setup(env: Record<string, string | undefined> = ENV) {
@@ -103,6 +121,23 @@ describe('update-new-users', () => {
       WaitTimeSeconds: 3,
       VisibilityTimeout: 120,
     });
+  });
+
+  it('works on the pool the execution created (CreateUserPool), whose id is in the work file', async () => {
+    const bucket = new Map([[creationKey('restore-1'), JSON.stringify({ UserPoolId: POOL_ID, Done: true })]]);
+    s3.reset();
+    serveBucket(s3, bucket);
+    queueServes(undefined, [message(membershipItem('admins', 1))]);
+    const event = wrapped({}, STATE);
+    event.Context!.Execution.Input = { CreateUserPool: { PoolName: 'restored' } };
+    event.Context!.Execution.Name = 'restore-1';
+    const { handler, clock } = setup();
+    await handler(event, lambdaContext(clock, 900_000));
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, {
+      Bucket: MAPPING_BUCKET,
+      Key: 'restore-work/created-user-pools/restore-1.json',
+    });
+    expect(cognito).toHaveReceivedCommandWith(AdminAddUserToGroupCommand, { UserPoolId: POOL_ID });
   });
 
   it('adds no StateName without a state in the context', async () => {

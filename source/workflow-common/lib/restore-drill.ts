@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The RestoreDrillWorkflow's steps around the ImportWorkflow it runs as it is (CreateUserPool in its input):
+ * - prepare: refuses while an ExportWorkflow, an ImportWorkflow or another drill of this installation runs,
+ *   and names the scratch pool and the import execution after the drill (`restore-drill-<drill name>`);
+ * - cleanup: deletes the scratch pool, always, and only if it is the one this drill's import created (its
+ *   restore-target tag and execution tag, as the ImportWorkflow sets them);
+ * - finish: measures the restore (drill-projection.ts), records the outcome where BackupHealthLambda reads it,
+ *   puts the metrics and notifies, counts only.
+ */
+import {
+  DeleteUserPoolCommand,
+  DeleteUserPoolDomainCommand,
+  DescribeUserPoolCommand,
+  UpdateUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import {
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  ListTagsForResourceCommand,
+  type HistoryEvent,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BackupMetricValues } from '../../utils/backup-metrics';
+import type { RateLimitedCognito } from '../../utils/cognito';
+import { errorName } from '../../utils/errors';
+import type { Logger } from '../../utils/logger';
+import type { Now } from '../../utils/time';
+import { RESTORE_TARGET_TAGS } from '../../workflow-import/lib/create-plan';
+import { creationKey, type CreationRecord } from '../../workflow-import/lib/create-user-pool';
+import { getText, type S3Work } from '../../workflow-import/lib/pool-index';
+import { LATEST_DRILL_ID, type DrillRecord } from './backup-health';
+import { LATEST_EXPORT_TIMESTAMP_ID } from './message-broker';
+import { phaseTimes, projectRestore, type Projection, type RestoreCounts } from './drill-projection';
+
+/** The scratch pool and the drill's ImportWorkflow execution are both named so; nobody takes them for real. */
+export const DRILL_PREFIX = 'restore-drill-';
+/** Execution names are at most 80 characters. */
+const EXECUTION_NAME_MAX = 80;
+export const SOLUTION_TAG = 'solution-id-SO0126';
+
+export const drillName = (drillExecutionName: string): string =>
+  `${DRILL_PREFIX}${drillExecutionName.replace(/[^\w-]/g, '-')}`.slice(0, EXECUTION_NAME_MAX);
+
+export interface DrillConfig {
+  /** This Region's ImportWorkflow. */
+  importWorkflowArn: string;
+  primaryRegion: string;
+  /** The installation's `solution-id-SO0126` tag value, which tells its ExportWorkflow apart. */
+  solutionTag: string;
+  tableName: string;
+  typeTimestamp: string;
+  topicArn: string;
+  snsPreference: 'INFO_AND_ERRORS' | 'ERRORS_ONLY';
+  cognitoTps: number;
+  /** The most users a drill restores (RestoreDrillMaxUsers). */
+  maxUsers: number;
+}
+
+export interface PrepareResult {
+  /** Why the drill does not run: something else of this backup runs, or the backup is larger than allowed. */
+  Refused?: string;
+  PoolName: string;
+  ImportExecutionName: string;
+}
+
+async function isRunning(sfn: SFNClient, stateMachineArn: string): Promise<number> {
+  const response = await sfn.send(
+    new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 2 }),
+  );
+  return response.executions?.length ?? 0;
+}
+
+/** The installation's ExportWorkflow in the primary Region (its name is generated: found by prefix and tag). */
+async function exportWorkflowArns(sfn: SFNClient, solutionTag: string): Promise<string[]> {
+  const found: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new ListStateMachinesCommand({ nextToken }));
+    for (const machine of page.stateMachines ?? []) {
+      if (!machine.name?.startsWith('ExportWorkflow-') || machine.stateMachineArn === undefined) continue;
+      const tags = await sfn.send(new ListTagsForResourceCommand({ resourceArn: machine.stateMachineArn }));
+      if (tags.tags?.some((tag) => tag.key === SOLUTION_TAG && tag.value === solutionTag)) {
+        found.push(machine.stateMachineArn);
+      }
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return found;
+}
+
+/** What the latest export recorded (absent in an item written before this version). */
+async function usersBackedUp(ddb: DynamoDBDocumentClient, config: DrillConfig): Promise<number | undefined> {
+  const item = (
+    await ddb.send(
+      new GetCommand({
+        TableName: config.tableName,
+        Key: { id: LATEST_EXPORT_TIMESTAMP_ID, type: config.typeTimestamp },
+      }),
+    )
+  ).Item;
+  const users: unknown = item?.usersBackedUp;
+  return typeof users === 'number' && Number.isFinite(users) ? users : undefined;
+}
+
+/** A refusal is always announced: a drill that does not run is what the overdue alarm is about. */
+async function announceRefusal(
+  message: string,
+  why: string,
+  deps: { sns: SNSClient; config: DrillConfig },
+): Promise<void> {
+  await deps.sns.send(
+    new PublishCommand({
+      TopicArn: deps.config.topicArn,
+      Subject: `RestoreDrillWorkflow did not run: ${why}`,
+      Message: message,
+    }),
+  );
+}
+
+export async function prepareDrill(
+  drill: { executionName: string; stateMachineArn: string },
+  deps: {
+    sfn: SFNClient;
+    primarySfn: SFNClient;
+    sns: SNSClient;
+    ddb: DynamoDBDocumentClient;
+    logger: Logger;
+    config: DrillConfig;
+  },
+): Promise<PrepareResult> {
+  const name = drillName(drill.executionName);
+  const result: PrepareResult = { PoolName: name, ImportExecutionName: name };
+  const users = await usersBackedUp(deps.ddb, deps.config);
+  if (users !== undefined && users > deps.config.maxUsers) {
+    result.Refused =
+      `The restore drill did not run: the backup holds ${users} users, more than RestoreDrillMaxUsers ` +
+      `(${deps.config.maxUsers}). A drill restores every user (this version cannot restore a sample), so it ` +
+      'would take as long as a real restore and use the same Cognito quota as your applications. Nothing was ' +
+      'created. Raise RestoreDrillMaxUsers to drill the whole backup, or set RestoreDrillFrequency to NONE.';
+    await announceRefusal(result.Refused, 'the backup is larger than RestoreDrillMaxUsers', deps);
+    deps.logger.info('Prepared the restore drill', { refused: true, users, maxUsers: deps.config.maxUsers });
+    return result;
+  }
+  const running: string[] = [];
+  if ((await isRunning(deps.sfn, drill.stateMachineArn)) > 1) running.push('another RestoreDrillWorkflow');
+  if ((await isRunning(deps.sfn, deps.config.importWorkflowArn)) > 0) running.push('an ImportWorkflow');
+  for (const arn of await exportWorkflowArns(deps.primarySfn, deps.config.solutionTag)) {
+    if ((await isRunning(deps.primarySfn, arn)) > 0) running.push('the ExportWorkflow');
+  }
+  if (running.length > 0) {
+    result.Refused =
+      `The restore drill did not run: ${running.join(' and ')} of this backup is running, and a drill must ` +
+      'not compete with it for the Cognito quota or the import queues. Nothing was created. The next scheduled ' +
+      'drill runs as usual; to drill now, start the RestoreDrillWorkflow again once it has ended.';
+    await announceRefusal(result.Refused, 'another workflow of this backup is running', deps);
+  }
+  deps.logger.info('Prepared the restore drill', { refused: running.length > 0, running });
+  return result;
+}
+
+export interface CleanupResult {
+  ScratchPoolDeleted: boolean;
+  /** The scratch pool's id, when the import created one. */
+  ScratchPoolId?: string;
+}
+
+export class ScratchPoolRefusedError extends Error {
+  override readonly name = 'ScratchPoolRefusedError';
+}
+
+/**
+ * Deletes the pool the drill's import created, found through the import's own record of it (the work file
+ * the creation writes before it creates anything). A pool without both tags of this drill is never
+ * deleted: the error says so and the drill fails.
+ */
+export async function deleteScratchPool(
+  importExecutionName: string,
+  deps: { cognito: RateLimitedCognito; work: S3Work; logger: Logger },
+): Promise<CleanupResult> {
+  let record: CreationRecord | undefined;
+  try {
+    record = JSON.parse(await getText(deps.work, creationKey(importExecutionName))) as CreationRecord;
+  } catch (error) {
+    if (errorName(error) !== 'NoSuchKey') throw error;
+  }
+  const userPoolId = record?.UserPoolId;
+  if (userPoolId === undefined) {
+    deps.logger.info('The drill created no scratch pool', { recorded: record !== undefined });
+    return { ScratchPoolDeleted: true };
+  }
+  let pool;
+  try {
+    pool = (await deps.cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }))).UserPool;
+  } catch (error) {
+    if (errorName(error) === 'ResourceNotFoundException')
+      return { ScratchPoolDeleted: true, ScratchPoolId: userPoolId };
+    throw error;
+  }
+  const tags = pool?.UserPoolTags ?? {};
+  if (
+    tags[RESTORE_TARGET_TAGS.target] !== 'true' ||
+    tags[RESTORE_TARGET_TAGS.execution] !== importExecutionName
+  ) {
+    throw new ScratchPoolRefusedError(
+      `The user pool ${userPoolId} recorded for this drill does not carry the drill's restore-target and ` +
+        'execution tags, so the drill did not delete it. Check the pool and delete it by hand if it is a scratch pool.',
+    );
+  }
+  if (pool?.Domain) {
+    await deps.cognito.send(new DeleteUserPoolDomainCommand({ UserPoolId: userPoolId, Domain: pool.Domain }));
+  }
+  if (pool?.DeletionProtection === 'ACTIVE') {
+    // UpdateUserPool sets every setting it is not given to its default: the tags are given back, so that the
+    // delete below is still allowed on the tagged pool.
+    await deps.cognito.send(
+      new UpdateUserPoolCommand({
+        UserPoolId: userPoolId,
+        DeletionProtection: 'INACTIVE',
+        UserPoolTags: tags,
+      }),
+    );
+  }
+  await deps.cognito.send(new DeleteUserPoolCommand({ UserPoolId: userPoolId }));
+  deps.logger.info('Deleted the scratch pool', { userPoolId });
+  return { ScratchPoolDeleted: true, ScratchPoolId: userPoolId };
+}
+
+/** The state when the drill ends: what happened to the import and to the cleanup. */
+export interface FinishInput {
+  /** Absent when the drill could not even prepare (`PrepareError`): nothing was created. */
+  Drill?: Pick<PrepareResult, 'PoolName' | 'ImportExecutionName'>;
+  PrepareError?: { Error?: string; Cause?: string };
+  /** The `startExecution.sync:2` result when the import succeeded. */
+  Import?: { ExecutionArn?: string };
+  /** The Catch payload when the import failed. */
+  ImportError?: { Error?: string; Cause?: string };
+  Cleanup?: CleanupResult;
+  CleanupError?: { Error?: string; Cause?: string };
+}
+
+export interface DrillOutcome {
+  Succeeded: boolean;
+  ScratchPoolDeleted: boolean;
+  UsersRestored: number;
+  Counts?: RestoreCounts;
+  ProjectedRestoreMinutes?: number;
+  /** What failed, by step name; no personal data. */
+  Failure?: string;
+}
+
+/** The restore report's counts, from the input of the import's WorkflowCleanupLambda (counts only). */
+export function reportCounts(
+  events: readonly HistoryEvent[],
+): (RestoreCounts & { raw: Record<string, number> }) | undefined {
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const details = events[i]?.stateEnteredEventDetails;
+    if (details?.name !== 'WorkflowCleanupLambda' || details.input === undefined) continue;
+    try {
+      const input = JSON.parse(details.input) as { RestoreReport?: { Counts?: Record<string, unknown> } };
+      const counts = input.RestoreReport?.Counts ?? {};
+      const raw = Object.fromEntries(
+        Object.entries(counts).filter((entry): entry is [string, number] => typeof entry[1] === 'number'),
+      );
+      return { users: raw.users ?? 0, groups: raw.groups ?? 0, memberships: raw.memberships ?? 0, raw };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+async function history(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
+}
+
+export interface FinishDeps {
+  sfn: SFNClient;
+  sns: SNSClient;
+  ddb: DynamoDBDocumentClient;
+  logger: Logger;
+  now: Now;
+  config: DrillConfig;
+  putMetrics(values: BackupMetricValues): Promise<unknown>;
+}
+
+function drillMessage(
+  outcome: DrillOutcome,
+  projection: Projection | undefined,
+  input: FinishInput,
+  tps: number,
+): string {
+  const lines = [
+    outcome.Succeeded
+      ? 'The restore drill restored the backup into a scratch user pool with the ImportWorkflow, the reconciliation found nothing missing, and the scratch pool was deleted.'
+      : `The restore drill failed: ${outcome.Failure ?? 'see the execution'}.`,
+    '',
+  ];
+  if (input.Drill !== undefined) {
+    lines.push(
+      `Scratch pool: ${input.Drill.PoolName} (${outcome.ScratchPoolDeleted ? 'deleted' : 'NOT DELETED: delete it by hand'})`,
+      `ImportWorkflow execution: ${input.Drill.ImportExecutionName}`,
+    );
+  }
+  if (outcome.Counts !== undefined) {
+    lines.push(
+      `Restored: ${outcome.Counts.users} users, ${outcome.Counts.groups} groups, ${outcome.Counts.memberships} group memberships`,
+    );
+  }
+  if (projection !== undefined) {
+    lines.push(
+      `Projected full restore at CognitoTPS ${tps}: ${projection.projectedRestoreMinutes} minutes ` +
+        `(measured: users and groups ${projection.measuredMinutes.users} min, memberships ${projection.measuredMinutes.memberships} min, ` +
+        `reconciliation ${projection.measuredMinutes.reconcile} min, checks and waits ${projection.measuredMinutes.other} min)`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Records, measures and notifies; the state machine fails afterwards when `Succeeded` is false. */
+export async function finishDrill(input: FinishInput, deps: FinishDeps): Promise<DrillOutcome> {
+  const failures: string[] = [];
+  // Nothing was created when the drill could not prepare: there is no scratch pool to delete.
+  const prepared = input.PrepareError === undefined;
+  if (!prepared) failures.push(`the drill could not start (${input.PrepareError?.Error ?? 'unknown error'})`);
+  if (input.ImportError !== undefined)
+    failures.push(`the ImportWorkflow failed (${input.ImportError.Error ?? 'unknown error'})`);
+  if (prepared && (input.CleanupError !== undefined || input.Cleanup?.ScratchPoolDeleted !== true)) {
+    failures.push(`the scratch pool was not deleted (${input.CleanupError?.Error ?? 'unknown error'})`);
+  }
+  let counts: RestoreCounts | undefined;
+  let projection: Projection | undefined;
+  const executionArn = input.Import?.ExecutionArn;
+  if (executionArn !== undefined) {
+    const events = await history(deps.sfn, executionArn);
+    const found = reportCounts(events);
+    if (found !== undefined) {
+      counts = { users: found.users, groups: found.groups, memberships: found.memberships };
+      projection = projectRestore(phaseTimes(events), counts, counts);
+    }
+  }
+  const outcome: DrillOutcome = {
+    Succeeded: failures.length === 0,
+    ScratchPoolDeleted: !prepared || input.Cleanup?.ScratchPoolDeleted === true,
+    UsersRestored: counts?.users ?? 0,
+    ...(counts !== undefined ? { Counts: counts } : {}),
+    ...(projection !== undefined ? { ProjectedRestoreMinutes: projection.projectedRestoreMinutes } : {}),
+    ...(failures.length > 0 ? { Failure: failures.join('; ') } : {}),
+  };
+  const record: DrillRecord = {
+    drillEndedAt: deps.now(),
+    succeeded: outcome.Succeeded,
+    ...(projection !== undefined ? { projectedRestoreMinutes: projection.projectedRestoreMinutes } : {}),
+  };
+  await deps.ddb.send(
+    new PutCommand({
+      TableName: deps.config.tableName,
+      Item: { id: LATEST_DRILL_ID, type: deps.config.typeTimestamp, ...record },
+    }),
+  );
+  await deps.putMetrics({
+    LastDrillSucceeded: outcome.Succeeded ? 1 : 0,
+    DrillAgeHours: 0,
+    ...(projection !== undefined ? { ProjectedRestoreMinutes: projection.projectedRestoreMinutes } : {}),
+  });
+  if (!outcome.Succeeded || deps.config.snsPreference === 'INFO_AND_ERRORS') {
+    await deps.sns.send(
+      new PublishCommand({
+        TopicArn: deps.config.topicArn,
+        Subject: outcome.Succeeded
+          ? 'RestoreDrillWorkflow: the backup restores'
+          : outcome.ScratchPoolDeleted
+            ? 'RestoreDrillWorkflow failed: the backup did not restore'
+            : 'RestoreDrillWorkflow failed: a scratch pool was left behind',
+        Message: drillMessage(outcome, projection, input, deps.config.cognitoTps),
+      }),
+    );
+  }
+  deps.logger.info('Finished the restore drill', {
+    succeeded: outcome.Succeeded,
+    scratchPoolDeleted: outcome.ScratchPoolDeleted,
+    usersRestored: outcome.UsersRestored,
+    projectedRestoreMinutes: outcome.ProjectedRestoreMinutes,
+  });
+  return outcome;
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: Apache-2.0
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CognitoIdentityProviderClient,
+  DeleteUserPoolCommand,
+  DeleteUserPoolDomainCommand,
+  DescribeUserPoolCommand,
+  UpdateUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { S3Client } from '@aws-sdk/client-s3';
+import {
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  ListTagsForResourceCommand,
+  SFNClient,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockAws } from '../../test-support/aws-mock';
+import { fakeClock } from '../../test-support/fake-clock';
+import { fakeRuntime } from '../../test-support/runtime';
+import { serveBucket } from '../../workflow-import/test/support';
+import { createHandler, ENVIRONMENT, type RestoreDrillEvent } from '../restore-drill';
+
+const sfn = mockAws(SFNClient);
+const cognito = mockAws(CognitoIdentityProviderClient);
+const s3 = mockAws(S3Client);
+const ddb = mockAws(DynamoDBDocumentClient);
+const sns = mockAws(SNSClient);
+const cloudwatch = mockAws(CloudWatchClient);
+
+const NOW = 1_700_000_000_000;
+const ENV = {
+  IMPORT_WORKFLOW_ARN: 'arn:aws:states:us-west-2:111122223333:stateMachine:ImportWorkflow-abc',
+  PRIMARY_REGION: 'us-east-1',
+  SOLUTION_TAG: 'my-stack-us-east-1',
+  BACKUP_TABLE_NAME: 'backup-table',
+  TYPE_TIMESTAMP: 'SYNC_TIMESTAMP-uuid',
+  NOTIFICATION_TOPIC: 'topic-arn',
+  SNS_MESSAGE_PREFERENCE: 'INFO_AND_ERRORS',
+  COGNITO_TPS: '10',
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: 'import-bucket',
+  RESTORE_DRILL_MAX_USERS: '10000',
+};
+const DRILL_ARN = 'arn:aws:states:us-west-2:111122223333:stateMachine:RestoreDrillWorkflow-abc';
+const EXPORT_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:ExportWorkflow-xyz';
+const OTHER_EXPORT_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:ExportWorkflow-other';
+
+const run = (event: RestoreDrillEvent) => createHandler(fakeRuntime(fakeClock(NOW), ENV))(event);
+const prepare = () =>
+  run({
+    Action: 'prepare',
+    Context: {
+      Execution: { Id: `${DRILL_ARN}:scheduled-1`, Name: 'scheduled-1', Input: {}, StartTime: '' },
+      StateMachine: { Id: DRILL_ARN, Name: 'RestoreDrillWorkflow-abc' },
+    },
+  });
+
+let bucket: Map<string, string>;
+beforeEach(() => {
+  for (const stub of [sfn, cognito, s3, ddb, sns, cloudwatch]) stub.reset();
+  bucket = new Map();
+  serveBucket(s3, bucket);
+  ddb.on(PutCommand).resolves({});
+  ddb.on(GetCommand).resolves({ Item: { latestExportTimestamp: 1, usersBackedUp: 10_000 } });
+  sns.on(PublishCommand).resolves({});
+  cloudwatch.on(PutMetricDataCommand).resolves({});
+  sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+  sfn.on(ListExecutionsCommand, { stateMachineArn: DRILL_ARN }).resolves({
+    executions: [
+      {
+        executionArn: 'this',
+        stateMachineArn: DRILL_ARN,
+        name: 'scheduled-1',
+        status: 'RUNNING',
+        startDate: new Date(),
+      },
+    ],
+  });
+  sfn.on(ListStateMachinesCommand).resolves({
+    stateMachines: [
+      { name: 'ExportWorkflow-xyz', stateMachineArn: EXPORT_ARN, type: 'STANDARD', creationDate: new Date() },
+      {
+        name: 'ExportWorkflow-other',
+        stateMachineArn: OTHER_EXPORT_ARN,
+        type: 'STANDARD',
+        creationDate: new Date(),
+      },
+      { name: 'Unrelated', stateMachineArn: 'arn:unrelated', type: 'STANDARD', creationDate: new Date() },
+    ],
+  });
+  sfn.on(ListTagsForResourceCommand, { resourceArn: EXPORT_ARN }).resolves({
+    tags: [{ key: 'solution-id-SO0126', value: 'my-stack-us-east-1' }],
+  });
+  sfn.on(ListTagsForResourceCommand, { resourceArn: OTHER_EXPORT_ARN }).resolves({
+    tags: [{ key: 'solution-id-SO0126', value: 'another-stack-us-east-1' }],
+  });
+});
+
+const running = (arn: string) =>
+  sfn.on(ListExecutionsCommand, { stateMachineArn: arn }).resolves({
+    executions: [
+      { executionArn: 'x', stateMachineArn: arn, name: 'x', status: 'RUNNING', startDate: new Date() },
+    ],
+  });
+
+describe('restore-drill', () => {
+  it('declares exactly the variables it reads', () => {
+    expect(Object.keys(ENVIRONMENT).sort()).toEqual(Object.keys(ENV).sort());
+  });
+
+  describe('prepare', () => {
+    it('names the scratch pool and the import after the drill, so that nobody takes them for real', async () => {
+      expect(await prepare()).toEqual({
+        PoolName: 'restore-drill-scheduled-1',
+        ImportExecutionName: 'restore-drill-scheduled-1',
+      });
+      expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    });
+
+    it.each([
+      ['an ImportWorkflow', ENV.IMPORT_WORKFLOW_ARN],
+      ['the ExportWorkflow', EXPORT_ARN],
+    ])('refuses while %s of this backup runs', async (what, arn) => {
+      running(arn);
+      const result = (await prepare()) as { Refused?: string };
+      expect(result.Refused).toContain(`${what} of this backup is running`);
+      // Announced: nothing else would tell that the drill did not run.
+      expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+        TopicArn: 'topic-arn',
+        Message: result.Refused,
+      });
+    });
+
+    it('refuses, and says why, when the backup holds more users than RestoreDrillMaxUsers', async () => {
+      ddb.on(GetCommand).resolves({ Item: { latestExportTimestamp: 1, usersBackedUp: 10_001 } });
+      const result = (await prepare()) as { Refused?: string };
+      expect(result.Refused).toContain(
+        'the backup holds 10001 users, more than RestoreDrillMaxUsers (10000)',
+      );
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+        TableName: 'backup-table',
+        Key: { id: 'latest-export-timestamp', type: 'SYNC_TIMESTAMP-uuid' },
+      });
+      expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toBe(
+        'RestoreDrillWorkflow did not run: the backup is larger than RestoreDrillMaxUsers',
+      );
+    });
+
+    it('runs when the latest export recorded no counts (an item of an earlier version)', async () => {
+      ddb.on(GetCommand).resolves({ Item: { latestExportTimestamp: 1 } });
+      expect(await prepare()).not.toHaveProperty('Refused');
+    });
+
+    it("ignores another installation's ExportWorkflow", async () => {
+      running(OTHER_EXPORT_ARN);
+      expect(await prepare()).not.toHaveProperty('Refused');
+    });
+
+    it('refuses while another drill runs', async () => {
+      sfn.on(ListExecutionsCommand, { stateMachineArn: DRILL_ARN }).resolves({
+        executions: [
+          {
+            executionArn: 'a',
+            stateMachineArn: DRILL_ARN,
+            name: 'a',
+            status: 'RUNNING',
+            startDate: new Date(),
+          },
+          {
+            executionArn: 'b',
+            stateMachineArn: DRILL_ARN,
+            name: 'b',
+            status: 'RUNNING',
+            startDate: new Date(),
+          },
+        ],
+      });
+      expect(((await prepare()) as { Refused?: string }).Refused).toContain('another RestoreDrillWorkflow');
+    });
+  });
+
+  describe('cleanup', () => {
+    const KEY = 'restore-work/created-user-pools/restore-drill-scheduled-1.json';
+    const TAGS = {
+      'cognito-backup-restore-target': 'true',
+      'cognito-backup-restore-execution': 'restore-drill-scheduled-1',
+    };
+    const cleanup = () =>
+      run({ Action: 'cleanup', Input: { Drill: { ImportExecutionName: 'restore-drill-scheduled-1' } } });
+
+    it('deletes the pool the drill created, also when the recorded pool had deletion protection', async () => {
+      bucket.set(
+        KEY,
+        JSON.stringify({ PoolName: 'p', UserPoolId: 'us-west-2_scratch', Clients: {}, Done: false }),
+      );
+      cognito.on(DescribeUserPoolCommand).resolves({
+        UserPool: { Id: 'us-west-2_scratch', UserPoolTags: TAGS, DeletionProtection: 'ACTIVE' },
+      });
+      cognito.on(UpdateUserPoolCommand).resolves({});
+      cognito.on(DeleteUserPoolCommand).resolves({});
+      expect(await cleanup()).toEqual({ ScratchPoolDeleted: true, ScratchPoolId: 'us-west-2_scratch' });
+      // The tags go back with the update: the delete is allowed on tagged pools only.
+      expect(cognito).toHaveReceivedCommandWith(UpdateUserPoolCommand, {
+        UserPoolId: 'us-west-2_scratch',
+        DeletionProtection: 'INACTIVE',
+        UserPoolTags: TAGS,
+      });
+      expect(cognito).toHaveReceivedCommandWith(DeleteUserPoolCommand, { UserPoolId: 'us-west-2_scratch' });
+    });
+
+    it("deletes the pool's domain first: a pool with a domain cannot be deleted", async () => {
+      bucket.set(
+        KEY,
+        JSON.stringify({ PoolName: 'p', UserPoolId: 'us-west-2_scratch', Clients: {}, Done: true }),
+      );
+      cognito.on(DescribeUserPoolCommand).resolves({
+        UserPool: { Id: 'us-west-2_scratch', UserPoolTags: TAGS, Domain: 'drill-domain' },
+      });
+      cognito.on(DeleteUserPoolDomainCommand).resolves({});
+      cognito.on(DeleteUserPoolCommand).resolves({});
+      await cleanup();
+      expect(cognito).toHaveReceivedCommandWith(DeleteUserPoolDomainCommand, {
+        UserPoolId: 'us-west-2_scratch',
+        Domain: 'drill-domain',
+      });
+      expect(cognito).not.toHaveReceivedCommand(UpdateUserPoolCommand);
+      expect(cognito).toHaveReceivedCommand(DeleteUserPoolCommand);
+    });
+
+    it('never deletes a pool without the drill tags', async () => {
+      bucket.set(
+        KEY,
+        JSON.stringify({ PoolName: 'p', UserPoolId: 'us-west-2_real', Clients: {}, Done: true }),
+      );
+      cognito.on(DescribeUserPoolCommand).resolves({
+        UserPool: { Id: 'us-west-2_real', UserPoolTags: { 'cognito-backup-restore-target': 'true' } },
+      });
+      await expect(cleanup()).rejects.toThrow('does not carry the drill');
+      expect(cognito).not.toHaveReceivedCommand(DeleteUserPoolCommand);
+    });
+
+    it('has nothing to delete when the import created no pool', async () => {
+      expect(await cleanup()).toEqual({ ScratchPoolDeleted: true });
+      expect(cognito).not.toHaveReceivedCommand(DescribeUserPoolCommand);
+    });
+  });
+
+  describe('finish', () => {
+    const at = (seconds: number) => new Date(NOW - 600_000 + seconds * 1000);
+    const events: HistoryEvent[] = [
+      { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
+      {
+        id: 2,
+        type: 'ParallelStateEntered',
+        timestamp: at(10),
+        stateEnteredEventDetails: { name: 'Parallel: Scan table and import users' },
+      },
+      {
+        id: 3,
+        type: 'TaskStateEntered',
+        timestamp: at(130),
+        stateEnteredEventDetails: { name: 'UpdateNewUsers' },
+      },
+      {
+        id: 4,
+        type: 'PassStateEntered',
+        timestamp: at(170),
+        stateEnteredEventDetails: { name: 'Yes - New Users Updates Queue has been drained' },
+      },
+      {
+        id: 5,
+        type: 'TaskStateEntered',
+        timestamp: at(170),
+        stateEnteredEventDetails: { name: 'ReconcileNewUserPool' },
+      },
+      {
+        id: 6,
+        type: 'ChoiceStateEntered',
+        timestamp: at(200),
+        stateEnteredEventDetails: { name: 'Is the restore complete?' },
+      },
+      {
+        id: 7,
+        type: 'TaskStateEntered',
+        timestamp: at(210),
+        stateEnteredEventDetails: {
+          name: 'WorkflowCleanupLambda',
+          input: JSON.stringify({
+            RestoreReport: { Counts: { users: 1200, groups: 12, memberships: 300, csvImport: 1000 } },
+          }),
+        },
+      },
+    ];
+    const base = {
+      Drill: { PoolName: 'restore-drill-scheduled-1', ImportExecutionName: 'restore-drill-scheduled-1' },
+    };
+
+    it('records a success, puts its metrics and projects the restore from the import history', async () => {
+      sfn.on(GetExecutionHistoryCommand).resolves({ events });
+      const outcome = await run({
+        Action: 'finish',
+        Input: { ...base, Import: { ExecutionArn: 'import-arn' }, Cleanup: { ScratchPoolDeleted: true } },
+      });
+      expect(outcome).toEqual({
+        Succeeded: true,
+        ScratchPoolDeleted: true,
+        UsersRestored: 1200,
+        Counts: { users: 1200, groups: 12, memberships: 300 },
+        ProjectedRestoreMinutes: 3.5,
+      });
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+        TableName: 'backup-table',
+        Item: {
+          id: 'latest-restore-drill',
+          type: 'SYNC_TIMESTAMP-uuid',
+          drillEndedAt: NOW,
+          succeeded: true,
+          projectedRestoreMinutes: 3.5,
+        },
+      });
+      const data = cloudwatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData ?? [];
+      expect(Object.fromEntries(data.map((d) => [d.MetricName, d.Value]))).toEqual({
+        LastDrillSucceeded: 1,
+        DrillAgeHours: 0,
+        ProjectedRestoreMinutes: 3.5,
+      });
+      const message = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+      expect(message?.Subject).toBe('RestoreDrillWorkflow: the backup restores');
+      expect(message?.Message).toContain('Projected full restore at CognitoTPS 10: 3.5 minutes');
+    });
+
+    it('fails, and says so, when the restore failed; the pool deleted all the same', async () => {
+      const outcome = await run({
+        Action: 'finish',
+        Input: {
+          ...base,
+          ImportError: { Error: 'States.TaskFailed', Cause: '{}' },
+          Cleanup: { ScratchPoolDeleted: true },
+        },
+      });
+      expect(outcome).toMatchObject({ Succeeded: false, ScratchPoolDeleted: true });
+      expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toBe(
+        'RestoreDrillWorkflow failed: the backup did not restore',
+      );
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+        Item: expect.objectContaining({ succeeded: false }) as Record<string, unknown>,
+      });
+    });
+
+    it('records a failed drill, with nothing to delete, when the drill could not even prepare', async () => {
+      const outcome = await run({
+        Action: 'finish',
+        Input: { PrepareError: { Error: 'AccessDeniedException' } },
+      });
+      expect(outcome).toMatchObject({ Succeeded: false, ScratchPoolDeleted: true });
+      expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message).toContain(
+        'the drill could not start (AccessDeniedException)',
+      );
+    });
+
+    it('is a failure when the scratch pool was left behind, even after a good restore', async () => {
+      sfn.on(GetExecutionHistoryCommand).resolves({ events });
+      const outcome = await run({
+        Action: 'finish',
+        Input: {
+          ...base,
+          Import: { ExecutionArn: 'import-arn' },
+          CleanupError: { Error: 'ScratchPoolRefusedError' },
+        },
+      });
+      expect(outcome).toMatchObject({ Succeeded: false, ScratchPoolDeleted: false });
+      const message = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+      expect(message?.Subject).toBe('RestoreDrillWorkflow failed: a scratch pool was left behind');
+      expect(message?.Message).toContain('NOT DELETED');
+    });
+  });
+});

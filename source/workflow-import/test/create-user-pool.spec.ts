@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: Apache-2.0
+import {
+  CognitoIdentityProviderClient,
+  CreateIdentityProviderCommand,
+  CreateResourceServerCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  CreateUserPoolDomainCommand,
+  DescribeUserPoolCommand,
+  ListIdentityProvidersCommand,
+  ListResourceServersCommand,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+  SetUserPoolMfaConfigCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { mockAws } from '../../test-support/aws-mock';
+import { captureLogs } from '../../test-support/capture-logs';
+import { fakeClock } from '../../test-support/fake-clock';
+import { RateLimitedCognito } from '../../utils/cognito';
+import { SlidingWindowLimiter } from '../../utils/limiter';
+import { configurationItems } from '../../utils/pool-configuration-item';
+import type { PoolConfiguration } from '../../workflow-export/lib/pool-configuration';
+import {
+  createUserPoolInput,
+  InvalidCreateUserPoolError,
+  NoPoolConfigurationError,
+  planCreation,
+  RESTORE_TARGET_TAGS,
+} from '../lib/create-plan';
+import {
+  besideReportKey,
+  createUserPoolFromBackup,
+  creationKey,
+  withCreatedUserPool,
+} from '../lib/create-user-pool';
+import { MAPPING_BUCKET, serveBucket, sfnContext, TYPE_TIMESTAMP } from './support';
+
+const cognito = mockAws(CognitoIdentityProviderClient);
+const s3 = mockAws(S3Client);
+const ddb = mockAws(DynamoDBDocumentClient);
+
+const REGION = 'eu-west-1';
+const SOURCE_REGION = 'us-east-2';
+const NEW_POOL = 'eu-west-1_Created01';
+const RUN = { execution: 'restore-1', startTime: '2026-12-07T23:00:00.000Z' };
+
+const lambdaArn = (region: string, name: string) => `arn:aws:lambda:${region}:111122223333:function:${name}`;
+
+/** A recorded configuration with a reference of every kind: other Region, this Region, global, mapped. */
+function configuration(): PoolConfiguration {
+  return {
+    FormatVersion: 1,
+    Source: {
+      UserPoolId: 'us-east-2_Source01',
+      Region: SOURCE_REGION,
+      RecordedAt: '2026-12-07T22:00:00.000Z',
+    },
+    UserPool: {
+      PoolName: 'production',
+      Schema: [
+        { Name: 'sub', AttributeDataType: 'String', Required: true, Mutable: false },
+        { Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true },
+        { Name: 'phone_number', AttributeDataType: 'String', Required: false, Mutable: true },
+        { Name: 'custom:plan', AttributeDataType: 'String', Mutable: true },
+        { Name: 'custom:seats', AttributeDataType: 'Number', Mutable: true },
+        { Name: 'dev:custom:internal', AttributeDataType: 'String', DeveloperOnlyAttribute: true },
+      ],
+      UsernameAttributes: ['email'],
+      AutoVerifiedAttributes: ['email'],
+      Policies: { PasswordPolicy: { MinimumLength: 12, TemporaryPasswordValidityDays: 3 } },
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true, UnusedAccountValidityDays: 3 },
+      LambdaConfig: {
+        PreSignUp: lambdaArn(SOURCE_REGION, 'pre-sign-up'),
+        PostConfirmation: lambdaArn(SOURCE_REGION, 'post-confirmation'),
+        PreAuthentication: lambdaArn(REGION, 'already-here'),
+        CustomEmailSender: { LambdaArn: lambdaArn(SOURCE_REGION, 'sender'), LambdaVersion: 'V1_0' },
+        KMSKeyID: `arn:aws:kms:${SOURCE_REGION}:111122223333:key/1234`,
+      },
+      EmailConfiguration: {
+        EmailSendingAccount: 'DEVELOPER',
+        SourceArn: `arn:aws:ses:${SOURCE_REGION}:111122223333:identity/example.com`,
+      },
+      SmsConfiguration: { SnsCallerArn: 'arn:aws:iam::111122223333:role/sms', ExternalId: 'x' },
+      UserPoolTags: { team: 'identity' },
+      MfaConfiguration: 'OPTIONAL',
+    },
+    Mfa: { MfaConfiguration: 'OPTIONAL', SoftwareTokenMfaConfiguration: { Enabled: true } },
+    Clients: [
+      {
+        ClientId: 'oldweb',
+        Settings: {
+          ClientName: 'web',
+          AllowedOAuthScopes: ['api/read'],
+          SupportedIdentityProviders: ['COGNITO', 'Google', 'Corp'],
+        },
+      },
+      { ClientId: 'oldserver', Settings: { ClientName: 'server', GenerateSecret: true } },
+    ],
+    ResourceServers: [
+      { Identifier: 'api', Name: 'API', Scopes: [{ ScopeName: 'read', ScopeDescription: 'Read' }] },
+    ],
+    IdentityProviders: [
+      {
+        Settings: {
+          ProviderName: 'Google',
+          ProviderType: 'Google',
+          ProviderDetails: { client_id: 'g', authorize_scopes: 'email' },
+        },
+        SecretsLeftOut: ['client_secret'],
+      },
+      {
+        Settings: {
+          ProviderName: 'Corp',
+          ProviderType: 'SAML',
+          ProviderDetails: { MetadataURL: 'https://idp.example.com/md' },
+        },
+        SecretsLeftOut: [],
+      },
+    ],
+    Domains: [{ Domain: 'prod-login' }],
+  };
+}
+
+const INPUT = {
+  PoolName: 'restored',
+  DomainPrefix: 'restored-login',
+  ArnMap: { [lambdaArn(SOURCE_REGION, 'pre-sign-up')]: lambdaArn(REGION, 'pre-sign-up') },
+};
+
+describe('planCreation', () => {
+  const plan = planCreation(configuration(), INPUT, { region: REGION, executionName: RUN.execution });
+
+  it('maps the ARNs of ArnMap, keeps those of this Region and global ones, leaves out the others and lists them', () => {
+    expect(plan.UserPool.LambdaConfig).toEqual({
+      PreSignUp: lambdaArn(REGION, 'pre-sign-up'),
+      PreAuthentication: lambdaArn(REGION, 'already-here'),
+    });
+    expect(plan.UserPool.EmailConfiguration).toBeUndefined();
+    expect(plan.UserPool.SmsConfiguration?.SnsCallerArn).toBe('arn:aws:iam::111122223333:role/sms');
+    const leftOut = plan.LeftOut.join('\n');
+    expect(leftOut).toContain(lambdaArn(SOURCE_REGION, 'post-confirmation'));
+    expect(leftOut).toContain('LambdaConfig.KMSKeyID');
+    expect(leftOut).toContain('LambdaConfig.CustomEmailSender');
+    expect(leftOut).toContain('EmailConfiguration (SES identity');
+    // The recorded domain is replaced by DomainPrefix; without one it is listed.
+    expect(leftOut).not.toContain('domain prod-login');
+    const withoutDomain = planCreation(
+      configuration(),
+      { PoolName: 'restored', ArnMap: {} },
+      { region: REGION, executionName: RUN.execution },
+    );
+    expect(withoutDomain.Domain).toBeUndefined();
+    expect(withoutDomain.LeftOut.join('\n')).toContain('domain prod-login');
+    expect(leftOut).not.toContain('pre-sign-up');
+  });
+
+  it('names custom attributes without their prefix, keeps standard ones that differ from the defaults, never sub', () => {
+    expect(plan.UserPool.Schema?.map((attribute) => attribute.Name)).toEqual([
+      'email',
+      'plan',
+      'seats',
+      'internal',
+    ]);
+    expect(plan.UserPool.Schema?.find((attribute) => attribute.Name === 'seats')?.AttributeDataType).toBe(
+      'Number',
+    );
+  });
+
+  it('tags the pool as a restore target of this execution, keeps the source tags, drops the refused deprecated validity', () => {
+    expect(plan.UserPool.UserPoolTags).toEqual({
+      team: 'identity',
+      [RESTORE_TARGET_TAGS.target]: 'true',
+      [RESTORE_TARGET_TAGS.execution]: RUN.execution,
+      [RESTORE_TARGET_TAGS.source]: 'us-east-2_Source01',
+    });
+    expect(plan.UserPool.PoolName).toBe('restored');
+    expect(plan.UserPool.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: true });
+    expect(plan.UserPool.MfaConfiguration).toBeUndefined();
+    expect(plan.Mfa?.SoftwareTokenMfaConfiguration).toEqual({ Enabled: true });
+  });
+
+  it('does not create an identity provider whose secret the backup lacks, and no client names it', () => {
+    expect(plan.IdentityProviders.map((provider) => provider.ProviderName)).toEqual(['Corp']);
+    expect(plan.Clients[0]?.Request.SupportedIdentityProviders).toEqual(['COGNITO', 'Corp']);
+    expect(plan.ForTheOperator.join('\n')).toMatch(/identity provider Google .*client_secret/);
+    expect(plan.ForTheOperator.join('\n')).toMatch(/app client server: has a new secret/);
+  });
+});
+
+describe('createUserPoolInput', () => {
+  const contextWith = (input: Record<string, unknown>) => {
+    const context = sfnContext();
+    context.Execution.Input = input;
+    return context;
+  };
+
+  it('reads the pool name, the domain prefix and the ARN map', () => {
+    expect(createUserPoolInput(contextWith({ CreateUserPool: INPUT }))).toEqual(INPUT);
+    expect(createUserPoolInput(contextWith({ NewUserPoolId: NEW_POOL }))).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'both NewUserPoolId and CreateUserPool',
+      { NewUserPoolId: NEW_POOL, CreateUserPool: { PoolName: 'x' } },
+      /not both/,
+    ],
+    ['Resume', { Resume: true, CreateUserPool: { PoolName: 'x' } }, /Resume continues/],
+    ['no PoolName', { CreateUserPool: {} }, /PoolName must be/],
+    [
+      'a bad domain prefix',
+      { CreateUserPool: { PoolName: 'x', DomainPrefix: 'Bad_Prefix' } },
+      /DomainPrefix/,
+    ],
+    [
+      'an ArnMap value that is no ARN',
+      { CreateUserPool: { PoolName: 'x', ArnMap: { [lambdaArn(SOURCE_REGION, 'a')]: 'b' } } },
+      /ArnMap/,
+    ],
+    ['an unknown field', { CreateUserPool: { PoolName: 'x', Domain: 'y' } }, /Domain is not a known field/],
+  ])('refuses %s', (_name, input, message) => {
+    expect(() => createUserPoolInput(contextWith(input))).toThrow(InvalidCreateUserPoolError);
+    expect(() => createUserPoolInput(contextWith(input))).toThrow(message);
+  });
+});
+
+describe('createUserPoolFromBackup', () => {
+  let bucket: Map<string, string>;
+  let created: number;
+
+  function deps() {
+    const clock = fakeClock();
+    const logs = captureLogs();
+    return {
+      logs,
+      deps: {
+        cognito: new RateLimitedCognito(
+          new CognitoIdentityProviderClient({}),
+          new SlidingWindowLimiter(10, clock.now, clock.sleep),
+          { now: clock.now, sleep: clock.sleep, maxAttempts: 1 },
+        ),
+        ddb: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+        work: { s3: new S3Client({}), bucket: MAPPING_BUCKET },
+        logger: logs.logger(),
+        table: { tableName: 'backup-table', typeTimestamp: TYPE_TIMESTAMP },
+        region: REGION,
+      },
+    };
+  }
+
+  beforeEach(() => {
+    bucket = new Map();
+    created = 0;
+    s3.reset();
+    serveBucket(s3, bucket);
+    ddb.reset();
+    const [item] = configurationItems(configuration(), TYPE_TIMESTAMP, '2026-12-07T22:00:00.000Z');
+    ddb.on(GetCommand).resolves({ Item: item });
+    cognito.reset();
+    cognito.on(CreateUserPoolCommand).callsFake(() => {
+      created += 1;
+      return { UserPool: { Id: NEW_POOL } };
+    });
+    cognito.on(SetUserPoolMfaConfigCommand).resolves({});
+    cognito.on(ListResourceServersCommand).resolves({ ResourceServers: [] });
+    cognito.on(ListIdentityProvidersCommand).resolves({ Providers: [] });
+    cognito.on(ListUserPoolClientsCommand).resolves({ UserPoolClients: [] });
+    cognito.on(CreateResourceServerCommand).resolves({});
+    cognito.on(CreateIdentityProviderCommand).resolves({});
+    cognito.on(CreateUserPoolClientCommand).callsFake((input: { ClientName: string }) => ({
+      UserPoolClient: { ClientId: `new${input.ClientName}`, ClientSecret: `SECRET-OF-${input.ClientName}` },
+    }));
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: NEW_POOL } });
+    cognito.on(CreateUserPoolDomainCommand).resolves({});
+  });
+
+  it('creates the pool and its parts, maps the client ids and writes no secret beside the report', async () => {
+    const { deps: d } = deps();
+    const { userPoolId } = await createUserPoolFromBackup(INPUT, RUN, d);
+    expect(userPoolId).toBe(NEW_POOL);
+    expect(created).toBe(1);
+    expect(cognito).toHaveReceivedCommandWith(CreateResourceServerCommand, {
+      UserPoolId: NEW_POOL,
+      Identifier: 'api',
+    });
+    expect(cognito).toHaveReceivedCommandWith(CreateIdentityProviderCommand, {
+      UserPoolId: NEW_POOL,
+      ProviderName: 'Corp',
+    });
+    expect(cognito).toHaveReceivedCommandTimes(CreateIdentityProviderCommand, 1);
+    expect(cognito).toHaveReceivedCommandWith(CreateUserPoolDomainCommand, {
+      UserPoolId: NEW_POOL,
+      Domain: 'restored-login',
+    });
+    expect(cognito).toHaveReceivedCommandWith(SetUserPoolMfaConfigCommand, {
+      UserPoolId: NEW_POOL,
+      MfaConfiguration: 'OPTIONAL',
+    });
+    const summary = JSON.parse(
+      bucket.get(besideReportKey(NEW_POOL, RUN.startTime, 'created-pool.json')) ?? '{}',
+    ) as {
+      ClientIds: Record<string, string>;
+    };
+    expect(summary.ClientIds).toEqual({ oldweb: 'newweb', oldserver: 'newserver' });
+    const template = bucket.get(besideReportKey(NEW_POOL, RUN.startTime, 'user-pool.template.json')) ?? '';
+    expect(JSON.parse(template)).toMatchObject({
+      Resources: {
+        UserPool: {
+          Type: 'AWS::Cognito::UserPool',
+          Properties: { UserPoolName: 'restored', EnabledMfas: ['SOFTWARE_TOKEN_MFA'] },
+        },
+        Client2: {
+          Type: 'AWS::Cognito::UserPoolClient',
+          Properties: { ClientName: 'server', GenerateSecret: true },
+        },
+      },
+    });
+    for (const [key, text] of bucket) {
+      expect(`${key}: ${text}`).not.toMatch(/SECRET-OF/);
+      expect(`${key}: ${text}`).not.toMatch(/client_secret"\s*:/);
+    }
+  });
+
+  it('a retried step whose first attempt created the pool but not its record creates no second pool', async () => {
+    // The first attempt wrote its intent and created the pool, then ended before recording the id.
+    bucket.set(
+      creationKey(RUN.execution),
+      JSON.stringify({ PoolName: 'restored', Clients: {}, Done: false }),
+    );
+    cognito.on(ListUserPoolsCommand).resolves({
+      UserPools: [
+        { Id: 'eu-west-1_Other01', Name: 'restored' },
+        { Id: NEW_POOL, Name: 'restored' },
+        { Id: 'eu-west-1_Unrelated', Name: 'other' },
+      ],
+    });
+    cognito.on(DescribeUserPoolCommand, { UserPoolId: 'eu-west-1_Other01' }).resolves({
+      UserPool: {
+        Id: 'eu-west-1_Other01',
+        UserPoolTags: { [RESTORE_TARGET_TAGS.execution]: 'another-run' },
+      },
+    });
+    cognito.on(DescribeUserPoolCommand, { UserPoolId: NEW_POOL }).resolves({
+      UserPool: { Id: NEW_POOL, UserPoolTags: { [RESTORE_TARGET_TAGS.execution]: RUN.execution } },
+    });
+    // And one client, whose id it did not record either.
+    cognito
+      .on(ListUserPoolClientsCommand)
+      .resolves({ UserPoolClients: [{ ClientId: 'newweb', ClientName: 'web' }] });
+    const { deps: d } = deps();
+    const { userPoolId } = await createUserPoolFromBackup(INPUT, RUN, d);
+    expect(userPoolId).toBe(NEW_POOL);
+    expect(created).toBe(0);
+    expect(cognito).toHaveReceivedCommandTimes(CreateUserPoolClientCommand, 1);
+    expect(cognito).toHaveReceivedCommandWith(CreateUserPoolClientCommand, { ClientName: 'server' });
+    const record = JSON.parse(bucket.get(creationKey(RUN.execution)) ?? '{}') as {
+      Clients: unknown;
+      Done: boolean;
+    };
+    expect(record).toMatchObject({ Done: true, Clients: { oldweb: 'newweb', oldserver: 'newserver' } });
+  });
+
+  it('run twice, it creates one pool and one set of clients', async () => {
+    const { deps: d } = deps();
+    await createUserPoolFromBackup(INPUT, RUN, d);
+    await createUserPoolFromBackup(INPUT, RUN, d);
+    expect(created).toBe(1);
+    expect(cognito).toHaveReceivedCommandTimes(CreateUserPoolClientCommand, 2);
+  });
+
+  it('refuses a backup without a configuration item, telling to create the pool by hand', async () => {
+    ddb.on(GetCommand).resolves({});
+    const { deps: d } = deps();
+    const attempt = createUserPoolFromBackup(INPUT, RUN, d);
+    await expect(attempt).rejects.toThrow(NoPoolConfigurationError);
+    await expect(createUserPoolFromBackup(INPUT, RUN, d)).rejects.toThrow(/create the new user pool by hand/);
+    expect(created).toBe(0);
+  });
+
+  it('later steps read the created pool id as if the input had named it', async () => {
+    const { deps: d } = deps();
+    await createUserPoolFromBackup(INPUT, RUN, d);
+    const context = sfnContext();
+    context.Execution.Input = { CreateUserPool: INPUT };
+    context.Execution.Name = RUN.execution;
+    const event = await withCreatedUserPool({ Input: {}, Context: context }, () => d.work);
+    expect(event.Context.Execution.Input.NewUserPoolId).toBe(NEW_POOL);
+    const named = sfnContext();
+    expect(await withCreatedUserPool({ Input: {}, Context: named }, () => d.work)).toEqual({
+      Input: {},
+      Context: named,
+    });
+  });
+});
