@@ -19,6 +19,8 @@ export const STATE_NAMES: readonly string[] = [FIND_ITEMS_STATE, REMOVE_ITEMS_ST
 export const ENVIRONMENT = {
   BACKUP_TABLE_NAME: env.string(),
   QUEUE_URL: env.string(),
+  TYPE_USER: env.string(),
+  TYPE_GROUP: env.string(),
   MAX_DELETION_PERCENT: env.percent(),
   MAX_DELETION_COUNT: env.integer(0),
 } satisfies EnvSpec;
@@ -39,6 +41,8 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         config: {
           tableName: config.BACKUP_TABLE_NAME,
           queueUrl: config.QUEUE_URL,
+          typeUser: config.TYPE_USER,
+          typeGroup: config.TYPE_GROUP,
           maxDeletionPercent: config.MAX_DELETION_PERCENT,
           maxDeletionCount: config.MAX_DELETION_COUNT,
         },

@@ -4,7 +4,12 @@
  * re-stamped by this run, "Remove Items" drains the queue and deletes those items.
  *
  * Mass-deletion guard (added): while it scans, "Find Items" also counts the table's user,
- * membership and group items and the stale ones among them. When the scan is complete, and before
+ * membership and group items and the stale ones among them. A stale membership of a stale user or
+ * group is counted with that user or group, not as a membership deletion of its own: a pool
+ * that lost 5% of its users and one group loses their memberships with them, and that is one
+ * deletion per user and per group (the items are read with BatchGetItem, once per key and
+ * invocation). Memberships that go while their user and group stay are counted as memberships.
+ * When the scan is complete, and before
  * anything is deleted, it decides: more stale users, groups or memberships than the run's allowance
  * for that kind (`deletionAllowance`), or no user confirmed at all while the backup holds some (the
  * pool listed no user), and the run stops with `MassDeletionRefusedError` unless the execution input
@@ -19,7 +24,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DeleteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { deleteMessages, sendMessages } from '../../utils/batch';
+import { batchGet, chunk, deleteMessages, sendMessages } from '../../utils/batch';
 import { TaskGroup } from '../../utils/concurrency';
 import type { Logger } from '../../utils/logger';
 import { type RetryOptions } from '../../utils/retry';
@@ -124,6 +129,9 @@ export interface BackupTableCleanupDeps {
   config: {
     tableName: string;
     queueUrl: string;
+    /** The installation's item types of users and groups: the keys of a membership's user and group items. */
+    typeUser: string;
+    typeGroup: string;
     /** The largest share (0-100) of the users, groups and memberships one run may delete. */
     maxDeletionPercent: number;
     /** How many users, groups and memberships one run may always delete, whatever their share. */
@@ -171,6 +179,7 @@ export const emptyCounts = (): CleanupCounts => ({
   StaleMemberships: 0,
   Groups: 0,
   StaleGroups: 0,
+  StaleMembershipsOfStaleItems: 0,
 });
 
 function isCounts(value: unknown): value is CleanupCounts {
@@ -188,6 +197,61 @@ export function isStale(item: Record<string, unknown>, exportTimestamp: number):
 }
 
 /** Adds one scanned item to the counts; items that are not users, memberships or groups are not counted. */
+/** The user and group item keys of a membership item (`GROUP_MEMBER-<group>`, `GROUP_MEMBER-<sub>`). */
+function ownersOf(
+  membership: { id: string; type: string },
+  config: BackupTableCleanupDeps['config'],
+): { id: string; type: string }[] {
+  const group = membership.id.slice(GROUP_MEMBER_PREFIX.length);
+  const sub = membership.type.startsWith(GROUP_MEMBER_PREFIX)
+    ? membership.type.slice(GROUP_MEMBER_PREFIX.length)
+    : undefined;
+  return [
+    { id: `${GROUP_ID_PREFIX}${group}`, type: config.typeGroup },
+    ...(sub === undefined ? [] : [{ id: `${USER_ID_PREFIX}${sub}`, type: config.typeUser }]),
+  ];
+}
+
+const keyText = (key: { id: string; type: string }): string => `${key.id}\u0000${key.type}`;
+
+/**
+ * How many of `memberships` (stale ones) belong to a user or group that is stale too: those are deleted
+ * with their user or group. A membership whose user and group items are both missing counts as a
+ * membership (the guard errs on the side of refusing). `staleOwners` caches what was read, per invocation.
+ */
+async function ofStaleOwners(
+  memberships: { id: string; type: string }[],
+  exportTimestamp: number,
+  staleOwners: Map<string, boolean>,
+  deps: BackupTableCleanupDeps,
+): Promise<number> {
+  const unknown = new Map<string, { id: string; type: string }>();
+  for (const membership of memberships)
+    for (const owner of ownersOf(membership, deps.config))
+      if (!staleOwners.has(keyText(owner))) unknown.set(keyText(owner), owner);
+  for (const keys of chunk([...unknown.values()], 100)) {
+    const items = await batchGet(
+      deps.ddb,
+      deps.config.tableName,
+      keys,
+      {
+        ProjectionExpression: 'id,#type,lastConfirmedInUserPool',
+        ExpressionAttributeNames: { '#type': 'type' },
+      },
+      deps.batchRetry,
+    );
+    for (const key of keys) staleOwners.set(keyText(key), false);
+    for (const item of items)
+      staleOwners.set(
+        keyText({ id: String(item.id), type: String(item.type) }),
+        isStale(item, exportTimestamp),
+      );
+  }
+  return memberships.filter((membership) =>
+    ownersOf(membership, deps.config).some((owner) => staleOwners.get(keyText(owner)) === true),
+  ).length;
+}
+
 function count(counts: CleanupCounts, id: string, stale: boolean): void {
   const add = stale ? 1 : 0;
   if (id.startsWith(USER_ID_PREFIX)) {
@@ -256,8 +320,12 @@ export function deletionVerdict(counts: CleanupCounts, limits: DeletionLimits): 
   if (exceeds(counts.StaleGroups, counts.Groups, limits)) {
     reasons.push(`${percent(counts.StaleGroups, counts.Groups)} of the groups are stale`);
   }
-  if (exceeds(counts.StaleMemberships, counts.Memberships, limits)) {
-    reasons.push(`${percent(counts.StaleMemberships, counts.Memberships)} of the memberships are stale`);
+  // Memberships of stale users and groups are deleted with them (counted there).
+  const ownMemberships = counts.StaleMemberships - counts.StaleMembershipsOfStaleItems;
+  if (exceeds(ownMemberships, counts.Memberships, limits)) {
+    reasons.push(
+      `${percent(ownMemberships, counts.Memberships)} of the memberships are stale while their user and group stay`,
+    );
   }
   return reasons.length === 0 ? { allowed: true } : { allowed: false, reasons };
 }
@@ -270,7 +338,8 @@ export function refusalMessage(counts: CleanupCounts, limits: DeletionLimits, re
     `${counts.StaleUsers} of ${counts.Users} users (${percent(counts.StaleUsers, counts.Users)}), ` +
     `${counts.StaleGroups} of ${counts.Groups} groups (${percent(counts.StaleGroups, counts.Groups)}), ` +
     `${counts.StaleMemberships} of ${counts.Memberships} group memberships ` +
-    `(${percent(counts.StaleMemberships, counts.Memberships)}). ` +
+    `(${percent(counts.StaleMemberships, counts.Memberships)}; ${counts.StaleMembershipsOfStaleItems} of them ` +
+    `belong to stale users or groups and are counted with those). ` +
     `One export may delete, of the users, of the groups and of the memberships each, ` +
     `${limits.maxCount} or ${limits.maxPercent}%, whichever is more ` +
     `(stack parameters MaxDeletionCount and MaxDeletionPercent), and never every user. The backup is unchanged. ` +
@@ -303,6 +372,7 @@ async function findItems(
   }
   let found = 0;
   let pages = 0;
+  const staleOwners = new Map<string, boolean>();
   const senders = new TaskGroup(deps.sendsInFlight ?? 4);
   try {
     do {
@@ -316,16 +386,26 @@ async function findItems(
       );
       pages += 1;
       const bodies: string[] = [];
+      const staleMemberships: { id: string; type: string }[] = [];
       for (const item of page.Items ?? []) {
         const stale = isStale(item, exportTimestamp);
         count(counts, String(item.id), stale);
         if (!stale) continue;
+        if (String(item.id).startsWith(GROUP_MEMBER_PREFIX))
+          staleMemberships.push({ id: String(item.id), type: String(item.type) });
         const body: DeleteMessageBody = {
           Action: 'DELETE',
           Key: { id: String(item.id), type: String(item.type) },
         };
         bodies.push(JSON.stringify(body));
       }
+      if (staleMemberships.length > 0)
+        counts.StaleMembershipsOfStaleItems += await ofStaleOwners(
+          staleMemberships,
+          exportTimestamp,
+          staleOwners,
+          deps,
+        );
       if (bodies.length > 0) {
         found += bodies.length;
         await senders.add(() => sendMessages(sqs, config.queueUrl, bodies, deps.batchRetry));

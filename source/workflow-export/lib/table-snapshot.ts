@@ -98,9 +98,13 @@ function overallStatus(entries: SnapshotExport[]): SnapshotStatus {
   return 'IN_PROGRESS';
 }
 
-/** The second a time falls in: the snapshot is the table as it was then, and is named after it. */
+/**
+ * The first whole second at or after a time: ExportTableToPointInTime takes whole seconds, and a snapshot
+ * taken at the second the state was entered in (rounded down) would miss the writes made earlier in that
+ * second. The snapshot is the table as it was then, and is named after it.
+ */
 function wholeSecond(ms: number): Date {
-  return new Date(Math.floor(ms / 1000) * 1000);
+  return new Date(Math.ceil(ms / 1000) * 1000);
 }
 
 function chosenTime(event: TableSnapshotEvent, now: Now): Date {

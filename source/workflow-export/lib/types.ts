@@ -144,6 +144,8 @@ export interface CleanupCounts {
   StaleMemberships: number;
   Groups: number;
   StaleGroups: number;
+  /** Added: the stale memberships whose user or group is stale too (or gone): deleted with it, not counted as memberships. */
+  StaleMembershipsOfStaleItems: number;
 }
 
 /**

@@ -9,9 +9,11 @@ import {
   type SendMessageBatchCommandInput,
 } from '@aws-sdk/client-sqs';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   ScanCommand,
+  type BatchGetCommandInput,
   type DeleteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
@@ -41,6 +43,8 @@ const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/export-workflow-
 const ENV = {
   BACKUP_TABLE_NAME: TABLE,
   QUEUE_URL: QUEUE,
+  TYPE_USER: 'USER-uuid',
+  TYPE_GROUP: 'GROUP-uuid',
   MAX_DELETION_PERCENT: '10',
   MAX_DELETION_COUNT: '5',
 };
@@ -106,8 +110,18 @@ function table(shape: TableShape): Record<string, unknown>[] {
   ];
 }
 
-/** Serves `items` as scan pages of `pageSize`, following ExclusiveStartKey like DynamoDB. */
+/** Serves `items` as scan pages of `pageSize`, following ExclusiveStartKey like DynamoDB, and BatchGetItem. */
 function serveScan(items: Record<string, unknown>[], pageSize = 1000): void {
+  ddb.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => ({
+    Responses: Object.fromEntries(
+      Object.entries(input.RequestItems ?? {}).map(([name, request]) => [
+        name,
+        (request.Keys ?? []).flatMap((wanted) =>
+          items.filter((item) => item.id === wanted.id && item.type === wanted.type),
+        ),
+      ]),
+    ),
+  }));
   ddb.on(ScanCommand).callsFake((input: { ExclusiveStartKey?: Record<string, unknown> }) => {
     const after = input.ExclusiveStartKey;
     const from =
@@ -141,6 +155,8 @@ beforeEach(() => {
   sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   ddb.on(DeleteCommand).resolves({});
+  // No item found unless a test serves the table (serveScan).
+  ddb.on(BatchGetCommand).resolves({ Responses: {} });
   clock = fakeClock();
   logs = captureLogs();
 });
@@ -191,6 +207,8 @@ describe('backup-table-cleanup', () => {
       'MAX_DELETION_COUNT',
       'MAX_DELETION_PERCENT',
       'QUEUE_URL',
+      'TYPE_GROUP',
+      'TYPE_USER',
     ]);
   });
 
@@ -261,6 +279,7 @@ describe('backup-table-cleanup', () => {
             StaleMemberships: 1,
             Groups: 1,
             StaleGroups: 0,
+            StaleMembershipsOfStaleItems: 0,
           },
           DeletionCheck: 'WithinLimit',
         },
@@ -302,6 +321,7 @@ describe('backup-table-cleanup', () => {
         StaleMemberships: 0,
         Groups: 2,
         StaleGroups: 0,
+        StaleMembershipsOfStaleItems: 0,
       });
     });
 
@@ -431,7 +451,7 @@ describe('backup-table-cleanup', () => {
       [
         '11 of 100 memberships',
         { users: 100, staleUsers: 0, memberships: 100, staleMemberships: 11 },
-        '11% of the memberships are stale',
+        '11% of the memberships are stale while their user and group stay',
         ENV,
       ],
       [
@@ -455,7 +475,7 @@ describe('backup-table-cleanup', () => {
       [
         '6 of 50 memberships (one over the 5 allowed, 12%)',
         { users: 50, staleUsers: 0, memberships: 50, staleMemberships: 6 },
-        '12% of the memberships are stale',
+        '12% of the memberships are stale while their user and group stay',
         ENV,
       ],
       [
@@ -496,24 +516,97 @@ describe('backup-table-cleanup', () => {
       },
     );
 
+    /** A pool of 100 users in 10 groups of 10, every user in one group; `lost` users and groups removed from it. */
+    const lostPool = (lost: { users: number[]; groups: number[]; memberships?: number[] }) => {
+      const memberOf = (n: number) => ({ id: `GROUP_MEMBER-group-${n % 10}`, type: `GROUP_MEMBER-sub-${n}` });
+      const goneMembership = (n: number) =>
+        lost.users.includes(n) || lost.groups.includes(n % 10) || (lost.memberships ?? []).includes(n);
+      return [
+        ...range(0, 100).map((n) => (lost.users.includes(n) ? stale(key(n)) : fresh(key(n)))),
+        ...range(0, 100).map((n) => (goneMembership(n) ? stale(memberOf(n)) : fresh(memberOf(n)))),
+        ...range(0, 10).map((n) => (lost.groups.includes(n) ? stale(groupKey(n)) : fresh(groupKey(n)))),
+      ];
+    };
+
+    it('counts the memberships of stale users and groups with them: 5% of the users and one group go through', async () => {
+      // 5 users and 1 group of 10 stale: their 5 + 10 memberships (15%) go with them.
+      serveScan(lostPool({ users: [0, 1, 2, 3, 4], groups: [7] }), 40);
+      const output = await run(cleanupEvent(FIND, { ExportTimestamp: T0 }));
+      expect(output.result.DeletionCheck).toBe('WithinLimit');
+      expect(output.result.CleanupCounts).toEqual(
+        expect.objectContaining({
+          StaleUsers: 5,
+          StaleGroups: 1,
+          StaleMemberships: 15,
+          StaleMembershipsOfStaleItems: 15,
+        }),
+      );
+      expect(queuedKeys()).toHaveLength(5 + 1 + 15);
+    });
+
+    it('still refuses memberships removed while their users and groups stay (a group emptied)', async () => {
+      // Group 3 emptied and one member taken out of group 4 (11 memberships whose user and group stay), and one
+      // stale user's membership.
+      serveScan(
+        lostPool({ users: [0], groups: [], memberships: [4, ...range(0, 100).filter((n) => n % 10 === 3)] }),
+        40,
+      );
+      const error = await run(cleanupEvent(FIND, { ExportTimestamp: T0 })).then(
+        () => new Error('expected a refusal'),
+        (failure: unknown) => failure as Error,
+      );
+      expect(error).toBeInstanceOf(MassDeletionRefusedError);
+      expect(error.message).toContain('11% of the memberships are stale while their user and group stay');
+      expect(error.message).toContain(
+        '12 of 100 group memberships (12%; 1 of them belong to stale users or groups',
+      );
+    });
+
+    it('counts a stale membership whose user and group items are missing as a membership', async () => {
+      serveScan(table({ users: 0, staleUsers: 0, memberships: 12, staleMemberships: 6 }));
+      const error = await run(cleanupEvent(FIND, { ExportTimestamp: T0 })).then(
+        () => new Error('expected a refusal'),
+        (failure: unknown) => failure as Error,
+      );
+      expect(error).toBeInstanceOf(MassDeletionRefusedError);
+    });
+
+    it('reads each user and group item once per invocation, 100 keys a call at most', async () => {
+      serveScan(lostPool({ users: range(0, 10), groups: [5] }), 25);
+      await run(cleanupEvent(FIND, { ExportTimestamp: T0 }), undefined, { ...ENV, MAX_DELETION_COUNT: '20' });
+      const asked = ddb
+        .commandCalls(BatchGetCommand)
+        .flatMap((call) => (call.args[0].input as BatchGetCommandInput).RequestItems?.[TABLE]?.Keys ?? []);
+      expect(asked.length).toBe(new Set(asked.map((k) => `${String(k.id)}|${String(k.type)}`)).size);
+      for (const call of ddb.commandCalls(BatchGetCommand))
+        expect(
+          ((call.args[0].input as BatchGetCommandInput).RequestItems?.[TABLE]?.Keys ?? []).length,
+        ).toBeLessThanOrEqual(100);
+    });
+
     it('always refuses when the pool listed no user while the backup holds some, whatever the share', async () => {
       serveScan(table({ users: 900, staleUsers: 900, memberships: 218, staleMemberships: 218 }), 100);
       const error = await failureOf(find({ ExportTimestamp: T0 }, { ...ENV, MAX_DELETION_PERCENT: '100' }));
       expect(error.message).toContain(
         'The backup cleanup deleted nothing: the user pool listed no user while the backup holds 900. ' +
           'Stale items (in the backup, no longer in the user pool): 900 of 900 users (100%), ' +
-          '0 of 0 groups (0%), 218 of 218 group memberships (100%). ' +
+          '0 of 0 groups (0%), 218 of 218 group memberships (100%; 218 of them belong to stale users or groups ' +
+          'and are counted with those). ' +
           'One export may delete, of the users, of the groups and of the memberships each, 5 or 100%, ' +
           'whichever is more (stack parameters MaxDeletionCount and MaxDeletionPercent), and never every user.',
       );
     });
 
     it('refuses with every reason at once, and names no user or group', async () => {
-      serveScan(table({ users: 40, staleUsers: 40, memberships: 10, staleMemberships: 10 }));
+      // 10 memberships of the stale users, and 10 of users and groups the backup has no item of.
+      serveScan([
+        ...table({ users: 40, staleUsers: 40, memberships: 10, staleMemberships: 10 }),
+        ...range(1000, 1010).map((n) => stale(membershipKey(n))),
+      ]);
       const error = await failureOf(find({ ExportTimestamp: T0 }));
       expect(error.message).toContain(
         'the user pool listed no user while the backup holds 40; 100% of the users are stale; ' +
-          '100% of the memberships are stale.',
+          '50% of the memberships are stale while their user and group stay.',
       );
       expect(error.message).not.toMatch(/sub-\d|group-\d/);
       expect(logs.text()).not.toMatch(/sub-\d|group-\d/);

@@ -46,7 +46,7 @@ const KEYS: Env = {
 };
 /** The state was entered 0.75 s into 03:10:07 UTC; the snapshot is the table at 03:10:07. */
 const ENTERED = '2024-01-15T03:10:07.750Z';
-const SNAPSHOT_ID = '20240115T031007Z';
+const SNAPSHOT_ID = '20240115T031008Z';
 const EXECUTION_NAME = 'scheduled-export-2024-01-15';
 
 const event = (state: string, input: TableSnapshotInput = {}): TableSnapshotEvent => ({
@@ -90,7 +90,7 @@ function describeExports(byRegion: Record<string, Partial<ExportDescription>>): 
 
 const started = (overrides: Partial<SnapshotProgress> = {}): SnapshotProgress => ({
   SnapshotId: SNAPSHOT_ID,
-  ExportTime: '2024-01-15T03:10:07.000Z',
+  ExportTime: '2024-01-15T03:10:08.000Z',
   Status: 'IN_PROGRESS',
   RetentionDays: 90,
   LockMode: 'GOVERNANCE',
@@ -125,13 +125,13 @@ beforeEach(() => {
 });
 
 describe('Snapshot: Start Exports', () => {
-  it('exports the table and its replica at the second the state was entered, each into its Region’s bucket', async () => {
+  it('exports the table and its replica at the first whole second after the state was entered (no earlier write is left out), each into its Region’s bucket', async () => {
     acceptExports();
     const { result } = run(event(START_EXPORTS_STATE, { ExportTimestamp: T0, CleanupCounts: { Users: 3 } }));
     const output = (await result).result;
 
     const common = {
-      ExportTime: new Date('2024-01-15T03:10:07.000Z'),
+      ExportTime: new Date('2024-01-15T03:10:08.000Z'),
       S3Prefix: `snapshots/${SNAPSHOT_ID}`,
       ExportFormat: 'DYNAMODB_JSON',
       ExportType: 'FULL_EXPORT',
@@ -158,7 +158,7 @@ describe('Snapshot: Start Exports', () => {
 
     expect(output.Snapshot).toEqual({
       SnapshotId: SNAPSHOT_ID,
-      ExportTime: '2024-01-15T03:10:07.000Z',
+      ExportTime: '2024-01-15T03:10:08.000Z',
       Status: 'IN_PROGRESS',
       RetentionDays: 90,
       LockMode: 'GOVERNANCE',
@@ -208,7 +208,7 @@ describe('Snapshot: Start Exports', () => {
     expect(ddb).toHaveReceivedCommandTimes(ExportTableToPointInTimeCommand, 1);
     expect(ddb).toHaveReceivedCommandWith(ExportTableToPointInTimeCommand, {
       TableArn: REPLICA_ARN,
-      ExportTime: new Date('2024-01-15T03:10:07.000Z'),
+      ExportTime: new Date('2024-01-15T03:10:08.000Z'),
       ClientToken: `snapshot-${EXECUTION_NAME}-eu-west-1`,
     });
     expect(second).toEqual(
@@ -220,7 +220,7 @@ describe('Snapshot: Start Exports', () => {
     ddb
       .on(ExportTableToPointInTimeCommand)
       .rejects(new InvalidExportTimeException({ message: 'outside the window', $metadata: {} }));
-    const late = Date.parse('2024-01-15T03:10:07.000Z') + START_DEADLINE_MS + 1;
+    const late = Date.parse('2024-01-15T03:10:08.000Z') + START_DEADLINE_MS + 1;
     await expect(run(event(START_EXPORTS_STATE), ENV, late).result).rejects.toThrow(SnapshotFailedError);
   });
 
@@ -294,7 +294,7 @@ describe('Snapshot: Check Exports', () => {
       'us-east-1': { ExportStatus: 'IN_PROGRESS' },
       'eu-west-1': { ExportStatus: 'COMPLETED', ItemCount: 1 },
     });
-    const late = Date.parse('2024-01-15T03:10:07.000Z') + EXPORT_DEADLINE_MS + 1;
+    const late = Date.parse('2024-01-15T03:10:08.000Z') + EXPORT_DEADLINE_MS + 1;
     await expect(run(event(CHECK_EXPORTS_STATE, { Snapshot: started() }), ENV, late).result).rejects.toThrow(
       new RegExp(`still being exported after 6 hours in us-east-1.*${exportArn('us-east-1', 'a')}`),
     );
