@@ -22,7 +22,10 @@ import { checkRestoreTarget, checkTargetPool, isNewUserPoolEmpty } from './lib/c
 import { dropAttributes } from './lib/target-check';
 import { executionRun, isResume, newUserPoolId, optionalCognitoTps, stepDeadline } from './lib/invocation';
 import { createUserPoolInput } from './lib/create-plan';
-import { createUserPoolFromBackup } from './lib/create-user-pool';
+import { besideReportKey, createUserPoolFromBackup } from './lib/create-user-pool';
+import { putChunk } from './lib/pool-index';
+import { PoolConfigurationItemError, readPoolConfiguration } from '../utils/pool-configuration-item';
+import type { Logger } from '../utils/logger';
 import type { CheckNewUserPoolEvent, CheckNewUserPoolResult, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
 
@@ -61,13 +64,15 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       const logger = handlerLogger(runtime, 'check-new-user-pool', context);
       // A 60-second Lambda: its retries may use all but the last seconds.
       const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context));
+      const work = { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET };
+      const table = { tableName: config.BACKUP_TABLE_NAME, typeTimestamp: config.TYPE_TIMESTAMP };
       if (create !== undefined) {
         const created = await createUserPoolFromBackup(create, executionRun(event?.Context), {
           cognito,
           ddb: documentClient(),
-          work: { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET },
+          work,
           logger,
-          table: { tableName: config.BACKUP_TABLE_NAME, typeTimestamp: config.TYPE_TIMESTAMP },
+          table,
           region: config.AWS_REGION,
         });
         userPoolId = created.userPoolId;
@@ -81,7 +86,8 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       // A pool that is refused as not empty needs no further check.
       if (empty || resume) {
         const budget = timeBudget(runtime, context, TARGET_CHECK_RESERVE_MS);
-        await checkTargetPool(userPoolId, drop, {
+        const recorded = await recordedConfiguration(documentClient(), table, logger);
+        const verdict = await checkTargetPool(userPoolId, drop, {
           cognito,
           logger,
           scan: {
@@ -90,11 +96,40 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
             typeUser: config.TYPE_USER,
             hasTime: () => budget.hasTime(),
           },
+          ...(recorded !== undefined ? { recorded } : {}),
         });
+        // Beside the restore report: what differs from the backed-up pool without losing data.
+        if (verdict.warnings.length > 0 || verdict.dropped.length > 0) {
+          const { startTime } = executionRun(event?.Context);
+          await putChunk(work, besideReportKey(userPoolId, startTime, 'target-check.json'), {
+            Warnings: verdict.warnings,
+            Dropped: verdict.dropped,
+          });
+        }
       }
       return { result: { NewUserPoolEmpty: empty, Resume: resume } };
     },
   );
+}
+
+/**
+ * The backup's configuration item, or undefined without one (a backup of v1.0.10). One that cannot be
+ * read does not stop a restore into a pool the operator made: the users' check still runs.
+ */
+async function recordedConfiguration(
+  ddb: ReturnType<typeof documentClient>,
+  table: { tableName: string; typeTimestamp: string },
+  logger: Logger,
+): Promise<{ UserPool?: Record<string, unknown> } | undefined> {
+  try {
+    return (await readPoolConfiguration(ddb, table)) as { UserPool?: Record<string, unknown> } | undefined;
+  } catch (error) {
+    if (!(error instanceof PoolConfigurationItemError)) throw error;
+    logger.warn('Target check: the configuration item cannot be read; only the users are checked', {
+      error: error.message,
+    });
+    return undefined;
+  }
 }
 
 export const handler = createHandler();
