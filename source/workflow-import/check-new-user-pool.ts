@@ -22,7 +22,10 @@ import { checkRestoreTarget, checkTargetPool, isNewUserPoolEmpty } from './lib/c
 import { dropAttributes } from './lib/target-check';
 import { executionRun, isResume, newUserPoolId, optionalCognitoTps, stepDeadline } from './lib/invocation';
 import { createUserPoolInput } from './lib/create-plan';
-import { createUserPoolFromBackup } from './lib/create-user-pool';
+import { besideReportKey, createUserPoolFromBackup } from './lib/create-user-pool';
+import { putChunk } from './lib/pool-index';
+import { PoolConfigurationItemError, readPoolConfiguration } from '../utils/pool-configuration-item';
+import type { Logger } from '../utils/logger';
 import type { CheckNewUserPoolEvent, CheckNewUserPoolResult, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
 import { executionSource } from './lib/environment';
@@ -67,13 +70,15 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       const logger = handlerLogger(runtime, 'check-new-user-pool', context);
       // A 60-second Lambda: its retries may use all but the last seconds.
       const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context));
+      const work = { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET };
+      const table = { tableName: config.BACKUP_TABLE_NAME, typeTimestamp: config.TYPE_TIMESTAMP };
       if (create !== undefined) {
         const created = await createUserPoolFromBackup(create, executionRun(event?.Context), {
           cognito,
           ddb: documentClient(),
-          work: { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET },
+          work,
           logger,
-          table: { tableName: config.BACKUP_TABLE_NAME, typeTimestamp: config.TYPE_TIMESTAMP },
+          table,
           region: config.AWS_REGION,
         });
         userPoolId = created.userPoolId;
@@ -88,15 +93,10 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       if (empty || resume) {
         const budget = timeBudget(runtime, context, TARGET_CHECK_RESERVE_MS);
         const ddb = documentClient();
-        const source = await executionSource(
-          event?.Context,
-          {
-            ...config,
-            USER_IMPORT_JOB_MAPPING_FILES_BUCKET: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET ?? '',
-          },
-          { ddb, s3: s3Client() },
-        );
-        await checkTargetPool(userPoolId, drop, {
+        const source = await executionSource(event?.Context, config, { ddb, s3: s3Client() });
+        // The configuration item of the live table (a recovery point's own is not read yet).
+        const recorded = await recordedConfiguration(ddb, table, logger);
+        const verdict = await checkTargetPool(userPoolId, drop, {
           cognito,
           logger,
           scan: {
@@ -106,11 +106,40 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
             hasTime: () => budget.hasTime(),
             source,
           },
+          ...(recorded !== undefined ? { recorded } : {}),
         });
+        // Beside the restore report: what differs from the backed-up pool without losing data.
+        if (verdict.warnings.length > 0 || verdict.dropped.length > 0) {
+          const { startTime } = executionRun(event?.Context);
+          await putChunk(work, besideReportKey(userPoolId, startTime, 'target-check.json'), {
+            Warnings: verdict.warnings,
+            Dropped: verdict.dropped,
+          });
+        }
       }
       return { result: { NewUserPoolEmpty: empty, Resume: resume } };
     },
   );
+}
+
+/**
+ * The backup's configuration item, or undefined without one (a backup of v1.0.10). One that cannot be
+ * read does not stop a restore into a pool the operator made: the users' check still runs.
+ */
+async function recordedConfiguration(
+  ddb: ReturnType<typeof documentClient>,
+  table: { tableName: string; typeTimestamp: string },
+  logger: Logger,
+): Promise<{ UserPool?: Record<string, unknown> } | undefined> {
+  try {
+    return (await readPoolConfiguration(ddb, table)) as { UserPool?: Record<string, unknown> } | undefined;
+  } catch (error) {
+    if (!(error instanceof PoolConfigurationItemError)) throw error;
+    logger.warn('Target check: the configuration item cannot be read; only the users are checked', {
+      error: error.message,
+    });
+    return undefined;
+  }
 }
 
 export const handler = createHandler();

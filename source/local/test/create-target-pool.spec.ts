@@ -8,6 +8,10 @@ import {
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDirectory } from '../../test-support/temp-dirs';
 import { startCognitoEmulator } from '../cognito';
 import { cognitoClientFor } from '../cognito/testing';
 import { LocalEnvironment } from '../aws/environment';
@@ -50,6 +54,14 @@ describe('--create-target-pool', () => {
       const template = artifacts.get('user-pool.template.json') ?? '';
       expect(JSON.parse(template)).toMatchObject({
         Resources: { UserPool: { Type: 'AWS::Cognito::UserPool' } },
+      });
+      // A template CloudFormation accepts: cfn-lint checks every property against the resource types' schemas.
+      const file = join(tempDirectory('created-pool-template'), 'user-pool.template.json');
+      writeFileSync(file, template);
+      const lint = spawnSync('cfn-lint', [file], { encoding: 'utf8', timeout: 120_000 });
+      expect({ status: lint.status, output: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({
+        status: 0,
+        output: '',
       });
       // The seed's Google secret and the new clients' secrets are nowhere beside the report.
       for (const text of artifacts.values()) expect(text).not.toContain('not-a-real-secret');

@@ -518,7 +518,9 @@ export function droppedAttributesNote(context: SfnContextObject): string {
 
 /** How to finish a failed restore: the exact input that resumes it (README, "Resume a restore"). */
 export function resumeAdvice(context: SfnContextObject): string {
-  const poolId = (context.Execution?.Input as { NewUserPoolId?: unknown } | undefined)?.NewUserPoolId;
+  const given = context.Execution?.Input as { NewUserPoolId?: unknown; CreateUserPool?: unknown } | undefined;
+  const poolId = given?.NewUserPoolId;
+  if (poolId === undefined && given?.CreateUserPool !== undefined) return createdPoolResumeAdvice(context);
   if (typeof poolId !== 'string' || poolId.trim() === '') return '';
   const drop = droppedAttributes(context);
   // The same recovery point: a resumed restore must read what the interrupted one read.
@@ -538,6 +540,27 @@ export function resumeAdvice(context: SfnContextObject): string {
     `To finish this restore into the same user pool once the cause is fixed, start the ${IMPORT_WORKFLOW} ` +
     `again with the input ${input}: it keeps the users, groups and memberships already in the pool, ` +
     `imports the rest and reconciles.\n\n`
+  );
+}
+
+/**
+ * A restore into a pool the workflow created (CreateUserPool): the execution input does not hold the
+ * pool's id, so the advice says where to find it (the creation's work file, the pool's execution tag).
+ */
+function createdPoolResumeAdvice(context: SfnContextObject): string {
+  const execution = context.Execution?.Name ?? context.Execution?.Id?.split(':').pop() ?? '';
+  const drop = droppedAttributes(context);
+  const input = JSON.stringify({
+    NewUserPoolId: '<the created pool id>',
+    Resume: true,
+    ...(drop.length > 0 ? { DropAttributes: drop } : {}),
+  });
+  return (
+    `If this execution created its user pool (CreateUserPool), its ID is in ` +
+    `restore-work/created-user-pools/${execution}.json in the import bucket, and the pool carries the tag ` +
+    `cognito-backup-restore-execution=${execution}. To finish the restore into that pool once the cause is ` +
+    `fixed, start the ${IMPORT_WORKFLOW} again with the input ${input}; if no pool was created, start it again ` +
+    `with the same input.\n\n`
   );
 }
 

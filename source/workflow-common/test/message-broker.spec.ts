@@ -884,6 +884,19 @@ describe('message-broker', () => {
       expect(published()[0]?.Message).toContain(`resume it instead (below).\n\n${advice}`);
     });
 
+    it('tells where the id of a pool the execution created is, for Resume', async () => {
+      const ctx = importContext('WorkflowErrorHandlerLambda');
+      ctx.Execution.Input = { CreateUserPool: { PoolName: 'restored' }, DropAttributes: ['custom:plan'] };
+      ctx.Execution.Name = 'restore-1';
+      await run(event('WorkflowErrorHandlerLambda', { Error: 'States.TaskFailed', Cause: 'x' }, ctx));
+      const message = published()[0]?.Message ?? '';
+      expect(message).toContain('restore-work/created-user-pools/restore-1.json');
+      expect(message).toContain('cognito-backup-restore-execution=restore-1');
+      expect(message).toContain(
+        '{"NewUserPoolId":"<the created pool id>","Resume":true,"DropAttributes":["custom:plan"]}',
+      );
+    });
+
     it('gives no Resume advice for an export failure or an input without a pool id', async () => {
       await run(event('WorkflowErrorHandlerLambda', { Cause: 'x', RestoreReport: restoreReport }));
       const ctx = context('WorkflowErrorHandlerLambda', 'ImportWorkflow-HASH');

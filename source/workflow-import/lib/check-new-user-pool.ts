@@ -14,6 +14,7 @@ import type { RateLimitedCognito } from '../../utils/cognito';
 import type { Logger } from '../../utils/logger';
 import { errorMessage, errorName } from '../../utils/errors';
 import {
+  compareWithRecorded,
   compareWithTarget,
   readBackupNeeds,
   refusalMessage,
@@ -148,8 +149,14 @@ export async function isNewUserPoolEmpty(
 export async function checkTargetPool(
   userPoolId: string,
   drop: readonly string[],
-  deps: { cognito: RateLimitedCognito; logger: Logger; scan: NeedsScanDeps },
-): Promise<TargetVerdict> {
+  deps: {
+    cognito: RateLimitedCognito;
+    logger: Logger;
+    scan: NeedsScanDeps;
+    /** The backup's configuration item, when it has one: attribute types, aliases, warnings. */
+    recorded?: { UserPool?: Record<string, unknown> };
+  },
+): Promise<TargetVerdict & { warnings: string[] }> {
   let pool;
   try {
     pool = (await deps.cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }))).UserPool;
@@ -159,6 +166,9 @@ export async function checkTargetPool(
   const target = targetShape(pool);
   const needs = await readBackupNeeds(deps.scan, target.required);
   const verdict = compareWithTarget(needs, target, drop);
+  const signInRefused = verdict.refusals.some((line) => line.startsWith('username attributes:'));
+  const fromRecord = compareWithRecorded(deps.recorded, pool, needs, drop, signInRefused);
+  verdict.refusals.push(...fromRecord.refusals);
   deps.logger.info('New user pool checked against the backup', {
     userPoolId,
     usersRead: needs.users,
@@ -166,8 +176,11 @@ export async function checkTargetPool(
     customAttributes: needs.customAttributes.size,
     differences: verdict.refusals.length,
     dropped: verdict.dropped,
+    configurationItem: deps.recorded !== undefined,
+    warnings: fromRecord.warnings.length,
   });
   for (const note of verdict.notes) deps.logger.warn(`Target check: ${note}`);
+  for (const warning of fromRecord.warnings) deps.logger.warn(`Target check: ${warning}`);
   if (verdict.refusals.length > 0) throw new TargetPoolRefusedError(refusalMessage(userPoolId, verdict));
-  return verdict;
+  return { ...verdict, warnings: fromRecord.warnings };
 }

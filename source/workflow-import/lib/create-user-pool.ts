@@ -98,18 +98,23 @@ export async function withCreatedUserPool<E extends { Context?: SfnContextObject
   event: E,
   work: () => S3Work,
 ): Promise<E> {
-  const execution = event?.Context?.Execution;
-  const input = execution?.Input;
-  if (input === undefined || input.NewUserPoolId !== undefined || input[CREATE_USER_POOL_INPUT] === undefined)
+  const context = event?.Context;
+  const input = context?.Execution?.Input;
+  if (
+    context === undefined ||
+    input === undefined ||
+    input.NewUserPoolId !== undefined ||
+    input[CREATE_USER_POOL_INPUT] === undefined
+  )
     return event;
-  const name = execution?.Name ?? execution?.Id.split(':').pop() ?? '';
-  const record = name === '' ? undefined : await readRecord(work(), creationKey(name));
-  if (record?.UserPoolId === undefined || event.Context === undefined) return event;
+  const name = context.Execution.Name ?? context.Execution.Id.split(':').pop() ?? '';
+  const record = await readRecord(work(), creationKey(name));
+  if (record?.UserPoolId === undefined) return event;
   return {
     ...event,
     Context: {
-      ...event.Context,
-      Execution: { ...event.Context.Execution, Input: { ...input, NewUserPoolId: record.UserPoolId } },
+      ...context,
+      Execution: { ...context.Execution, Input: { ...input, NewUserPoolId: record.UserPoolId } },
     },
   };
 }

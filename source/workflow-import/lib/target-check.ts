@@ -260,3 +260,103 @@ export async function readBackupNeeds(
   );
   return collector.needs;
 }
+
+/** What the backup's configuration item says beyond the users: refusals to add, and warnings that lose nothing. */
+export interface RecordedVerdict {
+  refusals: string[];
+  warnings: string[];
+}
+
+/** Settings whose difference loses no data: named in the warnings (never their values). */
+const SETTINGS_WORTH_A_WARNING: readonly [keyof UserPoolType, string][] = [
+  ['Policies', 'the password policy'],
+  ['AutoVerifiedAttributes', 'the auto-verified attributes'],
+  ['AccountRecoverySetting', 'the account recovery setting'],
+  ['VerificationMessageTemplate', 'the verification message'],
+  ['EmailVerificationMessage', 'the e-mail verification message'],
+  ['EmailVerificationSubject', 'the e-mail verification subject'],
+  ['SmsVerificationMessage', 'the SMS verification message'],
+  ['SmsAuthenticationMessage', 'the SMS authentication message'],
+  ['AdminCreateUserConfig', 'the invitation settings and message'],
+  ['UserAttributeUpdateSettings', 'the attribute update settings'],
+  ['MfaConfiguration', 'the MFA setting'],
+  ['DeletionProtection', 'deletion protection'],
+];
+
+/** JSON with sorted keys, so that two equal settings compare equal whatever their members' order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>)
+      .filter(([, member]) => member !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, member]) => `${JSON.stringify(key)}:${canonical(member)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A recorded schema name as DescribeUserPool gives it (`custom:x`; a developer-only attribute `dev:custom:x`). */
+const customName = (name: string): string | undefined => /^(?:dev:)?(custom:.+)$/.exec(name)?.[1];
+
+/**
+ * Compares the new pool with the backed-up pool's recorded configuration (the configuration item),
+ * where the users alone cannot tell: a custom attribute that users carry with another data type, other
+ * alias attributes, other username attributes when no user item says how users sign in. Differences
+ * that lose nothing are warnings. `signInRefused` is true when the users' check already refused the
+ * username attributes (one refusal is enough).
+ */
+export function compareWithRecorded(
+  recorded: { UserPool?: Record<string, unknown> } | undefined,
+  target: UserPoolType | undefined,
+  needs: BackupNeeds,
+  drop: readonly string[],
+  signInRefused: boolean,
+): RecordedVerdict {
+  const verdict: RecordedVerdict = { refusals: [], warnings: [] };
+  const pool = recorded?.UserPool as (UserPoolType & { Schema?: SchemaAttributeType[] }) | undefined;
+  if (pool === undefined || target === undefined) return verdict;
+  const targetTypes = targetShape(target).customAttributes;
+  for (const attribute of pool.Schema ?? []) {
+    const name = customName(attribute.Name ?? '');
+    if (name === undefined || drop.includes(name)) continue;
+    const recordedType = attribute.AttributeDataType ?? 'String';
+    const targetType = targetTypes.get(name);
+    const users = needs.customAttributes.get(name) ?? 0;
+    if (targetType !== undefined && targetType !== recordedType) {
+      const line =
+        `${name}: the backed-up pool has it as ${recordedType} and the new pool as ${targetType}` +
+        (users > 0
+          ? ` (${plural(users, 'backed-up user')} ${users === 1 ? 'carries' : 'carry'} it; create the pool with it as ${recordedType})`
+          : '');
+      (users > 0 ? verdict.refusals : verdict.warnings).push(line);
+    } else if (targetType === undefined && users === 0) {
+      verdict.warnings.push(
+        `${name}: in the backed-up pool's schema, not in the new pool's (no backed-up user carries it)`,
+      );
+    }
+  }
+  const sorted = (values: readonly string[] | undefined) => [...(values ?? [])].sort();
+  const recordedAliases = sorted(pool.AliasAttributes);
+  const targetAliases = sorted(target.AliasAttributes);
+  if (canonical(recordedAliases) !== canonical(targetAliases)) {
+    verdict.refusals.push(
+      `alias attributes: the backed-up pool's users sign in with ${list(recordedAliases)} as aliases, the new ` +
+        `pool's aliases are ${list(targetAliases)} (create the pool with alias attributes: ${list(recordedAliases)})`,
+    );
+  }
+  const recordedUsername = sorted(pool.UsernameAttributes);
+  const targetUsername = sorted(target.UsernameAttributes);
+  if (!signInRefused && canonical(recordedUsername) !== canonical(targetUsername)) {
+    verdict.refusals.push(
+      `username attributes: the backed-up pool's are ${list(recordedUsername)}, the new pool's ` +
+        `${list(targetUsername)} (create the pool with username attributes: ${list(recordedUsername)})`,
+    );
+  }
+  for (const [member, what] of SETTINGS_WORTH_A_WARNING) {
+    if (!(member in pool)) continue;
+    if (canonical(pool[member]) !== canonical(target[member]))
+      verdict.warnings.push(`${what} differs from the backed-up pool's`);
+  }
+  return verdict;
+}

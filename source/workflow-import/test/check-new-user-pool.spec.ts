@@ -20,7 +20,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
 import { configurationItems } from '../../utils/pool-configuration-item';
-import { creationKey } from '../lib/create-user-pool';
+import { besideReportKey, creationKey } from '../lib/create-user-pool';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
@@ -106,6 +106,8 @@ describe('check-new-user-pool', () => {
     // The check scans in parallel segments: the two users are in the first one.
     ddb.on(ScanCommand).resolves({ Items: [] });
     ddb.on(ScanCommand, { Segment: 0 }).resolves({ Items: [planUser(1), planUser(2)] });
+    // No configuration item (a backup of v1.0.10) unless a test gives one.
+    ddb.on(GetCommand).resolves({});
   });
 
   it('declares the variables it reads', () => {
@@ -475,6 +477,80 @@ describe('check-new-user-pool', () => {
     expect(logs.text()).not.toContain('secret-plan');
     expect(logs.text()).not.toContain('example.com');
     expect(logs.text()).not.toContain('private');
+  });
+
+  describe('with the configuration item of the backup', () => {
+    const recordedItem = (userPool: Record<string, unknown>) =>
+      configurationItems(
+        {
+          FormatVersion: 1,
+          Source: { UserPoolId: SOURCE_POOL_ID, Region: 'us-east-2', RecordedAt: '2026-12-07T22:00:00.000Z' },
+          UserPool: userPool,
+          Mfa: {},
+          Clients: [],
+          ResourceServers: [],
+          IdentityProviders: [],
+          Domains: [],
+        },
+        TYPE_TIMESTAMP,
+        '2026-12-07T22:00:00.000Z',
+      )[0];
+    let bucket: Map<string, string>;
+
+    beforeEach(() => {
+      bucket = new Map();
+      s3.reset();
+      serveBucket(s3, bucket);
+    });
+
+    it('refuses a custom attribute that users carry with another data type than the backed-up pool had', async () => {
+      ddb.on(GetCommand).resolves({
+        Item: recordedItem({
+          UsernameAttributes: ['email'],
+          Schema: [{ Name: 'custom:plan', AttributeDataType: 'Number' }],
+        }),
+      });
+      const failure = (await setup()
+        .handler(wrapped({}))
+        .catch((error: unknown) => error)) as Error;
+      expect(failure).toMatchObject({ name: 'TargetPoolRefusedError' });
+      expect(failure.message).toContain(
+        'custom:plan: the backed-up pool has it as Number and the new pool as String (2 backed-up users carry it',
+      );
+      expect(failure.message).not.toContain('secret-plan');
+    });
+
+    it('refuses other alias attributes than the backed-up pool had', async () => {
+      ddb.on(GetCommand).resolves({
+        Item: recordedItem({ UsernameAttributes: ['email'], AliasAttributes: ['preferred_username'] }),
+      });
+      await expect(setup().handler(wrapped({}))).rejects.toThrow(
+        /alias attributes: the backed-up pool's users sign in with preferred_username as aliases/,
+      );
+    });
+
+    it('lists what differs without losing data as warnings beside the restore report', async () => {
+      ddb.on(GetCommand).resolves({
+        Item: recordedItem({
+          UsernameAttributes: ['email'],
+          Policies: { PasswordPolicy: { MinimumLength: 14 } },
+          Schema: [{ Name: 'custom:plan', AttributeDataType: 'String' }],
+        }),
+      });
+      const { handler, logs } = setup();
+      await expect(handler(wrapped({}))).resolves.toEqual({
+        result: { NewUserPoolEmpty: true, Resume: false },
+      });
+      expect(
+        JSON.parse(
+          bucket.get(besideReportKey(POOL_ID, '2024-01-01T00:00:00.000Z', 'target-check.json')) ?? '{}',
+        ),
+      ).toEqual({
+        Warnings: ["the password policy differs from the backed-up pool's"],
+        Dropped: [],
+      });
+      expect(logs.text()).toContain("Target check: the password policy differs from the backed-up pool's");
+    });
   });
 
   describe('CreateUserPool: creates the target from the backup, then checks it as any other', () => {

@@ -14,12 +14,13 @@ import {
   SetUserPoolMfaConfigCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
 import { RateLimitedCognito } from '../../utils/cognito';
+import type { SfnContextObject } from '../../utils/step-functions';
 import { SlidingWindowLimiter } from '../../utils/limiter';
 import { configurationItems } from '../../utils/pool-configuration-item';
 import type { PoolConfiguration } from '../../workflow-export/lib/pool-configuration';
@@ -28,8 +29,10 @@ import {
   InvalidCreateUserPoolError,
   NoPoolConfigurationError,
   planCreation,
+  recordedConfiguration,
   RESTORE_TARGET_TAGS,
 } from '../lib/create-plan';
+import { poolTemplate } from '../lib/pool-template';
 import {
   besideReportKey,
   createUserPoolFromBackup,
@@ -393,5 +396,325 @@ describe('createUserPoolFromBackup', () => {
       Input: {},
       Context: named,
     });
+  });
+});
+
+describe('planCreation: the other references and settings', () => {
+  const where = { region: REGION, executionName: RUN.execution };
+
+  it('keeps the custom senders with their key when ArnMap maps both, and an SES identity of this Region', () => {
+    const config = configuration();
+    const kms = `arn:aws:kms:${SOURCE_REGION}:111122223333:key/1234`;
+    const sender = lambdaArn(SOURCE_REGION, 'sender');
+    config.UserPool.EmailConfiguration = {
+      EmailSendingAccount: 'DEVELOPER',
+      SourceArn: `arn:aws:ses:${REGION}:111122223333:identity/example.com`,
+    };
+    config.Mfa = { MfaConfiguration: 'ON', EmailMfaConfiguration: { Subject: 'Code' } };
+    const plan = planCreation(
+      config,
+      {
+        PoolName: 'restored',
+        ArnMap: {
+          [kms]: `arn:aws:kms:${REGION}:111122223333:key/5678`,
+          [sender]: lambdaArn(REGION, 'sender'),
+        },
+      },
+      where,
+    );
+    expect(plan.UserPool.LambdaConfig).toMatchObject({
+      CustomEmailSender: { LambdaArn: lambdaArn(REGION, 'sender'), LambdaVersion: 'V1_0' },
+      KMSKeyID: `arn:aws:kms:${REGION}:111122223333:key/5678`,
+    });
+    expect(plan.UserPool.EmailConfiguration?.SourceArn).toBe(
+      `arn:aws:ses:${REGION}:111122223333:identity/example.com`,
+    );
+    expect(plan.Mfa?.EmailMfaConfiguration).toEqual({ Subject: 'Code' });
+  });
+
+  it('without the SES identity, leaves e-mail MFA out too; a custom domain is always left for the operator', () => {
+    const config = configuration();
+    config.Mfa = { MfaConfiguration: 'ON', EmailMfaConfiguration: { Subject: 'Code' } };
+    config.Domains = [{ Domain: 'login.example.com', Custom: true }];
+    const plan = planCreation(config, INPUT, where);
+    expect(plan.Mfa?.EmailMfaConfiguration).toBeUndefined();
+    expect(plan.LeftOut.join('\n')).toContain('EmailMfaConfiguration');
+    expect(plan.LeftOut.join('\n')).toContain('custom domain login.example.com: needs its certificate');
+  });
+
+  it('sets no MFA for a pool that had none, and refuses a record of another format', () => {
+    const config = configuration();
+    config.Mfa = { MfaConfiguration: 'OFF' };
+    expect(planCreation(config, INPUT, where).Mfa).toBeUndefined();
+    expect(() => recordedConfiguration({ FormatVersion: 2 })).toThrow(/format 2/);
+  });
+
+  it.each([
+    ['CreateUserPool that is not an object', { CreateUserPool: 'restored' }, /must be an object/],
+    [
+      'an ArnMap that is not an object',
+      { CreateUserPool: { PoolName: 'x', ArnMap: ['a'] } },
+      /ArnMap must be an object/,
+    ],
+  ])('refuses %s', (_name, input, message) => {
+    const context = sfnContext();
+    context.Execution.Input = input;
+    expect(() => createUserPoolInput(context)).toThrow(message);
+  });
+});
+
+describe('poolTemplate', () => {
+  const where = { region: REGION, executionName: RUN.execution };
+
+  it('names the MFA factors CloudFormation enables, and leaves out the restore tags', () => {
+    const config = configuration();
+    config.Mfa = {
+      MfaConfiguration: 'OPTIONAL',
+      SmsMfaConfiguration: { SmsConfiguration: { SnsCallerArn: 'arn:aws:iam::111122223333:role/sms' } },
+      SoftwareTokenMfaConfiguration: { Enabled: true },
+    };
+    const template = poolTemplate(planCreation(config, INPUT, where)) as {
+      Resources: Record<string, { Properties: Record<string, unknown>; DependsOn?: string[] }>;
+    };
+    expect(template.Resources.UserPool?.Properties).toMatchObject({
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SMS_MFA', 'SOFTWARE_TOKEN_MFA'],
+      UserPoolTags: { team: 'identity' },
+    });
+    expect(template.Resources.Client1?.DependsOn).toEqual(['ResourceServer1', 'IdentityProvider1']);
+    expect(template.Resources.Domain?.Properties).toEqual({
+      UserPoolId: { Ref: 'UserPool' },
+      Domain: 'restored-login',
+    });
+  });
+
+  it('a pool with no tag, MFA, server, provider or domain of its own has none in its template', () => {
+    const config = configuration();
+    config.UserPool.UserPoolTags = undefined;
+    config.Mfa = {};
+    config.ResourceServers = [];
+    config.IdentityProviders = [];
+    const template = poolTemplate(planCreation(config, { PoolName: 'bare', ArnMap: {} }, where)) as {
+      Resources: Record<string, { Properties: Record<string, unknown>; DependsOn?: string[] }>;
+    };
+    expect(Object.keys(template.Resources)).toEqual(['UserPool', 'Client1', 'Client2']);
+    expect(template.Resources.UserPool?.Properties.UserPoolTags).toBeUndefined();
+    expect(template.Resources.UserPool?.Properties.EnabledMfas).toBeUndefined();
+    expect(template.Resources.Client1?.DependsOn).toBeUndefined();
+  });
+});
+
+describe('createUserPoolFromBackup: what it does not take for granted', () => {
+  function deps() {
+    const clock = fakeClock();
+    return {
+      cognito: new RateLimitedCognito(
+        new CognitoIdentityProviderClient({}),
+        new SlidingWindowLimiter(10, clock.now, clock.sleep),
+        { now: clock.now, sleep: clock.sleep, maxAttempts: 1 },
+      ),
+      ddb: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+      work: { s3: new S3Client({}), bucket: MAPPING_BUCKET },
+      logger: captureLogs().logger(),
+      table: { tableName: 'backup-table', typeTimestamp: TYPE_TIMESTAMP },
+      region: REGION,
+    };
+  }
+  const denied = Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+
+  beforeEach(() => {
+    s3.reset();
+    ddb.reset();
+    cognito.reset();
+    const [item] = configurationItems(configuration(), TYPE_TIMESTAMP, '2026-12-07T22:00:00.000Z');
+    ddb.on(GetCommand).resolves({ Item: item });
+  });
+
+  it('a work file it cannot read is an error, not a reason to create another pool', async () => {
+    s3.on(GetObjectCommand).rejects(denied);
+    await expect(createUserPoolFromBackup(INPUT, RUN, deps())).rejects.toThrow('denied');
+    expect(cognito).not.toHaveReceivedCommand(CreateUserPoolCommand);
+  });
+
+  it('a same-named pool it may not read is not its own; another error stops the search', async () => {
+    const bucket = new Map([
+      [creationKey(RUN.execution), JSON.stringify({ PoolName: 'restored', Clients: {}, Done: false })],
+    ]);
+    serveBucket(s3, bucket);
+    cognito.on(ListUserPoolsCommand).resolves({ UserPools: [{ Id: 'eu-west-1_Foreign', Name: 'restored' }] });
+    cognito.on(DescribeUserPoolCommand).rejects(denied);
+    cognito.on(CreateUserPoolCommand).resolves({ UserPool: {} });
+    await expect(createUserPoolFromBackup(INPUT, RUN, deps())).rejects.toThrow(
+      'CreateUserPool answered no user pool id',
+    );
+    cognito
+      .on(DescribeUserPoolCommand)
+      .rejects(Object.assign(new Error('boom'), { name: 'InternalErrorException' }));
+    await expect(createUserPoolFromBackup(INPUT, RUN, deps())).rejects.toThrow('boom');
+  });
+
+  it('a client created without an id is an error', async () => {
+    serveBucket(s3, new Map());
+    cognito.on(CreateUserPoolCommand).resolves({ UserPool: { Id: NEW_POOL } });
+    cognito.on(SetUserPoolMfaConfigCommand).resolves({});
+    cognito.on(ListResourceServersCommand).resolves({});
+    cognito.on(ListIdentityProvidersCommand).resolves({});
+    cognito.on(ListUserPoolClientsCommand).resolves({});
+    cognito.on(CreateResourceServerCommand).resolves({});
+    cognito.on(CreateIdentityProviderCommand).resolves({});
+    cognito.on(CreateUserPoolClientCommand).resolves({});
+    await expect(createUserPoolFromBackup(INPUT, RUN, deps())).rejects.toThrow(
+      'CreateUserPoolClient answered no client id for web',
+    );
+  });
+});
+
+describe('a retried creation and the later steps', () => {
+  it('creates no resource server, identity provider, client or domain that is already there', async () => {
+    const bucket = new Map([
+      [
+        creationKey(RUN.execution),
+        JSON.stringify({
+          PoolName: 'restored',
+          UserPoolId: NEW_POOL,
+          Clients: { oldweb: 'newweb' },
+          Done: false,
+        }),
+      ],
+    ]);
+    s3.reset();
+    serveBucket(s3, bucket);
+    ddb.reset();
+    const [item] = configurationItems(configuration(), TYPE_TIMESTAMP, '2026-12-07T22:00:00.000Z');
+    ddb.on(GetCommand).resolves({ Item: item });
+    cognito.reset();
+    cognito.on(SetUserPoolMfaConfigCommand).resolves({});
+    cognito.on(ListResourceServersCommand).resolves({ ResourceServers: [{ Identifier: 'api' }] });
+    cognito.on(ListIdentityProvidersCommand).resolves({ Providers: [{ ProviderName: 'Corp' }] });
+    cognito.on(ListUserPoolClientsCommand).resolves({
+      UserPoolClients: [
+        { ClientId: 'newweb', ClientName: 'web' },
+        { ClientId: 'newserver', ClientName: 'server' },
+      ],
+    });
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: NEW_POOL, Domain: 'restored-login' } });
+    const clock = fakeClock();
+    const { userPoolId } = await createUserPoolFromBackup(INPUT, RUN, {
+      cognito: new RateLimitedCognito(
+        new CognitoIdentityProviderClient({}),
+        new SlidingWindowLimiter(10, clock.now, clock.sleep),
+        { now: clock.now, sleep: clock.sleep, maxAttempts: 1 },
+      ),
+      ddb: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+      work: { s3: new S3Client({}), bucket: MAPPING_BUCKET },
+      logger: captureLogs().logger(),
+      table: { tableName: 'backup-table', typeTimestamp: TYPE_TIMESTAMP },
+      region: REGION,
+    });
+    expect(userPoolId).toBe(NEW_POOL);
+    const created = cognito
+      .calls()
+      .map((call) => call.args[0].constructor.name)
+      .filter((name) => name.startsWith('Create'));
+    expect(created).toEqual([]);
+    expect(JSON.parse(bucket.get(creationKey(RUN.execution)) ?? '{}')).toMatchObject({
+      Done: true,
+      Clients: { oldweb: 'newweb', oldserver: 'newserver' },
+    });
+  });
+
+  it('later steps find the execution by its id when the context has no name, and go on without a created pool', async () => {
+    const bucket = new Map([
+      [creationKey(RUN.execution), JSON.stringify({ PoolName: 'restored', Clients: {}, Done: false })],
+    ]);
+    s3.reset();
+    serveBucket(s3, bucket);
+    const work = () => ({ s3: new S3Client({}), bucket: MAPPING_BUCKET });
+    const context = sfnContext();
+    context.Execution.Input = { CreateUserPool: INPUT };
+    context.Execution.Id = `arn:aws:states:${REGION}:111122223333:execution:ImportWorkflow-abc:${RUN.execution}`;
+    // Created but not yet recorded: the event is left as it is (newUserPoolId then names what is missing).
+    expect(
+      (await withCreatedUserPool({ Input: {}, Context: context }, work)).Context.Execution.Input,
+    ).toEqual({
+      CreateUserPool: INPUT,
+    });
+    bucket.set(
+      creationKey(RUN.execution),
+      JSON.stringify({ PoolName: 'restored', UserPoolId: NEW_POOL, Clients: {}, Done: true }),
+    );
+    expect(
+      (await withCreatedUserPool({ Input: {}, Context: context }, work)).Context.Execution.Input
+        .NewUserPoolId,
+    ).toBe(NEW_POOL);
+    const noContext: { Context?: SfnContextObject } = {};
+    expect(await withCreatedUserPool(noContext, work)).toBe(noContext);
+  });
+});
+
+describe('more of what a creation meets', () => {
+  it('follows ListUserPools pages (an empty token ends them) to find its pool', async () => {
+    s3.reset();
+    serveBucket(
+      s3,
+      new Map([
+        [creationKey(RUN.execution), JSON.stringify({ PoolName: 'restored', Clients: {}, Done: true })],
+      ]),
+    );
+    ddb.reset();
+    const [item] = configurationItems(configuration(), TYPE_TIMESTAMP, '2026-12-07T22:00:00.000Z');
+    ddb.on(GetCommand).resolves({ Item: item });
+    cognito.reset();
+    cognito
+      .on(ListUserPoolsCommand)
+      .resolvesOnce({ UserPools: [{ Name: 'restored' }], NextToken: 'page-2' })
+      .resolves({ UserPools: [{ Id: NEW_POOL, Name: 'restored' }], NextToken: '' });
+    cognito.on(DescribeUserPoolCommand).resolves({
+      UserPool: {
+        Id: NEW_POOL,
+        Domain: 'restored-login',
+        UserPoolTags: { [RESTORE_TARGET_TAGS.execution]: RUN.execution },
+      },
+    });
+    cognito.on(SetUserPoolMfaConfigCommand).resolves({});
+    cognito.on(ListResourceServersCommand).resolves({ ResourceServers: [{ Identifier: 'api' }] });
+    cognito.on(ListIdentityProvidersCommand).resolves({ Providers: [{ ProviderName: 'Corp' }] });
+    cognito.on(ListUserPoolClientsCommand).resolves({});
+    cognito.on(CreateUserPoolClientCommand).callsFake((input: { ClientName: string }) => ({
+      UserPoolClient: { ClientId: `new${input.ClientName}` },
+    }));
+    const clock = fakeClock();
+    const { userPoolId } = await createUserPoolFromBackup(INPUT, RUN, {
+      cognito: new RateLimitedCognito(
+        new CognitoIdentityProviderClient({}),
+        new SlidingWindowLimiter(10, clock.now, clock.sleep),
+        { now: clock.now, sleep: clock.sleep, maxAttempts: 1 },
+      ),
+      ddb: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+      work: { s3: new S3Client({}), bucket: MAPPING_BUCKET },
+      logger: captureLogs().logger(),
+      table: { tableName: 'backup-table', typeTimestamp: TYPE_TIMESTAMP },
+      region: REGION,
+    });
+    expect(userPoolId).toBe(NEW_POOL);
+    expect(cognito).toHaveReceivedCommandTimes(ListUserPoolsCommand, 2);
+    expect(cognito).toHaveReceivedCommandWith(ListUserPoolsCommand, { NextToken: 'page-2' });
+    expect(cognito).not.toHaveReceivedCommand(CreateUserPoolCommand);
+  });
+
+  it('the template enables e-mail MFA where the pool keeps it, and names a client by the recorded id when it had no name', () => {
+    const config = configuration();
+    config.UserPool.EmailConfiguration = {
+      EmailSendingAccount: 'DEVELOPER',
+      SourceArn: `arn:aws:ses:${REGION}:111122223333:identity/example.com`,
+    };
+    config.Mfa = { MfaConfiguration: 'ON', EmailMfaConfiguration: { Subject: 'Code' } };
+    config.Clients = [{ ClientId: 'unnamed', Settings: {} }];
+    const plan = planCreation(config, INPUT, { region: REGION, executionName: RUN.execution });
+    expect(plan.Clients[0]?.Request.ClientName).toBe('unnamed');
+    const template = poolTemplate(plan) as {
+      Resources: Record<string, { Properties: Record<string, unknown> }>;
+    };
+    expect(template.Resources.UserPool?.Properties.EnabledMfas).toEqual(['EMAIL_OTP']);
   });
 });

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { documentClient } from '../../utils/clients';
 import {
+  compareWithRecorded,
   compareWithTarget,
   dropAttributes,
   NeedsCollector,
@@ -266,6 +267,85 @@ describe('target check', () => {
       ddb.on(ScanCommand).resolves({ Items: [] });
       ddb.on(ScanCommand, { Segment: 2 }).rejects(new Error('denied'));
       await expect(readBackupNeeds(deps(), [])).rejects.toThrow('denied');
+    });
+  });
+});
+
+describe('compareWithRecorded (the configuration item)', () => {
+  const pool = (overrides: Record<string, unknown> = {}) => ({
+    UsernameAttributes: [] as ('email' | 'phone_number')[],
+    SchemaAttributes: [
+      { Name: 'custom:plan', AttributeDataType: 'String' as const },
+      { Name: 'custom:seats', AttributeDataType: 'String' as const },
+    ],
+    Policies: { PasswordPolicy: { MinimumLength: 8 } },
+    ...overrides,
+  });
+  const recorded = (userPool: Record<string, unknown>) => ({ UserPool: userPool });
+  const needs = needsOf([usernameUser(1, { 'custom:plan': 'a' })]);
+
+  it('says nothing without a configuration item (a backup of v1.0.10)', () => {
+    expect(compareWithRecorded(undefined, pool(), needs, [], false)).toEqual({ refusals: [], warnings: [] });
+  });
+
+  it('refuses another type for an attribute users carry, warns for one they do not, warns for one left out', () => {
+    const verdict = compareWithRecorded(
+      recorded({
+        UsernameAttributes: [],
+        Schema: [
+          { Name: 'custom:plan', AttributeDataType: 'Number' },
+          { Name: 'custom:seats', AttributeDataType: 'Number' },
+          { Name: 'dev:custom:internal', AttributeDataType: 'String' },
+        ],
+      }),
+      pool(),
+      needs,
+      [],
+      false,
+    );
+    expect(verdict.refusals).toEqual([
+      'custom:plan: the backed-up pool has it as Number and the new pool as String (1 backed-up user carries it; create the pool with it as Number)',
+    ]);
+    expect(verdict.warnings).toEqual([
+      'custom:seats: the backed-up pool has it as Number and the new pool as String',
+      "custom:internal: in the backed-up pool's schema, not in the new pool's (no backed-up user carries it)",
+    ]);
+    // Dropped knowingly: no refusal.
+    expect(
+      compareWithRecorded(
+        recorded({ Schema: [{ Name: 'custom:plan', AttributeDataType: 'Number' }] }),
+        pool(),
+        needs,
+        ['custom:plan'],
+        false,
+      ).refusals,
+    ).toEqual([]);
+  });
+
+  it('refuses other username attributes once, and other alias attributes', () => {
+    const other = recorded({ UsernameAttributes: ['email'], AliasAttributes: ['preferred_username'] });
+    expect(compareWithRecorded(other, pool(), needs, [], false).refusals).toEqual([
+      "alias attributes: the backed-up pool's users sign in with preferred_username as aliases, the new pool's aliases are none (create the pool with alias attributes: preferred_username)",
+      "username attributes: the backed-up pool's are email, the new pool's none (create the pool with username attributes: email)",
+    ]);
+    expect(compareWithRecorded(other, pool(), needs, [], true).refusals).toHaveLength(1);
+  });
+
+  it('warns, naming the setting and never its value, when a setting that loses nothing differs', () => {
+    const verdict = compareWithRecorded(
+      recorded({
+        UsernameAttributes: [],
+        Policies: { PasswordPolicy: { MinimumLength: 12 } },
+        MfaConfiguration: 'OFF',
+      }),
+      pool({ MfaConfiguration: 'OFF' }),
+      needs,
+      [],
+      false,
+    );
+    expect(verdict).toEqual({
+      refusals: [],
+      warnings: ["the password policy differs from the backed-up pool's"],
     });
   });
 });
