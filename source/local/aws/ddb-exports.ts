@@ -244,23 +244,25 @@ export class PointInTimeExports {
     return answer === undefined ? undefined : Promise.resolve(input).then(answer);
   }
 
-  private tableArn(name: string): string {
-    return `arn:aws:dynamodb:${this.options.region}:${this.options.accountId}:table/${name}`;
+  /**
+   * The journal of a table given by name or ARN, and the ARN's Region. One dynalite stands for every
+   * Region: an ARN of another Region with the table's name is the table's replica, which holds the
+   * same items (a global table's replicas converge); an ARN of another account is not found.
+   */
+  private table(nameOrArn: string): TableJournal {
+    return this.located(nameOrArn).journal;
   }
 
-  /** The journal of a table given by name or ARN (an ARN of another Region or account: not found). */
-  private table(nameOrArn: string): TableJournal {
-    const prefix = `arn:aws:dynamodb:${this.options.region}:${this.options.accountId}:table/`;
-    const name = nameOrArn.startsWith('arn:')
-      ? nameOrArn.startsWith(prefix)
-        ? nameOrArn.slice(prefix.length)
-        : undefined
-      : nameOrArn;
-    const journal = name === undefined ? undefined : this.options.journal.table(name);
+  private located(nameOrArn: string): { journal: TableJournal; region: string } {
+    const arn = /^arn:aws:dynamodb:([a-z0-9-]+):(\d{12}):table\/([^/]+)$/.exec(nameOrArn);
+    const name = arn === null ? (nameOrArn.startsWith('arn:') ? undefined : nameOrArn) : arn[3];
+    const account = arn === null ? this.options.accountId : arn[2];
+    const journal =
+      name === undefined || account !== this.options.accountId ? undefined : this.options.journal.table(name);
     if (journal === undefined) {
       throw new DynamoDbError('TableNotFoundException', `Table not found: ${nameOrArn}`);
     }
-    return journal;
+    return { journal, region: arn?.[1] ?? this.options.region };
   }
 
   /** The recovery window of a table with point-in-time recovery on, ms. */
@@ -363,7 +365,7 @@ export class PointInTimeExports {
     const { ClientToken: _token, ...rest } = input;
     const parameters = JSON.stringify(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b)));
 
-    const journal = this.table(tableArnInput);
+    const { journal, region } = this.located(tableArnInput);
     const now = this.now();
     if (token !== undefined) {
       const previous = [...this.exports.values()].find(
@@ -399,7 +401,7 @@ export class PointInTimeExports {
       );
     }
     const exportId = `${String(now).padStart(14, '0')}-${this.hex(8)}`;
-    const tableArn = this.tableArn(journal.tableName);
+    const tableArn = `arn:aws:dynamodb:${region}:${this.options.accountId}:table/${journal.tableName}`;
     const prefixPart =
       prefix === undefined || prefix === '' ? '' : prefix.endsWith('/') ? prefix : `${prefix}/`;
     const exported: EmulatedExport = {

@@ -73,11 +73,19 @@ Faults (docs/local-run.md, "Fault injection"):
                                      lose-users=<n> (deleted from the new pool before the
                                      reconciliation; the run then resumes the restore once),
                                      tamper-attribute=<share> (users changed in the new pool
-                                     before the reconciliation, which must set them right)
+                                     before the reconciliation, which must set them right),
+                                     export-fail[=<n>] (the n-th table export of the run, 1 by
+                                     default, ends FAILED after writing part of its files)
   --scenario emptied-pool            export, delete every user of the source pool, export again,
                                      then restore
   --scenario departed-users          export, delete one user in 20 from the source pool, export
                                      again (its cleanup deletes their items), then restore
+  --scenario point-in-time           export (with a snapshot), damage the pool (one custom attribute
+                                     of 30% of the users overwritten, 5% deleted, 2% disabled, a
+                                     group deleted, another changed; drawn with --random-seed),
+                                     export again, then restore AsOf a time between the exports
+                                     into one new pool and from the first snapshot into another;
+                                     both must match the pool before the damage
   --scenario v1-table                export, write the table's memberships again as v1.0.10 does
                                      (groups after the first 60 name members by their Cognito
                                      Username in e-mail and phone pools), then restore; e.g.
@@ -674,6 +682,8 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
       maxWaitMs: options.maxWaitMs,
       maxReceiveWaitMs: options.maxReceiveWaitMs,
       ...(options.faults !== undefined ? { faults: options.faults, faultSeed: options.randomSeed } : {}),
+      // The damage of the point-in-time scenario draws its users with the same seed.
+      ...(options.scenario === 'point-in-time' ? { faultSeed: options.randomSeed } : {}),
       ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
       ...(options.quiet ? {} : { onProgress: (event) => printer.print(event) }),
       onLambdaLog: (fn, line) => {

@@ -35,6 +35,15 @@ import {
 } from './parity';
 import { type Counter, type Phase, phaseOf, ProgressMeter, type Segment } from './progress';
 import { writeOriginalMemberships } from './original-table';
+import { damagePool } from './damage';
+import {
+  localS3,
+  pointInTimeParameters,
+  type RecoveryPointsReport,
+  recoveryPointsOk,
+  snapshotIds,
+  timeBetweenExports,
+} from './point-in-time';
 import type { SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS, type ExecutionEvent, type ExecutionRecord } from '../aws/step-functions';
 import {
@@ -128,6 +137,8 @@ export interface LocalRunReport {
   v1Table?: { memberships: number; namedByUsername: number };
   /** `--scenario departed-users`: the backup's user items before and after the second export. */
   departedUsers?: DepartedUsersReport;
+  /** `--scenario point-in-time`: the damage that reached the backup and the restores from two recovery points. */
+  recoveryPoints?: RecoveryPointsReport;
   totalWallMs: number;
   peakRssMb: { harness: number; dynalite?: number; fauxqs?: number };
 }
@@ -178,7 +189,7 @@ export interface DepartedUsersReport {
   export: WorkflowReport;
 }
 
-export const SCENARIOS = ['emptied-pool', 'v1-table', 'departed-users'] as const;
+export const SCENARIOS = ['emptied-pool', 'v1-table', 'departed-users', 'point-in-time'] as const;
 /** `departed-users`: one restorable user in this many leaves the pool (5%, under the default guard of 10%). */
 export const DEPARTED_EVERY = 20;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -269,6 +280,9 @@ export interface LocalRunOptions {
    * groups after the first ListGroups page named by their Cognito Username), then restore.
    * `departed-users`: export, delete one restorable user in `DEPARTED_EVERY` from the source pool, export
    * again (its cleanup deletes their items), then restore and compare with the pool as it is now.
+   * `point-in-time`: export (with a snapshot), damage the pool (damage.ts, seeded by `faultSeed`),
+   * export again, then restore `AsOf` a time between the exports into one new pool and from the first
+   * export's snapshot into another; both compared with the pool as it was before the damage.
    */
   scenario?: Scenario;
   /**
@@ -552,7 +566,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       stackName: options.stackName ?? 'cupera-local',
       cognitoTps: options.tps,
       ...(options.snsPreference ? { snsPreference: options.snsPreference } : {}),
-      ...(options.parameters ? { parameters: options.parameters } : {}),
+      ...(options.scenario === 'point-in-time'
+        ? { parameters: pointInTimeParameters(options.root, options.parameters) }
+        : options.parameters
+          ? { parameters: options.parameters }
+          : {}),
       waitMs: (_state, seconds) => Math.min((seconds ?? 0) * 1000, settings.maxWaitMs),
       onInvocation: (event) => tracker.invocation(event),
       onExecutionEvent: (execution, event) => tracker.execution(execution, event),
@@ -696,6 +714,24 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         region: environment.region,
       });
     }
+    let recoveryPoints: RecoveryPointsReport | undefined;
+    if (options.scenario === 'point-in-time' && exportReport.status === 'SUCCEEDED') {
+      source = poolContent(cognito, primaryUserPoolId);
+      const asOf = await timeBetweenExports(Date.now());
+      const damage = damagePool(cognito.store, primaryUserPoolId, { seed: options.faultSeed ?? 1 });
+      const second = await runExport();
+      const changes = environment.ddbFront.journal
+        .table(active.tableName)
+        ?.changesBetween(Date.parse(asOf), Date.now());
+      const notRun = { status: 'NOT_RUN', parityOk: false };
+      recoveryPoints = {
+        damagedItems: changes === undefined ? 0 : changes.changed + changes.deleted,
+        damage,
+        secondExport: second.status,
+        asOf: { ...notRun, recoveryPoint: asOf },
+        snapshot: notRun,
+      };
+    }
     let departedUsers: DepartedUsersReport | undefined;
     if (options.scenario === 'departed-users' && exportReport.status === 'SUCCEEDED') {
       const counter = backupItemCounter(environment, active);
@@ -753,7 +789,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       assertRestoreTarget(cognito, restoredUserPoolId);
       report.restoredUserPoolId = restoredUserPoolId;
       restoreTarget.id = restoredUserPoolId;
-      const restoredPool = () => cognito.store.getPool(restoredUserPoolId);
+      /** The pool the running ImportWorkflow restores into (point-in-time: a second one for the snapshot). */
+      let importTarget = restoredUserPoolId;
+      const restoredPool = () => cognito.store.getPool(importTarget);
       const runImport = (input: JsonObject): Promise<WorkflowReport> =>
         runWorkflow(
           'import',
@@ -777,7 +815,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
               ...(job.completionMessage !== undefined ? { message: job.completionMessage } : {}),
             })),
         );
-      report.import = await runImport({ ...options.importInput, NewUserPoolId: restoredUserPoolId });
+      const asOf = recoveryPoints?.asOf.recoveryPoint;
+      report.import = await runImport({
+        ...options.importInput,
+        NewUserPoolId: restoredUserPoolId,
+        ...(asOf !== undefined ? { AsOf: asOf } : {}),
+      });
       if (userLoss !== undefined && userLoss.lost > 0 && report.import.error === 'RestoreIncomplete') {
         // What the failure notification tells the operator to do.
         report.importBeforeResume = report.import;
@@ -814,6 +857,59 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       } else {
         report.parity = skipped('the ImportWorkflow did not succeed');
       }
+      if (recoveryPoints !== undefined) {
+        recoveryPoints.asOf = {
+          status: report.import.status,
+          parityOk: report.import.status === 'SUCCEEDED' && report.parity.ok,
+          userPoolId: restoredUserPoolId,
+          ...(asOf !== undefined ? { recoveryPoint: asOf } : {}),
+        };
+        const snapshotBucket = active.buckets.get('SnapshotBucket');
+        const [snapshotId] =
+          snapshotBucket === undefined
+            ? []
+            : await snapshotIds(localS3(environment.region, environment.fauxqs.endpoint), snapshotBucket);
+        if (snapshotId === undefined) {
+          recoveryPoints.snapshot = {
+            status: 'NOT_RUN',
+            parityOk: false,
+            skipped:
+              snapshotBucket === undefined
+                ? 'the templates have no SnapshotBucket'
+                : 'the first export took no snapshot',
+          };
+        } else {
+          const snapshotPoolId = createRestorePool(cognito, options.seed, options.targetMfa);
+          assertRestoreTarget(cognito, snapshotPoolId);
+          importTarget = snapshotPoolId;
+          const restored = await runImport({
+            ...options.importInput,
+            NewUserPoolId: snapshotPoolId,
+            Snapshot: snapshotId,
+          });
+          let parityOk = false;
+          if (restored.status === 'SUCCEEDED') {
+            const snapshotTarget = poolContent(cognito, snapshotPoolId);
+            const compared = comparePools(source, snapshotTarget, usernameAttribute, undefined, {
+              dropped: droppedAttributes(options.importInput),
+            });
+            const reportCheck = await restoreReportCheck(
+              active,
+              snapshotPoolId,
+              source,
+              snapshotTarget,
+              usernameAttribute,
+            );
+            parityOk = compared.ok && reportCheck.ok;
+          }
+          recoveryPoints.snapshot = {
+            status: restored.status,
+            parityOk,
+            userPoolId: snapshotPoolId,
+            recoveryPoint: snapshotId,
+          };
+        }
+      }
     }
     const notifications: Notification[] = await deployment.notifications();
     if (options.onArtifact !== undefined) {
@@ -831,6 +927,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     if (emptiedPool !== undefined) report.emptiedPool = emptiedPool;
     if (v1Table !== undefined) report.v1Table = v1Table;
     if (departedUsers !== undefined) report.departedUsers = departedUsers;
+    if (recoveryPoints !== undefined) report.recoveryPoints = recoveryPoints;
     if (faults !== undefined) {
       const counts = environment.faultCounts();
       const ddbBefore = faultsBefore.dynamodb;
@@ -867,6 +964,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         (emptiedPool !== undefined &&
           emptiedPool.errorNotified &&
           emptiedPool.userItemsAfter === emptiedPool.userItemsBefore)) &&
+      (options.scenario !== 'point-in-time' ||
+        (recoveryPoints !== undefined && recoveryPointsOk(recoveryPoints))) &&
       (options.scenario !== 'departed-users' ||
         (departedUsers !== undefined &&
           departedUsers.export.status === 'SUCCEEDED' &&

@@ -199,11 +199,19 @@ describe('ExportTableToPointInTime', () => {
         await rejection(
           emulator.handle('ExportTableToPointInTime', {
             ...request,
-            TableArn: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${TABLE}`,
+            TableArn: `arn:aws:dynamodb:${REGION}:111111111111:table/${TABLE}`,
           }),
         )
       ).type,
     ).toBe('TableNotFoundException');
+    // The replica (another Region, the same name) is the same table locally; its ARN names the Region.
+    const replica = (await emulator.handle('ExportTableToPointInTime', {
+      ...request,
+      TableArn: `arn:aws:dynamodb:us-west-2:${ACCOUNT}:table/${TABLE}`,
+    })) as { ExportDescription: { ExportArn: string } };
+    expect(replica.ExportDescription.ExportArn).toMatch(
+      /^arn:aws:dynamodb:us-west-2:\d{12}:table\/backup\/export\//,
+    );
     await emulator.idle();
   });
 
