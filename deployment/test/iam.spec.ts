@@ -56,6 +56,9 @@ const IMPLIED_ACTIONS: Record<string, string[]> = {
     'dynamodb:BatchWriteItem',
     'iam:CreateServiceLinkedRole',
   ],
+  // DynamoDB writes a table export to S3 with the caller's permissions (DynamoDB developer guide,
+  // "Requesting a table export in DynamoDB").
+  'dynamodb:ExportTableToPointInTime': ['s3:PutObject', 's3:AbortMultipartUpload', 's3:PutObjectAcl'],
   // The job's CloudWatchLogsRoleArn is passed to Cognito.
   'cognito-idp:CreateUserImportJob': ['iam:PassRole'],
   // A group's RoleArn is passed to Cognito.

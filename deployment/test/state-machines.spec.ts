@@ -319,6 +319,9 @@ describe('fields tested by Choice states', () => {
         'RestoreComplete',
         'Resume',
         'ResumeListingDone',
+        // Added: the ImportWorkflow waits for the recovery point (AsOf's export, a Snapshot's check).
+        'RecoveryPointReady',
+        'RecoveryPointWait',
       ].sort(),
     );
   });

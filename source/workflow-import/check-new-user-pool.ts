@@ -6,7 +6,7 @@
  * input waives named custom attributes). With `"Resume": true` in the execution input a pool that holds
  * part of a restore is accepted: the answer carries `Resume`, which the state machine tests first.
  */
-import { documentClient } from '../utils/clients';
+import { documentClient, s3Client } from '../utils/clients';
 import { env, parseConfig, type EnvSpec } from '../utils/config';
 import {
   defaultRuntime,
@@ -21,6 +21,7 @@ import { dropAttributes } from './lib/target-check';
 import { isResume, newUserPoolId, optionalCognitoTps, stepDeadline } from './lib/invocation';
 import type { CheckNewUserPoolEvent, CheckNewUserPoolResult, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
+import { executionSource } from './lib/environment';
 
 export const ENVIRONMENT = {
   COGNITO_TPS: optionalCognitoTps(),
@@ -31,6 +32,10 @@ export const ENVIRONMENT = {
   /** The backup table, whose user items the target check reads. */
   BACKUP_TABLE_NAME: env.string(),
   TYPE_USER: env.string(),
+  /** Where an `AsOf` restore's point-in-time export is (absent: only the live table can be checked). */
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.optionalString(),
+  /** The bucket of kept snapshots (`Snapshot` restores); absent when the stack keeps none. */
+  SNAPSHOT_BUCKET: env.optionalString(),
 } satisfies EnvSpec;
 
 /**
@@ -61,14 +66,24 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       // A pool that is refused as not empty needs no further check.
       if (empty || resume) {
         const budget = timeBudget(runtime, context, TARGET_CHECK_RESERVE_MS);
+        const ddb = documentClient();
+        const source = await executionSource(
+          event?.Context,
+          {
+            ...config,
+            USER_IMPORT_JOB_MAPPING_FILES_BUCKET: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET ?? '',
+          },
+          { ddb, s3: s3Client() },
+        );
         await checkTargetPool(userPoolId, drop, {
           cognito,
           logger,
           scan: {
-            ddb: documentClient(),
+            ddb,
             tableName: config.BACKUP_TABLE_NAME,
             typeUser: config.TYPE_USER,
             hasTime: () => budget.hasTime(),
+            source,
           },
         });
       }

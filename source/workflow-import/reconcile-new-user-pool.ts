@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * ImportReconcileNewUserPoolLambda, dispatched on the state name:
+ * - PrepareRecoveryPoint (first step of every import): the recovery point the execution input names
+ *   (`AsOf`, `Snapshot`, or neither for the live table); `AsOf` is checked against the table's
+ *   point-in-time recovery window and its export started (lib/recovery-point-step.ts).
+ * - CheckRecoveryPoint: until the export is finished and every file of it checked; nothing is written
+ *   to the new pool before it says ready.
  * - ReconcileNewUserPool, the last step of the ImportWorkflow: compares the backup table with the new
  *   user pool, applies the memberships and disabled flags that are missing, writes the restore report
  *   and says whether the restore is complete (lib/reconcile-new-user-pool.ts). A loop of the state machine: each
@@ -12,8 +17,8 @@
  *   does not queue them again.
  */
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
-import { documentClient, s3Client, sqsClient } from '../utils/clients';
-import { parseConfig } from '../utils/config';
+import { documentClient, dynamoDbClient, s3Client, sqsClient } from '../utils/clients';
+import { env, parseConfig, type EnvSpec } from '../utils/config';
 import {
   defaultRuntime,
   handlerLogger,
@@ -22,28 +27,50 @@ import {
   type Runtime,
 } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { BACKUP_READER_ENV } from './lib/environment';
+import { BACKUP_READER_ENV, executionSource } from './lib/environment';
 import { executionRun, isResume, newUserPoolId, RESUME_USERS_PART, stateName } from './lib/invocation';
 import { listUsersStep, newUsersCursor, workPrefix, type UsersCursor } from './lib/pool-index';
 import { reconcile, type ReconcileCursor, type ReconcileOutput } from './lib/reconcile-new-user-pool';
 import type { ImportEvent, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
+import { recoveryPointRequest, requestInput } from '../utils/recovery-point';
+import {
+  checkRecoveryPoint,
+  prepareRecoveryPoint,
+  type RecoveryPointState,
+  type RecoveryPointStepDeps,
+} from './lib/recovery-point-step';
 
-export const ENVIRONMENT = BACKUP_READER_ENV;
+export const ENVIRONMENT = {
+  ...BACKUP_READER_ENV,
+  /** The backup table's ARN: an `AsOf` restore exports it (ExportTableToPointInTime takes the ARN). */
+  BACKUP_TABLE_ARN: env.optionalString(),
+  /** The stack's customer managed key, which encrypts a point-in-time export; absent: SSE-S3. */
+  KMS_KEY_ARN: env.optionalString(),
+} satisfies EnvSpec;
 
 const PURGE_STATE = 'PurgeImportQueues';
 const LIST_STATE = 'ListNewUserPool';
 const RECONCILE_STATE = 'ReconcileNewUserPool';
+const PREPARE_STATE = 'PrepareRecoveryPoint';
+const CHECK_STATE = 'CheckRecoveryPoint';
 /** The states that run this handler, each dispatched on by name. */
-export const STATE_NAMES: readonly string[] = [PURGE_STATE, LIST_STATE, RECONCILE_STATE];
+export const STATE_NAMES: readonly string[] = [
+  PREPARE_STATE,
+  CHECK_STATE,
+  PURGE_STATE,
+  LIST_STATE,
+  RECONCILE_STATE,
+];
 
 export type ReconcileEvent = ImportEvent<
-  { Reconcile?: ReconcileCursor; ResumeListing?: UsersCursor } & Record<string, unknown>
+  { Reconcile?: ReconcileCursor; ResumeListing?: UsersCursor } & Partial<RecoveryPointState> &
+    Record<string, unknown>
 >;
 
 export type ResumeListingOutput = { ResumeListingDone: boolean; ResumeListing: UsersCursor };
 export type PurgeOutput = { Resume: boolean };
-export type HandlerOutput = ReconcileOutput | ResumeListingOutput | PurgeOutput;
+export type HandlerOutput = ReconcileOutput | ResumeListingOutput | PurgeOutput | RecoveryPointState;
 
 /**
  * The execution input's `DropAttributes` (attribute names restored knowingly without): the names that
@@ -67,6 +94,32 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       const work = { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET };
       const cognito = () => rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline());
 
+      if (name === PREPARE_STATE || name === CHECK_STATE) {
+        const request = recoveryPointRequest(event?.Context?.Execution?.Input);
+        if (request.kind === 'as-of' && (config.BACKUP_TABLE_ARN ?? '') === '')
+          throw new Error('BACKUP_TABLE_ARN is not set: this function cannot export the backup table');
+        const deps: RecoveryPointStepDeps = {
+          ddb: dynamoDbClient(),
+          s3: s3Client(),
+          logger,
+          config: {
+            tableName: config.BACKUP_TABLE_NAME,
+            tableArn: config.BACKUP_TABLE_ARN ?? '',
+            importBucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET,
+            snapshotBucket: config.SNAPSHOT_BUCKET ?? '',
+            kmsKeyArn: config.KMS_KEY_ARN ?? '',
+            typeTimestamp: config.TYPE_TIMESTAMP,
+          },
+          execution: { name: run.execution, id: event?.Context?.Execution?.Id ?? run.execution },
+          now: () => runtime.now(),
+          hasTime: () => budget.hasTime(),
+        };
+        const state =
+          name === PREPARE_STATE
+            ? await prepareRecoveryPoint(request, deps)
+            : await checkRecoveryPoint(request, event?.Input as RecoveryPointState | undefined, deps);
+        return { result: state };
+      }
       if (name === PURGE_STATE) {
         if (resume) {
           const sqs = sqsClient();
@@ -97,10 +150,15 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           run,
           start: event?.Input?.Reconcile,
           dropAttributes: dropAttributesOf(event?.Context),
+          recoveryPoint: requestInput(recoveryPointRequest(event?.Context?.Execution?.Input)),
         },
         {
           cognito: cognito(),
-          ddb: documentClient(),
+          source: await executionSource(event?.Context, config, {
+            ddb: documentClient(),
+            s3: s3Client(),
+            retry: { deadline: budget.deadline() },
+          }),
           work,
           logger,
           budget,

@@ -11,7 +11,7 @@ import {
   type Runtime,
 } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { BACKUP_READER_ENV } from './lib/environment';
+import { BACKUP_READER_ENV, executionSource } from './lib/environment';
 import { executionRun, isResume, newUserPoolId, RESUME_USERS_PART, stepDeadline } from './lib/invocation';
 import { PoolIndex, workPrefix } from './lib/pool-index';
 import { scanTable } from './lib/scan-table';
@@ -38,10 +38,19 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         logger.info('Resume: users already in the new pool are not queued again', { poolUsers: index.users });
         present = (pseudoUsername) => index.find(pseudoUsername) !== undefined;
       }
+      const input = event?.Input;
+      const start = input?.ExportCursor
+        ? { ExportCursor: input.ExportCursor }
+        : input?.LastEvaluatedKey
+          ? { LastEvaluatedKey: input.LastEvaluatedKey }
+          : undefined;
       const result = await scanTable(
-        { userPoolId, startKey: event?.Input?.LastEvaluatedKey || undefined },
+        { userPoolId, start },
         {
-          ddb: documentClient(),
+          source: await executionSource(event?.Context, config, {
+            ddb: documentClient(),
+            s3: s3Client(),
+          }),
           sqs: sqsClient(),
           cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context)),
           logger,

@@ -143,6 +143,23 @@ export const EXPECTED_REFUSALS: Readonly<Record<string, ExpectedRefusal>> = {
     advice:
       'Nothing was imported. Check the user pool ID and that the pool is prepared as the README describes, then start the ImportWorkflow again.',
   },
+  InvalidRecoveryPointError: {
+    title: 'invalid recovery point',
+    advice:
+      'Nothing was imported. Start the ImportWorkflow again with "AsOf" as an ISO 8601 time with its offset, ' +
+      '"Snapshot" as a snapshot id, or neither to restore the backup table as it is now.',
+  },
+  RecoveryPointRefusedError: {
+    title: 'the recovery point is refused',
+    advice:
+      'Nothing was imported. Choose a time within the window given above, or a Snapshot, and start the ImportWorkflow again.',
+  },
+  RecoveryPointUnavailableError: {
+    title: 'the recovery point cannot be read',
+    advice:
+      'Nothing was imported. Check the snapshot id or the export named above (README, "Choosing a recovery point"), ' +
+      'then start the ImportWorkflow again.',
+  },
   QueueNotEmptyError: {
     title: 'a workflow queue is not empty',
     advice:

@@ -8,10 +8,11 @@
  * new Username, so that name designates nobody in the new pool. The item's `type`,
  * `GROUP_MEMBER-<sub>`, still names the user, and the user item `USER-<sub>` holds the sign-in name
  * (`pseudoUsername`): a membership whose stored name the new pool does not know is resolved through it.
- * Tables that carry the sign-in name cost no read.
+ * Tables that carry the sign-in name cost no read. The user items are read from the recovery point
+ * the restore uses (recovery-point.ts: by key from the live table, from an index of an export).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchGet, chunk, DYNAMODB_GET_BATCH_SIZE } from '../../utils/batch';
+import { tableSource, type RecoveryPointSource } from '../../utils/recovery-point';
 import type { RetryOptions } from '../../utils/retry';
 import type { BackupItem } from './types';
 
@@ -34,13 +35,16 @@ export interface MemberNameDeps {
   retry?: RetryOptions;
 }
 
+/** Where the user items' sign-in names come from: a recovery point, or the backup table (`MemberNameDeps`). */
+export type SignInNames = Pick<RecoveryPointSource, 'signInNames'> | MemberNameDeps;
+
 /**
  * The page's items, with every membership whose `groupPseudoUsername` is unknown to `isKnown` (the new
  * pool) named by its backed-up user's sign-in name instead, when that user item has another one.
  * Memberships without a user item are left as they are.
  */
 export async function withMemberSignInNames(
-  deps: MemberNameDeps,
+  deps: SignInNames,
   items: readonly BackupItem[],
   isKnown: (name: string) => boolean,
 ): Promise<{ items: BackupItem[]; resolved: number }> {
@@ -51,20 +55,16 @@ export async function withMemberSignInNames(
       subs.add(sub);
   }
   if (subs.size === 0) return { items: [...items], resolved: 0 };
-  const names = new Map<string, string>();
-  for (const batch of chunk([...subs], DYNAMODB_GET_BATCH_SIZE)) {
-    const users = await batchGet(
-      deps.ddb,
-      deps.tableName,
-      batch.map((sub) => ({ id: `USER-${sub}`, type: deps.typeUser })),
-      { ProjectionExpression: 'id, pseudoUsername' },
-      deps.retry,
-    );
-    for (const user of users) {
-      if (typeof user.id === 'string' && nonEmpty(user.pseudoUsername))
-        names.set(user.id.slice('USER-'.length), user.pseudoUsername);
-    }
-  }
+  const source =
+    'signInNames' in deps
+      ? deps
+      : tableSource({
+          ddb: deps.ddb,
+          tableName: deps.tableName,
+          typeUser: deps.typeUser,
+          ...(deps.retry ? { retry: deps.retry } : {}),
+        });
+  const names = await source.signInNames([...subs]);
   let resolved = 0;
   const out = items.map((item) => {
     const sub = memberSub(item);

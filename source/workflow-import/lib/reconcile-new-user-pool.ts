@@ -4,7 +4,8 @@
  *
  * 1. List: the new pool's users (ListUsers) and groups with their members (ListGroups,
  *    ListUsersInGroup) into chunk objects (see pool-index.ts). Both listings run at once.
- * 2. Scan: the backup table page by page (Scan with a cursor). Every backed-up user is looked up in
+ * 2. Scan: the recovery point page by page (recovery-point.ts: the backup table's Scan, or the export
+ *    an `AsOf` or `Snapshot` restore reads, with a cursor). Every backed-up user is looked up in
  *    the new pool; a disabled user found enabled is disabled (AdminDisableUser), an enabled one found
  *    disabled is enabled (AdminEnableUser), a membership of a present user that the pool lacks is added
  *    (AdminAddUserToGroup). A user whose attributes' keyed hash differs from its backup item's is read
@@ -42,11 +43,12 @@ import {
   DescribeUserPoolCommand,
   UpdateGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { stringify } from 'csv-stringify/sync';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { TaskGroup } from '../../utils/concurrency';
 import type { Logger } from '../../utils/logger';
+import type { RecoveryPointSource, SourceCursor } from '../../utils/recovery-point';
+import type { ExportCursor } from '../../utils/table-export';
 import { errorName } from '../../utils/errors';
 import type { TimeBudget } from '../../utils/time-budget';
 import {
@@ -152,6 +154,8 @@ export interface ReconcileCursor {
   Users: UsersCursor;
   Groups: GroupsCursor;
   LastEvaluatedKey?: TableKey;
+  /** Where the comparison stands in an export (`AsOf`, `Snapshot`). */
+  ExportCursor?: ExportCursor;
   Pages: number;
   Counts: ReconcileCounts;
 }
@@ -168,6 +172,8 @@ export interface RestoreReport {
   Bucket: string;
   Key: string;
   Counts: ReconcileCounts;
+  /** The recovery point the new pool was compared with (the live table, a time, a snapshot). */
+  RecoveryPoint: string;
 }
 
 export type ReconcileOutput =
@@ -191,7 +197,8 @@ export interface ReconcileConfig {
 
 export interface ReconcileDeps {
   cognito: RateLimitedCognito;
-  ddb: DynamoDBDocumentClient;
+  /** The recovery point the restore reads. */
+  source: RecoveryPointSource;
   work: S3Work;
   logger: Logger;
   budget: TimeBudget;
@@ -211,9 +218,12 @@ export function reportKey(userPoolId: string, startTime: string): string {
   return `${REPORT_PREFIX}${userPoolId}/${stamp}.csv`;
 }
 
-/** The exact execution input that resumes this restore. */
-export const resumeInput = (userPoolId: string): string =>
-  JSON.stringify({ NewUserPoolId: userPoolId, Resume: true });
+/**
+ * The exact execution input that resumes this restore: with the recovery point it named (`AsOf` or
+ * `Snapshot`), so that the resumed execution reads the same one.
+ */
+export const resumeInput = (userPoolId: string, recoveryPoint: Record<string, string> = {}): string =>
+  JSON.stringify({ NewUserPoolId: userPoolId, ...recoveryPoint, Resume: true });
 
 /** The report would map two backed-up users to one restored user: never a success, and never silent. */
 export class DuplicateNewSubError extends Error {
@@ -221,7 +231,12 @@ export class DuplicateNewSubError extends Error {
 }
 
 /** The failure message: what is missing (counts only) and how to finish. */
-export function incompleteMessage(userPoolId: string, counts: ReconcileCounts, location: string): string {
+export function incompleteMessage(
+  userPoolId: string,
+  counts: ReconcileCounts,
+  location: string,
+  recoveryPoint: Record<string, string> = {},
+): string {
   const parts: string[] = [];
   if (counts.missing > 0) parts.push(`${counts.missing} of ${counts.users} backed-up users missing`);
   if (counts.groupsMissing > 0) parts.push(`${counts.groupsMissing} of ${counts.groups} groups missing`);
@@ -242,7 +257,7 @@ export function incompleteMessage(userPoolId: string, counts: ReconcileCounts, l
   return (
     `The restore into the user pool ${userPoolId} is incomplete: ${parts.join(', ')}. ` +
     `The restore report (${location}) lists every backed-up user with its outcome. ${differs}` +
-    `To finish, start the ImportWorkflow again with the input ${resumeInput(userPoolId)}: ` +
+    `To finish, start the ImportWorkflow again with the input ${resumeInput(userPoolId, recoveryPoint)}: ` +
     'it keeps what is in the pool, imports the rest and reconciles again.'
   );
 }
@@ -609,10 +624,12 @@ export interface ReconcileInput {
   run: RunId;
   /** The cursor the previous invocation returned; absent on the first. */
   start: ReconcileCursor | undefined;
+  /** The execution input's fields that name the recovery point, for the resume input. */
+  recoveryPoint?: Record<string, string>;
 }
 
 export async function reconcile(
-  { userPoolId, run, start, dropAttributes }: ReconcileInput,
+  { userPoolId, run, start, dropAttributes, recoveryPoint }: ReconcileInput,
   deps: ReconcileDeps,
 ): Promise<ReconcileOutput> {
   const { logger, work, config } = deps;
@@ -669,37 +686,41 @@ export async function reconcile(
       poolUsers: index.users,
       poolGroups: index.groups.size,
       ledgerUsers: ledger.size,
+      recoveryPoint: deps.source.description,
     });
-    let more: boolean;
+    let more = true;
     let membersNamedBySub = 0;
-    do {
-      const page = await deps.ddb.send(
-        new ScanCommand({
-          TableName: config.tableName,
-          Limit: Math.max(100, config.cognitoTps * 40),
-          ...(cursor.LastEvaluatedKey ? { ExclusiveStartKey: cursor.LastEvaluatedKey } : {}),
-        }),
-      );
-      const named = await withMemberSignInNames(
-        {
-          ddb: deps.ddb,
-          tableName: config.tableName,
-          typeUser: config.typeUser,
-          retry: { deadline: deps.budget.deadline() },
-        },
-        page.Items ?? [],
-        (name) => index.find(name) !== undefined,
-      );
-      membersNamedBySub += named.resolved;
-      const { rows, fixes } = comparePage(named.items, index, ledger, config, cursor.Counts, ignore);
-      // The rows are written after the fixes: a user that could not be set right is reported `differs`.
-      await applyFixes(deps, userPoolId, fixes, cursor.Counts);
-      await putChunk(work, chunkKey(report, cursor.Pages), rows.map(tupleOf));
-      cursor.Pages += 1;
-      if (page.LastEvaluatedKey) cursor.LastEvaluatedKey = page.LastEvaluatedKey;
-      else delete cursor.LastEvaluatedKey;
-      more = page.LastEvaluatedKey !== undefined;
-    } while (more && deps.budget.hasTime());
+    const start: SourceCursor | undefined = cursor.ExportCursor
+      ? { ExportCursor: cursor.ExportCursor }
+      : cursor.LastEvaluatedKey
+        ? { LastEvaluatedKey: cursor.LastEvaluatedKey }
+        : undefined;
+    const pages = deps.source.pages(start, Math.max(100, config.cognitoTps * 40));
+    try {
+      while (more) {
+        const next = await pages.next();
+        if (next.done === true) break;
+        const page = next.value;
+        const named = await withMemberSignInNames(
+          deps.source,
+          page.items,
+          (name) => index.find(name) !== undefined,
+        );
+        membersNamedBySub += named.resolved;
+        const { rows, fixes } = comparePage(named.items, index, ledger, config, cursor.Counts, ignore);
+        // The rows are written after the fixes: a user that could not be set right is reported `differs`.
+        await applyFixes(deps, userPoolId, fixes, cursor.Counts);
+        await putChunk(work, chunkKey(report, cursor.Pages), rows.map(tupleOf));
+        cursor.Pages += 1;
+        delete cursor.LastEvaluatedKey;
+        delete cursor.ExportCursor;
+        if (page.next !== undefined) Object.assign(cursor, page.next);
+        more = page.next !== undefined;
+        if (!deps.budget.hasTime()) break;
+      }
+    } finally {
+      await pages.return(undefined);
+    }
     logger.info('Backup table compared', {
       pages: cursor.Pages,
       done: !more,
@@ -724,15 +745,25 @@ export async function reconcile(
         'for each such user which account is hers, then restore the others.',
     );
   }
-  const restoreReport: RestoreReport = { Bucket: work.bucket, Key: key, Counts: cursor.Counts };
+  const restoreReport: RestoreReport = {
+    Bucket: work.bucket,
+    Key: key,
+    Counts: cursor.Counts,
+    RecoveryPoint: deps.source.description,
+  };
   const complete = isComplete(cursor.Counts);
-  logger.info('Restore report written', { key, complete, counts: cursor.Counts });
+  logger.info('Restore report written', {
+    key,
+    complete,
+    counts: cursor.Counts,
+    recoveryPoint: deps.source.description,
+  });
   if (complete) return { ReconcileDone: true, RestoreComplete: true, RestoreReport: restoreReport };
   return {
     ReconcileDone: true,
     RestoreComplete: false,
     RestoreReport: restoreReport,
     Error: 'RestoreIncomplete',
-    Cause: incompleteMessage(userPoolId, cursor.Counts, location(deps, key)),
+    Cause: incompleteMessage(userPoolId, cursor.Counts, location(deps, key), recoveryPoint),
   };
 }

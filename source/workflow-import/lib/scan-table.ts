@@ -15,7 +15,6 @@
  */
 import { CreateGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { ScanCommand, type DynamoDBDocumentClient, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { sendMessages, sqsBatches } from '../../utils/batch';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { TaskGroup } from '../../utils/concurrency';
@@ -23,8 +22,9 @@ import type { Logger } from '../../utils/logger';
 import { type RetryOptions } from '../../utils/retry';
 import { errorName } from '../../utils/errors';
 import { PER_POOL_OPERATION_RPS } from '../../utils/limiter';
+import type { RecoveryPointPage, RecoveryPointSource, SourceCursor } from '../../utils/recovery-point';
 import type { TimeBudget } from '../../utils/time-budget';
-import type { BackupGroupItem, BackupItem, ScanTableResult, TableKey } from './types';
+import type { BackupGroupItem, BackupItem, ScanTableResult } from './types';
 
 /** Seconds of CreateGroup calls that one page may hold at most. */
 const PAGE_SECONDS_OF_GROUPS = 40;
@@ -50,7 +50,8 @@ export interface ScanTableConfig {
 }
 
 export interface ScanTableDeps {
-  ddb: DynamoDBDocumentClient;
+  /** The recovery point: the live backup table, or an export of it. */
+  source: RecoveryPointSource;
   sqs: SQSClient;
   cognito: RateLimitedCognito;
   logger: Logger;
@@ -176,23 +177,24 @@ async function processPage(deps: ScanTableDeps, userPoolId: string, items: reado
   return counts;
 }
 
-const scanPage = (deps: ScanTableDeps, startKey: TableKey | undefined): Promise<ScanCommandOutput> =>
-  deps.ddb.send(
-    new ScanCommand({
-      TableName: deps.config.tableName,
-      Limit: Math.max(25, createGroupsPerSecond(deps.config.cognitoTps) * PAGE_SECONDS_OF_GROUPS),
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    }),
-  );
+/** Items a page holds: its groups must fit in the time budget even if every item is a group. */
+export const pageLimit = (cognitoTps: number): number =>
+  Math.max(25, createGroupsPerSecond(cognitoTps) * PAGE_SECONDS_OF_GROUPS);
 
 export interface ScanTableInput {
   userPoolId: string;
   /** Where the previous invocation stopped; absent on the first. */
-  startKey: TableKey | undefined;
+  start: SourceCursor | undefined;
 }
 
+/** The state output that continues from `next`: the table's key as before, or the export's cursor. */
+const unfinished = (next: SourceCursor): ScanTableResult =>
+  'LastEvaluatedKey' in next
+    ? { AllGroupsProcessed: 'No', LastEvaluatedKey: next.LastEvaluatedKey }
+    : { AllGroupsProcessed: 'No', ExportCursor: next.ExportCursor };
+
 export async function scanTable(
-  { userPoolId, startKey }: ScanTableInput,
+  { userPoolId, start }: ScanTableInput,
   deps: ScanTableDeps,
 ): Promise<ScanTableResult> {
   const totals = {
@@ -204,29 +206,47 @@ export async function scanTable(
     createdWithoutRole: 0,
     present: 0,
   };
-  let page = await scanPage(deps, startKey);
-  for (;;) {
-    const lastKey = page.LastEvaluatedKey;
-    const more = lastKey !== undefined && deps.budget.hasTime();
-    const next = more ? scanPage(deps, lastKey) : undefined;
-    // Both settle before anything is decided: no read or write outlives the invocation.
-    const [processed, fetched] = await Promise.allSettled([
-      processPage(deps, userPoolId, page.Items ?? []),
-      next ?? Promise.resolve(undefined),
-    ]);
-    if (processed.status === 'rejected') throw processed.reason;
-    totals.pages += 1;
-    for (const key of ['newUsers', 'updates', 'created', 'existed', 'createdWithoutRole', 'present'] as const)
-      totals[key] += processed.value[key];
-    if (lastKey === undefined) {
-      deps.logger.info('Backup table scanned to the end', totals);
-      return { AllGroupsProcessed: 'Yes' };
+  const pages = deps.source.pages(start, pageLimit(deps.config.cognitoTps));
+  try {
+    const first = await pages.next();
+    if (first.done === true) return { AllGroupsProcessed: 'Yes' };
+    let page: RecoveryPointPage = first.value;
+    for (;;) {
+      const nextCursor = page.next;
+      const more = nextCursor !== undefined && deps.budget.hasTime();
+      const next = more ? pages.next() : undefined;
+      // Both settle before anything is decided: no read or write outlives the invocation.
+      const [processed, fetched] = await Promise.allSettled([
+        processPage(deps, userPoolId, page.items),
+        next ?? Promise.resolve(undefined),
+      ]);
+      if (processed.status === 'rejected') throw processed.reason;
+      totals.pages += 1;
+      for (const key of [
+        'newUsers',
+        'updates',
+        'created',
+        'existed',
+        'createdWithoutRole',
+        'present',
+      ] as const)
+        totals[key] += processed.value[key];
+      if (nextCursor === undefined) {
+        deps.logger.info('Backup table scanned to the end', {
+          ...totals,
+          recoveryPoint: deps.source.description,
+        });
+        return { AllGroupsProcessed: 'Yes' };
+      }
+      if (fetched.status === 'rejected') throw fetched.reason;
+      if (fetched.value === undefined || fetched.value.done === true || !deps.budget.hasTime()) {
+        deps.logger.info('Stopping the scan to stay within the time budget', totals);
+        return unfinished(nextCursor);
+      }
+      page = fetched.value.value;
     }
-    if (fetched.status === 'rejected') throw fetched.reason;
-    if (fetched.value === undefined || !deps.budget.hasTime()) {
-      deps.logger.info('Stopping the scan to stay within the time budget', totals);
-      return { AllGroupsProcessed: 'No', LastEvaluatedKey: lastKey };
-    }
-    page = fetched.value;
+  } finally {
+    // Closes what the source holds open (an export's data file); a table source holds nothing.
+    await pages.return(undefined);
   }
 }

@@ -13,7 +13,8 @@
  * never a value.
  */
 import type { SchemaAttributeType, UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tableSource, type RecoveryPointSource } from '../../utils/recovery-point';
 import type { SfnContextObject } from '../../utils/step-functions';
 import type { BackupUserItem } from './types';
 
@@ -229,8 +230,8 @@ export function refusalMessage(userPoolId: string, verdict: TargetVerdict): stri
     'user pool that fits, tag it as a restore target, and start the ImportWorkflow again with its ID.'
   );
 }
-/** Segments of the parallel scan: enough to read a few million user items in the check's time. */
-export const SCAN_SEGMENTS = 4;
+/** Segments of the parallel scan of the backup table (recovery-point.ts). */
+export { SCAN_SEGMENTS } from '../../utils/recovery-point';
 
 export interface NeedsScanDeps {
   ddb: DynamoDBDocumentClient;
@@ -238,47 +239,24 @@ export interface NeedsScanDeps {
   typeUser: string;
   /** Whether a new page may still be read. */
   hasTime: () => boolean;
+  /** The recovery point to read instead of the backup table (`AsOf`, `Snapshot`). */
+  source?: RecoveryPointSource;
 }
 
 /**
- * Reads every user item of the backup table (a parallel scan of the attributes the check needs) and
- * collects what the restore needs. Stops between pages when the time is up (`complete: false`).
+ * Reads every user item of the recovery point (of the backup table, a parallel scan of the attributes
+ * the check needs) and collects what the restore needs. Stops between pages when the time is up
+ * (`complete: false`).
  */
 export async function readBackupNeeds(
   deps: NeedsScanDeps,
   required: readonly string[],
 ): Promise<BackupNeeds> {
   const collector = new NeedsCollector(required);
-  const segment = async (index: number): Promise<boolean> => {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      if (!deps.hasTime()) return false;
-      const page = await deps.ddb.send(
-        new ScanCommand({
-          TableName: deps.tableName,
-          Segment: index,
-          TotalSegments: SCAN_SEGMENTS,
-          ProjectionExpression: '#type, username, pseudoUsername, userAttributes',
-          FilterExpression: '#type = :typeUser',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':typeUser': deps.typeUser },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) collector.add(item as BackupUserItem);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return true;
-  };
-  // Every segment settles before the answer, even when one fails: no read outlives the invocation.
-  const outcomes = await Promise.allSettled(
-    Array.from({ length: SCAN_SEGMENTS }, (_, index) => segment(index)),
+  const source = deps.source ?? tableSource(deps);
+  collector.needs.complete = await source.userItems(
+    (item) => collector.add(item as BackupUserItem),
+    deps.hasTime,
   );
-  const finished: boolean[] = [];
-  for (const outcome of outcomes) {
-    if (outcome.status === 'rejected') throw outcome.reason;
-    finished.push(outcome.value);
-  }
-  collector.needs.complete = finished.every(Boolean);
   return collector.needs;
 }

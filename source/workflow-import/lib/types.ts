@@ -5,6 +5,7 @@
  * defensively, nothing beyond the documented attributes is assumed.
  */
 import type { SfnContextObject, WrappedResult } from '../../utils/step-functions';
+import type { ExportCursor } from '../../utils/table-export';
 
 /** `Context` may be absent when a handler is called directly (tests, manual invocations). */
 export interface ImportEvent<I> {
@@ -63,12 +64,16 @@ export interface CheckNewUserPoolResult {
   Resume: boolean;
 }
 
+/** Where the previous invocation stopped: a table key (the live table) or a place in an export. */
 export interface ScanTableInput {
   LastEvaluatedKey?: TableKey;
+  ExportCursor?: ExportCursor;
 }
 export type ScanTableEvent = ImportEvent<ScanTableInput>;
 export type ScanTableResult =
-  { AllGroupsProcessed: 'No'; LastEvaluatedKey: TableKey } | { AllGroupsProcessed: 'Yes' };
+  | { AllGroupsProcessed: 'No'; LastEvaluatedKey: TableKey }
+  | { AllGroupsProcessed: 'No'; ExportCursor: ExportCursor }
+  | { AllGroupsProcessed: 'Yes' };
 
 /** After the Parallel state the input is the two-element array of branch outputs. */
 export type ImportUsersInput = Record<string, unknown> | unknown[];

@@ -6,7 +6,9 @@ import {
   ListGroupsCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
@@ -17,6 +19,7 @@ import { POOL_ID, TARGET_POOL, TYPE_USER, userItem, wrapped } from './support';
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ddb = mockAws(DynamoDBDocumentClient);
+const s3 = mockAws(S3Client);
 
 function awsError(name: string, message = name) {
   return new CognitoIdentityProviderServiceException({
@@ -76,6 +79,7 @@ describe('check-new-user-pool', () => {
     cognito.on(ListGroupsCommand).resolves({ Groups: [] });
     cognito.on(DescribeUserPoolCommand).resolves({ UserPool: FITTING_POOL });
     ddb.reset();
+    s3.reset();
     // The check scans in parallel segments: the two users are in the first one.
     ddb.on(ScanCommand).resolves({ Items: [] });
     ddb.on(ScanCommand, { Segment: 0 }).resolves({ Items: [planUser(1), planUser(2)] });
@@ -88,6 +92,8 @@ describe('check-new-user-pool', () => {
       'AWS_REGION',
       'BACKUP_TABLE_NAME',
       'TYPE_USER',
+      'USER_IMPORT_JOB_MAPPING_FILES_BUCKET',
+      'SNAPSHOT_BUCKET',
     ]);
   });
 
@@ -103,6 +109,36 @@ describe('check-new-user-pool', () => {
         ExpressionAttributeValues: { ':typeUser': TYPE_USER },
       });
     });
+
+    it.each([
+      ['AsOf', { AsOf: '2026-12-01T09:30:00Z' }, 'mapping-bucket', 'point-in-time-exports/run-1/'],
+      ['Snapshot', { Snapshot: '20261207T223000Z' }, 'snapshot-bucket', 'snapshots/20261207T223000Z/'],
+    ])(
+      '%s: reads the users of the export the input names, not the live table',
+      async (_name, input, bucket, prefix) => {
+        cognito.on(DescribeUserPoolCommand).resolves({
+          UserPool: { ...FITTING_POOL, SchemaAttributes: FITTING_POOL.SchemaAttributes.slice(0, 2) },
+        });
+        serveExportBucket(
+          s3,
+          buildTableExport([[planUser(1), planUser(2), planUser(3)]], { prefix }).objects,
+          bucket,
+        );
+        const failure = (await setup({
+          ...ENV,
+          USER_IMPORT_JOB_MAPPING_FILES_BUCKET: 'mapping-bucket',
+          SNAPSHOT_BUCKET: 'snapshot-bucket',
+        })
+          .handler(withInput(input))
+          .catch((error: unknown) => error)) as Error;
+        expect(failure.message).toContain('custom:plan: 3 backed-up users carry it');
+        expect(ddb).not.toHaveReceivedCommand(ScanCommand);
+        expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, {
+          Bucket: bucket,
+          Prefix: `${prefix}AWSDynamoDB/`,
+        });
+      },
+    );
 
     it('a custom attribute that users carry is missing from the new pool: named, with the fix', async () => {
       cognito.on(DescribeUserPoolCommand).resolves({

@@ -16,9 +16,16 @@ import {
   type SchemaAttributeType,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  DescribeContinuousBackupsCommand,
+  DescribeExportCommand,
+  DynamoDBClient,
+  ExportTableToPointInTimeCommand,
+} from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
+import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
@@ -49,6 +56,7 @@ import {
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ddb = mockAws(DynamoDBDocumentClient);
 const s3 = mockAws(S3Client);
+const lowLevelDdb = mockAws(DynamoDBClient);
 const sqs = mockAws(SQSClient);
 
 const BUCKET = MAPPING_BUCKET;
@@ -290,6 +298,9 @@ describe('reconcile-new-user-pool', () => {
       'USER_IMPORT_JOB_MAPPING_FILES_BUCKET',
       'NEW_USERS_QUEUE_URL',
       'NEW_USERS_UPDATES_QUEUE_URL',
+      'SNAPSHOT_BUCKET',
+      'BACKUP_TABLE_ARN',
+      'KMS_KEY_ARN',
     ]);
   });
 
@@ -334,6 +345,7 @@ describe('reconcile-new-user-pool', () => {
           memberships: 1,
           disabledUsers: 1,
         }),
+        RecoveryPoint: 'the backup table backup-table as it is now',
       },
     });
     expect(reportRows()).toEqual([
@@ -424,6 +436,30 @@ describe('reconcile-new-user-pool', () => {
     );
     expect(cause).not.toContain('@');
     expect(reportRows()[3]).toEqual([subOf(3), '', 'user3@example.com', 'missing', '', '']);
+  });
+
+  it('Snapshot: compares the pool with the snapshot, not the table, names it, and resumes with it', async () => {
+    const { handler, clock } = setup();
+    const pool: FakePool = { users: [poolUser(1)], groups: new Map([['admins', ['user1@example.com']]]) };
+    serve(pool, [userItem(1), userItem(7)], clock);
+    const snapshot = buildTableExport(
+      [[groupItem('admins'), userItem(1), membershipItem('admins', 1)], [userItem(2)]],
+      { prefix: 'snapshots/20261207T223000Z/' },
+    );
+    serveExportBucket(s3, snapshot.objects, 'snapshot-bucket');
+    const { result } = await runToEnd(handler, clock, 900_000, { Snapshot: '20261207T223000Z' });
+    expect(ddb).not.toHaveReceivedCommand(ScanCommand);
+    expect(result).toMatchObject({
+      RestoreComplete: false,
+      RestoreReport: {
+        Counts: expect.objectContaining({ users: 2, missing: 1, groups: 1, memberships: 1 }),
+        RecoveryPoint: expect.stringMatching(/^the snapshot 20261207T223000Z \(export arn:aws:dynamodb:/),
+      },
+    });
+    expect((result as { Cause: string }).Cause).toContain(
+      `start the ImportWorkflow again with the input {"NewUserPoolId":"${POOL_ID}","Snapshot":"20261207T223000Z","Resume":true}`,
+    );
+    expect(reportRows().map((row) => row[0])).toEqual(['oldSub', subOf(1), subOf(2)]);
   });
 
   it('fails when the only thing missing is a disabled user left enabled (AdminDisableUser refused)', async () => {
@@ -1273,5 +1309,142 @@ describe('reconcile-new-user-pool with unusual data', () => {
         '1 groups whose description or precedence differ from the backup',
       );
     });
+  });
+});
+
+describe('reconcile-new-user-pool: the recovery point states', () => {
+  const NOW = Date.parse('2026-12-07T23:00:00Z');
+  const EXPORT_ARN =
+    'arn:aws:dynamodb:us-east-2:111122223333:table/backup-table/export/01733600000000-a1b2c3d4';
+  const RP_ENV = {
+    ...ENV,
+    BACKUP_TABLE_ARN: 'arn:aws:dynamodb:us-east-2:111122223333:table/backup-table',
+    KMS_KEY_ARN: 'arn:aws:kms:us-east-2:111122223333:key/1234',
+  };
+  const event = (state: string, input: Record<string, unknown>, execution: Record<string, unknown>) => {
+    const wrappedEvent = wrapped(input, { stateName: state });
+    wrappedEvent.Context!.Execution.Input = { NewUserPoolId: POOL_ID, ...execution };
+    return wrappedEvent;
+  };
+  const exportItems = [timestampItem(), groupItem('admins'), userItem(1)];
+
+  beforeEach(() => {
+    lowLevelDdb.reset();
+    s3.reset();
+    lowLevelDdb.on(DescribeContinuousBackupsCommand).resolves({
+      ContinuousBackupsDescription: {
+        ContinuousBackupsStatus: 'ENABLED',
+        PointInTimeRecoveryDescription: {
+          PointInTimeRecoveryStatus: 'ENABLED',
+          EarliestRestorableDateTime: new Date('2026-11-02T23:00:00Z'),
+          LatestRestorableDateTime: new Date('2026-12-07T22:55:00Z'),
+        },
+      },
+    });
+    lowLevelDdb
+      .on(ExportTableToPointInTimeCommand)
+      .resolves({ ExportDescription: { ExportArn: EXPORT_ARN, ExportStatus: 'IN_PROGRESS' } });
+  });
+
+  it('without a recovery point: ready at once, nothing exported', async () => {
+    const clock = fakeClock(NOW);
+    const handler = createHandler(fakeRuntime(clock, RP_ENV));
+    await expect(
+      handler(event('PrepareRecoveryPoint', {}, {}), lambdaContext(clock, 900_000)),
+    ).resolves.toEqual({
+      result: { RecoveryPointReady: true, RecoveryPointWait: false, RecoveryPoint: { Kind: 'BackupTable' } },
+    });
+    expect(lowLevelDdb).not.toHaveReceivedAnyCommand();
+  });
+
+  it('AsOf: starts the export with the stack key, waits while it runs, checks it, then is ready', async () => {
+    const clock = fakeClock(NOW);
+    const handler = createHandler(fakeRuntime(clock, RP_ENV));
+    const asOf = { AsOf: '2026-12-01T09:30:00Z' };
+    const prepared = await handler(event('PrepareRecoveryPoint', {}, asOf), lambdaContext(clock, 900_000));
+    expect(prepared).toEqual({
+      result: {
+        RecoveryPointReady: false,
+        RecoveryPointWait: true,
+        RecoveryPoint: {
+          Kind: 'AsOf',
+          AsOf: '2026-12-01T09:30:00.000Z',
+          ExportArn: EXPORT_ARN,
+          CheckedFiles: 0,
+        },
+      },
+    });
+    expect(lowLevelDdb).toHaveReceivedCommandWith(ExportTableToPointInTimeCommand, {
+      TableArn: RP_ENV.BACKUP_TABLE_ARN,
+      S3Bucket: BUCKET,
+      S3Prefix: 'point-in-time-exports/run-1',
+      S3SseAlgorithm: 'KMS',
+      S3SseKmsKeyId: RP_ENV.KMS_KEY_ARN,
+    });
+    const state = (prepared as { result: Record<string, unknown> }).result;
+    lowLevelDdb
+      .on(DescribeExportCommand)
+      .resolvesOnce({ ExportDescription: { ExportStatus: 'IN_PROGRESS' } });
+    await expect(
+      handler(event('CheckRecoveryPoint', state, asOf), lambdaContext(clock, 900_000)),
+    ).resolves.toEqual({
+      result: state,
+    });
+    lowLevelDdb.on(DescribeExportCommand).resolves({ ExportDescription: { ExportStatus: 'COMPLETED' } });
+    serveExportBucket(
+      s3,
+      buildTableExport([exportItems], { prefix: 'point-in-time-exports/run-1/' }).objects,
+      BUCKET,
+    );
+    await expect(
+      handler(event('CheckRecoveryPoint', state, asOf), lambdaContext(clock, 900_000)),
+    ).resolves.toMatchObject({
+      result: { RecoveryPointReady: true, RecoveryPoint: { Items: 3, CheckedFiles: 1 } },
+    });
+    expect(lowLevelDdb).toHaveReceivedCommandWith(DescribeExportCommand, { ExportArn: EXPORT_ARN });
+  });
+
+  it('AsOf: refused at once outside the window; Snapshot: checked whole in the snapshot bucket', async () => {
+    const clock = fakeClock(NOW);
+    const handler = createHandler(fakeRuntime(clock, RP_ENV));
+    await expect(
+      handler(
+        event('PrepareRecoveryPoint', {}, { AsOf: '2026-10-01T00:00:00Z' }),
+        lambdaContext(clock, 900_000),
+      ),
+    ).rejects.toThrow(/is before the earliest time the backup table can be restored to/);
+    expect(lowLevelDdb).not.toHaveReceivedCommand(ExportTableToPointInTimeCommand);
+    serveExportBucket(
+      s3,
+      buildTableExport([exportItems], { prefix: 'snapshots/20261207T223000Z/' }).objects,
+      'snapshot-bucket',
+    );
+    const snapshot = { Snapshot: '20261207T223000Z' };
+    const prepared = await handler(
+      event('PrepareRecoveryPoint', {}, snapshot),
+      lambdaContext(clock, 900_000),
+    );
+    await expect(
+      handler(
+        event('CheckRecoveryPoint', (prepared as { result: Record<string, unknown> }).result, snapshot),
+        lambdaContext(clock, 900_000),
+      ),
+    ).resolves.toMatchObject({
+      result: { RecoveryPointReady: true, RecoveryPoint: { Kind: 'Snapshot', Items: 3 } },
+    });
+  });
+
+  it('refuses an AsOf when the function cannot export the table, and a malformed input', async () => {
+    const clock = fakeClock(NOW);
+    const handler = createHandler(fakeRuntime(clock, { ...RP_ENV, BACKUP_TABLE_ARN: '' }));
+    await expect(
+      handler(
+        event('PrepareRecoveryPoint', {}, { AsOf: '2026-12-01T09:30:00Z' }),
+        lambdaContext(clock, 900_000),
+      ),
+    ).rejects.toThrow(/BACKUP_TABLE_ARN is not set/);
+    await expect(
+      handler(event('PrepareRecoveryPoint', {}, { AsOf: 'yesterday' }), lambdaContext(clock, 900_000)),
+    ).rejects.toThrow(/AsOf must be an ISO 8601 time/);
   });
 });

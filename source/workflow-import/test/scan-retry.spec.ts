@@ -284,7 +284,7 @@ describe('a retried ImportScanTable imports every user once', () => {
   it('retried after its last page, which a continuation started', async () => {
     const w = world();
     const first = await w.scan(undefined, ONE_PAGE_MS);
-    if (first.AllGroupsProcessed !== 'No') throw new Error('the first invocation scanned to the end');
+    if (!('LastEvaluatedKey' in first)) throw new Error('the first invocation scanned to the end');
     const key = first.LastEvaluatedKey;
     await w.importUntilDrained(DURING_SCAN);
 

@@ -18,6 +18,7 @@ import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
+import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
 import { sqsBatches } from '../../utils/batch';
 import { createHandler, ENVIRONMENT } from '../scan-table';
 import {
@@ -167,6 +168,48 @@ describe('scan-table', () => {
       result: { AllGroupsProcessed: 'No', LastEvaluatedKey: { id: 'k2', type: 't' } },
     });
     expect(sentBodies(NEW_USERS_QUEUE_URL)).toEqual([userItem(1)]);
+  });
+
+  it("AsOf: reads the execution's point-in-time export instead of the table, and resumes at its cursor", async () => {
+    const items = [
+      groupItem('admins'),
+      ...Array.from({ length: 250 }, (_, n) => userItem(n)),
+      timestampItem(),
+    ];
+    const built = buildTableExport([items.slice(0, 100), null, items.slice(100)], {
+      prefix: 'point-in-time-exports/run-1/',
+    });
+    serveExportBucket(s3, built.objects);
+    const { handler, clock } = setup();
+    sqs.on(SendMessageBatchCommand).callsFake(async () => {
+      clock.advance(2_000);
+      return {};
+    });
+    const event = (input: Record<string, unknown>) => {
+      const wrappedEvent = wrapped(input);
+      wrappedEvent.Context!.Execution.Input = { NewUserPoolId: POOL_ID, AsOf: '2026-12-01T09:30:00Z' };
+      return wrappedEvent;
+    };
+    const first = await handler(event({}), lambdaContext(clock, 62_000));
+    expect(first).toEqual({ result: { AllGroupsProcessed: 'No', ExportCursor: { File: 2, Line: 100 } } });
+    const ExportCursor = (first.result as { ExportCursor: unknown }).ExportCursor;
+    await expect(handler(event({ ExportCursor }), lambdaContext(clock, 300_000))).resolves.toEqual({
+      result: { AllGroupsProcessed: 'Yes' },
+    });
+    expect(ddb).not.toHaveReceivedCommand(ScanCommand);
+    expect(sentBodies(NEW_USERS_QUEUE_URL)).toEqual(items.slice(1, -1));
+    expect(cognito).toHaveReceivedCommandTimes(CreateGroupCommand, 1);
+  });
+
+  it('Snapshot: refuses an unknown snapshot before any write', async () => {
+    serveExportBucket(s3, new Map());
+    const event = wrapped({});
+    event.Context!.Execution.Input = { NewUserPoolId: POOL_ID, Snapshot: '20261207T223000Z' };
+    await expect(setup().handler(event)).rejects.toThrow(
+      'The snapshot 20261207T223000Z has no complete export under s3://snapshot-bucket/snapshots/20261207T223000Z/',
+    );
+    expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
+    expect(cognito).not.toHaveReceivedCommand(CreateGroupCommand);
   });
 
   it('ignores the timestamp item', async () => {

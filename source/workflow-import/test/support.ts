@@ -19,6 +19,7 @@ export const TYPE_TIMESTAMP = `SYNC_TIMESTAMP-${INSTANCE}`;
 export const POOL_ID = 'us-east-2_NewPool01';
 export const NEW_USERS_QUEUE_URL = 'https://sqs.us-east-2.amazonaws.com/111122223333/import-new-users-x';
 export const MAPPING_BUCKET = 'mapping-bucket';
+export const SNAPSHOT_BUCKET = 'snapshot-bucket';
 export const UPDATES_QUEUE_URL =
   'https://sqs.us-east-2.amazonaws.com/111122223333/import-new-users-x-updates';
 
@@ -131,6 +132,7 @@ export const BACKUP_READER_ENV_VALUES = {
   USER_IMPORT_JOB_MAPPING_FILES_BUCKET: MAPPING_BUCKET,
   NEW_USERS_QUEUE_URL,
   NEW_USERS_UPDATES_QUEUE_URL: UPDATES_QUEUE_URL,
+  SNAPSHOT_BUCKET: SNAPSHOT_BUCKET,
 };
 
 /**

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The first steps of an ImportWorkflow, before anything is written anywhere: the recovery point the
+ * execution input names is made ready and checked.
+ *
+ * - Neither `AsOf` nor `Snapshot`: the live backup table, ready at once (as every restore did before).
+ * - `AsOf`: refused at once when it is not in the table's point-in-time recovery window
+ *   (DescribeContinuousBackups: `EarliestRestorableDateTime` to `LatestRestorableDateTime`, which is
+ *   typically 5 minutes before now; at most 35 days back) or in the future. Otherwise DynamoDB exports
+ *   the table as it was then (ExportTableToPointInTime: a full export in DynamoDB JSON, no temporary
+ *   table and no read capacity of the live table) to `point-in-time-exports/<execution name>/` of the
+ *   import bucket, encrypted with the stack's KMS key when it has one. The `ClientToken` is derived from
+ *   the execution, so that a retried invocation starts no second export (DynamoDB answers the same
+ *   export for the same token and parameters within 8 hours). The state machine waits and asks again
+ *   (DescribeExport) until the export is `COMPLETED`; `FAILED` fails the workflow with what to do.
+ * - `Snapshot`: `snapshots/<SnapshotId>/` of the snapshot bucket must hold exactly one export.
+ *
+ * A ready export is read whole once before the restore begins: both manifests against their checksum
+ * files, every data file against its MD5 and item count (table-export.ts). An `AsOf` export must also
+ * hold the backup's latest-export timestamp item: without it the table held no finished export at that
+ * time, and the restore would create an empty pool. The check keeps a file cursor in its output, so a
+ * large export is checked over several invocations.
+ */
+import { createHash } from 'node:crypto';
+import {
+  DescribeContinuousBackupsCommand,
+  DescribeExportCommand,
+  ExportTableToPointInTimeCommand,
+  type DynamoDBClient,
+  type ExportDescription,
+} from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from '../../utils/logger';
+import {
+  exportPlace,
+  findExport,
+  pointInTimePrefix,
+  RecoveryPointUnavailableError,
+  type RecoveryPointRequest,
+} from '../../utils/recovery-point';
+import { s3ExportObjects, verifyTableExport, type ExportObjects } from '../../utils/table-export';
+
+/** The id of the backup table's item that records its latest finished export. */
+export const LATEST_EXPORT_TIMESTAMP_ID = 'latest-export-timestamp';
+
+/** The recovery point cannot be used as asked (a time outside the window, recovery off). */
+export class RecoveryPointRefusedError extends Error {
+  override readonly name = 'RecoveryPointRefusedError';
+}
+
+/** What the states between PrepareRecoveryPoint and PurgeImportQueues carry. */
+export interface RecoveryPointState {
+  /** The recovery point is ready and checked: the restore may begin. */
+  RecoveryPointReady: boolean;
+  /** The export is still running: wait before the next CheckRecoveryPoint. */
+  RecoveryPointWait: boolean;
+  RecoveryPoint: {
+    Kind: 'BackupTable' | 'AsOf' | 'Snapshot';
+    AsOf?: string;
+    Snapshot?: string;
+    ExportArn?: string;
+    /** The data files checked so far (the next one to check). */
+    CheckedFiles?: number;
+    /** An `AsOf` export: its latest-export timestamp item was found in the files checked so far. */
+    TimestampFound?: boolean;
+    /** The export's item count, once checked. */
+    Items?: number;
+  };
+}
+
+export interface RecoveryPointStepDeps {
+  ddb: DynamoDBClient;
+  s3: S3Client;
+  logger: Logger;
+  config: {
+    tableName: string;
+    /** `arn:<partition>:dynamodb:<region>:<account>:table/<name>`: ExportTableToPointInTime needs the ARN. */
+    tableArn: string;
+    importBucket: string;
+    snapshotBucket: string;
+    /** The stack's customer managed key; empty: the bucket's default encryption (SSE-S3). */
+    kmsKeyArn: string;
+    typeTimestamp: string;
+  };
+  /** The execution's name (the export prefix) and ARN (the client token). */
+  execution: { name: string; id: string };
+  now: () => number;
+  /** Whether another data file may be checked in this invocation. */
+  hasTime: () => boolean;
+  objects?: (bucket: string) => ExportObjects;
+}
+
+/** One export per execution, whatever the retries: DynamoDB keeps a client token for 8 hours. */
+export const clientTokenOf = (executionArn: string): string =>
+  createHash('sha256').update(executionArn).digest('hex');
+
+const iso = (date: Date | undefined): string => (date ? date.toISOString() : 'unknown');
+
+/**
+ * Refuses `AsOf` unless it lies in the point-in-time recovery window of the table. The messages give
+ * the window, so that the operator can pick another time at once.
+ */
+export async function checkAsOfWindow(
+  request: Extract<RecoveryPointRequest, { kind: 'as-of' }>,
+  deps: Pick<RecoveryPointStepDeps, 'ddb' | 'config' | 'now'>,
+): Promise<void> {
+  const now = deps.now();
+  if (request.time > now)
+    throw new RecoveryPointRefusedError(
+      `AsOf (${request.asOf}) is in the future (it is now ${new Date(now).toISOString()}): give a past time ` +
+        'within the point-in-time recovery window, or leave AsOf out to restore the backup table as it is now.',
+    );
+  const described = await deps.ddb.send(
+    new DescribeContinuousBackupsCommand({ TableName: deps.config.tableName }),
+  );
+  const recovery = described.ContinuousBackupsDescription?.PointInTimeRecoveryDescription;
+  if (recovery?.PointInTimeRecoveryStatus !== 'ENABLED')
+    throw new RecoveryPointRefusedError(
+      `Point-in-time recovery of the backup table ${deps.config.tableName} is not enabled ` +
+        `(${recovery?.PointInTimeRecoveryStatus ?? 'unknown'}), so no earlier state of it can be exported: ` +
+        'restore from a Snapshot, or without AsOf.',
+    );
+  const earliest = recovery.EarliestRestorableDateTime;
+  const latest = recovery.LatestRestorableDateTime;
+  const window = `The available window is ${iso(earliest)} to ${iso(latest)} (UTC).`;
+  if (earliest === undefined || request.time < earliest.getTime())
+    throw new RecoveryPointRefusedError(
+      `AsOf (${request.asOf}) is before the earliest time the backup table can be restored to. ${window} ` +
+        'For an older recovery point, restore from a Snapshot.',
+    );
+  if (latest !== undefined && request.time > latest.getTime())
+    throw new RecoveryPointRefusedError(
+      `AsOf (${request.asOf}) is after the latest time the backup table can be restored to (typically 5 ` +
+        `minutes ago). ${window} Give an earlier time, or leave AsOf out to restore the table as it is now.`,
+    );
+}
+
+const describe = (point: RecoveryPointState['RecoveryPoint']) =>
+  point.Kind === 'AsOf'
+    ? { AsOf: point.AsOf }
+    : point.Kind === 'Snapshot'
+      ? { Snapshot: point.Snapshot }
+      : {};
+
+/** PrepareRecoveryPoint: the live table is ready; `AsOf` starts its export; a `Snapshot` is checked next. */
+export async function prepareRecoveryPoint(
+  request: RecoveryPointRequest,
+  deps: RecoveryPointStepDeps,
+): Promise<RecoveryPointState> {
+  if (request.kind === 'table')
+    return { RecoveryPointReady: true, RecoveryPointWait: false, RecoveryPoint: { Kind: 'BackupTable' } };
+  if (request.kind === 'snapshot') {
+    // Refused here when unknown or when its manifests do not match their checksums.
+    exportPlace(request, { ...deps.config, execution: deps.execution.name });
+    return {
+      RecoveryPointReady: false,
+      RecoveryPointWait: false,
+      RecoveryPoint: { Kind: 'Snapshot', Snapshot: request.snapshotId, CheckedFiles: 0 },
+    };
+  }
+  await checkAsOfWindow(request, deps);
+  const { config } = deps;
+  const started = await deps.ddb.send(
+    new ExportTableToPointInTimeCommand({
+      TableArn: config.tableArn,
+      ExportTime: new Date(request.time),
+      ClientToken: clientTokenOf(deps.execution.id),
+      S3Bucket: config.importBucket,
+      S3Prefix: pointInTimePrefix(deps.execution.name).replace(/\/$/, ''),
+      ...(config.kmsKeyArn !== ''
+        ? { S3SseAlgorithm: 'KMS' as const, S3SseKmsKeyId: config.kmsKeyArn }
+        : { S3SseAlgorithm: 'AES256' as const }),
+      ExportFormat: 'DYNAMODB_JSON',
+      ExportType: 'FULL_EXPORT',
+    }),
+  );
+  const exportArn = started.ExportDescription?.ExportArn ?? '';
+  deps.logger.info('Point-in-time export of the backup table started', {
+    asOf: request.asOf,
+    exportArn,
+    status: started.ExportDescription?.ExportStatus,
+  });
+  return {
+    RecoveryPointReady: false,
+    RecoveryPointWait: true,
+    RecoveryPoint: { Kind: 'AsOf', AsOf: request.asOf, ExportArn: exportArn, CheckedFiles: 0 },
+  };
+}
+
+/** The export ended FAILED: what DynamoDB said, and what to do. */
+export function exportFailedMessage(asOf: string, description: ExportDescription | undefined): string {
+  return (
+    `The point-in-time export of the backup table as of ${asOf} failed (${description?.FailureCode ?? 'no code'}: ` +
+    `${description?.FailureMessage ?? 'no message'}); nothing was written to the new user pool. Check that ` +
+    'the import bucket exists and that the import functions may write to it and use its KMS key, then start ' +
+    'the ImportWorkflow again with the same input.'
+  );
+}
+
+/**
+ * CheckRecoveryPoint: an `AsOf` export still running asks for another wait; a ready export is checked
+ * file by file (several invocations for a large one); a checked one is ready.
+ */
+export async function checkRecoveryPoint(
+  request: RecoveryPointRequest,
+  state: RecoveryPointState | undefined,
+  deps: RecoveryPointStepDeps,
+): Promise<RecoveryPointState> {
+  if (request.kind === 'table')
+    return { RecoveryPointReady: true, RecoveryPointWait: false, RecoveryPoint: { Kind: 'BackupTable' } };
+  const point: RecoveryPointState['RecoveryPoint'] = {
+    ...(request.kind === 'as-of'
+      ? { Kind: 'AsOf' as const, AsOf: request.asOf }
+      : { Kind: 'Snapshot' as const, Snapshot: request.snapshotId }),
+    ...(state?.RecoveryPoint?.ExportArn ? { ExportArn: state.RecoveryPoint.ExportArn } : {}),
+    CheckedFiles: state?.RecoveryPoint?.CheckedFiles ?? 0,
+  };
+  if (request.kind === 'as-of') {
+    if (point.ExportArn === undefined)
+      throw new Error('CheckRecoveryPoint needs the ExportArn that PrepareRecoveryPoint returned');
+    const described = await deps.ddb.send(new DescribeExportCommand({ ExportArn: point.ExportArn }));
+    const status = described.ExportDescription?.ExportStatus;
+    if (status === 'FAILED')
+      throw new RecoveryPointUnavailableError(exportFailedMessage(request.asOf, described.ExportDescription));
+    if (status !== 'COMPLETED') {
+      deps.logger.info('Waiting for the point-in-time export', { exportArn: point.ExportArn, status });
+      return { RecoveryPointReady: false, RecoveryPointWait: true, RecoveryPoint: point };
+    }
+  }
+  const place = exportPlace(request, { ...deps.config, execution: deps.execution.name });
+  const objects = deps.objects ? deps.objects(place.bucket) : s3ExportObjects(deps.s3, place.bucket);
+  const table = await findExport(objects, place.prefix, place.what);
+  let timestamp = false;
+  const from = point.CheckedFiles ?? 0;
+  let next: number | undefined;
+  try {
+    next = await verifyTableExport(objects, table, from, deps.hasTime, (item) => {
+      if (item.id === LATEST_EXPORT_TIMESTAMP_ID && item.type === deps.config.typeTimestamp) timestamp = true;
+    });
+  } catch (error) {
+    throw new RecoveryPointUnavailableError(
+      `${place.what} cannot be restored: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  // The timestamp item is in one of the files: a check over several invocations carries what it found.
+  const found = timestamp || state?.RecoveryPoint?.TimestampFound === true;
+  const checked: RecoveryPointState['RecoveryPoint'] = {
+    ...point,
+    CheckedFiles: next ?? table.files.length,
+    ...(found ? { TimestampFound: true } : {}),
+  };
+  if (next !== undefined) {
+    deps.logger.info('Checking the recovery point', { checkedFiles: next, files: table.files.length });
+    return { RecoveryPointReady: false, RecoveryPointWait: false, RecoveryPoint: checked };
+  }
+  if (request.kind === 'as-of' && !found)
+    throw new RecoveryPointRefusedError(
+      `The backup table held no finished export at ${request.asOf} (the point-in-time export has no ` +
+        'latest-export timestamp item), so there is nothing to restore from that time: give a time after ' +
+        "the first ExportWorkflow's success notification.",
+    );
+  deps.logger.info('Recovery point ready', {
+    ...describe(point),
+    exportArn: table.summary.exportArn,
+    exportTime: table.summary.exportTime,
+    items: table.summary.itemCount,
+    files: table.files.length,
+  });
+  return {
+    RecoveryPointReady: true,
+    RecoveryPointWait: false,
+    RecoveryPoint: { ...checked, Items: table.summary.itemCount, ExportArn: table.summary.exportArn },
+  };
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: Apache-2.0
+import {
+  DescribeContinuousBackupsCommand,
+  DescribeExportCommand,
+  DynamoDBClient,
+  ExportTableToPointInTimeCommand,
+} from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mockAws } from '../../test-support/aws-mock';
+import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
+import { dynamoDbClient, s3Client } from '../../utils/clients';
+import { createLogger } from '../../utils/logger';
+import { recoveryPointRequest, RecoveryPointUnavailableError } from '../../utils/recovery-point';
+import {
+  checkRecoveryPoint,
+  clientTokenOf,
+  prepareRecoveryPoint,
+  RecoveryPointRefusedError,
+  type RecoveryPointState,
+  type RecoveryPointStepDeps,
+} from '../lib/recovery-point-step';
+import { groupItem, timestampItem, TYPE_TIMESTAMP, userItem } from './support';
+
+const ddb = mockAws(DynamoDBClient);
+const s3 = mockAws(S3Client);
+
+const NOW = Date.parse('2026-12-07T23:00:00Z');
+const EARLIEST = new Date('2026-11-02T23:00:00Z');
+const LATEST = new Date('2026-12-07T22:55:00Z');
+const EXECUTION_ARN = 'arn:aws:states:us-east-2:111122223333:execution:ImportWorkflow-abc:run-1';
+const EXPORT_ARN =
+  'arn:aws:dynamodb:us-east-2:111122223333:table/backup-table/export/01733600000000-a1b2c3d4';
+
+function deps(
+  overrides: Partial<RecoveryPointStepDeps['config']> = {},
+  hasTime = () => true,
+): RecoveryPointStepDeps {
+  return {
+    ddb: dynamoDbClient(),
+    s3: s3Client(),
+    logger: createLogger({}, { write: () => undefined }),
+    config: {
+      tableName: 'backup-table',
+      tableArn: 'arn:aws:dynamodb:us-east-2:111122223333:table/backup-table',
+      importBucket: 'mapping-bucket',
+      snapshotBucket: 'snapshot-bucket',
+      kmsKeyArn: '',
+      typeTimestamp: TYPE_TIMESTAMP,
+      ...overrides,
+    },
+    execution: { name: 'run-1', id: EXECUTION_ARN },
+    now: () => NOW,
+    hasTime,
+  };
+}
+
+const asOf = (time: string) => recoveryPointRequest({ AsOf: time });
+const items = [timestampItem(), groupItem('admins'), userItem(1), userItem(2)];
+
+beforeEach(() => {
+  ddb.reset();
+  s3.reset();
+  ddb.on(DescribeContinuousBackupsCommand).resolves({
+    ContinuousBackupsDescription: {
+      ContinuousBackupsStatus: 'ENABLED',
+      PointInTimeRecoveryDescription: {
+        PointInTimeRecoveryStatus: 'ENABLED',
+        EarliestRestorableDateTime: EARLIEST,
+        LatestRestorableDateTime: LATEST,
+      },
+    },
+  });
+  ddb.on(ExportTableToPointInTimeCommand).resolves({
+    ExportDescription: { ExportArn: EXPORT_ARN, ExportStatus: 'IN_PROGRESS' },
+  });
+});
+
+describe('AsOf: the window', () => {
+  it.each([
+    ['the earliest restorable time', EARLIEST.toISOString()],
+    ['the latest restorable time', LATEST.toISOString()],
+    ['a time between', '2026-12-01T09:30:00Z'],
+  ])('accepts %s and starts one export of the table as it was then', async (_name, time) => {
+    await expect(prepareRecoveryPoint(asOf(time), deps())).resolves.toEqual({
+      RecoveryPointReady: false,
+      RecoveryPointWait: true,
+      RecoveryPoint: {
+        Kind: 'AsOf',
+        AsOf: new Date(time).toISOString(),
+        ExportArn: EXPORT_ARN,
+        CheckedFiles: 0,
+      },
+    });
+    expect(ddb).toHaveReceivedCommandWith(DescribeContinuousBackupsCommand, { TableName: 'backup-table' });
+    expect(ddb.commandCalls(ExportTableToPointInTimeCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableArn: 'arn:aws:dynamodb:us-east-2:111122223333:table/backup-table',
+        ExportTime: new Date(time),
+        ClientToken: clientTokenOf(EXECUTION_ARN),
+        S3Bucket: 'mapping-bucket',
+        S3Prefix: 'point-in-time-exports/run-1',
+        S3SseAlgorithm: 'AES256',
+        ExportFormat: 'DYNAMODB_JSON',
+        ExportType: 'FULL_EXPORT',
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      'a time in the future',
+      '2026-12-07T23:00:00.001Z',
+      'AsOf (2026-12-07T23:00:00.001Z) is in the future (it is now 2026-12-07T23:00:00.000Z)',
+    ],
+    [
+      'a time before the earliest restorable time',
+      '2026-11-02T22:59:59.999Z',
+      'AsOf (2026-11-02T22:59:59.999Z) is before the earliest time the backup table can be restored to. ' +
+        'The available window is 2026-11-02T23:00:00.000Z to 2026-12-07T22:55:00.000Z (UTC).',
+    ],
+    [
+      'a time after the latest restorable time',
+      '2026-12-07T22:55:00.001Z',
+      'AsOf (2026-12-07T22:55:00.001Z) is after the latest time the backup table can be restored to (typically ' +
+        '5 minutes ago). The available window is 2026-11-02T23:00:00.000Z to 2026-12-07T22:55:00.000Z (UTC).',
+    ],
+  ])('refuses %s at once, with the window, and exports nothing', async (_name, time, message) => {
+    const preparing = prepareRecoveryPoint(asOf(time), deps());
+    await expect(preparing).rejects.toThrow(RecoveryPointRefusedError);
+    await expect(prepareRecoveryPoint(asOf(time), deps())).rejects.toThrow(message);
+    expect(ddb).not.toHaveReceivedCommand(ExportTableToPointInTimeCommand);
+  });
+
+  it('refuses when point-in-time recovery is off', async () => {
+    ddb.on(DescribeContinuousBackupsCommand).resolves({
+      ContinuousBackupsDescription: {
+        ContinuousBackupsStatus: 'DISABLED',
+        PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'DISABLED' },
+      },
+    });
+    await expect(prepareRecoveryPoint(asOf('2026-12-01T09:30:00Z'), deps())).rejects.toThrow(
+      /Point-in-time recovery of the backup table backup-table is not enabled \(DISABLED\)/,
+    );
+  });
+
+  it('encrypts the export with the stack key when there is one, and the token is the same on a retry', async () => {
+    const kms = 'arn:aws:kms:us-east-2:111122223333:key/1234';
+    await prepareRecoveryPoint(asOf('2026-12-01T09:30:00Z'), deps({ kmsKeyArn: kms }));
+    await prepareRecoveryPoint(asOf('2026-12-01T09:30:00Z'), deps({ kmsKeyArn: kms }));
+    const inputs = ddb.commandCalls(ExportTableToPointInTimeCommand).map((call) => call.args[0].input);
+    expect(inputs[0]).toMatchObject({ S3SseAlgorithm: 'KMS', S3SseKmsKeyId: kms });
+    expect(inputs[1]?.ClientToken).toBe(inputs[0]?.ClientToken);
+    expect(clientTokenOf(`${EXECUTION_ARN}-2`)).not.toBe(inputs[0]?.ClientToken);
+  });
+});
+
+describe('AsOf: waiting for the export and checking it', () => {
+  const started = (extra: Partial<RecoveryPointState['RecoveryPoint']> = {}): RecoveryPointState => ({
+    RecoveryPointReady: false,
+    RecoveryPointWait: true,
+    RecoveryPoint: {
+      Kind: 'AsOf',
+      AsOf: '2026-12-01T09:30:00.000Z',
+      ExportArn: EXPORT_ARN,
+      CheckedFiles: 0,
+      ...extra,
+    },
+  });
+  const request = asOf('2026-12-01T09:30:00Z');
+
+  it('asks for another wait while the export runs', async () => {
+    ddb.on(DescribeExportCommand).resolves({ ExportDescription: { ExportStatus: 'IN_PROGRESS' } });
+    await expect(checkRecoveryPoint(request, started(), deps())).resolves.toEqual(started());
+    expect(ddb).toHaveReceivedCommandWith(DescribeExportCommand, { ExportArn: EXPORT_ARN });
+  });
+
+  it('fails loudly, saying what to do, when the export ends FAILED', async () => {
+    ddb.on(DescribeExportCommand).resolves({
+      ExportDescription: {
+        ExportStatus: 'FAILED',
+        FailureCode: 'S3AccessDenied',
+        FailureMessage: 'Access Denied',
+      },
+    });
+    const checking = checkRecoveryPoint(request, started(), deps());
+    await expect(checking).rejects.toThrow(RecoveryPointUnavailableError);
+    await expect(checkRecoveryPoint(request, started(), deps())).rejects.toThrow(
+      'The point-in-time export of the backup table as of 2026-12-01T09:30:00.000Z failed (S3AccessDenied: ' +
+        'Access Denied); nothing was written to the new user pool.',
+    );
+  });
+
+  it('checks a completed export file by file across invocations, then says ready', async () => {
+    ddb.on(DescribeExportCommand).resolves({ ExportDescription: { ExportStatus: 'COMPLETED' } });
+    const built = buildTableExport([[items[0]!], [items[1]!], items.slice(2)], {
+      prefix: 'point-in-time-exports/run-1/',
+    });
+    serveExportBucket(s3, built.objects, 'mapping-bucket');
+    let calls = 0;
+    const once = () => calls++ < 0;
+    const first = await checkRecoveryPoint(request, started(), deps({}, once));
+    expect(first).toEqual({
+      RecoveryPointReady: false,
+      RecoveryPointWait: false,
+      RecoveryPoint: { ...started().RecoveryPoint, CheckedFiles: 1, TimestampFound: true },
+    });
+    const second = await checkRecoveryPoint(request, first, deps());
+    expect(second).toEqual({
+      RecoveryPointReady: true,
+      RecoveryPointWait: false,
+      RecoveryPoint: { ...first.RecoveryPoint, CheckedFiles: 3, Items: 4 },
+    });
+  });
+
+  it('refuses an export without the latest-export timestamp (a time before the first export)', async () => {
+    ddb.on(DescribeExportCommand).resolves({ ExportDescription: { ExportStatus: 'COMPLETED' } });
+    serveExportBucket(s3, buildTableExport([[]], { prefix: 'point-in-time-exports/run-1/' }).objects);
+    await expect(checkRecoveryPoint(request, started(), deps())).rejects.toThrow(
+      /The backup table held no finished export at 2026-12-01T09:30:00.000Z/,
+    );
+  });
+
+  it('refuses an export whose data file was altered, naming it', async () => {
+    ddb.on(DescribeExportCommand).resolves({ ExportDescription: { ExportStatus: 'COMPLETED' } });
+    const built = buildTableExport([items], { prefix: 'point-in-time-exports/run-1/' });
+    const key = built.dataKeys[0] ?? '';
+    built.objects.set(key, Buffer.from('garbage'));
+    serveExportBucket(s3, built.objects);
+    await expect(checkRecoveryPoint(request, started(), deps())).rejects.toThrow(
+      `The point-in-time export of the backup table as of 2026-12-01T09:30:00.000Z cannot be restored: The table ` +
+        `export file s3://mapping-bucket/${key} cannot be read (truncated or not gzip)`,
+    );
+  });
+});
+
+describe('Snapshot', () => {
+  const request = recoveryPointRequest({ Snapshot: '20261207T223000Z' });
+
+  it('is checked whole before it is ready (no wait, no export started)', async () => {
+    serveExportBucket(s3, buildTableExport([items], { prefix: 'snapshots/20261207T223000Z/' }).objects);
+    const prepared = await prepareRecoveryPoint(request, deps());
+    expect(prepared).toEqual({
+      RecoveryPointReady: false,
+      RecoveryPointWait: false,
+      RecoveryPoint: { Kind: 'Snapshot', Snapshot: '20261207T223000Z', CheckedFiles: 0 },
+    });
+    await expect(checkRecoveryPoint(request, prepared, deps())).resolves.toMatchObject({
+      RecoveryPointReady: true,
+      RecoveryPoint: {
+        Kind: 'Snapshot',
+        CheckedFiles: 1,
+        Items: 4,
+        ExportArn: expect.stringContaining('export/'),
+      },
+    });
+    expect(ddb).not.toHaveReceivedCommand(ExportTableToPointInTimeCommand);
+    expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: 'snapshot-bucket' });
+  });
+
+  it('refuses an unknown snapshot, and a stack without snapshots', async () => {
+    serveExportBucket(s3, new Map());
+    await expect(checkRecoveryPoint(request, undefined, deps())).rejects.toThrow(
+      'The snapshot 20261207T223000Z has no complete export under s3://snapshot-bucket/snapshots/20261207T223000Z/',
+    );
+    await expect(prepareRecoveryPoint(request, deps({ snapshotBucket: '' }))).rejects.toThrow(
+      /this stack keeps no snapshots/,
+    );
+  });
+});
