@@ -277,7 +277,14 @@ describe('IAM roles of the functions', () => {
  */
 const KMS_ON_BEHALF: Record<
   string,
-  { service: string; kms: string[]; replicaKey?: true; when?: (call: RecordedCall) => boolean }
+  {
+    service: string;
+    kms: string[];
+    replicaKey?: true;
+    /** The call is made in both Regions (a snapshot exports the table and its replica): both keys. */
+    bothKeys?: true;
+    when?: (call: RecordedCall) => boolean;
+  }
 > = {
   'sqs:SendMessage': { service: 'sqs', kms: ['kms:Decrypt', 'kms:GenerateDataKey'] },
   'sqs:ReceiveMessage': { service: 'sqs', kms: ['kms:Decrypt'] },
@@ -289,6 +296,12 @@ const KMS_ON_BEHALF: Record<
       (operation) => [`dynamodb:${operation}`, { service: 'dynamodb', kms: ['kms:Decrypt'] }],
     ),
   ),
+  // S3 encrypts the export's objects, as for a PutObject of the caller (multipart uploads also decrypt).
+  'dynamodb:ExportTableToPointInTime': {
+    service: 's3',
+    kms: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    bothKeys: true,
+  },
   'dynamodb:UpdateTable': {
     service: 'dynamodb',
     kms: ['kms:CreateGrant', 'kms:DescribeKey'],
@@ -308,9 +321,10 @@ function kmsGrants(fn: LambdaFunction): Record<string, string[]> {
     const viaService = (statement.Condition?.StringEquals as Record<string, Json> | undefined)?.[
       'kms:ViaService'
     ];
-    const service = /^([a-z0-9]+)\.\$\{(AWS::Region|SecondaryRegion)\}\.amazonaws\.com$/.exec(
-      subText(viaService) ?? '',
-    );
+    const service =
+      /^([a-z0-9]+)\.\$\{(AWS::Region|SecondaryRegion|StackSetConstantsCustomResource\.SecondaryRegion)\}\.amazonaws\.com$/.exec(
+        subText(viaService) ?? '',
+      );
     const key = `${service?.[1] ?? `unscoped ${JSON.stringify(statement.Condition)}`} on ${JSON.stringify(statement.Resource)}`;
     grants[key] = [...(grants[key] ?? []), ...statement.Action].sort();
   }
@@ -329,8 +343,13 @@ function expectedKmsGrants(fn: LambdaFunction): Record<string, string[]> {
   for (const call of calledCalls(fn)) {
     const need = KMS_ON_BEHALF[iamAction(call)];
     if (!need || (need.when && !need.when(call))) continue;
-    const key = `${need.service} on ${JSON.stringify([need.replicaKey ? { Ref: 'SecondaryRegionKmsKeyArn' } : regionKey(fn)])}`;
-    grants[key] = new Set([...(grants[key] ?? []), ...need.kms]);
+    const keys: Json[] = need.bothKeys
+      ? [regionKey(fn), { Ref: 'SecondaryRegionKmsKeyArn' }]
+      : [need.replicaKey ? { Ref: 'SecondaryRegionKmsKeyArn' } : regionKey(fn)];
+    for (const kmsKey of keys) {
+      const key = `${need.service} on ${JSON.stringify([kmsKey])}`;
+      grants[key] = new Set([...(grants[key] ?? []), ...need.kms]);
+    }
   }
   return Object.fromEntries(Object.entries(grants).map(([key, actions]) => [key, [...actions].sort()]));
 }

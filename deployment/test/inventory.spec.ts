@@ -117,6 +117,15 @@ const STACKSET_PRIMARY: Record<string, string> = {
   ExportWorkflowDeadLetterQueue: 'AWS::SQS::Queue',
   // Added: the export DLQ's alarm.
   ExportWorkflowDeadLetterQueueAlarm: 'AWS::CloudWatch::Alarm',
+  // Added (issue 22): the snapshot that ends every successful export.
+  TableSnapshotLambda: 'AWS::Lambda::Function',
+  TableSnapshotLambdaRole: 'AWS::IAM::Role',
+};
+
+/** Added (issue 22): the snapshot buckets, in both regions unless SnapshotRetentionDays is 0. */
+const STACKSET_SNAPSHOTS: Record<string, string> = {
+  SnapshotBucket: 'AWS::S3::Bucket',
+  SnapshotBucketPolicy: 'AWS::S3::BucketPolicy',
 };
 
 /**
@@ -160,6 +169,8 @@ describe('main template', () => {
       'SnsPreference',
       'ImportJobFilesRetentionDays',
       'RestoreReportRetentionDays',
+      'SnapshotRetentionDays',
+      'SnapshotLockMode',
       'SendAnonymousData',
       'AllowMfaUserPools',
       'MaxDeletionPercent',
@@ -170,6 +181,13 @@ describe('main template', () => {
     // Added: how long the restore reports are kept, and the operational metrics opt-out (the original's
     // SendAnonymousData mapping entry), both in operator-outputs.spec.ts.
     expect(pick('RestoreReportRetentionDays')).toEqual({ Type: 'Number', Default: 365 });
+    // Added (issue 22): the snapshots' retention and lock mode (snapshots.spec.ts).
+    expect(pick('SnapshotRetentionDays')).toEqual({ Type: 'Number', Default: 90 });
+    expect(pick('SnapshotLockMode')).toEqual({
+      Type: 'String',
+      Default: 'GOVERNANCE',
+      AllowedValues: ['GOVERNANCE', 'COMPLIANCE'],
+    });
     expect(pick('SendAnonymousData')).toEqual({
       Type: 'String',
       Default: 'Yes',
@@ -234,6 +252,8 @@ describe('main template', () => {
         'RestoreReportRetentionDays',
         'SendAnonymousData',
       ],
+      // Added (issue 22): the snapshots of the backup table.
+      ['SnapshotRetentionDays', 'SnapshotLockMode'],
       // Added (security review): the optional customer managed KMS keys.
       ['KmsKeyArn', 'SecondaryRegionKmsKeyArn'],
     ]);
@@ -318,9 +338,11 @@ describe('main template', () => {
 describe('StackSet template', () => {
   const template = loadTemplate(STACKSET_TEMPLATE);
 
-  it('has the 48 resources of the original, 4 added (DLQ alarms, topic key and policy), the reconciliation function and role, and one log group per function', () => {
-    expect(Object.keys({ ...STACKSET_BOTH, ...STACKSET_PRIMARY })).toHaveLength(54);
-    expect(typesOf(STACKSET_TEMPLATE)).toEqual(withLogGroups({ ...STACKSET_BOTH, ...STACKSET_PRIMARY }));
+  it('has the 48 resources of the original, 4 added (DLQ alarms, topic key and policy), the reconciliation function and role, the snapshot function, role and bucket, and one log group per function', () => {
+    expect(Object.keys({ ...STACKSET_BOTH, ...STACKSET_PRIMARY, ...STACKSET_SNAPSHOTS })).toHaveLength(58);
+    expect(typesOf(STACKSET_TEMPLATE)).toEqual(
+      withLogGroups({ ...STACKSET_BOTH, ...STACKSET_PRIMARY, ...STACKSET_SNAPSHOTS }),
+    );
   });
 
   it('creates exactly the export resources (and their log groups) in the primary region only', () => {
@@ -333,7 +355,12 @@ describe('StackSet template', () => {
     const otherConditions = Object.entries(template.Resources)
       .filter(([, resource]) => resource.Condition !== undefined && resource.Condition !== 'IsPrimaryRegion')
       .map(([id, resource]) => [id, resource.Condition]);
-    expect(otherConditions).toEqual([['NotificationTopicKey', 'UseSolutionTopicKey']]);
+    // Added (issue 22): the snapshot bucket exists only while SnapshotRetentionDays is not 0 (snapshots.spec.ts).
+    expect(otherConditions).toEqual([
+      ['NotificationTopicKey', 'UseSolutionTopicKey'],
+      ['SnapshotBucket', 'TakeSnapshots'],
+      ['SnapshotBucketPolicy', 'TakeSnapshots'],
+    ]);
   });
 
   it('keeps the description, parameters and mapping', () => {
@@ -372,6 +399,13 @@ describe('StackSet template', () => {
       MaxDeletionCount: { Type: 'String', Default: '5', AllowedPattern: COUNT_PATTERN },
       ImportJobFilesRetentionDays: { Type: 'Number', Default: 30 },
       RestoreReportRetentionDays: { Type: 'Number', Default: 365 },
+      // Added (issue 22): passed on by the main stack.
+      SnapshotRetentionDays: { Type: 'Number', Default: 90 },
+      SnapshotLockMode: {
+        Type: 'String',
+        Default: 'GOVERNANCE',
+        AllowedValues: ['GOVERNANCE', 'COMPLIANCE'],
+      },
       // Added (security review): the optional customer managed KMS keys, passed on by the main stack.
       KmsKeyArn: { Type: 'String', Default: '', AllowedPattern: KMS_KEY_PATTERN },
       SecondaryRegionKmsKeyArn: { Type: 'String', Default: '', AllowedPattern: KMS_KEY_PATTERN },
@@ -403,6 +437,8 @@ describe('StackSet template', () => {
         ],
       },
       UseSolutionTopicKey: { 'Fn::Not': [{ Condition: 'UseCustomerManagedKey' }] },
+      // Added (issue 22): SnapshotRetentionDays 0 takes no snapshots (snapshots.spec.ts).
+      TakeSnapshots: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SnapshotRetentionDays' }, '0'] }] },
       IsPrimaryRegion: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'PrimaryRegion' }] },
       ExportDaily: { 'Fn::Equals': [{ Ref: 'ExportFrequency' }, 'EVERY_DAY'] },
       ExportWeekly: { 'Fn::Equals': [{ Ref: 'ExportFrequency' }, 'EVERY_7_DAYS'] },
@@ -474,7 +510,7 @@ describe('both templates', () => {
       loadTemplate(fn.template).Resources[fn.logicalId]?.Properties?.Runtime,
     ]);
     expect(runtimes.filter(([, runtime]) => runtime !== 'nodejs22.x')).toEqual([]);
-    expect(runtimes).toHaveLength(6 + 16);
+    expect(runtimes).toHaveLength(6 + 17);
   });
 
   it('pair every DeletionPolicy Retain with UpdateReplacePolicy Retain', () => {

@@ -28,6 +28,10 @@ describe('stack outputs', () => {
         Value: { Ref: 'UserImportJobMappingFilesLogsBucket' },
       }) as Json,
       NotificationTopicArn: expect.objectContaining({ Value: { Ref: 'NotificationTopic' } }) as Json,
+      SnapshotBucketName: expect.objectContaining({
+        Condition: 'TakeSnapshots',
+        Value: { Ref: 'SnapshotBucket' },
+      }) as Json,
     });
     // An output exists only where its resource does.
     for (const output of Object.values(stackSet.Outputs ?? {})) {

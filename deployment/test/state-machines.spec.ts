@@ -7,6 +7,7 @@
  */
 import { STATE_NAMES as BROKER_STATES } from '../../source/workflow-common/message-broker';
 import { STATE_NAMES as CLEANUP_STATES } from '../../source/workflow-export/backup-table-cleanup';
+import { STATE_NAMES as SNAPSHOT_STATES } from '../../source/workflow-export/table-snapshot';
 import {
   CHECK_USER_IMPORT_JOB_STATES,
   IMPORT_NEW_USERS_STATES,
@@ -126,6 +127,8 @@ describe('state machine definitions', () => {
       'NewUserPoolNotEmpty',
       // Added: an import whose reconciliation finds users, groups, memberships or flags missing.
       'RestoreIncomplete',
+      // Added: an export whose snapshot (the export of the table to the snapshot buckets) failed.
+      'SnapshotFailed',
       'UnexpectedErrorInWorkflow',
       'UnsupportedUserPool',
     ]);
@@ -146,6 +149,11 @@ const DISPATCH: { functionId: string; handler: string; states: string[] }[] = [
     functionId: 'BackupTableCleanupLambda',
     handler: 'workflow-export/backup-table-cleanup',
     states: [...CLEANUP_STATES],
+  },
+  {
+    functionId: 'TableSnapshotLambda',
+    handler: 'workflow-export/table-snapshot',
+    states: [...SNAPSHOT_STATES],
   },
   {
     functionId: 'ImportNewUsersLambda',
@@ -259,7 +267,17 @@ function outputOrigins(
         ];
       }
       if (state.Result !== undefined || state.ResultPath !== undefined) {
-        throw new Error(`${name}: Pass with Result/ResultPath is not supported by this test`);
+        // A Result placed at `$.Field` adds that field to the state's input.
+        const placed = /^\$\.([A-Za-z0-9_]+)$/.exec(String(state.ResultPath))?.[1];
+        if (state.Result === undefined || placed === undefined) {
+          throw new Error(
+            `${name}: Pass with Result/ResultPath other than $.Field is not supported by this test`,
+          );
+        }
+        return inputOrigins(machine, scope, name, mapState, visited).map((origin) => ({
+          label: `${origin.label} + ${name}`,
+          fields: origin.fields === 'unknown' ? 'unknown' : new Set([...origin.fields, placed]),
+        }));
       }
       return inputOrigins(machine, scope, name, mapState, visited);
     case 'Wait':
@@ -322,6 +340,9 @@ describe('fields tested by Choice states', () => {
         // Added: the ImportWorkflow waits for the recovery point (AsOf's export, a Snapshot's check).
         'RecoveryPointReady',
         'RecoveryPointWait',
+        // Added: the ExportWorkflow's snapshot (SnapshotRetentionDays, then the exports' progress).
+        'SnapshotSettings',
+        'Snapshot',
       ].sort(),
     );
   });

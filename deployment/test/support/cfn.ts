@@ -93,6 +93,8 @@ export interface Template {
  */
 export const CUSTOMER_KEY_CONDITION = 'UseCustomerManagedKey';
 export const SOLUTION_TOPIC_KEY_CONDITION = 'UseSolutionTopicKey';
+/** True unless SnapshotRetentionDays is 0 (its default is 90): the snapshot bucket and its permissions. */
+export const SNAPSHOTS_CONDITION = 'TakeSnapshots';
 
 /** Which rendering of a template: the parameters' defaults (no KMS key given) or a customer managed key. */
 export type KeyChoice = 'default' | 'customer-key';
@@ -142,7 +144,8 @@ export function renderConditions(value: Json, conditions: Record<string, boolean
 
 /**
  * The template as CloudFormation renders it for `choice` (default: no KMS key given): the key conditions
- * resolved, and resources whose condition is false left out.
+ * and TakeSnapshots (SnapshotRetentionDays at its default) resolved, and resources whose condition is false
+ * left out.
  */
 export function loadTemplate(file: string, choice: KeyChoice = 'default'): Template {
   const cacheKey = `${choice}:${file}`;
@@ -151,6 +154,7 @@ export function loadTemplate(file: string, choice: KeyChoice = 'default'): Templ
     const conditions: Record<string, boolean> = {
       [CUSTOMER_KEY_CONDITION]: choice === 'customer-key',
       [SOLUTION_TOPIC_KEY_CONDITION]: choice !== 'customer-key',
+      [SNAPSHOTS_CONDITION]: true,
     };
     const raw = loadRawTemplate(file);
     const resources: Record<string, Resource> = {};

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The state machines of the templates: `DefinitionString` (`Fn::Sub`) with every `${X.Arn}` replaced
- * by a Lambda ARN that names the logical id, so the definitions can be validated and walked.
+ * by a Lambda ARN that names the logical id and every `${Parameter}` by its default, so the definitions can
+ * be validated and walked.
  */
 import { loadTemplates, resourcesOfType, subText, type Template } from './cfn';
 
@@ -72,6 +73,9 @@ export function stateMachines(templates: Template[] = loadTemplates()): StateMac
         throw new Error(`${template.file} ${logicalId}: DefinitionString is not a Fn::Sub`);
       const arnReferences: string[] = [];
       const substituted = text.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
+        // A template parameter (SnapshotRetentionDays) takes its default, as a stack created with defaults has it.
+        const byDefault = template.Parameters[name]?.Default;
+        if (typeof byDefault === 'number' || typeof byDefault === 'string') return String(byDefault);
         const arn = /^([A-Za-z0-9]+)\.Arn$/.exec(name);
         if (!arn?.[1]) throw new Error(`${template.file} ${logicalId}: unexpected substitution \${${name}}`);
         arnReferences.push(arn[1]);

@@ -91,6 +91,11 @@ export interface PointInTimeOptions {
   exportDurationMs?: number;
   /** Data files of an export (partitions, one of them empty). Default 4. */
   partitions?: number;
+  /**
+   * Regions of the tables' global-table replicas. Locally a replica is the same table (replication is immediate),
+   * so an ARN of one of these Regions names the local table, and its export names that Region's ARN.
+   */
+  replicaRegions?: readonly string[];
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -244,25 +249,39 @@ export class PointInTimeExports {
     return answer === undefined ? undefined : Promise.resolve(input).then(answer);
   }
 
-  /**
-   * The journal of a table given by name or ARN, and the ARN's Region. One dynalite stands for every
-   * Region: an ARN of another Region with the table's name is the table's replica, which holds the
-   * same items (a global table's replicas converge); an ARN of another account is not found.
-   */
-  private table(nameOrArn: string): TableJournal {
-    return this.located(nameOrArn).journal;
+  private readonly replicaRegions = new Set<string>();
+
+  /** From now on, an ARN of `region` names the local table as its global-table replica there. */
+  addReplicaRegion(region: string): void {
+    this.replicaRegions.add(region);
   }
 
-  private located(nameOrArn: string): { journal: TableJournal; region: string } {
-    const arn = /^arn:aws:dynamodb:([a-z0-9-]+):(\d{12}):table\/([^/]+)$/.exec(nameOrArn);
-    const name = arn === null ? (nameOrArn.startsWith('arn:') ? undefined : nameOrArn) : arn[3];
-    const account = arn === null ? this.options.accountId : arn[2];
-    const journal =
-      name === undefined || account !== this.options.accountId ? undefined : this.options.journal.table(name);
+  private tableArn(name: string, region = this.options.region): string {
+    return `arn:aws:dynamodb:${region}:${this.options.accountId}:table/${name}`;
+  }
+
+  /** The Region an ARN names the table in: this one, or one of its replicas' (else undefined). */
+  private regionOf(nameOrArn: string): string | undefined {
+    if (!nameOrArn.startsWith('arn:')) return this.options.region;
+    return [this.options.region, ...(this.options.replicaRegions ?? []), ...this.replicaRegions].find(
+      (region) => nameOrArn.startsWith(this.tableArn('', region)),
+    );
+  }
+
+  /** The journal of a table given by name or ARN (an ARN of another Region or account: not found). */
+  private table(nameOrArn: string): TableJournal {
+    const region = this.regionOf(nameOrArn);
+    const prefix = this.tableArn('', region);
+    const name = nameOrArn.startsWith('arn:')
+      ? region !== undefined
+        ? nameOrArn.slice(prefix.length)
+        : undefined
+      : nameOrArn;
+    const journal = name === undefined ? undefined : this.options.journal.table(name);
     if (journal === undefined) {
       throw new DynamoDbError('TableNotFoundException', `Table not found: ${nameOrArn}`);
     }
-    return { journal, region: arn?.[1] ?? this.options.region };
+    return journal;
   }
 
   /** The recovery window of a table with point-in-time recovery on, ms. */
@@ -365,7 +384,7 @@ export class PointInTimeExports {
     const { ClientToken: _token, ...rest } = input;
     const parameters = JSON.stringify(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b)));
 
-    const { journal, region } = this.located(tableArnInput);
+    const journal = this.table(tableArnInput);
     const now = this.now();
     if (token !== undefined) {
       const previous = [...this.exports.values()].find(
@@ -401,7 +420,7 @@ export class PointInTimeExports {
       );
     }
     const exportId = `${String(now).padStart(14, '0')}-${this.hex(8)}`;
-    const tableArn = `arn:aws:dynamodb:${region}:${this.options.accountId}:table/${journal.tableName}`;
+    const tableArn = this.tableArn(journal.tableName, this.regionOf(tableArnInput));
     const prefixPart =
       prefix === undefined || prefix === '' ? '' : prefix.endsWith('/') ? prefix : `${prefix}/`;
     const exported: EmulatedExport = {

@@ -184,6 +184,7 @@ export class LocalEnvironment {
       dynamodb: this.ddbFront.endpoint,
       fauxqs: this.fauxqs.endpoint,
       fakes: this.fakes,
+      exports: this.pointInTime,
     };
   }
 

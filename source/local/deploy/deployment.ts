@@ -11,8 +11,15 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { type CfnTemplate, loadTemplate, type Json, TemplateError, TemplateStack } from './cfn-template';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  type CfnTemplate,
+  isJsonObject,
+  loadTemplate,
+  type Json,
+  TemplateError,
+  TemplateStack,
+} from './cfn-template';
 import { emulatorClients, type EmulatorClients, type EmulatorEndpoints } from './endpoints';
 import { NotificationInbox, type Notification } from './notifications';
 import { Provisioner } from './provisioner';
@@ -132,6 +139,22 @@ export class Deployment {
     return template;
   }
 
+  /**
+   * Only the primary Region's stack instance runs locally, but a snapshot also exports the table's replica into
+   * the backup Region's snapshot bucket (SNAPSHOT_REPLICA_BUCKET of the snapshot function). The local DynamoDB
+   * takes the backup Region's table ARN as the replica's (locally the same table: replication is immediate),
+   * and the local S3 gets the bucket that Region's stack instance would create.
+   */
+  private async backupRegionSnapshots(stackSet: TemplateStack, backupRegion: string): Promise<void> {
+    if (!(await stackSet.resourceIds('AWS::S3::Bucket')).includes('SnapshotBucket')) return;
+    const environment = (await stackSet.properties('TableSnapshotLambda')).Environment;
+    const variables = isJsonObject(environment) ? environment.Variables : undefined;
+    const bucket = isJsonObject(variables) ? variables.SNAPSHOT_REPLICA_BUCKET : undefined;
+    if (typeof bucket !== 'string') return;
+    this.endpoints.exports?.addReplicaRegion(backupRegion);
+    await this.clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+
   private templatePath(given: string | undefined, fallback: string): string {
     const path = given ?? join(this.options.root, fallback);
     if (!existsSync(path)) throw new TemplateError(`Template ${path} does not exist`);
@@ -152,6 +175,9 @@ export class Deployment {
           CognitoTPS: String(this.options.cognitoTps),
           SnsPreference: this.options.snsPreference ?? 'INFO_AND_ERRORS',
           SendAnonymousData: 'No',
+          // Snapshots off unless a caller asks (SnapshotRetentionDays=90): each one adds two emulated exports to
+          // S3 and their polling to every export of the local runs and tests.
+          SnapshotRetentionDays: '0',
           ...this.options.parameters,
         },
         pseudo: { region, accountId, partition: 'aws', stackName },
@@ -190,6 +216,7 @@ export class Deployment {
       if (!this.stateMachines.has(required))
         throw new TemplateError(`The StackSet template has no ${required}`);
     }
+    await this.backupRegionSnapshots(stackSet, this.options.secondaryRegion ?? 'us-west-2');
     const topics = await stackSet.resourceIds('AWS::SNS::Topic');
     if (topics[0] !== undefined) await this.inbox.subscribe((await stackSet.resource(topics[0])).ref);
     const constants = await stackSet.resourceIds('Custom::StackSetConstants');

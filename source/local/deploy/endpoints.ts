@@ -13,6 +13,8 @@ export interface EmulatorEndpoints {
   dynamodb: string;
   fauxqs: string;
   fakes: FakeServices;
+  /** The emulated export to S3: told which Region the backup table's replica is in (the snapshots export it). */
+  exports?: { addReplicaRegion(region: string): void };
 }
 
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };

@@ -204,7 +204,13 @@ describe('ExportTableToPointInTime', () => {
         )
       ).type,
     ).toBe('TableNotFoundException');
-    // The replica (another Region, the same name) is the same table locally; its ARN names the Region.
+    // A Region with no replica: not found. The replica (its Region registered, the same name) is the
+    // same table locally; its ARN names the Region.
+    const westArn = `arn:aws:dynamodb:us-west-2:${ACCOUNT}:table/${TABLE}`;
+    expect(
+      (await rejection(emulator.handle('ExportTableToPointInTime', { ...request, TableArn: westArn }))).type,
+    ).toBe('TableNotFoundException');
+    emulator.addReplicaRegion('us-west-2');
     const replica = (await emulator.handle('ExportTableToPointInTime', {
       ...request,
       TableArn: `arn:aws:dynamodb:us-west-2:${ACCOUNT}:table/${TABLE}`,

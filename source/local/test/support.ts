@@ -32,7 +32,7 @@ let deployments = 0;
 export async function deployWith(
   environment: LocalEnvironment,
   seed: SeedFile,
-  options: { tps?: number } = {},
+  options: { tps?: number; parameters?: Record<string, string> } = {},
 ): Promise<TestDeployment> {
   const primaryUserPoolId = seedPrimaryPool(environment.cognito, seed);
   const errors: string[] = [];
@@ -42,6 +42,7 @@ export async function deployWith(
     primaryUserPoolId,
     stackName: `cupera-test-${deployments}`,
     cognitoTps: options.tps ?? 20,
+    ...(options.parameters !== undefined ? { parameters: options.parameters } : {}),
     // Wait states hardly wait; import-job polls stay a little apart.
     waitMs: (_state, seconds) => Math.min((seconds ?? 0) * 1000, 50),
     onLambdaLog: (fn: LocalFunction, line: string) => {

@@ -216,10 +216,19 @@ export function refusalNotification(
 /** The reconciliation's verdict on a restore with data missing (the Fail state's error name). */
 export const RESTORE_INCOMPLETE = 'RestoreIncomplete';
 
-export const errorSubject = (context: SfnContextObject, input?: MessageBrokerInput): string =>
-  subject(
-    `${workflowName(context)} failed: ${input?.Error === RESTORE_INCOMPLETE ? 'restore incomplete' : 'unexpected error'}`,
-  );
+/** A snapshot that ended the export could not be taken (TableSnapshotLambda's error name). */
+export const SNAPSHOT_FAILED = 'SnapshotFailedError';
+
+const FAILURE_TITLES: Readonly<Record<string, string>> = {
+  [RESTORE_INCOMPLETE]: 'restore incomplete',
+  [SNAPSHOT_FAILED]: 'snapshot failed',
+};
+
+export function errorSubject(context: SfnContextObject, input?: MessageBrokerInput): string {
+  const name = input?.Error;
+  const title = name !== undefined && Object.hasOwn(FAILURE_TITLES, name) ? FAILURE_TITLES[name] : undefined;
+  return subject(`${workflowName(context)} failed: ${title ?? 'unexpected error'}`);
+}
 
 export const successSubject = (context: SfnContextObject, input?: MessageBrokerInput): string => {
   const removed = workflowName(context) === EXPORT_WORKFLOW ? cleanupCounts(input) : undefined;
@@ -285,6 +294,50 @@ export function cleanupSummary(input: MessageBrokerInput | undefined): string {
   );
 }
 
+/** The snapshot of the export (`Snapshot`, TableSnapshotLambda's output), when the state has a complete one. */
+interface SnapshotSummaryFields {
+  SnapshotId: string;
+  ExportTime?: unknown;
+  RetentionDays?: unknown;
+  LockMode?: unknown;
+  Exports?: unknown;
+}
+
+function completeSnapshot(input: MessageBrokerInput | undefined): SnapshotSummaryFields | undefined {
+  const snapshot: unknown = input?.Snapshot;
+  if (typeof snapshot !== 'object' || snapshot === null) return undefined;
+  const fields = snapshot as Record<string, unknown>;
+  if (typeof fields.SnapshotId !== 'string' || fields.Status !== 'COMPLETED') return undefined;
+  return fields as unknown as SnapshotSummaryFields;
+}
+
+/**
+ * The recovery point this export kept: the snapshot id (the restore input `"Snapshot"`), where each Region's
+ * copy is, how long it is locked. Counts only.
+ */
+export function snapshotSummary(input: MessageBrokerInput | undefined): string {
+  const snapshot = completeSnapshot(input);
+  if (snapshot === undefined) return '';
+  const exports = Array.isArray(snapshot.Exports) ? (snapshot.Exports as Record<string, unknown>[]) : [];
+  const copies = exports
+    .map(
+      (entry) =>
+        `- ${String(entry.Region)}: s3://${String(entry.Bucket)}/${String(entry.Prefix)}/` +
+        (typeof entry.ItemCount === 'number' ? ` (${plural(entry.ItemCount, 'item')})` : ''),
+    )
+    .join('\n');
+  const kept =
+    typeof snapshot.RetentionDays === 'number'
+      ? `, kept and locked (${String(snapshot.LockMode)}) for ${snapshot.RetentionDays} days (SnapshotRetentionDays)`
+      : '';
+  return (
+    `Snapshot: ${snapshot.SnapshotId} (the backup table as it was at ${String(snapshot.ExportTime)})${kept}:\n` +
+    (copies === '' ? '' : `${copies}\n`) +
+    'To restore from it, start the ImportWorkflow of either Region with ' +
+    `{"NewUserPoolId": "<new user pool id>", "Snapshot": "${snapshot.SnapshotId}"}.\n\n`
+  );
+}
+
 export function errorNotification(
   context: SfnContextObject,
   error: unknown,
@@ -300,7 +353,9 @@ export function errorNotification(
   const heading =
     input?.Error === RESTORE_INCOMPLETE
       ? `The ${context.StateMachine.Name} could not restore everything:\n`
-      : `An unexpected error occurred while executing the ${context.StateMachine.Name} for this solution:\n`;
+      : input?.Error === SNAPSHOT_FAILED
+        ? `The ${context.StateMachine.Name} updated the backup table, but could not keep its snapshot:\n`
+        : `An unexpected error occurred while executing the ${context.StateMachine.Name} for this solution:\n`;
   return (
     heading +
     `${pretty(error)}\n\nPlease check the state machine's task logs for additional information\n\n` +
@@ -422,7 +477,7 @@ export function successNotification(
     (workflowName(context) === IMPORT_WORKFLOW
       ? importSuccessNote(input) + droppedAttributesNote(context)
       : '') +
-    (workflowName(context) === EXPORT_WORKFLOW ? cleanupSummary(input) : '') +
+    (workflowName(context) === EXPORT_WORKFLOW ? cleanupSummary(input) + snapshotSummary(input) : '') +
     restoreReportSummary(input, reportRetentionDays) +
     `Execution details:\n${pretty(context)}`
   );

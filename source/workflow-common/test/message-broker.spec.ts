@@ -500,6 +500,70 @@ describe('message-broker', () => {
     });
   });
 
+  describe("the export's snapshot", () => {
+    const snapshot = (status: string) => ({
+      SnapshotId: '20261207T223000Z',
+      ExportTime: '2026-12-07T22:30:00.000Z',
+      Status: status,
+      RetentionDays: 90,
+      LockMode: 'COMPLIANCE',
+      Exports: [
+        {
+          Region: 'us-east-1',
+          Bucket: 'x-import-jobs-0123-us-east-1-snap',
+          Prefix: 'snapshots/20261207T223000Z',
+          Status: status,
+          ItemCount: 1200,
+        },
+        {
+          Region: 'eu-west-1',
+          Bucket: 'x-import-jobs-0123-eu-west-1-snap',
+          Prefix: 'snapshots/20261207T223000Z',
+          Status: status,
+          ItemCount: 1200,
+        },
+      ],
+    });
+
+    it('names the snapshot id, where each Region keeps it, for how long, and the restore input that uses it', async () => {
+      await run(event('WorkflowCleanupLambda', { ExportTimestamp: 1234, Snapshot: snapshot('COMPLETED') }));
+      const message = published()[0]?.Message ?? '';
+      expect(message).toContain(
+        'Snapshot: 20261207T223000Z (the backup table as it was at 2026-12-07T22:30:00.000Z), kept and locked ' +
+          '(COMPLIANCE) for 90 days (SnapshotRetentionDays):\n' +
+          '- us-east-1: s3://x-import-jobs-0123-us-east-1-snap/snapshots/20261207T223000Z/ (1200 items)\n' +
+          '- eu-west-1: s3://x-import-jobs-0123-eu-west-1-snap/snapshots/20261207T223000Z/ (1200 items)\n' +
+          'To restore from it, start the ImportWorkflow of either Region with ' +
+          '{"NewUserPoolId": "<new user pool id>", "Snapshot": "20261207T223000Z"}.',
+      );
+    });
+
+    it.each([
+      ['no snapshot (SnapshotRetentionDays 0)', {}],
+      ['a snapshot that is not complete', { Snapshot: snapshot('IN_PROGRESS') }],
+    ])('names no snapshot for %s', async (_label, input) => {
+      await run(event('WorkflowCleanupLambda', { ExportTimestamp: 1234, ...input }));
+      expect(published()[0]?.Message).not.toContain('Snapshot:');
+    });
+
+    it('announces a failed snapshot as what it is: the backup is up to date, the snapshot is missing', async () => {
+      await run(
+        event('WorkflowErrorHandlerLambda', {
+          Error: 'SnapshotFailedError',
+          Cause: JSON.stringify({
+            errorType: 'SnapshotFailedError',
+            errorMessage: 'The snapshot 20261207T223000Z failed: ... start the ExportWorkflow again.',
+          }),
+        }),
+      );
+      const [notification] = published();
+      expect(notification?.Subject).toBe('ExportWorkflow failed: snapshot failed');
+      expect(notification?.Message).toMatch(
+        /^The ExportWorkflow-HASH updated the backup table, but could not keep its snapshot:\n.*start the ExportWorkflow again/s,
+      );
+    });
+  });
+
   describe('one notification per execution, also when Step Functions retries the broker', () => {
     const MARKER_CONDITION = 'NOT (#notification = :notification AND #published = :published)';
     /** The table as DynamoDB keeps it, with the broker's condition evaluated on the stored item. */

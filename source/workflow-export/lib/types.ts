@@ -175,3 +175,53 @@ export type BackupTableCleanupOutput = WrappedResult<BackupTableCleanupResult>;
 /** State names of the two cleanup tasks. */
 export const FIND_ITEMS_STATE = 'BackupTableCleanup: Find Items';
 export const REMOVE_ITEMS_STATE = 'BackupTableCleanup: Remove Items';
+
+/** State names of the snapshot tasks (TableSnapshotLambda). */
+export const START_EXPORTS_STATE = 'Snapshot: Start Exports';
+export const CHECK_EXPORTS_STATE = 'Snapshot: Check Exports';
+
+export type SnapshotLockMode = 'GOVERNANCE' | 'COMPLIANCE';
+
+/**
+ * A snapshot export's status: DynamoDB's (`IN_PROGRESS`, `COMPLETED`, `FAILED`), or `WAITING` before DynamoDB
+ * accepted it.
+ */
+export type SnapshotStatus = 'WAITING' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+/** One Region's export of a snapshot. */
+export interface SnapshotExport {
+  Region: string;
+  Bucket: string;
+  /** `snapshots/<SnapshotId>`; DynamoDB writes under `<Prefix>/AWSDynamoDB/<ExportId>/`. */
+  Prefix: string;
+  ExportArn?: string;
+  Status: SnapshotStatus;
+  ItemCount?: number;
+  FailureCode?: string;
+  FailureMessage?: string;
+}
+
+/** `Snapshot` in the ExportWorkflow's state: what the success notification names. */
+export interface SnapshotProgress {
+  /** The export time in UTC, `YYYYMMDDTHHMMSSZ`: the restore input `"Snapshot"`. */
+  SnapshotId: string;
+  /** The same time, ISO 8601. */
+  ExportTime: string;
+  Status: SnapshotStatus;
+  RetentionDays: number;
+  LockMode: SnapshotLockMode;
+  /** The primary Region's export, then the backup Region's. */
+  Exports: SnapshotExport[];
+}
+
+/** The state passes through: the notification reads the cleanup's counts and the export timestamp. */
+export interface TableSnapshotInput {
+  Snapshot?: SnapshotProgress;
+  [field: string]: unknown;
+}
+export type TableSnapshotEvent = WrappedEvent<TableSnapshotInput>;
+export interface TableSnapshotResult {
+  Snapshot: SnapshotProgress;
+  [field: string]: unknown;
+}
+export type TableSnapshotOutput = WrappedResult<TableSnapshotResult>;
