@@ -37,6 +37,7 @@ import { type Counter, type Phase, phaseOf, ProgressMeter, type Segment } from '
 import { writeOriginalMemberships } from './original-table';
 import { damagePool } from './damage';
 import {
+  EXPORT_STAMPS,
   localS3,
   pointInTimeParameters,
   type RecoveryPointsReport,
@@ -722,7 +723,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       const second = await runExport();
       const changes = environment.ddbFront.journal
         .table(active.tableName)
-        ?.changesBetween(Date.parse(asOf), Date.now());
+        ?.changesBetween(Date.parse(asOf), Date.now(), EXPORT_STAMPS);
       const notRun = { status: 'NOT_RUN', parityOk: false };
       recoveryPoints = {
         damagedItems: changes === undefined ? 0 : changes.changed + changes.deleted,

@@ -24,8 +24,17 @@ export interface RecoveryPointRestore {
   skipped?: string;
 }
 
+/**
+ * What every export writes on every item it exports (when it last saw the item, from which Region): an
+ * item whose other attributes are the same was not changed by the damage.
+ */
+export const EXPORT_STAMPS = ['lastConfirmedInUserPool', 'lastUpdatedRegion'];
+
 export interface RecoveryPointsReport {
-  /** Backup table items the second export changed or deleted (from the local write journal). */
+  /**
+   * Backup table items the second export changed (their export stamps aside, EXPORT_STAMPS) or deleted,
+   * from the local write journal.
+   */
   damagedItems: number;
   /** What the damage did to the source pool (counts). */
   damage?: DamageReport;

@@ -106,6 +106,10 @@ describe('the write journal', () => {
     // The same attributes in another order are the same item.
     table.record(T0 + 6, Object.fromEntries(Object.entries(user('c', 'free')).reverse()), false);
     expect(table.changesBetween(T0 + 5, T0 + 6)).toEqual({ added: 0, changed: 0, deleted: 0 });
+    // An attribute left out of the comparison: a change to it alone is no change.
+    table.record(T0 + 7, { ...user('c', 'free'), n: { N: '13' } }, false);
+    expect(table.changesBetween(T0 + 6, T0 + 7)).toEqual({ added: 0, changed: 1, deleted: 0 });
+    expect(table.changesBetween(T0 + 6, T0 + 7, ['n'])).toEqual({ added: 0, changed: 0, deleted: 0 });
   });
 });
 
