@@ -74,8 +74,9 @@ Faults (docs/local-run.md, "Fault injection"):
                                      reconciliation; the run then resumes the restore once),
                                      tamper-attribute=<share> (users changed in the new pool
                                      before the reconciliation, which must set them right),
-                                     export-fail[=<n>] (the n-th table export of the run, 1 by
-                                     default, ends FAILED after writing part of its files)
+                                     export-fail[=<n>|=<prefix>] (the n-th table export of the
+                                     run, 1 by default, or the first whose S3 prefix starts with
+                                     <prefix>, ends FAILED after writing part of its files)
   --scenario emptied-pool            export, delete every user of the source pool, export again,
                                      then restore
   --scenario departed-users          export, delete one user in 20 from the source pool, export

@@ -37,9 +37,11 @@ import { type Counter, type Phase, phaseOf, ProgressMeter, type Segment } from '
 import { writeOriginalMemberships } from './original-table';
 import { damagePool } from './damage';
 import {
+  differencesOf,
   EXPORT_STAMPS,
   localS3,
   pointInTimeParameters,
+  type RecoveryPointRestore,
   type RecoveryPointsReport,
   recoveryPointsOk,
   snapshotIds,
@@ -170,6 +172,8 @@ export interface FaultReport {
   lostUsers?: number;
   /** `tamper-attribute`: restored users changed before the reconciliation. */
   tamperedUsers?: number;
+  /** `export-fail`: table exports of the run that ended FAILED. */
+  exportsFailed?: number;
 }
 
 export interface EmptiedPoolReport {
@@ -600,6 +604,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     // Only a plan with emulator faults touches the shared emulators (runs of crashes alone can share them).
     const environmentFaults = faults !== undefined && hasEnvironmentFaults(faults);
     const faultsBefore = environment.faultCounts();
+    const exportsBefore = environment.pointInTime.list().length;
     if (environmentFaults) await environment.applyFaults(faults, options.faultSeed ?? 1);
     await options.afterDeploy?.({ deployment, environment, primaryUserPoolId });
 
@@ -864,6 +869,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           parityOk: report.import.status === 'SUCCEEDED' && report.parity.ok,
           userPoolId: restoredUserPoolId,
           ...(asOf !== undefined ? { recoveryPoint: asOf } : {}),
+          ...(report.import.status === 'SUCCEEDED'
+            ? { differences: differencesOf(compared, compared.restoreReport?.ok === true) }
+            : {}),
         };
         const snapshotBucket = active.buckets.get('SnapshotBucket');
         const [snapshotId] =
@@ -889,6 +897,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
             Snapshot: snapshotId,
           });
           let parityOk = false;
+          let differences: RecoveryPointRestore['differences'];
           if (restored.status === 'SUCCEEDED') {
             const snapshotTarget = poolContent(cognito, snapshotPoolId);
             const compared = comparePools(source, snapshotTarget, usernameAttribute, undefined, {
@@ -902,12 +911,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
               usernameAttribute,
             );
             parityOk = compared.ok && reportCheck.ok;
+            differences = differencesOf(compared, reportCheck.ok);
           }
           recoveryPoints.snapshot = {
             status: restored.status,
             parityOk,
             userPoolId: snapshotPoolId,
             recoveryPoint: snapshotId,
+            ...(differences !== undefined ? { differences } : {}),
           };
         }
       }
@@ -954,6 +965,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         ...(faults.shortTimeouts ? { timeouts: shortened } : {}),
         ...(userLoss !== undefined ? { lostUsers: userLoss.lost } : {}),
         ...(tamper !== undefined ? { tamperedUsers: tamper.tampered } : {}),
+        ...(faults.exportFail !== undefined
+          ? {
+              exportsFailed: environment.pointInTime
+                .list()
+                .slice(exportsBefore)
+                .filter((exported) => exported.status === 'FAILED').length,
+            }
+          : {}),
       };
     }
     report.ok =

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { loadTemplate } from '../deploy/cfn-template';
 import { MAIN_TEMPLATE } from '../deploy/deployment';
 import type { DamageReport } from './damage';
+import type { ParityResult } from './parity';
 
 /** A restore from one recovery point: the ImportWorkflow's status and the parity with the pool before the damage. */
 export interface RecoveryPointRestore {
@@ -22,6 +23,37 @@ export interface RecoveryPointRestore {
   recoveryPoint?: string;
   /** Why the restore did not run (no snapshot was taken, the second export failed...). */
   skipped?: string;
+  /** What differs from the pool before the damage (counts; names stay out of the report). */
+  differences?: {
+    missingUsers: number;
+    unexpectedUsers: number;
+    mismatches: number;
+    /** The attributes or fields that differ (names of the schema, no values). */
+    mismatchedFields: string[];
+    missingGroups: number;
+    unexpectedGroups: number;
+    missingMemberships: number;
+    unexpectedMemberships: number;
+    restoreReportOk: boolean;
+  };
+}
+
+/** The counts of a comparison with the pool before the damage. */
+export function differencesOf(
+  compared: ParityResult,
+  restoreReportOk: boolean,
+): NonNullable<RecoveryPointRestore['differences']> {
+  return {
+    missingUsers: compared.missingUsers.length,
+    unexpectedUsers: compared.unexpectedUsers.length,
+    mismatches: compared.mismatches.length,
+    mismatchedFields: [...new Set(compared.mismatches.map((mismatch) => mismatch.field))].sort(),
+    missingGroups: compared.missingGroups.length,
+    unexpectedGroups: compared.unexpectedGroups.length,
+    missingMemberships: compared.missingMemberships.length,
+    unexpectedMemberships: compared.unexpectedMemberships.length,
+    restoreReportOk,
+  };
 }
 
 /**
