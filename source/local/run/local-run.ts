@@ -36,6 +36,7 @@ import {
 import { type Counter, type Phase, phaseOf, ProgressMeter, type Segment } from './progress';
 import { writeOriginalMemberships } from './original-table';
 import { damagePool } from './damage';
+import { type ItemTypes, uploadAsSnapshot } from './restore-export';
 import {
   differencesOf,
   EXPORT_STAMPS,
@@ -58,6 +59,18 @@ export type WorkflowName = 'export' | 'import';
 
 /** The StackSet template's bucket that holds the restore reports and ledger. */
 const RESTORE_BUCKET = 'UserImportJobMappingFiles';
+
+export interface RestoreExportPlan {
+  /** The directory the export's keys are relative to, and the export's directory key. */
+  root: string;
+  directory: string;
+  snapshotId: string;
+  types: ItemTypes;
+  /** The pool the export's items describe. */
+  pool: PoolContent;
+  /** The seed's pool, when one was given (its users are compared too). */
+  seedPool?: PoolContent;
+}
 
 export interface WorkflowReport {
   status: string;
@@ -142,6 +155,8 @@ export interface LocalRunReport {
   departedUsers?: DepartedUsersReport;
   /** `--scenario point-in-time`: the damage that reached the backup and the restores from two recovery points. */
   recoveryPoints?: RecoveryPointsReport;
+  /** `--restore-export` with `--seed`: the restored pool against the seed's users. */
+  seedParity?: { ok: boolean } & NonNullable<RecoveryPointRestore['differences']>;
   totalWallMs: number;
   peakRssMb: { harness: number; dynalite?: number; fauxqs?: number };
 }
@@ -290,6 +305,12 @@ export interface LocalRunOptions {
    * export's snapshot into another; both compared with the pool as it was before the damage.
    */
   scenario?: Scenario;
+  /**
+   * `--restore-export`: no ExportWorkflow; a table export (restore-export.ts) is put in the snapshot
+   * bucket as a snapshot, the functions get the export's item types, and the ImportWorkflow restores
+   * the snapshot; parity is against the export's items (and the seed's users when given).
+   */
+  restoreExport?: RestoreExportPlan;
   /**
    * Runs the ExportWorkflow only (the benchmark's export cases): no restore; the parity verdict is
    * the backup table's user items against the pool's restorable users (`exportParity`).
@@ -571,7 +592,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       stackName: options.stackName ?? 'cupera-local',
       cognitoTps: options.tps,
       ...(options.snsPreference ? { snsPreference: options.snsPreference } : {}),
-      ...(options.scenario === 'point-in-time'
+      ...(options.scenario === 'point-in-time' || options.restoreExport !== undefined
         ? { parameters: pointInTimeParameters(options.root, options.parameters) }
         : options.parameters
           ? { parameters: options.parameters }
@@ -679,9 +700,45 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           ];
         })(),
       );
-    const exportReport = await runExport();
+    const plan = options.restoreExport;
+    if (plan !== undefined) {
+      // The export's installation named its items: the functions read them under those types.
+      // A copy: the loop below changes that function's environment too.
+      const deployed = { ...active.lambdas.find('ImportScanTableLambda')?.environment };
+      for (const fn of active.lambdas.all()) {
+        for (const name of ['TYPE_USER', 'TYPE_GROUP', 'TYPE_TIMESTAMP'] as const) {
+          if (fn.environment[name] !== undefined && fn.environment[name] === deployed[name])
+            fn.environment[name] = plan.types[name];
+        }
+      }
+      const bucket = active.buckets.get('SnapshotBucket');
+      if (bucket === undefined)
+        throw new Error('The templates have no SnapshotBucket to restore an export from');
+      await uploadAsSnapshot(
+        localS3(environment.region, environment.fauxqs.endpoint),
+        bucket,
+        plan.root,
+        plan.directory,
+        plan.snapshotId,
+      );
+    }
+    const exportReport: WorkflowReport =
+      plan !== undefined
+        ? {
+            status: 'NOT_RUN',
+            executionArn: '',
+            wallMs: 0,
+            cognitoCalls: {},
+            throttled: {},
+            cognitoErrors: {},
+            historyEvents: 0,
+            maxStatePayloadBytes: 0,
+            lambdaInvocations: {},
+            lambdaErrors: {},
+          }
+        : await runExport();
     /** The source as it was exported (before the emptied-pool scenario empties it). */
-    let source = poolContent(cognito, primaryUserPoolId);
+    let source = plan?.pool ?? poolContent(cognito, primaryUserPoolId);
     let emptiedPool: EmptiedPoolReport | undefined;
     if (options.scenario === 'emptied-pool' && exportReport.status === 'SUCCEEDED') {
       const counter = backupItemCounter(environment, active);
@@ -790,7 +847,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         membershipItems: items.memberships,
         expectedMemberships: expected.memberships,
       };
-    } else if (exportReport.status === 'SUCCEEDED') {
+    } else if (exportReport.status === 'SUCCEEDED' || plan !== undefined) {
       const restoredUserPoolId = createRestorePool(cognito, options.seed, options.targetMfa);
       assertRestoreTarget(cognito, restoredUserPoolId);
       report.restoredUserPoolId = restoredUserPoolId;
@@ -826,6 +883,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         ...options.importInput,
         NewUserPoolId: restoredUserPoolId,
         ...(asOf !== undefined ? { AsOf: asOf } : {}),
+        ...(plan !== undefined ? { Snapshot: plan.snapshotId } : {}),
       });
       if (userLoss !== undefined && userLoss.lost > 0 && report.import.error === 'RestoreIncomplete') {
         // What the failure notification tells the operator to do.
@@ -975,8 +1033,17 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           : {}),
       };
     }
+    if (plan?.seedPool !== undefined && report.import?.status === 'SUCCEEDED') {
+      const seedParity = comparePools(
+        plan.seedPool,
+        poolContent(cognito, report.restoredUserPoolId ?? ''),
+        options.seed.userPool.usernameAttributes,
+      );
+      report.seedParity = { ok: seedParity.ok, ...differencesOf(seedParity, true) };
+    }
     report.ok =
-      report.export.status === 'SUCCEEDED' &&
+      (report.export.status === 'SUCCEEDED' || plan !== undefined) &&
+      (plan?.seedPool === undefined || report.seedParity?.ok === true) &&
       (options.exportOnly === true
         ? report.exportParity?.ok === true
         : report.import?.status === 'SUCCEEDED' && report.parity.ok) &&
