@@ -701,6 +701,12 @@ describe('data protection (finding 4)', () => {
         Prefix: 'restore-work/',
         ExpirationInDays: { Ref: 'ImportJobFilesRetentionDays' },
       }),
+      // The point-in-time exports of AsOf restores (a copy of the backup).
+      expect.objectContaining({
+        Prefix: 'point-in-time-exports/',
+        ExpirationInDays: { Ref: 'ImportJobFilesRetentionDays' },
+        NoncurrentVersionExpiration: { NoncurrentDays: { Ref: 'ImportJobFilesRetentionDays' } },
+      }),
     ]);
   });
 

@@ -139,6 +139,82 @@ describe('openTableExport', () => {
   });
 });
 
+describe('malformed exports', () => {
+  it.each([
+    [
+      'a summary that is not JSON',
+      'manifest-summary.json',
+      '{not json',
+      /manifest-summary\.json is not JSON/,
+    ],
+    [
+      'a summary without its count',
+      'manifest-summary.json',
+      '{"exportTime":"x"}',
+      /lacks the summary's itemCount or exportTime/,
+    ],
+    [
+      'a files manifest line that is not JSON',
+      'manifest-files.json',
+      '{oops\n',
+      /Line 1 of .*manifest-files\.json is not JSON/,
+    ],
+    [
+      'a files manifest line without its MD5',
+      'manifest-files.json',
+      '{"itemCount":1}\n',
+      /Line 1 of .*manifest-files\.json lacks itemCount, md5Checksum/,
+    ],
+  ])('refuses %s, naming the file', async (_name, file, text, message) => {
+    const built = buildTableExport([range(0, 1)]);
+    rewriteManifest(built, file, text);
+    await expect(openTableExport(memoryExportObjects(built.objects), built.directory)).rejects.toThrow(
+      message,
+    );
+  });
+
+  it('refuses a line that is not JSON, or whose value is not a number where N says so', async () => {
+    const built = buildTableExport([range(0, 1)]);
+    const key = built.dataKeys[0] ?? '';
+    const lines = ['{"Item": {"id": {"S": "a"}}', '{"Item": {"n": {"N": "abc"}}}'];
+    for (const [index, line] of lines.entries()) {
+      const bytes = gzipSync(`${line}\n`);
+      built.objects.set(key, bytes);
+      const manifest = JSON.stringify({
+        itemCount: 1,
+        md5Checksum: createHash('md5').update(bytes).digest('base64'),
+        dataFileS3Key: key,
+      });
+      rewriteManifest(built, 'manifest-files.json', `${manifest}\n`);
+      await expect(
+        allPages(memoryExportObjects(built.objects), built.directory, undefined, 5),
+      ).rejects.toThrow(
+        index === 0
+          ? `Line 1 of s3://mapping-bucket/${key} is not a JSON line`
+          : /Line 1 of .*: An N value of the export is not a number/,
+      );
+    }
+  });
+
+  it('reads an S3 body that is not a stream, and refuses an object that cannot be read', async () => {
+    const built = buildTableExport([range(0, 2)]);
+    s3Mock.callsFake((input: { Key?: string; Prefix?: string }) => {
+      if (input.Prefix !== undefined) return { Contents: [] };
+      const bytes = built.objects.get(input.Key ?? '');
+      if (bytes === undefined) throw new Error('NoSuchKey');
+      return { Body: { transformToByteArray: async () => new Uint8Array(bytes) } };
+    });
+    const store = s3ExportObjects(new S3Client({}), 'mapping-bucket');
+    expect(
+      (await allPages(store as never, built.directory, undefined, 5)).flatMap((page) => page.items),
+    ).toEqual(range(0, 2));
+    built.objects.delete(built.dataKeys[0] ?? '');
+    await expect(allPages(store as never, built.directory, undefined, 5)).rejects.toThrow(
+      /cannot be read \(truncated or not gzip\)/,
+    );
+  });
+});
+
 describe('readTableExport', () => {
   it('yields every item once, in pages across files, and resumes from any page cursor without loss or repeat', async () => {
     const built = buildTableExport([range(0, 5), null, [], range(5, 12)]);

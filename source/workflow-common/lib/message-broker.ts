@@ -402,7 +402,8 @@ export function importSuccessNote(input?: MessageBrokerInput): string {
  * (`RestoreReport` in the state): counts only, never a user.
  */
 export function restoreReportSummary(input: MessageBrokerInput | undefined, retentionDays?: number): string {
-  const report = input?.RestoreReport as { Bucket?: unknown; Key?: unknown; Counts?: unknown } | undefined;
+  const report = input?.RestoreReport as
+    { Bucket?: unknown; Key?: unknown; Counts?: unknown; RecoveryPoint?: unknown } | undefined;
   if (typeof report !== 'object' || report === null || typeof report.Key !== 'string') return '';
   const counts = (typeof report.Counts === 'object' && report.Counts !== null ? report.Counts : {}) as Record<
     string,
@@ -411,6 +412,7 @@ export function restoreReportSummary(input: MessageBrokerInput | undefined, rete
   const n = (name: string): number => (typeof counts[name] === 'number' ? (counts[name] as number) : 0);
   return (
     `Restore report: s3://${String(report.Bucket)}/${report.Key}\n` +
+    (typeof report.RecoveryPoint === 'string' ? `Recovery point: ${report.RecoveryPoint}\n` : '') +
     (retentionDays === undefined
       ? ''
       : `The bucket keeps it ${retentionDays} days (RestoreReportRetentionDays), then deletes it: ` +
@@ -454,8 +456,16 @@ export function resumeAdvice(context: SfnContextObject): string {
   const poolId = (context.Execution?.Input as { NewUserPoolId?: unknown } | undefined)?.NewUserPoolId;
   if (typeof poolId !== 'string' || poolId.trim() === '') return '';
   const drop = droppedAttributes(context);
+  // The same recovery point: a resumed restore must read what the interrupted one read.
+  const executionInput = context.Execution?.Input as { AsOf?: unknown; Snapshot?: unknown } | undefined;
+  const point = Object.fromEntries(
+    (['AsOf', 'Snapshot'] as const)
+      .map((name) => [name, executionInput?.[name]] as const)
+      .filter(([, value]) => typeof value === 'string' && value.trim() !== ''),
+  );
   const input = JSON.stringify({
     NewUserPoolId: poolId.trim(),
+    ...point,
     Resume: true,
     ...(drop.length > 0 ? { DropAttributes: drop } : {}),
   });

@@ -790,6 +790,27 @@ describe('message-broker', () => {
       expect(published()[0]?.Message).toContain('Restored without these custom attributes');
     });
 
+    it('names the recovery point of the restore, and keeps it in the Resume input', async () => {
+      const ctx = importContext('WorkflowErrorHandlerLambda');
+      ctx.Execution.Input = { NewUserPoolId: 'us-east-1_New', Snapshot: '20261207T223000Z' };
+      const named = { ...restoreReport, RecoveryPoint: 'the snapshot 20261207T223000Z (export x)' };
+      await run(
+        event(
+          'WorkflowErrorHandlerLambda',
+          { Error: 'RestoreIncomplete', Cause: 'x', RestoreReport: named },
+          ctx,
+        ),
+      );
+      const message = published()[0]?.Message ?? '';
+      expect(message).toContain(
+        'Restore report: s3://bucket/restore-reports/us-east-1_New/2024.csv\n' +
+          'Recovery point: the snapshot 20261207T223000Z (export x)\n',
+      );
+      expect(message).toContain(
+        '{"NewUserPoolId":"us-east-1_New","Snapshot":"20261207T223000Z","Resume":true}',
+      );
+    });
+
     it('announces an incomplete restore as such, not as an unexpected error', async () => {
       const ctx = importContext('WorkflowErrorHandlerLambda');
       await run(
