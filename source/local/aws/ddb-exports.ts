@@ -139,8 +139,8 @@ export interface EmulatedExport {
 }
 
 export interface ExportFault {
-  /** Decides, for the n-th export requested (1-based), whether it ends FAILED. */
-  fails: (n: number) => boolean;
+  /** Decides, for the n-th export requested (1-based) and its S3Prefix, whether it ends FAILED. */
+  fails: (n: number, s3Prefix: string) => boolean;
 }
 
 const seconds = (ms: number): number => ms / 1000;
@@ -444,7 +444,7 @@ export class PointInTimeExports {
     };
     this.exports.set(exported.exportArn, exported);
     this.requested += 1;
-    const fails = this.fault?.fails(this.requested - this.faultBase) === true;
+    const fails = this.fault?.fails(this.requested - this.faultBase, prefix ?? '') === true;
     // The table as it was at the export time is taken now: later writes must not reach the export.
     const items = [...journal.itemsAt(exportTime).values()].map((image) => JSON.parse(image) as AttributeMap);
     const run = this.write(exported, journal, items, fails)

@@ -75,27 +75,33 @@ export class TableJournal {
   }
 
   /**
-   * Items added, changed (any attribute) or deleted between two times. An item deleted and written
-   * again with the same attributes counts as unchanged: what matters is the table as each time saw it.
+   * Items added, changed (any attribute but `ignored`) or deleted between two times. An item deleted
+   * and written again with the same attributes counts as unchanged: what matters is the table as each
+   * time saw it.
    */
-  changesBetween(from: number, to: number): TableChanges {
+  changesBetween(from: number, to: number, ignored: readonly string[] = []): TableChanges {
     const before = this.itemsAt(from);
     const after = this.itemsAt(to);
     const changes: TableChanges = { added: 0, changed: 0, deleted: 0 };
     for (const [key, image] of before) {
       const now = after.get(key);
       if (now === undefined) changes.deleted += 1;
-      else if (!sameItem(image, now)) changes.changed += 1;
+      else if (!sameItem(image, now, ignored)) changes.changed += 1;
     }
     for (const key of after.keys()) if (!before.has(key)) changes.added += 1;
     return changes;
   }
 }
 
-/** Two item images with the same attributes (the order of the attributes aside). */
-function sameItem(a: string, b: string): boolean {
+/** Two item images with the same attributes (their order and the `ignored` ones aside). */
+function sameItem(a: string, b: string, ignored: readonly string[]): boolean {
   if (a === b) return true;
-  return canonical(JSON.parse(a)) === canonical(JSON.parse(b));
+  const kept = (image: string): unknown => {
+    const item = JSON.parse(image) as AttributeMap;
+    for (const name of ignored) Reflect.deleteProperty(item, name);
+    return item;
+  };
+  return canonical(kept(a)) === canonical(kept(b));
 }
 
 function canonical(value: unknown): string {

@@ -161,7 +161,24 @@ export class LocalEnvironment {
       random,
     });
     const failing = plan?.exportFail;
-    this.pointInTime.setFault(failing === undefined ? undefined : { fails: (n) => failing.includes(n) });
+    /** The prefixes whose first export has failed already. */
+    const failedPrefixes = new Set<string>();
+    this.pointInTime.setFault(
+      failing === undefined
+        ? undefined
+        : {
+            fails: (n, s3Prefix) => {
+              if (failing.includes(n)) return true;
+              const prefix = failing.find(
+                (given): given is string =>
+                  typeof given === 'string' && s3Prefix.startsWith(given) && !failedPrefixes.has(given),
+              );
+              if (prefix === undefined) return false;
+              failedPrefixes.add(prefix);
+              return true;
+            },
+          },
+    );
     resetClientCache();
     return Promise.resolve();
   }

@@ -140,6 +140,11 @@ export class LambdaHost {
     this.byKey.set(fn.logicalId, fn);
   }
 
+  /** Every function registered, once each. */
+  all(): LocalFunction[] {
+    return [...new Set(this.byKey.values())];
+  }
+
   /** A function by ARN (qualified or not), name or logical id. */
   find(target: string): LocalFunction | undefined {
     const unqualified = target.replace(/^(arn:[^:]+:lambda:[^:]+:[^:]+:function:[^:]+):[^:]+$/, '$1');

@@ -14,12 +14,14 @@ import { FaultSpecError, type FaultPlan, parseFaults } from './faults';
 import {
   type LocalRunOptions,
   type LocalRunReport,
+  type RestoreExportPlan,
   type ProgressEvent,
   runLocal,
   type Scenario,
   SCENARIOS,
 } from './local-run';
 import { firstLine, formatSummary, plural } from './report';
+import { prepareRestoreExport, RestoreExportError, TableExportError } from './restore-export';
 import { fitLine } from './progress';
 import { refusalHint } from './failure';
 import { generateSeed, importWarnings, loadSeedFile, SeedError, type SeedFile } from './seed';
@@ -29,6 +31,13 @@ export const USAGE = `Usage: npm start -- [options]      (or: npm run local -- [
 
 Runs the real ExportWorkflow and ImportWorkflow (from deployment/*.yaml) on local emulators, with no
 AWS account: seeds a user pool, exports it, restores it into a new empty pool and compares the two.
+
+Check a real snapshot offline:
+  --restore-export <dir>             restore a table export downloaded with
+                                     aws s3 cp --recursive s3://<SnapshotBucket>/snapshots/<id>/ <dir>
+                                     into a new local pool (from the export's recorded pool
+                                     configuration, else the --seed file's userPool) and compare it
+                                     with the export's items (and the --seed file's users if given)
 
 Seed (one of):
   --seed <file.json>                 a seed file (format in docs/local-run.md)
@@ -77,7 +86,10 @@ Faults (docs/local-run.md, "Fault injection"):
                                      lose-users=<n> (deleted from the new pool before the
                                      reconciliation; the run then resumes the restore once),
                                      tamper-attribute=<share> (users changed in the new pool
-                                     before the reconciliation, which must set them right)
+                                     before the reconciliation, which must set them right),
+                                     export-fail[=<n>|=<prefix>] (the n-th table export of the
+                                     run, 1 by default, or the first whose S3 prefix starts with
+                                     <prefix>, ends FAILED after writing part of its files)
   --scenario emptied-pool            export, delete every user of the source pool, export again,
                                      then restore
   --scenario departed-users          export, delete one user in 20 from the source pool, export
@@ -87,6 +99,12 @@ Faults (docs/local-run.md, "Fault injection"):
                                      another changed, 3 users created after), plan a repair against
                                      the backup table with the RepairWorkflow (AllowRepair=Yes), apply
                                      it, and check the pool: sub and password kept, parity
+  --scenario point-in-time           export (with a snapshot), damage the pool (one custom attribute
+                                     of 30% of the users overwritten, 5% deleted, 2% disabled, a
+                                     group deleted, another changed; drawn with --random-seed),
+                                     export again, then restore AsOf a time between the exports
+                                     into one new pool and from the first snapshot into another;
+                                     both must match the pool before the damage
   --scenario v1-table                export, write the table's memberships again as v1.0.10 does
                                      (groups after the first 60 name members by their Cognito
                                      Username in e-mail and phone pools), then restore; e.g.
@@ -180,6 +198,8 @@ export interface CliOptions {
   /** The `--fault` specs, parsed. */
   faults?: FaultPlan;
   scenario?: Scenario;
+  /** `--restore-export`: a downloaded table export to restore. */
+  restoreExport?: string;
 }
 
 function integer(
@@ -317,6 +337,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   fault: { type: 'string', multiple: true },
   scenario: { type: 'string' },
+  'restore-export': { type: 'string' },
 } as const;
 
 export function parseCliArgs(argv: string[]): CliOptions {
@@ -400,6 +421,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     quiet: v.quiet === true,
     help: v.help === true,
     ...(v.fault !== undefined ? { faults: faultPlan(v.fault) } : {}),
+    ...(v['restore-export'] !== undefined ? { restoreExport: v['restore-export'] } : {}),
     ...(v.scenario !== undefined ? { scenario: oneOf(v.scenario, 'scenario', SCENARIOS, SCENARIOS[0]) } : {}),
   };
 }
@@ -437,8 +459,11 @@ export function templateTaskStateNames(root = ROOT): string[] {
       const raw = (resource.Properties as { DefinitionString?: unknown } | undefined)?.DefinitionString;
       const sub = (raw as { 'Fn::Sub'?: unknown } | undefined)?.['Fn::Sub'] ?? raw;
       const text: unknown = Array.isArray(sub) ? (sub as unknown[])[0] : sub;
-      // The substitutions (${X.Arn}) sit inside JSON strings: the text parses as it is.
-      return typeof text === 'string' ? taskStateNames(JSON.parse(text)) : [];
+      // Substitutions inside JSON strings ("${X.Arn}") parse as they are; one that stands for a
+      // number or a boolean ("Days": ${SnapshotRetentionDays}) is read as 0, which names no state.
+      return typeof text === 'string'
+        ? taskStateNames(JSON.parse(text.replace(/(:\s*)\$\{[^}]+\}/g, '$10')))
+        : [];
     });
 }
 
@@ -629,6 +654,7 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
   let options: CliOptions;
   let seed: SeedFile;
   let source: string;
+  let restoreExport: RestoreExportPlan | undefined;
   try {
     options = parseCliArgs(argv);
     if (options.help) {
@@ -636,8 +662,22 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
       return 0;
     }
     options = resolvePaths(options, userDirectory());
-    ({ seed, source } = seedFromOptions(options));
+    if (options.restoreExport !== undefined) {
+      if (options.scenario !== undefined)
+        throw new UsageError('--restore-export cannot be combined with --scenario');
+      const given = options.seedFile !== undefined ? loadSeedFile(options.seedFile) : undefined;
+      const prepared = await prepareRestoreExport(resolve(userDirectory(), options.restoreExport), given);
+      restoreExport = prepared.plan;
+      seed = prepared.seed;
+      source = `export ${options.restoreExport} (pool configuration from the ${prepared.configurationFrom === 'export' ? "export's configuration item" : 'seed'}${given !== undefined ? `; users checked against ${options.seedFile ?? ''} too` : ''})`;
+    } else {
+      ({ seed, source } = seedFromOptions(options));
+    }
   } catch (error) {
+    if (error instanceof RestoreExportError || error instanceof TableExportError) {
+      console.error(`--restore-export: ${error.message}`);
+      return error instanceof RestoreExportError ? 2 : 1;
+    }
     if (error instanceof UsageError || error instanceof SeedError) {
       console.error(error.message);
       if (error instanceof UsageError) console.error(HELP_POINTER);
@@ -697,7 +737,10 @@ export async function main(argv: string[], extra: Partial<LocalRunOptions> = {})
       maxWaitMs: options.maxWaitMs,
       maxReceiveWaitMs: options.maxReceiveWaitMs,
       ...(options.faults !== undefined ? { faults: options.faults, faultSeed: options.randomSeed } : {}),
+      // The damage of the point-in-time scenario draws its users with the same seed.
+      ...(options.scenario === 'point-in-time' ? { faultSeed: options.randomSeed } : {}),
       ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
+      ...(restoreExport !== undefined ? { restoreExport } : {}),
       ...(options.quiet ? {} : { onProgress: (event) => printer.print(event) }),
       onLambdaLog: (fn, line) => {
         if (lambdaLogs !== undefined) appendFileSync(lambdaLogs, `${lambdaLogLine(fn.logicalId, line)}\n`);

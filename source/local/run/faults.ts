@@ -34,10 +34,12 @@
  *                                  value changed, removed or added, and every fourth one's enabled
  *                                  flag flipped, and one group's description changed; the
  *                                  reconciliation must set them right
- *   export-fail[=<n>]              the n-th table export of the run (ExportTableToPointInTime, 1-based,
- *                                  default 1) ends FAILED (FailureCode S3AccessDenied) after writing
- *                                  `_started` and one data file, without manifests, as an export whose
- *                                  permissions are revoked while it runs; repeatable for other exports
+ *   export-fail[=<n>|=<prefix>]    the n-th table export of the run (ExportTableToPointInTime, 1-based,
+ *                                  default 1), or the first whose S3Prefix starts with <prefix> (e.g.
+ *                                  point-in-time-exports/: an AsOf restore's), ends FAILED (FailureCode
+ *                                  S3AccessDenied) after writing `_started` and one data file, without
+ *                                  manifests, as an export whose permissions are revoked while it
+ *                                  runs; repeatable
  *   short-timeouts                 every Lambda that returns continuations gets the shortest timeout
  *                                  that still lets it progress (its reserve plus SHORT_TIMEOUT_PROGRESS_SECONDS)
  *
@@ -78,8 +80,11 @@ export interface FaultPlan {
   loseUsers?: number;
   /** `tamper-attribute`: share of restored users changed before the reconciliation. */
   tamperAttributes?: number;
-  /** `export-fail`: which table exports of the run (1-based) end FAILED. */
-  exportFail?: number[];
+  /**
+   * `export-fail`: which table exports of the run end FAILED: the n-th (a number, 1-based), or the
+   * first whose S3Prefix starts with a prefix (a string).
+   */
+  exportFail?: (number | string)[];
 }
 
 export class FaultSpecError extends Error {
@@ -185,7 +190,9 @@ export function parseFaults(
     if (seen.has(key)) throw new FaultSpecError(`--fault ${spec}: ${key} is given twice`);
     seen.add(key);
     if (name === 'export-fail') {
-      (plan.exportFail ??= []).push(value === undefined ? 1 : wholeNumber(spec, value));
+      (plan.exportFail ??= []).push(
+        value === undefined ? 1 : /^\d+$/.test(value) ? wholeNumber(spec, value) : value,
+      );
       plan.specs.push(spec);
       continue;
     }

@@ -45,6 +45,19 @@ import {
   type RepairPlanCounts,
   type RepairScenarioReport,
 } from './repair-scenario';
+import { damagePool } from './damage';
+import { type ItemTypes, uploadAsSnapshot } from './restore-export';
+import {
+  differencesOf,
+  EXPORT_STAMPS,
+  localS3,
+  pointInTimeParameters,
+  type RecoveryPointRestore,
+  type RecoveryPointsReport,
+  recoveryPointsOk,
+  snapshotIds,
+  timeBetweenExports,
+} from './point-in-time';
 import type { SeedFile } from './seed';
 import { DEFAULT_MAX_WAIT_MS, type ExecutionEvent, type ExecutionRecord } from '../aws/step-functions';
 import {
@@ -56,6 +69,18 @@ export type WorkflowName = 'export' | 'import' | 'repair';
 
 /** The StackSet template's bucket that holds the restore reports and ledger. */
 const RESTORE_BUCKET = 'UserImportJobMappingFiles';
+
+export interface RestoreExportPlan {
+  /** The directory the export's keys are relative to, and the export's directory key. */
+  root: string;
+  directory: string;
+  snapshotId: string;
+  types: ItemTypes;
+  /** The pool the export's items describe. */
+  pool: PoolContent;
+  /** The seed's pool, when one was given (its users are compared too). */
+  seedPool?: PoolContent;
+}
 
 export interface WorkflowReport {
   status: string;
@@ -142,6 +167,10 @@ export interface LocalRunReport {
   repair?: RepairScenarioReport;
   /** `--scenario drill`: the RestoreDrillWorkflow's outcome (its ImportWorkflow is `import`). */
   drill?: DrillReport;
+  /** `--scenario point-in-time`: the damage that reached the backup and the restores from two recovery points. */
+  recoveryPoints?: RecoveryPointsReport;
+  /** `--restore-export` with `--seed`: the restored pool against the seed's users. */
+  seedParity?: { ok: boolean } & NonNullable<RecoveryPointRestore['differences']>;
   totalWallMs: number;
   peakRssMb: { harness: number; dynalite?: number; fauxqs?: number };
 }
@@ -172,6 +201,8 @@ export interface FaultReport {
   lostUsers?: number;
   /** `tamper-attribute`: restored users changed before the reconciliation. */
   tamperedUsers?: number;
+  /** `export-fail`: table exports of the run that ended FAILED. */
+  exportsFailed?: number;
 }
 
 export interface EmptiedPoolReport {
@@ -192,8 +223,14 @@ export interface DepartedUsersReport {
   export: WorkflowReport;
 }
 
-export const SCENARIOS = ['emptied-pool', 'v1-table', 'departed-users', 'repair', 'drill'] as const;
-
+export const SCENARIOS = [
+  'emptied-pool',
+  'v1-table',
+  'departed-users',
+  'repair',
+  'drill',
+  'point-in-time',
+] as const;
 /** `--scenario drill`: what the RestoreDrillWorkflow reported, and whether its scratch pool is gone. */
 export interface DrillReport {
   status: string;
@@ -304,8 +341,17 @@ export interface LocalRunOptions {
    * again (its cleanup deletes their items), then restore and compare with the pool as it is now.
    * `repair` (deploys with `AllowRepair=Yes`): export, damage the source pool, plan a repair against the
    * backup table, apply it, and compare the pool with the pool as exported (repair-scenario.ts); no restore.
+   * `point-in-time`: export (with a snapshot), damage the pool (damage.ts, seeded by `faultSeed`),
+   * export again, then restore `AsOf` a time between the exports into one new pool and from the first
+   * export's snapshot into another; both compared with the pool as it was before the damage.
    */
   scenario?: Scenario;
+  /**
+   * `--restore-export`: no ExportWorkflow; a table export (restore-export.ts) is put in the snapshot
+   * bucket as a snapshot, the functions get the export's item types, and the ImportWorkflow restores
+   * the snapshot; parity is against the export's items (and the seed's users when given).
+   */
+  restoreExport?: RestoreExportPlan;
   /**
    * Runs the ExportWorkflow only (the benchmark's export cases): no restore; the parity verdict is
    * the backup table's user items against the pool's restorable users (`exportParity`).
@@ -600,16 +646,18 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       stackName: options.stackName ?? 'cupera-local',
       cognitoTps: options.tps,
       ...(options.snsPreference ? { snsPreference: options.snsPreference } : {}),
-      ...(options.parameters || options.scenario === 'repair' || options.scenario === 'drill'
-        ? {
-            parameters: {
-              // One Region locally: the drill runs in the primary Region.
-              ...(options.scenario === 'drill' ? { RestoreDrillRegion: 'PRIMARY' } : {}),
-              ...options.parameters,
-              ...(options.scenario === 'repair' ? { AllowRepair: 'Yes' } : {}),
-            },
-          }
-        : {}),
+      ...(options.scenario === 'point-in-time' || options.restoreExport !== undefined
+        ? { parameters: pointInTimeParameters(options.root, options.parameters) }
+        : options.parameters || options.scenario === 'repair' || options.scenario === 'drill'
+          ? {
+              parameters: {
+                // One Region locally: the drill runs in the primary Region.
+                ...(options.scenario === 'drill' ? { RestoreDrillRegion: 'PRIMARY' } : {}),
+                ...options.parameters,
+                ...(options.scenario === 'repair' ? { AllowRepair: 'Yes' } : {}),
+              },
+            }
+          : {}),
       waitMs: (_state, seconds) => Math.min((seconds ?? 0) * 1000, settings.maxWaitMs),
       onInvocation: (event) => tracker.invocation(event),
       onExecutionEvent: (execution, event) => tracker.execution(execution, event),
@@ -638,6 +686,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     // Only a plan with emulator faults touches the shared emulators (runs of crashes alone can share them).
     const environmentFaults = faults !== undefined && hasEnvironmentFaults(faults);
     const faultsBefore = environment.faultCounts();
+    const exportsBefore = environment.pointInTime.list().length;
     if (environmentFaults) await environment.applyFaults(faults, options.faultSeed ?? 1);
     await options.afterDeploy?.({ deployment, environment, primaryUserPoolId });
 
@@ -714,9 +763,45 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           ];
         })(),
       );
-    const exportReport = await runExport();
+    const plan = options.restoreExport;
+    if (plan !== undefined) {
+      // The export's installation named its items: the functions read them under those types.
+      // A copy: the loop below changes that function's environment too.
+      const deployed = { ...active.lambdas.find('ImportScanTableLambda')?.environment };
+      for (const fn of active.lambdas.all()) {
+        for (const name of ['TYPE_USER', 'TYPE_GROUP', 'TYPE_TIMESTAMP'] as const) {
+          if (fn.environment[name] !== undefined && fn.environment[name] === deployed[name])
+            fn.environment[name] = plan.types[name];
+        }
+      }
+      const bucket = active.buckets.get('SnapshotBucket');
+      if (bucket === undefined)
+        throw new Error('The templates have no SnapshotBucket to restore an export from');
+      await uploadAsSnapshot(
+        localS3(environment.region, environment.fauxqs.endpoint),
+        bucket,
+        plan.root,
+        plan.directory,
+        plan.snapshotId,
+      );
+    }
+    const exportReport: WorkflowReport =
+      plan !== undefined
+        ? {
+            status: 'NOT_RUN',
+            executionArn: '',
+            wallMs: 0,
+            cognitoCalls: {},
+            throttled: {},
+            cognitoErrors: {},
+            historyEvents: 0,
+            maxStatePayloadBytes: 0,
+            lambdaInvocations: {},
+            lambdaErrors: {},
+          }
+        : await runExport();
     /** The source as it was exported (before the emptied-pool scenario empties it). */
-    let source = poolContent(cognito, primaryUserPoolId);
+    let source = plan?.pool ?? poolContent(cognito, primaryUserPoolId);
     let emptiedPool: EmptiedPoolReport | undefined;
     if (options.scenario === 'emptied-pool' && exportReport.status === 'SUCCEEDED') {
       const counter = backupItemCounter(environment, active);
@@ -754,6 +839,24 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         exportTimestamp: Number(marker.Item?.latestExportTimestamp ?? Date.now()),
         region: environment.region,
       });
+    }
+    let recoveryPoints: RecoveryPointsReport | undefined;
+    if (options.scenario === 'point-in-time' && exportReport.status === 'SUCCEEDED') {
+      source = poolContent(cognito, primaryUserPoolId);
+      const asOf = await timeBetweenExports(Date.now());
+      const damage = damagePool(cognito.store, primaryUserPoolId, { seed: options.faultSeed ?? 1 });
+      const second = await runExport();
+      const changes = environment.ddbFront.journal
+        .table(active.tableName)
+        ?.changesBetween(Date.parse(asOf), Date.now(), EXPORT_STAMPS);
+      const notRun = { status: 'NOT_RUN', parityOk: false };
+      recoveryPoints = {
+        damagedItems: changes === undefined ? 0 : changes.changed + changes.deleted,
+        damage,
+        secondExport: second.status,
+        asOf: { ...notRun, recoveryPoint: asOf },
+        snapshot: notRun,
+      };
     }
     let departedUsers: DepartedUsersReport | undefined;
     if (options.scenario === 'departed-users' && exportReport.status === 'SUCCEEDED') {
@@ -885,16 +988,19 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       report.parity = skipped(
         'the drill checks its restore with the ImportWorkflow reconciliation (drill.parityOk)',
       );
-    } else if (exportReport.status === 'SUCCEEDED') {
+    } else if (exportReport.status === 'SUCCEEDED' || plan !== undefined) {
       const createTarget = options.createTargetPool === true;
       if (!createTarget) {
         restoreTarget.id = createRestorePool(cognito, options.seed, options.targetMfa);
         assertRestoreTarget(cognito, restoreTarget.id);
       }
+      /** The pool the running ImportWorkflow restores into (point-in-time: a second one for the snapshot). */
+      let importTarget = restoreTarget.id;
       // A pool the ImportWorkflow creates carries the backed-up pool's id in its source tag.
       const restoredPool = () => {
-        restoreTarget.id ??= createTarget ? createdTargetOf(cognito, primaryUserPoolId) : undefined;
-        return restoreTarget.id === undefined ? undefined : cognito.store.getPool(restoreTarget.id);
+        importTarget ??= createTarget ? createdTargetOf(cognito, primaryUserPoolId) : undefined;
+        restoreTarget.id ??= importTarget;
+        return importTarget === undefined ? undefined : cognito.store.getPool(importTarget);
       };
       const runImport = (input: JsonObject): Promise<WorkflowReport> =>
         runWorkflow(
@@ -920,17 +1026,20 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
             })),
         );
       const sourceDomain = options.seed.userPool.configuration?.domain;
-      report.import = await runImport(
-        createTarget
+      const asOf = recoveryPoints?.asOf.recoveryPoint;
+      report.import = await runImport({
+        ...options.importInput,
+        ...(createTarget
           ? {
-              ...options.importInput,
               CreateUserPool: {
                 PoolName: 'local-restored',
                 ...(sourceDomain !== undefined ? { DomainPrefix: `${sourceDomain}-restored` } : {}),
               },
             }
-          : { ...options.importInput, NewUserPoolId: restoreTarget.id ?? '' },
-      );
+          : { NewUserPoolId: restoreTarget.id ?? '' }),
+        ...(asOf !== undefined ? { AsOf: asOf } : {}),
+        ...(plan !== undefined ? { Snapshot: plan.snapshotId } : {}),
+      });
       const restoredUserPoolId = restoredPool()?.id ?? '(not created)';
       report.restoredUserPoolId = restoredUserPoolId;
       if (userLoss !== undefined && userLoss.lost > 0 && report.import.error === 'RestoreIncomplete') {
@@ -978,6 +1087,65 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       } else {
         report.parity = skipped('the ImportWorkflow did not succeed');
       }
+      if (recoveryPoints !== undefined) {
+        recoveryPoints.asOf = {
+          status: report.import.status,
+          parityOk: report.import.status === 'SUCCEEDED' && report.parity.ok,
+          userPoolId: restoredUserPoolId,
+          ...(asOf !== undefined ? { recoveryPoint: asOf } : {}),
+          ...(report.import.status === 'SUCCEEDED'
+            ? { differences: differencesOf(compared, compared.restoreReport?.ok === true) }
+            : {}),
+        };
+        const snapshotBucket = active.buckets.get('SnapshotBucket');
+        const [snapshotId] =
+          snapshotBucket === undefined
+            ? []
+            : await snapshotIds(localS3(environment.region, environment.fauxqs.endpoint), snapshotBucket);
+        if (snapshotId === undefined) {
+          recoveryPoints.snapshot = {
+            status: 'NOT_RUN',
+            parityOk: false,
+            skipped:
+              snapshotBucket === undefined
+                ? 'the templates have no SnapshotBucket'
+                : 'the first export took no snapshot',
+          };
+        } else {
+          const snapshotPoolId = createRestorePool(cognito, options.seed, options.targetMfa);
+          assertRestoreTarget(cognito, snapshotPoolId);
+          importTarget = snapshotPoolId;
+          const restored = await runImport({
+            ...options.importInput,
+            NewUserPoolId: snapshotPoolId,
+            Snapshot: snapshotId,
+          });
+          let parityOk = false;
+          let differences: RecoveryPointRestore['differences'];
+          if (restored.status === 'SUCCEEDED') {
+            const snapshotTarget = poolContent(cognito, snapshotPoolId);
+            const compared = comparePools(source, snapshotTarget, usernameAttribute, undefined, {
+              dropped: droppedAttributes(options.importInput),
+            });
+            const reportCheck = await restoreReportCheck(
+              active,
+              snapshotPoolId,
+              source,
+              snapshotTarget,
+              usernameAttribute,
+            );
+            parityOk = compared.ok && reportCheck.ok;
+            differences = differencesOf(compared, reportCheck.ok);
+          }
+          recoveryPoints.snapshot = {
+            status: restored.status,
+            parityOk,
+            userPoolId: snapshotPoolId,
+            recoveryPoint: snapshotId,
+            ...(differences !== undefined ? { differences } : {}),
+          };
+        }
+      }
     }
     const notifications: Notification[] = await deployment.notifications();
     if (options.onArtifact !== undefined) {
@@ -1003,6 +1171,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     if (emptiedPool !== undefined) report.emptiedPool = emptiedPool;
     if (v1Table !== undefined) report.v1Table = v1Table;
     if (departedUsers !== undefined) report.departedUsers = departedUsers;
+    if (recoveryPoints !== undefined) report.recoveryPoints = recoveryPoints;
     if (faults !== undefined) {
       const counts = environment.faultCounts();
       const ddbBefore = faultsBefore.dynamodb;
@@ -1028,6 +1197,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         ...(faults.shortTimeouts ? { timeouts: shortened } : {}),
         ...(userLoss !== undefined ? { lostUsers: userLoss.lost } : {}),
         ...(tamper !== undefined ? { tamperedUsers: tamper.tampered } : {}),
+        ...(faults.exportFail !== undefined
+          ? {
+              exportsFailed: environment.pointInTime
+                .list()
+                .slice(exportsBefore)
+                .filter((exported) => exported.status === 'FAILED').length,
+            }
+          : {}),
       };
     }
     const drillOk =
@@ -1036,7 +1213,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       report.drill.parityOk &&
       report.drill.scratchPoolDeleted;
     report.ok =
-      report.export.status === 'SUCCEEDED' &&
+      (report.export.status === 'SUCCEEDED' || plan !== undefined) &&
+      (plan?.seedPool === undefined || report.seedParity?.ok === true) &&
       (options.scenario === 'repair'
         ? repair !== undefined && repairScenarioOk(repair)
         : options.exportOnly === true
@@ -1048,6 +1226,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         (emptiedPool !== undefined &&
           emptiedPool.errorNotified &&
           emptiedPool.userItemsAfter === emptiedPool.userItemsBefore)) &&
+      (options.scenario !== 'point-in-time' ||
+        (recoveryPoints !== undefined && recoveryPointsOk(recoveryPoints))) &&
       (options.scenario !== 'departed-users' ||
         (departedUsers !== undefined &&
           departedUsers.export.status === 'SUCCEEDED' &&

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** The human-readable summary of a local run (the JSON report is the LocalRunReport itself). */
+import type { RecoveryPointRestore } from './point-in-time';
 import type { LocalRunReport, WorkflowReport } from './local-run';
 import { refusalHint, type WorkflowFailure } from './failure';
 import type { ParityResult } from './parity';
@@ -216,6 +217,23 @@ export function faultLines(report: LocalRunReport): string[] {
       `Departed users: ${number(departed.departed)} deleted from the pool; second export ${departed.export.status}; ` +
         `backup user items ${number(departed.userItemsBefore)} before, ${number(departed.userItemsAfter)} after`,
     );
+  }
+  const points = report.recoveryPoints;
+  if (points !== undefined) {
+    const damage = points.damage;
+    if (damage !== undefined) {
+      lines.push(
+        `Damage: ${damage.attribute} overwritten on ${number(damage.overwritten)} users, ${number(damage.deleted)} deleted, ` +
+          `${number(damage.disabled)} disabled, ${number(damage.groupsDeleted)} group deleted, ${number(damage.groupsChanged)} changed; ` +
+          `second export ${points.secondExport ?? 'not run'}: ${number(points.damagedItems)} backup items changed or deleted`,
+      );
+    }
+    const restore = (label: string, point: RecoveryPointRestore): string =>
+      `Restore ${label}${point.recoveryPoint !== undefined ? ` ${point.recoveryPoint}` : ''}: ${point.status}` +
+      (point.skipped !== undefined
+        ? ` (${point.skipped})`
+        : `, parity with the pool before the damage: ${point.parityOk ? 'OK' : 'FAILED'}`);
+    lines.push(restore('AsOf', points.asOf), restore('from snapshot', points.snapshot));
   }
   return lines;
 }

@@ -213,6 +213,41 @@ describe('main', () => {
     const { code, output } = await mainCapturing('log', ['--help']);
     expect(code).toBe(0);
     expect(output).toContain('--username-attributes <a>');
+    expect(output).toContain('--scenario point-in-time');
+    expect(output).toContain('--restore-export <dir>');
+    expect(output).toContain('export-fail[=<n>|=<prefix>]');
+  });
+
+  it('reads --scenario point-in-time and --restore-export', () => {
+    expect(parseCliArgs(['--scenario', 'point-in-time', '--users', '50'])).toMatchObject({
+      scenario: 'point-in-time',
+      users: 50,
+    });
+    expect(parseCliArgs(['--restore-export', 'snapshot', '--seed', 'pool.json'])).toMatchObject({
+      restoreExport: 'snapshot',
+      seedFile: 'pool.json',
+    });
+  });
+
+  it('exits 2 before anything starts for a --restore-export directory without an export, or with --scenario', async () => {
+    const start = jest.spyOn(LocalEnvironment, 'start');
+    try {
+      const empty = tempDirectory('cli-export-');
+      const none = await mainCapturing('error', ['--restore-export', empty]);
+      expect(none.code).toBe(2);
+      expect(none.output).toMatch(
+        /no table export in it \(no AWSDynamoDB\/<ExportId>\/manifest-summary\.json\)/,
+      );
+      const missing = await mainCapturing('error', ['--restore-export', join(empty, 'nowhere')]);
+      expect(missing.code).toBe(2);
+      expect(missing.output).toMatch(/no such directory/);
+      const both = await mainCapturing('error', ['--restore-export', empty, '--scenario', 'point-in-time']);
+      expect(both.code).toBe(2);
+      expect(both.output).toMatch(/--restore-export cannot be combined with --scenario/);
+      expect(start).not.toHaveBeenCalled();
+    } finally {
+      start.mockRestore();
+    }
   });
 });
 

@@ -106,6 +106,10 @@ describe('the write journal', () => {
     // The same attributes in another order are the same item.
     table.record(T0 + 6, Object.fromEntries(Object.entries(user('c', 'free')).reverse()), false);
     expect(table.changesBetween(T0 + 5, T0 + 6)).toEqual({ added: 0, changed: 0, deleted: 0 });
+    // An attribute left out of the comparison: a change to it alone is no change.
+    table.record(T0 + 7, { ...user('c', 'free'), n: { N: '13' } }, false);
+    expect(table.changesBetween(T0 + 6, T0 + 7)).toEqual({ added: 0, changed: 1, deleted: 0 });
+    expect(table.changesBetween(T0 + 6, T0 + 7, ['n'])).toEqual({ added: 0, changed: 0, deleted: 0 });
   });
 });
 
@@ -199,11 +203,25 @@ describe('ExportTableToPointInTime', () => {
         await rejection(
           emulator.handle('ExportTableToPointInTime', {
             ...request,
-            TableArn: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${TABLE}`,
+            TableArn: `arn:aws:dynamodb:${REGION}:111111111111:table/${TABLE}`,
           }),
         )
       ).type,
     ).toBe('TableNotFoundException');
+    // A Region with no replica: not found. The replica (its Region registered, the same name) is the
+    // same table locally; its ARN names the Region.
+    const westArn = `arn:aws:dynamodb:us-west-2:${ACCOUNT}:table/${TABLE}`;
+    expect(
+      (await rejection(emulator.handle('ExportTableToPointInTime', { ...request, TableArn: westArn }))).type,
+    ).toBe('TableNotFoundException');
+    emulator.addReplicaRegion('us-west-2');
+    const replica = (await emulator.handle('ExportTableToPointInTime', {
+      ...request,
+      TableArn: `arn:aws:dynamodb:us-west-2:${ACCOUNT}:table/${TABLE}`,
+    })) as { ExportDescription: { ExportArn: string } };
+    expect(replica.ExportDescription.ExportArn).toMatch(
+      /^arn:aws:dynamodb:us-west-2:\d{12}:table\/backup\/export\//,
+    );
     await emulator.idle();
   });
 

@@ -108,7 +108,26 @@ const CASES: MatrixCase[] = [
   },
   { name: 'short timeouts', users: 300, groups: 3, tps: 25, faults: ['short-timeouts'] },
   { name: 'emptied pool', users: 200, groups: 3, tps: 25, faults: [], scenario: 'emptied-pool' },
+  {
+    name: 'AsOf restore whose point-in-time export ends FAILED',
+    users: 200,
+    groups: 3,
+    tps: 25,
+    faults: ['export-fail=point-in-time-exports/'],
+    scenario: 'point-in-time',
+  },
+  {
+    name: 'AsOf restore, crash after the work of the first ImportScanTable (export read mid-file)',
+    users: 1000,
+    groups: 3,
+    tps: 25,
+    faults: ['crash=ImportScanTableLambda:after-work:1'],
+    scenario: 'point-in-time',
+  },
 ];
+
+/** What an error notification of a restore whose recovery point could not be exported must say. */
+const NAMES_THE_FAILED_EXPORT = /export/i;
 
 let environment: LocalEnvironment;
 const outcomes: string[] = [];
@@ -160,6 +179,7 @@ function expectFaultsHit(matrixCase: MatrixCase, report: LocalRunReport): void {
   if (names.includes('ddb-throughput'))
     expect(total(faults?.dynamodb?.throughputExceeded)).toBeGreaterThan(0);
   if (names.includes('short-timeouts')) expect(Object.keys(faults?.timeouts ?? {})).not.toEqual([]);
+  if (names.includes('export-fail')) expect(faults?.exportsFailed).toBeGreaterThan(0);
   expect(faults?.crashes ?? []).toHaveLength(names.filter((name) => name === 'crash').length);
 }
 
@@ -224,6 +244,14 @@ it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, matrixCase) 
     // Never "completed successfully" with data missing or a disabled user enabled.
     expect(report.parity).toMatchObject({ ok: true, missingUsers: [], missingMemberships: [] });
     expect(report.restoredPool?.disabledLeftEnabled).toBe(0);
+  } else if (matrixCase.faults.some((spec) => spec.startsWith('export-fail'))) {
+    // Nothing was written: the failure names the export and its reason.
+    expect(report.import.status).toBe('FAILED');
+    expect(
+      errors.some(
+        (message) => NAMES_THE_FAILED_EXPORT.test(message) && /S3AccessDenied|FAILED/.test(message),
+      ),
+    ).toBe(true);
   } else {
     expect(report.import.status).toBe('FAILED');
     expect(

@@ -70,6 +70,9 @@ describe('--fault specs', () => {
   it('export-fail: the first export without a value, the n-th with one, several exports, none twice', () => {
     expect(parseFaults(['export-fail'], FUNCTIONS).exportFail).toEqual([1]);
     expect(parseFaults(['export-fail=2', 'export-fail=3'], FUNCTIONS).exportFail).toEqual([2, 3]);
+    expect(parseFaults(['export-fail=point-in-time-exports/'], FUNCTIONS).exportFail).toEqual([
+      'point-in-time-exports/',
+    ]);
     expect(() => parseFaults(['export-fail', 'export-fail=1'], FUNCTIONS)).toThrow(
       /--fault export-fail=1: export-fail=1 is given twice/,
     );
@@ -197,7 +200,7 @@ describe('--fault specs', () => {
     [['--fault', 'cognito-500=5'], '--fault cognito-500=5: the share must be'],
     [
       ['--scenario', 'flooded-pool'],
-      '--scenario must be one of emptied-pool, v1-table, departed-users (found "flooded-pool")',
+      '--scenario must be one of emptied-pool, v1-table, departed-users, point-in-time (found "flooded-pool")',
     ],
   ])('the CLI exits 2 on %j before anything starts', async (argv, message) => {
     const start = jest.spyOn(LocalEnvironment, 'start');
