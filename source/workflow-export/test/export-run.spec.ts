@@ -26,11 +26,13 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   PutCommand,
   ScanCommand,
+  type BatchGetCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import type { FakeClock } from '../../test-support/fake-clock';
@@ -160,6 +162,16 @@ function installFakes(clock: FakeClock): void {
     }));
     return { Items: items, Count: items.length };
   });
+
+  // The guard reads the user and group items of stale memberships.
+  ddb.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => ({
+    Responses: {
+      [TABLE]: (input.RequestItems?.[TABLE]?.Keys ?? []).flatMap((key) => {
+        const item = table.get(`${String(key.id)}|${String(key.type)}`);
+        return item === undefined ? [] : [item];
+      }),
+    },
+  }));
 
   sqs.on(SendMessageBatchCommand).callsFake((input) => {
     for (const entry of input.Entries ?? []) {
