@@ -654,11 +654,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     };
 
     const totals = restorableTotals(options.seed);
-    const runExport = (): Promise<WorkflowReport> =>
+    const runExport = (input?: JsonObject): Promise<WorkflowReport> =>
       runWorkflow(
         'export',
         'ExportWorkflow',
-        scheduledEvent(environment.region, environment.accountId),
+        input ?? scheduledEvent(environment.region, environment.accountId),
         (() => {
           const listedBefore = cognito.stats().usersListed;
           return () => [
@@ -764,6 +764,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           ]);
           return { status: run.status, executionArn: run.executionArn };
         },
+        // The damage deletes a group, so more memberships than one export may delete: the operator's
+        // manual export that accepts it (the mass-deletion guard's documented override).
+        runExport: () => runExport({ AllowMassDeletion: true }),
         readPlan: async (planId) => {
           const plans = await active.objects(
             RESTORE_BUCKET,
