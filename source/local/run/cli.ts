@@ -80,9 +80,10 @@ Faults (docs/local-run.md, "Fault injection"):
                                      again (its cleanup deletes their items), then restore
   --scenario repair                  export, damage the source pool (30% of the users' custom
                                      attribute overwritten, 5% deleted, 2% disabled, a group deleted,
-                                     another changed, 3 users created after), plan a repair against
-                                     the backup table with the RepairWorkflow (AllowRepair=Yes), apply
-                                     it, and check the pool: sub and password kept, parity
+                                     another changed, 3 users created after), export again, plan a
+                                     repair against the first export's recovery point (AsOf) with the
+                                     RepairWorkflow (AllowRepair=Yes), apply it, and check the pool:
+                                     sub and password kept, parity
   --scenario v1-table                export, write the table's memberships again as v1.0.10 does
                                      (groups after the first 60 name members by their Cognito
                                      Username in e-mail and phone pools), then restore; e.g.

@@ -277,8 +277,9 @@ export interface LocalRunOptions {
    * groups after the first ListGroups page named by their Cognito Username), then restore.
    * `departed-users`: export, delete one restorable user in `DEPARTED_EVERY` from the source pool, export
    * again (its cleanup deletes their items), then restore and compare with the pool as it is now.
-   * `repair` (deploys with `AllowRepair=Yes`): export, damage the source pool, plan a repair against the
-   * backup table, apply it, and compare the pool with the pool as exported (repair-scenario.ts); no restore.
+   * `repair` (deploys with `AllowRepair=Yes`): export, damage the source pool, export again, plan a repair
+   * against the first export's recovery point (`AsOf`), apply it, and compare the pool with the pool as
+   * first exported (repair-scenario.ts); no restore.
    */
   scenario?: Scenario;
   /**

@@ -163,7 +163,7 @@ const keyOf = (key: { id?: unknown; type?: unknown }): string => `${String(key.i
 
 /**
  * Reads the recovery point's items of these keys: by key from the live table, 100 at a time; an export
- * cannot be read by key, so its pages are read once for the batch (the recovery point's page size).
+ * cannot be read by key, so its pages are read through once, keeping the items asked for.
  */
 async function readItems(
   deps: CompareDeps,
@@ -266,6 +266,16 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
       .send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }), retry())
       .then((described) => targetSchema(described.UserPool?.SchemaAttributes)));
 
+  // An export cannot be read by key: one pass per invocation collects the items of every entry of the plan.
+  let fromExport: Promise<Map<string, Record<string, unknown>>> | undefined;
+  const itemsOf = (keys: readonly TableKey[]): Promise<Map<string, Record<string, unknown>>> =>
+    deps.byKey
+      ? readItems(deps, keys)
+      : (fromExport ??= readItems(
+          deps,
+          [...plan.Users, ...plan.Groups].flatMap((entry) => (entry.Key ? [entry.Key] : [])),
+        ));
+
   const flush = async (): Promise<void> => {
     if (outcomes.length === 0) return;
     await putChunk(deps.work, chunkKey(outcomesPrefix, cursor.Outcomes), outcomes);
@@ -326,10 +336,7 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
   if (cursor.Phase === 'Groups') {
     const entries = plan.Groups.filter((entry) => entry.Action === 'create' || entry.Action === 'update');
     const done = await run(entries, async (batch) => {
-      const items = await readItems(
-        deps,
-        batch.flatMap((entry) => (entry.Key ? [entry.Key] : [])),
-      );
+      const items = await itemsOf(batch.flatMap((entry) => (entry.Key ? [entry.Key] : [])));
       for (const entry of batch) {
         const item = itemOf(items, entry.Key) as BackupGroupItem | undefined;
         await group.add(async () => {
@@ -372,10 +379,7 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
         .send(new GetCSVHeaderCommand({ UserPoolId: userPoolId }), retry())
         .then((response) => response.CSVHeader ?? []));
     const done = await run(entries, async (batch) => {
-      const items = await readItems(
-        deps,
-        batch.flatMap((user) => (user.Key ? [user.Key] : [])),
-      );
+      const items = await itemsOf(batch.flatMap((user) => (user.Key ? [user.Key] : [])));
       const creations = batch.filter((user) => user.Actions.includes('create'));
       if (creations.length > 0) {
         const fallback = creations.flatMap((user) => {
