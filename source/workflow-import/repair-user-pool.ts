@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * RepairUserPoolLambda, the loop of the RepairWorkflow (deployed only with `AllowRepair` = `Yes`):
- * - `{"UserPoolId": "..."}` (optionally `Scope`, `RemoveAdded`): compares the backup table with the
- *   live pool and writes a plan (lib/repair-plan.ts). Changes nothing.
+ * - PrepareRecoveryPoint, CheckRecoveryPoint: the recovery point a plan names (`AsOf`, `Snapshot`, or
+ *   neither: the live backup table) is made ready and checked by the ImportWorkflow's own steps
+ *   (lib/recovery-point-step.ts: the window check, the point-in-time export under
+ *   `point-in-time-exports/<plan id>/`, the check of every file). An apply is ready at once: its plan
+ *   names the recovery point, checked when the plan was made.
+ * - `{"UserPoolId": "..."}` (optionally `AsOf` or `Snapshot`, `Scope`, `RemoveAdded`): compares the
+ *   recovery point with the live pool and writes a plan that records it (lib/repair-plan.ts). Changes
+ *   nothing.
  * - `{"UserPoolId": "...", "Apply": "<planId>"}` (optionally `"Resume": true`): applies that plan, checks
- *   the pool against the backup again and writes the repair report (lib/repair-apply.ts).
+ *   the pool against the plan's recovery point again and writes the repair report (lib/repair-apply.ts).
  * Each invocation returns the cursor the next one continues from (`RepairDone: false`).
  */
-import { documentClient, s3Client } from '../utils/clients';
+import { documentClient, dynamoDbClient, s3Client } from '../utils/clients';
 import { cognitoTps, env, parseConfig } from '../utils/config';
 import {
   defaultRuntime,
@@ -16,9 +22,11 @@ import {
   timeBudget,
   type Runtime,
 } from '../utils/runtime';
+import { openRecoveryPoint, type RecoveryPointRequest } from '../utils/recovery-point';
 import { scrubErrors } from '../utils/scrub-errors';
 import type { LambdaContextLike } from '../utils/time-budget';
-import { executionRun } from './lib/invocation';
+import { executionRun, stateName } from './lib/invocation';
+import { checkRecoveryPoint, prepareRecoveryPoint, type RecoveryPointState } from './lib/recovery-point-step';
 import { applyStep, newApplyCursor, type ApplyCursor, type ApplyOutput } from './lib/repair-apply';
 import { parseRepairInput, type RepairInput } from './lib/repair-input';
 import {
@@ -26,7 +34,9 @@ import {
   compareStep,
   listingSecret,
   newCompareCursor,
+  planRecoveryPoint,
   readPlan,
+  requestOfPlan,
   writePlan,
   type CompareCursor,
   type CompareDeps,
@@ -42,10 +52,19 @@ export const ENVIRONMENT = {
   TYPE_TIMESTAMP: env.string(),
   USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.string(),
   PRIMARY_USER_POOL_ID: env.string(),
+  /** The backup table's ARN: an `AsOf` plan exports it (ExportTableToPointInTime takes the ARN). */
+  BACKUP_TABLE_ARN: env.optionalString(),
+  /** The stack's customer managed key, which encrypts a point-in-time export; absent: SSE-S3. */
+  KMS_KEY_ARN: env.optionalString(),
+  /** The bucket of kept snapshots (`Snapshot` plans); absent when the stack keeps none. */
+  SNAPSHOT_BUCKET: env.optionalString(),
 };
 
+const PREPARE_STATE = 'PrepareRecoveryPoint';
+const CHECK_STATE = 'CheckRecoveryPoint';
+
 export type RepairEvent = ImportEvent<
-  { Plan?: CompareCursor; Apply?: ApplyCursor } & Record<string, unknown>
+  { Plan?: CompareCursor; Apply?: ApplyCursor } & Partial<RecoveryPointState> & Record<string, unknown>
 >;
 
 export type PlanOutput =
@@ -58,7 +77,10 @@ export type PlanOutput =
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(
-    async (event: RepairEvent, context?: LambdaContextLike): Promise<Wrapped<PlanOutput | ApplyOutput>> => {
+    async (
+      event: RepairEvent,
+      context?: LambdaContextLike,
+    ): Promise<Wrapped<PlanOutput | ApplyOutput | RecoveryPointState>> => {
       const config = parseConfig(ENVIRONMENT, runtime.env);
       const input: RepairInput = parseRepairInput(
         event?.Context?.Execution?.Input,
@@ -67,10 +89,72 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       const run = executionRun(event?.Context);
       const logger = handlerLogger(runtime, 'repair-user-pool', context);
       const budget = timeBudget(runtime, context);
+      const name = stateName(event?.Context);
+      if (name === PREPARE_STATE || name === CHECK_STATE) {
+        if (input.apply !== undefined)
+          return {
+            result: {
+              RecoveryPointReady: true,
+              RecoveryPointWait: false,
+              RecoveryPoint: { Kind: 'BackupTable' },
+            },
+          };
+        const request = input.recoveryPoint;
+        if (request.kind === 'as-of' && (config.BACKUP_TABLE_ARN ?? '') === '')
+          throw new Error('BACKUP_TABLE_ARN is not set: this function cannot export the backup table');
+        const stepDeps = {
+          ddb: dynamoDbClient(),
+          s3: s3Client(),
+          logger,
+          config: {
+            tableName: config.BACKUP_TABLE_NAME,
+            tableArn: config.BACKUP_TABLE_ARN ?? '',
+            importBucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET,
+            snapshotBucket: config.SNAPSHOT_BUCKET ?? '',
+            kmsKeyArn: config.KMS_KEY_ARN ?? '',
+            typeTimestamp: config.TYPE_TIMESTAMP,
+          },
+          execution: { name: run.execution, id: event?.Context?.Execution?.Id ?? run.execution },
+          now: () => runtime.now(),
+          hasTime: () => budget.hasTime(),
+        };
+        const state =
+          name === PREPARE_STATE
+            ? await prepareRecoveryPoint(request, stepDeps)
+            : await checkRecoveryPoint(request, event?.Input as RecoveryPointState | undefined, stepDeps);
+        return { result: state };
+      }
+      const ddb = documentClient();
+      const s3 = s3Client();
+      // The apply and its check read the recovery point of the plan; a point-in-time export is the
+      // planning execution's (its prefix is the plan id).
+      const planned =
+        input.apply === undefined
+          ? undefined
+          : await readPlan(
+              { s3, bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET },
+              input.userPoolId,
+              input.apply,
+            );
+      const request: RecoveryPointRequest = planned
+        ? requestOfPlan(planned.plan.RecoveryPoint)
+        : input.recoveryPoint;
+      const source = await openRecoveryPoint(request, {
+        ddb,
+        s3,
+        tableName: config.BACKUP_TABLE_NAME,
+        typeUser: config.TYPE_USER,
+        importBucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET,
+        snapshotBucket: config.SNAPSHOT_BUCKET ?? '',
+        execution: planned ? planned.plan.PlanId : run.execution,
+        retry: { deadline: budget.deadline() },
+      });
       const deps: CompareDeps = {
         cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline()),
-        ddb: documentClient(),
-        work: { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET },
+        ddb,
+        source,
+        byKey: request.kind === 'table',
+        work: { s3, bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET },
         logger,
         budget,
         config: {
@@ -81,8 +165,8 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           cognitoTps: config.COGNITO_TPS,
         },
       };
-      if (input.apply !== undefined) {
-        const { plan, secret } = await readPlan(deps.work, input.userPoolId, input.apply);
+      if (planned !== undefined) {
+        const { plan, secret } = planned;
         const result = await applyStep(deps, {
           userPoolId: input.userPoolId,
           execution: run.execution,
@@ -106,7 +190,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         PlanId: run.execution,
         UserPoolId: input.userPoolId,
         CreatedAt: new Date(runtime.now()).toISOString(),
-        RecoveryPoint: { Source: 'backup-table' },
+        RecoveryPoint: planRecoveryPoint(request),
         RemoveAdded: input.removeAdded,
       });
       const key = await writePlan(deps.work, plan, await listingSecret(deps.work, compareRun));

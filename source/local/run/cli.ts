@@ -96,9 +96,10 @@ Faults (docs/local-run.md, "Fault injection"):
                                      again (its cleanup deletes their items), then restore
   --scenario repair                  export, damage the source pool (30% of the users' custom
                                      attribute overwritten, 5% deleted, 2% disabled, a group deleted,
-                                     another changed, 3 users created after), plan a repair against
-                                     the backup table with the RepairWorkflow (AllowRepair=Yes), apply
-                                     it, and check the pool: sub and password kept, parity
+                                     another changed, 3 users created after), export again, plan a
+                                     repair against the first export's recovery point (AsOf) with the
+                                     RepairWorkflow (AllowRepair=Yes), apply it, and check the pool:
+                                     sub and password kept, parity
   --scenario point-in-time           export (with a snapshot), damage the pool (one custom attribute
                                      of 30% of the users overwritten, 5% deleted, 2% disabled, a
                                      group deleted, another changed; drawn with --random-seed),

@@ -339,8 +339,9 @@ export interface LocalRunOptions {
    * groups after the first ListGroups page named by their Cognito Username), then restore.
    * `departed-users`: export, delete one restorable user in `DEPARTED_EVERY` from the source pool, export
    * again (its cleanup deletes their items), then restore and compare with the pool as it is now.
-   * `repair` (deploys with `AllowRepair=Yes`): export, damage the source pool, plan a repair against the
-   * backup table, apply it, and compare the pool with the pool as exported (repair-scenario.ts); no restore.
+   * `repair` (deploys with `AllowRepair=Yes`): export, damage the source pool, export again, plan a repair
+   * against the first export's recovery point (`AsOf`), apply it, and compare the pool with the pool as
+   * first exported (repair-scenario.ts); no restore.
    * `point-in-time`: export (with a snapshot), damage the pool (damage.ts, seeded by `faultSeed`),
    * export again, then restore `AsOf` a time between the exports into one new pool and from the first
    * export's snapshot into another; both compared with the pool as it was before the damage.
@@ -745,11 +746,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     };
 
     const totals = restorableTotals(options.seed);
-    const runExport = (): Promise<WorkflowReport> =>
+    const runExport = (input?: JsonObject): Promise<WorkflowReport> =>
       runWorkflow(
         'export',
         'ExportWorkflow',
-        scheduledEvent(environment.region, environment.accountId),
+        input ?? scheduledEvent(environment.region, environment.accountId),
         (() => {
           const listedBefore = cognito.stats().usersListed;
           return () => [
@@ -909,6 +910,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           ]);
           return { status: run.status, executionArn: run.executionArn };
         },
+        // The scheduled export as it is: the guard counts the memberships of the deleted users and group
+        // with them, so the damage reaches the backup without an override.
+        runExport: () => runExport(),
         readPlan: async (planId) => {
           const plans = await active.objects(
             RESTORE_BUCKET,

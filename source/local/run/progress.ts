@@ -61,6 +61,13 @@ const PHASES: Record<string, Phase> = {
   'Snapshot: Wait to Start': { doing: 'taking the snapshot', waitsFor: 'the point-in-time window' },
   'Snapshot: Wait for the Exports': { doing: 'taking the snapshot', waitsFor: 'the exports to S3' },
   'Snapshot: Check Exports': { doing: 'taking the snapshot', waitsFor: 'DynamoDB DescribeExport' },
+  PrepareRecoveryPoint: { doing: 'preparing the recovery point', waitsFor: 'DynamoDB' },
+  'Wait for the point-in-time export': {
+    doing: 'preparing the recovery point',
+    waitsFor: 'the point-in-time export to S3',
+  },
+  CheckRecoveryPoint: { doing: 'checking the recovery point', waitsFor: 'DynamoDB DescribeExport and S3' },
+  RepairUserPool: { doing: 'repairing the pool', waitsFor: 'Cognito' },
   PurgeImportQueues: { doing: 'checking the import queues', waitsFor: 'SQS' },
   'Wait 1 minute': { doing: 'checking the import queues', waitsFor: 'the queues to settle (1 minute)' },
   CheckWorkflowQueuesLambda: { doing: 'checking the import queues', waitsFor: 'SQS' },

@@ -2,8 +2,10 @@
 /**
  * `--scenario repair`: after the first export, every user gets a password (the emulator keeps its
  * digest), the source pool is damaged (damage.ts: 30% of the users' custom attribute overwritten, 5%
- * deleted, 2% disabled, a group deleted, another changed, 3 users created after), then the
- * RepairWorkflow plans against the backup table and applies the plan, and the pool is checked:
+ * deleted, 2% disabled, a group deleted, another changed, 3 users created after), the ExportWorkflow
+ * runs again (the live backup table now holds the damage), then the RepairWorkflow plans against the
+ * first export's recovery point (`AsOf`, a time between the two exports: DynamoDB exports the table as
+ * it was then), applies the plan, and the pool is checked:
  *
  * - the plan's counts equal the damage, counted from the pool before and after it (the users the
  *   solution does not back up aside);
@@ -11,9 +13,9 @@
  *   still there and untouched;
  * - every user present throughout keeps its `sub` and password; no verification message was sent.
  *
- * The recovery point is the backup table as the first export left it: there is no second export
- * between the damage and the plan, because the RepairWorkflow of this version reads only the live
- * table (an export after the damage would record it there).
+ * The emulated point-in-time window ends now (local-emulation: no 5-minute lag), so an `AsOf` a second
+ * after the first export is restorable at once; export times are in whole seconds on the wire, so the
+ * scenario waits until that second has passed before the damage reaches the table.
  */
 import type { CognitoEmulator } from '../cognito';
 import { damagePool, type DamageReport } from './damage';
@@ -50,8 +52,10 @@ export interface RepairScenarioReport {
   /** The users created since the backup are still there, unchanged. */
   createdSinceUntouched: boolean;
   verificationMessages: number;
-  /** What the plan compared the pool with. */
+  /** What the plan compared the pool with: the `AsOf` between the two exports. */
   recoveryPoint: string;
+  /** The second export's status (after the damage). */
+  secondExportStatus: string;
 }
 
 const CREATED_AFTER = 3;
@@ -113,6 +117,8 @@ export interface RepairScenarioContext {
   poolContent: () => PoolContent;
   /** Runs the RepairWorkflow with `input`; its status and execution ARN. */
   runRepair: (input: Record<string, unknown>) => Promise<{ status: string; executionArn: string }>;
+  /** Runs the ExportWorkflow again; its status. */
+  runExport: () => Promise<{ status: string }>;
   /** The plan object the planning execution wrote. */
   readPlan: (planId: string) => Promise<{ Counts?: Partial<RepairPlanCounts> } | undefined>;
 }
@@ -131,6 +137,9 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
     );
   const before = context.poolContent();
   const messagesBefore = store.verificationMessages;
+  // The first export is finished: the recovery point is the next whole second, once it has passed.
+  const asOf = new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000).toISOString();
+  while (Date.now() <= Date.parse(asOf) + 10) await new Promise((resolve) => setTimeout(resolve, 50));
 
   const damage = damagePool(store, userPoolId, { seed: context.seed, createdAfter: CREATED_AFTER });
   const afterDamage = context.poolContent();
@@ -139,7 +148,11 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
   const created = afterDamage.users.filter((user) => !beforeKeys.has(keyOf(user)));
   const expected = expectedPlan(before, afterDamage);
 
-  const planned = await context.runRepair({ UserPoolId: userPoolId });
+  const second = await context.runExport();
+  const planned =
+    second.status === 'SUCCEEDED'
+      ? await context.runRepair({ UserPoolId: userPoolId, AsOf: asOf })
+      : { status: 'NOT_STARTED', executionArn: '' };
   const planId = planned.executionArn.split(':').pop() ?? '';
   const plan = planned.status === 'SUCCEEDED' ? await context.readPlan(planId) : undefined;
   const counts: RepairPlanCounts = {
@@ -202,13 +215,15 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
     passwordsKept,
     createdSinceUntouched,
     verificationMessages: store.verificationMessages - messagesBefore,
-    recoveryPoint: 'the backup table as the first export left it (no export between the damage and the plan)',
+    recoveryPoint: `AsOf ${asOf} (between the first export and the second, which holds the damage)`,
+    secondExportStatus: second.status,
   };
 }
 
 /** Result OK: the plan counted exactly the damage, and the apply undid it without touching anyone else. */
 export function repairScenarioOk(report: RepairScenarioReport): boolean {
   return (
+    report.secondExportStatus === 'SUCCEEDED' &&
     report.planStatus === 'SUCCEEDED' &&
     report.status === 'SUCCEEDED' &&
     JSON.stringify(report.plan) === JSON.stringify(report.expected) &&

@@ -281,6 +281,7 @@ export function formatSummary(report: LocalRunReport): string {
       `${c.groupsToCreate} groups to create, ${c.groupsToUpdate} to update, ${c.membershipsToAdd} memberships, ` +
       `${c.addedSince} added since`;
     lines.push(
+      `Second export (after the damage) ${repair.secondExportStatus}; the plan's recovery point: ${repair.recoveryPoint}`,
       `Repair plan ${repair.planStatus}: ${counts(repair.plan)}`,
       `The damage (expected): ${counts(repair.expected)}`,
       `Repair apply ${repair.status}; parity ${repair.parityOk ? 'OK' : 'FAILED'}; of ${repair.presentThroughout} users ` +

@@ -84,7 +84,8 @@ describe('repairScenarioOk', () => {
     passwordsKept: 3,
     createdSinceUntouched: true,
     verificationMessages: 0,
-    recoveryPoint: 'the backup table',
+    recoveryPoint: 'AsOf 2026-12-07T10:00:00.000Z',
+    secondExportStatus: 'SUCCEEDED',
   };
 
   it.each<[string, Partial<RepairScenarioReport>]>([
@@ -95,6 +96,7 @@ describe('repairScenarioOk', () => {
     ['a user created since touched', { createdSinceUntouched: false }],
     ['parity lost', { parityOk: false }],
     ['a failed apply', { status: 'FAILED' }],
+    ['a failed second export', { secondExportStatus: 'FAILED' }],
   ])('fails on %s', (_label, change) => {
     expect(repairScenarioOk(passing)).toBe(true);
     expect(repairScenarioOk({ ...passing, ...change })).toBe(false);

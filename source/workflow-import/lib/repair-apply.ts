@@ -159,12 +159,26 @@ export function refuseOldPlan(plan: RepairPlan, now: number): void {
   }
 }
 
-/** Reads backup items by key, 100 at a time. */
+const keyOf = (key: { id?: unknown; type?: unknown }): string => `${String(key.id)}\u0000${String(key.type)}`;
+
+/**
+ * Reads the recovery point's items of these keys: by key from the live table, 100 at a time; an export
+ * cannot be read by key, so its pages are read through once, keeping the items asked for.
+ */
 async function readItems(
   deps: CompareDeps,
   keys: readonly TableKey[],
 ): Promise<Map<string, Record<string, unknown>>> {
   const found = new Map<string, Record<string, unknown>>();
+  if (keys.length === 0) return found;
+  if (!deps.byKey) {
+    const wanted = new Set(keys.map(keyOf));
+    for await (const page of deps.source.pages(undefined, EXPORT_PAGE)) {
+      for (const item of page.items) if (wanted.has(keyOf(item))) found.set(keyOf(item), item);
+      if (found.size === wanted.size) break;
+    }
+    return found;
+  }
   for (const batch of batches([...keys], DYNAMODB_GET_BATCH_SIZE)) {
     const items = await batchGet(
       deps.ddb,
@@ -177,13 +191,16 @@ async function readItems(
       },
       { deadline: deps.budget.deadline() },
     );
-    for (const item of items) found.set(`${String(item.id)}\u0000${String(item.type)}`, item);
+    for (const item of items) found.set(keyOf(item), item);
   }
   return found;
 }
 
+/** Items per page of an export read by `readItems`. */
+const EXPORT_PAGE = 1_000;
+
 const itemOf = (items: Map<string, Record<string, unknown>>, key: TableKey | undefined) =>
-  key === undefined ? undefined : items.get(`${String(key.id)}\u0000${String(key.type)}`);
+  key === undefined ? undefined : items.get(keyOf(key));
 
 /** Lists every group of the pool (ListGroups pages). */
 async function listAllGroups(deps: CompareDeps, userPoolId: string): Promise<Map<string, GroupDetails>> {
@@ -249,6 +266,16 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
       .send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }), retry())
       .then((described) => targetSchema(described.UserPool?.SchemaAttributes)));
 
+  // An export cannot be read by key: one pass per invocation collects the items of every entry of the plan.
+  let fromExport: Promise<Map<string, Record<string, unknown>>> | undefined;
+  const itemsOf = (keys: readonly TableKey[]): Promise<Map<string, Record<string, unknown>>> =>
+    deps.byKey
+      ? readItems(deps, keys)
+      : (fromExport ??= readItems(
+          deps,
+          [...plan.Users, ...plan.Groups].flatMap((entry) => (entry.Key ? [entry.Key] : [])),
+        ));
+
   const flush = async (): Promise<void> => {
     if (outcomes.length === 0) return;
     await putChunk(deps.work, chunkKey(outcomesPrefix, cursor.Outcomes), outcomes);
@@ -309,10 +336,7 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
   if (cursor.Phase === 'Groups') {
     const entries = plan.Groups.filter((entry) => entry.Action === 'create' || entry.Action === 'update');
     const done = await run(entries, async (batch) => {
-      const items = await readItems(
-        deps,
-        batch.flatMap((entry) => (entry.Key ? [entry.Key] : [])),
-      );
+      const items = await itemsOf(batch.flatMap((entry) => (entry.Key ? [entry.Key] : [])));
       for (const entry of batch) {
         const item = itemOf(items, entry.Key) as BackupGroupItem | undefined;
         await group.add(async () => {
@@ -355,10 +379,7 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
         .send(new GetCSVHeaderCommand({ UserPoolId: userPoolId }), retry())
         .then((response) => response.CSVHeader ?? []));
     const done = await run(entries, async (batch) => {
-      const items = await readItems(
-        deps,
-        batch.flatMap((user) => (user.Key ? [user.Key] : [])),
-      );
+      const items = await itemsOf(batch.flatMap((user) => (user.Key ? [user.Key] : [])));
       const creations = batch.filter((user) => user.Actions.includes('create'));
       if (creations.length > 0) {
         const fallback = creations.flatMap((user) => {

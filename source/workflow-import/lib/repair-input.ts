@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /** The RepairWorkflow's execution input, validated once: anything unexpected is refused, never guessed. */
+import {
+  InvalidRecoveryPointError,
+  recoveryPointRequest,
+  type RecoveryPointRequest,
+} from '../../utils/recovery-point';
 import type { RepairScope } from './repair-plan';
 
 export interface RepairInput {
@@ -9,6 +14,8 @@ export interface RepairInput {
   resume: boolean;
   scope: RepairScope;
   removeAdded: boolean;
+  /** What a plan compares the pool with (`AsOf`, `Snapshot`, or the live table); an apply takes it from its plan. */
+  recoveryPoint: RecoveryPointRequest;
 }
 
 export class InvalidRepairInputError extends Error {
@@ -27,10 +34,13 @@ export function parseRepairInput(raw: unknown, backedUpPoolId: string): RepairIn
     problems.push(
       `UserPoolId must be the backed-up user pool (${backedUpPoolId}): only that pool is repaired in place`,
     );
-  if (input.AsOf !== undefined || input.Snapshot !== undefined)
-    problems.push(
-      'AsOf and Snapshot are not available to the RepairWorkflow of this version: it repairs from the backup table',
-    );
+  let recoveryPoint: RecoveryPointRequest = { kind: 'table' };
+  try {
+    recoveryPoint = recoveryPointRequest(input);
+  } catch (error) {
+    if (!(error instanceof InvalidRecoveryPointError)) throw error;
+    problems.push(error.message.replace(/\.$/, ''));
+  }
   const apply = input.Apply;
   if (apply !== undefined && (typeof apply !== 'string' || !/^[0-9A-Za-z_-]{1,80}$/.test(apply)))
     problems.push('Apply must be the id of a plan (the name of the execution that wrote it)');
@@ -54,6 +64,10 @@ export function parseRepairInput(raw: unknown, backedUpPoolId: string): RepairIn
   }
   if (apply !== undefined && (rawScope !== undefined || input.RemoveAdded !== undefined))
     problems.push('Scope and RemoveAdded belong to the plan: the apply takes them from it');
+  if (apply !== undefined && (input.AsOf !== undefined || input.Snapshot !== undefined))
+    problems.push(
+      'AsOf and Snapshot belong to the plan: the apply compares with the recovery point it was made from',
+    );
   if (problems.length > 0)
     throw new InvalidRepairInputError(`The RepairWorkflow input is refused: ${problems.join('; ')}.`);
   return {
@@ -62,5 +76,6 @@ export function parseRepairInput(raw: unknown, backedUpPoolId: string): RepairIn
     resume: input.Resume === true,
     scope,
     removeAdded: input.RemoveAdded === true,
+    recoveryPoint,
   };
 }

@@ -19,9 +19,10 @@
  */
 import { createHmac } from 'node:crypto';
 import { AdminGetUserCommand, DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { TaskGroup } from '../../utils/concurrency';
+import type { RecoveryPointRequest, RecoveryPointSource, SourceCursor } from '../../utils/recovery-point';
 import { errorName } from '../../utils/errors';
 import type { Logger } from '../../utils/logger';
 import type { TimeBudget } from '../../utils/time-budget';
@@ -174,14 +175,34 @@ export interface RepairPlan {
   UserPoolId: string;
   /** ISO time the plan was written; the apply refuses an old plan. */
   CreatedAt: string;
-  /** The recovery point the plan compared with: the live backup table. */
-  RecoveryPoint: { Source: 'backup-table' };
+  /** The recovery point the plan compared with; the apply and its check read the same one. */
+  RecoveryPoint: PlanRecoveryPoint;
   Scope?: RepairScope;
   RemoveAdded: boolean;
   Counts: PlanCounts;
   Users: PlannedUser[];
   Groups: PlannedGroup[];
   Memberships: PlannedMembership[];
+}
+
+/**
+ * The recovery point of a plan: the live backup table, the point-in-time export the planning execution
+ * made (`point-in-time-exports/<PlanId>/`), or a snapshot.
+ */
+export type PlanRecoveryPoint =
+  { Source: 'backup-table' } | { Source: 'as-of'; AsOf: string } | { Source: 'snapshot'; Snapshot: string };
+
+export function planRecoveryPoint(request: RecoveryPointRequest): PlanRecoveryPoint {
+  if (request.kind === 'as-of') return { Source: 'as-of', AsOf: request.asOf };
+  if (request.kind === 'snapshot') return { Source: 'snapshot', Snapshot: request.snapshotId };
+  return { Source: 'backup-table' };
+}
+
+/** The recovery point a plan was made from, as its readers name it. */
+export function requestOfPlan(point: PlanRecoveryPoint): RecoveryPointRequest {
+  if (point.Source === 'as-of') return { kind: 'as-of', asOf: point.AsOf, time: Date.parse(point.AsOf) };
+  if (point.Source === 'snapshot') return { kind: 'snapshot', snapshotId: point.Snapshot };
+  return { kind: 'table' };
 }
 
 /** `true` when the plan changes nothing (what cannot be set back, and what was added since unless removed, aside). */
@@ -227,6 +248,10 @@ export interface CompareConfig {
 export interface CompareDeps {
   cognito: RateLimitedCognito;
   ddb: DynamoDBDocumentClient;
+  /** The recovery point compared with (recovery-point.ts): the live table, or an export. */
+  source: RecoveryPointSource;
+  /** The source is the live table, read by key; an export is read in one pass per batch of keys. */
+  byKey: boolean;
   work: S3Work;
   logger: Logger;
   budget: TimeBudget;
@@ -430,7 +455,8 @@ export interface CompareCursor {
   Phase: 'List' | 'Compare' | 'Done';
   Users: UsersCursor;
   Groups: GroupsCursor;
-  LastEvaluatedKey?: TableKey;
+  /** Where the next page of the recovery point starts. */
+  From?: SourceCursor;
   Pages: number;
 }
 
@@ -489,23 +515,11 @@ export async function compareStep(
     (schema ??= deps.cognito
       .send(new DescribeUserPoolCommand({ UserPoolId: run.userPoolId }), { deadline: deps.budget.deadline() })
       .then((described) => targetSchema(described.UserPool?.SchemaAttributes)));
-  let more: boolean;
-  do {
-    const page = await deps.ddb.send(
-      new ScanCommand({
-        TableName: deps.config.tableName,
-        Limit: Math.max(100, deps.config.cognitoTps * 40),
-        ...(cursor.LastEvaluatedKey ? { ExclusiveStartKey: cursor.LastEvaluatedKey } : {}),
-      }),
-    );
+  let more = false;
+  for await (const page of deps.source.pages(cursor.From, Math.max(100, deps.config.cognitoTps * 40))) {
     const named = await withMemberSignInNames(
-      {
-        ddb: deps.ddb,
-        tableName: deps.config.tableName,
-        typeUser: deps.config.typeUser,
-        retry: { deadline: deps.budget.deadline() },
-      },
-      page.Items ?? [],
+      deps.source,
+      page.items,
       (name) => index.find(name) !== undefined,
     );
     const chunk = await comparePage(
@@ -520,10 +534,12 @@ export async function compareStep(
     );
     await putChunk(deps.work, chunkKey(paths.pages, cursor.Pages), chunk);
     cursor.Pages += 1;
-    if (page.LastEvaluatedKey) cursor.LastEvaluatedKey = page.LastEvaluatedKey;
-    else delete cursor.LastEvaluatedKey;
-    more = page.LastEvaluatedKey !== undefined;
-  } while (more && deps.budget.hasTime());
+    if (page.next) cursor.From = page.next;
+    else delete cursor.From;
+    more = page.next !== undefined;
+    // Leaving the loop closes the reader; the next invocation starts from the cursor.
+    if (!more || !deps.budget.hasTime()) break;
+  }
   if (!more) cursor.Phase = 'Done';
   return cursor;
 }

@@ -21,14 +21,23 @@ import {
   UpdateGroupCommand,
   type AttributeType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeContinuousBackupsCommand,
+  DescribeExportCommand,
+  DynamoDBClient,
+  ExportTableToPointInTimeCommand,
+} from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
 import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
+import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
 import { fakeRuntime } from '../../test-support/runtime';
 import type { SfnContextObject } from '../../utils/step-functions';
 import type { ApplyOutput } from '../lib/repair-apply';
+import type { RecoveryPointState } from '../lib/recovery-point-step';
 import type { RepairPlan } from '../lib/repair-plan';
 import { createHandler, type PlanOutput, type RepairEvent } from '../repair-user-pool';
 import {
@@ -46,6 +55,7 @@ import {
 
 const cognito = mockAws(CognitoIdentityProviderClient);
 const ddb = mockAws(DynamoDBDocumentClient);
+const dynamodb = mockAws(DynamoDBClient);
 const s3 = mockAws(S3Client);
 
 const POOL = 'us-east-1_Backed01';
@@ -57,6 +67,8 @@ const ENV = {
   TYPE_TIMESTAMP,
   USER_IMPORT_JOB_MAPPING_FILES_BUCKET: MAPPING_BUCKET,
   PRIMARY_USER_POOL_ID: POOL,
+  BACKUP_TABLE_ARN: 'arn:aws:dynamodb:us-east-1:111122223333:table/backup-table',
+  SNAPSHOT_BUCKET: 'snapshot-bucket',
 };
 
 interface FakeUser {
@@ -333,7 +345,7 @@ function damage(pool: FakePool): void {
 const store = new Map<string, string>();
 let clock: FakeClock;
 
-function context(input: Record<string, unknown>, name: string): SfnContextObject {
+function context(input: Record<string, unknown>, name: string, state = 'RepairUserPool'): SfnContextObject {
   return {
     Execution: {
       Id: `arn:aws:states:us-east-1:111122223333:execution:RepairWorkflow-x:${name}`,
@@ -345,7 +357,7 @@ function context(input: Record<string, unknown>, name: string): SfnContextObject
       Id: 'arn:aws:states:us-east-1:111122223333:stateMachine:RepairWorkflow-x',
       Name: 'RepairWorkflow-x',
     },
-    State: { Name: 'RepairUserPool', EnteredTime: new Date(clock.now()).toISOString() },
+    State: { Name: state, EnteredTime: new Date(clock.now()).toISOString() },
   } as SfnContextObject;
 }
 
@@ -361,12 +373,30 @@ async function runWorkflowFrom(
   remainingMs = 900_000,
 ) {
   const handler = createHandler(fakeRuntime(clock, ENV));
+  // PrepareRecoveryPoint, then CheckRecoveryPoint until the recovery point is ready (waits elapse).
+  let point = (
+    await handler(
+      { Input: {}, Context: context(input, name, 'PrepareRecoveryPoint') },
+      lambdaContext(clock, remainingMs),
+    )
+  ).result as RecoveryPointState;
+  for (let check = 0; !point.RecoveryPointReady; check += 1) {
+    if (check === 10) throw new Error('the recovery point was never ready');
+    clock.advance(60_000);
+    point = (
+      await handler(
+        { Input: point as RepairEvent['Input'], Context: context(input, name, 'CheckRecoveryPoint') },
+        lambdaContext(clock, remainingMs),
+      )
+    ).result as RecoveryPointState;
+  }
   let state: RepairEvent['Input'] = start.Input ?? {};
   for (let invocation = 0; invocation < 50; invocation += 1) {
     const { result } = await handler(
       { Input: state, Context: context(input, name) },
       lambdaContext(clock, remainingMs),
     );
+    if (!('RepairDone' in result)) throw new Error('RepairUserPool returned a recovery point state');
     if (result.RepairDone) return result;
     state = result;
   }
@@ -665,3 +695,130 @@ describe('RepairWorkflow: apply', () => {
     expect(cognito.commandCalls(AdminDeleteUserCommand)).toHaveLength(1);
   });
 });
+
+describe('RepairWorkflow: a recovery point named by AsOf or Snapshot', () => {
+  const EXPORT_ARN =
+    'arn:aws:dynamodb:us-east-1:111122223333:table/backup-table/export/01733600000000-a1b2c3d4';
+  const window = () => ({
+    EarliestRestorableDateTime: new Date(clock.now() - 35 * 86_400_000),
+    LatestRestorableDateTime: new Date(clock.now() - 300_000),
+  });
+
+  beforeEach(() => {
+    dynamodb.on(DescribeContinuousBackupsCommand).callsFake(() => ({
+      ContinuousBackupsDescription: {
+        ContinuousBackupsStatus: 'ENABLED',
+        PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'ENABLED', ...window() },
+      },
+    }));
+    dynamodb
+      .on(ExportTableToPointInTimeCommand)
+      .resolves({ ExportDescription: { ExportArn: EXPORT_ARN, ExportStatus: 'IN_PROGRESS' } });
+    dynamodb
+      .on(DescribeExportCommand)
+      .resolves({ ExportDescription: { ExportArn: EXPORT_ARN, ExportStatus: 'COMPLETED' } });
+  });
+
+  /** The import bucket serves the plan's work objects and, under `prefix`, the export's files. */
+  function serveExportInImportBucket(objects: Map<string, Buffer>): void {
+    s3.on(GetObjectCommand, { Bucket: MAPPING_BUCKET }).callsFake((input: { Key: string }) => {
+      const bytes =
+        objects.get(input.Key) ??
+        (store.has(input.Key) ? Buffer.from(store.get(input.Key) ?? '') : undefined);
+      if (bytes === undefined)
+        throw Object.assign(new Error(`NoSuchKey ${input.Key}`), { name: 'NoSuchKey' });
+      return {
+        Body: Object.assign(Readable.from([bytes]), { transformToString: async () => bytes.toString() }),
+      } as never;
+    });
+    for (const key of objects.keys()) store.set(key, '');
+  }
+
+  it('AsOf: plans against the point-in-time export of the planning execution, not the live table, and applies it', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    // The live table already holds the damage (a later export): only the export knows user 2 and the groups.
+    serveTable([timestampItem()]);
+    const asOf = new Date(clock.now() - 3_600_000).toISOString();
+    const built = buildTableExport([backup().slice(0, 5), backup().slice(5)], {
+      prefix: 'point-in-time-exports/plan-asof/',
+    });
+    serveExportInImportBucket(built.objects);
+    const before = subsAndPasswordsOf(pool);
+    const { result, plan: written } = await plan({ AsOf: asOf }, 'plan-asof');
+    expect(dynamodb).toHaveReceivedCommandWith(ExportTableToPointInTimeCommand, {
+      ExportTime: new Date(asOf),
+      S3Bucket: MAPPING_BUCKET,
+      S3Prefix: 'point-in-time-exports/plan-asof',
+    });
+    expect(written.RecoveryPoint).toEqual({ Source: 'as-of', AsOf: asOf });
+    expect(result.Planned.Counts).toMatchObject({
+      usersToCreate: 1,
+      usersToUpdate: 1,
+      flagsToChange: 2,
+      groupsToCreate: 1,
+      groupsToUpdate: 1,
+      membershipsToAdd: 2,
+      addedSince: 1,
+    });
+    expect(writeCount()).toBe(0);
+    const applied = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-asof' }, 'apply-asof')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    // The closing check compared the pool with the same export: nothing left.
+    expect(applied.RepairComplete).toBe(true);
+    expect(dynamodb).toHaveReceivedCommandTimes(ExportTableToPointInTimeCommand, 1);
+    expect(pool.user('user2@example.com').attributes.get('given_name')).toBe('Given2');
+    expect(pool.groups.get('admins')?.members).toEqual(new Set(['user1@example.com', 'user2@example.com']));
+    for (const [name, kept] of before)
+      expect([name, `${pool.user(name).sub}/${pool.user(name).password}`]).toEqual([name, kept]);
+  });
+
+  it('Snapshot: plans against the kept snapshot and the apply reads the same one', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    serveTable([timestampItem()]);
+    serveExportBucket(
+      s3,
+      buildTableExport([backup()], { prefix: 'snapshots/20261207T090000Z/' }).objects,
+      'snapshot-bucket',
+    );
+    const { result, plan: written } = await plan({ Snapshot: '20261207T090000Z' }, 'plan-snap');
+    expect(written.RecoveryPoint).toEqual({ Source: 'snapshot', Snapshot: '20261207T090000Z' });
+    expect(result.Planned.Counts).toMatchObject({ usersToCreate: 1, groupsToCreate: 1, membershipsToAdd: 2 });
+    const applied = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-snap' }, 'apply-snap')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(applied.RepairComplete).toBe(true);
+    expect(pool.users.has('user2@example.com')).toBe(true);
+    expect(dynamodb).not.toHaveReceivedCommand(ExportTableToPointInTimeCommand);
+  });
+
+  it('refuses an AsOf outside the point-in-time window before anything is exported or written', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    const tooOld = new Date(clock.now() - 40 * 86_400_000).toISOString();
+    await expect(plan({ AsOf: tooOld }, 'plan-old')).rejects.toThrow(
+      /before the earliest time the backup table can be restored to/,
+    );
+    expect(dynamodb).not.toHaveReceivedCommand(ExportTableToPointInTimeCommand);
+    expect(writeCount()).toBe(0);
+    expect([...store.keys()].filter((key) => key.startsWith('repair-plans/'))).toEqual([]);
+  });
+
+  it('refuses AsOf or Snapshot with Apply: the apply reads the recovery point of its plan', async () => {
+    servePool(livePool());
+    await expect(
+      runWorkflow({ UserPoolId: POOL, Apply: 'plan-1', Snapshot: '20261207T090000Z' }, 'apply-x'),
+    ).rejects.toThrow(/AsOf and Snapshot belong to the plan/);
+  });
+});
+
+function subsAndPasswordsOf(pool: FakePool): Map<string, string> {
+  return new Map([...pool.users].map(([name, user]) => [name, `${user.sub}/${user.password}`]));
+}
