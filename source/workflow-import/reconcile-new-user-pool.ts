@@ -92,19 +92,15 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         createUserPoolInput(received?.Context) !== undefined
       )
         return { result: { Resume: false } };
-      // A pool created by this execution (CreateUserPool): its id, as if the input had named it.
-      const event = await withCreatedUserPool(received, () => importBucketWork(runtime.env));
       const config = parseConfig(ENVIRONMENT, runtime.env);
-      const userPoolId = newUserPoolId(event?.Context);
-      const resume = isResume(event?.Context);
-      const run = executionRun(event?.Context);
-      const name = stateName(event?.Context);
+      const run = executionRun(received?.Context);
+      const name = stateName(received?.Context);
       const logger = handlerLogger(runtime, 'reconcile-new-user-pool', context);
       const budget = timeBudget(runtime, context);
-      const work = { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET };
-      const cognito = () => rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline());
 
+      // The recovery point is ready before the target pool is checked or created: these states need no pool.
       if (name === PREPARE_STATE || name === CHECK_STATE) {
+        const event = received;
         const request = recoveryPointRequest(event?.Context?.Execution?.Input);
         if (request.kind === 'as-of' && (config.BACKUP_TABLE_ARN ?? '') === '')
           throw new Error('BACKUP_TABLE_ARN is not set: this function cannot export the backup table');
@@ -130,6 +126,12 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
             : await checkRecoveryPoint(request, event?.Input as RecoveryPointState | undefined, deps);
         return { result: state };
       }
+      // A pool created by this execution (CreateUserPool): its id, as if the input had named it.
+      const event = await withCreatedUserPool(received, () => importBucketWork(runtime.env));
+      const userPoolId = newUserPoolId(event?.Context);
+      const resume = isResume(event?.Context);
+      const work = { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET };
+      const cognito = () => rateLimitedCognito(runtime, config.COGNITO_TPS, logger, budget.deadline());
       if (name === PURGE_STATE) {
         if (resume) {
           const sqs = sqsClient();

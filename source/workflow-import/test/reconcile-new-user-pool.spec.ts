@@ -1357,6 +1357,20 @@ describe('reconcile-new-user-pool: the recovery point states', () => {
     expect(lowLevelDdb).not.toHaveReceivedAnyCommand();
   });
 
+  it('runs before the target pool exists: with CreateUserPool and no pool yet, the export starts', async () => {
+    const clock = fakeClock(NOW);
+    const handler = createHandler(fakeRuntime(clock, RP_ENV));
+    const creating = wrapped({}, { stateName: 'PrepareRecoveryPoint' });
+    // No NewUserPoolId and no creation work file: the pool is created by a later state.
+    creating.Context!.Execution.Input = {
+      CreateUserPool: { PoolName: 'restored' },
+      AsOf: '2026-12-01T09:30:00Z',
+    };
+    const prepared = await handler(creating, lambdaContext(clock, 900_000));
+    expect(prepared).toMatchObject({ result: { RecoveryPointReady: false, RecoveryPointWait: true } });
+    expect(lowLevelDdb).toHaveReceivedCommandTimes(ExportTableToPointInTimeCommand, 1);
+  });
+
   it('AsOf: starts the export with the stack key, waits while it runs, checks it, then is ready', async () => {
     const clock = fakeClock(NOW);
     const handler = createHandler(fakeRuntime(clock, RP_ENV));
