@@ -25,8 +25,18 @@
  *   the average line); a message that still does not fit is released at once for the next file.
  * - A user whose row the target pool would refuse (csv-rules.ts), or whose values the CSV format
  *   cannot carry, is created with AdminCreateUser instead and recorded in the restore ledger
- *   (admin-create.ts), before the job starts; its message is deleted with the file's. At most
- *   `maxFallbackUsers` per invocation (a minute of `COGNITO_TPS`); the rest wait for the next one.
+ *   (admin-create.ts), after the file's job has started (so that the job's users exist sooner) and
+ *   while every message is still held; its message is deleted with the file's. A crash in between
+ *   loses nobody: the job's users are covered by its manifest, and the fallback users' messages come
+ *   back when their holds end and are created by a later invocation (AdminCreateUser of a user that
+ *   already exists counts as created). At most `maxFallbackUsers` per invocation; the rest wait for the
+ *   next one.
+ * - For the memberships and disabled flags applied beside the import (import-progress.ts), it records
+ *   the users that exist: those of a job of this execution once the job has succeeded (watched while the
+ *   fallback users are created, or found settled by a later invocation), and the fallback users once
+ *   created; and, when the Parallel state's invocation finds the queue drained, that the import has
+ *   ended. Only the last is needed to finish: if it cannot be written, the queue does not count as
+ *   drained yet.
  * - `cognito:mfa_enabled` follows the target pool's MFA mode (csv-rules.ts).
  * - The CSV and the mapping file are kept as 1 MB chunks and streamed to the upload.
  * - Receives run in a few parallel workers (the drain is latency-bound); draining stops while enough
@@ -50,6 +60,7 @@ import { createFallbackUsers, type FallbackUser } from './admin-create';
 import { csvRowProblem, mfaEnabled, ROW_RULES, targetPoolRules, type TargetPoolRules } from './csv-rules';
 import { MessageHolds } from './holds';
 import { importJobFailureMessage, runImportJob, type ImportJobConfig } from './import-job';
+import { subsDigest, writeImportEnded, writeReady, type ProgressStore } from './import-progress';
 import {
   deleteManifest,
   listOurJobs,
@@ -88,6 +99,8 @@ const RECEIVE_WAIT_SECONDS = 20;
 export const MAX_HELD_MESSAGES = 100_000;
 /** Polls of a `Created` job of an unfinished manifest, while it may still be started. */
 const CREATED_JOB_POLL_MS = 10_000;
+/** Polls of the job just started, while the fallback users are created. */
+export const STARTED_JOB_POLL_MS = 5_000;
 
 export interface DrainLimits {
   maxUsers: number;
@@ -272,6 +285,11 @@ export async function importNewUsers(
     return done({ ImportJobStatus: status, ImportJobId: jobId, QueueEmpty: false }, true, '');
   }
 
+  if (!input.scanEnded) {
+    for (const manifest of ledger.settled)
+      await recordReady(deps, progressStore(deps, input), manifest.JobId, manifest.Subs);
+  }
+
   const holds = new MessageHolds({
     sqs: deps.sqs,
     queueUrl: deps.config.queueUrl,
@@ -356,6 +374,65 @@ async function readLedger(
   return { covered, settled };
 }
 
+const progressStore = (
+  deps: ImportNewUsersDeps,
+  { userPoolId, execution }: { userPoolId: string; execution: string },
+): ProgressStore => ({ s3: deps.s3, bucket: deps.config.bucket, userPoolId, execution });
+
+/** Records users that exist for the updates beside the import; a failure only makes those later. */
+async function recordReady(
+  deps: ImportNewUsersDeps,
+  store: ProgressStore,
+  name: string,
+  subs: readonly string[],
+): Promise<void> {
+  try {
+    await writeReady(store, name, subs);
+  } catch (error) {
+    deps.logger.warn('Could not record the users that exist; their updates wait for the end of the import', {
+      users: subs.length,
+      error: errorName(error),
+    });
+  }
+}
+
+/**
+ * Watches the job just started until it succeeds (then records its users) or `done` resolves; one
+ * DescribeUserImportJob every `STARTED_JOB_POLL_MS`, through the limiter. Any failure ends the watch:
+ * a later invocation finds the job settled.
+ */
+async function watchJob(
+  deps: ImportNewUsersDeps,
+  store: ProgressStore,
+  job: { jobId: string; status: string },
+  subs: readonly string[],
+  done: Promise<unknown>,
+): Promise<void> {
+  let finished = false;
+  const stop = done.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  let status = job.status;
+  try {
+    while (!finished && status !== 'Succeeded' && RUNNING_JOB_STATUSES.has(status)) {
+      await Promise.race([stop, (deps.sleep ?? realSleep)(STARTED_JOB_POLL_MS)]);
+      if (finished) break;
+      const described = await deps.cognito.send(
+        new DescribeUserImportJobCommand({ UserPoolId: store.userPoolId, JobId: job.jobId }),
+      );
+      status = described?.UserImportJob?.Status ?? status;
+    }
+  } catch (error) {
+    deps.logger.warn('Could not follow the user import job; a later invocation records its users', {
+      jobId: job.jobId,
+      error: errorName(error),
+    });
+    return;
+  }
+  if (status === 'Succeeded') await recordReady(deps, store, job.jobId, subs);
+}
+
 async function importFile(
   deps: ImportNewUsersDeps,
   { userPoolId, execution, scanEnded }: ImportNewUsersInput,
@@ -397,15 +474,7 @@ async function importFile(
   }
   if (overflow.length > 0) await holds.release(overflow);
   const fallbacks = state.received.flatMap((held) => (held.fallback ? [held.fallback] : []));
-  if (fallbacks.length > 0) {
-    const target = await state.target(() => loadTargetPool(deps.cognito, userPoolId));
-    await createFallbackUsers(
-      { cognito: deps.cognito, s3: deps.s3, logger, config: { bucket: config.bucket } },
-      userPoolId,
-      target.header,
-      fallbacks,
-    );
-  }
+  const store = progressStore(deps, { userPoolId, execution });
 
   let job: { jobId: string; status: string } | undefined;
   if (file && file.users > 0) {
@@ -430,6 +499,27 @@ async function importFile(
         });
         return { startBy: Math.min(writtenAt + START_WINDOW_MS, holds.firstEnd()) };
       },
+    );
+  }
+
+  if (fallbacks.length > 0) {
+    // The job's users are created meanwhile; their updates may start as soon as it has succeeded.
+    const target = await state.target(() => loadTargetPool(deps.cognito, userPoolId));
+    await holds.keepAlive({ all: true });
+    const creating = createFallbackUsers(
+      { cognito: deps.cognito, s3: deps.s3, logger, config: { bucket: config.bucket } },
+      userPoolId,
+      target.header,
+      fallbacks,
+    );
+    const watching = job && file ? watchJob(deps, store, job, [...file.subs], creating) : undefined;
+    const [created] = await Promise.all([creating, watching]);
+    const existing = created.entries.filter((entry) => entry.outcome === 'admin-create');
+    await recordReady(
+      deps,
+      store,
+      `admin-create-${subsDigest(fallbacks.map((user) => user.sub))}`,
+      existing.map((entry) => entry.sub),
     );
   }
 
@@ -459,7 +549,19 @@ async function importFile(
     // Like the original: after a job the state machine looks at the queue again.
     return done({ ImportJobStatus: job.status, ImportJobId: job.jobId, QueueEmpty: false }, true, '');
   }
-  const drained = state.queueEmpty && overflow.length === 0;
+  let drained = state.queueEmpty && overflow.length === 0;
+  if (drained && !scanEnded) {
+    // The import branch of the Parallel state ends here: the updates beside it stop (import-progress.ts).
+    try {
+      await writeImportEnded(store);
+    } catch (error) {
+      if (!needsTime(error)) throw error;
+      logger.warn('Could not record the end of the import; the queue is looked at again', {
+        error: errorName(error),
+      });
+      drained = false;
+    }
+  }
   if (drained && scanEnded) {
     // The scan is over and nothing is left in flight: no message of an imported user can come any more.
     for (const manifest of ledger.settled)
