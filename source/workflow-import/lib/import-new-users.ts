@@ -29,8 +29,8 @@
  *   while every message is still held; its message is deleted with the file's. A crash in between
  *   loses nobody: the job's users are covered by its manifest, and the fallback users' messages come
  *   back when their holds end and are created by a later invocation (AdminCreateUser of a user that
- *   already exists counts as created). At most `maxFallbackUsers` per invocation; the rest wait for the
- *   next one.
+ *   already exists counts as created). At most `maxFallbackUsers` per invocation (a minute of
+ *   `COGNITO_TPS`, 600 at least); the rest wait for the next one. The holds are kept meanwhile.
  * - For the memberships and disabled flags applied beside the import (import-progress.ts), it records
  *   the users that exist: those of a job of this execution once the job has succeeded (watched while the
  *   fallback users are created, or found settled by a later invocation), and the fallback users once
@@ -397,15 +397,16 @@ async function recordReady(
 }
 
 /**
- * Watches the job just started until it succeeds (then records its users) or `done` resolves; one
- * DescribeUserImportJob every `STARTED_JOB_POLL_MS`, through the limiter. Any failure ends the watch:
- * a later invocation finds the job settled.
+ * While the fallback users are created (until `done` settles), every `STARTED_JOB_POLL_MS`: keeps the
+ * file's holds, and watches the job just started (if any) until it succeeds, then records its users.
+ * One DescribeUserImportJob a look, through the limiter. A failed look ends the watch only: a later
+ * invocation finds the job settled.
  */
-async function watchJob(
+async function whileCreating(
   deps: ImportNewUsersDeps,
+  holds: MessageHolds,
   store: ProgressStore,
-  job: { jobId: string; status: string },
-  subs: readonly string[],
+  job: { jobId: string; status: string; subs: readonly string[] } | undefined,
   done: Promise<unknown>,
 ): Promise<void> {
   let finished = false;
@@ -413,25 +414,35 @@ async function watchJob(
     () => (finished = true),
     () => (finished = true),
   );
-  let status = job.status;
-  try {
-    while (!finished && status !== 'Succeeded' && RUNNING_JOB_STATUSES.has(status)) {
-      await Promise.race([stop, (deps.sleep ?? realSleep)(STARTED_JOB_POLL_MS)]);
-      if (finished) break;
+  let watching = job !== undefined && RUNNING_JOB_STATUSES.has(job.status);
+  let status = job?.status;
+  while (!finished) {
+    await Promise.race([stop, (deps.sleep ?? realSleep)(STARTED_JOB_POLL_MS)]);
+    if (finished) break;
+    await holds.keepAlive().catch((error: unknown) => {
+      deps.logger.warn('Could not extend the holds while creating users', { error: errorName(error) });
+    });
+    if (!watching || job === undefined) continue;
+    try {
       const described = await deps.cognito.send(
         new DescribeUserImportJobCommand({ UserPoolId: store.userPoolId, JobId: job.jobId }),
       );
       status = described?.UserImportJob?.Status ?? status;
+    } catch (error) {
+      deps.logger.warn('Could not follow the user import job; a later invocation records its users', {
+        jobId: job.jobId,
+        error: errorName(error),
+      });
+      watching = false;
+      continue;
     }
-  } catch (error) {
-    deps.logger.warn('Could not follow the user import job; a later invocation records its users', {
-      jobId: job.jobId,
-      error: errorName(error),
-    });
-    return;
+    if (status === 'Succeeded') await recordReady(deps, store, job.jobId, job.subs);
+    if (status === undefined || !RUNNING_JOB_STATUSES.has(status)) watching = false;
   }
-  if (status === 'Succeeded') await recordReady(deps, store, job.jobId, subs);
 }
+
+/** Fallback users are created (and recorded as existing) this many at a time. */
+export const FALLBACK_CHUNK = 250;
 
 async function importFile(
   deps: ImportNewUsersDeps,
@@ -506,21 +517,28 @@ async function importFile(
     // The job's users are created meanwhile; their updates may start as soon as it has succeeded.
     const target = await state.target(() => loadTargetPool(deps.cognito, userPoolId));
     await holds.keepAlive({ all: true });
-    const creating = createFallbackUsers(
-      { cognito: deps.cognito, s3: deps.s3, logger, config: { bucket: config.bucket } },
-      userPoolId,
-      target.header,
-      fallbacks,
-    );
-    const watching = job && file ? watchJob(deps, store, job, [...file.subs], creating) : undefined;
-    const [created] = await Promise.all([creating, watching]);
-    const existing = created.entries.filter((entry) => entry.outcome === 'admin-create');
-    await recordReady(
-      deps,
-      store,
-      `admin-create-${subsDigest(fallbacks.map((user) => user.sub))}`,
-      existing.map((entry) => entry.sub),
-    );
+    const creating = (async () => {
+      for (let from = 0; from < fallbacks.length; from += FALLBACK_CHUNK) {
+        const part = fallbacks.slice(from, from + FALLBACK_CHUNK);
+        const created = await createFallbackUsers(
+          { cognito: deps.cognito, s3: deps.s3, logger, config: { bucket: config.bucket } },
+          userPoolId,
+          target.header,
+          part,
+        );
+        await recordReady(
+          deps,
+          store,
+          `admin-create-${subsDigest(part.map((user) => user.sub))}`,
+          created.entries.filter((entry) => entry.outcome === 'admin-create').map((entry) => entry.sub),
+        );
+      }
+    })();
+    const [outcome] = await Promise.allSettled([
+      creating,
+      whileCreating(deps, holds, store, job && file ? { ...job, subs: [...file.subs] } : undefined, creating),
+    ]);
+    if (outcome.status === 'rejected') throw outcome.reason;
   }
 
   // The job (if any) has started: every message represented by the file, or refused for good, goes.

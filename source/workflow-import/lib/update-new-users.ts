@@ -24,7 +24,9 @@
  * - Beside the import (`besideImport`: the `Parallel: UpdateNewUsers` state, after the table scan, while
  *   the import branch still creates users), an update is applied only when its user is known to exist
  *   (import-progress.ts); any other is given back for `NOT_READY_DELAY_SECONDS` without a Cognito call.
- *   What the import has done is read again every `PROGRESS_REFRESH_MS`. The invocation keeps polling
+ *   What the import has done is read again every `PROGRESS_REFRESH_MS`; an update given back whose user
+ *   has come to exist meanwhile is made visible again at once (its receipt handle is still valid while
+ *   it is away), and so is every update still away when the import has ended. The invocation keeps polling
  *   while messages are away and time is left; it ends when the queue is drained, when the import has
  *   ended (then everything it holds is given back at once, for the UpdateNewUsers loop after the
  *   Parallel state), or when its progress cannot be read. The no-progress bound does not apply there:
@@ -45,8 +47,8 @@ import { errorMessage, errorName, isRetryableError } from '../../utils/errors';
 import type { TimeBudget } from '../../utils/time-budget';
 import { MessageHolds } from './holds';
 import { nextProgress, type Progress } from './progress';
-import { isDrained, queueDepth, receiveMessages, type QueueDepth } from './queue';
-import { isReady, type ImportProgressView } from './import-progress';
+import { changeVisibility, isDrained, queueDepth, receiveMessages, type QueueDepth } from './queue';
+import { isReady, updateSubject, type ImportProgressView } from './import-progress';
 import type { BackupMembershipItem, BackupUserItem } from './types';
 
 const RECEIVE_WAIT_SECONDS = 3;
@@ -57,6 +59,8 @@ const DELETE_CONCURRENCY = 4;
 export const NOT_READY_DELAY_SECONDS = 30;
 /** How often the branch beside the import reads what the import has done. */
 export const PROGRESS_REFRESH_MS = 5_000;
+/** An update given back that comes back within this time is not recalled (it may be received already). */
+const RECALL_MARGIN_MS = 2_000;
 
 export interface UpdateNewUsersDeps {
   cognito: RateLimitedCognito;
@@ -140,9 +144,32 @@ export async function updateNewUsers(
   let view: ImportProgressView | undefined;
   let viewReadAt = 0;
   let stopBeside: 'import-ended' | 'progress-unreadable' | undefined;
+  /** Beside the import: updates given back for later, by receipt handle, until they are visible again. */
+  const away = new Map<string, { message: ReceivedMessage; sub: string | undefined; until: number }>();
+  let recalled = 0;
+  const recall = async (): Promise<void> => {
+    const now = deps.now();
+    const back: ReceivedMessage[] = [];
+    for (const [handle, entry] of away) {
+      if (entry.until <= now + RECALL_MARGIN_MS) away.delete(handle);
+      else if (stopBeside || (entry.sub !== undefined && view?.ready.has(entry.sub))) {
+        back.push(entry.message);
+        away.delete(handle);
+      }
+    }
+    if (back.length === 0) return;
+    try {
+      await changeVisibility(sqs, config.queueUrl, back, 0, deps.retry);
+      recalled += back.length;
+    } catch (error) {
+      // They come back when their delay ends.
+      logger.warn('Could not make updates given back visible again', { error: errorName(error) });
+    }
+  };
   const refreshView = async (): Promise<void> => {
     if (!besideImport || stopBeside) return;
     if (view && deps.now() - viewReadAt < PROGRESS_REFRESH_MS) return;
+    const known = view?.ready.size ?? 0;
     try {
       view = await besideImport.read();
       viewReadAt = deps.now();
@@ -153,6 +180,7 @@ export async function updateNewUsers(
       });
       stopBeside = 'progress-unreadable';
     }
+    if (stopBeside || (view?.ready.size ?? 0) > known) await recall();
   };
   await refreshView();
   if (stopBeside) {
@@ -172,7 +200,7 @@ export async function updateNewUsers(
   const done: ReceivedMessage[] = [];
   const release: ReceivedMessage[] = [];
   /** Beside the import: updates whose user is not known to exist yet. */
-  const notReady: ReceivedMessage[] = [];
+  const notReady: { message: ReceivedMessage; sub: string | undefined }[] = [];
   const counts = {
     notReady: 0,
     receives: 0,
@@ -206,7 +234,7 @@ export async function updateNewUsers(
     }
     if (view && !isReady(update.item, config.typeUser, view)) {
       counts.notReady += 1;
-      notReady.push(message);
+      notReady.push({ message, sub: updateSubject(update.item, config.typeUser) });
       return;
     }
     // Every backoff of a retried call is a checkpoint: holds that end soon are extended first.
@@ -274,8 +302,13 @@ export async function updateNewUsers(
 
   const giveBackNotReady = async (all: boolean): Promise<void> => {
     while (notReady.length >= 10 || (all && notReady.length > 0)) {
-      const batch = notReady.splice(0, 10).filter((message) => holds.isHeld(message));
-      await holds.release(batch, NOT_READY_DELAY_SECONDS);
+      const batch = notReady.splice(0, 10).filter((entry) => holds.isHeld(entry.message));
+      await holds.release(
+        batch.map((entry) => entry.message),
+        NOT_READY_DELAY_SECONDS,
+      );
+      const until = deps.now() + NOT_READY_DELAY_SECONDS * 1000;
+      for (const entry of batch) away.set(entry.message.ReceiptHandle ?? '', { ...entry, until });
     }
   };
 
@@ -350,7 +383,9 @@ export async function updateNewUsers(
     await holds.release(release);
   }
   // Once the import has ended, the loop after the Parallel state takes them at once.
-  const notReadyLeft = notReady.splice(0).filter((message) => holds.isHeld(message));
+  const notReadyLeft = notReady
+    .splice(0)
+    .flatMap((entry) => (holds.isHeld(entry.message) ? [entry.message] : []));
   await holds.release(notReadyLeft, stopBeside ? 0 : NOT_READY_DELAY_SECONDS);
   logger.info('Updates applied', {
     ...counts,
@@ -358,6 +393,7 @@ export async function updateNewUsers(
     extensions: holds.extensions,
     lostHolds: holds.lost.length,
     ...(backOff ? { releasedAfter: backOff.error } : {}),
+    ...(besideImport ? { recalled } : {}),
     ...(stopBeside ? { stoppedBesideImport: stopBeside } : {}),
   });
   const drained = queueEmpty && release.length === 0 && notReadyLeft.length === 0;

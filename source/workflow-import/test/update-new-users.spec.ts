@@ -639,10 +639,13 @@ describe('update-new-users', () => {
         cognito.commandCalls(AdminDisableUserCommand).map((call) => call.args[0].input.Username),
       ).toEqual(['user3@example.com']);
       expect(deleted().sort()).toEqual([member1.ReceiptHandle, disabled3.ReceiptHandle].sort());
+      // Given back for later; once the import has ended, visible again at once for the loop after it.
       expect(givenBack().sort()).toEqual(
         [
           [member2.ReceiptHandle, 30],
           [disabled4.ReceiptHandle, 30],
+          [member2.ReceiptHandle, 0],
+          [disabled4.ReceiptHandle, 0],
         ].sort(),
       );
       expect(logs.entries()).toContainEqual(
@@ -654,20 +657,43 @@ describe('update-new-users', () => {
       );
     });
 
-    it('reads the progress again while it waits, and applies the users recorded meanwhile', async () => {
+    it('makes an update given back visible again as soon as its user is recorded, and applies it', async () => {
       const member2 = message(membershipItem('g', 2));
-      const { handler, clock } = setup();
-      // User 2 comes with the fallback users (recorded after 12 s); its update comes back after 30 s.
-      queueOverTime(clock, [[member2], ...Array<Message[]>(12).fill([]), [member2]], {
-        seconds: 12,
-        run: () => {
-          ready('admin-create-x', 2);
-          if (clock.now() - 1_700_000_000_000 >= 60_000) importEnds();
-        },
+      const { handler, clock, logs } = setup();
+      // The queue: member2 first, then whatever is made visible again (a delay of 30 s keeps it away).
+      const visible: Message[] = [member2];
+      const start = clock.now();
+      sqs.on(ReceiveMessageCommand).callsFake(async (input: { WaitTimeSeconds?: number }) => {
+        // User 2 is created with the fallback users, recorded after 12 s; the import ends after 60 s.
+        if (clock.now() - start >= 12_000) ready('admin-create-x', 2);
+        if (clock.now() - start >= 60_000) importEnds();
+        const batch = visible.splice(0, 10);
+        if (batch.length === 0) clock.advance((input.WaitTimeSeconds ?? 0) * 1000);
+        return { Messages: batch };
       });
-      await handler(wrapped({}, BESIDE), lambdaContext(clock, 120_000));
-      expect(cognito.commandCalls(AdminAddUserToGroupCommand)).toHaveLength(1);
+      sqs
+        .on(ChangeMessageVisibilityBatchCommand)
+        .callsFake(async (input: { Entries?: { ReceiptHandle?: string; VisibilityTimeout?: number }[] }) => {
+          for (const entry of input.Entries ?? [])
+            if (entry.VisibilityTimeout === 0 && entry.ReceiptHandle === member2.ReceiptHandle)
+              visible.push(member2);
+          return { Successful: [], Failed: [] };
+        });
+      sqs.on(GetQueueAttributesCommand).resolves({
+        Attributes: { ...EMPTY_QUEUE, ApproximateNumberOfMessagesNotVisible: '1' },
+      });
+      await handler(wrapped({}, BESIDE), lambdaContext(clock, 900_000));
+      expect(
+        cognito.commandCalls(AdminAddUserToGroupCommand).map((call) => call.args[0].input.Username),
+      ).toEqual(['user2@example.com']);
+      expect(givenBack()).toEqual([
+        [member2.ReceiptHandle, 30],
+        [member2.ReceiptHandle, 0],
+      ]);
       expect(deleted()).toEqual([member2.ReceiptHandle]);
+      expect(logs.entries()).toContainEqual(
+        expect.objectContaining({ message: 'Updates applied', recalled: 1 }),
+      );
     });
 
     it('ends at once, receiving nothing, once the import has ended', async () => {
