@@ -319,6 +319,8 @@ describe('fields tested by Choice states', () => {
         'RestoreComplete',
         'Resume',
         'ResumeListingDone',
+        // Added: the branch that applies updates beside the import ends when they caught up.
+        'UpdatesCaughtUp',
       ].sort(),
     );
   });
