@@ -100,7 +100,7 @@ export const MAX_HELD_MESSAGES = 100_000;
 /** Polls of a `Created` job of an unfinished manifest, while it may still be started. */
 const CREATED_JOB_POLL_MS = 10_000;
 /** Polls of the job just started, while the fallback users are created. */
-export const STARTED_JOB_POLL_MS = 5_000;
+export const STARTED_JOB_POLL_MS = 2_000;
 
 export interface DrainLimits {
   maxUsers: number;

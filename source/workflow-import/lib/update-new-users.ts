@@ -58,7 +58,7 @@ const DELETE_CONCURRENCY = 4;
 /** How long an update whose user is not known to exist yet stays away. */
 export const NOT_READY_DELAY_SECONDS = 30;
 /** How often the branch beside the import reads what the import has done. */
-export const PROGRESS_REFRESH_MS = 5_000;
+export const PROGRESS_REFRESH_MS = 2_000;
 /** An update given back that comes back within this time is not recalled (it may be received already). */
 const RECALL_MARGIN_MS = 2_000;
 
