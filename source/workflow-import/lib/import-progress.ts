@@ -30,6 +30,11 @@ type UpdateItem = BackupUserItem & BackupMembershipItem;
 import { userSub } from './user-csv';
 
 export const PROGRESS_PREFIX = 'import-progress/';
+/**
+ * The most `ready-` bytes a reader takes (about 200,000 users): ImportUpdateNewUsersLambda has 128 MB. Beyond it
+ * the reader fails, and the branch beside the import leaves the updates to the loop after the import.
+ */
+export const MAX_READY_BYTES = 8_000_000;
 const ENDED = 'ended.json';
 const READY = 'ready-';
 
@@ -111,6 +116,7 @@ export async function readImportProgress(
 ): Promise<ImportProgressReading> {
   const prefix = progressPrefix(store.userPoolId, store.execution);
   const keys: string[] = [];
+  let readyBytes = 0;
   let token: string | undefined;
   do {
     const page = await store.s3.send(
@@ -120,9 +126,15 @@ export async function readImportProgress(
         ...(token ? { ContinuationToken: token } : {}),
       }),
     );
-    keys.push(...(page?.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])));
+    for (const object of page?.Contents ?? []) {
+      if (!object.Key) continue;
+      keys.push(object.Key);
+      if (object.Key.slice(prefix.length).startsWith(READY)) readyBytes += object.Size ?? 0;
+    }
     token = page?.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
+  if (readyBytes > MAX_READY_BYTES)
+    throw new Error(`The import progress holds ${readyBytes} bytes of users, more than one reader takes`);
   const read = new Set(previous?.read);
   const ready = new Set(previous?.ready);
   let ended = false;

@@ -3,6 +3,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { mockAws } from '../../test-support/aws-mock';
 import {
   isReady,
+  MAX_READY_BYTES,
   readImportProgress,
   subsDigest,
   updateSubject,
@@ -83,6 +84,17 @@ describe('the import progress objects', () => {
     expect(bucket.size).toBe(0);
     expect(subsDigest([subOf(1), subOf(2)])).toBe(subsDigest([subOf(2), subOf(1)]));
     expect(subsDigest([subOf(1)])).not.toBe(subsDigest([subOf(2)]));
+  });
+
+  it('refuses more users than one reader can hold (the branch then leaves the updates for after the import)', async () => {
+    s3.on(ListObjectsV2Command).resolves({
+      Contents: [
+        { Key: `import-progress/${POOL_ID}/run-1/ready-import-1.json`, Size: MAX_READY_BYTES },
+        { Key: `import-progress/${POOL_ID}/run-1/ready-import-2.json`, Size: 1 },
+      ],
+    });
+    await expect(readImportProgress(STORE)).rejects.toThrow(/more than one reader takes/);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
   });
 
   it('fails on an object that is not a list of users', async () => {
