@@ -343,6 +343,9 @@ export async function updateNewUsers(
         // visible ones this receive missed: the next receive long-polls for them.
         waitingForInFlight = true;
         counts.waitedForInFlight += 1;
+        // Beside the import, nothing to do now: what the import has done is read again at once (it may
+        // have ended, and the Parallel state waits for this branch).
+        if (besideImport) viewReadAt = 0;
         continue;
       }
       waitingForInFlight = false;
