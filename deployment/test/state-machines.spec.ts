@@ -416,6 +416,8 @@ describe('fields tested by Choice states', () => {
         // Added: the RepairWorkflow's loop and its verdict.
         'RepairDone',
         'RepairComplete',
+        // Added: the branch that applies updates beside the import ends when they caught up.
+        'UpdatesCaughtUp',
       ].sort(),
     );
   });

@@ -18,7 +18,7 @@ import {
 import type { LambdaContextLike } from '../utils/time-budget';
 import { MIN_REMAINING_MS } from '../utils/constants';
 import { checkUserImportJob } from './lib/check-user-import-job';
-import { FINALIZE_RESERVE_MS, importNewUsers } from './lib/import-new-users';
+import { DEFAULT_LIMITS, FINALIZE_RESERVE_MS, importNewUsers } from './lib/import-new-users';
 import { holdSecondsFor } from './lib/holds';
 import { executionRun, newUserPoolId, optionalCognitoTps, stateName, stepDeadline } from './lib/invocation';
 import { carriedProgress } from './lib/progress';
@@ -35,6 +35,10 @@ export const CHECK_USER_IMPORT_JOB_STATES: readonly string[] = [
   'CheckUserImportJob',
   'Parallel: CheckUserImportJob',
 ];
+
+/** A minute of AdminCreateUser calls at `COGNITO_TPS`, and never fewer than the default. */
+export const maxFallbackUsers = (cognitoTps: number): number =>
+  Math.max(DEFAULT_LIMITS.maxFallbackUsers, cognitoTps * 60);
 
 export const ENVIRONMENT = {
   NEW_USERS_QUEUE_URL: env.string(),
@@ -86,6 +90,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
             sleep: runtime.sleep,
             retry: retryOptions(runtime, budget.deadline()),
             config: { ...jobConfig, queueUrl: config.NEW_USERS_QUEUE_URL },
+            limits: { maxFallbackUsers: maxFallbackUsers(config.COGNITO_TPS) },
           },
         );
         return { result: { ...carried, ...output, Progress: next } };

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-/** ImportUpdateNewUsersLambda: memberships and disabled flags into the new pool. */
-import { sqsClient } from '../utils/clients';
+/**
+ * ImportUpdateNewUsersLambda: memberships and disabled flags into the new pool; in the
+ * `Parallel: UpdateNewUsers` state, beside the import, for the users it has already created.
+ */
+import { s3Client, sqsClient } from '../utils/clients';
 import { cognitoTps, env, parseConfig, type EnvSpec } from '../utils/config';
 import {
   defaultRuntime,
@@ -12,7 +15,8 @@ import {
 } from '../utils/runtime';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { holdSecondsFor } from './lib/holds';
-import { newUserPoolId, stateName } from './lib/invocation';
+import { readImportProgress, type ImportProgressReading } from './lib/import-progress';
+import { executionRun, newUserPoolId, stateName } from './lib/invocation';
 import { carriedProgress } from './lib/progress';
 import type { UpdateNewUsersEvent, UpdateNewUsersResult, Wrapped } from './lib/types';
 import { updateNewUsers } from './lib/update-new-users';
@@ -23,9 +27,15 @@ export const ENVIRONMENT = {
   COGNITO_TPS: cognitoTps(),
   NEW_USERS_UPDATES_QUEUE_URL: env.string(),
   TYPE_USER: env.string(),
-  /** Read only when the execution created its pool (CreateUserPool): the work file holds the pool's id. */
+  /**
+   * Added: the work files of the execution: where the import records what it has done (read beside the
+   * import only), and the id of a pool the execution created (CreateUserPool).
+   */
   USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.optionalString(),
 } satisfies EnvSpec;
+
+/** The state that runs beside the import, after the table scan. */
+export const UPDATE_BESIDE_IMPORT_STATE = 'Parallel: UpdateNewUsers';
 
 export function createHandler(runtime: Runtime = defaultRuntime()) {
   return scrubErrors(
@@ -42,8 +52,9 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       const logger = handlerLogger(runtime, 'update-new-users', context);
       const budget = timeBudget(runtime, context);
       const progress = carriedProgress(event.Input, 'UpdateNewUsers', runtime.now());
+      const besideImport = name === UPDATE_BESIDE_IMPORT_STATE ? besideImportOf(event, config) : undefined;
       const output = await updateNewUsers(
-        { userPoolId, progress },
+        { userPoolId, progress, ...(besideImport ? { besideImport } : {}) },
         {
           cognito: rateLimitedCognito(runtime, config.COGNITO_TPS, logger),
           sqs: sqsClient(),
@@ -65,10 +76,39 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           ...(name !== undefined ? { StateName: name } : {}),
           QueueEmpty: output.queueEmpty,
           Progress: output.progress,
+          ...(name === UPDATE_BESIDE_IMPORT_STATE ? { UpdatesCaughtUp: output.caughtUp ?? true } : {}),
         },
       };
     },
   );
+}
+
+/**
+ * The reader of the execution's import progress; without the bucket (a deployment of an earlier
+ * template) the branch beside the import ends at once and the loop after the import does the work.
+ */
+function besideImportOf(
+  event: UpdateNewUsersEvent,
+  config: { USER_IMPORT_JOB_MAPPING_FILES_BUCKET?: string | undefined },
+): { read: () => Promise<ImportProgressReading> } {
+  const bucket = config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET;
+  const store =
+    bucket === undefined
+      ? undefined
+      : {
+          s3: s3Client(),
+          bucket,
+          userPoolId: newUserPoolId(event.Context),
+          execution: executionRun(event.Context).execution,
+        };
+  let last: ImportProgressReading | undefined;
+  return {
+    read: async () => {
+      if (store === undefined) return { ended: true, ready: new Set(), read: new Set() };
+      last = await readImportProgress(store, last);
+      return last;
+    },
+  };
 }
 
 export const handler = createHandler();

@@ -89,7 +89,9 @@ const PHASES: Record<'export' | 'import', [phase: string, state: string][]> = {
   ],
   import: [
     ['groups and CSV import', 'Parallel: Scan table and import users'],
-    ['memberships and disabled flags', 'UpdateNewUsers'],
+    // They start beside the import once the table scan is over (`Parallel: UpdateNewUsers`); the loop after the
+    // import applies the rest.
+    ['memberships and disabled flags', 'Parallel: UpdateNewUsers'],
     // The last check lists the whole new pool (one ListUsersInGroup call per group at least): its own phase,
     // so that the membership rate counts only the time the memberships and flags took.
     ['restore check', 'ReconcileNewUserPool'],

@@ -119,10 +119,10 @@ export class MessageHolds {
     }
   }
 
-  /** Gives messages back at once (visibility 0); they are no longer held. */
-  async release(messages: readonly ReceivedMessage[]): Promise<void> {
+  /** Gives messages back, at once by default (visibility 0); they are no longer held. */
+  async release(messages: readonly ReceivedMessage[], visibilitySeconds = 0): Promise<void> {
     if (messages.length === 0) return;
-    await changeVisibility(this.deps.sqs, this.deps.queueUrl, messages, 0, this.deps.retry);
+    await changeVisibility(this.deps.sqs, this.deps.queueUrl, messages, visibilitySeconds, this.deps.retry);
     this.drop(messages);
   }
 

@@ -25,8 +25,18 @@
  *   the average line); a message that still does not fit is released at once for the next file.
  * - A user whose row the target pool would refuse (csv-rules.ts), or whose values the CSV format
  *   cannot carry, is created with AdminCreateUser instead and recorded in the restore ledger
- *   (admin-create.ts), before the job starts; its message is deleted with the file's. At most
- *   `maxFallbackUsers` per invocation (a minute of `COGNITO_TPS`); the rest wait for the next one.
+ *   (admin-create.ts), after the file's job has started (so that the job's users exist sooner) and
+ *   while every message is still held; its message is deleted with the file's. A crash in between
+ *   loses nobody: the job's users are covered by its manifest, and the fallback users' messages come
+ *   back when their holds end and are created by a later invocation (AdminCreateUser of a user that
+ *   already exists counts as created). At most `maxFallbackUsers` per invocation (a minute of
+ *   `COGNITO_TPS`, 600 at least); the rest wait for the next one. The holds are kept meanwhile.
+ * - For the memberships and disabled flags applied beside the import (import-progress.ts), it records
+ *   the users that exist: those of a job of this execution once the job has succeeded (watched while the
+ *   fallback users are created, or found settled by a later invocation), and the fallback users once
+ *   created; and, when the Parallel state's invocation finds the queue drained, that the import has
+ *   ended. Only the last is needed to finish: if it cannot be written, the queue does not count as
+ *   drained yet.
  * - `cognito:mfa_enabled` follows the target pool's MFA mode (csv-rules.ts).
  * - The CSV and the mapping file are kept as 1 MB chunks and streamed to the upload.
  * - Receives run in a few parallel workers (the drain is latency-bound); draining stops while enough
@@ -50,6 +60,7 @@ import { createFallbackUsers, type FallbackUser } from './admin-create';
 import { csvRowProblem, mfaEnabled, ROW_RULES, targetPoolRules, type TargetPoolRules } from './csv-rules';
 import { MessageHolds } from './holds';
 import { importJobFailureMessage, runImportJob, type ImportJobConfig } from './import-job';
+import { subsDigest, writeImportEnded, writeReady, type ProgressStore } from './import-progress';
 import {
   deleteManifest,
   listOurJobs,
@@ -88,6 +99,8 @@ const RECEIVE_WAIT_SECONDS = 20;
 export const MAX_HELD_MESSAGES = 100_000;
 /** Polls of a `Created` job of an unfinished manifest, while it may still be started. */
 const CREATED_JOB_POLL_MS = 10_000;
+/** Polls of the job just started, while the fallback users are created. */
+export const STARTED_JOB_POLL_MS = 2_000;
 
 export interface DrainLimits {
   maxUsers: number;
@@ -272,6 +285,11 @@ export async function importNewUsers(
     return done({ ImportJobStatus: status, ImportJobId: jobId, QueueEmpty: false }, true, '');
   }
 
+  if (!input.scanEnded) {
+    for (const manifest of ledger.settled)
+      await recordReady(deps, progressStore(deps, input), manifest.JobId, manifest.Subs);
+  }
+
   const holds = new MessageHolds({
     sqs: deps.sqs,
     queueUrl: deps.config.queueUrl,
@@ -356,6 +374,76 @@ async function readLedger(
   return { covered, settled };
 }
 
+const progressStore = (
+  deps: ImportNewUsersDeps,
+  { userPoolId, execution }: { userPoolId: string; execution: string },
+): ProgressStore => ({ s3: deps.s3, bucket: deps.config.bucket, userPoolId, execution });
+
+/** Records users that exist for the updates beside the import; a failure only makes those later. */
+async function recordReady(
+  deps: ImportNewUsersDeps,
+  store: ProgressStore,
+  name: string,
+  subs: readonly string[],
+): Promise<void> {
+  try {
+    await writeReady(store, name, subs);
+  } catch (error) {
+    deps.logger.warn('Could not record the users that exist; their updates wait for the end of the import', {
+      users: subs.length,
+      error: errorName(error),
+    });
+  }
+}
+
+/**
+ * While the fallback users are created (until `done` settles), every `STARTED_JOB_POLL_MS`: keeps the
+ * file's holds, and watches the job just started (if any) until it succeeds, then records its users.
+ * One DescribeUserImportJob a look, through the limiter. A failed look ends the watch only: a later
+ * invocation finds the job settled.
+ */
+async function whileCreating(
+  deps: ImportNewUsersDeps,
+  holds: MessageHolds,
+  store: ProgressStore,
+  job: { jobId: string; status: string; subs: readonly string[] } | undefined,
+  done: Promise<unknown>,
+): Promise<void> {
+  let finished = false;
+  const stop = done.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  let watching = job !== undefined && RUNNING_JOB_STATUSES.has(job.status);
+  let status = job?.status;
+  while (!finished) {
+    await Promise.race([stop, (deps.sleep ?? realSleep)(STARTED_JOB_POLL_MS)]);
+    if (finished) break;
+    await holds.keepAlive().catch((error: unknown) => {
+      deps.logger.warn('Could not extend the holds while creating users', { error: errorName(error) });
+    });
+    if (!watching || job === undefined) continue;
+    try {
+      const described = await deps.cognito.send(
+        new DescribeUserImportJobCommand({ UserPoolId: store.userPoolId, JobId: job.jobId }),
+      );
+      status = described?.UserImportJob?.Status ?? status;
+    } catch (error) {
+      deps.logger.warn('Could not follow the user import job; a later invocation records its users', {
+        jobId: job.jobId,
+        error: errorName(error),
+      });
+      watching = false;
+      continue;
+    }
+    if (status === 'Succeeded') await recordReady(deps, store, job.jobId, job.subs);
+    if (status === undefined || !RUNNING_JOB_STATUSES.has(status)) watching = false;
+  }
+}
+
+/** Fallback users are created (and recorded as existing) this many at a time. */
+export const FALLBACK_CHUNK = 250;
+
 async function importFile(
   deps: ImportNewUsersDeps,
   { userPoolId, execution, scanEnded }: ImportNewUsersInput,
@@ -397,15 +485,7 @@ async function importFile(
   }
   if (overflow.length > 0) await holds.release(overflow);
   const fallbacks = state.received.flatMap((held) => (held.fallback ? [held.fallback] : []));
-  if (fallbacks.length > 0) {
-    const target = await state.target(() => loadTargetPool(deps.cognito, userPoolId));
-    await createFallbackUsers(
-      { cognito: deps.cognito, s3: deps.s3, logger, config: { bucket: config.bucket } },
-      userPoolId,
-      target.header,
-      fallbacks,
-    );
-  }
+  const store = progressStore(deps, { userPoolId, execution });
 
   let job: { jobId: string; status: string } | undefined;
   if (file && file.users > 0) {
@@ -431,6 +511,34 @@ async function importFile(
         return { startBy: Math.min(writtenAt + START_WINDOW_MS, holds.firstEnd()) };
       },
     );
+  }
+
+  if (fallbacks.length > 0) {
+    // The job's users are created meanwhile; their updates may start as soon as it has succeeded.
+    const target = await state.target(() => loadTargetPool(deps.cognito, userPoolId));
+    await holds.keepAlive({ all: true });
+    const creating = (async () => {
+      for (let from = 0; from < fallbacks.length; from += FALLBACK_CHUNK) {
+        const part = fallbacks.slice(from, from + FALLBACK_CHUNK);
+        const created = await createFallbackUsers(
+          { cognito: deps.cognito, s3: deps.s3, logger, config: { bucket: config.bucket } },
+          userPoolId,
+          target.header,
+          part,
+        );
+        await recordReady(
+          deps,
+          store,
+          `admin-create-${subsDigest(part.map((user) => user.sub))}`,
+          created.entries.filter((entry) => entry.outcome === 'admin-create').map((entry) => entry.sub),
+        );
+      }
+    })();
+    const [outcome] = await Promise.allSettled([
+      creating,
+      whileCreating(deps, holds, store, job && file ? { ...job, subs: [...file.subs] } : undefined, creating),
+    ]);
+    if (outcome.status === 'rejected') throw outcome.reason;
   }
 
   // The job (if any) has started: every message represented by the file, or refused for good, goes.
@@ -459,7 +567,19 @@ async function importFile(
     // Like the original: after a job the state machine looks at the queue again.
     return done({ ImportJobStatus: job.status, ImportJobId: job.jobId, QueueEmpty: false }, true, '');
   }
-  const drained = state.queueEmpty && overflow.length === 0;
+  let drained = state.queueEmpty && overflow.length === 0;
+  if (drained && !scanEnded) {
+    // The import branch of the Parallel state ends here: the updates beside it stop (import-progress.ts).
+    try {
+      await writeImportEnded(store);
+    } catch (error) {
+      if (!needsTime(error)) throw error;
+      logger.warn('Could not record the end of the import; the queue is looked at again', {
+        error: errorName(error),
+      });
+      drained = false;
+    }
+  }
   if (drained && scanEnded) {
     // The scan is over and nothing is left in flight: no message of an imported user can come any more.
     for (const manifest of ledger.settled)

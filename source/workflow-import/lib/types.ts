@@ -96,6 +96,11 @@ export type ImportUsersResult = Record<string, unknown> & { StateName?: string }
   );
 
 export type UpdateNewUsersEvent = ImportEvent<Record<string, unknown>>;
-export type UpdateNewUsersResult = Record<string, unknown> & { StateName?: string; QueueEmpty: boolean };
+/** `UpdatesCaughtUp` only in the `Parallel: UpdateNewUsers` state: the branch beside the import ends. */
+export type UpdateNewUsersResult = Record<string, unknown> & {
+  StateName?: string;
+  QueueEmpty: boolean;
+  UpdatesCaughtUp?: boolean;
+};
 
 export type Wrapped<R> = WrappedResult<R>;

@@ -21,6 +21,16 @@
  * - A membership or disable for a user that is not in the new pool (the import job failed or skipped
  *   that user, see its CloudWatch logs) is logged with its message id and deleted. Any other error
  *   fails the invocation with the operation and message id.
+ * - Beside the import (`besideImport`: the `Parallel: UpdateNewUsers` state, after the table scan, while
+ *   the import branch still creates users), an update is applied only when its user is known to exist
+ *   (import-progress.ts); any other is given back for `NOT_READY_DELAY_SECONDS` without a Cognito call.
+ *   What the import has done is read again every `PROGRESS_REFRESH_MS`; an update given back whose user
+ *   has come to exist meanwhile is made visible again at once (its receipt handle is still valid while
+ *   it is away), and so is every update still away when the import has ended. The invocation keeps polling
+ *   while messages are away and time is left; it ends when the queue is drained, when the import has
+ *   ended (then everything it holds is given back at once, for the UpdateNewUsers loop after the
+ *   Parallel state), or when its progress cannot be read. The no-progress bound does not apply there:
+ *   the import branch has its own.
  */
 import {
   AdminAddUserToGroupCommand,
@@ -37,13 +47,20 @@ import { errorMessage, errorName, isRetryableError } from '../../utils/errors';
 import type { TimeBudget } from '../../utils/time-budget';
 import { MessageHolds } from './holds';
 import { nextProgress, type Progress } from './progress';
-import { isDrained, queueDepth, receiveMessages, type QueueDepth } from './queue';
+import { changeVisibility, isDrained, queueDepth, receiveMessages, type QueueDepth } from './queue';
+import { isReady, updateSubject, type ImportProgressView } from './import-progress';
 import type { BackupMembershipItem, BackupUserItem } from './types';
 
 const RECEIVE_WAIT_SECONDS = 3;
 /** Long polls while waiting for messages in flight elsewhere to come back (or be deleted). */
 const IN_FLIGHT_WAIT_SECONDS = 5;
 const DELETE_CONCURRENCY = 4;
+/** How long an update whose user is not known to exist yet stays away. */
+export const NOT_READY_DELAY_SECONDS = 30;
+/** How often the branch beside the import reads what the import has done. */
+export const PROGRESS_REFRESH_MS = 2_000;
+/** An update given back that comes back within this time is not recalled (it may be received already). */
+const RECALL_MARGIN_MS = 2_000;
 
 export interface UpdateNewUsersDeps {
   cognito: RateLimitedCognito;
@@ -63,9 +80,10 @@ export class UpdateFailedError extends Error {
   override readonly name = 'UpdateFailedError';
 }
 
-type Update =
+type Update = (
   | { kind: 'AdminDisableUser'; username: string }
-  | { kind: 'AdminAddUserToGroup'; username: string; groupName: string };
+  | { kind: 'AdminAddUserToGroup'; username: string; groupName: string }
+) & { item: BackupUserItem & BackupMembershipItem };
 
 const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
 
@@ -84,14 +102,19 @@ function updateOf(message: Message, typeUser: string): Update {
         `The update message ${message.MessageId} (a disabled user) has no pseudoUsername`,
       );
     }
-    return { kind: 'AdminDisableUser', username: item.pseudoUsername };
+    return { kind: 'AdminDisableUser', username: item.pseudoUsername, item };
   }
   if (!nonEmpty(item.groupName) || !nonEmpty(item.groupPseudoUsername)) {
     throw new UpdateFailedError(
       `The update message ${message.MessageId} (a group membership) has no groupName or groupPseudoUsername`,
     );
   }
-  return { kind: 'AdminAddUserToGroup', username: item.groupPseudoUsername, groupName: item.groupName };
+  return {
+    kind: 'AdminAddUserToGroup',
+    username: item.groupPseudoUsername,
+    groupName: item.groupName,
+    item,
+  };
 }
 
 /** A call that may pass on a later invocation: out of time, or out of retries on a retryable error. */
@@ -101,13 +124,69 @@ const isReleasable = (error: unknown): boolean =>
 export interface UpdateNewUsersInput {
   userPoolId: string;
   progress: Progress;
+  /** Set for the branch beside the import: reads what the import has done (throws when it cannot). */
+  besideImport?: { read: () => Promise<ImportProgressView> };
+}
+
+export interface UpdateNewUsersOutput {
+  queueEmpty: boolean;
+  progress: Progress;
+  /** Beside the import only: the branch ends (drained, the import has ended, or unreadable progress). */
+  caughtUp?: boolean;
 }
 
 export async function updateNewUsers(
-  { userPoolId, progress }: UpdateNewUsersInput,
+  { userPoolId, progress, besideImport }: UpdateNewUsersInput,
   deps: UpdateNewUsersDeps,
-): Promise<{ queueEmpty: boolean; progress: Progress }> {
+): Promise<UpdateNewUsersOutput> {
   const { sqs, logger, config, budget } = deps;
+  /** Beside the import: what it has done, when it was read, and why the branch stops (if it does). */
+  let view: ImportProgressView | undefined;
+  let viewReadAt = 0;
+  let stopBeside: 'import-ended' | 'progress-unreadable' | undefined;
+  /** Beside the import: updates given back for later, by receipt handle, until they are visible again. */
+  const away = new Map<string, { message: ReceivedMessage; sub: string | undefined; until: number }>();
+  let recalled = 0;
+  const recall = async (): Promise<void> => {
+    const now = deps.now();
+    const back: ReceivedMessage[] = [];
+    for (const [handle, entry] of away) {
+      if (entry.until <= now + RECALL_MARGIN_MS) away.delete(handle);
+      else if (stopBeside || (entry.sub !== undefined && view?.ready.has(entry.sub))) {
+        back.push(entry.message);
+        away.delete(handle);
+      }
+    }
+    if (back.length === 0) return;
+    try {
+      await changeVisibility(sqs, config.queueUrl, back, 0, deps.retry);
+      recalled += back.length;
+    } catch (error) {
+      // They come back when their delay ends.
+      logger.warn('Could not make updates given back visible again', { error: errorName(error) });
+    }
+  };
+  const refreshView = async (): Promise<void> => {
+    if (!besideImport || stopBeside) return;
+    if (view && deps.now() - viewReadAt < PROGRESS_REFRESH_MS) return;
+    const known = view?.ready.size ?? 0;
+    try {
+      view = await besideImport.read();
+      viewReadAt = deps.now();
+      if (view.ended) stopBeside = 'import-ended';
+    } catch (error) {
+      logger.warn('Could not read what the import has done; the updates are left for after the import', {
+        error: errorName(error),
+      });
+      stopBeside = 'progress-unreadable';
+    }
+    if (stopBeside || (view?.ready.size ?? 0) > known) await recall();
+  };
+  await refreshView();
+  if (stopBeside) {
+    logger.info('The import has ended; the updates are applied after it', { reason: stopBeside });
+    return { queueEmpty: false, progress, caughtUp: true };
+  }
   const holds = new MessageHolds({
     sqs,
     queueUrl: config.queueUrl,
@@ -120,7 +199,10 @@ export async function updateNewUsers(
   const deletes = new TaskGroup(DELETE_CONCURRENCY);
   const done: ReceivedMessage[] = [];
   const release: ReceivedMessage[] = [];
+  /** Beside the import: updates whose user is not known to exist yet. */
+  const notReady: { message: ReceivedMessage; sub: string | undefined }[] = [];
   const counts = {
+    notReady: 0,
     receives: 0,
     disabled: 0,
     added: 0,
@@ -146,8 +228,13 @@ export async function updateNewUsers(
 
   const apply = async (message: Message): Promise<void> => {
     const update = updateOf(message, config.typeUser);
-    if (backOff) {
+    if (backOff || stopBeside) {
       release.push(message);
+      return;
+    }
+    if (view && !isReady(update.item, config.typeUser, view)) {
+      counts.notReady += 1;
+      notReady.push({ message, sub: updateSubject(update.item, config.typeUser) });
       return;
     }
     // Every backoff of a retried call is a checkpoint: holds that end soon are extended first.
@@ -213,10 +300,24 @@ export async function updateNewUsers(
     }
   };
 
+  const giveBackNotReady = async (all: boolean): Promise<void> => {
+    while (notReady.length >= 10 || (all && notReady.length > 0)) {
+      const batch = notReady.splice(0, 10).filter((entry) => holds.isHeld(entry.message));
+      await holds.release(
+        batch.map((entry) => entry.message),
+        NOT_READY_DELAY_SECONDS,
+      );
+      const until = deps.now() + NOT_READY_DELAY_SECONDS * 1000;
+      for (const entry of batch) away.set(entry.message.ReceiptHandle ?? '', { ...entry, until });
+    }
+  };
+
   let failure: { error: unknown } | undefined;
   let waitingForInFlight = false;
   try {
     do {
+      await refreshView();
+      if (stopBeside) break;
       await keepAlive();
       const requestedAt = deps.now();
       const messages = await receiveMessages(sqs, config.queueUrl, {
@@ -232,6 +333,7 @@ export async function updateNewUsers(
         await work.drain();
         await flushDeletes(true);
         await deletes.drain();
+        await giveBackNotReady(true);
         lastDepth = await queueDepth(sqs, config.queueUrl);
         if (isDrained(lastDepth, holds.size)) {
           queueEmpty = true;
@@ -241,6 +343,9 @@ export async function updateNewUsers(
         // visible ones this receive missed: the next receive long-polls for them.
         waitingForInFlight = true;
         counts.waitedForInFlight += 1;
+        // Beside the import, nothing to do now: what the import has done is read again at once (it may
+        // have ended, and the Parallel state waits for this branch).
+        if (besideImport) viewReadAt = 0;
         continue;
       }
       waitingForInFlight = false;
@@ -249,6 +354,7 @@ export async function updateNewUsers(
         else await work.add(() => apply(message));
       }
       await flushDeletes(false);
+      await giveBackNotReady(false);
     } while (!backOff && budget.hasTime());
   } catch (error) {
     failure = { error };
@@ -279,14 +385,25 @@ export async function updateNewUsers(
     counts.released = release.length;
     await holds.release(release);
   }
+  // Once the import has ended, the loop after the Parallel state takes them at once.
+  const notReadyLeft = notReady
+    .splice(0)
+    .flatMap((entry) => (holds.isHeld(entry.message) ? [entry.message] : []));
+  await holds.release(notReadyLeft, stopBeside ? 0 : NOT_READY_DELAY_SECONDS);
   logger.info('Updates applied', {
     ...counts,
     queueEmpty,
     extensions: holds.extensions,
     lostHolds: holds.lost.length,
     ...(backOff ? { releasedAfter: backOff.error } : {}),
+    ...(besideImport ? { recalled } : {}),
+    ...(stopBeside ? { stoppedBesideImport: stopBeside } : {}),
   });
-  const drained = queueEmpty && release.length === 0;
+  const drained = queueEmpty && release.length === 0 && notReadyLeft.length === 0;
+  if (besideImport) {
+    // A failure that needs time ends this invocation; the branch goes on with the next one.
+    return { queueEmpty: drained, progress, caughtUp: drained || stopBeside !== undefined };
+  }
   const madeProgress = counts.added + counts.disabled + counts.userNotFound + counts.deleted > 0 || drained;
   const next = nextProgress(progress, madeProgress, deps.now(), {
     userPoolId,

@@ -3,11 +3,12 @@ import {
   AdminCreateUserCommand,
   CognitoIdentityProviderClient,
   CreateUserImportJobCommand,
+  DescribeUserImportJobCommand,
   DescribeUserPoolCommand,
   GetCSVHeaderCommand,
   StartUserImportJobCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -376,5 +377,106 @@ describe('importNewUsers', () => {
     expect(created()).toEqual(['u1', 'u2', 'u3']);
     expect(queue.size).toBe(0);
     expect(run.uploads).toHaveLength(0);
+  });
+
+  describe('for the updates beside the import (the Parallel state)', () => {
+    const DURING_SCAN = { ...INPUT, scanEnded: false };
+    const PROGRESS = `import-progress/${POOL_ID}/run-1/`;
+    /** Even users go into the CSV, odd ones to AdminCreateUser (e-mail never verified, auto-verified pool). */
+    const mixedBody = (n: number) =>
+      JSON.stringify({
+        pseudoUsername: `u${n}`,
+        userAttributes: [
+          { Name: 'sub', Value: `sub-${n}` },
+          { Name: 'email', Value: `u${n}@example.com` },
+          { Name: 'email_verified', Value: n % 2 === 0 ? 'true' : 'false' },
+        ],
+      });
+    const progressObjects = () =>
+      s3
+        .commandCalls(PutObjectCommand)
+        .map((call) => call.args[0].input as PutObjectCommandInput)
+        .filter((input) => input.Key?.startsWith(PROGRESS))
+        .map((input) => ({
+          name: (input.Key ?? '').slice(PROGRESS.length),
+          subs: (JSON.parse(String(input.Body)) as { Subs?: string[] }).Subs,
+        }));
+
+    it('starts the job before it creates the fallback users, and records each group of users once they exist', async () => {
+      const order: string[] = [];
+      cognito.on(StartUserImportJobCommand).callsFake(async () => {
+        order.push('StartUserImportJob');
+        return { UserImportJob: { Status: 'Pending' } };
+      });
+      cognito.on(AdminCreateUserCommand).callsFake(async () => {
+        order.push('AdminCreateUser');
+        return {};
+      });
+      cognito.on(DescribeUserImportJobCommand).callsFake(async () => {
+        // Still running at the first look, then done.
+        const looks = cognito.commandCalls(DescribeUserImportJobCommand).length;
+        return { UserImportJob: { Status: looks === 1 ? 'InProgress' : 'Succeeded' } };
+      });
+      const queue = new FakeQueue(6, mixedBody);
+      const run = deps(queue);
+      const { output } = await importNewUsers(DURING_SCAN, run.deps);
+      expect(output).toEqual(expect.objectContaining({ ImportJobId: 'import-1', QueueEmpty: false }));
+      expect(order[0]).toBe('StartUserImportJob');
+      expect(order.filter((call) => call === 'AdminCreateUser')).toHaveLength(3);
+      const objects = progressObjects();
+      expect(objects).toEqual(
+        expect.arrayContaining([
+          { name: 'ready-import-1.json', subs: ['sub-2', 'sub-4', 'sub-6'] },
+          {
+            name: expect.stringMatching(/^ready-admin-create-[0-9a-f]{32}\.json$/),
+            subs: ['sub-1', 'sub-3', 'sub-5'],
+          },
+        ]),
+      );
+      expect(objects).toHaveLength(2);
+      expect(queue.deleted).toBe(6);
+    });
+
+    it('records the job only once it has succeeded, and no user AdminCreateUser refused', async () => {
+      cognito.on(AdminCreateUserCommand).resolves({});
+      cognito
+        .on(AdminCreateUserCommand, { Username: 'u3' })
+        .rejects(Object.assign(new Error('refused'), { name: 'InvalidParameterException', $metadata: {} }));
+      cognito.on(DescribeUserImportJobCommand).resolves({ UserImportJob: { Status: 'InProgress' } });
+      const queue = new FakeQueue(4, mixedBody);
+      const run = deps(queue);
+      await importNewUsers(DURING_SCAN, run.deps);
+      expect(progressObjects()).toEqual([
+        { name: expect.stringMatching(/^ready-admin-create-/), subs: ['sub-1'] },
+      ]);
+    });
+
+    it("records the end of the import when the Parallel state's invocation finds the queue drained", async () => {
+      const run = deps(new FakeQueue(0, userBody));
+      await expect(importNewUsers(DURING_SCAN, run.deps).then((r) => r.output)).resolves.toEqual({
+        ImportJobStatus: '',
+        QueueEmpty: true,
+      });
+      expect(progressObjects()).toEqual([{ name: 'ended.json', subs: undefined }]);
+    });
+
+    it('records no end after the Parallel state, nor while users are left', async () => {
+      const run = deps(new FakeQueue(0, userBody));
+      await importNewUsers(INPUT, run.deps);
+      const busy = deps(new FakeQueue(3, userBody));
+      await importNewUsers(DURING_SCAN, busy.deps);
+      expect(progressObjects()).toEqual([]);
+    });
+
+    it('does not call the queue drained while the end of the import cannot be recorded', async () => {
+      s3.on(PutObjectCommand, { Key: `${PROGRESS}ended.json` }).rejects(
+        Object.assign(new Error('slow down'), { name: 'SlowDown', $retryable: {}, $metadata: {} }),
+      );
+      const run = deps(new FakeQueue(0, userBody));
+      await expect(importNewUsers(DURING_SCAN, run.deps).then((r) => r.output)).resolves.toEqual({
+        ImportJobStatus: '',
+        QueueEmpty: false,
+      });
+    });
   });
 });

@@ -14,7 +14,7 @@ import {
   type DeleteMessageBatchCommandInput,
   type Message,
 } from '@aws-sdk/client-sqs';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
@@ -29,6 +29,7 @@ import {
   message,
   POOL_ID,
   serveBucket,
+  subOf,
   TYPE_USER,
   UPDATES_QUEUE_URL,
   userItem,
@@ -590,5 +591,178 @@ describe('update-new-users', () => {
     expect(logs.entries().at(-1)).toEqual(
       expect.objectContaining({ message: 'Updates applied', added: 1, disabled: 1 }),
     );
+  });
+
+  describe('beside the import (the Parallel: UpdateNewUsers state)', () => {
+    const BESIDE = { stateName: 'Parallel: UpdateNewUsers' };
+    const PROGRESS = `import-progress/${POOL_ID}/run-1/`;
+    let bucket: Map<string, string>;
+    beforeEach(() => {
+      s3.reset();
+      bucket = new Map();
+      serveBucket(s3, bucket, { list: true });
+    });
+    const ready = (name: string, ...users: number[]) =>
+      bucket.set(`${PROGRESS}ready-${name}.json`, JSON.stringify({ Subs: users.map(subOf) }));
+    const importEnds = () => bucket.set(`${PROGRESS}ended.json`, '{}');
+    const disabledUser = (n: number) =>
+      userItem(n, { userEnabled: false, userAttributes: [{ Name: 'sub', Value: subOf(n) }] });
+    /** Serves the batches, then empty long polls that take their wait; `at(seconds)` runs once the clock got there. */
+    function queueOverTime(
+      clock: FakeClock,
+      batches: Message[][],
+      at?: { seconds: number; run: () => void },
+    ) {
+      const start = clock.now();
+      let next = 0;
+      sqs.on(ReceiveMessageCommand).callsFake(async (input: { WaitTimeSeconds?: number }) => {
+        if (at && clock.now() - start >= at.seconds * 1000) at.run();
+        const batch = batches[next] ?? [];
+        next += 1;
+        if (batch.length === 0) clock.advance((input.WaitTimeSeconds ?? 0) * 1000);
+        return { Messages: batch };
+      });
+      // What was given back is away: the queue is not drained.
+      sqs.on(GetQueueAttributesCommand).resolves({
+        Attributes: { ...EMPTY_QUEUE, ApproximateNumberOfMessagesNotVisible: '1' },
+      });
+    }
+    const givenBack = () =>
+      sqs
+        .commandCalls(ChangeMessageVisibilityBatchCommand)
+        .flatMap((call) =>
+          (call.args[0].input.Entries ?? []).map((entry) => [entry.ReceiptHandle, entry.VisibilityTimeout]),
+        );
+
+    it('applies the updates of users known to exist, gives the others back for 30 s without a Cognito call, and stops when the import ends', async () => {
+      const member1 = message(membershipItem('g', 1));
+      const member2 = message(membershipItem('g', 2));
+      const disabled3 = message(disabledUser(3));
+      const disabled4 = message(disabledUser(4));
+      ready('import-1', 1, 3);
+      const { handler, clock, logs } = setup();
+      queueOverTime(clock, [[member1, member2, disabled3, disabled4]], { seconds: 20, run: importEnds });
+      await expect(handler(wrapped({ Carried: 1 }, BESIDE), lambdaContext(clock, 900_000))).resolves.toEqual({
+        result: expect.objectContaining({
+          Carried: 1,
+          StateName: 'Parallel: UpdateNewUsers',
+          QueueEmpty: false,
+          UpdatesCaughtUp: true,
+        }),
+      });
+      expect(
+        cognito.commandCalls(AdminAddUserToGroupCommand).map((call) => call.args[0].input.Username),
+      ).toEqual(['user1@example.com']);
+      expect(
+        cognito.commandCalls(AdminDisableUserCommand).map((call) => call.args[0].input.Username),
+      ).toEqual(['user3@example.com']);
+      expect(deleted().sort()).toEqual([member1.ReceiptHandle, disabled3.ReceiptHandle].sort());
+      // Given back for later; once the import has ended, visible again at once for the loop after it.
+      expect(givenBack().sort()).toEqual(
+        [
+          [member2.ReceiptHandle, 30],
+          [disabled4.ReceiptHandle, 30],
+          [member2.ReceiptHandle, 0],
+          [disabled4.ReceiptHandle, 0],
+        ].sort(),
+      );
+      expect(logs.entries()).toContainEqual(
+        expect.objectContaining({
+          message: 'Updates applied',
+          notReady: 2,
+          stoppedBesideImport: 'import-ended',
+        }),
+      );
+    });
+
+    it('makes an update given back visible again as soon as its user is recorded, and applies it', async () => {
+      const member2 = message(membershipItem('g', 2));
+      const { handler, clock, logs } = setup();
+      // The queue: member2 first, then whatever is made visible again (a delay of 30 s keeps it away).
+      const visible: Message[] = [member2];
+      const start = clock.now();
+      sqs.on(ReceiveMessageCommand).callsFake(async (input: { WaitTimeSeconds?: number }) => {
+        // User 2 is created with the fallback users, recorded after 12 s; the import ends after 60 s.
+        if (clock.now() - start >= 12_000) ready('admin-create-x', 2);
+        if (clock.now() - start >= 60_000) importEnds();
+        const batch = visible.splice(0, 10);
+        if (batch.length === 0) clock.advance((input.WaitTimeSeconds ?? 0) * 1000);
+        return { Messages: batch };
+      });
+      sqs
+        .on(ChangeMessageVisibilityBatchCommand)
+        .callsFake(async (input: { Entries?: { ReceiptHandle?: string; VisibilityTimeout?: number }[] }) => {
+          for (const entry of input.Entries ?? [])
+            if (entry.VisibilityTimeout === 0 && entry.ReceiptHandle === member2.ReceiptHandle)
+              visible.push(member2);
+          return { Successful: [], Failed: [] };
+        });
+      sqs.on(GetQueueAttributesCommand).resolves({
+        Attributes: { ...EMPTY_QUEUE, ApproximateNumberOfMessagesNotVisible: '1' },
+      });
+      await handler(wrapped({}, BESIDE), lambdaContext(clock, 900_000));
+      expect(
+        cognito.commandCalls(AdminAddUserToGroupCommand).map((call) => call.args[0].input.Username),
+      ).toEqual(['user2@example.com']);
+      expect(givenBack()).toEqual([
+        [member2.ReceiptHandle, 30],
+        [member2.ReceiptHandle, 0],
+      ]);
+      expect(deleted()).toEqual([member2.ReceiptHandle]);
+      expect(logs.entries()).toContainEqual(
+        expect.objectContaining({ message: 'Updates applied', recalled: 1 }),
+      );
+    });
+
+    it('ends at once, receiving nothing, once the import has ended', async () => {
+      importEnds();
+      ready('import-1', 1);
+      const { handler, clock } = setup();
+      await expect(handler(wrapped({}, BESIDE), lambdaContext(clock, 900_000))).resolves.toEqual({
+        result: expect.objectContaining({ QueueEmpty: false, UpdatesCaughtUp: true }),
+      });
+      expect(sqs).toHaveReceivedCommandTimes(ReceiveMessageCommand, 0);
+    });
+
+    it('ends when the queue is drained', async () => {
+      ready('import-1', 1);
+      queueServes(undefined, [message(membershipItem('g', 1))]);
+      const { handler, clock } = setup();
+      await expect(handler(wrapped({}, BESIDE), lambdaContext(clock, 900_000))).resolves.toEqual({
+        result: expect.objectContaining({ QueueEmpty: true, UpdatesCaughtUp: true }),
+      });
+    });
+
+    it('goes on in the next invocation when time runs out before the import ends, without the no-progress bound', async () => {
+      const { handler, clock } = setup();
+      queueOverTime(clock, [[message(membershipItem('g', 1))]]);
+      const old = { Step: 'UpdateNewUsers', LastProgressTime: clock.now() - 60 * 60_000 };
+      await expect(
+        handler(wrapped({ Progress: old }, BESIDE), lambdaContext(clock, 120_000)),
+      ).resolves.toEqual({
+        result: expect.objectContaining({ QueueEmpty: false, UpdatesCaughtUp: false }),
+      });
+      expect(cognito.commandCalls(AdminAddUserToGroupCommand)).toHaveLength(0);
+    });
+
+    it('leaves the updates to the loop after the import when the progress cannot be read or has no bucket', async () => {
+      s3.on(ListObjectsV2Command).rejects(new Error('AccessDenied'));
+      const { handler, clock } = setup();
+      await expect(handler(wrapped({}, BESIDE), lambdaContext(clock, 900_000))).resolves.toEqual({
+        result: expect.objectContaining({ UpdatesCaughtUp: true }),
+      });
+      const noBucket = setup({ ...ENV, USER_IMPORT_JOB_MAPPING_FILES_BUCKET: undefined });
+      await expect(noBucket.handler(wrapped({}, BESIDE))).resolves.toEqual({
+        result: expect.objectContaining({ UpdatesCaughtUp: true }),
+      });
+      expect(sqs).toHaveReceivedCommandTimes(ReceiveMessageCommand, 0);
+    });
+
+    it('answers no UpdatesCaughtUp after the import (UpdateNewUsers)', async () => {
+      queueServes(undefined);
+      const { handler } = setup();
+      const { result } = await handler(wrapped({}, STATE));
+      expect(result).not.toHaveProperty('UpdatesCaughtUp');
+    });
   });
 });
