@@ -329,8 +329,12 @@ describe('creating a restore target (CreateUserPool in the ImportWorkflow input)
   ];
 
   it('only ImportCheckNewUserPoolLambda may create a pool or its parts', () => {
+    // The repair function's role exists only with AllowRepair=Yes: read in that rendering.
     const creators = functions.filter((fn) =>
-      roleStatements(loadTemplate(fn.template), fn.roleId).some((statement) =>
+      roleStatements(
+        loadTemplate(fn.template, fn.condition === REPAIR_CONDITION ? 'repair' : 'default'),
+        fn.roleId,
+      ).some((statement) =>
         statement.Action.some((action) =>
           ['cognito-idp:CreateUserPool', ...CREATE_PARTS].some((create) => actionMatches(action, create)),
         ),

@@ -36,8 +36,13 @@ const backedUpPool: ExistingResource = {
   arn: `arn:aws:cognito-idp:us-east-1:${ACCOUNT}:userpool/${POOL}`,
   tags: {},
 };
+/**
+ * Reads, and CreateUserPool: it names no existing pool (IAM knows it only by "*") and makes a new one, so it
+ * cannot change the backed-up pool (the restore target's creation, held by iam.spec.ts).
+ */
 const isRead = (action: string): boolean =>
-  /^cognito-idp:(Describe|List|Get|AdminGet|AdminList)/.test(action);
+  /^cognito-idp:(Describe|List|Get|AdminGet|AdminList)/.test(action) ||
+  action === 'cognito-idp:CreateUserPool';
 
 /** `<template>:<role>` → the write actions the role may make on the backed-up pool. */
 function writers(choice: KeyChoice): Record<string, string[]> {
