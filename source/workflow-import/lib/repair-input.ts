@@ -27,9 +27,9 @@ export function parseRepairInput(raw: unknown, backedUpPoolId: string): RepairIn
     problems.push(
       `UserPoolId must be the backed-up user pool (${backedUpPoolId}): only that pool is repaired in place`,
     );
-  if (input.AsOf !== undefined || input.Snapshot !== undefined)
+  if (input.AsOf !== undefined || input.Snapshot !== undefined || input.Sample !== undefined)
     problems.push(
-      'AsOf and Snapshot are not available to the RepairWorkflow of this version: it repairs from the backup table',
+      'AsOf, Snapshot and Sample are not available to the RepairWorkflow of this version: it repairs from the backup table',
     );
   const apply = input.Apply;
   if (apply !== undefined && (typeof apply !== 'string' || !/^[0-9A-Za-z_-]{1,80}$/.test(apply)))
