@@ -95,7 +95,6 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       // A pool created by this execution (CreateUserPool): its id, as if the input had named it.
       const event = await withCreatedUserPool(received, () => importBucketWork(runtime.env));
       const config = parseConfig(ENVIRONMENT, runtime.env);
-      const userPoolId = newUserPoolId(event?.Context);
       const resume = isResume(event?.Context);
       const run = executionRun(event?.Context);
       const name = stateName(event?.Context);
@@ -130,6 +129,8 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
             : await checkRecoveryPoint(request, event?.Input as RecoveryPointState | undefined, deps);
         return { result: state };
       }
+      // After the recovery point steps: with CreateUserPool they run before the pool exists.
+      const userPoolId = newUserPoolId(event?.Context);
       if (name === PURGE_STATE) {
         if (resume) {
           const sqs = sqsClient();
