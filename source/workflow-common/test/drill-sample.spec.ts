@@ -59,7 +59,7 @@ function backup(): Record<string, unknown>[] {
     else if (n === 404) items.push(user(n, { 'custom:note': 'two\nlines' }));
     else if (n === 505) items.push(user(n, {}, false));
     else if (n === 606) items.push(user(n, { 'custom:a': 'a', 'custom:b': 'b', 'custom:note': 'n' }));
-    else if (n === 707) items.push(user(n, { 'custom:note': 'x'.repeat(2000) }));
+    else if (n === 707) items.push(user(n, { name: 'x'.repeat(500) }));
     else items.push(user(n));
   }
   for (let g = 0; g < 30; g += 1) {
@@ -119,6 +119,15 @@ describe('SampleSelector', () => {
       expect(users).toContain(`USER-${String(item.type).slice('GROUP_MEMBER-'.length)}`);
     expect(summary.memberships).toBeGreaterThanOrEqual(30);
   });
+
+  it.each(['a', 'b', 'c', 'd'])(
+    'takes the disabled users and the users with the most attributes and the longest values whatever the seed (%s)',
+    (seed) => {
+      // 60: little room is left for the random remainder, so none of them is there by chance.
+      const { ids } = sample(items, 60, seed);
+      expect(ids).toEqual(expect.arrayContaining(['USER-sub-505', 'USER-sub-606', 'USER-sub-707']));
+    },
+  );
 
   it('respects a bound smaller than the kinds it would take', () => {
     const { summary } = sample(items, 10);
