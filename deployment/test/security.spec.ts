@@ -797,6 +797,12 @@ describe('data protection (finding 4)', () => {
         ExpirationInDays: { Ref: 'ImportJobFilesRetentionDays' },
         NoncurrentVersionExpiration: { NoncurrentDays: { Ref: 'ImportJobFilesRetentionDays' } },
       }),
+      // A restore drill's sample (a copy of part of the backup).
+      expect.objectContaining({
+        Prefix: 'restore-drill-samples/',
+        ExpirationInDays: { Ref: 'ImportJobFilesRetentionDays' },
+        NoncurrentVersionExpiration: { NoncurrentDays: { Ref: 'ImportJobFilesRetentionDays' } },
+      }),
       // Added with AllowRepair: the repair plans name users.
       expect.objectContaining({
         Prefix: 'repair-plans/',

@@ -371,11 +371,11 @@ describe('the restore drill', () => {
     });
   });
 
-  it('runs the ImportWorkflow as it is, creating the scratch pool through its CreateUserPool input', () => {
+  it('runs the ImportWorkflow as it is, with the input prepare gives (CreateUserPool, and Sample above the bound)', () => {
     expect(states['Restore drill: restore into a scratch pool']?.Parameters).toEqual({
       StateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:ImportWorkflow',
       'Name.$': '$.Drill.ImportExecutionName',
-      Input: { CreateUserPool: { 'PoolName.$': '$.Drill.PoolName' } },
+      'Input.$': '$.Drill.ImportInput',
     });
   });
 });

@@ -5,10 +5,11 @@
  * - the live backup table (a Scan, as every restore did before recovery points existed);
  * - a DynamoDB export in S3 (table-export.ts): the point-in-time export an `AsOf` restore starts, in
  *   `point-in-time-exports/<execution name>/` of the Region's import bucket, or a kept snapshot,
- *   `snapshots/<SnapshotId>/` of the snapshot bucket.
+ *   `snapshots/<SnapshotId>/` of the snapshot bucket, or the sample a restore drill wrote for its own
+ *   import, `restore-drill-samples/<drill name>/` of the import bucket (drill-sample.ts).
  *
  * A workflow input names its recovery point the same way everywhere: `"AsOf": "<ISO 8601 time>"`,
- * `"Snapshot": "<SnapshotId>"`, or neither (the live table). Every reader of an execution derives the
+ * `"Snapshot": "<SnapshotId>"`, `"Sample": "<drill name>"`, or none of them (the live table). Every reader of an execution derives the
  * same source from its input and its name, so no state needs to carry it.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -32,15 +33,19 @@ export type Item = Record<string, unknown>;
 export const POINT_IN_TIME_PREFIX = 'point-in-time-exports/';
 /** Where snapshots are kept in the snapshot bucket. */
 export const SNAPSHOT_PREFIX = 'snapshots/';
+/** Where a restore drill writes its sample in the import bucket. */
+export const SAMPLE_PREFIX = 'restore-drill-samples/';
 
 export const pointInTimePrefix = (execution: string): string => `${POINT_IN_TIME_PREFIX}${execution}/`;
 export const snapshotPrefix = (snapshotId: string): string => `${SNAPSHOT_PREFIX}${snapshotId}/`;
+export const samplePrefix = (sampleId: string): string => `${SAMPLE_PREFIX}${sampleId}/`;
 
 /** The recovery point an execution input names. */
 export type RecoveryPointRequest =
   | { kind: 'table' }
   | { kind: 'as-of'; asOf: string; time: number }
-  | { kind: 'snapshot'; snapshotId: string };
+  | { kind: 'snapshot'; snapshotId: string }
+  | { kind: 'sample'; sampleId: string };
 
 /** The execution input is not a recovery point (the message says what is expected). */
 export class InvalidRecoveryPointError extends Error {
@@ -51,16 +56,20 @@ export class InvalidRecoveryPointError extends Error {
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 /** A snapshot id: the export time in UTC, `YYYYMMDDTHHMMSSZ`. */
 export const SNAPSHOT_ID = /^\d{8}T\d{6}Z$/;
+/** A sample id: the restore drill's name (`restore-drill-<drill execution name>`, at most 80 characters). */
+export const SAMPLE_ID = /^restore-drill-[\w-]{1,66}$/;
 
 /** `AsOf` / `Snapshot` of the execution input (at most one of them). */
 export function recoveryPointRequest(input: Record<string, unknown> | undefined): RecoveryPointRequest {
   const asOf = input?.AsOf;
   const snapshot = input?.Snapshot;
+  const sample = input?.Sample;
   const given = (value: unknown) => value !== undefined && value !== null && value !== '';
-  if (given(asOf) && given(snapshot))
+  const named = (['AsOf', 'Snapshot', 'Sample'] as const).filter((field) => given(input?.[field]));
+  if (named.length > 1)
     throw new InvalidRecoveryPointError(
-      'The execution input names two recovery points (AsOf and Snapshot): give one of them, or neither to ' +
-        'restore the backup table as it is now.',
+      `The execution input names ${named.length} recovery points (${named.join(' and ')}): give one of them, ` +
+        'or none to restore the backup table as it is now.',
     );
   if (given(asOf)) {
     const time = typeof asOf === 'string' && ISO_TIME.test(asOf.trim()) ? Date.parse(asOf.trim()) : NaN;
@@ -78,6 +87,14 @@ export function recoveryPointRequest(input: Record<string, unknown> | undefined)
       );
     return { kind: 'snapshot', snapshotId: snapshot.trim() };
   }
+  if (given(sample)) {
+    if (typeof sample !== 'string' || !SAMPLE_ID.test(sample))
+      throw new InvalidRecoveryPointError(
+        'Sample names the sample a restore drill wrote for its import, "restore-drill-<drill name>" ' +
+          `(found ${JSON.stringify(sample).slice(0, 60)}).`,
+      );
+    return { kind: 'sample', sampleId: sample };
+  }
   return { kind: 'table' };
 }
 
@@ -85,6 +102,7 @@ export function recoveryPointRequest(input: Record<string, unknown> | undefined)
 export function requestInput(request: RecoveryPointRequest): Record<string, string> {
   if (request.kind === 'as-of') return { AsOf: request.asOf };
   if (request.kind === 'snapshot') return { Snapshot: request.snapshotId };
+  if (request.kind === 'sample') return { Sample: request.sampleId };
   return {};
 }
 
@@ -314,6 +332,10 @@ export function snapshotWhat(snapshotId: string): string {
   return `The snapshot ${snapshotId}`;
 }
 
+export function sampleWhat(sampleId: string): string {
+  return `The restore drill's sample ${sampleId}`;
+}
+
 export function asOfWhat(asOf: string): string {
   return `The point-in-time export of the backup table as of ${asOf}`;
 }
@@ -323,15 +345,22 @@ export function exportPlace(
   request: Exclude<RecoveryPointRequest, { kind: 'table' }>,
   deps: Pick<OpenSourceDeps, 'importBucket' | 'snapshotBucket' | 'execution'>,
 ): { bucket: string; prefix: string; what: string } {
-  if (request.kind === 'as-of' && deps.importBucket === '')
+  if (request.kind !== 'snapshot' && deps.importBucket === '')
     throw new RecoveryPointUnavailableError(
-      `${asOfWhat(request.asOf)} cannot be read: USER_IMPORT_JOB_MAPPING_FILES_BUCKET is not set.`,
+      `${request.kind === 'as-of' ? asOfWhat(request.asOf) : sampleWhat(request.sampleId)} cannot be read: ` +
+        'USER_IMPORT_JOB_MAPPING_FILES_BUCKET is not set.',
     );
   if (request.kind === 'as-of')
     return {
       bucket: deps.importBucket,
       prefix: pointInTimePrefix(deps.execution),
       what: asOfWhat(request.asOf),
+    };
+  if (request.kind === 'sample')
+    return {
+      bucket: deps.importBucket,
+      prefix: samplePrefix(request.sampleId),
+      what: sampleWhat(request.sampleId),
     };
   if (deps.snapshotBucket === '')
     throw new RecoveryPointUnavailableError(
@@ -362,6 +391,8 @@ export async function openRecoveryPoint(
   const description =
     request.kind === 'as-of'
       ? `the backup table as of ${request.asOf} (export ${table.summary.exportArn || table.exportId})`
-      : `the snapshot ${request.snapshotId} (export ${table.summary.exportArn || table.exportId}, exported at ${table.summary.exportTime})`;
+      : request.kind === 'sample'
+        ? `the restore drill's sample ${request.sampleId} of the backup table (written at ${table.summary.exportTime})`
+        : `the snapshot ${request.snapshotId} (export ${table.summary.exportArn || table.exportId}, exported at ${table.summary.exportTime})`;
   return exportSource({ objects, table, typeUser: deps.typeUser, description });
 }

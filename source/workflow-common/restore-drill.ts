@@ -7,6 +7,7 @@ import { defaultRuntime, handlerLogger, rateLimitedCognito, type Runtime } from 
 import type { SfnContextObject } from '../utils/step-functions';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { scrubErrors } from '../utils/scrub-errors';
+import { s3Put } from '../utils/table-export-writer';
 import {
   deleteScratchPool,
   finishDrill,
@@ -29,6 +30,8 @@ export const ENVIRONMENT = {
   COGNITO_TPS: cognitoTps(),
   USER_IMPORT_JOB_MAPPING_FILES_BUCKET: env.string(),
   RESTORE_DRILL_MAX_USERS: env.integer(1),
+  TYPE_USER: env.string(),
+  TYPE_GROUP: env.string(),
 } satisfies EnvSpec;
 
 export type RestoreDrillEvent =
@@ -54,6 +57,9 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
         snsPreference: config.SNS_MESSAGE_PREFERENCE,
         cognitoTps: config.COGNITO_TPS,
         maxUsers: config.RESTORE_DRILL_MAX_USERS,
+        typeUser: config.TYPE_USER,
+        typeGroup: config.TYPE_GROUP,
+        importBucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET,
       };
       switch (event.Action) {
         case 'prepare':
@@ -68,7 +74,9 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
               primarySfn: sfnClient({ region: config.PRIMARY_REGION }),
               sns: snsClient(),
               ddb: documentClient(),
+              put: s3Put(s3Client(), config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET),
               logger,
+              now: runtime.now,
               config: drill,
             },
           );

@@ -11,6 +11,7 @@ import type { CognitoEmulator } from '../cognito';
 import type { UserPoolConfig } from '../cognito/types';
 import { RESTORE_TARGET_TAGS } from '../../workflow-import/lib/create-plan';
 import { DRILL_PREFIX, type DrillOutcome } from '../../workflow-common/lib/restore-drill';
+import type { SampleSummary } from '../../workflow-common/lib/drill-sample';
 import { compareConfiguration } from './configuration-parity';
 import { Deployment, type Notification } from '../deploy/deployment';
 import { DEFAULT_MAX_RECEIVE_WAIT_MS, LocalEnvironment, type EnvironmentOptions } from '../aws/environment';
@@ -234,8 +235,10 @@ export const SCENARIOS = [
 /** `--scenario drill`: what the RestoreDrillWorkflow reported, and whether its scratch pool is gone. */
 export interface DrillReport {
   status: string;
-  /** Whether the drill restored a sample (this version restores every user, or refuses above RestoreDrillMaxUsers). */
+  /** Whether the drill restored a sample (the backup holds more users than RestoreDrillMaxUsers). */
   sampled: boolean;
+  /** What the sample held: counts, restore paths, groups with a sampled member (a sampled drill only). */
+  sample?: SampleSummary;
   usersRestored: number;
   /** The drill succeeded and its restore report counts the seed's restorable users, groups and memberships. */
   parityOk: boolean;
@@ -971,18 +974,28 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       const output =
         drillRecord?.output === undefined
           ? {}
-          : (JSON.parse(drillRecord.output) as { Outcome?: DrillOutcome });
+          : (JSON.parse(drillRecord.output) as {
+              Outcome?: DrillOutcome;
+              Drill?: { Sample?: SampleSummary };
+            });
       const outcome = output.Outcome;
       const counts = outcome?.Counts;
+      const sample = output.Drill?.Sample;
+      // A sampled drill restores the sample: its restore report counts what the sample held.
+      const expected =
+        sample === undefined
+          ? { users: totals.users, groups: options.seed.groups.length, memberships: totals.memberships }
+          : sample;
       report.drill = {
         status: report.import.status,
-        sampled: false,
+        sampled: outcome?.Sampled === true,
+        ...(sample !== undefined ? { sample } : {}),
         usersRestored: outcome?.UsersRestored ?? 0,
         parityOk:
           outcome?.Succeeded === true &&
-          counts?.users === totals.users &&
-          counts.groups === options.seed.groups.length &&
-          counts.memberships === totals.memberships,
+          counts?.users === expected.users &&
+          counts.groups === expected.groups &&
+          counts.memberships === expected.memberships,
         ...(outcome?.ProjectedRestoreMinutes !== undefined
           ? { projectedRestoreMinutes: outcome.ProjectedRestoreMinutes }
           : {}),

@@ -210,6 +210,17 @@ export function faultLines(report: LocalRunReport): string[] {
         `scratch pool ${drill.scratchPoolDeleted ? 'deleted' : 'LEFT BEHIND'}` +
         (drill.failure !== undefined ? `; ${drill.failure}` : ''),
     );
+    const sample = drill.sample;
+    if (sample !== undefined)
+      lines.push(
+        `Drill sample: ${number(sample.users)} users, ${number(sample.groups)} groups, ` +
+          `${number(sample.memberships)} memberships; groups with a sampled member ${sample.groupsWithSampledMember} ` +
+          `of ${sample.groupsWithMembers}; restore paths ${sample.pathsInSample} of ${sample.pathsInBackup} (` +
+          Object.entries(sample.paths)
+            .map(([path, users]) => `${path} ${number(users)}`)
+            .join(', ') +
+          `); disabled users ${number(sample.disabled)}`,
+      );
   }
   const departed = report.departedUsers;
   if (departed !== undefined) {

@@ -61,6 +61,7 @@ describe('recoveryPointRequest', () => {
       { kind: 'as-of', asOf: '2026-12-01T09:30:00.500Z', time: Date.UTC(2026, 11, 1, 9, 30, 0, 500) },
     ],
     [{ Snapshot: ' 20261207T223000Z ' }, { kind: 'snapshot', snapshotId: '20261207T223000Z' }],
+    [{ Sample: 'restore-drill-scheduled-1' }, { kind: 'sample', sampleId: 'restore-drill-scheduled-1' }],
   ])('reads %j', (input, expected) => {
     expect(recoveryPointRequest(input)).toEqual(expected);
   });
@@ -71,14 +72,21 @@ describe('recoveryPointRequest', () => {
     [{ AsOf: 1_733_045_400_000 }, /AsOf must be an ISO 8601 time/],
     [{ AsOf: '2026-13-45T09:30:00Z' }, /AsOf must be an ISO 8601 time/],
     [{ Snapshot: '2026-12-07' }, /Snapshot must be a snapshot id .* "20261207T223000Z"/],
-    [{ Snapshot: '20261207T223000Z', AsOf: '2026-12-01T09:30:00Z' }, /names two recovery points/],
+    [{ Snapshot: '20261207T223000Z', AsOf: '2026-12-01T09:30:00Z' }, /names 2 recovery points/],
+    [{ Snapshot: '20261207T223000Z', Sample: 'restore-drill-x' }, /names 2 recovery points/],
+    [{ Sample: 'snapshots/../x' }, /Sample names the sample a restore drill wrote/],
   ])('refuses %j', (input, message) => {
     expect(() => recoveryPointRequest(input)).toThrow(InvalidRecoveryPointError);
     expect(() => recoveryPointRequest(input)).toThrow(message);
   });
 
   it('gives back the input fields that name the same point for a Resume', () => {
-    for (const input of [{ AsOf: '2026-12-01T09:30:00.000Z' }, { Snapshot: '20261207T223000Z' }, {}])
+    for (const input of [
+      { AsOf: '2026-12-01T09:30:00.000Z' },
+      { Snapshot: '20261207T223000Z' },
+      { Sample: 'restore-drill-x' },
+      {},
+    ])
       expect(recoveryPointRequest(requestInput(recoveryPointRequest(input)))).toEqual(
         recoveryPointRequest(input),
       );
@@ -148,6 +156,20 @@ describe('an export', () => {
     await expect(everyPage(source, { LastEvaluatedKey: { id: 'k' } }, 3)).rejects.toThrow(
       InvalidRecoveryPointError,
     );
+  });
+
+  it("Sample: reads restore-drill-samples/<id>/ of the import bucket, a restore drill's sample", async () => {
+    const built = buildTableExport([items], { prefix: 'restore-drill-samples/restore-drill-d1/' });
+    const objects = memoryExportObjects(built.objects);
+    const source = await openRecoveryPoint(recoveryPointRequest({ Sample: 'restore-drill-d1' }), {
+      ...deps(),
+      objects: (bucket) => {
+        expect(bucket).toBe('mapping-bucket');
+        return objects;
+      },
+    });
+    expect(source.description).toMatch(/^the restore drill's sample restore-drill-d1 of the backup table/);
+    expect((await everyPage(source, undefined, 10)).flatMap((page) => page.items)).toEqual(items);
   });
 
   it('Snapshot: reads snapshots/<id>/ of the snapshot bucket; user items and sign-in names come from it', async () => {

@@ -3,6 +3,8 @@
  * The RestoreDrillWorkflow's steps around the ImportWorkflow it runs as it is (CreateUserPool in its input):
  * - prepare: refuses while an ExportWorkflow, an ImportWorkflow or another drill of this installation runs,
  *   and names the scratch pool and the import execution after the drill (`restore-drill-<drill name>`);
+ *   above RestoreDrillMaxUsers users it writes a sample of the backup (drill-sample.ts) as a table export
+ *   into the import bucket, which the import reads as its recovery point (`"Sample": "<drill name>"`);
  * - cleanup: deletes the scratch pool, always, and only if it is the one this drill's import created (its
  *   restore-target tag and execution tag, as the ImportWorkflow sets them);
  * - finish: measures the restore (drill-projection.ts), records the outcome where BackupHealthLambda reads it,
@@ -25,6 +27,9 @@ import {
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BackupMetricValues } from '../../utils/backup-metrics';
+import { readPoolConfiguration } from '../../utils/pool-configuration-item';
+import { samplePrefix, tableSource } from '../../utils/recovery-point';
+import { writeTableExport, type Put } from '../../utils/table-export-writer';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { errorName } from '../../utils/errors';
 import type { Logger } from '../../utils/logger';
@@ -35,6 +40,7 @@ import { getText, type S3Work } from '../../workflow-import/lib/pool-index';
 import { LATEST_DRILL_ID, type DrillRecord } from './backup-health';
 import { LATEST_EXPORT_TIMESTAMP_ID } from './message-broker';
 import { phaseTimes, projectRestore, type Projection, type RestoreCounts } from './drill-projection';
+import { rulesOfConfiguration, SampleSelector, type SampleSummary } from './drill-sample';
 
 /** The scratch pool and the drill's ImportWorkflow execution are both named so; nobody takes them for real. */
 export const DRILL_PREFIX = 'restore-drill-';
@@ -56,15 +62,70 @@ export interface DrillConfig {
   topicArn: string;
   snsPreference: 'INFO_AND_ERRORS' | 'ERRORS_ONLY';
   cognitoTps: number;
-  /** The most users a drill restores (RestoreDrillMaxUsers). */
+  /** The most users a drill restores (RestoreDrillMaxUsers); above, it restores a sample. */
   maxUsers: number;
+  typeUser: string;
+  typeGroup: string;
+  /** The Region's import bucket, where the sample is written. */
+  importBucket: string;
 }
 
+/** Items a page of the sample's scans reads. */
+const SAMPLE_SCAN_PAGE = 1_000;
+
 export interface PrepareResult {
-  /** Why the drill does not run: something else of this backup runs, or the backup is larger than allowed. */
+  /** Why the drill does not run: something else of this backup runs. */
   Refused?: string;
   PoolName: string;
   ImportExecutionName: string;
+  /** The ImportWorkflow's input: the pool to create, and the sample to read when the drill restores one. */
+  ImportInput: { CreateUserPool: { PoolName: string }; Sample?: string };
+  /** What the sample holds (counts), when the backup is larger than RestoreDrillMaxUsers. */
+  Sample?: SampleSummary;
+}
+
+/**
+ * Chooses the sample in two scans of the backup table and writes it, as a table export, under
+ * `restore-drill-samples/<name>/` of the import bucket. The seed is the drill's name: the same drill
+ * (a retried invocation) writes the same sample, and the next drill another one.
+ */
+export async function writeSample(
+  name: string,
+  deps: { ddb: DynamoDBDocumentClient; put: Put; logger: Logger; now: Now; config: DrillConfig },
+): Promise<SampleSummary> {
+  const { config } = deps;
+  const table = { tableName: config.tableName, typeTimestamp: config.typeTimestamp };
+  const recorded = (await readPoolConfiguration(deps.ddb, table)) as
+    { UserPool?: Record<string, unknown> } | undefined;
+  const selector = new SampleSelector({
+    typeUser: config.typeUser,
+    typeGroup: config.typeGroup,
+    typeTimestamp: config.typeTimestamp,
+    maxUsers: config.maxUsers,
+    seed: name,
+    ...rulesOfConfiguration(recorded?.UserPool),
+  });
+  const source = tableSource({ ddb: deps.ddb, tableName: config.tableName, typeUser: config.typeUser });
+  for await (const page of source.pages(undefined, SAMPLE_SCAN_PAGE))
+    for (const item of page.items) selector.observe(item);
+  selector.choose();
+  const kept: Record<string, unknown>[] = [];
+  for await (const page of source.pages(undefined, SAMPLE_SCAN_PAGE))
+    for (const item of page.items) if (selector.keep(item)) kept.push(item);
+  const exportTime = new Date(deps.now()).toISOString();
+  const written = await writeTableExport(deps.put, samplePrefix(name), kept, {
+    exportId: `${exportTime.replace(/\D/g, '').slice(0, 17)}-sample`,
+    exportTime,
+    tableArn: config.tableName,
+    bucket: config.importBucket,
+  });
+  const summary = selector.summarize(kept);
+  deps.logger.info('Wrote the restore drill sample', {
+    ...summary,
+    items: written.itemCount,
+    files: written.files,
+  });
+  return summary;
 }
 
 async function isRunning(sfn: SFNClient, stateMachineArn: string): Promise<number> {
@@ -92,8 +153,8 @@ async function exportWorkflowArns(sfn: SFNClient, solutionTag: string): Promise<
   return found;
 }
 
-/** What the latest export recorded (absent in an item written before this version). */
-async function usersBackedUp(ddb: DynamoDBDocumentClient, config: DrillConfig): Promise<number | undefined> {
+/** What the latest export counted (absent in an item written before this version). */
+async function backedUp(ddb: DynamoDBDocumentClient, config: DrillConfig): Promise<Partial<RestoreCounts>> {
   const item = (
     await ddb.send(
       new GetCommand({
@@ -102,8 +163,19 @@ async function usersBackedUp(ddb: DynamoDBDocumentClient, config: DrillConfig): 
       }),
     )
   ).Item;
-  const users: unknown = item?.usersBackedUp;
-  return typeof users === 'number' && Number.isFinite(users) ? users : undefined;
+  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+  const counts: Partial<RestoreCounts> = {};
+  const users = count(item?.usersBackedUp);
+  const groups = count(item?.groupsBackedUp);
+  const memberships = count(item?.membershipsBackedUp);
+  if (users !== undefined) counts.users = users;
+  if (groups !== undefined) counts.groups = groups;
+  if (memberships !== undefined) counts.memberships = memberships;
+  return counts;
+}
+
+async function usersBackedUp(ddb: DynamoDBDocumentClient, config: DrillConfig): Promise<number | undefined> {
+  return (await backedUp(ddb, config)).users;
 }
 
 /** A refusal is always announced: a drill that does not run is what the overdue alarm is about. */
@@ -128,23 +200,18 @@ export async function prepareDrill(
     primarySfn: SFNClient;
     sns: SNSClient;
     ddb: DynamoDBDocumentClient;
+    put: Put;
     logger: Logger;
+    now: Now;
     config: DrillConfig;
   },
 ): Promise<PrepareResult> {
   const name = drillName(drill.executionName);
-  const result: PrepareResult = { PoolName: name, ImportExecutionName: name };
-  const users = await usersBackedUp(deps.ddb, deps.config);
-  if (users !== undefined && users > deps.config.maxUsers) {
-    result.Refused =
-      `The restore drill did not run: the backup holds ${users} users, more than RestoreDrillMaxUsers ` +
-      `(${deps.config.maxUsers}). A drill restores every user (this version cannot restore a sample), so it ` +
-      'would take as long as a real restore and use the same Cognito quota as your applications. Nothing was ' +
-      'created. Raise RestoreDrillMaxUsers to drill the whole backup, or set RestoreDrillFrequency to NONE.';
-    await announceRefusal(result.Refused, 'the backup is larger than RestoreDrillMaxUsers', deps);
-    deps.logger.info('Prepared the restore drill', { refused: true, users, maxUsers: deps.config.maxUsers });
-    return result;
-  }
+  const result: PrepareResult = {
+    PoolName: name,
+    ImportExecutionName: name,
+    ImportInput: { CreateUserPool: { PoolName: name } },
+  };
   const running: string[] = [];
   if ((await isRunning(deps.sfn, drill.stateMachineArn)) > 1) running.push('another RestoreDrillWorkflow');
   if ((await isRunning(deps.sfn, deps.config.importWorkflowArn)) > 0) running.push('an ImportWorkflow');
@@ -157,8 +224,19 @@ export async function prepareDrill(
       'not compete with it for the Cognito quota or the import queues. Nothing was created. The next scheduled ' +
       'drill runs as usual; to drill now, start the RestoreDrillWorkflow again once it has ended.';
     await announceRefusal(result.Refused, 'another workflow of this backup is running', deps);
+    deps.logger.info('Prepared the restore drill', { refused: true, running });
+    return result;
   }
-  deps.logger.info('Prepared the restore drill', { refused: running.length > 0, running });
+  const users = await usersBackedUp(deps.ddb, deps.config);
+  if (users !== undefined && users > deps.config.maxUsers) {
+    result.Sample = await writeSample(name, deps);
+    result.ImportInput.Sample = name;
+  }
+  deps.logger.info('Prepared the restore drill', {
+    refused: false,
+    users,
+    sampled: result.Sample !== undefined,
+  });
   return result;
 }
 
@@ -232,7 +310,7 @@ export async function deleteScratchPool(
 /** The state when the drill ends: what happened to the import and to the cleanup. */
 export interface FinishInput {
   /** Absent when the drill could not even prepare (`PrepareError`): nothing was created. */
-  Drill?: Pick<PrepareResult, 'PoolName' | 'ImportExecutionName'>;
+  Drill?: Pick<PrepareResult, 'PoolName' | 'ImportExecutionName' | 'Sample'>;
   PrepareError?: { Error?: string; Cause?: string };
   /** The `startExecution.sync:2` result when the import succeeded. */
   Import?: { ExecutionArn?: string };
@@ -246,6 +324,8 @@ export interface DrillOutcome {
   Succeeded: boolean;
   ScratchPoolDeleted: boolean;
   UsersRestored: number;
+  /** The drill restored a sample (the backup holds more users than RestoreDrillMaxUsers). */
+  Sampled: boolean;
   Counts?: RestoreCounts;
   ProjectedRestoreMinutes?: number;
   /** What failed, by step name; no personal data. */
@@ -319,6 +399,17 @@ function drillMessage(
       `Restored: ${outcome.Counts.users} users, ${outcome.Counts.groups} groups, ${outcome.Counts.memberships} group memberships`,
     );
   }
+  const sample = input.Drill?.Sample;
+  if (sample !== undefined) {
+    lines.push(
+      `Sampled: the backup holds more users than RestoreDrillMaxUsers, so the drill restored a sample of ` +
+        `${sample.users} users: ${sample.groupsWithSampledMember} of the ${sample.groupsWithMembers} groups with ` +
+        `members with a member, ${sample.pathsInSample} of the ${sample.pathsInBackup} restore paths ` +
+        `(${Object.entries(sample.paths)
+          .map(([path, users]) => `${path} ${users}`)
+          .join(', ')}), ${sample.disabled} disabled users. The projection scales by the full backup.`,
+    );
+  }
   if (projection !== undefined) {
     lines.push(
       `Projected full restore at CognitoTPS ${tps}: ${projection.projectedRestoreMinutes} minutes ` +
@@ -340,6 +431,7 @@ export async function finishDrill(input: FinishInput, deps: FinishDeps): Promise
   if (prepared && (input.CleanupError !== undefined || input.Cleanup?.ScratchPoolDeleted !== true)) {
     failures.push(`the scratch pool was not deleted (${input.CleanupError?.Error ?? 'unknown error'})`);
   }
+  const sampled = input.Drill?.Sample !== undefined;
   let counts: RestoreCounts | undefined;
   let projection: Projection | undefined;
   const executionArn = input.Import?.ExecutionArn;
@@ -348,13 +440,16 @@ export async function finishDrill(input: FinishInput, deps: FinishDeps): Promise
     const found = reportCounts(events);
     if (found !== undefined) {
       counts = { users: found.users, groups: found.groups, memberships: found.memberships };
-      projection = projectRestore(phaseTimes(events), counts, counts);
+      // A sample's rates project the whole backup: its full counts, from the latest export.
+      const full = sampled ? { ...counts, ...(await backedUp(deps.ddb, deps.config)) } : counts;
+      projection = projectRestore(phaseTimes(events), counts, full);
     }
   }
   const outcome: DrillOutcome = {
     Succeeded: failures.length === 0,
     ScratchPoolDeleted: !prepared || input.Cleanup?.ScratchPoolDeleted === true,
     UsersRestored: counts?.users ?? 0,
+    Sampled: sampled,
     ...(counts !== undefined ? { Counts: counts } : {}),
     ...(projection !== undefined ? { ProjectedRestoreMinutes: projection.projectedRestoreMinutes } : {}),
     ...(failures.length > 0 ? { Failure: failures.join('; ') } : {}),
@@ -392,6 +487,7 @@ export async function finishDrill(input: FinishInput, deps: FinishDeps): Promise
     succeeded: outcome.Succeeded,
     scratchPoolDeleted: outcome.ScratchPoolDeleted,
     usersRestored: outcome.UsersRestored,
+    sampled,
     projectedRestoreMinutes: outcome.ProjectedRestoreMinutes,
   });
   return outcome;

@@ -7,7 +7,7 @@ import {
   DescribeUserPoolCommand,
   UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
@@ -17,12 +17,15 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { memoryExportObjects } from '../../test-support/table-export';
+import { findTableExports, openTableExport, readTableExport } from '../../utils/table-export';
 import { mockAws } from '../../test-support/aws-mock';
 import { fakeClock } from '../../test-support/fake-clock';
 import { fakeRuntime } from '../../test-support/runtime';
 import { serveBucket } from '../../workflow-import/test/support';
 import { createHandler, ENVIRONMENT, type RestoreDrillEvent } from '../restore-drill';
+import type { PrepareResult } from '../lib/restore-drill';
 
 const sfn = mockAws(SFNClient);
 const cognito = mockAws(CognitoIdentityProviderClient);
@@ -43,20 +46,26 @@ const ENV = {
   COGNITO_TPS: '10',
   USER_IMPORT_JOB_MAPPING_FILES_BUCKET: 'import-bucket',
   RESTORE_DRILL_MAX_USERS: '10000',
+  TYPE_USER: 'USER-uuid',
+  TYPE_GROUP: 'GROUP-uuid',
 };
 const DRILL_ARN = 'arn:aws:states:us-west-2:111122223333:stateMachine:RestoreDrillWorkflow-abc';
 const EXPORT_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:ExportWorkflow-xyz';
 const OTHER_EXPORT_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:ExportWorkflow-other';
 
-const run = (event: RestoreDrillEvent) => createHandler(fakeRuntime(fakeClock(NOW), ENV))(event);
-const prepare = () =>
-  run({
-    Action: 'prepare',
-    Context: {
-      Execution: { Id: `${DRILL_ARN}:scheduled-1`, Name: 'scheduled-1', Input: {}, StartTime: '' },
-      StateMachine: { Id: DRILL_ARN, Name: 'RestoreDrillWorkflow-abc' },
+const run = (event: RestoreDrillEvent, env: Record<string, string> = ENV) =>
+  createHandler(fakeRuntime(fakeClock(NOW), env))(event);
+const prepare = (env: Record<string, string> = ENV) =>
+  run(
+    {
+      Action: 'prepare',
+      Context: {
+        Execution: { Id: `${DRILL_ARN}:scheduled-1`, Name: 'scheduled-1', Input: {}, StartTime: '' },
+        StateMachine: { Id: DRILL_ARN, Name: 'RestoreDrillWorkflow-abc' },
+      },
     },
-  });
+    env,
+  );
 
 let bucket: Map<string, string>;
 beforeEach(() => {
@@ -116,7 +125,9 @@ describe('restore-drill', () => {
       expect(await prepare()).toEqual({
         PoolName: 'restore-drill-scheduled-1',
         ImportExecutionName: 'restore-drill-scheduled-1',
+        ImportInput: { CreateUserPool: { PoolName: 'restore-drill-scheduled-1' } },
       });
+      expect(ddb).not.toHaveReceivedCommand(ScanCommand);
       expect(sns).not.toHaveReceivedCommand(PublishCommand);
     });
 
@@ -134,19 +145,55 @@ describe('restore-drill', () => {
       });
     });
 
-    it('refuses, and says why, when the backup holds more users than RestoreDrillMaxUsers', async () => {
-      ddb.on(GetCommand).resolves({ Item: { latestExportTimestamp: 1, usersBackedUp: 10_001 } });
-      const result = (await prepare()) as { Refused?: string };
-      expect(result.Refused).toContain(
-        'the backup holds 10001 users, more than RestoreDrillMaxUsers (10000)',
-      );
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, {
-        TableName: 'backup-table',
-        Key: { id: 'latest-export-timestamp', type: 'SYNC_TIMESTAMP-uuid' },
+    it('above RestoreDrillMaxUsers writes a sample as a table export and names it in the import input', async () => {
+      ddb.on(GetCommand).resolves({});
+      ddb
+        .on(GetCommand, { Key: { id: 'latest-export-timestamp', type: 'SYNC_TIMESTAMP-uuid' } })
+        .resolves({ Item: { id: 'latest-export-timestamp', type: 'SYNC_TIMESTAMP-uuid', usersBackedUp: 6 } });
+      const items = [
+        { id: 'latest-export-timestamp', type: 'SYNC_TIMESTAMP-uuid', usersBackedUp: 6 },
+        ...Array.from({ length: 6 }, (_, n) => ({
+          id: `USER-s${n}`,
+          type: 'USER-uuid',
+          pseudoUsername: `u${n}`,
+          userEnabled: n !== 4,
+          userAttributes: [{ Name: 'sub', Value: `s${n}` }],
+        })),
+        { id: 'GROUP-g', type: 'GROUP-uuid', groupName: 'g' },
+        { id: 'GROUP-empty', type: 'GROUP-uuid', groupName: 'empty' },
+        { id: 'GROUP_MEMBER-g', type: 'GROUP_MEMBER-s5', groupName: 'g', groupPseudoUsername: 'u5' },
+      ];
+      ddb.on(ScanCommand).resolves({ Items: items });
+      const objects = new Map<string, Buffer>();
+      s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: Uint8Array }) => {
+        objects.set(input.Key, Buffer.from(input.Body));
+        return {};
       });
-      expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toBe(
-        'RestoreDrillWorkflow did not run: the backup is larger than RestoreDrillMaxUsers',
+      const result = (await prepare({ ...ENV, RESTORE_DRILL_MAX_USERS: '3' })) as PrepareResult;
+      expect(result.ImportInput).toEqual({
+        CreateUserPool: { PoolName: 'restore-drill-scheduled-1' },
+        Sample: 'restore-drill-scheduled-1',
+      });
+      expect(result.Sample).toMatchObject({ users: 3, groups: 1, memberships: 1, disabled: 1 });
+      const store = memoryExportObjects(objects);
+      const [directory] = await findTableExports(store, 'restore-drill-samples/restore-drill-scheduled-1/');
+      const table = await openTableExport(store, directory ?? '');
+      const read: Record<string, unknown>[] = [];
+      for await (const page of readTableExport(store, table, undefined, 100)) read.push(...page.items);
+      const ids = read.map((item) => item.id);
+      // The group's member and the disabled user are in it whatever the seed; the empty group is not.
+      expect(ids).toEqual(
+        expect.arrayContaining([
+          'latest-export-timestamp',
+          'USER-s5',
+          'USER-s4',
+          'GROUP-g',
+          'GROUP_MEMBER-g',
+        ]),
       );
+      expect(ids).not.toContain('GROUP-empty');
+      expect(ids.filter((id) => String(id).startsWith('USER-'))).toHaveLength(3);
+      expect(sns).not.toHaveReceivedCommand(PublishCommand);
     });
 
     it('runs when the latest export recorded no counts (an item of an earlier version)', async () => {
@@ -298,6 +345,39 @@ describe('restore-drill', () => {
       Drill: { PoolName: 'restore-drill-scheduled-1', ImportExecutionName: 'restore-drill-scheduled-1' },
     };
 
+    it('after a sample, says so and projects the restore of the full backup from its counts', async () => {
+      sfn.on(GetExecutionHistoryCommand).resolves({ events });
+      ddb.on(GetCommand).resolves({
+        Item: { usersBackedUp: 12_000, groupsBackedUp: 120, membershipsBackedUp: 3_000 },
+      });
+      const sample = {
+        users: 1200,
+        groups: 12,
+        memberships: 300,
+        paths: { 'csv-import': 1197, 'missing-required-attribute': 3 },
+        disabled: 3,
+        groupsWithMembers: 12,
+        groupsWithSampledMember: 12,
+        pathsInBackup: 2,
+        pathsInSample: 2,
+      };
+      const outcome = (await run({
+        Action: 'finish',
+        Input: {
+          Drill: { ...base.Drill, Sample: sample },
+          Import: { ExecutionArn: 'import-arn' },
+          Cleanup: { ScratchPoolDeleted: true },
+        },
+      })) as { Sampled: boolean; ProjectedRestoreMinutes: number; UsersRestored: number };
+      expect(outcome.Sampled).toBe(true);
+      expect(outcome.UsersRestored).toBe(1200);
+      // Ten times the items of the sampled phases: far more than the 3.5 minutes of the same history unsampled.
+      expect(outcome.ProjectedRestoreMinutes).toBeGreaterThan(20);
+      const message = sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '';
+      expect(message).toContain('restored a sample of 1200 users');
+      expect(message).toContain('2 of the 2 restore paths');
+    });
+
     it('records a success, puts its metrics and projects the restore from the import history', async () => {
       sfn.on(GetExecutionHistoryCommand).resolves({ events });
       const outcome = await run({
@@ -308,6 +388,7 @@ describe('restore-drill', () => {
         Succeeded: true,
         ScratchPoolDeleted: true,
         UsersRestored: 1200,
+        Sampled: false,
         Counts: { users: 1200, groups: 12, memberships: 300 },
         ProjectedRestoreMinutes: 3.5,
       });

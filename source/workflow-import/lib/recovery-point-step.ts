@@ -14,6 +14,7 @@
  *   export for the same token and parameters within 8 hours). The state machine waits and asks again
  *   (DescribeExport) until the export is `COMPLETED`; `FAILED` fails the workflow with what to do.
  * - `Snapshot`: `snapshots/<SnapshotId>/` of the snapshot bucket must hold exactly one export.
+ * - `Sample`: likewise `restore-drill-samples/<drill name>/` of the import bucket (a restore drill's sample).
  *
  * A ready export is read whole once before the restore begins: both manifests against their checksum
  * files, every data file against its MD5 and item count (table-export.ts). An `AsOf` export must also
@@ -55,9 +56,10 @@ export interface RecoveryPointState {
   /** The export is still running: wait before the next CheckRecoveryPoint. */
   RecoveryPointWait: boolean;
   RecoveryPoint: {
-    Kind: 'BackupTable' | 'AsOf' | 'Snapshot';
+    Kind: 'BackupTable' | 'AsOf' | 'Snapshot' | 'Sample';
     AsOf?: string;
     Snapshot?: string;
+    Sample?: string;
     ExportArn?: string;
     /** The data files checked so far (the next one to check). */
     CheckedFiles?: number;
@@ -140,7 +142,9 @@ const describe = (point: RecoveryPointState['RecoveryPoint']) =>
     ? { AsOf: point.AsOf }
     : point.Kind === 'Snapshot'
       ? { Snapshot: point.Snapshot }
-      : {};
+      : point.Kind === 'Sample'
+        ? { Sample: point.Sample }
+        : {};
 
 /** PrepareRecoveryPoint: the live table is ready; `AsOf` starts its export; a `Snapshot` is checked next. */
 export async function prepareRecoveryPoint(
@@ -149,13 +153,16 @@ export async function prepareRecoveryPoint(
 ): Promise<RecoveryPointState> {
   if (request.kind === 'table')
     return { RecoveryPointReady: true, RecoveryPointWait: false, RecoveryPoint: { Kind: 'BackupTable' } };
-  if (request.kind === 'snapshot') {
+  if (request.kind === 'snapshot' || request.kind === 'sample') {
     // Refused here when unknown or when its manifests do not match their checksums.
     exportPlace(request, { ...deps.config, execution: deps.execution.name });
     return {
       RecoveryPointReady: false,
       RecoveryPointWait: false,
-      RecoveryPoint: { Kind: 'Snapshot', Snapshot: request.snapshotId, CheckedFiles: 0 },
+      RecoveryPoint:
+        request.kind === 'snapshot'
+          ? { Kind: 'Snapshot', Snapshot: request.snapshotId, CheckedFiles: 0 }
+          : { Kind: 'Sample', Sample: request.sampleId, CheckedFiles: 0 },
     };
   }
   await checkAsOfWindow(request, deps);
@@ -211,7 +218,9 @@ export async function checkRecoveryPoint(
   const point: RecoveryPointState['RecoveryPoint'] = {
     ...(request.kind === 'as-of'
       ? { Kind: 'AsOf' as const, AsOf: request.asOf }
-      : { Kind: 'Snapshot' as const, Snapshot: request.snapshotId }),
+      : request.kind === 'sample'
+        ? { Kind: 'Sample' as const, Sample: request.sampleId }
+        : { Kind: 'Snapshot' as const, Snapshot: request.snapshotId }),
     ...(state?.RecoveryPoint?.ExportArn ? { ExportArn: state.RecoveryPoint.ExportArn } : {}),
     CheckedFiles: state?.RecoveryPoint?.CheckedFiles ?? 0,
   };

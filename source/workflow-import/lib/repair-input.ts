@@ -41,6 +41,11 @@ export function parseRepairInput(raw: unknown, backedUpPoolId: string): RepairIn
     if (!(error instanceof InvalidRecoveryPointError)) throw error;
     problems.push(error.message.replace(/\.$/, ''));
   }
+  // A drill's sample is a part of a backup, restored into a scratch pool: never a state to repair a pool to.
+  if (recoveryPoint.kind === 'sample')
+    problems.push(
+      "Sample is a restore drill's recovery point: repair from the backup table, AsOf or Snapshot",
+    );
   const apply = input.Apply;
   if (apply !== undefined && (typeof apply !== 'string' || !/^[0-9A-Za-z_-]{1,80}$/.test(apply)))
     problems.push('Apply must be the id of a plan (the name of the execution that wrote it)');

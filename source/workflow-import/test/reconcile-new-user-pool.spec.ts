@@ -1371,6 +1371,25 @@ describe('reconcile-new-user-pool: the recovery point states', () => {
     expect(lowLevelDdb).toHaveReceivedCommandTimes(ExportTableToPointInTimeCommand, 1);
   });
 
+  it("CreateUserPool: runs before the pool exists (a restore drill's Sample)", async () => {
+    const clock = fakeClock(NOW);
+    const handler = createHandler(fakeRuntime(clock, RP_ENV));
+    const created = event('PrepareRecoveryPoint', {}, { Sample: 'restore-drill-d1' });
+    created.Context!.Execution.Input = {
+      CreateUserPool: { PoolName: 'restore-drill-d1' },
+      Sample: 'restore-drill-d1',
+    };
+    // The pool is not created yet: no creation record.
+    serveBucket(s3, new Map());
+    await expect(handler(created, lambdaContext(clock, 900_000))).resolves.toEqual({
+      result: {
+        RecoveryPointReady: false,
+        RecoveryPointWait: false,
+        RecoveryPoint: { Kind: 'Sample', Sample: 'restore-drill-d1', CheckedFiles: 0 },
+      },
+    });
+  });
+
   it('AsOf: starts the export with the stack key, waits while it runs, checks it, then is ready', async () => {
     const clock = fakeClock(NOW);
     const handler = createHandler(fakeRuntime(clock, RP_ENV));

@@ -817,6 +817,14 @@ describe('RepairWorkflow: a recovery point named by AsOf or Snapshot', () => {
       runWorkflow({ UserPoolId: POOL, Apply: 'plan-1', Snapshot: '20261207T090000Z' }, 'apply-x'),
     ).rejects.toThrow(/AsOf and Snapshot belong to the plan/);
   });
+
+  it("refuses a restore drill's Sample before anything is read or written", async () => {
+    servePool(livePool());
+    await expect(
+      runWorkflow({ UserPoolId: POOL, Sample: 'restore-drill-d1' }, 'plan-sample'),
+    ).rejects.toThrow(/Sample is a restore drill's recovery point/);
+    expect(writeCount()).toBe(0);
+  });
 });
 
 function subsAndPasswordsOf(pool: FakePool): Map<string, string> {
