@@ -15,6 +15,7 @@ import type { Env } from '../../utils/config';
 import { createHandler, ENVIRONMENT } from '../table-snapshot';
 import {
   EXPORT_DEADLINE_MS,
+  InvalidTableArnError,
   SnapshotFailedError,
   START_DEADLINE_MS,
   UnknownSnapshotStateError,
@@ -235,6 +236,61 @@ describe('Snapshot: Start Exports', () => {
     await expect(failure).rejects.toThrow(
       /could not be started in us-east-1 \(PointInTimeRecoveryUnavailableException.*Point-in-time recovery must be on.*The backup table itself is up to date.*start the ExportWorkflow again/,
     );
+  });
+  it.each([
+    [
+      'AccessDeniedException',
+      /Check the snapshot function's role and, with a customer managed key, the key policy/,
+    ],
+    ['LimitExceededException', /Too many exports were running in the Region at once/],
+  ])('says what to check when the export is refused with %s', async (name, advice) => {
+    ddb.on(ExportTableToPointInTimeCommand).rejects(Object.assign(new Error('refused'), { name }));
+    await expect(run(event(START_EXPORTS_STATE)).result).rejects.toThrow(
+      new RegExp(`\\(${name}: refused\\)\\. ${advice.source}.*start the ExportWorkflow again`),
+    );
+  });
+
+  it('still says the backup is fine and what to do for an error it has no advice for', async () => {
+    ddb
+      .on(ExportTableToPointInTimeCommand)
+      .rejects(Object.assign(new Error('boom'), { name: 'InternalServerError' }));
+    await expect(run(event(START_EXPORTS_STATE)).result).rejects.toThrow(
+      /\(InternalServerError: boom\)\. The backup table itself is up to date/,
+    );
+  });
+
+  it('fails loudly when DynamoDB accepts an export without naming it (nothing to follow)', async () => {
+    ddb.on(ExportTableToPointInTimeCommand).resolves({ ExportDescription: { ExportStatus: 'IN_PROGRESS' } });
+    await expect(run(event(START_EXPORTS_STATE)).result).rejects.toThrow(
+      /DynamoDB did not name the export it started in us-east-1/,
+    );
+  });
+
+  it('refuses a snapshot naming a Region that is neither the table’s nor its replica’s, starting nothing', async () => {
+    const foreign = started({ Status: 'WAITING' });
+    foreign.Exports = [
+      { Region: 'ap-south-1', Bucket: 'elsewhere', Prefix: `snapshots/${SNAPSHOT_ID}`, Status: 'WAITING' },
+    ];
+    await expect(run(event(START_EXPORTS_STATE, { Snapshot: foreign })).result).rejects.toThrow(
+      /names the Region ap-south-1, which is neither the table's nor its replica's/,
+    );
+    expect(ddb).toHaveReceivedCommandTimes(ExportTableToPointInTimeCommand, 0);
+  });
+
+  it('refuses a configured table that is not a DynamoDB table ARN', async () => {
+    await expect(
+      run(event(START_EXPORTS_STATE), { ...ENV, REPLICA_TABLE_ARN: 'backup-table' }).result,
+    ).rejects.toThrow(InvalidTableArnError);
+    expect(ddb).toHaveReceivedCommandTimes(ExportTableToPointInTimeCommand, 0);
+  });
+
+  it('takes the snapshot time from the clock when the state gives no entered time', async () => {
+    acceptExports();
+    const bare = event(START_EXPORTS_STATE);
+    bare.Context.State = { Name: START_EXPORTS_STATE };
+    const snapshot = (await run(bare, ENV, Date.parse('2024-01-15T04:00:00.200Z')).result).result.Snapshot;
+    expect(snapshot.ExportTime).toBe('2024-01-15T04:00:01.000Z');
+    expect(snapshot.SnapshotId).toBe('20240115T040001Z');
   });
 });
 
