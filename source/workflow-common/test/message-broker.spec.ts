@@ -986,4 +986,18 @@ describe('RepairWorkflow notifications', () => {
     expect(sent?.Subject).toBe('RepairWorkflow stopped: the repair plan is refused');
     expect(sent?.Message).not.toMatch(/ada@example\.com/);
   });
+
+  it('announces an applied plan with where its report lists every user touched', async () => {
+    const input = {
+      RepairDone: true,
+      RepairComplete: true,
+      Repair: { PlanId: 'plan-7', Report: { Bucket: 'bucket', Key: 'repair-reports/p/plan-7.json' } },
+    };
+    await run(event('WorkflowCleanupLambda', input, repairContext('WorkflowCleanupLambda')));
+    const message = published()[0]?.Message ?? '';
+    expect(message).toContain('Repair plan plan-7 applied');
+    expect(message).toContain('(s3://bucket/repair-reports/p/plan-7.json) lists every user touched');
+    expect(message).not.toContain('Nothing was changed');
+    expect(message).not.toMatch(/ada@example\.com|"bob"/);
+  });
 });

@@ -7,7 +7,7 @@ import {
   DescribeUserPoolCommand,
   UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
@@ -25,7 +25,7 @@ import { fakeClock } from '../../test-support/fake-clock';
 import { fakeRuntime } from '../../test-support/runtime';
 import { serveBucket } from '../../workflow-import/test/support';
 import { createHandler, ENVIRONMENT, type RestoreDrillEvent } from '../restore-drill';
-import type { PrepareResult } from '../lib/restore-drill';
+import { reportCounts, type PrepareResult } from '../lib/restore-drill';
 
 const sfn = mockAws(SFNClient);
 const cognito = mockAws(CognitoIdentityProviderClient);
@@ -289,6 +289,26 @@ describe('restore-drill', () => {
       expect(cognito).not.toHaveReceivedCommand(DeleteUserPoolCommand);
     });
 
+    it('counts a recorded pool that is already gone as deleted, and deletes nothing', async () => {
+      bucket.set(
+        KEY,
+        JSON.stringify({ PoolName: 'p', UserPoolId: 'us-west-2_gone', Clients: {}, Done: true }),
+      );
+      cognito.on(DescribeUserPoolCommand).rejects(
+        Object.assign(new Error('User pool us-west-2_gone does not exist.'), {
+          name: 'ResourceNotFoundException',
+        }),
+      );
+      expect(await cleanup()).toEqual({ ScratchPoolDeleted: true, ScratchPoolId: 'us-west-2_gone' });
+      expect(cognito).not.toHaveReceivedCommand(DeleteUserPoolCommand);
+    });
+
+    it('fails, rather than report no pool, when the record of the created pool cannot be read', async () => {
+      s3.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+      await expect(cleanup()).rejects.toThrow('Access Denied');
+      expect(cognito).not.toHaveReceivedCommand(DeleteUserPoolCommand);
+    });
+
     it('has nothing to delete when the import created no pool', async () => {
       expect(await cleanup()).toEqual({ ScratchPoolDeleted: true });
       expect(cognito).not.toHaveReceivedCommand(DescribeUserPoolCommand);
@@ -456,6 +476,42 @@ describe('restore-drill', () => {
       const message = sns.commandCalls(PublishCommand)[0]?.args[0].input;
       expect(message?.Subject).toBe('RestoreDrillWorkflow failed: a scratch pool was left behind');
       expect(message?.Message).toContain('NOT DELETED');
+    });
+  });
+
+  describe('reportCounts', () => {
+    const entered = (name: string, input: string): HistoryEvent => ({
+      id: 1,
+      type: 'TaskStateEntered',
+      timestamp: new Date(NOW),
+      stateEnteredEventDetails: { name, input },
+    });
+
+    it("reads the restore report's counts from the last cleanup input, ignoring other states", () => {
+      const counts = reportCounts([
+        entered('WorkflowCleanupLambda', JSON.stringify({ RestoreReport: { Counts: { users: 1 } } })),
+        entered(
+          'WorkflowCleanupLambda',
+          JSON.stringify({ RestoreReport: { Counts: { users: 5, groups: 2, memberships: 3 } } }),
+        ),
+        entered('Notify', JSON.stringify({ RestoreReport: { Counts: { users: 99 } } })),
+      ]);
+      expect(counts).toEqual(expect.objectContaining({ users: 5, groups: 2, memberships: 3 }));
+    });
+
+    it('counts 0 for what the report does not count, and keeps only numbers', () => {
+      const counts = reportCounts([
+        entered(
+          'WorkflowCleanupLambda',
+          JSON.stringify({ RestoreReport: { Counts: { skipped: 4, note: 'x' } } }),
+        ),
+      ]);
+      expect(counts).toEqual({ users: 0, groups: 0, memberships: 0, raw: { skipped: 4 } });
+    });
+
+    it('has no counts when the cleanup input cannot be read or there is no cleanup', () => {
+      expect(reportCounts([entered('WorkflowCleanupLambda', '{not json')])).toBeUndefined();
+      expect(reportCounts([entered('Notify', '{}')])).toBeUndefined();
     });
   });
 });
