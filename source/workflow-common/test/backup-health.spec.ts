@@ -100,6 +100,22 @@ describe('backup-health', () => {
     });
   });
 
+  it('puts 1 for a successful drill, and no projection when the drill recorded none', async () => {
+    items({
+      'latest-export-timestamp': { latestExportTimestamp: NOW - HOUR },
+      'latest-restore-drill': { drillEndedAt: NOW - 4 * HOUR, succeeded: true },
+    });
+    await run();
+    expect(putValues()).toEqual({ BackupAgeHours: 1, DrillAgeHours: 4, LastDrillSucceeded: 1 });
+  });
+
+  it('counts from now when the first look cannot be read back, rather than putting no age', async () => {
+    items({ 'latest-restore-drill': { drillEndedAt: NOW - 4 * HOUR, succeeded: true } });
+    ddb.on(UpdateCommand).resolves({});
+    await run();
+    expect(putValues()).toEqual({ BackupAgeHours: 0, DrillAgeHours: 4, LastDrillSucceeded: 1 });
+  });
+
   it('ignores a drill record it cannot read rather than reporting a success', () => {
     expect(healthMetrics(NOW, undefined, NOW - HOUR, NOW, 'EVERY_7_DAYS').LastDrillSucceeded).toBeUndefined();
   });
