@@ -120,6 +120,14 @@ describe('restore-drill', () => {
     expect(Object.keys(ENVIRONMENT).sort()).toEqual(Object.keys(ENV).sort());
   });
 
+  it('fails loudly on an Action it does not know, doing nothing', async () => {
+    await expect(run({ Action: 'restore' } as unknown as RestoreDrillEvent)).rejects.toThrow(
+      'RestoreDrillLambda: unknown Action',
+    );
+    expect(sfn).not.toHaveReceivedCommand(ListExecutionsCommand);
+    expect(cognito).not.toHaveReceivedCommand(DeleteUserPoolCommand);
+  });
+
   describe('prepare', () => {
     it('names the scratch pool and the import after the drill, so that nobody takes them for real', async () => {
       expect(await prepare()).toEqual({
@@ -129,6 +137,17 @@ describe('restore-drill', () => {
       });
       expect(ddb).not.toHaveReceivedCommand(ScanCommand);
       expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    });
+
+    it('names them after the execution id when the context gives no execution name', async () => {
+      const result = await run({
+        Action: 'prepare',
+        Context: {
+          Execution: { Id: `${DRILL_ARN}:scheduled-1`, Input: {}, StartTime: '' },
+          StateMachine: { Id: DRILL_ARN, Name: 'RestoreDrillWorkflow-abc' },
+        },
+      });
+      expect(result).toEqual(expect.objectContaining({ ImportExecutionName: 'restore-drill-scheduled-1' }));
     });
 
     it.each([
