@@ -830,3 +830,95 @@ describe('RepairWorkflow: a recovery point named by AsOf or Snapshot', () => {
 function subsAndPasswordsOf(pool: FakePool): Map<string, string> {
   return new Map([...pool.users].map(([name, user]) => [name, `${user.sub}/${user.password}`]));
 }
+
+describe('RepairWorkflow: apply, when a call fails', () => {
+  const reportOf = (result: Extract<ApplyOutput, { RepairDone: true }>) =>
+    (store.get(result.Repair.Report.Key) ?? '').split('\n');
+
+  it('records each recreated user once, old sub to new sub', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    await plan();
+    await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1');
+    const records = [...store].filter(([key]) => key.startsWith(`repair-reports/${POOL}/recreated/`));
+    expect(records.flatMap(([, text]) => JSON.parse(text) as [string, string][])).toEqual([
+      [subOf(2), pool.user('user2@example.com').sub],
+    ]);
+  });
+
+  it('a recreated user that could not be disabled: failed, still hers, and left to disable (not complete)', async () => {
+    const pool = livePool();
+    pool.users.delete('user6@example.com');
+    servePool(pool);
+    cognito
+      .on(AdminDisableUserCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'NotAuthorizedException' }));
+    await plan();
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(result.RepairComplete).toBe(false);
+    expect(reportOf(result)).toContainEqual(
+      `${subOf(6)},${pool.user('user6@example.com').sub},user6@example.com,create,failed,disable-failed-NotAuthorizedException`,
+    );
+    expect(result.Repair.Left).toMatchObject({ usersToCreate: 0, flagsToChange: 1 });
+  });
+
+  it('reports a user whose attributes could not be set back as failed, naming the call', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    cognito
+      .on(AdminUpdateUserAttributesCommand)
+      .rejects(Object.assign(new Error('bad'), { name: 'InvalidParameterException' }));
+    await plan();
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(result.RepairComplete).toBe(false);
+    expect(reportOf(result)).toContainEqual(
+      `${subOf(1)},${subOf(1)},user1@example.com,set-attributes delete-attributes,failed,AdminUpdateUserAttributes-InvalidParameterException`,
+    );
+    expect(pool.user('user1@example.com').attributes.get('given_name')).toBe('Overwritten');
+  });
+
+  it('with RemoveAdded reports a user that could not be removed as failed and keeps her', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    cognito
+      .on(AdminDeleteUserCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'NotAuthorizedException' }));
+    await plan({ RemoveAdded: true });
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(result.RepairComplete).toBe(false);
+    expect(reportOf(result)).toContainEqual(
+      `${subOf(9)},${subOf(9)},user9@example.com,remove,failed,NotAuthorizedException`,
+    );
+    expect(pool.users.has('user9@example.com')).toBe(true);
+  });
+
+  it('goes on past a group it cannot set back, and says the repair is not complete', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    cognito
+      .on(UpdateGroupCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'NotAuthorizedException' }));
+    await plan();
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(result.RepairComplete).toBe(false);
+    expect(pool.groups.get('staff')?.description).toBe('Changed');
+    expect(pool.groups.get('admins')?.description).toBe('Administrators');
+    expect(pool.user('user1@example.com').attributes.get('given_name')).toBe('Given1');
+  });
+});
