@@ -35,6 +35,7 @@ import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
 import { fakeRuntime } from '../../test-support/runtime';
+import { MIN_REMAINING_MS } from '../../utils/constants';
 import type { SfnContextObject } from '../../utils/step-functions';
 import type { ApplyOutput } from '../lib/repair-apply';
 import type { RecoveryPointState } from '../lib/recovery-point-step';
@@ -139,6 +140,7 @@ function servePool(pool: FakePool): void {
   cognito
     .on(ListUsersCommand)
     .callsFake((input: { Filter?: string; PaginationToken?: string; Limit: number }) => {
+      clock.advance(callCostMs);
       const prefix = /^sub \^= "([0-9a-f])"$/.exec(input.Filter ?? '')?.[1] ?? '';
       const all = [...pool.users].filter(([, user]) => user.sub.startsWith(prefix));
       const start = Number(input.PaginationToken ?? '0');
@@ -164,6 +166,7 @@ function servePool(pool: FakePool): void {
     Users: [...(pool.groups.get(input.GroupName)?.members ?? [])].map((Username) => ({ Username })),
   }));
   cognito.on(AdminGetUserCommand).callsFake((input: { Username: string }) => {
+    clock.advance(callCostMs);
     const user = pool.user(input.Username);
     return { Username: input.Username, Enabled: user.enabled, UserAttributes: attributesOf(user) };
   });
@@ -258,6 +261,7 @@ function servePool(pool: FakePool): void {
 function serveTable(items: Record<string, unknown>[], failAt = 0): void {
   let calls = 0;
   ddb.on(ScanCommand).callsFake((input: { Limit: number; ExclusiveStartKey?: { n: number } }) => {
+    clock.advance(callCostMs);
     const start = input.ExclusiveStartKey?.n ?? 0;
     const end = start + input.Limit;
     return {
@@ -269,6 +273,7 @@ function serveTable(items: Record<string, unknown>[], failAt = 0): void {
     .on(BatchGetCommand)
     .callsFake((input: { RequestItems: Record<string, { Keys: { id: string; type: string }[] }> }) => {
       calls += 1;
+      clock.advance(callCostMs);
       if (calls === failAt) {
         throw Object.assign(new Error('crash'), { name: 'ValidationException' });
       }
@@ -344,6 +349,8 @@ function damage(pool: FakePool): void {
 
 const store = new Map<string, string>();
 let clock: FakeClock;
+/** How long a listing, a read of a user or a read of the backup takes (0: no time passes). */
+let callCostMs = 0;
 
 function context(input: Record<string, unknown>, name: string, state = 'RepairUserPool'): SfnContextObject {
   return {
@@ -433,6 +440,7 @@ async function plan(input: Record<string, unknown> = {}, name = 'plan-1') {
 
 beforeEach(() => {
   clock = fakeClock(Date.parse('2026-12-07T10:00:00Z'));
+  callCostMs = 0;
   store.clear();
   serveBucket(s3, store, { list: true });
   serveTable(backup());
@@ -920,5 +928,39 @@ describe('RepairWorkflow: apply, when a call fails', () => {
     expect(pool.groups.get('staff')?.description).toBe('Changed');
     expect(pool.groups.get('admins')?.description).toBe('Administrators');
     expect(pool.user('user1@example.com').attributes.get('given_name')).toBe('Given1');
+  });
+});
+
+describe('RepairWorkflow: short invocations', () => {
+  it('a plan and its apply cut into many short invocations reach the same pool and report as in one', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    // Each invocation has time for a few reads only: every phase stops and resumes from its cursor.
+    callCostMs = 400;
+    const short = MIN_REMAINING_MS + 1_000;
+    const planned = (await runWorkflow({ UserPoolId: POOL }, 'plan-1', short)) as Extract<
+      PlanOutput,
+      { RepairDone: true }
+    >;
+    const whole = await plan({}, 'plan-whole');
+    expect(planned.Planned.Counts).toEqual(whole.result.Planned.Counts);
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1', short)) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(result.RepairComplete).toBe(true);
+    const expected = livePool();
+    for (const [name, user] of expected.users)
+      expect([name, Object.fromEntries(pool.user(name).attributes), pool.user(name).enabled]).toEqual([
+        name,
+        Object.fromEntries(user.attributes),
+        user.enabled,
+      ]);
+    expect(pool.groups.get('admins')).toEqual(expected.groups.get('admins'));
+    const report = (store.get(result.Repair.Report.Key) ?? '').split('\n');
+    expect(report.filter((line) => line.includes('user2@example.com'))).toEqual([
+      `${subOf(2)},${pool.user('user2@example.com').sub},user2@example.com,create,done,`,
+    ]);
   });
 });
