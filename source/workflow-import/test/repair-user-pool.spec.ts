@@ -964,3 +964,61 @@ describe('RepairWorkflow: short invocations', () => {
     ]);
   });
 });
+
+describe('RepairWorkflow: what cannot be set back', () => {
+  it('names an attribute it cannot delete, alone or beside what is set back, and the apply reports it', async () => {
+    const pool = livePool();
+    // nickname was added since, and the pool's schema makes it immutable: no call takes it away.
+    pool.user('user3@example.com').attributes.set('nickname', 'Three');
+    pool.user('user4@example.com').attributes.set('nickname', 'Four');
+    pool.user('user4@example.com').attributes.set('given_name', 'Changed');
+    servePool(pool);
+    cognito.on(DescribeUserPoolCommand).resolves({
+      UserPool: {
+        Id: POOL,
+        SchemaAttributes: [
+          { Name: 'sub', Mutable: false },
+          { Name: 'email', Mutable: true },
+          { Name: 'email_verified', Mutable: true },
+          { Name: 'given_name', Mutable: true },
+          { Name: 'nickname', Mutable: false },
+        ],
+      },
+    });
+    const { result, plan: planned } = await plan();
+    expect(result.Planned.Counts).toMatchObject({ usersToUpdate: 1, cannotSetBack: 2 });
+    const byName = new Map(planned.Users.map((user) => [user.Username, user]));
+    expect(byName.get('user3@example.com')).toMatchObject({
+      Actions: [],
+      CannotSetBack: { 'attribute-immutable-in-target-pool': ['nickname'] },
+    });
+    expect(byName.get('user4@example.com')).toMatchObject({
+      Actions: ['set-attributes'],
+      CannotSetBack: { 'attribute-immutable-in-target-pool': ['nickname'] },
+    });
+    const applied = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(pool.user('user4@example.com').attributes.get('given_name')).toBe('Given4');
+    expect((store.get(applied.Repair.Report.Key) ?? '').split('\n')).toEqual(
+      expect.arrayContaining([
+        `${subOf(3)},${subOf(3)},user3@example.com,none,cannot-set-back,attribute-immutable-in-target-pool`,
+        `${subOf(4)},${subOf(4)},user4@example.com,set-attributes,cannot-set-back,attribute-immutable-in-target-pool:nickname`,
+      ]),
+    );
+  });
+
+  it("says a group's precedence added since cannot be taken away, and plans nothing else for it", async () => {
+    const pool = livePool();
+    const staff = pool.groups.get('staff');
+    if (staff) staff.precedence = 5;
+    servePool(pool);
+    const { result, plan: planned } = await plan();
+    expect(result.Planned.Counts).toMatchObject({ groupsToUpdate: 0, cannotSetBack: 1 });
+    expect(planned.Groups).toEqual([
+      expect.objectContaining({ GroupName: 'staff', CannotSetBack: 'group-precedence-cannot-be-removed' }),
+    ]);
+    expect(planned.Groups[0]?.Action).toBeUndefined();
+  });
+});
