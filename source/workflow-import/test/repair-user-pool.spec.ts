@@ -1022,3 +1022,36 @@ describe('RepairWorkflow: what cannot be set back', () => {
     expect(planned.Groups[0]?.Action).toBeUndefined();
   });
 });
+
+describe('RepairWorkflow: more refusals and failures', () => {
+  it('refuses an AsOf plan when the function was deployed without BACKUP_TABLE_ARN, before any export', async () => {
+    servePool(livePool());
+    const handler = createHandler(fakeRuntime(clock, { ...ENV, BACKUP_TABLE_ARN: '' }));
+    const input = { UserPoolId: POOL, AsOf: new Date(clock.now() - 3_600_000).toISOString() };
+    await expect(
+      handler(
+        { Input: {}, Context: context(input, 'plan-asof', 'PrepareRecoveryPoint') },
+        lambdaContext(clock, 900_000),
+      ),
+    ).rejects.toThrow('BACKUP_TABLE_ARN is not set: this function cannot export the backup table');
+    expect(dynamodb).not.toHaveReceivedCommand(ExportTableToPointInTimeCommand);
+  });
+
+  it('with RemoveAdded, a group added since that cannot be deleted leaves the repair incomplete and the group there', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    cognito
+      .on(DeleteGroupCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'NotAuthorizedException' }));
+    await plan({ RemoveAdded: true });
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(result.RepairComplete).toBe(false);
+    expect(result.Repair.Left).toMatchObject({ groupsAddedSince: 1, addedSince: 0 });
+    expect(pool.groups.has('temp')).toBe(true);
+    expect(pool.users.has('user9@example.com')).toBe(false);
+  });
+});
