@@ -1055,3 +1055,19 @@ describe('RepairWorkflow: more refusals and failures', () => {
     expect(pool.users.has('user9@example.com')).toBe(false);
   });
 });
+
+describe('RepairWorkflow: a name held by somebody else', () => {
+  it('never puts the newcomer into the groups of the user whose name she holds', async () => {
+    const pool = livePool();
+    pool.users.delete('user3@example.com');
+    pool.groups.get('staff')?.members.delete('user3@example.com');
+    pool.addUser(55, 'user3@example.com');
+    servePool(pool);
+    const { plan: written } = await plan();
+    expect(written.Counts.membershipsToAdd).toBe(0);
+    expect(written.Memberships).toEqual([]);
+    await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1');
+    expect(pool.groups.get('staff')?.members.has('user3@example.com')).toBe(false);
+    expect(pool.user('user3@example.com').sub).toBe(subOf(55));
+  });
+});
