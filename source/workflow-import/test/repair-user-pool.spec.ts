@@ -1071,3 +1071,21 @@ describe('RepairWorkflow: a name held by somebody else', () => {
     expect(pool.user('user3@example.com').sub).toBe(subOf(55));
   });
 });
+
+describe('RepairWorkflow: the backup table changed between plan and apply', () => {
+  it('does not recreate a user whose item left the backup table since the plan, and says why', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    await plan();
+    serveTable(backup().filter((item) => !(item.type === TYPE_USER && item.id === `USER-${subOf(2)}`)));
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(pool.users.has('user2@example.com')).toBe(false);
+    expect((store.get(result.Repair.Report.Key) ?? '').split('\n')).toContainEqual(
+      `${subOf(2)},,user2@example.com,create,failed,not-in-recovery-point`,
+    );
+  });
+});
