@@ -408,6 +408,13 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
         for (const user of creations) {
           const item = itemOf(items, user.Key) as BackupUserItem | undefined;
           const reason = item === undefined ? 'not-in-recovery-point' : skipped.get(user.OldSub ?? '');
+          // Her new sub is recorded first: a user created but not disabled is still hers, and the check
+          // must count her as left to disable rather than take her for somebody else who took the name.
+          if (reason === undefined) {
+            const current = await deps.cognito.send(new AdminGetUserCommand(target(user.Username)), retry());
+            const sub = current.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
+            if (sub !== undefined && user.OldSub !== undefined) recreated.push([user.OldSub, sub]);
+          }
           if (reason === undefined && item?.userEnabled === false) {
             try {
               await deps.cognito.send(new AdminDisableUserCommand(target(user.Username)), retry());
@@ -422,16 +429,6 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
               continue;
             }
           }
-          if (reason === undefined) {
-            const current = await deps.cognito.send(new AdminGetUserCommand(target(user.Username)), retry());
-            const sub = current.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
-            if (sub !== undefined && user.OldSub !== undefined) recreated.push([user.OldSub, sub]);
-          }
-          if (reason === undefined) {
-            const current = await deps.cognito.send(new AdminGetUserCommand(target(user.Username)), retry());
-            const sub = current.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
-            if (sub !== undefined && user.OldSub !== undefined) recreated.push([user.OldSub, sub]);
-          }
           outcomes.push([
             user.OldSub ?? '',
             user.Username,
@@ -440,11 +437,6 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
             reason ?? '',
           ]);
         }
-        await putChunk(
-          deps.work,
-          `${recreatedPrefix(userPoolId)}${input.execution}-${cursor.Index}.json`,
-          recreated,
-        );
         await putChunk(
           deps.work,
           `${recreatedPrefix(userPoolId)}${input.execution}-${cursor.Index}.json`,

@@ -35,6 +35,7 @@ import { fakeClock, type FakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
 import { fakeRuntime } from '../../test-support/runtime';
+import { MIN_REMAINING_MS } from '../../utils/constants';
 import type { SfnContextObject } from '../../utils/step-functions';
 import type { ApplyOutput } from '../lib/repair-apply';
 import type { RecoveryPointState } from '../lib/recovery-point-step';
@@ -139,6 +140,7 @@ function servePool(pool: FakePool): void {
   cognito
     .on(ListUsersCommand)
     .callsFake((input: { Filter?: string; PaginationToken?: string; Limit: number }) => {
+      clock.advance(callCostMs);
       const prefix = /^sub \^= "([0-9a-f])"$/.exec(input.Filter ?? '')?.[1] ?? '';
       const all = [...pool.users].filter(([, user]) => user.sub.startsWith(prefix));
       const start = Number(input.PaginationToken ?? '0');
@@ -164,6 +166,7 @@ function servePool(pool: FakePool): void {
     Users: [...(pool.groups.get(input.GroupName)?.members ?? [])].map((Username) => ({ Username })),
   }));
   cognito.on(AdminGetUserCommand).callsFake((input: { Username: string }) => {
+    clock.advance(callCostMs);
     const user = pool.user(input.Username);
     return { Username: input.Username, Enabled: user.enabled, UserAttributes: attributesOf(user) };
   });
@@ -258,6 +261,7 @@ function servePool(pool: FakePool): void {
 function serveTable(items: Record<string, unknown>[], failAt = 0): void {
   let calls = 0;
   ddb.on(ScanCommand).callsFake((input: { Limit: number; ExclusiveStartKey?: { n: number } }) => {
+    clock.advance(callCostMs);
     const start = input.ExclusiveStartKey?.n ?? 0;
     const end = start + input.Limit;
     return {
@@ -269,6 +273,7 @@ function serveTable(items: Record<string, unknown>[], failAt = 0): void {
     .on(BatchGetCommand)
     .callsFake((input: { RequestItems: Record<string, { Keys: { id: string; type: string }[] }> }) => {
       calls += 1;
+      clock.advance(callCostMs);
       if (calls === failAt) {
         throw Object.assign(new Error('crash'), { name: 'ValidationException' });
       }
@@ -344,6 +349,8 @@ function damage(pool: FakePool): void {
 
 const store = new Map<string, string>();
 let clock: FakeClock;
+/** How long a listing, a read of a user or a read of the backup takes (0: no time passes). */
+let callCostMs = 0;
 
 function context(input: Record<string, unknown>, name: string, state = 'RepairUserPool'): SfnContextObject {
   return {
@@ -433,6 +440,7 @@ async function plan(input: Record<string, unknown> = {}, name = 'plan-1') {
 
 beforeEach(() => {
   clock = fakeClock(Date.parse('2026-12-07T10:00:00Z'));
+  callCostMs = 0;
   store.clear();
   serveBucket(s3, store, { list: true });
   serveTable(backup());
@@ -830,3 +838,254 @@ describe('RepairWorkflow: a recovery point named by AsOf or Snapshot', () => {
 function subsAndPasswordsOf(pool: FakePool): Map<string, string> {
   return new Map([...pool.users].map(([name, user]) => [name, `${user.sub}/${user.password}`]));
 }
+
+describe('RepairWorkflow: apply, when a call fails', () => {
+  const reportOf = (result: Extract<ApplyOutput, { RepairDone: true }>) =>
+    (store.get(result.Repair.Report.Key) ?? '').split('\n');
+
+  it('records each recreated user once, old sub to new sub', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    await plan();
+    await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1');
+    const records = [...store].filter(([key]) => key.startsWith(`repair-reports/${POOL}/recreated/`));
+    expect(records.flatMap(([, text]) => JSON.parse(text) as [string, string][])).toEqual([
+      [subOf(2), pool.user('user2@example.com').sub],
+    ]);
+  });
+
+  it('a recreated user that could not be disabled: failed, still hers, and left to disable (not complete)', async () => {
+    const pool = livePool();
+    pool.users.delete('user6@example.com');
+    servePool(pool);
+    cognito
+      .on(AdminDisableUserCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'NotAuthorizedException' }));
+    await plan();
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(result.RepairComplete).toBe(false);
+    expect(reportOf(result)).toContainEqual(
+      `${subOf(6)},${pool.user('user6@example.com').sub},user6@example.com,create,failed,disable-failed-NotAuthorizedException`,
+    );
+    expect(result.Repair.Left).toMatchObject({ usersToCreate: 0, flagsToChange: 1 });
+  });
+
+  it('reports a user whose attributes could not be set back as failed, naming the call', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    cognito
+      .on(AdminUpdateUserAttributesCommand)
+      .rejects(Object.assign(new Error('bad'), { name: 'InvalidParameterException' }));
+    await plan();
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(result.RepairComplete).toBe(false);
+    expect(reportOf(result)).toContainEqual(
+      `${subOf(1)},${subOf(1)},user1@example.com,set-attributes delete-attributes,failed,AdminUpdateUserAttributes-InvalidParameterException`,
+    );
+    expect(pool.user('user1@example.com').attributes.get('given_name')).toBe('Overwritten');
+  });
+
+  it('with RemoveAdded reports a user that could not be removed as failed and keeps her', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    cognito
+      .on(AdminDeleteUserCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'NotAuthorizedException' }));
+    await plan({ RemoveAdded: true });
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(result.RepairComplete).toBe(false);
+    expect(reportOf(result)).toContainEqual(
+      `${subOf(9)},${subOf(9)},user9@example.com,remove,failed,NotAuthorizedException`,
+    );
+    expect(pool.users.has('user9@example.com')).toBe(true);
+  });
+
+  it('goes on past a group it cannot set back, and says the repair is not complete', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    cognito
+      .on(UpdateGroupCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'NotAuthorizedException' }));
+    await plan();
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(result.RepairComplete).toBe(false);
+    expect(pool.groups.get('staff')?.description).toBe('Changed');
+    expect(pool.groups.get('admins')?.description).toBe('Administrators');
+    expect(pool.user('user1@example.com').attributes.get('given_name')).toBe('Given1');
+  });
+});
+
+describe('RepairWorkflow: short invocations', () => {
+  it('a plan and its apply cut into many short invocations reach the same pool and report as in one', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    // Each invocation has time for a few reads only: every phase stops and resumes from its cursor.
+    callCostMs = 400;
+    const short = MIN_REMAINING_MS + 1_000;
+    const planned = (await runWorkflow({ UserPoolId: POOL }, 'plan-1', short)) as Extract<
+      PlanOutput,
+      { RepairDone: true }
+    >;
+    const whole = await plan({}, 'plan-whole');
+    expect(planned.Planned.Counts).toEqual(whole.result.Planned.Counts);
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1', short)) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(result.RepairComplete).toBe(true);
+    const expected = livePool();
+    for (const [name, user] of expected.users)
+      expect([name, Object.fromEntries(pool.user(name).attributes), pool.user(name).enabled]).toEqual([
+        name,
+        Object.fromEntries(user.attributes),
+        user.enabled,
+      ]);
+    expect(pool.groups.get('admins')).toEqual(expected.groups.get('admins'));
+    const report = (store.get(result.Repair.Report.Key) ?? '').split('\n');
+    expect(report.filter((line) => line.includes('user2@example.com'))).toEqual([
+      `${subOf(2)},${pool.user('user2@example.com').sub},user2@example.com,create,done,`,
+    ]);
+  });
+});
+
+describe('RepairWorkflow: what cannot be set back', () => {
+  it('names an attribute it cannot delete, alone or beside what is set back, and the apply reports it', async () => {
+    const pool = livePool();
+    // nickname was added since, and the pool's schema makes it immutable: no call takes it away.
+    pool.user('user3@example.com').attributes.set('nickname', 'Three');
+    pool.user('user4@example.com').attributes.set('nickname', 'Four');
+    pool.user('user4@example.com').attributes.set('given_name', 'Changed');
+    servePool(pool);
+    cognito.on(DescribeUserPoolCommand).resolves({
+      UserPool: {
+        Id: POOL,
+        SchemaAttributes: [
+          { Name: 'sub', Mutable: false },
+          { Name: 'email', Mutable: true },
+          { Name: 'email_verified', Mutable: true },
+          { Name: 'given_name', Mutable: true },
+          { Name: 'nickname', Mutable: false },
+        ],
+      },
+    });
+    const { result, plan: planned } = await plan();
+    expect(result.Planned.Counts).toMatchObject({ usersToUpdate: 1, cannotSetBack: 2 });
+    const byName = new Map(planned.Users.map((user) => [user.Username, user]));
+    expect(byName.get('user3@example.com')).toMatchObject({
+      Actions: [],
+      CannotSetBack: { 'attribute-immutable-in-target-pool': ['nickname'] },
+    });
+    expect(byName.get('user4@example.com')).toMatchObject({
+      Actions: ['set-attributes'],
+      CannotSetBack: { 'attribute-immutable-in-target-pool': ['nickname'] },
+    });
+    const applied = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(pool.user('user4@example.com').attributes.get('given_name')).toBe('Given4');
+    expect((store.get(applied.Repair.Report.Key) ?? '').split('\n')).toEqual(
+      expect.arrayContaining([
+        `${subOf(3)},${subOf(3)},user3@example.com,none,cannot-set-back,attribute-immutable-in-target-pool`,
+        `${subOf(4)},${subOf(4)},user4@example.com,set-attributes,cannot-set-back,attribute-immutable-in-target-pool:nickname`,
+      ]),
+    );
+  });
+
+  it("says a group's precedence added since cannot be taken away, and plans nothing else for it", async () => {
+    const pool = livePool();
+    const staff = pool.groups.get('staff');
+    if (staff) staff.precedence = 5;
+    servePool(pool);
+    const { result, plan: planned } = await plan();
+    expect(result.Planned.Counts).toMatchObject({ groupsToUpdate: 0, cannotSetBack: 1 });
+    expect(planned.Groups).toEqual([
+      expect.objectContaining({ GroupName: 'staff', CannotSetBack: 'group-precedence-cannot-be-removed' }),
+    ]);
+    expect(planned.Groups[0]?.Action).toBeUndefined();
+  });
+});
+
+describe('RepairWorkflow: more refusals and failures', () => {
+  it('refuses an AsOf plan when the function was deployed without BACKUP_TABLE_ARN, before any export', async () => {
+    servePool(livePool());
+    const handler = createHandler(fakeRuntime(clock, { ...ENV, BACKUP_TABLE_ARN: '' }));
+    const input = { UserPoolId: POOL, AsOf: new Date(clock.now() - 3_600_000).toISOString() };
+    await expect(
+      handler(
+        { Input: {}, Context: context(input, 'plan-asof', 'PrepareRecoveryPoint') },
+        lambdaContext(clock, 900_000),
+      ),
+    ).rejects.toThrow('BACKUP_TABLE_ARN is not set: this function cannot export the backup table');
+    expect(dynamodb).not.toHaveReceivedCommand(ExportTableToPointInTimeCommand);
+  });
+
+  it('with RemoveAdded, a group added since that cannot be deleted leaves the repair incomplete and the group there', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    cognito
+      .on(DeleteGroupCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'NotAuthorizedException' }));
+    await plan({ RemoveAdded: true });
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(result.RepairComplete).toBe(false);
+    expect(result.Repair.Left).toMatchObject({ groupsAddedSince: 1, addedSince: 0 });
+    expect(pool.groups.has('temp')).toBe(true);
+    expect(pool.users.has('user9@example.com')).toBe(false);
+  });
+});
+
+describe('RepairWorkflow: a name held by somebody else', () => {
+  it('never puts the newcomer into the groups of the user whose name she holds', async () => {
+    const pool = livePool();
+    pool.users.delete('user3@example.com');
+    pool.groups.get('staff')?.members.delete('user3@example.com');
+    pool.addUser(55, 'user3@example.com');
+    servePool(pool);
+    const { plan: written } = await plan();
+    expect(written.Counts.membershipsToAdd).toBe(0);
+    expect(written.Memberships).toEqual([]);
+    await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1');
+    expect(pool.groups.get('staff')?.members.has('user3@example.com')).toBe(false);
+    expect(pool.user('user3@example.com').sub).toBe(subOf(55));
+  });
+});
+
+describe('RepairWorkflow: the backup table changed between plan and apply', () => {
+  it('does not recreate a user whose item left the backup table since the plan, and says why', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    await plan();
+    serveTable(backup().filter((item) => !(item.type === TYPE_USER && item.id === `USER-${subOf(2)}`)));
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairDone: true }
+    >;
+    expect(pool.users.has('user2@example.com')).toBe(false);
+    expect((store.get(result.Repair.Report.Key) ?? '').split('\n')).toContainEqual(
+      `${subOf(2)},,user2@example.com,create,failed,not-in-recovery-point`,
+    );
+  });
+});
