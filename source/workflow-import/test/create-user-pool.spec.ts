@@ -445,6 +445,17 @@ describe('planCreation: the other references and settings', () => {
     );
   });
 
+  it("keeps an e-mail configuration that uses Cognito's own sender (no SES identity), and e-mail MFA with it", () => {
+    const config = configuration();
+    config.UserPool.EmailConfiguration = { EmailSendingAccount: 'COGNITO_DEFAULT' };
+    config.Mfa = { MfaConfiguration: 'ON', EmailMfaConfiguration: { Subject: 'Code' } };
+    const plan = planCreation(config, INPUT, where);
+    expect(plan.UserPool.EmailConfiguration).toEqual({ EmailSendingAccount: 'COGNITO_DEFAULT' });
+    expect(plan.Mfa?.EmailMfaConfiguration).toEqual({ Subject: 'Code' });
+    expect(plan.LeftOut.join('\n')).not.toContain('EmailConfiguration');
+    expect(plan.LeftOut.join('\n')).not.toContain('EmailMfaConfiguration');
+  });
+
   it('sets no LambdaConfig at all when every trigger is left out', () => {
     const config = configuration();
     config.UserPool.LambdaConfig = { PreSignUp: lambdaArn(SOURCE_REGION, 'pre-sign-up') };
