@@ -9,7 +9,7 @@ import {
   DescribeUserPoolCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockAws } from '../../test-support/aws-mock';
 import { serveBucket } from './support';
 import { fakeClock } from '../../test-support/fake-clock';
@@ -101,5 +101,60 @@ describe('the listing of the new pool', () => {
     const cursor = await listUsersStep(deps(), 'pool', prefix, newUsersCursor());
     store.delete(hashKeyObject(prefix));
     await expect(PoolIndex.load(work, { prefix, chunks: cursor.Chunks })).rejects.toThrow();
+  });
+});
+
+describe('the listing of the new pool: the edges', () => {
+  it('refuses a key that is damaged (not 32 bytes), naming the listing', async () => {
+    const prefix = 'restore-work/pool/run-4/users/';
+    const cursor = await listUsersStep(deps(), 'pool', prefix, newUsersCursor());
+    store.set(hashKeyObject(prefix), Buffer.alloc(16).toString('base64'));
+    await expect(PoolIndex.load(work, { prefix, chunks: cursor.Chunks })).rejects.toThrow(
+      `The hash key of the listing ${prefix} is missing or damaged`,
+    );
+  });
+
+  it('in a pool without username attributes, finds a user by its Username only, and skips entries without one', async () => {
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: {} });
+    cognito.on(ListUsersCommand).resolves({ Users: [...USERS, { Enabled: true, Attributes: [] }] });
+    const index = await listOnce('restore-work/pool/run-5/users/');
+    expect(new Set(index.listed.map((user) => user.username))).toEqual(
+      new Set(['uuid-1', 'uuid-2', 'uuid-3']),
+    );
+    expect(index.find('uuid-2')).toEqual({ username: 'uuid-2', sub: 'sub-2', enabled: true });
+    expect(index.find('user2@example.com')).toBeUndefined();
+  });
+
+  it('a listing of no chunk finds nobody and hashes no attributes (nothing to compare with)', async () => {
+    const index = await PoolIndex.load(work, { prefix: 'restore-work/pool/run-6/users/', chunks: 0 });
+    expect(index.find('uuid-1')).toBeUndefined();
+    expect(index.attributesKey(new Map([['email', 'user1@example.com']]))).toBeUndefined();
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('loads every chunk of a listing whose S3 listing comes in pages', async () => {
+    const prefix = 'restore-work/pool/run-7/users/';
+    cognito.on(ListUsersCommand).resolves({ Users: USERS.slice(0, 1) });
+    const first = await listUsersStep(deps(), 'pool', prefix, newUsersCursor());
+    cognito.on(ListUsersCommand).resolves({ Users: USERS.slice(1) });
+    await listUsersStep(deps(), 'pool', prefix, { ...first, Done: false, Partitions: undefined });
+    const chunks = [...store.keys()].filter((key) => key.startsWith(prefix)).sort();
+    expect(chunks).toHaveLength(2);
+    s3.on(ListObjectsV2Command).callsFake((input: { ContinuationToken?: string }) => {
+      const index = Number(input.ContinuationToken ?? '0');
+      const more = index + 1 < chunks.length;
+      return {
+        Contents: [{ Key: chunks[index] }, {}],
+        IsTruncated: more,
+        ...(more ? { NextContinuationToken: String(index + 1) } : {}),
+      };
+    });
+    const index = await PoolIndex.loadUsers(work, prefix);
+    expect(new Set(index.listed.map((user) => user.username))).toEqual(
+      new Set(['uuid-1', 'uuid-2', 'uuid-3']),
+    );
+    expect(USERS.map((user) => index.find(user.Attributes[1]?.Value ?? '')?.username)).toEqual(
+      USERS.map((user) => user.Username),
+    );
   });
 });
