@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import {
   CognitoIdentityProviderClient,
   DescribeUserPoolCommand,
+  ListGroupsCommand,
   ListUsersCommand,
+  ListUsersInGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockAws } from '../../test-support/aws-mock';
@@ -16,7 +18,14 @@ import { fakeClock } from '../../test-support/fake-clock';
 import { RateLimitedCognito } from '../../utils/cognito';
 import { SlidingWindowLimiter } from '../../utils/limiter';
 import { TimeBudget } from '../../utils/time-budget';
-import { hashKeyObject, listUsersStep, newUsersCursor, PoolIndex } from '../lib/pool-index';
+import {
+  hashKeyObject,
+  listGroupsStep,
+  listUsersStep,
+  newGroupsCursor,
+  newUsersCursor,
+  PoolIndex,
+} from '../lib/pool-index';
 
 /** What a plain (unkeyed) hash of a value looks like, as the previous version stored it. */
 const plainHashes = (value: string): string[] =>
@@ -156,5 +165,68 @@ describe('the listing of the new pool: the edges', () => {
     expect(USERS.map((user) => index.find(user.Attributes[1]?.Value ?? '')?.username)).toEqual(
       USERS.map((user) => user.Username),
     );
+  });
+});
+
+describe('the listing of the new pool’s groups', () => {
+  it('keeps what ListGroups says of each group (null for a setting it leaves out) and every membership', async () => {
+    cognito.on(ListGroupsCommand).resolves({
+      Groups: [
+        {
+          GroupName: 'admins',
+          Description: 'Admins',
+          Precedence: 1,
+          RoleArn: 'arn:aws:iam::111122223333:role/admins',
+        },
+        { GroupName: 'readers' },
+        {},
+      ],
+    });
+    cognito
+      .on(ListUsersInGroupCommand, { GroupName: 'admins' })
+      .resolves({ Users: [{ Username: 'uuid-1' }, {}] });
+    cognito
+      .on(ListUsersInGroupCommand, { GroupName: 'readers' })
+      .resolves({ Users: [{ Username: 'uuid-2' }] });
+    const prefix = 'restore-work/pool/run-8/groups/';
+    const users = 'restore-work/pool/run-8/users/';
+    const usersCursor = await listUsersStep(deps(), 'pool', users, newUsersCursor());
+    const cursor = await listGroupsStep(deps(), 'pool', prefix, newGroupsCursor());
+    expect(cursor.Done).toBe(true);
+    const index = await PoolIndex.load(
+      work,
+      { prefix: users, chunks: usersCursor.Chunks },
+      { prefix, chunks: cursor.Chunks },
+    );
+    expect([...index.groups].sort()).toEqual(['admins', 'readers']);
+    expect(index.groupDetails.get('admins')).toEqual([
+      'admins',
+      'Admins',
+      1,
+      'arn:aws:iam::111122223333:role/admins',
+    ]);
+    expect(index.groupDetails.get('readers')).toEqual(['readers', null, null, null]);
+    expect(index.isMember('admins', 'uuid-1')).toBe(true);
+    expect(index.isMember('admins', 'uuid-2')).toBe(false);
+    expect([...index.membershipPairs()].sort()).toEqual([
+      ['admins', 'uuid-1'],
+      ['readers', 'uuid-2'],
+    ]);
+  });
+
+  it('loads a groups chunk of the previous version (no details): groups and memberships, no settings', async () => {
+    const prefix = 'restore-work/pool/run-9/groups/';
+    store.set(
+      `${prefix}000000.json`,
+      JSON.stringify({ groups: ['admins'], members: [['admins', 'uuid-1']] }),
+    );
+    const index = await PoolIndex.load(
+      work,
+      { prefix: 'restore-work/pool/run-9/users/', chunks: 0 },
+      { prefix, chunks: 1 },
+    );
+    expect([...index.groups]).toEqual(['admins']);
+    expect(index.groupDetails.size).toBe(0);
+    expect([...index.membershipPairs()]).toEqual([['admins', 'uuid-1']]);
   });
 });
