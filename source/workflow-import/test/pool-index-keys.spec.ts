@@ -25,6 +25,7 @@ import {
   newGroupsCursor,
   newUsersCursor,
   PoolIndex,
+  signInIdentities,
 } from '../lib/pool-index';
 
 /** What a plain (unkeyed) hash of a value looks like, as the previous version stored it. */
@@ -228,5 +229,34 @@ describe('the listing of the new pool’s groups', () => {
     expect([...index.groups]).toEqual(['admins']);
     expect(index.groupDetails.size).toBe(0);
     expect([...index.membershipPairs()]).toEqual([['admins', 'uuid-1']]);
+  });
+});
+
+describe('signInIdentities', () => {
+  it('is the Username in a pool without username attributes, and nothing for a user without one', () => {
+    expect(signInIdentities({ Username: 'uuid-1' }, [])).toEqual(['uuid-1']);
+    expect(signInIdentities({}, [])).toEqual([]);
+  });
+
+  it('is each username attribute with a value, never another attribute nor an empty value', () => {
+    const user = {
+      Username: 'uuid-1',
+      Attributes: [
+        { Name: 'email', Value: 'user1@example.com' },
+        { Name: 'phone_number', Value: '' },
+        { Name: 'nickname', Value: 'one' },
+        { Value: 'nameless' },
+        { Name: 'phone_number' },
+      ],
+    };
+    expect(signInIdentities(user, ['email', 'phone_number'])).toEqual(['user1@example.com']);
+    expect(signInIdentities({ Username: 'uuid-2' }, ['email'])).toEqual([]);
+  });
+
+  it('lists a user without attributes nor Enabled as enabled, with an empty sub', async () => {
+    cognito.on(ListUsersCommand).resolves({ Users: [{ Username: 'uuid-9' }] });
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: {} });
+    const index = await listOnce('restore-work/pool/run-10/users/');
+    expect(index.find('uuid-9')).toEqual({ username: 'uuid-9', sub: '', enabled: true });
   });
 });
