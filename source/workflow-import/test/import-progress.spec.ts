@@ -40,6 +40,12 @@ describe('the readiness rule', () => {
     expect(isReady(noSubAttribute, TYPE_USER, view(1, 3))).toBe(false);
   });
 
+  it('finds no user in a membership whose type names no sub (GROUP_MEMBER- alone)', () => {
+    const nameless = { ...membershipItem('g', 2), type: 'GROUP_MEMBER-' };
+    expect(updateSubject(nameless, TYPE_USER)).toBeUndefined();
+    expect(isReady(nameless, TYPE_USER, { ended: false, ready: new Set(['']) })).toBe(false);
+  });
+
   it('finds no user, so nothing is ready, in an item of another type without a member type', () => {
     expect(updateSubject({ ...disabledUser(1), type: 'other' }, TYPE_USER)).toBeUndefined();
     expect(isReady({ ...disabledUser(1), type: 'other' }, TYPE_USER, view(1))).toBe(false);
