@@ -245,7 +245,6 @@ describe('signInIdentities', () => {
         { Name: 'email', Value: 'user1@example.com' },
         { Name: 'phone_number', Value: '' },
         { Name: 'nickname', Value: 'one' },
-        { Value: 'nameless' },
         { Name: 'phone_number' },
       ],
     };
