@@ -529,6 +529,25 @@ describe('check-new-user-pool', () => {
       );
     });
 
+    it('checks the users only, with a warning, when the configuration item cannot be read', async () => {
+      ddb.on(GetCommand).resolves({ Item: { ...recordedItem({}), encoding: 'zstd-json' } });
+      const { handler, logs } = setup();
+      await expect(handler(wrapped({}))).resolves.toEqual({
+        result: { NewUserPoolEmpty: true, Resume: false },
+      });
+      expect(logs.text()).toContain(
+        'Target check: the configuration item cannot be read; only the users are checked',
+      );
+      expect(logs.text()).toContain('an encoding this version cannot read (zstd-json)');
+    });
+
+    it('fails, rather than skipping the configuration check, when the table cannot be read', async () => {
+      ddb
+        .on(GetCommand)
+        .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $fault: 'client' }));
+      await expect(setup().handler(wrapped({}))).rejects.toThrow(/denied|AccessDenied/);
+    });
+
     it('lists what differs without losing data as warnings beside the restore report', async () => {
       ddb.on(GetCommand).resolves({
         Item: recordedItem({

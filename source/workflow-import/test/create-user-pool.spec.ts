@@ -432,6 +432,40 @@ describe('planCreation: the other references and settings', () => {
     expect(plan.Mfa?.EmailMfaConfiguration).toEqual({ Subject: 'Code' });
   });
 
+  it('leaves a custom sender out, saying why, when its function is mapped but its KMS key is not', () => {
+    const sender = lambdaArn(SOURCE_REGION, 'sender');
+    const plan = planCreation(
+      configuration(),
+      { PoolName: 'restored', ArnMap: { [sender]: lambdaArn(REGION, 'sender') } },
+      where,
+    );
+    expect(plan.UserPool.LambdaConfig).toEqual({ PreAuthentication: lambdaArn(REGION, 'already-here') });
+    expect(plan.LeftOut).toContain(
+      `LambdaConfig.CustomEmailSender (${sender}): needs LambdaConfig.KMSKeyID, which is left out`,
+    );
+  });
+
+  it("keeps an e-mail configuration that uses Cognito's own sender (no SES identity), and e-mail MFA with it", () => {
+    const config = configuration();
+    config.UserPool.EmailConfiguration = { EmailSendingAccount: 'COGNITO_DEFAULT' };
+    config.Mfa = { MfaConfiguration: 'ON', EmailMfaConfiguration: { Subject: 'Code' } };
+    const plan = planCreation(config, INPUT, where);
+    expect(plan.UserPool.EmailConfiguration).toEqual({ EmailSendingAccount: 'COGNITO_DEFAULT' });
+    expect(plan.Mfa?.EmailMfaConfiguration).toEqual({ Subject: 'Code' });
+    expect(plan.LeftOut.join('\n')).not.toContain('EmailConfiguration');
+    expect(plan.LeftOut.join('\n')).not.toContain('EmailMfaConfiguration');
+  });
+
+  it('sets no LambdaConfig at all when every trigger is left out', () => {
+    const config = configuration();
+    config.UserPool.LambdaConfig = { PreSignUp: lambdaArn(SOURCE_REGION, 'pre-sign-up') };
+    const plan = planCreation(config, { PoolName: 'restored', ArnMap: {} }, where);
+    expect(plan.UserPool).not.toHaveProperty('LambdaConfig');
+    expect(plan.LeftOut.join('\n')).toContain(
+      `LambdaConfig.PreSignUp (${lambdaArn(SOURCE_REGION, 'pre-sign-up')}): a function of another Region`,
+    );
+  });
+
   it('without the SES identity, leaves e-mail MFA out too; a custom domain is always left for the operator', () => {
     const config = configuration();
     config.Mfa = { MfaConfiguration: 'ON', EmailMfaConfiguration: { Subject: 'Code' } };

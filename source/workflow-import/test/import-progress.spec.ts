@@ -40,6 +40,12 @@ describe('the readiness rule', () => {
     expect(isReady(noSubAttribute, TYPE_USER, view(1, 3))).toBe(false);
   });
 
+  it('finds no user in a membership whose type names no sub (GROUP_MEMBER- alone)', () => {
+    const nameless = { ...membershipItem('g', 2), type: 'GROUP_MEMBER-' };
+    expect(updateSubject(nameless, TYPE_USER)).toBeUndefined();
+    expect(isReady(nameless, TYPE_USER, { ended: false, ready: new Set(['']) })).toBe(false);
+  });
+
   it('finds no user, so nothing is ready, in an item of another type without a member type', () => {
     expect(updateSubject({ ...disabledUser(1), type: 'other' }, TYPE_USER)).toBeUndefined();
     expect(isReady({ ...disabledUser(1), type: 'other' }, TYPE_USER, view(1))).toBe(false);
@@ -95,6 +101,29 @@ describe('the import progress objects', () => {
     });
     await expect(readImportProgress(STORE)).rejects.toThrow(/more than one reader takes/);
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it('reads every page of a long listing: users and the end named on later pages count', async () => {
+    await writeReady(STORE, 'import-1', [subOf(1)]);
+    await writeReady(STORE, 'import-2', [subOf(2)]);
+    await writeImportEnded(STORE);
+    // One key a page, each page but the last truncated; a key-less entry is skipped.
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string; ContinuationToken?: string }) => {
+      const keys = [...bucket.keys()].filter((key) => key.startsWith(input.Prefix)).sort();
+      const index = Number(input.ContinuationToken ?? '0');
+      const more = index + 1 < keys.length;
+      return {
+        Contents: [{ Key: keys[index] }, {}],
+        IsTruncated: more,
+        ...(more ? { NextContinuationToken: String(index + 1) } : {}),
+      };
+    });
+    await expect(readImportProgress(STORE)).resolves.toEqual(
+      expect.objectContaining({ ended: true, ready: new Set([subOf(1), subOf(2)]) }),
+    );
+    expect(s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input.ContinuationToken)).toEqual(
+      [undefined, '1', '2'],
+    );
   });
 
   it('fails on an object that is not a list of users', async () => {

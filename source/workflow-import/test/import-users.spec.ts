@@ -833,6 +833,27 @@ describe('import-users', () => {
       );
     });
 
+    it('warns of skipped users alone, and not at all for a job that left nobody out', async () => {
+      cognito
+        .on(DescribeUserImportJobCommand)
+        .resolves({ UserImportJob: { Status: 'Succeeded', SkippedUsers: 3 } });
+      const { handler, logs } = setup(CHECK_ENV);
+      await handler(wrapped({ ImportJobId: 'import-job-id' }, { stateName: 'CheckUserImportJob' }));
+      expect(logs.entries()).toContainEqual(expect.objectContaining({ level: 'warn', skippedUsers: 3 }));
+      cognito.on(DescribeUserImportJobCommand).resolves({ UserImportJob: { Status: 'Succeeded' } });
+      const quiet = setup(CHECK_ENV);
+      await quiet.handler(wrapped({ ImportJobId: 'import-job-id' }, { stateName: 'CheckUserImportJob' }));
+      expect(quiet.logs.entries().filter((entry) => entry.level === 'warn')).toEqual([]);
+    });
+
+    it('fails a job that ended Failed, naming the job asked for when the answer names none', async () => {
+      cognito.on(DescribeUserImportJobCommand).resolves({ UserImportJob: { Status: 'Failed' } });
+      const { handler } = setup(CHECK_ENV);
+      await expect(
+        handler(wrapped({ ImportJobId: 'import-job-id' }, { stateName: 'CheckUserImportJob' })),
+      ).rejects.toThrow('User import job with ID "import-job-id" was detected to have a status of "Failed"');
+    });
+
     it('fails clearly without a job id or a described job', async () => {
       const { handler } = setup(CHECK_ENV);
       await expect(handler(wrapped({}, { stateName: 'CheckUserImportJob' }))).rejects.toThrow(

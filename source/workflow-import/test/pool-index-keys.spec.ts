@@ -7,16 +7,26 @@ import { createHash } from 'node:crypto';
 import {
   CognitoIdentityProviderClient,
   DescribeUserPoolCommand,
+  ListGroupsCommand,
   ListUsersCommand,
+  ListUsersInGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockAws } from '../../test-support/aws-mock';
 import { serveBucket } from './support';
 import { fakeClock } from '../../test-support/fake-clock';
 import { RateLimitedCognito } from '../../utils/cognito';
 import { SlidingWindowLimiter } from '../../utils/limiter';
 import { TimeBudget } from '../../utils/time-budget';
-import { hashKeyObject, listUsersStep, newUsersCursor, PoolIndex } from '../lib/pool-index';
+import {
+  hashKeyObject,
+  listGroupsStep,
+  listUsersStep,
+  newGroupsCursor,
+  newUsersCursor,
+  PoolIndex,
+  signInIdentities,
+} from '../lib/pool-index';
 
 /** What a plain (unkeyed) hash of a value looks like, as the previous version stored it. */
 const plainHashes = (value: string): string[] =>
@@ -101,5 +111,151 @@ describe('the listing of the new pool', () => {
     const cursor = await listUsersStep(deps(), 'pool', prefix, newUsersCursor());
     store.delete(hashKeyObject(prefix));
     await expect(PoolIndex.load(work, { prefix, chunks: cursor.Chunks })).rejects.toThrow();
+  });
+});
+
+describe('the listing of the new pool: the edges', () => {
+  it('refuses a key that is damaged (not 32 bytes), naming the listing', async () => {
+    const prefix = 'restore-work/pool/run-4/users/';
+    const cursor = await listUsersStep(deps(), 'pool', prefix, newUsersCursor());
+    store.set(hashKeyObject(prefix), Buffer.alloc(16).toString('base64'));
+    await expect(PoolIndex.load(work, { prefix, chunks: cursor.Chunks })).rejects.toThrow(
+      `The hash key of the listing ${prefix} is missing or damaged`,
+    );
+  });
+
+  it('in a pool without username attributes, finds a user by its Username only, and skips entries without one', async () => {
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: {} });
+    cognito.on(ListUsersCommand).resolves({ Users: [...USERS, { Enabled: true, Attributes: [] }] });
+    const index = await listOnce('restore-work/pool/run-5/users/');
+    expect(new Set(index.listed.map((user) => user.username))).toEqual(
+      new Set(['uuid-1', 'uuid-2', 'uuid-3']),
+    );
+    expect(index.find('uuid-2')).toEqual({ username: 'uuid-2', sub: 'sub-2', enabled: true });
+    expect(index.find('user2@example.com')).toBeUndefined();
+  });
+
+  it('a listing of no chunk finds nobody and hashes no attributes (nothing to compare with)', async () => {
+    const index = await PoolIndex.load(work, { prefix: 'restore-work/pool/run-6/users/', chunks: 0 });
+    expect(index.find('uuid-1')).toBeUndefined();
+    expect(index.attributesKey(new Map([['email', 'user1@example.com']]))).toBeUndefined();
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('loads every chunk of a listing whose S3 listing comes in pages', async () => {
+    const prefix = 'restore-work/pool/run-7/users/';
+    cognito.on(ListUsersCommand).resolves({ Users: USERS.slice(0, 1) });
+    const first = await listUsersStep(deps(), 'pool', prefix, newUsersCursor());
+    cognito.on(ListUsersCommand).resolves({ Users: USERS.slice(1) });
+    await listUsersStep(deps(), 'pool', prefix, { ...first, Done: false, Partitions: undefined });
+    const chunks = [...store.keys()].filter((key) => key.startsWith(prefix)).sort();
+    expect(chunks).toHaveLength(2);
+    s3.on(ListObjectsV2Command).callsFake((input: { ContinuationToken?: string }) => {
+      const index = Number(input.ContinuationToken ?? '0');
+      const more = index + 1 < chunks.length;
+      return {
+        Contents: [{ Key: chunks[index] }, {}],
+        IsTruncated: more,
+        ...(more ? { NextContinuationToken: String(index + 1) } : {}),
+      };
+    });
+    const index = await PoolIndex.loadUsers(work, prefix);
+    expect(new Set(index.listed.map((user) => user.username))).toEqual(
+      new Set(['uuid-1', 'uuid-2', 'uuid-3']),
+    );
+    expect(USERS.map((user) => index.find(user.Attributes[1]?.Value ?? '')?.username)).toEqual(
+      USERS.map((user) => user.Username),
+    );
+  });
+});
+
+describe('the listing of the new pool’s groups', () => {
+  it('keeps what ListGroups says of each group (null for a setting it leaves out) and every membership', async () => {
+    cognito.on(ListGroupsCommand).resolves({
+      Groups: [
+        {
+          GroupName: 'admins',
+          Description: 'Admins',
+          Precedence: 1,
+          RoleArn: 'arn:aws:iam::111122223333:role/admins',
+        },
+        { GroupName: 'readers' },
+        {},
+      ],
+    });
+    cognito
+      .on(ListUsersInGroupCommand, { GroupName: 'admins' })
+      .resolves({ Users: [{ Username: 'uuid-1' }, {}] });
+    cognito
+      .on(ListUsersInGroupCommand, { GroupName: 'readers' })
+      .resolves({ Users: [{ Username: 'uuid-2' }] });
+    const prefix = 'restore-work/pool/run-8/groups/';
+    const users = 'restore-work/pool/run-8/users/';
+    const usersCursor = await listUsersStep(deps(), 'pool', users, newUsersCursor());
+    const cursor = await listGroupsStep(deps(), 'pool', prefix, newGroupsCursor());
+    expect(cursor.Done).toBe(true);
+    const index = await PoolIndex.load(
+      work,
+      { prefix: users, chunks: usersCursor.Chunks },
+      { prefix, chunks: cursor.Chunks },
+    );
+    expect([...index.groups].sort()).toEqual(['admins', 'readers']);
+    expect(index.groupDetails.get('admins')).toEqual([
+      'admins',
+      'Admins',
+      1,
+      'arn:aws:iam::111122223333:role/admins',
+    ]);
+    expect(index.groupDetails.get('readers')).toEqual(['readers', null, null, null]);
+    expect(index.isMember('admins', 'uuid-1')).toBe(true);
+    expect(index.isMember('admins', 'uuid-2')).toBe(false);
+    expect([...index.membershipPairs()].sort()).toEqual([
+      ['admins', 'uuid-1'],
+      ['readers', 'uuid-2'],
+    ]);
+  });
+
+  it('loads a groups chunk of the previous version (no details): groups and memberships, no settings', async () => {
+    const prefix = 'restore-work/pool/run-9/groups/';
+    store.set(
+      `${prefix}000000.json`,
+      JSON.stringify({ groups: ['admins'], members: [['admins', 'uuid-1']] }),
+    );
+    const index = await PoolIndex.load(
+      work,
+      { prefix: 'restore-work/pool/run-9/users/', chunks: 0 },
+      { prefix, chunks: 1 },
+    );
+    expect([...index.groups]).toEqual(['admins']);
+    expect(index.groupDetails.size).toBe(0);
+    expect([...index.membershipPairs()]).toEqual([['admins', 'uuid-1']]);
+  });
+});
+
+describe('signInIdentities', () => {
+  it('is the Username in a pool without username attributes, and nothing for a user without one', () => {
+    expect(signInIdentities({ Username: 'uuid-1' }, [])).toEqual(['uuid-1']);
+    expect(signInIdentities({}, [])).toEqual([]);
+  });
+
+  it('is each username attribute with a value, never another attribute nor an empty value', () => {
+    const user = {
+      Username: 'uuid-1',
+      Attributes: [
+        { Name: 'email', Value: 'user1@example.com' },
+        { Name: 'phone_number', Value: '' },
+        { Name: 'nickname', Value: 'one' },
+        { Name: 'phone_number' },
+      ],
+    };
+    expect(signInIdentities(user, ['email', 'phone_number'])).toEqual(['user1@example.com']);
+    expect(signInIdentities({ Username: 'uuid-2' }, ['email'])).toEqual([]);
+  });
+
+  it('lists a user without attributes nor Enabled as enabled, with an empty sub', async () => {
+    cognito.on(ListUsersCommand).resolves({ Users: [{ Username: 'uuid-9' }] });
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: {} });
+    const index = await listOnce('restore-work/pool/run-10/users/');
+    expect(index.find('uuid-9')).toEqual({ username: 'uuid-9', sub: '', enabled: true });
   });
 });

@@ -831,6 +831,15 @@ describe('reconcile-new-user-pool on Resume', () => {
     expect(sqs).not.toHaveReceivedCommand(PurgeQueueCommand);
   });
 
+  it('PurgeImportQueues purges nothing for a restore into a pool it creates (no pool yet, nothing queued)', async () => {
+    const { handler } = setup();
+    const creating = wrapped({}, { stateName: 'PurgeImportQueues' });
+    creating.Context!.Execution.Input = { CreateUserPool: { PoolName: 'restored' } };
+    await expect(handler(creating)).resolves.toEqual({ result: { Resume: false } });
+    expect(sqs).not.toHaveReceivedCommand(PurgeQueueCommand);
+    expect(cognito).not.toHaveReceivedAnyCommand();
+  });
+
   it('refuses a Resume that is neither true nor false', async () => {
     const { handler } = setup();
     await expect(handler(resumed('PurgeImportQueues', {}, 'yes'))).rejects.toThrow(

@@ -267,3 +267,105 @@ describe('Snapshot', () => {
     );
   });
 });
+
+describe('the live backup table (neither AsOf, Snapshot nor Sample)', () => {
+  it('is ready at once, in both steps, without asking DynamoDB or S3 anything', async () => {
+    const request = recoveryPointRequest({});
+    const ready: RecoveryPointState = {
+      RecoveryPointReady: true,
+      RecoveryPointWait: false,
+      RecoveryPoint: { Kind: 'BackupTable' },
+    };
+    await expect(prepareRecoveryPoint(request, deps())).resolves.toEqual(ready);
+    await expect(checkRecoveryPoint(request, undefined, deps())).resolves.toEqual(ready);
+    expect(ddb.calls()).toHaveLength(0);
+    expect(s3.calls()).toHaveLength(0);
+  });
+});
+
+describe('AsOf: what DynamoDB leaves out', () => {
+  const request = asOf('2026-12-01T09:30:00Z');
+
+  it('refuses when the table says nothing of point-in-time recovery, calling its status unknown', async () => {
+    ddb.on(DescribeContinuousBackupsCommand).resolves({});
+    await expect(prepareRecoveryPoint(request, deps())).rejects.toThrow(
+      'Point-in-time recovery of the backup table backup-table is not enabled (unknown)',
+    );
+    expect(ddb).not.toHaveReceivedCommand(ExportTableToPointInTimeCommand);
+  });
+
+  it('refuses when the window has no earliest time, and accepts a time when it has no latest time', async () => {
+    const recovery = (description: object) =>
+      ddb.on(DescribeContinuousBackupsCommand).resolves({
+        ContinuousBackupsDescription: {
+          ContinuousBackupsStatus: 'ENABLED',
+          PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'ENABLED', ...description },
+        },
+      });
+    recovery({ LatestRestorableDateTime: LATEST });
+    await expect(prepareRecoveryPoint(request, deps())).rejects.toThrow(
+      'The available window is unknown to 2026-12-07T22:55:00.000Z (UTC).',
+    );
+    expect(ddb).not.toHaveReceivedCommand(ExportTableToPointInTimeCommand);
+    recovery({ EarliestRestorableDateTime: EARLIEST });
+    await expect(prepareRecoveryPoint(request, deps())).resolves.toMatchObject({ RecoveryPointWait: true });
+    expect(ddb).toHaveReceivedCommandTimes(ExportTableToPointInTimeCommand, 1);
+  });
+
+  it('keeps an empty ExportArn when DynamoDB answers none, and a check without one fails, naming the step', async () => {
+    ddb.on(ExportTableToPointInTimeCommand).resolves({});
+    const prepared = await prepareRecoveryPoint(request, deps());
+    expect(prepared.RecoveryPoint).toEqual({
+      Kind: 'AsOf',
+      AsOf: '2026-12-01T09:30:00.000Z',
+      ExportArn: '',
+      CheckedFiles: 0,
+    });
+    await expect(checkRecoveryPoint(request, prepared, deps())).rejects.toThrow(
+      'CheckRecoveryPoint needs the ExportArn that PrepareRecoveryPoint returned',
+    );
+    await expect(checkRecoveryPoint(request, undefined, deps())).rejects.toThrow(/needs the ExportArn/);
+    expect(ddb).not.toHaveReceivedCommand(DescribeExportCommand);
+  });
+
+  it('says so when a FAILED export carries no failure code or message', async () => {
+    ddb.on(DescribeExportCommand).resolves({ ExportDescription: { ExportStatus: 'FAILED' } });
+    const started: RecoveryPointState = {
+      RecoveryPointReady: false,
+      RecoveryPointWait: true,
+      RecoveryPoint: {
+        Kind: 'AsOf',
+        AsOf: '2026-12-01T09:30:00.000Z',
+        ExportArn: EXPORT_ARN,
+        CheckedFiles: 0,
+      },
+    };
+    await expect(checkRecoveryPoint(request, started, deps())).rejects.toThrow(
+      'as of 2026-12-01T09:30:00.000Z failed (no code: no message); nothing was written to the new user pool',
+    );
+  });
+});
+
+describe('Sample (a restore drill’s own sample)', () => {
+  const SAMPLE = 'restore-drill-nightly-1';
+  const request = recoveryPointRequest({ Sample: SAMPLE });
+
+  it('is read from the import bucket and checked whole before it is ready, without the timestamp item', async () => {
+    serveExportBucket(
+      s3,
+      buildTableExport([[items[1]!], items.slice(2)], { prefix: `restore-drill-samples/${SAMPLE}/` }).objects,
+    );
+    const prepared = await prepareRecoveryPoint(request, deps());
+    expect(prepared).toEqual({
+      RecoveryPointReady: false,
+      RecoveryPointWait: false,
+      RecoveryPoint: { Kind: 'Sample', Sample: SAMPLE, CheckedFiles: 0 },
+    });
+    await expect(checkRecoveryPoint(request, prepared, deps())).resolves.toMatchObject({
+      RecoveryPointReady: true,
+      RecoveryPoint: { Kind: 'Sample', Sample: SAMPLE, CheckedFiles: 2, Items: 3 },
+    });
+    expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: 'mapping-bucket' });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});

@@ -52,6 +52,22 @@ describe('canonicalAttributes and attributesKeyOf', () => {
     );
   });
 
+  it('takes the first of a repeated name and skips entries without a name or a text value', () => {
+    const attributes = canonicalAttributes(
+      [
+        { Name: 'email', Value: 'x@example.com' },
+        { Name: 'email', Value: 'y@example.com' },
+        null,
+        undefined,
+        { Value: 'nameless' },
+        { Name: 'nickname' },
+      ],
+      new Set(),
+    );
+    expect([...attributes]).toEqual([['email', 'x@example.com']]);
+    expect(canonicalAttributes(undefined, new Set()).size).toBe(0);
+  });
+
   it('depends on the key (a hash cannot be matched against guesses without it)', () => {
     const attributes = canonicalAttributes(list({ email: 'x@example.com' }), new Set());
     expect(attributesKeyOf(randomBytes(32), attributes)).not.toBe(attributesKeyOf(secret, attributes));
@@ -114,6 +130,19 @@ describe('planContents', () => {
     expect(
       plan({ email: 'x@example.com', email_verified: 'true' }, { email: 'x@example.com' }).updates,
     ).toEqual([[{ Name: 'email_verified', Value: 'true' }]]);
+  });
+
+  it('cannot delete an extra attribute that the target pool makes immutable, and says so', () => {
+    const result = plan({ email: 'x@example.com' }, { email: 'x@example.com', 'custom:tier': 'vip' });
+    expect(result.deletes).toEqual([]);
+    expect(differenceReason(result.unfixable)).toBe('attribute-immutable-in-target-pool:custom:tier');
+  });
+
+  it('knows no attribute of a pool whose schema is not given, nor one without a name', () => {
+    const none = targetSchema(undefined);
+    expect(none.known.size).toBe(0);
+    const nameless = targetSchema([{ Mutable: false, Required: true }]);
+    expect([nameless.known.size, nameless.immutable.size, nameless.required.size]).toEqual([0, 0, 0]);
   });
 
   it('names what no call can set right: absent from the pool, immutable, required', () => {
