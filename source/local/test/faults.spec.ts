@@ -200,7 +200,7 @@ describe('--fault specs', () => {
     [['--fault', 'cognito-500=5'], '--fault cognito-500=5: the share must be'],
     [
       ['--scenario', 'flooded-pool'],
-      '--scenario must be one of emptied-pool, v1-table, departed-users, point-in-time (found "flooded-pool")',
+      '--scenario must be one of emptied-pool, v1-table, departed-users, repair, drill, point-in-time (found "flooded-pool")',
     ],
   ])('the CLI exits 2 on %j before anything starts', async (argv, message) => {
     const start = jest.spyOn(LocalEnvironment, 'start');
