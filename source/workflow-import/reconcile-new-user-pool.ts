@@ -34,12 +34,7 @@ import { reconcile, type ReconcileCursor, type ReconcileOutput } from './lib/rec
 import type { ImportEvent, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
 import { recoveryPointRequest, requestInput } from '../utils/recovery-point';
-import {
-  checkRecoveryPoint,
-  prepareRecoveryPoint,
-  type RecoveryPointState,
-  type RecoveryPointStepDeps,
-} from './lib/recovery-point-step';
+import { type RecoveryPointState, runRecoveryPointStep } from './lib/recovery-point-step';
 import { importBucketWork, withCreatedUserPool } from './lib/create-user-pool';
 import { createUserPoolInput } from './lib/create-plan';
 
@@ -101,29 +96,22 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       // The recovery point is ready before the target pool is checked or created: these states need no pool.
       if (name === PREPARE_STATE || name === CHECK_STATE) {
         const event = received;
-        const request = recoveryPointRequest(event?.Context?.Execution?.Input);
-        if (request.kind === 'as-of' && (config.BACKUP_TABLE_ARN ?? '') === '')
-          throw new Error('BACKUP_TABLE_ARN is not set: this function cannot export the backup table');
-        const deps: RecoveryPointStepDeps = {
-          ddb: dynamoDbClient(),
-          s3: s3Client(),
-          logger,
-          config: {
-            tableName: config.BACKUP_TABLE_NAME,
-            tableArn: config.BACKUP_TABLE_ARN ?? '',
-            importBucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET,
-            snapshotBucket: config.SNAPSHOT_BUCKET ?? '',
-            kmsKeyArn: config.KMS_KEY_ARN ?? '',
-            typeTimestamp: config.TYPE_TIMESTAMP,
+        const state = await runRecoveryPointStep(
+          {
+            prepare: name === PREPARE_STATE,
+            request: recoveryPointRequest(event?.Context?.Execution?.Input),
+            input: event?.Input,
           },
-          execution: { name: run.execution, id: event?.Context?.Execution?.Id ?? run.execution },
-          now: () => runtime.now(),
-          hasTime: () => budget.hasTime(),
-        };
-        const state =
-          name === PREPARE_STATE
-            ? await prepareRecoveryPoint(request, deps)
-            : await checkRecoveryPoint(request, event?.Input as RecoveryPointState | undefined, deps);
+          config,
+          {
+            ddb: dynamoDbClient(),
+            s3: s3Client(),
+            logger,
+            execution: { name: run.execution, id: event?.Context?.Execution?.Id ?? run.execution },
+            now: () => runtime.now(),
+            hasTime: () => budget.hasTime(),
+          },
+        );
         return { result: state };
       }
       // A pool created by this execution (CreateUserPool): its id, as if the input had named it.

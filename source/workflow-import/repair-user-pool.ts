@@ -26,7 +26,7 @@ import { openRecoveryPoint, type RecoveryPointRequest } from '../utils/recovery-
 import { scrubErrors } from '../utils/scrub-errors';
 import type { LambdaContextLike } from '../utils/time-budget';
 import { executionRun, stateName } from './lib/invocation';
-import { checkRecoveryPoint, prepareRecoveryPoint, type RecoveryPointState } from './lib/recovery-point-step';
+import { runRecoveryPointStep, type RecoveryPointState } from './lib/recovery-point-step';
 import { applyStep, newApplyCursor, type ApplyCursor, type ApplyOutput } from './lib/repair-apply';
 import { parseRepairInput, type RepairInput } from './lib/repair-input';
 import {
@@ -99,29 +99,18 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
               RecoveryPoint: { Kind: 'BackupTable' },
             },
           };
-        const request = input.recoveryPoint;
-        if (request.kind === 'as-of' && (config.BACKUP_TABLE_ARN ?? '') === '')
-          throw new Error('BACKUP_TABLE_ARN is not set: this function cannot export the backup table');
-        const stepDeps = {
-          ddb: dynamoDbClient(),
-          s3: s3Client(),
-          logger,
-          config: {
-            tableName: config.BACKUP_TABLE_NAME,
-            tableArn: config.BACKUP_TABLE_ARN ?? '',
-            importBucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET,
-            snapshotBucket: config.SNAPSHOT_BUCKET ?? '',
-            kmsKeyArn: config.KMS_KEY_ARN ?? '',
-            typeTimestamp: config.TYPE_TIMESTAMP,
+        const state = await runRecoveryPointStep(
+          { prepare: name === PREPARE_STATE, request: input.recoveryPoint, input: event?.Input },
+          config,
+          {
+            ddb: dynamoDbClient(),
+            s3: s3Client(),
+            logger,
+            execution: { name: run.execution, id: event?.Context?.Execution?.Id ?? run.execution },
+            now: () => runtime.now(),
+            hasTime: () => budget.hasTime(),
           },
-          execution: { name: run.execution, id: event?.Context?.Execution?.Id ?? run.execution },
-          now: () => runtime.now(),
-          hasTime: () => budget.hasTime(),
-        };
-        const state =
-          name === PREPARE_STATE
-            ? await prepareRecoveryPoint(request, stepDeps)
-            : await checkRecoveryPoint(request, event?.Input as RecoveryPointState | undefined, stepDeps);
+        );
         return { result: state };
       }
       const ddb = documentClient();

@@ -92,6 +92,43 @@ export interface RecoveryPointStepDeps {
   objects?: (bucket: string) => ExportObjects;
 }
 
+/** What the recovery point states read from their function's environment (both workflows' functions declare it). */
+export interface RecoveryPointEnv {
+  BACKUP_TABLE_NAME: string;
+  BACKUP_TABLE_ARN?: string | undefined;
+  USER_IMPORT_JOB_MAPPING_FILES_BUCKET: string;
+  SNAPSHOT_BUCKET?: string | undefined;
+  KMS_KEY_ARN?: string | undefined;
+  TYPE_TIMESTAMP: string;
+}
+
+/**
+ * PrepareRecoveryPoint (`prepare`) or CheckRecoveryPoint of a workflow, configured from its function's
+ * environment: the ImportWorkflow's and the RepairWorkflow's handlers run the same step.
+ */
+export function runRecoveryPointStep(
+  step: { prepare: boolean; request: RecoveryPointRequest; input: unknown },
+  env: RecoveryPointEnv,
+  deps: Omit<RecoveryPointStepDeps, 'config'>,
+): Promise<RecoveryPointState> {
+  if (step.request.kind === 'as-of' && (env.BACKUP_TABLE_ARN ?? '') === '')
+    throw new Error('BACKUP_TABLE_ARN is not set: this function cannot export the backup table');
+  const stepDeps: RecoveryPointStepDeps = {
+    ...deps,
+    config: {
+      tableName: env.BACKUP_TABLE_NAME,
+      tableArn: env.BACKUP_TABLE_ARN ?? '',
+      importBucket: env.USER_IMPORT_JOB_MAPPING_FILES_BUCKET,
+      snapshotBucket: env.SNAPSHOT_BUCKET ?? '',
+      kmsKeyArn: env.KMS_KEY_ARN ?? '',
+      typeTimestamp: env.TYPE_TIMESTAMP,
+    },
+  };
+  return step.prepare
+    ? prepareRecoveryPoint(step.request, stepDeps)
+    : checkRecoveryPoint(step.request, step.input as RecoveryPointState | undefined, stepDeps);
+}
+
 /** One export per execution, whatever the retries: DynamoDB keeps a client token for 8 hours. */
 export const clientTokenOf = (executionArn: string): string =>
   createHash('sha256').update(executionArn).digest('hex');
