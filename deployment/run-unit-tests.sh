@@ -46,7 +46,7 @@ step "Template tests"
 npx jest --selectProjects templates --json --outputFile=build/jest-templates.json
 
 step "Local end-to-end tests"
-npx jest --selectProjects integration --json --outputFile=build/jest-integration.json
+npx jest --selectProjects integration --maxWorkers=2 --json --outputFile=build/jest-integration.json
 
 node -e '
   let passed = 0, failed = 0;

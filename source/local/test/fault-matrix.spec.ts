@@ -7,7 +7,7 @@
  */
 import { templateFunctionIds, templateTaskStateNames } from '../run/cli';
 import { LocalEnvironment } from '../aws/environment';
-import { parseFaults } from '../run/faults';
+import { type FaultPlan, hasEnvironmentFaults, parseFaults } from '../run/faults';
 import { type LocalRunReport, runLocal, type Scenario } from '../run/local-run';
 import { generateSeed } from '../run/seed';
 import { ROOT } from './support';
@@ -198,22 +198,49 @@ function run(matrixCase: MatrixCase): Promise<LocalRunReport> {
     maxWaitMs: 100,
     environment,
     stackName: `matrix-${CASES.indexOf(matrixCase) + 1}`,
-    faults: parseFaults(matrixCase.faults, templateFunctionIds(), templateTaskStateNames()),
+    faults: plan(matrixCase),
     ...(matrixCase.scenario !== undefined ? { scenario: matrixCase.scenario } : {}),
   });
 }
 
 const runs = new Map<MatrixCase, Promise<LocalRunReport>>();
 
-/** The case's run; the first `together` case starts all of them. */
-function reportOf(matrixCase: MatrixCase): Promise<LocalRunReport> {
-  if (!runs.has(matrixCase)) {
-    for (const started of matrixCase.together === true ? CASES.filter((c) => c.together) : [matrixCase]) {
-      const report = run(started);
-      report.catch(() => undefined);
-      runs.set(started, report);
-    }
-  }
+/**
+ * How many cases run at once. A run spends most of its time waiting (Step Functions waits, message
+ * holds), not computing, so overlapping runs shortens the matrix without changing what a case does.
+ */
+const OVERLAP = 3;
+
+function plan(matrixCase: MatrixCase): FaultPlan {
+  return parseFaults(matrixCase.faults, templateFunctionIds(), templateTaskStateNames());
+}
+
+/** Faults set on the shared emulators hit every run at the time: such a case runs alone. */
+const runsAlone = (matrixCase: MatrixCase): boolean =>
+  matrixCase.together !== true && hasEnvironmentFaults(plan(matrixCase));
+
+function start(matrixCase: MatrixCase): void {
+  if (runs.has(matrixCase)) return;
+  const report = run(matrixCase);
+  report.catch(() => undefined);
+  runs.set(matrixCase, report);
+}
+
+/**
+ * The case's run. The first `together` case starts all of them; a case whose faults are the emulators'
+ * waits for every run started before it and runs alone; any other case starts itself and the next such
+ * cases, up to OVERLAP runs at once (the tests run in order, so the cases before it have ended).
+ */
+async function reportOf(matrixCase: MatrixCase): Promise<LocalRunReport> {
+  if (matrixCase.together === true) CASES.filter((c) => c.together).forEach(start);
+  else if (runsAlone(matrixCase)) {
+    await Promise.allSettled(runs.values());
+    start(matrixCase);
+  } else
+    CASES.slice(CASES.indexOf(matrixCase))
+      .filter((c) => c.together !== true && !runsAlone(c))
+      .slice(0, OVERLAP)
+      .forEach(start);
   return runs.get(matrixCase) as Promise<LocalRunReport>;
 }
 
