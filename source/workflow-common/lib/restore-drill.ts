@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The RestoreDrillWorkflow's steps around the ImportWorkflow it runs as it is (CreateUserPool in its input):
- * - prepare: refuses while an ExportWorkflow, an ImportWorkflow or another drill of this installation runs,
+ * - prepare: refuses while an ExportWorkflow, an ImportWorkflow, a RepairWorkflow or another drill of this
+ *   installation runs,
  *   and names the scratch pool and the import execution after the drill (`restore-drill-<drill name>`);
  *   above RestoreDrillMaxUsers users it writes a sample of the backup (drill-sample.ts) as a table export
  *   into the import bucket, which the import reads as its recovery point (`"Sample": "<drill name>"`);
@@ -54,6 +55,11 @@ export const drillName = (drillExecutionName: string): string =>
 export interface DrillConfig {
   /** This Region's ImportWorkflow. */
   importWorkflowArn: string;
+  /**
+   * The installation's RepairWorkflow (primary Region; its name is fixed). It exists only with AllowRepair=Yes:
+   * a state machine that does not exist runs nothing.
+   */
+  repairWorkflowArn: string;
   primaryRegion: string;
   /** The installation's `solution-id-SO0126` tag value, which tells its ExportWorkflow apart. */
   solutionTag: string;
@@ -139,6 +145,16 @@ async function isRunning(sfn: SFNClient, stateMachineArn: string): Promise<numbe
   return response.executions?.length ?? 0;
 }
 
+/** Like isRunning, for a state machine that may not exist (the RepairWorkflow without AllowRepair). */
+async function isRunningIfExists(sfn: SFNClient, stateMachineArn: string): Promise<number> {
+  try {
+    return await isRunning(sfn, stateMachineArn);
+  } catch (error) {
+    if (errorName(error) === 'StateMachineDoesNotExist') return 0;
+    throw error;
+  }
+}
+
 /** The installation's ExportWorkflow in the primary Region (its name is generated: found by prefix and tag). */
 async function exportWorkflowArns(sfn: SFNClient, solutionTag: string): Promise<string[]> {
   const found: string[] = [];
@@ -222,6 +238,9 @@ export async function prepareDrill(
   for (const arn of await exportWorkflowArns(deps.primarySfn, deps.config.solutionTag)) {
     if ((await isRunning(deps.primarySfn, arn)) > 0) running.push('the ExportWorkflow');
   }
+  // A repair writes to the backed-up pool and then exports it again: the backup is changing under the drill.
+  if ((await isRunningIfExists(deps.primarySfn, deps.config.repairWorkflowArn)) > 0)
+    running.push('the RepairWorkflow');
   if (running.length > 0) {
     result.Refused =
       `The restore drill did not run: ${running.join(' and ')} of this backup is running, and a drill must ` +

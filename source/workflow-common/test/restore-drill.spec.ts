@@ -37,6 +37,7 @@ const cloudwatch = mockAws(CloudWatchClient);
 const NOW = 1_700_000_000_000;
 const ENV = {
   IMPORT_WORKFLOW_ARN: 'arn:aws:states:us-west-2:111122223333:stateMachine:ImportWorkflow-abc',
+  REPAIR_WORKFLOW_ARN: 'arn:aws:states:us-east-1:111122223333:stateMachine:RepairWorkflow-uuid',
   PRIMARY_REGION: 'us-east-1',
   SOLUTION_TAG: 'my-stack-us-east-1',
   BACKUP_TABLE_NAME: 'backup-table',
@@ -153,6 +154,7 @@ describe('restore-drill', () => {
     it.each([
       ['an ImportWorkflow', ENV.IMPORT_WORKFLOW_ARN],
       ['the ExportWorkflow', EXPORT_ARN],
+      ['the RepairWorkflow', ENV.REPAIR_WORKFLOW_ARN],
     ])('refuses while %s of this backup runs', async (what, arn) => {
       running(arn);
       const result = (await prepare()) as { Refused?: string };
@@ -218,6 +220,27 @@ describe('restore-drill', () => {
     it('runs when the latest export recorded no counts (an item of an earlier version)', async () => {
       ddb.on(GetCommand).resolves({ Item: { latestExportTimestamp: 1 } });
       expect(await prepare()).not.toHaveProperty('Refused');
+    });
+
+    it('runs without AllowRepair, when the RepairWorkflow does not exist', async () => {
+      sfn
+        .on(ListExecutionsCommand, { stateMachineArn: ENV.REPAIR_WORKFLOW_ARN })
+        .rejects(
+          Object.assign(new Error('State Machine Does Not Exist'), { name: 'StateMachineDoesNotExist' }),
+        );
+      expect(await prepare()).not.toHaveProperty('Refused');
+      expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, {
+        stateMachineArn: ENV.REPAIR_WORKFLOW_ARN,
+        statusFilter: 'RUNNING',
+      });
+    });
+
+    it('does not run when it cannot tell whether a repair runs', async () => {
+      sfn
+        .on(ListExecutionsCommand, { stateMachineArn: ENV.REPAIR_WORKFLOW_ARN })
+        .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+      await expect(prepare()).rejects.toThrow('not authorized');
+      expect(ddb).not.toHaveReceivedCommand(ScanCommand);
     });
 
     it("ignores another installation's ExportWorkflow", async () => {
