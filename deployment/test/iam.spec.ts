@@ -124,8 +124,11 @@ function namedEntities(value: Json | undefined): string[] {
   return text === undefined ? [] : [...text.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1] ?? '');
 }
 
-/** Pseudo parameters and names that say nothing about which resource a Resource is. */
-const GENERIC = /^AWS::|^Prefix$|^KeyPrefix$/;
+/**
+ * Pseudo parameters and names that say nothing about which resource a Resource is (PrimaryRegion: a Region,
+ * in which any of the primary Region's state machines are).
+ */
+const GENERIC = /^AWS::|^Prefix$|^KeyPrefix$|^PrimaryRegion$/;
 
 /**
  * `true` when the statement's Resource names what the environment variable names: the variable

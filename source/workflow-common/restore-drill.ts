@@ -21,6 +21,7 @@ import {
 
 export const ENVIRONMENT = {
   IMPORT_WORKFLOW_ARN: env.string(),
+  REPAIR_WORKFLOW_ARN: env.string(),
   PRIMARY_REGION: env.string(),
   SOLUTION_TAG: env.string(),
   BACKUP_TABLE_NAME: env.string(),
@@ -49,6 +50,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       const logger = handlerLogger(runtime, 'restore-drill', context);
       const drill: DrillConfig = {
         importWorkflowArn: config.IMPORT_WORKFLOW_ARN,
+        repairWorkflowArn: config.REPAIR_WORKFLOW_ARN,
         primaryRegion: config.PRIMARY_REGION,
         solutionTag: config.SOLUTION_TAG,
         tableName: config.BACKUP_TABLE_NAME,

@@ -130,6 +130,7 @@ export class LocalEnvironment {
     env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER = this.cognito.endpoint;
     env.AWS_ENDPOINT_URL_SFN = this.fakes.endpoint;
     env.AWS_ENDPOINT_URL_SSM = this.fakes.endpoint;
+    env.AWS_ENDPOINT_URL_CLOUDWATCH = this.fakes.endpoint;
     // Anything else must not reach AWS from a local run.
     env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9';
     resetClientCache();

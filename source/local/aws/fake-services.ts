@@ -2,9 +2,10 @@
 /**
  * Small local stand-ins for the AWS APIs the Lambdas call besides the emulated data services:
  * Step Functions (StartExecution, DescribeExecution, ListExecutions, StopExecution, served from the
- * local executions), SSM parameters (GetParameter, PutParameter, DeleteParameter) and the pre-signed
- * URL a custom resource answers CloudFormation on. One HTTP server on 127.0.0.1, JSON protocols as the
- * SDK v3 clients speak them.
+ * local executions), SSM parameters (GetParameter, PutParameter, DeleteParameter), CloudWatch's
+ * PutMetricData (recorded, for the harness's alarm evaluation: alarms.ts) and the pre-signed URL a custom
+ * resource answers CloudFormation on. One HTTP server on 127.0.0.1, JSON protocols as the SDK v3 clients
+ * speak them (CloudWatch's client speaks JSON 1.0 under the target prefix GraniteServiceVersion20100801).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoopbackService } from './loopback';
@@ -59,6 +60,19 @@ interface StoredParameter {
   modified: Date;
 }
 
+/** One data point a PutMetricData call put, as CloudWatch stores it. */
+export interface MetricDatum {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  /** Milliseconds since the epoch: the datum's Timestamp, or the time it arrived when it had none. */
+  timestamp: number;
+  value: number;
+  unit?: string;
+}
+
+const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801';
+
 export interface CfnResponse {
   Status: string;
   Reason?: string;
@@ -72,6 +86,7 @@ export class FakeServices extends LoopbackService {
   private readonly sfns: LocalStepFunctions[] = [];
   private readonly parameters = new Map<string, StoredParameter>();
   private readonly cfnResponses = new Map<string, (response: CfnResponse) => void>();
+  private readonly metrics: MetricDatum[] = [];
 
   constructor(
     private readonly region: string,
@@ -91,6 +106,11 @@ export class FakeServices extends LoopbackService {
   detachStepFunctions(sfn: LocalStepFunctions): void {
     const index = this.sfns.indexOf(sfn);
     if (index >= 0) this.sfns.splice(index, 1);
+  }
+
+  /** Every data point put so far (all deployments: the alarms tell theirs apart by dimension). */
+  metricData(): readonly MetricDatum[] {
+    return this.metrics;
   }
 
   deleteParameter(name: string): void {
@@ -122,12 +142,15 @@ export class FakeServices extends LoopbackService {
     const target = String(request.headers['x-amz-target'] ?? '');
     const [service, operation] = target.split('.');
     const contentType =
-      service === 'AWSStepFunctions' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
+      service === 'AWSStepFunctions' || service === CLOUDWATCH_TARGET
+        ? 'application/x-amz-json-1.0'
+        : 'application/x-amz-json-1.1';
     try {
       const body = (text === '' ? {} : JSON.parse(text)) as Body;
       let result: Body;
       if (service === 'AWSStepFunctions') result = this.stepFunctions(operation ?? '', body);
       else if (service === 'AmazonSSM') result = this.ssm(operation ?? '', body);
+      else if (service === CLOUDWATCH_TARGET) result = this.cloudWatch(operation ?? '', body);
       else throw new ApiError('UnknownOperationException', `Unsupported target ${target}`);
       response.writeHead(200, { 'content-type': contentType }).end(JSON.stringify(result));
     } catch (error) {
@@ -249,6 +272,33 @@ export class FakeServices extends LoopbackService {
           `Step Functions operation ${operation} is not emulated`,
         );
     }
+  }
+
+  private cloudWatch(operation: string, body: Body): Body {
+    if (operation !== 'PutMetricData')
+      throw new ApiError('UnknownOperationException', `CloudWatch operation ${operation} is not emulated`);
+    const namespace = requireString(body, 'Namespace');
+    const data = Array.isArray(body.MetricData) ? (body.MetricData as Body[]) : [];
+    const arrived = Date.now();
+    for (const datum of data) {
+      const value = datum.Value;
+      if (typeof value !== 'number') continue;
+      const dimensions: Record<string, string> = {};
+      for (const dimension of Array.isArray(datum.Dimensions) ? (datum.Dimensions as Body[]) : []) {
+        if (typeof dimension.Name === 'string' && typeof dimension.Value === 'string')
+          dimensions[dimension.Name] = dimension.Value;
+      }
+      this.metrics.push({
+        namespace,
+        metricName: requireString(datum, 'MetricName'),
+        dimensions,
+        // The JSON protocol sends timestamps as epoch seconds.
+        timestamp: typeof datum.Timestamp === 'number' ? datum.Timestamp * 1000 : arrived,
+        value,
+        ...(typeof datum.Unit === 'string' ? { unit: datum.Unit } : {}),
+      });
+    }
+    return {};
   }
 
   private ssm(operation: string, body: Body): Body {

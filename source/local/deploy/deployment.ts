@@ -20,6 +20,7 @@ import {
   TemplateError,
   TemplateStack,
 } from './cfn-template';
+import { alarmStates, metricAlarm, type AlarmState, type MetricAlarm } from '../aws/alarms';
 import { emulatorClients, type EmulatorClients, type EmulatorEndpoints } from './endpoints';
 import { NotificationInbox, type Notification } from './notifications';
 import { Provisioner } from './provisioner';
@@ -84,6 +85,12 @@ export class Deployment {
   /** The StackSetConstants attributes (the fixed parameters the main stack stored in SSM). */
   constants: Record<string, Json> = {};
   stateMachines = new Map<string, StateMachineInfo>();
+  /**
+   * The stack-set template's alarms on the metrics the product puts itself (its namespace), which the
+   * harness evaluates (aws/alarms.ts). Alarms on AWS's own metrics (AWS/SQS) are left out: no emulator
+   * publishes those.
+   */
+  alarms: MetricAlarm[] = [];
   private readonly clients: EmulatorClients;
   private readonly provisioner: Provisioner;
   private readonly inbox: NotificationInbox;
@@ -216,6 +223,10 @@ export class Deployment {
       if (!this.stateMachines.has(required))
         throw new TemplateError(`The StackSet template has no ${required}`);
     }
+    for (const id of await stackSet.resourceIds('AWS::CloudWatch::Alarm')) {
+      const alarm = metricAlarm(id, await stackSet.properties(id));
+      if (!alarm.namespace.startsWith('AWS/')) this.alarms.push(alarm);
+    }
     await this.backupRegionSnapshots(stackSet, this.options.secondaryRegion ?? 'us-west-2');
     const topics = await stackSet.resourceIds('AWS::SNS::Topic');
     if (topics[0] !== undefined) await this.inbox.subscribe((await stackSet.resource(topics[0])).ref);
@@ -240,6 +251,11 @@ export class Deployment {
   /** Every SNS message the topic has delivered so far. */
   notifications(): Promise<Notification[]> {
     return this.inbox.read();
+  }
+
+  /** Each alarm's state now, evaluated against the data points the product has put so far. */
+  alarmStates(now: number = Date.now()): Record<string, AlarmState> {
+    return alarmStates(this.alarms, this.endpoints.fakes.metricData(), now);
   }
 
   /** Resolves once the execution has entered the state (at once if it already did). */

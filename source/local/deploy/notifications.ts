@@ -10,11 +10,15 @@ import type { EmulatorClients, EmulatorEndpoints } from './endpoints';
 
 export interface Notification {
   message: string;
+  /** The SNS Subject, as an e-mail subscription shows it. */
+  subject?: string;
   kind: 'success' | 'error' | 'other';
 }
 
-function classify(message: string): Notification['kind'] {
+function classify(message: string, subject = ''): Notification['kind'] {
   if (/completed successfully/i.test(message)) return 'success';
+  // "RestoreDrillWorkflow failed: the backup did not restore": the drill's own failure notification.
+  if (/^\S+ failed: /.test(subject)) return 'error';
   // An expected refusal ("The <workflow> stopped: ...") is an error notification too.
   if (/error/i.test(message) || /^The \S+ stopped: /.test(message)) return 'error';
   return 'other';
@@ -53,13 +57,19 @@ export class NotificationInbox {
       if (messages.length === 0) break;
       for (const message of messages) {
         let text = message.Body ?? '';
+        let subject: string | undefined;
         try {
-          const envelope = JSON.parse(text) as { Message?: string };
+          const envelope = JSON.parse(text) as { Message?: string; Subject?: string };
           if (typeof envelope.Message === 'string') text = envelope.Message;
+          if (typeof envelope.Subject === 'string') subject = envelope.Subject;
         } catch {
           // a raw (non-envelope) delivery: keep the body
         }
-        this.received.push({ message: text, kind: classify(text) });
+        this.received.push({
+          message: text,
+          ...(subject !== undefined ? { subject } : {}),
+          kind: classify(text, subject),
+        });
       }
       await this.clients.sqs.send(
         new DeleteMessageBatchCommand({

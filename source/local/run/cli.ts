@@ -114,7 +114,9 @@ Faults (docs/local-run.md, "Fault injection"):
                                      PRIMARY): the ImportWorkflow restores into a scratch pool it
                                      creates from the backup, which the drill then deletes; the
                                      report gets drill: { status, sampled, usersRestored, parityOk,
-                                     projectedRestoreMinutes, scratchPoolDeleted }
+                                     projectedRestoreMinutes, scratchPoolDeleted, alarms }
+                                     (alarms: each drill and backup alarm's state, evaluated
+                                     locally; --fault lose-users=3 fails the drill's restore)
 
 Exit code: 0 when both workflows succeeded and parity holds; 1 otherwise; 2 for bad options or seed.`;
 

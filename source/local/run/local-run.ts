@@ -11,6 +11,7 @@ import type { CognitoEmulator } from '../cognito';
 import type { UserPoolConfig } from '../cognito/types';
 import { RESTORE_TARGET_TAGS } from '../../workflow-import/lib/create-plan';
 import { DRILL_PREFIX, type DrillOutcome } from '../../workflow-common/lib/restore-drill';
+import type { AlarmState } from '../aws/alarms';
 import type { SampleSummary } from '../../workflow-common/lib/drill-sample';
 import { compareConfiguration } from './configuration-parity';
 import { Deployment, type Notification } from '../deploy/deployment';
@@ -246,6 +247,11 @@ export interface DrillReport {
   scratchPoolDeleted: boolean;
   /** The drill's failure or refusal, as its outcome gives it. */
   failure?: string;
+  /**
+   * Each alarm of the template on the solution's metrics (alarm logical id → OK, ALARM or
+   * INSUFFICIENT_DATA), evaluated by the harness against what the run put with PutMetricData.
+   */
+  alarms: Record<string, AlarmState>;
 }
 /** `departed-users`: one restorable user in this many leaves the pool (5%, under the default guard of 10%). */
 export const DEPARTED_EVERY = 20;
@@ -971,10 +977,16 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           drillRecord = record;
         },
       );
+      // A failed drill has no output: its outcome is in the input of the Fail state it ended in.
+      const finalState =
+        drillRecord?.output ??
+        [...(drillRecord?.entered ?? [])]
+          .reverse()
+          .find((entry) => entry.stateName === 'Restore drill failed')?.input;
       const output =
-        drillRecord?.output === undefined
+        finalState === undefined
           ? {}
-          : (JSON.parse(drillRecord.output) as {
+          : (JSON.parse(finalState) as {
               Outcome?: DrillOutcome;
               Drill?: { Sample?: SampleSummary };
             });
@@ -1001,6 +1013,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           : {}),
         scratchPoolDeleted: scratchPools().length === 0,
         ...(outcome?.Failure !== undefined ? { failure: outcome.Failure } : {}),
+        alarms: active.alarmStates(),
       };
       report.parity = skipped(
         'the drill checks its restore with the ImportWorkflow reconciliation (drill.parityOk)',
@@ -1228,7 +1241,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       report.drill !== undefined &&
       report.drill.status === 'SUCCEEDED' &&
       report.drill.parityOk &&
-      report.drill.scratchPoolDeleted;
+      report.drill.scratchPoolDeleted &&
+      Object.values(report.drill.alarms).every((state) => state === 'OK');
     report.ok =
       (report.export.status === 'SUCCEEDED' || plan !== undefined) &&
       (plan?.seedPool === undefined || report.seedParity?.ok === true) &&

@@ -210,6 +210,9 @@ export function faultLines(report: LocalRunReport): string[] {
         `scratch pool ${drill.scratchPoolDeleted ? 'deleted' : 'LEFT BEHIND'}` +
         (drill.failure !== undefined ? `; ${drill.failure}` : ''),
     );
+    const alarms = Object.entries(drill.alarms);
+    if (alarms.length > 0)
+      lines.push(`Alarms (evaluated locally): ${alarms.map(([id, state]) => `${id} ${state}`).join(', ')}`);
     const sample = drill.sample;
     if (sample !== undefined)
       lines.push(

@@ -679,9 +679,27 @@ async function publishOnce(
   return true;
 }
 
+/**
+ * An ImportWorkflow that a restore drill started (`CreateUserPool.RestoreDrill`): it restores into a scratch
+ * pool that the drill deletes, so its own notifications would read as a real restore's (and a failure's
+ * advice to resume points at a pool that no longer exists). The drill sends the one notification of the
+ * drill, success or failure, with the import's counts and error; the import sends none.
+ */
+export function isDrillImport(context: SfnContextObject): boolean {
+  const input = context.Execution?.Input as { CreateUserPool?: { RestoreDrill?: unknown } } | undefined;
+  return workflowName(context) === IMPORT_WORKFLOW && input?.CreateUserPool?.RestoreDrill === true;
+}
+
 async function reportError(event: MessageBrokerEvent, deps: MessageBrokerDeps): Promise<void> {
   const { Context: context, Input: input } = event;
   const error = workflowError(input);
+  if (isDrillImport(context)) {
+    deps.logger.info("A restore drill's import failed: the drill's notification reports it", {
+      workflowError: input?.Error,
+    });
+    await deps.sendMetric(metricData('workflow-error', context, deps));
+    return;
+  }
   let publishFailure: unknown;
   try {
     // Errors and refusals are always published, whatever the SNS preference.
@@ -772,7 +790,9 @@ async function reportSuccess(event: MessageBrokerEvent, deps: MessageBrokerDeps)
     deps.logger.info('Recorded the latest export timestamp', { exportTimestamp: input.ExportTimestamp });
     await deps.putMetrics(exportMetrics(input));
   }
-  if (deps.config.snsPreference === 'INFO_AND_ERRORS') {
+  if (isDrillImport(context)) {
+    deps.logger.info("A restore drill's import succeeded: the drill's notification reports it");
+  } else if (deps.config.snsPreference === 'INFO_AND_ERRORS') {
     const sent = await publishOnce(
       context,
       'success',

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The RestoreDrillWorkflow's steps around the ImportWorkflow it runs as it is (CreateUserPool in its input):
- * - prepare: refuses while an ExportWorkflow, an ImportWorkflow or another drill of this installation runs,
+ * - prepare: refuses while an ExportWorkflow, an ImportWorkflow, a RepairWorkflow or another drill of this
+ *   installation runs,
  *   and names the scratch pool and the import execution after the drill (`restore-drill-<drill name>`);
  *   above RestoreDrillMaxUsers users it writes a sample of the backup (drill-sample.ts) as a table export
  *   into the import bucket, which the import reads as its recovery point (`"Sample": "<drill name>"`);
@@ -54,6 +55,11 @@ export const drillName = (drillExecutionName: string): string =>
 export interface DrillConfig {
   /** This Region's ImportWorkflow. */
   importWorkflowArn: string;
+  /**
+   * The installation's RepairWorkflow (primary Region; its name is fixed). It exists only with AllowRepair=Yes:
+   * a state machine that does not exist runs nothing.
+   */
+  repairWorkflowArn: string;
   primaryRegion: string;
   /** The installation's `solution-id-SO0126` tag value, which tells its ExportWorkflow apart. */
   solutionTag: string;
@@ -78,8 +84,12 @@ export interface PrepareResult {
   Refused?: string;
   PoolName: string;
   ImportExecutionName: string;
-  /** The ImportWorkflow's input: the pool to create, and the sample to read when the drill restores one. */
-  ImportInput: { CreateUserPool: { PoolName: string }; Sample?: string };
+  /**
+   * The ImportWorkflow's input: the scratch pool to create (`RestoreDrill`: without the recorded Lambda
+   * triggers, and the import's own notifications left to the drill's), and the sample to read when the
+   * drill restores one.
+   */
+  ImportInput: { CreateUserPool: { PoolName: string; RestoreDrill: true }; Sample?: string };
   /** What the sample holds (counts), when the backup is larger than RestoreDrillMaxUsers. */
   Sample?: SampleSummary;
 }
@@ -133,6 +143,16 @@ async function isRunning(sfn: SFNClient, stateMachineArn: string): Promise<numbe
     new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 2 }),
   );
   return response.executions?.length ?? 0;
+}
+
+/** Like isRunning, for a state machine that may not exist (the RepairWorkflow without AllowRepair). */
+async function isRunningIfExists(sfn: SFNClient, stateMachineArn: string): Promise<number> {
+  try {
+    return await isRunning(sfn, stateMachineArn);
+  } catch (error) {
+    if (errorName(error) === 'StateMachineDoesNotExist') return 0;
+    throw error;
+  }
 }
 
 /** The installation's ExportWorkflow in the primary Region (its name is generated: found by prefix and tag). */
@@ -210,7 +230,7 @@ export async function prepareDrill(
   const result: PrepareResult = {
     PoolName: name,
     ImportExecutionName: name,
-    ImportInput: { CreateUserPool: { PoolName: name } },
+    ImportInput: { CreateUserPool: { PoolName: name, RestoreDrill: true } },
   };
   const running: string[] = [];
   if ((await isRunning(deps.sfn, drill.stateMachineArn)) > 1) running.push('another RestoreDrillWorkflow');
@@ -218,6 +238,9 @@ export async function prepareDrill(
   for (const arn of await exportWorkflowArns(deps.primarySfn, deps.config.solutionTag)) {
     if ((await isRunning(deps.primarySfn, arn)) > 0) running.push('the ExportWorkflow');
   }
+  // A repair writes to the backed-up pool and then exports it again: the backup is changing under the drill.
+  if ((await isRunningIfExists(deps.primarySfn, deps.config.repairWorkflowArn)) > 0)
+    running.push('the RepairWorkflow');
   if (running.length > 0) {
     result.Refused =
       `The restore drill did not run: ${running.join(' and ')} of this backup is running, and a drill must ` +
@@ -244,6 +267,8 @@ export interface CleanupResult {
   ScratchPoolDeleted: boolean;
   /** The scratch pool's id, when the import created one. */
   ScratchPoolId?: string;
+  /** The recorded Lambda triggers the scratch pool was created without (none of them ran in the drill). */
+  TriggersLeftOut?: number;
 }
 
 export class ScratchPoolRefusedError extends Error {
@@ -266,16 +291,17 @@ export async function deleteScratchPool(
     if (errorName(error) !== 'NoSuchKey') throw error;
   }
   const userPoolId = record?.UserPoolId;
+  const triggers = record?.TriggersLeftOut !== undefined ? { TriggersLeftOut: record.TriggersLeftOut } : {};
   if (userPoolId === undefined) {
     deps.logger.info('The drill created no scratch pool', { recorded: record !== undefined });
-    return { ScratchPoolDeleted: true };
+    return { ScratchPoolDeleted: true, ...triggers };
   }
   let pool;
   try {
     pool = (await deps.cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }))).UserPool;
   } catch (error) {
     if (errorName(error) === 'ResourceNotFoundException')
-      return { ScratchPoolDeleted: true, ScratchPoolId: userPoolId };
+      return { ScratchPoolDeleted: true, ScratchPoolId: userPoolId, ...triggers };
     throw error;
   }
   const tags = pool?.UserPoolTags ?? {};
@@ -304,7 +330,7 @@ export async function deleteScratchPool(
   }
   await deps.cognito.send(new DeleteUserPoolCommand({ UserPoolId: userPoolId }));
   deps.logger.info('Deleted the scratch pool', { userPoolId });
-  return { ScratchPoolDeleted: true, ScratchPoolId: userPoolId };
+  return { ScratchPoolDeleted: true, ScratchPoolId: userPoolId, ...triggers };
 }
 
 /** The state when the drill ends: what happened to the import and to the cleanup. */
@@ -330,6 +356,8 @@ export interface DrillOutcome {
   ProjectedRestoreMinutes?: number;
   /** What failed, by step name; no personal data. */
   Failure?: string;
+  /** The recorded Lambda triggers the scratch pool was created without (none of them ran in the drill). */
+  TriggersLeftOut?: number;
 }
 
 /** The restore report's counts, from the input of the import's WorkflowCleanupLambda (counts only). */
@@ -390,8 +418,18 @@ function drillMessage(
   ];
   if (input.Drill !== undefined) {
     lines.push(
-      `Scratch pool: ${input.Drill.PoolName} (${outcome.ScratchPoolDeleted ? 'deleted' : 'NOT DELETED: delete it by hand'})`,
+      `Restore drill: ${input.Drill.PoolName}`,
+      `Scratch pool: ${input.Drill.PoolName}${input.Cleanup?.ScratchPoolId !== undefined ? ` (${input.Cleanup.ScratchPoolId})` : ''} ` +
+        `(${outcome.ScratchPoolDeleted ? 'deleted' : 'NOT DELETED: delete it by hand'})`,
       `ImportWorkflow execution: ${input.Drill.ImportExecutionName}`,
+    );
+  }
+  if (outcome.TriggersLeftOut !== undefined) {
+    lines.push(
+      outcome.TriggersLeftOut === 0
+        ? 'Lambda triggers: the backed-up pool has none.'
+        : `Lambda triggers: the scratch pool was created without the backed-up pool's ${outcome.TriggersLeftOut} ` +
+            'Lambda triggers, so the drill invoked none of them (no custom message, sender or sign-up function ran).',
     );
   }
   if (outcome.Counts !== undefined) {
@@ -417,7 +455,54 @@ function drillMessage(
         `reconciliation ${projection.measuredMinutes.reconcile} min, checks and waits ${projection.measuredMinutes.other} min)`,
     );
   }
+  if (!outcome.Succeeded) lines.push('', ...whatToDo(outcome, input));
   return lines.join('\n');
+}
+
+/** The import's own error: a failed `startExecution.sync:2` task's Cause describes the child execution. */
+export function importErrorName(error: FinishInput['ImportError']): string {
+  try {
+    const cause = JSON.parse(error?.Cause ?? '') as { Error?: unknown; error?: unknown };
+    const name = cause.Error ?? cause.error;
+    if (typeof name === 'string' && name !== '') return name;
+  } catch {
+    // Not the child's description: the task's own error name says what failed.
+  }
+  return error?.Error ?? 'unknown error';
+}
+
+/** The steps for the operator, by what failed. */
+function whatToDo(outcome: DrillOutcome, input: FinishInput): string[] {
+  const steps = ['What to do:'];
+  if (input.PrepareError !== undefined) {
+    steps.push(
+      '- The drill could not start: the RestoreDrillWorkflow execution\'s step "Restore drill: prepare" and the ' +
+        'RestoreDrillLambda log say why. Nothing was created.',
+    );
+  }
+  if (input.ImportError !== undefined) {
+    const pool = input.Cleanup?.ScratchPoolId;
+    steps.push(
+      `- The restore failed: the ImportWorkflow execution ` +
+        `${input.Drill?.ImportExecutionName ?? '(see the drill execution)'} says which state failed and why` +
+        (pool !== undefined
+          ? `, and its restore report (restore-reports/${pool}/ in the import bucket) lists each user's outcome`
+          : '') +
+        '. Fix the cause (README, "Troubleshoot").',
+    );
+  }
+  if (!outcome.ScratchPoolDeleted) {
+    steps.push(
+      `- Delete the scratch pool by hand: the user pool tagged cognito-backup-restore-execution=` +
+        `${input.Drill?.ImportExecutionName ?? 'restore-drill-...'} (its id is in restore-work/created-user-pools/ ` +
+        'of the import bucket).',
+    );
+  }
+  steps.push(
+    '- There is nothing to resume: the scratch pool is deleted after every drill. Once fixed, start the ' +
+      'RestoreDrillWorkflow again by hand; the restore-drill-failed alarm stays in ALARM until a drill succeeds.',
+  );
+  return steps;
 }
 
 /** Records, measures and notifies; the state machine fails afterwards when `Succeeded` is false. */
@@ -427,7 +512,7 @@ export async function finishDrill(input: FinishInput, deps: FinishDeps): Promise
   const prepared = input.PrepareError === undefined;
   if (!prepared) failures.push(`the drill could not start (${input.PrepareError?.Error ?? 'unknown error'})`);
   if (input.ImportError !== undefined)
-    failures.push(`the ImportWorkflow failed (${input.ImportError.Error ?? 'unknown error'})`);
+    failures.push(`the ImportWorkflow failed (${importErrorName(input.ImportError)})`);
   if (prepared && (input.CleanupError !== undefined || input.Cleanup?.ScratchPoolDeleted !== true)) {
     failures.push(`the scratch pool was not deleted (${input.CleanupError?.Error ?? 'unknown error'})`);
   }
@@ -453,6 +538,9 @@ export async function finishDrill(input: FinishInput, deps: FinishDeps): Promise
     ...(counts !== undefined ? { Counts: counts } : {}),
     ...(projection !== undefined ? { ProjectedRestoreMinutes: projection.projectedRestoreMinutes } : {}),
     ...(failures.length > 0 ? { Failure: failures.join('; ') } : {}),
+    ...(input.Cleanup?.TriggersLeftOut !== undefined
+      ? { TriggersLeftOut: input.Cleanup.TriggersLeftOut }
+      : {}),
   };
   const record: DrillRecord = {
     drillEndedAt: deps.now(),

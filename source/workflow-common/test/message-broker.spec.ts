@@ -933,6 +933,45 @@ describe('message-broker', () => {
   });
 });
 
+describe("a restore drill's ImportWorkflow", () => {
+  const drillContext = (state: string, drill: unknown = true, name = 'ImportWorkflow-HASH') => {
+    const ctx = context(state, name);
+    ctx.Execution.Input = { CreateUserPool: { PoolName: 'restore-drill-1', RestoreDrill: drill } };
+    return ctx;
+  };
+
+  it("leaves its success and its failure to the drill's notification", async () => {
+    await run(event('WorkflowCleanupLambda', {}, drillContext('WorkflowCleanupLambda')));
+    await run(
+      event(
+        'WorkflowErrorHandlerLambda',
+        { Error: 'RestoreIncomplete', Cause: 'x' },
+        drillContext('WorkflowErrorHandlerLambda'),
+      ),
+    );
+    expect(published()).toEqual([]);
+  });
+
+  it('notifies as ever for a restore that is not a drill, and for another workflow', async () => {
+    await run(event('WorkflowCleanupLambda', {}, drillContext('WorkflowCleanupLambda', 'yes')));
+    await run(
+      event('WorkflowErrorHandlerLambda', { Cause: 'x' }, drillContext('WorkflowErrorHandlerLambda', false)),
+    );
+    await run(
+      event(
+        'WorkflowErrorHandlerLambda',
+        { Cause: 'x' },
+        drillContext('WorkflowErrorHandlerLambda', true, 'Other-HASH'),
+      ),
+    );
+    expect(published().map((input) => input.Subject)).toEqual([
+      'ImportWorkflow completed successfully',
+      'ImportWorkflow failed: unexpected error',
+      'Other failed: unexpected error',
+    ]);
+  });
+});
+
 describe('RepairWorkflow notifications', () => {
   const repairContext = (state: string) => {
     const ctx = context(state, 'RepairWorkflow-0f8fad5b');

@@ -37,6 +37,7 @@ const cloudwatch = mockAws(CloudWatchClient);
 const NOW = 1_700_000_000_000;
 const ENV = {
   IMPORT_WORKFLOW_ARN: 'arn:aws:states:us-west-2:111122223333:stateMachine:ImportWorkflow-abc',
+  REPAIR_WORKFLOW_ARN: 'arn:aws:states:us-east-1:111122223333:stateMachine:RepairWorkflow-uuid',
   PRIMARY_REGION: 'us-east-1',
   SOLUTION_TAG: 'my-stack-us-east-1',
   BACKUP_TABLE_NAME: 'backup-table',
@@ -133,7 +134,7 @@ describe('restore-drill', () => {
       expect(await prepare()).toEqual({
         PoolName: 'restore-drill-scheduled-1',
         ImportExecutionName: 'restore-drill-scheduled-1',
-        ImportInput: { CreateUserPool: { PoolName: 'restore-drill-scheduled-1' } },
+        ImportInput: { CreateUserPool: { PoolName: 'restore-drill-scheduled-1', RestoreDrill: true } },
       });
       expect(ddb).not.toHaveReceivedCommand(ScanCommand);
       expect(sns).not.toHaveReceivedCommand(PublishCommand);
@@ -153,6 +154,7 @@ describe('restore-drill', () => {
     it.each([
       ['an ImportWorkflow', ENV.IMPORT_WORKFLOW_ARN],
       ['the ExportWorkflow', EXPORT_ARN],
+      ['the RepairWorkflow', ENV.REPAIR_WORKFLOW_ARN],
     ])('refuses while %s of this backup runs', async (what, arn) => {
       running(arn);
       const result = (await prepare()) as { Refused?: string };
@@ -190,7 +192,7 @@ describe('restore-drill', () => {
       });
       const result = (await prepare({ ...ENV, RESTORE_DRILL_MAX_USERS: '3' })) as PrepareResult;
       expect(result.ImportInput).toEqual({
-        CreateUserPool: { PoolName: 'restore-drill-scheduled-1' },
+        CreateUserPool: { PoolName: 'restore-drill-scheduled-1', RestoreDrill: true },
         Sample: 'restore-drill-scheduled-1',
       });
       expect(result.Sample).toMatchObject({ users: 3, groups: 1, memberships: 1, disabled: 1 });
@@ -218,6 +220,27 @@ describe('restore-drill', () => {
     it('runs when the latest export recorded no counts (an item of an earlier version)', async () => {
       ddb.on(GetCommand).resolves({ Item: { latestExportTimestamp: 1 } });
       expect(await prepare()).not.toHaveProperty('Refused');
+    });
+
+    it('runs without AllowRepair, when the RepairWorkflow does not exist', async () => {
+      sfn
+        .on(ListExecutionsCommand, { stateMachineArn: ENV.REPAIR_WORKFLOW_ARN })
+        .rejects(
+          Object.assign(new Error('State Machine Does Not Exist'), { name: 'StateMachineDoesNotExist' }),
+        );
+      expect(await prepare()).not.toHaveProperty('Refused');
+      expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, {
+        stateMachineArn: ENV.REPAIR_WORKFLOW_ARN,
+        statusFilter: 'RUNNING',
+      });
+    });
+
+    it('does not run when it cannot tell whether a repair runs', async () => {
+      sfn
+        .on(ListExecutionsCommand, { stateMachineArn: ENV.REPAIR_WORKFLOW_ARN })
+        .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+      await expect(prepare()).rejects.toThrow('not authorized');
+      expect(ddb).not.toHaveReceivedCommand(ScanCommand);
     });
 
     it("ignores another installation's ExportWorkflow", async () => {
@@ -275,6 +298,28 @@ describe('restore-drill', () => {
         UserPoolTags: TAGS,
       });
       expect(cognito).toHaveReceivedCommandWith(DeleteUserPoolCommand, { UserPoolId: 'us-west-2_scratch' });
+    });
+
+    it('hands on the count of Lambda triggers the scratch pool was created without', async () => {
+      bucket.set(
+        KEY,
+        JSON.stringify({
+          PoolName: 'p',
+          UserPoolId: 'us-west-2_scratch',
+          Clients: {},
+          Done: true,
+          TriggersLeftOut: 3,
+        }),
+      );
+      cognito
+        .on(DescribeUserPoolCommand)
+        .resolves({ UserPool: { Id: 'us-west-2_scratch', UserPoolTags: TAGS } });
+      cognito.on(DeleteUserPoolCommand).resolves({});
+      expect(await cleanup()).toEqual({
+        ScratchPoolDeleted: true,
+        ScratchPoolId: 'us-west-2_scratch',
+        TriggersLeftOut: 3,
+      });
     });
 
     it("deletes the pool's domain first: a pool with a domain cannot be deleted", async () => {
@@ -470,15 +515,73 @@ describe('restore-drill', () => {
       });
     });
 
+    it("names the drill, the import's own error and what to do when the restore failed", async () => {
+      const outcome = await run({
+        Action: 'finish',
+        Input: {
+          ...base,
+          ImportError: {
+            Error: 'States.TaskFailed',
+            Cause: JSON.stringify({
+              ExecutionArn: 'import-arn',
+              Status: 'FAILED',
+              Error: 'RestoreIncomplete',
+            }),
+          },
+          Cleanup: { ScratchPoolDeleted: true, ScratchPoolId: 'us-west-2_scratch', TriggersLeftOut: 2 },
+        },
+      });
+      expect(outcome).toMatchObject({
+        Succeeded: false,
+        Failure: 'the ImportWorkflow failed (RestoreIncomplete)',
+        TriggersLeftOut: 2,
+      });
+      const message = sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '';
+      expect(message).toContain('Restore drill: restore-drill-scheduled-1');
+      expect(message).toContain('Scratch pool: restore-drill-scheduled-1 (us-west-2_scratch) (deleted)');
+      expect(message).toContain("without the backed-up pool's 2 Lambda triggers");
+      expect(message).toContain('What to do:');
+      expect(message).toContain('restore-reports/us-west-2_scratch/');
+      expect(message).toContain('start the RestoreDrillWorkflow again');
+      expect(message).not.toContain('Delete the scratch pool by hand');
+    });
+
+    it("reads the import's error from the task's when the Cause does not describe the child", async () => {
+      const outcome = await run({
+        Action: 'finish',
+        Input: {
+          ...base,
+          ImportError: { Error: 'States.Timeout', Cause: 'timed out' },
+          Cleanup: { ScratchPoolDeleted: true },
+        },
+      });
+      expect(outcome).toMatchObject({ Failure: 'the ImportWorkflow failed (States.Timeout)' });
+    });
+
+    it('says when the backed-up pool has no trigger', async () => {
+      sfn.on(GetExecutionHistoryCommand).resolves({ events });
+      await run({
+        Action: 'finish',
+        Input: {
+          ...base,
+          Import: { ExecutionArn: 'import-arn' },
+          Cleanup: { ScratchPoolDeleted: true, TriggersLeftOut: 0 },
+        },
+      });
+      const message = sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '';
+      expect(message).toContain('Lambda triggers: the backed-up pool has none.');
+      expect(message).not.toContain('What to do:');
+    });
+
     it('records a failed drill, with nothing to delete, when the drill could not even prepare', async () => {
       const outcome = await run({
         Action: 'finish',
         Input: { PrepareError: { Error: 'AccessDeniedException' } },
       });
       expect(outcome).toMatchObject({ Succeeded: false, ScratchPoolDeleted: true });
-      expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message).toContain(
-        'the drill could not start (AccessDeniedException)',
-      );
+      const message = sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '';
+      expect(message).toContain('the drill could not start (AccessDeniedException)');
+      expect(message).toContain('"Restore drill: prepare"');
     });
 
     it('is a failure when the scratch pool was left behind, even after a good restore', async () => {
@@ -495,6 +598,9 @@ describe('restore-drill', () => {
       const message = sns.commandCalls(PublishCommand)[0]?.args[0].input;
       expect(message?.Subject).toBe('RestoreDrillWorkflow failed: a scratch pool was left behind');
       expect(message?.Message).toContain('NOT DELETED');
+      expect(message?.Message).toContain(
+        'Delete the scratch pool by hand: the user pool tagged cognito-backup-restore-execution=restore-drill-scheduled-1',
+      );
     });
   });
 

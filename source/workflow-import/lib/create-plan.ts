@@ -44,6 +44,12 @@ export interface CreateUserPoolInput {
   DomainPrefix?: string;
   /** Source ARN → ARN to use instead (a trigger, an SES identity, a KMS key of this Region). */
   ArnMap: Record<string, string>;
+  /**
+   * The pool is a restore drill's scratch pool (the RestoreDrillWorkflow sets it): created without the
+   * recorded Lambda triggers, so that a drill invokes none of the operator's functions (a custom message
+   * or sender would reach users), and the ImportWorkflow leaves its notifications to the drill's.
+   */
+  RestoreDrill?: true;
 }
 
 export class InvalidCreateUserPoolError extends Error {
@@ -79,7 +85,7 @@ export function createUserPoolInput(context: SfnContextObject | undefined): Crea
     throw new InvalidCreateUserPoolError(problems.join('; '));
   }
   const fields = raw as Record<string, unknown>;
-  const known = new Set(['PoolName', 'DomainPrefix', 'ArnMap']);
+  const known = new Set(['PoolName', 'DomainPrefix', 'ArnMap', 'RestoreDrill']);
   for (const key of Object.keys(fields))
     if (!known.has(key)) problems.push(`${CREATE_USER_POOL_INPUT}.${key} is not a known field`);
   const name = fields.PoolName;
@@ -90,6 +96,9 @@ export function createUserPoolInput(context: SfnContextObject | undefined): Crea
     problems.push(
       'DomainPrefix must be lower-case letters, digits and hyphens (at most 63, no hyphen at either end)',
     );
+  const drill = fields.RestoreDrill;
+  if (drill !== undefined && drill !== true)
+    problems.push('RestoreDrill is set by the RestoreDrillWorkflow only, to true');
   const arnMap: Record<string, string> = {};
   const map = fields.ArnMap;
   if (map !== undefined) {
@@ -109,6 +118,7 @@ export function createUserPoolInput(context: SfnContextObject | undefined): Crea
     PoolName: name as string,
     ...(typeof domain === 'string' ? { DomainPrefix: domain } : {}),
     ArnMap: arnMap,
+    ...(drill === true ? { RestoreDrill: true as const } : {}),
   };
 }
 
@@ -149,6 +159,8 @@ export interface CreationPlan {
   LeftOut: string[];
   /** What the operator must supply (identity providers whose secret was not recorded, client secrets to hand out). */
   ForTheOperator: string[];
+  /** A restore drill's scratch pool: how many recorded Lambda triggers it was created without. */
+  TriggersLeftOut?: number;
 }
 
 /** The Region named in an ARN; '' for a global resource (IAM). */
@@ -195,6 +207,16 @@ function planLambdaConfig(
   )
     out.KMSKeyID = kms;
   return Object.keys(out).length === 0 ? undefined : (out as LambdaConfig);
+}
+
+/** The recorded triggers (each function the pool invokes; the custom senders' KMS key is not one). */
+export function triggerCount(config: LambdaConfig | undefined): number {
+  return Object.entries(config ?? {}).filter(
+    ([key, value]) =>
+      key !== 'KMSKeyID' &&
+      (typeof value === 'string' ||
+        typeof (value as { LambdaArn?: unknown } | undefined)?.LambdaArn === 'string'),
+  ).length;
 }
 
 /**
@@ -253,7 +275,12 @@ export function planCreation(
     const { UnusedAccountValidityDays: _unused, ...adminCreate } = userPool.AdminCreateUserConfig;
     userPool.AdminCreateUserConfig = adminCreate;
   }
-  if (LambdaConfig !== undefined) {
+  const triggersLeftOut = input.RestoreDrill === true ? triggerCount(LambdaConfig) : undefined;
+  if (triggersLeftOut !== undefined && triggersLeftOut > 0) {
+    leftOut.push(
+      `LambdaConfig (${triggersLeftOut} Lambda triggers): a restore drill's scratch pool invokes none of the pool's functions`,
+    );
+  } else if (LambdaConfig !== undefined && input.RestoreDrill !== true) {
     const triggers = planLambdaConfig(LambdaConfig, map, leftOut);
     if (triggers !== undefined) userPool.LambdaConfig = triggers;
   }
@@ -332,5 +359,6 @@ export function planCreation(
     ...(input.DomainPrefix !== undefined ? { Domain: input.DomainPrefix } : {}),
     LeftOut: leftOut,
     ForTheOperator: forTheOperator,
+    ...(triggersLeftOut !== undefined ? { TriggersLeftOut: triggersLeftOut } : {}),
   };
 }

@@ -61,6 +61,8 @@ export interface CreationRecord {
   /** Source app client id → new app client id. */
   Clients: Record<string, string>;
   Done: boolean;
+  /** A restore drill's scratch pool: the recorded Lambda triggers it was created without (the drill reports it). */
+  TriggersLeftOut?: number;
 }
 
 /** The files written beside the restore report, for the operator and the applications. */
@@ -244,7 +246,12 @@ export async function createUserPoolFromBackup(
   const configuration = recordedConfiguration(await readPoolConfiguration(deps.ddb, deps.table));
   const plan = planCreation(configuration, input, { region: deps.region, executionName: run.execution });
   if (record === undefined) {
-    record = { PoolName: input.PoolName, Clients: {}, Done: false };
+    record = {
+      PoolName: input.PoolName,
+      Clients: {},
+      Done: false,
+      ...(plan.TriggersLeftOut !== undefined ? { TriggersLeftOut: plan.TriggersLeftOut } : {}),
+    };
     // Before the pool exists: a retry then knows to look for it.
     await putChunk(deps.work, key, record);
   } else if (record.UserPoolId === undefined) {

@@ -37,6 +37,7 @@ import {
   besideReportKey,
   createUserPoolFromBackup,
   creationKey,
+  type CreationRecord,
   withCreatedUserPool,
 } from '../lib/create-user-pool';
 import { MAPPING_BUCKET, serveBucket, sfnContext, TYPE_TIMESTAMP } from './support';
@@ -224,9 +225,52 @@ describe('createUserPoolInput', () => {
       /ArnMap/,
     ],
     ['an unknown field', { CreateUserPool: { PoolName: 'x', Domain: 'y' } }, /Domain is not a known field/],
+    [
+      'a RestoreDrill other than true',
+      { CreateUserPool: { PoolName: 'x', RestoreDrill: 'yes' } },
+      /RestoreDrill is set by the RestoreDrillWorkflow only/,
+    ],
   ])('refuses %s', (_name, input, message) => {
     expect(() => createUserPoolInput(contextWith(input))).toThrow(InvalidCreateUserPoolError);
     expect(() => createUserPoolInput(contextWith(input))).toThrow(message);
+  });
+});
+
+describe('planCreation for a restore drill', () => {
+  const where = { region: REGION, executionName: 'restore-drill-x' };
+
+  it('creates the scratch pool without any of the recorded triggers, and counts them; a real restore keeps them', () => {
+    const drill = planCreation(configuration(), { ...INPUT, RestoreDrill: true }, where);
+    expect(drill.UserPool).not.toHaveProperty('LambdaConfig');
+    // PreSignUp, PostConfirmation, PreAuthentication and CustomEmailSender; the KMS key is no trigger.
+    expect(drill.TriggersLeftOut).toBe(4);
+    expect(drill.LeftOut).toContain(
+      "LambdaConfig (4 Lambda triggers): a restore drill's scratch pool invokes none of the pool's functions",
+    );
+    const real = planCreation(configuration(), INPUT, where);
+    expect(real.UserPool.LambdaConfig).toEqual({
+      PreSignUp: lambdaArn(REGION, 'pre-sign-up'),
+      PreAuthentication: lambdaArn(REGION, 'already-here'),
+    });
+    expect(real).not.toHaveProperty('TriggersLeftOut');
+  });
+
+  it('counts none for a pool without triggers', () => {
+    const config = configuration();
+    delete config.UserPool.LambdaConfig;
+    const drill = planCreation(config, { ...INPUT, RestoreDrill: true }, where);
+    expect(drill.TriggersLeftOut).toBe(0);
+    expect(drill.LeftOut.join('\n')).not.toContain('LambdaConfig');
+  });
+
+  it('reads RestoreDrill from the input', () => {
+    const context = sfnContext();
+    context.Execution.Input = { CreateUserPool: { PoolName: 'restore-drill-x', RestoreDrill: true } };
+    expect(createUserPoolInput(context)).toEqual({
+      PoolName: 'restore-drill-x',
+      ArnMap: {},
+      RestoreDrill: true,
+    });
   });
 });
 
@@ -325,6 +369,16 @@ describe('createUserPoolFromBackup', () => {
       expect(`${key}: ${text}`).not.toMatch(/SECRET-OF/);
       expect(`${key}: ${text}`).not.toMatch(/client_secret"\s*:/);
     }
+  });
+
+  it("a drill's scratch pool is created without triggers, and its record counts them for the drill", async () => {
+    const { deps: d } = deps();
+    await createUserPoolFromBackup({ ...INPUT, RestoreDrill: true }, RUN, d);
+    const request = cognito.commandCalls(CreateUserPoolCommand)[0]?.args[0].input;
+    expect(request?.PoolName).toBe('restored');
+    expect(request).not.toHaveProperty('LambdaConfig');
+    const record = JSON.parse(bucket.get(creationKey(RUN.execution)) ?? '{}') as CreationRecord;
+    expect(record).toMatchObject({ UserPoolId: NEW_POOL, Done: true, TriggersLeftOut: 4 });
   });
 
   it('a retried step whose first attempt created the pool but not its record creates no second pool', async () => {
