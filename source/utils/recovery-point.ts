@@ -17,6 +17,13 @@ import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { batchGet, chunk, DYNAMODB_GET_BATCH_SIZE } from './batch';
 import type { RetryOptions } from './retry';
 import {
+  decodePoolConfiguration,
+  isPoolConfigurationId,
+  POOL_CONFIGURATION_ID,
+  readPoolConfiguration,
+} from './pool-configuration-item';
+import {
+  findExportItems,
   findTableExports,
   openTableExport,
   readTableExport,
@@ -130,6 +137,11 @@ export interface RecoveryPointSource {
   userItems(visit: (item: Item) => void, hasTime: () => boolean): Promise<boolean>;
   /** The sign-in name (`pseudoUsername`) of the user items of these old subs, where the backup has one. */
   signInNames(subs: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * The pool's configuration as this recovery point recorded it (the configuration item of type
+   * `typeTimestamp`), or undefined when it has none (a backup of v1.0.10). Refused when it is unreadable.
+   */
+  poolConfiguration(typeTimestamp: string): Promise<unknown>;
 }
 
 const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
@@ -216,6 +228,9 @@ export function tableSource(deps: TableSourceDeps): RecoveryPointSource {
       }
       return names;
     },
+    poolConfiguration(typeTimestamp) {
+      return readPoolConfiguration(ddb, { tableName, typeTimestamp });
+    },
   };
 }
 
@@ -279,6 +294,16 @@ export function exportSource(deps: ExportSourceDeps): RecoveryPointSource {
         if (name !== undefined) names.set(sub, name);
       }
       return names;
+    },
+    async poolConfiguration(typeTimestamp) {
+      // The item and its parts are wherever the export's partitions put them: one pass over every file.
+      const items = await findExportItems(objects, table, POOL_CONFIGURATION_ID);
+      const byId = new Map(
+        items
+          .filter((item) => item.type === typeTimestamp && isPoolConfigurationId(item.id))
+          .map((item) => [item.id as string, item]),
+      );
+      return decodePoolConfiguration((id) => Promise.resolve(byId.get(id)));
     },
   };
 }

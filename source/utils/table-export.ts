@@ -393,12 +393,13 @@ function parseLine(line: string, where: () => string): Record<string, unknown> {
 /**
  * The items of one data file after its first `skip` lines, with their line numbers. The whole file is
  * read (gzip cannot be entered in the middle), so its MD5 and its count are checked at its end, before
- * the generator finishes.
+ * the generator finishes. With `keep`, only the lines it accepts are parsed and yielded.
  */
 async function* fileItems(
   objects: ExportObjects,
   file: ExportDataFile,
   skip: number,
+  keep?: (line: string) => boolean,
 ): AsyncGenerator<[Record<string, unknown>, number]> {
   const name = `${objects.where}/${file.key}`;
   const hash = createHash('md5');
@@ -409,7 +410,7 @@ async function* fileItems(
     for await (const text of gzipLines(objects, file.key, hash)) {
       line += 1;
       if (line > file.itemCount) break;
-      if (line <= skip) continue;
+      if (line <= skip || (keep !== undefined && !keep(text))) continue;
       if (held !== undefined) yield held;
       held = [parseLine(text, () => `Line ${line} of ${name}`), line];
     }
@@ -450,6 +451,21 @@ export async function verifyTableExport(
     for await (const [item] of fileItems(objects, file, 0)) visit(item);
   }
   return undefined;
+}
+
+/**
+ * The items of the whole export whose line holds `text` (a lookup: an export cannot be read by key).
+ * Every file is read and checked as by a page reader; only the lines that hold `text` are parsed.
+ */
+export async function findExportItems(
+  objects: ExportObjects,
+  table: TableExport,
+  text: string,
+): Promise<Record<string, unknown>[]> {
+  const found: Record<string, unknown>[] = [];
+  for (const file of table.files)
+    for await (const [item] of fileItems(objects, file, 0, (line) => line.includes(text))) found.push(item);
+  return found;
 }
 
 export interface ExportPage {

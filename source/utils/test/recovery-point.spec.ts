@@ -4,6 +4,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/l
 import { mockAws } from '../../test-support/aws-mock';
 import { buildTableExport, memoryExportObjects, serveExportBucket } from '../../test-support/table-export';
 import { documentClient } from '../clients';
+import { configurationItems } from '../pool-configuration-item';
 import {
   InvalidRecoveryPointError,
   openRecoveryPoint,
@@ -198,6 +199,49 @@ describe('an export', () => {
     const reads = objects.reads.length;
     expect(await source.signInNames(['sub1'])).toEqual(new Map([['sub1', 'user1']]));
     expect(objects.reads).toHaveLength(reads);
+  });
+
+  describe('the pool configuration the export recorded', () => {
+    const TYPE_TIMESTAMP = 'TIMESTAMP-x';
+    const configuration = { UserPool: { PoolName: 'production', MfaConfiguration: 'OPTIONAL' } };
+    const open = async (files: Record<string, unknown>[][]) => {
+      const objects = memoryExportObjects(
+        buildTableExport(files, { prefix: 'snapshots/20261207T223000Z/' }).objects,
+      );
+      return openRecoveryPoint(recoveryPointRequest({ Snapshot: '20261207T223000Z' }), {
+        ...deps(),
+        objects: () => objects,
+      });
+    };
+
+    it('reads the item and its parts wherever the files hold them, and never the live table', async () => {
+      // Parts of 40 bytes: several items, spread over the files with the users.
+      const stored = configurationItems(configuration, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z', 40);
+      expect(stored.length).toBeGreaterThan(2);
+      const source = await open([
+        [user(1), ...stored.slice(1)],
+        [user(2), user(3)],
+        [stored[0] as Record<string, unknown>, group('g')],
+      ]);
+      await expect(source.poolConfiguration(TYPE_TIMESTAMP)).resolves.toEqual(configuration);
+      expect(ddbMock.calls()).toHaveLength(0);
+    });
+
+    it('answers none for a backup without one (v1.0.10) and refuses parts of another export', async () => {
+      await expect((await open([items])).poolConfiguration(TYPE_TIMESTAMP)).resolves.toBeUndefined();
+      const stored = configurationItems(configuration, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z', 40);
+      const other = configurationItems({ other: true }, TYPE_TIMESTAMP, '2026-12-06T22:30:00Z', 40);
+      const mixed = [...other.slice(0, 1), ...stored.slice(1)];
+      await expect((await open([mixed])).poolConfiguration(TYPE_TIMESTAMP)).rejects.toThrow(
+        /Part 1 of \d+ of the backup's configuration item is missing or belongs to another export/,
+      );
+    });
+
+    it('takes no item of another type for it', async () => {
+      const [item] = configurationItems(configuration, 'TIMESTAMP-other', '2026-12-07T22:30:00Z');
+      const source = await open([[user(1), item as Record<string, unknown>]]);
+      await expect(source.poolConfiguration(TYPE_TIMESTAMP)).resolves.toBeUndefined();
+    });
   });
 
   it('stops reading user items between pages once the time is up', async () => {

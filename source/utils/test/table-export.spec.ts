@@ -12,6 +12,7 @@ import {
   serveExportBucket,
 } from '../../test-support/table-export';
 import {
+  findExportItems,
   findTableExports,
   openTableExport,
   plainItem,
@@ -293,6 +294,24 @@ describe('readTableExport', () => {
     ).rejects.toThrow(
       `The table export file s3://mapping-bucket/${key} does not match its MD5 in the files manifest: it is ` +
         'truncated or was altered',
+    );
+  });
+
+  it('finds the items whose line holds a text in every file, and checks the files it passes over', async () => {
+    const built = buildTableExport([range(0, 3), null, [item(13), item(4)]]);
+    const objects = memoryExportObjects(built.objects);
+    const table = await openTableExport(objects, built.directory);
+    await expect(findExportItems(objects, table, 'USER-1')).resolves.toEqual([item(1), item(13)]);
+    // A lookup that matches nothing in the altered file still refuses it.
+    const key = built.dataKeys[0] ?? '';
+    built.objects.set(
+      key,
+      gzipSync(
+        [item(0), { ...item(2), userEnabled: false }, item(2)].map((one) => `${exportLine(one)}\n`).join(''),
+      ),
+    );
+    await expect(findExportItems(objects, table, 'USER-4')).rejects.toThrow(
+      `The table export file s3://mapping-bucket/${key} does not match its MD5 in the files manifest`,
     );
   });
 
