@@ -454,18 +454,24 @@ export async function verifyTableExport(
 }
 
 /**
- * The items of the whole export whose line holds `text` (a lookup: an export cannot be read by key).
- * Every file is read and checked as by a page reader; only the lines that hold `text` are parsed.
+ * A lookup in the export, which cannot be read by key: `visit` gets each item whose line holds `text`
+ * (only those lines are parsed), file by file, until it answers true. Another file is started only while
+ * `hasTime` allows. A file read to its end is checked as by a page reader; one left early is closed.
+ * Answers `found` (visit answered true), `end` (every file read) or `time`.
  */
 export async function findExportItems(
   objects: ExportObjects,
   table: TableExport,
   text: string,
-): Promise<Record<string, unknown>[]> {
-  const found: Record<string, unknown>[] = [];
-  for (const file of table.files)
-    for await (const [item] of fileItems(objects, file, 0, (line) => line.includes(text))) found.push(item);
-  return found;
+  visit: (item: Record<string, unknown>) => boolean,
+  hasTime: () => boolean = () => true,
+): Promise<'found' | 'end' | 'time'> {
+  for (const [index, file] of table.files.entries()) {
+    if (index > 0 && !hasTime()) return 'time';
+    for await (const [item] of fileItems(objects, file, 0, (line) => line.includes(text)))
+      if (visit(item)) return 'found';
+  }
+  return 'end';
 }
 
 export interface ExportPage {

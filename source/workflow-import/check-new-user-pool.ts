@@ -73,6 +73,8 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context));
       const work = { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET };
       const ddb = documentClient();
+      const budget = timeBudget(runtime, context, TARGET_CHECK_RESERVE_MS);
+      const hasTime = () => budget.hasTime();
       // The recovery point (the live table, or the export of AsOf or Snapshot) holds the configuration
       // item too: a pool is created and checked as it was at that point.
       // Opened when first needed: a target refused at once reads nothing.
@@ -83,7 +85,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           cognito,
           work,
           logger,
-          recorded: async () => (await source()).poolConfiguration(config.TYPE_TIMESTAMP),
+          recorded: async () => (await source()).poolConfiguration(config.TYPE_TIMESTAMP, hasTime),
           region: config.AWS_REGION,
         });
         userPoolId = created.userPoolId;
@@ -96,9 +98,8 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       if (resume) logger.info('Resume: the new user pool may hold part of the restore', { empty });
       // A pool that is refused as not empty needs no further check.
       if (empty || resume) {
-        const budget = timeBudget(runtime, context, TARGET_CHECK_RESERVE_MS);
         const recovery = await source();
-        const recorded = await recordedConfiguration(recovery, config.TYPE_TIMESTAMP, logger);
+        const recorded = await recordedConfiguration(recovery, config.TYPE_TIMESTAMP, hasTime, logger);
         const verdict = await checkTargetPool(userPoolId, drop, {
           cognito,
           logger,
@@ -106,7 +107,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
             ddb,
             tableName: config.BACKUP_TABLE_NAME,
             typeUser: config.TYPE_USER,
-            hasTime: () => budget.hasTime(),
+            hasTime,
             source: recovery,
           },
           ...(recorded !== undefined ? { recorded } : {}),
@@ -132,10 +133,11 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
 async function recordedConfiguration(
   source: RecoveryPointSource,
   typeTimestamp: string,
+  hasTime: () => boolean,
   logger: Logger,
 ): Promise<{ UserPool?: Record<string, unknown> } | undefined> {
   try {
-    return (await source.poolConfiguration(typeTimestamp)) as
+    return (await source.poolConfiguration(typeTimestamp, hasTime)) as
       { UserPool?: Record<string, unknown> } | undefined;
   } catch (error) {
     if (!(error instanceof PoolConfigurationItemError)) throw error;

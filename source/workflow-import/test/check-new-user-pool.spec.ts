@@ -27,7 +27,12 @@ import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
-import { createHandler, ENVIRONMENT, handler as lambdaHandler } from '../check-new-user-pool';
+import {
+  createHandler,
+  ENVIRONMENT,
+  handler as lambdaHandler,
+  TARGET_CHECK_RESERVE_MS,
+} from '../check-new-user-pool';
 import {
   MAPPING_BUCKET,
   POOL_ID,
@@ -804,6 +809,31 @@ describe('check-new-user-pool', () => {
         expect(ddb).not.toHaveReceivedCommand(GetCommand);
       },
     );
+
+    it('a configuration item not found in the time of the step: the target check warns and goes on, CreateUserPool stops', async () => {
+      serve(RECOVERY_POINTS[1][2], [planUser(1), planUser(2), recorded('Number')]);
+      const event = (input: Record<string, unknown>) => {
+        const built = wrapped({});
+        built.Context!.Execution.Input = { ...RECOVERY_POINTS[1][1], ...input };
+        built.Context!.Execution.Name = 'restore-1';
+        return built;
+      };
+      const { handler, clock, logs } = setup({ ...ENV, SNAPSHOT_BUCKET: MAPPING_BUCKET });
+      // The reserve of the check is all that is left: no second file is started.
+      await expect(
+        handler(event({ NewUserPoolId: POOL_ID }), lambdaContext(clock, TARGET_CHECK_RESERVE_MS)),
+      ).resolves.toEqual({ result: { NewUserPoolEmpty: true, Resume: false } });
+      expect(logs.text()).toContain(
+        'Target check: the configuration item cannot be read; only the users are checked',
+      );
+      await expect(
+        handler(
+          event({ CreateUserPool: { PoolName: 'restored' } }),
+          lambdaContext(clock, TARGET_CHECK_RESERVE_MS),
+        ),
+      ).rejects.toThrow(/was not found in the time of this step .*create the pool yourself/);
+      expect(cognito).not.toHaveReceivedCommand(CreateUserPoolCommand);
+    });
 
     it("without a recovery point, the target check reads the live table's item as before", async () => {
       ddb.on(GetCommand).resolves({ Item: recorded('Number') });
