@@ -15,10 +15,17 @@ import type { ExportObjects } from '../utils/table-export';
 export const EXPORT_ID = '01733600000000-a1b2c3d4';
 export const EXPORT_TIME = '2026-12-01T09:30:00.000Z';
 
-/** DynamoDB JSON of a plain item, binary values in base64 as an export writes them. */
+/**
+ * DynamoDB JSON of a plain item, binary values in base64 as an export writes them. The replacer looks at
+ * the value before its `toJSON` (a Buffer's turns it into `{"type":"Buffer",...}`).
+ */
 export function exportLine(item: Record<string, unknown>): string {
-  return JSON.stringify({ Item: marshall(item, { removeUndefinedValues: true }) }, (_key, value: unknown) =>
-    value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
+  return JSON.stringify(
+    { Item: marshall(item, { removeUndefinedValues: true }) },
+    function (this: Record<string, unknown>, key, value: unknown) {
+      const raw = this[key];
+      return raw instanceof Uint8Array ? Buffer.from(raw).toString('base64') : value;
+    },
   );
 }
 

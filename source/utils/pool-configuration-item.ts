@@ -75,14 +75,29 @@ export async function writePoolConfiguration(
 
 const asBytes = (value: unknown): Uint8Array | undefined => (value instanceof Uint8Array ? value : undefined);
 
+/** Whether `id` is the configuration item's or one of its parts'. */
+export const isPoolConfigurationId = (id: unknown): boolean =>
+  id === POOL_CONFIGURATION_ID || (typeof id === 'string' && id.startsWith(`${POOL_CONFIGURATION_ID}#`));
+
 /** The recorded configuration, or undefined when the table has none (a backup of the original solution). */
-export async function readPoolConfiguration(
+export function readPoolConfiguration(
   ddb: DynamoDBDocumentClient,
   table: { tableName: string; typeTimestamp: string },
 ): Promise<unknown> {
-  const get = async (id: string) =>
-    (await ddb.send(new GetCommand({ TableName: table.tableName, Key: { id, type: table.typeTimestamp } })))
-      .Item;
+  return decodePoolConfiguration(
+    async (id) =>
+      (await ddb.send(new GetCommand({ TableName: table.tableName, Key: { id, type: table.typeTimestamp } })))
+        .Item,
+  );
+}
+
+/**
+ * The configuration the items that `get` answers by id hold (the head, then its parts), or undefined
+ * without a head: the live table answers with GetItem, an export with the items it holds.
+ */
+export async function decodePoolConfiguration(
+  get: (id: string) => Promise<Record<string, unknown> | undefined>,
+): Promise<unknown> {
   const head = await get(POOL_CONFIGURATION_ID);
   if (head === undefined) return undefined;
   if (head.encoding !== 'gzip-json') {

@@ -17,6 +17,14 @@ import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { batchGet, chunk, DYNAMODB_GET_BATCH_SIZE } from './batch';
 import type { RetryOptions } from './retry';
 import {
+  decodePoolConfiguration,
+  isPoolConfigurationId,
+  POOL_CONFIGURATION_ID,
+  PoolConfigurationItemError,
+  readPoolConfiguration,
+} from './pool-configuration-item';
+import {
+  findExportItems,
   findTableExports,
   openTableExport,
   readTableExport,
@@ -130,6 +138,13 @@ export interface RecoveryPointSource {
   userItems(visit: (item: Item) => void, hasTime: () => boolean): Promise<boolean>;
   /** The sign-in name (`pseudoUsername`) of the user items of these old subs, where the backup has one. */
   signInNames(subs: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * The pool's configuration as this recovery point recorded it (the configuration item of type
+   * `typeTimestamp`), or undefined when it has none (a backup of v1.0.10). Refused
+   * (PoolConfigurationItemError) when it is unreadable, or when an export's files cannot be searched
+   * for it before `hasTime` says no.
+   */
+  poolConfiguration(typeTimestamp: string, hasTime?: () => boolean): Promise<unknown>;
 }
 
 const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
@@ -216,6 +231,9 @@ export function tableSource(deps: TableSourceDeps): RecoveryPointSource {
       }
       return names;
     },
+    poolConfiguration(typeTimestamp) {
+      return readPoolConfiguration(ddb, { tableName, typeTimestamp });
+    },
   };
 }
 
@@ -279,6 +297,37 @@ export function exportSource(deps: ExportSourceDeps): RecoveryPointSource {
         if (name !== undefined) names.set(sub, name);
       }
       return names;
+    },
+    async poolConfiguration(typeTimestamp, hasTime = () => true) {
+      // The item and its parts are wherever the export's partitions put them: the files are searched
+      // until the head and every part it names are found (CheckRecoveryPoint has checked every file).
+      const byId = new Map<string, Item>();
+      const complete = (): boolean => {
+        const head = byId.get(POOL_CONFIGURATION_ID);
+        if (head === undefined) return false;
+        const parts = typeof head.parts === 'number' ? head.parts : 0;
+        return Array.from({ length: parts }, (_, index) => `${POOL_CONFIGURATION_ID}#${index + 1}`).every(
+          (id) => byId.has(id),
+        );
+      };
+      const outcome = await findExportItems(
+        objects,
+        table,
+        POOL_CONFIGURATION_ID,
+        (item) => {
+          if (item.type === typeTimestamp && isPoolConfigurationId(item.id))
+            byId.set(item.id as string, item);
+          return complete();
+        },
+        hasTime,
+      );
+      if (outcome === 'time')
+        throw new PoolConfigurationItemError(
+          `The configuration item of ${deps.description} was not found in the time of this step ` +
+            `(the export has ${table.files.length} data files): a restore with CreateUserPool needs it, so create ` +
+            'the pool yourself and start the restore with its NewUserPoolId',
+        );
+      return decodePoolConfiguration((id) => Promise.resolve(byId.get(id)));
     },
   };
 }

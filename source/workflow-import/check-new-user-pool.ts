@@ -24,7 +24,8 @@ import { executionRun, isResume, newUserPoolId, optionalCognitoTps, stepDeadline
 import { createUserPoolInput } from './lib/create-plan';
 import { besideReportKey, createUserPoolFromBackup } from './lib/create-user-pool';
 import { putChunk } from './lib/pool-index';
-import { PoolConfigurationItemError, readPoolConfiguration } from '../utils/pool-configuration-item';
+import { PoolConfigurationItemError } from '../utils/pool-configuration-item';
+import type { RecoveryPointSource } from '../utils/recovery-point';
 import type { Logger } from '../utils/logger';
 import type { CheckNewUserPoolEvent, CheckNewUserPoolResult, Wrapped } from './lib/types';
 import { scrubErrors } from '../utils/scrub-errors';
@@ -39,7 +40,7 @@ export const ENVIRONMENT = {
   /** The backup table, whose user items the target check reads. */
   BACKUP_TABLE_NAME: env.string(),
   TYPE_USER: env.string(),
-  /** The configuration item's type (CreateUserPool reads it). */
+  /** The configuration item's type (CreateUserPool and the target check read it). */
   TYPE_TIMESTAMP: env.string(),
   /**
    * Where the creation of a pool records its progress and writes its summary and template, and where an `AsOf`
@@ -71,14 +72,20 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       // A 60-second Lambda: its retries may use all but the last seconds.
       const cognito = rateLimitedCognito(runtime, config.COGNITO_TPS, logger, stepDeadline(runtime, context));
       const work = { s3: s3Client(), bucket: config.USER_IMPORT_JOB_MAPPING_FILES_BUCKET };
-      const table = { tableName: config.BACKUP_TABLE_NAME, typeTimestamp: config.TYPE_TIMESTAMP };
+      const ddb = documentClient();
+      const budget = timeBudget(runtime, context, TARGET_CHECK_RESERVE_MS);
+      const hasTime = () => budget.hasTime();
+      // The recovery point (the live table, or the export of AsOf or Snapshot) holds the configuration
+      // item too: a pool is created and checked as it was at that point.
+      // Opened when first needed: a target refused at once reads nothing.
+      let opened: Promise<RecoveryPointSource> | undefined;
+      const source = () => (opened ??= executionSource(event?.Context, config, { ddb, s3: s3Client() }));
       if (create !== undefined) {
         const created = await createUserPoolFromBackup(create, executionRun(event?.Context), {
           cognito,
-          ddb: documentClient(),
           work,
           logger,
-          table,
+          recorded: async () => (await source()).poolConfiguration(config.TYPE_TIMESTAMP, hasTime),
           region: config.AWS_REGION,
         });
         userPoolId = created.userPoolId;
@@ -91,11 +98,8 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       if (resume) logger.info('Resume: the new user pool may hold part of the restore', { empty });
       // A pool that is refused as not empty needs no further check.
       if (empty || resume) {
-        const budget = timeBudget(runtime, context, TARGET_CHECK_RESERVE_MS);
-        const ddb = documentClient();
-        const source = await executionSource(event?.Context, config, { ddb, s3: s3Client() });
-        // The configuration item of the live table (a recovery point's own is not read yet).
-        const recorded = await recordedConfiguration(ddb, table, logger);
+        const recovery = await source();
+        const recorded = await recordedConfiguration(recovery, config.TYPE_TIMESTAMP, hasTime, logger);
         const verdict = await checkTargetPool(userPoolId, drop, {
           cognito,
           logger,
@@ -103,8 +107,8 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
             ddb,
             tableName: config.BACKUP_TABLE_NAME,
             typeUser: config.TYPE_USER,
-            hasTime: () => budget.hasTime(),
-            source,
+            hasTime,
+            source: recovery,
           },
           ...(recorded !== undefined ? { recorded } : {}),
         });
@@ -127,12 +131,14 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
  * read does not stop a restore into a pool the operator made: the users' check still runs.
  */
 async function recordedConfiguration(
-  ddb: ReturnType<typeof documentClient>,
-  table: { tableName: string; typeTimestamp: string },
+  source: RecoveryPointSource,
+  typeTimestamp: string,
+  hasTime: () => boolean,
   logger: Logger,
 ): Promise<{ UserPool?: Record<string, unknown> } | undefined> {
   try {
-    return (await readPoolConfiguration(ddb, table)) as { UserPool?: Record<string, unknown> } | undefined;
+    return (await source.poolConfiguration(typeTimestamp, hasTime)) as
+      { UserPool?: Record<string, unknown> } | undefined;
   } catch (error) {
     if (!(error instanceof PoolConfigurationItemError)) throw error;
     logger.warn('Target check: the configuration item cannot be read; only the users are checked', {

@@ -136,6 +136,8 @@ export interface EmulatedExport {
   baseKey: string;
   /** Keys written (tests, fault reports). */
   keys: string[];
+  /** The item counts of the data files written, in the order of the files manifest (tests, fault reports). */
+  fileItemCounts?: number[];
 }
 
 export interface ExportFault {
@@ -510,6 +512,7 @@ export class PointInTimeExports {
       const key = `${exported.baseKey}/data/${this.fileName()}.json.gz`;
       const etag = await writer.putMultipart(bucket, key, body);
       exported.keys.push(key);
+      (exported.fileItemCounts ??= []).push(partition.length);
       billed += partition.reduce((sum, item) => sum + itemSize(item), 0);
       lines.push(
         `${JSON.stringify({

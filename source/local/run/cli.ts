@@ -89,7 +89,10 @@ Faults (docs/local-run.md, "Fault injection"):
                                      before the reconciliation, which must set them right),
                                      export-fail[=<n>|=<prefix>] (the n-th table export of the
                                      run, 1 by default, or the first whose S3 prefix starts with
-                                     <prefix>, ends FAILED after writing part of its files)
+                                     <prefix>, ends FAILED after writing part of its files),
+                                     timeout=<LogicalId>:<seconds> (that function's Timeout; at 60,
+                                     its reserve, a function that works in slices does one an
+                                     invocation)
   --scenario emptied-pool            export, delete every user of the source pool, export again,
                                      then restore
   --scenario departed-users          export, delete one user in 20 from the source pool, export

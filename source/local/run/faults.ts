@@ -42,6 +42,10 @@
  *                                  runs; repeatable
  *   short-timeouts                 every Lambda that returns continuations gets the shortest timeout
  *                                  that still lets it progress (its reserve plus SHORT_TIMEOUT_PROGRESS_SECONDS)
+ *   timeout=<LogicalId>:<seconds>  that Lambda function runs with this Timeout; at its reserve (60), a
+ *                                  function that works in slices starts one slice per invocation (the
+ *                                  first slice is always finished), so its continuations are exercised
+ *                                  whatever the machine's speed
  *
  * The product code knows nothing of this: Cognito faults are injected by the Cognito emulator,
  * DynamoDB faults by a proxy in front of dynalite (ddb-fault-front.ts), failed exports by the export
@@ -50,6 +54,7 @@
  */
 import { MIN_REMAINING_MS } from '../../utils/constants';
 import { FINALIZE_RESERVE_MS } from '../../workflow-import/lib/import-new-users';
+import type { ExportCursor } from '../../utils/table-export';
 import type { InvocationHooks, LocalFunction } from '../aws/lambda-host';
 
 export const CRASH_POINTS = ['after-receive', 'after-job-start', 'after-work'] as const;
@@ -76,6 +81,8 @@ export interface FaultPlan {
   crashes: CrashSpec[];
   importJobMsPerKb?: number;
   shortTimeouts: boolean;
+  /** `timeout=`: Timeout seconds by function logical id. */
+  functionTimeouts?: Record<string, number>;
   /** `lose-users`: restored users deleted before the reconciliation. */
   loseUsers?: number;
   /** `tamper-attribute`: share of restored users changed before the reconciliation. */
@@ -100,6 +107,7 @@ export const FAULT_NAMES = [
   'crash',
   'import-job-ms-per-kb',
   'short-timeouts',
+  'timeout',
   'lose-users',
   'tamper-attribute',
   'export-fail',
@@ -121,6 +129,25 @@ function positive(spec: string, value: string, what: string): number {
 }
 
 const CRASH_FORM = 'crash=<LogicalId or state name>:<point>[:<n>]';
+
+/** Lambda's own bounds of a function's Timeout (seconds). */
+const MAX_TIMEOUT_SECONDS = 900;
+
+/** `timeout=` value: `<LogicalId>:<seconds>`. */
+function parseTimeout(spec: string, value: string, functionIds: readonly string[]): [string, number] {
+  const colon = value.lastIndexOf(':');
+  const target = colon < 0 ? '' : value.slice(0, colon);
+  const seconds = colon < 0 ? '' : value.slice(colon + 1);
+  if (target === '' || !/^[1-9]\d{0,2}$/.test(seconds) || Number(seconds) > MAX_TIMEOUT_SECONDS)
+    throw new FaultSpecError(
+      `--fault ${spec}: expected timeout=<LogicalId>:<seconds> with whole seconds from 1 to ${MAX_TIMEOUT_SECONDS}`,
+    );
+  if (!functionIds.includes(target))
+    throw new FaultSpecError(
+      `--fault ${spec}: "${target}" is not a Lambda function of the templates (${[...functionIds].sort().join(', ')})`,
+    );
+  return [target, Number(seconds)];
+}
 
 /**
  * `crash=` value: `<target>:<point>` or `<target>:<point>:<n>`. State names may hold colons
@@ -186,7 +213,12 @@ export function parseFaults(
       throw new FaultSpecError(`--fault ${spec}: unknown fault "${name}" (one of ${FAULT_NAMES.join(', ')})`);
     }
     // Several crashes are allowed (other targets, points or invocations), never the same one twice.
-    const key = name === 'crash' || name === 'export-fail' ? `${name}=${value ?? '1'}` : name;
+    const key =
+      name === 'crash' || name === 'export-fail'
+        ? `${name}=${value ?? '1'}`
+        : name === 'timeout'
+          ? `timeout=${(value ?? '').split(':')[0] ?? ''}`
+          : name;
     if (seen.has(key)) throw new FaultSpecError(`--fault ${spec}: ${key} is given twice`);
     seen.add(key);
     if (name === 'export-fail') {
@@ -233,6 +265,11 @@ export function parseFaults(
       case 'crash':
         plan.crashes.push(parseCrash(spec, value, functionIds, stateNames));
         break;
+      case 'timeout': {
+        const [target, seconds] = parseTimeout(spec, value, functionIds);
+        (plan.functionTimeouts ??= {})[target] = seconds;
+        break;
+      }
     }
     plan.specs.push(spec);
   }
@@ -262,6 +299,11 @@ export function hasEnvironmentFaults(plan: FaultPlan): boolean {
 export interface FiredCrash extends CrashSpec {
   /** Milliseconds since the injector was created. */
   atMs: number;
+  /**
+   * The `ExportCursor` the crashed invocation started from (an ImportScanTable reading a recovery
+   * point): tells a crash mid-file from one at the start of the export.
+   */
+  exportCursor?: ExportCursor;
 }
 
 const CRASH_COMMAND: Partial<Record<CrashPoint, string>> = {
@@ -274,6 +316,14 @@ function triggers(point: CrashPoint, commandName: string, output: unknown): bool
   if (point !== 'after-receive') return true;
   const messages = (output as { Messages?: unknown[] } | undefined)?.Messages;
   return Array.isArray(messages) && messages.length > 0;
+}
+
+/** The `Input.ExportCursor` of an invocation's event, when it has one. */
+function exportCursorOf(event: unknown): ExportCursor | undefined {
+  const cursor = (event as { Input?: { ExportCursor?: unknown } } | null | undefined)?.Input?.ExportCursor;
+  if (typeof cursor !== 'object' || cursor === null) return undefined;
+  const { File, Line } = cursor as Record<string, unknown>;
+  return typeof File === 'number' && typeof Line === 'number' ? { File, Line } : undefined;
 }
 
 /** The name of the state that invoked a function, from the `Context.$: $$` its Task passes. */
@@ -293,9 +343,14 @@ export class CrashInjector {
 
   constructor(private readonly crashes: readonly CrashSpec[]) {}
 
-  private fire(crash: CrashSpec): string {
+  private fire(crash: CrashSpec, event: unknown): string {
     this.done.add(crash);
-    this.fired.push({ ...crash, atMs: Date.now() - this.started });
+    const exportCursor = exportCursorOf(event);
+    this.fired.push({
+      ...crash,
+      atMs: Date.now() - this.started,
+      ...(exportCursor !== undefined ? { exportCursor } : {}),
+    });
     return `${crash.target} crashed ${crash.point.replace('-', ' ')}${crash.invocation !== undefined ? ` (invocation ${crash.invocation})` : ''}`;
   }
 
@@ -315,11 +370,11 @@ export class CrashInjector {
     return {
       afterSdkCall: (commandName, output) => {
         const crash = live().find((c) => triggers(c.point, commandName, output));
-        return crash === undefined ? undefined : this.fire(crash);
+        return crash === undefined ? undefined : this.fire(crash, event);
       },
       afterHandler: () => {
         const crash = live().find((c) => c.point === 'after-work');
-        return crash === undefined ? undefined : this.fire(crash);
+        return crash === undefined ? undefined : this.fire(crash, event);
       },
     };
   }

@@ -10,6 +10,7 @@ import type { JsonObject } from '../deploy/cfn-template';
 import type { CognitoEmulator } from '../cognito';
 import type { UserPoolConfig } from '../cognito/types';
 import { RESTORE_TARGET_TAGS } from '../../workflow-import/lib/create-plan';
+import { POINT_IN_TIME_PREFIX } from '../../utils/recovery-point';
 import { DRILL_PREFIX, type DrillOutcome } from '../../workflow-common/lib/restore-drill';
 import type { AlarmState } from '../aws/alarms';
 import type { SampleSummary } from '../../workflow-common/lib/drill-sample';
@@ -197,7 +198,7 @@ export interface FaultReport {
     unprocessedCalls: number;
     unprocessedItems: number;
   };
-  /** `short-timeouts`: the timeouts (s) the functions ran with, where shortened. */
+  /** `short-timeouts`, `timeout=`: the timeouts (s) the functions ran with, where changed. */
   timeouts?: Record<string, number>;
   /** `lose-users`: restored users deleted before the reconciliation. */
   lostUsers?: number;
@@ -681,10 +682,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
               bothHooks(bothHooks(crashes.hooks(fn, event), userLoss?.hooks(fn)), tamper?.hooks(fn)),
           }
         : {}),
-      ...(faults?.shortTimeouts === true
+      ...(faults?.shortTimeouts === true || faults?.functionTimeouts !== undefined
         ? {
             functionTimeout: (fn: LocalFunction) => {
-              const seconds = shortTimeoutSeconds(fn);
+              const seconds =
+                faults.functionTimeouts?.[fn.logicalId] ??
+                (faults.shortTimeouts ? shortTimeoutSeconds(fn) : fn.timeoutSeconds);
               if (seconds !== fn.timeoutSeconds) shortened[fn.logicalId] = seconds;
               return seconds;
             },
@@ -1118,11 +1121,20 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         report.parity = skipped('the ImportWorkflow did not succeed');
       }
       if (recoveryPoints !== undefined) {
+        const asOfExport = environment.pointInTime
+          .list()
+          .filter(
+            (exported) =>
+              exported.tableName === active.tableName &&
+              exported.s3Prefix?.startsWith(POINT_IN_TIME_PREFIX) === true,
+          )
+          .at(-1);
         recoveryPoints.asOf = {
           status: report.import.status,
           parityOk: report.import.status === 'SUCCEEDED' && report.parity.ok,
           userPoolId: restoredUserPoolId,
           ...(asOf !== undefined ? { recoveryPoint: asOf } : {}),
+          ...(asOfExport?.fileItemCounts !== undefined ? { exportFileItems: asOfExport.fileItemCounts } : {}),
           ...(report.import.status === 'SUCCEEDED'
             ? { differences: differencesOf(compared, compared.restoreReport?.ok === true) }
             : {}),
@@ -1224,7 +1236,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
               },
             }
           : {}),
-        ...(faults.shortTimeouts ? { timeouts: shortened } : {}),
+        ...(faults.shortTimeouts || faults.functionTimeouts !== undefined ? { timeouts: shortened } : {}),
         ...(userLoss !== undefined ? { lostUsers: userLoss.lost } : {}),
         ...(tamper !== undefined ? { tamperedUsers: tamper.tampered } : {}),
         ...(faults.exportFail !== undefined

@@ -23,6 +23,11 @@ export interface RecoveryPointRestore {
   recoveryPoint?: string;
   /** Why the restore did not run (no snapshot was taken, the second export failed...). */
   skipped?: string;
+  /**
+   * `AsOf`: the item counts of the data files of the export the restore read, in the files manifest's
+   * order (the fault matrix places a crashed reader's cursor with them).
+   */
+  exportFileItems?: number[];
   /** What differs from the pool before the damage (counts; names stay out of the report). */
   differences?: {
     missingUsers: number;

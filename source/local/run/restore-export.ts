@@ -13,7 +13,6 @@
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   type ExportObjects,
   openTableExport,
@@ -21,7 +20,7 @@ import {
   SUMMARY_FILE,
   TableExportError,
 } from '../../utils/table-export';
-import { POOL_CONFIGURATION_ID, readPoolConfiguration } from '../../utils/pool-configuration-item';
+import { decodePoolConfiguration, POOL_CONFIGURATION_ID } from '../../utils/pool-configuration-item';
 import type { SeedFile } from './seed';
 import type { PoolContent, SnapshotGroup, SnapshotUser } from './parity';
 import type { RestoreExportPlan } from './local-run';
@@ -152,12 +151,7 @@ export async function recordedConfiguration(
     items.filter((item) => item.type === typeTimestamp).map((item) => [String(item.id), item]),
   );
   if (!byId.has(POOL_CONFIGURATION_ID)) return undefined;
-  // The reader asks for items with GetCommand: answered from the export's items.
-  const itemsClient = {
-    send: (command: { input: { Key?: { id?: unknown } } }) =>
-      Promise.resolve({ Item: byId.get(String(command.input.Key?.id)) }),
-  } as unknown as DynamoDBDocumentClient;
-  return readPoolConfiguration(itemsClient, { tableName: 'export', typeTimestamp });
+  return decodePoolConfiguration((id) => Promise.resolve(byId.get(id)));
 }
 
 /** The seed's `userPool` terms of a recorded configuration (what the local pool is created with). */

@@ -26,6 +26,8 @@ interface MatrixCase {
    * crashed invocation held to come back, which takes the hold's real time.
    */
   together?: boolean;
+  /** The crash must hit an invocation that started from an export cursor inside a data file. */
+  crashMidFile?: boolean;
 }
 
 /** What an error notification of a failed restore must say: what is missing, and how to finish (Resume). */
@@ -117,12 +119,15 @@ const CASES: MatrixCase[] = [
     scenario: 'point-in-time',
   },
   {
-    name: 'AsOf restore, crash after the work of the first ImportScanTable (export read mid-file)',
-    users: 1000,
+    // At a timeout of its one-minute reserve, each ImportScanTable reads one page (200 items) of the
+    // export: the second invocation starts mid-file, crashes, and its retry starts from the same cursor.
+    name: 'AsOf restore, crash of the export reader that started mid-file, retried from its cursor',
+    users: 150,
     groups: 3,
     tps: 25,
-    faults: ['crash=ImportScanTableLambda:after-work:1'],
+    faults: ['timeout=ImportScanTableLambda:60', 'crash=ImportScanTableLambda:after-work:2'],
     scenario: 'point-in-time',
+    crashMidFile: true,
   },
 ];
 
@@ -158,6 +163,13 @@ function outcome(matrixCase: MatrixCase, report: LocalRunReport): string {
     report.emptiedPool === undefined
       ? ''
       : `backup user items ${report.emptiedPool.userItemsBefore} → ${report.emptiedPool.userItemsAfter}, error notified ${report.emptiedPool.errorNotified}`,
+    ...(report.faults?.crashes ?? []).flatMap((crash) =>
+      crash.exportCursor === undefined
+        ? []
+        : [
+            `crash from export cursor file ${crash.exportCursor.File} line ${crash.exportCursor.Line} (files of ${(report.recoveryPoints?.asOf.exportFileItems ?? []).join('/')} items)`,
+          ],
+    ),
     `${(report.totalWallMs / 1000).toFixed(1)} s`,
   ]
     .filter((part) => part !== '')
@@ -180,6 +192,17 @@ function expectFaultsHit(matrixCase: MatrixCase, report: LocalRunReport): void {
     expect(total(faults?.dynamodb?.throughputExceeded)).toBeGreaterThan(0);
   if (names.includes('short-timeouts')) expect(Object.keys(faults?.timeouts ?? {})).not.toEqual([]);
   if (names.includes('export-fail')) expect(faults?.exportsFailed).toBeGreaterThan(0);
+  for (const spec of matrixCase.faults.filter((given) => given.startsWith('timeout='))) {
+    const [target, seconds] = spec.slice('timeout='.length).split(':');
+    expect(faults?.timeouts?.[target ?? '']).toBe(Number(seconds));
+  }
+  if (matrixCase.crashMidFile === true) {
+    // Past the data file's first line and before its last: a reader that reads whole files fails this.
+    const cursor = faults?.crashes[0]?.exportCursor;
+    const files = report.recoveryPoints?.asOf.exportFileItems ?? [];
+    expect(cursor?.Line).toBeGreaterThan(0);
+    expect(cursor?.Line).toBeLessThan(files[cursor?.File ?? files.length] ?? 0);
+  }
   expect(faults?.crashes ?? []).toHaveLength(names.filter((name) => name === 'crash').length);
 }
 

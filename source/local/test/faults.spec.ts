@@ -141,6 +141,23 @@ describe('--fault specs', () => {
     ]);
   });
 
+  it("timeout=: the Timeout of named functions, each once, within Lambda's bounds", () => {
+    expect(
+      parseFaults(['timeout=ImportNewUsersLambda:60', 'timeout=ImportUpdateNewUsersLambda:900'], FUNCTIONS)
+        .functionTimeouts,
+    ).toEqual({ ImportNewUsersLambda: 60, ImportUpdateNewUsersLambda: 900 });
+    expect(() =>
+      parseFaults(['timeout=ImportNewUsersLambda:60', 'timeout=ImportNewUsersLambda:70'], FUNCTIONS),
+    ).toThrow('--fault timeout=ImportNewUsersLambda:70: timeout=ImportNewUsersLambda is given twice');
+    for (const value of ['ImportNewUsersLambda', 'ImportNewUsersLambda:0', 'ImportNewUsersLambda:901', ':60'])
+      expect(() => parseFaults([`timeout=${value}`], FUNCTIONS)).toThrow(
+        `--fault timeout=${value}: expected timeout=<LogicalId>:<seconds> with whole seconds from 1 to 900`,
+      );
+    expect(() => parseFaults(['timeout=ReconcileNewUserPool:60'], FUNCTIONS, STATES)).toThrow(
+      /"ReconcileNewUserPool" is not a Lambda function of the templates \(ImportNewUsersLambda, /,
+    );
+  });
+
   it('refuses the same crash given twice', () => {
     expect(() =>
       parseFaults(
@@ -356,6 +373,21 @@ describe('crash points', () => {
     expect(injector.fired).toEqual([
       { target: 'Consumer', by: 'function', point: 'after-work', invocation: 2, atMs: expect.any(Number) },
     ]);
+  });
+
+  it("records the export cursor the crashed invocation started from (ImportScanTable's input)", async () => {
+    const injector = new CrashInjector([
+      { target: 'Consumer', by: 'function', point: 'after-work', invocation: 2 },
+    ]);
+    const lambdas = lambdaHostFor(
+      [localFunction('Consumer', 'pkg/consumer.handler')],
+      { 'pkg/consumer.ts': { handler: consumer } },
+      { hooks: (fn, event) => injector.hooks(fn, event) },
+    );
+    await lambdas.invoke('Consumer', { Input: {} });
+    const from = { Input: { AllGroupsProcessed: 'No', ExportCursor: { File: 2, Line: 15 } } };
+    expect((await errorOf(lambdas.invoke('Consumer', from)))?.name).toBe(CRASH_ERROR_TYPE);
+    expect(injector.fired).toEqual([expect.objectContaining({ exportCursor: { File: 2, Line: 15 } })]);
   });
 
   it('a crash of a state fires only in the invocations that state makes, counted among them', async () => {

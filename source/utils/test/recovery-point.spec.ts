@@ -4,6 +4,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/l
 import { mockAws } from '../../test-support/aws-mock';
 import { buildTableExport, memoryExportObjects, serveExportBucket } from '../../test-support/table-export';
 import { documentClient } from '../clients';
+import { configurationItems, PoolConfigurationItemError } from '../pool-configuration-item';
 import {
   InvalidRecoveryPointError,
   openRecoveryPoint,
@@ -198,6 +199,71 @@ describe('an export', () => {
     const reads = objects.reads.length;
     expect(await source.signInNames(['sub1'])).toEqual(new Map([['sub1', 'user1']]));
     expect(objects.reads).toHaveLength(reads);
+  });
+
+  describe('the pool configuration the export recorded', () => {
+    const TYPE_TIMESTAMP = 'TIMESTAMP-x';
+    const configuration = { UserPool: { PoolName: 'production', MfaConfiguration: 'OPTIONAL' } };
+    const open = async (files: Record<string, unknown>[][]) => {
+      const objects = memoryExportObjects(
+        buildTableExport(files, { prefix: 'snapshots/20261207T223000Z/' }).objects,
+      );
+      return openRecoveryPoint(recoveryPointRequest({ Snapshot: '20261207T223000Z' }), {
+        ...deps(),
+        objects: () => objects,
+      });
+    };
+
+    it('reads the item and its parts wherever the files hold them, and never the live table', async () => {
+      // Parts of 40 bytes: several items, spread over the files with the users.
+      const stored = configurationItems(configuration, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z', 40);
+      expect(stored.length).toBeGreaterThan(2);
+      const source = await open([
+        [user(1), ...stored.slice(1)],
+        [user(2), user(3)],
+        [stored[0] as Record<string, unknown>, group('g')],
+      ]);
+      await expect(source.poolConfiguration(TYPE_TIMESTAMP)).resolves.toEqual(configuration);
+      expect(ddbMock.calls()).toHaveLength(0);
+    });
+
+    it('answers none for a backup without one (v1.0.10) and refuses parts of another export', async () => {
+      await expect((await open([items])).poolConfiguration(TYPE_TIMESTAMP)).resolves.toBeUndefined();
+      const stored = configurationItems(configuration, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z', 40);
+      // The head of another export (its own digest) beside these parts.
+      const mixed = [...stored.slice(0, -1), { ...stored.at(-1), sha256: '0'.repeat(64) }];
+      await expect((await open([mixed])).poolConfiguration(TYPE_TIMESTAMP)).rejects.toThrow(
+        /Part 1 of \d+ of the backup's configuration item is missing or belongs to another export/,
+      );
+    });
+
+    it('stops at the file that completes it, and refuses when the time ends first', async () => {
+      const [head] = configurationItems(configuration, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z');
+      const files = [[user(1)], [head as Record<string, unknown>, user(2)], [user(3)]];
+      const built = buildTableExport(files, { prefix: 'snapshots/20261207T223000Z/' });
+      const objects = memoryExportObjects(built.objects);
+      const source = await openRecoveryPoint(recoveryPointRequest({ Snapshot: '20261207T223000Z' }), {
+        ...deps(),
+        objects: () => objects,
+      });
+      objects.reads.length = 0;
+      await expect(source.poolConfiguration(TYPE_TIMESTAMP)).resolves.toEqual(configuration);
+      expect(objects.reads).toEqual(built.dataKeys.slice(0, 2));
+      await expect(source.poolConfiguration(TYPE_TIMESTAMP, () => false)).rejects.toThrow(
+        new PoolConfigurationItemError(
+          'The configuration item of the snapshot 20261207T223000Z (export ' +
+            `${source.description.split('(export ')[1]?.split(',')[0] ?? ''}, exported at 2026-12-01T09:30:00.000Z) ` +
+            'was not found in the time of this step (the export has 3 data files): a restore with CreateUserPool ' +
+            'needs it, so create the pool yourself and start the restore with its NewUserPoolId',
+        ),
+      );
+    });
+
+    it('takes no item of another type for it', async () => {
+      const [item] = configurationItems(configuration, 'TIMESTAMP-other', '2026-12-07T22:30:00Z');
+      const source = await open([[user(1), item as Record<string, unknown>]]);
+      await expect(source.poolConfiguration(TYPE_TIMESTAMP)).resolves.toBeUndefined();
+    });
   });
 
   it('stops reading user items between pages once the time is up', async () => {

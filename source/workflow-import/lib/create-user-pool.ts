@@ -29,13 +29,11 @@ import {
   ListUserPoolsCommand,
   SetUserPoolMfaConfigCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { s3Client } from '../../utils/clients';
 import type { RateLimitedCognito } from '../../utils/cognito';
 import { env as envSpec, parseConfig, type Env } from '../../utils/config';
 import { errorName } from '../../utils/errors';
 import type { Logger } from '../../utils/logger';
-import { readPoolConfiguration } from '../../utils/pool-configuration-item';
 import type { SfnContextObject } from '../../utils/step-functions';
 import {
   CREATE_USER_POOL_INPUT,
@@ -130,10 +128,13 @@ export const importBucketWork = (env: Env): S3Work => ({
 
 export interface CreateDeps {
   cognito: RateLimitedCognito;
-  ddb: DynamoDBDocumentClient;
   work: S3Work;
   logger: Logger;
-  table: { tableName: string; typeTimestamp: string };
+  /**
+   * The backup's configuration item as the restore's recovery point holds it (the live table, or the
+   * export of an `AsOf` or `Snapshot` restore): the pool is created as it was at that point.
+   */
+  recorded: () => Promise<unknown>;
   region: string;
 }
 
@@ -243,7 +244,7 @@ export async function createUserPoolFromBackup(
   const key = creationKey(run.execution);
   let record = await readRecord(deps.work, key);
   if (record?.Done === true && record.UserPoolId !== undefined) return { userPoolId: record.UserPoolId };
-  const configuration = recordedConfiguration(await readPoolConfiguration(deps.ddb, deps.table));
+  const configuration = recordedConfiguration(await deps.recorded());
   const plan = planCreation(configuration, input, { region: deps.region, executionName: run.execution });
   if (record === undefined) {
     record = {

@@ -219,6 +219,13 @@ export async function prepareRecoveryPoint(
     }),
   );
   const exportArn = started.ExportDescription?.ExportArn ?? '';
+  // Without its ARN the export can be neither waited for nor checked: refused before anything else.
+  if (exportArn === '')
+    throw new RecoveryPointUnavailableError(
+      `DynamoDB answered the point-in-time export of the backup table as of ${request.asOf} without an ` +
+        `ExportArn (status ${started.ExportDescription?.ExportStatus ?? 'unknown'}), so it cannot be followed; ` +
+        'nothing was written to any user pool. Start the workflow again with the same input.',
+    );
   deps.logger.info('Point-in-time export of the backup table started', {
     asOf: request.asOf,
     exportArn,

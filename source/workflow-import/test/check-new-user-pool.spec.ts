@@ -16,7 +16,8 @@ import {
   ListGroupsCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
 import { configurationItems } from '../../utils/pool-configuration-item';
@@ -26,7 +27,12 @@ import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
-import { createHandler, ENVIRONMENT, handler as lambdaHandler } from '../check-new-user-pool';
+import {
+  createHandler,
+  ENVIRONMENT,
+  handler as lambdaHandler,
+  TARGET_CHECK_RESERVE_MS,
+} from '../check-new-user-pool';
 import {
   MAPPING_BUCKET,
   POOL_ID,
@@ -708,6 +714,136 @@ describe('check-new-user-pool', () => {
       ddb.on(GetCommand).resolves({});
       await expect(handler(createInput())).rejects.toThrow(/create the new user pool by hand/);
       expect(cognito).not.toHaveReceivedCommand(CreateUserPoolCommand);
+    });
+  });
+
+  describe("a recovery point's own configuration item, not the live table's", () => {
+    /** The configuration item of a pool whose `custom:plan` is of `type`. */
+    const recorded = (type: string) =>
+      configurationItems(
+        {
+          FormatVersion: 1,
+          Source: { UserPoolId: SOURCE_POOL_ID, Region: 'us-east-2', RecordedAt: '2026-12-01T09:00:00.000Z' },
+          UserPool: {
+            PoolName: 'production',
+            UsernameAttributes: ['email'],
+            Schema: [{ Name: 'custom:plan', AttributeDataType: type, Mutable: true }],
+          },
+          Mfa: {},
+          Clients: [],
+          ResourceServers: [],
+          IdentityProviders: [],
+          Domains: [],
+        },
+        TYPE_TIMESTAMP,
+        '2026-12-01T09:00:00.000Z',
+      )[0] as Record<string, unknown>;
+    const RECOVERY_POINTS = [
+      ['AsOf', { AsOf: '2026-12-01T09:30:00Z' }, 'point-in-time-exports/restore-1/'],
+      ['Snapshot', { Snapshot: '20261201T090000Z' }, 'snapshots/20261201T090000Z/'],
+    ] as const;
+    let work: Map<string, string>;
+
+    /**
+     * The export of the recovery point (items in two files, the configuration item in the second) in
+     * its bucket, the import bucket's work files beside it.
+     */
+    function serve(prefix: string, items: Record<string, unknown>[]) {
+      const built = buildTableExport([items.slice(0, 2), items.slice(2)], { prefix });
+      work = new Map();
+      s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
+        work.set(input.Key, input.Body);
+        return {};
+      });
+      s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+        const text = work.get(input.Key);
+        const bytes = built.objects.get(input.Key) ?? (text === undefined ? undefined : Buffer.from(text));
+        if (bytes === undefined)
+          throw Object.assign(new Error(`NoSuchKey ${input.Key}`), { name: 'NoSuchKey' });
+        return {
+          Body: Object.assign(Readable.from([bytes]), { transformToString: () => Promise.resolve(text) }),
+        } as never;
+      });
+      s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
+        Contents: [...built.objects.keys()]
+          .filter((key) => key.startsWith(input.Prefix))
+          .map((Key) => ({ Key })),
+      }));
+    }
+    const run = (input: Record<string, unknown>) => {
+      const event = wrapped({});
+      event.Context!.Execution.Input = input;
+      event.Context!.Execution.Name = 'restore-1';
+      return setup({ ...ENV, SNAPSHOT_BUCKET: MAPPING_BUCKET }).handler(event);
+    };
+
+    it.each(RECOVERY_POINTS)(
+      '%s: the target check compares the new pool with the configuration the export recorded',
+      async (_kind, point, prefix) => {
+        // The live table's item fits the new pool (String); the recovery point's does not (Number).
+        ddb.on(GetCommand).resolves({ Item: recorded('String') });
+        serve(prefix, [planUser(1), planUser(2), recorded('Number')]);
+        await expect(run({ NewUserPoolId: POOL_ID, ...point })).rejects.toThrow(
+          'custom:plan: the backed-up pool has it as Number and the new pool as String',
+        );
+        expect(ddb).not.toHaveReceivedCommand(GetCommand);
+      },
+    );
+
+    it.each(RECOVERY_POINTS)(
+      '%s: CreateUserPool creates the pool as the export recorded it',
+      async (_kind, point, prefix) => {
+        ddb.on(GetCommand).resolves({ Item: recorded('Number') });
+        serve(prefix, [planUser(1), planUser(2), recorded('String')]);
+        cognito.on(CreateUserPoolCommand).resolves({ UserPool: { Id: POOL_ID } });
+        cognito.on(ListUserPoolClientsCommand).resolves({ UserPoolClients: [] });
+        cognito.on(ListResourceServersCommand).resolves({ ResourceServers: [] });
+        cognito.on(ListIdentityProvidersCommand).resolves({ Providers: [] });
+        await expect(run({ CreateUserPool: { PoolName: 'restored' }, ...point })).resolves.toEqual({
+          result: { NewUserPoolEmpty: true, Resume: false },
+        });
+        expect(cognito).toHaveReceivedCommandWith(CreateUserPoolCommand, {
+          PoolName: 'restored',
+          Schema: [{ Name: 'plan', AttributeDataType: 'String', Mutable: true }],
+        });
+        expect(ddb).not.toHaveReceivedCommand(GetCommand);
+      },
+    );
+
+    it('a configuration item not found in the time of the step: the target check warns and goes on, CreateUserPool stops', async () => {
+      serve(RECOVERY_POINTS[1][2], [planUser(1), planUser(2), recorded('Number')]);
+      const event = (input: Record<string, unknown>) => {
+        const built = wrapped({});
+        built.Context!.Execution.Input = { ...RECOVERY_POINTS[1][1], ...input };
+        built.Context!.Execution.Name = 'restore-1';
+        return built;
+      };
+      const { handler, clock, logs } = setup({ ...ENV, SNAPSHOT_BUCKET: MAPPING_BUCKET });
+      // The reserve of the check is all that is left: no second file is started.
+      await expect(
+        handler(event({ NewUserPoolId: POOL_ID }), lambdaContext(clock, TARGET_CHECK_RESERVE_MS)),
+      ).resolves.toEqual({ result: { NewUserPoolEmpty: true, Resume: false } });
+      expect(logs.text()).toContain(
+        'Target check: the configuration item cannot be read; only the users are checked',
+      );
+      await expect(
+        handler(
+          event({ CreateUserPool: { PoolName: 'restored' } }),
+          lambdaContext(clock, TARGET_CHECK_RESERVE_MS),
+        ),
+      ).rejects.toThrow(/was not found in the time of this step .*create the pool yourself/);
+      expect(cognito).not.toHaveReceivedCommand(CreateUserPoolCommand);
+    });
+
+    it("without a recovery point, the target check reads the live table's item as before", async () => {
+      ddb.on(GetCommand).resolves({ Item: recorded('Number') });
+      await expect(setup().handler(wrapped({}))).rejects.toThrow(
+        'custom:plan: the backed-up pool has it as Number and the new pool as String',
+      );
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+        TableName: 'backup-table',
+        Key: { id: 'user-pool-configuration', type: TYPE_TIMESTAMP },
+      });
     });
   });
 });

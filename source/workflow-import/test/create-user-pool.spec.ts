@@ -22,7 +22,7 @@ import { fakeClock } from '../../test-support/fake-clock';
 import { RateLimitedCognito } from '../../utils/cognito';
 import type { SfnContextObject } from '../../utils/step-functions';
 import { SlidingWindowLimiter } from '../../utils/limiter';
-import { configurationItems } from '../../utils/pool-configuration-item';
+import { configurationItems, readPoolConfiguration } from '../../utils/pool-configuration-item';
 import type { PoolConfiguration } from '../../workflow-export/lib/pool-configuration';
 import {
   createUserPoolInput,
@@ -45,6 +45,13 @@ import { MAPPING_BUCKET, serveBucket, sfnContext, TYPE_TIMESTAMP } from './suppo
 const cognito = mockAws(CognitoIdentityProviderClient);
 const s3 = mockAws(S3Client);
 const ddb = mockAws(DynamoDBDocumentClient);
+
+/** The live backup table's configuration item (a restore without a recovery point). */
+const liveConfiguration = () =>
+  readPoolConfiguration(DynamoDBDocumentClient.from(new DynamoDBClient({})), {
+    tableName: 'backup-table',
+    typeTimestamp: TYPE_TIMESTAMP,
+  });
 
 const REGION = 'eu-west-1';
 const SOURCE_REGION = 'us-east-2';
@@ -289,10 +296,9 @@ describe('createUserPoolFromBackup', () => {
           new SlidingWindowLimiter(10, clock.now, clock.sleep),
           { now: clock.now, sleep: clock.sleep, maxAttempts: 1 },
         ),
-        ddb: DynamoDBDocumentClient.from(new DynamoDBClient({})),
         work: { s3: new S3Client({}), bucket: MAPPING_BUCKET },
         logger: logs.logger(),
-        table: { tableName: 'backup-table', typeTimestamp: TYPE_TIMESTAMP },
+        recorded: liveConfiguration,
         region: REGION,
       },
     };
@@ -601,10 +607,9 @@ describe('createUserPoolFromBackup: what it does not take for granted', () => {
         new SlidingWindowLimiter(10, clock.now, clock.sleep),
         { now: clock.now, sleep: clock.sleep, maxAttempts: 1 },
       ),
-      ddb: DynamoDBDocumentClient.from(new DynamoDBClient({})),
       work: { s3: new S3Client({}), bucket: MAPPING_BUCKET },
       logger: captureLogs().logger(),
-      table: { tableName: 'backup-table', typeTimestamp: TYPE_TIMESTAMP },
+      recorded: liveConfiguration,
       region: REGION,
     };
   }
@@ -693,10 +698,9 @@ describe('a retried creation and the later steps', () => {
         new SlidingWindowLimiter(10, clock.now, clock.sleep),
         { now: clock.now, sleep: clock.sleep, maxAttempts: 1 },
       ),
-      ddb: DynamoDBDocumentClient.from(new DynamoDBClient({})),
       work: { s3: new S3Client({}), bucket: MAPPING_BUCKET },
       logger: captureLogs().logger(),
-      table: { tableName: 'backup-table', typeTimestamp: TYPE_TIMESTAMP },
+      recorded: liveConfiguration,
       region: REGION,
     });
     expect(userPoolId).toBe(NEW_POOL);
@@ -778,10 +782,9 @@ describe('more of what a creation meets', () => {
         new SlidingWindowLimiter(10, clock.now, clock.sleep),
         { now: clock.now, sleep: clock.sleep, maxAttempts: 1 },
       ),
-      ddb: DynamoDBDocumentClient.from(new DynamoDBClient({})),
       work: { s3: new S3Client({}), bucket: MAPPING_BUCKET },
       logger: captureLogs().logger(),
-      table: { tableName: 'backup-table', typeTimestamp: TYPE_TIMESTAMP },
+      recorded: liveConfiguration,
       region: REGION,
     });
     expect(userPoolId).toBe(NEW_POOL);

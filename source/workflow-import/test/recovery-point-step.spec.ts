@@ -4,6 +4,7 @@ import {
   DescribeExportCommand,
   DynamoDBClient,
   ExportTableToPointInTimeCommand,
+  type ExportTableToPointInTimeCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockAws } from '../../test-support/aws-mock';
@@ -312,19 +313,33 @@ describe('AsOf: what DynamoDB leaves out', () => {
     expect(ddb).toHaveReceivedCommandTimes(ExportTableToPointInTimeCommand, 1);
   });
 
-  it('keeps an empty ExportArn when DynamoDB answers none, and a check without one fails, naming the step', async () => {
-    ddb.on(ExportTableToPointInTimeCommand).resolves({});
-    const prepared = await prepareRecoveryPoint(request, deps());
-    expect(prepared.RecoveryPoint).toEqual({
-      Kind: 'AsOf',
-      AsOf: '2026-12-01T09:30:00.000Z',
-      ExportArn: '',
-      CheckedFiles: 0,
-    });
-    await expect(checkRecoveryPoint(request, prepared, deps())).rejects.toThrow(
+  it.each<[string, ExportTableToPointInTimeCommandOutput, string]>([
+    ['no export description', { $metadata: {} }, 'status unknown'],
+    [
+      'no ExportArn',
+      { $metadata: {}, ExportDescription: { ExportStatus: 'IN_PROGRESS' } },
+      'status IN_PROGRESS',
+    ],
+    [
+      'an empty ExportArn',
+      { $metadata: {}, ExportDescription: { ExportArn: '', ExportStatus: 'IN_PROGRESS' } },
+      'status IN_PROGRESS',
+    ],
+  ])('refuses an export record with %s, saying what to do', async (_what, answer, status) => {
+    ddb.on(ExportTableToPointInTimeCommand).resolves(answer);
+    const failure = (await prepareRecoveryPoint(request, deps()).catch((error: unknown) => error)) as Error;
+    expect(failure).toBeInstanceOf(RecoveryPointUnavailableError);
+    expect(failure.message).toBe(
+      'DynamoDB answered the point-in-time export of the backup table as of 2026-12-01T09:30:00.000Z without ' +
+        `an ExportArn (${status}), so it cannot be followed; nothing was written to any user pool. Start ` +
+        'the workflow again with the same input.',
+    );
+  });
+
+  it('a check without the ExportArn of the step before fails, naming the step', async () => {
+    await expect(checkRecoveryPoint(request, undefined, deps())).rejects.toThrow(
       'CheckRecoveryPoint needs the ExportArn that PrepareRecoveryPoint returned',
     );
-    await expect(checkRecoveryPoint(request, undefined, deps())).rejects.toThrow(/needs the ExportArn/);
     expect(ddb).not.toHaveReceivedCommand(DescribeExportCommand);
   });
 

@@ -201,6 +201,28 @@ describe('scan-table', () => {
     expect(cognito).toHaveReceivedCommandTimes(CreateGroupCommand, 1);
   });
 
+  // Line counts the lines of the file already read: a retried invocation starts from its input's cursor.
+  it.each([
+    ['inside the first file', { File: 0, Line: 37 }, 37],
+    ['before the last line of a file', { File: 0, Line: 59 }, 59],
+    ['at the end of a file', { File: 0, Line: 60 }, 60],
+    ['after an empty file', { File: 2, Line: 0 }, 60],
+    ['inside the last file', { File: 2, Line: 1 }, 61],
+  ])(
+    'AsOf: resumes from a cursor %s without skipping or repeating a line',
+    async (_where, ExportCursor, alreadyRead) => {
+      const users = Array.from({ length: 100 }, (_, n) => userItem(n));
+      serveExportBucket(s3, buildTableExport([users.slice(0, 60), null, users.slice(60)]).objects);
+      const event = wrapped({ ExportCursor });
+      event.Context!.Execution.Input = { NewUserPoolId: POOL_ID, AsOf: '2026-12-01T09:30:00Z' };
+      const { handler, clock } = setup();
+      await expect(handler(event, lambdaContext(clock, 300_000))).resolves.toEqual({
+        result: { AllGroupsProcessed: 'Yes' },
+      });
+      expect(sentBodies(NEW_USERS_QUEUE_URL)).toEqual(users.slice(alreadyRead));
+    },
+  );
+
   it('Snapshot: refuses an unknown snapshot before any write', async () => {
     serveExportBucket(s3, new Map());
     const event = wrapped({});
