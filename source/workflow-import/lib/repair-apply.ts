@@ -75,6 +75,9 @@ export const PLAN_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 export const REPAIR_REPORT_PREFIX = 'repair-reports/';
 export const REPAIR_REPORT_HEADER = 'oldSub,newSub,username,action,outcome,reason\n';
 
+/** Reason of a recreated user whose new sub could not be read (AdminGetUser failed). */
+const NEW_SUB_UNREAD = 'new-sub-unread-AdminGetUser-';
+
 /** Entries handled per batch (the cursor advances by whole batches). */
 const BATCH = 50;
 
@@ -408,33 +411,35 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
         for (const user of creations) {
           const item = itemOf(items, user.Key) as BackupUserItem | undefined;
           const reason = item === undefined ? 'not-in-recovery-point' : skipped.get(user.OldSub ?? '');
+          if (reason !== undefined) {
+            outcomes.push([user.OldSub ?? '', user.Username, 'create', 'failed', reason]);
+            continue;
+          }
           // Her new sub is recorded first: a user created but not disabled is still hers, and the check
           // must count her as left to disable rather than take her for somebody else who took the name.
-          if (reason === undefined) {
+          const failures: string[] = [];
+          try {
             const current = await deps.cognito.send(new AdminGetUserCommand(target(user.Username)), retry());
             const sub = current.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
             if (sub !== undefined && user.OldSub !== undefined) recreated.push([user.OldSub, sub]);
+          } catch (error) {
+            // She exists: the rest of the batch goes on. Without her new sub the next comparison would
+            // take her for somebody else, so the repair ends incomplete; a Resume finds her and records it.
+            failures.push(`${NEW_SUB_UNREAD}${errorName(error)}`);
           }
-          if (reason === undefined && item?.userEnabled === false) {
+          if (item?.userEnabled === false) {
             try {
               await deps.cognito.send(new AdminDisableUserCommand(target(user.Username)), retry());
             } catch (error) {
-              outcomes.push([
-                user.OldSub ?? '',
-                user.Username,
-                'create',
-                'failed',
-                `disable-failed-${errorName(error)}`,
-              ]);
-              continue;
+              failures.push(`disable-failed-${errorName(error)}`);
             }
           }
           outcomes.push([
             user.OldSub ?? '',
             user.Username,
             'create',
-            reason === undefined ? 'done' : 'failed',
-            reason ?? '',
+            failures.length === 0 ? 'done' : 'failed',
+            failures.join('; '),
           ]);
         }
         await putChunk(
@@ -645,15 +650,30 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
     Left: check.Counts,
     Report: { Bucket: deps.work.bucket, Key: key },
   };
-  deps.logger.info('Repair applied and checked', { planId: plan.PlanId, left: check.Counts, report: key });
-  if (planIsEmpty(check.Counts, plan.RemoveAdded))
+  const subsUnread = lines.filter(
+    ([, , , action, outcome, reason]) =>
+      action === 'create' && outcome === 'failed' && reason?.includes(NEW_SUB_UNREAD) === true,
+  ).length;
+  deps.logger.info('Repair applied and checked', {
+    planId: plan.PlanId,
+    left: check.Counts,
+    subsUnread,
+    report: key,
+  });
+  if (planIsEmpty(check.Counts, plan.RemoveAdded) && subsUnread === 0)
     return { RepairDone: true, RepairComplete: true, Repair: result };
   return {
     RepairDone: true,
     RepairComplete: false,
     Repair: result,
     Error: 'RepairIncomplete',
-    Cause: incompleteRepairMessage(userPoolId, plan.PlanId, check.Counts, `s3://${deps.work.bucket}/${key}`),
+    Cause: incompleteRepairMessage(
+      userPoolId,
+      plan.PlanId,
+      check.Counts,
+      `s3://${deps.work.bucket}/${key}`,
+      subsUnread,
+    ),
   };
 }
 
@@ -677,6 +697,7 @@ export function incompleteRepairMessage(
   planId: string,
   left: PlanCounts,
   report: string,
+  subsUnread = 0,
 ): string {
   const parts = (
     [
@@ -690,6 +711,7 @@ export function incompleteRepairMessage(
   )
     .filter(([name]) => left[name] > 0)
     .map(([name, text]) => `${left[name]} ${text}`);
+  if (subsUnread > 0) parts.push(`${subsUnread} recreated users whose new sub could not be read`);
   return (
     `The repair of the user pool ${userPoolId} with the plan ${planId} is incomplete: ${parts.join(', ') || 'things added since are still there'}. ` +
     `The repair report (${report}) says what failed and why. To finish, start the RepairWorkflow again with the input ` +

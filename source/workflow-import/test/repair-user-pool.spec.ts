@@ -874,6 +874,56 @@ describe('RepairWorkflow: apply, when a call fails', () => {
     expect(result.Repair.Left).toMatchObject({ usersToCreate: 0, flagsToChange: 1 });
   });
 
+  it('a recreated user whose new sub cannot be read: failed with the reason, the rest applied, and Resume records her', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    await plan();
+    // AdminGetUser fails for user 2 once she is there again (before, the verification finds her absent).
+    cognito.on(AdminGetUserCommand).callsFake((input: { Username: string }) => {
+      if (input.Username === 'user2@example.com' && pool.users.has(input.Username))
+        throw Object.assign(new Error('denied'), { name: 'NotAuthorizedException' });
+      const user = pool.user(input.Username);
+      return {
+        Username: input.Username,
+        Enabled: user.enabled,
+        UserAttributes: [
+          { Name: 'sub', Value: user.sub },
+          ...[...user.attributes].map(([Name, Value]) => ({ Name, Value })),
+        ],
+      };
+    });
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairComplete: false }
+    >;
+    expect(result.RepairComplete).toBe(false);
+    expect(result.Cause).toContain('1 recreated users whose new sub could not be read');
+    expect(result.Cause).toContain('{"UserPoolId":"us-east-1_Backed01","Apply":"plan-1","Resume":true}');
+    expect(result.Cause).not.toMatch(/@example/);
+    const newSub = pool.user('user2@example.com').sub;
+    expect(reportOf(result)).toContainEqual(
+      `${subOf(2)},${newSub},user2@example.com,create,failed,new-sub-unread-AdminGetUser-NotAuthorizedException`,
+    );
+    // The rest of the plan went on: the other users, the groups and the memberships are set back.
+    expect(pool.user('user1@example.com').attributes.get('given_name')).toBe('Given1');
+    expect(pool.user('user4@example.com').enabled).toBe(true);
+    expect(pool.groups.get('admins')?.members).toEqual(new Set(['user1@example.com', 'user2@example.com']));
+    // Resume finds her there, records her new sub, and finishes; nobody is created twice.
+    servePool(pool);
+    const resumed = (await runWorkflow(
+      { UserPoolId: POOL, Apply: 'plan-1', Resume: true },
+      'apply-2',
+    )) as Extract<ApplyOutput, { RepairDone: true }>;
+    expect(resumed.RepairComplete).toBe(true);
+    expect(pool.created).toBe(1);
+    expect(reportOf(resumed)).toContainEqual(`${subOf(2)},${newSub},user2@example.com,create,done,`);
+    const records = [...store].filter(([key]) => key.startsWith(`repair-reports/${POOL}/recreated/`));
+    expect(records.flatMap(([, text]) => JSON.parse(text) as [string, string][])).toEqual([
+      [subOf(2), newSub],
+    ]);
+  });
+
   it('reports a user whose attributes could not be set back as failed, naming the call', async () => {
     const pool = livePool();
     damage(pool);
