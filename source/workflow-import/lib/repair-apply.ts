@@ -152,12 +152,27 @@ export interface ApplyInput {
 export const resumeApplyInput = (userPoolId: string, planId: string): string =>
   JSON.stringify({ UserPoolId: userPoolId, Apply: planId, Resume: true });
 
+/**
+ * How to plan again what a plan covered: the input with its recovery point; a Scope is only named (its
+ * usernames are personal data, which no notification carries).
+ */
+export function planAgain(plan: RepairPlan): string {
+  const point = plan.RecoveryPoint;
+  const input = JSON.stringify({
+    UserPoolId: plan.UserPoolId,
+    ...(point.Source === 'as-of' ? { AsOf: point.AsOf } : {}),
+    ...(point.Source === 'snapshot' ? { Snapshot: point.Snapshot } : {}),
+    ...(plan.RemoveAdded ? { RemoveAdded: true } : {}),
+  });
+  return `start the RepairWorkflow with ${input}${plan.Scope !== undefined ? ' and the Scope of this plan' : ''}`;
+}
+
 export function refuseOldPlan(plan: RepairPlan, now: number): void {
   const age = now - Date.parse(plan.CreatedAt);
   if (!(age >= 0 && age <= PLAN_MAX_AGE_MS)) {
     throw new PlanOutdatedError(
       `The repair plan ${plan.PlanId} was written at ${plan.CreatedAt}, more than 24 hours ago: nothing was ` +
-        `changed. Plan again (start the RepairWorkflow with {"UserPoolId": "${plan.UserPoolId}"}), check the new plan, then apply it.`,
+        `changed. Plan again (${planAgain(plan)}), check the new plan, then apply it.`,
     );
   }
 }
@@ -318,18 +333,21 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
     });
     if (!done) return pause();
     const planned = plan.Groups.filter((entry) => entry.Action !== undefined);
+    let groupsChanged = 0;
     if (planned.length > 0) {
       const groups = await listAllGroups(deps, userPoolId);
       for (const entry of planned) {
         const details = groups.get(entry.GroupName);
         const seen = details === undefined ? undefined : seenGroup(secret, details);
-        if (seen !== entry.Seen) cursor.Changed += 1;
+        if (seen !== entry.Seen) groupsChanged += 1;
       }
     }
-    if (cursor.Changed > 0) {
+    if (cursor.Changed + groupsChanged > 0) {
       throw new PlanOutdatedError(
-        `The user pool ${userPoolId} changed since the repair plan ${plan.PlanId} was written: ${cursor.Changed} ` +
-          'of its users or groups are no longer as planned. Nothing was changed. Plan again, check the new plan, then apply it.',
+        `The user pool ${userPoolId} changed since the repair plan ${plan.PlanId} was written: ` +
+          `${cursor.Changed} of its ${users.length} users and ${groupsChanged} of its ${planned.length} groups ` +
+          `to set back are no longer as planned. Nothing was changed. Plan again (${planAgain(plan)}), check the ` +
+          'new plan, then apply it.',
       );
     }
     // The writes start in the next invocation: a retried one must not verify again a pool it changed.
@@ -369,7 +387,9 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
       }
       await group.drain();
     });
-    if (!done) return pause();
+    // A phase that wrote ends the invocation: its cursor is then in the execution's history, so a
+    // crash or a timeout later repeats at most the phase it happened in.
+    if (!done || entries.length > 0) return pause();
   }
 
   if (cursor.Phase === 'Users') {
@@ -521,7 +541,7 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
       }
       await group.drain();
     });
-    if (!done) return pause();
+    if (!done || entries.length > 0) return pause();
   }
 
   if (cursor.Phase === 'Memberships') {
@@ -543,7 +563,7 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
       }
       await group.drain();
     });
-    if (!done) return pause();
+    if (!done || entries.length > 0) return pause();
   }
 
   if (cursor.Phase === 'Remove') {
@@ -602,7 +622,7 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
       }
       await group.drain();
     });
-    if (!done) return pause();
+    if (!done || removals.length > 0) return pause();
   }
 
   const checkRun = { userPoolId, execution: input.execution, part: 'repair-check', scope: plan.Scope };

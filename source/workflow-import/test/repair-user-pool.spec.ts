@@ -37,7 +37,7 @@ import { buildTableExport, serveExportBucket } from '../../test-support/table-ex
 import { fakeRuntime } from '../../test-support/runtime';
 import { MIN_REMAINING_MS } from '../../utils/constants';
 import type { SfnContextObject } from '../../utils/step-functions';
-import type { ApplyOutput } from '../lib/repair-apply';
+import { planAgain, type ApplyOutput } from '../lib/repair-apply';
 import type { RecoveryPointState } from '../lib/recovery-point-step';
 import type { RepairPlan } from '../lib/repair-plan';
 import { createHandler, type PlanOutput, type RepairEvent } from '../repair-user-pool';
@@ -575,7 +575,7 @@ describe('RepairWorkflow: apply', () => {
     damage(pool);
     servePool(pool);
     await plan();
-    // The first invocation dies reading the backup items of the users (after the groups were set back).
+    // The invocation of the users' phase dies reading their backup items (after the groups were set back).
     // The first BatchGetItem reads the groups to create; the second, of the users, dies as a crash would.
     serveTable(backup(), 2);
     const handler = createHandler(fakeRuntime(clock, ENV));
@@ -585,9 +585,15 @@ describe('RepairWorkflow: apply', () => {
       lambdaContext(clock, 900_000),
     );
     expect(verified.result).toMatchObject({ RepairDone: false, Apply: { Phase: 'Groups' } });
-    const event = { Input: verified.result as RepairEvent['Input'], Context: context(input, 'apply-1') };
-    await expect(handler(event, lambdaContext(clock, 900_000))).rejects.toThrow('crash');
+    // A phase that wrote ends its invocation: the groups' cursor is saved before the users' phase starts.
+    const grouped = await handler(
+      { Input: verified.result as RepairEvent['Input'], Context: context(input, 'apply-1') },
+      lambdaContext(clock, 900_000),
+    );
+    expect(grouped.result).toMatchObject({ RepairDone: false, Apply: { Phase: 'Users', Index: 0 } });
     expect(pool.groups.has('admins')).toBe(true);
+    const event = { Input: grouped.result as RepairEvent['Input'], Context: context(input, 'apply-1') };
+    await expect(handler(event, lambdaContext(clock, 900_000))).rejects.toThrow('crash');
     // Step Functions retries the task with the same input.
     const result = (await runWorkflowFrom(event, input, 'apply-1')) as Extract<
       ApplyOutput,
@@ -634,9 +640,44 @@ describe('RepairWorkflow: apply', () => {
     pool.user('user4@example.com').attributes.set('given_name', 'Edited later');
     const writesBefore = writeCount();
     await expect(runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')).rejects.toThrow(
-      /changed since the repair plan plan-1 was written: 1 of its users or groups.*Plan again/,
+      'changed since the repair plan plan-1 was written: 1 of its 4 users and 0 of its 2 groups to set back are ' +
+        'no longer as planned. Nothing was changed. Plan again (start the RepairWorkflow with ' +
+        '{"UserPoolId":"us-east-1_Backed01"}), check the new plan, then apply it.',
     );
     expect(writeCount()).toBe(writesBefore);
+  });
+
+  it.each<[string, Partial<RepairPlan>, string]>([
+    ['the backup table', {}, '{"UserPoolId":"us-east-1_Backed01"}'],
+    [
+      'an AsOf, removing what was added',
+      { RecoveryPoint: { Source: 'as-of', AsOf: '2026-12-07T09:00:00.000Z' }, RemoveAdded: true },
+      '{"UserPoolId":"us-east-1_Backed01","AsOf":"2026-12-07T09:00:00.000Z","RemoveAdded":true}',
+    ],
+    [
+      'a snapshot, for some users (named, not listed)',
+      {
+        RecoveryPoint: { Source: 'snapshot', Snapshot: 'snap-1' },
+        Scope: { Usernames: ['user1@example.com'] },
+      },
+      '{"UserPoolId":"us-east-1_Backed01","Snapshot":"snap-1"} and the Scope of this plan',
+    ],
+  ])('says how to plan again a plan of %s', (_label, fields, expected) => {
+    const base = {
+      Version: 1,
+      PlanId: 'plan-1',
+      UserPoolId: POOL,
+      CreatedAt: '2026-12-07T10:00:00.000Z',
+      RecoveryPoint: { Source: 'backup-table' },
+      RemoveAdded: false,
+      Counts: {},
+      Users: [],
+      Groups: [],
+      Memberships: [],
+    } as unknown as RepairPlan;
+    const text = planAgain({ ...base, ...fields });
+    expect(text).toBe(`start the RepairWorkflow with ${expected}`);
+    expect(text).not.toContain('@example');
   });
 
   it('refuses a plan older than 24 hours', async () => {
