@@ -42,6 +42,10 @@
  *                                  runs; repeatable
  *   short-timeouts                 every Lambda that returns continuations gets the shortest timeout
  *                                  that still lets it progress (its reserve plus SHORT_TIMEOUT_PROGRESS_SECONDS)
+ *   repair-change-before-apply     `--scenario repair` only: between the plan and its apply, one user the
+ *                                  plan sets back is changed again in the pool (a custom attribute), as
+ *                                  an administrator could; the apply must refuse the plan without a
+ *                                  write, and the run then plans again and applies the new plan
  *
  * The product code knows nothing of this: Cognito faults are injected by the Cognito emulator,
  * DynamoDB faults by a proxy in front of dynalite (ddb-fault-front.ts), failed exports by the export
@@ -80,6 +84,8 @@ export interface FaultPlan {
   loseUsers?: number;
   /** `tamper-attribute`: share of restored users changed before the reconciliation. */
   tamperAttributes?: number;
+  /** `repair-change-before-apply`: a planned user changed between the plan and its apply. */
+  repairChangeBeforeApply?: boolean;
   /**
    * `export-fail`: which table exports of the run end FAILED: the n-th (a number, 1-based), or the
    * first whose S3Prefix starts with a prefix (a string).
@@ -103,6 +109,7 @@ export const FAULT_NAMES = [
   'lose-users',
   'tamper-attribute',
   'export-fail',
+  'repair-change-before-apply',
 ] as const;
 
 export const emptyFaultPlan = (): FaultPlan => ({ specs: [], crashes: [], shortTimeouts: false });
@@ -196,9 +203,10 @@ export function parseFaults(
       plan.specs.push(spec);
       continue;
     }
-    if (name === 'short-timeouts') {
-      if (value !== undefined) throw new FaultSpecError(`--fault ${spec}: short-timeouts takes no value`);
-      plan.shortTimeouts = true;
+    if (name === 'short-timeouts' || name === 'repair-change-before-apply') {
+      if (value !== undefined) throw new FaultSpecError(`--fault ${spec}: ${name} takes no value`);
+      if (name === 'short-timeouts') plan.shortTimeouts = true;
+      else plan.repairChangeBeforeApply = true;
       plan.specs.push(spec);
       continue;
     }
@@ -262,6 +270,11 @@ export function hasEnvironmentFaults(plan: FaultPlan): boolean {
 export interface FiredCrash extends CrashSpec {
   /** Milliseconds since the injector was created. */
   atMs: number;
+  /**
+   * `after-work`: what the handler returned and the crash lost (a continuation's cursor says how far the
+   * invocation got before the crash).
+   */
+  lostResult?: unknown;
 }
 
 const CRASH_COMMAND: Partial<Record<CrashPoint, string>> = {
@@ -293,9 +306,13 @@ export class CrashInjector {
 
   constructor(private readonly crashes: readonly CrashSpec[]) {}
 
-  private fire(crash: CrashSpec): string {
+  private fire(crash: CrashSpec, lostResult?: unknown): string {
     this.done.add(crash);
-    this.fired.push({ ...crash, atMs: Date.now() - this.started });
+    this.fired.push({
+      ...crash,
+      atMs: Date.now() - this.started,
+      ...(lostResult !== undefined ? { lostResult } : {}),
+    });
     return `${crash.target} crashed ${crash.point.replace('-', ' ')}${crash.invocation !== undefined ? ` (invocation ${crash.invocation})` : ''}`;
   }
 
@@ -317,9 +334,9 @@ export class CrashInjector {
         const crash = live().find((c) => triggers(c.point, commandName, output));
         return crash === undefined ? undefined : this.fire(crash);
       },
-      afterHandler: () => {
+      afterHandler: (result) => {
         const crash = live().find((c) => c.point === 'after-work');
-        return crash === undefined ? undefined : this.fire(crash);
+        return crash === undefined ? undefined : this.fire(crash, result);
       },
     };
   }
@@ -434,7 +451,7 @@ export function bothHooks(
   return {
     afterSdkCall: (commandName, output) =>
       first.afterSdkCall?.(commandName, output) ?? second.afterSdkCall?.(commandName, output),
-    afterHandler: () => first.afterHandler?.() ?? second.afterHandler?.(),
+    afterHandler: (result) => first.afterHandler?.(result) ?? second.afterHandler?.(result),
   };
 }
 
