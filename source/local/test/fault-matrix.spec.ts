@@ -79,13 +79,13 @@ const CASES: MatrixCase[] = [
     together: true,
   },
   {
-    // The apply's invocations (RepairUserPool): 1 is the plan's, 2 verifies, 3 sets the groups back,
-    // 4 the users; its result is lost, so the users' phase runs again before the memberships'.
+    // The invocations of RepairUserPool: 1 is the plan's, 2 verifies, 3 sets the groups and the users
+    // back; its result is lost, so the groups' and users' phases run again before the memberships'.
     name: 'repair: crash after the users of the apply, before its memberships, and its retry',
     users: 100,
     groups: 5,
     tps: 25,
-    faults: ['crash=RepairUserPool:after-work:4'],
+    faults: ['crash=RepairUserPool:after-work:3'],
     scenario: 'repair',
     together: true,
   },

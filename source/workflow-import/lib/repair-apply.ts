@@ -387,9 +387,9 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
       }
       await group.drain();
     });
-    // A phase that wrote ends the invocation: its cursor is then in the execution's history, so a
-    // crash or a timeout later repeats at most the phase it happened in.
-    if (!done || entries.length > 0) return pause();
+    // The users' phase follows in the same invocation: an export, which cannot be read by key, is then read
+    // once for both.
+    if (!done) return pause();
   }
 
   if (cursor.Phase === 'Users') {
@@ -541,6 +541,8 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
       }
       await group.drain();
     });
+    // A phase that wrote ends the invocation: its cursor is then in the execution's history, so a
+    // crash or a timeout later repeats at most that phase (with the groups before the users).
     if (!done || entries.length > 0) return pause();
   }
 
