@@ -67,8 +67,8 @@ export interface InvocationEvent {
 export interface InvocationHooks {
   /** After each AWS SDK call of the invocation that succeeded (the caller never sees a crashed call's output). */
   afterSdkCall?(commandName: string, output: unknown): string | undefined;
-  /** After the handler returned (its result is then lost). */
-  afterHandler?(): string | undefined;
+  /** After the handler returned `result` (which a crash then loses). */
+  afterHandler?(result: unknown): string | undefined;
 }
 
 /** The error Step Functions reports when the Lambda service fails an invocation. */
@@ -263,7 +263,7 @@ export class LambdaHost {
         timeout,
         crashed,
       ]);
-      const lost = hooks?.afterHandler?.();
+      const lost = hooks?.afterHandler?.(raw);
       if (lost !== undefined) {
         crash(lost);
         await crashed;

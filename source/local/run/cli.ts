@@ -93,6 +93,9 @@ Faults (docs/local-run.md, "Fault injection"):
                                      timeout=<LogicalId>:<seconds> (that function's Timeout; at 60,
                                      its reserve, a function that works in slices does one an
                                      invocation)
+                                     repair-change-before-apply (--scenario repair: a user the
+                                     plan sets back is changed between the plan and the apply,
+                                     which must refuse the plan; the run then plans again)
   --scenario emptied-pool            export, delete every user of the source pool, export again,
                                      then restore
   --scenario departed-users          export, delete one user in 20 from the source pool, export
@@ -381,6 +384,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
   const parameters = templateParameters(v.parameter ?? []);
   const targetMfa = v['target-mfa'];
   const importInput = v['import-input'];
+  if (v.fault?.includes('repair-change-before-apply') === true && v.scenario !== 'repair')
+    throw new UsageError(
+      '--fault repair-change-before-apply changes the pool between the plan and the apply of a repair: add --scenario repair',
+    );
   if (v['create-target-pool'] === true && targetMfa !== undefined)
     throw new UsageError(
       '--target-mfa describes a pool the run creates; with --create-target-pool the workflow creates it',

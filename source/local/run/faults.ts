@@ -46,6 +46,10 @@
  *                                  function that works in slices starts one slice per invocation (the
  *                                  first slice is always finished), so its continuations are exercised
  *                                  whatever the machine's speed
+ *   repair-change-before-apply     `--scenario repair` only: between the plan and its apply, one user the
+ *                                  plan sets back is changed again in the pool (a custom attribute), as
+ *                                  an administrator could; the apply must refuse the plan without a
+ *                                  write, and the run then plans again and applies the new plan
  *
  * The product code knows nothing of this: Cognito faults are injected by the Cognito emulator,
  * DynamoDB faults by a proxy in front of dynalite (ddb-fault-front.ts), failed exports by the export
@@ -87,6 +91,8 @@ export interface FaultPlan {
   loseUsers?: number;
   /** `tamper-attribute`: share of restored users changed before the reconciliation. */
   tamperAttributes?: number;
+  /** `repair-change-before-apply`: a planned user changed between the plan and its apply. */
+  repairChangeBeforeApply?: boolean;
   /**
    * `export-fail`: which table exports of the run end FAILED: the n-th (a number, 1-based), or the
    * first whose S3Prefix starts with a prefix (a string).
@@ -111,6 +117,7 @@ export const FAULT_NAMES = [
   'lose-users',
   'tamper-attribute',
   'export-fail',
+  'repair-change-before-apply',
 ] as const;
 
 export const emptyFaultPlan = (): FaultPlan => ({ specs: [], crashes: [], shortTimeouts: false });
@@ -228,9 +235,10 @@ export function parseFaults(
       plan.specs.push(spec);
       continue;
     }
-    if (name === 'short-timeouts') {
-      if (value !== undefined) throw new FaultSpecError(`--fault ${spec}: short-timeouts takes no value`);
-      plan.shortTimeouts = true;
+    if (name === 'short-timeouts' || name === 'repair-change-before-apply') {
+      if (value !== undefined) throw new FaultSpecError(`--fault ${spec}: ${name} takes no value`);
+      if (name === 'short-timeouts') plan.shortTimeouts = true;
+      else plan.repairChangeBeforeApply = true;
       plan.specs.push(spec);
       continue;
     }
@@ -304,6 +312,11 @@ export interface FiredCrash extends CrashSpec {
    * point): tells a crash mid-file from one at the start of the export.
    */
   exportCursor?: ExportCursor;
+  /**
+   * `after-work`: what the handler returned and the crash lost (a continuation's cursor says how far the
+   * invocation got before the crash).
+   */
+  lostResult?: unknown;
 }
 
 const CRASH_COMMAND: Partial<Record<CrashPoint, string>> = {
@@ -343,13 +356,14 @@ export class CrashInjector {
 
   constructor(private readonly crashes: readonly CrashSpec[]) {}
 
-  private fire(crash: CrashSpec, event: unknown): string {
+  private fire(crash: CrashSpec, event: unknown, lostResult?: unknown): string {
     this.done.add(crash);
     const exportCursor = exportCursorOf(event);
     this.fired.push({
       ...crash,
       atMs: Date.now() - this.started,
       ...(exportCursor !== undefined ? { exportCursor } : {}),
+      ...(lostResult !== undefined ? { lostResult } : {}),
     });
     return `${crash.target} crashed ${crash.point.replace('-', ' ')}${crash.invocation !== undefined ? ` (invocation ${crash.invocation})` : ''}`;
   }
@@ -372,9 +386,9 @@ export class CrashInjector {
         const crash = live().find((c) => triggers(c.point, commandName, output));
         return crash === undefined ? undefined : this.fire(crash, event);
       },
-      afterHandler: () => {
+      afterHandler: (result) => {
         const crash = live().find((c) => c.point === 'after-work');
-        return crash === undefined ? undefined : this.fire(crash, event);
+        return crash === undefined ? undefined : this.fire(crash, event, result);
       },
     };
   }
@@ -489,7 +503,7 @@ export function bothHooks(
   return {
     afterSdkCall: (commandName, output) =>
       first.afterSdkCall?.(commandName, output) ?? second.afterSdkCall?.(commandName, output),
-    afterHandler: () => first.afterHandler?.() ?? second.afterHandler?.(),
+    afterHandler: (result) => first.afterHandler?.(result) ?? second.afterHandler?.(result),
   };
 }
 

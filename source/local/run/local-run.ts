@@ -45,7 +45,7 @@ import { writeOriginalMemberships } from './original-table';
 import {
   repairScenarioOk,
   runRepairScenario,
-  type RepairPlanCounts,
+  type PlanFile,
   type RepairScenarioReport,
 } from './repair-scenario';
 import { damagePool } from './damage';
@@ -920,8 +920,28 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
               total: totals.users,
             },
           ]);
-          return { status: run.status, executionArn: run.executionArn };
+          return {
+            status: run.status,
+            executionArn: run.executionArn,
+            ...(run.error !== undefined ? { error: run.error } : {}),
+            wallMs: run.wallMs,
+            throttled: Object.values(run.throttled).reduce((sum, count) => sum + count, 0),
+          };
         },
+        readReport: async (planId) => {
+          const reports = await active.objects(
+            RESTORE_BUCKET,
+            `repair-reports/${primaryUserPoolId}/${planId}-`,
+          );
+          const key = [...reports.keys()]
+            .filter((name) => name.endsWith('.csv'))
+            .sort()
+            .pop();
+          return key === undefined ? undefined : reports.get(key);
+        },
+        errorNotifications: async () =>
+          (await active.notifications()).filter((n) => n.kind === 'error').map((n) => n.message),
+        ...(faults?.repairChangeBeforeApply === true ? { changeBeforeApply: true } : {}),
         // The scheduled export as it is: the guard counts the memberships of the deleted users and group
         // with them, so the damage reaches the backup without an override.
         runExport: () => runExport(),
@@ -931,9 +951,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
             `repair-plans/${primaryUserPoolId}/${planId}.json`,
           );
           const text = [...plans.values()][0];
-          return text === undefined
-            ? undefined
-            : (JSON.parse(text) as { Counts?: Partial<RepairPlanCounts> });
+          return text === undefined ? undefined : (JSON.parse(text) as PlanFile);
         },
       });
       report.repair = repair;

@@ -13,6 +13,11 @@
  *   still there and untouched;
  * - every user present throughout keeps its `sub` and password; no verification message was sent.
  *
+ * With the fault `repair-change-before-apply`, one user the plan sets back is changed again between
+ * the plan and its apply (as an administrator could): the apply must refuse the plan before any write
+ * and say so in its notification, counts only; the scenario then does what the notification says
+ * (plans again) and applies the new plan.
+ *
  * The emulated point-in-time window ends now (local-emulation: no 5-minute lag), so an `AsOf` a second
  * after the first export is restorable at once; export times are in whole seconds on the wire, so the
  * scenario waits until that second has passed before the damage reaches the table.
@@ -56,6 +61,25 @@ export interface RepairScenarioReport {
   recoveryPoint: string;
   /** The second export's status (after the damage). */
   secondExportStatus: string;
+  /** Users of the pool before the damage and after the apply (the users created since included). */
+  poolUsers: { before: number; after: number };
+  /** The final repair report's rows, counted by `<action>:<outcome>` (e.g. `create:done`). */
+  reportRows: Record<string, number>;
+  /** The apply's RepairWorkflow execution: wall time, and calls Cognito answered TooManyRequests. */
+  apply: { wallMs: number; throttled: number };
+  /** `repair-change-before-apply`: the apply of the first plan, after one planned user changed. */
+  refused?: RefusedApply;
+}
+
+export interface RefusedApply {
+  status: string;
+  error?: string;
+  /** The error notifications the refused apply sent (the operator's message). */
+  notifications: string[];
+  /** The pool after the refused apply equals the pool before it: nothing was written. */
+  poolUnchanged: boolean;
+  /** The plan the run made again, as the notification says to. */
+  replannedId: string;
 }
 
 const CREATED_AFTER = 3;
@@ -115,12 +139,45 @@ export interface RepairScenarioContext {
   seed: number;
   usernameAttribute: string | readonly string[] | undefined;
   poolContent: () => PoolContent;
-  /** Runs the RepairWorkflow with `input`; its status and execution ARN. */
-  runRepair: (input: Record<string, unknown>) => Promise<{ status: string; executionArn: string }>;
+  /** Runs the RepairWorkflow with `input`; its status, execution ARN, error, wall time and throttled calls. */
+  runRepair: (input: Record<string, unknown>) => Promise<RepairExecution>;
   /** Runs the ExportWorkflow again; its status. */
   runExport: () => Promise<{ status: string }>;
   /** The plan object the planning execution wrote. */
-  readPlan: (planId: string) => Promise<{ Counts?: Partial<RepairPlanCounts> } | undefined>;
+  readPlan: (planId: string) => Promise<PlanFile | undefined>;
+  /** The repair report CSV an apply of this plan wrote (the last, when several did). */
+  readReport: (planId: string) => Promise<string | undefined>;
+  /** The messages of the error notifications sent so far. */
+  errorNotifications: () => Promise<string[]>;
+  /** `repair-change-before-apply`: change a planned user between the plan and the apply. */
+  changeBeforeApply?: boolean;
+}
+
+export interface RepairExecution {
+  status: string;
+  executionArn: string;
+  error?: string;
+  wallMs: number;
+  /** Calls Cognito answered TooManyRequestsException during the execution. */
+  throttled: number;
+}
+
+/** What the scenario reads of a plan. */
+export interface PlanFile {
+  Counts?: Partial<RepairPlanCounts>;
+  Users?: { Username: string; PoolUsername?: string; Actions?: string[] }[];
+}
+
+/** Rows of a repair report counted by `<action>:<outcome>`. */
+export function countReportRows(csv: string | undefined): Record<string, number> {
+  const counts: Record<string, number> = {};
+  // oldSub,newSub,username,action,outcome,reason: subs and actions hold no comma, nor do the generated usernames.
+  for (const line of (csv ?? '').split('\n').slice(1)) {
+    const [, , , action, outcome] = line.split(',');
+    if (action === undefined || outcome === undefined) continue;
+    counts[`${action}:${outcome}`] = (counts[`${action}:${outcome}`] ?? 0) + 1;
+  }
+  return counts;
 }
 
 export async function runRepairScenario(context: RepairScenarioContext): Promise<RepairScenarioReport> {
@@ -149,12 +206,22 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
   const expected = expectedPlan(before, afterDamage);
 
   const second = await context.runExport();
-  const planned =
+  const notStarted: RepairExecution = { status: 'NOT_STARTED', executionArn: '', wallMs: 0, throttled: 0 };
+  const planRepair = (): Promise<RepairExecution> =>
     second.status === 'SUCCEEDED'
-      ? await context.runRepair({ UserPoolId: userPoolId, AsOf: asOf })
-      : { status: 'NOT_STARTED', executionArn: '' };
-  const planId = planned.executionArn.split(':').pop() ?? '';
-  const plan = planned.status === 'SUCCEEDED' ? await context.readPlan(planId) : undefined;
+      ? context.runRepair({ UserPoolId: userPoolId, AsOf: asOf })
+      : Promise.resolve(notStarted);
+  let planned = await planRepair();
+  let planId = planned.executionArn.split(':').pop() ?? '';
+  let plan = planned.status === 'SUCCEEDED' ? await context.readPlan(planId) : undefined;
+  let refused: RefusedApply | undefined;
+  if (context.changeBeforeApply === true && plan !== undefined) {
+    refused = await applyChangedPlan(context, plan, planId, damage.attribute);
+    planned = await planRepair();
+    planId = planned.executionArn.split(':').pop() ?? '';
+    refused.replannedId = planId;
+    plan = planned.status === 'SUCCEEDED' ? await context.readPlan(planId) : undefined;
+  }
   const counts: RepairPlanCounts = {
     usersToCreate: plan?.Counts?.usersToCreate ?? -1,
     usersToUpdate: plan?.Counts?.usersToUpdate ?? -1,
@@ -167,7 +234,7 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
   const applied =
     planned.status === 'SUCCEEDED'
       ? await context.runRepair({ UserPoolId: userPoolId, Apply: planId })
-      : { status: 'NOT_STARTED', executionArn: '' };
+      : notStarted;
 
   const after = context.poolContent();
   const parity = comparePools(before, after, context.usernameAttribute);
@@ -217,7 +284,53 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
     verificationMessages: store.verificationMessages - messagesBefore,
     recoveryPoint: `AsOf ${asOf} (between the first export and the second, which holds the damage)`,
     secondExportStatus: second.status,
+    poolUsers: { before: before.users.length, after: after.users.length },
+    reportRows: countReportRows(
+      applied.status === 'NOT_STARTED' ? undefined : await context.readReport(planId),
+    ),
+    apply: { wallMs: applied.wallMs, throttled: applied.throttled },
+    ...(refused !== undefined ? { refused } : {}),
   };
+}
+
+/**
+ * `repair-change-before-apply`: changes the damaged attribute of the first user the plan sets back, as
+ * an administrator could after the plan, then applies the plan: it must be refused without a write.
+ */
+async function applyChangedPlan(
+  context: RepairScenarioContext,
+  plan: PlanFile,
+  planId: string,
+  attribute: string,
+): Promise<RefusedApply> {
+  const store = context.cognito.store;
+  const pool = store.requirePool(context.userPoolId);
+  const entry = plan.Users?.find((user) => user.Actions?.includes('set-attributes') === true);
+  const user = store.findUser(pool, entry?.PoolUsername ?? entry?.Username ?? '');
+  if (user === undefined)
+    throw new Error('repair-change-before-apply: the plan sets back no user of the pool');
+  user.attributes[attribute] = `${user.attributes[attribute] ?? ''}-changed-after-the-plan`;
+  const before = JSON.stringify(context.poolContent());
+  const notified = (await context.errorNotifications()).length;
+  const applied = await context.runRepair({ UserPoolId: context.userPoolId, Apply: planId });
+  return {
+    status: applied.status,
+    ...(applied.error !== undefined ? { error: applied.error } : {}),
+    notifications: (await context.errorNotifications()).slice(notified),
+    poolUnchanged: JSON.stringify(context.poolContent()) === before,
+    replannedId: '',
+  };
+}
+
+/** The refused apply of `repair-change-before-apply`: FAILED, refused by name, notified, nothing written. */
+export function refusalOk(refused: RefusedApply | undefined): boolean {
+  return (
+    refused !== undefined &&
+    refused.status === 'FAILED' &&
+    refused.error === 'PlanOutdatedError' &&
+    refused.poolUnchanged &&
+    refused.notifications.some((message) => /changed since/.test(message) && /[Pp]lan again/.test(message))
+  );
 }
 
 /** Result OK: the plan counted exactly the damage, and the apply undid it without touching anyone else. */
@@ -232,6 +345,7 @@ export function repairScenarioOk(report: RepairScenarioReport): boolean {
     report.subsKept === report.presentThroughout &&
     report.passwordsKept === report.presentThroughout &&
     report.createdSinceUntouched &&
-    report.verificationMessages === 0
+    report.verificationMessages === 0 &&
+    (report.refused === undefined || refusalOk(report.refused))
   );
 }

@@ -294,6 +294,13 @@ export function formatSummary(report: LocalRunReport): string {
       `${c.usersToCreate} to recreate, ${c.usersToUpdate} to update, ${c.flagsToChange} flags, ` +
       `${c.groupsToCreate} groups to create, ${c.groupsToUpdate} to update, ${c.membershipsToAdd} memberships, ` +
       `${c.addedSince} added since`;
+    const refused = repair.refused;
+    if (refused !== undefined)
+      lines.push(
+        `Apply of a plan whose pool changed since (repair-change-before-apply): ${refused.status}` +
+          `${refused.error !== undefined ? ` ${refused.error}` : ''}; pool ${refused.poolUnchanged ? 'unchanged' : 'CHANGED'}; ` +
+          `${plural(refused.notifications.length, 'error notification')}; planned again as ${refused.replannedId}`,
+      );
     lines.push(
       `Second export (after the damage) ${repair.secondExportStatus}; the plan's recovery point: ${repair.recoveryPoint}`,
       `Repair plan ${repair.planStatus}: ${counts(repair.plan)}`,
@@ -301,7 +308,8 @@ export function formatSummary(report: LocalRunReport): string {
       `Repair apply ${repair.status}; parity ${repair.parityOk ? 'OK' : 'FAILED'}; of ${repair.presentThroughout} users ` +
         `present throughout, ${repair.subsKept} kept their sub and ${repair.passwordsKept} their password; ` +
         `users created since ${repair.createdSinceUntouched ? 'untouched' : 'CHANGED'}; ` +
-        `verification messages ${repair.verificationMessages}`,
+        `verification messages ${repair.verificationMessages}; ${seconds(repair.apply.wallMs)}, ` +
+        `${number(repair.apply.throttled)} calls throttled`,
     );
   }
   lines.push(

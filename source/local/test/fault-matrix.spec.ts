@@ -3,13 +3,17 @@
  * The fault matrix: both workflows on small pools with one fault each (docs/local-run.md, "Fault injection").
  * For every case: the restore ends with parity, or the ImportWorkflow FAILED with an error notification
  * that says what is missing; a SUCCEEDED restore never lacks parity and never leaves a disabled user
- * enabled; an export either succeeds or fails with an error notification.
+ * enabled; an export either succeeds or fails with an error notification. The repair cases
+ * (`--scenario repair`) end with the pool back at the recovery point: parity, every sub and password
+ * kept, one recreation per missing user; a plan whose pool changed is refused first, loudly and without
+ * a write.
  */
 import { templateFunctionIds, templateTaskStateNames } from '../run/cli';
 import { LocalEnvironment } from '../aws/environment';
 import { type FaultPlan, hasEnvironmentFaults, parseFaults } from '../run/faults';
 import { type LocalRunReport, runLocal, type Scenario } from '../run/local-run';
-import { generateSeed } from '../run/seed';
+import type { RepairScenarioReport } from '../run/repair-scenario';
+import { generateSeed, type SeedFile } from '../run/seed';
 import { ROOT } from './support';
 
 jest.setTimeout(240_000);
@@ -77,6 +81,26 @@ const CASES: MatrixCase[] = [
     together: true,
   },
   {
+    // The invocations of RepairUserPool: 1 is the plan's, 2 verifies, 3 sets the groups and the users
+    // back; its result is lost, so the groups' and users' phases run again before the memberships'.
+    name: 'repair: crash after the users of the apply, before its memberships, and its retry',
+    users: 100,
+    groups: 5,
+    tps: 25,
+    faults: ['crash=RepairUserPool:after-work:3'],
+    scenario: 'repair',
+    together: true,
+  },
+  {
+    name: 'repair: a planned user changed between plan and apply (refused, planned again)',
+    users: 100,
+    groups: 5,
+    tps: 25,
+    faults: ['repair-change-before-apply'],
+    scenario: 'repair',
+    together: true,
+  },
+  {
     name: 'quotas at a quarter, CognitoTPS 10',
     users: 300,
     groups: 3,
@@ -110,6 +134,14 @@ const CASES: MatrixCase[] = [
   },
   { name: 'short timeouts', users: 300, groups: 3, tps: 25, faults: ['short-timeouts'] },
   { name: 'emptied pool', users: 200, groups: 3, tps: 25, faults: [], scenario: 'emptied-pool' },
+  {
+    name: 'repair: quotas at a quarter during the apply, CognitoTPS 10',
+    users: 60,
+    groups: 5,
+    tps: 10,
+    faults: ['cognito-throttle=0.25'],
+    scenario: 'repair',
+  },
   {
     name: 'AsOf restore whose point-in-time export ends FAILED',
     users: 200,
@@ -170,6 +202,10 @@ function outcome(matrixCase: MatrixCase, report: LocalRunReport): string {
             `crash from export cursor file ${crash.exportCursor.File} line ${crash.exportCursor.Line} (files of ${(report.recoveryPoints?.asOf.exportFileItems ?? []).join('/')} items)`,
           ],
     ),
+    report.repair === undefined
+      ? ''
+      : `repair ${report.repair.status}${report.repair.refused !== undefined ? ` (after a refused apply: ${report.repair.refused.error ?? report.repair.refused.status})` : ''}, ` +
+        `parity ${report.repair.parityOk ? 'ok' : 'no'}, apply ${(report.repair.apply.wallMs / 1000).toFixed(1)} s, ${report.repair.apply.throttled} throttled`,
     `${(report.totalWallMs / 1000).toFixed(1)} s`,
   ]
     .filter((part) => part !== '')
@@ -185,6 +221,10 @@ function expectFaultsHit(matrixCase: MatrixCase, report: LocalRunReport): void {
   const names = matrixCase.faults.map((spec) => spec.split('=')[0]);
   const throttled = total(report.export.throttled) + total(report.import?.throttled);
   if (names.includes('cognito-throttle')) expect(throttled).toBeGreaterThan(0);
+  // A repair's quotas are met by its apply, not only by the exports before it.
+  if (names.includes('cognito-throttle') && matrixCase.scenario === 'repair')
+    expect(report.repair?.apply.throttled).toBeGreaterThan(0);
+  if (names.includes('repair-change-before-apply')) expect(report.repair?.refused).toBeDefined();
   if (names.includes('cognito-500')) expect(total(faults?.cognito.internalError)).toBeGreaterThan(0);
   if (names.includes('cognito-drop')) expect(total(faults?.cognito.dropped)).toBeGreaterThan(0);
   if (names.includes('ddb-unprocessed')) expect(faults?.dynamodb?.unprocessedItems).toBeGreaterThan(0);
@@ -206,16 +246,74 @@ function expectFaultsHit(matrixCase: MatrixCase, report: LocalRunReport): void {
   expect(faults?.crashes ?? []).toHaveLength(names.filter((name) => name === 'crash').length);
 }
 
+const seedOf = (matrixCase: MatrixCase): SeedFile =>
+  generateSeed({
+    users: matrixCase.users,
+    groups: matrixCase.groups,
+    usernameAttribute: 'none',
+    federatedUsers: 0,
+    randomSeed: 11,
+  });
+
+/**
+ * A repair case: the apply ended with the pool at the recovery point (parity, subs and passwords of
+ * everyone present throughout, the plan's counts the damage's, each missing user recreated once and
+ * reported once); a crash hit after part of the apply; a plan whose pool changed was refused first,
+ * without a write, saying in counts what changed and how to plan again.
+ */
+function expectRepaired(matrixCase: MatrixCase, report: LocalRunReport): void {
+  const repair = report.repair as RepairScenarioReport;
+  expect(repair).toMatchObject({
+    planStatus: 'SUCCEEDED',
+    status: 'SUCCEEDED',
+    parityOk: true,
+    plan: repair.expected,
+    subsKept: repair.presentThroughout,
+    passwordsKept: repair.presentThroughout,
+    createdSinceUntouched: true,
+    verificationMessages: 0,
+  });
+  expect(repair.presentThroughout).toBeGreaterThan(0);
+  expect(repair.plan.usersToCreate).toBeGreaterThan(0);
+  expect(repair.poolUsers.after).toBe(repair.poolUsers.before + repair.expected.addedSince);
+  expect(repair.reportRows['create:done']).toBe(repair.plan.usersToCreate);
+  expect(Object.keys(repair.reportRows).filter((row) => row.endsWith(':failed'))).toEqual([]);
+  expect(report.ok).toBe(true);
+
+  const crash = report.faults?.crashes.find((fired) => fired.target === 'RepairUserPool');
+  if (crash !== undefined) {
+    // The lost result is the cursor after the users' phase: groups and users were set back, the
+    // memberships (some to add) not yet.
+    expect(crash.lostResult).toMatchObject({
+      result: { RepairDone: false, Apply: { Phase: 'Memberships' } },
+    });
+    expect(repair.plan.membershipsToAdd).toBeGreaterThan(0);
+  }
+
+  if (matrixCase.faults.includes('repair-change-before-apply')) {
+    const refused = repair.refused;
+    expect(refused).toMatchObject({ status: 'FAILED', error: 'PlanOutdatedError', poolUnchanged: true });
+    // The plan applied is the one made again, as the notification says.
+    expect(refused?.replannedId).toBe(repair.planId);
+    expect(repair.planId).not.toBe('');
+    const message = refused?.notifications.join('\n') ?? '';
+    expect(message).toMatch(
+      /changed since the repair plan \S+ was written: 1 of its \d+ users and 0 of its \d+ groups/,
+    );
+    expect(message).toMatch(
+      /Plan again \(start the RepairWorkflow with \{"UserPoolId":"[^"]+","AsOf":"[^"]+"\}\)/,
+    );
+    // Counts, never a username or a value.
+    const usernames = seedOf(matrixCase).users.map((user) => user.username);
+    expect(usernames.filter((username) => message.includes(username))).toEqual([]);
+    expect(message).not.toContain('changed-after-the-plan');
+  }
+}
+
 function run(matrixCase: MatrixCase): Promise<LocalRunReport> {
   return runLocal({
     root: ROOT,
-    seed: generateSeed({
-      users: matrixCase.users,
-      groups: matrixCase.groups,
-      usernameAttribute: 'none',
-      federatedUsers: 0,
-      randomSeed: 11,
-    }),
+    seed: seedOf(matrixCase),
     seedSource: matrixCase.name,
     tps: matrixCase.tps,
     maxWaitMs: 100,
@@ -289,6 +387,7 @@ it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, matrixCase) 
       expect(departed.userItemsAfter).toBe(departed.userItemsBefore - departed.departed);
     else expect(errors).not.toEqual([]);
   }
+  if (matrixCase.scenario === 'repair') expectRepaired(matrixCase, report);
   if (report.import === undefined) return;
   if (report.import.status === 'SUCCEEDED') {
     // Never "completed successfully" with data missing or a disabled user enabled.

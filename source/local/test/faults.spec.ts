@@ -88,6 +88,10 @@ describe('--fault specs', () => {
     ['cognito-throttle=-1', /--fault cognito-throttle=-1: the scale must be a number above 0/],
     ['cognito-throttle', /--fault cognito-throttle: cognito-throttle needs a value/],
     ['short-timeouts=1', /--fault short-timeouts=1: short-timeouts takes no value/],
+    [
+      'repair-change-before-apply=1',
+      /--fault repair-change-before-apply=1: repair-change-before-apply takes no value/,
+    ],
     ['nope=1', /--fault nope=1: unknown fault "nope" \(one of cognito-throttle, /],
     [
       'crash=ImportNewUsersLambda',
@@ -184,6 +188,22 @@ describe('--fault specs', () => {
     expect(parseCliArgs(['--fault', 'crash=ReconcileNewUserPool:after-work:2']).faults?.crashes).toEqual([
       { target: 'ReconcileNewUserPool', by: 'state', point: 'after-work', invocation: 2 },
     ]);
+  });
+
+  it('repair-change-before-apply: read alone, and the CLI takes it with --scenario repair only', () => {
+    expect(parseFaults(['repair-change-before-apply'], FUNCTIONS)).toEqual({
+      specs: ['repair-change-before-apply'],
+      crashes: [],
+      shortTimeouts: false,
+      repairChangeBeforeApply: true,
+    });
+    expect(
+      parseCliArgs(['--scenario', 'repair', '--fault', 'repair-change-before-apply']).faults
+        ?.repairChangeBeforeApply,
+    ).toBe(true);
+    expect(() => parseCliArgs(['--fault', 'repair-change-before-apply'])).toThrow(
+      /repair-change-before-apply .*--scenario repair/,
+    );
   });
 
   it('refuses a fault given twice', () => {
@@ -370,8 +390,16 @@ describe('crash points', () => {
     const failure = await errorOf(lambdas.invoke('Consumer', {}));
     expect(failure?.errorMessage).toMatch(/^Consumer crashed after work \(invocation 2\) \(injected crash/);
     expect(await lambdas.invoke('Consumer', {})).toEqual({ deleted: 1 });
+    // The record keeps the result the crash lost (a continuation's cursor says how far it got).
     expect(injector.fired).toEqual([
-      { target: 'Consumer', by: 'function', point: 'after-work', invocation: 2, atMs: expect.any(Number) },
+      {
+        target: 'Consumer',
+        by: 'function',
+        point: 'after-work',
+        invocation: 2,
+        atMs: expect.any(Number),
+        lostResult: { deleted: 1 },
+      },
     ]);
   });
 

@@ -5,7 +5,13 @@
  * `npm start -- --scenario repair` (about a minute: too long for this suite).
  */
 import type { PoolContent, SnapshotUser } from '../run/parity';
-import { expectedPlan, repairScenarioOk, type RepairScenarioReport } from '../run/repair-scenario';
+import {
+  countReportRows,
+  expectedPlan,
+  repairScenarioOk,
+  type RefusedApply,
+  type RepairScenarioReport,
+} from '../run/repair-scenario';
 
 const user = (name: string, overrides: Partial<SnapshotUser> = {}): SnapshotUser => ({
   username: name,
@@ -86,6 +92,18 @@ describe('repairScenarioOk', () => {
     verificationMessages: 0,
     recoveryPoint: 'AsOf 2026-12-07T10:00:00.000Z',
     secondExportStatus: 'SUCCEEDED',
+    poolUsers: { before: 4, after: 7 },
+    reportRows: { 'create:done': 1 },
+    apply: { wallMs: 1000, throttled: 0 },
+  };
+  const refused: RefusedApply = {
+    status: 'FAILED',
+    error: 'PlanOutdatedError',
+    notifications: [
+      'The user pool p changed since the repair plan plan was written: 1 of its 30 users and 0 of its 2 groups to set back are no longer as planned. Nothing was changed. Plan again (start the RepairWorkflow with {"UserPoolId":"p","AsOf":"2026-12-07T10:00:00.000Z"}), check the new plan, then apply it.',
+    ],
+    poolUnchanged: true,
+    replannedId: 'plan-2',
   };
 
   it.each<[string, Partial<RepairScenarioReport>]>([
@@ -97,8 +115,37 @@ describe('repairScenarioOk', () => {
     ['parity lost', { parityOk: false }],
     ['a failed apply', { status: 'FAILED' }],
     ['a failed second export', { secondExportStatus: 'FAILED' }],
+    ['a changed plan applied', { refused: { ...refused, status: 'SUCCEEDED', error: undefined } }],
+    ['a refused apply that wrote', { refused: { ...refused, poolUnchanged: false } }],
+    ['a refusal nobody was told of', { refused: { ...refused, notifications: [] } }],
+    [
+      'a refusal that does not say to plan again',
+      { refused: { ...refused, notifications: ['The user pool p changed since the plan.'] } },
+    ],
   ])('fails on %s', (_label, change) => {
     expect(repairScenarioOk(passing)).toBe(true);
+    expect(repairScenarioOk({ ...passing, refused })).toBe(true);
     expect(repairScenarioOk({ ...passing, ...change })).toBe(false);
+  });
+});
+
+describe('countReportRows', () => {
+  it('counts the rows of a repair report by action and outcome, the header aside', () => {
+    const csv = [
+      'oldSub,newSub,username,action,outcome,reason',
+      's1,s9,user1,create,done,',
+      's2,,user2,create,failed,not-in-recovery-point',
+      's3,s3,user3,set-attributes delete-attributes,done,',
+      ',s4,user4,none,left-alone,added-since',
+      's5,s10,user5,create,done,',
+      '',
+    ].join('\n');
+    expect(countReportRows(csv)).toEqual({
+      'create:done': 2,
+      'create:failed': 1,
+      'set-attributes delete-attributes:done': 1,
+      'none:left-alone': 1,
+    });
+    expect(countReportRows(undefined)).toEqual({});
   });
 });

@@ -75,6 +75,9 @@ export const PLAN_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 export const REPAIR_REPORT_PREFIX = 'repair-reports/';
 export const REPAIR_REPORT_HEADER = 'oldSub,newSub,username,action,outcome,reason\n';
 
+/** Reason of a recreated user whose new sub could not be read (AdminGetUser failed). */
+const NEW_SUB_UNREAD = 'new-sub-unread-AdminGetUser-';
+
 /** Entries handled per batch (the cursor advances by whole batches). */
 const BATCH = 50;
 
@@ -149,12 +152,27 @@ export interface ApplyInput {
 export const resumeApplyInput = (userPoolId: string, planId: string): string =>
   JSON.stringify({ UserPoolId: userPoolId, Apply: planId, Resume: true });
 
+/**
+ * How to plan again what a plan covered: the input with its recovery point; a Scope is only named (its
+ * usernames are personal data, which no notification carries).
+ */
+export function planAgain(plan: RepairPlan): string {
+  const point = plan.RecoveryPoint;
+  const input = JSON.stringify({
+    UserPoolId: plan.UserPoolId,
+    ...(point.Source === 'as-of' ? { AsOf: point.AsOf } : {}),
+    ...(point.Source === 'snapshot' ? { Snapshot: point.Snapshot } : {}),
+    ...(plan.RemoveAdded ? { RemoveAdded: true } : {}),
+  });
+  return `start the RepairWorkflow with ${input}${plan.Scope !== undefined ? ' and the Scope of this plan' : ''}`;
+}
+
 export function refuseOldPlan(plan: RepairPlan, now: number): void {
   const age = now - Date.parse(plan.CreatedAt);
   if (!(age >= 0 && age <= PLAN_MAX_AGE_MS)) {
     throw new PlanOutdatedError(
       `The repair plan ${plan.PlanId} was written at ${plan.CreatedAt}, more than 24 hours ago: nothing was ` +
-        `changed. Plan again (start the RepairWorkflow with {"UserPoolId": "${plan.UserPoolId}"}), check the new plan, then apply it.`,
+        `changed. Plan again (${planAgain(plan)}), check the new plan, then apply it.`,
     );
   }
 }
@@ -315,18 +333,21 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
     });
     if (!done) return pause();
     const planned = plan.Groups.filter((entry) => entry.Action !== undefined);
+    let groupsChanged = 0;
     if (planned.length > 0) {
       const groups = await listAllGroups(deps, userPoolId);
       for (const entry of planned) {
         const details = groups.get(entry.GroupName);
         const seen = details === undefined ? undefined : seenGroup(secret, details);
-        if (seen !== entry.Seen) cursor.Changed += 1;
+        if (seen !== entry.Seen) groupsChanged += 1;
       }
     }
-    if (cursor.Changed > 0) {
+    if (cursor.Changed + groupsChanged > 0) {
       throw new PlanOutdatedError(
-        `The user pool ${userPoolId} changed since the repair plan ${plan.PlanId} was written: ${cursor.Changed} ` +
-          'of its users or groups are no longer as planned. Nothing was changed. Plan again, check the new plan, then apply it.',
+        `The user pool ${userPoolId} changed since the repair plan ${plan.PlanId} was written: ` +
+          `${cursor.Changed} of its ${users.length} users and ${groupsChanged} of its ${planned.length} groups ` +
+          `to set back are no longer as planned. Nothing was changed. Plan again (${planAgain(plan)}), check the ` +
+          'new plan, then apply it.',
       );
     }
     // The writes start in the next invocation: a retried one must not verify again a pool it changed.
@@ -366,6 +387,8 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
       }
       await group.drain();
     });
+    // The users' phase follows in the same invocation: an export, which cannot be read by key, is then read
+    // once for both.
     if (!done) return pause();
   }
 
@@ -408,33 +431,35 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
         for (const user of creations) {
           const item = itemOf(items, user.Key) as BackupUserItem | undefined;
           const reason = item === undefined ? 'not-in-recovery-point' : skipped.get(user.OldSub ?? '');
+          if (reason !== undefined) {
+            outcomes.push([user.OldSub ?? '', user.Username, 'create', 'failed', reason]);
+            continue;
+          }
           // Her new sub is recorded first: a user created but not disabled is still hers, and the check
           // must count her as left to disable rather than take her for somebody else who took the name.
-          if (reason === undefined) {
+          const failures: string[] = [];
+          try {
             const current = await deps.cognito.send(new AdminGetUserCommand(target(user.Username)), retry());
             const sub = current.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
             if (sub !== undefined && user.OldSub !== undefined) recreated.push([user.OldSub, sub]);
+          } catch (error) {
+            // She exists: the rest of the batch goes on. Without her new sub the next comparison would
+            // take her for somebody else, so the repair ends incomplete; a Resume finds her and records it.
+            failures.push(`${NEW_SUB_UNREAD}${errorName(error)}`);
           }
-          if (reason === undefined && item?.userEnabled === false) {
+          if (item?.userEnabled === false) {
             try {
               await deps.cognito.send(new AdminDisableUserCommand(target(user.Username)), retry());
             } catch (error) {
-              outcomes.push([
-                user.OldSub ?? '',
-                user.Username,
-                'create',
-                'failed',
-                `disable-failed-${errorName(error)}`,
-              ]);
-              continue;
+              failures.push(`disable-failed-${errorName(error)}`);
             }
           }
           outcomes.push([
             user.OldSub ?? '',
             user.Username,
             'create',
-            reason === undefined ? 'done' : 'failed',
-            reason ?? '',
+            failures.length === 0 ? 'done' : 'failed',
+            failures.join('; '),
           ]);
         }
         await putChunk(
@@ -516,7 +541,9 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
       }
       await group.drain();
     });
-    if (!done) return pause();
+    // A phase that wrote ends the invocation: its cursor is then in the execution's history, so a
+    // crash or a timeout later repeats at most that phase (with the groups before the users).
+    if (!done || entries.length > 0) return pause();
   }
 
   if (cursor.Phase === 'Memberships') {
@@ -538,7 +565,7 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
       }
       await group.drain();
     });
-    if (!done) return pause();
+    if (!done || entries.length > 0) return pause();
   }
 
   if (cursor.Phase === 'Remove') {
@@ -597,7 +624,7 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
       }
       await group.drain();
     });
-    if (!done) return pause();
+    if (!done || removals.length > 0) return pause();
   }
 
   const checkRun = { userPoolId, execution: input.execution, part: 'repair-check', scope: plan.Scope };
@@ -645,15 +672,30 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
     Left: check.Counts,
     Report: { Bucket: deps.work.bucket, Key: key },
   };
-  deps.logger.info('Repair applied and checked', { planId: plan.PlanId, left: check.Counts, report: key });
-  if (planIsEmpty(check.Counts, plan.RemoveAdded))
+  const subsUnread = lines.filter(
+    ([, , , action, outcome, reason]) =>
+      action === 'create' && outcome === 'failed' && reason?.includes(NEW_SUB_UNREAD) === true,
+  ).length;
+  deps.logger.info('Repair applied and checked', {
+    planId: plan.PlanId,
+    left: check.Counts,
+    subsUnread,
+    report: key,
+  });
+  if (planIsEmpty(check.Counts, plan.RemoveAdded) && subsUnread === 0)
     return { RepairDone: true, RepairComplete: true, Repair: result };
   return {
     RepairDone: true,
     RepairComplete: false,
     Repair: result,
     Error: 'RepairIncomplete',
-    Cause: incompleteRepairMessage(userPoolId, plan.PlanId, check.Counts, `s3://${deps.work.bucket}/${key}`),
+    Cause: incompleteRepairMessage(
+      userPoolId,
+      plan.PlanId,
+      check.Counts,
+      `s3://${deps.work.bucket}/${key}`,
+      subsUnread,
+    ),
   };
 }
 
@@ -677,6 +719,7 @@ export function incompleteRepairMessage(
   planId: string,
   left: PlanCounts,
   report: string,
+  subsUnread = 0,
 ): string {
   const parts = (
     [
@@ -690,6 +733,7 @@ export function incompleteRepairMessage(
   )
     .filter(([name]) => left[name] > 0)
     .map(([name, text]) => `${left[name]} ${text}`);
+  if (subsUnread > 0) parts.push(`${subsUnread} recreated users whose new sub could not be read`);
   return (
     `The repair of the user pool ${userPoolId} with the plan ${planId} is incomplete: ${parts.join(', ') || 'things added since are still there'}. ` +
     `The repair report (${report}) says what failed and why. To finish, start the RepairWorkflow again with the input ` +

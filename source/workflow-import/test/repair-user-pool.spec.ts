@@ -37,7 +37,7 @@ import { buildTableExport, serveExportBucket } from '../../test-support/table-ex
 import { fakeRuntime } from '../../test-support/runtime';
 import { MIN_REMAINING_MS } from '../../utils/constants';
 import type { SfnContextObject } from '../../utils/step-functions';
-import type { ApplyOutput } from '../lib/repair-apply';
+import { planAgain, type ApplyOutput } from '../lib/repair-apply';
 import type { RecoveryPointState } from '../lib/recovery-point-step';
 import type { RepairPlan } from '../lib/repair-plan';
 import { createHandler, type PlanOutput, type RepairEvent } from '../repair-user-pool';
@@ -575,7 +575,7 @@ describe('RepairWorkflow: apply', () => {
     damage(pool);
     servePool(pool);
     await plan();
-    // The first invocation dies reading the backup items of the users (after the groups were set back).
+    // The invocation of the groups and users dies reading the users' backup items (after the groups were set back).
     // The first BatchGetItem reads the groups to create; the second, of the users, dies as a crash would.
     serveTable(backup(), 2);
     const handler = createHandler(fakeRuntime(clock, ENV));
@@ -596,6 +596,28 @@ describe('RepairWorkflow: apply', () => {
     expect(result.RepairComplete).toBe(true);
     expect(pool.created).toBe(1);
     expect(pool.messages).toBe(0);
+  });
+
+  it('ends the invocation that set the users back: the memberships start from a saved cursor', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    await plan();
+    const handler = createHandler(fakeRuntime(clock, ENV));
+    const input = { UserPoolId: POOL, Apply: 'plan-1' };
+    const verified = await handler(
+      { Input: {}, Context: context(input, 'apply-1') },
+      lambdaContext(clock, 900_000),
+    );
+    const users = await handler(
+      { Input: verified.result as RepairEvent['Input'], Context: context(input, 'apply-1') },
+      lambdaContext(clock, 900_000),
+    );
+    expect(users.result).toMatchObject({ RepairDone: false, Apply: { Phase: 'Memberships', Index: 0 } });
+    // Groups and users are set back; the memberships (admins lost both) are not added yet.
+    expect(pool.user('user1@example.com').attributes.get('given_name')).toBe('Given1');
+    expect(pool.users.has('user2@example.com')).toBe(true);
+    expect(pool.groups.get('admins')?.members).toEqual(new Set());
   });
 
   it('fails saying what is left and how to finish, and Resume finishes', async () => {
@@ -634,9 +656,44 @@ describe('RepairWorkflow: apply', () => {
     pool.user('user4@example.com').attributes.set('given_name', 'Edited later');
     const writesBefore = writeCount();
     await expect(runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')).rejects.toThrow(
-      /changed since the repair plan plan-1 was written: 1 of its users or groups.*Plan again/,
+      'changed since the repair plan plan-1 was written: 1 of its 4 users and 0 of its 2 groups to set back are ' +
+        'no longer as planned. Nothing was changed. Plan again (start the RepairWorkflow with ' +
+        '{"UserPoolId":"us-east-1_Backed01"}), check the new plan, then apply it.',
     );
     expect(writeCount()).toBe(writesBefore);
+  });
+
+  it.each<[string, Partial<RepairPlan>, string]>([
+    ['the backup table', {}, '{"UserPoolId":"us-east-1_Backed01"}'],
+    [
+      'an AsOf, removing what was added',
+      { RecoveryPoint: { Source: 'as-of', AsOf: '2026-12-07T09:00:00.000Z' }, RemoveAdded: true },
+      '{"UserPoolId":"us-east-1_Backed01","AsOf":"2026-12-07T09:00:00.000Z","RemoveAdded":true}',
+    ],
+    [
+      'a snapshot, for some users (named, not listed)',
+      {
+        RecoveryPoint: { Source: 'snapshot', Snapshot: 'snap-1' },
+        Scope: { Usernames: ['user1@example.com'] },
+      },
+      '{"UserPoolId":"us-east-1_Backed01","Snapshot":"snap-1"} and the Scope of this plan',
+    ],
+  ])('says how to plan again a plan of %s', (_label, fields, expected) => {
+    const base = {
+      Version: 1,
+      PlanId: 'plan-1',
+      UserPoolId: POOL,
+      CreatedAt: '2026-12-07T10:00:00.000Z',
+      RecoveryPoint: { Source: 'backup-table' },
+      RemoveAdded: false,
+      Counts: {},
+      Users: [],
+      Groups: [],
+      Memberships: [],
+    } as unknown as RepairPlan;
+    const text = planAgain({ ...base, ...fields });
+    expect(text).toBe(`start the RepairWorkflow with ${expected}`);
+    expect(text).not.toContain('@example');
   });
 
   it('refuses a plan older than 24 hours', async () => {
@@ -872,6 +929,56 @@ describe('RepairWorkflow: apply, when a call fails', () => {
       `${subOf(6)},${pool.user('user6@example.com').sub},user6@example.com,create,failed,disable-failed-NotAuthorizedException`,
     );
     expect(result.Repair.Left).toMatchObject({ usersToCreate: 0, flagsToChange: 1 });
+  });
+
+  it('a recreated user whose new sub cannot be read: failed with the reason, the rest applied, and Resume records her', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    await plan();
+    // AdminGetUser fails for user 2 once she is there again (before, the verification finds her absent).
+    cognito.on(AdminGetUserCommand).callsFake((input: { Username: string }) => {
+      if (input.Username === 'user2@example.com' && pool.users.has(input.Username))
+        throw Object.assign(new Error('denied'), { name: 'NotAuthorizedException' });
+      const user = pool.user(input.Username);
+      return {
+        Username: input.Username,
+        Enabled: user.enabled,
+        UserAttributes: [
+          { Name: 'sub', Value: user.sub },
+          ...[...user.attributes].map(([Name, Value]) => ({ Name, Value })),
+        ],
+      };
+    });
+    const result = (await runWorkflow({ UserPoolId: POOL, Apply: 'plan-1' }, 'apply-1')) as Extract<
+      ApplyOutput,
+      { RepairComplete: false }
+    >;
+    expect(result.RepairComplete).toBe(false);
+    expect(result.Cause).toContain('1 recreated users whose new sub could not be read');
+    expect(result.Cause).toContain('{"UserPoolId":"us-east-1_Backed01","Apply":"plan-1","Resume":true}');
+    expect(result.Cause).not.toMatch(/@example/);
+    const newSub = pool.user('user2@example.com').sub;
+    expect(reportOf(result)).toContainEqual(
+      `${subOf(2)},${newSub},user2@example.com,create,failed,new-sub-unread-AdminGetUser-NotAuthorizedException`,
+    );
+    // The rest of the plan went on: the other users, the groups and the memberships are set back.
+    expect(pool.user('user1@example.com').attributes.get('given_name')).toBe('Given1');
+    expect(pool.user('user4@example.com').enabled).toBe(true);
+    expect(pool.groups.get('admins')?.members).toEqual(new Set(['user1@example.com', 'user2@example.com']));
+    // Resume finds her there, records her new sub, and finishes; nobody is created twice.
+    servePool(pool);
+    const resumed = (await runWorkflow(
+      { UserPoolId: POOL, Apply: 'plan-1', Resume: true },
+      'apply-2',
+    )) as Extract<ApplyOutput, { RepairDone: true }>;
+    expect(resumed.RepairComplete).toBe(true);
+    expect(pool.created).toBe(1);
+    expect(reportOf(resumed)).toContainEqual(`${subOf(2)},${newSub},user2@example.com,create,done,`);
+    const records = [...store].filter(([key]) => key.startsWith(`repair-reports/${POOL}/recreated/`));
+    expect(records.flatMap(([, text]) => JSON.parse(text) as [string, string][])).toEqual([
+      [subOf(2), newSub],
+    ]);
   });
 
   it('reports a user whose attributes could not be set back as failed, naming the call', async () => {
