@@ -526,3 +526,37 @@ describe('IAM roles with a customer managed KMS key (KmsKeyArn)', () => {
     },
   );
 });
+
+describe("a recovery point's configuration item, kept by CheckRecoveryPoint (restore-work/pool-configurations/)", () => {
+  const BUCKET = 'arn:${AWS::Partition}:s3:::${UserImportJobMappingFiles}/';
+  /** The S3 object actions a function's role allows on keys that `key` falls under. */
+  const objectGrants = (logicalId: string, key: string): string[] => {
+    const fn = functions.find((candidate) => candidate.logicalId === logicalId);
+    if (fn === undefined) return [];
+    return roleStatements(loadTemplate(fn.template, renderingOf(fn)), fn.roleId)
+      .filter((statement) =>
+        statement.Resource.some((resource) => {
+          const text = subText(resource);
+          if (text === undefined || !text.startsWith(BUCKET) || !text.endsWith('*')) return false;
+          return key.startsWith(text.slice(BUCKET.length, -1));
+        }),
+      )
+      .flatMap((statement) => statement.Action.filter((action) => action.startsWith('s3:')))
+      .sort();
+  };
+  const SUMMARY = 'restore-work/pool-configurations/run-1.json';
+
+  it('CheckRecoveryPoint (the reconcile function) writes and reads it', () => {
+    expect(objectGrants('ImportReconcileNewUserPoolLambda', SUMMARY)).toEqual([
+      's3:GetObject',
+      's3:PutObject',
+    ]);
+  });
+
+  it('the target check and CreateUserPool only read it, and no other work file but their own', () => {
+    expect(objectGrants('ImportCheckNewUserPoolLambda', SUMMARY)).toEqual(['s3:GetObject']);
+    expect(
+      objectGrants('ImportCheckNewUserPoolLambda', 'restore-work/us-east-2_pool/run-1/users/0.json'),
+    ).toEqual([]);
+  });
+});

@@ -146,7 +146,10 @@ export function serveExportBucket(
   s3.on(GetObjectCommand, only).callsFake((input: { Key: string }) => {
     const bytes = objects.get(input.Key);
     if (bytes === undefined) throw Object.assign(new Error(`NoSuchKey ${input.Key}`), { name: 'NoSuchKey' });
-    return { Body: Readable.from([bytes]) } as never;
+    const Body = Object.assign(Readable.from([bytes]), {
+      transformToString: (encoding?: BufferEncoding) => Promise.resolve(bytes.toString(encoding)),
+    });
+    return { Body } as never;
   });
   s3.on(ListObjectsV2Command, only).callsFake((input: { Prefix: string }) => ({
     Contents: [...objects.keys()].filter((key) => key.startsWith(input.Prefix)).map((Key) => ({ Key })),

@@ -16,15 +16,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGet, chunk, DYNAMODB_GET_BATCH_SIZE } from './batch';
 import type { RetryOptions } from './retry';
+import { readPoolConfiguration } from './pool-configuration-item';
+import { readStoredConfiguration } from './stored-pool-configuration';
 import {
-  decodePoolConfiguration,
-  isPoolConfigurationId,
-  POOL_CONFIGURATION_ID,
-  PoolConfigurationItemError,
-  readPoolConfiguration,
-} from './pool-configuration-item';
-import {
-  findExportItems,
   findTableExports,
   openTableExport,
   readTableExport,
@@ -141,10 +135,10 @@ export interface RecoveryPointSource {
   /**
    * The pool's configuration as this recovery point recorded it (the configuration item of type
    * `typeTimestamp`), or undefined when it has none (a backup of v1.0.10). Refused
-   * (PoolConfigurationItemError) when it is unreadable, or when an export's files cannot be searched
-   * for it before `hasTime` says no.
+   * (PoolConfigurationItemError) when it is unreadable. The live table answers by key (GetItem); an
+   * export answers what CheckRecoveryPoint kept of it while checking every file, never by a search.
    */
-  poolConfiguration(typeTimestamp: string, hasTime?: () => boolean): Promise<unknown>;
+  poolConfiguration(typeTimestamp: string): Promise<unknown>;
 }
 
 const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
@@ -246,6 +240,8 @@ export interface ExportSourceDeps {
   typeUser: string;
   /** What the export is, for the report ("the backup table as of ...", "snapshot ..."). */
   description: string;
+  /** Its configuration item, as CheckRecoveryPoint kept it (stored-pool-configuration.ts). */
+  configuration: () => Promise<unknown>;
 }
 
 /** Items a page of the sign-in index's pass reads at a time. */
@@ -298,36 +294,8 @@ export function exportSource(deps: ExportSourceDeps): RecoveryPointSource {
       }
       return names;
     },
-    async poolConfiguration(typeTimestamp, hasTime = () => true) {
-      // The item and its parts are wherever the export's partitions put them: the files are searched
-      // until the head and every part it names are found (CheckRecoveryPoint has checked every file).
-      const byId = new Map<string, Item>();
-      const complete = (): boolean => {
-        const head = byId.get(POOL_CONFIGURATION_ID);
-        if (head === undefined) return false;
-        const parts = typeof head.parts === 'number' ? head.parts : 0;
-        return Array.from({ length: parts }, (_, index) => `${POOL_CONFIGURATION_ID}#${index + 1}`).every(
-          (id) => byId.has(id),
-        );
-      };
-      const outcome = await findExportItems(
-        objects,
-        table,
-        POOL_CONFIGURATION_ID,
-        (item) => {
-          if (item.type === typeTimestamp && isPoolConfigurationId(item.id))
-            byId.set(item.id as string, item);
-          return complete();
-        },
-        hasTime,
-      );
-      if (outcome === 'time')
-        throw new PoolConfigurationItemError(
-          `The configuration item of ${deps.description} was not found in the time of this step ` +
-            `(the export has ${table.files.length} data files): a restore with CreateUserPool needs it, so create ` +
-            'the pool yourself and start the restore with its NewUserPoolId',
-        );
-      return decodePoolConfiguration((id) => Promise.resolve(byId.get(id)));
+    poolConfiguration() {
+      return deps.configuration();
     },
   };
 }
@@ -443,5 +411,12 @@ export async function openRecoveryPoint(
       : request.kind === 'sample'
         ? `the restore drill's sample ${request.sampleId} of the backup table (written at ${table.summary.exportTime})`
         : `the snapshot ${request.snapshotId} (export ${table.summary.exportArn || table.exportId}, exported at ${table.summary.exportTime})`;
-  return exportSource({ objects, table, typeUser: deps.typeUser, description });
+  const store = { s3: deps.s3, bucket: deps.importBucket, execution: deps.execution };
+  return exportSource({
+    objects,
+    table,
+    typeUser: deps.typeUser,
+    description,
+    configuration: () => readStoredConfiguration(store, description),
+  });
 }

@@ -393,13 +393,12 @@ function parseLine(line: string, where: () => string): Record<string, unknown> {
 /**
  * The items of one data file after its first `skip` lines, with their line numbers. The whole file is
  * read (gzip cannot be entered in the middle), so its MD5 and its count are checked at its end, before
- * the generator finishes. With `keep`, only the lines it accepts are parsed and yielded.
+ * the generator finishes.
  */
 async function* fileItems(
   objects: ExportObjects,
   file: ExportDataFile,
   skip: number,
-  keep?: (line: string) => boolean,
 ): AsyncGenerator<[Record<string, unknown>, number]> {
   const name = `${objects.where}/${file.key}`;
   const hash = createHash('md5');
@@ -410,7 +409,7 @@ async function* fileItems(
     for await (const text of gzipLines(objects, file.key, hash)) {
       line += 1;
       if (line > file.itemCount) break;
-      if (line <= skip || (keep !== undefined && !keep(text))) continue;
+      if (line <= skip) continue;
       if (held !== undefined) yield held;
       held = [parseLine(text, () => `Line ${line} of ${name}`), line];
     }
@@ -451,27 +450,6 @@ export async function verifyTableExport(
     for await (const [item] of fileItems(objects, file, 0)) visit(item);
   }
   return undefined;
-}
-
-/**
- * A lookup in the export, which cannot be read by key: `visit` gets each item whose line holds `text`
- * (only those lines are parsed), file by file, until it answers true. Another file is started only while
- * `hasTime` allows. A file read to its end is checked as by a page reader; one left early is closed.
- * Answers `found` (visit answered true), `end` (every file read) or `time`.
- */
-export async function findExportItems(
-  objects: ExportObjects,
-  table: TableExport,
-  text: string,
-  visit: (item: Record<string, unknown>) => boolean,
-  hasTime: () => boolean = () => true,
-): Promise<'found' | 'end' | 'time'> {
-  for (const [index, file] of table.files.entries()) {
-    if (index > 0 && !hasTime()) return 'time';
-    for await (const [item] of fileItems(objects, file, 0, (line) => line.includes(text)))
-      if (visit(item)) return 'found';
-  }
-  return 'end';
 }
 
 export interface ExportPage {

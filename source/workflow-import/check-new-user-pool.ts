@@ -85,7 +85,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
           cognito,
           work,
           logger,
-          recorded: async () => (await source()).poolConfiguration(config.TYPE_TIMESTAMP, hasTime),
+          recorded: async () => (await source()).poolConfiguration(config.TYPE_TIMESTAMP),
           region: config.AWS_REGION,
         });
         userPoolId = created.userPoolId;
@@ -99,7 +99,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
       // A pool that is refused as not empty needs no further check.
       if (empty || resume) {
         const recovery = await source();
-        const recorded = await recordedConfiguration(recovery, config.TYPE_TIMESTAMP, hasTime, logger);
+        const recorded = await recordedConfiguration(recovery, config.TYPE_TIMESTAMP, logger);
         const verdict = await checkTargetPool(userPoolId, drop, {
           cognito,
           logger,
@@ -133,11 +133,10 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
 async function recordedConfiguration(
   source: RecoveryPointSource,
   typeTimestamp: string,
-  hasTime: () => boolean,
   logger: Logger,
 ): Promise<{ UserPool?: Record<string, unknown> } | undefined> {
   try {
-    return (await source.poolConfiguration(typeTimestamp, hasTime)) as
+    return (await source.poolConfiguration(typeTimestamp)) as
       { UserPool?: Record<string, unknown> } | undefined;
   } catch (error) {
     if (!(error instanceof PoolConfigurationItemError)) throw error;

@@ -110,6 +110,7 @@ export function createHandler(runtime: Runtime = defaultRuntime()) {
             execution: { name: run.execution, id: event?.Context?.Execution?.Id ?? run.execution },
             now: () => runtime.now(),
             hasTime: () => budget.hasTime(),
+            keepConfiguration: true,
           },
         );
         return { result: state };

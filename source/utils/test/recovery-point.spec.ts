@@ -5,6 +5,7 @@ import { mockAws } from '../../test-support/aws-mock';
 import { buildTableExport, memoryExportObjects, serveExportBucket } from '../../test-support/table-export';
 import { documentClient } from '../clients';
 import { configurationItems, PoolConfigurationItemError } from '../pool-configuration-item';
+import { storedConfigurationKey } from '../stored-pool-configuration';
 import {
   InvalidRecoveryPointError,
   openRecoveryPoint,
@@ -204,43 +205,16 @@ describe('an export', () => {
   describe('the pool configuration the export recorded', () => {
     const TYPE_TIMESTAMP = 'TIMESTAMP-x';
     const configuration = { UserPool: { PoolName: 'production', MfaConfiguration: 'OPTIONAL' } };
-    const open = async (files: Record<string, unknown>[][]) => {
-      const objects = memoryExportObjects(
-        buildTableExport(files, { prefix: 'snapshots/20261207T223000Z/' }).objects,
-      );
-      return openRecoveryPoint(recoveryPointRequest({ Snapshot: '20261207T223000Z' }), {
-        ...deps(),
-        objects: () => objects,
+    it('answers what CheckRecoveryPoint kept, reading no data file and never the live table', async () => {
+      // The data files hold another configuration: only the kept one counts.
+      const [item] = configurationItems({ other: true }, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z');
+      const built = buildTableExport([[user(1), item as Record<string, unknown>]], {
+        prefix: 'snapshots/20261207T223000Z/',
       });
-    };
-
-    it('reads the item and its parts wherever the files hold them, and never the live table', async () => {
-      // Parts of 40 bytes: several items, spread over the files with the users.
-      const stored = configurationItems(configuration, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z', 40);
-      expect(stored.length).toBeGreaterThan(2);
-      const source = await open([
-        [user(1), ...stored.slice(1)],
-        [user(2), user(3)],
-        [stored[0] as Record<string, unknown>, group('g')],
+      const kept = new Map([
+        [storedConfigurationKey('run-1'), Buffer.from(JSON.stringify({ Configuration: configuration }))],
       ]);
-      await expect(source.poolConfiguration(TYPE_TIMESTAMP)).resolves.toEqual(configuration);
-      expect(ddbMock.calls()).toHaveLength(0);
-    });
-
-    it('answers none for a backup without one (v1.0.10) and refuses parts of another export', async () => {
-      await expect((await open([items])).poolConfiguration(TYPE_TIMESTAMP)).resolves.toBeUndefined();
-      const stored = configurationItems(configuration, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z', 40);
-      // The head of another export (its own digest) beside these parts.
-      const mixed = [...stored.slice(0, -1), { ...stored.at(-1), sha256: '0'.repeat(64) }];
-      await expect((await open([mixed])).poolConfiguration(TYPE_TIMESTAMP)).rejects.toThrow(
-        /Part 1 of \d+ of the backup's configuration item is missing or belongs to another export/,
-      );
-    });
-
-    it('stops at the file that completes it, and refuses when the time ends first', async () => {
-      const [head] = configurationItems(configuration, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z');
-      const files = [[user(1)], [head as Record<string, unknown>, user(2)], [user(3)]];
-      const built = buildTableExport(files, { prefix: 'snapshots/20261207T223000Z/' });
+      serveExportBucket(s3Mock, kept, 'mapping-bucket');
       const objects = memoryExportObjects(built.objects);
       const source = await openRecoveryPoint(recoveryPointRequest({ Snapshot: '20261207T223000Z' }), {
         ...deps(),
@@ -248,21 +222,18 @@ describe('an export', () => {
       });
       objects.reads.length = 0;
       await expect(source.poolConfiguration(TYPE_TIMESTAMP)).resolves.toEqual(configuration);
-      expect(objects.reads).toEqual(built.dataKeys.slice(0, 2));
-      await expect(source.poolConfiguration(TYPE_TIMESTAMP, () => false)).rejects.toThrow(
-        new PoolConfigurationItemError(
-          'The configuration item of the snapshot 20261207T223000Z (export ' +
-            `${source.description.split('(export ')[1]?.split(',')[0] ?? ''}, exported at 2026-12-01T09:30:00.000Z) ` +
-            'was not found in the time of this step (the export has 3 data files): a restore with CreateUserPool ' +
-            'needs it, so create the pool yourself and start the restore with its NewUserPoolId',
-        ),
-      );
-    });
-
-    it('takes no item of another type for it', async () => {
-      const [item] = configurationItems(configuration, 'TIMESTAMP-other', '2026-12-07T22:30:00Z');
-      const source = await open([[user(1), item as Record<string, unknown>]]);
+      expect(objects.reads).toEqual([]);
+      expect(ddbMock.calls()).toHaveLength(0);
+      kept.set(storedConfigurationKey('run-1'), Buffer.from(JSON.stringify({ Configuration: null })));
       await expect(source.poolConfiguration(TYPE_TIMESTAMP)).resolves.toBeUndefined();
+      kept.set(storedConfigurationKey('run-1'), Buffer.from(JSON.stringify({ Unreadable: 'digest' })));
+      await expect(source.poolConfiguration(TYPE_TIMESTAMP)).rejects.toThrow(
+        new PoolConfigurationItemError('digest'),
+      );
+      kept.clear();
+      await expect(source.poolConfiguration(TYPE_TIMESTAMP)).rejects.toThrow(
+        /was not kept by CheckRecoveryPoint \(s3:\/\/mapping-bucket\/restore-work\/pool-configurations\/run-1\.json is missing\)/,
+      );
     });
   });
 

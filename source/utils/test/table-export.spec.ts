@@ -12,7 +12,6 @@ import {
   serveExportBucket,
 } from '../../test-support/table-export';
 import {
-  findExportItems,
   findTableExports,
   openTableExport,
   plainItem,
@@ -294,38 +293,6 @@ describe('readTableExport', () => {
     ).rejects.toThrow(
       `The table export file s3://mapping-bucket/${key} does not match its MD5 in the files manifest: it is ` +
         'truncated or was altered',
-    );
-  });
-
-  it('finds the items whose line holds a text, file by file, until told to stop or out of time', async () => {
-    const built = buildTableExport([range(0, 3), null, [item(13), item(4)]]);
-    const objects = memoryExportObjects(built.objects);
-    const table = await openTableExport(objects, built.directory);
-    const seen: unknown[] = [];
-    const look = (stopAt?: string) => (found: Record<string, unknown>) => {
-      seen.push(found);
-      return found.id === stopAt;
-    };
-    await expect(findExportItems(objects, table, 'USER-1', look())).resolves.toBe('end');
-    expect(seen).toEqual([item(1), item(13)]);
-    seen.length = 0;
-    objects.reads.length = 0;
-    // Stopped at the first match: the later files are not read.
-    await expect(findExportItems(objects, table, 'USER-1', look('USER-1'))).resolves.toBe('found');
-    expect([seen, objects.reads]).toEqual([[item(1)], [built.dataKeys[0]]]);
-    objects.reads.length = 0;
-    await expect(findExportItems(objects, table, 'USER-4', look(), () => false)).resolves.toBe('time');
-    expect(objects.reads).toEqual([built.dataKeys[0]]);
-    // A file read to its end is checked, even when none of its lines matches.
-    const key = built.dataKeys[0] ?? '';
-    built.objects.set(
-      key,
-      gzipSync(
-        [item(0), { ...item(2), userEnabled: false }, item(2)].map((one) => `${exportLine(one)}\n`).join(''),
-      ),
-    );
-    await expect(findExportItems(objects, table, 'USER-4', look())).rejects.toThrow(
-      `The table export file s3://mapping-bucket/${key} does not match its MD5 in the files manifest`,
     );
   });
 

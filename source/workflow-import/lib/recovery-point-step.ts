@@ -40,6 +40,8 @@ import {
   type RecoveryPointRequest,
 } from '../../utils/recovery-point';
 import { s3ExportObjects, verifyTableExport, type ExportObjects } from '../../utils/table-export';
+import { isPoolConfigurationId } from '../../utils/pool-configuration-item';
+import { storeConfiguration, storeConfigurationItems } from '../../utils/stored-pool-configuration';
 
 /** The id of the backup table's item that records its latest finished export. */
 export const LATEST_EXPORT_TIMESTAMP_ID = 'latest-export-timestamp';
@@ -65,6 +67,8 @@ export interface RecoveryPointState {
     CheckedFiles?: number;
     /** An `AsOf` export: its latest-export timestamp item was found in the files checked so far. */
     TimestampFound?: boolean;
+    /** The ids of the configuration items (head and parts) found in the files checked so far. */
+    ConfigurationItems?: string[];
     /** The export's item count, once checked. */
     Items?: number;
   };
@@ -90,6 +94,11 @@ export interface RecoveryPointStepDeps {
   /** Whether another data file may be checked in this invocation. */
   hasTime: () => boolean;
   objects?: (bucket: string) => ExportObjects;
+  /**
+   * The ImportWorkflow: the export's configuration item is kept in the import bucket while the export
+   * is checked (stored-pool-configuration.ts), for the target check and CreateUserPool.
+   */
+  keepConfiguration?: boolean;
 }
 
 /** What the recovery point states read from their function's environment (both workflows' functions declare it). */
@@ -284,11 +293,15 @@ export async function checkRecoveryPoint(
   const objects = deps.objects ? deps.objects(place.bucket) : s3ExportObjects(deps.s3, place.bucket);
   const table = await findExport(objects, place.prefix, place.what);
   let timestamp = false;
+  const configurationItems = new Map<string, Record<string, unknown>>();
   const from = point.CheckedFiles ?? 0;
   let next: number | undefined;
   try {
     next = await verifyTableExport(objects, table, from, deps.hasTime, (item) => {
-      if (item.id === LATEST_EXPORT_TIMESTAMP_ID && item.type === deps.config.typeTimestamp) timestamp = true;
+      if (item.type !== deps.config.typeTimestamp) return;
+      if (item.id === LATEST_EXPORT_TIMESTAMP_ID) timestamp = true;
+      else if (deps.keepConfiguration === true && isPoolConfigurationId(item.id))
+        configurationItems.set(item.id as string, item);
     });
   } catch (error) {
     throw new RecoveryPointUnavailableError(
@@ -298,10 +311,17 @@ export async function checkRecoveryPoint(
   }
   // The timestamp item is in one of the files: a check over several invocations carries what it found.
   const found = timestamp || state?.RecoveryPoint?.TimestampFound === true;
+  const store = { s3: deps.s3, bucket: deps.config.importBucket, execution: deps.execution.name };
+  // Kept before the cursor moves past their files: a retry after a crash reads those files again.
+  await storeConfigurationItems(store, [...configurationItems.values()]);
+  const configurationIds = [
+    ...new Set([...(state?.RecoveryPoint?.ConfigurationItems ?? []), ...configurationItems.keys()]),
+  ].sort();
   const checked: RecoveryPointState['RecoveryPoint'] = {
     ...point,
     CheckedFiles: next ?? table.files.length,
     ...(found ? { TimestampFound: true } : {}),
+    ...(configurationIds.length > 0 ? { ConfigurationItems: configurationIds } : {}),
   };
   if (next !== undefined) {
     deps.logger.info('Checking the recovery point', { checkedFiles: next, files: table.files.length });
@@ -313,8 +333,13 @@ export async function checkRecoveryPoint(
         'latest-export timestamp item), so there is nothing to restore from that time: give a time after ' +
         "the first ExportWorkflow's success notification.",
     );
+  const configuration =
+    deps.keepConfiguration === true
+      ? await storeConfiguration(store, new Set(configurationIds), configurationItems)
+      : undefined;
   deps.logger.info('Recovery point ready', {
     ...describe(point),
+    ...(configuration !== undefined ? { configuration } : {}),
     exportArn: table.summary.exportArn,
     exportTime: table.summary.exportTime,
     items: table.summary.itemCount,

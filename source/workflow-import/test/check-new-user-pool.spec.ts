@@ -21,18 +21,14 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
 import { configurationItems } from '../../utils/pool-configuration-item';
+import { storedConfigurationKey } from '../../utils/stored-pool-configuration';
 import { besideReportKey, creationKey } from '../lib/create-user-pool';
 import { mockAws } from '../../test-support/aws-mock';
 import { captureLogs } from '../../test-support/capture-logs';
 import { fakeClock } from '../../test-support/fake-clock';
 import { lambdaContext } from '../../test-support/lambda-context';
 import { fakeRuntime } from '../../test-support/runtime';
-import {
-  createHandler,
-  ENVIRONMENT,
-  handler as lambdaHandler,
-  TARGET_CHECK_RESERVE_MS,
-} from '../check-new-user-pool';
+import { createHandler, ENVIRONMENT, handler as lambdaHandler } from '../check-new-user-pool';
 import {
   MAPPING_BUCKET,
   POOL_ID,
@@ -151,11 +147,14 @@ describe('check-new-user-pool', () => {
         cognito.on(DescribeUserPoolCommand).resolves({
           UserPool: { ...FITTING_POOL, SchemaAttributes: FITTING_POOL.SchemaAttributes.slice(0, 2) },
         });
-        serveExportBucket(
-          s3,
-          buildTableExport([[planUser(1), planUser(2), planUser(3)]], { prefix }).objects,
-          bucket,
-        );
+        // What CheckRecoveryPoint kept: the export has no configuration item (v1.0.10).
+        const kept = new Map([[storedConfigurationKey('run-1'), Buffer.from('{"Configuration":null}')]]);
+        const { objects } = buildTableExport([[planUser(1), planUser(2), planUser(3)]], { prefix });
+        if (bucket === 'mapping-bucket') serveExportBucket(s3, new Map([...objects, ...kept]), bucket);
+        else {
+          serveExportBucket(s3, objects, bucket);
+          serveExportBucket(s3, kept, 'mapping-bucket');
+        }
         const failure = (await setup({
           ...ENV,
           USER_IMPORT_JOB_MAPPING_FILES_BUCKET: 'mapping-bucket',
@@ -718,26 +717,29 @@ describe('check-new-user-pool', () => {
   });
 
   describe("a recovery point's own configuration item, not the live table's", () => {
-    /** The configuration item of a pool whose `custom:plan` is of `type`. */
+    /** The recorded configuration of a pool whose `custom:plan` is of `type`. */
+    const configurationOf = (type: string) => ({
+      FormatVersion: 1,
+      Source: { UserPoolId: SOURCE_POOL_ID, Region: 'us-east-2', RecordedAt: '2026-12-01T09:00:00.000Z' },
+      UserPool: {
+        PoolName: 'production',
+        UsernameAttributes: ['email'],
+        Schema: [{ Name: 'custom:plan', AttributeDataType: type, Mutable: true }],
+      },
+      Mfa: {},
+      Clients: [],
+      ResourceServers: [],
+      IdentityProviders: [],
+      Domains: [],
+    });
+    /** Its configuration item. */
     const recorded = (type: string) =>
-      configurationItems(
-        {
-          FormatVersion: 1,
-          Source: { UserPoolId: SOURCE_POOL_ID, Region: 'us-east-2', RecordedAt: '2026-12-01T09:00:00.000Z' },
-          UserPool: {
-            PoolName: 'production',
-            UsernameAttributes: ['email'],
-            Schema: [{ Name: 'custom:plan', AttributeDataType: type, Mutable: true }],
-          },
-          Mfa: {},
-          Clients: [],
-          ResourceServers: [],
-          IdentityProviders: [],
-          Domains: [],
-        },
-        TYPE_TIMESTAMP,
-        '2026-12-01T09:00:00.000Z',
-      )[0] as Record<string, unknown>;
+      configurationItems(configurationOf(type), TYPE_TIMESTAMP, '2026-12-01T09:00:00.000Z')[0] as Record<
+        string,
+        unknown
+      >;
+    /** What CheckRecoveryPoint kept of the export for the execution `restore-1`. */
+    const keep = (summary: unknown) => work.set(storedConfigurationKey('restore-1'), JSON.stringify(summary));
     const RECOVERY_POINTS = [
       ['AsOf', { AsOf: '2026-12-01T09:30:00Z' }, 'point-in-time-exports/restore-1/'],
       ['Snapshot', { Snapshot: '20261201T090000Z' }, 'snapshots/20261201T090000Z/'],
@@ -777,12 +779,15 @@ describe('check-new-user-pool', () => {
       return setup({ ...ENV, SNAPSHOT_BUCKET: MAPPING_BUCKET }).handler(event);
     };
 
+    // The export's data files hold no configuration item: only what CheckRecoveryPoint kept has it, so a
+    // check that searched the export, or read the live table, would miss the difference.
     it.each(RECOVERY_POINTS)(
-      '%s: the target check compares the new pool with the configuration the export recorded',
+      '%s: the target check compares the new pool with the configuration CheckRecoveryPoint kept',
       async (_kind, point, prefix) => {
         // The live table's item fits the new pool (String); the recovery point's does not (Number).
         ddb.on(GetCommand).resolves({ Item: recorded('String') });
-        serve(prefix, [planUser(1), planUser(2), recorded('Number')]);
+        serve(prefix, [planUser(1), planUser(2), planUser(3)]);
+        keep({ Configuration: configurationOf('Number') });
         await expect(run({ NewUserPoolId: POOL_ID, ...point })).rejects.toThrow(
           'custom:plan: the backed-up pool has it as Number and the new pool as String',
         );
@@ -791,10 +796,11 @@ describe('check-new-user-pool', () => {
     );
 
     it.each(RECOVERY_POINTS)(
-      '%s: CreateUserPool creates the pool as the export recorded it',
+      '%s: CreateUserPool creates the pool as CheckRecoveryPoint kept its configuration',
       async (_kind, point, prefix) => {
         ddb.on(GetCommand).resolves({ Item: recorded('Number') });
-        serve(prefix, [planUser(1), planUser(2), recorded('String')]);
+        serve(prefix, [planUser(1), planUser(2), planUser(3)]);
+        keep({ Configuration: configurationOf('String') });
         cognito.on(CreateUserPoolCommand).resolves({ UserPool: { Id: POOL_ID } });
         cognito.on(ListUserPoolClientsCommand).resolves({ UserPoolClients: [] });
         cognito.on(ListResourceServersCommand).resolves({ ResourceServers: [] });
@@ -810,30 +816,56 @@ describe('check-new-user-pool', () => {
       },
     );
 
-    it('a configuration item not found in the time of the step: the target check warns and goes on, CreateUserPool stops', async () => {
-      serve(RECOVERY_POINTS[1][2], [planUser(1), planUser(2), recorded('Number')]);
+    it('an export without a configuration item (v1.0.10): the check derives from the users, CreateUserPool refuses', async () => {
+      serve(RECOVERY_POINTS[1][2], [planUser(1), planUser(2), planUser(3)]);
+      keep({ Configuration: null });
       const event = (input: Record<string, unknown>) => {
         const built = wrapped({});
         built.Context!.Execution.Input = { ...RECOVERY_POINTS[1][1], ...input };
         built.Context!.Execution.Name = 'restore-1';
         return built;
       };
-      const { handler, clock, logs } = setup({ ...ENV, SNAPSHOT_BUCKET: MAPPING_BUCKET });
-      // The reserve of the check is all that is left: no second file is started.
-      await expect(
-        handler(event({ NewUserPoolId: POOL_ID }), lambdaContext(clock, TARGET_CHECK_RESERVE_MS)),
-      ).resolves.toEqual({ result: { NewUserPoolEmpty: true, Resume: false } });
-      expect(logs.text()).toContain(
-        'Target check: the configuration item cannot be read; only the users are checked',
+      const { handler, logs } = setup({ ...ENV, SNAPSHOT_BUCKET: MAPPING_BUCKET });
+      await expect(handler(event({ NewUserPoolId: POOL_ID }))).resolves.toEqual({
+        result: { NewUserPoolEmpty: true, Resume: false },
+      });
+      expect(logs.text()).not.toContain('the configuration item cannot be read');
+      await expect(handler(event({ CreateUserPool: { PoolName: 'restored' } }))).rejects.toThrow(
+        /create the new user pool by hand/,
       );
-      await expect(
-        handler(
-          event({ CreateUserPool: { PoolName: 'restored' } }),
-          lambdaContext(clock, TARGET_CHECK_RESERVE_MS),
-        ),
-      ).rejects.toThrow(/was not found in the time of this step .*create the pool yourself/);
       expect(cognito).not.toHaveReceivedCommand(CreateUserPoolCommand);
+      expect(ddb).not.toHaveReceivedCommand(GetCommand);
     });
+
+    it.each([
+      [
+        'unreadable',
+        { Unreadable: "The backup's configuration item does not match its digest" },
+        /does not match its digest/,
+      ],
+      ['not kept', undefined, /was not kept by CheckRecoveryPoint/],
+    ])(
+      'a configuration item %s: the target check warns and goes on, CreateUserPool stops',
+      async (_case, summary, refusal) => {
+        serve(RECOVERY_POINTS[1][2], [planUser(1), planUser(2), planUser(3)]);
+        if (summary !== undefined) keep(summary);
+        const event = (input: Record<string, unknown>) => {
+          const built = wrapped({});
+          built.Context!.Execution.Input = { ...RECOVERY_POINTS[1][1], ...input };
+          built.Context!.Execution.Name = 'restore-1';
+          return built;
+        };
+        const { handler, logs } = setup({ ...ENV, SNAPSHOT_BUCKET: MAPPING_BUCKET });
+        await expect(handler(event({ NewUserPoolId: POOL_ID }))).resolves.toEqual({
+          result: { NewUserPoolEmpty: true, Resume: false },
+        });
+        expect(logs.text()).toContain(
+          'Target check: the configuration item cannot be read; only the users are checked',
+        );
+        await expect(handler(event({ CreateUserPool: { PoolName: 'restored' } }))).rejects.toThrow(refusal);
+        expect(cognito).not.toHaveReceivedCommand(CreateUserPoolCommand);
+      },
+    );
 
     it("without a recovery point, the target check reads the live table's item as before", async () => {
       ddb.on(GetCommand).resolves({ Item: recorded('Number') });

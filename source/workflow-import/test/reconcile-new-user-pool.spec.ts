@@ -22,7 +22,7 @@ import {
   DynamoDBClient,
   ExportTableToPointInTimeCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockAws } from '../../test-support/aws-mock';
 import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
@@ -1444,6 +1444,12 @@ describe('reconcile-new-user-pool: the recovery point states', () => {
       result: { RecoveryPointReady: true, RecoveryPoint: { Items: 3, CheckedFiles: 1 } },
     });
     expect(lowLevelDdb).toHaveReceivedCommandWith(DescribeExportCommand, { ExportArn: EXPORT_ARN });
+    // The export's configuration item (none here) is kept for the target check and CreateUserPool.
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
+      Bucket: BUCKET,
+      Key: 'restore-work/pool-configurations/run-1.json',
+      Body: '{"Configuration":null}',
+    });
   });
 
   it('AsOf: refused at once outside the window; Snapshot: checked whole in the snapshot bucket', async () => {

@@ -4,9 +4,10 @@ import {
   DescribeExportCommand,
   DynamoDBClient,
   ExportTableToPointInTimeCommand,
+  GetItemCommand,
   type ExportTableToPointInTimeCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockAws } from '../../test-support/aws-mock';
 import { buildTableExport, serveExportBucket } from '../../test-support/table-export';
 import { dynamoDbClient, s3Client } from '../../utils/clients';
@@ -20,6 +21,12 @@ import {
   type RecoveryPointState,
   type RecoveryPointStepDeps,
 } from '../lib/recovery-point-step';
+import { configurationItems } from '../../utils/pool-configuration-item';
+import {
+  readStoredConfiguration,
+  storedConfigurationKey,
+  storedItemKey,
+} from '../../utils/stored-pool-configuration';
 import { groupItem, timestampItem, TYPE_TIMESTAMP, userItem } from './support';
 
 const ddb = mockAws(DynamoDBClient);
@@ -382,5 +389,124 @@ describe('Sample (a restore drill’s own sample)', () => {
     });
     expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: 'mapping-bucket' });
     expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe("the export's configuration item, kept for the target check and CreateUserPool", () => {
+  const request = recoveryPointRequest({ Snapshot: '20261207T223000Z' });
+  const configuration = { UserPool: { PoolName: 'production', Schema: [{ Name: 'custom:plan' }] } };
+  const SUMMARY = storedConfigurationKey('run-1');
+  let work: Map<string, Buffer>;
+  const keeping = (hasTime = () => true): RecoveryPointStepDeps => ({
+    ...deps({}, hasTime),
+    keepConfiguration: true,
+  });
+  const kept = () => JSON.parse(work.get(SUMMARY)?.toString() ?? 'null') as unknown;
+
+  /** The snapshot in its bucket; the import bucket keeps what is put into it. */
+  function serve(files: Record<string, unknown>[][]) {
+    serveExportBucket(
+      s3,
+      buildTableExport(files, { prefix: 'snapshots/20261207T223000Z/' }).objects,
+      'snapshot-bucket',
+    );
+    work = new Map();
+    serveExportBucket(s3, work, 'mapping-bucket');
+    s3.on(PutObjectCommand, { Bucket: 'mapping-bucket' }).callsFake(
+      (input: { Key: string; Body: string }) => {
+        work.set(input.Key, Buffer.from(input.Body));
+        return {};
+      },
+    );
+  }
+
+  /** Every invocation reads one file, as a large export's check does. */
+  async function checkOneFileAtATime(step: RecoveryPointStepDeps['hasTime'] = () => false) {
+    let state = await prepareRecoveryPoint(request, keeping());
+    const states: RecoveryPointState[] = [];
+    do {
+      state = await checkRecoveryPoint(request, state, keeping(step));
+      states.push(state);
+    } while (!state.RecoveryPointReady);
+    return states;
+  }
+
+  it('keeps the item and its parts that different invocations read, and writes the whole once every file is read', async () => {
+    // Parts of 40 bytes, spread over the files with the users; the head in the last file.
+    const stored = configurationItems(configuration, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z', 40);
+    expect(stored.length).toBeGreaterThan(3);
+    const head = stored.at(-1)!;
+    serve([
+      [userItem(1), ...stored.slice(0, 2)],
+      [userItem(2), ...stored.slice(2, -1)],
+      [groupItem('g'), head],
+    ]);
+    const states = await checkOneFileAtATime();
+    expect(states.map((state) => state.RecoveryPoint.CheckedFiles)).toEqual([1, 2, 3]);
+    // Nothing whole before the last file: the summary is written once, at the end.
+    expect(states.at(-1)?.RecoveryPoint.ConfigurationItems).toEqual(stored.map((item) => item.id).sort());
+    expect(kept()).toEqual({ Configuration: configuration });
+    await expect(
+      readStoredConfiguration(
+        { s3: s3Client(), bucket: 'mapping-bucket', execution: 'run-1' },
+        'the snapshot',
+      ),
+    ).resolves.toEqual(configuration);
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, stored.length + 1);
+    expect(ddb).not.toHaveReceivedCommand(GetItemCommand);
+  });
+
+  it('a retried invocation writes the same again, and a crash before the answer reads its files again', async () => {
+    const [item] = configurationItems(configuration, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z');
+    serve([[userItem(1), item!], [userItem(2)]]);
+    const first = await checkRecoveryPoint(
+      request,
+      await prepareRecoveryPoint(request, keeping()),
+      keeping(() => false),
+    );
+    // The step answered, then was retried from the same input (its answer lost): the same state.
+    const again = await checkRecoveryPoint(
+      request,
+      await prepareRecoveryPoint(request, keeping()),
+      keeping(() => false),
+    );
+    expect(again).toEqual(first);
+    const ready = await checkRecoveryPoint(request, first, keeping());
+    expect(ready.RecoveryPointReady).toBe(true);
+    expect(kept()).toEqual({ Configuration: configuration });
+    // CheckRecoveryPoint invoked once more after it kept the item: the same summary.
+    await checkRecoveryPoint(request, first, keeping());
+    expect(kept()).toEqual({ Configuration: configuration });
+  });
+
+  it('an export without one (v1.0.10) is kept as none, whatever an earlier run of the name left', async () => {
+    serve([[userItem(1), groupItem('g')]]);
+    // A head left under this execution name by an earlier run: not this export's.
+    const [left] = configurationItems(configuration, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z');
+    work.set(storedItemKey('run-1', 'user-pool-configuration'), Buffer.from(JSON.stringify(left)));
+    const [ready] = await checkOneFileAtATime();
+    expect(ready?.RecoveryPoint.ConfigurationItems).toBeUndefined();
+    expect(kept()).toEqual({ Configuration: null });
+  });
+
+  it('an unreadable item is kept as unreadable, saying why, and the check still says ready', async () => {
+    const stored = configurationItems(configuration, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z', 40);
+    // A part missing.
+    serve([[userItem(1), ...stored.slice(1)]]);
+    const [ready] = await checkOneFileAtATime();
+    expect(ready?.RecoveryPointReady).toBe(true);
+    expect(kept()).toEqual({
+      Unreadable: expect.stringMatching(
+        /^Part 1 of \d+ of the backup's configuration item is missing/,
+      ) as unknown,
+    });
+  });
+
+  it('keeps nothing unless asked (the RepairWorkflow), and never for the live table', async () => {
+    const [item] = configurationItems(configuration, TYPE_TIMESTAMP, '2026-12-07T22:30:00Z');
+    serve([[userItem(1), item!]]);
+    await checkRecoveryPoint(request, await prepareRecoveryPoint(request, deps()), deps());
+    await checkRecoveryPoint(recoveryPointRequest({}), undefined, keeping());
+    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
   });
 });
