@@ -185,7 +185,7 @@ function outcome(matrixCase: MatrixCase, report: LocalRunReport): string {
     matrixCase.name.padEnd(58),
     `export ${report.export.status}`,
     `import ${report.import?.status ?? '-'}`,
-    `parity ${report.parity.ok ? 'ok' : 'no'}`,
+    report.import === undefined ? '' : `parity ${report.parity.ok ? 'ok' : 'no'}`,
     restored === undefined
       ? ''
       : `restored ${restored.users} (missing ${restored.missingUsers} users, ${restored.missingMemberships} memberships, ${restored.disabledLeftEnabled} disabled left enabled)`,
