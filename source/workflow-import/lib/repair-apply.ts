@@ -695,6 +695,7 @@ export async function applyStep(deps: CompareDeps, input: ApplyInput): Promise<A
       check.Counts,
       `s3://${deps.work.bucket}/${key}`,
       subsUnread,
+      planAgain(plan),
     ),
   };
 }
@@ -720,6 +721,7 @@ export function incompleteRepairMessage(
   left: PlanCounts,
   report: string,
   subsUnread = 0,
+  planAgainInput?: string,
 ): string {
   const parts = (
     [
@@ -737,6 +739,10 @@ export function incompleteRepairMessage(
   return (
     `The repair of the user pool ${userPoolId} with the plan ${planId} is incomplete: ${parts.join(', ') || 'things added since are still there'}. ` +
     `The repair report (${report}) says what failed and why. To finish, start the RepairWorkflow again with the input ` +
-    `${resumeApplyInput(userPoolId, planId)}: it applies what is still missing and checks again.`
+    `${resumeApplyInput(userPoolId, planId)}: it applies what is still missing and checks again.` +
+    (planAgainInput === undefined
+      ? ''
+      : ` A difference the report does not name (a user or group the plan left alone, changed in the pool after the plan) ` +
+        `is not in this plan and a Resume cannot set it back: plan again (${planAgainInput}) and apply the new plan.`)
   );
 }

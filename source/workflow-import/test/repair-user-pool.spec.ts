@@ -637,6 +637,10 @@ describe('RepairWorkflow: apply', () => {
     expect(failed.Error).toBe('RepairIncomplete');
     expect(failed.Cause).toContain('2 memberships still missing');
     expect(failed.Cause).toContain('{"UserPoolId":"us-east-1_Backed01","Apply":"plan-1","Resume":true}');
+    // A change the plan has no action for cannot be resumed: the message also gives the input that plans again.
+    expect(failed.Cause).toMatch(
+      /a Resume cannot set it back: plan again \(start the RepairWorkflow with \{"UserPoolId":"us-east-1_Backed01"/,
+    );
     expect(failed.Cause).not.toMatch(/@example/);
     servePool(pool);
     const resumed = (await runWorkflow(
