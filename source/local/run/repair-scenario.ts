@@ -18,7 +18,7 @@
  * scenario waits until that second has passed before the damage reaches the table.
  */
 import type { CognitoEmulator } from '../cognito';
-import { damagePool, type DamageReport } from './damage';
+import { damagePool, type DamageOptions, type DamageReport } from './damage';
 import { comparePools, exclusionReason, userKey, type PoolContent, type SnapshotUser } from './parity';
 
 export interface RepairPlanCounts {
@@ -56,7 +56,22 @@ export interface RepairScenarioReport {
   recoveryPoint: string;
   /** The second export's status (after the damage). */
   secondExportStatus: string;
+  /** The planning and the applying executions: wall time and Cognito calls (the benchmark's rates). */
+  runs: { plan?: RepairRunFigures; apply?: RepairRunFigures };
 }
+
+/** One RepairWorkflow execution as the harness saw it. */
+export interface RepairRunFigures {
+  status: string;
+  executionArn: string;
+  wallMs: number;
+  /** Cognito calls by operation, throttled ones included. */
+  cognitoCalls: Record<string, number>;
+  throttled: Record<string, number>;
+}
+
+/** The damage's shares (damage.ts); the scenario's defaults when absent. */
+export type RepairDamage = Pick<DamageOptions, 'overwriteShare' | 'deleteShare' | 'disableShare' | 'groups'>;
 
 const CREATED_AFTER = 3;
 
@@ -115,8 +130,10 @@ export interface RepairScenarioContext {
   seed: number;
   usernameAttribute: string | readonly string[] | undefined;
   poolContent: () => PoolContent;
-  /** Runs the RepairWorkflow with `input`; its status and execution ARN. */
-  runRepair: (input: Record<string, unknown>) => Promise<{ status: string; executionArn: string }>;
+  /** Runs the RepairWorkflow with `input`: its status, execution ARN, wall time and Cognito calls. */
+  runRepair: (input: Record<string, unknown>) => Promise<RepairRunFigures>;
+  /** Shares of the damage other than the scenario's (the benchmark damages 1% of the users). */
+  damage?: RepairDamage;
   /** Runs the ExportWorkflow again; its status. */
   runExport: () => Promise<{ status: string }>;
   /** The plan object the planning execution wrote. */
@@ -141,7 +158,11 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
   const asOf = new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000).toISOString();
   while (Date.now() <= Date.parse(asOf) + 10) await new Promise((resolve) => setTimeout(resolve, 50));
 
-  const damage = damagePool(store, userPoolId, { seed: context.seed, createdAfter: CREATED_AFTER });
+  const damage = damagePool(store, userPoolId, {
+    ...context.damage,
+    seed: context.seed,
+    createdAfter: CREATED_AFTER,
+  });
   const afterDamage = context.poolContent();
   const survivors = identity();
   const beforeKeys = new Set(before.users.map(keyOf));
@@ -152,9 +173,9 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
   const planned =
     second.status === 'SUCCEEDED'
       ? await context.runRepair({ UserPoolId: userPoolId, AsOf: asOf })
-      : { status: 'NOT_STARTED', executionArn: '' };
-  const planId = planned.executionArn.split(':').pop() ?? '';
-  const plan = planned.status === 'SUCCEEDED' ? await context.readPlan(planId) : undefined;
+      : undefined;
+  const planId = planned?.executionArn.split(':').pop() ?? '';
+  const plan = planned?.status === 'SUCCEEDED' ? await context.readPlan(planId) : undefined;
   const counts: RepairPlanCounts = {
     usersToCreate: plan?.Counts?.usersToCreate ?? -1,
     usersToUpdate: plan?.Counts?.usersToUpdate ?? -1,
@@ -165,9 +186,9 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
     addedSince: plan?.Counts?.addedSince ?? -1,
   };
   const applied =
-    planned.status === 'SUCCEEDED'
+    planned?.status === 'SUCCEEDED'
       ? await context.runRepair({ UserPoolId: userPoolId, Apply: planId })
-      : { status: 'NOT_STARTED', executionArn: '' };
+      : undefined;
 
   const after = context.poolContent();
   const parity = comparePools(before, after, context.usernameAttribute);
@@ -206,8 +227,8 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
     expected,
     damage,
     planId,
-    planStatus: planned.status,
-    status: applied.status,
+    planStatus: planned?.status ?? 'NOT_STARTED',
+    status: applied?.status ?? 'NOT_STARTED',
     parityOk: problems.length === 0,
     ...(problems.length > 0 ? { parityProblems: problems.slice(0, 20) } : {}),
     presentThroughout,
@@ -217,6 +238,7 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
     verificationMessages: store.verificationMessages - messagesBefore,
     recoveryPoint: `AsOf ${asOf} (between the first export and the second, which holds the damage)`,
     secondExportStatus: second.status,
+    runs: { ...(planned ? { plan: planned } : {}), ...(applied ? { apply: applied } : {}) },
   };
 }
 

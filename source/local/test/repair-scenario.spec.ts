@@ -86,6 +86,7 @@ describe('repairScenarioOk', () => {
     verificationMessages: 0,
     recoveryPoint: 'AsOf 2026-12-07T10:00:00.000Z',
     secondExportStatus: 'SUCCEEDED',
+    runs: {},
   };
 
   it.each<[string, Partial<RepairScenarioReport>]>([
