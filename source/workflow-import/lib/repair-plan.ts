@@ -21,6 +21,7 @@ import { createHmac } from 'node:crypto';
 import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RateLimitedCognito } from '../../utils/cognito';
+import { PreferringLimiter } from '../../utils/limiter';
 import type { RecoveryPointRequest, RecoveryPointSource, SourceCursor } from '../../utils/recovery-point';
 import { errorName } from '../../utils/errors';
 import type { Logger } from '../../utils/logger';
@@ -442,6 +443,8 @@ export async function comparePage(
   return chunk;
 }
 
+const MEMBER_PAGES: ReadonlySet<string> = new Set(['ListUsersInGroup']);
+
 export interface CompareCursor {
   Phase: 'List' | 'Compare' | 'Done';
   Users: UsersCursor;
@@ -485,7 +488,10 @@ export async function compareStep(
 ): Promise<CompareCursor> {
   const cursor = structuredClone(start);
   const paths = prefixes(run);
-  const stepDeps = { cognito: deps.cognito, work: deps.work, budget: deps.budget };
+  // Each group's members are one chain of pages beside the users' 16 partitions: served first, the
+  // chains never end alone after the partitions (PreferringLimiter).
+  const cognito = deps.cognito.through(new PreferringLimiter(deps.cognito.limiter, MEMBER_PAGES));
+  const stepDeps = { cognito, work: deps.work, budget: deps.budget };
   if (cursor.Phase === 'List') {
     const [users, groups] = await Promise.all([
       listUsersStep(stepDeps, run.userPoolId, paths.users, cursor.Users, { ignore: new Set(), each: true }),
