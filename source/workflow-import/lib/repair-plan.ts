@@ -2,9 +2,11 @@
 /**
  * The repair plan: what must change in a live user pool to bring it back to a recovery point, and
  * nothing else. It is the reconciliation's pool diff run without writing: the same listing of the pool
- * (pool-index.ts: users by sign-in identity with a keyed hash of their attributes, groups with their
- * settings and members) and the same comparison of attributes (user-contents.ts) and groups
- * (`compareGroup`), one page of backup items at a time.
+ * (pool-index.ts: users by sign-in identity with a keyed hash of their attributes and one of each
+ * attribute, groups with their settings and members) and the same comparison of attributes
+ * (user-contents.ts) and groups (`compareGroup`), one page of backup items at a time. The plan calls
+ * Cognito only to list (ListUsers, ListGroups, ListUsersInGroup) and for DescribeUserPool: its pages of
+ * 60 users and 60 members at `CognitoTPS` are its bound.
  *
  * A user of the recovery point that the pool holds under the same sign-in identity with the same `sub`
  * is the same user: its attributes are set back (names only in the plan), its enabled flag too. A user
