@@ -42,6 +42,11 @@ export const WORK_PREFIX = 'restore-work/';
 /** Attributes a pool may use as username attributes; their values identify restored users. */
 const SIGN_IN_ATTRIBUTES: readonly string[] = ['email', 'phone_number'];
 const LIST_LIMIT = 60;
+/**
+ * Users per chunk object of a listing: about 4 MB of rows with the hash of each attribute, so that a
+ * listing of 100,000 users in one invocation is not one object of 35 MB, read and written whole.
+ */
+export const LISTING_CHUNK_ROWS = 10_000;
 
 export interface PoolUser {
   username: string;
@@ -214,12 +219,18 @@ export async function usernameAttributesOf(
 /**
  * Lists the pool's users from the cursor while the budget allows, the 16 `sub` partitions at once
  * through the invocation's limiter (at `CognitoTPS` pages of 60 users a second, where one chain of
- * pages would wait for each round trip), and writes what it listed as one chunk. A partition's token
+ * pages would wait for each round trip), and writes what it listed as chunks of up to `LISTING_CHUNK_ROWS` rows. A partition's token
  * advances only past a page whose rows are in the chunk; a retried invocation starts again from the
  * same cursor and writes the same chunk number.
  */
 export async function listUsersStep(
-  deps: { cognito: RateLimitedCognito; work: S3Work; budget: TimeBudget },
+  deps: {
+    cognito: RateLimitedCognito;
+    work: S3Work;
+    budget: TimeBudget;
+    /** Rows per chunk object (default LISTING_CHUNK_ROWS). */
+    chunkRows?: number;
+  },
   userPoolId: string,
   prefix: string,
   start: UsersCursor,
@@ -243,6 +254,8 @@ export async function listUsersStep(
   const secret =
     cursor.Chunks === 0 ? await newHashKey(deps.work, prefix) : await readHashKey(deps.work, prefix);
   const rows: UserRow[] = [];
+  const chunkRows = deps.chunkRows ?? LISTING_CHUNK_ROWS;
+  let chunks = cursor.Chunks;
   const streams: StreamCursor[] = (cursor.Partitions ?? SUB_PREFIXES.map((key) => [key, null] as const)).map(
     ([key, token]) => (token === null ? { key } : { key, token }),
   );
@@ -264,16 +277,26 @@ export async function listUsersStep(
         .filter((row): row is UserRow => row !== undefined);
       return { records, nextToken: page.PaginationToken };
     },
-    writeRecords: (records) => {
+    writeRecords: async (records) => {
       rows.push(...records);
-      return Promise.resolve();
+      if (rows.length < chunkRows) return;
+      // A chunk of its own before the rows outgrow one object: a retried invocation starts from the
+      // same cursor and writes the same chunk numbers again, and the index reads only the chunks the
+      // cursor counts.
+      const full = rows.splice(0);
+      const index = chunks;
+      chunks += 1;
+      await putChunk(deps.work, chunkKey(prefix, index), full);
     },
   });
-  await putChunk(deps.work, chunkKey(prefix, cursor.Chunks), rows);
+  if (rows.length > 0 || chunks === cursor.Chunks) {
+    await putChunk(deps.work, chunkKey(prefix, chunks), rows);
+    chunks += 1;
+  }
   const done = outcome.remaining.length === 0;
   return {
     ...(done ? {} : { Partitions: outcome.remaining.map(({ key, token }) => [key, token ?? null]) }),
-    Chunks: cursor.Chunks + 1,
+    Chunks: chunks,
     Done: done,
     UsernameAttributes: usernameAttributes,
     ...(cursor.Contents ? { Contents: true as const } : {}),

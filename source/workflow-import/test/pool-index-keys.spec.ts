@@ -117,6 +117,24 @@ describe('the listing of the new pool', () => {
     expect(user?.attributesKey).toMatch(/^a:/);
   });
 
+  it('writes a listing larger than a chunk as several chunks, and the index loads every user of them', async () => {
+    const prefix = 'restore-work/pool/run-chunks/users/';
+    // Each of the 16 partitions lists the 3 users: 48 rows, 5 a chunk.
+    const cursor = await listUsersStep({ ...deps(), chunkRows: 5 }, 'pool', prefix, newUsersCursor());
+    // Pages of 3: a chunk is written once it holds 5 or more, so 8 chunks of 6.
+    expect(cursor.Chunks).toBe(8);
+    const sizes = Array.from(
+      { length: cursor.Chunks },
+      (_, n) =>
+        (JSON.parse(store.get(`${prefix}${String(n).padStart(6, '0')}.json`) ?? '[]') as unknown[]).length,
+    );
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(48);
+    expect(Math.max(...sizes)).toBe(6);
+    const index = await PoolIndex.load(work, { prefix, chunks: cursor.Chunks });
+    expect(index.users).toBe(48);
+    expect(index.find('user3@example.com')?.username).toBe('uuid-3');
+  });
+
   it('lists again from the start a cursor without the hash of each attribute, when asked for them', async () => {
     const prefix = 'restore-work/pool/run-again/users/';
     const first = await listUsersStep(deps(), 'pool', prefix, newUsersCursor(), { ignore: new Set() });
