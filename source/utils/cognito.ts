@@ -45,6 +45,11 @@ export class RateLimitedCognito {
     );
   }
 
+  /** The same client and retries through another limiter (a lane in front of this one's). */
+  through(limiter: RateLimiter): RateLimitedCognito {
+    return new RateLimitedCognito(this.client, limiter, this.retry);
+  }
+
   /** Attempts sent per Cognito operation in this invocation. */
   callCounts(): Record<string, number> {
     return Object.fromEntries(this.counts);

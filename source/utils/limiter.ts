@@ -224,3 +224,57 @@ export class CognitoQuotaLimiter implements RateLimiter {
     return limiter;
   }
 }
+
+/**
+ * A lane in front of `inner` where the calls of `preferred` operations go before every other waiting
+ * call. For a listing that runs one page chain beside many parallel ones (a group's members, each page
+ * asked for only when the previous one is in, beside the 16 `sub` partitions of ListUsers): first come,
+ * first served, each page of the chain waits behind a call of every partition, and the chain, still
+ * going once the partitions are done, ends alone at one page a round trip. Served first, it runs at
+ * its round trip throughout and the partitions take the rest of `CognitoTPS`. Calls are handed to
+ * `inner` one at a time, so `inner`'s bounds are unchanged.
+ */
+export class PreferringLimiter implements RateLimiter {
+  private readonly preferredWaiters: Waiter[] = [];
+  private readonly otherWaiters: Waiter[] = [];
+  private pumping = false;
+
+  constructor(
+    private readonly inner: RateLimiter,
+    private readonly preferred: ReadonlySet<string>,
+  ) {}
+
+  acquire(operation?: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiters =
+        operation !== undefined && this.preferred.has(operation) ? this.preferredWaiters : this.otherWaiters;
+      waiters.push({ operation, resolve, reject });
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        const next = this.preferredWaiters.shift() ?? this.otherWaiters.shift();
+        if (next === undefined) return;
+        try {
+          await this.inner.acquire(next.operation);
+          next.resolve();
+        } catch (error) {
+          next.reject(error);
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}
+
+interface Waiter {
+  operation: string | undefined;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}

@@ -3,6 +3,7 @@
  * The benchmark's cases and what each measures: the seed, `COGNITO_TPS`, and the rates compared with
  * the bound that Cognito's quotas (through `COGNITO_TPS`) or the latency of one page chain set.
  */
+import type { RepairDamage } from '../run/repair-scenario';
 import { generateSeed, type SeedFile } from '../run/seed';
 import { AWS_LATENCY_MS } from '../cognito/server';
 
@@ -22,7 +23,15 @@ export interface BenchCase {
   emulatorOnly?: boolean;
   /** Report the restore's end-to-end rate against RESTORE_GOAL_PER_SECOND. */
   restoreRate?: boolean;
+  /**
+   * The repair scenario instead of a restore (export, this damage, export, plan, apply, check): the
+   * planning rate against the listing bound and the apply's Cognito calls a second against CognitoTPS.
+   */
+  repair?: RepairDamage;
 }
+
+/** The repair's goal: planning and applying at 90% of their bounds. */
+export const REPAIR_GOAL_SHARE = 0.9;
 
 /**
  * The end-to-end restore rate to reach at TPS 25: 1.5 times the 38 users a second of a peer tool
@@ -116,6 +125,16 @@ export const CASES: readonly BenchCase[] = [
     tps: 25,
     quick: true,
     exportOnly: true,
+  },
+  // 1% of the users damaged as the repair scenario damages them (attributes overwritten, users deleted,
+  // users disabled), the groups left alone: a repair of a bad script's morning, not of a lost pool.
+  {
+    name: 'repair-100k',
+    description: '100,000 users in 10 groups, 1% damaged, repair planned and applied',
+    users: 100_000,
+    groups: 10,
+    tps: 10,
+    repair: { overwriteShare: 0.006, deleteShare: 0.002, disableShare: 0.002, groups: false },
   },
   {
     name: 'emulator-listing-100k',

@@ -12,11 +12,13 @@ import { parseArgs } from 'node:util';
 import { stopAllEmulatorProcesses } from '../aws/emulators/processes';
 import { DEFAULT_MAX_RECEIVE_WAIT_MS, LocalEnvironment } from '../aws/environment';
 import { runLocal, type LocalRunReport, type ProgressEvent } from '../run/local-run';
+import type { RepairPlanCounts } from '../run/repair-scenario';
 import { coresUsed, loadAverage, sampleCpu, type CpuSample } from './cpu';
 import {
   CASES,
   CREATE_GROUP_PER_SECOND,
   PAGE_CHAIN_PER_SECOND,
+  REPAIR_GOAL_SHARE,
   RESTORE_GOAL_PER_SECOND,
   SMOKE_CASE,
   seedOf,
@@ -58,6 +60,27 @@ export interface BenchResult {
   throttledCalls: number;
   peakRssMb: LocalRunReport['peakRssMb'];
   totalWallMs: number;
+  /** The repair case: the plan and the apply (their rates are in `rates`). */
+  repair?: RepairFigures;
+}
+
+export interface RepairFigures {
+  /** The plan's counts (what the 1% damage left to do). */
+  plan: RepairPlanCounts;
+  /** Users present before and after the damage; those that kept their sub and password after the apply. */
+  presentThroughout: number;
+  subsKept: number;
+  passwordsKept: number;
+  parityOk: boolean;
+  parityProblems?: string[];
+  /** Milliseconds: the recovery point made ready (the point-in-time export), the comparison, the whole execution. */
+  planMs: { recoveryPoint: number; compare: number; wall: number };
+  applyMs: number;
+  planCalls: Record<string, number>;
+  applyCalls: Record<string, number>;
+  throttled: { plan: number; apply: number };
+  status: { plan: string; apply: string };
+  goal: number;
 }
 
 export interface WorkflowFigures {
@@ -157,6 +180,10 @@ function parityDetail(report: LocalRunReport): string | undefined {
       : `backup table holds ${e.userItems} user, ${e.groupItems} group and ${e.membershipItems} membership items; ` +
           `the pool ${e.expectedUsers} users, ${e.expectedGroups} groups and ${e.expectedMemberships} memberships`;
   }
+  if (report.repair !== undefined)
+    return report.repair.parityOk
+      ? undefined
+      : `the repaired pool differs: ${(report.repair.parityProblems ?? []).length} problems (first: ${report.repair.parityProblems?.[0] ?? 'none'})`;
   const parity = report.parity;
   if (parity.ok) return undefined;
   if ('skipped' in parity) return `not compared: ${parity.skipped}`;
@@ -171,6 +198,83 @@ function parityDetail(report: LocalRunReport): string | undefined {
     (mismatches ? ` (${mismatches})` : '') +
     (parity.restoreReport && !parity.restoreReport.ok ? '; the restore report does not match' : '')
   );
+}
+
+/** The state whose first entry in the planning execution opens the comparison (after the recovery point). */
+const REPAIR_COMPARE_STATE = 'RepairUserPool';
+
+/** The plan and the apply of a repair run, from the scenario's report and the planning execution's states. */
+export function repairFigures(
+  report: LocalRunReport,
+  planStates: ReadonlyMap<string, number> | undefined,
+): RepairFigures | undefined {
+  const repair = report.repair;
+  if (repair === undefined) return undefined;
+  const { plan, apply } = repair.runs;
+  const planWall = plan?.wallMs ?? 0;
+  const compareFrom = planStates?.get(REPAIR_COMPARE_STATE);
+  return {
+    plan: repair.plan,
+    presentThroughout: repair.presentThroughout,
+    subsKept: repair.subsKept,
+    passwordsKept: repair.passwordsKept,
+    parityOk: repair.parityOk,
+    ...(repair.parityProblems ? { parityProblems: repair.parityProblems } : {}),
+    planMs: {
+      recoveryPoint: compareFrom ?? planWall,
+      compare: compareFrom === undefined ? 0 : planWall - compareFrom,
+      wall: planWall,
+    },
+    applyMs: apply?.wallMs ?? 0,
+    planCalls: plan?.cognitoCalls ?? {},
+    applyCalls: apply?.cognitoCalls ?? {},
+    throttled: { plan: sum(plan?.throttled ?? {}), apply: sum(apply?.throttled ?? {}) },
+    status: { plan: repair.planStatus, apply: repair.status },
+    goal: REPAIR_GOAL_SHARE,
+  };
+}
+
+/**
+ * The repair's rates. Planning: the users of the recovery point compared a second, from the first
+ * comparison step to the plan written (the point-in-time export before it takes minutes on AWS whatever
+ * the pool's size), against the listing bound of CognitoTPS pages of 60 users; and the users and group
+ * members listed a second against the same bound. Applying: the Cognito
+ * calls answered a second over the whole apply (its verification, the writes and the final check's
+ * listing), against CognitoTPS.
+ */
+export function repairRates(repair: RepairFigures, users: number, memberships: number, tps: number): Rate[] {
+  const rates: Rate[] = [];
+  if (repair.status.plan === 'SUCCEEDED' && repair.planMs.compare > 0) {
+    const seconds = repair.planMs.compare / 1000;
+    rates.push({
+      metric: 'repair: planning, users compared',
+      achieved: users / seconds,
+      bound: tps * 60,
+      ratio: users / seconds / (tps * 60),
+      unit: 'users/s',
+    });
+    // The plan lists the groups' members too (ListUsersInGroup, 60 a page, the same limiter): the
+    // listing's own bound counts both.
+    rates.push({
+      metric: 'repair: planning, users and members listed',
+      achieved: (users + memberships) / seconds,
+      bound: tps * 60,
+      ratio: (users + memberships) / seconds / (tps * 60),
+      unit: 'users and members/s',
+    });
+  }
+  const answered = sum(repair.applyCalls) - repair.throttled.apply;
+  if (repair.status.apply === 'SUCCEEDED' && repair.applyMs > 0 && answered > 0) {
+    const achieved = answered / (repair.applyMs / 1000);
+    rates.push({
+      metric: 'repair: apply, Cognito calls',
+      achieved,
+      bound: tps,
+      ratio: achieved / tps,
+      unit: 'calls/s',
+    });
+  }
+  return rates;
 }
 
 export async function runCase(
@@ -205,8 +309,17 @@ export async function runCase(
     if (/"message":"New user pool users listed"/.test(line) && /"usersDone":true/.test(line))
       checkListing.to = Date.now();
   };
+  // The RepairWorkflow runs twice (plan, then apply): each state is reported once per execution, so a
+  // state seen again opens the next one.
+  const repairRuns: Map<string, number>[] = [];
   const onProgress = (event: ProgressEvent): void => {
     if (event.kind !== 'state') return;
+    if (event.workflow === 'repair') {
+      const current = repairRuns.at(-1);
+      if (current === undefined || current.has(event.text))
+        repairRuns.push(new Map([[event.text, event.elapsedMs]]));
+      else current.set(event.text, event.elapsedMs);
+    }
     if (event.workflow === 'import' && event.text === 'ReconcileNewUserPool')
       checkListing.from ??= Date.now();
     const states = entered[event.workflow];
@@ -231,6 +344,7 @@ export async function runCase(
       onLambdaLog,
       countsEveryMs: 60_000,
       ...(benchCase.exportOnly ? { exportOnly: true } : {}),
+      ...(benchCase.repair ? { scenario: 'repair' as const, repairDamage: benchCase.repair } : {}),
     });
     end = sampleCpu(Date.now(), pids);
   } finally {
@@ -321,8 +435,17 @@ export async function runCase(
       imported,
     ),
   ];
-  const calls = sum(report.export.cognitoCalls) + sum(report.import?.cognitoCalls ?? {});
-  const throttled = sum(report.export.throttled) + sum(report.import?.throttled ?? {});
+  const repair = repairFigures(report, repairRuns[0]);
+  if (repair !== undefined) rates.push(...repairRates(repair, users, memberships, benchCase.tps));
+  const calls =
+    sum(report.export.cognitoCalls) +
+    sum(report.import?.cognitoCalls ?? {}) +
+    sum(repair?.planCalls ?? {}) +
+    sum(repair?.applyCalls ?? {});
+  const throttled =
+    sum(report.export.throttled) +
+    sum(report.import?.throttled ?? {}) +
+    (repair ? repair.throttled.plan + repair.throttled.apply : 0);
   const result: BenchResult = {
     case: benchCase.name,
     description: benchCase.description,
@@ -331,7 +454,7 @@ export async function runCase(
     groups: seed.groups.length,
     memberships,
     ok: report.ok,
-    parityOk: report.exportParity?.ok ?? report.parity.ok,
+    parityOk: report.exportParity?.ok ?? report.repair?.parityOk ?? report.parity.ok,
     ...(parityDetail(report) !== undefined ? { parityDetail: parityDetail(report) } : {}),
     ...(benchCase.exportOnly ? { exportOnly: true } : {}),
     loadAverage: { start: loadAtStart, end: loadAverage() },
@@ -342,6 +465,7 @@ export async function runCase(
     throttledCalls: throttled,
     peakRssMb: report.peakRssMb,
     totalWallMs: report.totalWallMs,
+    ...(repair ? { repair } : {}),
   };
   log(summaryLine(result));
   return result;
@@ -358,11 +482,34 @@ export function summaryLine(result: BenchResult): string {
     `(${result.export.historyEvents} events), import ${((result.import?.wallMs ?? 0) / 1000).toFixed(1)} s ` +
     `(${result.import?.historyEvents ?? 0} events); ${rates}; throttled ${result.throttledCalls}/${result.cognitoCalls}; ` +
     `load average ${result.loadAverage.start} at start, ${result.loadAverage.end} at end` +
+    (result.repair !== undefined ? `; ${repairLine(result.repair)}` : '') +
     (result.parityDetail !== undefined ? `; parity: ${result.parityDetail}` : '') +
     (result.export.failure !== undefined
       ? `; export failed at ${result.export.failure.state}: ${result.export.failure.error}: ${result.export.failure.message}`
       : '')
   );
+}
+
+function repairLine(repair: RepairFigures): string {
+  const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  return (
+    `repair: plan ${repair.status.plan} in ${seconds(repair.planMs.wall)} (recovery point ${seconds(repair.planMs.recoveryPoint)}, ` +
+    `comparison ${seconds(repair.planMs.compare)}; ${sum(repair.planCalls)} calls), apply ${repair.status.apply} in ` +
+    `${seconds(repair.applyMs)} (${sum(repair.applyCalls)} calls); plan ${JSON.stringify(repair.plan)}; ` +
+    `parity ${repair.parityOk ? 'OK' : 'FAILED'}; subs kept ${repair.subsKept}/${repair.presentThroughout}, ` +
+    `passwords kept ${repair.passwordsKept}/${repair.presentThroughout}; throttled ${repair.throttled.plan} in the plan, ` +
+    `${repair.throttled.apply} in the apply; goal ${pct(repair.goal)} of each bound`
+  );
+}
+
+/** A case with another number of users, named after it so that its result does not replace the case's. */
+export function withUsers(benchCase: BenchCase, users: number): BenchCase {
+  return {
+    ...benchCase,
+    name: `${benchCase.name}-${users}-users`,
+    description: `${benchCase.description}, with ${users.toLocaleString('en-US')} users instead`,
+    users,
+  };
 }
 
 /** 'OK', or what failed: the failed state and its error, or what parity found. */
@@ -398,6 +545,8 @@ case result in <out>.
   --case <name>        one case (repeatable)
   --quick              the smaller matrix
   --smoke              one small case through both workflows
+  --users <n>          run the selected cases with n users instead (same shape; the result is
+                       named <case>-<n>-users), to iterate on a long case
   --out <dir>          where to write (default bench-results, relative to where you ran npm)
   --chart-only         only the table and the chart again, from the JSON files in <out>
   -h, --help           this help
@@ -410,6 +559,7 @@ async function main(): Promise<void> {
       case: { type: 'string', multiple: true },
       quick: { type: 'boolean' },
       smoke: { type: 'boolean' },
+      users: { type: 'string' },
       out: { type: 'string' },
       list: { type: 'boolean' },
       'chart-only': { type: 'boolean' },
@@ -440,7 +590,11 @@ async function main(): Promise<void> {
         : values.quick
           ? CASES.filter((c) => c.quick)
           : [...CASES];
-    for (const benchCase of selected) {
+    const users = values.users === undefined ? undefined : Number(values.users);
+    if (users !== undefined && !(Number.isInteger(users) && users > 0))
+      throw new Error(`--users takes a whole number of users above zero, not ${values.users}`);
+    const cases = users === undefined ? selected : selected.map((c) => withUsers(c, users));
+    for (const benchCase of cases) {
       console.log(`${benchCase.name}: ${benchCase.description}, TPS ${benchCase.tps}, latency aws ...`);
       const result = benchCase.emulatorOnly
         ? await runEmulatorListing(benchCase.name, benchCase.description)

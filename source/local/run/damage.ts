@@ -24,6 +24,11 @@ export interface DamageOptions {
   disableShare?: number;
   /** Users created after the damage (default 0). */
   createdAfter?: number;
+  /**
+   * Delete one group and change another (default true). A bench of a slightly damaged pool leaves
+   * them out: a deleted group of 15,000 members is not 1% of a pool.
+   */
+  groups?: boolean;
 }
 
 export interface DamageReport {
@@ -120,7 +125,7 @@ export function damagePool(store: CognitoStore, poolId: string, options: DamageO
   for (const user of disabled) store.setUserEnabled(user, false);
   for (const user of deleted) store.deleteUser(pool, user);
 
-  const groups = shuffled([...pool.groups.values()], random);
+  const groups = options.groups === false ? [] : shuffled([...pool.groups.values()], random);
   const [groupDeleted, groupChanged] = groups;
   if (groupDeleted !== undefined) store.deleteGroup(pool, groupDeleted.record.name);
   if (groupChanged !== undefined) {

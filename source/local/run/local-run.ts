@@ -46,6 +46,7 @@ import {
   repairScenarioOk,
   runRepairScenario,
   type PlanFile,
+  type RepairDamage,
   type RepairScenarioReport,
 } from './repair-scenario';
 import { damagePool } from './damage';
@@ -357,6 +358,8 @@ export interface LocalRunOptions {
    * export's snapshot into another; both compared with the pool as it was before the damage.
    */
   scenario?: Scenario;
+  /** `repair` scenario: shares of the damage other than the scenario's (the benchmark's 1% case). */
+  repairDamage?: RepairDamage;
   /**
    * `--restore-export`: no ExportWorkflow; a table export (restore-export.ts) is put in the snapshot
    * bucket as a snapshot, the functions get the export's item types, and the ImportWorkflow restores
@@ -925,7 +928,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
             executionArn: run.executionArn,
             ...(run.error !== undefined ? { error: run.error } : {}),
             wallMs: run.wallMs,
-            throttled: Object.values(run.throttled).reduce((sum, count) => sum + count, 0),
+            cognitoCalls: run.cognitoCalls,
+            throttled: run.throttled,
           };
         },
         readReport: async (planId) => {
@@ -942,6 +946,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         errorNotifications: async () =>
           (await active.notifications()).filter((n) => n.kind === 'error').map((n) => n.message),
         ...(faults?.repairChangeBeforeApply === true ? { changeBeforeApply: true } : {}),
+        ...(options.repairDamage !== undefined ? { damage: options.repairDamage } : {}),
         // The scheduled export as it is: the guard counts the memberships of the deleted users and group
         // with them, so the damage reaches the backup without an override.
         runExport: () => runExport(),

@@ -23,7 +23,7 @@
  * scenario waits until that second has passed before the damage reaches the table.
  */
 import type { CognitoEmulator } from '../cognito';
-import { damagePool, type DamageReport } from './damage';
+import { damagePool, type DamageOptions, type DamageReport } from './damage';
 import { comparePools, exclusionReason, userKey, type PoolContent, type SnapshotUser } from './parity';
 
 export interface RepairPlanCounts {
@@ -69,6 +69,8 @@ export interface RepairScenarioReport {
   apply: { wallMs: number; throttled: number };
   /** `repair-change-before-apply`: the apply of the first plan, after one planned user changed. */
   refused?: RefusedApply;
+  /** The planning and the applying executions: wall time and Cognito calls (the benchmark's rates). */
+  runs: { plan?: RepairRunFigures; apply?: RepairRunFigures };
 }
 
 export interface RefusedApply {
@@ -81,6 +83,21 @@ export interface RefusedApply {
   /** The plan the run made again, as the notification says to. */
   replannedId: string;
 }
+
+/** One RepairWorkflow execution as the harness saw it. */
+export interface RepairRunFigures {
+  status: string;
+  executionArn: string;
+  error?: string;
+  wallMs: number;
+  /** Cognito calls by operation, throttled ones included. */
+  cognitoCalls: Record<string, number>;
+  /** Calls Cognito answered TooManyRequestsException, by operation. */
+  throttled: Record<string, number>;
+}
+
+/** The damage's shares (damage.ts); the scenario's defaults when absent. */
+export type RepairDamage = Pick<DamageOptions, 'overwriteShare' | 'deleteShare' | 'disableShare' | 'groups'>;
 
 const CREATED_AFTER = 3;
 
@@ -141,6 +158,8 @@ export interface RepairScenarioContext {
   poolContent: () => PoolContent;
   /** Runs the RepairWorkflow with `input`; its status, execution ARN, error, wall time and throttled calls. */
   runRepair: (input: Record<string, unknown>) => Promise<RepairExecution>;
+  /** Shares of the damage other than the scenario's (the benchmark damages 1% of the users). */
+  damage?: RepairDamage;
   /** Runs the ExportWorkflow again; its status. */
   runExport: () => Promise<{ status: string }>;
   /** The plan object the planning execution wrote. */
@@ -153,14 +172,7 @@ export interface RepairScenarioContext {
   changeBeforeApply?: boolean;
 }
 
-export interface RepairExecution {
-  status: string;
-  executionArn: string;
-  error?: string;
-  wallMs: number;
-  /** Calls Cognito answered TooManyRequestsException during the execution. */
-  throttled: number;
-}
+export type RepairExecution = RepairRunFigures;
 
 /** What the scenario reads of a plan. */
 export interface PlanFile {
@@ -198,7 +210,11 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
   const asOf = new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000).toISOString();
   while (Date.now() <= Date.parse(asOf) + 10) await new Promise((resolve) => setTimeout(resolve, 50));
 
-  const damage = damagePool(store, userPoolId, { seed: context.seed, createdAfter: CREATED_AFTER });
+  const damage = damagePool(store, userPoolId, {
+    ...context.damage,
+    seed: context.seed,
+    createdAfter: CREATED_AFTER,
+  });
   const afterDamage = context.poolContent();
   const survivors = identity();
   const beforeKeys = new Set(before.users.map(keyOf));
@@ -206,7 +222,13 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
   const expected = expectedPlan(before, afterDamage);
 
   const second = await context.runExport();
-  const notStarted: RepairExecution = { status: 'NOT_STARTED', executionArn: '', wallMs: 0, throttled: 0 };
+  const notStarted: RepairExecution = {
+    status: 'NOT_STARTED',
+    executionArn: '',
+    wallMs: 0,
+    cognitoCalls: {},
+    throttled: {},
+  };
   const planRepair = (): Promise<RepairExecution> =>
     second.status === 'SUCCEEDED'
       ? context.runRepair({ UserPoolId: userPoolId, AsOf: asOf })
@@ -232,7 +254,7 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
     addedSince: plan?.Counts?.addedSince ?? -1,
   };
   const applied =
-    planned.status === 'SUCCEEDED'
+    planned?.status === 'SUCCEEDED'
       ? await context.runRepair({ UserPoolId: userPoolId, Apply: planId })
       : notStarted;
 
@@ -273,8 +295,8 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
     expected,
     damage,
     planId,
-    planStatus: planned.status,
-    status: applied.status,
+    planStatus: planned?.status ?? 'NOT_STARTED',
+    status: applied?.status ?? 'NOT_STARTED',
     parityOk: problems.length === 0,
     ...(problems.length > 0 ? { parityProblems: problems.slice(0, 20) } : {}),
     presentThroughout,
@@ -288,8 +310,15 @@ export async function runRepairScenario(context: RepairScenarioContext): Promise
     reportRows: countReportRows(
       applied.status === 'NOT_STARTED' ? undefined : await context.readReport(planId),
     ),
-    apply: { wallMs: applied.wallMs, throttled: applied.throttled },
+    apply: {
+      wallMs: applied.wallMs,
+      throttled: Object.values(applied.throttled).reduce((sum, count) => sum + count, 0),
+    },
     ...(refused !== undefined ? { refused } : {}),
+    runs: {
+      ...(planned.status !== 'NOT_STARTED' ? { plan: planned } : {}),
+      ...(applied.status !== 'NOT_STARTED' ? { apply: applied } : {}),
+    },
   };
 }
 

@@ -89,4 +89,25 @@ describe('damagePool', () => {
       'true',
     );
   });
+
+  it('damages 1% of the users and leaves the groups alone when told to (the repair bench)', () => {
+    const { store, poolId, state } = pool({ users: 1000 });
+    const groupsBefore = view(state).groups;
+    const report = damagePool(store, poolId, {
+      seed: 5,
+      overwriteShare: 0.006,
+      deleteShare: 0.002,
+      disableShare: 0.002,
+      groups: false,
+    });
+    expect(report).toMatchObject({
+      overwritten: 6,
+      deleted: 2,
+      disabled: 2,
+      groupsDeleted: 0,
+      groupsChanged: 0,
+    });
+    expect(state.users.size).toBe(998);
+    expect(view(state).groups).toEqual(groupsBefore);
+  });
 });

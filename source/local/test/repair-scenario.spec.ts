@@ -95,6 +95,7 @@ describe('repairScenarioOk', () => {
     poolUsers: { before: 4, after: 7 },
     reportRows: { 'create:done': 1 },
     apply: { wallMs: 1000, throttled: 0 },
+    runs: {},
   };
   const refused: RefusedApply = {
     status: 'FAILED',

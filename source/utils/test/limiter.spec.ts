@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { fakeClock } from '../../test-support/fake-clock';
-import { CognitoQuotaLimiter, SlidingWindowLimiter } from '../limiter';
+import { CognitoQuotaLimiter, PreferringLimiter, SlidingWindowLimiter, type RateLimiter } from '../limiter';
 
 function maxInAnyWindow(starts: number[], windowMs = 1000): number {
   let max = 0;
@@ -167,5 +167,54 @@ describe('CognitoQuotaLimiter', () => {
     const { all } = await run(limiter, clock, ['Unknown', 'Unknown', 'Unknown', 'Unknown']);
     expect(maxInAnyWindow(all)).toBe(3);
     expect(limiter.admitted).toBe(4);
+  });
+});
+
+describe('PreferringLimiter', () => {
+  const MEMBERS = new Set(['ListUsersInGroup']);
+
+  it('admits a waiting page of the preferred chain before the other calls that waited longer, within the bound', async () => {
+    const clock = fakeClock(1_000_000);
+    const limiter = new PreferringLimiter(new SlidingWindowLimiter(2, clock.now, clock.sleep), MEMBERS);
+    const order: string[] = [];
+    const starts: number[] = [];
+    const call = (name: string, operation: string) =>
+      limiter.acquire(operation).then(() => {
+        order.push(name);
+        starts.push(clock.now());
+      });
+    await Promise.all([
+      ...['users-1', 'users-2', 'users-3', 'users-4'].map((name) => call(name, 'ListUsers')),
+      call('members-1', 'ListUsersInGroup'),
+      call('groups-1', 'ListGroups'),
+      call('members-2', 'ListUsersInGroup'),
+    ]);
+    // The first call was handed on before the others came; then both member pages, then the rest in order.
+    expect(order).toEqual(['users-1', 'members-1', 'members-2', 'users-2', 'users-3', 'users-4', 'groups-1']);
+    expect(maxInAnyWindow(starts)).toBe(2);
+  });
+
+  it('fails only the call whose slot failed, and serves the next', async () => {
+    let calls = 0;
+    const inner: RateLimiter = {
+      acquire: () => {
+        calls += 1;
+        return calls === 2 ? Promise.reject(new Error('deadline')) : Promise.resolve();
+      },
+    };
+    const limiter = new PreferringLimiter(inner, MEMBERS);
+    const outcomes = await Promise.allSettled([
+      limiter.acquire('ListUsers'),
+      limiter.acquire('ListUsers'),
+      limiter.acquire('ListUsersInGroup'),
+      limiter.acquire(),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(calls).toBe(4);
   });
 });

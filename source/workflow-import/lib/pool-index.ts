@@ -6,7 +6,8 @@
  *
  * - Users: `[Username, sub, enabled, ...keys]`, where the keys are keyed hashes (HMAC-SHA256) of what
  *   the user signs in with (`h:` prefix) and, for the reconciliation, one of the user's canonical
- *   attribute set (`a:` prefix, user-contents.ts); no value is written in clear. The key is
+ *   attribute set (`a:` prefix, user-contents.ts) and, for the repair plan, one of each attribute
+ *   (`p:` prefix); no value is written in clear. The key is
  *   random, made for each listing when it starts and kept in one object beside it (`<part>.key`): a
  *   plain hash of an e-mail address or phone number can be reversed by hashing guesses, a keyed one
  *   cannot be without that object, which ends with the execution's work objects.
@@ -35,12 +36,17 @@ import type { RateLimitedCognito } from '../../utils/cognito';
 import { pagedExportStreams, type StreamCursor } from '../../utils/page-streams';
 import { SUB_PREFIXES, subPrefixFilter } from '../../utils/sub-partitions';
 import type { TimeBudget } from '../../utils/time-budget';
-import { attributesKeyOf, canonicalAttributes, type Attributes } from './user-contents';
+import { attributeHashesOf, attributesKeyOf, canonicalAttributes, type Attributes } from './user-contents';
 
 export const WORK_PREFIX = 'restore-work/';
 /** Attributes a pool may use as username attributes; their values identify restored users. */
 const SIGN_IN_ATTRIBUTES: readonly string[] = ['email', 'phone_number'];
 const LIST_LIMIT = 60;
+/**
+ * Users per chunk object of a listing: about 4 MB of rows with the hash of each attribute, so that a
+ * listing of 100,000 users in one invocation is not one object of 35 MB, read and written whole.
+ */
+export const LISTING_CHUNK_ROWS = 10_000;
 
 export interface PoolUser {
   username: string;
@@ -48,6 +54,8 @@ export interface PoolUser {
   enabled: boolean;
   /** The keyed hash of the user's canonical attributes; absent when the listing did not hash them. */
   attributesKey?: string;
+  /** One keyed hash per attribute (`attributeHashesOf`); absent when the listing did not hash each. */
+  attributeHashes?: string;
   /** A user of an external identity provider (`EXTERNAL_PROVIDER`): never backed up, by design. */
   external?: true;
 }
@@ -58,6 +66,8 @@ export interface S3Work {
 }
 
 const KEYED = 'h:';
+/** The row key of a user's per-attribute hashes. */
+const EACH = 'p:';
 /** The row key that marks a federated user (no value: the status says it). */
 const EXTERNAL = 'x:external';
 
@@ -149,12 +159,16 @@ function userRow(
   user: UserType,
   usernameAttributes: readonly string[],
   secret: Buffer,
-  ignore: ReadonlySet<string> | undefined,
+  contents: ListingContents | undefined,
 ): UserRow | undefined {
   if (!user.Username) return undefined;
   const sub = (user.Attributes ?? []).find((attribute) => attribute.Name === 'sub')?.Value ?? '';
   const keys = signInIdentities(user, usernameAttributes).map((identity) => keyedKeyOf(secret, identity));
-  if (ignore !== undefined) keys.push(attributesKeyOf(secret, canonicalAttributes(user.Attributes, ignore)));
+  if (contents !== undefined) {
+    const canonical = canonicalAttributes(user.Attributes, contents.ignore);
+    keys.push(attributesKeyOf(secret, canonical));
+    if (contents.each === true) keys.push(`${EACH}${attributeHashesOf(secret, canonical)}`);
+  }
   if (user.UserStatus === 'EXTERNAL_PROVIDER') keys.push(EXTERNAL);
   return [user.Username, sub, user.Enabled !== false, ...keys];
 }
@@ -179,6 +193,14 @@ export interface UsersCursor {
    * asks for them from a cursor without it (an earlier version's) starts again.
    */
   Contents?: true;
+  /** The rows carry one hash per attribute too (the repair's listing); the same rule. */
+  Each?: true;
+}
+
+/** What a listing hashes of each user's attributes, these names aside: the set, and each one (`each`). */
+export interface ListingContents {
+  ignore: ReadonlySet<string>;
+  each?: true;
 }
 
 export const newUsersCursor = (): UsersCursor => ({ Chunks: 0, Done: false });
@@ -197,24 +219,33 @@ export async function usernameAttributesOf(
 /**
  * Lists the pool's users from the cursor while the budget allows, the 16 `sub` partitions at once
  * through the invocation's limiter (at `CognitoTPS` pages of 60 users a second, where one chain of
- * pages would wait for each round trip), and writes what it listed as one chunk. A partition's token
+ * pages would wait for each round trip), and writes what it listed as chunks of up to `LISTING_CHUNK_ROWS` rows. A partition's token
  * advances only past a page whose rows are in the chunk; a retried invocation starts again from the
  * same cursor and writes the same chunk number.
  */
 export async function listUsersStep(
-  deps: { cognito: RateLimitedCognito; work: S3Work; budget: TimeBudget },
+  deps: {
+    cognito: RateLimitedCognito;
+    work: S3Work;
+    budget: TimeBudget;
+    /** Rows per chunk object (default LISTING_CHUNK_ROWS). */
+    chunkRows?: number;
+  },
   userPoolId: string,
   prefix: string,
   start: UsersCursor,
   /** Hash each user's attributes, these names aside (the reconciliation's listing). */
-  contents?: { ignore: ReadonlySet<string> },
+  contents?: ListingContents,
 ): Promise<UsersCursor> {
   const cursor: UsersCursor =
-    start.UsernameAttributes === undefined || (contents !== undefined && start.Contents !== true)
+    start.UsernameAttributes === undefined ||
+    (contents !== undefined && start.Contents !== true) ||
+    (contents?.each === true && start.Each !== true)
       ? {
           ...newUsersCursor(),
           UsernameAttributes: await usernameAttributesOf(deps, userPoolId),
           ...(contents ? { Contents: true as const } : {}),
+          ...(contents?.each === true ? { Each: true as const } : {}),
         }
       : start;
   const usernameAttributes = cursor.UsernameAttributes ?? [];
@@ -223,6 +254,8 @@ export async function listUsersStep(
   const secret =
     cursor.Chunks === 0 ? await newHashKey(deps.work, prefix) : await readHashKey(deps.work, prefix);
   const rows: UserRow[] = [];
+  const chunkRows = deps.chunkRows ?? LISTING_CHUNK_ROWS;
+  let chunks = cursor.Chunks;
   const streams: StreamCursor[] = (cursor.Partitions ?? SUB_PREFIXES.map((key) => [key, null] as const)).map(
     ([key, token]) => (token === null ? { key } : { key, token }),
   );
@@ -240,23 +273,34 @@ export async function listUsersStep(
         { deadline: deps.budget.deadline() },
       );
       const records = (page.Users ?? [])
-        .map((user) => userRow(user, usernameAttributes, secret, contents?.ignore))
+        .map((user) => userRow(user, usernameAttributes, secret, contents))
         .filter((row): row is UserRow => row !== undefined);
       return { records, nextToken: page.PaginationToken };
     },
-    writeRecords: (records) => {
+    writeRecords: async (records) => {
       rows.push(...records);
-      return Promise.resolve();
+      if (rows.length < chunkRows) return;
+      // A chunk of its own before the rows outgrow one object: a retried invocation starts from the
+      // same cursor and writes the same chunk numbers again, and the index reads only the chunks the
+      // cursor counts.
+      const full = rows.splice(0);
+      const index = chunks;
+      chunks += 1;
+      await putChunk(deps.work, chunkKey(prefix, index), full);
     },
   });
-  await putChunk(deps.work, chunkKey(prefix, cursor.Chunks), rows);
+  if (rows.length > 0 || chunks === cursor.Chunks) {
+    await putChunk(deps.work, chunkKey(prefix, chunks), rows);
+    chunks += 1;
+  }
   const done = outcome.remaining.length === 0;
   return {
     ...(done ? {} : { Partitions: outcome.remaining.map(({ key, token }) => [key, token ?? null]) }),
-    Chunks: cursor.Chunks + 1,
+    Chunks: chunks,
     Done: done,
     UsernameAttributes: usernameAttributes,
     ...(cursor.Contents ? { Contents: true as const } : {}),
+    ...(cursor.Each ? { Each: true as const } : {}),
   };
 }
 
@@ -438,6 +482,8 @@ export class PoolIndex {
     const user: PoolUser = { username, sub, enabled };
     const attributesKey = keys.find((key) => key.startsWith('a:'));
     if (attributesKey !== undefined) user.attributesKey = attributesKey;
+    const each = keys.find((key) => key.startsWith(EACH));
+    if (each !== undefined) user.attributeHashes = each.slice(EACH.length);
     if (keys.includes(EXTERNAL)) user.external = true;
     this.users += 1;
     this.listed.push(user);

@@ -2,9 +2,11 @@
 /**
  * The repair plan: what must change in a live user pool to bring it back to a recovery point, and
  * nothing else. It is the reconciliation's pool diff run without writing: the same listing of the pool
- * (pool-index.ts: users by sign-in identity with a keyed hash of their attributes, groups with their
- * settings and members) and the same comparison of attributes (user-contents.ts) and groups
- * (`compareGroup`), one page of backup items at a time.
+ * (pool-index.ts: users by sign-in identity with a keyed hash of their attributes and one of each
+ * attribute, groups with their settings and members) and the same comparison of attributes
+ * (user-contents.ts) and groups (`compareGroup`), one page of backup items at a time. The plan calls
+ * Cognito only to list (ListUsers, ListGroups, ListUsersInGroup) and for DescribeUserPool: its pages of
+ * 60 users and 60 members at `CognitoTPS` are its bound.
  *
  * A user of the recovery point that the pool holds under the same sign-in identity with the same `sub`
  * is the same user: its attributes are set back (names only in the plan), its enabled flag too. A user
@@ -18,10 +20,10 @@
  * plan, so that the apply can refuse a plan whose pool changed since.
  */
 import { createHmac } from 'node:crypto';
-import { AdminGetUserCommand, DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RateLimitedCognito } from '../../utils/cognito';
-import { TaskGroup } from '../../utils/concurrency';
+import { PreferringLimiter } from '../../utils/limiter';
 import type { RecoveryPointRequest, RecoveryPointSource, SourceCursor } from '../../utils/recovery-point';
 import { errorName } from '../../utils/errors';
 import type { Logger } from '../../utils/logger';
@@ -49,6 +51,8 @@ import type { BackupGroupItem, BackupItem, BackupMembershipItem, BackupUserItem,
 import {
   attributesKeyOf,
   canonicalAttributes,
+  hashedAttributes,
+  parseAttributeHashes,
   planContents,
   targetSchema,
   type TargetSchema,
@@ -287,12 +291,11 @@ const add = (record: Record<string, string[]>, code: string, names: readonly str
 };
 
 /**
- * Compares one page of backup items with the listed pool. Users whose attributes' hash differs are
- * read (AdminGetUser) to name the attributes to set back or delete.
+ * Compares one page of backup items with the listed pool. For a user whose attributes' hash differs,
+ * the hashes of each attribute that the listing kept name the attributes to set back or delete.
  */
 export async function comparePage(
-  deps: Pick<CompareDeps, 'cognito' | 'budget' | 'config'>,
-  userPoolId: string,
+  deps: Pick<CompareDeps, 'config'>,
   items: readonly BackupItem[],
   index: PoolIndex,
   secret: Buffer,
@@ -313,7 +316,6 @@ export async function comparePage(
     counts: emptyPlanCounts(),
   };
   const { counts } = chunk;
-  const reads = new TaskGroup(Math.max(1, Math.min(20, config.cognitoTps * 2)));
   for (const raw of items) {
     if (raw.type === config.typeTimestamp) continue;
     if (raw.type === config.typeGroup) {
@@ -379,33 +381,26 @@ export async function comparePage(
         planned.Actions.push(enabled ? 'enable' : 'disable');
       }
       const backup = canonicalAttributes(item.userAttributes, new Set());
-      if (user.attributesKey !== undefined && attributesKeyOf(secret, backup) !== user.attributesKey) {
-        await reads.add(async () => {
-          const [current, schema] = await Promise.all([
-            deps.cognito.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: user.username }), {
-              deadline: deps.budget.deadline(),
-            }),
-            schemaOf(),
-          ]);
-          const contents = planContents(
-            backup,
-            canonicalAttributes(current.UserAttributes, new Set()),
-            schema,
-          );
-          const set = [...new Set(contents.updates.flat().map((attribute) => attribute.Name ?? ''))].sort();
-          if (set.length > 0) {
-            planned.Actions.push('set-attributes');
-            planned.Set = set;
-          }
-          if (contents.deletes.length > 0) {
-            planned.Actions.push('delete-attributes');
-            planned.Delete = [...contents.deletes].sort();
-          }
-          if (contents.unfixable.size > 0) {
-            planned.CannotSetBack = {};
-            for (const [code, names] of contents.unfixable) add(planned.CannotSetBack, code, names);
-          }
-        });
+      if (user.attributeHashes !== undefined && attributesKeyOf(secret, backup) !== user.attributesKey) {
+        // The listing kept a hash of each attribute: the names that differ, without reading the user.
+        const contents = planContents(
+          hashedAttributes(secret, backup),
+          parseAttributeHashes(user.attributeHashes),
+          await schemaOf(),
+        );
+        const set = [...new Set(contents.updates.flat().map((attribute) => attribute.Name ?? ''))].sort();
+        if (set.length > 0) {
+          planned.Actions.push('set-attributes');
+          planned.Set = set;
+        }
+        if (contents.deletes.length > 0) {
+          planned.Actions.push('delete-attributes');
+          planned.Delete = [...contents.deletes].sort();
+        }
+        if (contents.unfixable.size > 0) {
+          planned.CannotSetBack = {};
+          for (const [code, names] of contents.unfixable) add(planned.CannotSetBack, code, names);
+        }
       }
       chunk.users.push(planned);
       continue;
@@ -439,8 +434,7 @@ export async function comparePage(
       Action: 'add',
     });
   }
-  await reads.drain();
-  // Counted once the reads are in: a user whose only difference cannot be set back has no action.
+  // A user whose only difference cannot be set back has no action.
   for (const user of chunk.users) {
     if (user.Actions.includes('set-attributes') || user.Actions.includes('delete-attributes'))
       counts.usersToUpdate += 1;
@@ -450,6 +444,8 @@ export async function comparePage(
   chunk.users = chunk.users.filter((user) => user.Actions.length > 0 || user.CannotSetBack !== undefined);
   return chunk;
 }
+
+const MEMBER_PAGES: ReadonlySet<string> = new Set(['ListUsersInGroup']);
 
 export interface CompareCursor {
   Phase: 'List' | 'Compare' | 'Done';
@@ -494,10 +490,13 @@ export async function compareStep(
 ): Promise<CompareCursor> {
   const cursor = structuredClone(start);
   const paths = prefixes(run);
-  const stepDeps = { cognito: deps.cognito, work: deps.work, budget: deps.budget };
+  // Each group's members are one chain of pages beside the users' 16 partitions: served first, the
+  // chains never end alone after the partitions (PreferringLimiter).
+  const cognito = deps.cognito.through(new PreferringLimiter(deps.cognito.limiter, MEMBER_PAGES));
+  const stepDeps = { cognito, work: deps.work, budget: deps.budget };
   if (cursor.Phase === 'List') {
     const [users, groups] = await Promise.all([
-      listUsersStep(stepDeps, run.userPoolId, paths.users, cursor.Users, { ignore: new Set() }),
+      listUsersStep(stepDeps, run.userPoolId, paths.users, cursor.Users, { ignore: new Set(), each: true }),
       listGroupsStep(stepDeps, run.userPoolId, paths.groups, cursor.Groups),
     ]);
     cursor.Users = users;
@@ -522,16 +521,7 @@ export async function compareStep(
       page.items,
       (name) => index.find(name) !== undefined,
     );
-    const chunk = await comparePage(
-      deps,
-      run.userPoolId,
-      named.items,
-      index,
-      secret,
-      run.scope,
-      schemaOf,
-      recreated,
-    );
+    const chunk = await comparePage(deps, named.items, index, secret, run.scope, schemaOf, recreated);
     await putChunk(deps.work, chunkKey(paths.pages, cursor.Pages), chunk);
     cursor.Pages += 1;
     if (page.next) cursor.From = page.next;

@@ -70,6 +70,39 @@ export function attributesKeyOf(secret: Buffer, attributes: Attributes): string 
   return `a:${hmac.digest('base64url').slice(0, 22)}`;
 }
 
+/**
+ * One keyed hash per attribute of a canonical set, `name hash` pairs joined by tabs: what the repair's
+ * listing keeps of each user, so that a plan names the attributes that differ without reading the user
+ * again (one AdminGetUser call a user, at the same `CognitoTPS` as the listing). A Cognito attribute
+ * name has neither a space nor a tab (letters, marks, symbols, digits and punctuation only), nor has
+ * the base64url hash. 60 bits of HMAC-SHA256 a value: a changed value keeps its hash once in 2^60.
+ */
+export function attributeHashesOf(secret: Buffer, attributes: Attributes): string {
+  return [...attributes]
+    .map(([name, value]) => `${name} ${attributeHash(secret, name, value)}`)
+    .sort()
+    .join('\t');
+}
+
+function attributeHash(secret: Buffer, name: string, value: string): string {
+  return createHmac('sha256', secret).update(`p\u0000${name}\u0000${value}`).digest('base64url').slice(0, 10);
+}
+
+/** `attributeHashesOf`'s pairs as a canonical set whose values are the hashes. */
+export function parseAttributeHashes(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const pair of text === '' ? [] : text.split('\t')) {
+    const space = pair.lastIndexOf(' ');
+    map.set(pair.slice(0, space), pair.slice(space + 1));
+  }
+  return map;
+}
+
+/** A canonical set with each value replaced by its keyed hash, to compare with `parseAttributeHashes`. */
+export function hashedAttributes(secret: Buffer, attributes: Attributes): Map<string, string> {
+  return new Map([...attributes].map(([name, value]) => [name, attributeHash(secret, name, value)]));
+}
+
 /** What the target pool's schema allows (DescribeUserPool `SchemaAttributes`). */
 export interface TargetSchema {
   known: ReadonlySet<string>;

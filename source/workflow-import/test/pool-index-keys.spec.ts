@@ -18,6 +18,7 @@ import { fakeClock } from '../../test-support/fake-clock';
 import { RateLimitedCognito } from '../../utils/cognito';
 import { SlidingWindowLimiter } from '../../utils/limiter';
 import { TimeBudget } from '../../utils/time-budget';
+import { parseAttributeHashes } from '../lib/user-contents';
 import {
   hashKeyObject,
   listGroupsStep,
@@ -95,6 +96,62 @@ describe('the listing of the new pool', () => {
     expect(
       Buffer.from(store.get(hashKeyObject('restore-work/pool/run-1/users/')) ?? '', 'base64'),
     ).toHaveLength(32);
+  });
+
+  it('keeps one keyed hash per attribute when asked (the repair listing), still no value in clear', async () => {
+    const prefix = 'restore-work/pool/run-each/users/';
+    const cursor = await listUsersStep(deps(), 'pool', prefix, newUsersCursor(), {
+      ignore: new Set(),
+      each: true,
+    });
+    expect(cursor).toMatchObject({ Contents: true, Each: true, Done: true });
+    const chunk = store.get(`${prefix}000000.json`) ?? '';
+    for (const attribute of USERS.flatMap((user) => user.Attributes.slice(1)))
+      expect(chunk).not.toContain(attribute.Value);
+    const index = await PoolIndex.load(work, { prefix, chunks: cursor.Chunks });
+    const user = index.find('user2@example.com');
+    expect([...parseAttributeHashes(user?.attributeHashes ?? '').keys()].sort()).toEqual([
+      'email',
+      'phone_number',
+    ]);
+    expect(user?.attributesKey).toMatch(/^a:/);
+  });
+
+  it('writes a listing larger than a chunk as several chunks, and the index loads every user of them', async () => {
+    const prefix = 'restore-work/pool/run-chunks/users/';
+    // Each of the 16 partitions lists the 3 users: 48 rows, 5 a chunk.
+    const cursor = await listUsersStep({ ...deps(), chunkRows: 5 }, 'pool', prefix, newUsersCursor());
+    // Pages of 3: a chunk is written once it holds 5 or more, so 8 chunks of 6.
+    expect(cursor.Chunks).toBe(8);
+    const sizes = Array.from(
+      { length: cursor.Chunks },
+      (_, n) =>
+        (JSON.parse(store.get(`${prefix}${String(n).padStart(6, '0')}.json`) ?? '[]') as unknown[]).length,
+    );
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(48);
+    expect(Math.max(...sizes)).toBe(6);
+    const index = await PoolIndex.load(work, { prefix, chunks: cursor.Chunks });
+    expect(index.users).toBe(48);
+    expect(index.find('user3@example.com')?.username).toBe('uuid-3');
+  });
+
+  it('lists again from the start a cursor without the hash of each attribute, when asked for them', async () => {
+    const prefix = 'restore-work/pool/run-again/users/';
+    const first = await listUsersStep(deps(), 'pool', prefix, newUsersCursor(), { ignore: new Set() });
+    expect(first.Each).toBeUndefined();
+    cognito.resetHistory();
+    const again = await listUsersStep(
+      deps(),
+      'pool',
+      prefix,
+      { ...first, Done: false },
+      { ignore: new Set(), each: true },
+    );
+    // One chunk again, from the first: the rows of the first listing had no hash of each attribute.
+    expect(again).toMatchObject({ Chunks: 1, Each: true, Done: true });
+    expect(cognito.commandCalls(ListUsersCommand).length).toBeGreaterThan(0);
+    const index = await PoolIndex.load(work, { prefix, chunks: again.Chunks });
+    expect(index.find('user1@example.com')?.attributeHashes).toBeDefined();
   });
 
   it('hashes the same address differently in two listings (no table of guesses serves twice)', async () => {

@@ -480,6 +480,20 @@ describe('RepairWorkflow: plan', () => {
     expect(writeCount()).toBe(0);
   });
 
+  it('names the attributes that differ from the listing alone, without reading a user again', async () => {
+    const pool = livePool();
+    damage(pool);
+    servePool(pool);
+    const { plan: written } = await plan();
+    expect(written.Users.find((user) => user.Username === 'user1@example.com')?.Set).toEqual([
+      'email',
+      'email_verified',
+      'given_name',
+    ]);
+    // One ListUsers page of 60 carries what AdminGetUser would, a call a user: the plan reads nobody.
+    expect(cognito).not.toHaveReceivedCommand(AdminGetUserCommand);
+  });
+
   it('with Scope Usernames plans only those users and their memberships', async () => {
     const pool = livePool();
     damage(pool);

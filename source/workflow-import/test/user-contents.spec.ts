@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 import { randomBytes } from 'node:crypto';
 import {
+  attributeHashesOf,
   attributesKeyOf,
   canonicalAttributes,
   differenceReason,
+  hashedAttributes,
+  parseAttributeHashes,
   planContents,
   targetSchema,
 } from '../lib/user-contents';
@@ -155,6 +158,59 @@ describe('planContents', () => {
     expect(differenceReason(result.unfixable)).toBe(
       'attribute-immutable-in-target-pool:custom:tier; attribute-not-in-target-pool:custom:plan; ' +
         'attribute-required-in-target-pool:given_name',
+    );
+  });
+});
+
+describe('attributeHashesOf: one keyed hash per attribute (the repair listing)', () => {
+  const secret = randomBytes(32);
+  const canonical = (attributes: Record<string, string>) => canonicalAttributes(list(attributes), new Set());
+
+  it('keeps each name and no value, and reads back as the hashed canonical set', () => {
+    const attributes = canonical({
+      email: 'ana@example.com',
+      'custom:a.b-c,d=e': 'Ana, the first',
+      locale: 'fr',
+    });
+    const text = attributeHashesOf(secret, attributes);
+    expect(text).not.toMatch(/ana@example|Ana, the first|fr\b/);
+    expect(parseAttributeHashes(text)).toEqual(hashedAttributes(secret, attributes));
+    expect([...parseAttributeHashes(text).keys()].sort()).toEqual(['custom:a.b-c,d=e', 'email', 'locale']);
+    expect(parseAttributeHashes(attributeHashesOf(secret, canonical({})))).toEqual(new Map());
+  });
+
+  it('names the same attributes to set back and delete as the values themselves do', () => {
+    const backup = canonical({
+      email: 'x@example.com',
+      email_verified: 'true',
+      given_name: 'Ana',
+      nickname: 'an',
+    });
+    const current = canonical({
+      email: 'y@example.com',
+      given_name: 'Ana',
+      nickname: 'an',
+      'custom:tier': 'gold',
+    });
+    const names = (plan: ReturnType<typeof planContents>) => ({
+      // Names only, as the plan keeps them (a verified flag may come in two calls).
+      set: [...new Set(plan.updates.flat().map((attribute) => attribute.Name))].sort(),
+      deletes: plan.deletes,
+      unfixable: [...plan.unfixable],
+    });
+    const byHash = planContents(
+      hashedAttributes(secret, backup),
+      parseAttributeHashes(attributeHashesOf(secret, current)),
+      schema,
+    );
+    expect(names(byHash)).toEqual(names(planContents(backup, current, schema)));
+    expect(names(byHash).set).toEqual(['email', 'email_verified']);
+    // Another key, or another value, gives another hash.
+    expect(hashedAttributes(randomBytes(32), backup).get('email')).not.toBe(
+      hashedAttributes(secret, backup).get('email'),
+    );
+    expect(hashedAttributes(secret, current).get('email')).not.toBe(
+      hashedAttributes(secret, backup).get('email'),
     );
   });
 });
