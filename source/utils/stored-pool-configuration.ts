@@ -17,7 +17,8 @@
  * A retried invocation writes the same objects again; the summary is rewritten from what this
  * execution's check found, so nothing left by an earlier run of the same name is taken for it.
  */
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { errorName } from './errors';
 import { decodePoolConfiguration, PoolConfigurationItemError } from './pool-configuration-item';
 
 export const STORED_CONFIGURATION_PREFIX = 'restore-work/pool-configurations/';
@@ -65,8 +66,7 @@ async function get(store: ConfigurationStore, key: string): Promise<string | und
     const object = await store.s3.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
     return await object.Body?.transformToString('utf8');
   } catch (error) {
-    if (error instanceof NoSuchKey || (error as { name?: unknown } | null)?.name === 'NoSuchKey')
-      return undefined;
+    if (errorName(error) === 'NoSuchKey') return undefined;
     throw error;
   }
 }
@@ -76,8 +76,9 @@ export async function storeConfigurationItems(
   store: ConfigurationStore,
   items: readonly Item[],
 ): Promise<void> {
-  for (const item of items)
-    await put(store, storedItemKey(store.execution, String(item.id)), encodeItem(item));
+  await Promise.all(
+    items.map((item) => put(store, storedItemKey(store.execution, String(item.id)), encodeItem(item))),
+  );
 }
 
 /**

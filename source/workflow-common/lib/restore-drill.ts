@@ -36,8 +36,8 @@ import { errorName } from '../../utils/errors';
 import type { Logger } from '../../utils/logger';
 import type { Now } from '../../utils/time';
 import { RESTORE_TARGET_TAGS } from '../../workflow-import/lib/create-plan';
-import { creationKey, type CreationRecord } from '../../workflow-import/lib/create-user-pool';
-import { getText, type S3Work } from '../../workflow-import/lib/pool-index';
+import { readCreationRecord } from '../../workflow-import/lib/create-user-pool';
+import type { S3Work } from '../../workflow-import/lib/pool-index';
 import { LATEST_DRILL_ID, type DrillRecord } from './backup-health';
 import { LATEST_EXPORT_TIMESTAMP_ID } from './message-broker';
 import { phaseTimes, projectRestore, type Projection, type RestoreCounts } from './drill-projection';
@@ -284,12 +284,7 @@ export async function deleteScratchPool(
   importExecutionName: string,
   deps: { cognito: RateLimitedCognito; work: S3Work; logger: Logger },
 ): Promise<CleanupResult> {
-  let record: CreationRecord | undefined;
-  try {
-    record = JSON.parse(await getText(deps.work, creationKey(importExecutionName))) as CreationRecord;
-  } catch (error) {
-    if (errorName(error) !== 'NoSuchKey') throw error;
-  }
+  const record = await readCreationRecord(deps.work, importExecutionName);
   const userPoolId = record?.UserPoolId;
   const triggers = record?.TriggersLeftOut !== undefined ? { TriggersLeftOut: record.TriggersLeftOut } : {};
   if (userPoolId === undefined) {

@@ -81,9 +81,13 @@ export function besideReportKey(userPoolId: string, startTime: string, suffix: s
   return `restore-reports/${userPoolId}/${startTime.replace(/:/g, '-')}-${suffix}`;
 }
 
-async function readRecord(work: S3Work, key: string): Promise<CreationRecord | undefined> {
+/** The creation record of an execution, or undefined when it created (or recorded) nothing yet. */
+export async function readCreationRecord(
+  work: S3Work,
+  executionName: string,
+): Promise<CreationRecord | undefined> {
   try {
-    return JSON.parse(await getText(work, key)) as CreationRecord;
+    return JSON.parse(await getText(work, creationKey(executionName))) as CreationRecord;
   } catch (error) {
     if (errorName(error) === 'NoSuchKey') return undefined;
     throw error;
@@ -108,7 +112,7 @@ export async function withCreatedUserPool<E extends { Context?: SfnContextObject
   )
     return event;
   const name = context.Execution.Name ?? context.Execution.Id.split(':').pop() ?? '';
-  const record = await readRecord(work(), creationKey(name));
+  const record = await readCreationRecord(work(), name);
   if (record?.UserPoolId === undefined) return event;
   return {
     ...event,
@@ -242,7 +246,7 @@ export async function createUserPoolFromBackup(
   deps: CreateDeps,
 ): Promise<{ userPoolId: string; summary?: CreatedPoolSummary }> {
   const key = creationKey(run.execution);
-  let record = await readRecord(deps.work, key);
+  let record = await readCreationRecord(deps.work, run.execution);
   if (record?.Done === true && record.UserPoolId !== undefined) return { userPoolId: record.UserPoolId };
   const configuration = recordedConfiguration(await deps.recorded());
   const plan = planCreation(configuration, input, { region: deps.region, executionName: run.execution });
